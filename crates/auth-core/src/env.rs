@@ -1,0 +1,50 @@
+//! The process environment as a value, so configuration can be read from a map in tests instead of
+//! `std::env::set_var` (which is unsafe in edition 2024 and racy across test threads).
+
+use std::collections::BTreeMap;
+
+/// A snapshot of environment variables.
+#[derive(Clone, Default)]
+pub struct EnvVars {
+    vars: BTreeMap<String, String>,
+}
+
+impl EnvVars {
+    /// The variables of this process, as they are now.
+    pub fn from_process() -> Self {
+        Self {
+            vars: std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
+        }
+    }
+
+    /// An environment holding exactly these variables.
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
+        Self {
+            vars: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+        }
+    }
+
+    /// A variable's value; an empty value counts as unset, as most tools treat it.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str).filter(|v| !v.is_empty())
+    }
+
+    /// The first set variable of several spellings (`HTTPS_PROXY`, `https_proxy`).
+    pub fn get_any(&self, names: &[&str]) -> Option<&str> {
+        names.iter().find_map(|name| self.get(name))
+    }
+
+    /// Sets a variable in this snapshot (not in the process).
+    pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        self.vars.insert(name.into(), value.into());
+    }
+}
+
+impl std::fmt::Debug for EnvVars {
+    // Values may be secrets (MSCONNECT_CLIENT_SECRET): list the names only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.vars.keys()).finish()
+    }
+}

@@ -1,0 +1,252 @@
+//! The one error type of auth-core. Microsoft's error responses stay structured ([`ServerError`]) so a
+//! caller can act on the AADSTS code, and every message is safe to show: no variant carries a secret.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// A `Result` with auth-core's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong signing in.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A value given by the caller is not acceptable; `parameter` names it as the user typed it.
+    #[error("invalid value for {parameter}: {reason}")]
+    InvalidParameter {
+        /// The parameter at fault (`-Tenant`, `ClientId`, a file path…).
+        parameter: String,
+        /// Why it was refused.
+        reason: String,
+    },
+
+    /// The authority answered with an OAuth error.
+    #[error("{0}")]
+    Server(Box<ServerError>),
+
+    /// The server answered with something that is not the expected JSON (a proxy's HTML page, say).
+    #[error("unexpected HTTP {status} response from {url}: {excerpt}")]
+    UnexpectedResponse {
+        /// The HTTP status code.
+        status: u16,
+        /// The URL asked, without its query.
+        url: String,
+        /// A short excerpt of the body, with anything that looks like a token removed.
+        excerpt: String,
+    },
+
+    /// The request did not reach the server or its answer did not arrive.
+    #[error("request to {url} failed: {reason}")]
+    Transport {
+        /// The URL asked, without its query.
+        url: String,
+        /// What went wrong, from the HTTP stack.
+        reason: String,
+        /// The cause.
+        #[source]
+        source: Option<reqwest::Error>,
+    },
+
+    /// An access token given by the caller has expired.
+    #[error("The access token has expired. Generate a new one and try again.")]
+    AccessTokenExpired,
+
+    /// A token could not be decoded.
+    #[error("the {what} is not a valid token: {reason}")]
+    InvalidToken {
+        /// Which token (`access token`, `ID token`).
+        what: &'static str,
+        /// Why it could not be read.
+        reason: String,
+    },
+
+    /// A file could not be read or written.
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        /// What was being done (`reading`, `writing`, `locking`).
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A file exists but its content cannot be used.
+    #[error("{}: {reason}", path.display())]
+    InvalidFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// No usable token and no way to get one without the user.
+    #[error("{0}")]
+    SignInRequired(String),
+
+    /// The user cancelled, or the caller's cancellation fired.
+    #[error("cancelled")]
+    Cancelled,
+
+    /// Waiting for the user or the server took longer than allowed.
+    #[error("{0}")]
+    TimedOut(String),
+
+    /// A certificate could not be found, loaded or used.
+    #[error("{0}")]
+    Certificate(String),
+
+    /// A check on the sign-in result failed (state, nonce, MFA claim).
+    #[error("{0}")]
+    Rejected(String),
+}
+
+impl Error {
+    /// An [`Error::InvalidParameter`].
+    pub fn invalid(parameter: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::InvalidParameter {
+            parameter: parameter.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The server error, when the authority answered with one.
+    pub fn server(&self) -> Option<&ServerError> {
+        match self {
+            Self::Server(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// Whether this is the OAuth error `code` (`invalid_grant`, `authorization_pending`…).
+    pub fn is_oauth(&self, code: &str) -> bool {
+        self.server().is_some_and(|e| e.error == code)
+    }
+}
+
+/// An OAuth error response from the Microsoft identity platform, every field kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct ServerError {
+    /// The HTTP status it came with.
+    #[serde(skip)]
+    pub status: u16,
+    /// The OAuth error code (`invalid_grant`).
+    #[serde(default)]
+    pub error: String,
+    /// The description, usually starting `AADSTS…:` and ending with trace and correlation ids.
+    #[serde(default)]
+    pub error_description: Option<String>,
+    /// The AADSTS numbers.
+    #[serde(default)]
+    pub error_codes: Vec<i64>,
+    /// When the server saw the error.
+    #[serde(default)]
+    pub timestamp: Option<String>,
+    /// The server's trace id.
+    #[serde(default)]
+    pub trace_id: Option<String>,
+    /// The correlation id to quote to Microsoft support.
+    #[serde(default)]
+    pub correlation_id: Option<String>,
+    /// A finer classification (`consent_required`, `bad_token`…).
+    #[serde(default)]
+    pub suberror: Option<String>,
+    /// A claims challenge to send back on the next interactive request.
+    #[serde(default)]
+    pub claims: Option<String>,
+    /// A link describing the error.
+    #[serde(default)]
+    pub error_uri: Option<String>,
+}
+
+impl ServerError {
+    /// Parses an OAuth error body; `None` when the body is not one.
+    pub fn parse(status: u16, body: &str) -> Option<Self> {
+        let mut error: Self = serde_json::from_str(body).ok()?;
+        if error.error.is_empty() {
+            return None;
+        }
+        error.status = status;
+        Some(error)
+    }
+
+    /// The first AADSTS code, from `error_codes` or else from the description.
+    pub fn aadsts(&self) -> Option<i64> {
+        self.error_codes.first().copied().or_else(|| {
+            let description = self.error_description.as_deref()?;
+            let rest = description.strip_prefix("AADSTS")?;
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+    }
+
+    /// The description's first line: Microsoft appends trace and correlation ids after `\r\n`.
+    pub fn summary(&self) -> &str {
+        self.error_description
+            .as_deref()
+            .and_then(|d| d.lines().map(str::trim).find(|l| !l.is_empty()))
+            .unwrap_or(&self.error)
+    }
+
+    /// What the user can do about it, for the common AADSTS codes.
+    pub fn hint(&self) -> Option<&'static str> {
+        hint_for(self.aadsts()?)
+    }
+}
+
+/// The hint of PROTOCOL section 4 for an AADSTS code.
+pub fn hint_for(code: i64) -> Option<&'static str> {
+    Some(match code {
+        50011 => {
+            "register http://localhost:8400 (or the port used) as a redirect URI of the mobile and desktop \
+             platform in the app registration"
+        }
+        50076 | 50079 => "multi-factor authentication is required: use interactive or device code sign-in",
+        50126 => {
+            "the user name or password is wrong (password sign-in works only for cloud accounts without MFA)"
+        }
+        65001 => "consent is missing: an administrator must consent to the application",
+        70008 | 700082 => "the refresh token has expired: sign in again",
+        700007 => "the refresh token was issued to another client: use the client id the token was issued to",
+        700016 => "the application was not found in the tenant: check the client id and the tenant",
+        7000215 | 7000222 => {
+            "the client secret is invalid or expired: create a new one in the app registration"
+        }
+        7000218 => {
+            "the application is confidential: pass a client secret or certificate, or enable public client \
+             flows in the app registration"
+        }
+        700027 => {
+            "the assertion's signature did not verify: check that the certificate is registered on the app"
+        }
+        90002 => "the tenant was not found: check the tenant id or domain and the environment",
+        _ => return None,
+    })
+}
+
+impl fmt::Display for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.error, self.summary())?;
+        if let Some(hint) = self.hint() {
+            write!(f, " (hint: {hint})")?;
+        }
+        if let Some(id) = &self.correlation_id {
+            write!(f, " [correlation id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ServerError {}
+
+impl From<ServerError> for Error {
+    fn from(error: ServerError) -> Self {
+        Self::Server(Box::new(error))
+    }
+}
+
+#[cfg(test)]
+mod tests;

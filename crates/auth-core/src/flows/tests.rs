@@ -1,0 +1,369 @@
+//! Every flow against mockito, asserting the form fields and headers that went over the wire.
+
+use std::time::SystemTime;
+
+use mockito::Matcher;
+use serde_json::json;
+
+use super::*;
+use crate::error::Error;
+use crate::secret::{AccessToken, Password, RefreshToken};
+use crate::testing::{NOW, app_token_response, http_client, jwt, user_token_response};
+use crate::time::from_epoch_seconds;
+use crate::{Tenant, Url};
+
+const CLIENT: &str = "11111111-2222-3333-4444-555555555555";
+
+fn authority(server: &mockito::Server, tenant: &str) -> Authority {
+    Authority::new(
+        &Url::parse(&server.url()).unwrap(),
+        &Tenant::parse(tenant).unwrap(),
+    )
+    .unwrap()
+}
+
+fn client() -> ClientId {
+    ClientId::parse(CLIENT).unwrap()
+}
+
+fn form(pairs: &[(&str, &str)]) -> Matcher {
+    Matcher::AllOf(
+        pairs
+            .iter()
+            .map(|(k, v)| Matcher::UrlEncoded((*k).into(), (*v).into()))
+            .collect(),
+    )
+}
+
+#[tokio::test]
+async fn client_credentials_with_a_secret() {
+    let mut server = mockito::Server::new_async().await;
+    let mock = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT),
+            ("client_secret", "the-secret"),
+            ("scope", "https://graph.microsoft.com/.default"),
+            ("client_info", "1"),
+        ]))
+        .with_body(app_token_response("app-token").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let (http, _) = http_client();
+    let credential = ClientCredential::secret("the-secret");
+    let a = authority(&server, "contoso.com");
+    let r = ClientCredentials::new(&a, &client(), &credential)
+        .scopes(["https://graph.microsoft.com/.default"])
+        .send(&http)
+        .await
+        .unwrap();
+    assert_eq!(r.access_token.secret(), "app-token");
+    assert_eq!(r.expires_on, NOW + 3599);
+    assert!(r.account.is_none() && r.refresh_token.is_none());
+    assert_eq!(r.tenant_id, "contoso.com");
+    mock.assert_async().await;
+}
+
+#[derive(Debug)]
+struct FixedAssertion;
+
+impl AssertionSource for FixedAssertion {
+    fn assertion(
+        &self,
+        audience: &str,
+        client_id: &ClientId,
+        now: SystemTime,
+    ) -> crate::Result<ClientAssertion> {
+        Ok(ClientAssertion::new(format!(
+            "signed-for|{audience}|{client_id}|{}",
+            crate::time::epoch_seconds(now)
+        )))
+    }
+}
+
+#[tokio::test]
+async fn client_credentials_with_an_assertion_addressed_to_the_token_endpoint() {
+    let mut server = mockito::Server::new_async().await;
+    let audience = format!("{}/contoso.com/oauth2/v2.0/token", server.url());
+    let mock = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "client_credentials"),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            (
+                "client_assertion",
+                &format!("signed-for|{audience}|{CLIENT}|{NOW}"),
+            ),
+        ]))
+        .with_body(app_token_response("app-token").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let (http, _) = http_client();
+    let credential = ClientCredential::assertion(FixedAssertion);
+    let a = authority(&server, "contoso.com");
+    ClientCredentials::new(&a, &client(), &credential)
+        .scopes(["s/.default"])
+        .send(&http)
+        .await
+        .unwrap();
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn client_credentials_needs_a_scope_and_one_tenant_and_sends_nothing_without() {
+    let mut server = mockito::Server::new_async().await;
+    let never = server.mock("POST", Matcher::Any).expect(0).create_async().await;
+    let (http, _) = http_client();
+    let credential = ClientCredential::secret("s");
+    let a = authority(&server, "organizations");
+    let error = ClientCredentials::new(&a, &client(), &credential)
+        .scopes(["x/.default"])
+        .send(&http)
+        .await
+        .unwrap_err();
+    insta::assert_snapshot!(error, @"invalid value for tenant: a service principal signs in to one tenant, not 'organizations': give the tenant id or domain");
+    let a = authority(&server, "contoso.com");
+    let error = ClientCredentials::new(&a, &client(), &credential)
+        .send(&http)
+        .await
+        .unwrap_err();
+    insta::assert_snapshot!(error, @"invalid value for scopes: an app-only token needs a scope such as https://graph.microsoft.com/.default");
+    never.assert_async().await;
+}
+
+#[tokio::test]
+async fn refresh_token_as_a_public_client_for_a_customer_tenant() {
+    let mut server = mockito::Server::new_async().await;
+    let mock = server
+        .mock("POST", "/customer.onmicrosoft.com/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", CLIENT),
+            ("refresh_token", "partner-rt"),
+            (
+                "scope",
+                "https://api.partnercenter.microsoft.com/user_impersonation openid profile offline_access",
+            ),
+            ("client_info", "1"),
+        ]))
+        .with_body(
+            user_token_response(
+                "AT",
+                "RT2",
+                "oid",
+                "customer-tid",
+                "admin@partner.com",
+                "https://api.partnercenter.microsoft.com/user_impersonation",
+            )
+            .to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let (http, _) = http_client();
+    let rt = RefreshToken::new("partner-rt");
+    let partner = authority(&server, "partner.com");
+    let customer = partner
+        .with_tenant(&Tenant::parse("customer.onmicrosoft.com").unwrap())
+        .unwrap();
+    let r = RefreshTokenGrant::new(&customer, &client(), &rt)
+        .scopes(["https://api.partnercenter.microsoft.com/user_impersonation"])
+        .send(&http)
+        .await
+        .unwrap();
+    assert_eq!(
+        r.refresh_token.unwrap().secret(),
+        "RT2",
+        "the new refresh token, straight from the answer"
+    );
+    assert_eq!(r.tenant_id, "customer-tid");
+    assert_eq!(r.account.unwrap().username, "admin@partner.com");
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn refresh_token_as_a_confidential_client_keeps_the_old_token_when_none_comes_back() {
+    let mut server = mockito::Server::new_async().await;
+    let mock = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "rt"),
+            ("client_secret", "web-secret"),
+        ]))
+        .with_body(app_token_response("AT").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let (http, _) = http_client();
+    let rt = RefreshToken::new("rt");
+    let credential = ClientCredential::secret("web-secret");
+    let a = authority(&server, "organizations");
+    let r = RefreshTokenGrant::new(&a, &client(), &rt)
+        .scopes(["x"])
+        .credential(Some(&credential))
+        .send(&http)
+        .await
+        .unwrap();
+    assert_eq!(r.refresh_token.unwrap().secret(), "rt");
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn password_sends_the_user_and_explains_mfa_failures() {
+    let mut server = mockito::Server::new_async().await;
+    let ok = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "password"),
+            ("username", "admin@contoso.com"),
+            ("password", "p@ss w0rd&="),
+            (
+                "scope",
+                "https://graph.microsoft.com/.default openid profile offline_access",
+            ),
+            ("client_info", "1"),
+        ]))
+        .with_body(
+            user_token_response(
+                "AT",
+                "RT",
+                "o",
+                "t",
+                "admin@contoso.com",
+                "https://graph.microsoft.com/.default",
+            )
+            .to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let (http, _) = http_client();
+    let a = authority(&server, "organizations");
+    let password = Password::new("p@ss w0rd&=");
+    let r = UsernamePassword::new(&a, &client(), " admin@contoso.com ", &password)
+        .scopes(["https://graph.microsoft.com/.default"])
+        .send(&http)
+        .await
+        .unwrap();
+    assert_eq!(r.account.unwrap().home_account_id, "o.t");
+    ok.assert_async().await;
+
+    let mfa = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .with_status(400)
+        .with_body(json!({"error": "invalid_grant", "error_description": "AADSTS50076: Due to a configuration change made by your administrator you must use multi-factor authentication.", "error_codes": [50076], "correlation_id": "c-1"}).to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let error = UsernamePassword::new(&a, &client(), "admin@contoso.com", &password)
+        .send(&http)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::SignInRequired(_)));
+    insta::assert_snapshot!(error, @"invalid_grant: AADSTS50076: Due to a configuration change made by your administrator you must use multi-factor authentication. (hint: multi-factor authentication is required: use interactive or device code sign-in) [correlation id c-1]. Password sign-in works only for cloud accounts without multi-factor authentication; use interactive or device code sign-in instead");
+    assert!(!error.to_string().contains("p@ss"));
+    mfa.assert_async().await;
+}
+
+#[test]
+fn access_token_passthrough_reads_the_token_without_a_request() {
+    let claims = json!({"exp": NOW + 600, "tid": "tid-9", "oid": "oid-9", "upn": "user@contoso.com", "appid": CLIENT, "scp": "User.Read Mail.Read"});
+    let token = AccessToken::new(jwt(&claims));
+    let fallback = ClientId::parse("04b07795-8ddb-461a-bbee-02f9e1bf7b46").unwrap();
+    let r = AccessTokenPassthrough::new(&token, "login.microsoftonline.com", &fallback)
+        .read(from_epoch_seconds(NOW))
+        .unwrap();
+    let account = r.account.unwrap();
+    assert_eq!(account.home_account_id, "oid-9.tid-9");
+    assert_eq!(account.username, "user@contoso.com");
+    assert_eq!(r.tenant_id, "tid-9");
+    assert_eq!(r.client_id.as_str(), CLIENT);
+    assert_eq!(r.expires_on, NOW + 600);
+    assert_eq!(r.scopes, ["User.Read", "Mail.Read"]);
+}
+
+#[test]
+fn an_expired_access_token_gets_the_modules_message() {
+    let token = AccessToken::new(jwt(&json!({"exp": NOW, "tid": "t"})));
+    let fallback = client();
+    let error = AccessTokenPassthrough::new(&token, "h", &fallback)
+        .read(from_epoch_seconds(NOW))
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "The access token has expired. Generate a new one and try again."
+    );
+}
+
+#[test]
+fn an_access_token_without_tid_or_not_a_jwt_is_refused() {
+    let fallback = client();
+    let no_tid = AccessToken::new(jwt(&json!({"exp": NOW + 60})));
+    insta::assert_snapshot!(AccessTokenPassthrough::new(&no_tid, "h", &fallback).read(from_epoch_seconds(NOW)).unwrap_err(), @"the access token is not a valid token: it has no tid claim");
+    let opaque = AccessToken::new("opaque-token");
+    let error = AccessTokenPassthrough::new(&opaque, "h", &fallback)
+        .read(from_epoch_seconds(NOW))
+        .unwrap_err();
+    assert!(!error.to_string().contains("opaque-token"));
+}
+
+#[tokio::test]
+async fn no_secret_reaches_an_error_message_or_a_debug_print() {
+    let mut server = mockito::Server::new_async().await;
+    let _m = server
+        .mock("POST", Matcher::Any)
+        .with_status(401)
+        .with_body(json!({"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided.", "error_codes": [7000215]}).to_string())
+        .create_async()
+        .await;
+    let (http, _) = http_client();
+    let a = authority(&server, "contoso.com");
+    let secret = "super-secret-value-xyz";
+    let credential = ClientCredential::secret(secret);
+    let rt = RefreshToken::new(secret);
+    let password = Password::new(secret);
+    let errors = [
+        ClientCredentials::new(&a, &client(), &credential)
+            .scopes(["x/.default"])
+            .send(&http)
+            .await
+            .unwrap_err(),
+        RefreshTokenGrant::new(&a, &client(), &rt)
+            .credential(Some(&credential))
+            .send(&http)
+            .await
+            .unwrap_err(),
+        UsernamePassword::new(&a, &client(), "u@x.com", &password)
+            .send(&http)
+            .await
+            .unwrap_err(),
+    ];
+    for error in &errors {
+        for shown in [error.to_string(), format!("{error:?}")] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+    }
+    for shown in [
+        format!("{credential:?}"),
+        format!("{rt:?}"),
+        format!("{password:?}"),
+    ] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+}
+
+#[test]
+fn scopes_are_split_and_deduplicated() {
+    assert_eq!(normalize_scopes(["a b", "c,a", "", " d "]), ["a", "b", "c", "d"]);
+    assert_eq!(
+        delegated_scope(&["x".into(), "openid".into()]),
+        "x openid profile offline_access"
+    );
+}

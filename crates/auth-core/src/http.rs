@@ -1,0 +1,405 @@
+//! The one HTTP client: rustls on ring with the platform's roots plus `SSL_CERT_FILE`, the proxy variables,
+//! timeouts, no redirects, Microsoft's client headers, and bounded retries on 429, 5xx and dropped
+//! connections that honour `Retry-After`. Retries sleep through the injectable [`Timer`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use url::Url;
+
+use crate::env::EnvVars;
+use crate::error::{Error, Result, ServerError};
+use crate::secret::{redact_form, redact_json};
+use crate::time::{SharedTimer, SystemTimer, Timer, epoch_seconds};
+
+/// The version sent in `x-client-ver` and `User-Agent`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The SKU sent in `x-client-sku`.
+pub const CLIENT_SKU: &str = "msconnect.rust";
+
+/// How many times, and how patiently, failed requests are tried again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (0 turns retrying off).
+    pub max_retries: u32,
+    /// The first backoff; it doubles with each retry.
+    pub base_delay: Duration,
+    /// The longest wait, whatever `Retry-After` asks for.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 3,
+            base_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Options of [`HttpClient::new`].
+#[derive(Clone)]
+pub struct HttpOptions {
+    /// Where `SSL_CERT_FILE`, `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` are read from.
+    pub env: EnvVars,
+    /// The clock and sleep used between retries and while polling.
+    pub timer: SharedTimer,
+    /// Time allowed to open a connection.
+    pub connect_timeout: Duration,
+    /// Time allowed for a whole request.
+    pub timeout: Duration,
+    /// Retries.
+    pub retry: RetryPolicy,
+    /// Extra product name for `User-Agent` (`msconnect/0.1.0 <this>`).
+    pub user_agent_suffix: Option<String>,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self {
+            env: EnvVars::from_process(),
+            timer: Arc::new(SystemTimer),
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(60),
+            retry: RetryPolicy::default(),
+            user_agent_suffix: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for HttpOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpOptions")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An HTTP response, read whole.
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    /// The status code.
+    pub status: u16,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body as text.
+    pub body: String,
+}
+
+/// The shared HTTP client: cheap to clone, built once per process.
+#[derive(Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    retry: RetryPolicy,
+    timer: SharedTimer,
+}
+
+impl std::fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpClient {
+    /// Builds the client. Fails when `SSL_CERT_FILE` or a proxy variable is set to something unusable.
+    pub fn new(options: HttpOptions) -> Result<Self> {
+        // ring is the one crypto provider in the build; another crate may have installed it already.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let user_agent = match &options.user_agent_suffix {
+            Some(suffix) => format!("msconnect/{VERSION} {suffix}"),
+            None => format!("msconnect/{VERSION}"),
+        };
+        let mut builder = reqwest::Client::builder()
+            .user_agent(user_agent)
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.timeout)
+            .retry(reqwest::retry::never())
+            .no_proxy();
+        if let Some(path) = options.env.get("SSL_CERT_FILE") {
+            let pem = std::fs::read(path).map_err(|source| Error::Io {
+                action: "reading SSL_CERT_FILE",
+                path: path.into(),
+                source,
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| Error::InvalidFile {
+                path: path.into(),
+                reason: format!("SSL_CERT_FILE holds no usable PEM certificates: {e}"),
+            })?;
+            if certs.is_empty() {
+                return Err(Error::InvalidFile {
+                    path: path.into(),
+                    reason: "SSL_CERT_FILE holds no PEM certificates".into(),
+                });
+            }
+            builder = builder.tls_certs_merge(certs);
+        }
+        let no_proxy = options
+            .env
+            .get_any(&["NO_PROXY", "no_proxy"])
+            .and_then(reqwest::NoProxy::from_string);
+        for (variable, scheme) in [
+            (["HTTPS_PROXY", "https_proxy"], "https"),
+            (["HTTP_PROXY", "http_proxy"], "http"),
+        ] {
+            if let Some(proxy_url) = options.env.get_any(&variable) {
+                let proxy = if scheme == "https" {
+                    reqwest::Proxy::https(proxy_url)
+                } else {
+                    reqwest::Proxy::http(proxy_url)
+                };
+                let proxy = proxy.map_err(|e| {
+                    Error::invalid(
+                        variable[0],
+                        format!("'{}' is not a proxy URL: {e}", redact_url(proxy_url)),
+                    )
+                })?;
+                builder = builder.proxy(proxy.no_proxy(no_proxy.clone()));
+            }
+        }
+        let client = builder.build().map_err(|e| Error::Transport {
+            url: String::new(),
+            reason: format!("could not set up the HTTP client: {e}"),
+            source: Some(e),
+        })?;
+        Ok(Self {
+            client,
+            retry: options.retry,
+            timer: options.timer,
+        })
+    }
+
+    /// The clock and sleep this client waits with.
+    pub fn timer(&self) -> &dyn Timer {
+        self.timer.as_ref()
+    }
+
+    /// The shared timer.
+    pub fn shared_timer(&self) -> SharedTimer {
+        self.timer.clone()
+    }
+
+    /// POSTs a form, with retries.
+    pub async fn post_form(&self, url: &Url, form: &[(&str, &str)]) -> Result<HttpResponse> {
+        tracing::debug!(target: "msconnect::http", "POST {} {}", strip_query(url), redact_form(form));
+        self.send_with_retries(url, || self.client.post(url.clone()).form(form))
+            .await
+    }
+
+    /// GETs a URL with extra headers, with retries.
+    pub async fn get(&self, url: &Url, headers: &[(&str, &str)]) -> Result<HttpResponse> {
+        tracing::debug!(target: "msconnect::http", "GET {}", strip_query(url));
+        self.send_with_retries(url, || {
+            headers
+                .iter()
+                .fold(self.client.get(url.clone()), |request, (name, value)| {
+                    request.header(*name, *value)
+                })
+        })
+        .await
+    }
+
+    /// POSTs to an OAuth endpoint and returns the JSON of a 2xx answer; an OAuth error becomes
+    /// [`Error::Server`], anything else [`Error::UnexpectedResponse`].
+    pub async fn post_oauth(&self, url: &Url, form: &[(&str, &str)]) -> Result<serde_json::Value> {
+        let response = self.post_form(url, form).await?;
+        parse_oauth_response(url, response)
+    }
+
+    async fn send_with_retries(
+        &self,
+        url: &Url,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<HttpResponse> {
+        let mut attempt = 0;
+        loop {
+            let request = build()
+                .header("x-client-sku", CLIENT_SKU)
+                .header("x-client-ver", VERSION)
+                .header("x-client-os", std::env::consts::OS)
+                .header("client-request-id", uuid::Uuid::new_v4().to_string())
+                .header("return-client-request-id", "true");
+            let outcome = match request.send().await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let headers = response.headers().clone();
+                    match response.text().await {
+                        Ok(body) => Ok(HttpResponse {
+                            status,
+                            headers,
+                            body,
+                        }),
+                        Err(e) => Err(e),
+                    }
+                }
+                Err(e) => Err(e),
+            };
+            let wait = match &outcome {
+                Ok(response) if response.status == 429 || response.status >= 500 => {
+                    Some(retry_after(&response.headers, self.timer.as_ref()))
+                }
+                Ok(_) => None,
+                Err(e) if is_transient(e) => Some(None),
+                Err(_) => None,
+            };
+            match wait {
+                Some(after) if attempt < self.retry.max_retries => {
+                    let backoff = self.retry.base_delay.saturating_mul(1 << attempt.min(16));
+                    let delay = after.unwrap_or(backoff).min(self.retry.max_delay);
+                    tracing::debug!(target: "msconnect::http", "retrying {} in {delay:?} ({})", strip_query(url), describe(&outcome));
+                    attempt += 1;
+                    self.timer.sleep(delay).await;
+                }
+                _ => {
+                    return match outcome {
+                        Ok(response) => {
+                            tracing::debug!(target: "msconnect::http", "{} {}: {}", response.status, strip_query(url), redact_json(&response.body));
+                            Ok(response)
+                        }
+                        Err(e) => Err(Error::Transport {
+                            url: strip_query(url),
+                            reason: transport_reason(&e),
+                            source: Some(e),
+                        }),
+                    };
+                }
+            }
+        }
+    }
+}
+
+fn describe(outcome: &std::result::Result<HttpResponse, reqwest::Error>) -> String {
+    match outcome {
+        Ok(response) => format!("HTTP {}", response.status),
+        Err(e) => transport_reason(e),
+    }
+}
+
+/// Connection failures and dropped connections are worth another try; a timeout of the whole request
+/// or a malformed URL is not.
+fn is_transient(error: &reqwest::Error) -> bool {
+    error.is_connect() || (error.is_request() && !error.is_timeout()) || error.is_body()
+}
+
+fn transport_reason(error: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut reason = if error.is_timeout() {
+        "timed out".to_owned()
+    } else if error.is_connect() {
+        "could not connect".to_owned()
+    } else {
+        "the request failed".to_owned()
+    };
+    let mut source = error.source();
+    while let Some(cause) = source {
+        reason.push_str(": ");
+        reason.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    reason
+}
+
+/// `Retry-After` as seconds or as an HTTP date; `None` when absent or unreadable.
+fn retry_after(headers: &HeaderMap, timer: &dyn Timer) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v: &HeaderValue| v.to_str().ok())?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    let seconds = epoch_seconds(date) - epoch_seconds(timer.now());
+    Some(Duration::from_secs(seconds.max(0) as u64))
+}
+
+/// A URL for messages: no query string (it may hold a code) and no user information.
+pub(crate) fn strip_query(url: &Url) -> String {
+    let mut url = url.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    let _ = url.set_password(None);
+    let _ = url.set_username("");
+    url.to_string()
+}
+
+fn redact_url(text: &str) -> String {
+    match Url::parse(text) {
+        Ok(url) => strip_query(&url),
+        Err(_) => "<not a URL>".into(),
+    }
+}
+
+/// Reads an OAuth endpoint's answer.
+pub(crate) fn parse_oauth_response(url: &Url, response: HttpResponse) -> Result<serde_json::Value> {
+    if (200..300).contains(&response.status)
+        && let Ok(value @ serde_json::Value::Object(_)) = serde_json::from_str(&response.body)
+    {
+        return Ok(value);
+    }
+    if let Some(error) = ServerError::parse(response.status, &response.body) {
+        return Err(error.into());
+    }
+    Err(Error::UnexpectedResponse {
+        status: response.status,
+        url: strip_query(url),
+        excerpt: excerpt(&response.body),
+    })
+}
+
+/// A short excerpt of a body for an error message: markup removed, whitespace folded, long token-like
+/// runs (which may be credentials) replaced.
+pub(crate) fn excerpt(body: &str) -> String {
+    if serde_json::from_str::<serde_json::Value>(body).is_ok() {
+        return shorten(&redact_json(body));
+    }
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                text.push(' ');
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| {
+            let tokenish = w.len() >= 32
+                && w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.=+/".contains(c));
+            if tokenish {
+                "[redacted]".to_owned()
+            } else {
+                w.to_owned()
+            }
+        })
+        .collect();
+    if words.is_empty() {
+        "(empty body)".into()
+    } else {
+        shorten(&words.join(" "))
+    }
+}
+
+fn shorten(text: &str) -> String {
+    const LIMIT: usize = 200;
+    if text.chars().count() <= LIMIT {
+        text.to_owned()
+    } else {
+        format!("{}…", text.chars().take(LIMIT).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,28 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+pub mod authority;
+pub mod cloud;
+pub mod env;
+pub mod error;
+pub mod flows;
+pub mod http;
+pub mod ids;
+pub mod secret;
+#[cfg(any(test, feature = "test-util"))]
+pub mod testing;
+pub mod time;
+pub mod token;
+
+pub use authority::Authority;
+pub use cloud::{Cloud, Environment};
+pub use env::EnvVars;
+pub use error::{Error, Result, ServerError};
+pub use flows::{
+    AccessTokenPassthrough, ClientCredential, ClientCredentials, RefreshTokenGrant, UsernamePassword,
+};
+pub use http::{HttpClient, HttpOptions, RetryPolicy};
+pub use ids::{ClientId, Tenant};
+pub use secret::{AccessToken, ClientSecret, Password, RefreshToken};
+pub use token::TokenResult;
+pub use url::Url;

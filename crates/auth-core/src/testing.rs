@@ -1,0 +1,96 @@
+//! Helpers for tests of auth-core and of the crates built on it (feature `test-util`): unsigned JWTs,
+//! `client_info`, token responses, and an HTTP client on a fake clock with no retry waits.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use crate::env::EnvVars;
+use crate::http::{HttpClient, HttpOptions, RetryPolicy};
+use crate::time::FakeTimer;
+
+/// The fake clock's start: 2026-11-22T10:00:00Z.
+pub const NOW: i64 = 1_795_341_600;
+
+/// Base64url without padding.
+pub fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// An unsigned JWT with these claims (enough for code that reads, but does not verify, tokens).
+pub fn jwt(claims: &Value) -> String {
+    format!(
+        "{}.{}.{}",
+        b64(br#"{"alg":"none","typ":"JWT"}"#),
+        b64(claims.to_string().as_bytes()),
+        b64(b"sig")
+    )
+}
+
+/// `client_info` for a user: base64url of `{"uid":…,"utid":…}`.
+pub fn client_info(uid: &str, utid: &str) -> String {
+    b64(json!({ "uid": uid, "utid": utid }).to_string().as_bytes())
+}
+
+/// A user's ID token claims.
+pub fn id_token_claims(oid: &str, tid: &str, username: &str) -> Value {
+    json!({
+        "aud": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+        "iss": format!("https://login.microsoftonline.com/{tid}/v2.0"),
+        "iat": NOW, "nbf": NOW, "exp": NOW + 3600,
+        "oid": oid, "sub": format!("sub-of-{oid}"), "tid": tid,
+        "preferred_username": username, "name": "Test User",
+    })
+}
+
+/// A delegated token response as the Microsoft identity platform sends it.
+pub fn user_token_response(
+    access_token: &str,
+    refresh_token: &str,
+    oid: &str,
+    tid: &str,
+    username: &str,
+    scope: &str,
+) -> Value {
+    json!({
+        "token_type": "Bearer",
+        "scope": scope,
+        "expires_in": 3599,
+        "ext_expires_in": 3599,
+        "access_token": access_token,
+        "refresh_token": refresh_token,
+        "id_token": jwt(&id_token_claims(oid, tid, username)),
+        "client_info": client_info(oid, tid),
+    })
+}
+
+/// An app-only token response.
+pub fn app_token_response(access_token: &str) -> Value {
+    json!({ "token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": access_token })
+}
+
+/// An HTTP client on a fake clock at [`NOW`], with no environment variables and fast retries.
+pub fn http_client() -> (HttpClient, FakeTimer) {
+    http_client_with(EnvVars::default())
+}
+
+/// [`http_client`] with the given environment variables.
+pub fn http_client_with(env: EnvVars) -> (HttpClient, FakeTimer) {
+    let timer = FakeTimer::at_epoch(NOW);
+    let client = HttpClient::new(HttpOptions {
+        env,
+        timer: Arc::new(timer.clone()),
+        connect_timeout: Duration::from_secs(5),
+        timeout: Duration::from_secs(10),
+        retry: RetryPolicy {
+            max_retries: 3,
+            base_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(60),
+        },
+        user_agent_suffix: None,
+    })
+    .unwrap_or_else(|e| panic!("test HTTP client: {e}"));
+    (client, timer)
+}

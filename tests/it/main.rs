@@ -1,0 +1,3 @@
+//! Cross-crate and end-to-end suites: one integration binary, one module a suite.
+
+mod tidy;

@@ -1,0 +1,31 @@
+//! `cargo xtask test`: formatting, clippy with warnings as errors, then every test of the workspace.
+//! Clippy and the tests share the dev profile, so dependencies are built once.
+
+use crate::run as sh;
+
+pub(crate) fn run_all() -> Result<(), String> {
+    sh("cargo", &["fmt", "--all", "--check"])?;
+    sh(
+        "cargo",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    sh("cargo", &["test", "--workspace", "--locked"])
+}
+
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    if let Some(extra) = args.first() {
+        return Err(format!("`cargo xtask test` takes no arguments (got '{extra}')"));
+    }
+    let started = std::time::Instant::now();
+    run_all()?;
+    eprintln!("xtask test: every gate passed in {:.0?}", started.elapsed());
+    Ok(())
+}
