@@ -9,6 +9,7 @@ pub mod flows;
 pub mod http;
 pub mod ids;
 pub mod secret;
+pub mod session;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
 pub mod time;
@@ -24,5 +25,6 @@ pub use flows::{
 pub use http::{HttpClient, HttpOptions, RetryPolicy};
 pub use ids::{ClientId, Tenant};
 pub use secret::{AccessToken, ClientSecret, Password, RefreshToken};
+pub use session::{Credential, Session, SessionOptions, SignInMethod, SignInRequest};
 pub use token::TokenResult;
 pub use url::Url;
