@@ -4,6 +4,7 @@
 pub mod authority;
 pub mod cloud;
 pub mod env;
+pub mod environments;
 pub mod error;
 pub mod flows;
 pub mod http;

@@ -1,0 +1,239 @@
+//! User-defined environments (clouds beyond the built-in table, like `Add-EntraEnvironment`), persisted
+//! as `environments.json` in msconnect's folder. A user-defined name may not shadow a built-in cloud's
+//! name or alias, so a name always means the same cloud.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::cloud::{Cloud, Environment};
+use crate::error::{Error, Result};
+
+/// The file name inside msconnect's folder.
+pub const ENVIRONMENTS_FILE_NAME: &str = "environments.json";
+
+/// The file's content.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Document {
+    #[serde(default)]
+    environments: Vec<Environment>,
+}
+
+/// The user-defined environments of one msconnect folder.
+#[derive(Debug, Clone)]
+pub struct EnvironmentStore {
+    path: PathBuf,
+}
+
+impl EnvironmentStore {
+    /// The store in `dir` (msconnect's folder); nothing is read or created until it is used.
+    pub fn new(dir: impl AsRef<Path>) -> Self {
+        Self {
+            path: dir.as_ref().join(ENVIRONMENTS_FILE_NAME),
+        }
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Every user-defined environment, in the order they were added; none when the file does not exist.
+    pub fn list(&self) -> Result<Vec<Environment>> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(Error::Io {
+                    action: "reading",
+                    path: self.path.clone(),
+                    source,
+                });
+            }
+        };
+        let document: Document = serde_json::from_str(&text).map_err(|e| Error::InvalidFile {
+            path: self.path.clone(),
+            reason: format!("not an environments file: {e}"),
+        })?;
+        Ok(document.environments)
+    }
+
+    /// The user-defined environment called `name`, ignoring case.
+    pub fn find(&self, name: &str) -> Result<Option<Environment>> {
+        let name = name.trim();
+        Ok(self
+            .list()?
+            .into_iter()
+            .find(|e| e.name.eq_ignore_ascii_case(name)))
+    }
+
+    /// Adds an environment after checking it; its name must be new and not a built-in cloud's.
+    pub fn add(&self, environment: Environment) -> Result<()> {
+        environment.validate()?;
+        if let Some(cloud) = Cloud::find(&environment.name) {
+            return Err(Error::invalid(
+                "environment name",
+                format!("'{}' is the built-in cloud {cloud}", environment.name),
+            ));
+        }
+        let mut all = self.list()?;
+        if all.iter().any(|e| e.name.eq_ignore_ascii_case(&environment.name)) {
+            return Err(Error::invalid(
+                "environment name",
+                format!(
+                    "'{}' exists already; remove it first to change it",
+                    environment.name
+                ),
+            ));
+        }
+        all.push(Environment {
+            cloud: None,
+            ..environment
+        });
+        self.write(all)
+    }
+
+    /// Removes the environment called `name`, ignoring case; says whether there was one.
+    pub fn remove(&self, name: &str) -> Result<bool> {
+        let mut all = self.list()?;
+        let before = all.len();
+        all.retain(|e| !e.name.eq_ignore_ascii_case(name.trim()));
+        if all.len() == before {
+            return Ok(false);
+        }
+        self.write(all)?;
+        Ok(true)
+    }
+
+    /// Writes the file whole through a temporary file renamed into place, so a reader never sees half.
+    fn write(&self, environments: Vec<Environment>) -> Result<()> {
+        let io = |action: &'static str, path: &Path| {
+            let path = path.to_path_buf();
+            move |source| Error::Io { action, path, source }
+        };
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        create_private_dir(dir).map_err(io("creating", dir))?;
+        let mut text =
+            serde_json::to_string_pretty(&Document { environments }).map_err(|e| Error::InvalidFile {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            })?;
+        text.push('\n');
+        let temporary = self
+            .path
+            .with_extension(format!("json.tmp-{}", uuid::Uuid::new_v4().simple()));
+        let written = (|| {
+            let mut file = private_file(&temporary)?;
+            file.write_all(text.as_bytes())?;
+            file.sync_all()?;
+            std::fs::rename(&temporary, &self.path)
+        })();
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temporary);
+        }
+        written.map_err(io("writing", &self.path))
+    }
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use url::Url;
+
+    fn sovereign(name: &str) -> Environment {
+        Environment {
+            name: name.to_owned(),
+            authority_host: Url::parse("https://login.sovereign.example").unwrap(),
+            graph: Url::parse("https://graph.sovereign.example").unwrap(),
+            partner_center: None,
+            aad_graph: None,
+            resource_manager: None,
+            oidc_issuer: None,
+            cloud: None,
+        }
+    }
+
+    #[test]
+    fn environments_are_added_found_ignoring_case_and_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = EnvironmentStore::new(dir.path().join("home"));
+        assert!(store.list().unwrap().is_empty());
+        store.add(sovereign("Sovereign")).unwrap();
+        let found = store.find("SOVEREIGN").unwrap().unwrap();
+        assert_eq!(found.authority_host.as_str(), "https://login.sovereign.example/");
+        assert!(store.remove("sovereign").unwrap());
+        assert!(!store.remove("sovereign").unwrap());
+        assert!(store.list().unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_file_is_pretty_json_readable_by_the_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = EnvironmentStore::new(dir.path());
+        store.add(sovereign("Sovereign")).unwrap();
+        insta::assert_snapshot!(std::fs::read_to_string(store.path()).unwrap(), @r#"
+        {
+          "environments": [
+            {
+              "name": "Sovereign",
+              "authority_host": "https://login.sovereign.example/",
+              "graph": "https://graph.sovereign.example/"
+            }
+          ]
+        }
+        "#);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(store.path()).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn names_of_built_in_clouds_duplicates_and_plain_http_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = EnvironmentStore::new(dir.path());
+        store.add(sovereign("Sovereign")).unwrap();
+        let mut insecure = sovereign("Insecure");
+        insecure.authority_host = Url::parse("http://login.example").unwrap();
+        let errors = [
+            store.add(sovereign("usgov")).unwrap_err(),
+            store.add(sovereign("sovereign")).unwrap_err(),
+            store.add(insecure).unwrap_err(),
+        ];
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        insta::assert_snapshot!(text.join("\n"), @r"
+        invalid value for environment name: 'usgov' is the built-in cloud AzureUSGovernment
+        invalid value for environment name: 'sovereign' exists already; remove it first to change it
+        invalid value for authority host: 'http://login.example/' must use https (plain http is allowed only for 127.0.0.1, ::1 and localhost)
+        ");
+    }
+
+    #[test]
+    fn a_damaged_file_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = EnvironmentStore::new(dir.path());
+        std::fs::write(store.path(), "not json").unwrap();
+        let error = store.list().unwrap_err().to_string();
+        assert!(error.starts_with(&store.path().display().to_string()), "{error}");
+        assert!(error.contains("not an environments file"), "{error}");
+    }
+}

@@ -1,0 +1,187 @@
+//! The clap command tree: `msconnect <module> <command>`, `environment`, `completions`, the hidden `man`,
+//! and the cmdlet-named aliases (`Connect-PartnerCenter` …), built once from the module tables; and the
+//! dispatch from what clap matched to the code that runs it.
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+
+use crate::app::App;
+use crate::exit::Failure;
+use crate::modules::{self, Cmdlet, Module};
+use crate::output::Format;
+use crate::{completions, connect, environment, session};
+
+const ABOUT: &str =
+    "Sign in to the Microsoft cloud as the PartnerCenter, SecMgmt, Entra and PSMicrosoftEntraID modules do";
+
+const AFTER_HELP: &str = "\
+The cmdlet names work as commands too: msconnect Connect-PartnerCenter, New-PartnerAccessToken,
+Connect-SecMgmtAccount, Connect-Entra, Connect-PSMicrosoftEntraID, and the matching Disconnect-*.
+
+Exit codes: 0 success, 1 sign-in or request failed, 2 usage error, 130 cancelled.";
+
+/// The whole command tree.
+pub(crate) fn command() -> Command {
+    let mut root = Command::new("msconnect")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about(ABOUT)
+        .after_help(AFTER_HELP)
+        .max_term_width(100)
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .arg(
+            Arg::new("output")
+                .short('o')
+                .long("output")
+                .global(true)
+                .value_name("FORMAT")
+                .value_parser(Format::NAMES)
+                .ignore_case(true)
+                .default_value("table")
+                .help_heading("Global options")
+                .help("How to print data"),
+        )
+        .arg(
+            Arg::new("verbose")
+                .short('v')
+                .long("verbose")
+                .global(true)
+                .action(ArgAction::SetTrue)
+                .help_heading("Global options")
+                .help("Trace requests and responses to stderr, every secret redacted"),
+        );
+    for module in modules::ALL {
+        root = root.subcommand(module_command(module));
+    }
+    root = root
+        .subcommand(environment::command())
+        .subcommand(completions::command())
+        .subcommand(completions::man_command());
+    for module in modules::ALL {
+        root = root.subcommand(alias(
+            modules::cmdlet_command(module.connect.name, module.connect),
+            module.connect.name,
+        ));
+        if let Some(cmdlet) = module.new_access_token {
+            root = root.subcommand(alias(modules::cmdlet_command(cmdlet.name, cmdlet), cmdlet.name));
+        }
+        root = root.subcommand(alias(
+            disconnect_command(module.disconnect, module),
+            module.disconnect,
+        ));
+    }
+    root
+}
+
+/// A cmdlet-named command: hidden from the command list (the after-help names them all), and also
+/// accepted in lower case.
+fn alias(command: Command, name: &'static str) -> Command {
+    command.hide(true).alias(name.to_ascii_lowercase())
+}
+
+fn module_command(module: &'static Module) -> Command {
+    let mut cmdlets = vec![module.connect.name];
+    cmdlets.extend(module.new_access_token.map(|c| c.name));
+    let mut command = Command::new(module.name)
+        .about(format!("{} ({})", module.title, cmdlets.join(", ")))
+        .subcommand_required(true)
+        .subcommand(modules::cmdlet_command("connect", module.connect))
+        .subcommand(disconnect_command("disconnect", module))
+        .subcommand(Command::new("context").about("Print the current context"))
+        .subcommand(
+            Command::new("token")
+                .about("Print an access token for the current context, from the cache or renewed silently")
+                .arg(
+                    Arg::new("Scopes")
+                        .long("scopes")
+                        .value_name("SCOPE")
+                        .action(ArgAction::Append)
+                        .value_delimiter(',')
+                        .help("Ask for these scopes instead of the context's (comma-separated, or repeated)"),
+                ),
+        );
+    if let Some(cmdlet) = module.new_access_token {
+        command = command.subcommand(modules::cmdlet_command("new-access-token", cmdlet));
+    }
+    command
+}
+
+fn disconnect_command(name: &'static str, module: &'static Module) -> Command {
+    Command::new(name)
+        .about(format!(
+            "Forget the {} context and remove its tokens from the cache",
+            module.title
+        ))
+        .long_about(format!(
+            "Forget the {} context and remove its tokens from the cache.\n\nPowerShell: {}",
+            module.title, module.disconnect
+        ))
+        .args(modules::should_process_args())
+}
+
+/// What to run.
+enum Action<'m> {
+    Connect(&'static Module, &'static Cmdlet, &'m ArgMatches),
+    Disconnect(&'static Module, &'m ArgMatches),
+    Context(&'static Module),
+    Token(&'static Module, &'m ArgMatches),
+    Environment(&'m ArgMatches),
+    Completions(&'m ArgMatches),
+    Man(&'m ArgMatches),
+}
+
+fn action(matches: &ArgMatches) -> Option<Action<'_>> {
+    let (name, sub) = matches.subcommand()?;
+    match name {
+        "environment" => return Some(Action::Environment(sub)),
+        "completions" => return Some(Action::Completions(sub)),
+        "man" => return Some(Action::Man(sub)),
+        _ => {}
+    }
+    for module in modules::ALL {
+        if name == module.name {
+            let (command, leaf) = sub.subcommand()?;
+            return Some(match command {
+                "connect" => Action::Connect(module, module.connect, leaf),
+                "new-access-token" => Action::Connect(module, module.new_access_token?, leaf),
+                "disconnect" => Action::Disconnect(module, leaf),
+                "context" => Action::Context(module),
+                _ => Action::Token(module, leaf),
+            });
+        }
+        if name == module.connect.name {
+            return Some(Action::Connect(module, module.connect, sub));
+        }
+        if let Some(cmdlet) = module.new_access_token.filter(|c| c.name == name) {
+            return Some(Action::Connect(module, cmdlet, sub));
+        }
+        if name == module.disconnect {
+            return Some(Action::Disconnect(module, sub));
+        }
+    }
+    None
+}
+
+/// The innermost matches, where the global options' values end up whichever level they were typed at.
+pub(crate) fn leaf(matches: &ArgMatches) -> &ArgMatches {
+    let mut current = matches;
+    while let Some((_, sub)) = current.subcommand() {
+        current = sub;
+    }
+    current
+}
+
+/// Runs what `matches` asks for.
+pub(crate) fn run(app: &App, matches: &ArgMatches) -> Result<(), Failure> {
+    let Some(action) = action(matches) else {
+        return Err(Failure::Usage("no command given".into()));
+    };
+    match action {
+        Action::Connect(module, cmdlet, m) => connect::run(app, module, cmdlet, m),
+        Action::Disconnect(module, m) => session::disconnect(app, module, m),
+        Action::Context(module) => session::context(app, module),
+        Action::Token(module, m) => session::token(app, module, m),
+        Action::Environment(m) => environment::run(app, m),
+        Action::Completions(m) => completions::run(command(), m),
+        Action::Man(m) => completions::man(command(), m),
+    }
+}

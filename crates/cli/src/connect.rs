@@ -1,0 +1,220 @@
+//! `connect` and `new-access-token`: the options given bound to a parameter set, the environment chosen,
+//! `--what-if` and `--confirm` honoured, the secrets read, and only then the sign-in.
+
+use std::io::{BufRead, IsTerminal};
+
+use auth_core::{Credential, Environment, Password};
+use clap::ArgMatches;
+
+use crate::app::App;
+use crate::environment;
+use crate::exit::{Failure, usage};
+use crate::modules::{self, Cmdlet, Given, Kind, Module, Source};
+use crate::output;
+use crate::params::{self, ParameterSetInfo};
+use crate::secrets::SecretReader;
+use crate::session;
+
+/// The options of one invocation bound to a parameter set.
+#[derive(Debug)]
+pub(crate) struct Bound<'m> {
+    /// The cmdlet.
+    pub(crate) cmdlet: &'static Cmdlet,
+    /// The parameter set chosen.
+    pub(crate) set: &'static ParameterSetInfo,
+    given: Vec<Given>,
+    matches: &'m ArgMatches,
+}
+
+impl Bound<'_> {
+    /// Whether the parameter was given.
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.given.iter().any(|g| g.param.name == name)
+    }
+
+    /// A text value given.
+    pub(crate) fn text(&self, name: &str) -> Option<&str> {
+        if !self.has(name) {
+            return None;
+        }
+        self.matches.get_one::<String>(name).map(String::as_str)
+    }
+
+    /// A list given, split on commas (and spaces, as scopes are).
+    pub(crate) fn list(&self, name: &str) -> Vec<String> {
+        if !self.has(name) {
+            return Vec::new();
+        }
+        let values = self.matches.get_many::<String>(name).into_iter().flatten();
+        auth_core::flows::normalize_scopes(values)
+    }
+
+    /// The PowerShell names given, in the table's order.
+    pub(crate) fn names(&self) -> Vec<&'static str> {
+        self.given.iter().map(|g| g.param.name).collect()
+    }
+}
+
+/// The secrets of one invocation, read after `--what-if` and `--confirm`.
+#[derive(Debug, Default)]
+pub(crate) struct Secrets {
+    values: Vec<(&'static str, Password)>,
+    /// `--credential` with its password.
+    pub(crate) credential: Option<Credential>,
+}
+
+impl Secrets {
+    /// The secret given to a parameter.
+    pub(crate) fn get(&self, name: &str) -> Option<&Password> {
+        self.values.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+}
+
+/// Runs `connect` (or `new-access-token`).
+pub(crate) fn run(
+    app: &App,
+    module: &'static Module,
+    cmdlet: &'static Cmdlet,
+    matches: &ArgMatches,
+) -> Result<(), Failure> {
+    let bound = bind(cmdlet, matches)?;
+    let environment_name = bound.text("Environment");
+    let environment = environment::choose(app, cmdlet, environment_name)?;
+    if let Some(warning) = environment.retirement() {
+        eprintln!("warning: {warning}");
+    }
+    let operation = if std::ptr::eq(cmdlet, module.connect) {
+        "Connect"
+    } else {
+        "New access token"
+    };
+    let target = target(module, &bound, &environment);
+    if matches.get_flag(modules::WHAT_IF) {
+        return output::print(&format!(
+            "What if: Performing the operation \"{operation}\" on target \"{target}\".\n"
+        ));
+    }
+    if matches.get_flag(modules::CONFIRM) {
+        confirm(operation, &target)?;
+    }
+    let secrets = read_secrets(app, &bound)?;
+    session::sign_in(app, module, &bound, environment, secrets)
+}
+
+/// Binds the options to a set. Values from `MSCONNECT_*` variables count as given, unless the options
+/// typed on the command line choose a set that does not take them: what is typed wins over what is
+/// exported, so an exported access token does not stand in the way of `--use-device-authentication`.
+fn bind<'m>(cmdlet: &'static Cmdlet, matches: &'m ArgMatches) -> Result<Bound<'m>, Failure> {
+    let all = modules::given(cmdlet, matches);
+    let names = |given: &[Given]| -> Vec<&'static str> { given.iter().map(|g| g.param.name).collect() };
+    let first = match params::resolve(cmdlet, &names(&all)) {
+        Ok(set) => {
+            return Ok(Bound {
+                cmdlet,
+                set,
+                given: all,
+                matches,
+            });
+        }
+        Err(message) => message,
+    };
+    let typed: Vec<Given> = all
+        .iter()
+        .filter(|g| g.source == Source::CommandLine)
+        .cloned()
+        .collect();
+    if typed.len() < all.len()
+        && let Ok(set) = params::resolve(cmdlet, &names(&typed))
+    {
+        let (kept, ignored): (Vec<Given>, Vec<Given>) = all
+            .into_iter()
+            .partition(|g| g.source == Source::CommandLine || set.accepts(g.param.name));
+        for g in ignored {
+            if let Source::Environment(var) = g.source {
+                tracing::debug!(target: "msconnect", "ignoring {var}: parameter set {} does not take --{}", set.name, g.param.long);
+            }
+        }
+        return Ok(Bound {
+            cmdlet,
+            set,
+            given: kept,
+            matches,
+        });
+    }
+    let from_env: Vec<String> = all
+        .iter()
+        .filter_map(|g| match g.source {
+            Source::Environment(var) => Some(format!("--{} comes from {var}", g.param.long)),
+            Source::CommandLine => None,
+        })
+        .collect();
+    if from_env.is_empty() {
+        Err(usage(first))
+    } else {
+        Err(usage(format!("{first}\n  ({})", from_env.join(", "))))
+    }
+}
+
+/// What `--what-if` and `--confirm` name as the target: no secret, only what the sign-in is for.
+fn target(module: &Module, bound: &Bound<'_>, environment: &Environment) -> String {
+    let tenant = ["Tenant", "TenantId", "TenantID"]
+        .iter()
+        .find_map(|name| bound.text(name))
+        .unwrap_or("organizations");
+    format!(
+        "{}: environment {}, tenant {tenant}, parameter set {}",
+        module.title, environment.name, bound.set.name
+    )
+}
+
+/// `--confirm`: asks on the terminal; anything but yes cancels.
+fn confirm(operation: &str, target: &str) -> Result<(), Failure> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(usage(
+            "--confirm asks on a terminal, and stdin is not one; leave --confirm out in scripts",
+        ));
+    }
+    eprint!(
+        "Confirm\nAre you sure you want to perform this action?\n\
+         Performing the operation \"{operation}\" on target \"{target}\".\n[Y] Yes  [N] No  (default is \"N\"): "
+    );
+    let mut answer = String::new();
+    stdin
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Failure::Failed(format!("reading the answer: {e}")))?;
+    match answer.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => Ok(()),
+        _ => Err(Failure::Cancelled("cancelled: nothing was done".into())),
+    }
+}
+
+fn read_secrets(app: &App, bound: &Bound<'_>) -> Result<Secrets, Failure> {
+    let mut reader = SecretReader::new(&app.env);
+    let mut secrets = Secrets::default();
+    for given in &bound.given {
+        let param = given.param;
+        match param.kind {
+            Kind::Secret { .. } => {
+                let value = bound
+                    .matches
+                    .get_one::<String>(param.name)
+                    .map_or("", String::as_str);
+                let secret = reader.option_value(&format!("--{}", param.long), value)?;
+                secrets.values.push((param.name, secret));
+            }
+            Kind::Credential => {
+                let username = bound.text(param.name).unwrap_or_default();
+                if username.trim().is_empty() {
+                    return Err(usage("--credential: the user name is empty"));
+                }
+                let from_stdin = bound.matches.get_flag(modules::PASSWORD_STDIN);
+                let password = reader.credential_password(username, from_stdin)?;
+                secrets.credential = Some(Credential::new(username.trim(), password));
+            }
+            _ => {}
+        }
+    }
+    Ok(secrets)
+}

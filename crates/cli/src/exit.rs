@@ -1,0 +1,171 @@
+//! How a run ends: the exit codes (0 success, 1 sign-in or request failed, 2 usage error, 130 cancelled)
+//! and the one or two lines on stderr that say why, with the AADSTS code, the hint and the correlation id
+//! of a Microsoft error; `-v` adds every field the server sent.
+
+use std::fmt::Write as _;
+
+use auth_core::Error;
+
+/// The run succeeded.
+pub(crate) const SUCCESS: u8 = 0;
+/// The sign-in or a request failed.
+pub(crate) const FAILED: u8 = 1;
+/// The command line was wrong.
+pub(crate) const USAGE: u8 = 2;
+/// The user cancelled (Ctrl-C, or declined `--confirm`).
+pub(crate) const CANCELLED: u8 = 130;
+
+/// Why a run did not succeed.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The command line was wrong: what is wrong and how to put it right.
+    Usage(String),
+    /// The user cancelled.
+    Cancelled(String),
+    /// Something the command needed failed.
+    Failed(String),
+    /// auth-core (or a product crate) failed.
+    Auth(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Self::Auth(error)
+    }
+}
+
+/// A usage error.
+pub(crate) fn usage(message: impl Into<String>) -> Failure {
+    Failure::Usage(message.into())
+}
+
+impl Failure {
+    /// The process's exit code.
+    pub(crate) fn code(&self) -> u8 {
+        match self {
+            Self::Usage(_) => USAGE,
+            Self::Cancelled(_) => CANCELLED,
+            Self::Failed(_) => FAILED,
+            Self::Auth(error) => match error {
+                // a value the user typed was refused before anything was sent
+                Error::InvalidParameter { .. } => USAGE,
+                Error::Cancelled => CANCELLED,
+                _ => FAILED,
+            },
+        }
+    }
+
+    /// What to print on stderr: one or two lines, more with `verbose`.
+    pub(crate) fn report(&self, verbose: bool) -> String {
+        match self {
+            Self::Usage(message) => {
+                format!("error: {message}\n\nFor more information, try '--help'.\n")
+            }
+            Self::Cancelled(message) => format!("{message}\n"),
+            Self::Failed(message) => format!("error: {message}\n"),
+            Self::Auth(error) => report_auth(error, verbose),
+        }
+    }
+}
+
+fn report_auth(error: &Error, verbose: bool) -> String {
+    let mut out = String::new();
+    let Some(server) = error.server() else {
+        let _ = writeln!(out, "error: {error}");
+        if verbose {
+            let mut source = std::error::Error::source(error);
+            while let Some(cause) = source {
+                let _ = writeln!(out, "  caused by: {cause}");
+                source = cause.source();
+            }
+        }
+        return out;
+    };
+    let summary = server.summary();
+    match server.aadsts() {
+        Some(code) if !summary.starts_with("AADSTS") => {
+            let _ = writeln!(out, "error: AADSTS{code}: {summary}");
+        }
+        _ => {
+            let _ = writeln!(out, "error: {summary}");
+        }
+    }
+    let mut second = Vec::new();
+    if let Some(hint) = server.hint() {
+        second.push(format!("hint: {hint}"));
+    }
+    if let Some(id) = &server.correlation_id {
+        second.push(format!("correlation id: {id}"));
+    }
+    if !second.is_empty() {
+        let _ = writeln!(out, "{}", second.join("; "));
+    }
+    if verbose {
+        let _ = writeln!(out, "  HTTP status: {}", server.status);
+        let _ = writeln!(out, "  error: {}", server.error);
+        let optional = [
+            ("suberror", &server.suberror),
+            ("trace id", &server.trace_id),
+            ("timestamp", &server.timestamp),
+            ("error uri", &server.error_uri),
+            ("claims", &server.claims),
+        ];
+        for (name, value) in optional {
+            if let Some(value) = value {
+                let _ = writeln!(out, "  {name}: {value}");
+            }
+        }
+        if let Some(description) = &server.error_description {
+            let _ = writeln!(out, "  description:");
+            for line in description.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use auth_core::ServerError;
+
+    fn expired() -> Failure {
+        let body = r#"{"error":"invalid_grant","error_description":"AADSTS70008: The provided authorization code or refresh token has expired due to inactivity.\r\nTrace ID: 0a1b\r\nCorrelation ID: 5e6f\r\nTimestamp: 2026-11-22 10:00:00Z","error_codes":[70008],"timestamp":"2026-11-22 10:00:00Z","trace_id":"0a1b","correlation_id":"5e6f"}"#;
+        Failure::Auth(ServerError::parse(400, body).unwrap().into())
+    }
+
+    #[test]
+    fn a_server_error_is_the_code_the_hint_and_the_correlation_id() {
+        insta::assert_snapshot!(expired().report(false), @r"
+        error: AADSTS70008: The provided authorization code or refresh token has expired due to inactivity.
+        hint: the refresh token has expired: sign in again; correlation id: 5e6f
+        ");
+        assert_eq!(expired().code(), FAILED);
+    }
+
+    #[test]
+    fn verbose_adds_every_field() {
+        insta::assert_snapshot!(expired().report(true), @r"
+        error: AADSTS70008: The provided authorization code or refresh token has expired due to inactivity.
+        hint: the refresh token has expired: sign in again; correlation id: 5e6f
+          HTTP status: 400
+          error: invalid_grant
+          trace id: 0a1b
+          timestamp: 2026-11-22 10:00:00Z
+          description:
+            AADSTS70008: The provided authorization code or refresh token has expired due to inactivity.
+            Trace ID: 0a1b
+            Correlation ID: 5e6f
+            Timestamp: 2026-11-22 10:00:00Z
+        ");
+    }
+
+    #[test]
+    fn exit_codes_follow_the_kind_of_failure() {
+        assert_eq!(usage("x").code(), USAGE);
+        assert_eq!(Failure::Auth(Error::invalid("--tenant", "bad")).code(), USAGE);
+        assert_eq!(Failure::Auth(Error::Cancelled).code(), CANCELLED);
+        assert_eq!(Failure::Auth(Error::AccessTokenExpired).code(), FAILED);
+    }
+}

@@ -1,0 +1,130 @@
+//! What goes to stdout: data only, as a table (what the module's PowerShell format file shows) or as JSON
+//! with the PowerShell objects' property names. Prompts, progress and warnings go to stderr elsewhere.
+
+use std::io::Write;
+
+use serde_json::Value;
+
+use crate::exit::Failure;
+
+/// `-o, --output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Format {
+    /// Columns with a header, as PowerShell's `Format-Table`.
+    #[default]
+    Table,
+    /// Pretty-printed JSON.
+    Json,
+}
+
+impl Format {
+    /// The accepted values of `-o`.
+    pub(crate) const NAMES: [&'static str; 2] = ["table", "json"];
+
+    /// The format named `name` (one of [`Format::NAMES`], which clap has checked).
+    pub(crate) fn from_name(name: &str) -> Self {
+        if name.eq_ignore_ascii_case("json") {
+            Self::Json
+        } else {
+            Self::Table
+        }
+    }
+}
+
+/// Writes `text` to stdout. A closed pipe (`msconnect … | head -0`) is not an error worth a message.
+pub(crate) fn print(text: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::Failed(format!("writing to stdout: {e}"))),
+    }
+}
+
+/// Pretty JSON and a newline.
+pub(crate) fn json(value: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
+    text.push('\n');
+    text
+}
+
+/// A table: a header row, a row of dashes under each header, then the rows; columns as wide as their
+/// widest cell, separated by one space, trailing spaces trimmed.
+pub(crate) fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| -> String {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        format!("{}\n", padded.join(" ").trim_end())
+    };
+    let mut out = line(headers.iter().map(|h| (*h).to_owned()).collect());
+    out.push_str(&line(
+        headers.iter().map(|h| "-".repeat(h.chars().count())).collect(),
+    ));
+    for row in rows {
+        out.push_str(&line(row.clone()));
+    }
+    out
+}
+
+/// Epoch seconds as RFC 3339 in UTC (`2026-11-22T10:00:00Z`), the form PowerShell's `DateTimeOffset`
+/// round-trips through JSON.
+pub(crate) fn rfc3339(epoch: i64) -> String {
+    let days = epoch.div_euclid(86_400);
+    let seconds = epoch.rem_euclid(86_400);
+    // civil_from_days (H. Hinnant): days since 1970-01-01 to a proleptic Gregorian date
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        seconds / 3600,
+        seconds % 3600 / 60,
+        seconds % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_columns_under_dashed_headers() {
+        let rows = vec![
+            vec![
+                "admin@contoso.com".to_owned(),
+                "AzureCloud".to_owned(),
+                "t1".to_owned(),
+            ],
+            vec!["app".to_owned(), "".to_owned(), "tenant-two".to_owned()],
+        ];
+        insta::assert_snapshot!(table(&["Account", "Environment", "TenantId"], &rows), @r"
+        Account           Environment TenantId
+        -------           ----------- --------
+        admin@contoso.com AzureCloud  t1
+        app                           tenant-two
+        ");
+    }
+
+    #[test]
+    fn times_are_rfc3339_in_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_795_341_600), "2026-11-22T10:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+    }
+}

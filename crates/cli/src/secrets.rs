@@ -1,0 +1,171 @@
+//! Secrets without typing them where other users can read them (`ps`, shell history): the password of
+//! `--credential` from `--password-stdin`, else `MSCONNECT_PASSWORD`, else a hidden prompt on a terminal,
+//! else a usage error; a secret option's value `-` reads it from stdin. Stdin can feed one secret only.
+
+use std::io::{IsTerminal, Read};
+
+use auth_core::{EnvVars, Password};
+
+use crate::exit::{Failure, usage};
+
+/// The variable holding the password (or client secret) of `--credential`.
+pub(crate) const PASSWORD_VAR: &str = "MSCONNECT_PASSWORD";
+
+/// Reads secrets from stdin, the environment or a prompt.
+pub(crate) struct SecretReader<'a> {
+    env: &'a EnvVars,
+    stdin_is_terminal: bool,
+    stdin_used_by: Option<String>,
+    read_stdin: Box<dyn FnMut() -> std::io::Result<String> + 'a>,
+    prompt: Box<dyn FnMut(&str) -> std::io::Result<String> + 'a>,
+}
+
+impl<'a> SecretReader<'a> {
+    /// A reader on this process's stdin and terminal.
+    pub(crate) fn new(env: &'a EnvVars) -> Self {
+        Self {
+            env,
+            stdin_is_terminal: std::io::stdin().is_terminal(),
+            stdin_used_by: None,
+            read_stdin: Box::new(|| {
+                let mut text = String::new();
+                std::io::stdin().read_to_string(&mut text)?;
+                Ok(text)
+            }),
+            // rpassword writes the prompt to, and reads from, the terminal itself, echo off
+            prompt: Box::new(|prompt: &str| rpassword::prompt_password(prompt)),
+        }
+    }
+
+    /// The value of a secret option: itself, or stdin's content when it is `-`.
+    pub(crate) fn option_value(&mut self, option: &str, value: &str) -> Result<Password, Failure> {
+        if value == "-" {
+            self.from_stdin(option)
+        } else if value.is_empty() {
+            Err(usage(format!("{option} is empty")))
+        } else {
+            Ok(Password::new(value))
+        }
+    }
+
+    /// The password of `--credential <username>`.
+    pub(crate) fn credential_password(
+        &mut self,
+        username: &str,
+        password_stdin: bool,
+    ) -> Result<Password, Failure> {
+        if password_stdin {
+            return self.from_stdin("--password-stdin");
+        }
+        if let Some(password) = self.env.get(PASSWORD_VAR) {
+            return Ok(Password::new(password));
+        }
+        if self.stdin_is_terminal {
+            let password = (self.prompt)(&format!("Password for {username}: "))
+                .map_err(|e| Failure::Failed(format!("reading the password from the terminal: {e}")))?;
+            if password.is_empty() {
+                return Err(usage("--credential: no password was typed"));
+            }
+            return Ok(Password::new(password));
+        }
+        Err(usage(format!(
+            "--credential {username} needs a password: pipe it in with --password-stdin, set {PASSWORD_VAR}, \
+             or run on a terminal to be asked for it"
+        )))
+    }
+
+    fn from_stdin(&mut self, option: &str) -> Result<Password, Failure> {
+        if let Some(first) = &self.stdin_used_by {
+            return Err(usage(format!(
+                "{first} and {option} both read stdin; only one secret can come from it"
+            )));
+        }
+        if self.stdin_is_terminal {
+            return Err(usage(format!(
+                "{option} reads stdin, which is a terminal: pipe the secret in (`… | msconnect …`)"
+            )));
+        }
+        self.stdin_used_by = Some(option.to_owned());
+        let mut text =
+            (self.read_stdin)().map_err(|e| Failure::Failed(format!("{option}: reading stdin: {e}")))?;
+        // a secret piped in usually ends with the newline of `echo` or a file's last line
+        let trimmed = text.trim_end_matches(['\n', '\r']).len();
+        text.truncate(trimmed);
+        if text.is_empty() {
+            return Err(usage(format!("{option}: stdin was empty")));
+        }
+        Ok(Password::new(text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reader<'a>(env: &'a EnvVars, terminal: bool, stdin: &'static str) -> SecretReader<'a> {
+        SecretReader {
+            env,
+            stdin_is_terminal: terminal,
+            stdin_used_by: None,
+            read_stdin: Box::new(move || Ok(stdin.to_owned())),
+            prompt: Box::new(|prompt| Ok(format!("typed after '{prompt}'"))),
+        }
+    }
+
+    fn message(failure: Failure) -> String {
+        failure
+            .report(false)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    #[test]
+    fn the_password_comes_from_stdin_then_the_environment_then_a_prompt() {
+        let env = EnvVars::from_pairs([(PASSWORD_VAR, "from-env")]);
+        let none = EnvVars::default();
+        let from = |reader: &mut SecretReader<'_>, stdin| {
+            reader
+                .credential_password("admin", stdin)
+                .map(|p| p.secret().to_owned())
+        };
+        assert_eq!(
+            from(&mut reader(&env, false, "piped\r\n"), true).unwrap(),
+            "piped"
+        );
+        assert_eq!(from(&mut reader(&env, true, ""), false).unwrap(), "from-env");
+        assert_eq!(
+            from(&mut reader(&none, true, ""), false).unwrap(),
+            "typed after 'Password for admin: '"
+        );
+        insta::assert_snapshot!(message(from(&mut reader(&none, false, ""), false).unwrap_err()), @"error: --credential admin needs a password: pipe it in with --password-stdin, set MSCONNECT_PASSWORD, or run on a terminal to be asked for it");
+    }
+
+    #[test]
+    fn stdin_feeds_one_secret_and_must_not_be_empty_or_a_terminal() {
+        let env = EnvVars::default();
+        let mut twice = reader(&env, false, "secret\n");
+        assert_eq!(
+            twice.option_value("--refresh-token", "-").unwrap().secret(),
+            "secret"
+        );
+        let second = twice.credential_password("app", true).unwrap_err();
+        insta::assert_snapshot!(message(second), @"error: --refresh-token and --password-stdin both read stdin; only one secret can come from it");
+        let empty = reader(&env, false, "\n")
+            .option_value("--access-token", "-")
+            .unwrap_err();
+        insta::assert_snapshot!(message(empty), @"error: --access-token: stdin was empty");
+        let terminal = reader(&env, true, "")
+            .option_value("--access-token", "-")
+            .unwrap_err();
+        assert_eq!(terminal.code(), crate::exit::USAGE);
+        assert_eq!(
+            reader(&env, false, "")
+                .option_value("--client-secret", "s3")
+                .unwrap()
+                .secret(),
+            "s3"
+        );
+    }
+}
