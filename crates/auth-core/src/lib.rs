@@ -8,6 +8,7 @@ pub mod error;
 pub mod flows;
 pub mod http;
 pub mod ids;
+pub mod interaction;
 pub mod secret;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
@@ -19,10 +20,12 @@ pub use cloud::{Cloud, Environment};
 pub use env::EnvVars;
 pub use error::{Error, Result, ServerError};
 pub use flows::{
-    AccessTokenPassthrough, ClientCredential, ClientCredentials, RefreshTokenGrant, UsernamePassword,
+    AccessTokenPassthrough, ClientCredential, ClientCredentials, DeviceCodeChallenge, DeviceCodeFlow,
+    RefreshTokenGrant, UsernamePassword,
 };
 pub use http::{HttpClient, HttpOptions, RetryPolicy};
 pub use ids::{ClientId, Tenant};
+pub use interaction::{Interaction, SilentInteraction, StderrInteraction};
 pub use secret::{AccessToken, ClientSecret, Password, RefreshToken};
 pub use token::TokenResult;
 pub use url::Url;

@@ -15,11 +15,13 @@ use crate::token::{OIDC_SCOPES, TokenResult};
 
 mod access_token;
 mod client_credentials;
+pub mod device_code;
 mod password;
 mod refresh_token;
 
 pub use access_token::AccessTokenPassthrough;
 pub use client_credentials::ClientCredentials;
+pub use device_code::{DeviceCodeChallenge, DeviceCodeFlow};
 pub use password::UsernamePassword;
 pub use refresh_token::RefreshTokenGrant;
 
