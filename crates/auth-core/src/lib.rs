@@ -20,8 +20,8 @@ pub use cloud::{Cloud, Environment};
 pub use env::EnvVars;
 pub use error::{Error, Result, ServerError};
 pub use flows::{
-    AccessTokenPassthrough, ClientCredential, ClientCredentials, DeviceCodeChallenge, DeviceCodeFlow,
-    RefreshTokenGrant, UsernamePassword,
+    AccessTokenPassthrough, BrowserOpener, ClientCredential, ClientCredentials, DeviceCodeChallenge,
+    DeviceCodeFlow, InteractiveBrowser, PortPolicy, RefreshTokenGrant, SystemBrowser, UsernamePassword,
 };
 pub use http::{HttpClient, HttpOptions, RetryPolicy};
 pub use ids::{ClientId, Tenant};

@@ -249,4 +249,4 @@ pub(crate) fn check_claims(claims: &str) -> Result<()> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

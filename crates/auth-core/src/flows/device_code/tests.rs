@@ -40,7 +40,7 @@ impl Interaction for Recorder {
     }
 
     fn browser_opened(&self, url: &str, redirect_uri: &str) {
-        self.push(format!("browser_opened {} {redirect_uri}", url.len()));
+        self.push(format!("browser_opened {url} {redirect_uri}"));
     }
 
     fn browser_failed(&self, url: &str, reason: &str) {
