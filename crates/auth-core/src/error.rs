@@ -102,6 +102,31 @@ pub enum Error {
     /// A check on the sign-in result failed (state, nonce, MFA claim).
     #[error("{0}")]
     Rejected(String),
+
+    /// Device code sign-in ended without a token: the person declined, or the authority refused the
+    /// code. (An expired code is [`Error::TimedOut`].)
+    #[error("{message}")]
+    DeviceCodeFailed {
+        /// What happened and what to do.
+        message: String,
+        /// The authority's answer, every field kept.
+        #[source]
+        server: Box<ServerError>,
+    },
+
+    /// The loopback listener that receives the browser's answer could not be opened.
+    #[error("{message}")]
+    Loopback {
+        /// Which address and ports were tried.
+        message: String,
+        /// The last failure.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The system could not provide random numbers (for PKCE, `state` and `nonce`).
+    #[error("the system's random number generator failed")]
+    Random,
 }
 
 impl Error {
@@ -116,7 +141,7 @@ impl Error {
     /// The server error, when the authority answered with one.
     pub fn server(&self) -> Option<&ServerError> {
         match self {
-            Self::Server(error) => Some(error),
+            Self::Server(error) | Self::DeviceCodeFailed { server: error, .. } => Some(error),
             _ => None,
         }
     }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod flows;
 pub mod http;
 pub mod ids;
+pub mod interaction;
 pub mod secret;
 pub mod session;
 #[cfg(any(test, feature = "test-util"))]
@@ -21,10 +22,12 @@ pub use cloud::{Cloud, Environment};
 pub use env::EnvVars;
 pub use error::{Error, Result, ServerError};
 pub use flows::{
-    AccessTokenPassthrough, ClientCredential, ClientCredentials, RefreshTokenGrant, UsernamePassword,
+    AccessTokenPassthrough, BrowserOpener, ClientCredential, ClientCredentials, DeviceCodeChallenge,
+    DeviceCodeFlow, InteractiveBrowser, PortPolicy, RefreshTokenGrant, SystemBrowser, UsernamePassword,
 };
 pub use http::{HttpClient, HttpOptions, RetryPolicy};
 pub use ids::{ClientId, Tenant};
+pub use interaction::{Interaction, SilentInteraction, StderrInteraction};
 pub use secret::{AccessToken, ClientSecret, Password, RefreshToken};
 pub use session::{Credential, Session, SessionOptions, SignInMethod, SignInRequest};
 pub use token::TokenResult;

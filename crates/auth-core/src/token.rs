@@ -223,7 +223,7 @@ impl TokenResult {
 }
 
 /// A JSON number, or a string holding one (the v1 endpoints and ADFS send strings).
-fn number(json: &Value, field: &str) -> Option<i64> {
+pub(crate) fn number(json: &Value, field: &str) -> Option<i64> {
     match json.get(field)? {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
         Value::String(s) => s.trim().parse().ok(),

@@ -14,12 +14,16 @@ use crate::secret::{ClientAssertion, ClientSecret};
 use crate::token::{OIDC_SCOPES, TokenResult};
 
 mod access_token;
+pub mod browser;
 mod client_credentials;
+pub mod device_code;
 mod password;
 mod refresh_token;
 
 pub use access_token::AccessTokenPassthrough;
+pub use browser::{BrowserOpener, InteractiveBrowser, PortPolicy, SystemBrowser};
 pub use client_credentials::ClientCredentials;
+pub use device_code::{DeviceCodeChallenge, DeviceCodeFlow};
 pub use password::UsernamePassword;
 pub use refresh_token::RefreshTokenGrant;
 
