@@ -1,4 +1,6 @@
 //! Cross-crate and end-to-end suites: one integration binary, one module a suite.
 
+mod cli;
 mod interactive;
+mod support;
 mod tidy;

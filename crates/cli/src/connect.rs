@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use auth_core::{Credential, Environment, Password};
+use auth_core::{Credential, Password, Tenant};
 use clap::ArgMatches;
 
 use crate::app::App;
@@ -53,7 +53,26 @@ impl Bound<'_> {
     pub(crate) fn names(&self) -> Vec<&'static str> {
         self.given.iter().map(|g| g.param.name).collect()
     }
+
+    /// The tenant given (`--tenant`, `--tenant-id`), checked; `organizations` when none was.
+    pub(crate) fn tenant(&self) -> Result<Tenant, Failure> {
+        let given = TENANT_PARAMETERS
+            .iter()
+            .find_map(|name| Some((*name, self.text(name)?)));
+        match given {
+            None => Ok(Tenant::organizations()),
+            Some((name, value)) => Tenant::parse(value).map_err(|e| match e {
+                auth_core::Error::InvalidParameter { reason, .. } => {
+                    usage(format!("--{}: {reason}", self.cmdlet.long_of(name)))
+                }
+                other => Failure::Auth(other),
+            }),
+        }
+    }
 }
+
+/// The PowerShell names of the tenant parameter, across the modules.
+const TENANT_PARAMETERS: [&str; 3] = ["Tenant", "TenantId", "TenantID"];
 
 /// The secrets of one invocation, read after `--what-if` and `--confirm`.
 #[derive(Debug, Default)]
@@ -78,6 +97,8 @@ pub(crate) fn run(
     matches: &ArgMatches,
 ) -> Result<(), Failure> {
     let bound = bind(cmdlet, matches)?;
+    tracing::debug!(target: "msconnect", "{}: parameter set {}, options given: {:?}", cmdlet.name, bound.set.name, bound.names());
+    let tenant = bound.tenant()?;
     let environment_name = bound.text("Environment");
     let environment = environment::choose(app, cmdlet, environment_name)?;
     if let Some(warning) = environment.retirement() {
@@ -88,7 +109,10 @@ pub(crate) fn run(
     } else {
         "New access token"
     };
-    let target = target(module, &bound, &environment);
+    let target = format!(
+        "{}: environment {}, tenant {tenant}, parameter set {}",
+        module.title, environment.name, bound.set.name
+    );
     if matches.get_flag(modules::WHAT_IF) {
         return output::print(&format!(
             "What if: Performing the operation \"{operation}\" on target \"{target}\".\n"
@@ -153,18 +177,6 @@ fn bind<'m>(cmdlet: &'static Cmdlet, matches: &'m ArgMatches) -> Result<Bound<'m
     } else {
         Err(usage(format!("{first}\n  ({})", from_env.join(", "))))
     }
-}
-
-/// What `--what-if` and `--confirm` name as the target: no secret, only what the sign-in is for.
-fn target(module: &Module, bound: &Bound<'_>, environment: &Environment) -> String {
-    let tenant = ["Tenant", "TenantId", "TenantID"]
-        .iter()
-        .find_map(|name| bound.text(name))
-        .unwrap_or("organizations");
-    format!(
-        "{}: environment {}, tenant {tenant}, parameter set {}",
-        module.title, environment.name, bound.set.name
-    )
 }
 
 /// `--confirm`: asks on the terminal; anything but yes cancels.

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use auth_core::time::epoch_seconds;
 use auth_core::{
     ClientCredential, ClientId, Cloud, Environment, Session, SessionOptions, SignInMethod, SignInRequest,
-    Tenant, TokenResult,
+    TokenResult,
 };
 use clap::ArgMatches;
 use serde::{Deserialize, Serialize};
@@ -117,16 +117,6 @@ fn not_yet(module: &Module, bound: &Bound<'_>) -> Failure {
         "{} sign-in with parameter set {} is not available in this build yet",
         module.title, bound.set.name
     ))
-}
-
-fn tenant(bound: &Bound<'_>) -> Result<Tenant, Failure> {
-    match ["Tenant", "TenantId", "TenantID"]
-        .iter()
-        .find_map(|n| bound.text(n))
-    {
-        Some(tenant) => Ok(Tenant::parse(tenant)?),
-        None => Ok(Tenant::organizations()),
-    }
 }
 
 fn client(bound: &Bound<'_>, name: &str, default: &'static str) -> Result<ClientId, Failure> {
@@ -260,7 +250,7 @@ fn request(
     };
     Ok(SignInRequest {
         environment,
-        tenant: tenant(bound)?,
+        tenant: bound.tenant()?,
         client_id,
         scopes,
         method,

@@ -1,0 +1,210 @@
+//! Secrets come from stdin, the `MSCONNECT_*` variables or a prompt, reach the wire, and are never
+//! echoed: not on stdout, not on stderr, not with `-v`, not in `--help`.
+
+use auth_core::testing::{app_token_response, user_token_response};
+use mockito::{Matcher, Server};
+
+use super::{APP_ID, Cli, OID, TENANT_ID};
+
+const SECRET: &str = "pa55-w0rd-that-must-not-leak";
+
+fn form(pairs: &[(&str, &str)]) -> Matcher {
+    Matcher::AllOf(
+        pairs
+            .iter()
+            .map(|(k, v)| Matcher::UrlEncoded((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    )
+}
+
+fn assert_not_echoed(run: &super::Run) {
+    assert!(
+        !run.stdout.contains(SECRET),
+        "stdout holds the secret: {}",
+        run.stdout
+    );
+    assert!(
+        !run.stderr.contains(SECRET),
+        "stderr holds the secret: {}",
+        run.stderr
+    );
+}
+
+#[tokio::test]
+async fn the_password_comes_from_stdin_or_msconnect_password() {
+    let mut server = Server::new_async().await;
+    let token = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "password"),
+            ("username", "admin@contoso.com"),
+            ("password", SECRET),
+            ("client_id", APP_ID),
+        ]))
+        .with_body(
+            user_token_response(
+                "at",
+                "rt",
+                OID,
+                TENANT_ID,
+                "admin@contoso.com",
+                "https://graph.microsoft.com/User.Read",
+            )
+            .to_string(),
+        )
+        .expect(2)
+        .create_async()
+        .await;
+    let args = [
+        "-v",
+        "psentra",
+        "connect",
+        "--client-id",
+        APP_ID,
+        "--tenant-id",
+        "contoso.com",
+        "--credential",
+        "admin@contoso.com",
+    ];
+    let cli = Cli::new().authority(&server.url());
+
+    let mut piped = args.to_vec();
+    piped.push("--password-stdin");
+    let run = cli.run_with_stdin(&piped, &format!("{SECRET}\n"));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_not_echoed(&run);
+
+    let from_env = Cli::new()
+        .authority(&server.url())
+        .env("MSCONNECT_PASSWORD", SECRET);
+    let run = from_env.run(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_not_echoed(&run);
+    token.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_client_secret_comes_from_msconnect_client_secret() {
+    let mut server = Server::new_async().await;
+    let token = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "client_credentials"),
+            ("client_secret", SECRET),
+        ]))
+        .with_body(app_token_response("app-token").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let cli = Cli::new()
+        .authority(&server.url())
+        .env("MSCONNECT_CLIENT_SECRET", SECRET);
+
+    let run = cli.run(&[
+        "-v",
+        "psentra",
+        "connect",
+        "--client-id",
+        APP_ID,
+        "--tenant-id",
+        "contoso.com",
+    ]);
+
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("parameter set AppSecret"), "{}", run.stderr);
+    assert_not_echoed(&run);
+    token.assert_async().await;
+}
+
+#[tokio::test]
+async fn typed_options_win_over_an_exported_secret_their_set_does_not_take() {
+    let mut server = Server::new_async().await;
+    let token = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "typed-refresh-token"),
+        ]))
+        .with_body(user_token_response("at", "rt", OID, TENANT_ID, "admin@contoso.com", "x").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let cli = Cli::new()
+        .authority(&server.url())
+        .env("MSCONNECT_ACCESS_TOKEN", SECRET);
+
+    let run = cli.run_with_stdin(
+        &[
+            "-v",
+            "partnercenter",
+            "connect",
+            "--application-id",
+            APP_ID,
+            "--refresh-token",
+            "-",
+        ],
+        "typed-refresh-token",
+    );
+
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "ignoring MSCONNECT_ACCESS_TOKEN: parameter set RefreshToken does not take --access-token"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_not_echoed(&run);
+    token.assert_async().await;
+}
+
+#[test]
+fn help_never_shows_a_secret_s_value() {
+    let cli = Cli::new()
+        .env("MSCONNECT_ACCESS_TOKEN", SECRET)
+        .env("MSCONNECT_REFRESH_TOKEN", SECRET)
+        .env("MSCONNECT_CLIENT_SECRET", SECRET)
+        .env("MSCONNECT_CERTIFICATE_PASSWORD", SECRET)
+        .env("MSCONNECT_PASSWORD", SECRET);
+    for command in [
+        ["partnercenter", "connect"],
+        ["partnercenter", "new-access-token"],
+        ["secmgmt", "connect"],
+        ["entra", "connect"],
+        ["psentra", "connect"],
+    ] {
+        for help in ["-h", "--help"] {
+            let run = cli.run(&[command[0], command[1], help]);
+            assert_eq!(run.code, 0);
+            assert_not_echoed(&run);
+        }
+        let long = cli.run(&[command[0], command[1], "--help"]);
+        assert!(
+            long.stdout.contains("[env: MSCONNECT_"),
+            "the variable's name is shown: {}",
+            long.stdout
+        );
+    }
+}
+
+#[test]
+fn what_if_reads_no_secret() {
+    // a terminal would be needed to prompt, and stdin is not read: the what-if succeeds all the same
+    let run = Cli::new().run(&[
+        "psentra",
+        "connect",
+        "--client-id",
+        APP_ID,
+        "--tenant-id",
+        "contoso.com",
+        "--credential",
+        "admin",
+        "--what-if",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("parameter set UsernamePassword"),
+        "{}",
+        run.stdout
+    );
+}
