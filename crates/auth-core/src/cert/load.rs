@@ -153,16 +153,16 @@ impl Loaded {
                 }
             }
         }
-        if chosen.is_none() {
-            if let Some(key) = bags.keys.first() {
-                // report why the key does not fit the certificate it was stored with
-                let index = certs
-                    .iter()
-                    .position(|(bag, _)| key.local_key_id.is_some() && bag.local_key_id == key.local_key_id)
-                    .unwrap_or(0);
-                let der = Zeroizing::new(key.pkcs8.to_vec());
-                certs[index].1.check_key(der, KeyFormat::Pkcs8, origin)?;
-            }
+        if chosen.is_none()
+            && let Some(key) = bags.keys.first()
+        {
+            // report why the key does not fit the certificate it was stored with
+            let index = certs
+                .iter()
+                .position(|(bag, _)| key.local_key_id.is_some() && bag.local_key_id == key.local_key_id)
+                .unwrap_or(0);
+            let der = Zeroizing::new(key.pkcs8.to_vec());
+            certs[index].1.check_key(der, KeyFormat::Pkcs8, origin)?;
         }
         let (leaf_index, key) = match chosen {
             Some((index, key)) => (index, Some(key)),
@@ -425,7 +425,7 @@ fn dotnet_name(name: &X509Name<'_>) -> String {
                 .map(|atv| {
                     let value = match atv.as_str() {
                         Ok(text) => quote_value(text),
-                        Err(_) => format!("#{}", hex_upper(atv.attr_value().data.as_ref())),
+                        Err(_) => format!("#{}", hex_upper(atv.attr_value().data)),
                     };
                     format!("{}={value}", attribute_name(&atv.attr_type().to_id_string()))
                 })
@@ -453,7 +453,7 @@ fn name_parts(name: &X509Name<'_>) -> Vec<(String, String)> {
         .map(|atv| {
             let value = match atv.as_str() {
                 Ok(text) => text.trim().to_lowercase(),
-                Err(_) => format!("#{}", hex_upper(atv.attr_value().data.as_ref())).to_lowercase(),
+                Err(_) => format!("#{}", hex_upper(atv.attr_value().data)).to_lowercase(),
             };
             (attribute_name(&atv.attr_type().to_id_string()), value)
         })

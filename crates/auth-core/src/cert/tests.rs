@@ -366,7 +366,7 @@ fn a_pfx_with_a_password_loads_with_its_chain_leaf_first() {
     let bytes = pfx(&[&leaf, &ca], Some(&leaf), "pfx-pass", false);
     let certificate = Certificate::from_pkcs12_der(&bytes, Some(&password), "app.pfx").unwrap();
     assert_eq!(certificate.der(), leaf.der.as_slice());
-    assert_eq!(certificate.chain(), &[ca.der.clone()]);
+    assert_eq!(certificate.chain(), std::slice::from_ref(&ca.der));
     assert_eq!(certificate.thumbprint(), leaf.thumbprint());
     assert_eq!(certificate.subject(), "CN=leaf");
     assert_eq!(certificate.issuer(), "CN=Test CA");
@@ -498,7 +498,7 @@ fn a_pem_chain_keeps_the_leaf_first() {
     let (leaf, ca) = made_with_ca();
     let certificate = Certificate::from_pem(&format!("{}{}", leaf.pem, ca.pem), LEAF_KEY, "bundle").unwrap();
     assert_eq!(certificate.der(), leaf.der.as_slice());
-    assert_eq!(certificate.chain(), &[ca.der.clone()]);
+    assert_eq!(certificate.chain(), std::slice::from_ref(&ca.der));
 }
 
 #[test]
