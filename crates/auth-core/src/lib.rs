@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 pub mod authority;
+pub mod cert;
 pub mod cloud;
 pub mod env;
 pub mod error;
@@ -17,6 +18,9 @@ pub mod time;
 pub mod token;
 
 pub use authority::Authority;
+pub use cert::{
+    Certificate, CertificateCredential, CertificateStore, SigningAlgorithm, normalize_thumbprint,
+};
 pub use cloud::{Cloud, Environment};
 pub use env::EnvVars;
 pub use error::{Error, Result, ServerError};
