@@ -2,10 +2,13 @@
 #![warn(missing_docs)]
 
 pub mod authority;
+pub mod cache;
 pub mod cloud;
+pub mod context;
 pub mod env;
 pub mod error;
 pub mod flows;
+pub mod home;
 pub mod http;
 pub mod ids;
 pub mod secret;
@@ -15,9 +18,12 @@ pub mod time;
 pub mod token;
 
 pub use authority::Authority;
+pub use cache::{CachedAccessToken, SilentRequest, TokenCache, TokenQuery};
 pub use cloud::{Cloud, Environment};
+pub use context::ContextStore;
 pub use env::EnvVars;
 pub use error::{Error, Result, ServerError};
+pub use home::msconnect_home;
 pub use flows::{
     AccessTokenPassthrough, ClientCredential, ClientCredentials, RefreshTokenGrant, UsernamePassword,
 };
