@@ -15,7 +15,12 @@ use crate::home::msconnect_home;
 use crate::secret::SECRET_FIELDS;
 
 /// Members that would make a context hold a secret, besides the token and credential fields.
-const MORE_SECRET_FIELDS: &[&str] = &["certificate_password", "clientsecret", "refreshtoken", "accesstoken"];
+const MORE_SECRET_FIELDS: &[&str] = &[
+    "certificate_password",
+    "clientsecret",
+    "refreshtoken",
+    "accesstoken",
+];
 
 /// Where the contexts are kept: one JSON file a module, mode 0600, written whole.
 #[derive(Debug, Clone)]
@@ -119,7 +124,8 @@ fn secret_member(value: &Value) -> Option<String> {
     match value {
         Value::Object(map) => map.iter().find_map(|(key, member)| {
             let name = key.to_ascii_lowercase();
-            let secret = SECRET_FIELDS.contains(&name.as_str()) || MORE_SECRET_FIELDS.contains(&name.as_str());
+            let secret =
+                SECRET_FIELDS.contains(&name.as_str()) || MORE_SECRET_FIELDS.contains(&name.as_str());
             if secret && !member.is_null() {
                 Some(key.clone())
             } else {
@@ -180,7 +186,10 @@ mod tests {
         }
         "#);
         let later = ContextStore::default_for(&env).unwrap();
-        assert_eq!(later.load::<PartnerContext>("partnercenter").unwrap(), Some(context()));
+        assert_eq!(
+            later.load::<PartnerContext>("partnercenter").unwrap(),
+            Some(context())
+        );
         assert_eq!(later.load::<PartnerContext>("secmgmt").unwrap(), None);
         assert!(later.remove("partnercenter").unwrap());
         assert!(!later.remove("partnercenter").unwrap());

@@ -23,10 +23,10 @@ pub use cloud::{Cloud, Environment};
 pub use context::ContextStore;
 pub use env::EnvVars;
 pub use error::{Error, Result, ServerError};
-pub use home::msconnect_home;
 pub use flows::{
     AccessTokenPassthrough, ClientCredential, ClientCredentials, RefreshTokenGrant, UsernamePassword,
 };
+pub use home::msconnect_home;
 pub use http::{HttpClient, HttpOptions, RetryPolicy};
 pub use ids::{ClientId, Tenant};
 pub use secret::{AccessToken, ClientSecret, Password, RefreshToken};

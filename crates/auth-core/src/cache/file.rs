@@ -218,7 +218,11 @@ impl CacheFile {
             return;
         };
         let prefix = format!("{}{TEMP_MARKER}", name.to_string_lossy());
-        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
         };
@@ -301,10 +305,7 @@ pub(crate) fn write_private_file(path: &Path, bytes: &[u8]) -> Result<std::fs::M
     name.push(format!("{TEMP_MARKER}{}", uuid::Uuid::new_v4().simple()));
     let temporary = path.with_file_name(name);
     let written = (|| {
-        let mut file = private_options()
-            .write(true)
-            .create_new(true)
-            .open(&temporary)?;
+        let mut file = private_options().write(true).create_new(true).open(&temporary)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         file.metadata()
@@ -321,7 +322,11 @@ pub(crate) fn write_private_file(path: &Path, bytes: &[u8]) -> Result<std::fs::M
         return Err(io("replacing", path, source));
     }
     #[cfg(unix)]
-    if let Ok(folder) = File::open(if dir.as_os_str().is_empty() { Path::new(".") } else { dir }) {
+    if let Ok(folder) = File::open(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }) {
         // Without this the rename may be lost in a crash; the data is already safe, so failure is not fatal.
         let _ = folder.sync_all();
     }

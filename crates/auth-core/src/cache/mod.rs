@@ -176,11 +176,19 @@ impl TokenCache {
 
     /// An access token for `query` with more than five minutes left and not past its `refresh_on`; no
     /// network, no async runtime.
-    pub fn find_access_token(&self, query: &TokenQuery, now: SystemTime) -> Result<Option<CachedAccessToken>> {
+    pub fn find_access_token(
+        &self,
+        query: &TokenQuery,
+        now: SystemTime,
+    ) -> Result<Option<CachedAccessToken>> {
         Ok(self.search_access_tokens(query, now)?.fresh)
     }
 
-    pub(crate) fn search_access_tokens(&self, query: &TokenQuery, now: SystemTime) -> Result<AccessTokenSearch> {
+    pub(crate) fn search_access_tokens(
+        &self,
+        query: &TokenQuery,
+        now: SystemTime,
+    ) -> Result<AccessTokenSearch> {
         if normalized_scopes(&query.scopes).is_empty() {
             return Err(Error::invalid(
                 "scopes",
@@ -199,7 +207,10 @@ impl TokenCache {
                 }
                 let aging = number(entry, "refresh_on").is_some_and(|refresh_on| refresh_on <= now);
                 let slot = if aging { &mut found.aging } else { &mut found.fresh };
-                if slot.as_ref().is_none_or(|best| best.expires_on < token.expires_on) {
+                if slot
+                    .as_ref()
+                    .is_none_or(|best| best.expires_on < token.expires_on)
+                {
                     *slot = Some(token);
                 }
             }
@@ -241,7 +252,11 @@ impl TokenCache {
                     .and_then(|e| string(e, "secret"))
                     .map(RefreshToken::new)
             };
-            let own = newest(of_account().filter(|e| field_is(e, "client_id", client_id.as_str())).collect());
+            let own = newest(
+                of_account()
+                    .filter(|e| field_is(e, "client_id", client_id.as_str()))
+                    .collect(),
+            );
             if let Some(token) = own {
                 return Some(FoundRefreshToken { token, owned: true });
             }
@@ -254,7 +269,11 @@ impl TokenCache {
                 Some(metadata) => (string(metadata, "family_id")?, true),
                 None => ("1".to_owned(), false),
             };
-            let token = newest(of_account().filter(|e| field_is(e, "family_id", &family)).collect())?;
+            let token = newest(
+                of_account()
+                    .filter(|e| field_is(e, "family_id", &family))
+                    .collect(),
+            )?;
             Some(FoundRefreshToken { token, owned })
         })
     }
@@ -531,7 +550,9 @@ fn same_identity(map: &str, a: &Map<String, Value>, b: &Map<String, Value>) -> b
     fields.iter().all(|f| same(f))
         && (map != ACCESS_TOKEN
             || (normalized_scopes(string(a, "target")) == normalized_scopes(string(b, "target"))
-                && [a, b].iter().all(|e| !e.contains_key("ext_cache_key") && !e.contains_key("key_id"))))
+                && [a, b]
+                    .iter()
+                    .all(|e| !e.contains_key("ext_cache_key") && !e.contains_key("key_id"))))
 }
 
 /// Puts an entry in, merged into the entry that stands for the same thing when there is one (keeping
@@ -544,7 +565,10 @@ fn upsert(doc: &mut Document, map: &str, entry: Map<String, Value>) {
         .iter()
         .find(|(_, e)| e.as_object().is_some_and(|e| same_identity(map, e, &entry)))
         .map(|(k, _)| k.clone());
-    match existing.and_then(|k| entries.get_mut(&k)).and_then(Value::as_object_mut) {
+    match existing
+        .and_then(|k| entries.get_mut(&k))
+        .and_then(Value::as_object_mut)
+    {
         Some(old) => {
             // a new access token without `refresh_on` must not inherit the old one's
             if map == ACCESS_TOKEN && !entry.contains_key("refresh_on") {
@@ -570,7 +594,9 @@ fn remove_where(doc: &mut Document, map: &str, pred: impl Fn(&Map<String, Value>
 
 /// Access tokens past their expiry are useless to every reader; MSAL Python drops them too.
 fn prune_expired_access_tokens(doc: &mut Document, now: i64) {
-    remove_where(doc, ACCESS_TOKEN, |e| number(e, "expires_on").is_some_and(|t| t < now));
+    remove_where(doc, ACCESS_TOKEN, |e| {
+        number(e, "expires_on").is_some_and(|t| t < now)
+    });
 }
 
 /// The object entries of one map.
