@@ -1,3 +1,4 @@
 //! Cross-crate and end-to-end suites: one integration binary, one module a suite.
 
+mod msal_cache;
 mod tidy;
