@@ -1,4 +1,5 @@
 //! Cross-crate and end-to-end suites: one integration binary, one module a suite.
 
 mod interactive;
+mod msal_cache;
 mod tidy;

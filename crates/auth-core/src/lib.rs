@@ -3,10 +3,13 @@
 
 pub mod authority;
 pub mod cert;
+pub mod cache;
 pub mod cloud;
+pub mod context;
 pub mod env;
 pub mod error;
 pub mod flows;
+pub mod home;
 pub mod http;
 pub mod ids;
 pub mod interaction;
@@ -21,13 +24,16 @@ pub use authority::Authority;
 pub use cert::{
     Certificate, CertificateCredential, CertificateStore, SigningAlgorithm, normalize_thumbprint,
 };
+pub use cache::{CachedAccessToken, SilentRequest, TokenCache, TokenQuery};
 pub use cloud::{Cloud, Environment};
+pub use context::ContextStore;
 pub use env::EnvVars;
 pub use error::{Error, Result, ServerError};
 pub use flows::{
     AccessTokenPassthrough, BrowserOpener, ClientCredential, ClientCredentials, DeviceCodeChallenge,
     DeviceCodeFlow, InteractiveBrowser, PortPolicy, RefreshTokenGrant, SystemBrowser, UsernamePassword,
 };
+pub use home::msconnect_home;
 pub use http::{HttpClient, HttpOptions, RetryPolicy};
 pub use ids::{ClientId, Tenant};
 pub use interaction::{Interaction, SilentInteraction, StderrInteraction};
