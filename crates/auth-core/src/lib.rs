@@ -6,8 +6,10 @@ pub mod cloud;
 pub mod env;
 pub mod error;
 pub mod flows;
+pub mod format;
 pub mod http;
 pub mod ids;
+pub mod params;
 pub mod secret;
 pub mod session;
 #[cfg(any(test, feature = "test-util"))]
@@ -24,7 +26,8 @@ pub use flows::{
 };
 pub use http::{HttpClient, HttpOptions, RetryPolicy};
 pub use ids::{ClientId, Tenant};
-pub use secret::{AccessToken, ClientSecret, Password, RefreshToken};
+pub use params::{Argument, Bound, ParameterSetInfo};
+pub use secret::{AccessToken, ClientSecret, Password, RefreshToken, SecretText};
 pub use session::{Credential, Session, SessionOptions, SignInMethod, SignInRequest};
 pub use token::TokenResult;
 pub use url::Url;
