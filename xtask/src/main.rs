@@ -1,6 +1,7 @@
 //! `cargo xtask`: the repository's automation. `cargo xtask test` runs every gate CI runs.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: printing is its job
 
+mod release;
 mod test;
 
 use std::path::{Path, PathBuf};
@@ -10,9 +11,10 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
+        Some("release") => release::run_release(&args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
             eprintln!(
-                "usage: cargo xtask <test>\n\n  test    fmt, clippy and every test, installing the test peers first"
+                "usage: cargo xtask <test|release>\n\n  test                 fmt, clippy and every test, installing the test peers first\n  release [--dry-run]  the gates, then the release archive, checksums and package checks"
             );
             Ok(())
         }
