@@ -247,8 +247,9 @@ pub enum Argument {
     Credential(Credential),
     /// A loaded client credential (a certificate object, for `-Certificate`).
     ClientCredential(ClientCredential),
-    /// An environment already resolved (a user-defined one, say).
-    Environment(Environment),
+    /// An environment already resolved (a user-defined one, say); boxed, as it is much larger than the
+    /// other values.
+    Environment(Box<Environment>),
 }
 
 impl Argument {
@@ -464,7 +465,7 @@ impl Bound {
     ) -> Result<Option<Environment>> {
         match self.get(name) {
             None => Ok(None),
-            Some(Argument::Environment(environment)) => Ok(Some(environment.clone())),
+            Some(Argument::Environment(environment)) => Ok(Some(environment.as_ref().clone())),
             Some(Argument::Text(text)) => parse(text).map(Some),
             Some(other) => Err(self.wrong(name, "an environment name", other)),
         }

@@ -117,6 +117,11 @@ fn the_device_aliases_turn_device_code_on() {
 fn environment_and_tenant_are_validated_naming_the_parameter() {
     let request = connect(vec![("-Environment", text("azurechinacloud"))]).unwrap();
     assert_eq!(request.common.environment.name, "AzureChinaCloud");
+    // a user-defined environment, resolved by the caller, is taken as it is
+    let mut mine = auth_core::Environment::from(auth_core::Cloud::AzureCloud);
+    mine.name = "Contoso".into();
+    let request = connect(vec![("-Environment", Argument::Environment(Box::new(mine)))]).unwrap();
+    assert_eq!(request.common.environment.name, "Contoso");
     insta::assert_snapshot!(connect(vec![("-Environment", text("Global"))]).unwrap_err(), @"invalid value for -Environment: 'Global' is not one of the accepted values: AzureCloud, AzureChinaCloud, AzureGermanCloud, AzurePPE, AzureUSGovernment");
     insta::assert_snapshot!(connect(vec![("-Tenant", text("a/b"))]).unwrap_err(), @"invalid value for -Tenant: 'a/b' is not a tenant: give a tenant id (GUID), a domain name such as contoso.onmicrosoft.com, or common, organizations or consumers");
     insta::assert_snapshot!(connect(vec![("-ApplicationId", text("xxxx")), ("-RefreshToken", secret("rt"))]).unwrap_err(), @"invalid value for -ApplicationId: 'xxxx' is not an application id: expected a GUID");
