@@ -287,7 +287,11 @@ mod tests {
         // the real metadata and changelog of this repository agree with [workspace.package]
         let manifest = std::fs::read_to_string(project_root().join("Cargo.toml")).unwrap();
         let section = &manifest[manifest.find("[workspace.package]").unwrap()..];
-        let declared = section.lines().find_map(|l| l.strip_prefix("version = ")).unwrap().trim_matches('"');
+        let declared = section
+            .lines()
+            .find_map(|l| l.strip_prefix("version = "))
+            .unwrap()
+            .trim_matches('"');
         assert_eq!(consistent_version(&project_root()).unwrap(), declared);
     }
 

@@ -147,6 +147,23 @@ pub enum Error {
     /// The system could not provide random numbers (for PKCE, `state` and `nonce`).
     #[error("the system's random number generator failed")]
     Random,
+
+    /// The parameters given to a cmdlet fit none of its parameter sets, or more than one, or are used
+    /// in a way the chosen set refuses (PowerShell's binding errors).
+    #[error("{cmdlet}: {message}")]
+    ParameterSet {
+        /// The cmdlet (`Connect-PartnerCenter`).
+        cmdlet: String,
+        /// What is wrong and what each set needs.
+        message: String,
+    },
+
+    /// The sign-in needs a flow this build does not provide yet.
+    #[error("{what} is not available in this build yet")]
+    NotAvailable {
+        /// The flow or feature (`browser sign-in (parameter set User)`).
+        what: String,
+    },
 }
 
 fn password_hint(given: bool) -> &'static str {

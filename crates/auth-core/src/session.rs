@@ -135,6 +135,15 @@ impl Session {
         Ok(self.http.get_or_init(|| http))
     }
 
+    /// An environment ready to sign in to: `AZURE_AUTHORITY_HOST` applied, and a warning logged when its
+    /// cloud is retired.
+    pub fn resolve_environment(&self, environment: &Environment) -> Result<Environment> {
+        if let Some(warning) = environment.retirement() {
+            tracing::warn!("{warning}");
+        }
+        environment.clone().with_env_overrides(self.env())
+    }
+
     /// Signs in.
     pub async fn sign_in(&self, request: &SignInRequest) -> Result<TokenResult> {
         let authority = request.authority()?;
