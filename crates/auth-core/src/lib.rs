@@ -2,8 +2,8 @@
 #![warn(missing_docs)]
 
 pub mod authority;
-pub mod cert;
 pub mod cache;
+pub mod cert;
 pub mod cloud;
 pub mod context;
 pub mod env;
@@ -23,10 +23,10 @@ pub mod time;
 pub mod token;
 
 pub use authority::Authority;
+pub use cache::{CachedAccessToken, SilentRequest, TokenCache, TokenQuery};
 pub use cert::{
     Certificate, CertificateCredential, CertificateStore, SigningAlgorithm, normalize_thumbprint,
 };
-pub use cache::{CachedAccessToken, SilentRequest, TokenCache, TokenQuery};
 pub use cloud::{Cloud, Environment};
 pub use context::ContextStore;
 pub use env::EnvVars;
@@ -41,6 +41,9 @@ pub use ids::{ClientId, Tenant};
 pub use interaction::{Interaction, SilentInteraction, StderrInteraction};
 pub use params::{Argument, Bound, ParameterSetInfo};
 pub use secret::{AccessToken, ClientSecret, Password, RefreshToken, SecretText};
-pub use session::{Credential, Session, SessionOptions, SignInMethod, SignInRequest};
+pub use session::{
+    BrowserOptions, CertificateSource, Connection, Credential, SavedCertificate, Session, SessionOptions,
+    SignInMethod, SignInRequest,
+};
 pub use token::TokenResult;
 pub use url::Url;

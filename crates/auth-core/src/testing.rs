@@ -112,7 +112,26 @@ pub fn session() -> (Session, FakeTimer) {
 /// [`session`] with the given environment variables.
 pub fn session_with(env: EnvVars) -> (Session, FakeTimer) {
     let (http, timer) = http_options(env);
-    (Session::new(SessionOptions { http }), timer)
+    let options = SessionOptions {
+        http,
+        interaction: std::sync::Arc::new(crate::interaction::SilentInteraction),
+        ..SessionOptions::default()
+    };
+    (Session::new(options), timer)
+}
+
+/// [`session_with`] whose token cache and contexts are files under `home` (as the command line keeps
+/// them under `MSCONNECT_HOME`), so a second session on the same folder sees what the first saved.
+pub fn session_in(home: &std::path::Path, env: EnvVars) -> (Session, FakeTimer) {
+    let (http, timer) = http_options(env);
+    let options = SessionOptions {
+        http,
+        cache: crate::cache::TokenCache::open(home.join("msal_token_cache.json")),
+        contexts: Some(crate::context::ContextStore::new(home.join("contexts"))),
+        interaction: std::sync::Arc::new(crate::interaction::SilentInteraction),
+        ..SessionOptions::default()
+    };
+    (Session::new(options), timer)
 }
 
 /// A built-in cloud whose authority host is `authority_host` (a mock server's URL); every other endpoint
