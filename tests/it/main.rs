@@ -2,5 +2,6 @@
 
 mod cli;
 mod interactive;
+mod msal_cache;
 mod support;
 mod tidy;

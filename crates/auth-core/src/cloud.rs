@@ -215,6 +215,13 @@ impl From<Cloud> for Environment {
     }
 }
 
+impl Default for Environment {
+    /// The default cloud (AzureCloud).
+    fn default() -> Self {
+        Environment::from(Cloud::default())
+    }
+}
+
 impl Environment {
     /// Applies `AZURE_AUTHORITY_HOST`, which overrides the authority host of any environment.
     pub fn with_env_overrides(mut self, env: &EnvVars) -> Result<Self> {

@@ -95,9 +95,29 @@ pub enum Error {
     #[error("{0}")]
     TimedOut(String),
 
-    /// A certificate could not be found, loaded or used.
+    /// A certificate could not be loaded or used; the message starts with where it came from.
     #[error("{0}")]
     Certificate(String),
+
+    /// No certificate matched in any of the stores searched.
+    #[error("no certificate {wanted} in {}{detail}", .searched.join("; "))]
+    CertificateNotFound {
+        /// What was looked for (`with thumbprint …`, `with subject '…'`).
+        wanted: String,
+        /// Each store searched, as `label (directory)`.
+        searched: Vec<String>,
+        /// Why near misses were passed over, or empty.
+        detail: String,
+    },
+
+    /// The password of a PFX/PKCS#12 file did not open it.
+    #[error("{origin}: wrong password for the PFX file{}", password_hint(*.given))]
+    CertificatePassword {
+        /// The file (or the name the caller gave the bytes).
+        origin: String,
+        /// Whether a password was given at all.
+        given: bool,
+    },
 
     /// A check on the sign-in result failed (state, nonce, MFA claim).
     #[error("{0}")]
@@ -127,6 +147,31 @@ pub enum Error {
     /// The system could not provide random numbers (for PKCE, `state` and `nonce`).
     #[error("the system's random number generator failed")]
     Random,
+
+    /// The parameters given to a cmdlet fit none of its parameter sets, or more than one, or are used
+    /// in a way the chosen set refuses (PowerShell's binding errors).
+    #[error("{cmdlet}: {message}")]
+    ParameterSet {
+        /// The cmdlet (`Connect-PartnerCenter`).
+        cmdlet: String,
+        /// What is wrong and what each set needs.
+        message: String,
+    },
+
+    /// The sign-in needs a flow this build does not provide yet.
+    #[error("{what} is not available in this build yet")]
+    NotAvailable {
+        /// The flow or feature (`browser sign-in (parameter set User)`).
+        what: String,
+    },
+}
+
+fn password_hint(given: bool) -> &'static str {
+    if given {
+        ""
+    } else {
+        " (no password was given: pass the file's password)"
+    }
 }
 
 impl Error {

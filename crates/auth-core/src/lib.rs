@@ -2,14 +2,20 @@
 #![warn(missing_docs)]
 
 pub mod authority;
+pub mod cache;
+pub mod cert;
 pub mod cloud;
+pub mod context;
 pub mod env;
 pub mod environments;
 pub mod error;
 pub mod flows;
+pub mod format;
+pub mod home;
 pub mod http;
 pub mod ids;
 pub mod interaction;
+pub mod params;
 pub mod secret;
 pub mod session;
 #[cfg(any(test, feature = "test-util"))]
@@ -18,17 +24,27 @@ pub mod time;
 pub mod token;
 
 pub use authority::Authority;
+pub use cache::{CachedAccessToken, SilentRequest, TokenCache, TokenQuery};
+pub use cert::{
+    Certificate, CertificateCredential, CertificateStore, SigningAlgorithm, normalize_thumbprint,
+};
 pub use cloud::{Cloud, Environment};
+pub use context::ContextStore;
 pub use env::EnvVars;
 pub use error::{Error, Result, ServerError};
 pub use flows::{
     AccessTokenPassthrough, BrowserOpener, ClientCredential, ClientCredentials, DeviceCodeChallenge,
     DeviceCodeFlow, InteractiveBrowser, PortPolicy, RefreshTokenGrant, SystemBrowser, UsernamePassword,
 };
+pub use home::msconnect_home;
 pub use http::{HttpClient, HttpOptions, RetryPolicy};
 pub use ids::{ClientId, Tenant};
 pub use interaction::{Interaction, SilentInteraction, StderrInteraction};
-pub use secret::{AccessToken, ClientSecret, Password, RefreshToken};
-pub use session::{Credential, Session, SessionOptions, SignInMethod, SignInRequest};
+pub use params::{Argument, Bound, ParameterSetInfo};
+pub use secret::{AccessToken, ClientSecret, Password, RefreshToken, SecretText};
+pub use session::{
+    BrowserOptions, CertificateSource, Connection, Credential, SavedCertificate, Session, SessionOptions,
+    SignInMethod, SignInRequest,
+};
 pub use token::TokenResult;
 pub use url::Url;

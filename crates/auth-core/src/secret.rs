@@ -95,6 +95,11 @@ secret_type!(
     /// A PKCE code verifier.
     CodeVerifier
 );
+secret_type!(
+    /// A secret given as a cmdlet parameter's value (a token, a client secret, a password) before it is
+    /// turned into the type the flow needs.
+    SecretText
+);
 
 /// Names of form fields and JSON members whose values are secrets, for redacting traces.
 pub(crate) const SECRET_FIELDS: &[&str] = &[
@@ -177,6 +182,7 @@ mod tests {
                 ClientAssertion::new(value)
             ),
             format!("{:?} {}", CodeVerifier::new(value), CodeVerifier::new(value)),
+            format!("{:?} {}", SecretText::new(value), SecretText::new(value)),
         ];
         for line in &printed {
             assert!(!line.contains(value), "{line}");
@@ -191,6 +197,7 @@ mod tests {
         DeviceCode([redacted]) [redacted]
         ClientAssertion([redacted]) [redacted]
         CodeVerifier([redacted]) [redacted]
+        SecretText([redacted]) [redacted]
         ");
     }
 

@@ -7,8 +7,11 @@ use std::time::Duration;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
+use crate::Url;
+use crate::cloud::{Cloud, Environment};
 use crate::env::EnvVars;
 use crate::http::{HttpClient, HttpOptions, RetryPolicy};
+use crate::session::{Session, SessionOptions};
 use crate::time::FakeTimer;
 
 /// The fake clock's start: 2026-11-22T10:00:00Z.
@@ -78,8 +81,15 @@ pub fn http_client() -> (HttpClient, FakeTimer) {
 
 /// [`http_client`] with the given environment variables.
 pub fn http_client_with(env: EnvVars) -> (HttpClient, FakeTimer) {
+    let (options, timer) = http_options(env);
+    let client = HttpClient::new(options).unwrap_or_else(|e| panic!("test HTTP client: {e}"));
+    (client, timer)
+}
+
+/// HTTP options on a fake clock at [`NOW`], with the given environment variables and fast retries.
+pub fn http_options(env: EnvVars) -> (HttpOptions, FakeTimer) {
     let timer = FakeTimer::at_epoch(NOW);
-    let client = HttpClient::new(HttpOptions {
+    let options = HttpOptions {
         env,
         timer: Arc::new(timer.clone()),
         connect_timeout: Duration::from_secs(5),
@@ -90,7 +100,45 @@ pub fn http_client_with(env: EnvVars) -> (HttpClient, FakeTimer) {
             max_delay: Duration::from_secs(60),
         },
         user_agent_suffix: None,
-    })
-    .unwrap_or_else(|e| panic!("test HTTP client: {e}"));
-    (client, timer)
+    };
+    (options, timer)
+}
+
+/// A [`Session`] on a fake clock at [`NOW`] with no environment variables: what product crates test with.
+pub fn session() -> (Session, FakeTimer) {
+    session_with(EnvVars::default())
+}
+
+/// [`session`] with the given environment variables.
+pub fn session_with(env: EnvVars) -> (Session, FakeTimer) {
+    let (http, timer) = http_options(env);
+    let options = SessionOptions {
+        http,
+        interaction: std::sync::Arc::new(crate::interaction::SilentInteraction),
+        ..SessionOptions::default()
+    };
+    (Session::new(options), timer)
+}
+
+/// [`session_with`] whose token cache and contexts are files under `home` (as the command line keeps
+/// them under `MSCONNECT_HOME`), so a second session on the same folder sees what the first saved.
+pub fn session_in(home: &std::path::Path, env: EnvVars) -> (Session, FakeTimer) {
+    let (http, timer) = http_options(env);
+    let options = SessionOptions {
+        http,
+        cache: crate::cache::TokenCache::open(home.join("msal_token_cache.json")),
+        contexts: Some(crate::context::ContextStore::new(home.join("contexts"))),
+        interaction: std::sync::Arc::new(crate::interaction::SilentInteraction),
+        ..SessionOptions::default()
+    };
+    (Session::new(options), timer)
+}
+
+/// A built-in cloud whose authority host is `authority_host` (a mock server's URL); every other endpoint
+/// is the cloud's own, so scopes built from them read as in production.
+pub fn environment_at(cloud: Cloud, authority_host: &str) -> Environment {
+    let mut environment = Environment::from(cloud);
+    environment.authority_host =
+        Url::parse(authority_host).unwrap_or_else(|e| panic!("mock server URL {authority_host}: {e}"));
+    environment
 }

@@ -3,7 +3,8 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use auth_core::{Credential, Password, Tenant};
+use auth_core::params::Argument;
+use auth_core::{Credential, SecretText, Tenant};
 use clap::ArgMatches;
 
 use crate::app::App;
@@ -11,9 +12,11 @@ use crate::environment;
 use crate::exit::{Failure, usage};
 use crate::modules::{self, Cmdlet, Given, Kind, Module, Source};
 use crate::output;
-use crate::params::{self, ParameterSetInfo};
+use crate::params;
+use crate::products::Request;
 use crate::secrets::SecretReader;
 use crate::session;
+use auth_core::params::ParameterSetInfo;
 
 /// The options of one invocation bound to a parameter set.
 #[derive(Debug)]
@@ -74,21 +77,6 @@ impl Bound<'_> {
 /// The PowerShell names of the tenant parameter, across the modules.
 const TENANT_PARAMETERS: [&str; 3] = ["Tenant", "TenantId", "TenantID"];
 
-/// The secrets of one invocation, read after `--what-if` and `--confirm`.
-#[derive(Debug, Default)]
-pub(crate) struct Secrets {
-    values: Vec<(&'static str, Password)>,
-    /// `--credential` with its password.
-    pub(crate) credential: Option<Credential>,
-}
-
-impl Secrets {
-    /// The secret given to a parameter.
-    pub(crate) fn get(&self, name: &str) -> Option<&Password> {
-        self.values.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
-    }
-}
-
 /// Runs `connect` (or `new-access-token`).
 pub(crate) fn run(
     app: &App,
@@ -99,9 +87,8 @@ pub(crate) fn run(
     let bound = bind(cmdlet, matches)?;
     tracing::debug!(target: "msconnect", "{}: parameter set {}, options given: {:?}", cmdlet.name, bound.set.name, bound.names());
     let tenant = bound.tenant()?;
-    let environment_name = bound.text("Environment");
-    let environment = environment::choose(app, cmdlet, environment_name)?;
-    if let Some(warning) = environment.retirement() {
+    let environment = environment::choose(app, cmdlet, bound.text("Environment"))?;
+    if let Some(warning) = environment.retirement {
         eprintln!("warning: {warning}");
     }
     let operation = if std::ptr::eq(cmdlet, module.connect) {
@@ -109,20 +96,18 @@ pub(crate) fn run(
     } else {
         "New access token"
     };
-    let target = format!(
-        "{}: environment {}, tenant {tenant}, parameter set {}",
-        module.title, environment.name, bound.set.name
-    );
+    let target = format!("tenant {tenant} in {} ({})", environment.name, bound.set.name);
     if matches.get_flag(modules::WHAT_IF) {
         return output::print(&format!(
-            "What if: Performing the operation \"{operation}\" on target \"{target}\".\n"
+            "What if: Performing the operation \"{operation}\" on target \"{target}\"\n"
         ));
     }
     if matches.get_flag(modules::CONFIRM) {
         confirm(operation, &target)?;
     }
-    let secrets = read_secrets(app, &bound)?;
-    session::sign_in(app, module, &bound, environment, secrets)
+    let arguments = arguments(app, &bound, environment.argument)?;
+    let request = Request::new(cmdlet, arguments)?;
+    session::connect(app, module, cmdlet, request)
 }
 
 /// Binds the options to a set. Values from `MSCONNECT_*` variables count as given, unless the options
@@ -180,7 +165,7 @@ fn bind<'m>(cmdlet: &'static Cmdlet, matches: &'m ArgMatches) -> Result<Bound<'m
 }
 
 /// `--confirm`: asks on the terminal; anything but yes cancels.
-fn confirm(operation: &str, target: &str) -> Result<(), Failure> {
+pub(crate) fn confirm(operation: &str, target: &str) -> Result<(), Failure> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         return Err(usage(
@@ -202,31 +187,47 @@ fn confirm(operation: &str, target: &str) -> Result<(), Failure> {
     }
 }
 
-fn read_secrets(app: &App, bound: &Bound<'_>) -> Result<Secrets, Failure> {
+/// The arguments for the product crate: each given option by PowerShell name, the secrets read now
+/// (after `--what-if` and `--confirm`, which need none).
+fn arguments(
+    app: &App,
+    bound: &Bound<'_>,
+    environment: Option<Argument>,
+) -> Result<Vec<(&'static str, Argument)>, Failure> {
     let mut reader = SecretReader::new(&app.env);
-    let mut secrets = Secrets::default();
+    let mut arguments = Vec::new();
     for given in &bound.given {
         let param = given.param;
-        match param.kind {
+        let argument = match param.kind {
+            Kind::Switch => Argument::Switch,
+            Kind::Text(_) | Kind::Choice(_) => {
+                Argument::Text(bound.text(param.name).unwrap_or_default().to_owned())
+            }
+            Kind::List(_) => Argument::List(bound.list(param.name)),
+            Kind::Environment => match &environment {
+                Some(argument) => argument.clone(),
+                None => continue,
+            },
             Kind::Secret { .. } => {
                 let value = bound
                     .matches
                     .get_one::<String>(param.name)
                     .map_or("", String::as_str);
                 let secret = reader.option_value(&format!("--{}", param.long), value)?;
-                secrets.values.push((param.name, secret));
+                Argument::Secret(SecretText::new(secret.secret()))
             }
-            Kind::Credential => {
-                let username = bound.text(param.name).unwrap_or_default();
-                if username.trim().is_empty() {
-                    return Err(usage("--credential: the user name is empty"));
+            Kind::Credential { env } => {
+                let option = format!("--{}", param.long);
+                let username = bound.text(param.name).unwrap_or_default().trim();
+                if username.is_empty() {
+                    return Err(usage(format!("{option}: the user name is empty")));
                 }
                 let from_stdin = bound.matches.get_flag(modules::PASSWORD_STDIN);
-                let password = reader.credential_password(username, from_stdin)?;
-                secrets.credential = Some(Credential::new(username.trim(), password));
+                let password = reader.credential_password(&option, username, env, from_stdin)?;
+                Argument::Credential(Credential::new(username, password))
             }
-            _ => {}
-        }
+        };
+        arguments.push((param.name, argument));
     }
-    Ok(secrets)
+    Ok(arguments)
 }

@@ -4,6 +4,7 @@
 
 use auth_core::cloud::parse_authority_host;
 use auth_core::environments::EnvironmentStore;
+use auth_core::params::Argument;
 use auth_core::{Cloud, Environment, Url};
 use clap::{Arg, ArgMatches, Command};
 use serde_json::{Value, json};
@@ -196,42 +197,53 @@ fn show(format: Format, environments: &[(Environment, bool)]) -> Result<(), Fail
     output::print(&text)
 }
 
-/// The cloud `--environment <name>` names for `cmdlet`: one of its built-in names (any case), else a
-/// user-defined environment; the authority host override (`AZURE_AUTHORITY_HOST`) applied.
-pub(crate) fn choose(app: &App, cmdlet: &Cmdlet, name: Option<&str>) -> Result<Environment, Failure> {
-    let environment = match name.map(str::trim) {
-        None => Environment::from(Cloud::default()),
-        Some(name) => {
-            let built_in = cmdlet
-                .environments
-                .iter()
-                .find(|n| n.eq_ignore_ascii_case(name))
-                .and_then(|n| Cloud::find(n));
-            match built_in {
-                Some(cloud) => Environment::from(cloud),
-                None => {
-                    let store = EnvironmentStore::new(app.home()?);
-                    match store.find(name)? {
-                        Some(environment) => environment,
-                        None => return Err(unknown(cmdlet, name, &store)?),
-                    }
-                }
-            }
-        }
-    };
-    Ok(environment.with_env_overrides(&app.env)?)
+/// The cloud `--environment` names, for `--what-if` and for the product crate.
+#[derive(Debug)]
+pub(crate) struct Chosen {
+    /// Its name as the module spells it (`AzureCloud`, `Global`, or a user-defined one).
+    pub(crate) name: String,
+    /// What to pass the product crate: the name of a built-in cloud, which the crate reads with its
+    /// own names, or a user-defined environment; `None` for the module's default.
+    pub(crate) argument: Option<Argument>,
+    /// Why the cloud should not be used any more, when it is retired.
+    pub(crate) retirement: Option<&'static str>,
 }
 
-fn unknown(cmdlet: &Cmdlet, name: &str, store: &EnvironmentStore) -> Result<Failure, Failure> {
+/// The cloud `--environment <name>` names for `cmdlet`: one of the module's names (any case), else a
+/// user-defined environment; anything else is a usage error listing the valid names.
+pub(crate) fn choose(app: &App, cmdlet: &Cmdlet, name: Option<&str>) -> Result<Chosen, Failure> {
+    let names = (cmdlet.environments)();
+    let Some(name) = name.map(str::trim) else {
+        return Ok(Chosen {
+            name: names.first().copied().unwrap_or("AzureCloud").to_owned(),
+            argument: None,
+            retirement: None,
+        });
+    };
+    if let Some(built_in) = names.iter().find(|n| n.eq_ignore_ascii_case(name)) {
+        return Ok(Chosen {
+            name: (*built_in).to_owned(),
+            argument: Some(Argument::Text((*built_in).to_owned())),
+            retirement: Cloud::find(built_in).and_then(Cloud::retirement),
+        });
+    }
+    let store = EnvironmentStore::new(app.home()?);
+    if let Some(environment) = store.find(name)? {
+        return Ok(Chosen {
+            name: environment.name.clone(),
+            argument: Some(Argument::Environment(Box::new(environment))),
+            retirement: None,
+        });
+    }
     let added: Vec<String> = store.list()?.into_iter().map(|e| e.name).collect();
-    let mut valid = format!("{} (built in)", cmdlet.environments.join(", "));
+    let mut valid = format!("{} (built in)", names.join(", "));
     if !added.is_empty() {
         valid.push_str(&format!(
             ", {} (added with `msconnect environment add`)",
             added.join(", ")
         ));
     }
-    Ok(usage(format!(
+    Err(usage(format!(
         "--environment: unknown environment '{name}' for {}; valid names: {valid}",
         cmdlet.name
     )))

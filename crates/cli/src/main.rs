@@ -12,6 +12,7 @@ mod exit;
 mod modules;
 mod output;
 mod params;
+mod products;
 mod secrets;
 mod session;
 

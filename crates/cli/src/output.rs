@@ -75,29 +75,6 @@ pub(crate) fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// Epoch seconds as RFC 3339 in UTC (`2026-11-22T10:00:00Z`), the form PowerShell's `DateTimeOffset`
-/// round-trips through JSON.
-pub(crate) fn rfc3339(epoch: i64) -> String {
-    let days = epoch.div_euclid(86_400);
-    let seconds = epoch.rem_euclid(86_400);
-    // civil_from_days (H. Hinnant): days since 1970-01-01 to a proleptic Gregorian date
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        seconds / 3600,
-        seconds % 3600 / 60,
-        seconds % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,13 +95,5 @@ mod tests {
         admin@contoso.com AzureCloud  t1
         app                           tenant-two
         ");
-    }
-
-    #[test]
-    fn times_are_rfc3339_in_utc() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_795_341_600), "2026-11-22T10:00:00Z");
-        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
     }
 }

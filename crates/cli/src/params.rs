@@ -1,48 +1,22 @@
 //! Choosing a cmdlet's parameter set from the options given, as PowerShell's binder does, and explaining
 //! in command-line terms (`--application-id`, not `-ApplicationId`) why no set, or several, fit.
 //!
-//! The sets themselves are metadata of the product crates; the explanation is the command line's own,
-//! because it speaks in option names.
+//! The sets and the choice are the product crates' and auth-core's (`auth_core::params::resolve`, one
+//! resolver for every caller); the explanation is the command line's own, because it speaks in option
+//! names.
+
+use auth_core::params::ParameterSetInfo;
 
 use crate::modules::Cmdlet;
-
-/// One parameter set of a cmdlet: its name, the parameters it requires and those it also takes, by
-/// PowerShell name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ParameterSetInfo {
-    /// The set's name (`ServicePrincipal`).
-    pub(crate) name: &'static str,
-    /// Parameters the set requires.
-    pub(crate) mandatory: &'static [&'static str],
-    /// Parameters the set also takes.
-    pub(crate) optional: &'static [&'static str],
-    /// Whether PowerShell picks this set when several fit.
-    pub(crate) default: bool,
-}
-
-impl ParameterSetInfo {
-    /// Whether the set takes `parameter`.
-    pub(crate) fn accepts(&self, parameter: &str) -> bool {
-        self.mandatory
-            .iter()
-            .chain(self.optional)
-            .any(|p| *p == parameter)
-    }
-
-    fn missing(&self, given: &[&str]) -> Vec<&'static str> {
-        self.mandatory
-            .iter()
-            .filter(|p| !given.contains(p))
-            .copied()
-            .collect()
-    }
-}
 
 /// The set for the parameters `given` (PowerShell names): among the sets that take every given parameter,
 /// the one whose mandatory parameters are all given, or the default set when several are complete.
 /// The error explains the failure with the cmdlet's option names.
 pub(crate) fn resolve(cmdlet: &Cmdlet, given: &[&str]) -> Result<&'static ParameterSetInfo, String> {
     let sets = cmdlet.sets;
+    if let Ok(set) = auth_core::params::resolve(cmdlet.name, sets, given) {
+        return Ok(set);
+    }
     let candidates: Vec<&'static ParameterSetInfo> = sets
         .iter()
         .filter(|set| given.iter().all(|g| set.accepts(g)))
@@ -53,12 +27,8 @@ pub(crate) fn resolve(cmdlet: &Cmdlet, given: &[&str]) -> Result<&'static Parame
         .filter(|set| set.missing(given).is_empty())
         .collect();
     match complete.as_slice() {
-        [one] => return Ok(one),
         [] => {}
         several => {
-            if let Some(default) = several.iter().find(|s| s.default) {
-                return Ok(default);
-            }
             let names: Vec<&str> = several.iter().map(|s| s.name).collect();
             return Err(format!(
                 "{} fit several parameter sets of {} ({}); add an option only one of them takes",
@@ -130,7 +100,7 @@ mod tests {
         assert_eq!(set_for(&["AccessToken"]), Ok("AccessToken"));
         assert_eq!(set_for(&["ApplicationId", "RefreshToken"]), Ok("RefreshToken"));
         assert_eq!(
-            set_for(&["ApplicationId", "Tenant"]),
+            set_for(&["ApplicationId", "Tenant", "CertificateThumbprint"]),
             Ok("ServicePrincipalCertificate")
         );
         assert_eq!(

@@ -8,9 +8,6 @@ use auth_core::{EnvVars, Password};
 
 use crate::exit::{Failure, usage};
 
-/// The variable holding the password (or client secret) of `--credential`.
-pub(crate) const PASSWORD_VAR: &str = "MSCONNECT_PASSWORD";
-
 /// Reads secrets from stdin, the environment or a prompt.
 pub(crate) struct SecretReader<'a> {
     env: &'a EnvVars,
@@ -48,29 +45,32 @@ impl<'a> SecretReader<'a> {
         }
     }
 
-    /// The password of `--credential <username>`.
+    /// The password of a credential option (`--credential <username>`): from stdin with
+    /// `--password-stdin`, else the variable `var`, else a prompt on a terminal.
     pub(crate) fn credential_password(
         &mut self,
+        option: &str,
         username: &str,
+        var: &str,
         password_stdin: bool,
     ) -> Result<Password, Failure> {
         if password_stdin {
             return self.from_stdin("--password-stdin");
         }
-        if let Some(password) = self.env.get(PASSWORD_VAR) {
+        if let Some(password) = self.env.get(var) {
             return Ok(Password::new(password));
         }
         if self.stdin_is_terminal {
             let password = (self.prompt)(&format!("Password for {username}: "))
                 .map_err(|e| Failure::Failed(format!("reading the password from the terminal: {e}")))?;
             if password.is_empty() {
-                return Err(usage("--credential: no password was typed"));
+                return Err(usage(format!("{option}: no password was typed")));
             }
             return Ok(Password::new(password));
         }
         Err(usage(format!(
-            "--credential {username} needs a password: pipe it in with --password-stdin, set {PASSWORD_VAR}, \
-             or run on a terminal to be asked for it"
+            "{option} {username} needs a password: pipe it in with --password-stdin, set {var}, or run on a \
+             terminal to be asked for it"
         )))
     }
 
@@ -102,6 +102,8 @@ impl<'a> SecretReader<'a> {
 mod tests {
     use super::*;
 
+    const PASSWORD_VAR: &str = "MSCONNECT_PASSWORD";
+
     fn reader<'a>(env: &'a EnvVars, terminal: bool, stdin: &'static str) -> SecretReader<'a> {
         SecretReader {
             env,
@@ -127,7 +129,7 @@ mod tests {
         let none = EnvVars::default();
         let from = |reader: &mut SecretReader<'_>, stdin| {
             reader
-                .credential_password("admin", stdin)
+                .credential_password("--credential", "admin", PASSWORD_VAR, stdin)
                 .map(|p| p.secret().to_owned())
         };
         assert_eq!(
@@ -150,7 +152,9 @@ mod tests {
             twice.option_value("--refresh-token", "-").unwrap().secret(),
             "secret"
         );
-        let second = twice.credential_password("app", true).unwrap_err();
+        let second = twice
+            .credential_password("--credential", "app", PASSWORD_VAR, true)
+            .unwrap_err();
         insta::assert_snapshot!(message(second), @"error: --refresh-token and --password-stdin both read stdin; only one secret can come from it");
         let empty = reader(&env, false, "\n")
             .option_value("--access-token", "-")

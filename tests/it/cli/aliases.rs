@@ -67,9 +67,12 @@ fn option_aliases_bind_to_their_parameter() {
             }
             let (given, what_if) = bound(&cli, &args);
             assert_eq!(given, *expected, "{args:?}");
-            assert!(what_if.contains("parameter set "), "{what_if}");
+            assert!(
+                what_if.starts_with("What if: Performing the operation \"Connect\""),
+                "{what_if}"
+            );
             if !spelling.contains("device") {
-                assert!(what_if.contains("tenant contoso.com,"), "{args:?}: {what_if}");
+                assert!(what_if.contains("tenant contoso.com in "), "{args:?}: {what_if}");
             }
         }
     }
@@ -100,13 +103,13 @@ fn new_partner_access_token_aliases_bind_to_their_parameter() {
         ];
         let (given, what_if) = bound(&cli, &args);
         assert_eq!(given, r#"["Environment", "Module"]"#);
-        assert!(what_if.contains("environment AzureChinaCloud,"), "{what_if}");
+        assert!(what_if.contains(" in AzureChinaCloud ("), "{what_if}");
     }
     for spelling in ["--module", "--module-name"] {
         let args = ["partnercenter", "new-access-token", spelling, "ExchangeOnline"];
         let (given, what_if) = bound(&cli, &args);
         assert_eq!(given, r#"["Module"]"#);
-        assert!(what_if.contains("parameter set ByModule"), "{what_if}");
+        assert!(what_if.contains("(ByModule)"), "{what_if}");
     }
     for spelling in ["--use-authorization-code", "--auth-code"] {
         let args = [
@@ -143,5 +146,20 @@ fn environment_names_are_accepted_in_any_case() {
         &cli,
         &["secmgmt", "connect", "--environment", "azureusgovernment"],
     );
-    assert!(what_if.contains("environment AzureUSGovernment,"), "{what_if}");
+    assert!(what_if.contains(" in AzureUSGovernment ("), "{what_if}");
+}
+
+#[test]
+fn entra_takes_connect_mggraph_s_names_too() {
+    let cli = Cli::new();
+    for spelling in ["--client-id", "--application-id", "--app-id"] {
+        let args = ["entra", "connect", spelling, super::APP_ID];
+        assert_eq!(bound(&cli, &args).0, r#"["ClientId"]"#);
+    }
+    for spelling in ["--ms-access-token", "--access-token"] {
+        let args = ["entra", "connect", spelling, "token"];
+        let (given, what_if) = bound(&cli, &args);
+        assert_eq!(given, r#"["MsAccessToken"]"#);
+        assert!(what_if.contains("(AccessToken)"), "{what_if}");
+    }
 }

@@ -21,6 +21,34 @@ fn form(pairs: &[(&str, &str)]) -> Matcher {
     )
 }
 
+/// A user-defined environment whose every endpoint is the mock server, so Partner Center's profile
+/// request (made after a user signs in) stays on this machine.
+pub(crate) fn mock_environment(cli: &Cli, server: &Server) {
+    let url = server.url();
+    let run = cli.run(&[
+        "environment",
+        "add",
+        "Mock",
+        "--authority-host",
+        &url,
+        "--graph-endpoint",
+        &url,
+        "--partner-center-endpoint",
+        &url,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// Partner Center's organization profile, which fills CountryCode and Locale.
+pub(crate) async fn profile(server: &mut Server) -> mockito::Mock {
+    server
+        .mock("GET", "/v1/profiles/organization")
+        .match_header("authorization", "Bearer at-1")
+        .with_body(json!({"defaultAddress": {"country": "US"}, "culture": "en-US"}).to_string())
+        .create_async()
+        .await
+}
+
 #[tokio::test]
 async fn a_refresh_token_connects_and_prints_the_context_as_a_table() {
     let mut server = Server::new_async().await;
@@ -39,20 +67,28 @@ async fn a_refresh_token_connects_and_prints_the_context_as_a_table() {
         .expect(1)
         .create_async()
         .await;
-    let cli = Cli::new()
-        .authority(&server.url())
-        .env("MSCONNECT_REFRESH_TOKEN", "partner-refresh-token");
+    let profile = profile(&mut server).await;
+    let cli = Cli::new().env("MSCONNECT_REFRESH_TOKEN", "partner-refresh-token");
+    mock_environment(&cli, &server);
 
-    let run = cli.run(&["partnercenter", "connect", "--application-id", APP_ID]);
+    let run = cli.run(&[
+        "partnercenter",
+        "connect",
+        "--application-id",
+        APP_ID,
+        "--environment",
+        "Mock",
+    ]);
 
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stderr, "");
     snapshot!(run.stdout, @r"
-    Account           Environment TenantId
-    -------           ----------- --------
-    admin@contoso.com AzureCloud  [GUID]
+    Account                                  Environment TenantId
+    -------                                  ----------- --------
+    admin@contoso.com                        Mock        [GUID]
     ");
     token.assert_async().await;
+    profile.assert_async().await;
 }
 
 #[tokio::test]
@@ -67,7 +103,9 @@ async fn json_output_uses_the_powershell_property_names() {
         .expect(1)
         .create_async()
         .await;
-    let cli = Cli::new().authority(&server.url());
+    let profile = profile(&mut server).await;
+    let cli = Cli::new();
+    mock_environment(&cli, &server);
 
     let run = cli.run_with_stdin(
         &[
@@ -78,6 +116,8 @@ async fn json_output_uses_the_powershell_property_names() {
             APP_ID,
             "--refresh-token",
             "-",
+            "--environment",
+            "mock",
         ],
         "partner-refresh-token\n",
     );
@@ -86,23 +126,29 @@ async fn json_output_uses_the_powershell_property_names() {
     snapshot!(run.stdout, @r#"
     {
       "Account": {
-        "Id": "admin@contoso.com",
+        "ExtendedProperties": {
+          "ApplicationId": "[GUID]",
+          "Scope": "http://127.0.0.1:[PORT]/user_impersonation"
+        },
+        "Identifier": "admin@contoso.com",
+        "ObjectId": "[GUID]",
+        "Tenant": "[GUID]",
         "Type": "User"
       },
-      "Environment": "AzureCloud",
-      "TenantId": "[GUID]",
-      "ExtendedProperties": {
-        "ApplicationId": "[GUID]",
-        "AuthorityHost": "http://127.0.0.1:[PORT]",
-        "HomeAccountId": "[GUID].[GUID]",
-        "Scopes": [
-          "https://api.partnercenter.microsoft.com/user_impersonation"
-        ],
-        "ParameterSet": "RefreshToken"
-      }
+      "Environment": {
+        "ActiveDirectoryAuthority": "http://127.0.0.1:[PORT]",
+        "AzureAdGraphEndpoint": null,
+        "GraphEndpoint": "http://127.0.0.1:[PORT]",
+        "EnvironmentName": "Mock",
+        "PartnerCenterEndpoint": "http://127.0.0.1:[PORT]"
+      },
+      "CountryCode": "US",
+      "Locale": "en-US",
+      "ExtendedProperties": {}
     }
     "#);
     token.assert_async().await;
+    profile.assert_async().await;
 }
 
 #[tokio::test]
@@ -128,7 +174,7 @@ async fn what_if_says_what_would_happen_and_sends_nothing() {
 
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stderr, "");
-    snapshot!(run.stdout, @r#"What if: Performing the operation "Connect" on target "SecMgmt: environment AzureCloud, tenant contoso.com, parameter set ServicePrincipal"."#);
+    snapshot!(run.stdout, @r#"What if: Performing the operation "Connect" on target "tenant contoso.com in AzureCloud (ServicePrincipal)""#);
     assert!(
         std::fs::read_dir(cli.home()).unwrap().next().is_none(),
         "what-if wrote a file"
@@ -168,11 +214,10 @@ async fn a_service_principal_signs_in_with_its_secret_for_the_app_only_scope() {
     );
 
     assert_eq!(run.code, 0, "{}", run.stderr);
-    // the application's id is the account (the filter shortens it, hence the header's width)
     snapshot!(run.stdout, @r"
-    Account                              Environment TenantId
-    -------                              ----------- --------
-    [GUID] AzureCloud  [GUID]
+    Account                                  Environment TenantId
+    -------                                  ----------- --------
+    [GUID]     AzureCloud  [GUID]
     ");
     token.assert_async().await;
 }
@@ -186,11 +231,20 @@ async fn an_access_token_is_used_as_it_is_without_a_request() {
         jwt(&json!({"tid": TENANT_ID, "oid": OID, "upn": "admin@contoso.com", "exp": 4_102_444_800_i64}));
     let expired = jwt(&json!({"tid": TENANT_ID, "exp": 1_000_000_000_i64}));
 
-    let run = cli.run(&["-o", "json", "entra", "connect", "--ms-access-token", &token]);
+    let run = cli.run(&["entra", "connect", "--ms-access-token", &token]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let context: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(context["TenantId"], TENANT_ID);
-    assert_eq!(context["ExtendedProperties"]["ParameterSet"], "AccessToken");
+    snapshot!(run.stdout, @r"
+    ClientId              : [GUID]
+    TenantId              : [GUID]
+    Scopes                : {}
+    AuthType              : UserProvidedAccessToken
+    TokenCredentialType   : UserProvidedAccessToken
+    CertificateThumbprint :
+    Account               : admin@contoso.com
+    AppName               : Microsoft Graph Command Line Tools
+    ContextScope          : CurrentUser
+    Environment           : Global
+    ");
 
     let run = cli.run(&["partnercenter", "connect", "--access-token", &expired]);
     assert_eq!(run.code, 1);
@@ -219,11 +273,17 @@ async fn a_refused_sign_in_gives_the_code_the_hint_and_the_correlation_id() {
         .expect(2)
         .create_async()
         .await;
-    let cli = Cli::new()
-        .authority(&server.url())
-        .env("MSCONNECT_REFRESH_TOKEN", "old");
+    let cli = Cli::new().env("MSCONNECT_REFRESH_TOKEN", "old");
+    mock_environment(&cli, &server);
 
-    let run = cli.run(&["partnercenter", "connect", "--application-id", APP_ID]);
+    let run = cli.run(&[
+        "partnercenter",
+        "connect",
+        "--application-id",
+        APP_ID,
+        "--environment",
+        "Mock",
+    ]);
     assert_eq!(run.code, 1);
     assert_eq!(run.stdout, "");
     snapshot!(run.stderr, @r"
@@ -231,7 +291,15 @@ async fn a_refused_sign_in_gives_the_code_the_hint_and_the_correlation_id() {
     hint: the refresh token has expired: sign in again; correlation id: [GUID]
     ");
 
-    let verbose = cli.run(&["partnercenter", "connect", "--application-id", APP_ID, "-v"]);
+    let verbose = cli.run(&[
+        "partnercenter",
+        "connect",
+        "--application-id",
+        APP_ID,
+        "--environment",
+        "Mock",
+        "-v",
+    ]);
     assert_eq!(verbose.code, 1);
     assert!(
         verbose

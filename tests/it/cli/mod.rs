@@ -2,10 +2,11 @@
 //! `MSCONNECT_HOME` in a temporary folder, and `AZURE_AUTHORITY_HOST` pointing at its own mockito server.
 
 mod aliases;
-mod connect;
+pub(crate) mod connect;
 mod environment;
 mod help;
 mod secrets;
+mod state;
 mod usage;
 
 use std::path::{Path, PathBuf};

@@ -125,13 +125,13 @@ async fn typed_options_win_over_an_exported_secret_their_set_does_not_take() {
             ("grant_type", "refresh_token"),
             ("refresh_token", "typed-refresh-token"),
         ]))
-        .with_body(user_token_response("at", "rt", OID, TENANT_ID, "admin@contoso.com", "x").to_string())
+        .with_body(user_token_response("at-1", "rt", OID, TENANT_ID, "admin@contoso.com", "x").to_string())
         .expect(1)
         .create_async()
         .await;
-    let cli = Cli::new()
-        .authority(&server.url())
-        .env("MSCONNECT_ACCESS_TOKEN", SECRET);
+    let cli = Cli::new().env("MSCONNECT_ACCESS_TOKEN", SECRET);
+    super::connect::mock_environment(&cli, &server);
+    let profile = super::connect::profile(&mut server).await;
 
     let run = cli.run_with_stdin(
         &[
@@ -142,6 +142,8 @@ async fn typed_options_win_over_an_exported_secret_their_set_does_not_take() {
             APP_ID,
             "--refresh-token",
             "-",
+            "--environment",
+            "Mock",
         ],
         "typed-refresh-token",
     );
@@ -156,6 +158,7 @@ async fn typed_options_win_over_an_exported_secret_their_set_does_not_take() {
     );
     assert_not_echoed(&run);
     token.assert_async().await;
+    profile.assert_async().await;
 }
 
 #[test]
@@ -202,9 +205,5 @@ fn what_if_reads_no_secret() {
         "--what-if",
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stdout.contains("parameter set UsernamePassword"),
-        "{}",
-        run.stdout
-    );
+    assert!(run.stdout.contains("(UsernamePassword)"), "{}", run.stdout);
 }

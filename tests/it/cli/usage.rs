@@ -30,7 +30,7 @@ fn options_that_match_no_set_name_what_each_set_needs() {
     snapshot!(usage_error(cli.run(&["psentra", "connect"])), @r"
     error: no options match no parameter set of Connect-PSMicrosoftEntraID; add what one of them needs:
       Browser needs --client-id and --tenant-id
-      DeviceCode needs --client-id and --tenant-id
+      DeviceCode needs --client-id, --tenant-id and --device-code
       AppCertificate needs --client-id and --tenant-id
       AppSecret needs --client-id, --tenant-id and --client-secret
       UsernamePassword needs --client-id, --tenant-id and --credential
@@ -165,7 +165,7 @@ fn a_malformed_tenant_or_client_id_is_a_usage_error_naming_the_option() {
         "rt",
     ));
     snapshot!(client, @r"
-    error: --application-id: 'not-a-guid' is not an application id (a GUID)
+    error: --application-id: 'not-a-guid' is not an application id: expected a GUID
 
     For more information, try '--help'.
     ");

@@ -23,7 +23,7 @@ mod refresh_token;
 pub use access_token::AccessTokenPassthrough;
 pub use browser::{BrowserOpener, InteractiveBrowser, PortPolicy, SystemBrowser};
 pub use client_credentials::ClientCredentials;
-pub use device_code::{DeviceCodeChallenge, DeviceCodeFlow};
+pub use device_code::{DEVICE_CODE_GRANT_TYPE, DeviceCodeChallenge, DeviceCodeFlow};
 pub use password::UsernamePassword;
 pub use refresh_token::RefreshTokenGrant;
 
@@ -34,6 +34,11 @@ pub const JWT_BEARER_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assert
 pub trait AssertionSource: Send + Sync + fmt::Debug {
     /// A client assertion for `client_id`, addressed to `audience` (the token endpoint), valid at `now`.
     fn assertion(&self, audience: &str, client_id: &ClientId, now: SystemTime) -> Result<ClientAssertion>;
+
+    /// How to find the signing certificate again, for saved connections; `None` for other sources.
+    fn certificate_description(&self) -> Option<crate::session::SavedCertificate> {
+        None
+    }
 }
 
 /// How a confidential client proves who it is.

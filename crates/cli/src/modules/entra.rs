@@ -1,26 +1,39 @@
-//! `msconnect entra`: Connect-Entra, its options with the aliases of the cmdlet's help page, and its
-//! parameter sets.
+//! `msconnect entra`: Connect-Entra, with the parameters the Entra module takes from Connect-MgGraph
+//! (`-ClientId`, `-Scopes`, `-UseDeviceCode`, `-Environment`, `-ClientSecretCredential`), their aliases,
+//! and the product crate's parameter sets.
 
-use super::common::*;
+use super::common::{CERTIFICATE_THUMBPRINT, CREDENTIAL, ENVIRONMENT, TENANT};
 use super::{Cmdlet, Kind, Module, Param};
-use crate::params::ParameterSetInfo;
 
 /// Connect-Entra.
 pub(crate) static CONNECT: Cmdlet = Cmdlet {
     name: "Connect-Entra",
     about: "Sign in to Microsoft Entra ID (Microsoft Graph) and print the new context",
     params: &[
-        Param {
-            help: "The application id of the service principal",
-            aliases: &[],
-            ..APPLICATION_ID
-        },
         CERTIFICATE_THUMBPRINT,
+        Param {
+            name: "ClientId",
+            long: "client-id",
+            aliases: &["application-id", "app-id"],
+            kind: Kind::Text("ID"),
+            help: "The application (client) id [default: Microsoft Graph PowerShell's]",
+        },
+        Param {
+            name: "ClientSecretCredential",
+            long: "client-secret-credential",
+            aliases: &[],
+            kind: Kind::Credential {
+                env: "MSCONNECT_CLIENT_SECRET",
+            },
+            help: "The application id of a service principal; its client secret comes from \
+                   --password-stdin, MSCONNECT_CLIENT_SECRET or a prompt",
+        },
         CREDENTIAL,
+        ENVIRONMENT,
         Param {
             name: "MsAccessToken",
             long: "ms-access-token",
-            aliases: &[],
+            aliases: &["access-token"],
             kind: Kind::Secret {
                 value_name: "TOKEN",
                 env: "MSCONNECT_ACCESS_TOKEN",
@@ -28,34 +41,42 @@ pub(crate) static CONNECT: Cmdlet = Cmdlet {
             help: "A Microsoft Graph access token to use as it is (`-` reads it from stdin)",
         },
         Param {
+            name: "Scopes",
+            long: "scopes",
+            aliases: &[],
+            kind: Kind::List("SCOPE"),
+            help: "The delegated permissions to ask for [default: https://graph.microsoft.com/.default]",
+        },
+        Param {
             name: "TenantId",
             long: "tenant-id",
-            aliases: &["domain", "tenant-domain"],
+            aliases: &["domain", "tenant-domain", "tenant"],
             ..TENANT
         },
-    ],
-    sets: &[
-        ParameterSetInfo {
-            name: "UserCredential",
-            mandatory: &[],
-            optional: &["TenantId", "Credential"],
-            default: true,
-        },
-        ParameterSetInfo {
-            name: "ServicePrincipalCertificate",
-            mandatory: &["TenantId", "ApplicationId", "CertificateThumbprint"],
-            optional: &[],
-            default: false,
-        },
-        ParameterSetInfo {
-            name: "AccessToken",
-            mandatory: &[],
-            optional: &["TenantId", "MsAccessToken"],
-            default: false,
+        Param {
+            name: "UseDeviceCode",
+            long: "use-device-code",
+            aliases: &[
+                "use-device-authentication",
+                "device-code",
+                "device-auth",
+                "device",
+            ],
+            kind: Kind::Switch,
+            help: "Sign in with a device code (on another device's browser) instead of this machine's browser",
         },
     ],
-    environments: &["Global", "China", "USGov", "USGovDoD"],
+    sets: entra::params::PARAMETER_SETS,
+    environments,
 };
+
+/// The environment names the module accepts.
+fn environments() -> Vec<&'static str> {
+    entra::environment::ENVIRONMENT_NAMES
+        .iter()
+        .map(|(name, _)| *name)
+        .collect()
+}
 
 /// The Microsoft.Graph.Entra module.
 pub(crate) static MODULE: Module = Module {

@@ -5,9 +5,9 @@
 
 use clap::builder::PossibleValuesParser;
 use clap::parser::ValueSource;
-use clap::{Arg, ArgAction, ArgMatches, Command};
+use clap::{Arg, ArgAction, ArgGroup, ArgMatches, Command};
 
-use crate::params::ParameterSetInfo;
+use auth_core::params::ParameterSetInfo;
 
 pub(crate) mod entra;
 pub(crate) mod partnercenter;
@@ -30,9 +30,12 @@ pub(crate) enum Kind {
         value_name: &'static str,
         env: &'static str,
     },
-    /// `-Credential`: the user name (or application id) here, the password from stdin, the environment or
-    /// a prompt.
-    Credential,
+    /// A `PSCredential`: the user name (or application id) here, the password (or client secret) from
+    /// `--password-stdin`, the variable `env`, or a prompt.
+    Credential {
+        /// The variable holding the password.
+        env: &'static str,
+    },
     /// A cloud: one of the module's names or a user-defined environment.
     Environment,
 }
@@ -61,10 +64,10 @@ pub(crate) struct Cmdlet {
     pub(crate) about: &'static str,
     /// Its parameters.
     pub(crate) params: &'static [Param],
-    /// Its parameter sets.
+    /// Its parameter sets: the product crate's.
     pub(crate) sets: &'static [ParameterSetInfo],
-    /// The environment names it accepts (besides user-defined ones).
-    pub(crate) environments: &'static [&'static str],
+    /// The environment names it accepts (besides user-defined ones): the product crate's.
+    pub(crate) environments: fn() -> Vec<&'static str>,
 }
 
 impl Cmdlet {
@@ -79,9 +82,13 @@ impl Cmdlet {
             .map_or_else(|| name.to_owned(), |p| p.long.to_owned())
     }
 
-    /// Whether the cmdlet takes `-Credential`, so `--password-stdin` belongs to it.
-    fn takes_credential(&self) -> bool {
-        self.params.iter().any(|p| p.kind == Kind::Credential)
+    /// The parameters that take a credential, which `--password-stdin` can feed.
+    fn credentials(&self) -> Vec<&'static str> {
+        self.params
+            .iter()
+            .filter(|p| matches!(p.kind, Kind::Credential { .. }))
+            .map(|p| p.name)
+            .collect()
     }
 }
 
@@ -170,7 +177,9 @@ pub(crate) mod common {
         name: "Credential",
         long: "credential",
         aliases: &[],
-        kind: Kind::Credential,
+        kind: Kind::Credential {
+            env: "MSCONNECT_PASSWORD",
+        },
         help: "The user name, or the application id of a service principal; the password or secret comes \
                from --password-stdin, MSCONNECT_PASSWORD or a prompt",
     };
@@ -198,14 +207,6 @@ pub(crate) mod common {
         kind: Kind::Switch,
         help: "Sign in with a device code (on another device's browser) instead of this machine's browser",
     };
-    /// The clouds PartnerCenter and SecMgmt accept.
-    pub(crate) const AZURE_ENVIRONMENTS: &[&str] = &[
-        "AzureCloud",
-        "AzureChinaCloud",
-        "AzureGermanCloud",
-        "AzurePPE",
-        "AzureUSGovernment",
-    ];
 }
 
 /// The clap command of a cmdlet.
@@ -216,14 +217,24 @@ pub(crate) fn cmdlet_command(name: &'static str, cmdlet: &'static Cmdlet) -> Com
     for param in cmdlet.params {
         command = command.arg(option(param, cmdlet));
     }
-    if cmdlet.takes_credential() {
-        command = command.arg(
-            Arg::new(PASSWORD_STDIN)
-                .long(PASSWORD_STDIN)
-                .action(ArgAction::SetTrue)
-                .requires("Credential")
-                .help("Read the password (or client secret) of --credential from stdin"),
-        );
+    let credentials = cmdlet.credentials();
+    if !credentials.is_empty() {
+        let options: Vec<String> = credentials
+            .iter()
+            .map(|c| format!("--{}", cmdlet.long_of(c)))
+            .collect();
+        command = command
+            .group(ArgGroup::new("credentials").args(credentials).multiple(true))
+            .arg(
+                Arg::new(PASSWORD_STDIN)
+                    .long(PASSWORD_STDIN)
+                    .action(ArgAction::SetTrue)
+                    .requires("credentials")
+                    .help(format!(
+                        "Read the password (or client secret) of {} from stdin",
+                        options.join(" or ")
+                    )),
+            );
     }
     command.args(should_process_args())
 }
@@ -266,11 +277,11 @@ fn option(param: &'static Param, cmdlet: &'static Cmdlet) -> Arg {
             .env(env)
             .hide_env_values(true)
             .hide_default_value(true),
-        Kind::Credential => arg.value_name("USERNAME"),
+        Kind::Credential { .. } => arg.value_name("USERNAME"),
         Kind::Environment => arg.value_name("NAME").long_help(format!(
             "{}: one of {}, or a name added with `msconnect environment add`",
             param.help,
-            cmdlet.environments.join(", ")
+            (cmdlet.environments)().join(", ")
         )),
     }
 }
@@ -346,6 +357,44 @@ mod tests {
         }
     }
 
+    /// Parameters the command line has no option for: `-WhatIf`/`-Confirm` are `--what-if`/`--confirm`
+    /// on every command; `-ProgressAction` is PowerShell's own; `-Certificate` takes a .NET object.
+    const NOT_OPTIONS: [&str; 4] = ["WhatIf", "Confirm", "ProgressAction", "Certificate"];
+
+    /// The product crate's aliases of a cmdlet's parameters, `(alias, name)`.
+    fn powershell_aliases(cmdlet: &Cmdlet) -> &'static [(&'static str, &'static str)] {
+        match cmdlet.name {
+            "Connect-PartnerCenter" => ::partnercenter::params::ALIASES,
+            "New-PartnerAccessToken" => ::partnercenter::params::NEW_ACCESS_TOKEN_ALIASES,
+            "Connect-SecMgmtAccount" => ::secmgmt::params::ALIASES,
+            "Connect-Entra" => ::entra::params::ALIASES,
+            _ => ::psentra::params::ALIASES,
+        }
+    }
+
+    #[test]
+    fn every_powershell_alias_is_an_option_alias() {
+        for module in ALL {
+            let cmdlets = std::iter::once(module.connect).chain(module.new_access_token);
+            for cmdlet in cmdlets {
+                for (alias, name) in powershell_aliases(cmdlet) {
+                    if NOT_OPTIONS.contains(name) || ["cf", "wi"].contains(alias) {
+                        continue; // --cf and --wi belong to --confirm and --what-if everywhere
+                    }
+                    let param = cmdlet
+                        .param(name)
+                        .unwrap_or_else(|| panic!("{} -{name}", cmdlet.name));
+                    let option = kebab(alias);
+                    assert!(
+                        param.long == option || param.aliases.contains(&option.as_str()),
+                        "{}: -{alias} (of -{name}) has no --{option}",
+                        cmdlet.name
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn every_parameter_of_every_set_has_an_option() {
         for module in ALL {
@@ -359,7 +408,11 @@ mod tests {
                 );
                 for set in cmdlet.sets {
                     for name in set.mandatory.iter().chain(set.optional) {
-                        assert!(cmdlet.param(name).is_some(), "{} -{name}", cmdlet.name);
+                        assert!(
+                            cmdlet.param(name).is_some() || NOT_OPTIONS.contains(name),
+                            "{} -{name}",
+                            cmdlet.name
+                        );
                     }
                 }
                 for param in cmdlet.params {

@@ -3,7 +3,6 @@
 
 use super::common::*;
 use super::{Cmdlet, Kind, Module, Param};
-use crate::params::ParameterSetInfo;
 
 /// `-EnforceMFA`.
 const ENFORCE_MFA: Param = Param {
@@ -30,50 +29,8 @@ pub(crate) static CONNECT: Cmdlet = Cmdlet {
         TENANT,
         USE_DEVICE_AUTHENTICATION,
     ],
-    sets: &[
-        ParameterSetInfo {
-            name: "User",
-            mandatory: &[],
-            optional: &["EnforceMFA", "Environment", "Tenant", "UseDeviceAuthentication"],
-            default: true,
-        },
-        ParameterSetInfo {
-            name: "AccessToken",
-            mandatory: &["AccessToken"],
-            optional: &["EnforceMFA", "Environment", "Tenant"],
-            default: false,
-        },
-        ParameterSetInfo {
-            name: "RefreshToken",
-            mandatory: &["ApplicationId", "RefreshToken"],
-            optional: &[
-                "CertificateThumbprint",
-                "Credential",
-                "EnforceMFA",
-                "Environment",
-                "Tenant",
-            ],
-            default: false,
-        },
-        ParameterSetInfo {
-            name: "ServicePrincipalCertificate",
-            mandatory: &["ApplicationId", "Tenant"],
-            optional: &[
-                "CertificateThumbprint",
-                "EnforceMFA",
-                "Environment",
-                "ServicePrincipal",
-            ],
-            default: false,
-        },
-        ParameterSetInfo {
-            name: "ServicePrincipal",
-            mandatory: &["Credential", "ServicePrincipal", "Tenant"],
-            optional: &["EnforceMFA", "Environment"],
-            default: false,
-        },
-    ],
-    environments: AZURE_ENVIRONMENTS,
+    sets: partnercenter::params::PARAMETER_SETS,
+    environments,
 };
 
 /// New-PartnerAccessToken's `-Environment`, which also answers to `-EnvironmentName`.
@@ -121,59 +78,17 @@ pub(crate) static NEW_ACCESS_TOKEN: Cmdlet = Cmdlet {
         },
         USE_DEVICE_AUTHENTICATION,
     ],
-    sets: &[
-        ParameterSetInfo {
-            name: "AccessToken",
-            mandatory: &["AccessToken", "ApplicationId", "Scopes"],
-            optional: &["Credential", "Environment", "Tenant"],
-            default: false,
-        },
-        ParameterSetInfo {
-            name: "RefreshToken",
-            mandatory: &["RefreshToken", "Scopes"],
-            optional: &[
-                "ApplicationId",
-                "CertificateThumbprint",
-                "Credential",
-                "Environment",
-                "Module",
-                "ServicePrincipal",
-                "Tenant",
-            ],
-            default: false,
-        },
-        ParameterSetInfo {
-            name: "ServicePrincipal",
-            mandatory: &["ApplicationId", "Credential", "Scopes", "Tenant"],
-            optional: &["Environment", "ServicePrincipal", "UseAuthorizationCode"],
-            default: false,
-        },
-        ParameterSetInfo {
-            name: "ServicePrincipalCertificate",
-            mandatory: &["ApplicationId", "CertificateThumbprint", "Scopes", "Tenant"],
-            optional: &["Environment", "ServicePrincipal", "UseAuthorizationCode"],
-            default: false,
-        },
-        ParameterSetInfo {
-            name: "User",
-            mandatory: &["ApplicationId", "Scopes"],
-            optional: &[
-                "Environment",
-                "Tenant",
-                "UseAuthorizationCode",
-                "UseDeviceAuthentication",
-            ],
-            default: true,
-        },
-        ParameterSetInfo {
-            name: "ByModule",
-            mandatory: &["Module"],
-            optional: &["Environment", "RefreshToken", "Tenant", "UseAuthorizationCode"],
-            default: false,
-        },
-    ],
-    environments: AZURE_ENVIRONMENTS,
+    sets: partnercenter::params::NEW_ACCESS_TOKEN_PARAMETER_SETS,
+    environments,
 };
+
+/// The environment names the module accepts.
+fn environments() -> Vec<&'static str> {
+    partnercenter::environment::ENVIRONMENT_NAMES
+        .iter()
+        .map(|(name, _)| *name)
+        .collect()
+}
 
 /// The PartnerCenter module.
 pub(crate) static MODULE: Module = Module {

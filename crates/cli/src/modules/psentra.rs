@@ -1,11 +1,8 @@
 //! `msconnect psentra`: Connect-PSMicrosoftEntraID, its options, and its parameter sets. `-Certificate`
 //! takes a .NET certificate object, which a command line cannot pass: `--certificate-path` does its job.
 
+use super::common::ENVIRONMENT;
 use super::{Cmdlet, Kind, Module, Param};
-use crate::params::ParameterSetInfo;
-
-/// Parameters every set of the cmdlet takes.
-const EVERY_SET: &[&str] = &["ClientID", "TenantID"];
 
 /// Connect-PSMicrosoftEntraID.
 pub(crate) static CONNECT: Cmdlet = Cmdlet {
@@ -72,7 +69,9 @@ pub(crate) static CONNECT: Cmdlet = Cmdlet {
             name: "Credential",
             long: "credential",
             aliases: &[],
-            kind: Kind::Credential,
+            kind: Kind::Credential {
+                env: "MSCONNECT_PASSWORD",
+            },
             help: "The user name for a password sign-in; the password comes from --password-stdin, \
                    MSCONNECT_PASSWORD or a prompt",
         },
@@ -83,6 +82,7 @@ pub(crate) static CONNECT: Cmdlet = Cmdlet {
             kind: Kind::Switch,
             help: "Sign in with a device code, on another device's browser",
         },
+        ENVIRONMENT,
         Param {
             name: "PassThru",
             long: "pass-thru",
@@ -105,47 +105,17 @@ pub(crate) static CONNECT: Cmdlet = Cmdlet {
             help: "The tenant: its id (GUID) or a domain name",
         },
     ],
-    sets: &[
-        ParameterSetInfo {
-            name: "Browser",
-            mandatory: EVERY_SET,
-            optional: &["Scopes", "PassThru", "Browser"],
-            default: true,
-        },
-        ParameterSetInfo {
-            name: "DeviceCode",
-            mandatory: EVERY_SET,
-            optional: &["Scopes", "PassThru", "DeviceCode"],
-            default: false,
-        },
-        ParameterSetInfo {
-            name: "AppCertificate",
-            mandatory: EVERY_SET,
-            optional: &[
-                "Scopes",
-                "PassThru",
-                "CertificateThumbprint",
-                "CertificateName",
-                "CertificatePath",
-                "CertificatePassword",
-            ],
-            default: false,
-        },
-        ParameterSetInfo {
-            name: "AppSecret",
-            mandatory: &["ClientID", "TenantID", "ClientSecret"],
-            optional: &["Scopes", "PassThru"],
-            default: false,
-        },
-        ParameterSetInfo {
-            name: "UsernamePassword",
-            mandatory: &["ClientID", "TenantID", "Credential"],
-            optional: &["Scopes", "PassThru"],
-            default: false,
-        },
-    ],
-    environments: &["Global", "China", "USGov", "USGovDOD"],
+    sets: psentra::params::PARAMETER_SETS,
+    environments,
 };
+
+/// The environment names the module accepts.
+fn environments() -> Vec<&'static str> {
+    psentra::environment::ENVIRONMENT_NAMES
+        .iter()
+        .map(|(name, _)| *name)
+        .collect()
+}
 
 /// The PSMicrosoftEntraID module.
 pub(crate) static MODULE: Module = Module {

@@ -3,7 +3,6 @@
 
 use super::common::*;
 use super::{Cmdlet, Module};
-use crate::params::ParameterSetInfo;
 
 /// Connect-SecMgmtAccount.
 pub(crate) static CONNECT: Cmdlet = Cmdlet {
@@ -20,40 +19,17 @@ pub(crate) static CONNECT: Cmdlet = Cmdlet {
         TENANT,
         USE_DEVICE_AUTHENTICATION,
     ],
-    sets: &[
-        ParameterSetInfo {
-            name: "User",
-            mandatory: &[],
-            optional: &["Environment", "Tenant", "UseDeviceAuthentication"],
-            default: true,
-        },
-        ParameterSetInfo {
-            name: "AccessToken",
-            mandatory: &["AccessToken"],
-            optional: &["Environment", "Tenant"],
-            default: false,
-        },
-        ParameterSetInfo {
-            name: "RefreshToken",
-            mandatory: &["ApplicationId", "RefreshToken"],
-            optional: &["CertificateThumbprint", "Credential", "Environment", "Tenant"],
-            default: false,
-        },
-        ParameterSetInfo {
-            name: "ServicePrincipalCertificate",
-            mandatory: &["ApplicationId", "CertificateThumbprint", "Tenant"],
-            optional: &["Environment", "ServicePrincipal"],
-            default: false,
-        },
-        ParameterSetInfo {
-            name: "ServicePrincipal",
-            mandatory: &["Credential", "ServicePrincipal", "Tenant"],
-            optional: &["Environment"],
-            default: false,
-        },
-    ],
-    environments: AZURE_ENVIRONMENTS,
+    sets: secmgmt::params::PARAMETER_SETS,
+    environments,
 };
+
+/// The environment names the module accepts.
+fn environments() -> Vec<&'static str> {
+    secmgmt::environment::ENVIRONMENT_NAMES
+        .iter()
+        .map(|(name, _)| *name)
+        .collect()
+}
 
 /// The SecMgmt module.
 pub(crate) static MODULE: Module = Module {

@@ -1,0 +1,343 @@
+//! The cache file on disk: private files written whole (temporary file in the same folder, fsync, rename),
+//! an exclusive lock on a sibling `.lock` file around every read-modify-write, re-reading only when the
+//! file changed, and corrupt files moved aside to a named backup instead of being lost.
+
+use std::fs::{File, OpenOptions};
+use std::io::{ErrorKind, Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::time::epoch_seconds;
+
+use super::{CREDENTIAL_MAPS, Document};
+
+/// What identifies one version of the file: a rewrite renames a new file into place, so the inode changes
+/// even when size and modification time happen to be equal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    #[cfg(unix)]
+    inode: (u64, u64),
+}
+
+impl Stamp {
+    fn of(metadata: &std::fs::Metadata) -> Self {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt as _;
+        Self {
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+            #[cfg(unix)]
+            inode: (metadata.dev(), metadata.ino()),
+        }
+    }
+}
+
+/// The parsed cache as last read, and which version of the file it came from.
+#[derive(Debug, Default)]
+pub(super) struct Loaded {
+    pub(super) doc: Document,
+    pub(super) stamp: Option<Stamp>,
+    pub(super) fresh: bool,
+}
+
+/// A cache file and its lock file.
+#[derive(Debug)]
+pub(super) struct CacheFile {
+    path: PathBuf,
+    lock_path: PathBuf,
+}
+
+/// Holds the exclusive lock until dropped (closing the file releases it).
+#[must_use]
+pub(super) struct LockGuard(#[allow(dead_code)] File);
+
+enum Read {
+    Missing,
+    Parsed(Document, Stamp),
+    Corrupt(String),
+}
+
+impl CacheFile {
+    pub(super) fn new(path: PathBuf) -> Self {
+        let mut lock_name = path.file_name().unwrap_or_default().to_os_string();
+        lock_name.push(".lock");
+        Self {
+            lock_path: path.with_file_name(lock_name),
+            path,
+        }
+    }
+
+    pub(super) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Brings `loaded` up to date with the file, reading it only when it changed since the last read.
+    /// Needs no lock: every writer renames a complete file into place, so a read sees the old or the new
+    /// version, never half of one.
+    pub(super) fn refresh(&self, loaded: &mut Loaded) -> Result<()> {
+        let stamp = match std::fs::metadata(&self.path) {
+            Ok(metadata) => Some(Stamp::of(&metadata)),
+            Err(e) if e.kind() == ErrorKind::NotFound => None,
+            Err(source) => return Err(self.io("reading the token cache", source)),
+        };
+        if loaded.fresh && stamp == loaded.stamp {
+            return Ok(());
+        }
+        match self.read()? {
+            Read::Missing => self.set_empty(loaded),
+            Read::Parsed(doc, stamp) => {
+                *loaded = Loaded {
+                    doc,
+                    stamp: Some(stamp),
+                    fresh: true,
+                }
+            }
+            // Look again under the lock before touching the file: another tool may have been writing it.
+            Read::Corrupt(_) => {
+                let _lock = self.lock()?;
+                self.reload_locked(loaded)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the file again; the caller holds the lock. A corrupt file is moved aside.
+    pub(super) fn reload_locked(&self, loaded: &mut Loaded) -> Result<()> {
+        match self.read()? {
+            Read::Missing => self.set_empty(loaded),
+            Read::Parsed(doc, stamp) => {
+                *loaded = Loaded {
+                    doc,
+                    stamp: Some(stamp),
+                    fresh: true,
+                }
+            }
+            Read::Corrupt(reason) => {
+                self.move_aside(&reason)?;
+                self.set_empty(loaded);
+            }
+        }
+        Ok(())
+    }
+
+    fn set_empty(&self, loaded: &mut Loaded) {
+        *loaded = Loaded {
+            doc: Document::new(),
+            stamp: None,
+            fresh: true,
+        };
+    }
+
+    fn read(&self) -> Result<Read> {
+        let mut file = match File::open(&self.path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Read::Missing),
+            Err(source) => return Err(self.io("reading the token cache", source)),
+        };
+        let metadata = file
+            .metadata()
+            .map_err(|source| self.io("reading the token cache", source))?;
+        let mut bytes = Vec::with_capacity(metadata.len() as usize);
+        file.read_to_end(&mut bytes)
+            .map_err(|source| self.io("reading the token cache", source))?;
+        Ok(match parse(&bytes) {
+            Ok(doc) => Read::Parsed(doc, Stamp::of(&metadata)),
+            Err(reason) => Read::Corrupt(reason),
+        })
+    }
+
+    fn move_aside(&self, reason: &str) -> Result<()> {
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(format!(".corrupt-{}", epoch_seconds(SystemTime::now())));
+        let mut backup = self.path.with_file_name(&name);
+        let mut n = 1;
+        while backup.exists() {
+            let mut numbered = name.clone();
+            numbered.push(format!("-{n}"));
+            backup = self.path.with_file_name(numbered);
+            n += 1;
+        }
+        std::fs::rename(&self.path, &backup)
+            .map_err(|source| self.io("moving aside the corrupt token cache", source))?;
+        tracing::warn!(
+            target: "msconnect::cache",
+            "the token cache {} could not be read ({reason}); it was moved to {} and a new cache is started: \
+             sign in again",
+            self.path.display(),
+            backup.display()
+        );
+        Ok(())
+    }
+
+    /// Takes the exclusive lock, waiting for other processes (and other handles of this one) to finish.
+    pub(super) fn lock(&self) -> Result<LockGuard> {
+        if let Some(dir) = self.path.parent() {
+            create_private_dir(dir)?;
+        }
+        let file = private_options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&self.lock_path)
+            .map_err(|source| Error::Io {
+                action: "opening the lock file",
+                path: self.lock_path.clone(),
+                source,
+            })?;
+        file.lock().map_err(|source| Error::Io {
+            action: "locking",
+            path: self.lock_path.clone(),
+            source,
+        })?;
+        Ok(LockGuard(file))
+    }
+
+    /// Writes the document whole; the caller holds the lock. Temporary files left by a writer that
+    /// crashed are removed first: while we hold the lock, no other writer can be midway.
+    pub(super) fn write_locked(&self, loaded: &mut Loaded) -> Result<()> {
+        self.remove_stray_temporaries();
+        let mut text = Vec::new();
+        let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+        let mut serializer = serde_json::Serializer::with_formatter(&mut text, formatter);
+        serde::Serialize::serialize(&loaded.doc, &mut serializer)
+            .map_err(|e| self.io("writing the token cache", e.into()))?;
+        let metadata = write_private_file(&self.path, &text)?;
+        loaded.stamp = Some(Stamp::of(&metadata));
+        loaded.fresh = true;
+        Ok(())
+    }
+
+    fn remove_stray_temporaries(&self) {
+        let (Some(dir), Some(name)) = (self.path.parent(), self.path.file_name()) else {
+            return;
+        };
+        let prefix = format!("{}{TEMP_MARKER}", name.to_string_lossy());
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                tracing::debug!(target: "msconnect::cache", "removing {}, left by an interrupted write", entry.path().display());
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+
+    fn io(&self, action: &'static str, source: std::io::Error) -> Error {
+        Error::Io {
+            action,
+            path: self.path.clone(),
+            source,
+        }
+    }
+}
+
+/// Parses a cache file. An empty file is an empty cache (MSAL Python reads it so too); anything else must
+/// be a JSON object whose credential maps are objects.
+fn parse(bytes: &[u8]) -> std::result::Result<Document, String> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Document::new());
+    }
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
+    let Value::Object(doc) = value else {
+        return Err("not a JSON object".into());
+    };
+    for name in CREDENTIAL_MAPS {
+        if let Some(map) = doc.get(name)
+            && !map.is_object()
+        {
+            return Err(format!("its {name} member is not an object"));
+        }
+    }
+    Ok(doc)
+}
+
+/// Marks the temporary files of an interrupted write: `<name>.tmp-<random>`.
+const TEMP_MARKER: &str = ".tmp-";
+
+fn private_options() -> OpenOptions {
+    #[allow(unused_mut)]
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
+/// Creates a folder (and its parents) readable by the owner only.
+pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
+    if dir.as_os_str().is_empty() || dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|source| Error::Io {
+        action: "creating the folder",
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
+/// Replaces `path` with `bytes` so that no reader ever sees a partial file: a new file, mode 0600 from its
+/// creation, in the same folder, fsynced, then renamed over the old one (and the folder fsynced so the
+/// rename survives a crash). Returns the new file's metadata.
+pub(crate) fn write_private_file(path: &Path, bytes: &[u8]) -> Result<std::fs::Metadata> {
+    let io = |action: &'static str, path: &Path, source: std::io::Error| Error::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new(""));
+    create_private_dir(dir)?;
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!("{TEMP_MARKER}{}", uuid::Uuid::new_v4().simple()));
+    let temporary = path.with_file_name(name);
+    let written = (|| {
+        let mut file = private_options().write(true).create_new(true).open(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        file.metadata()
+    })();
+    let metadata = match written {
+        Ok(metadata) => metadata,
+        Err(source) => {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(io("writing", path, source));
+        }
+    };
+    if let Err(source) = std::fs::rename(&temporary, path) {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(io("replacing", path, source));
+    }
+    #[cfg(unix)]
+    if let Ok(folder) = File::open(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }) {
+        // Without this the rename may be lost in a crash; the data is already safe, so failure is not fatal.
+        let _ = folder.sync_all();
+    }
+    Ok(metadata)
+}
+
+/// An empty map for a new cache document, with the five maps in MSAL's order.
+pub(super) fn ensure_maps(doc: &mut Document) {
+    for name in CREDENTIAL_MAPS {
+        if !doc.contains_key(name) {
+            doc.insert(name.to_owned(), Value::Object(Map::new()));
+        }
+    }
+}

@@ -1,0 +1,682 @@
+//! The token cache, in the unified schema of Microsoft's own libraries (PROTOCOL section 5), so MSAL
+//! Python and the Azure CLI can read what we write and we can read what they write: five maps of entries,
+//! searched by their fields rather than their keys, with every field and entry we do not know kept as it
+//! was when the file is rewritten.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
+
+use serde_json::{Map, Value, json};
+
+use crate::env::EnvVars;
+use crate::error::{Error, Result};
+use crate::home::msconnect_home;
+use crate::ids::ClientId;
+use crate::secret::{AccessToken, RefreshToken};
+use crate::time::epoch_seconds;
+use crate::token::{Account, OIDC_SCOPES, TokenResult};
+
+pub(crate) mod file;
+mod silent;
+
+pub use silent::SilentRequest;
+
+/// The file name of the cache inside `MSCONNECT_HOME` (the Azure CLI's name for the same schema).
+pub const CACHE_FILE_NAME: &str = "msal_token_cache.json";
+
+/// An access token with this many seconds left, or fewer, counts as expired (MSAL's margin).
+pub const EXPIRY_MARGIN_SECONDS: i64 = 300;
+
+const ACCESS_TOKEN: &str = "AccessToken";
+const REFRESH_TOKEN: &str = "RefreshToken";
+const ID_TOKEN: &str = "IdToken";
+const ACCOUNT: &str = "Account";
+const APP_METADATA: &str = "AppMetadata";
+/// The five maps, in the order MSAL writes them.
+const CREDENTIAL_MAPS: [&str; 5] = [ACCESS_TOKEN, REFRESH_TOKEN, ID_TOKEN, ACCOUNT, APP_METADATA];
+
+/// The whole cache file: the five maps and whatever else other libraries put there.
+type Document = Map<String, Value>;
+
+/// The token cache. Cheap to clone: clones share one in-memory copy, one lock and one set of in-flight
+/// requests.
+///
+/// A file-backed cache reads its file lazily, keeps the parsed content in memory and reads the file again
+/// only when it changed; every change takes an exclusive lock on `<file>.lock`, reads the file again,
+/// applies the change and writes the file whole, so several processes can share one file and none loses
+/// another's entries.
+#[derive(Clone)]
+pub struct TokenCache {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    file: Option<file::CacheFile>,
+    loaded: Mutex<file::Loaded>,
+    flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl std::fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenCache")
+            .field("path", &self.path())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What to look for in the cache: an access token for a client and an account (or the app itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenQuery {
+    /// The authority host, lower-case, no port (`login.microsoftonline.com`).
+    pub environment: String,
+    /// The client the token was issued to.
+    pub client_id: ClientId,
+    /// The tenant id the token was issued in; `None` matches any tenant.
+    pub realm: Option<String>,
+    /// The account's `home_account_id` (`{uid}.{utid}`); `None` for an app-only token.
+    pub home_account_id: Option<String>,
+    /// Scopes the token must carry (it may carry more); `openid`, `profile` and `offline_access` are ignored.
+    pub scopes: Vec<String>,
+}
+
+/// An access token found in the cache.
+#[derive(Debug, Clone)]
+pub struct CachedAccessToken {
+    /// The token.
+    pub access_token: AccessToken,
+    /// When it expires (epoch seconds).
+    pub expires_on: i64,
+    /// The scopes it was cached with (the entry's `target`).
+    pub scopes: Vec<String>,
+    /// The tenant it was issued in.
+    pub realm: String,
+    /// The account's home account id; `None` for an app-only token.
+    pub home_account_id: Option<String>,
+    /// `Bearer`, usually.
+    pub token_type: String,
+}
+
+/// A refresh token found in the cache, and whose it is.
+pub(crate) struct FoundRefreshToken {
+    pub(crate) token: RefreshToken,
+    /// Whether a refusal of this token may remove it: it is this client's own, or the family's and this
+    /// client is known to be in the family (a speculative try of a family token proves nothing).
+    pub(crate) owned: bool,
+}
+
+/// Access tokens matching a query: one still good, and one past `refresh_on` but not yet expired, which
+/// stands in when renewing it fails (as MSAL does).
+#[derive(Default)]
+pub(crate) struct AccessTokenSearch {
+    pub(crate) fresh: Option<CachedAccessToken>,
+    pub(crate) aging: Option<CachedAccessToken>,
+}
+
+impl TokenCache {
+    /// A cache that lives in this process only.
+    pub fn in_memory() -> Self {
+        Self::with_file(None)
+    }
+
+    /// A cache kept in `path`. Nothing is read until the cache is first used; the file and its folder are
+    /// created on the first write.
+    pub fn open(path: impl Into<PathBuf>) -> Self {
+        Self::with_file(Some(file::CacheFile::new(path.into())))
+    }
+
+    /// The cache of msconnect: `$MSCONNECT_HOME/msal_token_cache.json`.
+    pub fn default_for(env: &EnvVars) -> Result<Self> {
+        Ok(Self::open(msconnect_home(env)?.join(CACHE_FILE_NAME)))
+    }
+
+    fn with_file(file: Option<file::CacheFile>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                file,
+                loaded: Mutex::new(file::Loaded::default()),
+                flights: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The file, for a file-backed cache.
+    pub fn path(&self) -> Option<&Path> {
+        self.inner.file.as_ref().map(file::CacheFile::path)
+    }
+
+    /// Stores everything a token response brings: the access token (app-only ones too, with
+    /// `home_account_id` null), and when present the refresh token, ID token and account, plus the app's
+    /// metadata. `requested_scopes` join the granted ones in the entry's `target`, so that asking again
+    /// for the same scopes (notably `{resource}/.default`, answered with the list of granted permissions)
+    /// finds the token.
+    pub fn save(&self, result: &TokenResult, requested_scopes: &[String]) -> Result<()> {
+        self.save_at(result, requested_scopes, None, SystemTime::now())
+    }
+
+    /// [`save`](Self::save) at a given time, naming the grant that established the account (MSAL's
+    /// `account_source`: `authorization_code`, `urn:ietf:params:oauth:grant-type:device_code`, `password`).
+    pub fn save_at(
+        &self,
+        result: &TokenResult,
+        requested_scopes: &[String],
+        account_source: Option<&str>,
+        now: SystemTime,
+    ) -> Result<()> {
+        let now = epoch_seconds(now);
+        self.modify(|doc| {
+            prune_expired_access_tokens(doc, now);
+            for (map, entry) in entries_for(result, requested_scopes, account_source, now) {
+                upsert(doc, map, entry);
+            }
+            true
+        })
+    }
+
+    /// An access token for `query` with more than five minutes left and not past its `refresh_on`; no
+    /// network, no async runtime.
+    pub fn find_access_token(
+        &self,
+        query: &TokenQuery,
+        now: SystemTime,
+    ) -> Result<Option<CachedAccessToken>> {
+        Ok(self.search_access_tokens(query, now)?.fresh)
+    }
+
+    pub(crate) fn search_access_tokens(
+        &self,
+        query: &TokenQuery,
+        now: SystemTime,
+    ) -> Result<AccessTokenSearch> {
+        if normalized_scopes(&query.scopes).is_empty() {
+            return Err(Error::invalid(
+                "scopes",
+                "name at least one scope to look for a token",
+            ));
+        }
+        let now = epoch_seconds(now);
+        self.read(|doc| {
+            let mut found = AccessTokenSearch::default();
+            for entry in entries(doc, ACCESS_TOKEN).filter(|e| access_token_matches(e, query)) {
+                let Some(token) = cached_access_token(entry) else {
+                    continue;
+                };
+                if token.expires_on - now <= EXPIRY_MARGIN_SECONDS {
+                    continue;
+                }
+                let aging = number(entry, "refresh_on").is_some_and(|refresh_on| refresh_on <= now);
+                let slot = if aging { &mut found.aging } else { &mut found.fresh };
+                if slot
+                    .as_ref()
+                    .is_none_or(|best| best.expires_on < token.expires_on)
+                {
+                    *slot = Some(token);
+                }
+            }
+            found
+        })
+    }
+
+    /// The refresh token of an account for a client: its own, else one of its family's (FOCI). Refresh
+    /// tokens are not tied to a tenant.
+    pub fn find_refresh_token(
+        &self,
+        environment: &str,
+        client_id: &ClientId,
+        home_account_id: &str,
+    ) -> Result<Option<RefreshToken>> {
+        Ok(self
+            .find_refresh_entry(environment, client_id, home_account_id)?
+            .map(|found| found.token))
+    }
+
+    pub(crate) fn find_refresh_entry(
+        &self,
+        environment: &str,
+        client_id: &ClientId,
+        home_account_id: &str,
+    ) -> Result<Option<FoundRefreshToken>> {
+        self.read(|doc| {
+            let of_account = || {
+                entries(doc, REFRESH_TOKEN).filter(|e| {
+                    field_is(e, "environment", environment)
+                        && field_is(e, "home_account_id", home_account_id)
+                        && string(e, "secret").is_some_and(|s| !s.is_empty())
+                })
+            };
+            let newest = |candidates: Vec<&Map<String, Value>>| {
+                candidates
+                    .into_iter()
+                    .max_by_key(|e| number(e, "last_modification_time").unwrap_or(0))
+                    .and_then(|e| string(e, "secret"))
+                    .map(RefreshToken::new)
+            };
+            let own = newest(
+                of_account()
+                    .filter(|e| field_is(e, "client_id", client_id.as_str()))
+                    .collect(),
+            );
+            if let Some(token) = own {
+                return Some(FoundRefreshToken { token, owned: true });
+            }
+            // MSAL's rule: an app whose metadata names its family uses the family's tokens; an app never
+            // seen before tries family "1"; an app known to be in no family uses only its own.
+            let metadata = entries(doc, APP_METADATA).find(|e| {
+                field_is(e, "environment", environment) && field_is(e, "client_id", client_id.as_str())
+            });
+            let (family, owned) = match metadata {
+                Some(metadata) => (string(metadata, "family_id")?, true),
+                None => ("1".to_owned(), false),
+            };
+            let token = newest(
+                of_account()
+                    .filter(|e| field_is(e, "family_id", &family))
+                    .collect(),
+            )?;
+            Some(FoundRefreshToken { token, owned })
+        })
+    }
+
+    /// Every account in the cache (one entry per account and tenant), in file order.
+    pub fn accounts(&self) -> Result<Vec<Account>> {
+        self.read(|doc| entries(doc, ACCOUNT).filter_map(account_of).collect())
+    }
+
+    /// The account entry of `home_account_id`, preferring the one for `realm`.
+    pub(crate) fn account(
+        &self,
+        environment: &str,
+        home_account_id: &str,
+        realm: &str,
+    ) -> Result<Option<Account>> {
+        let accounts = self.accounts()?;
+        let mut of_home = accounts.into_iter().filter(|a| {
+            a.environment.eq_ignore_ascii_case(environment)
+                && a.home_account_id.eq_ignore_ascii_case(home_account_id)
+        });
+        let first = of_home.next();
+        Ok(match first {
+            Some(a) if a.realm.eq_ignore_ascii_case(realm) => Some(a),
+            Some(a) => Some(of_home.find(|b| b.realm.eq_ignore_ascii_case(realm)).unwrap_or(a)),
+            None => None,
+        })
+    }
+
+    /// Forgets an account: its access, refresh and ID tokens and its account entries, in every tenant and
+    /// for every client. The apps' metadata stays.
+    pub fn remove_account(&self, environment: &str, home_account_id: &str) -> Result<()> {
+        self.modify(|doc| {
+            let mut changed = false;
+            for map in [ACCESS_TOKEN, REFRESH_TOKEN, ID_TOKEN, ACCOUNT] {
+                changed |= remove_where(doc, map, |e| {
+                    field_is(e, "environment", environment) && field_is(e, "home_account_id", home_account_id)
+                });
+            }
+            changed
+        })
+    }
+
+    /// Forgets the app-only access tokens of a client in a tenant.
+    pub fn remove_app_tokens(&self, environment: &str, client_id: &ClientId, realm: &str) -> Result<()> {
+        self.modify(|doc| {
+            remove_where(doc, ACCESS_TOKEN, |e| {
+                is_app_only(e)
+                    && field_is(e, "environment", environment)
+                    && field_is(e, "client_id", client_id.as_str())
+                    && field_is(e, "realm", realm)
+            })
+        })
+    }
+
+    /// Removes a refresh token the authority refused, if it is still the one in the cache (another process
+    /// may have put a newer one there meanwhile).
+    pub(crate) fn remove_refresh_token(
+        &self,
+        environment: &str,
+        home_account_id: &str,
+        dead: &RefreshToken,
+    ) -> Result<()> {
+        self.modify(|doc| {
+            remove_where(doc, REFRESH_TOKEN, |e| {
+                field_is(e, "environment", environment)
+                    && field_is(e, "home_account_id", home_account_id)
+                    && string(e, "secret").is_some_and(|s| s == dead.secret())
+            })
+        })
+    }
+
+    /// The lock that makes concurrent silent requests for one token wait for the first.
+    pub(crate) fn flight(&self, key: String) -> Arc<tokio::sync::Mutex<()>> {
+        let mut flights = lock(&self.inner.flights);
+        flights.retain(|_, turn| Arc::strong_count(turn) > 1);
+        flights.entry(key).or_default().clone()
+    }
+
+    fn read<R>(&self, f: impl FnOnce(&Document) -> R) -> Result<R> {
+        let mut loaded = lock(&self.inner.loaded);
+        if let Some(file) = &self.inner.file {
+            file.refresh(&mut loaded)?;
+        }
+        Ok(f(&loaded.doc))
+    }
+
+    /// A read-modify-write: under the file lock, the file is read again, changed, and written when `f`
+    /// says it changed something.
+    fn modify(&self, f: impl FnOnce(&mut Document) -> bool) -> Result<()> {
+        let mut loaded = lock(&self.inner.loaded);
+        let Some(file) = &self.inner.file else {
+            file::ensure_maps(&mut loaded.doc);
+            f(&mut loaded.doc);
+            return Ok(());
+        };
+        let _lock = file.lock()?;
+        file.reload_locked(&mut loaded)?;
+        file::ensure_maps(&mut loaded.doc);
+        if f(&mut loaded.doc) {
+            file.write_locked(&mut loaded)?;
+        }
+        Ok(())
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The data is a parsed copy of the file; a panic elsewhere cannot leave it half-changed in a way that
+    // matters, since every change re-reads the file first.
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+// ---- the schema ----
+
+/// `{a}-{b}-…`, lower-case: how MSAL spells keys (searching never relies on it).
+fn key(parts: &[&str]) -> String {
+    parts.join("-").to_lowercase()
+}
+
+/// Scopes without the OIDC ones, deduplicated without regard to case, sorted as MSAL sorts them.
+fn normalized_scopes<S: AsRef<str>>(scopes: impl IntoIterator<Item = S>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for scope in scopes {
+        for scope in scope.as_ref().split_whitespace() {
+            if !OIDC_SCOPES.iter().any(|o| o.eq_ignore_ascii_case(scope))
+                && !out.iter().any(|s| s.eq_ignore_ascii_case(scope))
+            {
+                out.push(scope.to_owned());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The entries a token result becomes, each with the map it goes in.
+fn entries_for(
+    result: &TokenResult,
+    requested_scopes: &[String],
+    account_source: Option<&str>,
+    now: i64,
+) -> Vec<(&'static str, Map<String, Value>)> {
+    let home = result
+        .account
+        .as_ref()
+        .map(|a| a.home_account_id.clone())
+        .or_else(|| result.client_info.as_ref().map(|c| c.home_account_id()))
+        .filter(|h| !h.is_empty());
+    let environment = result.environment.to_ascii_lowercase();
+    let client_id = result.client_id.as_str();
+    let realm = result.tenant_id.to_ascii_lowercase();
+    let target = normalized_scopes(result.scopes.iter().chain(requested_scopes)).join(" ");
+    let object = |value: Value| match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    let mut out = Vec::new();
+
+    let mut at = object(json!({
+        "credential_type": ACCESS_TOKEN,
+        "secret": result.access_token.secret(),
+        "home_account_id": home,
+        "environment": environment,
+        "client_id": client_id,
+        "target": target,
+        "realm": realm,
+        "token_type": result.token_type,
+        "cached_at": now.to_string(),
+        "expires_on": result.expires_on.to_string(),
+        "extended_expires_on": result.ext_expires_on.unwrap_or(result.expires_on).to_string(),
+    }));
+    if let Some(refresh_on) = result.refresh_on {
+        at.insert("refresh_on".into(), refresh_on.to_string().into());
+    }
+    out.push((ACCESS_TOKEN, at));
+
+    if let (Some(home), Some(account)) = (&home, &result.account) {
+        let mut entry = object(json!({
+            "home_account_id": home,
+            "environment": environment,
+            "realm": realm,
+            "local_account_id": account.local_account_id,
+            "username": account.username,
+            "authority_type": "MSSTS",
+        }));
+        if let Some(source) = account_source {
+            entry.insert("account_source".into(), source.into());
+        }
+        out.push((ACCOUNT, entry));
+    }
+    if let (Some(home), Some(id_token)) = (&home, &result.id_token) {
+        out.push((
+            ID_TOKEN,
+            object(json!({
+                "credential_type": ID_TOKEN,
+                "secret": id_token.secret(),
+                "home_account_id": home,
+                "environment": environment,
+                "realm": realm,
+                "client_id": client_id,
+            })),
+        ));
+    }
+    if let (Some(home), Some(refresh_token)) = (&home, &result.refresh_token) {
+        let mut rt = object(json!({
+            "credential_type": REFRESH_TOKEN,
+            "secret": refresh_token.secret(),
+            "home_account_id": home,
+            "environment": environment,
+            "client_id": client_id,
+            "target": target,
+            "last_modification_time": now.to_string(),
+        }));
+        if let Some(family) = &result.family_id {
+            rt.insert("family_id".into(), family.as_str().into());
+        }
+        out.push((REFRESH_TOKEN, rt));
+    }
+    let mut metadata = object(json!({ "client_id": client_id, "environment": environment }));
+    if let Some(family) = &result.family_id {
+        metadata.insert("family_id".into(), family.as_str().into());
+    }
+    out.push((APP_METADATA, metadata));
+    out
+}
+
+/// The key MSAL would give an entry.
+fn key_of(map: &str, e: &Map<String, Value>) -> String {
+    let f = |name: &str| string(e, name).unwrap_or_default();
+    match map {
+        ACCESS_TOKEN => key(&[
+            &f("home_account_id"),
+            &f("environment"),
+            "accesstoken",
+            &f("client_id"),
+            &f("realm"),
+            &f("target"),
+        ]),
+        REFRESH_TOKEN => key(&[
+            &f("home_account_id"),
+            &f("environment"),
+            "refreshtoken",
+            &f("client_id"),
+            "",
+            &f("target"),
+        ]),
+        ID_TOKEN => key(&[
+            &f("home_account_id"),
+            &f("environment"),
+            "idtoken",
+            &f("client_id"),
+            &f("realm"),
+            "",
+        ]),
+        ACCOUNT => key(&[&f("home_account_id"), &f("environment"), &f("realm")]),
+        _ => key(&["appmetadata", &f("environment"), &f("client_id")]),
+    }
+}
+
+/// Whether two entries of a map stand for the same thing, whatever their keys. A refresh token is one per
+/// account and client, whatever its target.
+fn same_identity(map: &str, a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
+    let same = |name: &str| match (string(a, name), string(b, name)) {
+        (Some(x), Some(y)) => x.eq_ignore_ascii_case(&y),
+        (x, y) => x.unwrap_or_default().is_empty() && y.unwrap_or_default().is_empty(),
+    };
+    let fields: &[&str] = match map {
+        ACCESS_TOKEN => &["home_account_id", "environment", "client_id", "realm"],
+        REFRESH_TOKEN => &["home_account_id", "environment", "client_id"],
+        ID_TOKEN => &["home_account_id", "environment", "client_id", "realm"],
+        ACCOUNT => &["home_account_id", "environment", "realm"],
+        _ => &["environment", "client_id"],
+    };
+    fields.iter().all(|f| same(f))
+        && (map != ACCESS_TOKEN
+            || (normalized_scopes(string(a, "target")) == normalized_scopes(string(b, "target"))
+                && [a, b]
+                    .iter()
+                    .all(|e| !e.contains_key("ext_cache_key") && !e.contains_key("key_id"))))
+}
+
+/// Puts an entry in, merged into the entry that stands for the same thing when there is one (keeping
+/// that entry's key and the fields we do not know), else under MSAL's key.
+fn upsert(doc: &mut Document, map: &str, entry: Map<String, Value>) {
+    let Some(Value::Object(entries)) = doc.get_mut(map) else {
+        return;
+    };
+    let existing = entries
+        .iter()
+        .find(|(_, e)| e.as_object().is_some_and(|e| same_identity(map, e, &entry)))
+        .map(|(k, _)| k.clone());
+    match existing
+        .and_then(|k| entries.get_mut(&k))
+        .and_then(Value::as_object_mut)
+    {
+        Some(old) => {
+            // a new access token without `refresh_on` must not inherit the old one's
+            if map == ACCESS_TOKEN && !entry.contains_key("refresh_on") {
+                old.shift_remove("refresh_on");
+            }
+            old.extend(entry);
+        }
+        None => {
+            entries.insert(key_of(map, &entry), Value::Object(entry));
+        }
+    }
+}
+
+/// Removes the entries of a map that `pred` picks; says whether any went.
+fn remove_where(doc: &mut Document, map: &str, pred: impl Fn(&Map<String, Value>) -> bool) -> bool {
+    let Some(Value::Object(entries)) = doc.get_mut(map) else {
+        return false;
+    };
+    let before = entries.len();
+    entries.retain(|_, e| !e.as_object().is_some_and(&pred));
+    entries.len() != before
+}
+
+/// Access tokens past their expiry are useless to every reader; MSAL Python drops them too.
+fn prune_expired_access_tokens(doc: &mut Document, now: i64) {
+    remove_where(doc, ACCESS_TOKEN, |e| {
+        number(e, "expires_on").is_some_and(|t| t < now)
+    });
+}
+
+/// The object entries of one map.
+fn entries<'d>(doc: &'d Document, map: &str) -> impl Iterator<Item = &'d Map<String, Value>> {
+    doc.get(map)
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|m| m.values())
+        .filter_map(Value::as_object)
+}
+
+fn string(e: &Map<String, Value>, name: &str) -> Option<String> {
+    match e.get(name)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A timestamp or count, written as a string (the schema) or a number (some SDKs).
+fn number(e: &Map<String, Value>, name: &str) -> Option<i64> {
+    string(e, name)?.trim().parse().ok()
+}
+
+/// Whether a field holds `value`, compared without regard to case (ids and hosts are case-insensitive).
+fn field_is(e: &Map<String, Value>, name: &str, value: &str) -> bool {
+    string(e, name).is_some_and(|v| v.eq_ignore_ascii_case(value))
+}
+
+/// An app-only entry: `home_account_id` null (what MSAL writes), absent or empty.
+fn is_app_only(e: &Map<String, Value>) -> bool {
+    string(e, "home_account_id").is_none_or(|h| h.is_empty())
+}
+
+fn access_token_matches(e: &Map<String, Value>, q: &TokenQuery) -> bool {
+    let home_matches = match &q.home_account_id {
+        Some(home) => field_is(e, "home_account_id", home),
+        None => is_app_only(e),
+    };
+    let target = normalized_scopes(string(e, "target"));
+    // Tokens bound to a key (PoP, SSH certificates) or cached under extra request parameters are not
+    // bearer tokens for this query: leave them to whoever asked for them.
+    let bearer = string(e, "token_type").is_none_or(|t| t.eq_ignore_ascii_case("bearer"))
+        && !e.contains_key("ext_cache_key")
+        && !e.contains_key("key_id");
+    string(e, "credential_type").is_none_or(|t| t.eq_ignore_ascii_case(ACCESS_TOKEN))
+        && bearer
+        && home_matches
+        && field_is(e, "environment", &q.environment)
+        && field_is(e, "client_id", q.client_id.as_str())
+        && q.realm.as_ref().is_none_or(|realm| field_is(e, "realm", realm))
+        && normalized_scopes(&q.scopes)
+            .iter()
+            .all(|s| target.iter().any(|t| t.eq_ignore_ascii_case(s)))
+}
+
+fn cached_access_token(e: &Map<String, Value>) -> Option<CachedAccessToken> {
+    Some(CachedAccessToken {
+        access_token: AccessToken::new(string(e, "secret").filter(|s| !s.is_empty())?),
+        expires_on: number(e, "expires_on")?,
+        scopes: string(e, "target")
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+        realm: string(e, "realm").unwrap_or_default(),
+        home_account_id: string(e, "home_account_id").filter(|h| !h.is_empty()),
+        token_type: string(e, "token_type").unwrap_or_else(|| "Bearer".into()),
+    })
+}
+
+fn account_of(e: &Map<String, Value>) -> Option<Account> {
+    Some(Account {
+        home_account_id: string(e, "home_account_id").filter(|h| !h.is_empty())?,
+        environment: string(e, "environment").unwrap_or_default(),
+        realm: string(e, "realm").unwrap_or_default(),
+        local_account_id: string(e, "local_account_id").unwrap_or_default(),
+        username: string(e, "username").unwrap_or_default(),
+    })
+}
+
+#[cfg(test)]
+mod tests;

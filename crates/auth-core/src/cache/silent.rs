@@ -1,0 +1,275 @@
+//! Silent sign-in: a token from the cache when one is good for five more minutes, else a new one bought
+//! with the cached refresh token (for any tenant: refresh tokens are cross-tenant) or, for an app, with
+//! the client credential the caller supplies again. Concurrent requests for one token make one request.
+
+use std::time::SystemTime;
+
+use crate::authority::Authority;
+use crate::error::{Error, Result};
+use crate::flows::{ClientCredential, ClientCredentials, RefreshTokenGrant, normalize_scopes};
+use crate::http::HttpClient;
+use crate::ids::ClientId;
+use crate::token::{ClientInfo, TokenResult};
+
+use super::{AccessTokenSearch, CachedAccessToken, TokenCache, TokenQuery, normalized_scopes};
+
+/// AAD answers `invalid_grant` both when the refresh token is dead and when this tenant or resource wants
+/// the user to do something (MFA, consent, a conditional access policy). Only the first kind is removed:
+/// a partner's refresh token that one customer's MFA policy refuses still works for every other tenant.
+const NEEDS_THE_USER_SUBERRORS: &[&str] = &[
+    "basic_action",
+    "additional_action",
+    "message_only",
+    "consent_required",
+    "user_password_expired",
+    "client_mismatch",
+];
+const NEEDS_THE_USER_CODES: &[i64] = &[
+    50076, 50079, 50158, 65001, 50105, 53000, 53001, 53003, 50097, 530002, 530003,
+];
+
+/// A token without the user: from the cache, else renewed.
+#[derive(Debug, Clone)]
+pub struct SilentRequest<'a> {
+    cache: &'a TokenCache,
+    authority: &'a Authority,
+    client_id: &'a ClientId,
+    account: Option<&'a str>,
+    scopes: Vec<String>,
+    credential: Option<&'a ClientCredential>,
+    force_refresh: bool,
+}
+
+impl<'a> SilentRequest<'a> {
+    /// A silent request to `authority` (whose tenant is the tenant the token is for) for `client_id`.
+    pub fn new(cache: &'a TokenCache, authority: &'a Authority, client_id: &'a ClientId) -> Self {
+        Self {
+            cache,
+            authority,
+            client_id,
+            account: None,
+            scopes: Vec::new(),
+            credential: None,
+            force_refresh: false,
+        }
+    }
+
+    /// The account by its home account id (`{uid}.{utid}`); `None` asks for an app-only token, which can
+    /// be renewed only with a [`credential`](Self::credential).
+    pub fn account(mut self, home_account_id: Option<&'a str>) -> Self {
+        self.account = home_account_id;
+        self
+    }
+
+    /// The scopes the token must carry.
+    pub fn scopes<S: AsRef<str>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+        self.scopes = normalize_scopes(scopes);
+        self
+    }
+
+    /// The client credential of a confidential client: needed to renew an app-only token, and used when
+    /// redeeming a refresh token issued to a confidential client. It is never stored, so the caller
+    /// supplies it again each time (the CLI reads `MSCONNECT_CLIENT_SECRET` or prompts).
+    pub fn credential(mut self, credential: Option<&'a ClientCredential>) -> Self {
+        self.credential = credential;
+        self
+    }
+
+    /// Skips the cached access token and asks the authority for a new one.
+    pub fn force_refresh(mut self, force: bool) -> Self {
+        self.force_refresh = force;
+        self
+    }
+
+    /// The cached token that [`send`](Self::send) would return without a request, if there is one: no
+    /// network and no async runtime, for the fast path of a command that only prints a token.
+    pub fn cached(&self, now: SystemTime) -> Result<Option<CachedAccessToken>> {
+        if self.force_refresh {
+            return Ok(None);
+        }
+        self.cache.find_access_token(&self.query()?, now)
+    }
+
+    /// A token from the cache, else a renewed one, which is saved in the cache. A refresh token the
+    /// authority refuses as dead is removed from the cache, and the answer is
+    /// [`Error::SignInRequired`]: the user must sign in again with `connect`.
+    pub async fn send(self, http: &HttpClient) -> Result<TokenResult> {
+        let query = self.query()?;
+        if !self.force_refresh
+            && let Some(hit) = self.cache.find_access_token(&query, http.timer().now())?
+        {
+            return self.cached_result(hit);
+        }
+        // One request per token at a time in this process: whoever waited finds the first one's token.
+        let turn = self.cache.flight(flight_key(&query));
+        let _turn = turn.lock().await;
+        let now = http.timer().now();
+        let AccessTokenSearch { fresh, aging } = self.cache.search_access_tokens(&query, now)?;
+        if !self.force_refresh
+            && let Some(hit) = fresh
+        {
+            return self.cached_result(hit);
+        }
+        let renewed = match self.account {
+            Some(home) => self.redeem_refresh_token(http, &query, home).await,
+            None => self.client_credentials(http).await,
+        };
+        match renewed {
+            Ok(mut result) => {
+                if result.client_info.is_none() && result.account.is_none() {
+                    // the answer did not say whose token it is: it is the account we asked for
+                    result.client_info = self.account.and_then(client_info_of);
+                }
+                if let Err(error) = self.cache.save_at(&result, &self.scopes, None, now) {
+                    // The token is good; failing the command for the cache would help no one.
+                    tracing::warn!(target: "msconnect::cache", "the new token was not saved in the token cache: {error}");
+                }
+                Ok(result)
+            }
+            Err(error) => match aging {
+                Some(old) if !self.force_refresh && !matches!(error, Error::SignInRequired(_)) => {
+                    tracing::warn!(target: "msconnect::cache", "renewing the token failed ({error}); using the cached one, which is still valid");
+                    self.cached_result(old)
+                }
+                _ => Err(error),
+            },
+        }
+    }
+
+    fn query(&self) -> Result<TokenQuery> {
+        if normalized_scopes(&self.scopes).is_empty() {
+            return Err(Error::invalid(
+                "scopes",
+                "name at least one scope, such as https://graph.microsoft.com/.default",
+            ));
+        }
+        let tenant = self.authority.tenant();
+        // `common` and `organizations` mean the account's home tenant; a domain name matches only tokens
+        // cached under that name (the cache holds tenant ids), so such a request renews its token.
+        let realm = if tenant.is_specific() {
+            Some(tenant.as_str().to_owned())
+        } else {
+            self.account.and_then(client_info_of).map(|info| info.utid)
+        };
+        Ok(TokenQuery {
+            environment: self.authority.environment(),
+            client_id: self.client_id.clone(),
+            realm,
+            home_account_id: self.account.map(str::to_owned),
+            scopes: self.scopes.clone(),
+        })
+    }
+
+    async fn redeem_refresh_token(
+        &self,
+        http: &HttpClient,
+        query: &TokenQuery,
+        home: &str,
+    ) -> Result<TokenResult> {
+        let environment = &query.environment;
+        let Some(found) = self.cache.find_refresh_entry(environment, self.client_id, home)? else {
+            return Err(Error::SignInRequired(format!(
+                "no refresh token for account {home} and client {} in {}: sign in again with `connect`",
+                self.client_id,
+                self.where_cached()
+            )));
+        };
+        let renewed = RefreshTokenGrant::new(self.authority, self.client_id, &found.token)
+            .scopes(&self.scopes)
+            .credential(self.credential)
+            .send(http)
+            .await;
+        match renewed {
+            Err(error) if error.is_oauth("invalid_grant") => {
+                let server = error.server().cloned().unwrap_or_default();
+                let needs_the_user = server
+                    .suberror
+                    .as_deref()
+                    .is_some_and(|s| NEEDS_THE_USER_SUBERRORS.contains(&s))
+                    || server.aadsts().is_some_and(|c| NEEDS_THE_USER_CODES.contains(&c));
+                if needs_the_user {
+                    return Err(Error::SignInRequired(format!(
+                        "tenant {} needs you to sign in ({server}): sign in again with `connect`",
+                        self.authority.tenant()
+                    )));
+                }
+                if found.owned {
+                    self.cache.remove_refresh_token(environment, home, &found.token)?;
+                }
+                Err(Error::SignInRequired(format!(
+                    "the cached refresh token was refused ({server}); it was removed from the cache: sign in again \
+                     with `connect`"
+                )))
+            }
+            other => other,
+        }
+    }
+
+    async fn client_credentials(&self, http: &HttpClient) -> Result<TokenResult> {
+        let Some(credential) = self.credential else {
+            return Err(Error::SignInRequired(format!(
+                "no app-only token for client {} in {}, and renewing it needs the client secret or certificate, \
+                 which is never stored: supply it again (MSCONNECT_CLIENT_SECRET) or connect again",
+                self.client_id,
+                self.where_cached()
+            )));
+        };
+        ClientCredentials::new(self.authority, self.client_id, credential)
+            .scopes(&self.scopes)
+            .send(http)
+            .await
+    }
+
+    fn where_cached(&self) -> String {
+        match self.cache.path() {
+            Some(path) => format!("the token cache {}", path.display()),
+            None => "the token cache".into(),
+        }
+    }
+
+    /// A cached token in the shape every flow returns.
+    fn cached_result(&self, hit: CachedAccessToken) -> Result<TokenResult> {
+        let environment = self.authority.environment();
+        let account = match &hit.home_account_id {
+            Some(home) => self.cache.account(&environment, home, &hit.realm)?,
+            None => None,
+        };
+        Ok(TokenResult {
+            client_info: hit.home_account_id.as_deref().and_then(client_info_of),
+            access_token: hit.access_token,
+            token_type: hit.token_type,
+            expires_on: hit.expires_on,
+            ext_expires_on: None,
+            refresh_on: None,
+            refresh_token: None,
+            id_token: None,
+            id_token_claims: None,
+            account,
+            scopes: hit.scopes,
+            tenant_id: hit.realm,
+            client_id: self.client_id.clone(),
+            environment,
+            family_id: None,
+        })
+    }
+}
+
+/// `{uid}.{utid}` split back into `client_info`.
+fn client_info_of(home_account_id: &str) -> Option<ClientInfo> {
+    let (uid, utid) = home_account_id.rsplit_once('.')?;
+    Some(ClientInfo {
+        uid: uid.to_owned(),
+        utid: utid.to_owned(),
+    })
+}
+
+fn flight_key(query: &TokenQuery) -> String {
+    format!(
+        "{}|{}|{}|{}|{}",
+        query.environment,
+        query.client_id,
+        query.realm.as_deref().unwrap_or_default(),
+        query.home_account_id.as_deref().unwrap_or_default(),
+        normalized_scopes(&query.scopes).join(" ").to_lowercase()
+    )
+}

@@ -1,0 +1,140 @@
+//! How PowerShell prints objects, for the CLI's default output: a table (`Format-Table`, what a module's
+//! format file declares) and a list (`Format-List`, what PowerShell shows for objects with more than
+//! four properties and no format file).
+
+/// A table column: its label and, when the format file fixes one, its width.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    /// The header.
+    pub label: &'static str,
+    /// A fixed width; longer values are cut and end with `…`, as PowerShell does.
+    pub width: Option<usize>,
+}
+
+impl Column {
+    /// A column as wide as its widest value.
+    pub const fn auto(label: &'static str) -> Self {
+        Self { label, width: None }
+    }
+
+    /// A column of a fixed width.
+    pub const fn fixed(label: &'static str, width: usize) -> Self {
+        Self {
+            label,
+            width: Some(width),
+        }
+    }
+}
+
+fn cut(value: &str, width: usize) -> String {
+    if value.chars().count() <= width {
+        value.to_owned()
+    } else {
+        let mut cut: String = value.chars().take(width.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+/// A table: headers, a dashed underline, then one line per row; columns are separated by one space and
+/// the last column is not padded.
+pub fn table(columns: &[Column], rows: &[Vec<String>]) -> String {
+    let widths: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, column)| {
+            column.width.unwrap_or_else(|| {
+                rows.iter()
+                    .filter_map(|row| row.get(i))
+                    .map(|v| v.chars().count())
+                    .chain([column.label.chars().count()])
+                    .max()
+                    .unwrap_or_default()
+            })
+        })
+        .collect();
+    let line = |cells: Vec<String>| -> String {
+        let last = cells.len().saturating_sub(1);
+        let mut out = String::new();
+        for (i, cell) in cells.into_iter().enumerate() {
+            let cell = cut(&cell, widths[i]);
+            if i == last {
+                out.push_str(&cell);
+            } else {
+                out.push_str(&format!("{cell:<width$} ", width = widths[i]));
+            }
+        }
+        out.trim_end().to_owned()
+    };
+    let mut lines = vec![
+        line(columns.iter().map(|c| c.label.to_owned()).collect()),
+        line(
+            columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| "-".repeat(c.label.chars().count().min(widths[i])))
+                .collect(),
+        ),
+    ];
+    for row in rows {
+        lines.push(line(
+            (0..columns.len())
+                .map(|i| row.get(i).cloned().unwrap_or_default())
+                .collect(),
+        ));
+    }
+    lines.join("\n")
+}
+
+/// A list: one `Name : value` line per property, names padded to the longest.
+pub fn list(properties: &[(&str, String)]) -> String {
+    let width = properties
+        .iter()
+        .map(|(name, _)| name.chars().count())
+        .max()
+        .unwrap_or_default();
+    properties
+        .iter()
+        .map(|(name, value)| format!("{name:<width$} : {value}").trim_end().to_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A collection as PowerShell prints it inside a table or list: `{a, b}`.
+pub fn collection<S: AsRef<str>>(items: &[S]) -> String {
+    let items: Vec<&str> = items.iter().map(AsRef::as_ref).collect();
+    format!("{{{}}}", items.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_pad_every_column_but_the_last_and_cut_fixed_ones() {
+        let columns = [
+            Column::fixed("Account", 10),
+            Column::auto("Environment"),
+            Column::auto("TenantId"),
+        ];
+        let rows = vec![vec![
+            "admin@contoso.onmicrosoft.com".to_owned(),
+            "AzureCloud".to_owned(),
+            "contoso.com".to_owned(),
+        ]];
+        insta::assert_snapshot!(table(&columns, &rows), @r"
+        Account    Environment TenantId
+        -------    ----------- --------
+        admin@con… AzureCloud  contoso.com
+        ");
+    }
+
+    #[test]
+    fn lists_align_the_names() {
+        insta::assert_snapshot!(list(&[("ClientId", "x".into()), ("Scopes", collection(&["a", "b"])), ("Account", String::new())]), @r"
+        ClientId : x
+        Scopes   : {a, b}
+        Account  :
+        ");
+    }
+}

@@ -1,0 +1,383 @@
+//! The session end to end against mockito: every sign-in lands in the cache, the saved connection lets a
+//! second session (a later process) get tokens silently, and disconnect forgets both.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use mockito::Matcher;
+use serde_json::json;
+use url::Url;
+
+use super::*;
+use crate::testing::{
+    app_token_response, environment_at, id_token_claims, jwt, session_in, user_token_response,
+};
+
+const CLIENT: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+const TID: &str = "7a0b9c1d-0000-4000-8000-00000000a001";
+const SCOPE: &str = "https://graph.microsoft.com/.default";
+
+fn request(server: &mockito::Server, tenant: &str, method: SignInMethod) -> SignInRequest {
+    SignInRequest {
+        environment: environment_at(Cloud::AzureCloud, &server.url()),
+        tenant: Tenant::parse(tenant).unwrap(),
+        client_id: ClientId::parse(CLIENT).unwrap(),
+        scopes: vec![SCOPE.into()],
+        method,
+    }
+}
+
+fn form(pairs: &[(&str, &str)]) -> Matcher {
+    Matcher::AllOf(
+        pairs
+            .iter()
+            .map(|(k, v)| Matcher::UrlEncoded((*k).into(), (*v).into()))
+            .collect(),
+    )
+}
+
+async fn connect_user(server: &mut mockito::Server, home: &std::path::Path) -> Connection {
+    let answer = user_token_response("AT-1", "RT-1", "oid-1", TID, "admin@contoso.com", SCOPE);
+    let mock = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .match_body(form(&[("grant_type", "password")]))
+        .with_body(answer.to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let (session, _) = session_in(home, EnvVars::default());
+    let request = request(
+        server,
+        "organizations",
+        SignInMethod::Password(Credential::new("admin@contoso.com", "pw")),
+    );
+    assert_eq!(session.last_connection(), None);
+    let result = session.sign_in(&request).await.unwrap();
+    let connection = Connection::new(&request, &result);
+    // what a caller saves after a product crate's connect, which hands back only the context
+    assert_eq!(session.last_connection(), Some(connection.clone()));
+    session
+        .save_connection("secmgmt", &connection, &json!({"Account": "admin@contoso.com"}))
+        .unwrap();
+    mock.assert_async().await;
+    connection
+}
+
+#[tokio::test]
+async fn a_later_session_gets_the_token_from_the_cache_without_a_request() {
+    let mut server = mockito::Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let connection = connect_user(&mut server, home.path()).await;
+    assert_eq!(connection.tenant_id, TID);
+    assert_eq!(
+        connection.home_account_id.as_deref(),
+        Some("oid-1.7a0b9c1d-0000-4000-8000-00000000a001")
+    );
+    assert_eq!(connection.method, "UsernamePassword");
+
+    let never = server.mock("POST", Matcher::Any).expect(0).create_async().await;
+    let (later, _) = session_in(home.path(), EnvVars::default());
+    let (loaded, context) = later
+        .load_connection::<serde_json::Value>("secmgmt")
+        .unwrap()
+        .unwrap();
+    assert_eq!(loaded, connection);
+    assert_eq!(context, json!({"Account": "admin@contoso.com"}));
+    let cached = later.cached_token(&loaded, &[]).unwrap().unwrap();
+    assert_eq!(cached.access_token.secret(), "AT-1");
+    assert_eq!(
+        later.token(&loaded, &[]).await.unwrap().access_token.secret(),
+        "AT-1"
+    );
+    never.assert_async().await;
+    let saved = std::fs::read_to_string(home.path().join("contexts/secmgmt.json")).unwrap();
+    assert!(
+        !saved.contains("AT-1") && !saved.contains("RT-1") && !saved.contains("\"pw\""),
+        "{saved}"
+    );
+}
+
+#[tokio::test]
+async fn an_expiring_token_is_renewed_with_the_refresh_token_for_the_connected_tenant() {
+    let mut server = mockito::Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let connection = connect_user(&mut server, home.path()).await;
+    let renew = server
+        .mock("POST", "/7a0b9c1d-0000-4000-8000-00000000a001/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "RT-1"),
+            ("client_id", CLIENT),
+        ]))
+        .with_body(user_token_response("AT-2", "RT-2", "oid-1", TID, "admin@contoso.com", SCOPE).to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let (later, timer) = session_in(home.path(), EnvVars::default());
+    timer.advance(Duration::from_secs(3400));
+    assert!(
+        later.cached_token(&connection, &[]).unwrap().is_none(),
+        "under five minutes left is expired"
+    );
+    assert_eq!(
+        later.token(&connection, &[]).await.unwrap().access_token.secret(),
+        "AT-2"
+    );
+    renew.assert_async().await;
+}
+
+#[tokio::test]
+async fn disconnect_forgets_the_context_and_the_accounts_tokens() {
+    let mut server = mockito::Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let connection = connect_user(&mut server, home.path()).await;
+    let (session, _) = session_in(home.path(), EnvVars::default());
+    assert!(session.disconnect("secmgmt").unwrap());
+    assert!(
+        session
+            .load_connection::<serde_json::Value>("secmgmt")
+            .unwrap()
+            .is_none()
+    );
+    assert!(session.cached_token(&connection, &[]).unwrap().is_none());
+    assert!(session.cache().accounts().unwrap().is_empty());
+    let error = session.token(&connection, &[]).await.unwrap_err();
+    assert!(matches!(error, Error::SignInRequired(_)), "{error}");
+    assert!(
+        !session.disconnect("secmgmt").unwrap(),
+        "a second disconnect finds nothing"
+    );
+}
+
+#[tokio::test]
+async fn an_app_only_token_is_renewed_with_the_secret_supplied_again() {
+    let mut server = mockito::Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let first = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "client_credentials"),
+            ("client_secret", "s1"),
+        ]))
+        .with_body(app_token_response("APP-1").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let (session, _) = session_in(home.path(), EnvVars::default());
+    let request = request(
+        &server,
+        "contoso.com",
+        SignInMethod::Application(ClientCredential::secret("s1")),
+    );
+    let result = session.sign_in(&request).await.unwrap();
+    let connection = Connection::new(&request, &result);
+    assert!(connection.is_app_only());
+    first.assert_async().await;
+
+    // the connection kept no secret: a later process without one cannot renew
+    let (without, timer) = session_in(home.path(), EnvVars::default());
+    timer.advance(Duration::from_secs(3500));
+    let error = without.token(&connection, &[]).await.unwrap_err();
+    insta::assert_snapshot!(error, @"the token of application 04b07795-8ddb-461a-bbee-02f9e1bf7b46 has expired and no client secret was supplied to renew it: set MSCONNECT_CLIENT_SECRET, or connect again");
+
+    let renew = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "client_credentials"),
+            ("client_secret", "s2"),
+        ]))
+        .with_body(app_token_response("APP-2").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let (with, timer) = session_in(
+        home.path(),
+        EnvVars::from_pairs([("MSCONNECT_CLIENT_SECRET", "s2")]),
+    );
+    timer.advance(Duration::from_secs(3500));
+    assert_eq!(
+        with.token(&connection, &[]).await.unwrap().access_token.secret(),
+        "APP-2"
+    );
+    renew.assert_async().await;
+}
+
+fn write_pem_certificate(dir: &std::path::Path) -> (PathBuf, PathBuf) {
+    let key_pem = include_str!("../../tests/fixtures/test-only-rsa-leaf.pkcs8.pem");
+    let key = rcgen::KeyPair::from_pem(key_pem).unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.not_before = rcgen::date_time_ymd(2025, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2035, 1, 1);
+    let certificate = params.self_signed(&key).unwrap();
+    let (cert_path, key_path) = (dir.join("app.crt"), dir.join("app.key"));
+    std::fs::write(&cert_path, certificate.pem()).unwrap();
+    std::fs::write(&key_path, key_pem).unwrap();
+    (cert_path, key_path)
+}
+
+#[tokio::test]
+async fn a_certificate_connection_finds_its_certificate_again_to_renew() {
+    let mut server = mockito::Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let (cert_path, key_path) = write_pem_certificate(home.path());
+    let signed = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .match_body(Matcher::AllOf(vec![
+            Matcher::UrlEncoded("grant_type".into(), "client_credentials".into()),
+            Matcher::UrlEncoded(
+                "client_assertion_type".into(),
+                crate::flows::JWT_BEARER_ASSERTION_TYPE.into(),
+            ),
+            Matcher::Regex("client_assertion=eyJ".into()),
+        ]))
+        .with_body(app_token_response("APP-C").to_string())
+        .expect(2)
+        .create_async()
+        .await;
+    let (session, _) = session_in(home.path(), EnvVars::default());
+    let source = CertificateSource::Pem {
+        certificate: cert_path.clone(),
+        key: key_path.clone(),
+    };
+    let credential = session.certificate_credential(&source).unwrap();
+    let request = request(&server, "contoso.com", SignInMethod::Application(credential));
+    assert_eq!(request.method.name(), "Certificate");
+    let result = session.sign_in(&request).await.unwrap();
+    let connection = Connection::new(&request, &result);
+    let saved = connection.certificate.clone().unwrap();
+    assert_eq!(
+        (
+            saved.source.as_str(),
+            saved.path.as_ref(),
+            saved.key_path.as_ref()
+        ),
+        ("Pem", Some(&cert_path), Some(&key_path))
+    );
+    assert_eq!(saved.thumbprint.len(), 40);
+
+    let (later, timer) = session_in(home.path(), EnvVars::default());
+    timer.advance(Duration::from_secs(3500));
+    assert_eq!(
+        later.token(&connection, &[]).await.unwrap().access_token.secret(),
+        "APP-C"
+    );
+    signed.assert_async().await;
+}
+
+#[tokio::test]
+async fn device_code_through_the_session_lands_in_the_cache() {
+    let mut server = mockito::Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let start = server
+        .mock("POST", "/organizations/oauth2/v2.0/devicecode")
+        .match_body(form(&[("client_id", CLIENT)]))
+        .with_body(json!({"device_code": "DC", "user_code": "ABCD", "verification_uri": "https://microsoft.com/devicelogin", "expires_in": 900, "interval": 5, "message": "To sign in, enter ABCD"}).to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let token = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .match_body(form(&[("device_code", "DC")]))
+        .with_body(user_token_response("AT-D", "RT-D", "o", TID, "u@contoso.com", SCOPE).to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let (session, timer) = session_in(home.path(), EnvVars::default());
+    let request = request(&server, "organizations", SignInMethod::DeviceCode);
+    let result = session.sign_in(&request).await.unwrap();
+    assert_eq!(Connection::new(&request, &result).method, "DeviceCode");
+    assert_eq!(timer.sleeps(), [Duration::from_secs(5)]);
+    assert_eq!(session.cache().accounts().unwrap()[0].username, "u@contoso.com");
+    start.assert_async().await;
+    token.assert_async().await;
+}
+
+/// A clock whose sleeps never end: the browser flow waits on the real socket alone.
+struct HeldTimer;
+
+impl crate::time::Timer for HeldTimer {
+    fn now(&self) -> std::time::SystemTime {
+        crate::time::from_epoch_seconds(crate::testing::NOW)
+    }
+    fn sleep(&self, _: Duration) -> crate::time::Sleep {
+        Box::pin(std::future::pending())
+    }
+}
+
+/// A browser that has a signed-in user: it answers the authorize URL straight into the loopback listener.
+#[derive(Default)]
+struct SignedInBrowser {
+    query: Arc<Mutex<BTreeMap<String, String>>>,
+}
+
+impl BrowserOpener for SignedInBrowser {
+    fn open(&self, url: &str) -> std::io::Result<()> {
+        let url = Url::parse(url).unwrap();
+        let query: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
+        *self.query.lock().unwrap() = query.clone();
+        let redirect = Url::parse(&query["redirect_uri"]).unwrap();
+        let port = redirect.port().unwrap();
+        let state = query["state"].clone();
+        std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+            write!(stream, "GET /?code=the-code&state={state} HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n").unwrap();
+            let mut page = String::new();
+            let _ = stream.read_to_string(&mut page);
+        });
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn browser_sign_in_through_the_session_sends_amr_values_and_is_cached() {
+    let mut server = mockito::Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let browser = SignedInBrowser::default();
+    let seen = browser.query.clone();
+    let token = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "authorization_code"),
+            ("code", "the-code"),
+        ]))
+        .with_body_from_request(move |_| {
+            let nonce = seen.lock().unwrap()["nonce"].clone();
+            let mut claims = id_token_claims("o", TID, "u@contoso.com");
+            claims["nonce"] = json!(nonce);
+            let mut answer = user_token_response("AT-B", "RT-B", "o", TID, "u@contoso.com", SCOPE);
+            answer["id_token"] = json!(jwt(&claims));
+            answer.to_string().into()
+        })
+        .expect(1)
+        .create_async()
+        .await;
+    let query = browser.query.clone();
+    let (session, _) = {
+        let (mut http, timer) = crate::testing::http_options(EnvVars::default());
+        // the listener's timeout must not fire at once, as the fake clock's sleeps do
+        http.timer = Arc::new(HeldTimer);
+        let options = SessionOptions {
+            http,
+            cache: TokenCache::open(home.path().join("cache.json")),
+            interaction: Arc::new(crate::interaction::SilentInteraction),
+            opener: Some(Arc::new(browser)),
+            ..SessionOptions::default()
+        };
+        (Session::new(options), timer)
+    };
+    let options = BrowserOptions {
+        amr_values: vec!["mfa".into()],
+        ..BrowserOptions::default()
+    };
+    let request = request(&server, "organizations", SignInMethod::Browser(options));
+    let result = tokio::time::timeout(Duration::from_secs(10), session.sign_in(&request))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(result.access_token.secret(), "AT-B");
+    assert_eq!(query.lock().unwrap()["amr_values"], "mfa");
+    assert_eq!(session.cache().accounts().unwrap().len(), 1);
+    token.assert_async().await;
+}

@@ -1,0 +1,212 @@
+//! Connect-Entra against mockito: defaults on the wire (Graph PowerShell's client, `{Graph}/.default`),
+//! the context as JSON and as PowerShell's list.
+
+use auth_core::testing::{NOW, app_token_response, jwt, session_with, user_token_response};
+use auth_core::{AccessToken, Credential, EnvVars, Tenant};
+use mockito::{Matcher, Server};
+use serde_json::json;
+
+use super::*;
+use crate::environment;
+
+const APP: &str = "11111111-2222-3333-4444-555555555555";
+const TENANT: &str = "d5aec55f-2d12-4442-8d2f-ccca95d4390e";
+const OID: &str = "aaaaaaaa-0000-4000-8000-000000000001";
+
+fn form(pairs: &[(&str, &str)]) -> Matcher {
+    Matcher::AllOf(
+        pairs
+            .iter()
+            .map(|(k, v)| Matcher::UrlEncoded((*k).into(), (*v).into()))
+            .collect(),
+    )
+}
+
+fn at_mock(server: &Server) -> Session {
+    session_with(EnvVars::from_pairs([("AZURE_AUTHORITY_HOST", server.url())])).0
+}
+
+#[tokio::test]
+async fn a_credential_signs_the_user_in_with_graph_powershell_defaults() {
+    let mut server = Server::new_async().await;
+    let mock = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "password"),
+            ("client_id", DEFAULT_CLIENT_ID),
+            ("username", "admin@contoso.com"),
+            ("password", "pw"),
+            (
+                "scope",
+                "https://graph.microsoft.com/.default openid profile offline_access",
+            ),
+        ]))
+        .with_body(
+            user_token_response(
+                "at",
+                "rt",
+                OID,
+                TENANT,
+                "admin@contoso.com",
+                "User.Read Group.Read.All",
+            )
+            .to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let context = connect(
+        &at_mock(&server),
+        ConnectEntra {
+            environment: environment::global(),
+            set: EntraSignIn::UserCredential {
+                tenant: None,
+                client_id: None,
+                scopes: vec![],
+                method: UserMethod::Credential(Credential::new("admin@contoso.com", "pw")),
+            },
+        },
+    )
+    .await
+    .unwrap();
+    mock.assert_async().await;
+    insta::assert_snapshot!(serde_json::to_string_pretty(&context).unwrap(), @r#"
+    {
+      "ClientId": "14d82eec-204b-4c2f-b7e8-296a70dab67e",
+      "TenantId": "d5aec55f-2d12-4442-8d2f-ccca95d4390e",
+      "Scopes": [
+        "User.Read",
+        "Group.Read.All"
+      ],
+      "AuthType": "Delegated",
+      "TokenCredentialType": "UsernamePassword",
+      "CertificateThumbprint": null,
+      "Account": "admin@contoso.com",
+      "AppName": "Microsoft Graph Command Line Tools",
+      "ContextScope": "CurrentUser",
+      "Environment": "Global"
+    }
+    "#);
+    insta::assert_snapshot!(context.to_table(), @r"
+    ClientId              : 14d82eec-204b-4c2f-b7e8-296a70dab67e
+    TenantId              : d5aec55f-2d12-4442-8d2f-ccca95d4390e
+    Scopes                : {User.Read, Group.Read.All}
+    AuthType              : Delegated
+    TokenCredentialType   : UsernamePassword
+    CertificateThumbprint :
+    Account               : admin@contoso.com
+    AppName               : Microsoft Graph Command Line Tools
+    ContextScope          : CurrentUser
+    Environment           : Global
+    ");
+}
+
+#[tokio::test]
+async fn given_scopes_and_client_go_over_the_wire() {
+    let mut server = Server::new_async().await;
+    let mock = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("client_id", APP),
+            ("scope", "User.Read.All openid profile offline_access"),
+        ]))
+        .with_body(
+            user_token_response("at", "rt", OID, TENANT, "admin@contoso.com", "User.Read.All").to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let context = connect(
+        &at_mock(&server),
+        ConnectEntra {
+            environment: environment::global(),
+            set: EntraSignIn::UserCredential {
+                tenant: Some(Tenant::parse("contoso.com").unwrap()),
+                client_id: Some(ClientId::parse(APP).unwrap()),
+                scopes: vec!["User.Read.All".into()],
+                method: UserMethod::Credential(Credential::new("admin@contoso.com", "pw")),
+            },
+        },
+    )
+    .await
+    .unwrap();
+    mock.assert_async().await;
+    assert_eq!(context.app_name, None);
+    assert_eq!(context.client_id, APP);
+}
+
+#[tokio::test]
+async fn a_client_secret_credential_signs_the_app_in_for_the_clouds_graph() {
+    let mut server = Server::new_async().await;
+    let mock = server
+        .mock("POST", &format!("/{TENANT}/oauth2/v2.0/token")[..])
+        .match_body(form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", APP),
+            ("client_secret", "app-secret"),
+            ("scope", "https://graph.microsoft.us/.default"),
+        ]))
+        .with_body(app_token_response("app-at").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let context = connect(
+        &at_mock(&server),
+        ConnectEntra {
+            environment: environment::parse("USGov").unwrap(),
+            set: EntraSignIn::AppSecretCredential {
+                credential: Credential::new(APP, "app-secret"),
+                tenant: Tenant::parse(TENANT).unwrap(),
+            },
+        },
+    )
+    .await
+    .unwrap();
+    mock.assert_async().await;
+    assert_eq!(context.auth_type, AuthType::AppOnly);
+    assert_eq!(context.token_credential_type, TokenCredentialType::ClientSecret);
+    assert_eq!((context.account, context.environment.as_str()), (None, "USGov"));
+}
+
+#[tokio::test]
+async fn an_access_token_is_read_without_a_request() {
+    let token = jwt(
+        &json!({"tid": TENANT, "oid": OID, "upn": "admin@contoso.com", "appid": APP, "scp": "User.Read", "exp": NOW + 600}),
+    );
+    let (session, _) = session_with(EnvVars::default());
+    let context = connect(
+        &session,
+        ConnectEntra {
+            environment: environment::global(),
+            set: EntraSignIn::AccessToken {
+                access_token: AccessToken::new(token.as_str()),
+                tenant: None,
+            },
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(context.auth_type, AuthType::UserProvidedAccessToken);
+    assert_eq!(context.client_id, APP);
+    assert_eq!(context.scopes, ["User.Read"]);
+    assert!(!format!("{context:?}{}", serde_json::to_string(&context).unwrap()).contains(&token));
+}
+
+#[tokio::test]
+async fn flows_not_built_yet_say_so() {
+    let (session, _) = session_with(EnvVars::default());
+    let error = connect(
+        &session,
+        ConnectEntra {
+            environment: environment::global(),
+            set: EntraSignIn::ServicePrincipalCertificate {
+                tenant: Tenant::parse(TENANT).unwrap(),
+                client_id: ClientId::parse(APP).unwrap(),
+                certificate_thumbprint: "F8813914053FBFB5D84F1EFA9EDB3205621C1126".into(),
+            },
+        },
+    )
+    .await
+    .unwrap_err();
+    insta::assert_snapshot!(error, @"certificate sign-in with -CertificateThumbprint (Connect-Entra parameter set ServicePrincipalCertificate) is not available in this build yet");
+}

@@ -1,0 +1,123 @@
+//! Connect-Entra's sets resolved from arguments: the help page's parameters, Connect-MgGraph's
+//! additions and every alias, and the invalid combinations' errors.
+
+use auth_core::params::Argument;
+use auth_core::{Credential, SecretText};
+
+use super::*;
+
+const APP: &str = "11111111-2222-3333-4444-555555555555";
+const TENANT: &str = "d5aec55f-2d12-4442-8d2f-ccca95d4390e";
+
+fn text(value: &str) -> Argument {
+    Argument::Text(value.to_owned())
+}
+
+fn connect(arguments: Vec<(&str, Argument)>) -> Result<ConnectEntra, String> {
+    ConnectEntra::from_arguments(arguments).map_err(|e| e.to_string())
+}
+
+#[test]
+fn every_alias_names_its_parameter() {
+    for (alias, canonical) in ALIASES {
+        assert_eq!(canonical_parameter(alias).unwrap(), *canonical, "{alias}");
+    }
+}
+
+#[test]
+fn the_help_pages_examples_and_the_mg_graph_additions_reach_their_sets() {
+    let user = || Argument::Credential(Credential::new("admin@contoso.com", "pw"));
+    let cases: Vec<(Vec<(&str, Argument)>, &str)> = vec![
+        (vec![], "UserCredential"),
+        (vec![("-Credential", user())], "UserCredential"),
+        (
+            vec![
+                ("-TenantDomain", text("contoso.com")),
+                ("-Scopes", text("User.Read.All,Group.Read.All")),
+            ],
+            "UserCredential",
+        ),
+        (
+            vec![
+                ("-AppId", text(APP)),
+                ("-UseDeviceAuthentication", Argument::Switch),
+            ],
+            "UserCredential",
+        ),
+        (
+            vec![
+                ("-TenantId", text(TENANT)),
+                ("-ApplicationId", text(APP)),
+                (
+                    "-CertificateThumbprint",
+                    text("F8813914053FBFB5D84F1EFA9EDB3205621C1126"),
+                ),
+            ],
+            "ServicePrincipalCertificate",
+        ),
+        (
+            vec![("-MsAccessToken", Argument::Secret(SecretText::new("at")))],
+            "AccessToken",
+        ),
+        (
+            vec![
+                ("-AccessToken", Argument::Secret(SecretText::new("at"))),
+                ("-Domain", text("contoso.com")),
+            ],
+            "AccessToken",
+        ),
+        (
+            vec![
+                (
+                    "-ClientSecretCredential",
+                    Argument::Credential(Credential::new(APP, "s")),
+                ),
+                ("-Tenant", text(TENANT)),
+            ],
+            "AppSecretCredential",
+        ),
+    ];
+    for (arguments, set) in cases {
+        assert_eq!(connect(arguments).unwrap().set.set_name(), set);
+    }
+    let request = connect(vec![
+        ("-Scopes", text("User.Read.All,Group.Read.All")),
+        ("-Environment", text("usgov")),
+    ])
+    .unwrap();
+    assert_eq!(request.environment.name, "USGov");
+    let EntraSignIn::UserCredential { scopes, method, .. } = request.set else {
+        panic!("not UserCredential")
+    };
+    assert_eq!(scopes, ["User.Read.All", "Group.Read.All"]);
+    assert!(matches!(method, UserMethod::Browser));
+    for alias in [
+        "-UseDeviceCode",
+        "-DeviceCode",
+        "-DeviceAuth",
+        "-Device",
+        "-UseDeviceAuthentication",
+    ] {
+        let request = connect(vec![(alias, Argument::Switch)]).unwrap();
+        assert!(matches!(
+            request.set,
+            EntraSignIn::UserCredential {
+                method: UserMethod::DeviceCode,
+                ..
+            }
+        ));
+    }
+}
+
+#[test]
+fn invalid_combinations_name_the_sets_and_what_each_needs() {
+    insta::assert_snapshot!(connect(vec![("-ApplicationId", text(APP)), ("-CertificateThumbprint", text("AB"))]).unwrap_err(), @"Connect-Entra: parameter set cannot be resolved using the specified named parameters: -ClientId -CertificateThumbprint needs one of: ServicePrincipalCertificate (-TenantId)");
+    insta::assert_snapshot!(connect(vec![("-ClientSecretCredential", Argument::Credential(Credential::new(APP, "s")))]).unwrap_err(), @"Connect-Entra: parameter set cannot be resolved using the specified named parameters: -ClientSecretCredential needs one of: AppSecretCredential (-TenantId)");
+    insta::assert_snapshot!(connect(vec![("-MsAccessToken", text("at")), ("-Credential", Argument::Credential(Credential::new("u", "p")))]).unwrap_err(), @"Connect-Entra: parameter set cannot be resolved using the specified named parameters: -MsAccessToken -Credential cannot be used together; UserCredential does not take -MsAccessToken; AccessToken does not take -Credential");
+    insta::assert_snapshot!(connect(vec![("-Credential", Argument::Credential(Credential::new("u", "p"))), ("-UseDeviceCode", Argument::Switch)]).unwrap_err(), @"Connect-Entra: -Credential and -UseDeviceCode cannot be used together (parameter set UserCredential)");
+}
+
+#[test]
+fn what_if_names_the_target() {
+    insta::assert_snapshot!(connect(vec![("-TenantId", text(TENANT)), ("-WhatIf", Argument::Switch)]).unwrap().what_if(), @r#"What if: Performing the operation "Connect" on target "tenant d5aec55f-2d12-4442-8d2f-ccca95d4390e in Global (UserCredential)""#);
+}

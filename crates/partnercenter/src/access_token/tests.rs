@@ -1,0 +1,218 @@
+//! New-PartnerAccessToken against mockito: the AuthResult carries the refresh token from the response,
+//! the module defaults go over the wire, and the tokens never show in Debug or the table.
+
+use auth_core::testing::{NOW, app_token_response, environment_at, jwt, session, user_token_response};
+use auth_core::{Cloud, Environment, Password, Tenant};
+use mockito::{Matcher, Server};
+use serde_json::json;
+
+use super::*;
+
+const APP: &str = "11111111-2222-3333-4444-555555555555";
+const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+const OID: &str = "aaaaaaaa-0000-4000-8000-000000000001";
+
+fn form(pairs: &[(&str, &str)]) -> Matcher {
+    Matcher::AllOf(
+        pairs
+            .iter()
+            .map(|(k, v)| Matcher::UrlEncoded((*k).into(), (*v).into()))
+            .collect(),
+    )
+}
+
+#[tokio::test]
+async fn a_refresh_token_returns_the_new_refresh_token_straight_from_the_response() {
+    let mut server = Server::new_async().await;
+    let scope = "https://api.partnercenter.microsoft.com/user_impersonation";
+    let mock = server
+        .mock("POST", "/customer.onmicrosoft.com/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", APP),
+            ("refresh_token", "old-rt"),
+            ("scope", &format!("{scope} openid profile offline_access")),
+        ]))
+        .with_body(
+            user_token_response("new-at", "new-rt", OID, TENANT, "admin@contoso.com", scope).to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let (session, _) = session();
+    let result = new_partner_access_token(
+        &session,
+        NewPartnerAccessToken {
+            environment: environment_at(Cloud::AzureCloud, &server.url()),
+            set: NewAccessTokenSet::RefreshToken {
+                refresh_token: RefreshToken::new("old-rt"),
+                scopes: vec![scope.into()],
+                application_id: Some(ClientId::parse(APP).unwrap()),
+                credential: None,
+                module: None,
+                tenant: Some(Tenant::parse("customer.onmicrosoft.com").unwrap()),
+            },
+        },
+    )
+    .await
+    .unwrap();
+    mock.assert_async().await;
+    assert_eq!(
+        result.refresh_token.as_ref().map(RefreshToken::secret),
+        Some("new-rt")
+    );
+    insta::assert_snapshot!(serde_json::to_string_pretty(&result).unwrap(), @r#"
+    {
+      "AccessToken": "new-at",
+      "RefreshToken": "new-rt",
+      "ExpiresOn": "2026-11-22T10:59:59Z",
+      "ExtendedExpiresOn": "2026-11-22T10:59:59Z",
+      "TenantId": "72f988bf-86f1-41af-91ab-2d7cd011db47",
+      "UniqueId": "aaaaaaaa-0000-4000-8000-000000000001",
+      "Account": "admin@contoso.com",
+      "Scopes": [
+        "https://api.partnercenter.microsoft.com/user_impersonation"
+      ]
+    }
+    "#);
+    insta::assert_snapshot!(result.to_table(), @r"
+    ExpiresOn : 2026-11-22T10:59:59Z
+    TenantId  : 72f988bf-86f1-41af-91ab-2d7cd011db47
+    Account   : admin@contoso.com
+    UniqueId  : aaaaaaaa-0000-4000-8000-000000000001
+    Scopes    : {https://api.partnercenter.microsoft.com/user_impersonation}
+    ");
+    let debug = format!("{result:?}");
+    assert!(!debug.contains("new-at") && !debug.contains("new-rt"), "{debug}");
+}
+
+#[tokio::test]
+async fn exchange_online_by_module_uses_its_client_and_scope() {
+    let mut server = Server::new_async().await;
+    let mock = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", EXCHANGE_ONLINE_CLIENT_ID),
+            ("refresh_token", "partner-rt"),
+            (
+                "scope",
+                "https://outlook.office365.com/.default openid profile offline_access",
+            ),
+        ]))
+        .with_body(
+            user_token_response(
+                "exo-at",
+                "exo-rt",
+                OID,
+                TENANT,
+                "admin@contoso.com",
+                EXCHANGE_ONLINE_SCOPE,
+            )
+            .to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let (session, _) = session();
+    let result = new_partner_access_token(
+        &session,
+        NewPartnerAccessToken {
+            environment: environment_at(Cloud::AzureCloud, &server.url()),
+            set: NewAccessTokenSet::ByModule {
+                module: ModuleName::ExchangeOnline,
+                refresh_token: Some(RefreshToken::new("partner-rt")),
+                tenant: None,
+                use_authorization_code: false,
+            },
+        },
+    )
+    .await
+    .unwrap();
+    mock.assert_async().await;
+    assert_eq!(
+        result.refresh_token.as_ref().map(RefreshToken::secret),
+        Some("exo-rt")
+    );
+}
+
+#[tokio::test]
+async fn a_service_principal_uses_client_credentials_with_its_secret() {
+    let mut server = Server::new_async().await;
+    let mock = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", APP),
+            ("client_secret", "sp-secret"),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ]))
+        .with_body(app_token_response("app-at").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let (session, _) = session();
+    let result = new_partner_access_token(
+        &session,
+        NewPartnerAccessToken {
+            environment: environment_at(Cloud::AzureCloud, &server.url()),
+            set: NewAccessTokenSet::ServicePrincipal {
+                application_id: ClientId::parse(APP).unwrap(),
+                secret: Password::new("sp-secret"),
+                scopes: vec!["https://graph.microsoft.com/.default".into()],
+                tenant: Tenant::parse("contoso.com").unwrap(),
+                use_authorization_code: false,
+            },
+        },
+    )
+    .await
+    .unwrap();
+    mock.assert_async().await;
+    assert!(result.refresh_token.is_none() && result.account.is_none());
+    assert_eq!(result.access_token.secret(), "app-at");
+}
+
+#[tokio::test]
+async fn an_access_token_is_read_without_a_request() {
+    let token = jwt(
+        &json!({"tid": TENANT, "oid": OID, "upn": "admin@contoso.com", "scp": "user_impersonation", "exp": NOW + 600}),
+    );
+    let (session, _) = session();
+    let result = new_partner_access_token(
+        &session,
+        NewPartnerAccessToken {
+            environment: Environment::default(),
+            set: NewAccessTokenSet::AccessToken {
+                access_token: AccessToken::new(token.as_str()),
+                application_id: ClientId::parse(APP).unwrap(),
+                scopes: vec!["https://api.partnercenter.microsoft.com/user_impersonation".into()],
+                tenant: None,
+            },
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(result.tenant_id, TENANT);
+    assert_eq!(result.expires_on, NOW + 600);
+    assert_eq!(result.account.as_deref(), Some("admin@contoso.com"));
+}
+
+#[tokio::test]
+async fn interactive_sets_are_not_built_yet_and_say_so() {
+    let (session, _) = session();
+    let error = new_partner_access_token(
+        &session,
+        NewPartnerAccessToken {
+            environment: Environment::default(),
+            set: NewAccessTokenSet::ByModule {
+                module: ModuleName::ExchangeOnline,
+                refresh_token: None,
+                tenant: None,
+                use_authorization_code: false,
+            },
+        },
+    )
+    .await
+    .unwrap_err();
+    insta::assert_snapshot!(error, @"device code sign-in (New-PartnerAccessToken parameter set ByModule) is not available in this build yet");
+}

@@ -1,0 +1,229 @@
+//! `Connect-PartnerCenter`: each set becomes an auth-core sign-in with PartnerCenter's defaults (PROTOCOL
+//! section 2), the result becomes a [`PartnerContext`], and for a user the partner's organization profile
+//! fills in CountryCode and Locale.
+
+use std::collections::BTreeMap;
+
+use auth_core::token::decode_jwt_payload;
+use auth_core::{
+    AccessToken, ClientCredential, ClientId, Environment, Session, SignInMethod, SignInRequest, TokenResult,
+    Url,
+};
+use serde_json::Value;
+
+use crate::context::{
+    AccountType, ENFORCE_MFA, PartnerAccount, PartnerContext, PartnerEnvironment, endpoint,
+};
+use crate::error::{Error, Result};
+use crate::params::{ConnectPartnerCenter, PartnerCenterSignIn, RefreshTokenCredential};
+
+/// The client the PartnerCenter module signs users in with when no application is given.
+pub const DEFAULT_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+
+/// The Partner Center API of an environment, without a trailing slash.
+pub(crate) fn partner_center_endpoint(environment: &Environment) -> Result<String> {
+    environment
+        .partner_center
+        .as_ref()
+        .map(endpoint)
+        .ok_or_else(|| Error::NoPartnerCenterEndpoint {
+            environment: environment.name.clone(),
+        })
+}
+
+/// An error for a sign-in that needs a flow this build does not have yet.
+pub(crate) fn not_available(what: &str, cmdlet: &str, set: &str) -> Error {
+    auth_core::Error::NotAvailable {
+        what: format!("{what} ({cmdlet} parameter set {set})"),
+    }
+    .into()
+}
+
+/// Connects to Partner Center.
+pub async fn connect(session: &Session, request: ConnectPartnerCenter) -> Result<PartnerContext> {
+    let ConnectPartnerCenter { common, set } = request;
+    let environment = session.resolve_environment(&common.environment)?;
+    let partner_center = partner_center_endpoint(&environment)?;
+    let delegated_scope = format!("{partner_center}/user_impersonation");
+    let app_scope = format!("{partner_center}/.default");
+    let set_name = set.set_name();
+    let unavailable = |what: &str| not_available(what, crate::params::CONNECT_PARTNER_CENTER, set_name);
+    let (client_id, tenant, scope, method, account_type) = match set {
+        PartnerCenterSignIn::User {
+            use_device_authentication,
+            ..
+        } => {
+            return Err(unavailable(if use_device_authentication {
+                "device code sign-in"
+            } else {
+                "browser sign-in"
+            }));
+        }
+        PartnerCenterSignIn::AccessToken { access_token, tenant } => (
+            ClientId::from_static(DEFAULT_CLIENT_ID),
+            tenant,
+            delegated_scope,
+            SignInMethod::AccessToken(access_token),
+            AccountType::AccessToken,
+        ),
+        PartnerCenterSignIn::RefreshToken {
+            application_id,
+            refresh_token,
+            credential,
+            tenant,
+        } => {
+            let credential = match credential {
+                None => None,
+                Some(RefreshTokenCredential::Secret(credential)) => {
+                    if !credential
+                        .username
+                        .trim()
+                        .eq_ignore_ascii_case(application_id.as_str())
+                    {
+                        return Err(auth_core::Error::invalid(
+                            "-Credential",
+                            format!(
+                                "its user name '{}' must be the application id given in -ApplicationId ({application_id})",
+                                credential.username.trim()
+                            ),
+                        )
+                        .into());
+                    }
+                    Some(ClientCredential::secret(credential.password.secret()))
+                }
+                Some(RefreshTokenCredential::CertificateThumbprint(_)) => {
+                    return Err(unavailable("certificate sign-in with -CertificateThumbprint"));
+                }
+            };
+            (
+                application_id,
+                tenant,
+                delegated_scope,
+                SignInMethod::RefreshToken {
+                    token: refresh_token,
+                    credential,
+                },
+                AccountType::User,
+            )
+        }
+        PartnerCenterSignIn::ServicePrincipalCertificate { .. } => {
+            return Err(unavailable("certificate sign-in with -CertificateThumbprint"));
+        }
+        PartnerCenterSignIn::ServicePrincipal { credential, tenant } => (
+            auth_core::params::named("Credential", ClientId::parse(&credential.username))?,
+            Some(tenant),
+            app_scope,
+            SignInMethod::Application(ClientCredential::secret(credential.password.secret())),
+            AccountType::ServicePrincipal,
+        ),
+    };
+    let request = SignInRequest {
+        environment: environment.clone(),
+        tenant: tenant.unwrap_or_default(),
+        client_id: client_id.clone(),
+        scopes: vec![scope.clone()],
+        method,
+    };
+    let result = session.sign_in(&request).await?;
+    if common.enforce_mfa {
+        check_mfa(&result)?;
+    }
+    let mut properties = BTreeMap::new();
+    properties.insert("ApplicationId".to_owned(), client_id.to_string());
+    properties.insert("Scope".to_owned(), scope);
+    let user = result.account.as_ref();
+    let object_id = user
+        .map(|a| a.local_account_id.clone())
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(|| client_id.to_string());
+    let identifier = user
+        .map(|a| a.username.clone())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| object_id.clone());
+    let mut context = PartnerContext {
+        account: PartnerAccount {
+            extended_properties: properties,
+            identifier,
+            object_id,
+            tenant: result.tenant_id.clone(),
+            r#type: account_type,
+        },
+        environment: PartnerEnvironment::from(&environment),
+        country_code: None,
+        locale: None,
+        extended_properties: BTreeMap::new(),
+    };
+    if common.enforce_mfa {
+        context
+            .extended_properties
+            .insert(ENFORCE_MFA.to_owned(), "True".to_owned());
+    }
+    if matches!(account_type, AccountType::User | AccountType::AccessToken) {
+        // The original set these on a context it then replaced, so they were always empty.
+        match organization_profile(session, &partner_center, &result.access_token, &context).await {
+            Ok((country, culture)) => {
+                context.country_code = country;
+                context.locale = culture;
+            }
+            Err(reason) => tracing::warn!(
+                "could not read the partner's organization profile, so CountryCode and Locale are empty: {reason}"
+            ),
+        }
+    }
+    Ok(context)
+}
+
+/// Refuses a user's token whose `amr` claim lacks `mfa`. Application tokens carry no `amr`: they are not
+/// checked, as no application can do MFA.
+pub(crate) fn check_mfa(result: &TokenResult) -> Result<()> {
+    let access_claims = decode_jwt_payload(result.access_token.secret(), "access token").ok();
+    let is_user = result.account.is_some() || access_claims.as_ref().is_some_and(|c| c.get("scp").is_some());
+    if !is_user {
+        return Ok(());
+    }
+    let amr: Vec<String> = [result.id_token_claims.as_ref(), access_claims.as_ref()]
+        .into_iter()
+        .flatten()
+        .find_map(|claims| claims.get("amr").and_then(Value::as_array))
+        .map(|methods| {
+            methods
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    if amr.iter().any(|m| m == "mfa") {
+        Ok(())
+    } else {
+        Err(Error::MfaNotUsed { amr })
+    }
+}
+
+/// `GET {PartnerCenter}/v1/profiles/organization`: the partner's country and culture.
+async fn organization_profile(
+    session: &Session,
+    partner_center: &str,
+    token: &AccessToken,
+    context: &PartnerContext,
+) -> std::result::Result<(Option<String>, Option<String>), String> {
+    let url = Url::parse(&format!("{partner_center}/v1/profiles/organization")).map_err(|e| e.to_string())?;
+    let bearer = format!("Bearer {}", token.secret());
+    let mut headers = vec![("Authorization", bearer.as_str()), ("Accept", "application/json")];
+    headers.extend(context.api_headers());
+    let http = session.http().map_err(|e| e.to_string())?;
+    let response = http.get(&url, &headers).await.map_err(|e| e.to_string())?;
+    if !(200..300).contains(&response.status) {
+        return Err(format!("HTTP {} from {url}", response.status));
+    }
+    let profile: Value = serde_json::from_str(&response.body)
+        .map_err(|e| format!("the answer from {url} is not JSON: {e}"))?;
+    let text = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_owned);
+    Ok((
+        text(profile.pointer("/defaultAddress/country")),
+        text(profile.get("culture")),
+    ))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,375 @@
+//! Connect-PartnerCenter against mockito: what goes over the wire for each set that can run, the context
+//! users see (JSON and table), the organization profile, and -EnforceMFA.
+
+use auth_core::testing::{
+    NOW, app_token_response, client_info, environment_at, id_token_claims, jwt, session, session_with,
+    user_token_response,
+};
+use auth_core::{AccessToken, Cloud, Credential, EnvVars, RefreshToken, Tenant, Url};
+use mockito::{Matcher, Server};
+use serde_json::json;
+
+use super::*;
+use crate::params::CommonOptions;
+
+const APP: &str = "11111111-2222-3333-4444-555555555555";
+const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+const OID: &str = "aaaaaaaa-0000-4000-8000-000000000001";
+
+fn form(pairs: &[(&str, &str)]) -> Matcher {
+    Matcher::AllOf(
+        pairs
+            .iter()
+            .map(|(k, v)| Matcher::UrlEncoded((*k).into(), (*v).into()))
+            .collect(),
+    )
+}
+
+/// The global cloud with its authority and Partner Center API on the mock server.
+fn mock_environment(server: &Server) -> Environment {
+    let mut environment = environment_at(Cloud::AzureCloud, &server.url());
+    environment.partner_center = Some(Url::parse(&server.url()).unwrap());
+    environment
+}
+
+fn request(server: &Server, enforce_mfa: bool, set: PartnerCenterSignIn) -> ConnectPartnerCenter {
+    ConnectPartnerCenter {
+        common: CommonOptions {
+            environment: mock_environment(server),
+            enforce_mfa,
+        },
+        set,
+    }
+}
+
+fn json_of(context: &PartnerContext, server: &Server) -> String {
+    serde_json::to_string_pretty(context)
+        .unwrap()
+        .replace(&server.url(), "http://mock")
+}
+
+async fn profile_mock(server: &mut Server, bearer: &str) -> mockito::Mock {
+    server
+        .mock("GET", "/v1/profiles/organization")
+        .match_header("authorization", format!("Bearer {bearer}").as_str())
+        .with_body(json!({"defaultAddress": {"country": "US"}, "culture": "en-US", "id": "x"}).to_string())
+        .expect(1)
+        .create_async()
+        .await
+}
+
+#[tokio::test]
+async fn a_refresh_token_signs_the_user_in_and_reads_the_organization_profile() {
+    let mut server = Server::new_async().await;
+    let scope = format!("{}/user_impersonation", server.url());
+    let token = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", APP),
+            ("refresh_token", "partner-rt"),
+            ("scope", &format!("{scope} openid profile offline_access")),
+            ("client_info", "1"),
+        ]))
+        .with_body(
+            user_token_response("user-at", "new-rt", OID, TENANT, "admin@contoso.com", &scope).to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let profile = profile_mock(&mut server, "user-at").await;
+    let (session, _) = session();
+    let context = connect(
+        &session,
+        request(
+            &server,
+            false,
+            PartnerCenterSignIn::RefreshToken {
+                application_id: ClientId::parse(APP).unwrap(),
+                refresh_token: RefreshToken::new("partner-rt"),
+                credential: None,
+                tenant: None,
+            },
+        ),
+    )
+    .await
+    .unwrap();
+    token.assert_async().await;
+    profile.assert_async().await;
+    insta::assert_snapshot!(json_of(&context, &server), @r#"
+    {
+      "Account": {
+        "ExtendedProperties": {
+          "ApplicationId": "11111111-2222-3333-4444-555555555555",
+          "Scope": "http://mock/user_impersonation"
+        },
+        "Identifier": "admin@contoso.com",
+        "ObjectId": "aaaaaaaa-0000-4000-8000-000000000001",
+        "Tenant": "72f988bf-86f1-41af-91ab-2d7cd011db47",
+        "Type": "User"
+      },
+      "Environment": {
+        "ActiveDirectoryAuthority": "http://mock",
+        "AzureAdGraphEndpoint": "https://graph.windows.net",
+        "GraphEndpoint": "https://graph.microsoft.com",
+        "EnvironmentName": "AzureCloud",
+        "PartnerCenterEndpoint": "http://mock"
+      },
+      "CountryCode": "US",
+      "Locale": "en-US",
+      "ExtendedProperties": {}
+    }
+    "#);
+    insta::assert_snapshot!(context.to_table(), @r"
+    Account                                  Environment TenantId
+    -------                                  ----------- --------
+    admin@contoso.com                        AzureCloud  72f988bf-86f1-41af-91ab-2d7cd011db47
+    ");
+    let debug = format!("{context:?}");
+    assert!(!debug.contains("user-at") && !debug.contains("new-rt") && !debug.contains("partner-rt"));
+    let json = json_of(&context, &server);
+    assert!(!json.contains("user-at") && !json.contains("new-rt") && !json.contains("partner-rt"));
+}
+
+#[tokio::test]
+async fn a_web_app_refresh_token_sends_the_client_secret_and_names_a_mismatched_credential() {
+    let mut server = Server::new_async().await;
+    let scope = format!("{}/user_impersonation", server.url());
+    let token = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", APP),
+            ("client_secret", "web-secret"),
+            ("refresh_token", "partner-rt"),
+        ]))
+        .with_body(
+            user_token_response("user-at", "new-rt", OID, TENANT, "admin@contoso.com", &scope).to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let profile = profile_mock(&mut server, "user-at").await;
+    let (session, _) = session();
+    let set = |username: &str| PartnerCenterSignIn::RefreshToken {
+        application_id: ClientId::parse(APP).unwrap(),
+        refresh_token: RefreshToken::new("partner-rt"),
+        credential: Some(RefreshTokenCredential::Secret(Credential::new(
+            username,
+            "web-secret",
+        ))),
+        tenant: Some(Tenant::parse("contoso.com").unwrap()),
+    };
+    let context = connect(&session, request(&server, false, set(APP)))
+        .await
+        .unwrap();
+    assert_eq!(context.account.r#type, AccountType::User);
+    token.assert_async().await;
+    profile.assert_async().await;
+    let error = connect(&session, request(&server, false, set("someone-else")))
+        .await
+        .unwrap_err();
+    insta::assert_snapshot!(error, @"invalid value for -Credential: its user name 'someone-else' must be the application id given in -ApplicationId (11111111-2222-3333-4444-555555555555)");
+}
+
+#[tokio::test]
+async fn a_service_principal_asks_for_the_partner_center_default_scope_and_skips_the_profile() {
+    let mut server = Server::new_async().await;
+    let token = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", APP),
+            ("client_secret", "sp-secret"),
+            ("scope", "https://api.partnercenter.microsoft.com/.default"),
+        ]))
+        .with_body(app_token_response("app-at").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    // AZURE_AUTHORITY_HOST moves sign-in to the mock server; every other endpoint stays the real one.
+    let (session, _) = session_with(EnvVars::from_pairs([("AZURE_AUTHORITY_HOST", server.url())]));
+    let context = connect(
+        &session,
+        ConnectPartnerCenter {
+            common: CommonOptions::default(),
+            set: PartnerCenterSignIn::ServicePrincipal {
+                credential: Credential::new(APP, "sp-secret"),
+                tenant: Tenant::parse("contoso.com").unwrap(),
+            },
+        },
+    )
+    .await
+    .unwrap();
+    token.assert_async().await;
+    assert_eq!(context.account.r#type, AccountType::ServicePrincipal);
+    assert_eq!(context.account.identifier, APP);
+    assert_eq!(context.country_code, None);
+    insta::assert_snapshot!(context.to_table(), @r"
+    Account                                  Environment TenantId
+    -------                                  ----------- --------
+    11111111-2222-3333-4444-555555555555     AzureCloud  contoso.com
+    ");
+}
+
+fn user_access_token(amr: &[&str]) -> String {
+    jwt(&json!({
+        "aud": "https://api.partnercenter.microsoft.com", "tid": TENANT, "oid": OID,
+        "upn": "admin@contoso.com", "scp": "user_impersonation", "amr": amr, "exp": NOW + 3600,
+    }))
+}
+
+#[tokio::test]
+async fn an_access_token_needs_no_sign_in_request_and_a_failed_profile_is_only_a_warning() {
+    let mut server = Server::new_async().await;
+    let token = user_access_token(&["pwd"]);
+    let profile = server
+        .mock("GET", "/v1/profiles/organization")
+        .with_status(403)
+        .expect(1)
+        .create_async()
+        .await;
+    let (session, _) = session();
+    let context = connect(
+        &session,
+        request(
+            &server,
+            false,
+            PartnerCenterSignIn::AccessToken {
+                access_token: AccessToken::new(token.as_str()),
+                tenant: None,
+            },
+        ),
+    )
+    .await
+    .unwrap();
+    profile.assert_async().await;
+    assert_eq!(context.account.r#type, AccountType::AccessToken);
+    assert_eq!(context.account.identifier, "admin@contoso.com");
+    assert_eq!(context.account.tenant, TENANT);
+    assert_eq!((context.country_code, context.locale), (None, None));
+}
+
+#[tokio::test]
+async fn enforce_mfa_refuses_a_token_without_mfa() {
+    let server = Server::new_async().await;
+    let (session, _) = session();
+    let error = connect(
+        &session,
+        request(
+            &server,
+            true,
+            PartnerCenterSignIn::AccessToken {
+                access_token: AccessToken::new(user_access_token(&["pwd"]).as_str()),
+                tenant: None,
+            },
+        ),
+    )
+    .await
+    .unwrap_err();
+    insta::assert_snapshot!(error, @"-EnforceMFA: the sign-in did not use multi-factor authentication (the token's amr claim is [pwd]); sign in again and complete the multi-factor prompt");
+}
+
+#[tokio::test]
+async fn enforce_mfa_accepts_an_mfa_sign_in_and_sends_the_header_with_the_context() {
+    let mut server = Server::new_async().await;
+    let scope = format!("{}/user_impersonation", server.url());
+    let mut claims = id_token_claims(OID, TENANT, "admin@contoso.com");
+    claims["amr"] = json!(["pwd", "mfa"]);
+    let response = json!({
+        "token_type": "Bearer", "scope": scope, "expires_in": 3599, "access_token": "user-at",
+        "refresh_token": "new-rt", "id_token": jwt(&claims), "client_info": client_info(OID, TENANT),
+    });
+    let token = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .with_body(response.to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let profile = server
+        .mock("GET", "/v1/profiles/organization")
+        .match_header("ms-enforce-mfa", "True")
+        .with_body(json!({"defaultAddress": {"country": "NL"}, "culture": "nl-NL"}).to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let (session, _) = session();
+    let context = connect(
+        &session,
+        request(
+            &server,
+            true,
+            PartnerCenterSignIn::RefreshToken {
+                application_id: ClientId::parse(APP).unwrap(),
+                refresh_token: RefreshToken::new("partner-rt"),
+                credential: None,
+                tenant: None,
+            },
+        ),
+    )
+    .await
+    .unwrap();
+    token.assert_async().await;
+    profile.assert_async().await;
+    assert_eq!(context.api_headers(), [("MS-Enforce-MFA", "True")]);
+    assert_eq!(context.extended_properties[ENFORCE_MFA], "True");
+    assert_eq!(context.country_code.as_deref(), Some("NL"));
+}
+
+#[tokio::test]
+async fn sets_whose_flow_is_not_built_yet_say_so() {
+    let server = Server::new_async().await;
+    let (session, _) = session();
+    let user = connect(
+        &session,
+        request(
+            &server,
+            false,
+            PartnerCenterSignIn::User {
+                tenant: None,
+                use_device_authentication: true,
+            },
+        ),
+    )
+    .await
+    .unwrap_err();
+    insta::assert_snapshot!(user, @"device code sign-in (Connect-PartnerCenter parameter set User) is not available in this build yet");
+    let certificate = connect(
+        &session,
+        request(
+            &server,
+            false,
+            PartnerCenterSignIn::ServicePrincipalCertificate {
+                application_id: ClientId::parse(APP).unwrap(),
+                certificate_thumbprint: "AB12".into(),
+                tenant: Tenant::parse("contoso.com").unwrap(),
+            },
+        ),
+    )
+    .await
+    .unwrap_err();
+    insta::assert_snapshot!(certificate, @"certificate sign-in with -CertificateThumbprint (Connect-PartnerCenter parameter set ServicePrincipalCertificate) is not available in this build yet");
+}
+
+#[tokio::test]
+async fn an_environment_without_partner_center_is_refused() {
+    let mut environment = Environment::from(Cloud::AzureUSGovernmentDoD);
+    environment.name = "MyDoD".into();
+    let (session, _) = session();
+    let error = connect(
+        &session,
+        ConnectPartnerCenter {
+            common: CommonOptions {
+                environment,
+                enforce_mfa: false,
+            },
+            set: PartnerCenterSignIn::User {
+                tenant: None,
+                use_device_authentication: false,
+            },
+        },
+    )
+    .await
+    .unwrap_err();
+    insta::assert_snapshot!(error, @"-Environment: MyDoD has no Partner Center endpoint");
+}

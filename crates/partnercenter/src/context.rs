@@ -1,0 +1,160 @@
+//! `PartnerContext`: what Connect-PartnerCenter returns and Get-PartnerContext shows, with the PowerShell
+//! property names in JSON and the format file's table. It never holds a secret: no token, no client
+//! secret, no refresh token (the original kept all three in ExtendedProperties, in plain text).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use auth_core::Environment;
+use auth_core::format::{Column, table};
+use serde::{Deserialize, Serialize};
+
+/// The context of a Partner Center connection.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PartnerContext {
+    /// Who signed in.
+    pub account: PartnerAccount,
+    /// The cloud and its endpoints.
+    pub environment: PartnerEnvironment,
+    /// The partner's ISO 3166 country, from its organization profile (absent when that could not be read).
+    pub country_code: Option<String>,
+    /// The partner's culture (`en-US`), from its organization profile.
+    pub locale: Option<String>,
+    /// Other non-secret settings; `EnforceMFA` is `True` when the connection enforces MFA.
+    pub extended_properties: BTreeMap<String, String>,
+}
+
+/// The account of a context.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PartnerAccount {
+    /// Non-secret settings: `ApplicationId`, `Scope`, `UseDeviceAuth`, `CertificateThumbprint`.
+    pub extended_properties: BTreeMap<String, String>,
+    /// The user name, or the application id of a service principal.
+    pub identifier: String,
+    /// The user's (or application's) object id.
+    pub object_id: String,
+    /// The tenant id (the token's `tid`).
+    pub tenant: String,
+    /// How the account signed in.
+    pub r#type: AccountType,
+}
+
+/// How an account signed in (PartnerCenter's `AccountType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccountType {
+    /// An access token given by the caller.
+    AccessToken,
+    /// An application with a certificate.
+    Certificate,
+    /// An application with a client secret.
+    ServicePrincipal,
+    /// A user (browser, device code or refresh token).
+    User,
+}
+
+/// A cloud as Partner Center describes it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PartnerEnvironment {
+    /// The authority host.
+    pub active_directory_authority: String,
+    /// Azure AD Graph (retired).
+    pub azure_ad_graph_endpoint: Option<String>,
+    /// Microsoft Graph.
+    pub graph_endpoint: String,
+    /// The environment's name (`AzureCloud`).
+    pub environment_name: String,
+    /// The Partner Center API.
+    pub partner_center_endpoint: Option<String>,
+}
+
+/// A URL as the contexts show it: no trailing slash.
+pub(crate) fn endpoint(url: &auth_core::Url) -> String {
+    url.as_str().trim_end_matches('/').to_owned()
+}
+
+impl From<&Environment> for PartnerEnvironment {
+    fn from(environment: &Environment) -> Self {
+        Self {
+            active_directory_authority: endpoint(&environment.authority_host),
+            azure_ad_graph_endpoint: environment.aad_graph.as_ref().map(endpoint),
+            graph_endpoint: endpoint(&environment.graph),
+            environment_name: environment.name.clone(),
+            partner_center_endpoint: environment.partner_center.as_ref().map(endpoint),
+        }
+    }
+}
+
+/// The extended property that records `-EnforceMFA`.
+pub const ENFORCE_MFA: &str = "EnforceMFA";
+
+impl PartnerContext {
+    /// Whether the connection enforces multi-factor authentication.
+    pub fn enforce_mfa(&self) -> bool {
+        self.extended_properties
+            .get(ENFORCE_MFA)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+
+    /// Headers every Partner Center API request made with this context sends (besides the bearer
+    /// token): `MS-Enforce-MFA: True` when the connection enforces MFA.
+    pub fn api_headers(&self) -> Vec<(&'static str, &'static str)> {
+        if self.enforce_mfa() {
+            vec![("MS-Enforce-MFA", "True")]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The table PowerShell shows: Account, Environment, TenantId.
+    pub fn to_table(&self) -> String {
+        table(
+            &[
+                Column::fixed("Account", 40),
+                Column::auto("Environment"),
+                Column::auto("TenantId"),
+            ],
+            &[vec![
+                self.account.identifier.clone(),
+                self.environment.environment_name.clone(),
+                self.account.tenant.clone(),
+            ]],
+        )
+    }
+}
+
+impl fmt::Debug for PartnerContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PartnerContext")
+            .field("account", &self.account)
+            .field("environment", &self.environment.environment_name)
+            .field("country_code", &self.country_code)
+            .field("locale", &self.locale)
+            .field("extended_properties", &self.extended_properties)
+            .finish()
+    }
+}
+
+impl fmt::Debug for PartnerAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PartnerAccount")
+            .field("identifier", &self.identifier)
+            .field("object_id", &self.object_id)
+            .field("tenant", &self.tenant)
+            .field("type", &self.r#type)
+            .field("extended_properties", &self.extended_properties)
+            .finish()
+    }
+}
+
+impl fmt::Debug for PartnerEnvironment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PartnerEnvironment")
+            .field("environment_name", &self.environment_name)
+            .field("active_directory_authority", &self.active_directory_authority)
+            .field("partner_center_endpoint", &self.partner_center_endpoint)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,112 @@
+//! `Connect-PSMicrosoftEntraID`: each set becomes an auth-core sign-in (client secrets and certificates on
+//! the v2 endpoint with `{Graph}/.default`), and the token becomes the module's token object.
+
+use auth_core::time::{epoch_seconds, format_rfc3339};
+use auth_core::token::decode_jwt_payload;
+use auth_core::{ClientCredential, Session, SignInMethod, SignInRequest};
+use serde_json::Value;
+
+use crate::context::{EntraToken, PsEntraContext};
+use crate::error::Result;
+use crate::params::{
+    CONNECT_PSMICROSOFTENTRAID, CertificateSource, ConnectPsEntra, PsEntraSignIn, resolve_scopes,
+};
+
+/// Connects as Connect-PSMicrosoftEntraID does and returns the token object (the CLI prints it only with
+/// `-PassThru`; [`EntraToken::context`] is what is kept).
+pub async fn connect(session: &Session, request: ConnectPsEntra) -> Result<EntraToken> {
+    let ConnectPsEntra {
+        client_id,
+        tenant,
+        scopes,
+        environment,
+        set,
+        ..
+    } = request;
+    let environment = session.resolve_environment(&environment)?;
+    let graph = environment.graph.as_str().trim_end_matches('/').to_owned();
+    let scopes = resolve_scopes(&graph, &scopes, set.is_delegated());
+    let set_name = set.set_name();
+    let unavailable = |what: &str| -> crate::Error {
+        auth_core::Error::NotAvailable {
+            what: format!("{what} ({CONNECT_PSMICROSOFTENTRAID} parameter set {set_name})"),
+        }
+        .into()
+    };
+    let (method, kind) = match set {
+        PsEntraSignIn::Browser => return Err(unavailable("browser sign-in")),
+        PsEntraSignIn::DeviceCode => return Err(unavailable("device code sign-in")),
+        PsEntraSignIn::AppCertificate(CertificateSource::Certificate(credential)) => {
+            (SignInMethod::Application(credential), "Certificate")
+        }
+        PsEntraSignIn::AppCertificate(CertificateSource::Thumbprint(_)) => {
+            return Err(unavailable("certificate sign-in with -CertificateThumbprint"));
+        }
+        PsEntraSignIn::AppCertificate(CertificateSource::Name(_)) => {
+            return Err(unavailable("certificate sign-in with -CertificateName"));
+        }
+        PsEntraSignIn::AppCertificate(CertificateSource::Path { .. }) => {
+            return Err(unavailable("certificate sign-in with -CertificatePath"));
+        }
+        PsEntraSignIn::AppSecret(secret) => (
+            SignInMethod::Application(ClientCredential::Secret(secret)),
+            "ClientSecret",
+        ),
+        PsEntraSignIn::UsernamePassword(credential) => {
+            (SignInMethod::Password(credential), "UsernamePassword")
+        }
+    };
+    let request = SignInRequest {
+        environment: environment.clone(),
+        tenant,
+        client_id: client_id.clone(),
+        scopes,
+        method,
+    };
+    let result = session.sign_in(&request).await?;
+    let claims = decode_jwt_payload(result.access_token.secret(), "access token").ok();
+    let claim = |name: &str| claims.as_ref().and_then(|c| c.get(name));
+    let text = |name: &str| claim(name).and_then(Value::as_str).map(str::to_owned);
+    // As the module does: the token's roles, else its scp, else what the response granted.
+    let scopes = match (claim("roles").and_then(Value::as_array), text("scp")) {
+        (Some(roles), _) => roles
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        (None, Some(scp)) => scp.split_whitespace().map(str::to_owned).collect(),
+        (None, None) => result.scopes.clone(),
+    };
+    let valid_after = claim("nbf")
+        .and_then(Value::as_i64)
+        .map(format_rfc3339)
+        .or_else(|| {
+            // an opaque token: it is valid from when it was issued, which is now
+            let now = epoch_seconds(session.http().ok()?.timer().now());
+            Some(format_rfc3339(now))
+        });
+    let context = PsEntraContext {
+        service: "Graph".to_owned(),
+        r#type: kind.to_owned(),
+        client_id: client_id.to_string(),
+        tenant_id: text("tid").unwrap_or_else(|| result.tenant_id.clone()),
+        service_url: format!("{graph}/v1.0"),
+        authentication_url: environment
+            .authority_host
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned(),
+        scopes,
+        audience: text("aud"),
+        issuer: text("iss"),
+        valid_after,
+        valid_until: format_rfc3339(result.expires_on),
+    };
+    Ok(EntraToken {
+        context,
+        access_token: result.access_token,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,225 @@
+//! Connect-PSMicrosoftEntraID against mockito: secrets and certificates on the v2 endpoint with
+//! `{Graph}/.default`, passwords with the resolved scopes, and the -PassThru token object.
+
+use std::time::SystemTime;
+
+use auth_core::flows::AssertionSource;
+use auth_core::secret::ClientAssertion;
+use auth_core::testing::{NOW, environment_at, jwt, session};
+use auth_core::{ClientCredential, ClientId, ClientSecret, Cloud, Credential, Tenant};
+use mockito::{Matcher, Server};
+use serde_json::json;
+
+use super::*;
+
+const APP: &str = "11111111-2222-3333-4444-555555555555";
+const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+fn form(pairs: &[(&str, &str)]) -> Matcher {
+    Matcher::AllOf(
+        pairs
+            .iter()
+            .map(|(k, v)| Matcher::UrlEncoded((*k).into(), (*v).into()))
+            .collect(),
+    )
+}
+
+fn request(server: &Server, scopes: &[&str], set: PsEntraSignIn) -> ConnectPsEntra {
+    let mut environment = environment_at(Cloud::AzureCloud, &server.url());
+    environment.name = "Global".into();
+    ConnectPsEntra {
+        client_id: ClientId::parse(APP).unwrap(),
+        tenant: Tenant::parse(TENANT).unwrap(),
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        environment,
+        pass_thru: true,
+        set,
+    }
+}
+
+fn app_token() -> String {
+    jwt(&json!({
+        "aud": "https://graph.microsoft.com", "iss": format!("https://sts.windows.net/{TENANT}/"),
+        "tid": TENANT, "roles": ["User.Read.All", "Group.Read.All"], "nbf": NOW - 300, "exp": NOW + 3599,
+    }))
+}
+
+#[tokio::test]
+async fn a_client_secret_uses_the_v2_endpoint_with_graph_default_and_ignores_scopes() {
+    let mut server = Server::new_async().await;
+    let token = app_token();
+    let mock = server
+        .mock("POST", &format!("/{TENANT}/oauth2/v2.0/token")[..])
+        .match_body(form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", APP),
+            ("client_secret", "s3cret"),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ]))
+        .with_body(json!({"token_type": "Bearer", "expires_in": 3599, "access_token": token}).to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let (session, _) = session();
+    let result = connect(
+        &session,
+        request(
+            &server,
+            &["User.Read"],
+            PsEntraSignIn::AppSecret(ClientSecret::new("s3cret")),
+        ),
+    )
+    .await
+    .unwrap();
+    mock.assert_async().await;
+    let json = serde_json::to_string_pretty(&result.context)
+        .unwrap()
+        .replace(&server.url(), "http://mock");
+    insta::assert_snapshot!(json, @r#"
+    {
+      "Service": "Graph",
+      "Type": "ClientSecret",
+      "ClientID": "11111111-2222-3333-4444-555555555555",
+      "TenantID": "72f988bf-86f1-41af-91ab-2d7cd011db47",
+      "ServiceUrl": "https://graph.microsoft.com/v1.0",
+      "AuthenticationUrl": "http://mock",
+      "Scopes": [
+        "User.Read.All",
+        "Group.Read.All"
+      ],
+      "Audience": "https://graph.microsoft.com",
+      "Issuer": "https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/",
+      "ValidAfter": "2026-11-22T09:55:00Z",
+      "ValidUntil": "2026-11-22T10:59:59Z"
+    }
+    "#);
+    insta::assert_snapshot!(result.to_table().replace(&server.url(), "http://mock"), @r"
+    Service           : Graph
+    Type              : ClientSecret
+    ClientID          : 11111111-2222-3333-4444-555555555555
+    TenantID          : 72f988bf-86f1-41af-91ab-2d7cd011db47
+    ServiceUrl        : https://graph.microsoft.com/v1.0
+    AuthenticationUrl : http://mock
+    Scopes            : {User.Read.All, Group.Read.All}
+    Audience          : https://graph.microsoft.com
+    Issuer            : https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/
+    ValidAfter        : 2026-11-22T09:55:00Z
+    ValidUntil        : 2026-11-22T10:59:59Z
+    ");
+    // -PassThru's JSON carries the token the user asked for; Debug and the table never do.
+    let passthru = serde_json::to_value(&result).unwrap();
+    assert_eq!(passthru["AccessToken"], json!(token));
+    assert!(!format!("{result:?}").contains(&token));
+    assert!(!result.to_table().contains(&token));
+}
+
+#[derive(Debug)]
+struct Fixed;
+
+impl AssertionSource for Fixed {
+    fn assertion(&self, audience: &str, _: &ClientId, _: SystemTime) -> auth_core::Result<ClientAssertion> {
+        Ok(ClientAssertion::new(format!("signed-for-{audience}")))
+    }
+}
+
+#[tokio::test]
+async fn a_loaded_certificate_signs_a_client_assertion() {
+    let mut server = Server::new_async().await;
+    let audience = format!("{}/{TENANT}/oauth2/v2.0/token", server.url());
+    let mock = server
+        .mock("POST", &format!("/{TENANT}/oauth2/v2.0/token")[..])
+        .match_body(form(&[
+            ("grant_type", "client_credentials"),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", &format!("signed-for-{audience}")),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ]))
+        .with_body(
+            json!({"token_type": "Bearer", "expires_in": 3599, "access_token": app_token()}).to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let (session, _) = session();
+    let result = connect(
+        &session,
+        request(
+            &server,
+            &[],
+            PsEntraSignIn::AppCertificate(CertificateSource::Certificate(ClientCredential::assertion(Fixed))),
+        ),
+    )
+    .await
+    .unwrap();
+    mock.assert_async().await;
+    assert_eq!(result.context.r#type, "Certificate");
+}
+
+#[tokio::test]
+async fn a_password_sign_in_sends_the_resolved_delegated_scopes() {
+    let mut server = Server::new_async().await;
+    let token = jwt(
+        &json!({"tid": TENANT, "scp": "User.Read", "aud": "https://graph.microsoft.com", "exp": NOW + 3599}),
+    );
+    let mock = server
+        .mock("POST", &format!("/{TENANT}/oauth2/v2.0/token")[..])
+        .match_body(form(&[
+            ("grant_type", "password"),
+            ("client_id", APP),
+            ("username", "admin@contoso.com"),
+            ("password", "pw"),
+            (
+                "scope",
+                "https://graph.microsoft.com/User.Read offline_access openid profile",
+            ),
+        ]))
+        .with_body(
+            json!({"token_type": "Bearer", "expires_in": 3599, "access_token": token, "refresh_token": "rt"})
+                .to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let (session, _) = session();
+    let result = connect(
+        &session,
+        request(
+            &server,
+            &["User.Read"],
+            PsEntraSignIn::UsernamePassword(Credential::new("admin@contoso.com", "pw")),
+        ),
+    )
+    .await
+    .unwrap();
+    mock.assert_async().await;
+    assert_eq!(result.context.scopes, ["User.Read"]);
+    assert_eq!(result.context.r#type, "UsernamePassword");
+    assert_eq!(
+        result.context.valid_after.as_deref(),
+        Some("2026-11-22T10:00:00Z")
+    );
+}
+
+#[tokio::test]
+async fn flows_not_built_yet_say_so() {
+    let server = Server::new_async().await;
+    let (session, _) = session();
+    let error = connect(&session, request(&server, &[], PsEntraSignIn::Browser))
+        .await
+        .unwrap_err();
+    insta::assert_snapshot!(error, @"browser sign-in (Connect-PSMicrosoftEntraID parameter set Browser) is not available in this build yet");
+    let error = connect(
+        &session,
+        request(
+            &server,
+            &[],
+            PsEntraSignIn::AppCertificate(CertificateSource::Thumbprint("AB".into())),
+        ),
+    )
+    .await
+    .unwrap_err();
+    insta::assert_snapshot!(error, @"certificate sign-in with -CertificateThumbprint (Connect-PSMicrosoftEntraID parameter set AppCertificate) is not available in this build yet");
+}

@@ -1,0 +1,145 @@
+//! Connect-PSMicrosoftEntraID's sets resolved from arguments, the well-known client names, the scope
+//! rules, and the invalid combinations' errors.
+
+use std::time::SystemTime;
+
+use auth_core::SecretText;
+use auth_core::flows::AssertionSource;
+use auth_core::params::Argument;
+use auth_core::secret::ClientAssertion;
+
+use super::*;
+
+const APP: &str = "11111111-2222-3333-4444-555555555555";
+const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+fn text(value: &str) -> Argument {
+    Argument::Text(value.to_owned())
+}
+
+fn connect(mut arguments: Vec<(&str, Argument)>) -> Result<ConnectPsEntra, String> {
+    arguments.insert(0, ("-ClientID", text(APP)));
+    arguments.insert(1, ("-TenantID", text(TENANT)));
+    ConnectPsEntra::from_arguments(arguments).map_err(|e| e.to_string())
+}
+
+#[derive(Debug)]
+struct Fixed;
+
+impl AssertionSource for Fixed {
+    fn assertion(&self, _: &str, _: &ClientId, _: SystemTime) -> auth_core::Result<ClientAssertion> {
+        Ok(ClientAssertion::new("signed"))
+    }
+}
+
+#[test]
+fn every_alias_names_its_parameter() {
+    for (alias, canonical) in ALIASES {
+        assert_eq!(canonical_parameter(alias).unwrap(), *canonical);
+    }
+    assert_eq!(canonical_parameter("-clientid").unwrap(), "ClientID");
+}
+
+#[test]
+fn every_set_is_reached_with_its_documented_parameters() {
+    let cases: Vec<(Vec<(&str, Argument)>, &str)> = vec![
+        (vec![], "Browser"),
+        (
+            vec![("-Browser", Argument::Switch), ("-Scopes", text("User.Read"))],
+            "Browser",
+        ),
+        (
+            vec![("-DeviceCode", Argument::Switch), ("-PassThru", Argument::Switch)],
+            "DeviceCode",
+        ),
+        (
+            vec![(
+                "-Certificate",
+                Argument::ClientCredential(ClientCredential::assertion(Fixed)),
+            )],
+            "AppCertificate",
+        ),
+        (vec![("-CertificateThumbprint", text("AB12"))], "AppCertificate"),
+        (vec![("-CertificateName", text("CN=app"))], "AppCertificate"),
+        (
+            vec![
+                ("-CertificatePath", text("/tmp/a.pfx")),
+                ("-CertificatePassword", Argument::Secret(SecretText::new("pw"))),
+            ],
+            "AppCertificate",
+        ),
+        (
+            vec![("-ClientSecret", Argument::Secret(SecretText::new("s")))],
+            "AppSecret",
+        ),
+        (
+            vec![
+                (
+                    "-Credential",
+                    Argument::Credential(Credential::new("u@contoso.com", "p")),
+                ),
+                ("-proga", text("SilentlyContinue")),
+            ],
+            "UsernamePassword",
+        ),
+    ];
+    for (arguments, set) in cases {
+        assert_eq!(connect(arguments).unwrap().set.set_name(), set);
+    }
+    let request = connect(vec![
+        ("-Environment", text("usgovdod")),
+        ("-PassThru", Argument::Switch),
+    ])
+    .unwrap();
+    assert_eq!(request.environment.name, "USGovDOD");
+    assert!(request.pass_thru);
+}
+
+#[test]
+fn graph_and_azure_name_their_first_party_clients() {
+    assert_eq!(parse_client_id("graph").unwrap().as_str(), GRAPH_CLIENT_ID);
+    assert_eq!(parse_client_id("Azure").unwrap().as_str(), AZURE_CLIENT_ID);
+    insta::assert_snapshot!(parse_client_id("MyApp").unwrap_err(), @"invalid value for -ClientID: 'MyApp' is not an application id: expected a GUID, or Graph or Azure");
+}
+
+#[test]
+fn scopes_follow_the_module_rules() {
+    let graph = "https://graph.microsoft.com";
+    let scopes = |given: &[&str], delegated| {
+        resolve_scopes(
+            graph,
+            &given.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            delegated,
+        )
+        .join(" ")
+    };
+    assert_eq!(
+        scopes(&[], true),
+        "https://graph.microsoft.com/.default offline_access"
+    );
+    assert_eq!(
+        scopes(
+            &[
+                "User.Read",
+                "https://outlook.office.com/Mail.Read",
+                "offline_access"
+            ],
+            true
+        ),
+        "https://graph.microsoft.com/User.Read https://outlook.office.com/Mail.Read offline_access"
+    );
+    assert_eq!(
+        scopes(&["User.Read"], false),
+        "https://graph.microsoft.com/.default"
+    );
+}
+
+#[test]
+fn invalid_combinations_name_the_sets_and_what_each_needs() {
+    let error = ConnectPsEntra::from_arguments([("-TenantID", text(TENANT))]).unwrap_err();
+    insta::assert_snapshot!(error, @"Connect-PSMicrosoftEntraID: parameter set cannot be resolved using the specified named parameters: -TenantID needs one of: Browser (-ClientID), DeviceCode (-ClientID, -DeviceCode), AppCertificate (-ClientID), AppSecret (-ClientID, -ClientSecret), UsernamePassword (-ClientID, -Credential)");
+    insta::assert_snapshot!(connect(vec![("-DeviceCode", Argument::Switch), ("-ClientSecret", text("s"))]).unwrap_err(), @"Connect-PSMicrosoftEntraID: parameter set cannot be resolved using the specified named parameters: -ClientID -TenantID -DeviceCode -ClientSecret cannot be used together; Browser does not take -DeviceCode -ClientSecret; DeviceCode does not take -ClientSecret; AppCertificate does not take -DeviceCode -ClientSecret; AppSecret does not take -DeviceCode; UsernamePassword does not take -DeviceCode -ClientSecret");
+    insta::assert_snapshot!(connect(vec![("-CertificateThumbprint", text("AB")), ("-CertificateName", text("CN=x"))]).unwrap_err(), @"Connect-PSMicrosoftEntraID: -CertificateThumbprint and -CertificateName cannot be used together: give one certificate");
+    insta::assert_snapshot!(connect(vec![("-CertificatePassword", text("pw"))]).unwrap_err(), @"Connect-PSMicrosoftEntraID: -CertificatePassword is used only together with -CertificatePath");
+    insta::assert_snapshot!(connect(vec![("-Cert", text("x"))]).unwrap_err(), @"Connect-PSMicrosoftEntraID: parameter name 'Cert' is ambiguous; possible matches include: -Certificate -CertificateThumbprint -CertificateName -CertificatePath -CertificatePassword");
+}

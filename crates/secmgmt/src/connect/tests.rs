@@ -1,0 +1,167 @@
+//! Connect-SecMgmtAccount against mockito: the Graph default scope on the wire for users and
+//! applications, and the context as JSON and as the format file's table.
+
+use auth_core::testing::{NOW, app_token_response, environment_at, jwt, session, user_token_response};
+use auth_core::{AccessToken, Cloud, Credential, RefreshToken, Tenant};
+use mockito::{Matcher, Server};
+use serde_json::json;
+
+use super::*;
+
+const APP: &str = "11111111-2222-3333-4444-555555555555";
+const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+const OID: &str = "aaaaaaaa-0000-4000-8000-000000000001";
+
+fn form(pairs: &[(&str, &str)]) -> Matcher {
+    Matcher::AllOf(
+        pairs
+            .iter()
+            .map(|(k, v)| Matcher::UrlEncoded((*k).into(), (*v).into()))
+            .collect(),
+    )
+}
+
+#[tokio::test]
+async fn a_refresh_token_asks_for_the_graph_default_scope() {
+    let mut server = Server::new_async().await;
+    let mock = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", APP),
+            ("refresh_token", "rt"),
+            (
+                "scope",
+                "https://graph.microsoft.com/.default openid profile offline_access",
+            ),
+            ("client_info", "1"),
+        ]))
+        .with_body(
+            user_token_response(
+                "at",
+                "rt2",
+                OID,
+                TENANT,
+                "admin@contoso.com",
+                "https://graph.microsoft.com/.default",
+            )
+            .to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let (session, _) = session();
+    let context = connect(
+        &session,
+        ConnectSecMgmtAccount {
+            environment: environment_at(Cloud::AzureCloud, &server.url()),
+            set: SecMgmtSignIn::RefreshToken {
+                application_id: ClientId::parse(APP).unwrap(),
+                refresh_token: RefreshToken::new("rt"),
+                credential: None,
+                tenant: None,
+            },
+        },
+    )
+    .await
+    .unwrap();
+    mock.assert_async().await;
+    let json = serde_json::to_string_pretty(&context)
+        .unwrap()
+        .replace(&server.url(), "http://mock");
+    insta::assert_snapshot!(json, @r#"
+    {
+      "Account": {
+        "ExtendedProperties": {
+          "ApplicationId": "11111111-2222-3333-4444-555555555555",
+          "Scope": "https://graph.microsoft.com/.default"
+        },
+        "Identifier": "admin@contoso.com",
+        "ObjectId": "aaaaaaaa-0000-4000-8000-000000000001",
+        "Tenant": "72f988bf-86f1-41af-91ab-2d7cd011db47",
+        "Type": "User"
+      },
+      "Environment": {
+        "ActiveDirectoryAuthority": "http://mock",
+        "AzureAdGraphEndpoint": "https://graph.windows.net",
+        "AzureEndpoint": "https://management.azure.com",
+        "GraphEndpoint": "https://graph.microsoft.com",
+        "EnvironmentName": "AzureCloud"
+      },
+      "ExtendedProperties": {}
+    }
+    "#);
+    insta::assert_snapshot!(context.to_table(), @r"
+    Account                                  Environment TenantId
+    -------                                  ----------- --------
+    aaaaaaaa-0000-4000-8000-000000000001     AzureCloud  72f988bf-86f1-41af-91ab-2d7cd011db47
+    ");
+    assert!(!format!("{context:?}{json}").contains("rt2"));
+}
+
+#[tokio::test]
+async fn a_service_principal_signs_in_with_its_secret_for_graph() {
+    let mut server = Server::new_async().await;
+    let mock = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", APP),
+            ("client_secret", "sp-secret"),
+            ("scope", "https://microsoftgraph.chinacloudapi.cn/.default"),
+        ]))
+        .with_body(app_token_response("app-at").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let (session, _) = session();
+    let context = connect(
+        &session,
+        ConnectSecMgmtAccount {
+            environment: environment_at(Cloud::AzureChinaCloud, &server.url()),
+            set: SecMgmtSignIn::ServicePrincipal {
+                credential: Credential::new(APP, "sp-secret"),
+                tenant: Tenant::parse("contoso.com").unwrap(),
+            },
+        },
+    )
+    .await
+    .unwrap();
+    mock.assert_async().await;
+    assert_eq!(context.account.r#type, AccountType::ServicePrincipal);
+    assert_eq!(context.environment.environment_name, "AzureChinaCloud");
+    assert_eq!(context.account.object_id, APP);
+}
+
+#[tokio::test]
+async fn an_access_token_is_read_without_a_request_and_unbuilt_flows_say_so() {
+    let token = jwt(&json!({"tid": TENANT, "oid": OID, "upn": "admin@contoso.com", "exp": NOW + 600}));
+    let (session, _) = session();
+    let context = connect(
+        &session,
+        ConnectSecMgmtAccount {
+            environment: Default::default(),
+            set: SecMgmtSignIn::AccessToken {
+                access_token: AccessToken::new(token.as_str()),
+                tenant: None,
+            },
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(context.account.r#type, AccountType::AccessToken);
+    assert_eq!(context.account.tenant, TENANT);
+    let error = connect(
+        &session,
+        ConnectSecMgmtAccount {
+            environment: Default::default(),
+            set: SecMgmtSignIn::User {
+                tenant: None,
+                use_device_authentication: false,
+            },
+        },
+    )
+    .await
+    .unwrap_err();
+    insta::assert_snapshot!(error, @"browser sign-in (Connect-SecMgmtAccount parameter set User) is not available in this build yet");
+}

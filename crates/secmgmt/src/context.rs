@@ -1,0 +1,134 @@
+//! `MgmtContext`: what Connect-SecMgmtAccount returns, with the PowerShell property names in JSON and the
+//! module's format-file table. It never holds a secret (the original kept the refresh token and the
+//! client secret in the account's ExtendedProperties).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use auth_core::format::{Column, table};
+use auth_core::{Environment, Url};
+use serde::{Deserialize, Serialize};
+
+/// The context of a SecMgmt connection.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MgmtContext {
+    /// Who signed in.
+    pub account: MgmtAccount,
+    /// The cloud and its endpoints.
+    pub environment: MgmtEnvironment,
+    /// Other non-secret settings.
+    pub extended_properties: BTreeMap<String, String>,
+}
+
+/// The account of a context.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MgmtAccount {
+    /// Non-secret settings: `ApplicationId`, `Scope`, `UseDeviceAuth`, `CertificateThumbprint`.
+    pub extended_properties: BTreeMap<String, String>,
+    /// The user name, or the application id of a service principal.
+    pub identifier: String,
+    /// The user's (or application's) object id.
+    pub object_id: String,
+    /// The tenant id (the token's `tid`).
+    pub tenant: String,
+    /// How the account signed in.
+    pub r#type: AccountType,
+}
+
+/// How an account signed in (SecMgmt's `AccountType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccountType {
+    /// An access token given by the caller.
+    AccessToken,
+    /// An application with a certificate.
+    Certificate,
+    /// An application with a client secret.
+    ServicePrincipal,
+    /// A user (browser, device code or refresh token).
+    User,
+}
+
+/// A cloud as SecMgmt describes it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MgmtEnvironment {
+    /// The authority host.
+    pub active_directory_authority: String,
+    /// Azure AD Graph (retired).
+    pub azure_ad_graph_endpoint: Option<String>,
+    /// Azure Resource Manager.
+    pub azure_endpoint: Option<String>,
+    /// Microsoft Graph.
+    pub graph_endpoint: String,
+    /// The environment's name (`AzureCloud`).
+    pub environment_name: String,
+}
+
+/// A URL as the contexts show it: no trailing slash.
+pub(crate) fn endpoint(url: &Url) -> String {
+    url.as_str().trim_end_matches('/').to_owned()
+}
+
+impl From<&Environment> for MgmtEnvironment {
+    fn from(environment: &Environment) -> Self {
+        Self {
+            active_directory_authority: endpoint(&environment.authority_host),
+            azure_ad_graph_endpoint: environment.aad_graph.as_ref().map(endpoint),
+            azure_endpoint: environment.resource_manager.as_ref().map(endpoint),
+            graph_endpoint: endpoint(&environment.graph),
+            environment_name: environment.name.clone(),
+        }
+    }
+}
+
+impl MgmtContext {
+    /// The table of the module's format file: Account (the object id, 40 wide), Environment, TenantId.
+    pub fn to_table(&self) -> String {
+        table(
+            &[
+                Column::fixed("Account", 40),
+                Column::auto("Environment"),
+                Column::auto("TenantId"),
+            ],
+            &[vec![
+                self.account.object_id.clone(),
+                self.environment.environment_name.clone(),
+                self.account.tenant.clone(),
+            ]],
+        )
+    }
+}
+
+impl fmt::Debug for MgmtContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MgmtContext")
+            .field("account", &self.account)
+            .field("environment", &self.environment.environment_name)
+            .field("extended_properties", &self.extended_properties)
+            .finish()
+    }
+}
+
+impl fmt::Debug for MgmtAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MgmtAccount")
+            .field("identifier", &self.identifier)
+            .field("object_id", &self.object_id)
+            .field("tenant", &self.tenant)
+            .field("type", &self.r#type)
+            .field("extended_properties", &self.extended_properties)
+            .finish()
+    }
+}
+
+impl fmt::Debug for MgmtEnvironment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MgmtEnvironment")
+            .field("environment_name", &self.environment_name)
+            .field("active_directory_authority", &self.active_directory_authority)
+            .field("graph_endpoint", &self.graph_endpoint)
+            .finish_non_exhaustive()
+    }
+}
