@@ -8,13 +8,18 @@ use auth_core::{EnvVars, Password};
 
 use crate::exit::{Failure, usage};
 
+/// Reads all of stdin.
+type ReadStdin<'a> = Box<dyn FnMut() -> std::io::Result<String> + 'a>;
+/// Asks on the terminal, echo off.
+type Prompt<'a> = Box<dyn FnMut(&str) -> std::io::Result<String> + 'a>;
+
 /// Reads secrets from stdin, the environment or a prompt.
 pub(crate) struct SecretReader<'a> {
     env: &'a EnvVars,
     stdin_is_terminal: bool,
     stdin_used_by: Option<String>,
-    read_stdin: Box<dyn FnMut() -> std::io::Result<String> + 'a>,
-    prompt: Box<dyn FnMut(&str) -> std::io::Result<String> + 'a>,
+    read_stdin: ReadStdin<'a>,
+    prompt: Prompt<'a>,
 }
 
 impl<'a> SecretReader<'a> {
@@ -37,7 +42,7 @@ impl<'a> SecretReader<'a> {
     /// The value of a secret option: itself, or stdin's content when it is `-`.
     pub(crate) fn option_value(&mut self, option: &str, value: &str) -> Result<Password, Failure> {
         if value == "-" {
-            self.from_stdin(option)
+            self.read_stdin_for(option)
         } else if value.is_empty() {
             Err(usage(format!("{option} is empty")))
         } else {
@@ -55,7 +60,7 @@ impl<'a> SecretReader<'a> {
         password_stdin: bool,
     ) -> Result<Password, Failure> {
         if password_stdin {
-            return self.from_stdin("--password-stdin");
+            return self.read_stdin_for("--password-stdin");
         }
         if let Some(password) = self.env.get(var) {
             return Ok(Password::new(password));
@@ -74,7 +79,7 @@ impl<'a> SecretReader<'a> {
         )))
     }
 
-    fn from_stdin(&mut self, option: &str) -> Result<Password, Failure> {
+    fn read_stdin_for(&mut self, option: &str) -> Result<Password, Failure> {
         if let Some(first) = &self.stdin_used_by {
             return Err(usage(format!(
                 "{first} and {option} both read stdin; only one secret can come from it"
