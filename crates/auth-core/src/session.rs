@@ -592,6 +592,13 @@ impl Session {
         store.remove(module)
     }
 
+    /// `module`'s saved connection, or an error saying it is not connected.
+    pub fn connection(&self, module: &str) -> Result<Connection> {
+        self.load_connection::<serde_json::Value>(module)?
+            .map(|(connection, _)| connection)
+            .ok_or_else(|| Error::SignInRequired(format!("not connected to {module}: connect first")))
+    }
+
     fn silent<'a>(
         &'a self,
         connection: &'a Connection,

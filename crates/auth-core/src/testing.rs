@@ -142,3 +142,21 @@ pub fn environment_at(cloud: Cloud, authority_host: &str) -> Environment {
         Url::parse(authority_host).unwrap_or_else(|e| panic!("mock server URL {authority_host}: {e}"));
     environment
 }
+
+/// The TEST-ONLY certificate of `tests/fixtures` (public, protecting nothing): its PEM and its key's PEM.
+pub const TEST_CERTIFICATE_PEM: &str = include_str!("../tests/fixtures/test-only-rsa-leaf.cert.pem");
+/// The TEST-ONLY private key of [`TEST_CERTIFICATE_PEM`].
+pub const TEST_KEY_PEM: &str = include_str!("../tests/fixtures/test-only-rsa-leaf.pkcs8.pem");
+
+/// Puts the TEST-ONLY certificate with its key in `store_dir` as `<THUMBPRINT>.pem` (the layout of
+/// msconnect's own store, `$MSCONNECT_HOME/certificates`), and returns the thumbprint.
+pub fn install_test_certificate(store_dir: &std::path::Path) -> String {
+    let certificate = crate::cert::Certificate::from_pem(TEST_CERTIFICATE_PEM, TEST_KEY_PEM, "test fixture")
+        .unwrap_or_else(|e| panic!("the test certificate: {e}"));
+    let thumbprint = certificate.thumbprint();
+    std::fs::create_dir_all(store_dir).unwrap_or_else(|e| panic!("creating {}: {e}", store_dir.display()));
+    let path = store_dir.join(format!("{thumbprint}.pem"));
+    std::fs::write(&path, format!("{TEST_CERTIFICATE_PEM}{TEST_KEY_PEM}"))
+        .unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    thumbprint
+}

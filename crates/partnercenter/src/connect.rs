@@ -4,10 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use auth_core::flows::PortPolicy;
 use auth_core::token::decode_jwt_payload;
 use auth_core::{
-    AccessToken, ClientCredential, ClientId, Environment, Session, SignInMethod, SignInRequest, TokenResult,
-    Url,
+    AccessToken, BrowserOptions, CertificateSource, ClientCredential, ClientId, Connection, Environment,
+    Session, SignInMethod, SignInRequest, TokenResult, Url,
 };
 use serde_json::Value;
 
@@ -31,12 +32,16 @@ pub(crate) fn partner_center_endpoint(environment: &Environment) -> Result<Strin
         })
 }
 
-/// An error for a sign-in that needs a flow this build does not have yet.
-pub(crate) fn not_available(what: &str, cmdlet: &str, set: &str) -> Error {
-    auth_core::Error::NotAvailable {
-        what: format!("{what} ({cmdlet} parameter set {set})"),
-    }
-    .into()
+/// Browser sign-in as the module does it: a loopback redirect on the first free port from 8400 to 8999
+/// (applications are registered with `http://localhost:8400`), falling back to device code when no
+/// browser opens.
+pub(crate) fn browser(credential: Option<ClientCredential>, amr_values: Vec<String>) -> SignInMethod {
+    SignInMethod::Browser(BrowserOptions {
+        ports: PortPolicy::Range(8400..=8999),
+        amr_values,
+        credential,
+        ..BrowserOptions::default()
+    })
 }
 
 /// Connects to Partner Center.
@@ -46,19 +51,28 @@ pub async fn connect(session: &Session, request: ConnectPartnerCenter) -> Result
     let partner_center = partner_center_endpoint(&environment)?;
     let delegated_scope = format!("{partner_center}/user_impersonation");
     let app_scope = format!("{partner_center}/.default");
-    let set_name = set.set_name();
-    let unavailable = |what: &str| not_available(what, crate::params::CONNECT_PARTNER_CENTER, set_name);
     let (client_id, tenant, scope, method, account_type) = match set {
         PartnerCenterSignIn::User {
             use_device_authentication,
-            ..
-        } => {
-            return Err(unavailable(if use_device_authentication {
-                "device code sign-in"
+            tenant,
+        } => (
+            ClientId::from_static(DEFAULT_CLIENT_ID),
+            tenant,
+            delegated_scope,
+            if use_device_authentication {
+                SignInMethod::DeviceCode
             } else {
-                "browser sign-in"
-            }));
-        }
+                browser(
+                    None,
+                    if common.enforce_mfa {
+                        vec!["mfa".to_owned()]
+                    } else {
+                        Vec::new()
+                    },
+                )
+            },
+            AccountType::User,
+        ),
         PartnerCenterSignIn::AccessToken { access_token, tenant } => (
             ClientId::from_static(DEFAULT_CLIENT_ID),
             tenant,
@@ -91,8 +105,8 @@ pub async fn connect(session: &Session, request: ConnectPartnerCenter) -> Result
                     }
                     Some(ClientCredential::secret(credential.password.secret()))
                 }
-                Some(RefreshTokenCredential::CertificateThumbprint(_)) => {
-                    return Err(unavailable("certificate sign-in with -CertificateThumbprint"));
+                Some(RefreshTokenCredential::CertificateThumbprint(thumbprint)) => {
+                    Some(session.certificate_credential(&CertificateSource::Thumbprint(thumbprint))?)
                 }
             };
             (
@@ -106,9 +120,19 @@ pub async fn connect(session: &Session, request: ConnectPartnerCenter) -> Result
                 AccountType::User,
             )
         }
-        PartnerCenterSignIn::ServicePrincipalCertificate { .. } => {
-            return Err(unavailable("certificate sign-in with -CertificateThumbprint"));
-        }
+        PartnerCenterSignIn::ServicePrincipalCertificate {
+            application_id,
+            certificate_thumbprint,
+            tenant,
+        } => (
+            application_id,
+            Some(tenant),
+            app_scope,
+            SignInMethod::Application(
+                session.certificate_credential(&CertificateSource::Thumbprint(certificate_thumbprint))?,
+            ),
+            AccountType::Certificate,
+        ),
         PartnerCenterSignIn::ServicePrincipal { credential, tenant } => (
             auth_core::params::named("Credential", ClientId::parse(&credential.username))?,
             Some(tenant),
@@ -170,7 +194,24 @@ pub async fn connect(session: &Session, request: ConnectPartnerCenter) -> Result
             ),
         }
     }
+    session.save_connection(MODULE, &Connection::new(&request, &result), &context)?;
     Ok(context)
+}
+
+/// The name this module's connection is saved under.
+pub const MODULE: &str = "partnercenter";
+
+/// The current context, when connected.
+pub fn current_context(session: &Session) -> Result<Option<PartnerContext>> {
+    Ok(session
+        .load_connection::<PartnerContext>(MODULE)?
+        .map(|(_, context)| context))
+}
+
+/// `Disconnect-PartnerCenter`: forgets the context and removes its tokens from the cache. Returns whether
+/// there was a connection.
+pub fn disconnect(session: &Session) -> Result<bool> {
+    Ok(session.disconnect(MODULE)?)
 }
 
 /// Refuses a user's token whose `amr` claim lacks `mfa`. Application tokens carry no `amr`: they are not
