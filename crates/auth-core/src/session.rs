@@ -49,6 +49,23 @@ impl Credential {
     }
 }
 
+impl Credential {
+    /// The client secret of a `-Credential` that names an application: its user name must be the
+    /// application id the caller gave (`-ApplicationId`), else the error names both.
+    pub fn client_secret_for(&self, application_id: &ClientId) -> Result<ClientCredential> {
+        if !self.username.trim().eq_ignore_ascii_case(application_id.as_str()) {
+            return Err(Error::invalid(
+                "-Credential",
+                format!(
+                    "its user name '{}' must be the application id given in -ApplicationId ({application_id})",
+                    self.username.trim()
+                ),
+            ));
+        }
+        Ok(ClientCredential::secret(self.password.secret()))
+    }
+}
+
 impl std::fmt::Debug for Credential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Credential")

@@ -1,18 +1,13 @@
 //! The session end to end against mockito: every sign-in lands in the cache, the saved connection lets a
 //! second session (a later process) get tokens silently, and disconnect forgets both.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mockito::Matcher;
 use serde_json::json;
-use url::Url;
 
 use super::*;
-use crate::testing::{
-    app_token_response, environment_at, id_token_claims, jwt, session_in, user_token_response,
-};
+use crate::testing::{app_token_response, environment_at, session_in, user_token_response};
 
 const CLIENT: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 const TID: &str = "7a0b9c1d-0000-4000-8000-00000000a001";
@@ -290,80 +285,30 @@ async fn device_code_through_the_session_lands_in_the_cache() {
     token.assert_async().await;
 }
 
-/// A clock whose sleeps never end: the browser flow waits on the real socket alone.
-struct HeldTimer;
-
-impl crate::time::Timer for HeldTimer {
-    fn now(&self) -> std::time::SystemTime {
-        crate::time::from_epoch_seconds(crate::testing::NOW)
-    }
-    fn sleep(&self, _: Duration) -> crate::time::Sleep {
-        Box::pin(std::future::pending())
-    }
-}
-
-/// A browser that has a signed-in user: it answers the authorize URL straight into the loopback listener.
-#[derive(Default)]
-struct SignedInBrowser {
-    query: Arc<Mutex<BTreeMap<String, String>>>,
-}
-
-impl BrowserOpener for SignedInBrowser {
-    fn open(&self, url: &str) -> std::io::Result<()> {
-        let url = Url::parse(url).unwrap();
-        let query: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
-        *self.query.lock().unwrap() = query.clone();
-        let redirect = Url::parse(&query["redirect_uri"]).unwrap();
-        let port = redirect.port().unwrap();
-        let state = query["state"].clone();
-        std::thread::spawn(move || {
-            use std::io::{Read, Write};
-            let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-            write!(stream, "GET /?code=the-code&state={state} HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n").unwrap();
-            let mut page = String::new();
-            let _ = stream.read_to_string(&mut page);
-        });
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn browser_sign_in_through_the_session_sends_amr_values_and_is_cached() {
     let mut server = mockito::Server::new_async().await;
     let home = tempfile::tempdir().unwrap();
-    let browser = SignedInBrowser::default();
-    let seen = browser.query.clone();
+    let browser = crate::testing::SignedInBrowser::default();
     let token = server
         .mock("POST", "/organizations/oauth2/v2.0/token")
         .match_body(form(&[
             ("grant_type", "authorization_code"),
-            ("code", "the-code"),
+            ("code", crate::testing::SIGNED_IN_CODE),
         ]))
-        .with_body_from_request(move |_| {
-            let nonce = seen.lock().unwrap()["nonce"].clone();
-            let mut claims = id_token_claims("o", TID, "u@contoso.com");
-            claims["nonce"] = json!(nonce);
-            let mut answer = user_token_response("AT-B", "RT-B", "o", TID, "u@contoso.com", SCOPE);
-            answer["id_token"] = json!(jwt(&claims));
-            answer.to_string().into()
-        })
+        .with_body_from_request(browser.answer(user_token_response(
+            "AT-B",
+            "RT-B",
+            "o",
+            TID,
+            "u@contoso.com",
+            SCOPE,
+        )))
         .expect(1)
         .create_async()
         .await;
     let query = browser.query.clone();
-    let (session, _) = {
-        let (mut http, timer) = crate::testing::http_options(EnvVars::default());
-        // the listener's timeout must not fire at once, as the fake clock's sleeps do
-        http.timer = Arc::new(HeldTimer);
-        let options = SessionOptions {
-            http,
-            cache: TokenCache::open(home.path().join("cache.json")),
-            interaction: Arc::new(crate::interaction::SilentInteraction),
-            opener: Some(Arc::new(browser)),
-            ..SessionOptions::default()
-        };
-        (Session::new(options), timer)
-    };
+    let session = crate::testing::session_with_browser(home.path(), EnvVars::default(), browser);
     let options = BrowserOptions {
         amr_values: vec!["mfa".into()],
         ..BrowserOptions::default()
