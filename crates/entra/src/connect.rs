@@ -16,7 +16,7 @@ pub const DEFAULT_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
 /// Connects as Connect-Entra does.
 pub async fn connect(session: &Session, request: ConnectEntra) -> Result<EntraContext> {
     let ConnectEntra { environment, set } = request;
-    let environment = session.resolve_environment(&environment)?;
+    let environment = session.resolve_environment(&environment).await?;
     let default_scope = format!("{}/.default", environment.graph.as_str().trim_end_matches('/'));
     let mut thumbprint = None;
     let default_client = || ClientId::from_static(DEFAULT_CLIENT_ID);

@@ -47,7 +47,7 @@ pub(crate) fn browser(credential: Option<ClientCredential>, amr_values: Vec<Stri
 /// Connects to Partner Center.
 pub async fn connect(session: &Session, request: ConnectPartnerCenter) -> Result<PartnerContext> {
     let ConnectPartnerCenter { common, set } = request;
-    let environment = session.resolve_environment(&common.environment)?;
+    let environment = session.resolve_environment(&common.environment).await?;
     let partner_center = partner_center_endpoint(&environment)?;
     let delegated_scope = format!("{partner_center}/user_impersonation");
     let app_scope = format!("{partner_center}/.default");

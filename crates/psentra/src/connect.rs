@@ -21,7 +21,7 @@ pub async fn connect(session: &Session, request: ConnectPsEntra) -> Result<Entra
         set,
         ..
     } = request;
-    let environment = session.resolve_environment(&environment)?;
+    let environment = session.resolve_environment(&environment).await?;
     let graph = environment.graph.as_str().trim_end_matches('/').to_owned();
     let scopes = resolve_scopes(&graph, &scopes, set.is_delegated());
     let (method, kind) = match set {

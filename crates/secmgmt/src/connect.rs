@@ -19,7 +19,7 @@ pub const DEFAULT_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 /// Connects to the Microsoft cloud as Connect-SecMgmtAccount does.
 pub async fn connect(session: &Session, request: ConnectSecMgmtAccount) -> Result<MgmtContext> {
     let ConnectSecMgmtAccount { environment, set } = request;
-    let environment = session.resolve_environment(&environment)?;
+    let environment = session.resolve_environment(&environment).await?;
     let scope = format!("{}/.default", endpoint(&environment.graph));
     let (client_id, tenant, method, account_type) = match set {
         SecMgmtSignIn::User {

@@ -323,3 +323,86 @@ async fn browser_sign_in_through_the_session_sends_amr_values_and_is_cached() {
     assert_eq!(session.cache().accounts().unwrap().len(), 1);
     token.assert_async().await;
 }
+
+#[tokio::test]
+async fn a_generic_oidc_issuer_is_discovered_once_and_its_endpoints_kept_in_the_connection() {
+    let mut server = mockito::Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let issuer = server.url();
+    let discovery = server
+        .mock("GET", "/.well-known/openid-configuration")
+        .with_body(
+            json!({"issuer": issuer, "authorization_endpoint": format!("{issuer}/auth"), "token_endpoint": format!("{issuer}/token"), "device_authorization_endpoint": format!("{issuer}/device/auth")})
+                .to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let token = server
+        .mock("POST", "/token")
+        .match_body(form(&[
+            ("grant_type", "client_credentials"),
+            ("client_secret", "s"),
+        ]))
+        .with_body(app_token_response("OIDC-AT").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let (session, _) = session_in(home.path(), EnvVars::default());
+    let mut environment = Environment::from(Cloud::AzureCloud);
+    environment.name = "oidc-test".into();
+    environment.cloud = None;
+    environment.oidc_issuer = Some(url::Url::parse(&issuer).unwrap());
+    let environment = session.resolve_environment(&environment).await.unwrap();
+    assert_eq!(
+        environment.oidc_endpoints.as_ref().unwrap().token_endpoint,
+        format!("{issuer}/token")
+    );
+    let request = SignInRequest {
+        environment,
+        tenant: Tenant::organizations(),
+        client_id: ClientId::parse(CLIENT).unwrap(),
+        scopes: vec!["api".into()],
+        method: SignInMethod::Application(ClientCredential::secret("s")),
+    };
+    let result = session.sign_in(&request).await.unwrap();
+    let connection = Connection::new(&request, &result);
+    session
+        .save_connection("psentra", &connection, &json!({}))
+        .unwrap();
+    let (later, _) = session_in(home.path(), EnvVars::default());
+    let loaded = later.connection("psentra").unwrap();
+    assert_eq!(
+        later
+            .cached_token(&loaded, &[])
+            .unwrap()
+            .unwrap()
+            .access_token
+            .secret(),
+        "OIDC-AT"
+    );
+    discovery.assert_async().await;
+    token.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_discovery_document_naming_another_issuer_is_refused() {
+    let mut server = mockito::Server::new_async().await;
+    let _discovery = server
+        .mock("GET", "/.well-known/openid-configuration")
+        .with_body(json!({"issuer": "https://evil.example", "authorization_endpoint": "https://evil.example/a", "token_endpoint": "https://evil.example/t"}).to_string())
+        .create_async()
+        .await;
+    let (session, _) = crate::testing::session();
+    let mut environment = Environment::from(Cloud::AzureCloud);
+    environment.oidc_issuer = Some(url::Url::parse(&server.url()).unwrap());
+    let error = session
+        .resolve_environment(&environment)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("names another issuer: https://evil.example"),
+        "{error}"
+    );
+}
