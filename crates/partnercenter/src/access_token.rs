@@ -5,16 +5,14 @@
 use auth_core::format::{collection, list};
 use auth_core::time::format_rfc3339;
 use auth_core::{
-    AccessToken, ClientCredential, ClientId, RefreshToken, Session, SignInMethod, SignInRequest, TokenResult,
+    AccessToken, CertificateSource, ClientCredential, ClientId, RefreshToken, Session, SignInMethod,
+    SignInRequest, TokenResult,
 };
 use serde::Serialize;
 
-use crate::connect::{DEFAULT_CLIENT_ID, not_available};
+use crate::connect::{DEFAULT_CLIENT_ID, browser};
 use crate::error::Result;
-use crate::params::{
-    ModuleName, NEW_PARTNER_ACCESS_TOKEN, NewAccessTokenSet, NewPartnerAccessToken, RefreshTokenCredential,
-    UserFlow,
-};
+use crate::params::{ModuleName, NewAccessTokenSet, NewPartnerAccessToken, RefreshTokenCredential, UserFlow};
 
 /// The public client Exchange Online PowerShell signs in with.
 pub const EXCHANGE_ONLINE_CLIENT_ID: &str = "a0c73c16-a7e3-4564-9a95-2bdf47383716";
@@ -123,9 +121,7 @@ pub async fn new_partner_access_token(
     request: NewPartnerAccessToken,
 ) -> Result<AuthResult> {
     let NewPartnerAccessToken { environment, set } = request;
-    let environment = session.resolve_environment(&environment)?;
-    let set_name = set.set_name();
-    let unavailable = |what: &str| not_available(what, NEW_PARTNER_ACCESS_TOKEN, set_name);
+    let environment = session.resolve_environment(&environment).await?;
     let (client_id, tenant, scopes, method) = match set {
         NewAccessTokenSet::AccessToken {
             access_token,
@@ -152,9 +148,10 @@ pub async fn new_partner_access_token(
                     ClientId::parse(&credential.username).ok(),
                     Some(ClientCredential::secret(credential.password.secret())),
                 ),
-                Some(RefreshTokenCredential::CertificateThumbprint(_)) => {
-                    return Err(unavailable("certificate sign-in with -CertificateThumbprint"));
-                }
+                Some(RefreshTokenCredential::CertificateThumbprint(thumbprint)) => (
+                    None,
+                    Some(session.certificate_credential(&CertificateSource::Thumbprint(thumbprint))?),
+                ),
             };
             let client_id = application_id
                 .or(credential_client)
@@ -171,29 +168,47 @@ pub async fn new_partner_access_token(
             )
         }
         NewAccessTokenSet::ServicePrincipal {
-            use_authorization_code: true,
-            ..
-        } => return Err(unavailable("browser sign-in with -UseAuthorizationCode")),
-        NewAccessTokenSet::ServicePrincipal {
             application_id,
             secret,
             scopes,
             tenant,
-            ..
-        } => (
-            application_id,
-            Some(tenant),
-            scopes,
-            SignInMethod::Application(ClientCredential::secret(secret.secret())),
-        ),
-        NewAccessTokenSet::ServicePrincipalCertificate { .. } => {
-            return Err(unavailable("certificate sign-in with -CertificateThumbprint"));
+            use_authorization_code,
+        } => {
+            let credential = ClientCredential::secret(secret.secret());
+            let method = if use_authorization_code {
+                browser(Some(credential), Vec::new())
+            } else {
+                SignInMethod::Application(credential)
+            };
+            (application_id, Some(tenant), scopes, method)
         }
-        NewAccessTokenSet::User { flow, .. } => {
-            return Err(unavailable(match flow {
-                UserFlow::AuthorizationCode => "browser sign-in",
-                UserFlow::DeviceCode => "device code sign-in",
-            }));
+        NewAccessTokenSet::ServicePrincipalCertificate {
+            application_id,
+            certificate_thumbprint,
+            scopes,
+            tenant,
+            use_authorization_code,
+        } => {
+            let credential =
+                session.certificate_credential(&CertificateSource::Thumbprint(certificate_thumbprint))?;
+            let method = if use_authorization_code {
+                browser(Some(credential), Vec::new())
+            } else {
+                SignInMethod::Application(credential)
+            };
+            (application_id, Some(tenant), scopes, method)
+        }
+        NewAccessTokenSet::User {
+            application_id,
+            scopes,
+            tenant,
+            flow,
+        } => {
+            let method = match flow {
+                UserFlow::AuthorizationCode => browser(None, Vec::new()),
+                UserFlow::DeviceCode => SignInMethod::DeviceCode,
+            };
+            (application_id, tenant, scopes, method)
         }
         NewAccessTokenSet::ByModule {
             module,
@@ -213,14 +228,18 @@ pub async fn new_partner_access_token(
             )
         }
         NewAccessTokenSet::ByModule {
+            module,
+            tenant,
             use_authorization_code,
-            ..
+            refresh_token: None,
         } => {
-            return Err(unavailable(if use_authorization_code {
-                "browser sign-in"
+            let (client_id, scope) = module.client_and_scope();
+            let method = if use_authorization_code {
+                browser(None, Vec::new())
             } else {
-                "device code sign-in"
-            }));
+                SignInMethod::DeviceCode
+            };
+            (client_id, tenant, vec![scope.to_owned()], method)
         }
     };
     let request = SignInRequest {

@@ -4,10 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use auth_core::flows::PortPolicy;
 use auth_core::token::decode_jwt_payload;
 use auth_core::{
-    AccessToken, ClientCredential, ClientId, Environment, Session, SignInMethod, SignInRequest, TokenResult,
-    Url,
+    AccessToken, BrowserOptions, CertificateSource, ClientCredential, ClientId, Connection, Environment,
+    Session, SignInMethod, SignInRequest, TokenResult, Url,
 };
 use serde_json::Value;
 
@@ -31,34 +32,47 @@ pub(crate) fn partner_center_endpoint(environment: &Environment) -> Result<Strin
         })
 }
 
-/// An error for a sign-in that needs a flow this build does not have yet.
-pub(crate) fn not_available(what: &str, cmdlet: &str, set: &str) -> Error {
-    auth_core::Error::NotAvailable {
-        what: format!("{what} ({cmdlet} parameter set {set})"),
-    }
-    .into()
+/// Browser sign-in as the module does it: a loopback redirect on the first free port from 8400 to 8999
+/// (applications are registered with `http://localhost:8400`), falling back to device code when no
+/// browser opens.
+pub(crate) fn browser(credential: Option<ClientCredential>, amr_values: Vec<String>) -> SignInMethod {
+    SignInMethod::Browser(BrowserOptions {
+        ports: PortPolicy::Range(8400..=8999),
+        amr_values,
+        credential,
+        ..BrowserOptions::default()
+    })
 }
 
 /// Connects to Partner Center.
 pub async fn connect(session: &Session, request: ConnectPartnerCenter) -> Result<PartnerContext> {
     let ConnectPartnerCenter { common, set } = request;
-    let environment = session.resolve_environment(&common.environment)?;
+    let environment = session.resolve_environment(&common.environment).await?;
     let partner_center = partner_center_endpoint(&environment)?;
     let delegated_scope = format!("{partner_center}/user_impersonation");
     let app_scope = format!("{partner_center}/.default");
-    let set_name = set.set_name();
-    let unavailable = |what: &str| not_available(what, crate::params::CONNECT_PARTNER_CENTER, set_name);
     let (client_id, tenant, scope, method, account_type) = match set {
         PartnerCenterSignIn::User {
             use_device_authentication,
-            ..
-        } => {
-            return Err(unavailable(if use_device_authentication {
-                "device code sign-in"
+            tenant,
+        } => (
+            ClientId::from_static(DEFAULT_CLIENT_ID),
+            tenant,
+            delegated_scope,
+            if use_device_authentication {
+                SignInMethod::DeviceCode
             } else {
-                "browser sign-in"
-            }));
-        }
+                browser(
+                    None,
+                    if common.enforce_mfa {
+                        vec!["mfa".to_owned()]
+                    } else {
+                        Vec::new()
+                    },
+                )
+            },
+            AccountType::User,
+        ),
         PartnerCenterSignIn::AccessToken { access_token, tenant } => (
             ClientId::from_static(DEFAULT_CLIENT_ID),
             tenant,
@@ -75,24 +89,10 @@ pub async fn connect(session: &Session, request: ConnectPartnerCenter) -> Result
             let credential = match credential {
                 None => None,
                 Some(RefreshTokenCredential::Secret(credential)) => {
-                    if !credential
-                        .username
-                        .trim()
-                        .eq_ignore_ascii_case(application_id.as_str())
-                    {
-                        return Err(auth_core::Error::invalid(
-                            "-Credential",
-                            format!(
-                                "its user name '{}' must be the application id given in -ApplicationId ({application_id})",
-                                credential.username.trim()
-                            ),
-                        )
-                        .into());
-                    }
-                    Some(ClientCredential::secret(credential.password.secret()))
+                    Some(credential.client_secret_for(&application_id)?)
                 }
-                Some(RefreshTokenCredential::CertificateThumbprint(_)) => {
-                    return Err(unavailable("certificate sign-in with -CertificateThumbprint"));
+                Some(RefreshTokenCredential::CertificateThumbprint(thumbprint)) => {
+                    Some(session.certificate_credential(&CertificateSource::Thumbprint(thumbprint))?)
                 }
             };
             (
@@ -106,9 +106,19 @@ pub async fn connect(session: &Session, request: ConnectPartnerCenter) -> Result
                 AccountType::User,
             )
         }
-        PartnerCenterSignIn::ServicePrincipalCertificate { .. } => {
-            return Err(unavailable("certificate sign-in with -CertificateThumbprint"));
-        }
+        PartnerCenterSignIn::ServicePrincipalCertificate {
+            application_id,
+            certificate_thumbprint,
+            tenant,
+        } => (
+            application_id,
+            Some(tenant),
+            app_scope,
+            SignInMethod::Application(
+                session.certificate_credential(&CertificateSource::Thumbprint(certificate_thumbprint))?,
+            ),
+            AccountType::Certificate,
+        ),
         PartnerCenterSignIn::ServicePrincipal { credential, tenant } => (
             auth_core::params::named("Credential", ClientId::parse(&credential.username))?,
             Some(tenant),
@@ -131,15 +141,7 @@ pub async fn connect(session: &Session, request: ConnectPartnerCenter) -> Result
     let mut properties = BTreeMap::new();
     properties.insert("ApplicationId".to_owned(), client_id.to_string());
     properties.insert("Scope".to_owned(), scope);
-    let user = result.account.as_ref();
-    let object_id = user
-        .map(|a| a.local_account_id.clone())
-        .filter(|id| !id.is_empty())
-        .unwrap_or_else(|| client_id.to_string());
-    let identifier = user
-        .map(|a| a.username.clone())
-        .filter(|name| !name.is_empty())
-        .unwrap_or_else(|| object_id.clone());
+    let (identifier, object_id) = result.identity();
     let mut context = PartnerContext {
         account: PartnerAccount {
             extended_properties: properties,
@@ -170,7 +172,24 @@ pub async fn connect(session: &Session, request: ConnectPartnerCenter) -> Result
             ),
         }
     }
+    session.save_connection(MODULE, &Connection::new(&request, &result), &context)?;
     Ok(context)
+}
+
+/// The name this module's connection is saved under.
+pub const MODULE: &str = "partnercenter";
+
+/// The current context, when connected.
+pub fn current_context(session: &Session) -> Result<Option<PartnerContext>> {
+    Ok(session
+        .load_connection::<PartnerContext>(MODULE)?
+        .map(|(_, context)| context))
+}
+
+/// `Disconnect-PartnerCenter`: forgets the context and removes its tokens from the cache. Returns whether
+/// there was a connection.
+pub fn disconnect(session: &Session) -> Result<bool> {
+    Ok(session.disconnect(MODULE)?)
 }
 
 /// Refuses a user's token whose `amr` claim lacks `mfa`. Application tokens carry no `amr`: they are not

@@ -198,12 +198,31 @@ async fn an_access_token_is_read_without_a_request() {
 }
 
 #[tokio::test]
-async fn interactive_sets_are_not_built_yet_and_say_so() {
+async fn exchange_online_by_module_signs_in_with_a_device_code_for_its_own_client() {
+    let mut server = Server::new_async().await;
+    let exchange_client = "a0c73c16-a7e3-4564-9a95-2bdf47383716";
+    let scope = "https://outlook.office365.com/.default";
+    let start = server
+        .mock("POST", "/organizations/oauth2/v2.0/devicecode")
+        .match_body(form(&[("client_id", exchange_client), ("scope", &format!("{scope} openid profile offline_access"))]))
+        .with_body(json!({"device_code": "DC", "user_code": "U", "verification_uri": "https://microsoft.com/devicelogin", "expires_in": 900, "interval": 1}).to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let token = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .match_body(form(&[("client_id", exchange_client), ("device_code", "DC")]))
+        .with_body(
+            user_token_response("exo-at", "exo-rt", OID, TENANT, "admin@contoso.com", scope).to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
     let (session, _) = session();
-    let error = new_partner_access_token(
+    let result = new_partner_access_token(
         &session,
         NewPartnerAccessToken {
-            environment: Environment::default(),
+            environment: environment_at(Cloud::AzureCloud, &server.url()),
             set: NewAccessTokenSet::ByModule {
                 module: ModuleName::ExchangeOnline,
                 refresh_token: None,
@@ -213,6 +232,50 @@ async fn interactive_sets_are_not_built_yet_and_say_so() {
         },
     )
     .await
-    .unwrap_err();
-    insta::assert_snapshot!(error, @"device code sign-in (New-PartnerAccessToken parameter set ByModule) is not available in this build yet");
+    .unwrap();
+    assert_eq!(result.refresh_token.as_ref().map(|t| t.secret()), Some("exo-rt"));
+    start.assert_async().await;
+    token.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_service_principal_certificate_found_by_thumbprint_signs_an_assertion() {
+    let mut server = Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let thumbprint = auth_core::testing::install_test_certificate(&home.path().join("certificates"));
+    let mock = server
+        .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
+        .match_body(Matcher::AllOf(vec![
+            Matcher::UrlEncoded("grant_type".into(), "client_credentials".into()),
+            Matcher::UrlEncoded("client_id".into(), APP.into()),
+            Matcher::UrlEncoded("scope".into(), "https://graph.microsoft.com/.default".into()),
+            Matcher::UrlEncoded(
+                "client_assertion_type".into(),
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+            ),
+            Matcher::Regex("client_assertion=eyJ".into()),
+        ]))
+        .with_body(app_token_response("app-at").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let env = auth_core::EnvVars::from_pairs([("MSCONNECT_HOME", home.path().to_str().unwrap())]);
+    let (session, _) = auth_core::testing::session_with(env);
+    let result = new_partner_access_token(
+        &session,
+        NewPartnerAccessToken {
+            environment: environment_at(Cloud::AzureCloud, &server.url()),
+            set: NewAccessTokenSet::ServicePrincipalCertificate {
+                application_id: auth_core::ClientId::parse(APP).unwrap(),
+                certificate_thumbprint: thumbprint.to_lowercase(),
+                scopes: vec!["https://graph.microsoft.com/.default".into()],
+                tenant: Tenant::parse(TENANT).unwrap(),
+                use_authorization_code: false,
+            },
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(result.access_token.secret(), "app-at");
+    mock.assert_async().await;
 }

@@ -317,38 +317,110 @@ async fn enforce_mfa_accepts_an_mfa_sign_in_and_sends_the_header_with_the_contex
 }
 
 #[tokio::test]
-async fn sets_whose_flow_is_not_built_yet_say_so() {
-    let server = Server::new_async().await;
-    let (session, _) = session();
-    let user = connect(
-        &session,
-        request(
-            &server,
-            false,
-            PartnerCenterSignIn::User {
-                tenant: None,
-                use_device_authentication: true,
-            },
-        ),
-    )
-    .await
-    .unwrap_err();
-    insta::assert_snapshot!(user, @"device code sign-in (Connect-PartnerCenter parameter set User) is not available in this build yet");
-    let certificate = connect(
-        &session,
-        request(
-            &server,
-            false,
-            PartnerCenterSignIn::ServicePrincipalCertificate {
-                application_id: ClientId::parse(APP).unwrap(),
-                certificate_thumbprint: "AB12".into(),
-                tenant: Tenant::parse("contoso.com").unwrap(),
-            },
-        ),
-    )
-    .await
-    .unwrap_err();
-    insta::assert_snapshot!(certificate, @"certificate sign-in with -CertificateThumbprint (Connect-PartnerCenter parameter set ServicePrincipalCertificate) is not available in this build yet");
+async fn a_user_with_a_device_code_is_connected_and_the_connection_survives_the_process() {
+    let mut server = Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let scope = format!("{}/user_impersonation", server.url());
+    let start = server
+        .mock("POST", "/organizations/oauth2/v2.0/devicecode")
+        .match_body(form(&[
+            ("client_id", DEFAULT_CLIENT_ID),
+            ("scope", &format!("{scope} openid profile offline_access")),
+        ]))
+        .with_body(json!({"device_code": "DC", "user_code": "U", "verification_uri": "https://microsoft.com/devicelogin", "expires_in": 900}).to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let token = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .match_body(form(&[("device_code", "DC")]))
+        .with_body(
+            user_token_response("user-at", "user-rt", OID, TENANT, "admin@partner.com", &scope).to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let profile = profile_mock(&mut server, "user-at").await;
+    let (session, timer) = auth_core::testing::session_in(home.path(), EnvVars::default());
+    let set = PartnerCenterSignIn::User {
+        tenant: None,
+        use_device_authentication: true,
+    };
+    let context = connect(&session, request(&server, false, set)).await.unwrap();
+    assert_eq!(context.account.identifier, "admin@partner.com");
+    assert_eq!(context.country_code.as_deref(), Some("US"));
+    assert_eq!(
+        timer.sleeps(),
+        [std::time::Duration::from_secs(5)],
+        "the default interval"
+    );
+    for mock in [start, token, profile] {
+        mock.assert_async().await;
+    }
+
+    let (later, _) = auth_core::testing::session_in(home.path(), EnvVars::default());
+    let saved = current_context(&later).unwrap().unwrap();
+    assert_eq!(json_of(&saved, &server), json_of(&context, &server));
+    let connection = later.connection(MODULE).unwrap();
+    assert_eq!(
+        later
+            .cached_token(&connection, &[])
+            .unwrap()
+            .unwrap()
+            .access_token
+            .secret(),
+        "user-at"
+    );
+    assert!(disconnect(&later).unwrap());
+    assert!(current_context(&later).unwrap().is_none());
+    assert!(later.cached_token(&connection, &[]).unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_service_principal_certificate_is_found_by_thumbprint_in_the_store() {
+    let mut server = Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let thumbprint = auth_core::testing::install_test_certificate(&home.path().join("certificates"));
+    let mock = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .match_body(Matcher::AllOf(vec![
+            Matcher::UrlEncoded("grant_type".into(), "client_credentials".into()),
+            Matcher::UrlEncoded("client_id".into(), APP.into()),
+            Matcher::UrlEncoded("scope".into(), format!("{}/.default", server.url())),
+            Matcher::Regex("client_assertion=eyJ".into()),
+        ]))
+        .with_body(app_token_response("app-at").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let env = EnvVars::from_pairs([("MSCONNECT_HOME", home.path().to_str().unwrap())]);
+    let (session, _) = session_with(env);
+    let set = PartnerCenterSignIn::ServicePrincipalCertificate {
+        application_id: ClientId::parse(APP).unwrap(),
+        certificate_thumbprint: thumbprint.clone(),
+        tenant: Tenant::parse("contoso.com").unwrap(),
+    };
+    let context = connect(&session, request(&server, false, set)).await.unwrap();
+    assert_eq!(context.account.r#type, AccountType::Certificate);
+    mock.assert_async().await;
+
+    let missing = PartnerCenterSignIn::ServicePrincipalCertificate {
+        application_id: ClientId::parse(APP).unwrap(),
+        certificate_thumbprint: "00".repeat(20),
+        tenant: Tenant::parse("contoso.com").unwrap(),
+    };
+    let error = connect(&session, request(&server, false, missing))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("0000000000000000000000000000000000000000"),
+        "{error}"
+    );
+    assert!(
+        error.contains(&home.path().join("certificates").display().to_string()),
+        "{error}"
+    );
 }
 
 #[tokio::test]
