@@ -166,6 +166,7 @@ mod tests {
             aad_graph: None,
             resource_manager: None,
             oidc_issuer: None,
+            oidc_endpoints: None,
             cloud: None,
         }
     }

@@ -4,7 +4,7 @@
 //! flow its [`SignInMethod`] names, and later serves tokens for the saved connection silently.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -390,9 +390,6 @@ impl std::fmt::Debug for SessionOptions {
 pub struct Session {
     options: SessionOptions,
     http: OnceLock<HttpClient>,
-    /// The connection the last sign-in established, for a caller that saves it after a product crate's
-    /// `connect` (which returns only the context).
-    last: Mutex<Option<Connection>>,
 }
 
 impl Session {
@@ -401,7 +398,6 @@ impl Session {
         Self {
             options,
             http: OnceLock::new(),
-            last: Mutex::new(None),
         }
     }
 
@@ -557,14 +553,7 @@ impl Session {
         self.options
             .cache
             .save_at(&result, &request.scopes, source, self.now())?;
-        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(Connection::new(request, &result));
         Ok(result)
-    }
-
-    /// The connection the last successful [`sign_in`](Self::sign_in) established: what to pass to
-    /// [`save_connection`](Self::save_connection) after a product crate's `connect`.
-    pub fn last_connection(&self) -> Option<Connection> {
-        self.last.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Saves `module`'s current connection and its context (no secrets in either). Without a context

@@ -141,6 +141,7 @@ fn from_options(matches: &ArgMatches) -> Result<Environment, Failure> {
         aad_graph: url("aad-graph", "aad-graph-endpoint")?,
         resource_manager: url("resource-manager", "resource-manager-endpoint")?,
         oidc_issuer: url("oidc-issuer", "oidc-issuer")?,
+        oidc_endpoints: None,
         cloud: None,
     })
 }

@@ -26,9 +26,6 @@ pub(crate) enum Request {
 
 /// What a request produced.
 pub(crate) struct Outcome {
-    /// The context to save with the connection; `None` when the command connects nothing
-    /// (New-PartnerAccessToken).
-    pub(crate) context: Option<Value>,
     /// What `-o json` prints.
     pub(crate) json: Value,
     /// What `-o table` prints.
@@ -65,7 +62,6 @@ impl Request {
             Self::NewPartnerAccessToken(request) => {
                 match partnercenter::new_partner_access_token(session, request).await {
                     Ok(result) => Ok(Outcome {
-                        context: None,
                         json: to_json(&result)?,
                         table: result.to_table(),
                     }),
@@ -88,7 +84,6 @@ impl Request {
                 match psentra::connect(session, request).await {
                     // -PassThru asks for the token object, token included; the saved context never has it
                     Ok(token) => Ok(Outcome {
-                        context: Some(to_json(&token.context)?),
                         json: if pass_thru {
                             to_json(&token)?
                         } else {
@@ -105,10 +100,8 @@ impl Request {
 }
 
 fn connected<C: Serialize>(context: &C, table: String) -> Result<Outcome, Failure> {
-    let json = to_json(context)?;
     Ok(Outcome {
-        context: Some(json.clone()),
-        json,
+        json: to_json(context)?,
         table,
     })
 }
@@ -191,7 +184,19 @@ pub(crate) fn cli_words(cmdlet: &Cmdlet, text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::partnercenter;
+    use crate::modules::{self, partnercenter};
+
+    #[test]
+    fn modules_read_the_contexts_their_crates_save() {
+        let saved_as = [
+            ::partnercenter::connect::MODULE,
+            ::secmgmt::connect::MODULE,
+            ::entra::connect::MODULE,
+            ::psentra::connect::MODULE,
+        ];
+        let names: Vec<&str> = modules::ALL.iter().map(|m| m.name).collect();
+        assert_eq!(names, saved_as);
+    }
 
     #[test]
     fn powershell_parameter_names_become_options() {

@@ -43,21 +43,17 @@ fn print(format: Format, json: &Value, table: &str) -> Result<(), Failure> {
     }
 }
 
-/// Connects (or gets a token, for New-PartnerAccessToken), saves the connection, prints the result.
+/// Connects (or gets a token, for New-PartnerAccessToken) and prints the result.
 pub(crate) fn connect(
     app: &App,
     module: &'static Module,
     cmdlet: &'static Cmdlet,
     request: Request,
 ) -> Result<(), Failure> {
+    // the product crate saves the connection under its module name, which is `module.name`
     let session = session(app)?;
     let outcome = block_on_cancellable(request.run(&session, cmdlet))?;
-    if let Some(context) = &outcome.context {
-        let connection = session
-            .last_connection()
-            .ok_or_else(|| Failure::Failed("the sign-in left no connection to save".into()))?;
-        session.save_connection(module.name, &connection, context)?;
-    }
+    tracing::debug!(target: "msconnect", "{}: done", module.name);
     print(app.format, &outcome.json, &outcome.table)
 }
 
