@@ -9,6 +9,7 @@ mod completions;
 mod connect;
 mod environment;
 mod exit;
+mod interaction;
 mod modules;
 mod output;
 mod params;

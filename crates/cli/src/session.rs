@@ -2,6 +2,8 @@
 //! exit 130) and the connection saved; `context`, `token` (from the cache without a runtime when it can)
 //! and `disconnect`, all through auth-core's `Session` and the files under `MSCONNECT_HOME`.
 
+use std::sync::Arc;
+
 use auth_core::time::format_rfc3339;
 use auth_core::{Session, SessionOptions};
 use clap::ArgMatches;
@@ -10,6 +12,7 @@ use serde_json::{Value, json};
 use crate::app::App;
 use crate::connect::confirm;
 use crate::exit::Failure;
+use crate::interaction::CliInteraction;
 use crate::modules::{self, Cmdlet, Module};
 use crate::output::{self, Format};
 use crate::products::{self, Request};
@@ -17,7 +20,10 @@ use crate::products::{self, Request};
 /// The session of the command line: the token cache and the contexts in `MSCONNECT_HOME`, messages and
 /// progress on stderr. Building it touches no file and no network.
 fn session(app: &App) -> Result<Session, Failure> {
-    Ok(Session::new(SessionOptions::persistent(app.env.clone())?))
+    Ok(Session::new(SessionOptions {
+        interaction: Arc::new(CliInteraction::default()),
+        ..SessionOptions::persistent(app.env.clone())?
+    }))
 }
 
 /// Runs the future on a current-thread runtime built for it; Ctrl-C cancels it.
@@ -28,8 +34,10 @@ fn block_on_cancellable<T>(future: impl Future<Output = Result<T, Failure>>) -> 
         .map_err(|e| Failure::Failed(format!("starting the async runtime: {e}")))?;
     runtime.block_on(async {
         tokio::select! {
-            result = future => result,
+            // polled first, so the handler is in place before the sign-in says Ctrl-C cancels it
+            biased;
             _ = tokio::signal::ctrl_c() => Err(Failure::Cancelled("cancelled".into())),
+            result = future => result,
         }
     })
 }

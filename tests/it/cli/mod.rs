@@ -5,6 +5,7 @@ mod aliases;
 pub(crate) mod connect;
 mod environment;
 mod help;
+mod interactive;
 mod secrets;
 mod state;
 mod usage;
@@ -36,6 +37,24 @@ fn binary() -> &'static Path {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
         let mut build = Command::new(cargo);
         build.args(["build", "--quiet", "--package", "msconnect", "--bin", "msconnect"]);
+        // What cargo set for this test binary is not the nested build's: left in, build scripts that
+        // watch CARGO_MANIFEST_DIR (ring's) would rebuild half the tree on every run.
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            let per_package = name.starts_with("CARGO_PKG_")
+                || matches!(
+                    name.as_ref(),
+                    "CARGO_MANIFEST_DIR"
+                        | "CARGO_MANIFEST_PATH"
+                        | "CARGO_CRATE_NAME"
+                        | "CARGO_PRIMARY_PACKAGE"
+                        | "CARGO_TARGET_TMPDIR"
+                        | "CARGO_RUSTC_CURRENT_DIR"
+                );
+            if per_package {
+                build.env_remove(name.as_ref());
+            }
+        }
         if profile_dir.file_name().is_some_and(|name| name == "release") {
             build.arg("--release");
         }
@@ -97,22 +116,46 @@ impl Cli {
 
     /// Runs `msconnect <args>` with `stdin` piped in.
     pub(crate) fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        self.run_with(args, stdin, &[])
+    }
+
+    /// Runs `msconnect <args>` with `stdin` piped in and these variables besides the usual ones.
+    pub(crate) fn run_with(&self, args: &[&str], stdin: &str, vars: &[(&str, &str)]) -> Run {
         let output = assert_cmd::Command::new(binary())
             .args(args)
             .env_clear()
             .env("MSCONNECT_HOME", self.home.path())
             .envs(self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .envs(vars.iter().copied())
             .write_stdin(stdin)
             .timeout(std::time::Duration::from_secs(60))
             .output()
             .expect("running msconnect");
-        let home = self.home.path().display().to_string();
-        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).replace(&home, "[HOME]");
         Run {
             code: output.status.code().unwrap_or(-1),
-            stdout: text(&output.stdout),
-            stderr: text(&output.stderr),
+            stdout: self.text(&output.stdout),
+            stderr: self.text(&output.stderr),
         }
+    }
+
+    /// Starts `msconnect <args>` in the background, stdin empty, stdout and stderr piped.
+    pub(crate) fn spawn(&self, args: &[&str]) -> std::process::Child {
+        Command::new(binary())
+            .args(args)
+            .env_clear()
+            .env("MSCONNECT_HOME", self.home.path())
+            .envs(self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("starting msconnect")
+    }
+
+    /// Output with the home folder's path replaced by `[HOME]`.
+    pub(crate) fn text(&self, bytes: &[u8]) -> String {
+        let home = self.home.path().display().to_string();
+        String::from_utf8_lossy(bytes).replace(&home, "[HOME]")
     }
 }
 

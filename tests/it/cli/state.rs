@@ -316,3 +316,30 @@ async fn psentra_pass_thru_adds_the_token_to_the_connection() {
     );
     mock.assert_async().await;
 }
+
+#[tokio::test]
+async fn a_cached_token_needs_no_http_client() {
+    let mut server = Server::new_async().await;
+    let cli = Cli::new()
+        .authority(&server.url())
+        .env("MSCONNECT_REFRESH_TOKEN", "rt-1");
+    let answer = user_token_response("at-1", "rt-2", OID, TENANT_ID, "admin@contoso.com", GRAPH);
+    let connect = connect_secmgmt(&mut server, &cli, answer).await;
+    // An unreadable CA file fails the HTTP client as soon as one is built: a cached `token` builds none
+    // (nor the async runtime), so it does not notice.
+    let broken = [("SSL_CERT_FILE", "/nonexistent/ca.pem")];
+
+    let token = cli.run_with(&["-v", "secmgmt", "token"], "", &broken);
+    assert_eq!(token.code, 0, "{}", token.stderr);
+    assert_eq!(token.stdout, "at-1\n");
+    assert!(!token.stderr.contains("renewing"), "{}", token.stderr);
+
+    let network = cli.run_with(
+        &["secmgmt", "connect", "--application-id", super::APP_ID],
+        "",
+        &broken,
+    );
+    assert_eq!(network.code, 1);
+    assert!(network.stderr.contains("SSL_CERT_FILE"), "{}", network.stderr);
+    connect.assert_async().await;
+}
