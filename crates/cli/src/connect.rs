@@ -88,9 +88,6 @@ pub(crate) fn run(
     tracing::debug!(target: "msconnect", "{}: parameter set {}, options given: {:?}", cmdlet.name, bound.set.name, bound.names());
     let tenant = bound.tenant()?;
     let environment = environment::choose(app, cmdlet, bound.text("Environment"))?;
-    if let Some(warning) = environment.retirement {
-        eprintln!("warning: {warning}");
-    }
     let operation = if std::ptr::eq(cmdlet, module.connect) {
         "Connect"
     } else {

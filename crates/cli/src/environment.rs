@@ -206,8 +206,6 @@ pub(crate) struct Chosen {
     /// What to pass the product crate: the name of a built-in cloud, which the crate reads with its
     /// own names, or a user-defined environment; `None` for the module's default.
     pub(crate) argument: Option<Argument>,
-    /// Why the cloud should not be used any more, when it is retired.
-    pub(crate) retirement: Option<&'static str>,
 }
 
 /// The cloud `--environment <name>` names for `cmdlet`: one of the module's names (any case), else a
@@ -218,14 +216,12 @@ pub(crate) fn choose(app: &App, cmdlet: &Cmdlet, name: Option<&str>) -> Result<C
         return Ok(Chosen {
             name: names.first().copied().unwrap_or("AzureCloud").to_owned(),
             argument: None,
-            retirement: None,
         });
     };
     if let Some(built_in) = names.iter().find(|n| n.eq_ignore_ascii_case(name)) {
         return Ok(Chosen {
             name: (*built_in).to_owned(),
             argument: Some(Argument::Text((*built_in).to_owned())),
-            retirement: Cloud::find(built_in).and_then(Cloud::retirement),
         });
     }
     let store = EnvironmentStore::new(app.home()?);
@@ -233,7 +229,6 @@ pub(crate) fn choose(app: &App, cmdlet: &Cmdlet, name: Option<&str>) -> Result<C
         return Ok(Chosen {
             name: environment.name.clone(),
             argument: Some(Argument::Environment(Box::new(environment))),
-            retirement: None,
         });
     }
     let added: Vec<String> = store.list()?.into_iter().map(|e| e.name).collect();

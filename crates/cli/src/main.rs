@@ -34,9 +34,7 @@ fn main() -> ExitCode {
             .map_or(Format::Table, |name| Format::from_name(name)),
         verbose: leaf.get_flag("verbose"),
     };
-    if app.verbose {
-        trace_to_stderr();
-    }
+    log_to_stderr(app.verbose);
     match cli::run(&app, &matches) {
         Ok(()) => ExitCode::from(exit::SUCCESS),
         Err(failure) => {
@@ -46,10 +44,46 @@ fn main() -> ExitCode {
     }
 }
 
-/// `-v`: msconnect's own events and auth-core's request traces (secrets already redacted there) at debug.
-fn trace_to_stderr() {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::new("msconnect=debug"))
-        .init();
+/// Warnings of every crate go to stderr as `warning: …`; `-v` adds msconnect's and the library crates'
+/// debug events (requests and responses, secrets already redacted there) in full.
+fn log_to_stderr(verbose: bool) {
+    use tracing_subscriber::EnvFilter;
+    if verbose {
+        let filter = "warn,msconnect=debug,auth_core=debug,partnercenter=debug,secmgmt=debug,entra=debug,psentra=debug";
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_env_filter(EnvFilter::new(filter))
+            .init();
+    } else {
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_env_filter(EnvFilter::new("warn"))
+            .event_format(PlainWarning)
+            .init();
+    }
+}
+
+/// `warning: <message>`, the way command-line tools print warnings, without time or module.
+struct PlainWarning;
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for PlainWarning
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        context: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let level = if *event.metadata().level() == tracing::Level::ERROR {
+            "error"
+        } else {
+            "warning"
+        };
+        write!(writer, "{level}: ")?;
+        tracing_subscriber::fmt::FormatFields::format_fields(context, writer.by_ref(), event)?;
+        writeln!(writer)
+    }
 }

@@ -87,7 +87,7 @@ fn options(cmdlet: &Cmdlet, names: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::partnercenter;
+    use crate::modules::{common, partnercenter};
 
     fn set_for(given: &[&str]) -> Result<&'static str, String> {
         resolve(&partnercenter::CONNECT, given).map(|s| s.name)
@@ -107,6 +107,34 @@ mod tests {
             set_for(&["Credential", "Tenant", "ServicePrincipal"]),
             Ok("ServicePrincipal")
         );
+    }
+
+    /// Two complete sets and no default: a combination PowerShell cannot resolve.
+    static AMBIGUOUS: Cmdlet = Cmdlet {
+        name: "Connect-Test",
+        about: "",
+        params: &[common::TENANT, common::APPLICATION_ID],
+        sets: &[
+            ParameterSetInfo {
+                name: "First",
+                mandatory: &["Tenant"],
+                optional: &["ApplicationId"],
+                default: false,
+            },
+            ParameterSetInfo {
+                name: "Second",
+                mandatory: &["ApplicationId"],
+                optional: &["Tenant"],
+                default: false,
+            },
+        ],
+        environments: Vec::new,
+    };
+
+    #[test]
+    fn several_complete_sets_without_a_default_are_named() {
+        let error = resolve(&AMBIGUOUS, &["Tenant", "ApplicationId"]).unwrap_err();
+        insta::assert_snapshot!(error, @"--tenant and --application-id fit several parameter sets of Connect-Test (First, Second); add an option only one of them takes");
     }
 
     #[test]

@@ -320,3 +320,19 @@ async fn a_refused_sign_in_gives_the_code_the_hint_and_the_correlation_id() {
     );
     refused.assert_async().await;
 }
+
+#[test]
+fn warnings_of_the_library_crates_reach_stderr_as_warnings() {
+    let token = jwt(&json!({"tid": TENANT_ID, "exp": 4_102_444_800_i64}));
+    let run = Cli::new().run(&[
+        "secmgmt",
+        "connect",
+        "--environment",
+        "AzureGermanCloud",
+        "--access-token",
+        &token,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    snapshot!(run.stderr, @"warning: Microsoft Cloud Deutschland (AzureGermanCloud) closed in 2021; sign-in there is expected to fail");
+    assert!(run.stdout.contains("AzureGermanCloud"), "{}", run.stdout);
+}
