@@ -158,6 +158,18 @@ pub enum Error {
         message: String,
     },
 
+    /// The shared token cache (Redis) failed. `url` never holds the password.
+    #[error("token cache {url}: {reason}")]
+    CacheServer {
+        /// The cache's URL, without its password.
+        url: String,
+        /// What went wrong.
+        reason: String,
+        /// Whether the server could not be reached at all (down, refusing connections, not answering in
+        /// time): the case `MSCONNECT_CACHE_FALLBACK=file` falls back to the local file on.
+        unreachable: bool,
+    },
+
     /// The sign-in needs a flow this build does not provide yet.
     #[error("{what} is not available in this build yet")]
     NotAvailable {
