@@ -169,6 +169,7 @@ fn assert_every_worker_got_every_token(answers: &[Vec<Value>], tenants: &[String
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[allow(clippy::print_stderr)] // the measurement BENCHMARKS.md quotes (`-- --nocapture` shows it)
 async fn a_fleet_on_one_redis_asks_the_authority_once_per_distinct_token() {
     let redis = RedisServer::start();
     let mut authority = Server::new_async().await;
@@ -202,6 +203,7 @@ async fn a_fleet_on_one_redis_asks_the_authority_once_per_distinct_token() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[allow(clippy::print_stderr)] // the measurement BENCHMARKS.md quotes (`-- --nocapture` shows it)
 async fn without_a_shared_cache_every_worker_asks_for_every_token() {
     // the baseline the shared cache is measured against: each worker's own file cache
     let mut authority = Server::new_async().await;

@@ -128,6 +128,9 @@ impl RedisOptions {
     }
 }
 
+/// An entry as read: the raw value (for compare-and-delete) and the decoded entry.
+type Stored = (String, Map<String, Value>);
+
 /// A Redis server holding the token cache.
 pub(super) struct RedisStore {
     client: redis::Client,
@@ -477,7 +480,7 @@ impl RedisStore {
     }
 
     /// The values of `keys`, decoded; missing keys are `None`.
-    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<(String, Map<String, Value>)>>> {
+    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Stored>>> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
@@ -491,7 +494,7 @@ impl RedisStore {
             .collect()
     }
 
-    fn get(&self, key: &str) -> Result<Option<(String, Map<String, Value>)>> {
+    fn get(&self, key: &str) -> Result<Option<Stored>> {
         Ok(self.get_many(&[key.to_owned()])?.pop().flatten())
     }
 
@@ -571,7 +574,7 @@ impl RedisStore {
         client_id: &ClientId,
         home: &str,
     ) -> Result<Option<FoundRefreshToken>> {
-        let secret = |entry: Option<(String, Map<String, Value>)>| {
+        let secret = |entry: Option<Stored>| {
             entry
                 .and_then(|(_, e)| string(&e, "secret"))
                 .filter(|s| !s.is_empty())
