@@ -353,3 +353,52 @@ async fn redis_stopped_mid_run_gives_an_error_naming_the_url_or_the_file_fallbac
     served_by_redis.assert_async().await;
     only_the_fallback.assert_async().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn workers_share_a_redis_over_tls_trusting_the_servers_certificate_through_ssl_cert_file() {
+    // a CA of the test's own, and a certificate for 127.0.0.1 that it signed
+    let dir = tempfile::tempdir().unwrap();
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let certificate = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    let (ca_file, certificate_file, key_file) = (
+        dir.path().join("ca.pem"),
+        dir.path().join("redis.pem"),
+        dir.path().join("redis.key"),
+    );
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    std::fs::write(&certificate_file, certificate.pem()).unwrap();
+    std::fs::write(&key_file, key.serialize_pem()).unwrap();
+
+    let redis = RedisServer::with_tls(&certificate_file, &key_file);
+    let mut authority = Server::new_async().await;
+    let tenant = customer(3);
+    let endpoint = token_endpoint(&mut authority, &tenant, 1).await;
+    let url = redis.url();
+    assert!(url.starts_with("rediss://127.0.0.1:"), "{url}");
+    let ca_path = ca_file.to_str().unwrap();
+    let env = [("MSCONNECT_CACHE_URL", url.as_str()), ("SSL_CERT_FILE", ca_path)];
+    for _ in 0..2 {
+        let mut worker = Worker::spawn(&authority.url(), &env);
+        worker.ask(std::slice::from_ref(&tenant));
+        let answer = worker.answer();
+        assert_eq!(answer["token"], format!("token-of-{tenant}"), "{answer}");
+        worker.finish();
+    }
+    endpoint.assert_async().await;
+
+    // a worker that does not trust the certificate is refused, with the URL named
+    let mut untrusting = Worker::spawn(&authority.url(), &[("MSCONNECT_CACHE_URL", url.as_str())]);
+    untrusting.ask(std::slice::from_ref(&tenant));
+    let refused = untrusting.answer();
+    let error = refused["error"].as_str().unwrap_or_default();
+    assert!(error.starts_with(&format!("token cache {url}")), "{refused}");
+    untrusting.finish();
+}

@@ -33,6 +33,8 @@ pub(crate) fn install() -> Result<(), String> {
     if std::path::Path::new(REDIS_SERVER).exists() {
         Ok(())
     } else {
-        Err(format!("redis-server was installed but {REDIS_SERVER} is missing"))
+        Err(format!(
+            "redis-server was installed but {REDIS_SERVER} is missing"
+        ))
     }
 }

@@ -166,7 +166,7 @@ pub use redis_server::RedisServer;
 
 #[cfg(feature = "redis")]
 mod redis_server {
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
     use std::process::{Child, Command, Stdio};
     use std::time::{Duration, Instant};
 
@@ -178,20 +178,28 @@ mod redis_server {
         child: Option<Child>,
         port: u16,
         password: Option<String>,
+        tls: bool,
     }
 
     impl RedisServer {
         /// A server without a password.
         pub fn start() -> Self {
-            Self::start_with(None)
+            Self::start_with(None, None)
         }
 
         /// A server that requires `password` (`requirepass`).
         pub fn with_password(password: &str) -> Self {
-            Self::start_with(Some(password))
+            Self::start_with(Some(password), None)
         }
 
-        fn start_with(password: Option<&str>) -> Self {
+        /// A server that speaks only TLS, with this PEM certificate and key (clients need not present
+        /// one); its [`url`](Self::url) is `rediss://`. [`connection`](Self::connection) is for plain
+        /// servers only.
+        pub fn with_tls(certificate: &Path, key: &Path) -> Self {
+            Self::start_with(None, Some((certificate, key)))
+        }
+
+        fn start_with(password: Option<&str>, tls: Option<(&Path, &Path)>) -> Self {
             let binary = std::env::var_os("MSCONNECT_REDIS_SERVER")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("redis-server"));
@@ -202,8 +210,24 @@ mod redis_server {
                     .map(|address| address.port())
                     .unwrap_or_else(|e| panic!("no free loopback port for redis-server: {e}"));
                 let mut command = Command::new(&binary);
+                match tls {
+                    None => command.args(["--port", &port.to_string()]),
+                    Some((certificate, key)) => command
+                        .args([
+                            "--port",
+                            "0",
+                            "--tls-port",
+                            &port.to_string(),
+                            "--tls-auth-clients",
+                            "no",
+                        ])
+                        .arg("--tls-cert-file")
+                        .arg(certificate)
+                        .arg("--tls-key-file")
+                        .arg(key),
+                };
                 command
-                    .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                    .args(["--bind", "127.0.0.1"])
                     .args(["--save", "", "--appendonly", "no", "--logfile", ""])
                     .arg("--dir")
                     .arg(std::env::temp_dir())
@@ -223,6 +247,7 @@ mod redis_server {
                     child: Some(child),
                     port,
                     password: password.map(str::to_owned),
+                    tls: tls.is_some(),
                 };
                 if server.wait_until_ready() {
                     return server;
@@ -241,7 +266,12 @@ mod redis_server {
                 {
                     return false;
                 }
-                if let Ok(mut connection) = self.try_connection() {
+                if self.tls {
+                    // the test's own client does not trust the certificate: a listening port will do
+                    if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                        return true;
+                    }
+                } else if let Ok(mut connection) = self.try_connection() {
                     let pong: redis::RedisResult<String> = redis::cmd("PING").query(&mut connection);
                     if pong.is_ok() {
                         return true;
@@ -261,15 +291,19 @@ mod redis_server {
             self.port
         }
 
-        /// `redis://127.0.0.1:<port>`, without the password.
+        /// `redis://127.0.0.1:<port>` (`rediss://` with TLS), without the password.
         pub fn url(&self) -> String {
-            format!("redis://127.0.0.1:{}", self.port)
+            let scheme = if self.tls { "rediss" } else { "redis" };
+            format!("{scheme}://127.0.0.1:{}", self.port)
         }
 
         /// The URL with the password in it, when the server has one.
         pub fn url_with_password(&self) -> String {
             match &self.password {
-                Some(password) => format!("redis://:{password}@127.0.0.1:{}", self.port),
+                Some(password) => {
+                    let scheme = if self.tls { "rediss" } else { "redis" };
+                    format!("{scheme}://:{password}@127.0.0.1:{}", self.port)
+                }
                 None => self.url(),
             }
         }
