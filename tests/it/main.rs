@@ -3,5 +3,6 @@
 mod cli;
 mod interactive;
 mod msal_cache;
+mod shared_cache;
 mod support;
 mod tidy;

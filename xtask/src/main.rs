@@ -1,6 +1,7 @@
 //! `cargo xtask`: the repository's automation. `cargo xtask test` runs every gate CI runs.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: printing is its job
 
+mod redis;
 mod release;
 mod test;
 
