@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use auth_core::params::Argument;
+use auth_core::params::{Argument, ParameterSetInfo};
 use auth_core::{Credential, SecretText, Tenant};
 use clap::ArgMatches;
 
@@ -16,7 +16,6 @@ use crate::params;
 use crate::products::Request;
 use crate::secrets::SecretReader;
 use crate::session;
-use auth_core::params::ParameterSetInfo;
 
 /// The options of one invocation bound to a parameter set.
 #[derive(Debug)]

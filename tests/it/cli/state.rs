@@ -343,3 +343,30 @@ async fn a_cached_token_needs_no_http_client() {
     assert!(network.stderr.contains("SSL_CERT_FILE"), "{}", network.stderr);
     connect.assert_async().await;
 }
+
+#[test]
+fn every_module_says_when_it_is_not_connected() {
+    let cli = Cli::new();
+    for (module, title) in [
+        ("partnercenter", "Partner Center"),
+        ("secmgmt", "SecMgmt"),
+        ("entra", "Microsoft Entra"),
+        ("psentra", "PSMicrosoftEntraID"),
+    ] {
+        for command in ["context", "token"] {
+            let run = cli.run(&[module, command]);
+            assert_eq!(run.code, 1, "{module} {command}");
+            assert_eq!(run.stdout, "");
+            assert_eq!(
+                run.stderr,
+                format!("error: not connected to {title}: run `msconnect {module} connect` first\n")
+            );
+        }
+        let disconnect = cli.run(&[module, "disconnect"]);
+        assert_eq!(disconnect.code, 0);
+        assert_eq!(
+            disconnect.stderr,
+            format!("Not connected to {title}: nothing to forget.\n")
+        );
+    }
+}
