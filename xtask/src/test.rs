@@ -1,4 +1,5 @@
-//! `cargo xtask test`: formatting, clippy with warnings as errors, then every test of the workspace.
+//! `cargo xtask test`: formatting, clippy with warnings as errors, the test peers, then every test of
+//! the workspace.
 //! Clippy and the tests share the dev profile, so dependencies are built once.
 
 use crate::run as sh;
@@ -17,7 +18,12 @@ pub(crate) fn run_all() -> Result<(), String> {
             "warnings",
         ],
     )?;
-    sh("cargo", &["test", "--workspace", "--locked"])
+    let peers = crate::peers::install()?;
+    crate::run_with_env(
+        "cargo",
+        &["test", "--workspace", "--locked"],
+        &[("MSCONNECT_PEERS_DIR", &peers)],
+    )
 }
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
