@@ -154,7 +154,9 @@ const provider = new Provider(issuer, {
     introspection: { enabled: true },
   },
   pkce: { methods: ['S256'], required: () => true },
-  scopes: ['openid', 'offline_access', 'profile', 'email'],
+  // Scopes the provider does not know are dropped from tokens; the app scope stands for a Microsoft
+  // `{resource}/.default` so an app-only token carries a scope msconnect does not filter out.
+  scopes: ['openid', 'offline_access', 'profile', 'email', clients.app_scope],
   claims: {
     openid: ['sub'],
     email: ['email', 'email_verified'],
