@@ -1,6 +1,7 @@
 //! `cargo xtask`: the repository's automation. `cargo xtask test` runs every gate CI runs.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: printing is its job
 
+mod peers;
 mod redis;
 mod release;
 mod test;
@@ -13,9 +14,10 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
         Some("release") => release::run_release(&args[1..]),
+        Some("peers") => peers::install().map(|dir| println!("{}", dir.display())),
         Some("help") | Some("--help") | Some("-h") | None => {
             eprintln!(
-                "usage: cargo xtask <test|release>\n\n  test                 fmt, clippy and every test, installing the test peers first\n  release [--dry-run]  the gates, then the release archive, checksums and package checks"
+                "usage: cargo xtask <test|release|peers>\n\n  test                 fmt, clippy and every test, installing the test peers first\n  release [--dry-run]  the gates, then the release archive, checksums and package checks\n  peers                only install the test peers (into target/peers) and print where they are"
             );
             Ok(())
         }
@@ -40,9 +42,15 @@ fn project_root() -> PathBuf {
 
 /// Runs a command in the workspace root, echoing it; fails with its name when it fails.
 fn run(program: &str, args: &[&str]) -> Result<(), String> {
+    run_with_env(program, args, &[])
+}
+
+/// [`run`] with extra environment variables.
+fn run_with_env(program: &str, args: &[&str], env: &[(&str, &Path)]) -> Result<(), String> {
     eprintln!("$ {program} {}", args.join(" "));
     let status = Command::new(program)
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(project_root())
         .status()
         .map_err(|e| format!("could not start {program}: {e}"))?;

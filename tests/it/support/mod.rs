@@ -1,3 +1,5 @@
-//! Helpers shared by the suites; each helper's part lives in its own file so parallel work merges simply.
+//! Helpers shared by the suites, each in its own file: the real test peers (oidc-provider, headless
+//! Chromium, MSAL Python) and the insta filters.
 
 pub(crate) mod filters;
+pub(crate) mod peers;
