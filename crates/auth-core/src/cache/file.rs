@@ -202,12 +202,7 @@ impl CacheFile {
     /// crashed are removed first: while we hold the lock, no other writer can be midway.
     pub(super) fn write_locked(&self, loaded: &mut Loaded) -> Result<()> {
         self.remove_stray_temporaries();
-        let mut text = Vec::new();
-        let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-        let mut serializer = serde_json::Serializer::with_formatter(&mut text, formatter);
-        serde::Serialize::serialize(&loaded.doc, &mut serializer)
-            .map_err(|e| self.io("writing the token cache", e.into()))?;
-        let metadata = write_private_file(&self.path, &text)?;
+        let metadata = write_private_file(&self.path, &to_text(&loaded.doc))?;
         loaded.stamp = Some(Stamp::of(&metadata));
         loaded.fresh = true;
         Ok(())
@@ -261,6 +256,16 @@ fn parse(bytes: &[u8]) -> std::result::Result<Document, String> {
         }
     }
     Ok(doc)
+}
+
+/// The file's text: JSON indented by four spaces, as MSAL Python writes it.
+pub(super) fn to_text(doc: &Document) -> Vec<u8> {
+    let mut text = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut text, formatter);
+    // A map of JSON values with string keys always serializes; there is no I/O to fail on a Vec.
+    let _ = serde::Serialize::serialize(doc, &mut serializer);
+    text
 }
 
 /// Marks the temporary files of an interrupted write: `<name>.tmp-<random>`.

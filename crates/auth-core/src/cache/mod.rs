@@ -386,6 +386,28 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// The cache file's text for these sign-ins, as [`TokenCache::save_at`] would leave it after saving them
+/// one by one at `now`, built without the search for an entry to merge into: the sign-ins must not overlap
+/// (one per account). For large test caches, which saving one by one would take minutes to write.
+#[cfg(any(test, feature = "test-util"))]
+pub(crate) fn file_text_of(
+    results: &[TokenResult],
+    requested_scopes: &[String],
+    account_source: Option<&str>,
+    now: i64,
+) -> Vec<u8> {
+    let mut doc = Document::new();
+    file::ensure_maps(&mut doc);
+    for result in results {
+        for (map, entry) in entries_for(result, requested_scopes, account_source, now) {
+            if let Some(Value::Object(entries)) = doc.get_mut(map) {
+                entries.insert(key_of(map, &entry), Value::Object(entry));
+            }
+        }
+    }
+    file::to_text(&doc)
+}
+
 // ---- the schema ----
 
 /// `{a}-{b}-…`, lower-case: how MSAL spells keys (searching never relies on it).
