@@ -40,9 +40,20 @@ impl Authority {
         })
     }
 
-    /// The authority of an environment for a tenant.
+    /// The authority of an environment for a tenant: a generic OIDC authority when the environment names
+    /// an issuer (its endpoints must have been discovered), else the Microsoft layout.
     pub fn for_environment(environment: &Environment, tenant: &Tenant) -> Result<Self> {
-        Self::new(&environment.authority_host, tenant)
+        match (&environment.oidc_issuer, &environment.oidc_endpoints) {
+            (Some(issuer), Some(document)) => Self::from_discovery(issuer, document),
+            (Some(issuer), None) => Err(Error::invalid(
+                "environment",
+                format!(
+                    "'{}' names the OIDC issuer {issuer} but its discovery document was not fetched",
+                    environment.name
+                ),
+            )),
+            (None, _) => Self::new(&environment.authority_host, tenant),
+        }
     }
 
     /// An authority from a host given as text (`login.microsoftonline.us` or a full https URL).
@@ -166,17 +177,17 @@ fn host_and_port(url: &Url) -> String {
 }
 
 /// The members of an OpenID Connect discovery document that sign-in needs.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
 pub struct DiscoveryDocument {
     /// The issuer it describes.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
     /// The authorization endpoint.
     pub authorization_endpoint: String,
     /// The token endpoint.
     pub token_endpoint: String,
     /// The device authorization endpoint (RFC 8628), when offered.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_authorization_endpoint: Option<String>,
 }
 

@@ -189,6 +189,11 @@ pub struct Environment {
     /// the Microsoft `{host}/{tenant}/oauth2/v2.0/…` layout (MSAL's `oidc_authority`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oidc_issuer: Option<Url>,
+    /// The endpoints the issuer's discovery document named, once fetched (by
+    /// [`Session::resolve_environment`](crate::Session::resolve_environment)); kept so a saved connection
+    /// can renew tokens without fetching the document again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc_endpoints: Option<crate::authority::DiscoveryDocument>,
     /// The built-in cloud it came from, if any.
     #[serde(skip)]
     pub cloud: Option<Cloud>,
@@ -210,6 +215,7 @@ impl From<Cloud> for Environment {
             aad_graph: e.aad_graph.map(static_url),
             resource_manager: Some(static_url(e.resource_manager)),
             oidc_issuer: None,
+            oidc_endpoints: None,
             cloud: Some(cloud),
         }
     }
@@ -298,6 +304,10 @@ pub fn parse_authority_host(text: &str) -> Result<Url> {
     check_authority_url(&url, "authority host")?;
     Ok(url)
 }
+
+mod environment_name;
+
+pub use environment_name::{ENVIRONMENT_NAMES, EnvironmentName, parse_environment_name};
 
 #[cfg(test)]
 mod tests;

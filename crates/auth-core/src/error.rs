@@ -157,13 +157,6 @@ pub enum Error {
         /// What is wrong and what each set needs.
         message: String,
     },
-
-    /// The sign-in needs a flow this build does not provide yet.
-    #[error("{what} is not available in this build yet")]
-    NotAvailable {
-        /// The flow or feature (`browser sign-in (parameter set User)`).
-        what: String,
-    },
 }
 
 fn password_hint(given: bool) -> &'static str {

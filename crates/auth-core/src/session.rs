@@ -49,6 +49,23 @@ impl Credential {
     }
 }
 
+impl Credential {
+    /// The client secret of a `-Credential` that names an application: its user name must be the
+    /// application id the caller gave (`-ApplicationId`), else the error names both.
+    pub fn client_secret_for(&self, application_id: &ClientId) -> Result<ClientCredential> {
+        if !self.username.trim().eq_ignore_ascii_case(application_id.as_str()) {
+            return Err(Error::invalid(
+                "-Credential",
+                format!(
+                    "its user name '{}' must be the application id given in -ApplicationId ({application_id})",
+                    self.username.trim()
+                ),
+            ));
+        }
+        Ok(ClientCredential::secret(self.password.secret()))
+    }
+}
+
 impl std::fmt::Debug for Credential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Credential")
@@ -407,13 +424,18 @@ impl Session {
         self.options.http.timer.now()
     }
 
-    /// An environment ready to sign in to: `AZURE_AUTHORITY_HOST` applied, and a warning logged when its
-    /// cloud is retired.
-    pub fn resolve_environment(&self, environment: &Environment) -> Result<Environment> {
+    /// An environment ready to sign in to: `AZURE_AUTHORITY_HOST` applied, a warning logged when its cloud
+    /// is retired, and for a generic OIDC issuer its discovery document fetched (once: the endpoints are
+    /// kept in the environment, and so in the saved connection).
+    pub async fn resolve_environment(&self, environment: &Environment) -> Result<Environment> {
         if let Some(warning) = environment.retirement() {
             tracing::warn!("{warning}");
         }
-        environment.clone().with_env_overrides(self.env())
+        let mut environment = environment.clone().with_env_overrides(self.env())?;
+        if let (Some(issuer), None) = (&environment.oidc_issuer, &environment.oidc_endpoints) {
+            environment.oidc_endpoints = Some(discover(self.http()?, issuer).await?);
+        }
+        Ok(environment)
     }
 
     /// Loads a certificate from its source (stores searched as [`CertificateStore::new`] describes).
@@ -673,6 +695,47 @@ impl Session {
             .get("MSCONNECT_CLIENT_SECRET")
             .map(|secret| ClientCredential::Secret(ClientSecret::new(secret))))
     }
+}
+
+/// Fetches an issuer's OpenID Connect discovery document and checks it names that issuer.
+pub async fn discover(http: &HttpClient, issuer: &url::Url) -> Result<crate::authority::DiscoveryDocument> {
+    let url = url::Url::parse(&format!(
+        "{}/.well-known/openid-configuration",
+        issuer.as_str().trim_end_matches('/')
+    ))
+    .map_err(|e| {
+        Error::invalid(
+            "OIDC issuer",
+            format!("'{issuer}' does not make a discovery URL: {e}"),
+        )
+    })?;
+    let response = http.get(&url, &[("Accept", "application/json")]).await?;
+    let document: crate::authority::DiscoveryDocument = match response.status {
+        200..=299 => serde_json::from_str(&response.body).map_err(|e| Error::InvalidFile {
+            path: url.to_string().into(),
+            reason: format!("not an OpenID Connect discovery document: {e}"),
+        })?,
+        status => {
+            return Err(Error::UnexpectedResponse {
+                status,
+                url: url.to_string(),
+                excerpt: crate::http::excerpt(&response.body),
+            });
+        }
+    };
+    let named = document.issuer.as_deref().map(|i| i.trim_end_matches('/'));
+    if named.is_some_and(|named| named != issuer.as_str().trim_end_matches('/')) {
+        return Err(Error::invalid(
+            "OIDC issuer",
+            format!(
+                "the discovery document at {url} names another issuer: {}",
+                named.unwrap_or_default()
+            ),
+        ));
+    }
+    // every endpoint is checked (https, or http on loopback) before use
+    Authority::from_discovery(issuer, &document)?;
+    Ok(document)
 }
 
 /// A certificate credential that remembers how its certificate was found, for the saved connection.

@@ -161,6 +161,103 @@ pub fn install_test_certificate(store_dir: &std::path::Path) -> String {
     thumbprint
 }
 
+/// The authorization code [`SignedInBrowser`] brings back.
+pub const SIGNED_IN_CODE: &str = "the-code";
+
+/// A browser with a signed-in user: given the authorize URL, it records the query and answers straight
+/// into the loopback listener with [`SIGNED_IN_CODE`] and the request's `state`, as a real browser would
+/// after sign-in.
+#[derive(Default, Clone)]
+pub struct SignedInBrowser {
+    /// The authorize request's query, once the browser was opened.
+    pub query: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, String>>>,
+}
+
+impl SignedInBrowser {
+    /// A mockito body for the token endpoint: `answer` with its ID token's `nonce` set to the one the
+    /// authorize request carried.
+    pub fn answer<R>(&self, answer: Value) -> impl Fn(&R) -> Vec<u8> + Send + Sync + 'static {
+        let query = self.query.clone();
+        move |_| {
+            let mut answer = answer.clone();
+            let nonce = query
+                .lock()
+                .map(|q| q.get("nonce").cloned().unwrap_or_default())
+                .unwrap_or_default();
+            let id_token = answer
+                .get("id_token")
+                .and_then(Value::as_str)
+                .and_then(|t| crate::token::decode_jwt_payload(t, "ID token").ok());
+            let mut claims = id_token.unwrap_or_else(|| json!({}));
+            claims["nonce"] = json!(nonce);
+            answer["id_token"] = json!(jwt(&claims));
+            answer.to_string().into_bytes()
+        }
+    }
+
+    /// The port of the redirect URI the browser was sent back to.
+    pub fn redirect_port(&self) -> Option<u16> {
+        let query = self.query.lock().ok()?;
+        url::Url::parse(query.get("redirect_uri")?).ok()?.port()
+    }
+}
+
+impl crate::flows::BrowserOpener for SignedInBrowser {
+    fn open(&self, url: &str) -> std::io::Result<()> {
+        let url = url::Url::parse(url).map_err(std::io::Error::other)?;
+        let query: std::collections::BTreeMap<String, String> = url.query_pairs().into_owned().collect();
+        if let Ok(mut seen) = self.query.lock() {
+            *seen = query.clone();
+        }
+        let port = query
+            .get("redirect_uri")
+            .and_then(|r| url::Url::parse(r).ok())
+            .and_then(|r| r.port())
+            .ok_or_else(|| std::io::Error::other("no redirect_uri port"))?;
+        let state = query.get("state").cloned().unwrap_or_default();
+        std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                let _ = write!(
+                    stream,
+                    "GET /?code={SIGNED_IN_CODE}&state={state} HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n"
+                );
+                let mut page = String::new();
+                let _ = stream.read_to_string(&mut page);
+            }
+        });
+        Ok(())
+    }
+}
+
+/// A clock whose sleeps never end: browser sign-in then waits on the real socket alone (the fake clock's
+/// instant sleeps would fire its timeout at once).
+#[derive(Debug, Clone, Copy)]
+pub struct HeldTimer;
+
+impl crate::time::Timer for HeldTimer {
+    fn now(&self) -> std::time::SystemTime {
+        crate::time::from_epoch_seconds(NOW)
+    }
+
+    fn sleep(&self, _: Duration) -> crate::time::Sleep {
+        Box::pin(std::future::pending())
+    }
+}
+
+/// A session like [`session_in`] whose browser is `browser`, on a [`HeldTimer`].
+pub fn session_with_browser(home: &std::path::Path, env: EnvVars, browser: SignedInBrowser) -> Session {
+    let (mut http, _) = http_options(env);
+    http.timer = Arc::new(HeldTimer);
+    Session::new(SessionOptions {
+        http,
+        cache: crate::cache::TokenCache::open(home.join("msal_token_cache.json")),
+        contexts: Some(crate::context::ContextStore::new(home.join("contexts"))),
+        interaction: Arc::new(crate::interaction::SilentInteraction),
+        opener: Some(Arc::new(browser)),
+        ..SessionOptions::default()
+    })
+
 /// The client of [`large_cache`]'s sign-ins (the Azure CLI's, as PartnerCenter and SecMgmt use).
 pub const LARGE_CACHE_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 /// The tenant of [`large_cache`]'s users.

@@ -216,6 +216,21 @@ impl TokenResult {
         self.account.as_ref().map(|a| a.home_account_id.as_str())
     }
 
+    /// How the PowerShell modules name the signed-in identity: `(Identifier, ObjectId)`, the user's sign-in
+    /// name and object id, or for an application its client id for both.
+    pub fn identity(&self) -> (String, String) {
+        let user = self.account.as_ref();
+        let object_id = user
+            .map(|a| a.local_account_id.clone())
+            .filter(|id| !id.is_empty())
+            .unwrap_or_else(|| self.client_id.to_string());
+        let identifier = user
+            .map(|a| a.username.clone())
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| object_id.clone());
+        (identifier, object_id)
+    }
+
     /// Whether the access token has at most `margin_seconds` left at `now`.
     pub fn expires_within(&self, now: SystemTime, margin_seconds: i64) -> bool {
         self.expires_on - epoch_seconds(now) <= margin_seconds

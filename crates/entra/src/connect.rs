@@ -1,11 +1,14 @@
 //! `Connect-Entra`: each set becomes an auth-core sign-in with Microsoft Graph PowerShell's defaults
 //! (PROTOCOL section 2) and the result an [`EntraContext`].
 
-use auth_core::{ClientCredential, ClientId, Session, SignInMethod, SignInRequest};
+use auth_core::{
+    BrowserOptions, CertificateSource, ClientCredential, ClientId, Connection, Session, SignInMethod,
+    SignInRequest,
+};
 
 use crate::context::{AuthType, EntraContext, GRAPH_POWERSHELL_APP_NAME, TokenCredentialType};
 use crate::error::Result;
-use crate::params::{CONNECT_ENTRA, ConnectEntra, EntraSignIn, UserMethod};
+use crate::params::{ConnectEntra, EntraSignIn, UserMethod};
 
 /// Microsoft Graph PowerShell's client ("Microsoft Graph Command Line Tools").
 pub const DEFAULT_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
@@ -13,15 +16,9 @@ pub const DEFAULT_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
 /// Connects as Connect-Entra does.
 pub async fn connect(session: &Session, request: ConnectEntra) -> Result<EntraContext> {
     let ConnectEntra { environment, set } = request;
-    let environment = session.resolve_environment(&environment)?;
+    let environment = session.resolve_environment(&environment).await?;
     let default_scope = format!("{}/.default", environment.graph.as_str().trim_end_matches('/'));
-    let set_name = set.set_name();
-    let unavailable = |what: &str| -> crate::Error {
-        auth_core::Error::NotAvailable {
-            what: format!("{what} ({CONNECT_ENTRA} parameter set {set_name})"),
-        }
-        .into()
-    };
+    let mut thumbprint = None;
     let default_client = || ClientId::from_static(DEFAULT_CLIENT_ID);
     let (client_id, tenant, scopes, method, auth_type, credential_type) = match set {
         EntraSignIn::UserCredential {
@@ -30,10 +27,17 @@ pub async fn connect(session: &Session, request: ConnectEntra) -> Result<EntraCo
             scopes,
             method,
         } => {
-            let credential = match method {
-                UserMethod::Browser => return Err(unavailable("browser sign-in")),
-                UserMethod::DeviceCode => return Err(unavailable("device code sign-in")),
-                UserMethod::Credential(credential) => credential,
+            let (method, credential_type) = match method {
+                // Microsoft Graph PowerShell redirects to http://localhost on any free port
+                UserMethod::Browser => (
+                    SignInMethod::Browser(BrowserOptions::default()),
+                    TokenCredentialType::InteractiveBrowser,
+                ),
+                UserMethod::DeviceCode => (SignInMethod::DeviceCode, TokenCredentialType::DeviceCode),
+                UserMethod::Credential(credential) => (
+                    SignInMethod::Password(credential),
+                    TokenCredentialType::UsernamePassword,
+                ),
             };
             let scopes = if scopes.is_empty() {
                 vec![default_scope]
@@ -44,13 +48,27 @@ pub async fn connect(session: &Session, request: ConnectEntra) -> Result<EntraCo
                 client_id.unwrap_or_else(default_client),
                 tenant,
                 scopes,
-                SignInMethod::Password(credential),
+                method,
                 AuthType::Delegated,
-                TokenCredentialType::UsernamePassword,
+                credential_type,
             )
         }
-        EntraSignIn::ServicePrincipalCertificate { .. } => {
-            return Err(unavailable("certificate sign-in with -CertificateThumbprint"));
+        EntraSignIn::ServicePrincipalCertificate {
+            tenant,
+            client_id,
+            certificate_thumbprint,
+        } => {
+            thumbprint = Some(auth_core::cert::normalize_thumbprint(&certificate_thumbprint)?);
+            (
+                client_id,
+                Some(tenant),
+                vec![default_scope],
+                SignInMethod::Application(
+                    session.certificate_credential(&CertificateSource::Thumbprint(certificate_thumbprint))?,
+                ),
+                AuthType::AppOnly,
+                TokenCredentialType::ClientCertificate,
+            )
         }
         EntraSignIn::AccessToken { access_token, tenant } => (
             default_client(),
@@ -79,14 +97,14 @@ pub async fn connect(session: &Session, request: ConnectEntra) -> Result<EntraCo
     let result = session.sign_in(&request).await?;
     // A passthrough token names its own application (appid/azp); report that one.
     let client_id = result.client_id.to_string();
-    Ok(EntraContext {
+    let context = EntraContext {
         app_name: (client_id == DEFAULT_CLIENT_ID).then(|| GRAPH_POWERSHELL_APP_NAME.to_owned()),
         client_id,
         tenant_id: result.tenant_id.clone(),
         scopes: result.scopes.clone(),
         auth_type,
         token_credential_type: credential_type,
-        certificate_thumbprint: None,
+        certificate_thumbprint: thumbprint,
         account: result
             .account
             .as_ref()
@@ -94,7 +112,25 @@ pub async fn connect(session: &Session, request: ConnectEntra) -> Result<EntraCo
             .filter(|name| !name.is_empty()),
         context_scope: "CurrentUser".to_owned(),
         environment: environment.name.clone(),
-    })
+    };
+    session.save_connection(MODULE, &Connection::new(&request, &result), &context)?;
+    Ok(context)
+}
+
+/// The name this module's connection is saved under.
+pub const MODULE: &str = "entra";
+
+/// The current context (`Get-EntraContext`), when connected.
+pub fn current_context(session: &Session) -> Result<Option<EntraContext>> {
+    Ok(session
+        .load_connection::<EntraContext>(MODULE)?
+        .map(|(_, context)| context))
+}
+
+/// `Disconnect-Entra`: forgets the context and removes its tokens from the cache. Returns whether there
+/// was a connection.
+pub fn disconnect(session: &Session) -> Result<bool> {
+    Ok(session.disconnect(MODULE)?)
 }
 
 #[cfg(test)]

@@ -121,7 +121,7 @@ pub async fn new_partner_access_token(
     request: NewPartnerAccessToken,
 ) -> Result<AuthResult> {
     let NewPartnerAccessToken { environment, set } = request;
-    let environment = session.resolve_environment(&environment)?;
+    let environment = session.resolve_environment(&environment).await?;
     let (client_id, tenant, scopes, method) = match set {
         NewAccessTokenSet::AccessToken {
             access_token,

@@ -47,7 +47,7 @@ pub(crate) fn browser(credential: Option<ClientCredential>, amr_values: Vec<Stri
 /// Connects to Partner Center.
 pub async fn connect(session: &Session, request: ConnectPartnerCenter) -> Result<PartnerContext> {
     let ConnectPartnerCenter { common, set } = request;
-    let environment = session.resolve_environment(&common.environment)?;
+    let environment = session.resolve_environment(&common.environment).await?;
     let partner_center = partner_center_endpoint(&environment)?;
     let delegated_scope = format!("{partner_center}/user_impersonation");
     let app_scope = format!("{partner_center}/.default");
@@ -89,21 +89,7 @@ pub async fn connect(session: &Session, request: ConnectPartnerCenter) -> Result
             let credential = match credential {
                 None => None,
                 Some(RefreshTokenCredential::Secret(credential)) => {
-                    if !credential
-                        .username
-                        .trim()
-                        .eq_ignore_ascii_case(application_id.as_str())
-                    {
-                        return Err(auth_core::Error::invalid(
-                            "-Credential",
-                            format!(
-                                "its user name '{}' must be the application id given in -ApplicationId ({application_id})",
-                                credential.username.trim()
-                            ),
-                        )
-                        .into());
-                    }
-                    Some(ClientCredential::secret(credential.password.secret()))
+                    Some(credential.client_secret_for(&application_id)?)
                 }
                 Some(RefreshTokenCredential::CertificateThumbprint(thumbprint)) => {
                     Some(session.certificate_credential(&CertificateSource::Thumbprint(thumbprint))?)
@@ -155,15 +141,7 @@ pub async fn connect(session: &Session, request: ConnectPartnerCenter) -> Result
     let mut properties = BTreeMap::new();
     properties.insert("ApplicationId".to_owned(), client_id.to_string());
     properties.insert("Scope".to_owned(), scope);
-    let user = result.account.as_ref();
-    let object_id = user
-        .map(|a| a.local_account_id.clone())
-        .filter(|id| !id.is_empty())
-        .unwrap_or_else(|| client_id.to_string());
-    let identifier = user
-        .map(|a| a.username.clone())
-        .filter(|name| !name.is_empty())
-        .unwrap_or_else(|| object_id.clone());
+    let (identifier, object_id) = result.identity();
     let mut context = PartnerContext {
         account: PartnerAccount {
             extended_properties: properties,

@@ -3,14 +3,12 @@
 
 use auth_core::time::{epoch_seconds, format_rfc3339};
 use auth_core::token::decode_jwt_payload;
-use auth_core::{ClientCredential, Session, SignInMethod, SignInRequest};
+use auth_core::{BrowserOptions, ClientCredential, Connection, Session, SignInMethod, SignInRequest};
 use serde_json::Value;
 
 use crate::context::{EntraToken, PsEntraContext};
 use crate::error::Result;
-use crate::params::{
-    CONNECT_PSMICROSOFTENTRAID, CertificateSource, ConnectPsEntra, PsEntraSignIn, resolve_scopes,
-};
+use crate::params::{CertificateSource, ConnectPsEntra, PsEntraSignIn, resolve_scopes};
 
 /// Connects as Connect-PSMicrosoftEntraID does and returns the token object (the CLI prints it only with
 /// `-PassThru`; [`EntraToken::context`] is what is kept).
@@ -23,30 +21,25 @@ pub async fn connect(session: &Session, request: ConnectPsEntra) -> Result<Entra
         set,
         ..
     } = request;
-    let environment = session.resolve_environment(&environment)?;
+    let environment = session.resolve_environment(&environment).await?;
     let graph = environment.graph.as_str().trim_end_matches('/').to_owned();
     let scopes = resolve_scopes(&graph, &scopes, set.is_delegated());
-    let set_name = set.set_name();
-    let unavailable = |what: &str| -> crate::Error {
-        auth_core::Error::NotAvailable {
-            what: format!("{what} ({CONNECT_PSMICROSOFTENTRAID} parameter set {set_name})"),
-        }
-        .into()
-    };
     let (method, kind) = match set {
-        PsEntraSignIn::Browser => return Err(unavailable("browser sign-in")),
-        PsEntraSignIn::DeviceCode => return Err(unavailable("device code sign-in")),
-        PsEntraSignIn::AppCertificate(CertificateSource::Certificate(credential)) => {
+        PsEntraSignIn::Browser => (SignInMethod::Browser(BrowserOptions::default()), "Browser"),
+        PsEntraSignIn::DeviceCode => (SignInMethod::DeviceCode, "DeviceCode"),
+        PsEntraSignIn::AppCertificate(source) => {
+            let found = |source| session.certificate_credential(&source);
+            let credential = match source {
+                CertificateSource::Certificate(credential) => credential,
+                CertificateSource::Thumbprint(thumbprint) => {
+                    found(auth_core::CertificateSource::Thumbprint(thumbprint))?
+                }
+                CertificateSource::Name(name) => found(auth_core::CertificateSource::Subject(name))?,
+                CertificateSource::Path { path, password } => {
+                    found(auth_core::CertificateSource::Pkcs12 { path, password })?
+                }
+            };
             (SignInMethod::Application(credential), "Certificate")
-        }
-        PsEntraSignIn::AppCertificate(CertificateSource::Thumbprint(_)) => {
-            return Err(unavailable("certificate sign-in with -CertificateThumbprint"));
-        }
-        PsEntraSignIn::AppCertificate(CertificateSource::Name(_)) => {
-            return Err(unavailable("certificate sign-in with -CertificateName"));
-        }
-        PsEntraSignIn::AppCertificate(CertificateSource::Path { .. }) => {
-            return Err(unavailable("certificate sign-in with -CertificatePath"));
         }
         PsEntraSignIn::AppSecret(secret) => (
             SignInMethod::Application(ClientCredential::Secret(secret)),
@@ -102,10 +95,26 @@ pub async fn connect(session: &Session, request: ConnectPsEntra) -> Result<Entra
         valid_after,
         valid_until: format_rfc3339(result.expires_on),
     };
+    session.save_connection(MODULE, &Connection::new(&request, &result), &context)?;
     Ok(EntraToken {
         context,
         access_token: result.access_token,
     })
+}
+
+/// The name this module's connection is saved under.
+pub const MODULE: &str = "psentra";
+
+/// The current connection's token object without its token, when connected.
+pub fn current_context(session: &Session) -> Result<Option<PsEntraContext>> {
+    Ok(session
+        .load_connection::<PsEntraContext>(MODULE)?
+        .map(|(_, context)| context))
+}
+
+/// Forgets the connection and removes its tokens from the cache. Returns whether there was one.
+pub fn disconnect(session: &Session) -> Result<bool> {
+    Ok(session.disconnect(MODULE)?)
 }
 
 #[cfg(test)]

@@ -3,11 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use auth_core::{ClientCredential, ClientId, Session, SignInMethod, SignInRequest};
+use auth_core::flows::PortPolicy;
+use auth_core::{
+    BrowserOptions, CertificateSource, ClientCredential, ClientId, Connection, Session, SignInMethod,
+    SignInRequest,
+};
 
 use crate::context::{AccountType, MgmtAccount, MgmtContext, MgmtEnvironment, endpoint};
 use crate::error::Result;
-use crate::params::{CONNECT_SECMGMT_ACCOUNT, ConnectSecMgmtAccount, RefreshTokenCredential, SecMgmtSignIn};
+use crate::params::{ConnectSecMgmtAccount, RefreshTokenCredential, SecMgmtSignIn};
 
 /// The client SecMgmt signs users in with when no application is given.
 pub const DEFAULT_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
@@ -15,26 +19,26 @@ pub const DEFAULT_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 /// Connects to the Microsoft cloud as Connect-SecMgmtAccount does.
 pub async fn connect(session: &Session, request: ConnectSecMgmtAccount) -> Result<MgmtContext> {
     let ConnectSecMgmtAccount { environment, set } = request;
-    let environment = session.resolve_environment(&environment)?;
+    let environment = session.resolve_environment(&environment).await?;
     let scope = format!("{}/.default", endpoint(&environment.graph));
-    let set_name = set.set_name();
-    let unavailable = |what: &str| -> crate::Error {
-        auth_core::Error::NotAvailable {
-            what: format!("{what} ({CONNECT_SECMGMT_ACCOUNT} parameter set {set_name})"),
-        }
-        .into()
-    };
     let (client_id, tenant, method, account_type) = match set {
         SecMgmtSignIn::User {
             use_device_authentication,
-            ..
-        } => {
-            return Err(unavailable(if use_device_authentication {
-                "device code sign-in"
+            tenant,
+        } => (
+            ClientId::from_static(DEFAULT_CLIENT_ID),
+            tenant,
+            if use_device_authentication {
+                SignInMethod::DeviceCode
             } else {
-                "browser sign-in"
-            }));
-        }
+                SignInMethod::Browser(BrowserOptions {
+                    // as PartnerCenter: apps are registered with http://localhost:8400
+                    ports: PortPolicy::Range(8400..=8999),
+                    ..BrowserOptions::default()
+                })
+            },
+            AccountType::User,
+        ),
         SecMgmtSignIn::AccessToken { access_token, tenant } => (
             ClientId::from_static(DEFAULT_CLIENT_ID),
             tenant,
@@ -50,24 +54,10 @@ pub async fn connect(session: &Session, request: ConnectSecMgmtAccount) -> Resul
             let credential = match credential {
                 None => None,
                 Some(RefreshTokenCredential::Secret(credential)) => {
-                    if !credential
-                        .username
-                        .trim()
-                        .eq_ignore_ascii_case(application_id.as_str())
-                    {
-                        return Err(auth_core::Error::invalid(
-                            "-Credential",
-                            format!(
-                                "its user name '{}' must be the application id given in -ApplicationId ({application_id})",
-                                credential.username.trim()
-                            ),
-                        )
-                        .into());
-                    }
-                    Some(ClientCredential::secret(credential.password.secret()))
+                    Some(credential.client_secret_for(&application_id)?)
                 }
-                Some(RefreshTokenCredential::CertificateThumbprint(_)) => {
-                    return Err(unavailable("certificate sign-in with -CertificateThumbprint"));
+                Some(RefreshTokenCredential::CertificateThumbprint(thumbprint)) => {
+                    Some(session.certificate_credential(&CertificateSource::Thumbprint(thumbprint))?)
                 }
             };
             (
@@ -80,9 +70,18 @@ pub async fn connect(session: &Session, request: ConnectSecMgmtAccount) -> Resul
                 AccountType::User,
             )
         }
-        SecMgmtSignIn::ServicePrincipalCertificate { .. } => {
-            return Err(unavailable("certificate sign-in with -CertificateThumbprint"));
-        }
+        SecMgmtSignIn::ServicePrincipalCertificate {
+            application_id,
+            certificate_thumbprint,
+            tenant,
+        } => (
+            application_id,
+            Some(tenant),
+            SignInMethod::Application(
+                session.certificate_credential(&CertificateSource::Thumbprint(certificate_thumbprint))?,
+            ),
+            AccountType::Certificate,
+        ),
         SecMgmtSignIn::ServicePrincipal { credential, tenant } => (
             auth_core::params::named("Credential", ClientId::parse(&credential.username))?,
             Some(tenant),
@@ -101,16 +100,8 @@ pub async fn connect(session: &Session, request: ConnectSecMgmtAccount) -> Resul
     let mut properties = BTreeMap::new();
     properties.insert("ApplicationId".to_owned(), client_id.to_string());
     properties.insert("Scope".to_owned(), scope);
-    let user = result.account.as_ref();
-    let object_id = user
-        .map(|a| a.local_account_id.clone())
-        .filter(|id| !id.is_empty())
-        .unwrap_or_else(|| client_id.to_string());
-    let identifier = user
-        .map(|a| a.username.clone())
-        .filter(|name| !name.is_empty())
-        .unwrap_or_else(|| object_id.clone());
-    Ok(MgmtContext {
+    let (identifier, object_id) = result.identity();
+    let context = MgmtContext {
         account: MgmtAccount {
             extended_properties: properties,
             identifier,
@@ -120,7 +111,25 @@ pub async fn connect(session: &Session, request: ConnectSecMgmtAccount) -> Resul
         },
         environment: MgmtEnvironment::from(&environment),
         extended_properties: BTreeMap::new(),
-    })
+    };
+    session.save_connection(MODULE, &Connection::new(&request, &result), &context)?;
+    Ok(context)
+}
+
+/// The name this module's connection is saved under.
+pub const MODULE: &str = "secmgmt";
+
+/// The current context, when connected.
+pub fn current_context(session: &Session) -> Result<Option<MgmtContext>> {
+    Ok(session
+        .load_connection::<MgmtContext>(MODULE)?
+        .map(|(_, context)| context))
+}
+
+/// `Disconnect-SecMgmtAccount`: forgets the context and removes its tokens from the cache. Returns whether
+/// there was a connection.
+pub fn disconnect(session: &Session) -> Result<bool> {
+    Ok(session.disconnect(MODULE)?)
 }
 
 #[cfg(test)]

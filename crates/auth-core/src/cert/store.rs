@@ -29,9 +29,7 @@ impl CertificateStore {
     /// The current user's stores, then the machine's:
     ///
     /// 1. `CurrentUser\My (.NET)`: `$HOME/.dotnet/corefx/cryptography/x509stores/my`;
-    /// 2. `CurrentUser (msconnect)`: `$MSCONNECT_HOME/certificates`, where `MSCONNECT_HOME` defaults to
-    ///    the platform's config directory (`$XDG_CONFIG_HOME/msconnect` or `~/.config/msconnect` on Linux,
-    ///    `~/Library/Application Support/msconnect` on macOS, `%APPDATA%\msconnect` on Windows);
+    /// 2. `CurrentUser (msconnect)`: `$MSCONNECT_HOME/certificates` (see [`crate::home::msconnect_home`]);
     /// 3. `LocalMachine (msconnect)`: `/etc/msconnect/certificates` (`%ProgramData%\msconnect\certificates`
     ///    on Windows).
     ///
@@ -45,7 +43,7 @@ impl CertificateStore {
         if let Some(home) = &home {
             dirs.push(("CurrentUser\\My (.NET)".to_owned(), home.join(DOTNET_MY_STORE)));
         }
-        if let Some(config) = msconnect_home(env, home.as_deref()) {
+        if let Ok(config) = crate::home::msconnect_home(env) {
             dirs.push(("CurrentUser (msconnect)".to_owned(), config.join("certificates")));
         }
         let machine = if cfg!(windows) {
@@ -190,23 +188,6 @@ impl CertificateStore {
             .map(|(label, dir)| format!("{label} ({})", dir.display()))
             .collect()
     }
-}
-
-/// `MSCONNECT_HOME`, else the platform's config directory plus `msconnect`.
-fn msconnect_home(env: &EnvVars, home: Option<&Path>) -> Option<PathBuf> {
-    if let Some(dir) = env.get("MSCONNECT_HOME") {
-        return Some(PathBuf::from(dir));
-    }
-    let config = if cfg!(windows) {
-        env.get("APPDATA").map(PathBuf::from)
-    } else if cfg!(target_os = "macos") {
-        home.map(|home| home.join("Library").join("Application Support"))
-    } else {
-        env.get("XDG_CONFIG_HOME")
-            .map(PathBuf::from)
-            .or_else(|| home.map(|home| home.join(".config")))
-    };
-    config.map(|config| config.join("msconnect"))
 }
 
 /// The files of a directory, sorted by name; none when it does not exist or cannot be read.

@@ -1,18 +1,13 @@
 //! The session end to end against mockito: every sign-in lands in the cache, the saved connection lets a
 //! second session (a later process) get tokens silently, and disconnect forgets both.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mockito::Matcher;
 use serde_json::json;
-use url::Url;
 
 use super::*;
-use crate::testing::{
-    app_token_response, environment_at, id_token_claims, jwt, session_in, user_token_response,
-};
+use crate::testing::{app_token_response, environment_at, session_in, user_token_response};
 
 const CLIENT: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 const TID: &str = "7a0b9c1d-0000-4000-8000-00000000a001";
@@ -290,80 +285,30 @@ async fn device_code_through_the_session_lands_in_the_cache() {
     token.assert_async().await;
 }
 
-/// A clock whose sleeps never end: the browser flow waits on the real socket alone.
-struct HeldTimer;
-
-impl crate::time::Timer for HeldTimer {
-    fn now(&self) -> std::time::SystemTime {
-        crate::time::from_epoch_seconds(crate::testing::NOW)
-    }
-    fn sleep(&self, _: Duration) -> crate::time::Sleep {
-        Box::pin(std::future::pending())
-    }
-}
-
-/// A browser that has a signed-in user: it answers the authorize URL straight into the loopback listener.
-#[derive(Default)]
-struct SignedInBrowser {
-    query: Arc<Mutex<BTreeMap<String, String>>>,
-}
-
-impl BrowserOpener for SignedInBrowser {
-    fn open(&self, url: &str) -> std::io::Result<()> {
-        let url = Url::parse(url).unwrap();
-        let query: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
-        *self.query.lock().unwrap() = query.clone();
-        let redirect = Url::parse(&query["redirect_uri"]).unwrap();
-        let port = redirect.port().unwrap();
-        let state = query["state"].clone();
-        std::thread::spawn(move || {
-            use std::io::{Read, Write};
-            let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-            write!(stream, "GET /?code=the-code&state={state} HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n").unwrap();
-            let mut page = String::new();
-            let _ = stream.read_to_string(&mut page);
-        });
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn browser_sign_in_through_the_session_sends_amr_values_and_is_cached() {
     let mut server = mockito::Server::new_async().await;
     let home = tempfile::tempdir().unwrap();
-    let browser = SignedInBrowser::default();
-    let seen = browser.query.clone();
+    let browser = crate::testing::SignedInBrowser::default();
     let token = server
         .mock("POST", "/organizations/oauth2/v2.0/token")
         .match_body(form(&[
             ("grant_type", "authorization_code"),
-            ("code", "the-code"),
+            ("code", crate::testing::SIGNED_IN_CODE),
         ]))
-        .with_body_from_request(move |_| {
-            let nonce = seen.lock().unwrap()["nonce"].clone();
-            let mut claims = id_token_claims("o", TID, "u@contoso.com");
-            claims["nonce"] = json!(nonce);
-            let mut answer = user_token_response("AT-B", "RT-B", "o", TID, "u@contoso.com", SCOPE);
-            answer["id_token"] = json!(jwt(&claims));
-            answer.to_string().into()
-        })
+        .with_body_from_request(browser.answer(user_token_response(
+            "AT-B",
+            "RT-B",
+            "o",
+            TID,
+            "u@contoso.com",
+            SCOPE,
+        )))
         .expect(1)
         .create_async()
         .await;
     let query = browser.query.clone();
-    let (session, _) = {
-        let (mut http, timer) = crate::testing::http_options(EnvVars::default());
-        // the listener's timeout must not fire at once, as the fake clock's sleeps do
-        http.timer = Arc::new(HeldTimer);
-        let options = SessionOptions {
-            http,
-            cache: TokenCache::open(home.path().join("cache.json")),
-            interaction: Arc::new(crate::interaction::SilentInteraction),
-            opener: Some(Arc::new(browser)),
-            ..SessionOptions::default()
-        };
-        (Session::new(options), timer)
-    };
+    let session = crate::testing::session_with_browser(home.path(), EnvVars::default(), browser);
     let options = BrowserOptions {
         amr_values: vec!["mfa".into()],
         ..BrowserOptions::default()
@@ -377,4 +322,87 @@ async fn browser_sign_in_through_the_session_sends_amr_values_and_is_cached() {
     assert_eq!(query.lock().unwrap()["amr_values"], "mfa");
     assert_eq!(session.cache().accounts().unwrap().len(), 1);
     token.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_generic_oidc_issuer_is_discovered_once_and_its_endpoints_kept_in_the_connection() {
+    let mut server = mockito::Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let issuer = server.url();
+    let discovery = server
+        .mock("GET", "/.well-known/openid-configuration")
+        .with_body(
+            json!({"issuer": issuer, "authorization_endpoint": format!("{issuer}/auth"), "token_endpoint": format!("{issuer}/token"), "device_authorization_endpoint": format!("{issuer}/device/auth")})
+                .to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let token = server
+        .mock("POST", "/token")
+        .match_body(form(&[
+            ("grant_type", "client_credentials"),
+            ("client_secret", "s"),
+        ]))
+        .with_body(app_token_response("OIDC-AT").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let (session, _) = session_in(home.path(), EnvVars::default());
+    let mut environment = Environment::from(Cloud::AzureCloud);
+    environment.name = "oidc-test".into();
+    environment.cloud = None;
+    environment.oidc_issuer = Some(url::Url::parse(&issuer).unwrap());
+    let environment = session.resolve_environment(&environment).await.unwrap();
+    assert_eq!(
+        environment.oidc_endpoints.as_ref().unwrap().token_endpoint,
+        format!("{issuer}/token")
+    );
+    let request = SignInRequest {
+        environment,
+        tenant: Tenant::organizations(),
+        client_id: ClientId::parse(CLIENT).unwrap(),
+        scopes: vec!["api".into()],
+        method: SignInMethod::Application(ClientCredential::secret("s")),
+    };
+    let result = session.sign_in(&request).await.unwrap();
+    let connection = Connection::new(&request, &result);
+    session
+        .save_connection("psentra", &connection, &json!({}))
+        .unwrap();
+    let (later, _) = session_in(home.path(), EnvVars::default());
+    let loaded = later.connection("psentra").unwrap();
+    assert_eq!(
+        later
+            .cached_token(&loaded, &[])
+            .unwrap()
+            .unwrap()
+            .access_token
+            .secret(),
+        "OIDC-AT"
+    );
+    discovery.assert_async().await;
+    token.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_discovery_document_naming_another_issuer_is_refused() {
+    let mut server = mockito::Server::new_async().await;
+    let _discovery = server
+        .mock("GET", "/.well-known/openid-configuration")
+        .with_body(json!({"issuer": "https://evil.example", "authorization_endpoint": "https://evil.example/a", "token_endpoint": "https://evil.example/t"}).to_string())
+        .create_async()
+        .await;
+    let (session, _) = crate::testing::session();
+    let mut environment = Environment::from(Cloud::AzureCloud);
+    environment.oidc_issuer = Some(url::Url::parse(&server.url()).unwrap());
+    let error = session
+        .resolve_environment(&environment)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("names another issuer: https://evil.example"),
+        "{error}"
+    );
 }

@@ -193,20 +193,103 @@ async fn an_access_token_is_read_without_a_request() {
 }
 
 #[tokio::test]
-async fn flows_not_built_yet_say_so() {
-    let (session, _) = session_with(EnvVars::default());
-    let error = connect(
+async fn the_service_principal_certificate_set_signs_with_the_certificate_of_the_thumbprint() {
+    let mut server = Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let thumbprint = auth_core::testing::install_test_certificate(&home.path().join("certificates"));
+    let mock = server
+        .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
+        .match_body(Matcher::AllOf(vec![
+            Matcher::UrlEncoded("client_id".into(), APP.into()),
+            Matcher::UrlEncoded("scope".into(), "https://graph.microsoft.com/.default".into()),
+            Matcher::Regex("client_assertion=eyJ".into()),
+        ]))
+        .with_body(app_token_response("app-at").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let env = EnvVars::from_pairs([
+        ("AZURE_AUTHORITY_HOST", server.url()),
+        ("MSCONNECT_HOME", home.path().display().to_string()),
+    ]);
+    let (session, _) = session_with(env);
+    let spaced: String = thumbprint
+        .to_lowercase()
+        .chars()
+        .collect::<Vec<_>>()
+        .chunks(2)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let context = connect(
         &session,
         ConnectEntra {
             environment: environment::global(),
             set: EntraSignIn::ServicePrincipalCertificate {
                 tenant: Tenant::parse(TENANT).unwrap(),
                 client_id: ClientId::parse(APP).unwrap(),
-                certificate_thumbprint: "F8813914053FBFB5D84F1EFA9EDB3205621C1126".into(),
+                certificate_thumbprint: spaced,
             },
         },
     )
     .await
-    .unwrap_err();
-    insta::assert_snapshot!(error, @"certificate sign-in with -CertificateThumbprint (Connect-Entra parameter set ServicePrincipalCertificate) is not available in this build yet");
+    .unwrap();
+    assert_eq!(
+        context.certificate_thumbprint.as_deref(),
+        Some(thumbprint.as_str())
+    );
+    assert_eq!(context.auth_type, AuthType::AppOnly);
+    assert_eq!(
+        context.token_credential_type,
+        TokenCredentialType::ClientCertificate
+    );
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_user_without_a_credential_signs_in_in_the_browser_and_the_context_is_saved() {
+    let mut server = Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let browser = auth_core::testing::SignedInBrowser::default();
+    let token = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", DEFAULT_CLIENT_ID),
+        ]))
+        .with_body_from_request(browser.answer(user_token_response(
+            "at",
+            "rt",
+            OID,
+            TENANT,
+            "admin@contoso.com",
+            "User.Read",
+        )))
+        .expect(1)
+        .create_async()
+        .await;
+    let env = EnvVars::from_pairs([("AZURE_AUTHORITY_HOST", server.url())]);
+    let session = auth_core::testing::session_with_browser(home.path(), env, browser);
+    let context = connect(
+        &session,
+        ConnectEntra {
+            environment: environment::global(),
+            set: EntraSignIn::UserCredential {
+                tenant: None,
+                client_id: None,
+                scopes: vec!["User.Read".into()],
+                method: UserMethod::Browser,
+            },
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        context.token_credential_type,
+        TokenCredentialType::InteractiveBrowser
+    );
+    assert_eq!(context.account.as_deref(), Some("admin@contoso.com"));
+    token.assert_async().await;
+    assert_eq!(current_context(&session).unwrap(), Some(context));
+    assert!(disconnect(&session).unwrap());
 }

@@ -204,22 +204,79 @@ async fn a_password_sign_in_sends_the_resolved_delegated_scopes() {
 }
 
 #[tokio::test]
-async fn flows_not_built_yet_say_so() {
-    let server = Server::new_async().await;
-    let (session, _) = session();
-    let error = connect(&session, request(&server, &[], PsEntraSignIn::Browser))
+async fn the_browser_asks_for_the_resolved_scopes_and_the_connection_is_saved() {
+    let mut server = Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let browser = auth_core::testing::SignedInBrowser::default();
+    let token = server
+        .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
+        .match_body(form(&[("grant_type", "authorization_code"), ("client_id", APP)]))
+        .with_body_from_request(browser.answer(auth_core::testing::user_token_response(
+            &jwt(&json!({"tid": TENANT, "scp": "User.Read", "aud": "https://graph.microsoft.com", "nbf": NOW, "exp": NOW + 3600})),
+            "rt",
+            "aaaaaaaa-0000-4000-8000-000000000001",
+            TENANT,
+            "admin@contoso.com",
+            "https://graph.microsoft.com/User.Read",
+        )))
+        .expect(1)
+        .create_async()
+        .await;
+    let session =
+        auth_core::testing::session_with_browser(home.path(), auth_core::EnvVars::default(), browser.clone());
+    let token_object = connect(&session, request(&server, &["User.Read"], PsEntraSignIn::Browser))
         .await
-        .unwrap_err();
-    insta::assert_snapshot!(error, @"browser sign-in (Connect-PSMicrosoftEntraID parameter set Browser) is not available in this build yet");
-    let error = connect(
-        &session,
-        request(
-            &server,
-            &[],
-            PsEntraSignIn::AppCertificate(CertificateSource::Thumbprint("AB".into())),
-        ),
-    )
-    .await
-    .unwrap_err();
-    insta::assert_snapshot!(error, @"certificate sign-in with -CertificateThumbprint (Connect-PSMicrosoftEntraID parameter set AppCertificate) is not available in this build yet");
+        .unwrap();
+    assert_eq!(token_object.context.r#type, "Browser");
+    let asked = browser.query.lock().unwrap()["scope"].clone();
+    assert_eq!(
+        asked,
+        "https://graph.microsoft.com/User.Read offline_access openid profile"
+    );
+    token.assert_async().await;
+    assert_eq!(
+        current_context(&session).unwrap(),
+        Some(token_object.context.clone())
+    );
+    assert!(disconnect(&session).unwrap());
+}
+
+#[tokio::test]
+async fn certificates_are_found_by_thumbprint_and_by_name_in_the_stores() {
+    let mut server = Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let thumbprint = auth_core::testing::install_test_certificate(&home.path().join("certificates"));
+    let mock = server
+        .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
+        .match_body(Matcher::AllOf(vec![
+            Matcher::UrlEncoded("scope".into(), "https://graph.microsoft.com/.default".into()),
+            Matcher::Regex("client_assertion=eyJ".into()),
+        ]))
+        .with_body(
+            json!({"access_token": app_token(), "expires_in": 3599, "token_type": "Bearer"}).to_string(),
+        )
+        .expect(2)
+        .create_async()
+        .await;
+    let env = auth_core::EnvVars::from_pairs([("MSCONNECT_HOME", home.path().to_str().unwrap())]);
+    let (session, _) = auth_core::testing::session_with(env);
+    for source in [
+        CertificateSource::Thumbprint(thumbprint.clone()),
+        CertificateSource::Name("msconnect-test-app".into()),
+    ] {
+        let token_object = connect(
+            &session,
+            request(&server, &[], PsEntraSignIn::AppCertificate(source)),
+        )
+        .await
+        .unwrap();
+        assert_eq!(token_object.context.r#type, "Certificate");
+    }
+    mock.assert_async().await;
+    let missing = PsEntraSignIn::AppCertificate(CertificateSource::Name("no-such-app".into()));
+    let error = connect(&session, request(&server, &[], missing))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("no-such-app"), "{error}");
 }

@@ -134,7 +134,7 @@ async fn a_service_principal_signs_in_with_its_secret_for_graph() {
 }
 
 #[tokio::test]
-async fn an_access_token_is_read_without_a_request_and_unbuilt_flows_say_so() {
+async fn an_access_token_is_read_without_a_request() {
     let token = jwt(&json!({"tid": TENANT, "oid": OID, "upn": "admin@contoso.com", "exp": NOW + 600}));
     let (session, _) = session();
     let context = connect(
@@ -151,17 +151,78 @@ async fn an_access_token_is_read_without_a_request_and_unbuilt_flows_say_so() {
     .unwrap();
     assert_eq!(context.account.r#type, AccountType::AccessToken);
     assert_eq!(context.account.tenant, TENANT);
-    let error = connect(
-        &session,
-        ConnectSecMgmtAccount {
-            environment: Default::default(),
-            set: SecMgmtSignIn::User {
-                tenant: None,
-                use_device_authentication: false,
-            },
+}
+
+#[tokio::test]
+async fn a_user_signs_in_in_the_browser_on_a_port_from_8400_and_can_disconnect() {
+    let mut server = Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let browser = auth_core::testing::SignedInBrowser::default();
+    let scope = "https://graph.microsoft.com/.default";
+    let token = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", DEFAULT_CLIENT_ID),
+            ("scope", &format!("{scope} openid profile offline_access")),
+        ]))
+        .with_body_from_request(browser.answer(user_token_response(
+            "at",
+            "rt",
+            OID,
+            TENANT,
+            "admin@contoso.com",
+            scope,
+        )))
+        .expect(1)
+        .create_async()
+        .await;
+    let session =
+        auth_core::testing::session_with_browser(home.path(), auth_core::EnvVars::default(), browser.clone());
+    let request = ConnectSecMgmtAccount {
+        environment: environment_at(Cloud::AzureCloud, &server.url()),
+        set: SecMgmtSignIn::User {
+            tenant: None,
+            use_device_authentication: false,
         },
-    )
-    .await
-    .unwrap_err();
-    insta::assert_snapshot!(error, @"browser sign-in (Connect-SecMgmtAccount parameter set User) is not available in this build yet");
+    };
+    let context = connect(&session, request).await.unwrap();
+    assert_eq!(context.account.identifier, "admin@contoso.com");
+    let port = browser.redirect_port().unwrap();
+    assert!((8400..=8999).contains(&port), "{port}");
+    token.assert_async().await;
+    assert_eq!(current_context(&session).unwrap().unwrap().account.object_id, OID);
+    assert!(disconnect(&session).unwrap());
+    assert!(current_context(&session).unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_service_principal_certificate_is_found_by_thumbprint() {
+    let mut server = Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let thumbprint = auth_core::testing::install_test_certificate(&home.path().join("certificates"));
+    let mock = server
+        .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
+        .match_body(Matcher::AllOf(vec![
+            Matcher::UrlEncoded("grant_type".into(), "client_credentials".into()),
+            Matcher::UrlEncoded("scope".into(), "https://graph.microsoft.com/.default".into()),
+            Matcher::Regex("client_assertion=eyJ".into()),
+        ]))
+        .with_body(app_token_response("app-at").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let env = auth_core::EnvVars::from_pairs([("MSCONNECT_HOME", home.path().to_str().unwrap())]);
+    let (session, _) = auth_core::testing::session_with(env);
+    let request = ConnectSecMgmtAccount {
+        environment: environment_at(Cloud::AzureCloud, &server.url()),
+        set: SecMgmtSignIn::ServicePrincipalCertificate {
+            application_id: ClientId::parse(APP).unwrap(),
+            certificate_thumbprint: thumbprint,
+            tenant: Tenant::parse(TENANT).unwrap(),
+        },
+    };
+    let context = connect(&session, request).await.unwrap();
+    assert_eq!(context.account.r#type, AccountType::Certificate);
+    mock.assert_async().await;
 }
