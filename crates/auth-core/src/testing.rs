@@ -257,6 +257,7 @@ pub fn session_with_browser(home: &std::path::Path, env: EnvVars, browser: Signe
         opener: Some(Arc::new(browser)),
         ..SessionOptions::default()
     })
+}
 
 /// The client of [`large_cache`]'s sign-ins (the Azure CLI's, as PartnerCenter and SecMgmt use).
 pub const LARGE_CACHE_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
