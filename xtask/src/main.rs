@@ -1,6 +1,8 @@
-//! `cargo xtask`: the repository's automation. `cargo xtask test` runs every gate CI runs.
+//! `cargo xtask`: the repository's automation. `cargo xtask test` runs every gate CI runs; `cargo xtask
+//! bench` measures msconnect against MSAL Python.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: printing is its job
 
+mod bench;
 mod release;
 mod test;
 
@@ -12,9 +14,11 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
         Some("release") => release::run_release(&args[1..]),
+        Some("bench") => bench::run_bench(&args[1..]),
+        Some("max-rss") => bench::max_rss(&args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
             eprintln!(
-                "usage: cargo xtask <test|release>\n\n  test                 fmt, clippy and every test, installing the test peers first\n  release [--dry-run]  the gates, then the release archive, checksums and package checks"
+                "usage: cargo xtask <test|release|bench>\n\n  test                 fmt, clippy and every test, installing the test peers first\n  release [--dry-run]  the gates, then the release archive, checksums and package checks\n  bench [--runs N] [--module NAME] [--no-criterion]\n                       benchmarks against MSAL Python, written to BENCHMARKS.md"
             );
             Ok(())
         }
