@@ -40,7 +40,14 @@ pub(crate) fn run_bench(args: &[String]) -> Result<(), String> {
     if options.criterion {
         run(
             "cargo",
-            &["bench", "--locked", "-p", "msconnect-auth-core", "--bench", "token"],
+            &[
+                "bench",
+                "--locked",
+                "-p",
+                "msconnect-auth-core",
+                "--bench",
+                "token",
+            ],
         )?;
     }
     let criterion = criterion_results(&target.join("criterion"))?;
@@ -140,8 +147,8 @@ fn criterion_results(dir: &Path) -> Result<Vec<Estimate>, String> {
             let Ok(text) = std::fs::read_to_string(&estimates) else {
                 continue;
             };
-            let json: Value = serde_json::from_str(&text)
-                .map_err(|e| format!("reading {}: {e}", estimates.display()))?;
+            let json: Value =
+                serde_json::from_str(&text).map_err(|e| format!("reading {}: {e}", estimates.display()))?;
             let point = |name: &str| json[name]["point_estimate"].as_f64().unwrap_or(f64::NAN);
             found.push(Estimate {
                 id: format!(
@@ -203,7 +210,10 @@ fn msal_python(target: &Path) -> Result<PathBuf, String> {
     if !python.is_file() {
         let venv = venv.to_string_lossy().into_owned();
         run("python3", &["-m", "venv", &venv])?;
-        run(&python.to_string_lossy(), &["-m", "pip", "install", "--quiet", MSAL_PIN])?;
+        run(
+            &python.to_string_lossy(),
+            &["-m", "pip", "install", "--quiet", MSAL_PIN],
+        )?;
     }
     Ok(python)
 }
@@ -236,7 +246,10 @@ impl Runs {
     }
 
     fn min_ms(&self) -> f64 {
-        self.times.iter().min().map_or(f64::NAN, |t| t.as_secs_f64() * 1e3)
+        self.times
+            .iter()
+            .min()
+            .map_or(f64::NAN, |t| t.as_secs_f64() * 1e3)
     }
 }
 
@@ -258,11 +271,14 @@ fn compare_processes(
     let _ = std::fs::remove_dir_all(&dir);
     let fixture = target.join("release/examples/bench_fixture");
     let dir_arg = dir.to_string_lossy().into_owned();
-    let expected = output_of(
-        Command::new(&fixture).args([dir_arg.as_str(), &accounts.to_string(), &options.module]),
-    )?;
+    let expected =
+        output_of(Command::new(&fixture).args([dir_arg.as_str(), &accounts.to_string(), &options.module]))?;
     let script = root.join("benches/msal_token.py");
-    output_of(Command::new(python).arg(&script).args(["prime", dir_arg.as_str()]))?;
+    output_of(
+        Command::new(python)
+            .arg(&script)
+            .args(["prime", dir_arg.as_str()]),
+    )?;
     let msconnect = || {
         let mut command = Command::new(target.join("release/msconnect"));
         command
@@ -381,7 +397,9 @@ fn peak_rss_kb(command: &mut Command) -> Result<Option<u64>, String> {
 /// `cargo xtask max-rss PROGRAM ARGS…`: runs the program and prints on stderr the peak resident set of
 /// its process tree in KiB, as `/usr/bin/time -f %M` does.
 pub(crate) fn max_rss(args: &[String]) -> Result<(), String> {
-    let (program, rest) = args.split_first().ok_or("usage: cargo xtask max-rss PROGRAM ARGS…")?;
+    let (program, rest) = args
+        .split_first()
+        .ok_or("usage: cargo xtask max-rss PROGRAM ARGS…")?;
     let status = Command::new(program)
         .args(rest)
         .status()
@@ -410,7 +428,11 @@ fn children_max_rss_kb() -> Option<u64> {
     // SAFETY: getrusage returned 0, so it filled `usage`.
     let max = unsafe { usage.assume_init() }.ru_maxrss;
     // Linux counts in KiB, macOS in bytes.
-    Some(if cfg!(target_os = "macos") { max as u64 / 1024 } else { max as u64 })
+    Some(if cfg!(target_os = "macos") {
+        max as u64 / 1024
+    } else {
+        max as u64
+    })
 }
 
 #[cfg(not(unix))]
@@ -445,7 +467,10 @@ impl Report {
         line(&mut out, "");
         line(&mut out, &format!("- Date: {}", utc_now()));
         line(&mut out, &format!("- Machine: {}", machine()));
-        line(&mut out, &format!("- Rust: {}", version_of("rustc", &["--version"])));
+        line(
+            &mut out,
+            &format!("- Rust: {}", version_of("rustc", &["--version"])),
+        );
         line(
             &mut out,
             &format!(
@@ -513,7 +538,12 @@ impl Report {
         for e in &self.criterion {
             line(
                 &mut out,
-                &format!("| `{}` | {} | {} |", e.id, duration(e.median_ns), duration(e.mean_ns)),
+                &format!(
+                    "| `{}` | {} | {} |",
+                    e.id,
+                    duration(e.median_ns),
+                    duration(e.mean_ns)
+                ),
             );
         }
         line(&mut out, "");
@@ -539,7 +569,11 @@ impl Report {
                     c["cache"].as_str().unwrap_or("?"),
                     c["callers"],
                     c["requests"],
-                    if c["same_token"].as_bool() == Some(true) { "yes" } else { "NO" },
+                    if c["same_token"].as_bool() == Some(true) {
+                        "yes"
+                    } else {
+                        "NO"
+                    },
                     c["server_ms"].as_f64().unwrap_or(f64::NAN),
                     c["last_caller_ms"].as_f64().unwrap_or(f64::NAN),
                     c["median_caller_ms"].as_f64().unwrap_or(f64::NAN),
@@ -605,10 +639,7 @@ impl Report {
             parse.map_or("-".into(), duration),
             parse.map(|ns| ns < 20e6),
         );
-        let one_request = self
-            .concurrency
-            .iter()
-            .all(|c| c["requests"].as_u64() == Some(1));
+        let one_request = self.concurrency.iter().all(|c| c["requests"].as_u64() == Some(1));
         goal(
             "1,000 concurrent callers: one request reaches the server",
             self.concurrency
@@ -651,7 +682,9 @@ fn size(bytes: u64) -> String {
 }
 
 fn rss(kb: Option<u64>) -> String {
-    kb.map_or("not measured".into(), |kb| format!("{:.1} MB", kb as f64 * 1024.0 / 1e6))
+    kb.map_or("not measured".into(), |kb| {
+        format!("{:.1} MB", kb as f64 * 1024.0 / 1e6)
+    })
 }
 
 fn duration(ns: f64) -> String {
@@ -678,7 +711,9 @@ fn machine() -> String {
         .lines()
         .find(|l| l.starts_with("MemTotal:"))
         .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .map_or(String::new(), |kb| format!(", {:.0} GiB", kb as f64 / 1024.0 / 1024.0));
+        .map_or(String::new(), |kb| {
+            format!(", {:.0} GiB", kb as f64 / 1024.0 / 1024.0)
+        });
     format!(
         "{model}, {cores} cores (nproc){memory}, {} {}",
         std::env::consts::OS,
@@ -752,7 +787,10 @@ mod tests {
     fn options_are_checked() {
         let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let options = parse(&args(&["--runs", "7", "--module", "entra", "--no-criterion"])).unwrap();
-        assert_eq!((options.runs, options.module.as_str(), options.criterion), (7, "entra", false));
+        assert_eq!(
+            (options.runs, options.module.as_str(), options.criterion),
+            (7, "entra", false)
+        );
         assert_eq!(
             parse(&args(&["--runs", "0"])).err().unwrap(),
             "--runs takes a positive number"

@@ -72,7 +72,10 @@ async fn run(cache: TokenCache) -> Report {
     let requests = Arc::new(AtomicUsize::new(0));
     let counted = requests.clone();
     let mock = server
-        .mock("POST", format!("/{LARGE_CACHE_TENANT}/oauth2/v2.0/token").as_str())
+        .mock(
+            "POST",
+            format!("/{LARGE_CACHE_TENANT}/oauth2/v2.0/token").as_str(),
+        )
         .with_header("content-type", "application/json")
         .with_body_from_request(move |_| {
             counted.fetch_add(1, Ordering::SeqCst);
@@ -100,8 +103,13 @@ async fn run(cache: TokenCache) -> Report {
     let start = Instant::now();
     let callers: Vec<_> = (0..CALLERS)
         .map(|_| {
-            let (cache, authority, client, home, http) =
-                (cache.clone(), authority.clone(), client.clone(), home.clone(), http.clone());
+            let (cache, authority, client, home, http) = (
+                cache.clone(),
+                authority.clone(),
+                client.clone(),
+                home.clone(),
+                http.clone(),
+            );
             tokio::spawn(async move {
                 let token = SilentRequest::new(&cache, &authority, &client)
                     .account(Some(&home))

@@ -7,9 +7,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use auth_core::testing::{
-    LARGE_CACHE_CLIENT_ID, LARGE_CACHE_HOST, LARGE_CACHE_SCOPE, LARGE_CACHE_TENANT, NOW, TEST_CERTIFICATE_PEM,
-    TEST_KEY_PEM, client_info, http_client, large_cache, large_cache_sign_in, session_in,
-    user_token_response,
+    LARGE_CACHE_CLIENT_ID, LARGE_CACHE_HOST, LARGE_CACHE_SCOPE, LARGE_CACHE_TENANT, NOW,
+    TEST_CERTIFICATE_PEM, TEST_KEY_PEM, client_info, http_client, large_cache, large_cache_sign_in,
+    session_in, user_token_response,
 };
 use auth_core::time::from_epoch_seconds;
 use auth_core::{
@@ -149,7 +149,10 @@ fn refresh(c: &mut Criterion) {
     body["client_info"] = client_info(&oid, LARGE_CACHE_TENANT).into();
     let mock = runtime.block_on(
         server
-            .mock("POST", format!("/{LARGE_CACHE_TENANT}/oauth2/v2.0/token").as_str())
+            .mock(
+                "POST",
+                format!("/{LARGE_CACHE_TENANT}/oauth2/v2.0/token").as_str(),
+            )
             .with_header("content-type", "application/json")
             .with_body(body.to_string())
             .expect_at_least(1)
@@ -169,11 +172,10 @@ fn refresh(c: &mut Criterion) {
         .account(Some(&home))
         .scopes([LARGE_CACHE_SCOPE])
         .force_refresh(true);
-    c.benchmark_group("refresh")
-        .bench_function("mock_server", |b| {
-            b.to_async(&runtime)
-                .iter(|| async { request.clone().send(&http).await.unwrap() })
-        });
+    c.benchmark_group("refresh").bench_function("mock_server", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { request.clone().send(&http).await.unwrap() })
+    });
     runtime.block_on(mock.assert_async());
 }
 
@@ -184,7 +186,10 @@ fn assertion(c: &mut Criterion) {
     let audience = format!("{LARGE_CACHE_HOST}/{LARGE_CACHE_TENANT}/oauth2/v2.0/token");
     let now = from_epoch_seconds(NOW);
     let mut group = c.benchmark_group("assertion");
-    for (name, algorithm) in [("rs256", SigningAlgorithm::Rs256), ("ps256", SigningAlgorithm::Ps256)] {
+    for (name, algorithm) in [
+        ("rs256", SigningAlgorithm::Rs256),
+        ("ps256", SigningAlgorithm::Ps256),
+    ] {
         let credential = CertificateCredential::new(certificate.clone())
             .algorithm(algorithm)
             .reuse_assertions(false);

@@ -28,7 +28,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&dir)?;
     write_private(&dir.join(CACHE_FILE_NAME), &large_cache(accounts, now))?;
     let user = large_cache_sign_in(accounts - 1, now);
-    let home = user.home_account_id().ok_or("the sign-in has no account")?.to_owned();
+    let home = user
+        .home_account_id()
+        .ok_or("the sign-in has no account")?
+        .to_owned();
     let username = user.account.as_ref().map(|a| a.username.clone());
     let connection = Connection {
         environment: Environment::from(Cloud::AzureCloud),

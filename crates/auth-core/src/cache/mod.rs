@@ -18,7 +18,10 @@ use crate::secret::{AccessToken, RefreshToken};
 use crate::time::epoch_seconds;
 use crate::token::{Account, OIDC_SCOPES, TokenResult};
 
+use self::index::{Field, Index};
+
 pub(crate) mod file;
+mod index;
 mod silent;
 
 pub use silent::SilentRequest;
@@ -189,31 +192,42 @@ impl TokenCache {
         query: &TokenQuery,
         now: SystemTime,
     ) -> Result<AccessTokenSearch> {
-        if normalized_scopes(&query.scopes).is_empty() {
+        let scopes = normalized_scopes(&query.scopes);
+        if scopes.is_empty() {
             return Err(Error::invalid(
                 "scopes",
                 "name at least one scope to look for a token",
             ));
         }
         let now = epoch_seconds(now);
-        self.read(|doc| {
+        self.read(|index| {
             let mut found = AccessTokenSearch::default();
-            for entry in entries(doc, ACCESS_TOKEN).filter(|e| access_token_matches(e, query)) {
-                let Some(token) = cached_access_token(entry) else {
+            // the best of each kind, found first; only the winners' secrets are copied out of the text
+            let mut best: [Option<(&index::Entry, i64)>; 2] = [None, None];
+            for entry in index
+                .access_tokens
+                .iter()
+                .filter(|e| access_token_matches(index, e, query, &scopes))
+            {
+                let Some(expires_on) = index.number(entry, Field::ExpiresOn) else {
                     continue;
                 };
-                if token.expires_on - now <= EXPIRY_MARGIN_SECONDS {
+                if index.str(entry, Field::Secret).is_none_or(str::is_empty)
+                    || expires_on - now <= EXPIRY_MARGIN_SECONDS
+                {
                     continue;
                 }
-                let aging = number(entry, "refresh_on").is_some_and(|refresh_on| refresh_on <= now);
-                let slot = if aging { &mut found.aging } else { &mut found.fresh };
-                if slot
-                    .as_ref()
-                    .is_none_or(|best| best.expires_on < token.expires_on)
-                {
-                    *slot = Some(token);
+                let aging = index
+                    .number(entry, Field::RefreshOn)
+                    .is_some_and(|refresh_on| refresh_on <= now);
+                let slot = &mut best[usize::from(aging)];
+                if slot.is_none_or(|(_, best)| best < expires_on) {
+                    *slot = Some((entry, expires_on));
                 }
             }
+            let [fresh, aging] = best;
+            found.fresh = fresh.and_then(|(e, _)| cached_access_token(index, e));
+            found.aging = aging.and_then(|(e, _)| cached_access_token(index, e));
             found
         })
     }
@@ -237,50 +251,49 @@ impl TokenCache {
         client_id: &ClientId,
         home_account_id: &str,
     ) -> Result<Option<FoundRefreshToken>> {
-        self.read(|doc| {
+        self.read(|index| {
             let of_account = || {
-                entries(doc, REFRESH_TOKEN).filter(|e| {
-                    field_is(e, "environment", environment)
-                        && field_is(e, "home_account_id", home_account_id)
-                        && string(e, "secret").is_some_and(|s| !s.is_empty())
+                index.refresh_tokens.iter().filter(|e| {
+                    index.field_is(e, Field::HomeAccountId, home_account_id)
+                        && index.field_is(e, Field::Environment, environment)
+                        && index.str(e, Field::Secret).is_some_and(|s| !s.is_empty())
                 })
             };
-            let newest = |candidates: Vec<&Map<String, Value>>| {
+            let newest = |candidates: &mut dyn Iterator<Item = &index::Entry>| {
                 candidates
-                    .into_iter()
-                    .max_by_key(|e| number(e, "last_modification_time").unwrap_or(0))
-                    .and_then(|e| string(e, "secret"))
+                    .max_by_key(|e| index.number(e, Field::LastModificationTime).unwrap_or(0))
+                    .and_then(|e| index.str(e, Field::Secret))
                     .map(RefreshToken::new)
             };
-            let own = newest(
-                of_account()
-                    .filter(|e| field_is(e, "client_id", client_id.as_str()))
-                    .collect(),
-            );
+            let own =
+                newest(&mut of_account().filter(|e| index.field_is(e, Field::ClientId, client_id.as_str())));
             if let Some(token) = own {
                 return Some(FoundRefreshToken { token, owned: true });
             }
             // MSAL's rule: an app whose metadata names its family uses the family's tokens; an app never
             // seen before tries family "1"; an app known to be in no family uses only its own.
-            let metadata = entries(doc, APP_METADATA).find(|e| {
-                field_is(e, "environment", environment) && field_is(e, "client_id", client_id.as_str())
+            let metadata = index.app_metadata.iter().find(|e| {
+                index.field_is(e, Field::Environment, environment)
+                    && index.field_is(e, Field::ClientId, client_id.as_str())
             });
             let (family, owned) = match metadata {
-                Some(metadata) => (string(metadata, "family_id")?, true),
-                None => ("1".to_owned(), false),
+                Some(metadata) => (index.str(metadata, Field::FamilyId)?, true),
+                None => ("1", false),
             };
-            let token = newest(
-                of_account()
-                    .filter(|e| field_is(e, "family_id", &family))
-                    .collect(),
-            )?;
+            let token = newest(&mut of_account().filter(|e| index.field_is(e, Field::FamilyId, family)))?;
             Some(FoundRefreshToken { token, owned })
         })
     }
 
     /// Every account in the cache (one entry per account and tenant), in file order.
     pub fn accounts(&self) -> Result<Vec<Account>> {
-        self.read(|doc| entries(doc, ACCOUNT).filter_map(account_of).collect())
+        self.read(|index| {
+            index
+                .accounts
+                .iter()
+                .filter_map(|e| account_of(index, e))
+                .collect()
+        })
     }
 
     /// The account entry of `home_account_id`, preferring the one for `realm`.
@@ -290,16 +303,29 @@ impl TokenCache {
         home_account_id: &str,
         realm: &str,
     ) -> Result<Option<Account>> {
-        let accounts = self.accounts()?;
-        let mut of_home = accounts.into_iter().filter(|a| {
-            a.environment.eq_ignore_ascii_case(environment)
-                && a.home_account_id.eq_ignore_ascii_case(home_account_id)
-        });
-        let first = of_home.next();
-        Ok(match first {
-            Some(a) if a.realm.eq_ignore_ascii_case(realm) => Some(a),
-            Some(a) => Some(of_home.find(|b| b.realm.eq_ignore_ascii_case(realm)).unwrap_or(a)),
-            None => None,
+        self.read(|index| {
+            let mut of_home = index.accounts.iter().filter(|e| {
+                index
+                    .str(e, Field::HomeAccountId)
+                    .is_some_and(|h| !h.is_empty() && h.eq_ignore_ascii_case(home_account_id))
+                    && index
+                        .str(e, Field::Environment)
+                        .unwrap_or_default()
+                        .eq_ignore_ascii_case(environment)
+            });
+            let realm_is = |e: &index::Entry| {
+                index
+                    .str(e, Field::Realm)
+                    .unwrap_or_default()
+                    .eq_ignore_ascii_case(realm)
+            };
+            let first = of_home.next()?;
+            let chosen = if realm_is(first) {
+                first
+            } else {
+                of_home.find(|e| realm_is(e)).unwrap_or(first)
+            };
+            account_of(index, chosen)
         })
     }
 
@@ -353,12 +379,21 @@ impl TokenCache {
         flights.entry(key).or_default().clone()
     }
 
-    fn read<R>(&self, f: impl FnOnce(&Document) -> R) -> Result<R> {
+    fn read<R>(&self, f: impl FnOnce(&Index) -> R) -> Result<R> {
         let mut loaded = lock(&self.inner.loaded);
         if let Some(file) = &self.inner.file {
             file.refresh(&mut loaded)?;
         }
-        Ok(f(&loaded.doc))
+        Ok(f(&loaded.index))
+    }
+
+    /// The whole document, for tests that look at what searches do not read.
+    #[cfg(test)]
+    fn read_document<R>(&self, f: impl FnOnce(&Document) -> R) -> Result<R> {
+        match &self.inner.file {
+            Some(file) => Ok(f(&file.read_document()?)),
+            None => Ok(f(&lock(&self.inner.loaded).doc)),
+        }
     }
 
     /// A read-modify-write: under the file lock, the file is read again, changed, and written when `f`
@@ -367,16 +402,23 @@ impl TokenCache {
         let mut loaded = lock(&self.inner.loaded);
         let Some(file) = &self.inner.file else {
             file::ensure_maps(&mut loaded.doc);
-            f(&mut loaded.doc);
+            if f(&mut loaded.doc) {
+                loaded.index = Index::of_document(&loaded.doc);
+            }
             return Ok(());
         };
         let _lock = file.lock()?;
         file.reload_locked(&mut loaded)?;
         file::ensure_maps(&mut loaded.doc);
-        if f(&mut loaded.doc) {
-            file.write_locked(&mut loaded)?;
-        }
-        Ok(())
+        let changed = f(&mut loaded.doc);
+        let written = if changed {
+            file.write_locked(&mut loaded)
+        } else {
+            Ok(())
+        };
+        // Searches read the index; the next change reads the file again under the lock.
+        loaded.doc = Document::new();
+        written
     }
 }
 
@@ -621,7 +663,8 @@ fn prune_expired_access_tokens(doc: &mut Document, now: i64) {
     });
 }
 
-/// The object entries of one map.
+/// The object entries of one map (searches read the index instead).
+#[cfg(test)]
 fn entries<'d>(doc: &'d Document, map: &str) -> impl Iterator<Item = &'d Map<String, Value>> {
     doc.get(map)
         .and_then(Value::as_object)
@@ -653,50 +696,73 @@ fn is_app_only(e: &Map<String, Value>) -> bool {
     string(e, "home_account_id").is_none_or(|h| h.is_empty())
 }
 
-fn access_token_matches(e: &Map<String, Value>, q: &TokenQuery) -> bool {
+/// Whether an entry is a bearer token for the query; `scopes` are the query's, normalized. The cheapest
+/// and most telling comparisons come first: a large cache is mostly other accounts' tokens.
+fn access_token_matches(index: &Index, e: &index::Entry, q: &TokenQuery, scopes: &[String]) -> bool {
     let home_matches = match &q.home_account_id {
-        Some(home) => field_is(e, "home_account_id", home),
-        None => is_app_only(e),
+        Some(home) => index.field_is(e, Field::HomeAccountId, home),
+        None => index.str(e, Field::HomeAccountId).is_none_or(str::is_empty),
     };
-    let target = normalized_scopes(string(e, "target"));
     // Tokens bound to a key (PoP, SSH certificates) or cached under extra request parameters are not
     // bearer tokens for this query: leave them to whoever asked for them.
-    let bearer = string(e, "token_type").is_none_or(|t| t.eq_ignore_ascii_case("bearer"))
-        && !e.contains_key("ext_cache_key")
-        && !e.contains_key("key_id");
-    string(e, "credential_type").is_none_or(|t| t.eq_ignore_ascii_case(ACCESS_TOKEN))
-        && bearer
-        && home_matches
-        && field_is(e, "environment", &q.environment)
-        && field_is(e, "client_id", q.client_id.as_str())
-        && q.realm.as_ref().is_none_or(|realm| field_is(e, "realm", realm))
-        && normalized_scopes(&q.scopes)
-            .iter()
-            .all(|s| target.iter().any(|t| t.eq_ignore_ascii_case(s)))
+    let bearer = || {
+        index
+            .str(e, Field::TokenType)
+            .is_none_or(|t| t.eq_ignore_ascii_case("bearer"))
+            && !e.has_ext_cache_key
+            && !e.has_key_id
+    };
+    // The target's scopes without the OIDC ones carry every scope asked for (which has none of those).
+    let carries = |scope: &String| {
+        index
+            .str(e, Field::Target)
+            .unwrap_or_default()
+            .split_whitespace()
+            .any(|t| t.eq_ignore_ascii_case(scope))
+    };
+    home_matches
+        && index.field_is(e, Field::ClientId, q.client_id.as_str())
+        && q.realm
+            .as_ref()
+            .is_none_or(|realm| index.field_is(e, Field::Realm, realm))
+        && index.field_is(e, Field::Environment, &q.environment)
+        && index
+            .str(e, Field::CredentialType)
+            .is_none_or(|t| t.eq_ignore_ascii_case(ACCESS_TOKEN))
+        && bearer()
+        && scopes.iter().all(carries)
 }
 
-fn cached_access_token(e: &Map<String, Value>) -> Option<CachedAccessToken> {
+fn cached_access_token(index: &Index, e: &index::Entry) -> Option<CachedAccessToken> {
     Some(CachedAccessToken {
-        access_token: AccessToken::new(string(e, "secret").filter(|s| !s.is_empty())?),
-        expires_on: number(e, "expires_on")?,
-        scopes: string(e, "target")
+        access_token: AccessToken::new(index.str(e, Field::Secret).filter(|s| !s.is_empty())?),
+        expires_on: index.number(e, Field::ExpiresOn)?,
+        scopes: index
+            .str(e, Field::Target)
             .unwrap_or_default()
             .split_whitespace()
             .map(str::to_owned)
             .collect(),
-        realm: string(e, "realm").unwrap_or_default(),
-        home_account_id: string(e, "home_account_id").filter(|h| !h.is_empty()),
-        token_type: string(e, "token_type").unwrap_or_else(|| "Bearer".into()),
+        realm: index.str(e, Field::Realm).unwrap_or_default().to_owned(),
+        home_account_id: index
+            .str(e, Field::HomeAccountId)
+            .filter(|h| !h.is_empty())
+            .map(str::to_owned),
+        token_type: index.str(e, Field::TokenType).unwrap_or("Bearer").to_owned(),
     })
 }
 
-fn account_of(e: &Map<String, Value>) -> Option<Account> {
+fn account_of(index: &Index, e: &index::Entry) -> Option<Account> {
+    let text = |field| index.str(e, field).unwrap_or_default().to_owned();
     Some(Account {
-        home_account_id: string(e, "home_account_id").filter(|h| !h.is_empty())?,
-        environment: string(e, "environment").unwrap_or_default(),
-        realm: string(e, "realm").unwrap_or_default(),
-        local_account_id: string(e, "local_account_id").unwrap_or_default(),
-        username: string(e, "username").unwrap_or_default(),
+        home_account_id: index
+            .str(e, Field::HomeAccountId)
+            .filter(|h| !h.is_empty())?
+            .to_owned(),
+        environment: text(Field::Environment),
+        realm: text(Field::Realm),
+        local_account_id: text(Field::LocalAccountId),
+        username: text(Field::Username),
     })
 }
 
