@@ -518,7 +518,7 @@ impl Report {
         line(
             &mut out,
             &format!(
-                "- Reproduce: `cargo xtask bench` (`--runs {}` is the default; `--module {}`)",
+                "- Reproduce: `cargo xtask bench` (this run: `--runs {} --module {}`)",
                 self.runs, self.module
             ),
         );
@@ -582,7 +582,11 @@ impl Report {
         line(&mut out, "");
         line(
             &mut out,
-            "`crates/auth-core/benches/token.rs`; a 1,000-account file is about 4.5 MB (tokens at Microsoft's sizes).",
+            &format!(
+                "`crates/auth-core/benches/token.rs`; the 1,000-account file is the one above ({}, tokens at \
+                 Microsoft's sizes).",
+                size(self.processes.last().map_or(0, |p| p.cache_bytes))
+            ),
         );
         line(&mut out, "");
         line(&mut out, "| benchmark | median | mean |");

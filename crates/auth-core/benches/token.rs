@@ -118,6 +118,10 @@ fn cache_file(c: &mut Criterion) {
     let now = from_epoch_seconds(NOW);
     let mut group = c.benchmark_group("cache_file");
     group.sample_size(20);
+    // the floor of any reader: the bytes into memory, checked to be UTF-8
+    group.bench_function("read_1000_accounts", |b| {
+        b.iter(|| String::from_utf8(std::fs::read(black_box(&path)).unwrap()).unwrap())
+    });
     group.bench_function("parse_1000_accounts", |b| {
         b.iter(|| {
             TokenCache::open(black_box(&path))

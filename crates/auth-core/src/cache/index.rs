@@ -282,14 +282,14 @@ impl<'de> Visitor<'de> for CredentialMap {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
         let mut entries: Vec<Option<Entry>> = Vec::new();
-        let mut positions: HashMap<std::borrow::Cow<'de, str>, usize> = HashMap::new();
+        let mut positions: HashMap<Key<'de>, usize> = HashMap::new();
         while let Some(key) = map.next_key::<Name>()? {
             if !self.keep {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
             let entry = map.next_value_seed(EntrySeed(self.at))?;
-            match positions.entry(key.0) {
+            match positions.entry(Key(key.0)) {
                 Slot::Occupied(at) => entries[*at.get()] = entry,
                 Slot::Vacant(slot) => {
                     slot.insert(entries.len());
@@ -327,6 +327,26 @@ impl<'de> Visitor<'de> for CredentialMap {
 
     fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
         Ok(None)
+    }
+}
+
+/// An entry's key, hashed by its length and ends only: keys run to 200 bytes and differ at both ends (the
+/// account first, the tenant and scopes last), so this hashes half the bytes for the same spread. Keys
+/// with equal hashes are still compared whole.
+#[derive(PartialEq, Eq)]
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl std::hash::Hash for Key<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        const END: usize = 48;
+        let bytes = self.0.as_bytes();
+        state.write_usize(bytes.len());
+        if bytes.len() <= 2 * END {
+            state.write(bytes);
+        } else {
+            state.write(&bytes[..END]);
+            state.write(&bytes[bytes.len() - END..]);
+        }
     }
 }
 
