@@ -2,4 +2,5 @@
 
 mod interactive;
 mod msal_cache;
+mod shared_cache;
 mod tidy;

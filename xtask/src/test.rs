@@ -1,5 +1,5 @@
-//! `cargo xtask test`: formatting, clippy with warnings as errors, then every test of the workspace.
-//! Clippy and the tests share the dev profile, so dependencies are built once.
+//! `cargo xtask test`: formatting, clippy with warnings as errors, the test peers (Redis), then every test
+//! of the workspace. Clippy and the tests share the dev profile, so dependencies are built once.
 
 use crate::run as sh;
 
@@ -17,6 +17,7 @@ pub(crate) fn run_all() -> Result<(), String> {
             "warnings",
         ],
     )?;
+    crate::redis::install()?;
     sh("cargo", &["test", "--workspace", "--locked"])
 }
 

@@ -157,6 +157,18 @@ pub enum Error {
         /// What is wrong and what each set needs.
         message: String,
     },
+
+    /// The shared token cache (Redis) failed. `url` never holds the password.
+    #[error("token cache {url}: {reason}")]
+    CacheServer {
+        /// The cache's URL, without its password.
+        url: String,
+        /// What went wrong.
+        reason: String,
+        /// Whether the server could not be reached at all (down, refusing connections, not answering in
+        /// time): the case `MSCONNECT_CACHE_FALLBACK=file` falls back to the local file on.
+        unreachable: bool,
+    },
 }
 
 fn password_hint(given: bool) -> &'static str {

@@ -23,6 +23,8 @@ pub mod time;
 pub mod token;
 
 pub use authority::Authority;
+#[cfg(feature = "redis")]
+pub use cache::{CacheKey, RedisOptions};
 pub use cache::{CachedAccessToken, SilentRequest, TokenCache, TokenQuery};
 pub use cert::{
     Certificate, CertificateCredential, CertificateStore, SigningAlgorithm, normalize_thumbprint,

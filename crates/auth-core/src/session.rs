@@ -22,9 +22,7 @@ use crate::authority::Authority;
 use crate::cloud::Environment;
 use crate::env::EnvVars;
 use crate::error::{Error, Result};
-use crate::flows::{
-    AccessTokenPassthrough, ClientCredential, ClientCredentials, RefreshTokenGrant, UsernamePassword,
-};
+use crate::flows::{AccessTokenPassthrough, ClientCredential, RefreshTokenGrant, UsernamePassword};
 use crate::http::{HttpClient, HttpOptions};
 use crate::ids::{ClientId, Tenant};
 use crate::secret::{AccessToken, Password, RefreshToken};
@@ -361,10 +359,11 @@ impl Default for SessionOptions {
 }
 
 impl SessionOptions {
-    /// What the command line uses: the token cache and contexts under `MSCONNECT_HOME`.
+    /// What the command line uses: the token cache and contexts under `MSCONNECT_HOME`, or the token
+    /// cache in Redis when `MSCONNECT_CACHE_URL` names one ([`TokenCache::from_env`]).
     pub fn persistent(env: EnvVars) -> Result<Self> {
         Ok(Self {
-            cache: TokenCache::default_for(&env)?,
+            cache: TokenCache::from_env(&env)?,
             contexts: Some(ContextStore::default_for(&env)?),
             http: HttpOptions {
                 env,
@@ -379,7 +378,7 @@ impl std::fmt::Debug for SessionOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SessionOptions")
             .field("http", &self.http)
-            .field("cache", &self.cache.path())
+            .field("cache", &self.cache.location())
             .field("contexts", &self.contexts.as_ref().map(ContextStore::dir))
             .finish_non_exhaustive()
     }
@@ -481,11 +480,14 @@ impl Session {
                 (result, None)
             }
             SignInMethod::Application(credential) => {
-                let result = ClientCredentials::new(&authority, &request.client_id, credential)
+                // As MSAL's acquire_token_for_client: the cache first, so that a second worker connecting
+                // as the same service principal is served the first one's token; renewing it is
+                // single-flight across a fleet sharing a Redis cache, and saves the new token.
+                return SilentRequest::new(&self.options.cache, &authority, &request.client_id)
                     .scopes(&request.scopes)
+                    .credential(Some(credential))
                     .send(self.http()?)
-                    .await?;
-                (result, Some("client_credentials"))
+                    .await;
             }
             SignInMethod::RefreshToken { token, credential } => {
                 let result = RefreshTokenGrant::new(&authority, &request.client_id, token)

@@ -259,6 +259,175 @@ pub fn session_with_browser(home: &std::path::Path, env: EnvVars, browser: Signe
     })
 }
 
+#[cfg(feature = "redis")]
+pub use redis_server::RedisServer;
+
+#[cfg(feature = "redis")]
+mod redis_server {
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    /// A `redis-server` of a test's own (Debian's package, which `cargo xtask test` installs): on a free
+    /// loopback port, persisting nothing, killed when dropped. `MSCONNECT_REDIS_SERVER` names another
+    /// binary.
+    #[derive(Debug)]
+    pub struct RedisServer {
+        child: Option<Child>,
+        port: u16,
+        password: Option<String>,
+        tls: bool,
+    }
+
+    impl RedisServer {
+        /// A server without a password.
+        pub fn start() -> Self {
+            Self::start_with(None, None)
+        }
+
+        /// A server that requires `password` (`requirepass`).
+        pub fn with_password(password: &str) -> Self {
+            Self::start_with(Some(password), None)
+        }
+
+        /// A server that speaks only TLS, with this PEM certificate and key (clients need not present
+        /// one); its [`url`](Self::url) is `rediss://`. [`connection`](Self::connection) is for plain
+        /// servers only.
+        pub fn with_tls(certificate: &Path, key: &Path) -> Self {
+            Self::start_with(None, Some((certificate, key)))
+        }
+
+        fn start_with(password: Option<&str>, tls: Option<(&Path, &Path)>) -> Self {
+            let binary = std::env::var_os("MSCONNECT_REDIS_SERVER")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("redis-server"));
+            // A free port can be taken by someone else before the server binds it: try a few.
+            for _ in 0..5 {
+                let port = std::net::TcpListener::bind("127.0.0.1:0")
+                    .and_then(|listener| listener.local_addr())
+                    .map(|address| address.port())
+                    .unwrap_or_else(|e| panic!("no free loopback port for redis-server: {e}"));
+                let mut command = Command::new(&binary);
+                match tls {
+                    None => command.args(["--port", &port.to_string()]),
+                    Some((certificate, key)) => command
+                        .args([
+                            "--port",
+                            "0",
+                            "--tls-port",
+                            &port.to_string(),
+                            "--tls-auth-clients",
+                            "no",
+                        ])
+                        .arg("--tls-cert-file")
+                        .arg(certificate)
+                        .arg("--tls-key-file")
+                        .arg(key),
+                };
+                command
+                    .args(["--bind", "127.0.0.1"])
+                    .args(["--save", "", "--appendonly", "no", "--logfile", ""])
+                    .arg("--dir")
+                    .arg(std::env::temp_dir())
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null());
+                if let Some(password) = password {
+                    command.args(["--requirepass", password]);
+                }
+                let child = command.spawn().unwrap_or_else(|e| {
+                    panic!(
+                        "cannot start {}: {e}; install Debian's redis-server (`cargo xtask test` does)",
+                        binary.display()
+                    )
+                });
+                let mut server = Self {
+                    child: Some(child),
+                    port,
+                    password: password.map(str::to_owned),
+                    tls: tls.is_some(),
+                };
+                if server.wait_until_ready() {
+                    return server;
+                }
+                server.stop();
+            }
+            panic!("redis-server did not start on any of 5 free ports")
+        }
+
+        /// Waits (real time: it is a real process) until the server answers PING, or it exits.
+        fn wait_until_ready(&mut self) -> bool {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if let Some(child) = &mut self.child
+                    && matches!(child.try_wait(), Ok(Some(_)))
+                {
+                    return false;
+                }
+                if self.tls {
+                    // the test's own client does not trust the certificate: a listening port will do
+                    if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                        return true;
+                    }
+                } else if let Ok(mut connection) = self.try_connection() {
+                    let pong: redis::RedisResult<String> = redis::cmd("PING").query(&mut connection);
+                    if pong.is_ok() {
+                        return true;
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            false
+        }
+
+        fn try_connection(&self) -> redis::RedisResult<redis::Connection> {
+            redis::Client::open(self.url_with_password())?.get_connection_with_timeout(Duration::from_secs(2))
+        }
+
+        /// The port it listens on (127.0.0.1).
+        pub fn port(&self) -> u16 {
+            self.port
+        }
+
+        /// `redis://127.0.0.1:<port>` (`rediss://` with TLS), without the password.
+        pub fn url(&self) -> String {
+            let scheme = if self.tls { "rediss" } else { "redis" };
+            format!("{scheme}://127.0.0.1:{}", self.port)
+        }
+
+        /// The URL with the password in it, when the server has one.
+        pub fn url_with_password(&self) -> String {
+            match &self.password {
+                Some(password) => {
+                    let scheme = if self.tls { "rediss" } else { "redis" };
+                    format!("{scheme}://:{password}@127.0.0.1:{}", self.port)
+                }
+                None => self.url(),
+            }
+        }
+
+        /// A connection of the test's own, to look at what the cache stored.
+        pub fn connection(&self) -> redis::Connection {
+            self.try_connection()
+                .unwrap_or_else(|e| panic!("connecting to the test redis-server on port {}: {e}", self.port))
+        }
+
+        /// Kills the server now (as a crash would) and waits for it to be gone.
+        pub fn stop(&mut self) {
+            if let Some(mut child) = self.child.take() {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+
+    impl Drop for RedisServer {
+        fn drop(&mut self) {
+            self.stop();
+        }
+    }
+}
+
 /// The client of [`large_cache`]'s sign-ins (the Azure CLI's, as PartnerCenter and SecMgmt use).
 pub const LARGE_CACHE_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 /// The tenant of [`large_cache`]'s users.

@@ -124,6 +124,19 @@ impl Index {
         Self::parse(text).unwrap_or_default()
     }
 
+    /// The index of entries held elsewhere (the Redis store's), as if they were the map `map` of a file.
+    #[cfg(feature = "redis")]
+    pub(super) fn of_entries(map: &str, entries: &[serde_json::Map<String, serde_json::Value>]) -> Self {
+        let numbered: serde_json::Map<String, serde_json::Value> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (i.to_string(), serde_json::Value::Object(e.clone())))
+            .collect();
+        let mut doc = Document::new();
+        doc.insert(map.to_owned(), serde_json::Value::Object(numbered));
+        Self::of_document(&doc)
+    }
+
     /// A field as the document's `string()` gives it: a string, or a number's JSON text.
     pub(super) fn str<'a>(&'a self, entry: &'a Entry, field: Field) -> Option<&'a str> {
         match entry.fields[field as usize].as_ref()? {

@@ -22,9 +22,21 @@ use self::index::{Field, Index};
 
 pub(crate) mod file;
 mod index;
+#[cfg(feature = "redis")]
+mod redis_store;
+#[cfg(feature = "redis")]
+mod seal;
 mod silent;
 
+#[cfg(feature = "redis")]
+pub use redis_store::{CACHE_FALLBACK_VARIABLE, CACHE_LOCK_VARIABLE, CACHE_PASSWORD_VARIABLE, RedisOptions};
+#[cfg(feature = "redis")]
+pub use seal::{CACHE_KEY_VARIABLE, CacheKey};
 pub use silent::SilentRequest;
+
+/// The variable naming a shared token cache: `redis://[user[:password]@]host[:port][/db]`, or
+/// `rediss://…` for TLS (feature `redis`).
+pub const CACHE_URL_VARIABLE: &str = "MSCONNECT_CACHE_URL";
 
 /// The file name of the cache inside `MSCONNECT_HOME` (the Azure CLI's name for the same schema).
 pub const CACHE_FILE_NAME: &str = "msal_token_cache.json";
@@ -46,27 +58,55 @@ type Document = Map<String, Value>;
 /// The token cache. Cheap to clone: clones share one in-memory copy, one lock and one set of in-flight
 /// requests.
 ///
+/// Where it is kept: in memory, in a file (the default), or in Redis (feature `redis`), shared by a
+/// fleet of workers.
+///
 /// A file-backed cache reads its file lazily, keeps the parsed content in memory and reads the file again
 /// only when it changed; every change takes an exclusive lock on `<file>.lock`, reads the file again,
 /// applies the change and writes the file whole, so several processes can share one file and none loses
 /// another's entries.
+///
+/// A Redis-backed cache keeps one key per entry, partitioned by environment, client, tenant and account,
+/// each living as long as its token; renewing a token takes a lock in Redis so that a fleet asks the
+/// authority once per token (see the crate's Decisions).
 #[derive(Clone)]
 pub struct TokenCache {
     inner: Arc<Inner>,
 }
 
 struct Inner {
+    /// The file; for a Redis-backed cache, the file to fall back to.
     file: Option<file::CacheFile>,
     loaded: Mutex<file::Loaded>,
     flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    #[cfg(feature = "redis")]
+    shared: Option<Arc<redis_store::RedisStore>>,
 }
 
 impl std::fmt::Debug for TokenCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenCache")
-            .field("path", &self.path())
+            .field("path", &self.inner.file.as_ref().map(file::CacheFile::path))
+            .field("url", &self.url())
             .finish_non_exhaustive()
     }
+}
+
+/// What trying the refresh lock of a shared cache gave.
+pub(crate) enum RefreshLock {
+    /// The cache is not shared (or fell back to its file): the turn in this process is enough.
+    Unshared,
+    /// This worker holds the lock until the lease is dropped.
+    #[cfg(feature = "redis")]
+    Held(redis_store::Lease),
+    /// Another worker holds it: look for its token again after `poll`, for at most `ttl` in all.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    Busy {
+        /// How long to wait before looking again.
+        poll: std::time::Duration,
+        /// The lock's time to live: the longest a dead holder delays others.
+        ttl: std::time::Duration,
+    },
 }
 
 /// What to look for in the cache: an access token for a client and an account (or the app itself).
@@ -134,19 +174,111 @@ impl TokenCache {
         Ok(Self::open(msconnect_home(env)?.join(CACHE_FILE_NAME)))
     }
 
+    /// The cache the environment names: Redis when `MSCONNECT_CACHE_URL` is set (`redis://` or
+    /// `rediss://`, with `MSCONNECT_CACHE_PASSWORD`, `MSCONNECT_CACHE_KEY`, `MSCONNECT_CACHE_FALLBACK` and
+    /// `MSCONNECT_CACHE_LOCK_SECONDS`, see [`RedisOptions::from_env`]), else the file of
+    /// [`default_for`](Self::default_for). Nothing is connected until the cache is first used.
+    pub fn from_env(env: &EnvVars) -> Result<Self> {
+        let Some(url) = env.get(CACHE_URL_VARIABLE) else {
+            return Self::default_for(env);
+        };
+        #[cfg(feature = "redis")]
+        {
+            Self::redis_from(url, RedisOptions::from_env(env)?, CACHE_URL_VARIABLE)
+        }
+        #[cfg(not(feature = "redis"))]
+        {
+            let _ = url;
+            Err(Error::NotAvailable {
+                what: format!("the Redis token cache ({CACHE_URL_VARIABLE}: build with the `redis` feature)"),
+            })
+        }
+    }
+
+    /// A cache in Redis at `url` (`redis://[user[:password]@]host[:port][/db]`, or `rediss://…` for TLS),
+    /// shared by every worker that names the same server and key prefix. The URL is checked now; the
+    /// connection is made on first use.
+    #[cfg(feature = "redis")]
+    pub fn redis(url: &str, options: RedisOptions) -> Result<Self> {
+        Self::redis_from(url, options, "url")
+    }
+
+    #[cfg(feature = "redis")]
+    fn redis_from(url: &str, options: RedisOptions, parameter: &str) -> Result<Self> {
+        let fallback = options.fallback.clone().map(file::CacheFile::new);
+        let store = redis_store::RedisStore::new(url, options, parameter)?;
+        let mut cache = Self::with_file(fallback);
+        if let Some(inner) = Arc::get_mut(&mut cache.inner) {
+            inner.shared = Some(Arc::new(store));
+        }
+        Ok(cache)
+    }
+
     fn with_file(file: Option<file::CacheFile>) -> Self {
         Self {
             inner: Arc::new(Inner {
                 file,
                 loaded: Mutex::new(file::Loaded::default()),
                 flights: Mutex::new(HashMap::new()),
+                #[cfg(feature = "redis")]
+                shared: None,
             }),
         }
     }
 
-    /// The file, for a file-backed cache.
+    /// The file, for a file-backed cache (`None` for a Redis-backed one, even with a fallback file).
     pub fn path(&self) -> Option<&Path> {
+        if self.url().is_some() {
+            return None;
+        }
         self.inner.file.as_ref().map(file::CacheFile::path)
+    }
+
+    /// The Redis URL (without its password), for a Redis-backed cache.
+    pub fn url(&self) -> Option<&str> {
+        #[cfg(feature = "redis")]
+        if let Some(store) = &self.inner.shared {
+            return Some(store.url());
+        }
+        None
+    }
+
+    /// Where the tokens are, for messages: the Redis URL, the file, or this process's memory.
+    pub(crate) fn location(&self) -> String {
+        match (self.url(), self.path()) {
+            (Some(url), _) => format!("the token cache {url}"),
+            (None, Some(path)) => format!("the token cache {}", path.display()),
+            (None, None) => "the token cache".into(),
+        }
+    }
+
+    /// Runs `op` on Redis when the cache is Redis-backed: `Ok(None)` when it is not, or when Redis is
+    /// unreachable and a fallback file is configured (then once with a warning, and for good).
+    #[cfg(feature = "redis")]
+    fn on_shared<R>(&self, op: impl FnOnce(&Arc<redis_store::RedisStore>) -> Result<R>) -> Result<Option<R>> {
+        let Some(store) = &self.inner.shared else {
+            return Ok(None);
+        };
+        if store.fallen_back() {
+            return Ok(None);
+        }
+        match op(store) {
+            Ok(value) => Ok(Some(value)),
+            Err(
+                error @ Error::CacheServer {
+                    unreachable: true, ..
+                },
+            ) => match &self.inner.file {
+                Some(file) => {
+                    if store.fall_back() {
+                        tracing::warn!(target: "msconnect::cache", "{error}; using the local token cache {} instead ({}=file)", file.path().display(), CACHE_FALLBACK_VARIABLE);
+                    }
+                    Ok(None)
+                }
+                None => Err(error),
+            },
+            Err(error) => Err(error),
+        }
     }
 
     /// Stores everything a token response brings: the access token (app-only ones too, with
@@ -168,6 +300,12 @@ impl TokenCache {
         now: SystemTime,
     ) -> Result<()> {
         let now = epoch_seconds(now);
+        #[cfg(feature = "redis")]
+        if let Some(()) = self
+            .on_shared(|store| store.save(&entries_for(result, requested_scopes, account_source, now), now))?
+        {
+            return Ok(());
+        }
         self.modify(|doc| {
             prune_expired_access_tokens(doc, now);
             for (map, entry) in entries_for(result, requested_scopes, account_source, now) {
@@ -200,36 +338,12 @@ impl TokenCache {
             ));
         }
         let now = epoch_seconds(now);
-        self.read(|index| {
-            let mut found = AccessTokenSearch::default();
-            // the best of each kind, found first; only the winners' secrets are copied out of the text
-            let mut best: [Option<(&index::Entry, i64)>; 2] = [None, None];
-            for entry in index
-                .access_tokens
-                .iter()
-                .filter(|e| access_token_matches(index, e, query, &scopes))
-            {
-                let Some(expires_on) = index.number(entry, Field::ExpiresOn) else {
-                    continue;
-                };
-                if index.str(entry, Field::Secret).is_none_or(str::is_empty)
-                    || expires_on - now <= EXPIRY_MARGIN_SECONDS
-                {
-                    continue;
-                }
-                let aging = index
-                    .number(entry, Field::RefreshOn)
-                    .is_some_and(|refresh_on| refresh_on <= now);
-                let slot = &mut best[usize::from(aging)];
-                if slot.is_none_or(|(_, best)| best < expires_on) {
-                    *slot = Some((entry, expires_on));
-                }
-            }
-            let [fresh, aging] = best;
-            found.fresh = fresh.and_then(|(e, _)| cached_access_token(index, e));
-            found.aging = aging.and_then(|(e, _)| cached_access_token(index, e));
-            found
-        })
+        #[cfg(feature = "redis")]
+        if let Some(candidates) = self.on_shared(|store| store.access_tokens(query))? {
+            let index = Index::of_entries(ACCESS_TOKEN, &candidates);
+            return Ok(best_access_tokens(&index, query, &scopes, now));
+        }
+        self.read(|index| best_access_tokens(index, query, &scopes, now))
     }
 
     /// The refresh token of an account for a client: its own, else one of its family's (FOCI). Refresh
@@ -251,6 +365,12 @@ impl TokenCache {
         client_id: &ClientId,
         home_account_id: &str,
     ) -> Result<Option<FoundRefreshToken>> {
+        #[cfg(feature = "redis")]
+        if let Some(found) =
+            self.on_shared(|store| store.refresh_token(environment, client_id, home_account_id))?
+        {
+            return Ok(found);
+        }
         self.read(|index| {
             let of_account = || {
                 index.refresh_tokens.iter().filter(|e| {
@@ -287,11 +407,15 @@ impl TokenCache {
 
     /// Every account in the cache (one entry per account and tenant), in file order.
     pub fn accounts(&self) -> Result<Vec<Account>> {
+        #[cfg(feature = "redis")]
+        if let Some(accounts) = self.on_shared(|store| store.accounts())? {
+            return Ok(accounts);
+        }
         self.read(|index| {
             index
                 .accounts
                 .iter()
-                .filter_map(|e| account_of(index, e))
+                .filter_map(|e| indexed_account(index, e))
                 .collect()
         })
     }
@@ -303,6 +427,10 @@ impl TokenCache {
         home_account_id: &str,
         realm: &str,
     ) -> Result<Option<Account>> {
+        #[cfg(feature = "redis")]
+        if let Some(account) = self.on_shared(|store| store.account(environment, home_account_id, realm))? {
+            return Ok(account);
+        }
         self.read(|index| {
             let mut of_home = index.accounts.iter().filter(|e| {
                 index
@@ -325,13 +453,17 @@ impl TokenCache {
             } else {
                 of_home.find(|e| realm_is(e)).unwrap_or(first)
             };
-            account_of(index, chosen)
+            indexed_account(index, chosen)
         })
     }
 
     /// Forgets an account: its access, refresh and ID tokens and its account entries, in every tenant and
     /// for every client. The apps' metadata stays.
     pub fn remove_account(&self, environment: &str, home_account_id: &str) -> Result<()> {
+        #[cfg(feature = "redis")]
+        if let Some(()) = self.on_shared(|store| store.remove_account(environment, home_account_id))? {
+            return Ok(());
+        }
         self.modify(|doc| {
             let mut changed = false;
             for map in [ACCESS_TOKEN, REFRESH_TOKEN, ID_TOKEN, ACCOUNT] {
@@ -345,6 +477,10 @@ impl TokenCache {
 
     /// Forgets the app-only access tokens of a client in a tenant.
     pub fn remove_app_tokens(&self, environment: &str, client_id: &ClientId, realm: &str) -> Result<()> {
+        #[cfg(feature = "redis")]
+        if let Some(()) = self.on_shared(|store| store.remove_app_tokens(environment, client_id, realm))? {
+            return Ok(());
+        }
         self.modify(|doc| {
             remove_where(doc, ACCESS_TOKEN, |e| {
                 is_app_only(e)
@@ -360,9 +496,18 @@ impl TokenCache {
     pub(crate) fn remove_refresh_token(
         &self,
         environment: &str,
+        client_id: &ClientId,
         home_account_id: &str,
         dead: &RefreshToken,
     ) -> Result<()> {
+        #[cfg(feature = "redis")]
+        if let Some(()) =
+            self.on_shared(|store| store.remove_refresh_token(environment, client_id, home_account_id, dead))?
+        {
+            return Ok(());
+        }
+        #[cfg(not(feature = "redis"))]
+        let _ = client_id;
         self.modify(|doc| {
             remove_where(doc, REFRESH_TOKEN, |e| {
                 field_is(e, "environment", environment)
@@ -377,6 +522,31 @@ impl TokenCache {
         let mut flights = lock(&self.inner.flights);
         flights.retain(|_, turn| Arc::strong_count(turn) > 1);
         flights.entry(key).or_default().clone()
+    }
+
+    /// Tries to take the shared cache's lock for renewing the token `query` names, so that one worker of
+    /// the fleet asks the authority while the others wait for its token.
+    pub(crate) fn try_refresh_lock(&self, query: &TokenQuery) -> Result<RefreshLock> {
+        #[cfg(feature = "redis")]
+        {
+            let attempt = self.on_shared(|store| {
+                let key = store.lock_key(query);
+                let owner = uuid::Uuid::new_v4().simple().to_string();
+                Ok(if store.try_lock(&key, &owner)? {
+                    RefreshLock::Held(redis_store::Lease::new(store.clone(), key, owner))
+                } else {
+                    RefreshLock::Busy {
+                        poll: store.options().lock_poll,
+                        ttl: store.options().lock_ttl,
+                    }
+                })
+            })?;
+            if let Some(attempt) = attempt {
+                return Ok(attempt);
+            }
+        }
+        let _ = query;
+        Ok(RefreshLock::Unshared)
     }
 
     fn read<R>(&self, f: impl FnOnce(&Index) -> R) -> Result<R> {
@@ -733,6 +903,39 @@ fn access_token_matches(index: &Index, e: &index::Entry, q: &TokenQuery, scopes:
         && scopes.iter().all(carries)
 }
 
+/// The best access tokens of `index` for `query` (whose scopes, normalized, are `scopes`): the fresh one
+/// and the aging one that expire last, each with more than [`EXPIRY_MARGIN_SECONDS`] left. The winners are
+/// found first; only their secrets are copied out of the text.
+fn best_access_tokens(index: &Index, query: &TokenQuery, scopes: &[String], now: i64) -> AccessTokenSearch {
+    let mut best: [Option<(&index::Entry, i64)>; 2] = [None, None];
+    for entry in index
+        .access_tokens
+        .iter()
+        .filter(|e| access_token_matches(index, e, query, scopes))
+    {
+        let Some(expires_on) = index.number(entry, Field::ExpiresOn) else {
+            continue;
+        };
+        if index.str(entry, Field::Secret).is_none_or(str::is_empty)
+            || expires_on - now <= EXPIRY_MARGIN_SECONDS
+        {
+            continue;
+        }
+        let aging = index
+            .number(entry, Field::RefreshOn)
+            .is_some_and(|refresh_on| refresh_on <= now);
+        let slot = &mut best[usize::from(aging)];
+        if slot.is_none_or(|(_, best)| best < expires_on) {
+            *slot = Some((entry, expires_on));
+        }
+    }
+    let [fresh, aging] = best;
+    AccessTokenSearch {
+        fresh: fresh.and_then(|(e, _)| cached_access_token(index, e)),
+        aging: aging.and_then(|(e, _)| cached_access_token(index, e)),
+    }
+}
+
 fn cached_access_token(index: &Index, e: &index::Entry) -> Option<CachedAccessToken> {
     Some(CachedAccessToken {
         access_token: AccessToken::new(index.str(e, Field::Secret).filter(|s| !s.is_empty())?),
@@ -752,7 +955,19 @@ fn cached_access_token(index: &Index, e: &index::Entry) -> Option<CachedAccessTo
     })
 }
 
-fn account_of(index: &Index, e: &index::Entry) -> Option<Account> {
+/// An account entry as the Redis store holds it (searches of the file read the index instead).
+#[cfg(feature = "redis")]
+fn account_of(e: &Map<String, Value>) -> Option<Account> {
+    Some(Account {
+        home_account_id: string(e, "home_account_id").filter(|h| !h.is_empty())?,
+        environment: string(e, "environment").unwrap_or_default(),
+        realm: string(e, "realm").unwrap_or_default(),
+        local_account_id: string(e, "local_account_id").unwrap_or_default(),
+        username: string(e, "username").unwrap_or_default(),
+    })
+}
+
+fn indexed_account(index: &Index, e: &index::Entry) -> Option<Account> {
     let text = |field| index.str(e, field).unwrap_or_default().to_owned();
     Some(Account {
         home_account_id: index

@@ -1,6 +1,8 @@
 //! Silent sign-in: a token from the cache when one is good for five more minutes, else a new one bought
 //! with the cached refresh token (for any tenant: refresh tokens are cross-tenant) or, for an app, with
-//! the client credential the caller supplies again. Concurrent requests for one token make one request.
+//! the client credential the caller supplies again. Concurrent requests for one token make one request:
+//! in one process through a turn per token, and across a fleet sharing a Redis cache through a lock in
+//! Redis, whose holder asks while the others wait for its token.
 
 use std::time::SystemTime;
 
@@ -11,7 +13,7 @@ use crate::http::HttpClient;
 use crate::ids::ClientId;
 use crate::token::{ClientInfo, TokenResult};
 
-use super::{AccessTokenSearch, CachedAccessToken, TokenCache, TokenQuery, normalized_scopes};
+use super::{AccessTokenSearch, CachedAccessToken, RefreshLock, TokenCache, TokenQuery, normalized_scopes};
 
 /// AAD answers `invalid_grant` both when the refresh token is dead and when this tenant or resource wants
 /// the user to do something (MFA, consent, a conditional access policy). Only the first kind is removed:
@@ -103,6 +105,16 @@ impl<'a> SilentRequest<'a> {
         // One request per token at a time in this process: whoever waited finds the first one's token.
         let turn = self.cache.flight(flight_key(&query));
         let _turn = turn.lock().await;
+        // Across the fleet: one worker holds the lock and asks, the others wait for its token. The lease
+        // lives until this function returns, so the token is saved before the lock is released.
+        let _lease = if self.force_refresh {
+            None
+        } else {
+            match self.shared_turn(http, &query).await? {
+                SharedTurn::Served(hit) => return self.cached_result(hit),
+                SharedTurn::Proceed(lease) => lease,
+            }
+        };
         let now = http.timer().now();
         let AccessTokenSearch { fresh, aging } = self.cache.search_access_tokens(&query, now)?;
         if !self.force_refresh
@@ -133,6 +145,31 @@ impl<'a> SilentRequest<'a> {
                 }
                 _ => Err(error),
             },
+        }
+    }
+
+    /// Waits for the shared cache's refresh lock of this token, polling through the HTTP client's timer:
+    /// the holder's token when it appears, else the lock once it is free or its holder's time to live has
+    /// passed. Never longer than the lock's time to live and one poll.
+    async fn shared_turn(&self, http: &HttpClient, query: &TokenQuery) -> Result<SharedTurn> {
+        let timer = http.timer();
+        let started = timer.now();
+        loop {
+            let (poll, ttl) = match self.cache.try_refresh_lock(query)? {
+                RefreshLock::Unshared => return Ok(SharedTurn::Proceed(None)),
+                #[cfg(feature = "redis")]
+                RefreshLock::Held(lease) => return Ok(SharedTurn::Proceed(Some(lease))),
+                RefreshLock::Busy { poll, ttl } => (poll, ttl),
+            };
+            let waited = timer.now().duration_since(started).unwrap_or_default();
+            if waited >= ttl + poll {
+                tracing::warn!(target: "msconnect::cache", "another worker has held the refresh lock of this token for {waited:?}; asking the authority without it");
+                return Ok(SharedTurn::Proceed(None));
+            }
+            timer.sleep(poll).await;
+            if let Some(hit) = self.cache.find_access_token(query, timer.now())? {
+                return Ok(SharedTurn::Served(hit));
+            }
         }
     }
 
@@ -194,7 +231,8 @@ impl<'a> SilentRequest<'a> {
                     )));
                 }
                 if found.owned {
-                    self.cache.remove_refresh_token(environment, home, &found.token)?;
+                    self.cache
+                        .remove_refresh_token(environment, self.client_id, home, &found.token)?;
                 }
                 Err(Error::SignInRequired(format!(
                     "the cached refresh token was refused ({server}); it was removed from the cache: sign in again \
@@ -221,10 +259,7 @@ impl<'a> SilentRequest<'a> {
     }
 
     fn where_cached(&self) -> String {
-        match self.cache.path() {
-            Some(path) => format!("the token cache {}", path.display()),
-            None => "the token cache".into(),
-        }
+        self.cache.location()
     }
 
     /// A cached token in the shape every flow returns.
@@ -253,6 +288,20 @@ impl<'a> SilentRequest<'a> {
         })
     }
 }
+
+/// What waiting for the fleet's refresh lock gave.
+enum SharedTurn {
+    /// Another worker's new token.
+    Served(CachedAccessToken),
+    /// Ask the authority, holding the lock when the cache is shared.
+    Proceed(Option<Lease>),
+}
+
+#[cfg(feature = "redis")]
+type Lease = super::redis_store::Lease;
+/// Without Redis there is no lock to hold.
+#[cfg(not(feature = "redis"))]
+type Lease = std::convert::Infallible;
 
 /// `{uid}.{utid}` split back into `client_info`.
 fn client_info_of(home_account_id: &str) -> Option<ClientInfo> {

@@ -15,6 +15,8 @@ use crate::time::from_epoch_seconds;
 mod file;
 mod reading;
 mod schema;
+#[cfg(feature = "redis")]
+mod shared;
 mod silent;
 
 pub(super) const CLIENT: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";

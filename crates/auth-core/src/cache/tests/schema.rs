@@ -583,5 +583,5 @@ fn nothing_secret_is_printed() {
         .unwrap();
     let printed = format!("{found:?} {cache:?}");
     assert!(!printed.contains("app-secret-token"));
-    insta::assert_snapshot!(printed, @r#"CachedAccessToken { access_token: AccessToken([redacted]), expires_on: 1795345199, scopes: ["https://graph.microsoft.com/.default"], realm: "cccccccc-0000-0000-0000-00000000000c", home_account_id: None, token_type: "Bearer" } TokenCache { path: None, .. }"#);
+    insta::assert_snapshot!(printed, @r#"CachedAccessToken { access_token: AccessToken([redacted]), expires_on: 1795345199, scopes: ["https://graph.microsoft.com/.default"], realm: "cccccccc-0000-0000-0000-00000000000c", home_account_id: None, token_type: "Bearer" } TokenCache { path: None, url: None, .. }"#);
 }

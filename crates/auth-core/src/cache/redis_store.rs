@@ -1,0 +1,742 @@
+//! The token cache in Redis, shared by a fleet of workers: one key per MSAL entry, partitioned by
+//! environment, client, tenant and account so a worker reads only the partition it needs, each key
+//! expiring with its token; a set per partition indexing its access tokens and one per account indexing
+//! everything of that account; the refresh lock (`SET NX PX` with a random owner, released by its owner
+//! only); and the optional sealing of each entry's secret. Commands go over one blocking connection with
+//! bounded connect and command timeouts, so nothing waits on an unreachable server for long.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use super::seal::{CACHE_KEY_VARIABLE, CacheKey, SEALED_PREFIX};
+use super::{
+    ACCESS_TOKEN, ACCOUNT, APP_METADATA, FoundRefreshToken, ID_TOKEN, REFRESH_TOKEN, TokenQuery, account_of,
+    lock, normalized_scopes, number, string,
+};
+use crate::env::EnvVars;
+use crate::error::{Error, Result};
+use crate::ids::ClientId;
+use crate::secret::{Password, RefreshToken};
+use crate::token::Account;
+
+/// The variable holding the password when the URL has none.
+pub const CACHE_PASSWORD_VARIABLE: &str = "MSCONNECT_CACHE_PASSWORD";
+/// The variable that, set to `file`, makes an unreachable Redis fall back to the local file cache.
+pub const CACHE_FALLBACK_VARIABLE: &str = "MSCONNECT_CACHE_FALLBACK";
+/// The variable setting the refresh lock's time to live, in seconds.
+pub const CACHE_LOCK_VARIABLE: &str = "MSCONNECT_CACHE_LOCK_SECONDS";
+
+/// The owner segment of app-only (client credentials) entries, in place of a home account id.
+const APP: &str = "app";
+
+/// Deletes `KEYS[1]` only if it still holds `ARGV[1]`: the lock's release by its owner, and the removal of
+/// a refused refresh token that no other worker has replaced meanwhile.
+const DELETE_IF_EQUAL: &str =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+/// Adds `ARGV[1]` to the set `KEYS[1]` and makes the set live at least `ARGV[2]` ms (works on Redis 6,
+/// which has no `PEXPIRE … GT`).
+const INDEX_ADD: &str = "redis.call('SADD', KEYS[1], ARGV[1]) \
+    if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 1";
+
+/// Options of [`TokenCache::redis`](super::TokenCache::redis).
+#[derive(Debug, Clone)]
+pub struct RedisOptions {
+    /// The password, used when the URL has none (`MSCONNECT_CACHE_PASSWORD`).
+    pub password: Option<Password>,
+    /// Seals each entry's secret with AES-256-GCM (`MSCONNECT_CACHE_KEY`); `None` stores secrets in clear,
+    /// as MSAL's own caches do.
+    pub key: Option<CacheKey>,
+    /// A token cache file to use instead, with a warning, once Redis cannot be reached
+    /// (`MSCONNECT_CACHE_FALLBACK=file` names `$MSCONNECT_HOME/msal_token_cache.json`); `None` makes an
+    /// unreachable Redis an error.
+    pub fallback: Option<PathBuf>,
+    /// What every key starts with, so several fleets can share one Redis.
+    pub key_prefix: String,
+    /// Time allowed to connect (TCP, TLS and the handshake).
+    pub connect_timeout: Duration,
+    /// Time allowed for the answer to one command.
+    pub command_timeout: Duration,
+    /// How long the refresh lock lives (`MSCONNECT_CACHE_LOCK_SECONDS`): the longest a worker that dies
+    /// holding it delays the others.
+    pub lock_ttl: Duration,
+    /// How often a worker waiting for another's renewal looks for the new token.
+    pub lock_poll: Duration,
+    /// Time to live of refresh tokens, ID tokens, accounts and app metadata, which carry no expiry of
+    /// their own; each write starts it again.
+    pub refresh_token_ttl: Duration,
+}
+
+impl Default for RedisOptions {
+    fn default() -> Self {
+        Self {
+            password: None,
+            key: None,
+            fallback: None,
+            key_prefix: "msconnect".into(),
+            connect_timeout: Duration::from_secs(3),
+            command_timeout: Duration::from_secs(3),
+            lock_ttl: Duration::from_secs(15),
+            lock_poll: Duration::from_millis(50),
+            refresh_token_ttl: Duration::from_secs(90 * 24 * 3600),
+        }
+    }
+}
+
+impl RedisOptions {
+    /// The options the environment sets: `MSCONNECT_CACHE_PASSWORD`, `MSCONNECT_CACHE_KEY`,
+    /// `MSCONNECT_CACHE_FALLBACK` (`file`) and `MSCONNECT_CACHE_LOCK_SECONDS`.
+    pub fn from_env(env: &EnvVars) -> Result<Self> {
+        let mut options = Self {
+            password: env.get(CACHE_PASSWORD_VARIABLE).map(Password::new),
+            key: env
+                .get(CACHE_KEY_VARIABLE)
+                .map(CacheKey::from_base64)
+                .transpose()?,
+            ..Self::default()
+        };
+        match env.get(CACHE_FALLBACK_VARIABLE) {
+            None => {}
+            Some(value) if value.eq_ignore_ascii_case("file") => {
+                options.fallback = Some(crate::home::msconnect_home(env)?.join(super::CACHE_FILE_NAME));
+            }
+            Some(other) => {
+                return Err(Error::invalid(
+                    CACHE_FALLBACK_VARIABLE,
+                    format!("'{other}' is not a fallback: the only one is `file`"),
+                ));
+            }
+        }
+        if let Some(seconds) = env.get(CACHE_LOCK_VARIABLE) {
+            options.lock_ttl = seconds
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|s| *s >= 0.1 && *s <= 3600.0)
+                .map(Duration::from_secs_f64)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        CACHE_LOCK_VARIABLE,
+                        format!("'{seconds}' is not a number of seconds between 0.1 and 3600"),
+                    )
+                })?;
+        }
+        Ok(options)
+    }
+}
+
+/// An entry as read: the raw value (for compare-and-delete) and the decoded entry.
+type Stored = (String, Map<String, Value>);
+
+/// A Redis server holding the token cache.
+pub(super) struct RedisStore {
+    client: redis::Client,
+    /// The URL without its password: what messages show.
+    url: String,
+    options: RedisOptions,
+    connection: Mutex<Option<redis::Connection>>,
+    fallen_back: AtomicBool,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("url", &self.url)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `url` without its password.
+fn redacted(url: &url::Url) -> String {
+    let mut shown = url.clone();
+    if shown.password().is_some() {
+        let _ = shown.set_password(None);
+    }
+    shown.to_string()
+}
+
+impl RedisStore {
+    /// Checks the URL (`parameter` names where it came from); connects on first use.
+    pub(super) fn new(url: &str, options: RedisOptions, parameter: &str) -> Result<Self> {
+        let parsed = url::Url::parse(url.trim()).map_err(|_| {
+            Error::invalid(
+                parameter,
+                "it is not a URL: give redis://host:port or rediss://host:port (TLS)",
+            )
+        })?;
+        let shown = redacted(&parsed);
+        if !matches!(parsed.scheme(), "redis" | "rediss") {
+            return Err(Error::invalid(
+                parameter,
+                format!("'{shown}' is not a Redis URL: it must start with redis:// or rediss:// (TLS)"),
+            ));
+        }
+        if parsed.host_str().is_none_or(str::is_empty) {
+            return Err(Error::invalid(parameter, format!("'{shown}' names no host")));
+        }
+        let invalid = |e: redis::RedisError| Error::invalid(parameter, format!("'{shown}': {e}"));
+        let mut info = redis::IntoConnectionInfo::into_connection_info(parsed.clone()).map_err(invalid)?;
+        if parsed.password().is_none()
+            && let Some(password) = &options.password
+        {
+            let settings = info.redis_settings().clone().set_password(password.secret());
+            info = info.set_redis_settings(settings);
+        }
+        let client = redis::Client::open(info).map_err(invalid)?;
+        Ok(Self {
+            client,
+            url: shown,
+            options,
+            connection: Mutex::new(None),
+            fallen_back: AtomicBool::new(false),
+        })
+    }
+
+    pub(super) fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub(super) fn options(&self) -> &RedisOptions {
+        &self.options
+    }
+
+    /// Whether this process gave up on Redis for the file fallback.
+    pub(super) fn fallen_back(&self) -> bool {
+        self.fallen_back.load(Ordering::Relaxed)
+    }
+
+    /// Gives up on Redis for the rest of this cache's life; true for the first caller only.
+    pub(super) fn fall_back(&self) -> bool {
+        !self.fallen_back.swap(true, Ordering::Relaxed)
+    }
+
+    fn failure(&self, error: redis::RedisError) -> Error {
+        let unreachable = error.is_io_error()
+            || error.is_timeout()
+            || error.is_connection_refusal()
+            || error.is_connection_dropped();
+        Error::CacheServer {
+            url: self.url.clone(),
+            reason: if unreachable {
+                format!("unreachable ({error})")
+            } else {
+                error.to_string()
+            },
+            unreachable,
+        }
+    }
+
+    fn connect(&self) -> Result<redis::Connection> {
+        if matches!(
+            self.client.get_connection_info().addr(),
+            redis::ConnectionAddr::TcpTls { .. }
+        ) {
+            // redis builds its rustls configuration from the process's default provider: make it ring,
+            // the workspace's only provider (an error means one is installed already, which is as good).
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
+        let connection = self
+            .client
+            .get_connection_with_timeout(self.options.connect_timeout)
+            .map_err(|e| self.failure(e))?;
+        connection
+            .set_read_timeout(Some(self.options.command_timeout))
+            .and_then(|()| connection.set_write_timeout(Some(self.options.command_timeout)))
+            .map_err(|e| self.failure(e))?;
+        Ok(connection)
+    }
+
+    /// Runs commands on the connection, connecting first when there is none. A kept connection that
+    /// turns out broken (the server restarted, an idle timeout closed it) is replaced once.
+    fn run<R>(&self, f: impl Fn(&mut redis::Connection) -> redis::RedisResult<R>) -> Result<R> {
+        let mut slot = lock(&self.connection);
+        let mut reused = slot.is_some();
+        loop {
+            let mut connection = match slot.take() {
+                Some(connection) => connection,
+                None => self.connect()?,
+            };
+            match f(&mut connection) {
+                Ok(value) => {
+                    *slot = Some(connection);
+                    return Ok(value);
+                }
+                Err(error) if error.is_unrecoverable_error() || error.is_io_error() || error.is_timeout() => {
+                    // the connection is dropped with the error; try a new one if this one was old
+                    if reused {
+                        reused = false;
+                        continue;
+                    }
+                    return Err(self.failure(error));
+                }
+                Err(error) => {
+                    *slot = Some(connection);
+                    return Err(self.failure(error));
+                }
+            }
+        }
+    }
+
+    /// `{prefix}:{part}:{part}…`, the parts lower-case (ids and hosts are case-insensitive).
+    fn key(&self, parts: &[&str]) -> String {
+        let mut key = self.options.key_prefix.clone();
+        for part in parts {
+            key.push(':');
+            key.push_str(&part.to_lowercase());
+        }
+        key
+    }
+
+    fn access_token_key(&self, env: &str, client: &str, realm: &str, owner: &str, target: &str) -> String {
+        self.key(&[env, client, realm, owner, "accesstoken", target])
+    }
+
+    fn access_token_index(&self, env: &str, client: &str, realm: &str, owner: &str) -> String {
+        self.key(&[env, client, realm, owner, "accesstokens"])
+    }
+
+    fn refresh_token_key(&self, env: &str, home: &str, client: &str) -> String {
+        self.key(&[env, home, "refreshtoken", client])
+    }
+
+    fn family_refresh_token_key(&self, env: &str, home: &str, family: &str) -> String {
+        self.key(&[env, home, "familyrefreshtoken", family])
+    }
+
+    fn account_key(&self, env: &str, home: &str, realm: &str) -> String {
+        self.key(&[env, home, "account", realm])
+    }
+
+    /// The set of every key written for an account, so it can be forgotten without a scan.
+    fn account_index(&self, env: &str, home: &str) -> String {
+        self.key(&[env, home, "keys"])
+    }
+
+    fn app_metadata_key(&self, env: &str, client: &str) -> String {
+        self.key(&[env, "appmetadata", client])
+    }
+
+    /// The refresh lock of the token a query asks for.
+    pub(super) fn lock_key(&self, query: &TokenQuery) -> String {
+        self.key(&[
+            &query.environment,
+            query.client_id.as_str(),
+            query.realm.as_deref().unwrap_or("any"),
+            query.home_account_id.as_deref().unwrap_or(APP),
+            "lock",
+            &normalized_scopes(&query.scopes).join(" "),
+        ])
+    }
+
+    /// An entry as stored: its JSON, the secret sealed under the key when there is one.
+    fn encode(&self, key: &str, entry: &Map<String, Value>) -> Result<String> {
+        let mut entry = entry.clone();
+        if let (Some(sealer), Some(Value::String(secret))) = (&self.options.key, entry.get("secret")) {
+            let sealed = sealer.seal(secret, key)?;
+            entry.insert("secret".into(), sealed.into());
+        }
+        Ok(Value::Object(entry).to_string())
+    }
+
+    /// An entry as read. A damaged value is skipped; an entry stored in clear while a key is configured is
+    /// skipped too (anyone who can write to Redis could have planted it); a sealed one that the key does not
+    /// open is an error naming `MSCONNECT_CACHE_KEY`.
+    fn decode(&self, key: &str, raw: &str) -> Result<Option<Map<String, Value>>> {
+        let Ok(Value::Object(mut entry)) = serde_json::from_str::<Value>(raw) else {
+            tracing::warn!(target: "msconnect::cache", "skipping {key} in the token cache {}: not a JSON object", self.url);
+            return Ok(None);
+        };
+        let Some(Value::String(secret)) = entry.get("secret") else {
+            return Ok(Some(entry));
+        };
+        let sealed = secret.starts_with(SEALED_PREFIX);
+        match (&self.options.key, sealed) {
+            (None, false) => Ok(Some(entry)),
+            (None, true) => Err(Error::invalid(
+                CACHE_KEY_VARIABLE,
+                format!(
+                    "the token cache {} holds encrypted tokens: set it to the key they were written with",
+                    self.url
+                ),
+            )),
+            (Some(_), false) => {
+                tracing::warn!(target: "msconnect::cache", "skipping {key} in the token cache {}: it is not encrypted, and {CACHE_KEY_VARIABLE} is set", self.url);
+                Ok(None)
+            }
+            (Some(opener), true) => {
+                let plain = opener.open(secret, key).ok_or_else(|| {
+                    Error::invalid(
+                        CACHE_KEY_VARIABLE,
+                        format!(
+                            "it does not decrypt the tokens in {}: every worker must use the key they were written \
+                             with",
+                            self.url
+                        ),
+                    )
+                })?;
+                entry.insert("secret".into(), plain.as_str().into());
+                Ok(Some(entry))
+            }
+        }
+    }
+
+    /// Writes the entries of one token response in one transaction: each entry under its own key with
+    /// its time to live, and its key in the indexes of its partition and account.
+    pub(super) fn save(&self, entries: &[(&'static str, Map<String, Value>)], now: i64) -> Result<()> {
+        let long = millis(self.options.refresh_token_ttl);
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        let index = |pipe: &mut redis::Pipeline, set: &str, member: &str, ttl: i64| {
+            pipe.cmd("EVAL")
+                .arg(INDEX_ADD)
+                .arg(1)
+                .arg(set)
+                .arg(member)
+                .arg(ttl)
+                .ignore();
+        };
+        for (map, entry) in entries {
+            let field = |name: &str| string(entry, name).unwrap_or_default().to_lowercase();
+            let (env, client, realm) = (field("environment"), field("client_id"), field("realm"));
+            let home = Some(field("home_account_id")).filter(|h| !h.is_empty());
+            let put = |pipe: &mut redis::Pipeline, key: &str, ttl: i64, only_new: bool| -> Result<()> {
+                let command = pipe
+                    .cmd("SET")
+                    .arg(key)
+                    .arg(self.encode(key, entry)?)
+                    .arg("PX")
+                    .arg(ttl);
+                if only_new {
+                    command.arg("NX");
+                }
+                command.ignore();
+                if let Some(home) = &home {
+                    index(pipe, &self.account_index(&env, home), key, long);
+                }
+                Ok(())
+            };
+            match *map {
+                ACCESS_TOKEN => {
+                    let Some(ttl) = number(entry, "expires_on")
+                        .map(|expires_on| (expires_on - now).saturating_mul(1000))
+                        .filter(|ttl| *ttl > 0)
+                    else {
+                        continue;
+                    };
+                    let owner = home.as_deref().unwrap_or(APP);
+                    let target = normalized_scopes(string(entry, "target")).join(" ");
+                    let key = self.access_token_key(&env, &client, &realm, owner, &target);
+                    put(&mut pipe, &key, ttl, false)?;
+                    index(
+                        &mut pipe,
+                        &self.access_token_index(&env, &client, &realm, owner),
+                        &key,
+                        ttl,
+                    );
+                }
+                REFRESH_TOKEN => {
+                    let Some(home) = &home else { continue };
+                    put(
+                        &mut pipe,
+                        &self.refresh_token_key(&env, home, &client),
+                        long,
+                        false,
+                    )?;
+                    if let Some(family) = string(entry, "family_id").filter(|f| !f.is_empty()) {
+                        put(
+                            &mut pipe,
+                            &self.family_refresh_token_key(&env, home, &family),
+                            long,
+                            false,
+                        )?;
+                    }
+                }
+                ID_TOKEN => {
+                    let Some(home) = &home else { continue };
+                    put(
+                        &mut pipe,
+                        &self.key(&[&env, &client, &realm, home, "idtoken"]),
+                        long,
+                        false,
+                    )?;
+                }
+                ACCOUNT => {
+                    let Some(home) = &home else { continue };
+                    put(&mut pipe, &self.account_key(&env, home, &realm), long, false)?;
+                }
+                APP_METADATA => {
+                    // metadata naming a family is news; metadata without one must not erase a known family
+                    let family = entry.contains_key("family_id");
+                    put(&mut pipe, &self.app_metadata_key(&env, &client), long, !family)?;
+                }
+                _ => {}
+            }
+        }
+        self.run(|connection| pipe.query::<()>(connection))
+    }
+
+    /// The values of `keys`, decoded; missing keys are `None`.
+    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Stored>>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let raws: Vec<Option<String>> = self.run(|c| redis::cmd("MGET").arg(keys).query(c))?;
+        keys.iter()
+            .zip(raws)
+            .map(|(key, raw)| match raw {
+                Some(raw) => Ok(self.decode(key, &raw)?.map(|entry| (raw, entry))),
+                None => Ok(None),
+            })
+            .collect()
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Stored>> {
+        Ok(self.get_many(&[key.to_owned()])?.pop().flatten())
+    }
+
+    fn members(&self, set: &str) -> Result<Vec<String>> {
+        let mut members: Vec<String> = self.run(|c| redis::cmd("SMEMBERS").arg(set).query(c))?;
+        members.sort();
+        Ok(members)
+    }
+
+    /// Keys matching a glob pattern, by `SCAN` (for the rare questions no index answers).
+    fn scan(&self, pattern: &str) -> Result<Vec<String>> {
+        let mut found: Vec<String> = self.run(|c| {
+            let mut keys = Vec::new();
+            let mut cursor: u64 = 0;
+            loop {
+                let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(pattern)
+                    .arg("COUNT")
+                    .arg(1000)
+                    .query(c)?;
+                keys.extend(batch);
+                if next == 0 {
+                    return Ok(keys);
+                }
+                cursor = next;
+            }
+        })?;
+        found.sort();
+        found.dedup();
+        Ok(found)
+    }
+
+    /// The access tokens of the partition a query names (every tenant's partition of the client when
+    /// the query names no tenant). Index members whose token expired are dropped from the index.
+    pub(super) fn access_tokens(&self, query: &TokenQuery) -> Result<Vec<Map<String, Value>>> {
+        let env = &query.environment;
+        let client = query.client_id.as_str();
+        let owner = query.home_account_id.as_deref().unwrap_or(APP);
+        let indexes = match &query.realm {
+            Some(realm) => vec![self.access_token_index(env, client, realm, owner)],
+            None => {
+                let part = |text: &str| glob_escape(&text.to_lowercase());
+                self.scan(&format!(
+                    "{}:{}:{}:*:{}:accesstokens",
+                    glob_escape(&self.options.key_prefix),
+                    part(env),
+                    part(client),
+                    part(owner)
+                ))?
+            }
+        };
+        let mut found = Vec::new();
+        for index in indexes {
+            let members = self.members(&index)?;
+            let values = self.get_many(&members)?;
+            let expired: Vec<&String> = members
+                .iter()
+                .zip(&values)
+                .filter(|(_, value)| value.is_none())
+                .map(|(member, _)| member)
+                .collect();
+            if !expired.is_empty() {
+                self.run(|c| redis::cmd("SREM").arg(&index).arg(&expired).query::<()>(c))?;
+            }
+            found.extend(values.into_iter().flatten().map(|(_, entry)| entry));
+        }
+        Ok(found)
+    }
+
+    /// The refresh token of an account for a client: its own, else its family's by MSAL's rule (the family
+    /// its metadata names; family `1` when the client was never seen; none when it is in no family).
+    pub(super) fn refresh_token(
+        &self,
+        env: &str,
+        client_id: &ClientId,
+        home: &str,
+    ) -> Result<Option<FoundRefreshToken>> {
+        let secret = |entry: Option<Stored>| {
+            entry
+                .and_then(|(_, e)| string(&e, "secret"))
+                .filter(|s| !s.is_empty())
+                .map(RefreshToken::new)
+        };
+        if let Some(token) = secret(self.get(&self.refresh_token_key(env, home, client_id.as_str()))?) {
+            return Ok(Some(FoundRefreshToken { token, owned: true }));
+        }
+        let (family, owned) = match self.get(&self.app_metadata_key(env, client_id.as_str()))? {
+            Some((_, metadata)) => match string(&metadata, "family_id").filter(|f| !f.is_empty()) {
+                Some(family) => (family, true),
+                None => return Ok(None),
+            },
+            None => ("1".to_owned(), false),
+        };
+        Ok(
+            secret(self.get(&self.family_refresh_token_key(env, home, &family))?)
+                .map(|token| FoundRefreshToken { token, owned }),
+        )
+    }
+
+    /// Removes a refused refresh token from the client's key and its family's, where it is still the one
+    /// stored (compare-and-delete: a worker may have stored a newer one meanwhile).
+    pub(super) fn remove_refresh_token(
+        &self,
+        env: &str,
+        client_id: &ClientId,
+        home: &str,
+        dead: &RefreshToken,
+    ) -> Result<()> {
+        let family = self
+            .get(&self.app_metadata_key(env, client_id.as_str()))?
+            .and_then(|(_, metadata)| string(&metadata, "family_id"))
+            .filter(|f| !f.is_empty())
+            .unwrap_or_else(|| "1".into());
+        for key in [
+            self.refresh_token_key(env, home, client_id.as_str()),
+            self.family_refresh_token_key(env, home, &family),
+        ] {
+            if let Some((raw, entry)) = self.get(&key)?
+                && string(&entry, "secret").is_some_and(|s| s == dead.secret())
+            {
+                self.delete_if_equal(&key, &raw)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn delete_if_equal(&self, key: &str, value: &str) -> Result<bool> {
+        let deleted: i64 = self.run(|c| {
+            redis::cmd("EVAL")
+                .arg(DELETE_IF_EQUAL)
+                .arg(1)
+                .arg(key)
+                .arg(value)
+                .query(c)
+        })?;
+        Ok(deleted == 1)
+    }
+
+    /// Every account, in key order.
+    pub(super) fn accounts(&self) -> Result<Vec<Account>> {
+        let keys = self.scan(&format!("{}:*:account:*", glob_escape(&self.options.key_prefix)))?;
+        Ok(self
+            .get_many(&keys)?
+            .into_iter()
+            .flatten()
+            .filter_map(|(_, entry)| account_of(&entry))
+            .collect())
+    }
+
+    /// The account entry of `home` in `realm`, else in any tenant.
+    pub(super) fn account(&self, env: &str, home: &str, realm: &str) -> Result<Option<Account>> {
+        if let Some((_, entry)) = self.get(&self.account_key(env, home, realm))? {
+            return Ok(account_of(&entry));
+        }
+        let prefix = self.key(&[env, home, "account", ""]);
+        let keys: Vec<String> = self
+            .members(&self.account_index(env, home))?
+            .into_iter()
+            .filter(|k| k.starts_with(&prefix))
+            .collect();
+        Ok(self
+            .get_many(&keys)?
+            .into_iter()
+            .flatten()
+            .find_map(|(_, entry)| account_of(&entry)))
+    }
+
+    /// Forgets everything of an account: every key its index names, and the index.
+    pub(super) fn remove_account(&self, env: &str, home: &str) -> Result<()> {
+        let index = self.account_index(env, home);
+        let mut keys = self.members(&index)?;
+        keys.push(index);
+        self.run(|c| redis::cmd("DEL").arg(&keys).query::<()>(c))
+    }
+
+    /// Forgets a client's app-only access tokens in a tenant.
+    pub(super) fn remove_app_tokens(&self, env: &str, client_id: &ClientId, realm: &str) -> Result<()> {
+        let index = self.access_token_index(env, client_id.as_str(), realm, APP);
+        let mut keys = self.members(&index)?;
+        keys.push(index);
+        self.run(|c| redis::cmd("DEL").arg(&keys).query::<()>(c))
+    }
+
+    /// `SET key owner NX PX ttl`: whether this worker now holds the lock.
+    pub(super) fn try_lock(&self, key: &str, owner: &str) -> Result<bool> {
+        let ttl = millis(self.options.lock_ttl);
+        let set: Option<String> = self.run(|c| {
+            redis::cmd("SET")
+                .arg(key)
+                .arg(owner)
+                .arg("NX")
+                .arg("PX")
+                .arg(ttl)
+                .query(c)
+        })?;
+        Ok(set.is_some())
+    }
+
+    /// Releases the lock if `owner` still holds it; says whether it did.
+    pub(super) fn unlock(&self, key: &str, owner: &str) -> Result<bool> {
+        self.delete_if_equal(key, owner)
+    }
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX).max(1)
+}
+
+/// A key segment with the glob characters of `SCAN MATCH` escaped.
+fn glob_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The refresh lock of one token, held by this worker until dropped: dropping releases it, if this
+/// worker still owns it (after its time to live another worker may).
+#[must_use]
+pub(crate) struct Lease {
+    store: std::sync::Arc<RedisStore>,
+    key: String,
+    owner: String,
+}
+
+impl Lease {
+    pub(super) fn new(store: std::sync::Arc<RedisStore>, key: String, owner: String) -> Self {
+        Self { store, key, owner }
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Err(error) = self.store.unlock(&self.key, &self.owner) {
+            // it expires by itself: the others wait at most its time to live
+            tracing::warn!(target: "msconnect::cache", "releasing the refresh lock {}: {error}", self.key);
+        }
+    }
+}

@@ -1,0 +1,685 @@
+//! The token cache in a real `redis-server` (started per test): the MSAL entries one key each, their
+//! times to live, sealing with `MSCONNECT_CACHE_KEY`, the refresh lock's owner rules, waiting for another
+//! worker's token, and what an unreachable Redis gives (an error naming the URL, or the file fallback).
+
+use std::time::{Duration, Instant};
+
+use mockito::Matcher;
+
+use super::*;
+use crate::cloud::Cloud;
+use crate::flows::ClientCredential;
+use crate::http::HttpOptions;
+use crate::secret::ClientSecret;
+use crate::session::{Session, SessionOptions, SignInMethod, SignInRequest};
+use crate::testing::{RedisServer, environment_at, http_options};
+use crate::time::{FakeTimer, Sleep, Timer};
+use crate::{Error, Url};
+
+fn shared(server: &RedisServer) -> TokenCache {
+    shared_with(server, RedisOptions::default())
+}
+
+fn shared_with(server: &RedisServer, options: RedisOptions) -> TokenCache {
+    TokenCache::redis(&server.url_with_password(), options).unwrap()
+}
+
+fn sealed_with(byte: u8) -> RedisOptions {
+    RedisOptions {
+        key: Some(CacheKey::new([byte; 32])),
+        ..RedisOptions::default()
+    }
+}
+
+fn stored_keys(server: &RedisServer) -> Vec<String> {
+    let mut keys: Vec<String> = redis::cmd("KEYS")
+        .arg("*")
+        .query(&mut server.connection())
+        .unwrap();
+    keys.sort();
+    keys
+}
+
+fn stored(server: &RedisServer, key: &str) -> Value {
+    let raw: String = redis::cmd("GET")
+        .arg(key)
+        .query(&mut server.connection())
+        .unwrap();
+    serde_json::from_str(&raw).unwrap()
+}
+
+fn pttl(server: &RedisServer, key: &str) -> i64 {
+    redis::cmd("PTTL")
+        .arg(key)
+        .query(&mut server.connection())
+        .unwrap()
+}
+
+/// Replaces the server's port, which differs in every run.
+fn without_port(text: &str, server: &RedisServer) -> String {
+    text.replace(&server.port().to_string(), "PORT")
+}
+
+const APP_AT_KEY: &str = "msconnect:login.microsoftonline.com:04b07795-8ddb-461a-bbee-02f9e1bf7b46:cccccccc-0000-0000-0000-00000000000c:app:accesstoken:https://graph.microsoft.com/.default";
+const USER_RT_KEY: &str = "msconnect:login.microsoftonline.com:11111111-0000-0000-0000-000000000001.aaaaaaaa-0000-0000-0000-00000000000a:refreshtoken:04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+
+/// A user signed in at home and an app in a customer tenant, as `connect` leaves them.
+fn fill(cache: &TokenCache) {
+    let user = user_result(&microsoft(HOME_TENANT), "user-at", "user-rt", GRAPH, NOW);
+    cache
+        .save_at(&user, &[GRAPH.into()], Some("authorization_code"), at(NOW))
+        .unwrap();
+    let app = app_result(&microsoft(CUSTOMER), "app-at", NOW);
+    cache.save_at(&app, &[], None, at(NOW)).unwrap();
+}
+
+#[test]
+fn each_entry_is_one_msal_schema_key_partitioned_by_client_tenant_and_account() {
+    let server = RedisServer::start();
+    fill(&shared(&server));
+    insta::assert_snapshot!(stored_keys(&server).join("\n"), @r"
+    msconnect:login.microsoftonline.com:04b07795-8ddb-461a-bbee-02f9e1bf7b46:aaaaaaaa-0000-0000-0000-00000000000a:11111111-0000-0000-0000-000000000001.aaaaaaaa-0000-0000-0000-00000000000a:accesstoken:https://graph.microsoft.com/.default
+    msconnect:login.microsoftonline.com:04b07795-8ddb-461a-bbee-02f9e1bf7b46:aaaaaaaa-0000-0000-0000-00000000000a:11111111-0000-0000-0000-000000000001.aaaaaaaa-0000-0000-0000-00000000000a:accesstokens
+    msconnect:login.microsoftonline.com:04b07795-8ddb-461a-bbee-02f9e1bf7b46:aaaaaaaa-0000-0000-0000-00000000000a:11111111-0000-0000-0000-000000000001.aaaaaaaa-0000-0000-0000-00000000000a:idtoken
+    msconnect:login.microsoftonline.com:04b07795-8ddb-461a-bbee-02f9e1bf7b46:cccccccc-0000-0000-0000-00000000000c:app:accesstoken:https://graph.microsoft.com/.default
+    msconnect:login.microsoftonline.com:04b07795-8ddb-461a-bbee-02f9e1bf7b46:cccccccc-0000-0000-0000-00000000000c:app:accesstokens
+    msconnect:login.microsoftonline.com:11111111-0000-0000-0000-000000000001.aaaaaaaa-0000-0000-0000-00000000000a:account:aaaaaaaa-0000-0000-0000-00000000000a
+    msconnect:login.microsoftonline.com:11111111-0000-0000-0000-000000000001.aaaaaaaa-0000-0000-0000-00000000000a:keys
+    msconnect:login.microsoftonline.com:11111111-0000-0000-0000-000000000001.aaaaaaaa-0000-0000-0000-00000000000a:refreshtoken:04b07795-8ddb-461a-bbee-02f9e1bf7b46
+    msconnect:login.microsoftonline.com:appmetadata:04b07795-8ddb-461a-bbee-02f9e1bf7b46
+    ");
+    insta::assert_snapshot!(without_secrets(stored(&server, APP_AT_KEY)), @r#"{"credential_type":"AccessToken","secret":"<secret>","home_account_id":null,"environment":"login.microsoftonline.com","client_id":"04b07795-8ddb-461a-bbee-02f9e1bf7b46","target":"https://graph.microsoft.com/.default","realm":"cccccccc-0000-0000-0000-00000000000c","token_type":"Bearer","cached_at":"1795341600","expires_on":"1795345199","extended_expires_on":"1795345199"}"#);
+    assert_eq!(
+        stored(&server, APP_AT_KEY)["secret"],
+        "app-at",
+        "MSAL stores secrets in clear"
+    );
+    insta::assert_snapshot!(without_secrets(stored(&server, USER_RT_KEY)), @r#"{"credential_type":"RefreshToken","secret":"<secret>","home_account_id":"11111111-0000-0000-0000-000000000001.aaaaaaaa-0000-0000-0000-00000000000a","environment":"login.microsoftonline.com","client_id":"04b07795-8ddb-461a-bbee-02f9e1bf7b46","target":"https://graph.microsoft.com/.default","last_modification_time":"1795341600"}"#);
+
+    // another worker reads it all back
+    let other = shared(&server);
+    let found = |q: &TokenQuery| {
+        other
+            .find_access_token(q, at(NOW))
+            .unwrap()
+            .map(|t| t.access_token.secret().to_owned())
+    };
+    assert_eq!(
+        found(&user_query(HOME_TENANT, &[GRAPH])).as_deref(),
+        Some("user-at")
+    );
+    assert_eq!(found(&app_query(CUSTOMER)).as_deref(), Some("app-at"));
+    assert_eq!(
+        found(&TokenQuery {
+            realm: None,
+            ..app_query(CUSTOMER)
+        })
+        .as_deref(),
+        Some("app-at"),
+        "any tenant"
+    );
+    assert_eq!(found(&app_query(HOME_TENANT)), None, "another tenant's partition");
+    let rt = other
+        .find_refresh_token(ENV, &client(), &home())
+        .unwrap()
+        .unwrap();
+    assert_eq!(rt.secret(), "user-rt");
+    let accounts = other.accounts().unwrap();
+    assert_eq!(accounts.len(), 1);
+    assert_eq!(accounts[0].username, "admin@contoso.com");
+    let account = other.account(ENV, &home(), CUSTOMER).unwrap().unwrap();
+    assert_eq!(
+        account.realm, HOME_TENANT,
+        "the home tenant's entry stands in for another tenant"
+    );
+}
+
+#[test]
+fn every_key_lives_as_long_as_its_entry() {
+    let server = RedisServer::start();
+    fill(&shared(&server));
+    let at_ttl = pttl(&server, APP_AT_KEY);
+    assert!(
+        (3_598_000..=3_599_000).contains(&at_ttl),
+        "access token: expires_on - now, got {at_ttl} ms"
+    );
+    let index_ttl = pttl(
+        &server,
+        &APP_AT_KEY.replace(
+            ":accesstoken:https://graph.microsoft.com/.default",
+            ":accesstokens",
+        ),
+    );
+    assert!(
+        index_ttl >= at_ttl - 1000,
+        "the index outlives its tokens: {index_ttl} ms"
+    );
+    let ninety_days = 90 * 24 * 3_600_000;
+    let rt_ttl = pttl(&server, USER_RT_KEY);
+    assert!(
+        (ninety_days - 5_000..=ninety_days).contains(&rt_ttl),
+        "refresh token: {rt_ttl} ms"
+    );
+
+    // a token that is already expired when saved is not stored at all
+    let late = RedisServer::start();
+    let app = app_result(&microsoft(CUSTOMER), "app-at", NOW);
+    shared(&late).save_at(&app, &[], None, at(NOW + 4_000)).unwrap();
+    assert!(
+        stored_keys(&late).iter().all(|k| !k.contains(":accesstoken")),
+        "{:?}",
+        stored_keys(&late)
+    );
+}
+
+#[test]
+fn secrets_are_sealed_with_the_key_and_a_wrong_key_is_a_clear_error() {
+    let server = RedisServer::start();
+    fill(&shared_with(&server, sealed_with(7)));
+    for key in stored_keys(&server) {
+        let raw: String = redis::cmd("GET")
+            .arg(&key)
+            .query(&mut server.connection())
+            .unwrap_or_default();
+        assert!(
+            !raw.contains("user-rt") && !raw.contains("user-at") && !raw.contains("app-at"),
+            "{key}: {raw}"
+        );
+    }
+    let sealed = stored(&server, USER_RT_KEY)["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(sealed.starts_with("msconnect-aes256gcm:"), "{sealed}");
+    assert_eq!(
+        stored(&server, USER_RT_KEY)["home_account_id"],
+        home(),
+        "only the secret is sealed"
+    );
+
+    let same = shared_with(&server, sealed_with(7));
+    assert_eq!(
+        same.find_refresh_token(ENV, &client(), &home())
+            .unwrap()
+            .unwrap()
+            .secret(),
+        "user-rt"
+    );
+    assert_eq!(
+        same.find_access_token(&app_query(CUSTOMER), at(NOW))
+            .unwrap()
+            .unwrap()
+            .access_token
+            .secret(),
+        "app-at"
+    );
+
+    let wrong = shared_with(&server, sealed_with(8))
+        .find_refresh_token(ENV, &client(), &home())
+        .unwrap_err();
+    insta::assert_snapshot!(without_port(&wrong.to_string(), &server), @"invalid value for MSCONNECT_CACHE_KEY: it does not decrypt the tokens in redis://127.0.0.1:PORT: every worker must use the key they were written with");
+    let none = shared(&server)
+        .find_access_token(&app_query(CUSTOMER), at(NOW))
+        .unwrap_err();
+    insta::assert_snapshot!(without_port(&none.to_string(), &server), @"invalid value for MSCONNECT_CACHE_KEY: the token cache redis://127.0.0.1:PORT holds encrypted tokens: set it to the key they were written with");
+
+    // with a key, entries in clear (which anyone with write access could have planted) are not served
+    let plain = RedisServer::start();
+    fill(&shared(&plain));
+    let warnings = Warnings::capture();
+    assert!(
+        shared_with(&plain, sealed_with(7))
+            .find_access_token(&app_query(CUSTOMER), at(NOW))
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        warnings
+            .text()
+            .contains("it is not encrypted, and MSCONNECT_CACHE_KEY is set"),
+        "{}",
+        warnings.text()
+    );
+}
+
+#[test]
+fn the_refresh_lock_is_released_by_its_owner_only() {
+    let server = RedisServer::start();
+    let worker = shared(&server);
+    let other = shared(&server);
+    let query = app_query(CUSTOMER);
+    let RefreshLock::Held(lease) = worker.try_refresh_lock(&query).unwrap() else {
+        panic!("the first worker takes the lock")
+    };
+    let lock_key = "msconnect:login.microsoftonline.com:04b07795-8ddb-461a-bbee-02f9e1bf7b46:cccccccc-0000-0000-0000-00000000000c:app:lock:https://graph.microsoft.com/.default";
+    let owner: String = redis::cmd("GET")
+        .arg(lock_key)
+        .query(&mut server.connection())
+        .unwrap();
+    assert_eq!(owner.len(), 32, "a random owner: {owner}");
+    let ttl = pttl(&server, lock_key);
+    assert!((14_000..=15_000).contains(&ttl), "SET NX PX 15000: {ttl} ms");
+    match other.try_refresh_lock(&query).unwrap() {
+        RefreshLock::Busy { poll, ttl } => {
+            assert_eq!((poll, ttl), (Duration::from_millis(50), Duration::from_secs(15)));
+        }
+        _ => panic!("a second worker finds the lock busy"),
+    }
+    let store = other.inner.shared.clone().unwrap();
+    assert!(
+        !store.unlock(lock_key, "someone-else").unwrap(),
+        "a stranger cannot release it"
+    );
+    assert!(pttl(&server, lock_key) > 0);
+    drop(lease);
+    assert_eq!(pttl(&server, lock_key), -2, "its owner released it");
+
+    // a lease whose lock expired and was taken by another worker leaves that worker's lock alone
+    let RefreshLock::Held(late) = worker.try_refresh_lock(&query).unwrap() else {
+        panic!("free again")
+    };
+    redis::cmd("SET")
+        .arg(lock_key)
+        .arg("next-owner")
+        .query::<()>(&mut server.connection())
+        .unwrap();
+    drop(late);
+    let holder: String = redis::cmd("GET")
+        .arg(lock_key)
+        .query(&mut server.connection())
+        .unwrap();
+    assert_eq!(holder, "next-owner");
+}
+
+fn mock_authority_env(server: &mockito::Server) -> Authority {
+    Authority::new(
+        &Url::parse(&server.url()).unwrap(),
+        &Tenant::parse(CUSTOMER).unwrap(),
+    )
+    .unwrap()
+}
+
+fn secret() -> ClientCredential {
+    ClientCredential::Secret(ClientSecret::new("app-secret"))
+}
+
+#[tokio::test]
+async fn a_dead_holder_delays_a_worker_by_at_most_the_locks_time_to_live() {
+    let redis_server = RedisServer::start();
+    let mut server = mockito::Server::new_async().await;
+    let token = server
+        .mock("POST", format!("/{CUSTOMER}/oauth2/v2.0/token").as_str())
+        .match_body(Matcher::AllOf(vec![
+            Matcher::UrlEncoded("grant_type".into(), "client_credentials".into()),
+            Matcher::UrlEncoded("scope".into(), GRAPH.into()),
+        ]))
+        .with_body(crate::testing::app_token_response("fresh-app-token").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let authority = mock_authority_env(&server);
+    let cache = shared(&redis_server);
+    // a worker took the lock and died: nobody will release it
+    let query = TokenQuery {
+        environment: authority.environment(),
+        ..app_query(CUSTOMER)
+    };
+    let lock_key = cache.inner.shared.as_ref().unwrap().lock_key(&query);
+    redis::cmd("SET")
+        .arg(&lock_key)
+        .arg("dead-worker")
+        .arg("PX")
+        .arg(600_000)
+        .query::<()>(&mut redis_server.connection())
+        .unwrap();
+
+    let (http, timer) = crate::testing::http_client();
+    let credential = secret();
+    let id = client();
+    let result = SilentRequest::new(&cache, &authority, &id)
+        .scopes([GRAPH])
+        .credential(Some(&credential))
+        .send(&http)
+        .await
+        .unwrap();
+    assert_eq!(result.access_token.secret(), "fresh-app-token");
+    let waited: Duration = timer.sleeps().iter().sum();
+    assert_eq!(
+        waited,
+        Duration::from_millis(15_050),
+        "the lock's 15 s and one poll, then on without it"
+    );
+    assert!(timer.sleeps().iter().all(|s| *s == Duration::from_millis(50)));
+    token.assert_async().await;
+    // the token is in Redis for everyone
+    assert!(
+        shared(&redis_server)
+            .find_access_token(&query, at(NOW))
+            .unwrap()
+            .is_some()
+    );
+}
+
+/// A fake clock that, on its first sleep, runs what another worker does meanwhile.
+struct Meanwhile {
+    clock: FakeTimer,
+    action: std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+impl Timer for Meanwhile {
+    fn now(&self) -> SystemTime {
+        self.clock.now()
+    }
+
+    fn sleep(&self, duration: Duration) -> Sleep {
+        if let Some(action) = self.action.lock().unwrap().take() {
+            action();
+        }
+        self.clock.sleep(duration)
+    }
+}
+
+#[tokio::test]
+async fn a_waiting_worker_is_served_the_holders_token_without_a_request() {
+    let redis_server = RedisServer::start();
+    let mut server = mockito::Server::new_async().await;
+    let never = server.mock("POST", Matcher::Any).expect(0).create_async().await;
+    let authority = mock_authority_env(&server);
+    let query = TokenQuery {
+        environment: authority.environment(),
+        ..app_query(CUSTOMER)
+    };
+    let holder = shared(&redis_server);
+    let RefreshLock::Held(lease) = holder.try_refresh_lock(&query).unwrap() else {
+        panic!("the holder takes the lock")
+    };
+    let holders_token = app_result(&authority, "holders-token", NOW);
+    let clock = FakeTimer::at_epoch(NOW);
+    let timer = Meanwhile {
+        clock: clock.clone(),
+        action: std::sync::Mutex::new(Some(Box::new(move || {
+            holder.save_at(&holders_token, &[], None, at(NOW)).unwrap();
+            drop(lease);
+        }))),
+    };
+    let http = crate::http::HttpClient::new(HttpOptions {
+        timer: std::sync::Arc::new(timer),
+        ..http_options(crate::env::EnvVars::default()).0
+    })
+    .unwrap();
+    let credential = secret();
+    let id = client();
+    let waiter = shared(&redis_server);
+    let result = SilentRequest::new(&waiter, &authority, &id)
+        .scopes([GRAPH])
+        .credential(Some(&credential))
+        .send(&http)
+        .await
+        .unwrap();
+    assert_eq!(result.access_token.secret(), "holders-token");
+    assert_eq!(clock.sleeps(), vec![Duration::from_millis(50)]);
+    never.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_second_worker_connecting_as_the_same_app_is_served_the_first_ones_token() {
+    let redis_server = RedisServer::start();
+    let mut server = mockito::Server::new_async().await;
+    let token = server
+        .mock("POST", format!("/{CUSTOMER}/oauth2/v2.0/token").as_str())
+        .match_body(Matcher::AllOf(vec![
+            Matcher::UrlEncoded("grant_type".into(), "client_credentials".into()),
+            Matcher::UrlEncoded("client_secret".into(), "app-secret".into()),
+        ]))
+        .with_body(crate::testing::app_token_response("the-app-token").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let request = SignInRequest {
+        environment: environment_at(Cloud::AzureCloud, &server.url()),
+        tenant: Tenant::parse(CUSTOMER).unwrap(),
+        client_id: client(),
+        scopes: vec![GRAPH.into()],
+        method: SignInMethod::Application(secret()),
+    };
+    for worker in ["first", "second"] {
+        let session = Session::new(SessionOptions {
+            http: http_options(crate::env::EnvVars::default()).0,
+            cache: shared(&redis_server),
+            ..SessionOptions::default()
+        });
+        let result = session.sign_in(&request).await.unwrap();
+        assert_eq!(result.access_token.secret(), "the-app-token", "{worker} worker");
+        assert_eq!(result.tenant_id, CUSTOMER);
+    }
+    token.assert_async().await;
+}
+
+#[test]
+fn removing_an_account_or_an_apps_tokens_deletes_their_keys() {
+    let server = RedisServer::start();
+    let cache = shared(&server);
+    fill(&cache);
+    cache.remove_account(ENV, &home()).unwrap();
+    insta::assert_snapshot!(stored_keys(&server).join("\n"), @r"
+    msconnect:login.microsoftonline.com:04b07795-8ddb-461a-bbee-02f9e1bf7b46:aaaaaaaa-0000-0000-0000-00000000000a:11111111-0000-0000-0000-000000000001.aaaaaaaa-0000-0000-0000-00000000000a:accesstokens
+    msconnect:login.microsoftonline.com:04b07795-8ddb-461a-bbee-02f9e1bf7b46:cccccccc-0000-0000-0000-00000000000c:app:accesstoken:https://graph.microsoft.com/.default
+    msconnect:login.microsoftonline.com:04b07795-8ddb-461a-bbee-02f9e1bf7b46:cccccccc-0000-0000-0000-00000000000c:app:accesstokens
+    msconnect:login.microsoftonline.com:appmetadata:04b07795-8ddb-461a-bbee-02f9e1bf7b46
+    ");
+    assert!(
+        cache
+            .find_access_token(&user_query(HOME_TENANT, &[GRAPH]), at(NOW))
+            .unwrap()
+            .is_none()
+    );
+    assert!(cache.accounts().unwrap().is_empty());
+    cache.remove_app_tokens(ENV, &client(), CUSTOMER).unwrap();
+    assert!(
+        cache
+            .find_access_token(&app_query(CUSTOMER), at(NOW))
+            .unwrap()
+            .is_none()
+    );
+    // the stale member of the user's index went on the search above
+    insta::assert_snapshot!(stored_keys(&server).join("\n"), @"msconnect:login.microsoftonline.com:appmetadata:04b07795-8ddb-461a-bbee-02f9e1bf7b46");
+}
+
+#[test]
+fn a_refused_refresh_token_is_removed_only_while_it_is_the_one_stored() {
+    let server = RedisServer::start();
+    let cache = shared(&server);
+    fill(&cache);
+    cache
+        .remove_refresh_token(ENV, &client(), &home(), &RefreshToken::new("an-older-one"))
+        .unwrap();
+    assert_eq!(
+        cache
+            .find_refresh_token(ENV, &client(), &home())
+            .unwrap()
+            .unwrap()
+            .secret(),
+        "user-rt"
+    );
+    cache
+        .remove_refresh_token(ENV, &client(), &home(), &RefreshToken::new("user-rt"))
+        .unwrap();
+    assert!(
+        cache
+            .find_refresh_token(ENV, &client(), &home())
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn an_unreachable_redis_is_an_error_naming_the_url_without_its_password_at_once() {
+    let mut server = RedisServer::with_password("hunter2-pass");
+    let cache = shared(&server);
+    fill(&cache);
+    server.stop();
+    let started = Instant::now();
+    let error = cache
+        .find_access_token(&app_query(CUSTOMER), at(NOW))
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "no hang: {:?}",
+        started.elapsed()
+    );
+    assert!(matches!(
+        error,
+        Error::CacheServer {
+            unreachable: true,
+            ..
+        }
+    ));
+    let shown = without_port(&error.to_string(), &server);
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(
+        shown.starts_with("token cache redis://127.0.0.1:PORT: unreachable ("),
+        "{shown}"
+    );
+    // and so is every later use, each as quickly
+    let error = cache
+        .save_at(&app_result(&microsoft(CUSTOMER), "x", NOW), &[], None, at(NOW))
+        .unwrap_err();
+    assert!(
+        without_port(&error.to_string(), &server)
+            .starts_with("token cache redis://127.0.0.1:PORT: unreachable (")
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn with_the_file_fallback_an_unreachable_redis_gives_way_to_the_file_with_one_warning() {
+    let mut server = RedisServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("msal_token_cache.json");
+    let cache = shared_with(
+        &server,
+        RedisOptions {
+            fallback: Some(file.clone()),
+            ..RedisOptions::default()
+        },
+    );
+    fill(&cache);
+    assert!(!file.exists(), "Redis is up: the file is not used");
+    server.stop();
+    let warnings = Warnings::capture();
+    assert!(
+        cache
+            .find_access_token(&app_query(CUSTOMER), at(NOW))
+            .unwrap()
+            .is_none(),
+        "the file has no token yet"
+    );
+    cache
+        .save_at(
+            &app_result(&microsoft(CUSTOMER), "kept-locally", NOW),
+            &[],
+            None,
+            at(NOW),
+        )
+        .unwrap();
+    let found = cache
+        .find_access_token(&app_query(CUSTOMER), at(NOW))
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.access_token.secret(), "kept-locally");
+    assert_eq!(file_json(&file)["AccessToken"].as_object().unwrap().len(), 1);
+    let text = without_port(&warnings.text(), &server);
+    assert_eq!(text.matches("WARN").count(), 1, "{text}");
+    assert!(
+        text.contains("token cache redis://127.0.0.1:PORT: unreachable ("),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "; using the local token cache {} instead (MSCONNECT_CACHE_FALLBACK=file)",
+            file.display()
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_environment_chooses_redis_and_its_options() {
+    let server = RedisServer::with_password("env-pass");
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().to_str().unwrap();
+    let env = |pairs: &[(&str, &str)]| {
+        let mut vars = crate::env::EnvVars::from_pairs([("MSCONNECT_HOME", home)]);
+        for (k, v) in pairs {
+            vars.set(*k, *v);
+        }
+        TokenCache::from_env(&vars)
+    };
+    let file = env(&[]).unwrap();
+    assert_eq!(
+        file.path(),
+        Some(dir.path().join("msal_token_cache.json").as_path())
+    );
+    assert_eq!(file.url(), None);
+
+    let url = server.url();
+    let cache = env(&[
+        ("MSCONNECT_CACHE_URL", &url),
+        ("MSCONNECT_CACHE_PASSWORD", "env-pass"),
+    ])
+    .unwrap();
+    assert_eq!(cache.url(), Some(url.as_str()));
+    assert_eq!(cache.path(), None);
+    fill(&cache);
+    assert_eq!(
+        stored(&server, APP_AT_KEY)["secret"],
+        "app-at",
+        "the password from the environment let it in"
+    );
+
+    let in_url = env(&[("MSCONNECT_CACHE_URL", &server.url_with_password())]).unwrap();
+    assert!(!format!("{in_url:?}").contains("env-pass"), "{in_url:?}");
+    assert!(
+        in_url
+            .find_access_token(&app_query(CUSTOMER), at(NOW))
+            .unwrap()
+            .is_some()
+    );
+
+    let wrong = env(&[
+        ("MSCONNECT_CACHE_URL", &url),
+        ("MSCONNECT_CACHE_PASSWORD", "not-it"),
+    ])
+    .unwrap();
+    let error = wrong
+        .find_access_token(&app_query(CUSTOMER), at(NOW))
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::CacheServer {
+                unreachable: false,
+                ..
+            }
+        ),
+        "a refused password is no outage: {error}"
+    );
+    assert!(!error.to_string().contains("not-it"));
+
+    let refused = |pairs: &[(&str, &str)]| env(pairs).unwrap_err().to_string();
+    insta::assert_snapshot!(refused(&[("MSCONNECT_CACHE_URL", "https://:pw@cache.example")]), @"invalid value for MSCONNECT_CACHE_URL: 'https://cache.example/' is not a Redis URL: it must start with redis:// or rediss:// (TLS)");
+    insta::assert_snapshot!(refused(&[("MSCONNECT_CACHE_URL", "cache.example:6379")]), @"invalid value for MSCONNECT_CACHE_URL: 'cache.example:6379' is not a Redis URL: it must start with redis:// or rediss:// (TLS)");
+    insta::assert_snapshot!(refused(&[("MSCONNECT_CACHE_URL", "redis://:pw@cache.example/x")]), @"invalid value for MSCONNECT_CACHE_URL: 'redis://cache.example/x': Invalid database number - InvalidClientConfig");
+    insta::assert_snapshot!(refused(&[("MSCONNECT_CACHE_URL", &url), ("MSCONNECT_CACHE_FALLBACK", "memory")]), @"invalid value for MSCONNECT_CACHE_FALLBACK: 'memory' is not a fallback: the only one is `file`");
+    insta::assert_snapshot!(refused(&[("MSCONNECT_CACHE_URL", &url), ("MSCONNECT_CACHE_LOCK_SECONDS", "soon")]), @"invalid value for MSCONNECT_CACHE_LOCK_SECONDS: 'soon' is not a number of seconds between 0.1 and 3600");
+    insta::assert_snapshot!(refused(&[("MSCONNECT_CACHE_URL", &url), ("MSCONNECT_CACHE_KEY", "dG9vIHNob3J0")]), @"invalid value for MSCONNECT_CACHE_KEY: it holds 9 bytes, an AES-256 key has 32: give 32 random bytes in base64 (`openssl rand -base64 32`)");
+
+    let options = RedisOptions::from_env(&crate::env::EnvVars::from_pairs([
+        ("MSCONNECT_HOME", home),
+        ("MSCONNECT_CACHE_FALLBACK", "file"),
+        ("MSCONNECT_CACHE_LOCK_SECONDS", "2.5"),
+    ]))
+    .unwrap();
+    assert_eq!(options.fallback, Some(dir.path().join("msal_token_cache.json")));
+    assert_eq!(options.lock_ttl, Duration::from_millis(2_500));
+}
