@@ -1,7 +1,7 @@
 //! The cache as searches see it: the fields they compare, read straight from the file's JSON text without
 //! building a tree of values, and every string (secrets included) left in that text as a span until it is
-//! served. A 1,000-account file is read this way with a few thousand allocations instead of a hundred
-//! thousand; the full document ([`super::Document`]) is parsed only to change the file.
+//! served: reading a file allocates per map, not per entry or field (only a string with escapes, or a
+//! number, gets a copy). The full document ([`super::Document`]) is parsed only to change the file.
 //!
 //! It reads what the document would hold: a field is a string, or a number as its JSON text (`string()`
 //! on the document); anything else is no value. A later duplicate key replaces the earlier one in its
