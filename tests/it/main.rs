@@ -2,5 +2,7 @@
 
 mod interactive;
 mod msal_cache;
+mod oidc_peer;
 mod shared_cache;
+mod support;
 mod tidy;

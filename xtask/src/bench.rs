@@ -19,8 +19,6 @@ use crate::{project_root, run};
 
 /// BENCHMARKS.md from this line on is written by hand and kept by every run.
 const NOTES_MARKER: &str = "<!-- notes: written by hand, kept by `cargo xtask bench` -->";
-/// The MSAL Python release the comparison pins (as the test peers do).
-const MSAL_PIN: &str = "msal==1.39.0";
 
 /// The whole-process goals of issue 9.
 const GOAL_PROCESS_MS: f64 = 10.0;
@@ -67,7 +65,7 @@ pub(crate) fn run_bench(args: &[String]) -> Result<(), String> {
             "cached_token",
         ],
     )?;
-    let python = msal_python(&target)?;
+    let python = msal_python()?;
     let mut processes = Vec::new();
     for accounts in [1, 1_000] {
         processes.push(compare_processes(&root, &target, &python, accounts, &options)?);
@@ -201,23 +199,14 @@ fn concurrency() -> Result<Vec<Value>, String> {
 
 // ---- msconnect against MSAL Python, whole processes ----
 
-/// The Python of the test peers' virtual environment, made with MSAL Python when it is missing.
-fn msal_python(target: &Path) -> Result<PathBuf, String> {
-    let venv = target.join("peers/venv");
-    let python = if cfg!(windows) {
+/// The Python of the test peers' virtual environment, with the MSAL Python the tests pin.
+fn msal_python() -> Result<PathBuf, String> {
+    let venv = crate::peers::install()?.join("venv");
+    Ok(if cfg!(windows) {
         venv.join("Scripts/python.exe")
     } else {
         venv.join("bin/python")
-    };
-    if !python.is_file() {
-        let venv = venv.to_string_lossy().into_owned();
-        run("python3", &["-m", "venv", &venv])?;
-        run(
-            &python.to_string_lossy(),
-            &["-m", "pip", "install", "--quiet", MSAL_PIN],
-        )?;
-    }
-    Ok(python)
+    })
 }
 
 fn msal_version(python: &Path) -> Result<String, String> {

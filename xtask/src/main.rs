@@ -3,6 +3,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: printing is its job
 
 mod bench;
+mod peers;
 mod redis;
 mod release;
 mod test;
@@ -17,9 +18,10 @@ fn main() -> ExitCode {
         Some("release") => release::run_release(&args[1..]),
         Some("bench") => bench::run_bench(&args[1..]),
         Some("max-rss") => bench::max_rss(&args[1..]),
+        Some("peers") => peers::install().map(|dir| println!("{}", dir.display())),
         Some("help") | Some("--help") | Some("-h") | None => {
             eprintln!(
-                "usage: cargo xtask <test|release|bench>\n\n  test                 fmt, clippy and every test, installing the test peers first\n  release [--dry-run]  the gates, then the release archive, checksums and package checks\n  bench [--runs N] [--module NAME] [--no-criterion]\n                       benchmarks against MSAL Python, written to BENCHMARKS.md"
+                "usage: cargo xtask <test|release|peers|bench>\n\n  test                 fmt, clippy and every test, installing the test peers first\n  release [--dry-run]  the gates, then the release archive, checksums and package checks\n  peers                only install the test peers (into target/peers) and print where they are\n  bench [--runs N] [--module NAME] [--no-criterion]\n                       benchmarks against MSAL Python, written to BENCHMARKS.md"
             );
             Ok(())
         }
@@ -44,9 +46,15 @@ fn project_root() -> PathBuf {
 
 /// Runs a command in the workspace root, echoing it; fails with its name when it fails.
 fn run(program: &str, args: &[&str]) -> Result<(), String> {
+    run_with_env(program, args, &[])
+}
+
+/// [`run`] with extra environment variables.
+fn run_with_env(program: &str, args: &[&str], env: &[(&str, &Path)]) -> Result<(), String> {
     eprintln!("$ {program} {}", args.join(" "));
     let status = Command::new(program)
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(project_root())
         .status()
         .map_err(|e| format!("could not start {program}: {e}"))?;

@@ -1,5 +1,6 @@
-//! `cargo xtask test`: formatting, clippy with warnings as errors, the test peers (Redis), then every test
-//! of the workspace. Clippy and the tests share the dev profile, so dependencies are built once.
+//! `cargo xtask test`: formatting, clippy with warnings as errors, the test peers (oidc-provider,
+//! Chromium, MSAL Python, Redis), then every test of the workspace. Clippy and the tests share the dev
+//! profile, so dependencies are built once.
 
 use crate::run as sh;
 
@@ -17,8 +18,13 @@ pub(crate) fn run_all() -> Result<(), String> {
             "warnings",
         ],
     )?;
+    let peers = crate::peers::install()?;
     crate::redis::install()?;
-    sh("cargo", &["test", "--workspace", "--locked"])
+    crate::run_with_env(
+        "cargo",
+        &["test", "--workspace", "--locked"],
+        &[("MSCONNECT_PEERS_DIR", &peers)],
+    )
 }
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
