@@ -1,6 +1,8 @@
-//! `cargo xtask`: the repository's automation. `cargo xtask test` runs every gate CI runs.
+//! `cargo xtask`: the repository's automation. `cargo xtask test` runs every gate CI runs; `cargo xtask
+//! bench` measures msconnect against MSAL Python.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: printing is its job
 
+mod bench;
 mod peers;
 mod redis;
 mod release;
@@ -14,10 +16,12 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
         Some("release") => release::run_release(&args[1..]),
+        Some("bench") => bench::run_bench(&args[1..]),
+        Some("max-rss") => bench::max_rss(&args[1..]),
         Some("peers") => peers::install().map(|dir| println!("{}", dir.display())),
         Some("help") | Some("--help") | Some("-h") | None => {
             eprintln!(
-                "usage: cargo xtask <test|release|peers>\n\n  test                 fmt, clippy and every test, installing the test peers first\n  release [--dry-run]  the gates, then the release archive, checksums and package checks\n  peers                only install the test peers (into target/peers) and print where they are"
+                "usage: cargo xtask <test|release|peers|bench>\n\n  test                 fmt, clippy and every test, installing the test peers first\n  release [--dry-run]  the gates, then the release archive, checksums and package checks\n  peers                only install the test peers (into target/peers) and print where they are\n  bench [--runs N] [--module NAME] [--no-criterion]\n                       benchmarks against MSAL Python, written to BENCHMARKS.md"
             );
             Ok(())
         }

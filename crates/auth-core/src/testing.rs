@@ -427,3 +427,89 @@ mod redis_server {
         }
     }
 }
+
+/// The client of [`large_cache`]'s sign-ins (the Azure CLI's, as PartnerCenter and SecMgmt use).
+pub const LARGE_CACHE_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+/// The tenant of [`large_cache`]'s users.
+pub const LARGE_CACHE_TENANT: &str = "aaaaaaaa-0000-4000-8000-00000000000a";
+/// The scope [`large_cache`]'s tokens were asked for.
+pub const LARGE_CACHE_SCOPE: &str = "https://graph.microsoft.com/.default";
+/// The authority host of [`large_cache`]'s tokens.
+pub const LARGE_CACHE_HOST: &str = "https://login.microsoftonline.com";
+
+/// The `index`-th user's sign-in at `now` in [`large_cache`], with secrets as long as Microsoft's: an
+/// access token of about 2 KB (a JWT with a 2048-bit signature), a refresh token of about 1.4 KB.
+pub fn large_cache_sign_in(index: usize, now: i64) -> crate::TokenResult {
+    let oid = format!("{index:08x}-0000-4000-8000-{index:012x}");
+    let username = format!("user{index}@contoso.onmicrosoft.com");
+    // Graph's tokens carry about forty claims; `scp` and `wids` make up most of the length.
+    let scp = "AuditLog.Read.All Directory.AccessAsUser.All Directory.ReadWrite.All Group.ReadWrite.All \
+               IdentityRiskEvent.Read.All Policy.Read.All Reports.Read.All RoleManagement.ReadWrite.Directory \
+               User.ReadWrite.All UserAuthenticationMethod.ReadWrite.All openid profile email";
+    let claims = json!({
+        "aud": "00000003-0000-0000-c000-000000000000",
+        "iss": format!("https://sts.windows.net/{LARGE_CACHE_TENANT}/"),
+        "iat": now, "nbf": now, "exp": now + 3600,
+        "acct": 0, "acr": "1", "aio": b64(&filler(index, 90)),
+        "amr": ["pwd", "mfa"], "app_displayname": "Microsoft Azure CLI", "appid": LARGE_CACHE_CLIENT_ID,
+        "appidacr": "0", "family_name": "User", "given_name": format!("Test {index}"),
+        "idtyp": "user", "ipaddr": "203.0.113.7", "name": format!("Test User {index}"),
+        "oid": oid, "platf": "14", "puid": format!("1003{index:012X}"),
+        "rh": b64(&filler(index + 1, 40)), "scp": scp,
+        "sid": format!("{index:08x}-1111-4000-8000-{index:012x}"),
+        "sub": b64(&filler(index + 2, 32)), "tenant_region_scope": "EU", "tid": LARGE_CACHE_TENANT,
+        "unique_name": username, "upn": username, "uti": b64(&filler(index + 3, 16)), "ver": "1.0",
+        "wids": ["62e90394-69f5-4237-9190-012177145e10", "b79fbf4d-3ef9-4689-8143-76b194e85509"],
+        "xms_ftd": b64(&filler(index + 4, 48)), "xms_idrel": "1 20", "xms_st": { "sub": b64(&filler(index + 5, 32)) },
+        "xms_tcdt": 1_600_000_000,
+    });
+    let access_token = format!(
+        "{}.{}.{}",
+        b64(br#"{"typ":"JWT","nonce":"bench","alg":"RS256","x5t":"bench","kid":"bench"}"#),
+        b64(claims.to_string().as_bytes()),
+        b64(&filler(index, 256))
+    );
+    let refresh_token = format!("1.A{index:x}.{}", b64(&filler(index + 6, 1050)));
+    let response = user_token_response(
+        &access_token,
+        &refresh_token,
+        &oid,
+        LARGE_CACHE_TENANT,
+        &username,
+        LARGE_CACHE_SCOPE,
+    );
+    let authority = crate::Authority::from_host(
+        LARGE_CACHE_HOST,
+        &crate::Tenant::parse(LARGE_CACHE_TENANT).unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let client_id = crate::ClientId::parse(LARGE_CACHE_CLIENT_ID).unwrap_or_else(|e| panic!("{e}"));
+    crate::TokenResult::from_response(
+        &response,
+        &authority,
+        &client_id,
+        &[LARGE_CACHE_SCOPE.to_owned()],
+        crate::time::from_epoch_seconds(now),
+    )
+    .unwrap_or_else(|e| panic!("the sign-in of user {index}: {e}"))
+}
+
+/// A cache file's text holding `accounts` users (each with an access, refresh and ID token and an
+/// account entry) signed in at `now`, exactly as [`crate::TokenCache::save_at`] writes them one by one
+/// with the `authorization_code` grant: for benchmarks and tests of large caches.
+pub fn large_cache(accounts: usize, now: i64) -> Vec<u8> {
+    let sign_ins: Vec<_> = (0..accounts).map(|i| large_cache_sign_in(i, now)).collect();
+    crate::cache::file_text_of(
+        &sign_ins,
+        &[LARGE_CACHE_SCOPE.to_owned()],
+        Some("authorization_code"),
+        now,
+    )
+}
+
+/// `len` bytes that differ from one `seed` to the next (stand-ins for random parts of tokens).
+fn filler(seed: usize, len: usize) -> Vec<u8> {
+    (0..len)
+        .map(|k| (k.wrapping_mul(31) ^ seed.wrapping_mul(2_654_435_761)) as u8)
+        .collect()
+}

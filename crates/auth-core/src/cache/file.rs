@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result};
 use crate::time::epoch_seconds;
 
+use super::index::Index;
 use super::{CREDENTIAL_MAPS, Document};
 
 /// What identifies one version of the file: a rewrite renames a new file into place, so the inode changes
@@ -37,9 +38,13 @@ impl Stamp {
     }
 }
 
-/// The parsed cache as last read, and which version of the file it came from.
+/// The cache as last read, and which version of the file it came from.
 #[derive(Debug, Default)]
 pub(super) struct Loaded {
+    /// What searches read.
+    pub(super) index: Index,
+    /// The whole document, which changes are made to: the cache itself when it is in memory only; for a
+    /// file, the version read under the lock while a change is made, and empty otherwise.
     pub(super) doc: Document,
     pub(super) stamp: Option<Stamp>,
     pub(super) fresh: bool,
@@ -56,12 +61,6 @@ pub(super) struct CacheFile {
 #[must_use]
 pub(super) struct LockGuard(#[allow(dead_code)] File);
 
-enum Read {
-    Missing,
-    Parsed(Document, Stamp),
-    Corrupt(String),
-}
-
 impl CacheFile {
     pub(super) fn new(path: PathBuf) -> Self {
         let mut lock_name = path.file_name().unwrap_or_default().to_os_string();
@@ -76,9 +75,9 @@ impl CacheFile {
         &self.path
     }
 
-    /// Brings `loaded` up to date with the file, reading it only when it changed since the last read.
-    /// Needs no lock: every writer renames a complete file into place, so a read sees the old or the new
-    /// version, never half of one.
+    /// Brings `loaded.index` up to date with the file, reading it only when it changed since the last
+    /// read. Needs no lock: every writer renames a complete file into place, so a read sees the old or the
+    /// new version, never half of one. Only the index is built; the document is parsed to make a change.
     pub(super) fn refresh(&self, loaded: &mut Loaded) -> Result<()> {
         let stamp = match std::fs::metadata(&self.path) {
             Ok(metadata) => Some(Stamp::of(&metadata)),
@@ -88,36 +87,46 @@ impl CacheFile {
         if loaded.fresh && stamp == loaded.stamp {
             return Ok(());
         }
-        match self.read()? {
-            Read::Missing => self.set_empty(loaded),
-            Read::Parsed(doc, stamp) => {
+        let Some((bytes, stamp)) = self.read()? else {
+            self.set_empty(loaded);
+            return Ok(());
+        };
+        match Index::parse(bytes) {
+            Ok(index) => {
                 *loaded = Loaded {
-                    doc,
+                    index,
+                    doc: Document::new(),
                     stamp: Some(stamp),
                     fresh: true,
                 }
             }
             // Look again under the lock before touching the file: another tool may have been writing it.
-            Read::Corrupt(_) => {
+            Err(_) => {
                 let _lock = self.lock()?;
                 self.reload_locked(loaded)?;
+                loaded.doc = Document::new();
             }
         }
         Ok(())
     }
 
-    /// Reads the file again; the caller holds the lock. A corrupt file is moved aside.
+    /// Reads the document and its index again; the caller holds the lock. A corrupt file is moved aside.
     pub(super) fn reload_locked(&self, loaded: &mut Loaded) -> Result<()> {
-        match self.read()? {
-            Read::Missing => self.set_empty(loaded),
-            Read::Parsed(doc, stamp) => {
+        let Some((bytes, stamp)) = self.read()? else {
+            self.set_empty(loaded);
+            return Ok(());
+        };
+        match parse(&bytes) {
+            Ok(doc) => {
+                let index = Index::parse(bytes).unwrap_or_else(|_| Index::of_document(&doc));
                 *loaded = Loaded {
+                    index,
                     doc,
                     stamp: Some(stamp),
                     fresh: true,
                 }
             }
-            Read::Corrupt(reason) => {
+            Err(reason) => {
                 self.move_aside(&reason)?;
                 self.set_empty(loaded);
             }
@@ -127,16 +136,18 @@ impl CacheFile {
 
     fn set_empty(&self, loaded: &mut Loaded) {
         *loaded = Loaded {
+            index: Index::default(),
             doc: Document::new(),
             stamp: None,
             fresh: true,
         };
     }
 
-    fn read(&self) -> Result<Read> {
+    /// The file's bytes and which version they are; `None` when there is no file.
+    fn read(&self) -> Result<Option<(Vec<u8>, Stamp)>> {
         let mut file = match File::open(&self.path) {
             Ok(file) => file,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Read::Missing),
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(self.io("reading the token cache", source)),
         };
         let metadata = file
@@ -145,9 +156,15 @@ impl CacheFile {
         let mut bytes = Vec::with_capacity(metadata.len() as usize);
         file.read_to_end(&mut bytes)
             .map_err(|source| self.io("reading the token cache", source))?;
-        Ok(match parse(&bytes) {
-            Ok(doc) => Read::Parsed(doc, Stamp::of(&metadata)),
-            Err(reason) => Read::Corrupt(reason),
+        Ok(Some((bytes, Stamp::of(&metadata))))
+    }
+
+    /// The document as the file holds it now, for tests that look at what searches do not read.
+    #[cfg(test)]
+    pub(super) fn read_document(&self) -> Result<Document> {
+        Ok(match self.read()? {
+            Some((bytes, _)) => parse(&bytes).unwrap_or_default(),
+            None => Document::new(),
         })
     }
 
@@ -202,12 +219,9 @@ impl CacheFile {
     /// crashed are removed first: while we hold the lock, no other writer can be midway.
     pub(super) fn write_locked(&self, loaded: &mut Loaded) -> Result<()> {
         self.remove_stray_temporaries();
-        let mut text = Vec::new();
-        let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-        let mut serializer = serde_json::Serializer::with_formatter(&mut text, formatter);
-        serde::Serialize::serialize(&loaded.doc, &mut serializer)
-            .map_err(|e| self.io("writing the token cache", e.into()))?;
+        let text = to_text(&loaded.doc);
         let metadata = write_private_file(&self.path, &text)?;
+        loaded.index = Index::parse(text).unwrap_or_else(|_| Index::of_document(&loaded.doc));
         loaded.stamp = Some(Stamp::of(&metadata));
         loaded.fresh = true;
         Ok(())
@@ -261,6 +275,16 @@ fn parse(bytes: &[u8]) -> std::result::Result<Document, String> {
         }
     }
     Ok(doc)
+}
+
+/// The file's text: JSON indented by four spaces, as MSAL Python writes it.
+pub(super) fn to_text(doc: &Document) -> Vec<u8> {
+    let mut text = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut text, formatter);
+    // A map of JSON values with string keys always serializes; there is no I/O to fail on a Vec.
+    let _ = serde::Serialize::serialize(doc, &mut serializer);
+    text
 }
 
 /// Marks the temporary files of an interrupted write: `<name>.tmp-<random>`.

@@ -18,7 +18,10 @@ use crate::secret::{AccessToken, RefreshToken};
 use crate::time::epoch_seconds;
 use crate::token::{Account, OIDC_SCOPES, TokenResult};
 
+use self::index::{Field, Index};
+
 pub(crate) mod file;
+mod index;
 #[cfg(feature = "redis")]
 mod redis_store;
 #[cfg(feature = "redis")]
@@ -327,7 +330,8 @@ impl TokenCache {
         query: &TokenQuery,
         now: SystemTime,
     ) -> Result<AccessTokenSearch> {
-        if normalized_scopes(&query.scopes).is_empty() {
+        let scopes = normalized_scopes(&query.scopes);
+        if scopes.is_empty() {
             return Err(Error::invalid(
                 "scopes",
                 "name at least one scope to look for a token",
@@ -336,9 +340,10 @@ impl TokenCache {
         let now = epoch_seconds(now);
         #[cfg(feature = "redis")]
         if let Some(candidates) = self.on_shared(|store| store.access_tokens(query))? {
-            return Ok(best_access_tokens(candidates.iter(), query, now));
+            let index = Index::of_entries(ACCESS_TOKEN, &candidates);
+            return Ok(best_access_tokens(&index, query, &scopes, now));
         }
-        self.read(|doc| best_access_tokens(entries(doc, ACCESS_TOKEN), query, now))
+        self.read(|index| best_access_tokens(index, query, &scopes, now))
     }
 
     /// The refresh token of an account for a client: its own, else one of its family's (FOCI). Refresh
@@ -366,43 +371,36 @@ impl TokenCache {
         {
             return Ok(found);
         }
-        self.read(|doc| {
+        self.read(|index| {
             let of_account = || {
-                entries(doc, REFRESH_TOKEN).filter(|e| {
-                    field_is(e, "environment", environment)
-                        && field_is(e, "home_account_id", home_account_id)
-                        && string(e, "secret").is_some_and(|s| !s.is_empty())
+                index.refresh_tokens.iter().filter(|e| {
+                    index.field_is(e, Field::HomeAccountId, home_account_id)
+                        && index.field_is(e, Field::Environment, environment)
+                        && index.str(e, Field::Secret).is_some_and(|s| !s.is_empty())
                 })
             };
-            let newest = |candidates: Vec<&Map<String, Value>>| {
+            let newest = |candidates: &mut dyn Iterator<Item = &index::Entry>| {
                 candidates
-                    .into_iter()
-                    .max_by_key(|e| number(e, "last_modification_time").unwrap_or(0))
-                    .and_then(|e| string(e, "secret"))
+                    .max_by_key(|e| index.number(e, Field::LastModificationTime).unwrap_or(0))
+                    .and_then(|e| index.str(e, Field::Secret))
                     .map(RefreshToken::new)
             };
-            let own = newest(
-                of_account()
-                    .filter(|e| field_is(e, "client_id", client_id.as_str()))
-                    .collect(),
-            );
+            let own =
+                newest(&mut of_account().filter(|e| index.field_is(e, Field::ClientId, client_id.as_str())));
             if let Some(token) = own {
                 return Some(FoundRefreshToken { token, owned: true });
             }
             // MSAL's rule: an app whose metadata names its family uses the family's tokens; an app never
             // seen before tries family "1"; an app known to be in no family uses only its own.
-            let metadata = entries(doc, APP_METADATA).find(|e| {
-                field_is(e, "environment", environment) && field_is(e, "client_id", client_id.as_str())
+            let metadata = index.app_metadata.iter().find(|e| {
+                index.field_is(e, Field::Environment, environment)
+                    && index.field_is(e, Field::ClientId, client_id.as_str())
             });
             let (family, owned) = match metadata {
-                Some(metadata) => (string(metadata, "family_id")?, true),
-                None => ("1".to_owned(), false),
+                Some(metadata) => (index.str(metadata, Field::FamilyId)?, true),
+                None => ("1", false),
             };
-            let token = newest(
-                of_account()
-                    .filter(|e| field_is(e, "family_id", &family))
-                    .collect(),
-            )?;
+            let token = newest(&mut of_account().filter(|e| index.field_is(e, Field::FamilyId, family)))?;
             Some(FoundRefreshToken { token, owned })
         })
     }
@@ -413,7 +411,13 @@ impl TokenCache {
         if let Some(accounts) = self.on_shared(|store| store.accounts())? {
             return Ok(accounts);
         }
-        self.read(|doc| entries(doc, ACCOUNT).filter_map(account_of).collect())
+        self.read(|index| {
+            index
+                .accounts
+                .iter()
+                .filter_map(|e| indexed_account(index, e))
+                .collect()
+        })
     }
 
     /// The account entry of `home_account_id`, preferring the one for `realm`.
@@ -427,16 +431,29 @@ impl TokenCache {
         if let Some(account) = self.on_shared(|store| store.account(environment, home_account_id, realm))? {
             return Ok(account);
         }
-        let accounts = self.accounts()?;
-        let mut of_home = accounts.into_iter().filter(|a| {
-            a.environment.eq_ignore_ascii_case(environment)
-                && a.home_account_id.eq_ignore_ascii_case(home_account_id)
-        });
-        let first = of_home.next();
-        Ok(match first {
-            Some(a) if a.realm.eq_ignore_ascii_case(realm) => Some(a),
-            Some(a) => Some(of_home.find(|b| b.realm.eq_ignore_ascii_case(realm)).unwrap_or(a)),
-            None => None,
+        self.read(|index| {
+            let mut of_home = index.accounts.iter().filter(|e| {
+                index
+                    .str(e, Field::HomeAccountId)
+                    .is_some_and(|h| !h.is_empty() && h.eq_ignore_ascii_case(home_account_id))
+                    && index
+                        .str(e, Field::Environment)
+                        .unwrap_or_default()
+                        .eq_ignore_ascii_case(environment)
+            });
+            let realm_is = |e: &index::Entry| {
+                index
+                    .str(e, Field::Realm)
+                    .unwrap_or_default()
+                    .eq_ignore_ascii_case(realm)
+            };
+            let first = of_home.next()?;
+            let chosen = if realm_is(first) {
+                first
+            } else {
+                of_home.find(|e| realm_is(e)).unwrap_or(first)
+            };
+            indexed_account(index, chosen)
         })
     }
 
@@ -532,12 +549,21 @@ impl TokenCache {
         Ok(RefreshLock::Unshared)
     }
 
-    fn read<R>(&self, f: impl FnOnce(&Document) -> R) -> Result<R> {
+    fn read<R>(&self, f: impl FnOnce(&Index) -> R) -> Result<R> {
         let mut loaded = lock(&self.inner.loaded);
         if let Some(file) = &self.inner.file {
             file.refresh(&mut loaded)?;
         }
-        Ok(f(&loaded.doc))
+        Ok(f(&loaded.index))
+    }
+
+    /// The whole document, for tests that look at what searches do not read.
+    #[cfg(test)]
+    fn read_document<R>(&self, f: impl FnOnce(&Document) -> R) -> Result<R> {
+        match &self.inner.file {
+            Some(file) => Ok(f(&file.read_document()?)),
+            None => Ok(f(&lock(&self.inner.loaded).doc)),
+        }
     }
 
     /// A read-modify-write: under the file lock, the file is read again, changed, and written when `f`
@@ -546,16 +572,23 @@ impl TokenCache {
         let mut loaded = lock(&self.inner.loaded);
         let Some(file) = &self.inner.file else {
             file::ensure_maps(&mut loaded.doc);
-            f(&mut loaded.doc);
+            if f(&mut loaded.doc) {
+                loaded.index = Index::of_document(&loaded.doc);
+            }
             return Ok(());
         };
         let _lock = file.lock()?;
         file.reload_locked(&mut loaded)?;
         file::ensure_maps(&mut loaded.doc);
-        if f(&mut loaded.doc) {
-            file.write_locked(&mut loaded)?;
-        }
-        Ok(())
+        let changed = f(&mut loaded.doc);
+        let written = if changed {
+            file.write_locked(&mut loaded)
+        } else {
+            Ok(())
+        };
+        // Searches read the index; the next change reads the file again under the lock.
+        loaded.doc = Document::new();
+        written
     }
 }
 
@@ -563,6 +596,28 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // The data is a parsed copy of the file; a panic elsewhere cannot leave it half-changed in a way that
     // matters, since every change re-reads the file first.
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The cache file's text for these sign-ins, as [`TokenCache::save_at`] would leave it after saving them
+/// one by one at `now`, built without the search for an entry to merge into: the sign-ins must not overlap
+/// (one per account). For large test caches, which saving one by one would take minutes to write.
+#[cfg(any(test, feature = "test-util"))]
+pub(crate) fn file_text_of(
+    results: &[TokenResult],
+    requested_scopes: &[String],
+    account_source: Option<&str>,
+    now: i64,
+) -> Vec<u8> {
+    let mut doc = Document::new();
+    file::ensure_maps(&mut doc);
+    for result in results {
+        for (map, entry) in entries_for(result, requested_scopes, account_source, now) {
+            if let Some(Value::Object(entries)) = doc.get_mut(map) {
+                entries.insert(key_of(map, &entry), Value::Object(entry));
+            }
+        }
+    }
+    file::to_text(&doc)
 }
 
 // ---- the schema ----
@@ -778,7 +833,8 @@ fn prune_expired_access_tokens(doc: &mut Document, now: i64) {
     });
 }
 
-/// The object entries of one map.
+/// The object entries of one map (searches read the index instead).
+#[cfg(test)]
 fn entries<'d>(doc: &'d Document, map: &str) -> impl Iterator<Item = &'d Map<String, Value>> {
     doc.get(map)
         .and_then(Value::as_object)
@@ -810,70 +866,97 @@ fn is_app_only(e: &Map<String, Value>) -> bool {
     string(e, "home_account_id").is_none_or(|h| h.is_empty())
 }
 
-fn access_token_matches(e: &Map<String, Value>, q: &TokenQuery) -> bool {
+/// Whether an entry is a bearer token for the query; `scopes` are the query's, normalized. The cheapest
+/// and most telling comparisons come first: a large cache is mostly other accounts' tokens.
+fn access_token_matches(index: &Index, e: &index::Entry, q: &TokenQuery, scopes: &[String]) -> bool {
     let home_matches = match &q.home_account_id {
-        Some(home) => field_is(e, "home_account_id", home),
-        None => is_app_only(e),
+        Some(home) => index.field_is(e, Field::HomeAccountId, home),
+        None => index.str(e, Field::HomeAccountId).is_none_or(str::is_empty),
     };
-    let target = normalized_scopes(string(e, "target"));
     // Tokens bound to a key (PoP, SSH certificates) or cached under extra request parameters are not
     // bearer tokens for this query: leave them to whoever asked for them.
-    let bearer = string(e, "token_type").is_none_or(|t| t.eq_ignore_ascii_case("bearer"))
-        && !e.contains_key("ext_cache_key")
-        && !e.contains_key("key_id");
-    string(e, "credential_type").is_none_or(|t| t.eq_ignore_ascii_case(ACCESS_TOKEN))
-        && bearer
-        && home_matches
-        && field_is(e, "environment", &q.environment)
-        && field_is(e, "client_id", q.client_id.as_str())
-        && q.realm.as_ref().is_none_or(|realm| field_is(e, "realm", realm))
-        && normalized_scopes(&q.scopes)
-            .iter()
-            .all(|s| target.iter().any(|t| t.eq_ignore_ascii_case(s)))
+    let bearer = || {
+        index
+            .str(e, Field::TokenType)
+            .is_none_or(|t| t.eq_ignore_ascii_case("bearer"))
+            && !e.has_ext_cache_key
+            && !e.has_key_id
+    };
+    // The target's scopes without the OIDC ones carry every scope asked for (which has none of those).
+    let carries = |scope: &String| {
+        index
+            .str(e, Field::Target)
+            .unwrap_or_default()
+            .split_whitespace()
+            .any(|t| t.eq_ignore_ascii_case(scope))
+    };
+    home_matches
+        && index.field_is(e, Field::ClientId, q.client_id.as_str())
+        && q.realm
+            .as_ref()
+            .is_none_or(|realm| index.field_is(e, Field::Realm, realm))
+        && index.field_is(e, Field::Environment, &q.environment)
+        && index
+            .str(e, Field::CredentialType)
+            .is_none_or(|t| t.eq_ignore_ascii_case(ACCESS_TOKEN))
+        && bearer()
+        && scopes.iter().all(carries)
 }
 
-/// The best access tokens among `candidates` for `query`: the fresh one and the aging one that expire
-/// last, each with more than [`EXPIRY_MARGIN_SECONDS`] left.
-fn best_access_tokens<'e>(
-    candidates: impl Iterator<Item = &'e Map<String, Value>>,
-    query: &TokenQuery,
-    now: i64,
-) -> AccessTokenSearch {
-    let mut found = AccessTokenSearch::default();
-    for entry in candidates.filter(|e| access_token_matches(e, query)) {
-        let Some(token) = cached_access_token(entry) else {
+/// The best access tokens of `index` for `query` (whose scopes, normalized, are `scopes`): the fresh one
+/// and the aging one that expire last, each with more than [`EXPIRY_MARGIN_SECONDS`] left. The winners are
+/// found first; only their secrets are copied out of the text.
+fn best_access_tokens(index: &Index, query: &TokenQuery, scopes: &[String], now: i64) -> AccessTokenSearch {
+    let mut best: [Option<(&index::Entry, i64)>; 2] = [None, None];
+    for entry in index
+        .access_tokens
+        .iter()
+        .filter(|e| access_token_matches(index, e, query, scopes))
+    {
+        let Some(expires_on) = index.number(entry, Field::ExpiresOn) else {
             continue;
         };
-        if token.expires_on - now <= EXPIRY_MARGIN_SECONDS {
+        if index.str(entry, Field::Secret).is_none_or(str::is_empty)
+            || expires_on - now <= EXPIRY_MARGIN_SECONDS
+        {
             continue;
         }
-        let aging = number(entry, "refresh_on").is_some_and(|refresh_on| refresh_on <= now);
-        let slot = if aging { &mut found.aging } else { &mut found.fresh };
-        if slot
-            .as_ref()
-            .is_none_or(|best| best.expires_on < token.expires_on)
-        {
-            *slot = Some(token);
+        let aging = index
+            .number(entry, Field::RefreshOn)
+            .is_some_and(|refresh_on| refresh_on <= now);
+        let slot = &mut best[usize::from(aging)];
+        if slot.is_none_or(|(_, best)| best < expires_on) {
+            *slot = Some((entry, expires_on));
         }
     }
-    found
+    let [fresh, aging] = best;
+    AccessTokenSearch {
+        fresh: fresh.and_then(|(e, _)| cached_access_token(index, e)),
+        aging: aging.and_then(|(e, _)| cached_access_token(index, e)),
+    }
 }
 
-fn cached_access_token(e: &Map<String, Value>) -> Option<CachedAccessToken> {
+fn cached_access_token(index: &Index, e: &index::Entry) -> Option<CachedAccessToken> {
     Some(CachedAccessToken {
-        access_token: AccessToken::new(string(e, "secret").filter(|s| !s.is_empty())?),
-        expires_on: number(e, "expires_on")?,
-        scopes: string(e, "target")
+        access_token: AccessToken::new(index.str(e, Field::Secret).filter(|s| !s.is_empty())?),
+        expires_on: index.number(e, Field::ExpiresOn)?,
+        scopes: index
+            .str(e, Field::Target)
             .unwrap_or_default()
             .split_whitespace()
             .map(str::to_owned)
             .collect(),
-        realm: string(e, "realm").unwrap_or_default(),
-        home_account_id: string(e, "home_account_id").filter(|h| !h.is_empty()),
-        token_type: string(e, "token_type").unwrap_or_else(|| "Bearer".into()),
+        realm: index.str(e, Field::Realm).unwrap_or_default().to_owned(),
+        home_account_id: index
+            .str(e, Field::HomeAccountId)
+            .filter(|h| !h.is_empty())
+            .map(str::to_owned),
+        token_type: index.str(e, Field::TokenType).unwrap_or("Bearer").to_owned(),
     })
 }
 
+/// An account entry as the Redis store holds it (searches of the file read the index instead).
+#[cfg(feature = "redis")]
 fn account_of(e: &Map<String, Value>) -> Option<Account> {
     Some(Account {
         home_account_id: string(e, "home_account_id").filter(|h| !h.is_empty())?,
@@ -881,6 +964,20 @@ fn account_of(e: &Map<String, Value>) -> Option<Account> {
         realm: string(e, "realm").unwrap_or_default(),
         local_account_id: string(e, "local_account_id").unwrap_or_default(),
         username: string(e, "username").unwrap_or_default(),
+    })
+}
+
+fn indexed_account(index: &Index, e: &index::Entry) -> Option<Account> {
+    let text = |field| index.str(e, field).unwrap_or_default().to_owned();
+    Some(Account {
+        home_account_id: index
+            .str(e, Field::HomeAccountId)
+            .filter(|h| !h.is_empty())?
+            .to_owned(),
+        environment: text(Field::Environment),
+        realm: text(Field::Realm),
+        local_account_id: text(Field::LocalAccountId),
+        username: text(Field::Username),
     })
 }
 

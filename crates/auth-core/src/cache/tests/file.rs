@@ -262,3 +262,46 @@ fn an_unreadable_file_is_an_error_naming_it_and_is_left_alone() {
     insta::assert_snapshot!(error.replace(dir.path().to_str().unwrap(), "<dir>"), @"reading the token cache <dir>/cache.json: Is a directory (os error 21)");
     assert!(path.is_dir());
 }
+
+#[test]
+fn the_large_test_cache_is_what_saving_its_sign_ins_one_by_one_writes() {
+    use crate::testing::{LARGE_CACHE_SCOPE, large_cache, large_cache_sign_in};
+    let dir = tempfile::tempdir().unwrap();
+    let saved = TokenCache::open(dir.path().join("saved.json"));
+    for i in 0..3 {
+        saved
+            .save_at(
+                &large_cache_sign_in(i, NOW),
+                &[LARGE_CACHE_SCOPE.to_owned()],
+                Some("authorization_code"),
+                at(NOW),
+            )
+            .unwrap();
+    }
+    let written = std::fs::read(dir.path().join("saved.json")).unwrap();
+    let generated = large_cache(3, NOW);
+    assert_eq!(
+        String::from_utf8(generated.clone()).unwrap(),
+        String::from_utf8(written).unwrap()
+    );
+    // and each user's token is found in it, at Microsoft's sizes
+    std::fs::write(dir.path().join("large.json"), &generated).unwrap();
+    let cache = TokenCache::open(dir.path().join("large.json"));
+    assert_eq!(cache.accounts().unwrap().len(), 3);
+    let user = large_cache_sign_in(2, NOW);
+    let found = cache
+        .find_access_token(
+            &TokenQuery {
+                environment: ENV.into(),
+                client_id: client(),
+                realm: None,
+                home_account_id: user.home_account_id().map(str::to_owned),
+                scopes: vec![LARGE_CACHE_SCOPE.into()],
+            },
+            at(NOW),
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.access_token.secret(), user.access_token.secret());
+    assert!((1800..2600).contains(&found.access_token.secret().len()));
+}

@@ -410,7 +410,7 @@ fn expired_access_tokens_are_dropped_on_the_next_write() {
         )
         .unwrap();
     let secrets: Vec<String> = cache
-        .read(|doc| {
+        .read_document(|doc| {
             entries(doc, ACCESS_TOKEN)
                 .filter_map(|e| string(e, "secret"))
                 .collect()
@@ -488,7 +488,7 @@ fn removing_an_account_takes_its_tokens_in_every_tenant_and_nothing_else() {
             .unwrap()
             .is_none()
     );
-    let id_tokens = cache.read(|doc| entries(doc, ID_TOKEN).count()).unwrap();
+    let id_tokens = cache.read_document(|doc| entries(doc, ID_TOKEN).count()).unwrap();
     assert_eq!(id_tokens, 1, "the other account's ID token stays");
     assert!(
         cache
@@ -502,7 +502,12 @@ fn removing_an_account_takes_its_tokens_in_every_tenant_and_nothing_else() {
             .unwrap()
             .is_some()
     );
-    assert_eq!(cache.read(|doc| entries(doc, APP_METADATA).count()).unwrap(), 1);
+    assert_eq!(
+        cache
+            .read_document(|doc| entries(doc, APP_METADATA).count())
+            .unwrap(),
+        1
+    );
 
     cache.remove_app_tokens(ENV, &client(), CUSTOMER).unwrap();
     assert!(

@@ -372,7 +372,9 @@ async fn app_only_tokens_come_from_the_cache_without_a_credential_and_are_renewe
         .unwrap();
     assert_eq!(found.access_token.secret(), "new-app-at");
     assert_eq!(found.home_account_id, None);
-    let everything = cache.read(|doc| serde_json::to_string(doc).unwrap()).unwrap();
+    let everything = cache
+        .read_document(|doc| serde_json::to_string(doc).unwrap())
+        .unwrap();
     assert!(!everything.contains("supplied-again"));
     mock.assert_async().await;
 }

@@ -1,0 +1,72 @@
+//! Writes what `cargo xtask bench` runs `msconnect <module> token` and MSAL Python against: a token cache
+//! of N signed-in users (tokens issued now, at Microsoft's sizes), the module's saved connection for the
+//! last of them, and `bench_spec.json` telling MSAL Python which account and scopes to ask for.
+//!
+//! `cargo run --release -p msconnect-auth-core --example bench_fixture -- DIR ACCOUNTS MODULE`
+#![allow(clippy::print_stdout)] // prints the token the runs must print, for the bench to check
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use auth_core::testing::{
+    LARGE_CACHE_CLIENT_ID, LARGE_CACHE_SCOPE, LARGE_CACHE_TENANT, large_cache, large_cache_sign_in,
+    session_in,
+};
+use auth_core::time::epoch_seconds;
+use auth_core::{Cloud, Connection, EnvVars, Environment, cache::CACHE_FILE_NAME};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let usage = "usage: bench_fixture DIR ACCOUNTS MODULE";
+    let dir = PathBuf::from(args.next().ok_or(usage)?);
+    let accounts: usize = args.next().ok_or(usage)?.parse()?;
+    let module = args.next().ok_or(usage)?;
+    if accounts == 0 {
+        return Err("ACCOUNTS must be at least 1".into());
+    }
+    let now = epoch_seconds(SystemTime::now());
+    std::fs::create_dir_all(&dir)?;
+    write_private(&dir.join(CACHE_FILE_NAME), &large_cache(accounts, now))?;
+    let user = large_cache_sign_in(accounts - 1, now);
+    let home = user
+        .home_account_id()
+        .ok_or("the sign-in has no account")?
+        .to_owned();
+    let username = user.account.as_ref().map(|a| a.username.clone());
+    let connection = Connection {
+        environment: Environment::from(Cloud::AzureCloud),
+        tenant_id: LARGE_CACHE_TENANT.into(),
+        client_id: LARGE_CACHE_CLIENT_ID.into(),
+        home_account_id: Some(home.clone()),
+        username: username.clone(),
+        scopes: vec![LARGE_CACHE_SCOPE.into()],
+        method: "Browser".into(),
+        certificate: None,
+    };
+    let context = serde_json::json!({
+        "Account": username,
+        "Environment": "AzureCloud",
+        "Tenant": LARGE_CACHE_TENANT,
+        "ClientId": LARGE_CACHE_CLIENT_ID,
+    });
+    let (session, _) = session_in(&dir, EnvVars::default());
+    session.save_connection(&module, &connection, &context)?;
+    let spec = serde_json::json!({
+        "client_id": LARGE_CACHE_CLIENT_ID,
+        "tenant": LARGE_CACHE_TENANT,
+        "home_account_id": home,
+        "scopes": [LARGE_CACHE_SCOPE],
+    });
+    write_private(&dir.join("bench_spec.json"), spec.to_string().as_bytes())?;
+    println!("{}", user.access_token.secret());
+    Ok(())
+}
+
+/// Test tokens, but a token cache all the same: readable by the owner only, as msconnect keeps it.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(path)?, bytes)
+}
