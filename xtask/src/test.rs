@@ -1,4 +1,5 @@
-//! `cargo xtask test`: formatting, clippy with warnings as errors, the test peers (oidc-provider,
+//! `cargo xtask test`: formatting, clippy with warnings as errors (the workspace, and the product crates
+//! alone, as a user depending on one of them builds them), the test peers (oidc-provider,
 //! Chromium, MSAL Python, Redis), then every test of the workspace. Clippy and the tests share the dev
 //! profile, so dependencies are built once.
 
@@ -13,6 +14,26 @@ pub(crate) fn run_all() -> Result<(), String> {
             "--workspace",
             "--all-targets",
             "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    // A user may depend on one product crate alone: check them without the features the CLI turns on
+    // in auth-core (a workspace build unifies features and would hide a missing cfg).
+    sh(
+        "cargo",
+        &[
+            "clippy",
+            "--locked",
+            "--package",
+            "msconnect-partnercenter",
+            "--package",
+            "msconnect-secmgmt",
+            "--package",
+            "msconnect-entra",
+            "--package",
+            "msconnect-psentra",
             "--",
             "-D",
             "warnings",

@@ -2,11 +2,11 @@
 //! as `environments.json` in msconnect's folder. A user-defined name may not shadow a built-in cloud's
 //! name or alias, so a name always means the same cloud.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::cache::file::write_private_file;
 use crate::cloud::{Cloud, Environment};
 use crate::error::{Error, Result};
 
@@ -106,50 +106,17 @@ impl EnvironmentStore {
         Ok(true)
     }
 
-    /// Writes the file whole through a temporary file renamed into place, so a reader never sees half.
+    /// Writes the file whole, mode 0600, through a temporary file renamed into place (the cache's own
+    /// writer), so a reader never sees half.
     fn write(&self, environments: Vec<Environment>) -> Result<()> {
-        let io = |action: &'static str, path: &Path| {
-            let path = path.to_path_buf();
-            move |source| Error::Io { action, path, source }
-        };
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        create_private_dir(dir).map_err(io("creating", dir))?;
         let mut text =
             serde_json::to_string_pretty(&Document { environments }).map_err(|e| Error::InvalidFile {
                 path: self.path.clone(),
                 reason: e.to_string(),
             })?;
         text.push('\n');
-        let temporary = self
-            .path
-            .with_extension(format!("json.tmp-{}", uuid::Uuid::new_v4().simple()));
-        let written = (|| {
-            let mut file = private_file(&temporary)?;
-            file.write_all(text.as_bytes())?;
-            file.sync_all()?;
-            std::fs::rename(&temporary, &self.path)
-        })();
-        if written.is_err() {
-            let _ = std::fs::remove_file(&temporary);
-        }
-        written.map_err(io("writing", &self.path))
+        write_private_file(&self.path, text.as_bytes()).map(drop)
     }
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
-}
-
-fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
 }
 
 #[cfg(test)]

@@ -189,9 +189,10 @@ impl TokenCache {
         #[cfg(not(feature = "redis"))]
         {
             let _ = url;
-            Err(Error::NotAvailable {
-                what: format!("the Redis token cache ({CACHE_URL_VARIABLE}: build with the `redis` feature)"),
-            })
+            Err(Error::invalid(
+                CACHE_URL_VARIABLE,
+                "this build has no Redis token cache: enable auth-core's `redis` feature, or unset it",
+            ))
         }
     }
 
