@@ -226,6 +226,7 @@ impl OidcProvider {
             .arg(&script)
             .env("MSCONNECT_PEERS_DIR", peers_dir())
             .env("PORT", "0")
+            .env("EXIT_WITH_STDIN", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -1,11 +1,13 @@
 // An OpenID Connect authority nobody here wrote (oidc-provider 8), for msconnect's end-to-end tests.
 //
 // Listens on 127.0.0.1 (port from PORT, else a free one) and prints exactly one line on stdout,
-// `READY <issuer-url>`, once it accepts connections; everything else goes to stderr. It stops when its
-// standard input closes (so a test process that dies cannot leave it running), or on SIGTERM/SIGINT.
+// `READY <issuer-url>`, once it accepts connections; everything else goes to stderr. It stops on
+// SIGTERM/SIGINT, and with EXIT_WITH_STDIN=1 also when its standard input closes (the test harness sets
+// it, so a test process that dies cannot leave a provider running).
 //
 // Environment:
 //   PORT                      port to listen on (default 0: any free port)
+//   EXIT_WITH_STDIN           `1`: stop when standard input closes
 //   ISSUER_HOST               host name in the issuer URL (default 127.0.0.1; `localhost` also works);
 //                             the issuer's path is the tenant id of clients.json
 //   TLS_CERT, TLS_KEY         PEM files: serve https instead of http (MSAL Python refuses plain http)
@@ -206,6 +208,8 @@ function stop() {
 }
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
-process.stdin.on('end', stop);
-process.stdin.on('error', stop);
-process.stdin.resume();
+if (process.env.EXIT_WITH_STDIN === '1') {
+  process.stdin.on('end', stop);
+  process.stdin.on('error', stop);
+  process.stdin.resume();
+}
