@@ -286,6 +286,42 @@ impl<'de> DeserializeSeed<'de> for CredentialMap {
     }
 }
 
+/// The arms of a visitor whose value must be a JSON object: anything else (an array, a string, a number,
+/// `true`, `null`) reads as `None` rather than an error, as the full parse treats a member of the wrong
+/// shape. One copy for every visitor of this file.
+macro_rules! not_an_object {
+    () => {
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Self::Value, A::Error> {
+            drain_seq(seq)?;
+            Ok(None)
+        }
+
+        fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+    };
+}
+
 impl<'de> Visitor<'de> for CredentialMap {
     type Value = Option<Vec<Entry>>;
 
@@ -313,34 +349,7 @@ impl<'de> Visitor<'de> for CredentialMap {
         Ok(Some(entries.into_iter().flatten().collect()))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Self::Value, A::Error> {
-        drain_seq(seq)?;
-        Ok(None)
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
-        Ok(None)
-    }
+    not_an_object!();
 }
 
 /// An entry's key, hashed by its length and ends only: keys run to 200 bytes and differ at both ends (the
@@ -402,34 +411,7 @@ impl<'de> Visitor<'de> for EntrySeed {
         Ok(Some(entry))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Self::Value, A::Error> {
-        drain_seq(seq)?;
-        Ok(None)
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
-        Ok(None)
-    }
+    not_an_object!();
 }
 
 /// A field's value: a string (a span of the text when it has no escapes), a number as its JSON text, else
