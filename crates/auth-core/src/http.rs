@@ -281,10 +281,30 @@ fn describe(outcome: &std::result::Result<HttpResponse, reqwest::Error>) -> Stri
     }
 }
 
-/// Connection failures and dropped connections are worth another try; a timeout of the whole request
-/// or a malformed URL is not.
+/// Connection failures and dropped connections are worth another try; a timeout of the whole request,
+/// a malformed URL or a TLS handshake the server failed (an untrusted certificate, above all: asking
+/// again gets the same certificate) is not.
 fn is_transient(error: &reqwest::Error) -> bool {
-    error.is_connect() || (error.is_request() && !error.is_timeout()) || error.is_body()
+    (error.is_connect() || (error.is_request() && !error.is_timeout()) || error.is_body())
+        && !is_tls_failure(error)
+}
+
+/// Whether rustls refused the connection somewhere in `error`'s causes. rustls' error reaches reqwest
+/// wrapped in an `io::Error`, whose `source()` skips the wrapped error, so each `io::Error` is opened.
+fn is_tls_failure(error: &reqwest::Error) -> bool {
+    use std::error::Error as _;
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = error.source();
+    while let Some(current) = cause {
+        let inner = current
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            .map(|inner| inner as &(dyn std::error::Error + 'static));
+        if current.is::<rustls::Error>() || inner.is_some_and(|inner| inner.is::<rustls::Error>()) {
+            return true;
+        }
+        cause = inner.or_else(|| current.source());
+    }
+    false
 }
 
 fn transport_reason(error: &reqwest::Error) -> String {

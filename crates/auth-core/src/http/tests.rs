@@ -293,3 +293,60 @@ fn a_proxy_that_is_not_a_url_is_named_without_its_password() {
         "{error}"
     );
 }
+
+/// A TLS server on a free loopback port whose certificate nobody trusts (self-signed, made now); it
+/// serves handshakes until the test ends and returns their count so far.
+fn untrusted_tls_server() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![cert.der().clone()],
+                rustls_pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+            )
+            .unwrap(),
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handshakes = Arc::new(AtomicUsize::new(0));
+    let counted = handshakes.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            counted.fetch_add(1, Ordering::SeqCst);
+            let mut connection = rustls::ServerConnection::new(config.clone()).unwrap();
+            // the client refuses the certificate: the handshake ends with its alert
+            while connection.complete_io(&mut stream).is_ok() && connection.is_handshaking() {}
+        }
+    });
+    (port, handshakes)
+}
+
+#[tokio::test]
+async fn an_untrusted_certificate_fails_at_once_and_says_why() {
+    let (port, handshakes) = untrusted_tls_server();
+    let (http, timer) = http_client();
+    let target = Url::parse(&format!("https://127.0.0.1:{port}/common/discovery")).unwrap();
+
+    let error = http.get(&target, &[]).await.unwrap_err();
+
+    let message = error.to_string();
+    assert!(
+        message.starts_with(&format!(
+            "request to https://127.0.0.1:{port}/common/discovery failed:"
+        )),
+        "{message}"
+    );
+    assert!(message.contains("UnknownIssuer"), "{message}");
+    assert!(timer.sleeps().is_empty(), "retried: {:?}", timer.sleeps());
+    assert_eq!(handshakes.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
