@@ -16,6 +16,7 @@ pub mod http;
 pub mod ids;
 pub mod interaction;
 pub mod params;
+pub mod partner_sets;
 pub mod secret;
 pub mod session;
 #[cfg(any(test, feature = "test-util"))]

@@ -7,16 +7,14 @@ use std::collections::BTreeMap;
 use auth_core::flows::PortPolicy;
 use auth_core::token::decode_jwt_payload;
 use auth_core::{
-    AccessToken, BrowserOptions, CertificateSource, ClientCredential, ClientId, Connection, Environment,
-    Session, SignInMethod, SignInRequest, TokenResult, Url,
+    AccessToken, BrowserOptions, ClientCredential, ClientId, Connection, Environment, Session, SignInMethod,
+    SignInRequest, TokenResult, Url,
 };
 use serde_json::Value;
 
-use crate::context::{
-    AccountType, ENFORCE_MFA, PartnerAccount, PartnerContext, PartnerEnvironment, endpoint,
-};
+use crate::context::{ENFORCE_MFA, PartnerAccount, PartnerContext, PartnerEnvironment, endpoint};
 use crate::error::{Error, Result};
-use crate::params::{ConnectPartnerCenter, PartnerCenterSignIn, RefreshTokenCredential};
+use crate::params::ConnectPartnerCenter;
 
 /// The client the PartnerCenter module signs users in with when no application is given.
 pub const DEFAULT_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
@@ -36,12 +34,16 @@ pub(crate) fn partner_center_endpoint(environment: &Environment) -> Result<Strin
 /// (applications are registered with `http://localhost:8400`), falling back to device code when no
 /// browser opens.
 pub(crate) fn browser(credential: Option<ClientCredential>, amr_values: Vec<String>) -> SignInMethod {
-    SignInMethod::Browser(BrowserOptions {
+    SignInMethod::Browser(browser_options(credential, amr_values))
+}
+
+fn browser_options(credential: Option<ClientCredential>, amr_values: Vec<String>) -> BrowserOptions {
+    BrowserOptions {
         ports: PortPolicy::Range(8400..=8999),
         amr_values,
         credential,
         ..BrowserOptions::default()
-    })
+    }
 }
 
 /// Connects to Partner Center.
@@ -49,107 +51,34 @@ pub async fn connect(session: &Session, request: ConnectPartnerCenter) -> Result
     let ConnectPartnerCenter { common, set } = request;
     let environment = session.resolve_environment(&common.environment).await?;
     let partner_center = partner_center_endpoint(&environment)?;
-    let delegated_scope = format!("{partner_center}/user_impersonation");
-    let app_scope = format!("{partner_center}/.default");
-    let (client_id, tenant, scope, method, account_type) = match set {
-        PartnerCenterSignIn::User {
-            use_device_authentication,
-            tenant,
-        } => (
-            ClientId::from_static(DEFAULT_CLIENT_ID),
-            tenant,
-            delegated_scope,
-            if use_device_authentication {
-                SignInMethod::DeviceCode
-            } else {
-                browser(
-                    None,
-                    if common.enforce_mfa {
-                        vec!["mfa".to_owned()]
-                    } else {
-                        Vec::new()
-                    },
-                )
-            },
-            AccountType::User,
-        ),
-        PartnerCenterSignIn::AccessToken { access_token, tenant } => (
-            ClientId::from_static(DEFAULT_CLIENT_ID),
-            tenant,
-            delegated_scope,
-            SignInMethod::AccessToken(access_token),
-            AccountType::AccessToken,
-        ),
-        PartnerCenterSignIn::RefreshToken {
-            application_id,
-            refresh_token,
-            credential,
-            tenant,
-        } => {
-            let credential = match credential {
-                None => None,
-                Some(RefreshTokenCredential::Secret(credential)) => {
-                    Some(credential.client_secret_for(&application_id)?)
-                }
-                Some(RefreshTokenCredential::CertificateThumbprint(thumbprint)) => {
-                    Some(session.certificate_credential(&CertificateSource::Thumbprint(thumbprint))?)
-                }
-            };
-            (
-                application_id,
-                tenant,
-                delegated_scope,
-                SignInMethod::RefreshToken {
-                    token: refresh_token,
-                    credential,
-                },
-                AccountType::User,
-            )
-        }
-        PartnerCenterSignIn::ServicePrincipalCertificate {
-            application_id,
-            certificate_thumbprint,
-            tenant,
-        } => (
-            application_id,
-            Some(tenant),
-            app_scope,
-            SignInMethod::Application(
-                session.certificate_credential(&CertificateSource::Thumbprint(certificate_thumbprint))?,
-            ),
-            AccountType::Certificate,
-        ),
-        PartnerCenterSignIn::ServicePrincipal { credential, tenant } => (
-            auth_core::params::named("Credential", ClientId::parse(&credential.username))?,
-            Some(tenant),
-            app_scope,
-            SignInMethod::Application(ClientCredential::secret(credential.password.secret())),
-            AccountType::ServicePrincipal,
-        ),
+    let amr_values = if common.enforce_mfa {
+        vec!["mfa".to_owned()]
+    } else {
+        Vec::new()
+    };
+    let plan = set.into_plan(
+        session,
+        ClientId::from_static(DEFAULT_CLIENT_ID),
+        browser_options(None, amr_values),
+    )?;
+    let scope = if plan.account_type.is_application() {
+        format!("{partner_center}/.default")
+    } else {
+        format!("{partner_center}/user_impersonation")
     };
     let request = SignInRequest {
         environment: environment.clone(),
-        tenant: tenant.unwrap_or_default(),
-        client_id: client_id.clone(),
-        scopes: vec![scope.clone()],
-        method,
+        tenant: plan.tenant.unwrap_or_default(),
+        client_id: plan.client_id,
+        scopes: vec![scope],
+        method: plan.method,
     };
     let result = session.sign_in(&request).await?;
     if common.enforce_mfa {
         check_mfa(&result)?;
     }
-    let mut properties = BTreeMap::new();
-    properties.insert("ApplicationId".to_owned(), client_id.to_string());
-    properties.insert("Scope".to_owned(), scope);
-    let (identifier, object_id) = result.identity();
     let mut context = PartnerContext {
-        account: PartnerAccount {
-            extended_properties: properties,
-            identifier,
-            object_id,
-            tenant: result.tenant_id.clone(),
-            r#type: account_type,
-        },
+        account: PartnerAccount::new(&request.client_id, &request.scopes[0], &result, plan.account_type),
         environment: PartnerEnvironment::from(&environment),
         country_code: None,
         locale: None,
@@ -160,7 +89,7 @@ pub async fn connect(session: &Session, request: ConnectPartnerCenter) -> Result
             .extended_properties
             .insert(ENFORCE_MFA.to_owned(), "True".to_owned());
     }
-    if matches!(account_type, AccountType::User | AccountType::AccessToken) {
+    if !plan.account_type.is_application() {
         // The original set these on a context it then replaced, so they were always empty.
         match organization_profile(session, &partner_center, &result.access_token, &context).await {
             Ok((country, culture)) => {

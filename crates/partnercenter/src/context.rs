@@ -9,6 +9,8 @@ use auth_core::Environment;
 use auth_core::format::{Column, table};
 use serde::{Deserialize, Serialize};
 
+pub use auth_core::partner_sets::{AccountType, ContextAccount as PartnerAccount};
+
 /// The context of a Partner Center connection.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -23,35 +25,6 @@ pub struct PartnerContext {
     pub locale: Option<String>,
     /// Other non-secret settings; `EnforceMFA` is `True` when the connection enforces MFA.
     pub extended_properties: BTreeMap<String, String>,
-}
-
-/// The account of a context.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PartnerAccount {
-    /// Non-secret settings: `ApplicationId`, `Scope`, `UseDeviceAuth`, `CertificateThumbprint`.
-    pub extended_properties: BTreeMap<String, String>,
-    /// The user name, or the application id of a service principal.
-    pub identifier: String,
-    /// The user's (or application's) object id.
-    pub object_id: String,
-    /// The tenant id (the token's `tid`).
-    pub tenant: String,
-    /// How the account signed in.
-    pub r#type: AccountType,
-}
-
-/// How an account signed in (PartnerCenter's `AccountType`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum AccountType {
-    /// An access token given by the caller.
-    AccessToken,
-    /// An application with a certificate.
-    Certificate,
-    /// An application with a client secret.
-    ServicePrincipal,
-    /// A user (browser, device code or refresh token).
-    User,
 }
 
 /// A cloud as Partner Center describes it.
@@ -132,18 +105,6 @@ impl fmt::Debug for PartnerContext {
             .field("environment", &self.environment.environment_name)
             .field("country_code", &self.country_code)
             .field("locale", &self.locale)
-            .field("extended_properties", &self.extended_properties)
-            .finish()
-    }
-}
-
-impl fmt::Debug for PartnerAccount {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PartnerAccount")
-            .field("identifier", &self.identifier)
-            .field("object_id", &self.object_id)
-            .field("tenant", &self.tenant)
-            .field("type", &self.r#type)
             .field("extended_properties", &self.extended_properties)
             .finish()
     }

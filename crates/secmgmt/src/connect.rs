@@ -4,14 +4,11 @@
 use std::collections::BTreeMap;
 
 use auth_core::flows::PortPolicy;
-use auth_core::{
-    BrowserOptions, CertificateSource, ClientCredential, ClientId, Connection, Session, SignInMethod,
-    SignInRequest,
-};
+use auth_core::{BrowserOptions, ClientId, Connection, Session, SignInRequest};
 
-use crate::context::{AccountType, MgmtAccount, MgmtContext, MgmtEnvironment, endpoint};
+use crate::context::{MgmtAccount, MgmtContext, MgmtEnvironment, endpoint};
 use crate::error::Result;
-use crate::params::{ConnectSecMgmtAccount, RefreshTokenCredential, SecMgmtSignIn};
+use crate::params::ConnectSecMgmtAccount;
 
 /// The client SecMgmt signs users in with when no application is given.
 pub const DEFAULT_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
@@ -21,94 +18,25 @@ pub async fn connect(session: &Session, request: ConnectSecMgmtAccount) -> Resul
     let ConnectSecMgmtAccount { environment, set } = request;
     let environment = session.resolve_environment(&environment).await?;
     let scope = format!("{}/.default", endpoint(&environment.graph));
-    let (client_id, tenant, method, account_type) = match set {
-        SecMgmtSignIn::User {
-            use_device_authentication,
-            tenant,
-        } => (
-            ClientId::from_static(DEFAULT_CLIENT_ID),
-            tenant,
-            if use_device_authentication {
-                SignInMethod::DeviceCode
-            } else {
-                SignInMethod::Browser(BrowserOptions {
-                    // as PartnerCenter: apps are registered with http://localhost:8400
-                    ports: PortPolicy::Range(8400..=8999),
-                    ..BrowserOptions::default()
-                })
-            },
-            AccountType::User,
-        ),
-        SecMgmtSignIn::AccessToken { access_token, tenant } => (
-            ClientId::from_static(DEFAULT_CLIENT_ID),
-            tenant,
-            SignInMethod::AccessToken(access_token),
-            AccountType::AccessToken,
-        ),
-        SecMgmtSignIn::RefreshToken {
-            application_id,
-            refresh_token,
-            credential,
-            tenant,
-        } => {
-            let credential = match credential {
-                None => None,
-                Some(RefreshTokenCredential::Secret(credential)) => {
-                    Some(credential.client_secret_for(&application_id)?)
-                }
-                Some(RefreshTokenCredential::CertificateThumbprint(thumbprint)) => {
-                    Some(session.certificate_credential(&CertificateSource::Thumbprint(thumbprint))?)
-                }
-            };
-            (
-                application_id,
-                tenant,
-                SignInMethod::RefreshToken {
-                    token: refresh_token,
-                    credential,
-                },
-                AccountType::User,
-            )
-        }
-        SecMgmtSignIn::ServicePrincipalCertificate {
-            application_id,
-            certificate_thumbprint,
-            tenant,
-        } => (
-            application_id,
-            Some(tenant),
-            SignInMethod::Application(
-                session.certificate_credential(&CertificateSource::Thumbprint(certificate_thumbprint))?,
-            ),
-            AccountType::Certificate,
-        ),
-        SecMgmtSignIn::ServicePrincipal { credential, tenant } => (
-            auth_core::params::named("Credential", ClientId::parse(&credential.username))?,
-            Some(tenant),
-            SignInMethod::Application(ClientCredential::secret(credential.password.secret())),
-            AccountType::ServicePrincipal,
-        ),
-    };
+    let plan = set.into_plan(
+        session,
+        ClientId::from_static(DEFAULT_CLIENT_ID),
+        // as PartnerCenter: apps are registered with http://localhost:8400
+        BrowserOptions {
+            ports: PortPolicy::Range(8400..=8999),
+            ..BrowserOptions::default()
+        },
+    )?;
     let request = SignInRequest {
         environment: environment.clone(),
-        tenant: tenant.unwrap_or_default(),
-        client_id: client_id.clone(),
-        scopes: vec![scope.clone()],
-        method,
+        tenant: plan.tenant.unwrap_or_default(),
+        client_id: plan.client_id,
+        scopes: vec![scope],
+        method: plan.method,
     };
     let result = session.sign_in(&request).await?;
-    let mut properties = BTreeMap::new();
-    properties.insert("ApplicationId".to_owned(), client_id.to_string());
-    properties.insert("Scope".to_owned(), scope);
-    let (identifier, object_id) = result.identity();
     let context = MgmtContext {
-        account: MgmtAccount {
-            extended_properties: properties,
-            identifier,
-            object_id,
-            tenant: result.tenant_id.clone(),
-            r#type: account_type,
-        },
+        account: MgmtAccount::new(&request.client_id, &request.scopes[0], &result, plan.account_type),
         environment: MgmtEnvironment::from(&environment),
         extended_properties: BTreeMap::new(),
     };

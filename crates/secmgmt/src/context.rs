@@ -9,6 +9,8 @@ use auth_core::format::{Column, table};
 use auth_core::{Environment, Url};
 use serde::{Deserialize, Serialize};
 
+pub use auth_core::partner_sets::{AccountType, ContextAccount as MgmtAccount};
+
 /// The context of a SecMgmt connection.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -19,35 +21,6 @@ pub struct MgmtContext {
     pub environment: MgmtEnvironment,
     /// Other non-secret settings.
     pub extended_properties: BTreeMap<String, String>,
-}
-
-/// The account of a context.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct MgmtAccount {
-    /// Non-secret settings: `ApplicationId`, `Scope`, `UseDeviceAuth`, `CertificateThumbprint`.
-    pub extended_properties: BTreeMap<String, String>,
-    /// The user name, or the application id of a service principal.
-    pub identifier: String,
-    /// The user's (or application's) object id.
-    pub object_id: String,
-    /// The tenant id (the token's `tid`).
-    pub tenant: String,
-    /// How the account signed in.
-    pub r#type: AccountType,
-}
-
-/// How an account signed in (SecMgmt's `AccountType`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum AccountType {
-    /// An access token given by the caller.
-    AccessToken,
-    /// An application with a certificate.
-    Certificate,
-    /// An application with a client secret.
-    ServicePrincipal,
-    /// A user (browser, device code or refresh token).
-    User,
 }
 
 /// A cloud as SecMgmt describes it.
@@ -106,18 +79,6 @@ impl fmt::Debug for MgmtContext {
         f.debug_struct("MgmtContext")
             .field("account", &self.account)
             .field("environment", &self.environment.environment_name)
-            .field("extended_properties", &self.extended_properties)
-            .finish()
-    }
-}
-
-impl fmt::Debug for MgmtAccount {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MgmtAccount")
-            .field("identifier", &self.identifier)
-            .field("object_id", &self.object_id)
-            .field("tenant", &self.tenant)
-            .field("type", &self.r#type)
             .field("extended_properties", &self.extended_properties)
             .finish()
     }

@@ -1,8 +1,8 @@
 //! The parameter sets of `Connect-SecMgmtAccount` as Rust types (each set a variant holding exactly its
 //! fields), the table the binder resolves them from, and the aliases.
 
-use auth_core::params::{self, Argument, Bound, ParameterSetInfo};
-use auth_core::{AccessToken, ClientId, Credential, Environment, RefreshToken, Tenant};
+use auth_core::Environment;
+use auth_core::params::{self, Argument, ParameterSetInfo};
 
 use crate::environment;
 
@@ -81,85 +81,8 @@ pub struct ConnectSecMgmtAccount {
     pub set: SecMgmtSignIn,
 }
 
-/// The web app's credential that goes with a refresh token.
-#[derive(Debug, Clone)]
-pub enum RefreshTokenCredential {
-    /// `-Credential`: the application id and its client secret.
-    Secret(Credential),
-    /// `-CertificateThumbprint`: a certificate of the application.
-    CertificateThumbprint(String),
-}
-
-/// The sets of `Connect-SecMgmtAccount`.
-#[derive(Debug, Clone)]
-pub enum SecMgmtSignIn {
-    /// A user in the browser (ports 8400-8999), or with a device code.
-    User {
-        /// `-Tenant`; `organizations` when absent.
-        tenant: Option<Tenant>,
-        /// `-UseDeviceAuthentication`.
-        use_device_authentication: bool,
-    },
-    /// An access token the caller has.
-    AccessToken {
-        /// `-AccessToken`.
-        access_token: AccessToken,
-        /// `-Tenant`.
-        tenant: Option<Tenant>,
-    },
-    /// A refresh token, for a public client or with the web app's credential.
-    RefreshToken {
-        /// `-ApplicationId`.
-        application_id: ClientId,
-        /// `-RefreshToken`.
-        refresh_token: RefreshToken,
-        /// `-Credential` or `-CertificateThumbprint`.
-        credential: Option<RefreshTokenCredential>,
-        /// `-Tenant`.
-        tenant: Option<Tenant>,
-    },
-    /// An application signing in with a certificate.
-    ServicePrincipalCertificate {
-        /// `-ApplicationId`.
-        application_id: ClientId,
-        /// `-CertificateThumbprint`.
-        certificate_thumbprint: String,
-        /// `-Tenant`.
-        tenant: Tenant,
-    },
-    /// An application signing in with a client secret (`-ServicePrincipal -Credential`).
-    ServicePrincipal {
-        /// `-Credential`: the application id as user name, the secret as password.
-        credential: Credential,
-        /// `-Tenant`.
-        tenant: Tenant,
-    },
-}
-
-impl SecMgmtSignIn {
-    /// The parameter set's name.
-    pub fn set_name(&self) -> &'static str {
-        match self {
-            Self::User { .. } => "User",
-            Self::AccessToken { .. } => "AccessToken",
-            Self::RefreshToken { .. } => "RefreshToken",
-            Self::ServicePrincipalCertificate { .. } => "ServicePrincipalCertificate",
-            Self::ServicePrincipal { .. } => "ServicePrincipal",
-        }
-    }
-
-    /// The tenant given, if any.
-    pub fn tenant(&self) -> Option<&Tenant> {
-        match self {
-            Self::User { tenant, .. }
-            | Self::AccessToken { tenant, .. }
-            | Self::RefreshToken { tenant, .. } => tenant.as_ref(),
-            Self::ServicePrincipalCertificate { tenant, .. } | Self::ServicePrincipal { tenant, .. } => {
-                Some(tenant)
-            }
-        }
-    }
-}
+/// The sets of `Connect-SecMgmtAccount` (shared with `Connect-PartnerCenter`, kept in auth-core).
+pub use auth_core::partner_sets::{PartnerSignIn as SecMgmtSignIn, RefreshTokenCredential};
 
 impl ConnectSecMgmtAccount {
     /// Binds arguments as PowerShell would (names by alias, case and prefix) and builds the request of
@@ -171,57 +94,13 @@ impl ConnectSecMgmtAccount {
         let environment = bound
             .environment("Environment", environment::parse)?
             .unwrap_or_default();
-        let set = match bound.set_name() {
-            "AccessToken" => SecMgmtSignIn::AccessToken {
-                access_token: AccessToken::new(bound.required_secret("AccessToken")?.secret()),
-                tenant: bound.tenant("Tenant")?,
-            },
-            "RefreshToken" => SecMgmtSignIn::RefreshToken {
-                application_id: bound.required_client_id("ApplicationId")?,
-                refresh_token: RefreshToken::new(bound.required_secret("RefreshToken")?.secret()),
-                credential: refresh_token_credential(&bound)?,
-                tenant: bound.tenant("Tenant")?,
-            },
-            "ServicePrincipalCertificate" => SecMgmtSignIn::ServicePrincipalCertificate {
-                application_id: bound.required_client_id("ApplicationId")?,
-                certificate_thumbprint: bound.required_text("CertificateThumbprint")?,
-                tenant: bound.required_tenant("Tenant")?,
-            },
-            "ServicePrincipal" => SecMgmtSignIn::ServicePrincipal {
-                credential: bound.required_credential("Credential")?,
-                tenant: bound.required_tenant("Tenant")?,
-            },
-            _ => SecMgmtSignIn::User {
-                tenant: bound.tenant("Tenant")?,
-                use_device_authentication: bound.switch("UseDeviceAuthentication"),
-            },
-        };
+        let set = SecMgmtSignIn::from_bound(&bound)?;
         Ok(Self { environment, set })
     }
 
     /// The `-WhatIf` line: what connecting would do, without doing it.
     pub fn what_if(&self) -> String {
-        let tenant = self
-            .set
-            .tenant()
-            .map_or_else(|| "organizations".to_owned(), Tenant::to_string);
-        format!(
-            "What if: Performing the operation \"Connect\" on target \"tenant {tenant} in {} ({})\"",
-            self.environment.name,
-            self.set.set_name()
-        )
-    }
-}
-
-fn refresh_token_credential(bound: &Bound) -> auth_core::Result<Option<RefreshTokenCredential>> {
-    match (
-        bound.credential("Credential")?,
-        bound.text("CertificateThumbprint")?,
-    ) {
-        (Some(_), Some(_)) => Err(bound.conflict("Credential", "CertificateThumbprint")),
-        (Some(credential), None) => Ok(Some(RefreshTokenCredential::Secret(credential))),
-        (None, Some(thumbprint)) => Ok(Some(RefreshTokenCredential::CertificateThumbprint(thumbprint))),
-        (None, None) => Ok(None),
+        self.set.what_if(&self.environment)
     }
 }
 

@@ -10,7 +10,8 @@ use mockito::{Matcher, Server};
 use serde_json::json;
 
 use super::*;
-use crate::params::CommonOptions;
+use crate::context::AccountType;
+use crate::params::{CommonOptions, PartnerCenterSignIn, RefreshTokenCredential};
 
 const APP: &str = "11111111-2222-3333-4444-555555555555";
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";

@@ -7,6 +7,8 @@ use mockito::{Matcher, Server};
 use serde_json::json;
 
 use super::*;
+use crate::context::AccountType;
+use crate::params::SecMgmtSignIn;
 
 const APP: &str = "11111111-2222-3333-4444-555555555555";
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";

@@ -1,0 +1,305 @@
+//! The five parameter sets that `Connect-PartnerCenter` and `Connect-SecMgmtAccount` share, kept once.
+//!
+//! The Security and Management module was forked from the Partner Center module, and its connect cmdlet
+//! kept the same sets, parameters and account object: a user in the browser or with a device code, an
+//! access token, a refresh token (of a public client or with the web app's secret or certificate), and an
+//! application with a certificate or a client secret. The two product crates re-export these types under
+//! their own names (`PartnerCenterSignIn`, `SecMgmtSignIn`, `PartnerAccount`, `MgmtAccount`) and keep
+//! what differs: the set tables and aliases, the scopes, `-EnforceMFA`, the environment object.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::params::{self, Bound};
+use crate::{
+    AccessToken, BrowserOptions, CertificateSource, ClientCredential, ClientId, Credential, Environment,
+    RefreshToken, Result, Session, SignInMethod, Tenant, TokenResult,
+};
+
+/// The web app's credential that goes with a refresh token.
+#[derive(Debug, Clone)]
+pub enum RefreshTokenCredential {
+    /// `-Credential`: the application id and its client secret.
+    Secret(Credential),
+    /// `-CertificateThumbprint`: a certificate of the application.
+    CertificateThumbprint(String),
+}
+
+impl RefreshTokenCredential {
+    /// `-Credential` or `-CertificateThumbprint` when one was given; both is a conflict.
+    pub fn from_bound(bound: &Bound) -> Result<Option<Self>> {
+        match (
+            bound.credential("Credential")?,
+            bound.text("CertificateThumbprint")?,
+        ) {
+            (Some(_), Some(_)) => Err(bound.conflict("Credential", "CertificateThumbprint")),
+            (Some(credential), None) => Ok(Some(Self::Secret(credential))),
+            (None, Some(thumbprint)) => Ok(Some(Self::CertificateThumbprint(thumbprint))),
+            (None, None) => Ok(None),
+        }
+    }
+}
+
+/// The sets of `Connect-PartnerCenter` and `Connect-SecMgmtAccount`, each holding exactly its fields.
+#[derive(Debug, Clone)]
+pub enum PartnerSignIn {
+    /// A user in the browser (ports 8400-8999), or with a device code.
+    User {
+        /// `-Tenant`; `organizations` when absent.
+        tenant: Option<Tenant>,
+        /// `-UseDeviceAuthentication`.
+        use_device_authentication: bool,
+    },
+    /// An access token the caller has.
+    AccessToken {
+        /// `-AccessToken`.
+        access_token: AccessToken,
+        /// `-Tenant`.
+        tenant: Option<Tenant>,
+    },
+    /// A refresh token, for a public client or with the web app's credential.
+    RefreshToken {
+        /// `-ApplicationId`.
+        application_id: ClientId,
+        /// `-RefreshToken`.
+        refresh_token: RefreshToken,
+        /// `-Credential` or `-CertificateThumbprint`.
+        credential: Option<RefreshTokenCredential>,
+        /// `-Tenant`.
+        tenant: Option<Tenant>,
+    },
+    /// An application signing in with a certificate.
+    ServicePrincipalCertificate {
+        /// `-ApplicationId`.
+        application_id: ClientId,
+        /// `-CertificateThumbprint`.
+        certificate_thumbprint: String,
+        /// `-Tenant`.
+        tenant: Tenant,
+    },
+    /// An application signing in with a client secret (`-ServicePrincipal -Credential`).
+    ServicePrincipal {
+        /// `-Credential`: the application id as user name, the secret as password.
+        credential: Credential,
+        /// `-Tenant`.
+        tenant: Tenant,
+    },
+}
+
+/// What a [`PartnerSignIn`] becomes: the client, tenant and auth-core sign-in, and the account type the
+/// context records.
+#[derive(Debug)]
+pub struct PartnerSignInPlan {
+    /// The application signing in.
+    pub client_id: ClientId,
+    /// The tenant given, if any.
+    pub tenant: Option<Tenant>,
+    /// How auth-core signs in.
+    pub method: SignInMethod,
+    /// What the context's account says about it.
+    pub account_type: AccountType,
+}
+
+impl PartnerSignIn {
+    /// Builds the set the binder resolved (`bound.set_name()`), reading exactly that set's parameters.
+    /// Any set name other than the four below is the default set, `User`.
+    pub fn from_bound(bound: &Bound) -> Result<Self> {
+        Ok(match bound.set_name() {
+            "AccessToken" => Self::AccessToken {
+                access_token: AccessToken::new(bound.required_secret("AccessToken")?.secret()),
+                tenant: bound.tenant("Tenant")?,
+            },
+            "RefreshToken" => Self::RefreshToken {
+                application_id: bound.required_client_id("ApplicationId")?,
+                refresh_token: RefreshToken::new(bound.required_secret("RefreshToken")?.secret()),
+                credential: RefreshTokenCredential::from_bound(bound)?,
+                tenant: bound.tenant("Tenant")?,
+            },
+            "ServicePrincipalCertificate" => Self::ServicePrincipalCertificate {
+                application_id: bound.required_client_id("ApplicationId")?,
+                certificate_thumbprint: bound.required_text("CertificateThumbprint")?,
+                tenant: bound.required_tenant("Tenant")?,
+            },
+            "ServicePrincipal" => Self::ServicePrincipal {
+                credential: bound.required_credential("Credential")?,
+                tenant: bound.required_tenant("Tenant")?,
+            },
+            _ => Self::User {
+                tenant: bound.tenant("Tenant")?,
+                use_device_authentication: bound.switch("UseDeviceAuthentication"),
+            },
+        })
+    }
+
+    /// The parameter set's name.
+    pub fn set_name(&self) -> &'static str {
+        match self {
+            Self::User { .. } => "User",
+            Self::AccessToken { .. } => "AccessToken",
+            Self::RefreshToken { .. } => "RefreshToken",
+            Self::ServicePrincipalCertificate { .. } => "ServicePrincipalCertificate",
+            Self::ServicePrincipal { .. } => "ServicePrincipal",
+        }
+    }
+
+    /// The tenant given, if any.
+    pub fn tenant(&self) -> Option<&Tenant> {
+        match self {
+            Self::User { tenant, .. }
+            | Self::AccessToken { tenant, .. }
+            | Self::RefreshToken { tenant, .. } => tenant.as_ref(),
+            Self::ServicePrincipalCertificate { tenant, .. } | Self::ServicePrincipal { tenant, .. } => {
+                Some(tenant)
+            }
+        }
+    }
+
+    /// The `-WhatIf` line: `What if: Performing the operation "Connect" on target "…"`, naming the
+    /// tenant, the environment and the set.
+    pub fn what_if(&self, environment: &Environment) -> String {
+        let tenant = self
+            .tenant()
+            .map_or_else(|| "organizations".to_owned(), Tenant::to_string);
+        format!(
+            "What if: Performing the operation \"Connect\" on target \"tenant {tenant} in {} ({})\"",
+            environment.name,
+            self.set_name()
+        )
+    }
+
+    /// Turns the set into an auth-core sign-in: users sign in with `default_client` unless a refresh
+    /// token names its application, in the browser with `browser` unless `-UseDeviceAuthentication`;
+    /// certificates come from the session's store; `-Credential`'s user name must be an application id.
+    pub fn into_plan(
+        self,
+        session: &Session,
+        default_client: ClientId,
+        browser: BrowserOptions,
+    ) -> Result<PartnerSignInPlan> {
+        let plan = |client_id, tenant, method, account_type| PartnerSignInPlan {
+            client_id,
+            tenant,
+            method,
+            account_type,
+        };
+        Ok(match self {
+            Self::User {
+                tenant,
+                use_device_authentication,
+            } => plan(
+                default_client,
+                tenant,
+                if use_device_authentication {
+                    SignInMethod::DeviceCode
+                } else {
+                    SignInMethod::Browser(browser)
+                },
+                AccountType::User,
+            ),
+            Self::AccessToken { access_token, tenant } => plan(
+                default_client,
+                tenant,
+                SignInMethod::AccessToken(access_token),
+                AccountType::AccessToken,
+            ),
+            Self::RefreshToken {
+                application_id,
+                refresh_token,
+                credential,
+                tenant,
+            } => {
+                let credential = match credential {
+                    None => None,
+                    Some(RefreshTokenCredential::Secret(credential)) => {
+                        Some(credential.client_secret_for(&application_id)?)
+                    }
+                    Some(RefreshTokenCredential::CertificateThumbprint(thumbprint)) => {
+                        Some(session.certificate_credential(&CertificateSource::Thumbprint(thumbprint))?)
+                    }
+                };
+                plan(
+                    application_id,
+                    tenant,
+                    SignInMethod::RefreshToken {
+                        token: refresh_token,
+                        credential,
+                    },
+                    AccountType::User,
+                )
+            }
+            Self::ServicePrincipalCertificate {
+                application_id,
+                certificate_thumbprint,
+                tenant,
+            } => plan(
+                application_id,
+                Some(tenant),
+                SignInMethod::Application(
+                    session.certificate_credential(&CertificateSource::Thumbprint(certificate_thumbprint))?,
+                ),
+                AccountType::Certificate,
+            ),
+            Self::ServicePrincipal { credential, tenant } => plan(
+                params::named("Credential", ClientId::parse(&credential.username))?,
+                Some(tenant),
+                SignInMethod::Application(ClientCredential::secret(credential.password.secret())),
+                AccountType::ServicePrincipal,
+            ),
+        })
+    }
+}
+
+/// How an account signed in (the modules' `AccountType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccountType {
+    /// An access token given by the caller.
+    AccessToken,
+    /// An application with a certificate.
+    Certificate,
+    /// An application with a client secret.
+    ServicePrincipal,
+    /// A user (browser, device code or refresh token).
+    User,
+}
+
+impl AccountType {
+    /// Whether an application signed in (it gets `{resource}/.default`, a user its delegated scope).
+    pub fn is_application(self) -> bool {
+        matches!(self, Self::Certificate | Self::ServicePrincipal)
+    }
+}
+
+/// The account of a context, with the PowerShell property names in JSON. It never holds a secret (the
+/// originals kept the refresh token and the client secret in its ExtendedProperties).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ContextAccount {
+    /// Non-secret settings: `ApplicationId`, `Scope`.
+    pub extended_properties: BTreeMap<String, String>,
+    /// The user name, or the application id of a service principal.
+    pub identifier: String,
+    /// The user's (or application's) object id.
+    pub object_id: String,
+    /// The tenant id (the token's `tid`).
+    pub tenant: String,
+    /// How the account signed in.
+    pub r#type: AccountType,
+}
+
+impl ContextAccount {
+    /// The account of a sign-in of `client_id` for `scope` that gave `result`.
+    pub fn new(client_id: &ClientId, scope: &str, result: &TokenResult, account_type: AccountType) -> Self {
+        let (identifier, object_id) = result.identity();
+        Self {
+            extended_properties: BTreeMap::from([
+                ("ApplicationId".to_owned(), client_id.to_string()),
+                ("Scope".to_owned(), scope.to_owned()),
+            ]),
+            identifier,
+            object_id,
+            tenant: result.tenant_id.clone(),
+            r#type: account_type,
+        }
+    }
+}
