@@ -11,7 +11,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
-use auth_core::{ClientId, Url};
+use auth_core::Url;
 
 /// The oidc-provider peer's tenant: the path of its issuer (MSAL Python wants an authority with a path).
 pub(crate) const TENANT_ID: &str = "ab35b41c-c523-48ec-ac32-d03f158b3197";
@@ -379,11 +379,6 @@ impl Drop for OidcProvider {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// A client id constant as a [`ClientId`].
-pub(crate) fn client_id(id: &'static str) -> ClientId {
-    ClientId::from_static(id)
 }
 
 #[cfg(test)]
