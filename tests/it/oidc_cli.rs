@@ -148,9 +148,12 @@ async fn device_code_through_the_binary_with_chromium_on_the_verification_page()
     });
 
     // The provider sends neither `message` nor `interval`: msconnect writes the message itself.
-    let message = stderr
-        .recv_timeout(SIGN_IN_BUDGET)
-        .unwrap_or_else(|e| panic!("no device code message ({e}); the provider said:\n{}", provider.output()));
+    let message = stderr.recv_timeout(SIGN_IN_BUDGET).unwrap_or_else(|e| {
+        panic!(
+            "no device code message ({e}); the provider said:\n{}",
+            provider.output()
+        )
+    });
     let words: Vec<&str> = message.split(' ').collect();
     let page = words
         .iter()
@@ -180,7 +183,10 @@ async fn device_code_through_the_binary_with_chromium_on_the_verification_page()
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("msconnect did not finish; the provider said:\n{}", provider.output());
+            panic!(
+                "msconnect did not finish; the provider said:\n{}",
+                provider.output()
+            );
         }
         std::thread::sleep(Duration::from_millis(50));
     };
@@ -210,7 +216,9 @@ async fn device_code_through_the_binary_with_chromium_on_the_verification_page()
     assert!(!provider.output().contains("slow_down"), "{}", provider.output());
     assert_eq!(
         grants(&provider),
-        [format!("urn:ietf:params:oauth:grant-type:device_code for {PUBLIC_CLIENT_ID}")]
+        [format!(
+            "urn:ietf:params:oauth:grant-type:device_code for {PUBLIC_CLIENT_ID}"
+        )]
     );
 
     // No client_info from this provider: the account is the ID token's `sub`, in the issuer's tenant.
@@ -232,7 +240,10 @@ async fn device_code_through_the_binary_with_chromium_on_the_verification_page()
         )
     );
     assert_eq!(refresh_token(&cli).1, "carol");
-    assert_eq!(entra_context(&cli, &provider)["Account"], "carol@peers.msconnect.test");
+    assert_eq!(
+        entra_context(&cli, &provider)["Account"],
+        "carol@peers.msconnect.test"
+    );
 
     let seen = token_is_live(&cli, &provider, "entra", PUBLIC_CLIENT_ID).await;
     assert_eq!(seen["sub"], "carol");
@@ -281,11 +292,16 @@ async fn browser_sign_in_with_pkce_then_token_refreshes_with_the_rotated_refresh
     login.mjs: signed in as alice
     ");
     assert!(
-        connect.stdout.contains("TokenCredentialType   : InteractiveBrowser"),
+        connect
+            .stdout
+            .contains("TokenCredentialType   : InteractiveBrowser"),
         "{}",
         connect.stdout
     );
-    assert_eq!(entra_context(&cli, &provider)["Account"], "alice@peers.msconnect.test");
+    assert_eq!(
+        entra_context(&cli, &provider)["Account"],
+        "alice@peers.msconnect.test"
+    );
     // prompt=consent made the provider grant offline_access: a refresh token for the ID token's `sub`
     let (first, account) = refresh_token(&cli);
     assert_eq!(account, "alice");
@@ -304,7 +320,10 @@ async fn browser_sign_in_with_pkce_then_token_refreshes_with_the_rotated_refresh
         ]
     );
     let (second, _) = refresh_token(&cli);
-    assert_ne!(first, second, "the provider rotates a public client's refresh token");
+    assert_ne!(
+        first, second,
+        "the provider rotates a public client's refresh token"
+    );
 
     // the rotated token is the one kept: the next renewal redeems it
     token_is_live(&cli, &provider, "entra", PUBLIC_CLIENT_ID).await;

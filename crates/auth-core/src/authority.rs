@@ -311,7 +311,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            Authority::from_discovery(&issuer, &promised).unwrap().response_issuer(),
+            Authority::from_discovery(&issuer, &promised)
+                .unwrap()
+                .response_issuer(),
             Some(&ResponseIssuer {
                 issuer: "http://127.0.0.1:4000".into(),
                 required: true

@@ -462,8 +462,10 @@ async fn an_answer_naming_another_issuer_or_none_where_one_is_promised_is_refuse
         assert_eq!(error.to_string().replace(&issuer, "[issuer]"), expected);
         assert_eq!(
             agent.pages().await,
-            ["HTTP/1.1 400 Bad Request | Sign-in failed | The answer does not come from the authority this \
-              sign-in went to. Return to the terminal for details."]
+            [
+                "HTTP/1.1 400 Bad Request | Sign-in failed | The answer does not come from the authority this \
+              sign-in went to. Return to the terminal for details."
+            ]
         );
         token.assert_async().await;
     }
