@@ -49,6 +49,25 @@ fn peers_cli(provider: &OidcProvider) -> Cli {
     cli
 }
 
+/// `<module> connect --environment Peers --tenant-id <the provider's tenant> <more>`.
+fn connect_args<'a>(module: &'a str, more: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        module,
+        "connect",
+        "--environment",
+        "Peers",
+        "--tenant-id",
+        TENANT_ID,
+    ];
+    args.extend_from_slice(more);
+    args
+}
+
+/// Runs [`connect_args`] with `stdin` piped in and `vars` set.
+fn connect_to_peers(cli: &Cli, module: &str, more: &[&str], stdin: &str, vars: &[(&str, &str)]) -> Run {
+    cli.run_with(&connect_args(module, more), stdin, vars)
+}
+
 /// The provider's scheme, host and port: what `--authority-host` takes.
 fn authority_host(provider: &OidcProvider) -> String {
     let issuer = provider.issuer();
@@ -122,17 +141,10 @@ async fn token_is_live(cli: &Cli, provider: &OidcProvider, module: &str, client_
 async fn device_code_through_the_binary_with_chromium_on_the_verification_page() {
     let provider = OidcProvider::start(OidcOptions::default());
     let cli = peers_cli(&provider);
-    let mut child = cli.spawn(&[
+    let mut child = cli.spawn(&connect_args(
         "entra",
-        "connect",
-        "--environment",
-        "Peers",
-        "--tenant-id",
-        TENANT_ID,
-        "--client-id",
-        PUBLIC_CLIENT_ID,
-        "--use-device-code",
-    ]);
+        &["--client-id", PUBLIC_CLIENT_ID, "--use-device-code"],
+    ));
     let mut stdout = child.stdout.take().unwrap();
     let stdout = std::thread::spawn(move || {
         let mut text = String::new();
@@ -259,16 +271,7 @@ async fn browser_sign_in_with_pkce_then_token_refreshes_with_the_rotated_refresh
         ..Default::default()
     });
     let cli = peers_cli(&provider).env("BROWSER", &chromium_browser_command());
-    let connect = cli.run(&[
-        "entra",
-        "connect",
-        "--environment",
-        "Peers",
-        "--tenant-id",
-        TENANT_ID,
-        "--client-id",
-        PUBLIC_CLIENT_ID,
-    ]);
+    let connect = connect_to_peers(&cli, "entra", &["--client-id", PUBLIC_CLIENT_ID], "", &[]);
     assert_ok(&connect, &provider);
     let port = connect
         .stderr
@@ -339,17 +342,10 @@ async fn browser_sign_in_with_pkce_then_token_refreshes_with_the_rotated_refresh
 async fn client_credentials_with_client_secret_post_from_the_environment_and_from_stdin() {
     let provider = OidcProvider::start(OidcOptions::default());
     let cli = peers_cli(&provider);
-    let connect = cli.run_with(
-        &[
-            "psentra",
-            "connect",
-            "--environment",
-            "Peers",
-            "--tenant-id",
-            TENANT_ID,
-            "--client-id",
-            SECRET_CLIENT_ID,
-        ],
+    let connect = connect_to_peers(
+        &cli,
+        "psentra",
+        &["--client-id", SECRET_CLIENT_ID],
         "",
         &[("MSCONNECT_CLIENT_SECRET", CLIENT_SECRET)],
     );
@@ -361,19 +357,12 @@ async fn client_credentials_with_client_secret_post_from_the_environment_and_fro
     );
     token_is_live(&cli, &provider, "psentra", SECRET_CLIENT_ID).await;
 
-    let connect = cli.run_with_stdin(
-        &[
-            "entra",
-            "connect",
-            "--environment",
-            "Peers",
-            "--tenant-id",
-            TENANT_ID,
-            "--client-secret-credential",
-            SECRET_CLIENT_ID,
-            "--password-stdin",
-        ],
+    let connect = connect_to_peers(
+        &cli,
+        "entra",
+        &["--client-secret-credential", SECRET_CLIENT_ID, "--password-stdin"],
         CLIENT_SECRET,
+        &[],
     );
     assert_ok(&connect, &provider);
     assert!(
@@ -394,19 +383,12 @@ async fn client_credentials_with_client_secret_post_from_the_environment_and_fro
 async fn a_wrong_client_secret_is_the_providers_invalid_client_and_never_shown() {
     let provider = OidcProvider::start(OidcOptions::default());
     let cli = peers_cli(&provider);
-    let connect = cli.run_with_stdin(
-        &[
-            "entra",
-            "connect",
-            "--environment",
-            "Peers",
-            "--tenant-id",
-            TENANT_ID,
-            "--client-secret-credential",
-            SECRET_CLIENT_ID,
-            "--password-stdin",
-        ],
+    let connect = connect_to_peers(
+        &cli,
+        "entra",
+        &["--client-secret-credential", SECRET_CLIENT_ID, "--password-stdin"],
         "not-the-secret",
+        &[],
     );
     assert_eq!(connect.code, 1, "{connect:?}");
     assert!(connect.stdout.is_empty(), "{connect:?}");
@@ -431,14 +413,10 @@ async fn client_credentials_with_a_pfx_certificate_sign_private_key_jwt_assertio
         ..Default::default()
     });
     let cli = peers_cli(&provider);
-    let connect = cli.run_with(
+    let connect = connect_to_peers(
+        &cli,
+        "psentra",
         &[
-            "psentra",
-            "connect",
-            "--environment",
-            "Peers",
-            "--tenant-id",
-            TENANT_ID,
             "--client-id",
             PRIVATE_KEY_JWT_CLIENT_ID,
             "--certificate-path",

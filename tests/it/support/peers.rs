@@ -142,7 +142,7 @@ impl TestTls {
         };
         std::fs::write(&tls.ca_cert, ca_cert.pem()).unwrap();
         std::fs::write(&tls.server.cert, cert.pem()).unwrap();
-        write_private(&tls.server.key, &key.serialize_pem());
+        write_private(&tls.server.key, key.serialize_pem());
         tls
     }
 }
@@ -179,7 +179,7 @@ pub(crate) fn rsa_client_certificate(dir: &Path, common_name: &str) -> PemFiles 
         key: dir.join("client-key.pem"),
     };
     std::fs::write(&files.cert, cert.pem()).unwrap();
-    write_private(&files.key, &key_pem);
+    write_private(&files.key, key_pem.as_bytes());
     files
 }
 

@@ -67,6 +67,20 @@ fn discovered(server: &Server, iss_supported: bool) -> Authority {
     Authority::from_discovery(&Url::parse(&format!("{base}/issuer")).unwrap(), &document).unwrap()
 }
 
+/// A browser sign-in for Graph to `authority`, `agent` playing the browser, with `prompt` if given.
+async fn sign_in(authority: &Authority, agent: &UserAgent, prompt: Option<&str>) -> Result<TokenResult> {
+    let http = held_http();
+    let c = client();
+    let mut flow = InteractiveBrowser::new(authority, &c)
+        .scopes(["https://graph.microsoft.com/.default"])
+        .opener(agent)
+        .interaction(&crate::SilentInteraction);
+    if let Some(prompt) = prompt {
+        flow = flow.prompt(prompt);
+    }
+    within_a_few_seconds(flow.send(&http)).await
+}
+
 fn client() -> ClientId {
     ClientId::parse(CLIENT).unwrap()
 }
@@ -386,18 +400,7 @@ async fn a_generic_issuer_is_asked_for_consent_and_its_iss_is_checked() {
     let issuer: &'static str = issuer.leak();
     let agent = UserAgent::new(Answer::Issuer(Some(issuer)));
     let token = token_mock(&mut server, &agent, None, &[], 1).await;
-    let http = held_http();
-    let a = discovered(&server, true);
-    let c = client();
-    let result = within_a_few_seconds(
-        InteractiveBrowser::new(&a, &c)
-            .scopes(["https://graph.microsoft.com/.default"])
-            .opener(&agent)
-            .interaction(&crate::SilentInteraction)
-            .send(&http),
-    )
-    .await
-    .unwrap();
+    let result = sign_in(&discovered(&server, true), &agent, None).await.unwrap();
     assert_eq!(result.refresh_token.unwrap().secret(), "user-rt");
     // without it an OpenID Connect authority grants no refresh token (OIDC Core §11)
     assert_eq!(agent.query()["prompt"], "consent");
@@ -410,19 +413,9 @@ async fn a_prompt_the_caller_chose_is_sent_to_a_generic_issuer_unchanged() {
     let mut server = Server::new_async().await;
     let agent = UserAgent::new(Answer::Code);
     let token = token_mock(&mut server, &agent, None, &[], 1).await;
-    let http = held_http();
-    let a = discovered(&server, false);
-    let c = client();
-    within_a_few_seconds(
-        InteractiveBrowser::new(&a, &c)
-            .scopes(["https://graph.microsoft.com/.default"])
-            .prompt("login")
-            .opener(&agent)
-            .interaction(&crate::SilentInteraction)
-            .send(&http),
-    )
-    .await
-    .unwrap();
+    sign_in(&discovered(&server, false), &agent, Some("login"))
+        .await
+        .unwrap();
     let query = agent.query();
     assert_eq!(query["prompt"], "login");
     token.assert_async().await;
@@ -447,17 +440,9 @@ async fn an_answer_naming_another_issuer_or_none_where_one_is_promised_is_refuse
         let mut server = Server::new_async().await;
         let agent = UserAgent::new(answer);
         let token = token_mock(&mut server, &agent, None, &[], 0).await;
-        let http = held_http();
-        let a = discovered(&server, iss_supported);
-        let c = client();
-        let error = within_a_few_seconds(
-            InteractiveBrowser::new(&a, &c)
-                .opener(&agent)
-                .interaction(&crate::SilentInteraction)
-                .send(&http),
-        )
-        .await
-        .unwrap_err();
+        let error = sign_in(&discovered(&server, iss_supported), &agent, None)
+            .await
+            .unwrap_err();
         let issuer = format!("{}/issuer", server.url());
         assert_eq!(error.to_string().replace(&issuer, "[issuer]"), expected);
         assert_eq!(
@@ -476,18 +461,7 @@ async fn a_microsoft_authority_is_sent_no_prompt_and_its_answers_need_no_iss() {
     let mut server = Server::new_async().await;
     let agent = UserAgent::new(Answer::Issuer(None));
     let token = token_mock(&mut server, &agent, None, &[], 1).await;
-    let http = held_http();
-    let a = authority(&server);
-    let c = client();
-    within_a_few_seconds(
-        InteractiveBrowser::new(&a, &c)
-            .scopes(["https://graph.microsoft.com/.default"])
-            .opener(&agent)
-            .interaction(&crate::SilentInteraction)
-            .send(&http),
-    )
-    .await
-    .unwrap();
+    sign_in(&authority(&server), &agent, None).await.unwrap();
     assert_eq!(agent.query().get("prompt"), None);
     token.assert_async().await;
 }
