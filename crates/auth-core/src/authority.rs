@@ -18,6 +18,18 @@ pub struct Authority {
     token: Url,
     device_code: Option<Url>,
     issuer: Option<Url>,
+    response_issuer: Option<ResponseIssuer>,
+}
+
+/// The `iss` a browser's answer must carry (RFC 9207): the issuer identifier, exactly as the discovery
+/// document spells it, and whether the document promised it
+/// (`authorization_response_iss_parameter_supported`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseIssuer {
+    /// The issuer identifier the answer's `iss` must equal.
+    pub issuer: String,
+    /// Whether an answer without `iss` is refused.
+    pub required: bool,
 }
 
 impl Authority {
@@ -37,6 +49,7 @@ impl Authority {
             token: endpoint("token")?,
             device_code: Some(endpoint("devicecode")?),
             issuer: None,
+            response_issuer: None,
         })
     }
 
@@ -92,6 +105,13 @@ impl Authority {
                 .map(|d| parse("device_authorization_endpoint", d))
                 .transpose()?,
             issuer: Some(issuer.clone()),
+            response_issuer: Some(ResponseIssuer {
+                issuer: document
+                    .issuer
+                    .clone()
+                    .unwrap_or_else(|| issuer.as_str().trim_end_matches('/').to_owned()),
+                required: document.authorization_response_iss_parameter_supported == Some(true),
+            }),
         })
     }
 
@@ -138,6 +158,12 @@ impl Authority {
     /// The generic OIDC issuer, for authorities made from discovery.
     pub fn issuer(&self) -> Option<&Url> {
         self.issuer.as_ref()
+    }
+
+    /// What the `iss` of a browser's answer must be (RFC 9207): only for a generic OIDC issuer, whose
+    /// discovery document names it; a Microsoft authority's answers are taken without one.
+    pub fn response_issuer(&self) -> Option<&ResponseIssuer> {
+        self.response_issuer.as_ref()
     }
 
     /// The token cache's `environment`: the host name, lower-case, without the port.
@@ -189,6 +215,10 @@ pub struct DiscoveryDocument {
     /// The device authorization endpoint (RFC 8628), when offered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_authorization_endpoint: Option<String>,
+    /// Whether the authorization endpoint's answers carry `iss` (RFC 9207), which the browser sign-in
+    /// then requires and checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_response_iss_parameter_supported: Option<bool>,
 }
 
 #[cfg(test)]
@@ -267,6 +297,34 @@ mod tests {
             "http://127.0.0.1:4000/device/auth"
         );
         assert_eq!(a.environment(), "127.0.0.1");
+        // the answer's iss is compared with the document's spelling; not required unless promised
+        assert_eq!(
+            a.response_issuer(),
+            Some(&ResponseIssuer {
+                issuer: "http://127.0.0.1:4000".into(),
+                required: false
+            })
+        );
+        let promised: DiscoveryDocument = serde_json::from_str(
+            r#"{"authorization_endpoint":"http://127.0.0.1:4000/auth","token_endpoint":"http://127.0.0.1:4000/token",
+                "authorization_response_iss_parameter_supported":true}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            Authority::from_discovery(&issuer, &promised)
+                .unwrap()
+                .response_issuer(),
+            Some(&ResponseIssuer {
+                issuer: "http://127.0.0.1:4000".into(),
+                required: true
+            })
+        );
+        assert_eq!(
+            Authority::from_host("https://login.microsoftonline.com", &Tenant::common())
+                .unwrap()
+                .response_issuer(),
+            None
+        );
         let evil: DiscoveryDocument = serde_json::from_str(
             r#"{"authorization_endpoint":"http://evil.test/auth","token_endpoint":"http://evil.test/token"}"#,
         )

@@ -86,6 +86,11 @@ fn report_auth(error: &Error, verbose: bool) -> String {
         Some(code) if !summary.starts_with("AADSTS") => {
             let _ = writeln!(out, "error: AADSTS{code}: {summary}");
         }
+        // Another authority's description carries no code of its own: the OAuth error is the only
+        // name of what went wrong (`invalid_client`), so it leads
+        None if summary != server.error && !server.error.is_empty() => {
+            let _ = writeln!(out, "error: {}: {summary}", server.error);
+        }
         _ => {
             let _ = writeln!(out, "error: {summary}");
         }
@@ -142,6 +147,16 @@ mod tests {
         hint: the refresh token has expired: sign in again; correlation id: 5e6f
         ");
         assert_eq!(expired().code(), FAILED);
+    }
+
+    #[test]
+    fn another_authoritys_error_leads_with_its_oauth_error_code() {
+        let failure = |body: &str| Failure::Auth(ServerError::parse(401, body).unwrap().into());
+        let described =
+            failure(r#"{"error":"invalid_client","error_description":"client authentication failed"}"#);
+        insta::assert_snapshot!(described.report(false), @"error: invalid_client: client authentication failed");
+        let bare = failure(r#"{"error":"invalid_client"}"#);
+        insta::assert_snapshot!(bare.report(false), @"error: invalid_client");
     }
 
     #[test]

@@ -11,12 +11,15 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
-use auth_core::{ClientId, Url};
+use auth_core::Url;
 
 /// The oidc-provider peer's tenant: the path of its issuer (MSAL Python wants an authority with a path).
 pub(crate) const TENANT_ID: &str = "ab35b41c-c523-48ec-ac32-d03f158b3197";
 /// A scope the provider knows besides the OpenID ones, shaped like Microsoft's app-only scopes.
 pub(crate) const APP_SCOPE: &str = "api://msconnect-peers/.default";
+/// The Graph endpoint of the `Peers` environment the binary suites add: the provider knows its
+/// `/.default` scope, so the sign-ins grant what msconnect asks for and refreshing it works.
+pub(crate) const GRAPH_ENDPOINT: &str = "https://graph.peers.msconnect.test";
 /// The public native client: no authentication; authorization code (PKCE), device code, refresh token;
 /// redirect `http://localhost/` on any port.
 pub(crate) const PUBLIC_CLIENT_ID: &str = "b024d7a0-9f8d-4c15-878f-e36eb22e3d38";
@@ -139,7 +142,7 @@ impl TestTls {
         };
         std::fs::write(&tls.ca_cert, ca_cert.pem()).unwrap();
         std::fs::write(&tls.server.cert, cert.pem()).unwrap();
-        write_private(&tls.server.key, &key.serialize_pem());
+        write_private(&tls.server.key, key.serialize_pem());
         tls
     }
 }
@@ -176,12 +179,32 @@ pub(crate) fn rsa_client_certificate(dir: &Path, common_name: &str) -> PemFiles 
         key: dir.join("client-key.pem"),
     };
     std::fs::write(&files.cert, cert.pem()).unwrap();
-    write_private(&files.key, &key_pem);
+    write_private(&files.key, key_pem.as_bytes());
     files
 }
 
+/// The certificate and key of `files` as a PKCS#12 (PFX) file sealed with `password`, what
+/// `--certificate-path` reads (written with p12-keystore, auth-core's own PFX reader's crate).
+pub(crate) fn pkcs12_file(files: &PemFiles, password: &str, path: &Path) {
+    use base64::Engine as _;
+    use p12_keystore::{KeyStore, KeyStoreEntry, PrivateKeyChain};
+    let der = |pem: &Path| {
+        let text = std::fs::read_to_string(pem).unwrap();
+        let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+        base64::engine::general_purpose::STANDARD.decode(body).unwrap()
+    };
+    let certificate = p12_keystore::Certificate::from_der(&der(&files.cert)).unwrap();
+    let key = p12_keystore::PrivateKey::from_der(&der(&files.key)).unwrap();
+    let mut store = KeyStore::new();
+    store.add_entry(
+        "client",
+        KeyStoreEntry::PrivateKeyChain(PrivateKeyChain::new("client-key", key, vec![certificate])),
+    );
+    write_private(path, store.writer(password).write().unwrap());
+}
+
 /// Private keys are mode 0600, like every file holding a secret.
-fn write_private(path: &Path, text: &str) {
+fn write_private(path: &Path, contents: impl AsRef<[u8]>) {
     use std::io::Write as _;
     use std::os::unix::fs::OpenOptionsExt as _;
     let mut file = std::fs::OpenOptions::new()
@@ -191,7 +214,7 @@ fn write_private(path: &Path, text: &str) {
         .mode(0o600)
         .open(path)
         .unwrap();
-    file.write_all(text.as_bytes()).unwrap();
+    file.write_all(contents.as_ref()).unwrap();
 }
 
 /// Options of [`OidcProvider::start`].
@@ -203,6 +226,9 @@ pub(crate) struct OidcOptions {
     pub(crate) issuer_host: Option<String>,
     /// A JWKS or PEM certificates: registers the `private_key_jwt` client with these keys.
     pub(crate) private_key_jwt_keys: Option<PathBuf>,
+    /// Seconds a user's access token lives (the provider's default is an hour); under msconnect's
+    /// 5-minute margin, every `token` renews it.
+    pub(crate) access_token_ttl: Option<u32>,
 }
 
 /// A running oidc-provider (`tests/peers/oidc/provider.mjs`), stopped when dropped.
@@ -238,6 +264,9 @@ impl OidcProvider {
         }
         if let Some(keys) = &options.private_key_jwt_keys {
             command.env("OIDC_PRIVATE_KEY_JWT_JWKS", keys);
+        }
+        if let Some(seconds) = options.access_token_ttl {
+            command.env("ACCESS_TOKEN_TTL", seconds.to_string());
         }
         let mut child = command
             .spawn()
@@ -319,6 +348,25 @@ impl OidcProvider {
         .unwrap()
     }
 
+    /// The provider's view of a token (RFC 7662), asked as the confidential client: `active`,
+    /// `client_id`, `sub`, `scope`.
+    pub(crate) async fn introspect(&self, token: &str) -> serde_json::Value {
+        let http = auth_core::HttpClient::new(auth_core::HttpOptions {
+            env: auth_core::EnvVars::default(),
+            ..Default::default()
+        })
+        .unwrap();
+        let url = Url::parse(&format!("{}/token/introspection", self.issuer)).unwrap();
+        let form = [
+            ("client_id", SECRET_CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+            ("token", token),
+        ];
+        let response = http.post_form(&url, &form).await.unwrap();
+        serde_json::from_str(&response.body)
+            .unwrap_or_else(|e| panic!("introspection answered {e}: {}", response.body))
+    }
+
     /// Everything the provider printed so far (stdout, then stderr as it came): its reasons for refusing
     /// a request are there.
     pub(crate) fn output(&self) -> String {
@@ -333,11 +381,6 @@ impl Drop for OidcProvider {
     }
 }
 
-/// A client id constant as a [`ClientId`].
-pub(crate) fn client_id(id: &'static str) -> ClientId {
-    ClientId::from_static(id)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,6 +391,7 @@ mod tests {
         let clients: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(clients["tenant"], TENANT_ID);
         assert_eq!(clients["app_scope"], APP_SCOPE);
+        assert_eq!(clients["graph"], GRAPH_ENDPOINT);
         assert_eq!(clients["public"]["client_id"], PUBLIC_CLIENT_ID);
         assert_eq!(clients["public"]["redirect_uri"], "http://localhost/");
         assert_eq!(clients["secret"]["client_id"], SECRET_CLIENT_ID);

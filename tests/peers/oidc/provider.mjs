@@ -13,12 +13,17 @@
 //   TLS_CERT, TLS_KEY         PEM files: serve https instead of http (MSAL Python refuses plain http)
 //   OIDC_PRIVATE_KEY_JWT_JWKS a JWKS (JSON) or PEM certificate(s) holding the public keys of the
 //                             private_key_jwt client; without it that client is not registered
+//   ACCESS_TOKEN_TTL          seconds a user's access token lives (default 3600); msconnect renews one
+//                             with less than 5 minutes left, so 60 makes every `token` a refresh
 //
 // Clients (ids and secret in clients.json beside this file, shared with the Rust harness):
 //   public           native app, no client authentication, authorization_code + refresh_token +
 //                    device_code, redirect http://localhost/ with any port (RFC 8252 loopback rule)
 //   secret           confidential, client_secret_post, client_credentials (+ refresh_token)
 //   private_key_jwt  confidential, private_key_jwt (RS256 or PS256), client_credentials (+ refresh_token)
+//
+// Every token issued is logged on stderr (`provider.mjs: grant.success: <grant_type> for <client_id>`),
+// so a test can tell a token that went over the wire from one served by msconnect's cache.
 //
 // Users: the built-in development pages (devInteractions) accept any login and any password; the login
 // becomes `sub`, and the account has `email`, `preferred_username` and `name` claims.
@@ -78,6 +83,10 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`PORT '${process.e
 const tls = Boolean(process.env.TLS_CERT || process.env.TLS_KEY);
 if (tls && !(process.env.TLS_CERT && process.env.TLS_KEY)) fail('TLS_CERT and TLS_KEY go together');
 const issuerHost = process.env.ISSUER_HOST || '127.0.0.1';
+const accessTokenTtl = Number.parseInt(process.env.ACCESS_TOKEN_TTL ?? '3600', 10);
+if (!Number.isInteger(accessTokenTtl) || accessTokenTtl <= 0) {
+  fail(`ACCESS_TOKEN_TTL '${process.env.ACCESS_TOKEN_TTL}' is not a number of seconds`);
+}
 
 const server = tls
   ? https.createServer({ cert: readFile('TLS_CERT'), key: readFile('TLS_KEY') })
@@ -157,8 +166,10 @@ const provider = new Provider(issuer, {
   },
   pkce: { methods: ['S256'], required: () => true },
   // Scopes the provider does not know are dropped from tokens; the app scope stands for a Microsoft
-  // `{resource}/.default` so an app-only token carries a scope msconnect does not filter out.
-  scopes: ['openid', 'offline_access', 'profile', 'email', clients.app_scope],
+  // `{resource}/.default` so an app-only token carries a scope msconnect does not filter out, and the
+  // Graph scope is what msconnect asks for in an environment whose Graph endpoint is `clients.graph`.
+  scopes: ['openid', 'offline_access', 'profile', 'email', clients.app_scope, `${clients.graph}/.default`],
+  ttl: { AccessToken: accessTokenTtl },
   claims: {
     openid: ['sub'],
     email: ['email', 'email_verified'],
@@ -186,6 +197,10 @@ for (const event of ['grant.error', 'authorization.error', 'device_authorization
     process.stderr.write(`provider.mjs: ${event}: ${error.message}${detail}\n`);
   });
 }
+
+provider.on('grant.success', (ctx) => {
+  process.stderr.write(`provider.mjs: grant.success: ${ctx.oidc.params.grant_type} for ${ctx.oidc.client?.clientId}\n`);
+});
 
 // Mounted under the issuer's path the way Express would do it: oidc-provider reads its mount path from
 // `originalUrl`.

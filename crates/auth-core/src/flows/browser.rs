@@ -1,6 +1,7 @@
 //! Interactive sign-in in the system browser: the authorization code grant with PKCE (S256), a `state`
-//! checked on return and a `nonce` checked in the ID token, the answer received on a loopback listener
-//! at `http://localhost:{port}/`, and device code sign-in when no browser opens and the caller allows it.
+//! checked on return (and for a generic OIDC issuer its `iss`, RFC 9207) and a `nonce` checked in the ID
+//! token, the answer received on a loopback listener at `http://localhost:{port}/`, and device code
+//! sign-in when no browser opens and the caller allows it.
 
 use std::ops::RangeInclusive;
 use std::time::Duration;
@@ -119,7 +120,9 @@ impl<'a> InteractiveBrowser<'a> {
         self
     }
 
-    /// `prompt`: `login`, `none`, `consent`, `select_account` or `create`.
+    /// `prompt`: `login`, `none`, `consent`, `select_account` or `create`. Without one, a generic OpenID
+    /// Connect authority (made from discovery) is sent `prompt=consent`, which OpenID Connect requires
+    /// before it grants a refresh token; a Microsoft authority is sent none.
     pub fn prompt(mut self, prompt: impl Into<String>) -> Self {
         self.prompt = Some(prompt.into());
         self
@@ -214,7 +217,13 @@ impl<'a> InteractiveBrowser<'a> {
         let code = {
             let _finished = FinishOnDrop(self.interaction);
             listener
-                .wait_for_code(&state, http.timer(), self.timeout, self.interaction)
+                .wait_for_code(
+                    &state,
+                    self.authority.response_issuer(),
+                    http.timer(),
+                    self.timeout,
+                    self.interaction,
+                )
                 .await?
         };
         let result = TokenRequest {
@@ -279,6 +288,12 @@ impl<'a> InteractiveBrowser<'a> {
                 .append_pair("nonce", nonce)
                 .append_pair("code_challenge", code_challenge)
                 .append_pair("code_challenge_method", "S256");
+            // OpenID Connect Core §11: an authority grants offline_access (a refresh token) from the
+            // authorization endpoint only with prompt=consent. Microsoft's endpoints do not apply the
+            // rule, and asking them would make every sign-in a consent page; a generic issuer does.
+            if self.prompt.is_none() && self.authority.issuer().is_some() {
+                query.append_pair("prompt", "consent");
+            }
             for (name, value) in [
                 ("prompt", &self.prompt),
                 ("login_hint", &self.login_hint),

@@ -11,6 +11,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
+use crate::authority::ResponseIssuer;
 use crate::error::{Error, Result, ServerError};
 use crate::flows::device_code::minutes_and_seconds;
 use crate::interaction::Interaction;
@@ -83,11 +84,13 @@ impl LoopbackListener {
         format!("http://localhost:{}/", self.port)
     }
 
-    /// Serves until the redirect with `expected_state` arrives, or `timeout` passes on `timer`. Dropping
-    /// the future closes the socket and aborts the connection tasks.
+    /// Serves until the redirect with `expected_state` arrives, or `timeout` passes on `timer`; the
+    /// redirect's `iss` must be `expected_issuer`'s when one is given (RFC 9207). Dropping the future
+    /// closes the socket and aborts the connection tasks.
     pub(crate) async fn wait_for_code(
         self,
         expected_state: &str,
+        expected_issuer: Option<&ResponseIssuer>,
         timer: &dyn Timer,
         timeout: Duration,
         interaction: &dyn Interaction,
@@ -111,7 +114,7 @@ impl LoopbackListener {
                 biased;
                 Some(read) = connections.join_next(), if !connections.is_empty() => {
                     let Ok(Some((stream, request))) = read else { continue };
-                    if let Some(outcome) = answer(stream, &request, expected_state).await {
+                    if let Some(outcome) = answer(stream, &request, expected_state, expected_issuer).await {
                         return outcome;
                     }
                 }
@@ -182,6 +185,7 @@ async fn answer(
     stream: TcpStream,
     request: &Request,
     expected_state: &str,
+    expected_issuer: Option<&ResponseIssuer>,
 ) -> Option<Result<AuthorizationCode>> {
     if request.method != "GET" {
         respond(
@@ -234,6 +238,17 @@ async fn answer(
             "the browser's answer carries another sign-in's state, so it was refused: sign in again".into(),
         )));
     }
+    // RFC 9207: an answer (error or code) from another authority is a mix-up attack; checked before
+    // anything of it is believed
+    if let Some(problem) = expected_issuer.and_then(|expected| issuer_problem(field("iss"), expected)) {
+        respond(
+            stream,
+            "400 Bad Request",
+            &failure_page("The answer does not come from the authority this sign-in went to."),
+        )
+        .await;
+        return Some(Err(Error::Rejected(problem)));
+    }
     if let Some(error) = field("error") {
         let server = ServerError {
             error: error.to_owned(),
@@ -256,6 +271,25 @@ async fn answer(
     )
     .await;
     Some(Ok(AuthorizationCode::new(code)))
+}
+
+/// Why an answer's `iss` is refused, if it is: another issuer's, or missing where the discovery document
+/// promised one.
+fn issuer_problem(iss: Option<&str>, expected: &ResponseIssuer) -> Option<String> {
+    match iss {
+        Some(iss) if iss == expected.issuer => None,
+        Some(iss) => Some(format!(
+            "the browser's answer names the issuer '{iss}', not '{}' where this sign-in went (RFC 9207), so it \
+             was refused: sign in again",
+            expected.issuer
+        )),
+        None if expected.required => Some(format!(
+            "the browser's answer has no iss although {} promises one \
+             (authorization_response_iss_parameter_supported, RFC 9207), so it was refused: sign in again",
+            expected.issuer
+        )),
+        None => None,
+    }
 }
 
 /// Writes a small HTML answer and closes. Failures are ignored: the browser went away, nothing to tell.

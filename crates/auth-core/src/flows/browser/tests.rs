@@ -53,6 +53,34 @@ fn authority(server: &Server) -> Authority {
     Authority::new(&Url::parse(&server.url()).unwrap(), &Tenant::organizations()).unwrap()
 }
 
+/// A generic OpenID Connect authority on the mock server, as its discovery document names it (issuer
+/// `{server}/issuer`); `iss_supported` is its `authorization_response_iss_parameter_supported`.
+fn discovered(server: &Server, iss_supported: bool) -> Authority {
+    let base = server.url();
+    let document = crate::authority::DiscoveryDocument {
+        issuer: Some(format!("{base}/issuer")),
+        authorization_endpoint: format!("{base}{AUTHORIZE_PATH}"),
+        token_endpoint: format!("{base}{TOKEN_PATH}"),
+        device_authorization_endpoint: None,
+        authorization_response_iss_parameter_supported: Some(iss_supported),
+    };
+    Authority::from_discovery(&Url::parse(&format!("{base}/issuer")).unwrap(), &document).unwrap()
+}
+
+/// A browser sign-in for Graph to `authority`, `agent` playing the browser, with `prompt` if given.
+async fn sign_in(authority: &Authority, agent: &UserAgent, prompt: Option<&str>) -> Result<TokenResult> {
+    let http = held_http();
+    let c = client();
+    let mut flow = InteractiveBrowser::new(authority, &c)
+        .scopes(["https://graph.microsoft.com/.default"])
+        .opener(agent)
+        .interaction(&crate::SilentInteraction);
+    if let Some(prompt) = prompt {
+        flow = flow.prompt(prompt);
+    }
+    within_a_few_seconds(flow.send(&http)).await
+}
+
 fn client() -> ClientId {
     ClientId::parse(CLIENT).unwrap()
 }
@@ -70,6 +98,8 @@ enum Answer {
     StrayThenCode,
     /// Never comes back.
     Nothing,
+    /// Redirects with the code, the state and this `iss` (RFC 9207), or none.
+    Issuer(Option<&'static str>),
 }
 
 /// The test user agent, and what it saw.
@@ -131,6 +161,11 @@ impl BrowserOpener for UserAgent {
                 redirect,
             ],
             Answer::Nothing => vec![],
+            Answer::Issuer(None) => vec![format!("/?code=the-code&state={state}")],
+            Answer::Issuer(Some(iss)) => vec![format!(
+                "/?code=the-code&state={state}&iss={}",
+                url::form_urlencoded::byte_serialize(iss.as_bytes()).collect::<String>()
+            )],
         };
         *self.visit.lock().unwrap() = Some(tokio::spawn(async move {
             let mut pages = Vec::new();
@@ -355,6 +390,79 @@ async fn an_answer_with_another_state_is_refused_and_no_code_is_redeemed() {
     .unwrap_err();
     insta::assert_snapshot!(error, @"the browser's answer carries another sign-in's state, so it was refused: sign in again");
     insta::assert_snapshot!(agent.pages().await.join("\n"), @"HTTP/1.1 400 Bad Request | Sign-in failed | The answer does not belong to this sign-in. Return to the terminal for details.");
+    token.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_generic_issuer_is_asked_for_consent_and_its_iss_is_checked() {
+    let mut server = Server::new_async().await;
+    let issuer = format!("{}/issuer", server.url());
+    let issuer: &'static str = issuer.leak();
+    let agent = UserAgent::new(Answer::Issuer(Some(issuer)));
+    let token = token_mock(&mut server, &agent, None, &[], 1).await;
+    let result = sign_in(&discovered(&server, true), &agent, None).await.unwrap();
+    assert_eq!(result.refresh_token.unwrap().secret(), "user-rt");
+    // without it an OpenID Connect authority grants no refresh token (OIDC Core §11)
+    assert_eq!(agent.query()["prompt"], "consent");
+    insta::assert_snapshot!(agent.pages().await.join("\n"), @"HTTP/1.1 200 OK | Signed in | You are signed in. You can close this window and return to the terminal.");
+    token.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_prompt_the_caller_chose_is_sent_to_a_generic_issuer_unchanged() {
+    let mut server = Server::new_async().await;
+    let agent = UserAgent::new(Answer::Code);
+    let token = token_mock(&mut server, &agent, None, &[], 1).await;
+    sign_in(&discovered(&server, false), &agent, Some("login"))
+        .await
+        .unwrap();
+    let query = agent.query();
+    assert_eq!(query["prompt"], "login");
+    token.assert_async().await;
+}
+
+#[tokio::test]
+async fn an_answer_naming_another_issuer_or_none_where_one_is_promised_is_refused() {
+    for (answer, iss_supported, expected) in [
+        (
+            Answer::Issuer(Some("http://127.0.0.1:1/evil")),
+            false,
+            "the browser's answer names the issuer 'http://127.0.0.1:1/evil', not '[issuer]' where this sign-in \
+             went (RFC 9207), so it was refused: sign in again",
+        ),
+        (
+            Answer::Issuer(None),
+            true,
+            "the browser's answer has no iss although [issuer] promises one \
+             (authorization_response_iss_parameter_supported, RFC 9207), so it was refused: sign in again",
+        ),
+    ] {
+        let mut server = Server::new_async().await;
+        let agent = UserAgent::new(answer);
+        let token = token_mock(&mut server, &agent, None, &[], 0).await;
+        let error = sign_in(&discovered(&server, iss_supported), &agent, None)
+            .await
+            .unwrap_err();
+        let issuer = format!("{}/issuer", server.url());
+        assert_eq!(error.to_string().replace(&issuer, "[issuer]"), expected);
+        assert_eq!(
+            agent.pages().await,
+            [
+                "HTTP/1.1 400 Bad Request | Sign-in failed | The answer does not come from the authority this \
+              sign-in went to. Return to the terminal for details."
+            ]
+        );
+        token.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn a_microsoft_authority_is_sent_no_prompt_and_its_answers_need_no_iss() {
+    let mut server = Server::new_async().await;
+    let agent = UserAgent::new(Answer::Issuer(None));
+    let token = token_mock(&mut server, &agent, None, &[], 1).await;
+    sign_in(&authority(&server), &agent, None).await.unwrap();
+    assert_eq!(agent.query().get("prompt"), None);
     token.assert_async().await;
 }
 
