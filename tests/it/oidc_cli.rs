@@ -38,14 +38,19 @@ fn peers_cli(provider: &OidcProvider) -> Cli {
         "environment",
         "add",
         "Peers",
-        "--authority-host",
-        &authority_host(provider),
         "--graph-endpoint",
         GRAPH_ENDPOINT,
         "--oidc-issuer",
         &issuer,
     ]);
     assert_eq!(added.code, 0, "{added:?}");
+    // without --authority-host, the issuer's origin is where users sign in
+    let origin = provider.issuer().origin().ascii_serialization();
+    assert!(
+        added.stdout.contains(&format!("Peers User-defined {origin} ")),
+        "{}",
+        added.stdout
+    );
     cli
 }
 
@@ -66,17 +71,6 @@ fn connect_args<'a>(module: &'a str, more: &[&'a str]) -> Vec<&'a str> {
 /// Runs [`connect_args`] with `stdin` piped in and `vars` set.
 fn connect_to_peers(cli: &Cli, module: &str, more: &[&str], stdin: &str, vars: &[(&str, &str)]) -> Run {
     cli.run_with(&connect_args(module, more), stdin, vars)
-}
-
-/// The provider's scheme, host and port: what `--authority-host` takes.
-fn authority_host(provider: &OidcProvider) -> String {
-    let issuer = provider.issuer();
-    format!(
-        "{}://{}:{}",
-        issuer.scheme(),
-        issuer.host_str().unwrap(),
-        issuer.port().unwrap()
-    )
 }
 
 /// Fails with msconnect's and the provider's output side by side.

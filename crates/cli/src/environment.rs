@@ -41,9 +41,10 @@ pub(crate) fn command() -> Command {
                         "authority-host",
                         "authority-host",
                         Some("azure-ad-endpoint"),
-                        "Where users sign in (https, or http on a loopback address)",
+                        "Where users sign in (https, or http on a loopback address); with --oidc-issuer, \
+                         the issuer's scheme, host and port when not given",
                     )
-                    .required(true),
+                    .required_unless_present("oidc-issuer"),
                 )
                 .arg(url("graph", "graph-endpoint", None, "Microsoft Graph").required(true))
                 .arg(url(
@@ -129,9 +130,20 @@ fn from_options(matches: &ArgMatches) -> Result<Environment, Failure> {
             Err(e) => Err(usage(format!("--{option} '{value}' is not a URL: {e}"))),
         }
     };
-    let authority = text(matches, "authority-host").unwrap_or_default();
+    let oidc_issuer = url("oidc-issuer", "oidc-issuer")?;
+    let (authority, option) = match (text(matches, "authority-host"), &oidc_issuer) {
+        (Some(host), _) => (host.to_owned(), "authority-host"),
+        // clap requires one of the two
+        (None, issuer) => (
+            issuer
+                .as_ref()
+                .map(|issuer| issuer.origin().ascii_serialization())
+                .unwrap_or_default(),
+            "oidc-issuer",
+        ),
+    };
     let authority_host =
-        parse_authority_host(authority).map_err(|e| usage(format!("--authority-host: {}", reason(&e))))?;
+        parse_authority_host(&authority).map_err(|e| usage(format!("--{option}: {}", reason(&e))))?;
     let graph = url("graph", "graph-endpoint")?.ok_or_else(|| usage("--graph-endpoint is required"))?;
     Ok(Environment {
         name: text(matches, "name").unwrap_or_default().trim().to_owned(),
@@ -140,7 +152,7 @@ fn from_options(matches: &ArgMatches) -> Result<Environment, Failure> {
         partner_center: url("partner-center", "partner-center-endpoint")?,
         aad_graph: url("aad-graph", "aad-graph-endpoint")?,
         resource_manager: url("resource-manager", "resource-manager-endpoint")?,
-        oidc_issuer: url("oidc-issuer", "oidc-issuer")?,
+        oidc_issuer,
         oidc_endpoints: None,
         cloud: None,
     })

@@ -111,6 +111,15 @@ fn built_in_names_plain_http_and_duplicates_are_refused() {
         add("USGov", "https://login.example"),
         add("lab", "https://login.example"),
         add("Plain", "http://login.example"),
+        cli.run(&[
+            "environment",
+            "add",
+            "PlainIssuer",
+            "--graph-endpoint",
+            "https://graph.example",
+            "--oidc-issuer",
+            "http://idp.example/tenant",
+        ]),
         cli.run(&["environment", "remove", "AzureCloud"]),
     ]
     .into_iter()
@@ -123,6 +132,7 @@ fn built_in_names_plain_http_and_duplicates_are_refused() {
     error: invalid value for environment name: 'USGov' is the built-in cloud AzureUSGovernment
     error: invalid value for environment name: 'lab' exists already; remove it first to change it
     error: --authority-host: 'http://login.example/' must use https (plain http is allowed only for 127.0.0.1, ::1 and localhost)
+    error: --oidc-issuer: 'http://idp.example/' must use https (plain http is allowed only for 127.0.0.1, ::1 and localhost)
     error: 'AzureCloud' is the built-in cloud AzureCloud, which cannot be removed
     ");
 }
