@@ -1,13 +1,18 @@
-//! `cargo xtask release [--dry-run]`: the gates, then a release archive a user downloads.
+//! `cargo xtask release [--dry-run]`: the gates, then what a user downloads.
 //!
-//! Steps: every gate of `cargo xtask test`; versions equal across the publishable crates and equal to the
-//! top entry of CHANGELOG.md; a release build of `msconnect`; `target/dist/msconnect-<version>-<target>.tar.gz`
-//! holding the binary, README.md, LICENSE, CHANGELOG.md, shell completions and the man page, with
-//! `SHA256SUMS` beside it (verified after writing); `cargo package` of each publishable crate in dependency
-//! order. Without `--dry-run` it then tags `v<version>` and publishes; with it, it stops before both.
+//! Steps: versions equal across the published crates and equal to the top entry of CHANGELOG.md (cheap,
+//! so first); every gate of `cargo xtask test`; a release build of `msconnect`;
+//! `target/dist/msconnect-<version>-<target>.tar.gz`, one top folder `msconnect-<version>-<target>/`
+//! holding the binary, README.md, LICENSE, CHANGELOG.md, a completion script for every shell and the man
+//! page, packed reproducibly (sorted entries, owner 0, the commit's time) and checked after packing (its
+//! listing, and the binary in it printing the version); `SHA256SUMS` beside it, checked with `sha256sum`;
+//! `cargo package` of every published crate in dependency order. Without `--dry-run` it then tags
+//! `v<version>` and publishes; with it, it stops before both, and a changelog entry that is not ready for a
+//! release (`## [Unreleased]`, no date) is a note instead of an error.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use crate::{project_root, run};
 
@@ -21,69 +26,132 @@ const PUBLISHED: [&str; 6] = [
     "msconnect",
 ];
 
+/// The files copied from the repository root into the archive.
+const DOCS: [&str; 3] = ["README.md", "LICENSE", "CHANGELOG.md"];
+
+/// `msconnect completions <shell>` for each shell it offers, and the file name each shell looks for.
+const COMPLETIONS: [(&str, &str); 5] = [
+    ("bash", "msconnect.bash"),
+    ("zsh", "_msconnect"),
+    ("fish", "msconnect.fish"),
+    ("powershell", "_msconnect.ps1"),
+    ("elvish", "msconnect.elv"),
+];
+
+/// The man page, from `msconnect man`.
+const MAN_PAGE: &str = "man/msconnect.1";
+
+/// The binary's file name on the host.
+const BINARY: &str = if cfg!(windows) {
+    "msconnect.exe"
+} else {
+    "msconnect"
+};
+
 pub(crate) fn run_release(args: &[String]) -> Result<(), String> {
     let dry_run = match args {
         [] => false,
         [flag] if flag == "--dry-run" => true,
         _ => return Err(format!("usage: cargo xtask release [--dry-run] (got {args:?})")),
     };
-    crate::test::run(&[])?;
     let root = project_root();
-    let version = consistent_version(&root)?;
+    if !dry_run {
+        require_clean_tree(&root)?;
+    }
+    let version = consistent_version(&root, dry_run)?;
     eprintln!("release: version {version}");
+    crate::test::run(&[])?;
     run(
         "cargo",
         &["build", "--release", "--locked", "--package", "msconnect"],
     )?;
     let target = host_target()?;
-    let archive = build_archive(&root, &version, &target)?;
-    write_checksums(&archive)?;
-    let mut package = vec!["package", "--locked", "--allow-dirty"];
+    let top = format!("msconnect-{version}-{target}");
+    let binary = root.join("target/release").join(BINARY);
+    let stage_parent = root.join("target/release-stage");
+    let stage = fresh_dir(&stage_parent.join(&top))?;
+    stage_files(&root, &binary, &stage, |args| {
+        output(Command::new(&binary).args(args))
+    })?;
+    check_layout(&staged_entries(&stage_parent, &top)?, &top)?;
+    let dist = root.join("target/dist");
+    std::fs::create_dir_all(&dist).map_err(|e| format!("creating {}: {e}", dist.display()))?;
+    let archive = dist.join(format!("{top}.tar.gz"));
+    pack(&stage_parent, &top, &archive, source_date(&root)?)?;
+    check_archive(&archive, &top, &version, &stage_parent.join("unpacked"))?;
+    write_checksums(&dist, &archive)?;
+    let mut package = vec!["package", "--locked"];
+    if dry_run {
+        package.push("--allow-dirty");
+    }
     for name in PUBLISHED {
         package.extend(["--package", name]);
     }
     run("cargo", &package)?;
     if dry_run {
         eprintln!(
-            "release: dry run done; {} and SHA256SUMS are in target/dist (not tagged, not published)",
-            archive.display()
+            "release: dry run done; {} and SHA256SUMS are in {} (not tagged, not published)",
+            archive.file_name().unwrap_or_default().to_string_lossy(),
+            dist.display()
         );
         return Ok(());
     }
+    let tag = format!("v{version}");
     run(
         "git",
         &[
             "tag",
             "--annotate",
-            &format!("v{version}"),
+            &tag,
             "--message",
             &format!("msconnect {version}"),
         ],
     )?;
+    // `cargo package` above built each crate from its package already; publishing the same files does
+    // not need a second build. Each `cargo publish` waits until the crate before it is in the index.
     for name in PUBLISHED {
-        run("cargo", &["publish", "--locked", "--package", name])?;
+        run(
+            "cargo",
+            &["publish", "--locked", "--no-verify", "--package", name],
+        )?;
     }
+    eprintln!("release: {version} published; push the tag with `git push origin {tag}`");
     Ok(())
 }
 
-/// The one version of every published crate, which CHANGELOG.md's top entry must name.
-fn consistent_version(root: &Path) -> Result<String, String> {
-    let output = Command::new("cargo")
-        .args(["metadata", "--format-version", "1", "--no-deps", "--locked"])
-        .current_dir(root)
-        .output()
-        .map_err(|e| format!("could not run cargo metadata: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "cargo metadata failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        ));
+/// A real release is of a commit: what is packaged and tagged must be what is committed.
+fn require_clean_tree(root: &Path) -> Result<(), String> {
+    let status = output(
+        Command::new("git")
+            .args(["status", "--porcelain"])
+            .current_dir(root),
+    )?;
+    if status.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the work tree has uncommitted changes; commit them first (or try `--dry-run`):\n{}",
+            String::from_utf8_lossy(&status)
+        ))
     }
-    let metadata = String::from_utf8_lossy(&output.stdout);
-    let versions = package_versions(&metadata, &PUBLISHED)?;
+}
+
+/// The one version of every published crate, which CHANGELOG.md's top entry must name; prints the notes
+/// of a dry run.
+fn consistent_version(root: &Path, dry_run: bool) -> Result<String, String> {
+    let metadata = output(
+        Command::new("cargo")
+            .args(["metadata", "--format-version", "1", "--no-deps", "--locked"])
+            .current_dir(root),
+    )?;
+    let versions = package_versions(&String::from_utf8_lossy(&metadata), &PUBLISHED)?;
     let changelog = std::fs::read_to_string(root.join("CHANGELOG.md"))
         .map_err(|e| format!("reading CHANGELOG.md: {e}"))?;
-    check_versions(&versions, &changelog)
+    let (version, notes) = check_versions(&versions, &changelog, dry_run)?;
+    for note in notes {
+        eprintln!("release: note: {note}");
+    }
+    Ok(version)
 }
 
 /// `(name, version)` of each named package in `cargo metadata` JSON.
@@ -106,85 +174,312 @@ fn package_versions(metadata: &str, names: &[&str]) -> Result<Vec<(String, Strin
         .collect()
 }
 
-/// Every version equal, and equal to the first `## [x.y.z]` (or `## x.y.z`) heading of the changelog.
-fn check_versions(versions: &[(String, String)], changelog: &str) -> Result<String, String> {
+/// The first `## ` heading of a changelog.
+#[derive(Debug, PartialEq)]
+enum TopEntry {
+    /// `## [Unreleased]`: changes not yet given a version.
+    Unreleased,
+    /// `## [1.2.0] - 2026-11-22`, `## 1.2.0`: the version, and whether a `YYYY-MM-DD` date follows it.
+    Version { version: String, dated: bool },
+}
+
+fn top_entry(changelog: &str) -> Option<TopEntry> {
+    let heading = changelog
+        .lines()
+        .find_map(|line| line.strip_prefix("## "))?
+        .trim();
+    let (name, rest) = match heading.strip_prefix('[') {
+        Some(bracketed) => bracketed.split_once(']').unwrap_or((bracketed, "")),
+        None => heading.split_once(' ').unwrap_or((heading, "")),
+    };
+    if name.eq_ignore_ascii_case("unreleased") {
+        return Some(TopEntry::Unreleased);
+    }
+    let date = rest.trim().trim_start_matches(['-', '–']).trim();
+    let dated = date.len() == 10
+        && date.char_indices().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    Some(TopEntry::Version {
+        version: name.to_owned(),
+        dated,
+    })
+}
+
+/// Every version equal, and equal to the changelog's top entry, which a release needs versioned and
+/// dated; returns the version and, for a dry run, what a real release would still refuse.
+fn check_versions(
+    versions: &[(String, String)],
+    changelog: &str,
+    dry_run: bool,
+) -> Result<(String, Vec<String>), String> {
     let (first_name, version) = versions.first().ok_or("no package to release")?;
     if let Some((name, other)) = versions.iter().find(|(_, v)| v != version) {
         return Err(format!(
             "versions differ: {first_name} is {version} but {name} is {other}"
         ));
     }
-    let heading = changelog
-        .lines()
-        .find_map(|line| line.strip_prefix("## "))
-        .ok_or("CHANGELOG.md has no `## [version]` entry")?;
-    let top = heading
-        .trim_start_matches('[')
-        .split([']', ' '])
-        .next()
-        .unwrap_or_default();
-    if top != version {
-        return Err(format!(
-            "CHANGELOG.md's top entry is {top} but the crates are {version}: add a `## [{version}]` entry"
-        ));
+    let not_ready = match top_entry(changelog).ok_or("CHANGELOG.md has no `## [version]` entry")? {
+        TopEntry::Version { version: top, .. } if top != *version => {
+            return Err(format!(
+                "CHANGELOG.md's top entry is {top} but the crates are {version}: add a `## [{version}]` entry"
+            ));
+        }
+        TopEntry::Version { dated: true, .. } => None,
+        TopEntry::Version { dated: false, .. } => Some(format!(
+            "CHANGELOG.md's top entry {version} has no release date: a release needs `## [{version}] - YYYY-MM-DD`"
+        )),
+        TopEntry::Unreleased => Some(format!(
+            "CHANGELOG.md's top entry is `## [Unreleased]`: a release needs it named `## [{version}] - YYYY-MM-DD`"
+        )),
+    };
+    match not_ready {
+        Some(problem) if !dry_run => Err(problem),
+        Some(problem) => Ok((version.clone(), vec![problem])),
+        None => Ok((version.clone(), Vec::new())),
     }
-    Ok(version.clone())
 }
 
 fn host_target() -> Result<String, String> {
-    let output = Command::new("rustc")
-        .arg("-vV")
-        .output()
-        .map_err(|e| format!("could not run rustc: {e}"))?;
-    String::from_utf8_lossy(&output.stdout)
+    let info = output(Command::new("rustc").arg("-vV"))?;
+    String::from_utf8_lossy(&info)
         .lines()
         .find_map(|l| l.strip_prefix("host: "))
         .map(str::to_owned)
         .ok_or_else(|| "rustc -vV named no host target".into())
 }
 
-/// Stages the files and packs them; returns the archive's path.
-fn build_archive(root: &Path, version: &str, target: &str) -> Result<PathBuf, String> {
-    let dist = root.join("target/dist");
-    let name = format!("msconnect-{version}-{target}");
-    let stage = dist.join(&name);
-    if stage.exists() {
-        std::fs::remove_dir_all(&stage).map_err(|e| format!("clearing {}: {e}", stage.display()))?;
+/// The seconds since 1970 every archive entry is dated: `SOURCE_DATE_EPOCH` when set, else the time of
+/// the commit, so packing the same commit twice gives the same bytes.
+fn source_date(root: &Path) -> Result<u64, String> {
+    let text = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(set) => set,
+        Err(_) => String::from_utf8_lossy(&output(
+            Command::new("git")
+                .args(["log", "-1", "--format=%ct"])
+                .current_dir(root),
+        )?)
+        .into_owned(),
+    };
+    text.trim()
+        .parse()
+        .map_err(|e| format!("SOURCE_DATE_EPOCH / the commit time '{}': {e}", text.trim()))
+}
+
+/// Empties (or makes) a folder.
+fn fresh_dir(dir: &Path) -> Result<PathBuf, String> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(|e| format!("clearing {}: {e}", dir.display()))?;
     }
-    for dir in ["completions", "man"] {
-        std::fs::create_dir_all(stage.join(dir)).map_err(|e| format!("creating {}: {e}", stage.display()))?;
-    }
-    let binary = root.join("target/release/msconnect");
-    copy(&binary, &stage.join("msconnect"))?;
-    for file in ["README.md", "LICENSE", "CHANGELOG.md"] {
+    std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    Ok(dir.to_path_buf())
+}
+
+/// Fills `stage` with the archive's files: the binary and the docs copied, the completions and the man
+/// page made by `generate` (the binary run with the given arguments, returning its stdout).
+fn stage_files(
+    root: &Path,
+    binary: &Path,
+    stage: &Path,
+    generate: impl Fn(&[&str]) -> Result<Vec<u8>, String>,
+) -> Result<(), String> {
+    copy(binary, &stage.join(BINARY))?;
+    for file in DOCS {
         copy(&root.join(file), &stage.join(file))?;
     }
-    for (shell, file) in [
-        ("bash", "msconnect.bash"),
-        ("zsh", "_msconnect"),
-        ("fish", "msconnect.fish"),
-        ("powershell", "_msconnect.ps1"),
-    ] {
-        capture(
-            &binary,
-            &["completions", shell],
-            &stage.join("completions").join(file),
-        )?;
+    let mut made: Vec<(Vec<&str>, String)> = COMPLETIONS
+        .iter()
+        .map(|(shell, file)| (vec!["completions", *shell], format!("completions/{file}")))
+        .collect();
+    made.push((vec!["man"], MAN_PAGE.to_owned()));
+    for (args, file) in made {
+        let text = generate(&args)?;
+        if text.is_empty() {
+            return Err(format!("`msconnect {}` printed nothing", args.join(" ")));
+        }
+        write(&stage.join(file), &text)?;
     }
-    capture(&binary, &["man"], &stage.join("man/msconnect.1"))?;
-    let archive = dist.join(format!("{name}.tar.gz"));
-    let status = Command::new("tar")
-        .args(["--create", "--gzip", "--owner=0", "--group=0", "--file"])
-        .arg(&archive)
-        .arg("--directory")
-        .arg(&dist)
-        .arg(&name)
-        .status()
-        .map_err(|e| format!("could not run tar: {e}"))?;
-    if !status.success() {
-        return Err(format!("tar failed ({status})"));
+    Ok(())
+}
+
+/// The entries a user sees in the archive (`tar --list`), in the order it holds them: the top folder, then
+/// each folder's entries sorted by name, folders ending in `/`.
+fn expected_entries(top: &str) -> Vec<String> {
+    let mut files: Vec<String> = DOCS.iter().map(|f| (*f).to_owned()).collect();
+    files.extend(COMPLETIONS.iter().map(|(_, f)| format!("completions/{f}")));
+    files.extend([MAN_PAGE.to_owned(), BINARY.to_owned()]);
+    let mut entries = vec![String::new()];
+    for file in &files {
+        if let Some((dir, _)) = file.rsplit_once('/') {
+            entries.push(format!("{dir}/"));
+        }
+        entries.push(file.clone());
     }
-    Ok(archive)
+    let mut entries: Vec<String> = entries.into_iter().map(|e| format!("{top}/{e}")).collect();
+    entries.sort();
+    entries.dedup();
+    entries
+}
+
+/// The entries under `parent/top`, named and ordered as `tar --list` shows them.
+fn staged_entries(parent: &Path, top: &str) -> Result<Vec<String>, String> {
+    fn walk(dir: &Path, name: &str, out: &mut Vec<String>) -> Result<(), String> {
+        out.push(format!("{name}/"));
+        let mut children = std::fs::read_dir(dir)
+            .and_then(|entries| entries.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| format!("reading {}: {e}", dir.display()))?;
+        children.sort_by_key(|entry| entry.file_name());
+        for child in children {
+            let child_name = format!("{name}/{}", child.file_name().to_string_lossy());
+            if child.path().is_dir() {
+                walk(&child.path(), &child_name, out)?;
+            } else {
+                out.push(child_name);
+            }
+        }
+        Ok(())
+    }
+    let mut entries = Vec::new();
+    walk(&parent.join(top), top, &mut entries)?;
+    Ok(entries)
+}
+
+/// `entries` (staged or packed) are exactly the archive's layout; else names what is missing or extra.
+fn check_layout(entries: &[String], top: &str) -> Result<(), String> {
+    let expected = expected_entries(top);
+    let missing: Vec<&String> = expected.iter().filter(|e| !entries.contains(e)).collect();
+    let extra: Vec<&String> = entries.iter().filter(|e| !expected.contains(e)).collect();
+    if missing.is_empty() && extra.is_empty() && entries == expected {
+        Ok(())
+    } else {
+        Err(format!(
+            "the archive's layout is wrong: missing {missing:?}, unexpected {extra:?}, order {entries:?}"
+        ))
+    }
+}
+
+/// `tar | gzip -n` of `parent/top` into `archive`: entries sorted by name, owned by 0:0, dated `mtime`,
+/// modes rw-r--r-- (rwxr-xr-x for folders and the binary), and no name or time in the gzip header, so
+/// the same files give the same bytes. Needs GNU tar.
+fn pack(parent: &Path, top: &str, archive: &Path, mtime: u64) -> Result<(), String> {
+    let out = std::fs::File::create(archive).map_err(|e| format!("creating {}: {e}", archive.display()))?;
+    let mut tar = Command::new("tar")
+        .args([
+            "--create",
+            "--format=gnu",
+            "--sort=name",
+            &format!("--mtime=@{mtime}"),
+            "--owner=0",
+            "--group=0",
+            "--numeric-owner",
+            "--mode=u+rwX,go+rX,go-w",
+            "--file=-",
+            "--directory",
+        ])
+        .arg(parent)
+        .arg(top)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("could not run tar (GNU tar is needed): {e}"))?;
+    let tar_out = tar.stdout.take().ok_or("tar gave no output")?;
+    let gzip = Command::new("gzip")
+        .args(["--no-name", "--best"])
+        .stdin(tar_out)
+        .stdout(out)
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("could not run gzip: {e}"))?;
+    let mut tar_errors = String::new();
+    if let Some(mut stderr) = tar.stderr.take() {
+        stderr.read_to_string(&mut tar_errors).ok();
+    }
+    let tar_status = tar.wait().map_err(|e| format!("waiting for tar: {e}"))?;
+    if !tar_status.success() {
+        return Err(format!("tar failed ({tar_status}): {tar_errors}"));
+    }
+    if !gzip.status.success() {
+        return Err(format!(
+            "gzip failed ({}): {}",
+            gzip.status,
+            String::from_utf8_lossy(&gzip.stderr)
+        ));
+    }
+    Ok(())
+}
+
+/// What the packed archive lists, one entry a line.
+fn archive_listing(archive: &Path) -> Result<Vec<String>, String> {
+    let listing = output(
+        Command::new("tar")
+            .arg("--list")
+            .arg("--gzip")
+            .arg("--file")
+            .arg(archive),
+    )?;
+    Ok(String::from_utf8_lossy(&listing)
+        .lines()
+        .map(str::to_owned)
+        .collect())
+}
+
+/// The archive as a user gets it: its listing is the layout, and the binary unpacked from it (into
+/// `scratch`) prints the version.
+fn check_archive(archive: &Path, top: &str, version: &str, scratch: &Path) -> Result<(), String> {
+    check_layout(&archive_listing(archive)?, top)?;
+    let unpacked = fresh_dir(scratch)?;
+    output(
+        Command::new("tar")
+            .args(["--extract", "--gzip", "--file"])
+            .arg(archive)
+            .arg("--directory")
+            .arg(&unpacked),
+    )?;
+    let printed = output(Command::new(unpacked.join(top).join(BINARY)).arg("--version"))?;
+    std::fs::remove_dir_all(&unpacked).map_err(|e| format!("removing {}: {e}", unpacked.display()))?;
+    check_version_output(&String::from_utf8_lossy(&printed), version)
+}
+
+fn check_version_output(printed: &str, version: &str) -> Result<(), String> {
+    if printed.trim_end() == format!("msconnect {version}") {
+        Ok(())
+    } else {
+        Err(format!(
+            "the archived binary's --version printed '{}', not 'msconnect {version}'",
+            printed.trim_end()
+        ))
+    }
+}
+
+/// The line `sha256sum` prints and `sha256sum --check` reads for `name` holding `bytes`.
+fn checksum_line(bytes: &[u8], name: &str) -> String {
+    use sha2::Digest;
+    let hex: String = sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{hex}  {name}\n")
+}
+
+/// Writes `SHA256SUMS` beside the archive, then checks it as a user would (`sha256sum --check`).
+fn write_checksums(dist: &Path, archive: &Path) -> Result<(), String> {
+    let name = archive
+        .file_name()
+        .and_then(|f| f.to_str())
+        .ok_or("the archive name is not UTF-8")?;
+    let bytes = std::fs::read(archive).map_err(|e| format!("reading {}: {e}", archive.display()))?;
+    write(&dist.join("SHA256SUMS"), checksum_line(&bytes, name).as_bytes())?;
+    let checked = output(
+        Command::new("sha256sum")
+            .args(["--check", "--strict", "SHA256SUMS"])
+            .current_dir(dist),
+    )?;
+    eprint!("release: {}", String::from_utf8_lossy(&checked));
+    Ok(())
 }
 
 fn copy(from: &Path, to: &Path) -> Result<(), String> {
@@ -193,118 +488,38 @@ fn copy(from: &Path, to: &Path) -> Result<(), String> {
         .map_err(|e| format!("copying {}: {e}", from.display()))
 }
 
-/// Runs the release binary and saves what it prints.
-fn capture(binary: &Path, args: &[&str], to: &Path) -> Result<(), String> {
-    let output = Command::new(binary)
-        .args(args)
-        .output()
-        .map_err(|e| format!("running msconnect {args:?}: {e}"))?;
-    if !output.status.success() || output.stdout.is_empty() {
-        return Err(format!(
-            "`msconnect {}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr)
-        ));
+fn write(to: &Path, bytes: &[u8]) -> Result<(), String> {
+    if let Some(dir) = to.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     }
-    std::fs::write(to, output.stdout).map_err(|e| format!("writing {}: {e}", to.display()))
+    std::fs::write(to, bytes).map_err(|e| format!("writing {}: {e}", to.display()))
 }
 
-/// Writes `SHA256SUMS` beside the archive and checks it with `sha256sum --check`.
-fn write_checksums(archive: &Path) -> Result<(), String> {
-    let dir = archive.parent().ok_or("the archive has no folder")?;
-    let file = archive
-        .file_name()
-        .and_then(|f| f.to_str())
-        .ok_or("the archive name is not UTF-8")?;
-    let output = Command::new("sha256sum")
-        .arg(file)
-        .current_dir(dir)
+/// What a command printed on stdout; when it fails (or cannot start), an error with what it printed on
+/// stderr.
+fn output(command: &mut Command) -> Result<Vec<u8>, String> {
+    let shown = format!(
+        "{} {}",
+        command.get_program().to_string_lossy(),
+        command
+            .get_args()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let done = command
         .output()
-        .map_err(|e| format!("could not run sha256sum: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "sha256sum failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    std::fs::write(dir.join("SHA256SUMS"), &output.stdout).map_err(|e| format!("writing SHA256SUMS: {e}"))?;
-    let check = Command::new("sha256sum")
-        .args(["--check", "--strict", "SHA256SUMS"])
-        .current_dir(dir)
-        .status()
-        .map_err(|e| format!("could not run sha256sum: {e}"))?;
-    if check.success() {
-        Ok(())
+        .map_err(|e| format!("could not run `{shown}`: {e}"))?;
+    if done.status.success() {
+        Ok(done.stdout)
     } else {
-        Err("SHA256SUMS does not verify".into())
+        Err(format!(
+            "`{shown}` failed ({}): {}",
+            done.status,
+            String::from_utf8_lossy(&done.stderr).trim_end()
+        ))
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn versions(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-            .collect()
-    }
-
-    #[test]
-    fn equal_versions_matching_the_changelog_pass() {
-        let v = versions(&[("a", "1.2.0"), ("b", "1.2.0")]);
-        assert_eq!(
-            check_versions(&v, "# Changelog\n\n## [1.2.0] - 2026-11-22\n\n## [1.1.0]\n").unwrap(),
-            "1.2.0"
-        );
-        assert_eq!(check_versions(&v, "## 1.2.0\n").unwrap(), "1.2.0");
-    }
-
-    #[test]
-    fn differing_versions_are_named() {
-        let v = versions(&[("a", "1.2.0"), ("b", "1.3.0")]);
-        assert_eq!(
-            check_versions(&v, "## [1.2.0]").unwrap_err(),
-            "versions differ: a is 1.2.0 but b is 1.3.0"
-        );
-    }
-
-    #[test]
-    fn a_changelog_behind_the_crates_is_refused() {
-        let v = versions(&[("a", "1.3.0")]);
-        assert_eq!(
-            check_versions(&v, "## [1.2.0] - old").unwrap_err(),
-            "CHANGELOG.md's top entry is 1.2.0 but the crates are 1.3.0: add a `## [1.3.0]` entry"
-        );
-        assert_eq!(
-            check_versions(&v, "nothing").unwrap_err(),
-            "CHANGELOG.md has no `## [version]` entry"
-        );
-    }
-
-    #[test]
-    fn the_workspace_itself_is_consistent() {
-        // the real metadata and changelog of this repository agree with [workspace.package]
-        let manifest = std::fs::read_to_string(project_root().join("Cargo.toml")).unwrap();
-        let section = &manifest[manifest.find("[workspace.package]").unwrap()..];
-        let declared = section
-            .lines()
-            .find_map(|l| l.strip_prefix("version = "))
-            .unwrap()
-            .trim_matches('"');
-        assert_eq!(consistent_version(&project_root()).unwrap(), declared);
-    }
-
-    #[test]
-    fn versions_are_read_from_cargo_metadata() {
-        let metadata = r#"{"packages":[{"name":"x","version":"0.3.1"},{"name":"y","version":"0.3.1"}]}"#;
-        assert_eq!(
-            package_versions(metadata, &["y"]).unwrap(),
-            versions(&[("y", "0.3.1")])
-        );
-        assert_eq!(
-            package_versions(metadata, &["z"]).unwrap_err(),
-            "package z is not in the workspace"
-        );
-    }
-}
+mod tests;

@@ -1,4 +1,4 @@
-//! `msconnect completions <SHELL>` (bash, zsh, fish, PowerShell) and the hidden `msconnect man`, both
+//! `msconnect completions <SHELL>` (bash, zsh, fish, PowerShell, Elvish) and the hidden `msconnect man`, both
 //! generated from the same clap definitions as `--help`, so they can never disagree with it.
 
 use std::path::PathBuf;
@@ -10,11 +10,12 @@ use crate::exit::Failure;
 use crate::output;
 
 /// The shells, as `completions` spells them.
-const SHELLS: [(&str, Shell); 4] = [
+const SHELLS: [(&str, Shell); 5] = [
     ("bash", Shell::Bash),
     ("zsh", Shell::Zsh),
     ("fish", Shell::Fish),
     ("powershell", Shell::PowerShell),
+    ("elvish", Shell::Elvish),
 ];
 
 /// `completions <SHELL>`.
@@ -26,7 +27,8 @@ pub(crate) fn command() -> Command {
              bash:        msconnect completions bash > ~/.local/share/bash-completion/completions/msconnect\n\
              zsh:         msconnect completions zsh > \"${fpath[1]}/_msconnect\"\n\
              fish:        msconnect completions fish > ~/.config/fish/completions/msconnect.fish\n\
-             PowerShell:  msconnect completions powershell | Out-String | Invoke-Expression",
+             PowerShell:  msconnect completions powershell | Out-String | Invoke-Expression\n\
+             elvish:      eval (msconnect completions elvish | slurp)",
         )
         .arg(
             Arg::new("shell")

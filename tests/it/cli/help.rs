@@ -1,5 +1,5 @@
 //! `--help` of every command (file snapshots), the cmdlet-named commands being the same commands, shell
-//! completions for the four shells and the man page, all from the same definitions.
+//! completions for the five shells and the man page, all from the same definitions.
 
 use super::Cli;
 use crate::snapshot;
@@ -82,13 +82,14 @@ fn cmdlet_named_commands_are_the_module_commands() {
 }
 
 #[test]
-fn completions_for_the_four_shells_know_every_command() {
+fn completions_for_the_five_shells_know_every_command() {
     let cli = Cli::new();
     for (shell, marker) in [
         ("bash", "_msconnect()"),
         ("zsh", "#compdef msconnect"),
         ("fish", "complete -c msconnect"),
         ("powershell", "Register-ArgumentCompleter"),
+        ("elvish", "set edit:completion:arg-completer[msconnect]"),
     ] {
         let run = cli.run(&["completions", shell]);
         assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
@@ -108,7 +109,7 @@ fn completions_for_the_four_shells_know_every_command() {
     assert!(
         unknown
             .stderr
-            .contains("[possible values: bash, zsh, fish, powershell]"),
+            .contains("[possible values: bash, zsh, fish, powershell, elvish]"),
         "{}",
         unknown.stderr
     );
