@@ -22,6 +22,9 @@
 //
 // Users: the built-in development pages (devInteractions) accept any login and any password; the login
 // becomes `sub`, and the account has `email`, `preferred_username` and `name` claims.
+//
+// Output: on stderr, a line for each rejection and `provider.mjs: issued tokens: grant_type=… client_id=…`
+// for each token response.
 
 import { randomBytes, generateKeyPairSync, X509Certificate, createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -186,6 +189,12 @@ for (const event of ['grant.error', 'authorization.error', 'device_authorization
     process.stderr.write(`provider.mjs: ${event}: ${error.message}${detail}\n`);
   });
 }
+
+// Every token issued, one line each, so a test can count what a client asked the provider for (and prove
+// a token came from a cache instead).
+provider.on('grant.success', (ctx) => {
+  process.stderr.write(`provider.mjs: issued tokens: grant_type=${ctx.oidc.params.grant_type} client_id=${ctx.oidc.client?.clientId}\n`);
+});
 
 // Mounted under the issuer's path the way Express would do it: oidc-provider reads its mount path from
 // `originalUrl`.
