@@ -175,10 +175,11 @@ def load(path):
 
 def persist(path, cache):
     # Rewriting the file in place keeps its mode, as MSAL's own persistence (msal-extensions) does.
-    if cache.has_state_changed:
+    changed = cache.has_state_changed
+    if changed:
         with open(path, "w") as f:
             f.write(cache.serialize())
-    return cache.has_state_changed
+    return changed
 
 
 def app(path, spec):
