@@ -295,7 +295,10 @@ fn app_tokens_pass_both_ways_through_one_file() {
     });
     let msal = peers.msal("app", spec);
     assert_eq!(msal["results"][0], from_cache(&ours), "{msal:#}");
-    assert_eq!(msal["results"][1]["token_source"], "identity_provider", "{msal:#}");
+    assert_eq!(
+        msal["results"][1]["token_source"], "identity_provider",
+        "{msal:#}"
+    );
     let theirs = msal["results"][1]["access_token"].as_str().unwrap().to_owned();
     assert_eq!(msal["wrote"], true);
     assert_eq!(peers.issued(), [grant.clone(), grant.clone()]);
@@ -342,9 +345,8 @@ fn app_tokens_pass_both_ways_through_one_file() {
 #[test]
 fn a_users_tokens_pass_both_ways_through_one_file() {
     let peers = Peers::start();
-    let device_code = format!(
-        "grant_type=urn:ietf:params:oauth:grant-type:device_code client_id={PUBLIC_CLIENT_ID}"
-    );
+    let device_code =
+        format!("grant_type=urn:ietf:params:oauth:grant-type:device_code client_id={PUBLIC_CLIENT_ID}");
     let refresh = format!("grant_type=refresh_token client_id={PUBLIC_CLIENT_ID}");
 
     // msconnect signs carol in (device code) and writes her account and tokens
@@ -370,7 +372,10 @@ fn a_users_tokens_pass_both_ways_through_one_file() {
         }])
     );
     assert_eq!(msal["results"][0], from_cache(&ours), "{msal:#}");
-    assert_eq!(msal["results"][1]["token_source"], "identity_provider", "{msal:#}");
+    assert_eq!(
+        msal["results"][1]["token_source"], "identity_provider",
+        "{msal:#}"
+    );
     let theirs = msal["results"][1]["access_token"].as_str().unwrap().to_owned();
     assert_ne!(theirs, ours);
     assert_eq!(peers.issued(), [device_code.clone(), refresh.clone()]);
@@ -396,11 +401,15 @@ fn a_users_tokens_pass_both_ways_through_one_file() {
     let target = "email offline_access openid profile";
     assert_eq!(
         keys("AccessToken"),
-        [format!("carol-localhost-accesstoken-{PUBLIC_CLIENT_ID}-{TENANT_ID}-{target}")]
+        [format!(
+            "carol-localhost-accesstoken-{PUBLIC_CLIENT_ID}-{TENANT_ID}-{target}"
+        )]
     );
     assert_eq!(
         keys("RefreshToken"),
-        [format!("carol-localhost-refreshtoken-{PUBLIC_CLIENT_ID}--{target}")]
+        [format!(
+            "carol-localhost-refreshtoken-{PUBLIC_CLIENT_ID}--{target}"
+        )]
     );
     assert!(
         entries(&cache, "IdToken").iter().all(|e| home(e) == "carol"),
