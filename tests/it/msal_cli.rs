@@ -28,8 +28,8 @@ use tempfile::TempDir;
 
 use crate::cli::{Cli, Run};
 use crate::support::peers::{
-    APP_SCOPE, CLIENT_SECRET, OidcOptions, OidcProvider, PUBLIC_CLIENT_ID, SECRET_CLIENT_ID, TENANT_ID,
-    TestTls, chromium_browser_command, msal_python, peer_sources, peers_dir,
+    APP_SCOPE, CLIENT_SECRET, OidcProvider, PUBLIC_CLIENT_ID, SECRET_CLIENT_ID, TENANT_ID, TestTls,
+    chromium_browser_command, msal_python, peer_sources, peers_dir,
 };
 
 /// The graph endpoint of the test environment: the provider does not know its `.default` scope and
@@ -49,12 +49,7 @@ struct Peers {
 impl Peers {
     fn start() -> Self {
         let tls_dir = tempfile::tempdir().unwrap();
-        let tls = TestTls::generate(tls_dir.path());
-        let provider = OidcProvider::start(OidcOptions {
-            tls: Some(tls.server.clone()),
-            issuer_host: Some("localhost".into()),
-            ..Default::default()
-        });
+        let (tls, provider) = OidcProvider::start_https(tls_dir.path());
         let cli = Cli::new().env("SSL_CERT_FILE", tls.ca_cert.to_str().unwrap());
         let issuer = provider.issuer().as_str().to_owned();
         let authority_host = issuer.strip_suffix(&format!("/{TENANT_ID}")).unwrap().to_owned();

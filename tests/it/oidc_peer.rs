@@ -437,12 +437,7 @@ async fn https_discovery_trusts_the_harness_ca_given_in_ssl_cert_file() {
 #[tokio::test]
 async fn msal_python_reaches_the_provider_over_https() {
     let dir = tempfile::tempdir().unwrap();
-    let tls = TestTls::generate(dir.path());
-    let provider = OidcProvider::start(OidcOptions {
-        tls: Some(tls.server.clone()),
-        issuer_host: Some("localhost".into()),
-        ..Default::default()
-    });
+    let (tls, provider) = OidcProvider::start_https(dir.path());
     let script = r#"
 import json, sys, msal
 app = msal.ConfidentialClientApplication(sys.argv[2], client_credential=sys.argv[3], oidc_authority=sys.argv[1])

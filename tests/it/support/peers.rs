@@ -295,6 +295,18 @@ impl OidcProvider {
         }
     }
 
+    /// A provider MSAL Python can reach (it refuses http): https with the server certificate of a new test
+    /// CA written into `dir`, the issuer host `localhost`.
+    pub(crate) fn start_https(dir: &Path) -> (TestTls, Self) {
+        let tls = TestTls::generate(dir);
+        let provider = Self::start(OidcOptions {
+            tls: Some(tls.server.clone()),
+            issuer_host: Some("localhost".into()),
+            ..Default::default()
+        });
+        (tls, provider)
+    }
+
     fn fail(&mut self, why: &str) -> ! {
         let _ = self.child.kill();
         let _ = self.child.wait();
