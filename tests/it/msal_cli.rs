@@ -113,12 +113,7 @@ impl Peers {
             .env("REQUESTS_CA_BUNDLE", &self.tls.ca_cert)
             .output()
             .unwrap();
-        assert!(
-            output.status.success(),
-            "MSAL Python failed: {}\n--- the provider said ---\n{}",
-            String::from_utf8_lossy(&output.stderr),
-            self.provider.output()
-        );
+        self.provider.assert_ran("MSAL Python", &output);
         serde_json::from_slice(&output.stdout).unwrap()
     }
 
@@ -201,12 +196,8 @@ impl Peers {
             .unwrap();
         if !browser.status.success() {
             let _ = child.kill();
-            panic!(
-                "login.mjs failed: {}\n--- the provider said ---\n{}",
-                String::from_utf8_lossy(&browser.stderr),
-                self.provider.output()
-            );
         }
+        self.provider.assert_ran("login.mjs", &browser);
         let output = child.wait_with_output().unwrap();
         let run = Run {
             code: output.status.code().unwrap_or(-1),

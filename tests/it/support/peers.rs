@@ -331,6 +331,17 @@ impl OidcProvider {
         .unwrap()
     }
 
+    /// Fails the test unless a peer's run against this provider (`who`: MSAL Python, login.mjs…)
+    /// succeeded, with that peer's stderr and the provider's output, where its reasons are.
+    pub(crate) fn assert_ran(&self, who: &str, output: &std::process::Output) {
+        assert!(
+            output.status.success(),
+            "{who} failed: {}\n--- the provider said ---\n{}",
+            String::from_utf8_lossy(&output.stderr),
+            self.output()
+        );
+    }
+
     /// Everything the provider printed so far (stdout, then stderr as it came): its reasons for refusing
     /// a request are there.
     pub(crate) fn output(&self) -> String {

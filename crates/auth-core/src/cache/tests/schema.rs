@@ -111,9 +111,6 @@ fn a_target_is_spelled_as_msal_python_spells_it_so_both_key_a_token_alike() {
     // What an OIDC authority (and Microsoft's) answers a user's sign-in: the OIDC scopes in `scope`.
     // MSAL Python's target is that `scope`, split and sorted; its keys end with the target, so a target
     // spelled otherwise made each library add its own entry beside the other's for the same token.
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("msal_token_cache.json");
-    let cache = TokenCache::open(&path);
     let user = user_result(
         &microsoft(HOME_TENANT),
         "user-at",
@@ -122,8 +119,7 @@ fn a_target_is_spelled_as_msal_python_spells_it_so_both_key_a_token_alike() {
         NOW,
     );
     let requested = ["email".to_owned(), "offline_access".to_owned()];
-    cache.save_at(&user, &requested, None, at(NOW)).unwrap();
-    let doc = file_json(&path);
+    let doc: Value = serde_json::from_slice(&file_text_of(&[user.clone()], &requested, None, NOW)).unwrap();
     let keys = |map: &str| -> Vec<String> { doc[map].as_object().unwrap().keys().cloned().collect() };
     assert_eq!(
         keys("AccessToken"),
@@ -141,7 +137,9 @@ fn a_target_is_spelled_as_msal_python_spells_it_so_both_key_a_token_alike() {
     );
     let at_entry = doc["AccessToken"].as_object().unwrap().values().next().unwrap();
     assert_eq!(at_entry["target"], "email offline_access openid profile");
-    // searched without the OIDC scopes, and served without them
+    // searched without the OIDC scopes
+    let cache = TokenCache::in_memory();
+    cache.save_at(&user, &requested, None, at(NOW)).unwrap();
     let query = TokenQuery {
         home_account_id: Some(home()),
         ..user_query(HOME_TENANT, &["email"])
