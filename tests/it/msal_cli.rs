@@ -270,7 +270,7 @@ fn app_tokens_pass_both_ways_through_one_file() {
     );
     peers.ok(&run);
     let ours = peers.token(&[]);
-    assert_eq!(peers.issued(), [grant.clone()]);
+    assert_eq!(peers.issued(), [grant.as_str()]);
     peers.cache_file();
 
     // MSAL Python serves msconnect's token from the file, gets one for another scope from the provider
@@ -287,7 +287,7 @@ fn app_tokens_pass_both_ways_through_one_file() {
     );
     let theirs = msal["results"][1]["access_token"].as_str().unwrap().to_owned();
     assert_eq!(msal["wrote"], true);
-    assert_eq!(peers.issued(), [grant.clone(), grant.clone()]);
+    assert_eq!(peers.issued(), [grant.as_str(), grant.as_str()]);
 
     // msconnect serves MSAL Python's token, and its own is still there
     assert_eq!(peers.token(&["--scopes", APP_SCOPE]), theirs);
@@ -338,7 +338,7 @@ fn a_users_tokens_pass_both_ways_through_one_file() {
     // msconnect signs carol in (device code) and writes her account and tokens
     peers.device_code_sign_in("carol", &["--scopes", "email"]);
     let ours = peers.token(&[]);
-    assert_eq!(peers.issued(), [device_code.clone()]);
+    assert_eq!(peers.issued(), [device_code.as_str()]);
     peers.cache_file();
 
     // MSAL Python finds her account, serves msconnect's token, then renews it with msconnect's refresh
@@ -364,7 +364,7 @@ fn a_users_tokens_pass_both_ways_through_one_file() {
     );
     let theirs = msal["results"][1]["access_token"].as_str().unwrap().to_owned();
     assert_ne!(theirs, ours);
-    assert_eq!(peers.issued(), [device_code.clone(), refresh.clone()]);
+    assert_eq!(peers.issued(), [device_code.as_str(), refresh.as_str()]);
 
     // msconnect serves MSAL Python's newer token without a request
     assert_eq!(peers.token(&[]), theirs);
@@ -409,7 +409,7 @@ fn a_users_tokens_pass_both_ways_through_one_file() {
     assert_ne!(renewed, theirs);
     assert_eq!(
         peers.issued(),
-        [device_code.clone(), refresh.clone(), refresh.clone()]
+        [device_code.as_str(), refresh.as_str(), refresh.as_str()]
     );
     peers.cache_file();
 

@@ -119,7 +119,8 @@ fn a_target_is_spelled_as_msal_python_spells_it_so_both_key_a_token_alike() {
         NOW,
     );
     let requested = ["email".to_owned(), "offline_access".to_owned()];
-    let doc: Value = serde_json::from_slice(&file_text_of(&[user.clone()], &requested, None, NOW)).unwrap();
+    let doc: Value =
+        serde_json::from_slice(&file_text_of(std::slice::from_ref(&user), &requested, None, NOW)).unwrap();
     let keys = |map: &str| -> Vec<String> { doc[map].as_object().unwrap().keys().cloned().collect() };
     assert_eq!(
         keys("AccessToken"),
