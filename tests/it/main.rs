@@ -3,6 +3,7 @@
 mod cli;
 mod interactive;
 mod msal_cache;
+mod msal_cli;
 mod oidc_cli;
 mod oidc_peer;
 mod shared_cache;

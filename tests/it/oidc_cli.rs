@@ -83,16 +83,6 @@ fn assert_ok(run: &Run, provider: &OidcProvider) {
     );
 }
 
-/// The grants the provider logged as served (`grant.success: <grant_type> for <client_id>`).
-fn grants(provider: &OidcProvider) -> Vec<String> {
-    provider
-        .output()
-        .lines()
-        .filter_map(|line| line.strip_prefix("provider.mjs: grant.success: "))
-        .map(str::to_owned)
-        .collect()
-}
-
 /// The token cache msconnect wrote (MSAL's schema).
 fn cache(cli: &Cli) -> Value {
     let text = std::fs::read_to_string(cli.home().join("msal_token_cache.json")).unwrap();
@@ -221,7 +211,7 @@ async fn device_code_through_the_binary_with_chromium_on_the_verification_page()
     // Polling at RFC 8628's default 5 s suits the provider: it never asked to slow down.
     assert!(!provider.output().contains("slow_down"), "{}", provider.output());
     assert_eq!(
-        grants(&provider),
+        provider.grants(),
         [format!(
             "urn:ietf:params:oauth:grant-type:device_code for {PUBLIC_CLIENT_ID}"
         )]
@@ -254,7 +244,7 @@ async fn device_code_through_the_binary_with_chromium_on_the_verification_page()
     let seen = token_is_live(&cli, &provider, "entra", PUBLIC_CLIENT_ID).await;
     assert_eq!(seen["sub"], "carol");
     // served from the cache: no second grant
-    assert_eq!(grants(&provider).len(), 1);
+    assert_eq!(provider.grants().len(), 1);
 }
 
 #[tokio::test]
@@ -303,14 +293,14 @@ async fn browser_sign_in_with_pkce_then_token_refreshes_with_the_rotated_refresh
     let (first, account) = refresh_token(&cli);
     assert_eq!(account, "alice");
     assert_eq!(
-        grants(&provider),
+        provider.grants(),
         [format!("authorization_code for {PUBLIC_CLIENT_ID}")]
     );
 
     let seen = token_is_live(&cli, &provider, "entra", PUBLIC_CLIENT_ID).await;
     assert_eq!(seen["sub"], "alice");
     assert_eq!(
-        grants(&provider),
+        provider.grants(),
         [
             format!("authorization_code for {PUBLIC_CLIENT_ID}"),
             format!("refresh_token for {PUBLIC_CLIENT_ID}")
@@ -324,7 +314,7 @@ async fn browser_sign_in_with_pkce_then_token_refreshes_with_the_rotated_refresh
 
     // the rotated token is the one kept: the next renewal redeems it
     token_is_live(&cli, &provider, "entra", PUBLIC_CLIENT_ID).await;
-    assert_eq!(grants(&provider).len(), 3, "{}", provider.output());
+    assert_eq!(provider.grants().len(), 3, "{}", provider.output());
     assert!(
         !provider.output().contains("grant.error"),
         "{}",
@@ -368,7 +358,7 @@ async fn client_credentials_with_client_secret_post_from_the_environment_and_fro
     assert_eq!(seen["scope"], format!("{GRAPH_ENDPOINT}/.default"));
     // psentra's token was cached under the same client and scope: entra's sign-in reused it
     assert_eq!(
-        grants(&provider),
+        provider.grants(),
         [format!("client_credentials for {SECRET_CLIENT_ID}")]
     );
 }
@@ -393,7 +383,7 @@ async fn a_wrong_client_secret_is_the_providers_invalid_client_and_never_shown()
         "{}",
         provider.output()
     );
-    assert!(grants(&provider).is_empty());
+    assert!(provider.grants().is_empty());
 }
 
 #[tokio::test]
@@ -428,7 +418,7 @@ async fn client_credentials_with_a_pfx_certificate_sign_private_key_jwt_assertio
     let seen = token_is_live(&cli, &provider, "psentra", PRIVATE_KEY_JWT_CLIENT_ID).await;
     assert_eq!(seen["scope"], format!("{GRAPH_ENDPOINT}/.default"));
     assert_eq!(
-        grants(&provider),
+        provider.grants(),
         [format!("client_credentials for {PRIVATE_KEY_JWT_CLIENT_ID}")]
     );
 }

@@ -83,12 +83,7 @@ async fn https_discovery_trusts_the_harness_ca_given_in_ssl_cert_file() {
 #[tokio::test]
 async fn msal_python_reaches_the_provider_over_https() {
     let dir = tempfile::tempdir().unwrap();
-    let tls = TestTls::generate(dir.path());
-    let provider = OidcProvider::start(OidcOptions {
-        tls: Some(tls.server.clone()),
-        issuer_host: Some("localhost".into()),
-        ..Default::default()
-    });
+    let (tls, provider) = OidcProvider::start_https(dir.path());
     let script = r#"
 import json, sys, msal
 app = msal.ConfidentialClientApplication(sys.argv[2], client_credential=sys.argv[3], oidc_authority=sys.argv[1])
@@ -106,11 +101,6 @@ print(json.dumps({k: result.get(k) for k in ("token_type", "scope", "error", "er
         .env("REQUESTS_CA_BUNDLE", &tls.ca_cert)
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}\n--- the provider said ---\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        provider.output()
-    );
+    provider.assert_ran("MSAL Python", &output);
     insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout).trim(), @r#"{"token_type": "Bearer", "scope": "openid", "error": null, "error_description": null}"#);
 }

@@ -85,6 +85,9 @@ pub struct TokenResult {
     pub account: Option<Account>,
     /// The granted scopes (without the OIDC ones), or the requested ones when the server did not say.
     pub scopes: Vec<String>,
+    /// The response's `scope` exactly as the server wrote it (OIDC scopes included), when it sent one:
+    /// the token cache spells an entry's `target` from it, as MSAL does, so both key a token alike.
+    pub granted_scope: Option<String>,
     /// The tenant the token is for: the token's `tid`, else the authority's tenant.
     pub tenant_id: String,
     /// The client that asked.
@@ -204,6 +207,7 @@ impl TokenResult {
             client_info,
             account,
             scopes,
+            granted_scope: json.get("scope").and_then(Value::as_str).map(str::to_owned),
             tenant_id,
             client_id: client_id.clone(),
             environment,

@@ -5,10 +5,11 @@
 //! A missing peer fails the test with the command that installs it; a peer that does not start fails it
 //! with the peer's own output.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::time::Duration;
 
 use auth_core::Url;
@@ -235,9 +236,13 @@ pub(crate) struct OidcOptions {
 pub(crate) struct OidcProvider {
     child: Child,
     // Held open: the provider exits when its standard input closes, so it dies with the test process.
-    _stdin: Option<ChildStdin>,
+    // Also where `sync <n>` requests go (see [`OidcProvider::output`]).
+    stdin: Mutex<Option<ChildStdin>>,
     issuer: Url,
     output: Arc<Mutex<String>>,
+    // The last `synced <n>` the provider answered, and the number of the last request.
+    synced: Arc<(Mutex<u64>, Condvar)>,
+    sync_requests: AtomicU64,
     readers: Vec<std::thread::JoinHandle<()>>,
 }
 
@@ -285,22 +290,34 @@ impl OidcProvider {
                 }
             }
         });
-        let mut stderr = child.stderr.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
         let log = output.clone();
+        let synced = Arc::new((Mutex::new(0), Condvar::new()));
+        let answered = synced.clone();
         let stderr_reader = std::thread::spawn(move || {
-            let mut buffer = [0u8; 4096];
-            while let Ok(n @ 1..) = stderr.read(&mut buffer) {
-                log.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buffer[..n]));
+            for line in BufReader::new(stderr).split(b'\n') {
+                let Ok(line) = line else { break };
+                let line = String::from_utf8_lossy(&line);
+                match line
+                    .strip_prefix("provider.mjs: synced ")
+                    .and_then(|n| n.parse::<u64>().ok())
+                {
+                    Some(n) => {
+                        *answered.0.lock().unwrap() = n;
+                        answered.1.notify_all();
+                    }
+                    None => log.lock().unwrap().push_str(&format!("{line}\n")),
+                }
             }
         });
 
         let mut provider = Self {
-            _stdin: child.stdin.take(),
+            stdin: Mutex::new(child.stdin.take()),
             child,
             issuer: Url::parse("http://127.0.0.1/").unwrap(),
             output,
+            synced,
+            sync_requests: AtomicU64::new(0),
             readers: vec![stdout_reader, stderr_reader],
         };
         match ready_line.recv_timeout(START_TIMEOUT) {
@@ -322,6 +339,18 @@ impl OidcProvider {
                 provider.fail(&format!("was not ready within {START_TIMEOUT:?}"))
             }
         }
+    }
+
+    /// A provider MSAL Python can reach (it refuses http): https with the server certificate of a new test
+    /// CA written into `dir`, the issuer host `localhost`.
+    pub(crate) fn start_https(dir: &Path) -> (TestTls, Self) {
+        let tls = TestTls::generate(dir);
+        let provider = Self::start(OidcOptions {
+            tls: Some(tls.server.clone()),
+            issuer_host: Some("localhost".into()),
+            ..Default::default()
+        });
+        (tls, provider)
     }
 
     fn fail(&mut self, why: &str) -> ! {
@@ -367,10 +396,50 @@ impl OidcProvider {
             .unwrap_or_else(|e| panic!("introspection answered {e}: {}", response.body))
     }
 
+    /// Fails the test unless a peer's run against this provider (`who`: MSAL Python, login.mjs…)
+    /// succeeded, with that peer's stderr and the provider's output, where its reasons are.
+    pub(crate) fn assert_ran(&self, who: &str, output: &std::process::Output) {
+        assert!(
+            output.status.success(),
+            "{who} failed: {}\n--- the provider said ---\n{}",
+            String::from_utf8_lossy(&output.stderr),
+            self.output()
+        );
+    }
+
     /// Everything the provider printed so far (stdout, then stderr as it came): its reasons for refusing
-    /// a request are there.
+    /// a request are there, and a line for each grant it served. Complete up to now: the provider is
+    /// asked to answer a `sync` first, and its answer comes after every line it wrote before.
     pub(crate) fn output(&self) -> String {
+        self.sync();
         self.output.lock().unwrap().clone()
+    }
+
+    /// The grants the provider served, in order: `<grant_type> for <client_id>`.
+    pub(crate) fn grants(&self) -> Vec<String> {
+        self.output()
+            .lines()
+            .filter_map(|line| line.strip_prefix("provider.mjs: grant.success: "))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Waits (bounded) until the stderr reader has seen the answer to a new `sync` request. A provider
+    /// that is gone cannot answer: then there is nothing more to wait for.
+    fn sync(&self) {
+        use std::io::Write as _;
+        let n = self.sync_requests.fetch_add(1, Ordering::SeqCst) + 1;
+        let sent = match self.stdin.lock().unwrap().as_mut() {
+            Some(stdin) => writeln!(stdin, "sync {n}").and_then(|()| stdin.flush()).is_ok(),
+            None => false,
+        };
+        if !sent {
+            return;
+        }
+        let (answered, changed) = &*self.synced;
+        let _ = changed
+            .wait_timeout_while(answered.lock().unwrap(), START_TIMEOUT, |last| *last < n)
+            .unwrap();
     }
 }
 

@@ -16,6 +16,9 @@
 //   MSCONNECT_BROWSER_USER_CODE   the device code's user code, when the URL does not carry it
 //   MSCONNECT_BROWSER_TIMEOUT_MS  the whole journey's budget (default 30000)
 //   MSCONNECT_BROWSER_ARTIFACTS   folder for a screenshot and the page text when the journey fails
+//   MSCONNECT_BROWSER_IGNORE_CERTIFICATE_ERRORS
+//                                 `1`: accept any server certificate (an https provider whose test CA
+//                                 Chromium cannot be told about: it trusts only its NSS database)
 //   MSCONNECT_PEERS_DIR           where `cargo xtask test` installed playwright-core
 //
 // Exit codes: 0 done, 1 the journey failed (details on stderr and in the artifacts), 2 bad usage,
@@ -129,7 +132,9 @@ async function saveArtifacts(page, error) {
 
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
   .catch((e) => { say(`cannot start ${CHROMIUM}: ${e.message}`); process.exit(1); });
-const page = await browser.newPage();
+const page = await browser.newPage({
+  ignoreHTTPSErrors: process.env.MSCONNECT_BROWSER_IGNORE_CERTIFICATE_ERRORS === '1',
+});
 page.setDefaultTimeout(Math.min(budget, 15000));
 page.on('request', (request) => {
   if (!redirected && request.isNavigationRequest() && isRedirect(request.url())) redirected = { url: request.url() };

@@ -1,11 +1,19 @@
-"""MSAL Python's side of the token cache round trip (tests/it/msal_cache.rs).
+"""MSAL Python's side of the token cache round trips (tests/it/msal_cache.rs, tests/it/msal_cli.rs).
 
     cache_peer.py write PATH SPEC   writes a cache the way MSAL Python does, with no network
     cache_peer.py read PATH SPEC    reads a cache with MSAL Python's own applications and asks them for
                                     tokens silently; any token request fails the run
+    cache_peer.py app PATH SPEC     a ConfidentialClientApplication on a live OIDC authority, its cache
+                                    loaded from PATH: acquire_token_for_client for each scope list
+    cache_peer.py user PATH SPEC    a PublicClientApplication on a live OIDC authority, its cache loaded
+                                    from PATH: the accounts, and acquire_token_silent for the first one
 
-SPEC is JSON: client_id, tenant, and for `write` the tokens and the account to put in. The result is
-printed as JSON on stdout.
+SPEC is JSON: client_id, and for `write`/`read` the tenant (a Microsoft authority, no network), the
+tokens and the account to put in; for `app`/`user` the `authority` (the issuer URL, MSAL's
+`oidc_authority`: https only, REQUESTS_CA_BUNDLE names the CA), `client_secret` (app) and `requests`:
+scope lists (app), or objects with `scopes` and optionally `force_refresh` (user). `app` and `user`
+write the cache back to PATH with MSAL's serialize() when it changed, as an application persisting its
+cache does. The result is printed as JSON on stdout.
 """
 
 import base64
@@ -152,9 +160,60 @@ def read(path, spec):
     }
 
 
+def result_of(got):
+    """What a test compares: the token, and whether it came from the cache or the provider."""
+    got = got or {}
+    return {k: got.get(k) for k in ("access_token", "token_source", "error", "error_description")}
+
+
+def load(path):
+    cache = msal.SerializableTokenCache()
+    with open(path) as f:
+        cache.deserialize(f.read())
+    return cache
+
+
+def persist(path, cache):
+    # Rewriting the file in place keeps its mode, as MSAL's own persistence (msal-extensions) does.
+    changed = cache.has_state_changed
+    if changed:
+        with open(path, "w") as f:
+            f.write(cache.serialize())
+    return changed
+
+
+def app(path, spec):
+    cache = load(path)
+    application = msal.ConfidentialClientApplication(
+        spec["client_id"], client_credential=spec["client_secret"], oidc_authority=spec["authority"],
+        token_cache=cache)
+    results = [result_of(application.acquire_token_for_client(scopes)) for scopes in spec["requests"]]
+    return {"results": results, "wrote": persist(path, cache)}
+
+
+def user(path, spec):
+    cache = load(path)
+    application = msal.PublicClientApplication(
+        spec["client_id"], oidc_authority=spec["authority"], token_cache=cache)
+    accounts = application.get_accounts()
+    results = [
+        result_of(application.acquire_token_silent_with_error(
+            request["scopes"], account=accounts[0], force_refresh=request.get("force_refresh", False)))
+        for request in spec["requests"]
+    ] if accounts else []
+    return {
+        "accounts": [
+            {k: a.get(k) for k in ("home_account_id", "environment", "username", "realm", "local_account_id")}
+            for a in accounts
+        ],
+        "results": results,
+        "wrote": persist(path, cache),
+    }
+
+
 def main():
     command, path, spec = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-    result = {"write": write, "read": read}[command](path, spec)
+    result = {"write": write, "read": read, "app": app, "user": user}[command](path, spec)
     print(json.dumps(result, indent=2, sort_keys=True))
 
 

@@ -27,6 +27,9 @@
 //
 // Users: the built-in development pages (devInteractions) accept any login and any password; the login
 // becomes `sub`, and the account has `email`, `preferred_username` and `name` claims.
+//
+// Output: on stderr, a line for each rejection and `provider.mjs: issued tokens: grant_type=… client_id=…`
+// for each token response.
 
 import { randomBytes, generateKeyPairSync, X509Certificate, createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -198,6 +201,8 @@ for (const event of ['grant.error', 'authorization.error', 'device_authorization
   });
 }
 
+// Every token issued, one line each, so a test can count what a client asked the provider for (and prove
+// a token came from a cache instead).
 provider.on('grant.success', (ctx) => {
   process.stderr.write(`provider.mjs: grant.success: ${ctx.oidc.params.grant_type} for ${ctx.oidc.client?.clientId}\n`);
 });
@@ -226,5 +231,17 @@ process.on('SIGINT', stop);
 if (process.env.EXIT_WITH_STDIN === '1') {
   process.stdin.on('end', stop);
   process.stdin.on('error', stop);
-  process.stdin.resume();
+  // `sync <n>` on stdin is answered by `provider.mjs: synced <n>` on stderr: writes to a pipe are
+  // synchronous in Node, so once the harness reads it, it has read every line logged before.
+  let pending = '';
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk) => {
+    pending += chunk;
+    let end;
+    while ((end = pending.indexOf('\n')) >= 0) {
+      const match = /^sync (\d+)$/.exec(pending.slice(0, end).trim());
+      pending = pending.slice(end + 1);
+      if (match) process.stderr.write(`provider.mjs: synced ${match[1]}\n`);
+    }
+  });
 }

@@ -644,6 +644,28 @@ fn normalized_scopes<S: AsRef<str>>(scopes: impl IntoIterator<Item = S>) -> Vec<
     out
 }
 
+/// An entry's `target` as MSAL Python spells it, so both libraries give one token the same key and each
+/// overwrites the other's entry instead of adding one beside it: the scopes of the response's `scope` as
+/// the server wrote them, OIDC ones included, sorted. The requested scopes the server did not name join
+/// them (a `{resource}/.default` comes back as the permissions it stands for), so asking again finds the
+/// token; without a `scope` in the response, the requested scopes are all there is.
+fn target_of(result: &TokenResult, requested_scopes: &[String]) -> String {
+    let mut scopes: Vec<String> = Vec::new();
+    let granted = result.granted_scope.as_deref().map(str::split_whitespace);
+    for scope in granted
+        .into_iter()
+        .flatten()
+        .map(str::to_owned)
+        .chain(normalized_scopes(result.scopes.iter().chain(requested_scopes)))
+    {
+        if !scopes.iter().any(|s| s.eq_ignore_ascii_case(&scope)) {
+            scopes.push(scope);
+        }
+    }
+    scopes.sort();
+    scopes.join(" ")
+}
+
 /// The entries a token result becomes, each with the map it goes in.
 fn entries_for(
     result: &TokenResult,
@@ -660,7 +682,7 @@ fn entries_for(
     let environment = result.environment.to_ascii_lowercase();
     let client_id = result.client_id.as_str();
     let realm = result.tenant_id.to_ascii_lowercase();
-    let target = normalized_scopes(result.scopes.iter().chain(requested_scopes)).join(" ");
+    let target = target_of(result, requested_scopes);
     let object = |value: Value| match value {
         Value::Object(map) => map,
         _ => Map::new(),

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::flows::{ClientCredential, ClientCredentials, RefreshTokenGrant, normalize_scopes};
 use crate::http::HttpClient;
 use crate::ids::ClientId;
-use crate::token::{ClientInfo, TokenResult};
+use crate::token::{ClientInfo, OIDC_SCOPES, TokenResult};
 
 use super::{AccessTokenSearch, CachedAccessToken, RefreshLock, TokenCache, TokenQuery, normalized_scopes};
 
@@ -280,7 +280,13 @@ impl<'a> SilentRequest<'a> {
             id_token: None,
             id_token_claims: None,
             account,
-            scopes: hit.scopes,
+            // the target is spelled as MSAL spells it, OIDC scopes included; a result has none of those
+            scopes: hit
+                .scopes
+                .into_iter()
+                .filter(|s| !OIDC_SCOPES.iter().any(|o| o.eq_ignore_ascii_case(s)))
+                .collect(),
+            granted_scope: None,
             tenant_id: hit.realm,
             client_id: self.client_id.clone(),
             environment,

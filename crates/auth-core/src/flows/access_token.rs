@@ -92,6 +92,7 @@ impl<'a> AccessTokenPassthrough<'a> {
             client_info: None,
             account,
             scopes,
+            granted_scope: None,
             tenant_id,
             client_id,
             environment: self.environment.to_owned(),

@@ -29,13 +29,13 @@ fn a_saved_file_has_msal_keys_and_fields() {
     insta::assert_snapshot!(text, @r#"
     {
       "AccessToken": {
-        "11111111-0000-0000-0000-000000000001.aaaaaaaa-0000-0000-0000-00000000000a-login.microsoftonline.com-accesstoken-04b07795-8ddb-461a-bbee-02f9e1bf7b46-aaaaaaaa-0000-0000-0000-00000000000a-https://graph.microsoft.com/.default https://graph.microsoft.com/mail.read https://graph.microsoft.com/user.read": {
+        "11111111-0000-0000-0000-000000000001.aaaaaaaa-0000-0000-0000-00000000000a-login.microsoftonline.com-accesstoken-04b07795-8ddb-461a-bbee-02f9e1bf7b46-aaaaaaaa-0000-0000-0000-00000000000a-https://graph.microsoft.com/.default https://graph.microsoft.com/mail.read https://graph.microsoft.com/user.read offline_access openid profile": {
           "credential_type": "AccessToken",
           "secret": "<secret>",
           "home_account_id": "11111111-0000-0000-0000-000000000001.aaaaaaaa-0000-0000-0000-00000000000a",
           "environment": "login.microsoftonline.com",
           "client_id": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
-          "target": "https://graph.microsoft.com/.default https://graph.microsoft.com/Mail.Read https://graph.microsoft.com/User.Read",
+          "target": "https://graph.microsoft.com/.default https://graph.microsoft.com/Mail.Read https://graph.microsoft.com/User.Read offline_access openid profile",
           "realm": "aaaaaaaa-0000-0000-0000-00000000000a",
           "token_type": "Bearer",
           "cached_at": "1795341600",
@@ -57,13 +57,13 @@ fn a_saved_file_has_msal_keys_and_fields() {
         }
       },
       "RefreshToken": {
-        "11111111-0000-0000-0000-000000000001.aaaaaaaa-0000-0000-0000-00000000000a-login.microsoftonline.com-refreshtoken-04b07795-8ddb-461a-bbee-02f9e1bf7b46--https://graph.microsoft.com/.default https://graph.microsoft.com/mail.read https://graph.microsoft.com/user.read": {
+        "11111111-0000-0000-0000-000000000001.aaaaaaaa-0000-0000-0000-00000000000a-login.microsoftonline.com-refreshtoken-04b07795-8ddb-461a-bbee-02f9e1bf7b46--https://graph.microsoft.com/.default https://graph.microsoft.com/mail.read https://graph.microsoft.com/user.read offline_access openid profile": {
           "credential_type": "RefreshToken",
           "secret": "<secret>",
           "home_account_id": "11111111-0000-0000-0000-000000000001.aaaaaaaa-0000-0000-0000-00000000000a",
           "environment": "login.microsoftonline.com",
           "client_id": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
-          "target": "https://graph.microsoft.com/.default https://graph.microsoft.com/Mail.Read https://graph.microsoft.com/User.Read",
+          "target": "https://graph.microsoft.com/.default https://graph.microsoft.com/Mail.Read https://graph.microsoft.com/User.Read offline_access openid profile",
           "last_modification_time": "1795341600"
         }
       },
@@ -104,6 +104,49 @@ fn a_saved_file_has_msal_keys_and_fields() {
         .map(|e| e["secret"].as_str().unwrap())
         .collect();
     assert_eq!(secrets, ["user-at", "app-at", "user-rt"]);
+}
+
+#[test]
+fn a_target_is_spelled_as_msal_python_spells_it_so_both_key_a_token_alike() {
+    // What an OIDC authority (and Microsoft's) answers a user's sign-in: the OIDC scopes in `scope`.
+    // MSAL Python's target is that `scope`, split and sorted; its keys end with the target, so a target
+    // spelled otherwise made each library add its own entry beside the other's for the same token.
+    let user = user_result(
+        &microsoft(HOME_TENANT),
+        "user-at",
+        "user-rt",
+        "openid profile email offline_access",
+        NOW,
+    );
+    let requested = ["email".to_owned(), "offline_access".to_owned()];
+    let doc: Value =
+        serde_json::from_slice(&file_text_of(std::slice::from_ref(&user), &requested, None, NOW)).unwrap();
+    let keys = |map: &str| -> Vec<String> { doc[map].as_object().unwrap().keys().cloned().collect() };
+    assert_eq!(
+        keys("AccessToken"),
+        [format!(
+            "{}-{ENV}-accesstoken-{CLIENT}-{HOME_TENANT}-email offline_access openid profile",
+            home()
+        )]
+    );
+    assert_eq!(
+        keys("RefreshToken"),
+        [format!(
+            "{}-{ENV}-refreshtoken-{CLIENT}--email offline_access openid profile",
+            home()
+        )]
+    );
+    let at_entry = doc["AccessToken"].as_object().unwrap().values().next().unwrap();
+    assert_eq!(at_entry["target"], "email offline_access openid profile");
+    // searched without the OIDC scopes
+    let cache = TokenCache::in_memory();
+    cache.save_at(&user, &requested, None, at(NOW)).unwrap();
+    let query = TokenQuery {
+        home_account_id: Some(home()),
+        ..user_query(HOME_TENANT, &["email"])
+    };
+    let found = cache.find_access_token(&query, at(NOW)).unwrap().unwrap();
+    assert_eq!(found.access_token.secret(), "user-at");
 }
 
 #[test]
