@@ -552,6 +552,14 @@ impl Session {
                 (flow.send(self.http()?).await?, Some("authorization_code"))
             }
         };
+        if source.is_some() && result.refresh_token.is_none() {
+            // nothing can renew this sign-in: say so now, not when `token` fails in an hour
+            tracing::warn!(
+                "{} gave no refresh token: this sign-in lasts until its access token expires ({}), then sign in again",
+                authority.environment(),
+                crate::time::format_rfc3339(result.expires_on)
+            );
+        }
         self.options
             .cache
             .save_at(&result, &request.scopes, source, self.now())?;

@@ -1005,4 +1005,4 @@ fn indexed_account(index: &Index, e: &index::Entry) -> Option<Account> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -406,3 +406,46 @@ async fn a_discovery_document_naming_another_issuer_is_refused() {
         "{error}"
     );
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_user_sign_in_that_brings_no_refresh_token_says_it_cannot_be_renewed() {
+    let mut server = mockito::Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let with_refresh_token = user_token_response("AT-1", "RT-1", "oid-1", TID, "admin@contoso.com", SCOPE);
+    let mut without = with_refresh_token.clone();
+    without.as_object_mut().unwrap().remove("refresh_token");
+    let answers = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .with_body(with_refresh_token.to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let (session, _) = session_in(home.path(), EnvVars::default());
+    let password = SignInMethod::Password(Credential::new("admin@contoso.com", "pw"));
+    let warnings = crate::cache::tests::Warnings::capture();
+
+    session
+        .sign_in(&request(&server, "organizations", password.clone()))
+        .await
+        .unwrap();
+    assert_eq!(warnings.text(), "", "a refresh token came: nothing to say");
+    answers.remove_async().await;
+    server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .with_body(without.to_string())
+        .create_async()
+        .await;
+    session
+        .sign_in(&request(&server, "organizations", password))
+        .await
+        .unwrap();
+
+    let host = url::Url::parse(&server.url()).unwrap();
+    assert_eq!(
+        warnings.text().trim_end(),
+        format!(
+            " WARN auth_core::session: {} gave no refresh token: this sign-in lasts until its access token expires (2026-11-22T10:59:59Z), then sign in again",
+            host.host_str().unwrap()
+        )
+    );
+}

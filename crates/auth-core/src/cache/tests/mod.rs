@@ -136,7 +136,7 @@ pub(super) fn keys(doc: &Value, map: &str) -> Vec<String> {
 }
 
 /// `tracing` warnings of this thread, captured while the value lives.
-pub(super) struct Warnings {
+pub(crate) struct Warnings {
     buffer: Buffer,
     _guard: tracing::subscriber::DefaultGuard,
 }
@@ -155,7 +155,7 @@ impl std::io::Write for Buffer {
 
 impl Warnings {
     /// Starts capturing (a current-thread runtime polls on this thread, so async code is captured too).
-    pub(super) fn capture() -> Self {
+    pub(crate) fn capture() -> Self {
         let buffer = Buffer::default();
         let writer = buffer.clone();
         let subscriber = tracing_subscriber::fmt()
@@ -171,7 +171,7 @@ impl Warnings {
     }
 
     /// What was printed so far.
-    pub(super) fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8(self.buffer.0.lock().unwrap().clone()).unwrap()
     }
 }
