@@ -7,10 +7,16 @@
 //! on the document); anything else is no value. A later duplicate key replaces the earlier one in its
 //! place, as in the document. Entries that are not objects are skipped. A text the document refuses, it
 //! refuses too: not UTF-8, not JSON, not an object, a credential map that is not an object.
+//!
+//! A cache file is read by [`stream`]: through a small buffer, the secrets left in the file until served.
 
+mod stream;
+
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry as Slot;
 use std::fmt;
+use std::fs::File;
 
 use serde::Deserializer as _;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -61,11 +67,27 @@ impl Field {
 }
 
 /// A string of the text: where it is, when it has no escapes; else its own unescaped copy (and the text
-/// of a number).
+/// of a number); or, for a secret of a file read by [`stream`], where it is in the file (between its
+/// quotes, as written: escapes are decoded when it is read).
 #[derive(Debug, Clone)]
 enum Text {
     Span { start: usize, len: usize },
     Owned(Box<str>),
+    InFile { offset: u64, len: usize },
+}
+
+/// A secret read from the file when first served; `None` when it could not be read as it was indexed.
+#[derive(Clone, Default)]
+struct Served(OnceCell<Option<Box<str>>>);
+
+impl fmt::Debug for Served {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "Served(..)"
+        } else {
+            "Served"
+        })
+    }
 }
 
 /// One entry of a credential map.
@@ -76,6 +98,8 @@ pub(super) struct Entry {
     /// whatever their value.
     pub(super) has_key_id: bool,
     pub(super) has_ext_cache_key: bool,
+    /// Its secret, once read from the file.
+    served: Served,
 }
 
 /// The searchable part of a cache document.
@@ -86,9 +110,21 @@ pub(super) struct Index {
     pub(super) refresh_tokens: Vec<Entry>,
     pub(super) accounts: Vec<Entry>,
     pub(super) app_metadata: Vec<Entry>,
+    /// The file whose secrets are left in it ([`Text::InFile`]), open as it was read: a writer replaces
+    /// the file by renaming a new one into place, so this one keeps the version indexed.
+    source: Option<File>,
 }
 
+/// How a cache file's index was not read: the file could not be read (the error), or its text is refused
+/// (and the caller reads the document, which decides).
+pub(super) use stream::Refused;
+
 impl Index {
+    /// Reads a cache file from its start through a small buffer ([`stream`]).
+    pub(super) fn read_file(file: File) -> std::result::Result<Self, Refused> {
+        stream::read(file, stream::CHUNK)
+    }
+
     /// Reads a cache file's text; the error says why it is not a cache (the file is then corrupt).
     pub(super) fn parse(bytes: Vec<u8>) -> std::result::Result<Self, String> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -114,6 +150,7 @@ impl Index {
             refresh_tokens: maps.refresh_tokens,
             accounts: maps.accounts,
             app_metadata: maps.app_metadata,
+            source: None,
         })
     }
 
@@ -142,7 +179,18 @@ impl Index {
         match entry.fields[field as usize].as_ref()? {
             Text::Span { start, len } => self.text.get(*start..start + len),
             Text::Owned(text) => Some(text),
+            Text::InFile { offset, len } => entry
+                .served
+                .0
+                .get_or_init(|| self.read_secret(*offset, *len))
+                .as_deref(),
         }
+    }
+
+    /// A secret left in the file, read and decoded as the JSON string it was when indexed.
+    fn read_secret(&self, offset: u64, len: usize) -> Option<Box<str>> {
+        let raw = stream::read_span(self.source.as_ref()?, offset, len).ok()?;
+        serde_json::from_slice::<Box<str>>(&raw).ok()
     }
 
     /// A timestamp or count, written as a string (the schema) or a number (some SDKs).
