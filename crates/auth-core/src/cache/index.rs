@@ -45,22 +45,22 @@ pub(super) enum Field {
 const FIELDS: usize = 14;
 
 impl Field {
-    fn named(name: &str) -> Option<Self> {
+    fn named(name: &[u8]) -> Option<Self> {
         Some(match name {
-            "credential_type" => Self::CredentialType,
-            "secret" => Self::Secret,
-            "home_account_id" => Self::HomeAccountId,
-            "environment" => Self::Environment,
-            "client_id" => Self::ClientId,
-            "realm" => Self::Realm,
-            "target" => Self::Target,
-            "token_type" => Self::TokenType,
-            "expires_on" => Self::ExpiresOn,
-            "refresh_on" => Self::RefreshOn,
-            "last_modification_time" => Self::LastModificationTime,
-            "family_id" => Self::FamilyId,
-            "local_account_id" => Self::LocalAccountId,
-            "username" => Self::Username,
+            b"credential_type" => Self::CredentialType,
+            b"secret" => Self::Secret,
+            b"home_account_id" => Self::HomeAccountId,
+            b"environment" => Self::Environment,
+            b"client_id" => Self::ClientId,
+            b"realm" => Self::Realm,
+            b"target" => Self::Target,
+            b"token_type" => Self::TokenType,
+            b"expires_on" => Self::ExpiresOn,
+            b"refresh_on" => Self::RefreshOn,
+            b"last_modification_time" => Self::LastModificationTime,
+            b"family_id" => Self::FamilyId,
+            b"local_account_id" => Self::LocalAccountId,
+            b"username" => Self::Username,
             _ => return None,
         })
     }
@@ -69,11 +69,19 @@ impl Field {
 /// A string of the text: where it is, when it has no escapes; else its own unescaped copy (and the text
 /// of a number); or, for a secret of a file read by [`stream`], where it is in the file (between its
 /// quotes, as written: escapes are decoded when it is read).
+///
+/// Sixteen bytes (a thin pointer for the rare copy): a large cache has thousands of entries of 14 fields.
 #[derive(Debug, Clone)]
 enum Text {
-    Span { start: usize, len: usize },
-    Owned(Box<str>),
-    InFile { offset: u64, len: usize },
+    Span { start: u32, len: u32 },
+    Owned(Box<Box<str>>),
+    InFile { offset: u64, len: u32 },
+}
+
+impl Text {
+    fn owned(text: impl Into<Box<str>>) -> Self {
+        Self::Owned(Box::new(text.into()))
+    }
 }
 
 /// A secret read from the file when first served; `None` when it could not be read as it was indexed.
@@ -177,7 +185,7 @@ impl Index {
     /// A field as the document's `string()` gives it: a string, or a number's JSON text.
     pub(super) fn str<'a>(&'a self, entry: &'a Entry, field: Field) -> Option<&'a str> {
         match entry.fields[field as usize].as_ref()? {
-            Text::Span { start, len } => self.text.get(*start..start + len),
+            Text::Span { start, len } => self.text.get(*start as usize..(start + len) as usize),
             Text::Owned(text) => Some(text),
             Text::InFile { offset, len } => entry
                 .served
@@ -188,8 +196,8 @@ impl Index {
     }
 
     /// A secret left in the file, read and decoded as the JSON string it was when indexed.
-    fn read_secret(&self, offset: u64, len: usize) -> Option<Box<str>> {
-        let raw = stream::read_span(self.source.as_ref()?, offset, len).ok()?;
+    fn read_secret(&self, offset: u64, len: u32) -> Option<Box<str>> {
+        let raw = stream::read_span(self.source.as_ref()?, offset, len as usize).ok()?;
         serde_json::from_slice::<Box<str>>(&raw).ok()
     }
 
@@ -444,7 +452,7 @@ impl<'de> Visitor<'de> for EntrySeed {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
         let mut entry = Entry::default();
         while let Some(name) = map.next_key::<Name>()? {
-            match Field::named(&name.0) {
+            match Field::named(name.0.as_bytes()) {
                 Some(field) => entry.fields[field as usize] = map.next_value_seed(FieldSeed(self.0))?,
                 None => {
                     match &*name.0 {
@@ -486,27 +494,29 @@ impl<'de> Visitor<'de> for FieldSeed {
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> std::result::Result<Self::Value, E> {
         let start = (v.as_ptr() as usize).wrapping_sub(self.0.base);
-        Ok(Some(if start <= self.0.end && v.len() <= self.0.end - start {
-            Text::Span { start, len: v.len() }
-        } else {
-            Text::Owned(v.into())
+        let span = (start <= self.0.end && v.len() <= self.0.end - start)
+            .then(|| Some((u32::try_from(start).ok()?, u32::try_from(v.len()).ok()?)))
+            .flatten();
+        Ok(Some(match span {
+            Some((start, len)) => Text::Span { start, len },
+            None => Text::owned(v),
         }))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
-        Ok(Some(Text::Owned(v.into())))
+        Ok(Some(Text::owned(v)))
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Self::Value, E> {
-        Ok(Some(Text::Owned(v.to_string().into())))
+        Ok(Some(Text::owned(v.to_string())))
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Self::Value, E> {
-        Ok(Some(Text::Owned(v.to_string().into())))
+        Ok(Some(Text::owned(v.to_string())))
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Self::Value, E> {
-        Ok(serde_json::Number::from_f64(v).map(|n| Text::Owned(n.to_string().into())))
+        Ok(serde_json::Number::from_f64(v).map(|n| Text::owned(n.to_string())))
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Self::Value, E> {

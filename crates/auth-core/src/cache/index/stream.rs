@@ -55,7 +55,7 @@ pub(in crate::cache) fn read(file: File, chunk: usize) -> Step<Index> {
     if reader.object_open()? {
         loop {
             let name = reader.key()?;
-            match CREDENTIAL_MAPS.iter().position(|m| *m == name) {
+            match CREDENTIAL_MAPS.iter().position(|m| m.as_bytes() == name) {
                 Some(slot) => {
                     let keep = CREDENTIAL_MAPS[slot] != ID_TOKEN;
                     found[slot] = Some(reader.credential_map(keep, &mut maps)?);
@@ -86,7 +86,9 @@ pub(in crate::cache) fn read(file: File, chunk: usize) -> Step<Index> {
             _ => {}
         }
     }
-    index.text = std::mem::take(&mut maps.text).into_boxed_str();
+    index.text = String::from_utf8(std::mem::take(&mut maps.text))
+        .map_err(|_| Refused::Text)?
+        .into_boxed_str();
     index.source = Some(file);
     Ok(index)
 }
@@ -94,23 +96,33 @@ pub(in crate::cache) fn read(file: File, chunk: usize) -> Step<Index> {
 /// The copied values, and the last value of each field so a repeated one is kept once.
 #[derive(Default)]
 struct Maps {
-    text: String,
+    /// UTF-8: what is copied is cut from checked text before an ASCII quote or backslash, or is an
+    /// escape's character.
+    text: Vec<u8>,
     last: [Option<(usize, usize)>; FIELDS],
 }
 
 impl Maps {
     /// Keeps the value just appended at `start..` once: the field's previous value when they are equal.
-    fn settle(&mut self, field: Field, start: usize) -> Text {
+    fn settle(&mut self, field: Field, start: usize) -> Step<Text> {
         let len = self.text.len() - start;
         if let Some((at, n)) = self.last[field as usize]
             && n == len
             && self.text[at..at + n] == self.text[start..]
         {
             self.text.truncate(start);
-            return Text::Span { start: at, len: n };
+            return span(at, n);
         }
         self.last[field as usize] = Some((start, len));
-        Text::Span { start, len }
+        span(start, len)
+    }
+}
+
+fn span(start: usize, len: usize) -> Step<Text> {
+    match (u32::try_from(start), u32::try_from(len)) {
+        (Ok(start), Ok(len)) => Ok(Text::Span { start, len }),
+        // 4 GiB of copied fields: not a token cache
+        _ => Err(Refused::Text),
     }
 }
 
@@ -119,7 +131,7 @@ enum Sink<'s> {
     /// Checked only.
     Skip,
     /// Unescaped and appended.
-    Copy(&'s mut String),
+    Copy(&'s mut Vec<u8>),
 }
 
 struct Reader<'f> {
@@ -134,7 +146,7 @@ struct Reader<'f> {
     /// The file offset of `buf[0]`.
     offset: u64,
     /// The last key read.
-    key: String,
+    key: Vec<u8>,
 }
 
 impl<'f> Reader<'f> {
@@ -146,7 +158,7 @@ impl<'f> Reader<'f> {
             checked: 0,
             end: 0,
             offset: 0,
-            key: String::new(),
+            key: Vec::new(),
         }
     }
 
@@ -198,10 +210,27 @@ impl<'f> Reader<'f> {
     }
 
     fn skip_ws(&mut self) -> Step<()> {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek()? {
-            self.pos += 1;
+        if self.pos < self.checked && self.buf[self.pos] > b' ' {
+            return Ok(());
         }
-        Ok(())
+        loop {
+            let window = &self.buf[self.pos..self.checked];
+            match window
+                .iter()
+                .position(|b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
+            {
+                Some(n) => {
+                    self.pos += n;
+                    return Ok(());
+                }
+                None => {
+                    self.pos = self.checked;
+                    if !self.fill()? {
+                        return Ok(());
+                    }
+                }
+            }
+        }
     }
 
     /// The next byte after whitespace.
@@ -238,7 +267,7 @@ impl<'f> Reader<'f> {
     }
 
     /// A member name and its colon; the name is in `self.key`.
-    fn key(&mut self) -> Step<&str> {
+    fn key(&mut self) -> Step<&[u8]> {
         self.expect(b'"')?;
         let mut key = std::mem::take(&mut self.key);
         key.clear();
@@ -256,26 +285,24 @@ impl<'f> Reader<'f> {
                 return Err(Refused::Text);
             }
             let window = &self.buf[self.pos..self.checked];
-            let stop = memchr::memchr2(b'"', b'\\', window).unwrap_or(window.len());
-            let run = &window[..stop];
-            // control characters must be escaped (a fold, which the compiler vectorizes)
-            if run.iter().fold(false, |bad, &b| bad | (b < 0x20)) {
-                return Err(Refused::Text);
-            }
+            let stop = plain_run(window);
             if let Sink::Copy(out) = sink {
-                // checked to be UTF-8 by `fill`, and cut before a quote or backslash
-                out.push_str(std::str::from_utf8(run).map_err(|_| Refused::Text)?);
+                out.extend_from_slice(&window[..stop]);
             }
             self.pos += stop;
             if stop == window.len() {
                 continue;
             }
             self.pos += 1;
-            if window[stop] == b'"' {
-                return Ok(escaped);
+            match window[stop] {
+                b'"' => return Ok(escaped),
+                b'\\' => {
+                    escaped = true;
+                    self.escape(sink)?;
+                }
+                // a control character, which must be escaped
+                _ => return Err(Refused::Text),
             }
-            escaped = true;
-            self.escape(sink)?;
         }
     }
 
@@ -311,7 +338,7 @@ impl<'f> Reader<'f> {
             _ => return Err(Refused::Text),
         };
         if let Sink::Copy(out) = sink {
-            out.push(c);
+            out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
         }
         Ok(())
     }
@@ -435,7 +462,7 @@ impl<'f> Reader<'f> {
                     Slot::Occupied(slot) => {
                         let earlier = *slot.get();
                         let (offset, len) = keys[earlier];
-                        if self.key_at(offset, len)? != key {
+                        if self.key_at(offset, len)?.as_bytes() != key {
                             // two keys of one hash: rare enough to let the document decide
                             return Err(Refused::Text);
                         }
@@ -490,8 +517,8 @@ impl<'f> Reader<'f> {
                 match Field::named(name) {
                     Some(field) => Ok(field),
                     None => Err(match name {
-                        "key_id" => Some(true),
-                        "ext_cache_key" => Some(false),
+                        b"key_id" => Some(true),
+                        b"ext_cache_key" => Some(false),
                         _ => None,
                     }),
                 }
@@ -520,19 +547,20 @@ impl<'f> Reader<'f> {
             b'"' if field == Field::Secret => {
                 let offset = self.offset + self.pos as u64;
                 self.string_rest(&mut Sink::Skip)?;
-                let len = (self.offset + self.pos as u64 - offset - 1) as usize;
+                let len =
+                    u32::try_from(self.offset + self.pos as u64 - offset - 1).map_err(|_| Refused::Text)?;
                 Ok(Some(Text::InFile { offset, len }))
             }
             b'"' => {
                 let start = maps.text.len();
                 self.string_rest(&mut Sink::Copy(&mut maps.text))?;
-                Ok(Some(maps.settle(field, start)))
+                Ok(Some(maps.settle(field, start)?))
             }
             b'-' | b'0'..=b'9' => {
                 let number = self.number(first)?;
                 let start = maps.text.len();
-                maps.text.push_str(&number);
-                Ok(Some(maps.settle(field, start)))
+                maps.text.extend_from_slice(number.as_bytes());
+                Ok(Some(maps.settle(field, start)?))
             }
             _ => {
                 self.skip_after(first, 4)?;
@@ -540,6 +568,50 @@ impl<'f> Reader<'f> {
             }
         }
     }
+}
+
+/// How many bytes of `bytes` a string takes before its next quote, backslash or control character.
+/// Field values and keys are short: their first 32 bytes are looked at 8 at a time ([`specials`]). A
+/// secret runs to kilobytes: past those, `memchr2` finds the quote or backslash, and the bytes before it
+/// are checked for a control character by their minimum (both vectorized).
+fn plain_run(bytes: &[u8]) -> usize {
+    let head = bytes.len().min(32);
+    let (words, rest) = bytes[..head].as_chunks::<8>();
+    let mut at = 0;
+    for word in words {
+        let found = specials(u64::from_le_bytes(*word));
+        if found != 0 {
+            return at + (found.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    if !rest.is_empty() {
+        // the last bytes, padded with spaces (not special)
+        let mut last = [b' '; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        return match specials(u64::from_le_bytes(last)) {
+            0 => bytes.len(),
+            found => at + (found.trailing_zeros() / 8) as usize,
+        };
+    }
+    let tail = &bytes[head..];
+    let stop = memchr::memchr2(b'"', b'\\', tail).unwrap_or(tail.len());
+    let run = &tail[..stop];
+    let stop = if run.iter().fold(u8::MAX, |low, &b| low.min(b)) < 0x20 {
+        run.iter().position(|&b| b < 0x20).unwrap_or(stop)
+    } else {
+        stop
+    };
+    head + stop
+}
+
+/// The high bit of each byte of `word` (little-endian) that is a quote, a backslash or below 0x20; the
+/// lowest one set is exact (a borrow only carries into higher bytes, whose bits are then not to be read).
+fn specials(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let below = |v: u64, n: u8| v.wrapping_sub(ONES * u64::from(n)) & !v & HIGHS;
+    below(word ^ (ONES * u64::from(b'"')), 1) | below(word ^ (ONES * u64::from(b'\\')), 1) | below(word, 0x20)
 }
 
 /// `len` bytes between quotes at `offset` of the file, quotes included (a JSON string to decode).
@@ -705,6 +777,28 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_run_stops_at_the_first_quote_backslash_or_control_character() {
+        for len in 0..80 {
+            let plain = "é".repeat(len / 2) + &"a".repeat(len % 2);
+            assert_eq!(plain_run(plain.as_bytes()), plain.len());
+            for stop in ["\"", "\\", "\u{0}", "\u{1f}", "\n"] {
+                for at in [0, len / 3, len] {
+                    let mut text = plain.as_bytes()[..at].to_vec();
+                    text.extend_from_slice(stop.as_bytes());
+                    text.extend_from_slice(b"\"\\\x01tail");
+                    assert_eq!(plain_run(&text), at, "{stop:?} at {at} of {len}");
+                }
+            }
+        }
+        assert_eq!(plain_run(b"\x7f\x20\xff !#[]"), 8);
+    }
+
+    #[test]
+    fn a_field_takes_sixteen_bytes() {
+        assert_eq!(std::mem::size_of::<Option<Text>>(), 16);
     }
 
     #[test]
