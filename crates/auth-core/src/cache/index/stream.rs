@@ -442,7 +442,9 @@ impl<'f> Reader<'f> {
             self.skip_after(first, 2)?;
             return Ok(Some(Vec::new()));
         }
-        let mut entries: Vec<Option<Entry>> = Vec::new();
+        let mut entries: Vec<Entry> = Vec::new();
+        // entries taken away by a later duplicate that is not an object (rare: removed at the end)
+        let mut gone: Vec<usize> = Vec::new();
         // an entry's key: where it is in the file, to compare two keys of the same hash
         let mut keys: Vec<(u64, usize)> = Vec::new();
         let mut positions: HashMap<u64, usize> = HashMap::new();
@@ -481,10 +483,17 @@ impl<'f> Reader<'f> {
                     self.skip_after(value, 3)?;
                     None
                 };
-                match same {
-                    Some(earlier) => entries[earlier] = entry,
-                    None => {
-                        entries.push(entry);
+                match (same, entry) {
+                    (Some(earlier), Some(entry)) => {
+                        entries[earlier] = entry;
+                        gone.retain(|at| *at != earlier);
+                    }
+                    (Some(earlier), None) => gone.push(earlier),
+                    (None, entry) => {
+                        if entry.is_none() {
+                            gone.push(entries.len());
+                        }
+                        entries.push(entry.unwrap_or_default());
                         keys.push((at, raw_len));
                     }
                 }
@@ -493,7 +502,14 @@ impl<'f> Reader<'f> {
                 }
             }
         }
-        Ok(Some(entries.into_iter().flatten().collect()))
+        if !gone.is_empty() {
+            let mut at = 0;
+            entries.retain(|_| {
+                at += 1;
+                !gone.contains(&(at - 1))
+            });
+        }
+        Ok(Some(entries))
     }
 
     /// An earlier key, read again from the file (the reading position is kept).
