@@ -141,25 +141,45 @@ impl Index {
         let text = String::from_utf8(bytes)
             .map_err(|e| format!("not JSON: {}", e.utf8_error()))?
             .into_boxed_str();
-        let maps = {
+        let found = {
             let mut deserializer = serde_json::Deserializer::from_str(&text);
-            let maps = deserializer
+            let found = deserializer
                 .deserialize_any(DocumentVisitor {
                     base: text.as_ptr() as usize,
                     end: text.len(),
                 })
                 .map_err(|e| format!("not JSON: {e}"))?;
             deserializer.end().map_err(|e| format!("not JSON: {e}"))?;
-            maps?
+            found?
         };
-        Ok(Self {
+        let mut index = Self {
             text,
-            access_tokens: maps.access_tokens,
-            refresh_tokens: maps.refresh_tokens,
-            accounts: maps.accounts,
-            app_metadata: maps.app_metadata,
-            source: None,
-        })
+            ..Self::default()
+        };
+        index
+            .set_maps(found)
+            .map_err(|name| format!("its {name} member is not an object"))?;
+        Ok(index)
+    }
+
+    /// The credential maps read, by their place in `CREDENTIAL_MAPS` (the last of duplicate members);
+    /// the error names one that is not an object.
+    fn set_maps(&mut self, found: Found) -> std::result::Result<(), &'static str> {
+        for (name, value) in CREDENTIAL_MAPS.iter().zip(found) {
+            let entries = match value {
+                None => continue,
+                Some(None) => return Err(name),
+                Some(Some(entries)) => entries,
+            };
+            match *name {
+                ACCESS_TOKEN => self.access_tokens = entries,
+                REFRESH_TOKEN => self.refresh_tokens = entries,
+                ACCOUNT => self.accounts = entries,
+                APP_METADATA => self.app_metadata = entries,
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// The index of a document held in memory (an in-memory cache, a file that only the document reads).
@@ -213,13 +233,9 @@ impl Index {
     }
 }
 
-/// The credential maps as read; `Err` names a map that is not an object.
-struct Maps {
-    access_tokens: Vec<Entry>,
-    refresh_tokens: Vec<Entry>,
-    accounts: Vec<Entry>,
-    app_metadata: Vec<Entry>,
-}
+/// The credential maps as read, by their place in `CREDENTIAL_MAPS`: `Some(None)` for one that is not an
+/// object.
+type Found = [Option<Option<Vec<Entry>>>; 5];
 
 /// Where the text is, so a borrowed string becomes a span of it.
 #[derive(Clone, Copy)]
@@ -229,7 +245,7 @@ struct DocumentVisitor {
 }
 
 impl<'de> Visitor<'de> for DocumentVisitor {
-    type Value = std::result::Result<Maps, String>;
+    type Value = std::result::Result<Found, String>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
@@ -237,7 +253,7 @@ impl<'de> Visitor<'de> for DocumentVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
         // the last of duplicate members wins, as in the document
-        let mut found: [Option<Option<Vec<Entry>>>; 5] = Default::default();
+        let mut found: Found = Default::default();
         while let Some(name) = map.next_key::<Name>()? {
             let Some(slot) = CREDENTIAL_MAPS.iter().position(|m| *m == name.0) else {
                 map.next_value::<IgnoredAny>()?;
@@ -246,27 +262,7 @@ impl<'de> Visitor<'de> for DocumentVisitor {
             let keep = CREDENTIAL_MAPS[slot] != ID_TOKEN;
             found[slot] = Some(map.next_value_seed(CredentialMap { at: self, keep })?);
         }
-        let mut maps = Maps {
-            access_tokens: Vec::new(),
-            refresh_tokens: Vec::new(),
-            accounts: Vec::new(),
-            app_metadata: Vec::new(),
-        };
-        for (name, value) in CREDENTIAL_MAPS.iter().zip(found) {
-            let entries = match value {
-                None => continue,
-                Some(None) => return Ok(Err(format!("its {name} member is not an object"))),
-                Some(Some(entries)) => entries,
-            };
-            match *name {
-                ACCESS_TOKEN => maps.access_tokens = entries,
-                REFRESH_TOKEN => maps.refresh_tokens = entries,
-                ACCOUNT => maps.accounts = entries,
-                APP_METADATA => maps.app_metadata = entries,
-                _ => {}
-            }
-        }
-        Ok(Ok(maps))
+        Ok(Ok(found))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Self::Value, A::Error> {

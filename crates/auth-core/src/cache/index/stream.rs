@@ -15,8 +15,8 @@ use std::fs::File;
 use std::hash::{Hash as _, Hasher as _};
 use std::io::{self, Read, Seek as _, SeekFrom};
 
-use super::{Entry, FIELDS, Field, Index, Text};
-use crate::cache::{ACCESS_TOKEN, ACCOUNT, APP_METADATA, CREDENTIAL_MAPS, ID_TOKEN, REFRESH_TOKEN};
+use super::{Entry, FIELDS, Field, Found, Index, Text};
+use crate::cache::{CREDENTIAL_MAPS, ID_TOKEN};
 
 /// The read buffer: large enough to make few reads, small enough to stay in pages already mapped.
 pub(in crate::cache) const CHUNK: usize = 64 * 1024;
@@ -51,7 +51,7 @@ pub(in crate::cache) fn read(file: File, chunk: usize) -> Step<Index> {
     }
     reader.expect(b'{')?;
     // the last of duplicate members wins, as in the document
-    let mut found: [Option<Option<Vec<Entry>>>; 5] = Default::default();
+    let mut found: Found = Default::default();
     if reader.object_open()? {
         loop {
             let name = reader.key()?;
@@ -72,20 +72,7 @@ pub(in crate::cache) fn read(file: File, chunk: usize) -> Step<Index> {
         return Err(Refused::Text);
     }
     let mut index = Index::default();
-    for (name, value) in CREDENTIAL_MAPS.iter().zip(found) {
-        let entries = match value {
-            None => continue,
-            Some(None) => return Err(Refused::Text),
-            Some(Some(entries)) => entries,
-        };
-        match *name {
-            ACCESS_TOKEN => index.access_tokens = entries,
-            REFRESH_TOKEN => index.refresh_tokens = entries,
-            ACCOUNT => index.accounts = entries,
-            APP_METADATA => index.app_metadata = entries,
-            _ => {}
-        }
-    }
+    index.set_maps(found).map_err(|_| Refused::Text)?;
     index.text = String::from_utf8(std::mem::take(&mut maps.text))
         .map_err(|_| Refused::Text)?
         .into_boxed_str();
