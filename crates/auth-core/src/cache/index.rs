@@ -205,7 +205,10 @@ impl Index {
     /// A field as the document's `string()` gives it: a string, or a number's JSON text.
     pub(super) fn str<'a>(&'a self, entry: &'a Entry, field: Field) -> Option<&'a str> {
         match entry.fields[field as usize].as_ref()? {
-            Text::Span { start, len } => self.text.get(*start as usize..(start + len) as usize),
+            Text::Span { start, len } => {
+                let start = *start as usize;
+                self.text.get(start..start + *len as usize)
+            }
             Text::Owned(text) => Some(text),
             Text::InFile { offset, len } => entry
                 .served
