@@ -2,27 +2,31 @@
 //! `std::env::set_var` (which is unsafe in edition 2024 and racy across test threads).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-/// A snapshot of environment variables.
+/// A snapshot of environment variables. Shared when cloned (a session keeps copies for its HTTP options
+/// and its stores); `set` copies it first.
 #[derive(Clone, Default)]
 pub struct EnvVars {
-    vars: BTreeMap<String, String>,
+    vars: Arc<BTreeMap<String, String>>,
 }
 
 impl EnvVars {
     /// The variables of this process, as they are now.
     pub fn from_process() -> Self {
         Self {
-            vars: std::env::vars_os()
-                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-                .collect(),
+            vars: Arc::new(
+                std::env::vars_os()
+                    .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                    .collect(),
+            ),
         }
     }
 
     /// An environment holding exactly these variables.
     pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
         Self {
-            vars: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+            vars: Arc::new(pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect()),
         }
     }
 
@@ -38,7 +42,7 @@ impl EnvVars {
 
     /// Sets a variable in this snapshot (not in the process).
     pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) {
-        self.vars.insert(name.into(), value.into());
+        Arc::make_mut(&mut self.vars).insert(name.into(), value.into());
     }
 }
 

@@ -2,6 +2,8 @@
 //! and the cmdlet-named aliases (`Connect-PartnerCenter` …), built once from the module tables; and the
 //! dispatch from what clap matched to the code that runs it.
 
+use std::ffi::OsString;
+
 use clap::{Arg, ArgAction, ArgMatches, Command};
 
 use crate::app::App;
@@ -161,6 +163,18 @@ fn action(matches: &ArgMatches) -> Option<Action<'_>> {
     None
 }
 
+/// The module of `msconnect <module> token` typed exactly so, with nothing else: the command clap would
+/// match to [`Action::Token`] with no option given.
+pub(crate) fn plain_token(args: &[OsString]) -> Option<&'static Module> {
+    let [_, module, command] = args else {
+        return None;
+    };
+    if command != "token" {
+        return None;
+    }
+    modules::ALL.iter().copied().find(|m| module == m.name)
+}
+
 /// The innermost matches, where the global options' values end up whichever level they were typed at.
 pub(crate) fn leaf(matches: &ArgMatches) -> &ArgMatches {
     let mut current = matches;
@@ -179,7 +193,10 @@ pub(crate) fn run(app: &App, matches: &ArgMatches) -> Result<(), Failure> {
         Action::Connect(module, cmdlet, m) => connect::run(app, module, cmdlet, m),
         Action::Disconnect(module, m) => session::disconnect(app, module, m),
         Action::Context(module) => session::context(app, module),
-        Action::Token(module, m) => session::token(app, module, m),
+        Action::Token(module, m) => {
+            let scopes = m.get_many::<String>("Scopes").into_iter().flatten().cloned();
+            session::token(app, module, scopes.collect())
+        }
         Action::Environment(m) => environment::run(app, m),
         Action::Completions(m) => completions::run(command(), m),
         Action::Man(m) => completions::man(command(), m),

@@ -17,6 +17,7 @@ mod products;
 mod secrets;
 mod session;
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use auth_core::EnvVars;
@@ -25,7 +26,20 @@ use crate::app::App;
 use crate::output::Format;
 
 fn main() -> ExitCode {
-    let matches = cli::command().get_matches();
+    let args: Vec<OsString> = std::env::args_os().collect();
+    // What scripts run most, before every API call: recognised without building the command tree, which
+    // costs more than the rest of a cached `token`. clap would read it the same way: no options given,
+    // each has its default.
+    if let Some(module) = cli::plain_token(&args) {
+        let app = App {
+            env: EnvVars::from_process(),
+            format: Format::Table,
+            verbose: false,
+        };
+        log_to_stderr(app.verbose);
+        return exit_code(&app, session::token(&app, module, Vec::new()));
+    }
+    let matches = cli::command().get_matches_from(args);
     let leaf = cli::leaf(&matches);
     let app = App {
         env: EnvVars::from_process(),
@@ -35,7 +49,11 @@ fn main() -> ExitCode {
         verbose: leaf.get_flag("verbose"),
     };
     log_to_stderr(app.verbose);
-    match cli::run(&app, &matches) {
+    exit_code(&app, cli::run(&app, &matches))
+}
+
+fn exit_code(app: &App, outcome: Result<(), exit::Failure>) -> ExitCode {
+    match outcome {
         Ok(()) => ExitCode::from(exit::SUCCESS),
         Err(failure) => {
             eprint!("{}", failure.report(app.verbose));

@@ -82,11 +82,10 @@ pub(crate) fn context(app: &App, module: &'static Module) -> Result<(), Failure>
     print(app.format, &context, &table)
 }
 
-/// `token`: prints an access token for the current context. A cached token is printed without a
-/// runtime or TLS; only a renewal builds them.
-pub(crate) fn token(app: &App, module: &'static Module, matches: &ArgMatches) -> Result<(), Failure> {
-    let scopes =
-        auth_core::flows::normalize_scopes(matches.get_many::<String>("Scopes").into_iter().flatten());
+/// `token`: prints an access token for the current context, for `--scopes` (none: the context's). A
+/// cached token is printed without a runtime or TLS; only a renewal builds them.
+pub(crate) fn token(app: &App, module: &'static Module, scopes: Vec<String>) -> Result<(), Failure> {
+    let scopes = auth_core::flows::normalize_scopes(scopes);
     let session = session(app)?;
     let Some((connection, _)) = session.load_connection::<Value>(module.name)? else {
         return Err(not_connected(module));

@@ -131,6 +131,39 @@ async fn an_expiring_token_is_renewed_with_the_cached_refresh_token() {
     renew.assert_async().await;
 }
 
+/// `<module> token` and the same command with an option given its default value: one is recognised
+/// before the command line is parsed (main.rs), the other parsed; both must answer alike.
+fn plain_and_parsed(cli: &Cli, module: &str) -> [(i32, String, String); 2] {
+    [
+        cli.run(&[module, "token"]),
+        cli.run(&["--output", "table", module, "token"]),
+    ]
+    .map(|run| (run.code, run.stdout, run.stderr))
+}
+
+#[tokio::test]
+async fn a_plain_token_command_answers_as_the_parsed_command_line_does() {
+    let mut server = Server::new_async().await;
+    let cli = Cli::new()
+        .authority(&server.url())
+        .env("MSCONNECT_REFRESH_TOKEN", "rt-1");
+    for module in ["partnercenter", "secmgmt", "entra", "psentra"] {
+        let [plain, parsed] = plain_and_parsed(&cli, module);
+        assert_eq!(plain, parsed, "{module}, not connected");
+        assert_eq!(plain.0, 1);
+        assert!(plain.2.starts_with("error: not connected to "), "{}", plain.2);
+    }
+    let answer = user_token_response("at-1", "rt-2", OID, TENANT_ID, "admin@contoso.com", GRAPH);
+    let connect = connect_secmgmt(&mut server, &cli, answer).await;
+    let [plain, parsed] = plain_and_parsed(&cli, "secmgmt");
+    assert_eq!(plain, parsed, "connected");
+    assert_eq!(plain, (0, "at-1\n".to_owned(), String::new()));
+    // anything else is the command line's: a module spelled otherwise is a usage error
+    let other = cli.run(&["SecMgmt", "token"]);
+    assert_eq!(other.code, 2, "{}", other.stderr);
+    connect.assert_async().await;
+}
+
 #[tokio::test]
 async fn token_for_other_scopes_uses_the_refresh_token() {
     let mut server = Server::new_async().await;

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result};
 use crate::time::epoch_seconds;
 
-use super::index::Index;
+use super::index::{Index, Refused};
 use super::{CREDENTIAL_MAPS, Document};
 
 /// What identifies one version of the file: a rewrite renames a new file into place, so the inode changes
@@ -87,11 +87,11 @@ impl CacheFile {
         if loaded.fresh && stamp == loaded.stamp {
             return Ok(());
         }
-        let Some((bytes, stamp)) = self.read()? else {
+        let Some((file, stamp)) = self.open()? else {
             self.set_empty(loaded);
             return Ok(());
         };
-        match Index::parse(bytes) {
+        match Index::read_file(file) {
             Ok(index) => {
                 *loaded = Loaded {
                     index,
@@ -100,8 +100,9 @@ impl CacheFile {
                     fresh: true,
                 }
             }
+            Err(Refused::Io(source)) => return Err(self.io("reading the token cache", source)),
             // Look again under the lock before touching the file: another tool may have been writing it.
-            Err(_) => {
+            Err(Refused::Text) => {
                 let _lock = self.lock()?;
                 self.reload_locked(loaded)?;
                 loaded.doc = Document::new();
@@ -143,9 +144,9 @@ impl CacheFile {
         };
     }
 
-    /// The file's bytes and which version they are; `None` when there is no file.
-    fn read(&self) -> Result<Option<(Vec<u8>, Stamp)>> {
-        let mut file = match File::open(&self.path) {
+    /// The file, open, and which version it is; `None` when there is no file.
+    fn open(&self) -> Result<Option<(File, Stamp)>> {
+        let file = match File::open(&self.path) {
             Ok(file) => file,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(self.io("reading the token cache", source)),
@@ -153,10 +154,18 @@ impl CacheFile {
         let metadata = file
             .metadata()
             .map_err(|source| self.io("reading the token cache", source))?;
-        let mut bytes = Vec::with_capacity(metadata.len() as usize);
+        Ok(Some((file, Stamp::of(&metadata))))
+    }
+
+    /// The file's bytes and which version they are; `None` when there is no file.
+    fn read(&self) -> Result<Option<(Vec<u8>, Stamp)>> {
+        let Some((mut file, stamp)) = self.open()? else {
+            return Ok(None);
+        };
+        let mut bytes = Vec::with_capacity(usize::try_from(stamp.len).unwrap_or(0));
         file.read_to_end(&mut bytes)
             .map_err(|source| self.io("reading the token cache", source))?;
-        Ok(Some((bytes, Stamp::of(&metadata))))
+        Ok(Some((bytes, stamp)))
     }
 
     /// The document as the file holds it now, for tests that look at what searches do not read.

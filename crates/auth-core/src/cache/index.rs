@@ -7,10 +7,16 @@
 //! on the document); anything else is no value. A later duplicate key replaces the earlier one in its
 //! place, as in the document. Entries that are not objects are skipped. A text the document refuses, it
 //! refuses too: not UTF-8, not JSON, not an object, a credential map that is not an object.
+//!
+//! A cache file is read by [`stream`]: through a small buffer, the secrets left in the file until served.
 
+mod stream;
+
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry as Slot;
 use std::fmt;
+use std::fs::File;
 
 use serde::Deserializer as _;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -39,33 +45,57 @@ pub(super) enum Field {
 const FIELDS: usize = 14;
 
 impl Field {
-    fn named(name: &str) -> Option<Self> {
+    fn named(name: &[u8]) -> Option<Self> {
         Some(match name {
-            "credential_type" => Self::CredentialType,
-            "secret" => Self::Secret,
-            "home_account_id" => Self::HomeAccountId,
-            "environment" => Self::Environment,
-            "client_id" => Self::ClientId,
-            "realm" => Self::Realm,
-            "target" => Self::Target,
-            "token_type" => Self::TokenType,
-            "expires_on" => Self::ExpiresOn,
-            "refresh_on" => Self::RefreshOn,
-            "last_modification_time" => Self::LastModificationTime,
-            "family_id" => Self::FamilyId,
-            "local_account_id" => Self::LocalAccountId,
-            "username" => Self::Username,
+            b"credential_type" => Self::CredentialType,
+            b"secret" => Self::Secret,
+            b"home_account_id" => Self::HomeAccountId,
+            b"environment" => Self::Environment,
+            b"client_id" => Self::ClientId,
+            b"realm" => Self::Realm,
+            b"target" => Self::Target,
+            b"token_type" => Self::TokenType,
+            b"expires_on" => Self::ExpiresOn,
+            b"refresh_on" => Self::RefreshOn,
+            b"last_modification_time" => Self::LastModificationTime,
+            b"family_id" => Self::FamilyId,
+            b"local_account_id" => Self::LocalAccountId,
+            b"username" => Self::Username,
             _ => return None,
         })
     }
 }
 
 /// A string of the text: where it is, when it has no escapes; else its own unescaped copy (and the text
-/// of a number).
+/// of a number); or, for a secret of a file read by [`stream`], where it is in the file (between its
+/// quotes, as written: escapes are decoded when it is read).
+///
+/// Sixteen bytes (a thin pointer for the rare copy): a large cache has thousands of entries of 14 fields.
 #[derive(Debug, Clone)]
 enum Text {
-    Span { start: usize, len: usize },
-    Owned(Box<str>),
+    Span { start: u32, len: u32 },
+    Owned(Box<Box<str>>),
+    InFile { offset: u64, len: u32 },
+}
+
+impl Text {
+    fn owned(text: impl Into<Box<str>>) -> Self {
+        Self::Owned(Box::new(text.into()))
+    }
+}
+
+/// A secret read from the file when first served; `None` when it could not be read as it was indexed.
+#[derive(Clone, Default)]
+struct Served(OnceCell<Option<Box<str>>>);
+
+impl fmt::Debug for Served {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "Served(..)"
+        } else {
+            "Served"
+        })
+    }
 }
 
 /// One entry of a credential map.
@@ -76,6 +106,8 @@ pub(super) struct Entry {
     /// whatever their value.
     pub(super) has_key_id: bool,
     pub(super) has_ext_cache_key: bool,
+    /// Its secret, once read from the file.
+    served: Served,
 }
 
 /// The searchable part of a cache document.
@@ -86,9 +118,21 @@ pub(super) struct Index {
     pub(super) refresh_tokens: Vec<Entry>,
     pub(super) accounts: Vec<Entry>,
     pub(super) app_metadata: Vec<Entry>,
+    /// The file whose secrets are left in it ([`Text::InFile`]), open as it was read: a writer replaces
+    /// the file by renaming a new one into place, so this one keeps the version indexed.
+    source: Option<File>,
 }
 
+/// How a cache file's index was not read: the file could not be read (the error), or its text is refused
+/// (and the caller reads the document, which decides).
+pub(super) use stream::Refused;
+
 impl Index {
+    /// Reads a cache file from its start through a small buffer ([`stream`]).
+    pub(super) fn read_file(file: File) -> std::result::Result<Self, Refused> {
+        stream::read(file, stream::CHUNK)
+    }
+
     /// Reads a cache file's text; the error says why it is not a cache (the file is then corrupt).
     pub(super) fn parse(bytes: Vec<u8>) -> std::result::Result<Self, String> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -97,24 +141,45 @@ impl Index {
         let text = String::from_utf8(bytes)
             .map_err(|e| format!("not JSON: {}", e.utf8_error()))?
             .into_boxed_str();
-        let maps = {
+        let found = {
             let mut deserializer = serde_json::Deserializer::from_str(&text);
-            let maps = deserializer
+            let found = deserializer
                 .deserialize_any(DocumentVisitor {
                     base: text.as_ptr() as usize,
                     end: text.len(),
                 })
                 .map_err(|e| format!("not JSON: {e}"))?;
             deserializer.end().map_err(|e| format!("not JSON: {e}"))?;
-            maps?
+            found?
         };
-        Ok(Self {
+        let mut index = Self {
             text,
-            access_tokens: maps.access_tokens,
-            refresh_tokens: maps.refresh_tokens,
-            accounts: maps.accounts,
-            app_metadata: maps.app_metadata,
-        })
+            ..Self::default()
+        };
+        index
+            .set_maps(found)
+            .map_err(|name| format!("its {name} member is not an object"))?;
+        Ok(index)
+    }
+
+    /// The credential maps read, by their place in `CREDENTIAL_MAPS` (the last of duplicate members);
+    /// the error names one that is not an object.
+    fn set_maps(&mut self, found: Found) -> std::result::Result<(), &'static str> {
+        for (name, value) in CREDENTIAL_MAPS.iter().zip(found) {
+            let entries = match value {
+                None => continue,
+                Some(None) => return Err(name),
+                Some(Some(entries)) => entries,
+            };
+            match *name {
+                ACCESS_TOKEN => self.access_tokens = entries,
+                REFRESH_TOKEN => self.refresh_tokens = entries,
+                ACCOUNT => self.accounts = entries,
+                APP_METADATA => self.app_metadata = entries,
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// The index of a document held in memory (an in-memory cache, a file that only the document reads).
@@ -140,9 +205,23 @@ impl Index {
     /// A field as the document's `string()` gives it: a string, or a number's JSON text.
     pub(super) fn str<'a>(&'a self, entry: &'a Entry, field: Field) -> Option<&'a str> {
         match entry.fields[field as usize].as_ref()? {
-            Text::Span { start, len } => self.text.get(*start..start + len),
+            Text::Span { start, len } => {
+                let start = *start as usize;
+                self.text.get(start..start + *len as usize)
+            }
             Text::Owned(text) => Some(text),
+            Text::InFile { offset, len } => entry
+                .served
+                .0
+                .get_or_init(|| self.read_secret(*offset, *len))
+                .as_deref(),
         }
+    }
+
+    /// A secret left in the file, read and decoded as the JSON string it was when indexed.
+    fn read_secret(&self, offset: u64, len: u32) -> Option<Box<str>> {
+        let raw = stream::read_span(self.source.as_ref()?, offset, len as usize).ok()?;
+        serde_json::from_slice::<Box<str>>(&raw).ok()
     }
 
     /// A timestamp or count, written as a string (the schema) or a number (some SDKs).
@@ -157,13 +236,9 @@ impl Index {
     }
 }
 
-/// The credential maps as read; `Err` names a map that is not an object.
-struct Maps {
-    access_tokens: Vec<Entry>,
-    refresh_tokens: Vec<Entry>,
-    accounts: Vec<Entry>,
-    app_metadata: Vec<Entry>,
-}
+/// The credential maps as read, by their place in `CREDENTIAL_MAPS`: `Some(None)` for one that is not an
+/// object.
+type Found = [Option<Option<Vec<Entry>>>; 5];
 
 /// Where the text is, so a borrowed string becomes a span of it.
 #[derive(Clone, Copy)]
@@ -173,7 +248,7 @@ struct DocumentVisitor {
 }
 
 impl<'de> Visitor<'de> for DocumentVisitor {
-    type Value = std::result::Result<Maps, String>;
+    type Value = std::result::Result<Found, String>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
@@ -181,7 +256,7 @@ impl<'de> Visitor<'de> for DocumentVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
         // the last of duplicate members wins, as in the document
-        let mut found: [Option<Option<Vec<Entry>>>; 5] = Default::default();
+        let mut found: Found = Default::default();
         while let Some(name) = map.next_key::<Name>()? {
             let Some(slot) = CREDENTIAL_MAPS.iter().position(|m| *m == name.0) else {
                 map.next_value::<IgnoredAny>()?;
@@ -190,27 +265,7 @@ impl<'de> Visitor<'de> for DocumentVisitor {
             let keep = CREDENTIAL_MAPS[slot] != ID_TOKEN;
             found[slot] = Some(map.next_value_seed(CredentialMap { at: self, keep })?);
         }
-        let mut maps = Maps {
-            access_tokens: Vec::new(),
-            refresh_tokens: Vec::new(),
-            accounts: Vec::new(),
-            app_metadata: Vec::new(),
-        };
-        for (name, value) in CREDENTIAL_MAPS.iter().zip(found) {
-            let entries = match value {
-                None => continue,
-                Some(None) => return Ok(Err(format!("its {name} member is not an object"))),
-                Some(Some(entries)) => entries,
-            };
-            match *name {
-                ACCESS_TOKEN => maps.access_tokens = entries,
-                REFRESH_TOKEN => maps.refresh_tokens = entries,
-                ACCOUNT => maps.accounts = entries,
-                APP_METADATA => maps.app_metadata = entries,
-                _ => {}
-            }
-        }
-        Ok(Ok(maps))
+        Ok(Ok(found))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Self::Value, A::Error> {
@@ -396,7 +451,7 @@ impl<'de> Visitor<'de> for EntrySeed {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
         let mut entry = Entry::default();
         while let Some(name) = map.next_key::<Name>()? {
-            match Field::named(&name.0) {
+            match Field::named(name.0.as_bytes()) {
                 Some(field) => entry.fields[field as usize] = map.next_value_seed(FieldSeed(self.0))?,
                 None => {
                     match &*name.0 {
@@ -438,27 +493,29 @@ impl<'de> Visitor<'de> for FieldSeed {
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> std::result::Result<Self::Value, E> {
         let start = (v.as_ptr() as usize).wrapping_sub(self.0.base);
-        Ok(Some(if start <= self.0.end && v.len() <= self.0.end - start {
-            Text::Span { start, len: v.len() }
-        } else {
-            Text::Owned(v.into())
+        let span = (start <= self.0.end && v.len() <= self.0.end - start)
+            .then(|| Some((u32::try_from(start).ok()?, u32::try_from(v.len()).ok()?)))
+            .flatten();
+        Ok(Some(match span {
+            Some((start, len)) => Text::Span { start, len },
+            None => Text::owned(v),
         }))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
-        Ok(Some(Text::Owned(v.into())))
+        Ok(Some(Text::owned(v)))
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Self::Value, E> {
-        Ok(Some(Text::Owned(v.to_string().into())))
+        Ok(Some(Text::owned(v.to_string())))
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Self::Value, E> {
-        Ok(Some(Text::Owned(v.to_string().into())))
+        Ok(Some(Text::owned(v.to_string())))
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Self::Value, E> {
-        Ok(serde_json::Number::from_f64(v).map(|n| Text::Owned(n.to_string().into())))
+        Ok(serde_json::Number::from_f64(v).map(|n| Text::owned(n.to_string())))
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Self::Value, E> {

@@ -1,0 +1,825 @@
+//! The index of a cache file read through a small buffer, the file never held whole in memory: a fresh
+//! process reading a 7 MB cache otherwise spends most of its time having the kernel hand it 7 MB of new
+//! pages (a page fault each 4 KiB), more than the scan itself costs.
+//!
+//! One pass over the bytes checks the text is what the document would accept (UTF-8, JSON, an object whose
+//! credential maps are objects) and keeps what searches compare: the fields' values are copied into one
+//! string (a value equal to the same field's previous one is kept once), and a secret is kept as where it
+//! is in the file, read from the still open file when it is served ([`Index::str`]). Anything this reader
+//! is unsure of (a lone surrogate, a deep nesting, two keys with the same hash) it refuses, and the caller
+//! then reads the document whole, which decides.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry as Slot;
+use std::fs::File;
+use std::hash::{Hash as _, Hasher as _};
+use std::io::{self, Read, Seek as _, SeekFrom};
+
+use super::{Entry, FIELDS, Field, Found, Index, Text};
+use crate::cache::{CREDENTIAL_MAPS, ID_TOKEN};
+
+/// The read buffer: large enough to make few reads, small enough to stay in pages already mapped.
+pub(in crate::cache) const CHUNK: usize = 64 * 1024;
+
+/// Nesting deeper than this is refused (the document refuses nesting past 128).
+const MAX_DEPTH: usize = 100;
+
+/// Why the text was not indexed: the file could not be read, or the reader refuses the text (which the
+/// document then judges).
+#[derive(Debug)]
+pub(in crate::cache) enum Refused {
+    Io(io::Error),
+    Text,
+}
+
+impl From<io::Error> for Refused {
+    fn from(e: io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
+type Step<T> = std::result::Result<T, Refused>;
+
+/// Reads `file` from its start through a buffer of `chunk` bytes; the index keeps the file to serve
+/// secrets from.
+pub(in crate::cache) fn read(file: File, chunk: usize) -> Step<Index> {
+    let mut reader = Reader::new(&file, chunk.max(4));
+    let mut maps = Maps::default();
+    reader.skip_ws()?;
+    if reader.peek()?.is_none() {
+        return Ok(Index::default());
+    }
+    reader.expect(b'{')?;
+    // the last of duplicate members wins, as in the document
+    let mut found: Found = Default::default();
+    if reader.object_open()? {
+        loop {
+            let name = reader.key()?;
+            match CREDENTIAL_MAPS.iter().position(|m| m.as_bytes() == name) {
+                Some(slot) => {
+                    let keep = CREDENTIAL_MAPS[slot] != ID_TOKEN;
+                    found[slot] = Some(reader.credential_map(keep, &mut maps)?);
+                }
+                None => reader.skip_value(2)?,
+            }
+            if !reader.object_next()? {
+                break;
+            }
+        }
+    }
+    reader.skip_ws()?;
+    if reader.peek()?.is_some() {
+        return Err(Refused::Text);
+    }
+    let mut index = Index::default();
+    index.set_maps(found).map_err(|_| Refused::Text)?;
+    index.text = String::from_utf8(std::mem::take(&mut maps.text))
+        .map_err(|_| Refused::Text)?
+        .into_boxed_str();
+    index.source = Some(file);
+    Ok(index)
+}
+
+/// The copied values, and the last value of each field so a repeated one is kept once.
+#[derive(Default)]
+struct Maps {
+    /// UTF-8: what is copied is cut from checked text before an ASCII quote or backslash, or is an
+    /// escape's character.
+    text: Vec<u8>,
+    last: [Option<(usize, usize)>; FIELDS],
+}
+
+impl Maps {
+    /// Keeps the value just appended at `start..` once: the field's previous value when they are equal.
+    fn settle(&mut self, field: Field, start: usize) -> Step<Text> {
+        let len = self.text.len() - start;
+        if let Some((at, n)) = self.last[field as usize]
+            && n == len
+            && self.text[at..at + n] == self.text[start..]
+        {
+            self.text.truncate(start);
+            return span(at, n);
+        }
+        self.last[field as usize] = Some((start, len));
+        span(start, len)
+    }
+}
+
+fn span(start: usize, len: usize) -> Step<Text> {
+    match (u32::try_from(start), u32::try_from(len)) {
+        (Ok(start), Ok(len)) => Ok(Text::Span { start, len }),
+        // 4 GiB of copied fields: not a token cache
+        _ => Err(Refused::Text),
+    }
+}
+
+/// Where a string's characters go.
+enum Sink<'s> {
+    /// Checked only.
+    Skip,
+    /// Unescaped and appended.
+    Copy(&'s mut Vec<u8>),
+}
+
+struct Reader<'f> {
+    file: &'f File,
+    buf: Vec<u8>,
+    /// Next byte to read.
+    pos: usize,
+    /// Bytes checked to be UTF-8 (the parser reads no further).
+    checked: usize,
+    /// Bytes in the buffer (an incomplete UTF-8 sequence may follow `checked`).
+    end: usize,
+    /// The file offset of `buf[0]`.
+    offset: u64,
+    /// The last key read.
+    key: Vec<u8>,
+}
+
+impl<'f> Reader<'f> {
+    fn new(file: &'f File, chunk: usize) -> Self {
+        Self {
+            file,
+            buf: vec![0; chunk],
+            pos: 0,
+            checked: 0,
+            end: 0,
+            offset: 0,
+            key: Vec::new(),
+        }
+    }
+
+    /// Reads more, keeping an incomplete UTF-8 sequence; `false` at the end of the file.
+    fn fill(&mut self) -> Step<bool> {
+        let kept = self.end - self.checked;
+        self.buf.copy_within(self.checked..self.end, 0);
+        self.offset += self.checked as u64;
+        self.pos = 0;
+        self.checked = 0;
+        self.end = kept;
+        loop {
+            let n = match self.file.read(&mut self.buf[self.end..]) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.into()),
+            };
+            if n == 0 {
+                // an incomplete sequence at the end of the file is not UTF-8
+                return if self.end == 0 {
+                    Ok(false)
+                } else {
+                    Err(Refused::Text)
+                };
+            }
+            self.end += n;
+            match std::str::from_utf8(&self.buf[..self.end]) {
+                Ok(_) => self.checked = self.end,
+                Err(e) if e.error_len().is_none() => self.checked = e.valid_up_to(),
+                Err(_) => return Err(Refused::Text),
+            }
+            if self.checked > 0 {
+                return Ok(true);
+            }
+        }
+    }
+
+    fn peek(&mut self) -> Step<Option<u8>> {
+        if self.pos == self.checked && !self.fill()? {
+            return Ok(None);
+        }
+        Ok(Some(self.buf[self.pos]))
+    }
+
+    fn next(&mut self) -> Step<u8> {
+        let byte = self.peek()?.ok_or(Refused::Text)?;
+        self.pos += 1;
+        Ok(byte)
+    }
+
+    fn skip_ws(&mut self) -> Step<()> {
+        if self.pos < self.checked && self.buf[self.pos] > b' ' {
+            return Ok(());
+        }
+        loop {
+            let window = &self.buf[self.pos..self.checked];
+            match window
+                .iter()
+                .position(|b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
+            {
+                Some(n) => {
+                    self.pos += n;
+                    return Ok(());
+                }
+                None => {
+                    self.pos = self.checked;
+                    if !self.fill()? {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    /// The next byte after whitespace.
+    fn token(&mut self) -> Step<u8> {
+        self.skip_ws()?;
+        self.next()
+    }
+
+    fn expect(&mut self, byte: u8) -> Step<()> {
+        if self.token()? == byte {
+            Ok(())
+        } else {
+            Err(Refused::Text)
+        }
+    }
+
+    /// After `{`: whether a member follows (else `}` was read).
+    fn object_open(&mut self) -> Step<bool> {
+        self.skip_ws()?;
+        if self.peek()? == Some(b'}') {
+            self.pos += 1;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// After a member: whether another follows (`,`), else `}` was read.
+    fn object_next(&mut self) -> Step<bool> {
+        match self.token()? {
+            b',' => Ok(true),
+            b'}' => Ok(false),
+            _ => Err(Refused::Text),
+        }
+    }
+
+    /// A member name and its colon; the name is in `self.key`.
+    fn key(&mut self) -> Step<&[u8]> {
+        self.expect(b'"')?;
+        let mut key = std::mem::take(&mut self.key);
+        key.clear();
+        self.string_rest(&mut Sink::Copy(&mut key))?;
+        self.key = key;
+        self.expect(b':')?;
+        Ok(&self.key)
+    }
+
+    /// The rest of a string after its opening quote; returns whether it had escapes.
+    fn string_rest(&mut self, sink: &mut Sink<'_>) -> Step<bool> {
+        let mut escaped = false;
+        loop {
+            if self.pos == self.checked && !self.fill()? {
+                return Err(Refused::Text);
+            }
+            let window = &self.buf[self.pos..self.checked];
+            let stop = plain_run(window);
+            if let Sink::Copy(out) = sink {
+                out.extend_from_slice(&window[..stop]);
+            }
+            self.pos += stop;
+            if stop == window.len() {
+                continue;
+            }
+            self.pos += 1;
+            match window[stop] {
+                b'"' => return Ok(escaped),
+                b'\\' => {
+                    escaped = true;
+                    self.escape(sink)?;
+                }
+                // a control character, which must be escaped
+                _ => return Err(Refused::Text),
+            }
+        }
+    }
+
+    /// One escape after its backslash.
+    fn escape(&mut self, sink: &mut Sink<'_>) -> Step<()> {
+        let c = match self.next()? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let first = self.hex4()?;
+                let code = match first {
+                    0xD800..=0xDBFF => {
+                        if self.next()? != b'\\' || self.next()? != b'u' {
+                            return Err(Refused::Text);
+                        }
+                        let second = self.hex4()?;
+                        if !(0xDC00..=0xDFFF).contains(&second) {
+                            return Err(Refused::Text);
+                        }
+                        0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+                    }
+                    0xDC00..=0xDFFF => return Err(Refused::Text),
+                    code => code,
+                };
+                char::from_u32(code).ok_or(Refused::Text)?
+            }
+            _ => return Err(Refused::Text),
+        };
+        if let Sink::Copy(out) = sink {
+            out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+        }
+        Ok(())
+    }
+
+    fn hex4(&mut self) -> Step<u32> {
+        let mut value = 0;
+        for _ in 0..4 {
+            let digit = char::from(self.next()?).to_digit(16).ok_or(Refused::Text)?;
+            value = value * 16 + digit;
+        }
+        Ok(value)
+    }
+
+    /// A number whose first byte was read: its text as the document gives it (`serde_json::Number`).
+    fn number(&mut self, first: u8) -> Step<String> {
+        let mut text = String::from(char::from(first));
+        while let Some(b @ (b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')) = self.peek()? {
+            text.push(char::from(b));
+            self.pos += 1;
+        }
+        // numbers are rare in a cache file: the document's own parser judges them, out of range included
+        serde_json::from_str::<serde_json::Number>(&text)
+            .map(|n| n.to_string())
+            .map_err(|_| Refused::Text)
+    }
+
+    /// `true`, `false` or `null` whose first byte was read.
+    fn literal(&mut self, first: u8) -> Step<()> {
+        let rest: &[u8] = match first {
+            b't' => b"rue",
+            b'f' => b"alse",
+            b'n' => b"ull",
+            _ => return Err(Refused::Text),
+        };
+        for &want in rest {
+            if self.next()? != want {
+                return Err(Refused::Text);
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks and skips a value of any kind, nested `depth` deep.
+    fn skip_value(&mut self, depth: usize) -> Step<()> {
+        let first = self.token()?;
+        self.skip_after(first, depth)
+    }
+
+    fn skip_after(&mut self, first: u8, depth: usize) -> Step<()> {
+        match first {
+            b'"' => self.string_rest(&mut Sink::Skip).map(drop),
+            b'{' => {
+                if depth >= MAX_DEPTH {
+                    return Err(Refused::Text);
+                }
+                if self.object_open()? {
+                    loop {
+                        self.expect(b'"')?;
+                        self.string_rest(&mut Sink::Skip)?;
+                        self.expect(b':')?;
+                        self.skip_value(depth + 1)?;
+                        if !self.object_next()? {
+                            break;
+                        }
+                    }
+                }
+                Ok(())
+            }
+            b'[' => {
+                if depth >= MAX_DEPTH {
+                    return Err(Refused::Text);
+                }
+                self.skip_ws()?;
+                if self.peek()? == Some(b']') {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.skip_value(depth + 1)?;
+                    match self.token()? {
+                        b',' => {}
+                        b']' => return Ok(()),
+                        _ => return Err(Refused::Text),
+                    }
+                }
+            }
+            b'-' | b'0'..=b'9' => self.number(first).map(drop),
+            _ => self.literal(first),
+        }
+    }
+
+    /// A credential map: `None` when its value is not an object. ID tokens (`keep` false) are only
+    /// checked.
+    fn credential_map(&mut self, keep: bool, maps: &mut Maps) -> Step<Option<Vec<Entry>>> {
+        let first = self.token()?;
+        if first != b'{' {
+            self.skip_after(first, 2)?;
+            return Ok(None);
+        }
+        if !keep {
+            self.skip_after(first, 2)?;
+            return Ok(Some(Vec::new()));
+        }
+        let mut entries: Vec<Entry> = Vec::new();
+        // entries taken away by a later duplicate that is not an object (rare: removed at the end)
+        let mut gone: Vec<usize> = Vec::new();
+        // an entry's key: where it is in the file, to compare two keys of the same hash
+        let mut keys: Vec<(u64, usize)> = Vec::new();
+        let mut positions: HashMap<u64, usize> = HashMap::new();
+        if self.object_open()? {
+            loop {
+                self.expect(b'"')?;
+                let at = self.offset + self.pos as u64;
+                let mut key = std::mem::take(&mut self.key);
+                key.clear();
+                self.string_rest(&mut Sink::Copy(&mut key))?;
+                let raw_len = (self.offset + self.pos as u64 - at - 1) as usize;
+                self.expect(b':')?;
+                let mut hasher = std::hash::DefaultHasher::new();
+                key.hash(&mut hasher);
+                let hash = hasher.finish();
+                let same = match positions.entry(hash) {
+                    Slot::Occupied(slot) => {
+                        let earlier = *slot.get();
+                        let (offset, len) = keys[earlier];
+                        if self.key_at(offset, len)?.as_bytes() != key {
+                            // two keys of one hash: rare enough to let the document decide
+                            return Err(Refused::Text);
+                        }
+                        Some(earlier)
+                    }
+                    Slot::Vacant(slot) => {
+                        slot.insert(entries.len());
+                        None
+                    }
+                };
+                self.key = key;
+                let value = self.token()?;
+                let entry = if value == b'{' {
+                    Some(self.entry(maps)?)
+                } else {
+                    self.skip_after(value, 3)?;
+                    None
+                };
+                match (same, entry) {
+                    (Some(earlier), Some(entry)) => {
+                        entries[earlier] = entry;
+                        gone.retain(|at| *at != earlier);
+                    }
+                    (Some(earlier), None) => gone.push(earlier),
+                    (None, entry) => {
+                        if entry.is_none() {
+                            gone.push(entries.len());
+                        }
+                        entries.push(entry.unwrap_or_default());
+                        keys.push((at, raw_len));
+                    }
+                }
+                if !self.object_next()? {
+                    break;
+                }
+            }
+        }
+        if !gone.is_empty() {
+            let mut at = 0;
+            entries.retain(|_| {
+                at += 1;
+                !gone.contains(&(at - 1))
+            });
+        }
+        Ok(Some(entries))
+    }
+
+    /// An earlier key, read again from the file (the reading position is kept).
+    fn key_at(&self, offset: u64, len: usize) -> Step<String> {
+        let mut file = self.file;
+        let resume = file.stream_position()?;
+        let raw = read_span(file, offset, len);
+        file.seek(SeekFrom::Start(resume))?;
+        serde_json::from_slice(&raw?).map_err(|_| Refused::Text)
+    }
+
+    /// An entry after its `{`.
+    fn entry(&mut self, maps: &mut Maps) -> Step<Entry> {
+        let mut entry = Entry::default();
+        if !self.object_open()? {
+            return Ok(entry);
+        }
+        loop {
+            let field = {
+                let name = self.key()?;
+                match Field::named(name) {
+                    Some(field) => Ok(field),
+                    None => Err(match name {
+                        b"key_id" => Some(true),
+                        b"ext_cache_key" => Some(false),
+                        _ => None,
+                    }),
+                }
+            };
+            match field {
+                Ok(field) => entry.fields[field as usize] = self.field(field, maps)?,
+                Err(marker) => {
+                    match marker {
+                        Some(true) => entry.has_key_id = true,
+                        Some(false) => entry.has_ext_cache_key = true,
+                        None => {}
+                    }
+                    self.skip_value(4)?;
+                }
+            }
+            if !self.object_next()? {
+                return Ok(entry);
+            }
+        }
+    }
+
+    /// A field's value: a string (a secret left in the file), a number as its text, else nothing.
+    fn field(&mut self, field: Field, maps: &mut Maps) -> Step<Option<Text>> {
+        let first = self.token()?;
+        match first {
+            b'"' if field == Field::Secret => {
+                let offset = self.offset + self.pos as u64;
+                self.string_rest(&mut Sink::Skip)?;
+                let len =
+                    u32::try_from(self.offset + self.pos as u64 - offset - 1).map_err(|_| Refused::Text)?;
+                Ok(Some(Text::InFile { offset, len }))
+            }
+            b'"' => {
+                let start = maps.text.len();
+                self.string_rest(&mut Sink::Copy(&mut maps.text))?;
+                Ok(Some(maps.settle(field, start)?))
+            }
+            b'-' | b'0'..=b'9' => {
+                let number = self.number(first)?;
+                let start = maps.text.len();
+                maps.text.extend_from_slice(number.as_bytes());
+                Ok(Some(maps.settle(field, start)?))
+            }
+            _ => {
+                self.skip_after(first, 4)?;
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// How many bytes of `bytes` a string takes before its next quote, backslash or control character.
+/// Field values and keys are short: their first 32 bytes are looked at 8 at a time ([`specials`]). A
+/// secret runs to kilobytes: past those, `memchr2` finds the quote or backslash, and the bytes before it
+/// are checked for a control character by their minimum (both vectorized).
+fn plain_run(bytes: &[u8]) -> usize {
+    let head = bytes.len().min(32);
+    let (words, rest) = bytes[..head].as_chunks::<8>();
+    let mut at = 0;
+    for word in words {
+        let found = specials(u64::from_le_bytes(*word));
+        if found != 0 {
+            return at + (found.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    if !rest.is_empty() {
+        // the last bytes, padded with spaces (not special)
+        let mut last = [b' '; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        return match specials(u64::from_le_bytes(last)) {
+            0 => bytes.len(),
+            found => at + (found.trailing_zeros() / 8) as usize,
+        };
+    }
+    let tail = &bytes[head..];
+    let stop = memchr::memchr2(b'"', b'\\', tail).unwrap_or(tail.len());
+    let run = &tail[..stop];
+    let stop = if run.iter().fold(u8::MAX, |low, &b| low.min(b)) < 0x20 {
+        run.iter().position(|&b| b < 0x20).unwrap_or(stop)
+    } else {
+        stop
+    };
+    head + stop
+}
+
+/// The high bit of each byte of `word` (little-endian) that is a quote, a backslash or below 0x20; the
+/// lowest one set is exact (a borrow only carries into higher bytes, whose bits are then not to be read).
+fn specials(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let below = |v: u64, n: u8| v.wrapping_sub(ONES * u64::from(n)) & !v & HIGHS;
+    below(word ^ (ONES * u64::from(b'"')), 1) | below(word ^ (ONES * u64::from(b'\\')), 1) | below(word, 0x20)
+}
+
+/// `len` bytes between quotes at `offset` of the file, quotes included (a JSON string to decode).
+pub(super) fn read_span(mut file: &File, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+    let mut raw = vec![0; len + 2];
+    file.seek(SeekFrom::Start(
+        offset.checked_sub(1).ok_or(io::ErrorKind::InvalidData)?,
+    ))?;
+    file.read_exact(&mut raw)?;
+    Ok(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The streamed index against the index of the text in memory (which the cache tests hold to the
+    //! document): the same entries and values, read through buffers small enough that every string,
+    //! escape and UTF-8 sequence is cut somewhere.
+
+    use std::io::Write as _;
+
+    use super::*;
+
+    const ALL: [Field; FIELDS] = [
+        Field::CredentialType,
+        Field::Secret,
+        Field::HomeAccountId,
+        Field::Environment,
+        Field::ClientId,
+        Field::Realm,
+        Field::Target,
+        Field::TokenType,
+        Field::ExpiresOn,
+        Field::RefreshOn,
+        Field::LastModificationTime,
+        Field::FamilyId,
+        Field::LocalAccountId,
+        Field::Username,
+    ];
+
+    type Seen = Vec<Vec<(Vec<Option<String>>, bool, bool)>>;
+
+    fn seen(index: &Index) -> Seen {
+        [
+            &index.access_tokens,
+            &index.refresh_tokens,
+            &index.accounts,
+            &index.app_metadata,
+        ]
+        .iter()
+        .map(|entries| {
+            entries
+                .iter()
+                .map(|e| {
+                    let fields = ALL.iter().map(|f| index.str(e, *f).map(str::to_owned)).collect();
+                    (fields, e.has_key_id, e.has_ext_cache_key)
+                })
+                .collect()
+        })
+        .collect()
+    }
+
+    fn streamed(text: &[u8], chunk: usize) -> Option<Seen> {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(text).unwrap();
+        file.seek(SeekFrom::Start(0)).unwrap();
+        match read(file, chunk) {
+            Ok(index) => Some(seen(&index)),
+            Err(Refused::Text) => None,
+            Err(Refused::Io(e)) => panic!("{e}"),
+        }
+    }
+
+    fn in_memory(text: &[u8]) -> Option<Seen> {
+        Index::parse(text.to_vec()).ok().map(|index| seen(&index))
+    }
+
+    const ENTRY: &str = r#"{"credential_type": "AccessToken", "secret": "eyJ0.é😀.sig", "home_account_id": "h.t",
+        "environment": "login.microsoftonline.com", "client_id": "c", "realm": "t", "target": "a b",
+        "token_type": "Bearer", "expires_on": "1700003600", "extended_expires_on": "1700003600"}"#;
+
+    fn accepted() -> Vec<String> {
+        vec![
+            String::new(),
+            " \n\t ".into(),
+            "{}".into(),
+            " { } ".into(),
+            format!(
+                r#"{{"AccessToken": {{"k1": {ENTRY}, "k2": {ENTRY}}}, "IdToken": {{"i": {{"secret": "x"}}}}}}"#
+            ),
+            format!(
+                r#"{{"Future": {{"nested": [1, {{"deep": null}}, [], {{}}], "s": "x\"y"}},
+                "AccessToken": {{"not-an-entry": 42, "e": {{"secret": "se\u0063ret\n\"quoted\"\ud83d\ude00",
+                    "home_account_id": "h\/t", "expires_on": 1700003600, "refresh_on": -0,
+                    "last_modification_time": 1.5e3, "target": true, "realm": [1, "x"], "client_id": {{"a": 1}},
+                    "key_id": null, "ext_cache_key": {{"a": 1}}, "username": "Zoë ☃"}}, "arr": [1, 2]}},
+                "Account": {{"a": {{"home_account_id": "h", "username": "admin\u0040contoso.com"}}}},
+                "AppMetadata": {{"m": {{"client_id": "c", "family_id": "1", "environment": "e"}}}}}}"#
+            ),
+            // duplicates: the later entry in the earlier's place, the later field, the later map
+            format!(
+                r#"{{"AccessToken": {{"k": {ENTRY}, "j": {{"secret": "j"}}, "k": {{"secret": "later", "secret": "last"}}}}}}"#
+            ),
+            format!(r#"{{"AccessToken": {{"k": {ENTRY}, "k": "gone"}}}}"#),
+            format!(r#"{{"AccessToken": "x", "AccessToken": {{"k": {ENTRY}}}}}"#),
+            // escaped keys are the same key as their plain spelling
+            format!(r#"{{"AccessToken": {{"k\u0031": {ENTRY}, "k1": {{"secret": "again"}}}}}}"#),
+            format!(r#"{{"Account": {{}}, "RefreshToken": {{"r": {{"secret": "", "family_id": 1}}}}}}"#),
+        ]
+    }
+
+    #[test]
+    fn streamed_reads_what_the_text_in_memory_holds_through_any_buffer() {
+        let mut texts: Vec<Vec<u8>> = accepted().into_iter().map(String::into_bytes).collect();
+        texts.push(crate::testing::large_cache(3, 1_700_000_000));
+        for text in &texts {
+            let expected = in_memory(text);
+            assert!(expected.is_some(), "{}", String::from_utf8_lossy(text));
+            for chunk in [4, 5, 6, 7, 9, 13, 64, CHUNK] {
+                assert_eq!(
+                    streamed(text, chunk),
+                    expected,
+                    "chunk {chunk}: {}",
+                    String::from_utf8_lossy(text)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn what_the_text_in_memory_refuses_streamed_refuses_too() {
+        let refused: Vec<Vec<u8>> = vec![
+            b"{\"AccessToken\": {\"k\": {\"secret\": \"\xff\"}}}".to_vec(),
+            b"{\"AccessToken\": {\"k\": {\"secret\": \"\xc3\"}}}".to_vec(),
+            b"{\"AccessToken\": {\"k\": {\"secret\": \"a\xc3".to_vec(),
+            b"{} trailing".to_vec(),
+            b"{}}".to_vec(),
+            b"null".to_vec(),
+            b"[{}]".to_vec(),
+            b"\"{}\"".to_vec(),
+            b"{\"Account\": \"x\"}".to_vec(),
+            b"{\"IdToken\": [1], \"Account\": {}}".to_vec(),
+            b"{\"AccessToken\": {}, \"AccessToken\": null}".to_vec(),
+            b"{\"AccessToken\": {\"k\": {\"secret\": \"tab\there\"}}}".to_vec(),
+            b"{\"AccessToken\": {\"k\": {\"secret\": \"bad \\x escape\"}}}".to_vec(),
+            b"{\"AccessToken\": {\"k\": {\"secret\": \"bad \\u12G4\"}}}".to_vec(),
+            b"{\"AccessToken\": {\"k\": {\"expires_on\": 01}}}".to_vec(),
+            b"{\"AccessToken\": {\"k\": {\"expires_on\": 1.}}}".to_vec(),
+            b"{\"AccessToken\": {\"k\": {\"x\": tru}}}".to_vec(),
+            b"{\"AccessToken\": {\"k\": {\"x\": [1,]}}}".to_vec(),
+            b"{\"AccessToken\": {\"k\": {\"x\": 1,}}}".to_vec(),
+            b"{\"AccessToken\": {\"k\" {}}}".to_vec(),
+            b"{\"AccessToken\": {\"k\": {}}".to_vec(),
+            b"{\"AccessToken\": {\"k\": {\"secret\": \"unterminated".to_vec(),
+        ];
+        for text in &refused {
+            assert_eq!(in_memory(text), None, "{}", String::from_utf8_lossy(text));
+            for chunk in [4, 7, CHUNK] {
+                assert_eq!(
+                    streamed(text, chunk),
+                    None,
+                    "chunk {chunk}: {}",
+                    String::from_utf8_lossy(text)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_run_stops_at_the_first_quote_backslash_or_control_character() {
+        for len in 0..80 {
+            let plain = "é".repeat(len / 2) + &"a".repeat(len % 2);
+            assert_eq!(plain_run(plain.as_bytes()), plain.len());
+            for stop in ["\"", "\\", "\u{0}", "\u{1f}", "\n"] {
+                for at in [0, len / 3, len] {
+                    let mut text = plain.as_bytes()[..at].to_vec();
+                    text.extend_from_slice(stop.as_bytes());
+                    text.extend_from_slice(b"\"\\\x01tail");
+                    assert_eq!(plain_run(&text), at, "{stop:?} at {at} of {len}");
+                }
+            }
+        }
+        assert_eq!(plain_run(b"\x7f\x20\xff !#[]"), 8);
+    }
+
+    #[test]
+    fn a_field_takes_sixteen_bytes() {
+        assert_eq!(std::mem::size_of::<Option<Text>>(), 16);
+    }
+
+    #[test]
+    fn a_secret_is_read_from_the_version_of_the_file_that_was_indexed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.json");
+        std::fs::write(&path, format!(r#"{{"AccessToken": {{"k": {ENTRY}}}}}"#)).unwrap();
+        let index = read(File::open(&path).unwrap(), CHUNK).unwrap();
+        // a writer renames a new file into place
+        let next = dir.path().join("next.json");
+        std::fs::write(&next, r#"{"AccessToken": {"k": {"secret": "new"}}}"#).unwrap();
+        std::fs::rename(&next, &path).unwrap();
+        let entry = &index.access_tokens[0];
+        assert_eq!(index.str(entry, Field::Secret), Some("eyJ0.é😀.sig"));
+        assert_eq!(
+            format!("{:?}", entry.served),
+            "Served(..)",
+            "the secret is not in Debug"
+        );
+    }
+}
