@@ -4,7 +4,7 @@
 //! so first); every gate of `cargo xtask test`; a release build of `msconnect`;
 //! `target/dist/msconnect-<version>-<target>.tar.gz`, one top folder `msconnect-<version>-<target>/`
 //! holding the binary, README.md, LICENSE, CHANGELOG.md, a completion script for every shell and the man
-//! page, packed reproducibly (sorted entries, owner 0, the commit's time) and checked after packing (its
+//! pages (`msconnect.1` and one a command), packed reproducibly (sorted entries, owner 0, the commit's time) and checked after packing (its
 //! listing, and the binary in it printing the version); `SHA256SUMS` beside it, checked with `sha256sum`;
 //! `cargo package` of every published crate in dependency order. Without `--dry-run` it then tags
 //! `v<version>` and publishes; with it, it stops before both, and a changelog entry that is not ready for a
@@ -38,7 +38,10 @@ const COMPLETIONS: [(&str, &str); 5] = [
     ("elvish", "msconnect.elv"),
 ];
 
-/// The man page, from `msconnect man`.
+/// The man pages' folder, filled by `msconnect man --out-dir`: `msconnect.1` and one page a command
+/// (`msconnect-partnercenter-connect.1`, …), which the top page names.
+const MAN_DIR: &str = "man";
+/// The top man page, which must be there.
 const MAN_PAGE: &str = "man/msconnect.1";
 
 /// The binary's file name on the host.
@@ -295,7 +298,6 @@ fn stage_files(
         .iter()
         .map(|(shell, file)| (vec!["completions", *shell], format!("completions/{file}")))
         .collect();
-    made.push((vec!["man"], MAN_PAGE.to_owned()));
     for (args, file) in made {
         let text = generate(&args)?;
         if text.is_empty() {
@@ -303,15 +305,22 @@ fn stage_files(
         }
         write(&stage.join(file), &text)?;
     }
+    let man = stage.join(MAN_DIR);
+    generate(&["man", "--out-dir", &man.to_string_lossy()])?;
+    if !stage.join(MAN_PAGE).is_file() {
+        return Err(format!("`msconnect man --out-dir` wrote no {MAN_PAGE}"));
+    }
     Ok(())
 }
 
 /// The entries a user sees in the archive (`tar --list`), in the order it holds them: the top folder, then
-/// each folder's entries sorted by name, folders ending in `/`.
-fn expected_entries(top: &str) -> Vec<String> {
+/// each folder's entries sorted by name, folders ending in `/`. `command_pages` are the man pages of the
+/// commands (`msconnect-<command>.1`), which follow the command tree.
+fn expected_entries(top: &str, command_pages: &[String]) -> Vec<String> {
     let mut files: Vec<String> = DOCS.iter().map(|f| (*f).to_owned()).collect();
     files.extend(COMPLETIONS.iter().map(|(_, f)| format!("completions/{f}")));
     files.extend([MAN_PAGE.to_owned(), BINARY.to_owned()]);
+    files.extend(command_pages.iter().map(|page| format!("{MAN_DIR}/{page}")));
     let mut entries = vec![String::new()];
     for file in &files {
         if let Some((dir, _)) = file.rsplit_once('/') {
@@ -350,7 +359,14 @@ fn staged_entries(parent: &Path, top: &str) -> Result<Vec<String>, String> {
 
 /// `entries` (staged or packed) are exactly the archive's layout; else names what is missing or extra.
 fn check_layout(entries: &[String], top: &str) -> Result<(), String> {
-    let expected = expected_entries(top);
+    let man = format!("{top}/{MAN_DIR}/");
+    let command_pages: Vec<String> = entries
+        .iter()
+        .filter_map(|e| e.strip_prefix(&man))
+        .filter(|page| page.starts_with("msconnect-") && page.ends_with(".1") && !page.contains('/'))
+        .map(str::to_owned)
+        .collect();
+    let expected = expected_entries(top, &command_pages);
     let missing: Vec<&String> = expected.iter().filter(|e| !entries.contains(e)).collect();
     let extra: Vec<&String> = entries.iter().filter(|e| !expected.contains(e)).collect();
     if missing.is_empty() && extra.is_empty() && entries == expected {

@@ -138,8 +138,15 @@ fn fake_stage(dir: &Path) -> PathBuf {
     }
     let parent = dir.join("stage");
     let stage = fresh_dir(&parent.join(TOP)).unwrap();
-    stage_files(&root, &binary, &stage, |args| {
-        Ok(format!("made by msconnect {}\n", args.join(" ")).into_bytes())
+    stage_files(&root, &binary, &stage, |args| match args {
+        ["man", "--out-dir", dir] => {
+            std::fs::create_dir_all(dir).unwrap();
+            for page in ["msconnect.1", "msconnect-entra.1"] {
+                std::fs::write(Path::new(dir).join(page), format!("the page {page}\n")).unwrap();
+            }
+            Ok(Vec::new())
+        }
+        _ => Ok(format!("made by msconnect {}\n", args.join(" ")).into_bytes()),
     })
     .unwrap();
     parent
@@ -147,7 +154,7 @@ fn fake_stage(dir: &Path) -> PathBuf {
 
 /// What a user sees in the archive, in its order (`tar --sort=name` and `staged_entries` agree: names
 /// sorted byte-wise within each folder, so upper case first).
-const LAYOUT: [&str; 13] = [
+const LAYOUT: [&str; 14] = [
     "msconnect-1.2.3-x86_64-unknown-linux-gnu/",
     "msconnect-1.2.3-x86_64-unknown-linux-gnu/CHANGELOG.md",
     "msconnect-1.2.3-x86_64-unknown-linux-gnu/LICENSE",
@@ -159,6 +166,7 @@ const LAYOUT: [&str; 13] = [
     "msconnect-1.2.3-x86_64-unknown-linux-gnu/completions/msconnect.elv",
     "msconnect-1.2.3-x86_64-unknown-linux-gnu/completions/msconnect.fish",
     "msconnect-1.2.3-x86_64-unknown-linux-gnu/man/",
+    "msconnect-1.2.3-x86_64-unknown-linux-gnu/man/msconnect-entra.1",
     "msconnect-1.2.3-x86_64-unknown-linux-gnu/man/msconnect.1",
     "msconnect-1.2.3-x86_64-unknown-linux-gnu/msconnect",
 ];
@@ -172,7 +180,7 @@ fn layout() -> Vec<String> {
 fn the_archive_holds_one_top_folder_with_binary_docs_completions_and_man_page() {
     let dir = tempfile::tempdir().unwrap();
     let parent = fake_stage(dir.path());
-    assert_eq!(expected_entries(TOP), layout());
+    assert_eq!(expected_entries(TOP, &["msconnect-entra.1".into()]), layout());
     assert_eq!(staged_entries(&parent, TOP).unwrap(), layout());
     check_layout(&staged_entries(&parent, TOP).unwrap(), TOP).unwrap();
 
@@ -228,7 +236,8 @@ fn the_archive_holds_one_top_folder_with_binary_docs_completions_and_man_page() 
         read("completions/_msconnect"),
         "made by msconnect completions zsh\n"
     );
-    assert_eq!(read("man/msconnect.1"), "made by msconnect man\n");
+    assert_eq!(read("man/msconnect.1"), "the page msconnect.1\n");
+    assert_eq!(read("man/msconnect-entra.1"), "the page msconnect-entra.1\n");
     assert_eq!(read("msconnect"), "#!/bin/sh\necho msconnect 1.2.3\n");
 }
 
@@ -281,14 +290,17 @@ fn an_empty_generated_file_is_refused_with_the_command() {
     std::fs::write(root.join("bin"), "binary").unwrap();
     let stage = fresh_dir(&root.join("stage")).unwrap();
     let error = stage_files(root, &root.join("bin"), &stage, |args| {
-        Ok(if args == ["man"] {
+        Ok(if args == ["completions", "fish"] {
             Vec::new()
         } else {
             b"x".to_vec()
         })
     })
     .unwrap_err();
-    assert_eq!(error, "`msconnect man` printed nothing");
+    assert_eq!(error, "`msconnect completions fish` printed nothing");
+    // `man --out-dir` that writes nothing
+    let error = stage_files(root, &root.join("bin"), &stage, |_| Ok(b"x".to_vec())).unwrap_err();
+    assert_eq!(error, "`msconnect man --out-dir` wrote no man/msconnect.1");
 }
 
 #[test]
