@@ -513,3 +513,14 @@ fn filler(seed: usize, len: usize) -> Vec<u8> {
         .map(|k| (k.wrapping_mul(31) ^ seed.wrapping_mul(2_654_435_761)) as u8)
         .collect()
 }
+
+/// A mockito matcher for a form body (`application/x-www-form-urlencoded`) holding every one of `pairs`;
+/// other fields may be there too.
+pub fn form(pairs: &[(&str, &str)]) -> mockito::Matcher {
+    mockito::Matcher::AllOf(
+        pairs
+            .iter()
+            .map(|(k, v)| mockito::Matcher::UrlEncoded((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    )
+}

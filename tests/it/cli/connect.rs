@@ -2,6 +2,7 @@
 //! JSON, `--what-if` sending nothing, and errors that give the AADSTS code, the hint and the
 //! correlation id with exit code 1.
 
+use auth_core::testing::form;
 use auth_core::testing::{app_token_response, jwt, user_token_response};
 use mockito::{Matcher, Server};
 use serde_json::json;
@@ -11,15 +12,6 @@ use crate::snapshot;
 
 const TOKEN_PATH: &str = "/organizations/oauth2/v2.0/token";
 const PARTNER_SCOPE: &str = "https://api.partnercenter.microsoft.com/user_impersonation";
-
-fn form(pairs: &[(&str, &str)]) -> Matcher {
-    Matcher::AllOf(
-        pairs
-            .iter()
-            .map(|(k, v)| Matcher::UrlEncoded((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    )
-}
 
 /// A user-defined environment whose every endpoint is the mock server, so Partner Center's profile
 /// request (made after a user signs in) stays on this machine.

@@ -1,21 +1,13 @@
 //! Secrets come from stdin, the `MSCONNECT_*` variables or a prompt, reach the wire, and are never
 //! echoed: not on stdout, not on stderr, not with `-v`, not in `--help`.
 
+use auth_core::testing::form;
 use auth_core::testing::{app_token_response, user_token_response};
-use mockito::{Matcher, Server};
+use mockito::Server;
 
 use super::{APP_ID, Cli, OID, TENANT_ID};
 
 const SECRET: &str = "pa55-w0rd-that-must-not-leak";
-
-fn form(pairs: &[(&str, &str)]) -> Matcher {
-    Matcher::AllOf(
-        pairs
-            .iter()
-            .map(|(k, v)| Matcher::UrlEncoded((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    )
-}
 
 fn assert_not_echoed(run: &super::Run) {
     assert!(

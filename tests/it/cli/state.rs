@@ -2,8 +2,9 @@
 //! cache (no request) or renews it, `disconnect` forgets the context and its tokens, and `token` then
 //! fails. Also New-PartnerAccessToken's AuthResult and PSMicrosoftEntraID's `--pass-thru`.
 
+use auth_core::testing::form;
 use auth_core::testing::user_token_response;
-use mockito::{Matcher, Server};
+use mockito::Server;
 use serde_json::json;
 
 use super::{APP_ID, Cli, OID, TENANT_ID};
@@ -11,15 +12,6 @@ use crate::snapshot;
 
 const TOKEN_PATH: &str = "/organizations/oauth2/v2.0/token";
 const GRAPH: &str = "https://graph.microsoft.com/.default";
-
-fn form(pairs: &[(&str, &str)]) -> Matcher {
-    Matcher::AllOf(
-        pairs
-            .iter()
-            .map(|(k, v)| Matcher::UrlEncoded((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    )
-}
 
 /// `secmgmt connect` with a refresh token: the token endpoint answers once with `answer`.
 async fn connect_secmgmt(server: &mut Server, cli: &Cli, answer: serde_json::Value) -> mockito::Mock {

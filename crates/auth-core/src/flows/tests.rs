@@ -1,5 +1,6 @@
 //! Every flow against mockito, asserting the form fields and headers that went over the wire.
 
+use crate::testing::form;
 use std::time::SystemTime;
 
 use mockito::Matcher;
@@ -24,15 +25,6 @@ fn authority(server: &mockito::Server, tenant: &str) -> Authority {
 
 fn client() -> ClientId {
     ClientId::parse(CLIENT).unwrap()
-}
-
-fn form(pairs: &[(&str, &str)]) -> Matcher {
-    Matcher::AllOf(
-        pairs
-            .iter()
-            .map(|(k, v)| Matcher::UrlEncoded((*k).into(), (*v).into()))
-            .collect(),
-    )
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! The session end to end against mockito: every sign-in lands in the cache, the saved connection lets a
 //! second session (a later process) get tokens silently, and disconnect forgets both.
 
+use crate::testing::form;
 use std::time::Duration;
 
 use mockito::Matcher;
@@ -21,15 +22,6 @@ fn request(server: &mockito::Server, tenant: &str, method: SignInMethod) -> Sign
         scopes: vec![SCOPE.into()],
         method,
     }
-}
-
-fn form(pairs: &[(&str, &str)]) -> Matcher {
-    Matcher::AllOf(
-        pairs
-            .iter()
-            .map(|(k, v)| Matcher::UrlEncoded((*k).into(), (*v).into()))
-            .collect(),
-    )
 }
 
 async fn connect_user(server: &mut mockito::Server, home: &std::path::Path) -> Connection {

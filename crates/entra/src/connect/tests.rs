@@ -1,6 +1,7 @@
 //! Connect-Entra against mockito: defaults on the wire (Graph PowerShell's client, `{Graph}/.default`),
 //! the context as JSON and as PowerShell's list.
 
+use auth_core::testing::form;
 use auth_core::testing::{NOW, app_token_response, jwt, session_with, user_token_response};
 use auth_core::{AccessToken, Credential, EnvVars, Tenant};
 use mockito::{Matcher, Server};
@@ -12,15 +13,6 @@ use crate::environment;
 const APP: &str = "11111111-2222-3333-4444-555555555555";
 const TENANT: &str = "d5aec55f-2d12-4442-8d2f-ccca95d4390e";
 const OID: &str = "aaaaaaaa-0000-4000-8000-000000000001";
-
-fn form(pairs: &[(&str, &str)]) -> Matcher {
-    Matcher::AllOf(
-        pairs
-            .iter()
-            .map(|(k, v)| Matcher::UrlEncoded((*k).into(), (*v).into()))
-            .collect(),
-    )
-}
 
 fn at_mock(server: &Server) -> Session {
     session_with(EnvVars::from_pairs([("AZURE_AUTHORITY_HOST", server.url())])).0

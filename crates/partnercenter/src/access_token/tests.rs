@@ -1,6 +1,7 @@
 //! New-PartnerAccessToken against mockito: the AuthResult carries the refresh token from the response,
 //! the module defaults go over the wire, and the tokens never show in Debug or the table.
 
+use auth_core::testing::form;
 use auth_core::testing::{NOW, app_token_response, environment_at, jwt, session, user_token_response};
 use auth_core::{Cloud, Environment, Password, Tenant};
 use mockito::{Matcher, Server};
@@ -11,15 +12,6 @@ use super::*;
 const APP: &str = "11111111-2222-3333-4444-555555555555";
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const OID: &str = "aaaaaaaa-0000-4000-8000-000000000001";
-
-fn form(pairs: &[(&str, &str)]) -> Matcher {
-    Matcher::AllOf(
-        pairs
-            .iter()
-            .map(|(k, v)| Matcher::UrlEncoded((*k).into(), (*v).into()))
-            .collect(),
-    )
-}
 
 #[tokio::test]
 async fn a_refresh_token_returns_the_new_refresh_token_straight_from_the_response() {

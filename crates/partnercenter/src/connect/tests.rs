@@ -1,6 +1,7 @@
 //! Connect-PartnerCenter against mockito: what goes over the wire for each set that can run, the context
 //! users see (JSON and table), the organization profile, and -EnforceMFA.
 
+use auth_core::testing::form;
 use auth_core::testing::{
     NOW, app_token_response, client_info, environment_at, id_token_claims, jwt, session, session_with,
     user_token_response,
@@ -16,15 +17,6 @@ use crate::params::{CommonOptions, PartnerCenterSignIn, RefreshTokenCredential};
 const APP: &str = "11111111-2222-3333-4444-555555555555";
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const OID: &str = "aaaaaaaa-0000-4000-8000-000000000001";
-
-fn form(pairs: &[(&str, &str)]) -> Matcher {
-    Matcher::AllOf(
-        pairs
-            .iter()
-            .map(|(k, v)| Matcher::UrlEncoded((*k).into(), (*v).into()))
-            .collect(),
-    )
-}
 
 /// The global cloud with its authority and Partner Center API on the mock server.
 fn mock_environment(server: &Server) -> Environment {

@@ -1,6 +1,7 @@
 //! Connect-PSMicrosoftEntraID against mockito: secrets and certificates on the v2 endpoint with
 //! `{Graph}/.default`, passwords with the resolved scopes, and the -PassThru token object.
 
+use auth_core::testing::form;
 use std::time::SystemTime;
 
 use auth_core::flows::AssertionSource;
@@ -14,15 +15,6 @@ use super::*;
 
 const APP: &str = "11111111-2222-3333-4444-555555555555";
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-
-fn form(pairs: &[(&str, &str)]) -> Matcher {
-    Matcher::AllOf(
-        pairs
-            .iter()
-            .map(|(k, v)| Matcher::UrlEncoded((*k).into(), (*v).into()))
-            .collect(),
-    )
-}
 
 fn request(server: &Server, scopes: &[&str], set: PsEntraSignIn) -> ConnectPsEntra {
     let mut environment = environment_at(Cloud::AzureCloud, &server.url());

@@ -1,6 +1,7 @@
 //! Connect-SecMgmtAccount against mockito: the Graph default scope on the wire for users and
 //! applications, and the context as JSON and as the format file's table.
 
+use auth_core::testing::form;
 use auth_core::testing::{NOW, app_token_response, environment_at, jwt, session, user_token_response};
 use auth_core::{AccessToken, Cloud, Credential, RefreshToken, Tenant};
 use mockito::{Matcher, Server};
@@ -13,15 +14,6 @@ use crate::params::SecMgmtSignIn;
 const APP: &str = "11111111-2222-3333-4444-555555555555";
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const OID: &str = "aaaaaaaa-0000-4000-8000-000000000001";
-
-fn form(pairs: &[(&str, &str)]) -> Matcher {
-    Matcher::AllOf(
-        pairs
-            .iter()
-            .map(|(k, v)| Matcher::UrlEncoded((*k).into(), (*v).into()))
-            .collect(),
-    )
-}
 
 #[tokio::test]
 async fn a_refresh_token_asks_for_the_graph_default_scope() {

@@ -1,6 +1,7 @@
 //! Silent sign-in against mockito: served from the cache with no request, renewed with the refresh token
 //! (for another tenant too), dead refresh tokens removed, app-only tokens, and one request for many callers.
 
+use crate::testing::form;
 use mockito::Matcher;
 use serde_json::json;
 
@@ -16,15 +17,6 @@ fn authority(server: &mockito::Server, tenant: &str) -> Authority {
         &Tenant::parse(tenant).unwrap(),
     )
     .unwrap()
-}
-
-fn form(pairs: &[(&str, &str)]) -> Matcher {
-    Matcher::AllOf(
-        pairs
-            .iter()
-            .map(|(k, v)| Matcher::UrlEncoded((*k).into(), (*v).into()))
-            .collect(),
-    )
 }
 
 /// A signed-in user: what `connect` leaves in the cache, for the mock server's environment.
