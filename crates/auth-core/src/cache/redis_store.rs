@@ -1,7 +1,7 @@
 //! The token cache in Redis, shared by a fleet of workers: one key per MSAL entry, partitioned by
 //! environment, client, tenant and account so a worker reads only the partition it needs, each key
 //! expiring with its token; a set per partition indexing its access tokens and one per account indexing
-//! everything of that account; the refresh lock (`SET NX PX` with a random owner, released by its owner
+//! everything of that account; the refresh lock (`SET NX PX` with a random owner, extended and released by its owner
 //! only); and the optional sealing of each entry's secret. Commands go over one blocking connection with
 //! bounded connect and command timeouts, so nothing waits on an unreachable server for long.
 
@@ -37,6 +37,8 @@ const APP: &str = "app";
 /// a refused refresh token that no other worker has replaced meanwhile.
 const DELETE_IF_EQUAL: &str =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+/// Makes `KEYS[1]` live `ARGV[2]` ms more only if it still holds `ARGV[1]`: the lock's owner extending it.
+const EXTEND_IF_EQUAL: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
 /// Adds `ARGV[1]` to the set `KEYS[1]` and makes the set live at least `ARGV[2]` ms (works on Redis 6,
 /// which has no `PEXPIRE … GT`).
 const INDEX_ADD: &str = "redis.call('SADD', KEYS[1], ARGV[1]) \
@@ -699,6 +701,20 @@ impl RedisStore {
     pub(super) fn unlock(&self, key: &str, owner: &str) -> Result<bool> {
         self.delete_if_equal(key, owner)
     }
+
+    /// Gives the lock its whole time to live again if `owner` still holds it; says whether it did.
+    pub(super) fn extend_lock(&self, key: &str, owner: &str) -> Result<bool> {
+        let extended: i64 = self.run(|c| {
+            redis::cmd("EVAL")
+                .arg(EXTEND_IF_EQUAL)
+                .arg(1)
+                .arg(key)
+                .arg(owner)
+                .arg(millis(self.options.lock_ttl))
+                .query(c)
+        })?;
+        Ok(extended == 1)
+    }
 }
 
 fn millis(duration: Duration) -> i64 {
@@ -718,22 +734,59 @@ fn glob_escape(text: &str) -> String {
 }
 
 /// The refresh lock of one token, held by this worker until dropped: dropping releases it, if this
-/// worker still owns it (after its time to live another worker may).
+/// worker still owns it. While held, a thread gives the lock its whole time to live again every third of
+/// it, so a renewal slower than the time to live (an authority answering slowly, retries backing off)
+/// keeps the others waiting instead of letting them ask too; a worker that dies stops extending it, and
+/// the others wait at most one time to live.
 #[must_use]
 pub(crate) struct Lease {
     store: std::sync::Arc<RedisStore>,
     key: String,
     owner: String,
+    // Dropped (closed) to stop the extending thread, which is then joined.
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    extender: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Lease {
     pub(super) fn new(store: std::sync::Arc<RedisStore>, key: String, owner: String) -> Self {
-        Self { store, key, owner }
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let every = store.options.lock_ttl / 3;
+        let (thread_store, thread_key, thread_owner) = (store.clone(), key.clone(), owner.clone());
+        let extender = std::thread::Builder::new()
+            .name("msconnect-lock".into())
+            .spawn(move || {
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
+                    match thread_store.extend_lock(&thread_key, &thread_owner) {
+                        Ok(true) => {}
+                        // expired and taken by another worker: nothing more to extend
+                        Ok(false) => break,
+                        Err(error) => {
+                            tracing::warn!(target: "msconnect::cache", "extending the refresh lock {thread_key}: {error}");
+                            break;
+                        }
+                    }
+                }
+            })
+            // without a thread the lock still works: it only expires after its time to live
+            .map_err(|error| tracing::warn!(target: "msconnect::cache", "no thread to extend the refresh lock: {error}"))
+            .ok();
+        Self {
+            store,
+            key,
+            owner,
+            stop: Some(stop),
+            extender,
+        }
     }
 }
 
 impl Drop for Lease {
     fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(extender) = self.extender.take() {
+            let _ = extender.join();
+        }
         if let Err(error) = self.store.unlock(&self.key, &self.owner) {
             // it expires by itself: the others wait at most its time to live
             tracing::warn!(target: "msconnect::cache", "releasing the refresh lock {}: {error}", self.key);

@@ -291,6 +291,37 @@ fn the_refresh_lock_is_released_by_its_owner_only() {
     assert_eq!(holder, "next-owner");
 }
 
+#[test]
+fn a_held_lock_is_extended_until_its_owner_lets_go() {
+    let server = RedisServer::start();
+    let short = || RedisOptions {
+        lock_ttl: Duration::from_millis(1500),
+        ..RedisOptions::default()
+    };
+    let worker = shared_with(&server, short());
+    let other = shared_with(&server, short());
+    let query = app_query(CUSTOMER);
+    let RefreshLock::Held(lease) = worker.try_refresh_lock(&query).unwrap() else {
+        panic!("the first worker takes the lock")
+    };
+    let lock_key = worker.inner.shared.as_ref().unwrap().lock_key(&query);
+
+    // a renewal taking more than three times the lock's time to live: it is still held
+    std::thread::sleep(Duration::from_millis(4000));
+    assert!(
+        matches!(other.try_refresh_lock(&query).unwrap(), RefreshLock::Busy { .. }),
+        "the lock expired while its owner was still renewing"
+    );
+    assert!(pttl(&server, &lock_key) > 0);
+
+    drop(lease);
+    assert_eq!(pttl(&server, &lock_key), -2, "released by its owner");
+    // nothing extends a released lock: the next owner's lock lives its own time to live
+    let RefreshLock::Held(_next) = other.try_refresh_lock(&query).unwrap() else {
+        panic!("free again")
+    };
+}
+
 fn mock_authority_env(server: &mockito::Server) -> Authority {
     Authority::new(
         &Url::parse(&server.url()).unwrap(),
