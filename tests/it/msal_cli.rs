@@ -15,21 +15,20 @@
 //! that proves it read the refresh token MSAL Python wrote. Access tokens are made to look expired by
 //! rewriting their `expires_on` in the file instead of waiting for them.
 
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::mpsc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use auth_core::time::epoch_seconds;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use crate::cli::{Cli, Run};
+use crate::support::device_code::device_code_sign_in;
 use crate::support::peers::{
     APP_SCOPE, CLIENT_SECRET, OidcProvider, PUBLIC_CLIENT_ID, SECRET_CLIENT_ID, TENANT_ID, TestTls,
-    chromium_browser_command, msal_python, peer_sources, peers_dir,
+    msal_python, peer_sources,
 };
 
 /// The graph endpoint of the test environment: the provider does not know its `.default` scope and
@@ -141,59 +140,9 @@ impl Peers {
             TENANT_ID,
         ];
         all.extend_from_slice(args);
-        let mut child = self.cli.spawn(&all);
-        let stderr = child.stderr.take().unwrap();
-        let (lines, line) = mpsc::channel();
-        let reader = std::thread::spawn(move || {
-            let mut said = String::new();
-            for text in BufReader::new(stderr).lines().map_while(Result::ok) {
-                said.push_str(&text);
-                said.push('\n');
-                let _ = lines.send(text);
-            }
-            said
-        });
-        // "To sign in, use a web browser to open the page <url> and enter the code <code> to authenticate."
-        let message = loop {
-            match line.recv_timeout(Duration::from_secs(60)) {
-                Ok(text) if text.contains(" and enter the code ") => break text,
-                Ok(_) => {}
-                Err(e) => {
-                    let _ = child.kill();
-                    panic!(
-                        "msconnect showed no device code ({e}); the provider said:\n{}",
-                        self.provider.output()
-                    );
-                }
-            }
-        };
-        let word_after = |marker: &str| {
-            message
-                .split(marker)
-                .nth(1)
-                .and_then(|rest| rest.split_whitespace().next())
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let browser = Command::new(chromium_browser_command())
-            .arg(word_after("open the page "))
-            .env("MSCONNECT_BROWSER_USER_CODE", word_after("enter the code "))
-            .env("MSCONNECT_BROWSER_LOGIN", login)
-            // Chromium trusts only its own certificate database, which a test must not touch
-            .env("MSCONNECT_BROWSER_IGNORE_CERTIFICATE_ERRORS", "1")
-            .env("MSCONNECT_PEERS_DIR", peers_dir())
-            .output()
-            .unwrap();
-        if !browser.status.success() {
-            let _ = child.kill();
-        }
-        self.provider.assert_ran("login.mjs", &browser);
-        let output = child.wait_with_output().unwrap();
-        let run = Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: self.cli.text(&output.stdout),
-            stderr: reader.join().unwrap(),
-        };
+        // Chromium trusts only its own certificate database, which a test must not touch
+        let ignore_certificate_errors = [("MSCONNECT_BROWSER_IGNORE_CERTIFICATE_ERRORS", "1")];
+        let run = device_code_sign_in(&self.cli, &self.provider, &all, login, &ignore_certificate_errors).run;
         self.ok(&run);
         run
     }

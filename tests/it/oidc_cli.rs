@@ -5,22 +5,14 @@
 //! the user sees (exit code, stdout, stderr, the context) and what the provider saw (its introspection
 //! of the token printed, and its log of the grants it served).
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::Command;
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
-
 use serde_json::Value;
 
 use crate::cli::{Cli, Run};
+use crate::support::device_code::device_code_sign_in;
 use crate::support::peers::{
     CLIENT_SECRET, GRAPH_ENDPOINT, OidcOptions, OidcProvider, PRIVATE_KEY_JWT_CLIENT_ID, PUBLIC_CLIENT_ID,
     SECRET_CLIENT_ID, TENANT_ID, chromium_browser_command, peers_dir, pkcs12_file, rsa_client_certificate,
 };
-
-/// How long a sign-in through the binary may take: bounded so a hung one fails the test, generous
-/// because the suites share two cores (the device code flow alone waits 5 s before its first poll).
-const SIGN_IN_BUDGET: Duration = Duration::from_secs(90);
 
 /// A clean msconnect home with the provider added as the user-defined environment `Peers`, and what
 /// `$BROWSER` (login.mjs on headless Chromium) needs from the environment.
@@ -125,78 +117,26 @@ async fn token_is_live(cli: &Cli, provider: &OidcProvider, module: &str, client_
 async fn device_code_through_the_binary_with_chromium_on_the_verification_page() {
     let provider = OidcProvider::start(OidcOptions::default());
     let cli = peers_cli(&provider);
-    let mut child = cli.spawn(&connect_args(
-        "entra",
-        &["--client-id", PUBLIC_CLIENT_ID, "--use-device-code"],
-    ));
-    let mut stdout = child.stdout.take().unwrap();
-    let stdout = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stdout.read_to_string(&mut text);
-        text
-    });
-    let (lines, stderr) = mpsc::channel();
-    let stderr_pipe = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
-            let _ = lines.send(line);
-        }
-    });
+    let signed = device_code_sign_in(
+        &cli,
+        &provider,
+        &connect_args("entra", &["--client-id", PUBLIC_CLIENT_ID, "--use-device-code"]),
+        "carol",
+        &[],
+    );
 
     // The provider sends neither `message` nor `interval`: msconnect writes the message itself.
-    let message = stderr.recv_timeout(SIGN_IN_BUDGET).unwrap_or_else(|e| {
-        panic!(
-            "no device code message ({e}); the provider said:\n{}",
-            provider.output()
-        )
-    });
-    let words: Vec<&str> = message.split(' ').collect();
-    let page = words
-        .iter()
-        .find(|w| w.starts_with("http"))
-        .expect("the message names the page");
-    let code = words[words.iter().position(|w| *w == "code").expect("a code") + 1];
-    assert_eq!(*page, format!("{}/device", provider.issuer()));
+    assert_eq!(signed.page, format!("{}/device", provider.issuer()));
     assert_eq!(
-        message.replace(*page, "[page]").replace(code, "[code]"),
+        signed
+            .message
+            .replace(&signed.page, "[page]")
+            .replace(&signed.code, "[code]"),
         "To sign in, use a web browser to open the page [page] and enter the code [code] to authenticate."
     );
-
-    let browser = Command::new(chromium_browser_command())
-        .arg(page)
-        .env("MSCONNECT_BROWSER_USER_CODE", code)
-        .env("MSCONNECT_BROWSER_LOGIN", "carol")
-        .env("MSCONNECT_PEERS_DIR", peers_dir())
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&browser.stderr);
-    assert!(browser.status.success(), "login.mjs failed: {said}");
-
-    let deadline = Instant::now() + SIGN_IN_BUDGET;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!(
-                "msconnect did not finish; the provider said:\n{}",
-                provider.output()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    // the reader ends when msconnect's stderr closes, so this is all of it
-    let rest: Vec<String> = stderr.iter().collect();
-    let stdout = stdout.join().unwrap();
-    assert!(
-        status.success(),
-        "{status}: {stdout}\n{}\n--- the provider said ---\n{}",
-        rest.join("\n"),
-        provider.output()
-    );
-    insta::assert_snapshot!(rest.join("\n"), @"waiting up to 10 min for the sign-in to finish; Ctrl-C cancels");
-    insta::assert_snapshot!(stdout.trim_end(), @r"
+    assert_ok(&signed.run, &provider);
+    insta::assert_snapshot!(signed.run.stderr, @"waiting up to 10 min for the sign-in to finish; Ctrl-C cancels");
+    insta::assert_snapshot!(signed.run.stdout.trim_end(), @r"
     ClientId              : b024d7a0-9f8d-4c15-878f-e36eb22e3d38
     TenantId              : ab35b41c-c523-48ec-ac32-d03f158b3197
     Scopes                : {https://graph.peers.msconnect.test/.default}

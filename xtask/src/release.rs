@@ -4,8 +4,8 @@
 //! so first); every gate of `cargo xtask test`; a release build of `msconnect`;
 //! `target/dist/msconnect-<version>-<target>.tar.gz`, one top folder `msconnect-<version>-<target>/`
 //! holding the binary, README.md, LICENSE, CHANGELOG.md, a completion script for every shell and the man
-//! pages (`msconnect.1` and one a command), packed reproducibly (sorted entries, owner 0, the commit's time) and checked after packing (its
-//! listing, and the binary in it printing the version); `SHA256SUMS` beside it, checked with `sha256sum`;
+//! pages (`msconnect.1` and one a command), packed reproducibly (sorted entries, owner 0, the commit's
+//! time) and checked after packing (its listing, and the binary in it printing the version); `SHA256SUMS` beside it, checked with `sha256sum`;
 //! `cargo package` of every published crate in dependency order. Without `--dry-run` it then tags
 //! `v<version>` and publishes; with it, it stops before both, and a changelog entry that is not ready for a
 //! release (`## [Unreleased]`, no date) is a note instead of an error.
@@ -283,7 +283,8 @@ fn fresh_dir(dir: &Path) -> Result<PathBuf, String> {
 }
 
 /// Fills `stage` with the archive's files: the binary and the docs copied, the completions and the man
-/// page made by `generate` (the binary run with the given arguments, returning its stdout).
+/// pages made by `generate` (the binary run with the given arguments, returning its stdout; the man pages
+/// it writes into the folder it is given).
 fn stage_files(
     root: &Path,
     binary: &Path,
