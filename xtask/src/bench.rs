@@ -34,7 +34,7 @@ struct Options {
 pub(crate) fn run_bench(args: &[String]) -> Result<(), String> {
     let options = parse(args)?;
     let root = project_root();
-    let target = target_dir(&root);
+    let target = crate::target_dir()?;
     if options.criterion {
         run(
             "cargo",
@@ -115,12 +115,6 @@ fn parse(args: &[String]) -> Result<Options, String> {
         }
     }
     Ok(options)
-}
-
-fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"))
 }
 
 // ---- criterion ----

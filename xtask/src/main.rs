@@ -44,6 +44,37 @@ fn project_root() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// Where cargo puts build outputs, as `cargo metadata` reports it: `CARGO_TARGET_DIR`, a `build.target-dir`
+/// of a config file, or `<root>/target`. Asked of cargo rather than guessed, so every task finds the
+/// binaries cargo built wherever the user keeps them.
+fn target_dir() -> Result<PathBuf, String> {
+    target_dir_with(&[])
+}
+
+/// [`target_dir`] as cargo sees it with `env` added to this process's variables.
+fn target_dir_with(env: &[(&str, &str)]) -> Result<PathBuf, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = Command::new(&cargo)
+        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .envs(env.iter().copied())
+        .current_dir(project_root())
+        .output()
+        .map_err(|e| format!("could not start {cargo} metadata: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "`cargo metadata` failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("`cargo metadata` printed no JSON: {e}"))?;
+    metadata
+        .get("target_directory")
+        .and_then(serde_json::Value::as_str)
+        .map(PathBuf::from)
+        .ok_or_else(|| "`cargo metadata` named no target_directory".to_owned())
+}
+
 /// Runs a command in the workspace root, echoing it; fails with its name when it fails.
 fn run(program: &str, args: &[&str]) -> Result<(), String> {
     run_with_env(program, args, &[])
@@ -62,5 +93,25 @@ fn run_with_env(program: &str, args: &[&str], env: &[(&str, &Path)]) -> Result<(
         Ok(())
     } else {
         Err(format!("`{program} {}` failed ({status})", args.join(" ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_target_directory_is_where_cargo_puts_builds() {
+        let elsewhere = tempfile::tempdir().expect("a temporary folder");
+        let elsewhere = elsewhere.path().to_str().expect("a UTF-8 path");
+        assert_eq!(
+            target_dir_with(&[("CARGO_TARGET_DIR", elsewhere)]),
+            Ok(PathBuf::from(elsewhere))
+        );
+        let default = target_dir_with(&[]).expect("cargo metadata answers");
+        match std::env::var_os("CARGO_TARGET_DIR") {
+            Some(set) => assert_eq!(default, PathBuf::from(set)),
+            None => assert_eq!(default, project_root().join("target")),
+        }
     }
 }

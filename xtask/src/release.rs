@@ -70,14 +70,15 @@ pub(crate) fn run_release(args: &[String]) -> Result<(), String> {
     )?;
     let target = host_target()?;
     let top = format!("msconnect-{version}-{target}");
-    let binary = root.join("target/release").join(BINARY);
-    let stage_parent = root.join("target/release-stage");
+    let target_dir = crate::target_dir()?;
+    let binary = target_dir.join("release").join(BINARY);
+    let stage_parent = target_dir.join("release-stage");
     let stage = fresh_dir(&stage_parent.join(&top))?;
     stage_files(&root, &binary, &stage, |args| {
         output(Command::new(&binary).args(args))
     })?;
     check_layout(&staged_entries(&stage_parent, &top)?, &top)?;
-    let dist = root.join("target/dist");
+    let dist = target_dir.join("dist");
     std::fs::create_dir_all(&dist).map_err(|e| format!("creating {}: {e}", dist.display()))?;
     let archive = dist.join(format!("{top}.tar.gz"));
     pack(&stage_parent, &top, &archive, source_date(&root)?)?;
