@@ -254,7 +254,8 @@ async fn an_expired_token_answer_ends_the_polling() {
     let expired = poll_error(&mut server, "expired_token", 70020, 1).await;
     let (http, timer) = http_client();
     let error = sign_in(&server, &Recorder::default(), &http).await.unwrap_err();
-    insta::assert_snapshot!(error, @"the device code ABCD-EFGH expired after 15 minutes before sign-in completed: sign in again");
+    // issue 18: the time really waited, not the 15 minutes first announced
+    insta::assert_snapshot!(error, @"the authority expired the device code ABCD-EFGH after 20 seconds (it was to last 15 minutes), before sign-in completed: sign in again");
     assert!(matches!(error, Error::TimedOut(_)));
     assert_eq!(timer.sleeps(), secs(&[5, 5, 5, 5]));
     for mock in [device, pending, expired] {
@@ -350,4 +351,47 @@ fn the_flow_can_be_awaited_on_any_thread() {
     let (http, _) = http_client();
     let client = client();
     assert_send(&DeviceCodeFlow::new(&authority, &client).send(&http));
+}
+
+#[tokio::test]
+async fn a_code_the_authority_expires_after_a_second_is_said_to_have_lasted_a_second() {
+    // issue 18: the message said "expired after 15 minutes" when the server expired the code after 1 s
+    let mut server = Server::new_async().await;
+    let device = device_code_mock(&mut server, json!({ "interval": 1 })).await;
+    let expired = poll_error(&mut server, "expired_token", 70020, 1).await;
+    let (http, _) = http_client();
+    let error = sign_in(&server, &Recorder::default(), &http).await.unwrap_err();
+    insta::assert_snapshot!(error, @"the authority expired the device code ABCD-EFGH after 1 second (it was to last 15 minutes), before sign-in completed: sign in again");
+    device.assert_async().await;
+    expired.assert_async().await;
+
+    let mut server = Server::new_async().await;
+    let device = device_code_mock(&mut server, json!({ "expires_in": 1 })).await;
+    let error = sign_in(&server, &Recorder::default(), &http).await.unwrap_err();
+    insta::assert_snapshot!(error, @"the device code ABCD-EFGH expired after 1 second before sign-in completed: sign in again");
+    device.assert_async().await;
+}
+
+#[tokio::test]
+async fn extreme_numbers_in_the_devicecode_answer_are_clamped_to_a_day() {
+    // a hostile authority: a lifetime and an interval past any clock, and slow_down on top
+    let mut server = Server::new_async().await;
+    let device = device_code_mock(&mut server, json!({ "expires_in": 1e19, "interval": 3 })).await;
+    let slow = poll_error(&mut server, "slow_down", 70016, 1).await;
+    let expired = poll_error(&mut server, "expired_token", 70020, 1).await;
+    let (http, timer) = http_client();
+    let error = sign_in(&server, &Recorder::default(), &http).await.unwrap_err();
+    insta::assert_snapshot!(error, @"the authority expired the device code ABCD-EFGH after 11 seconds (it was to last 1440 minutes), before sign-in completed: sign in again");
+    assert_eq!(timer.sleeps(), secs(&[3, 8]));
+    for mock in [device, slow, expired] {
+        mock.assert_async().await;
+    }
+
+    let mut server = Server::new_async().await;
+    let device = device_code_mock(&mut server, json!({ "interval": i64::MAX })).await;
+    let (http, timer) = http_client();
+    let error = sign_in(&server, &Recorder::default(), &http).await.unwrap_err();
+    insta::assert_snapshot!(error, @"the device code ABCD-EFGH expired after 15 minutes before sign-in completed: sign in again");
+    assert_eq!(timer.sleeps(), secs(&[900]), "no poll: the interval outlasts the code");
+    device.assert_async().await;
 }
