@@ -47,6 +47,10 @@ impl Interaction for Recorder {
         self.push(format!("browser_failed {url} ({reason})"));
     }
 
+    fn browser_unavailable(&self, reason: &str) {
+        self.push(format!("browser_unavailable ({reason})"));
+    }
+
     fn finished(&self) {
         self.push("finished".into());
     }
