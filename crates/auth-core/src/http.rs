@@ -288,7 +288,10 @@ async fn read_capped(
     mut response: reqwest::Response,
     limit: usize,
 ) -> std::result::Result<Option<String>, reqwest::Error> {
-    if response.content_length().is_some_and(|length| length > limit as u64) {
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
         return Ok(None);
     }
     let mut body = Vec::new();

@@ -175,7 +175,10 @@ async fn without_a_browser_the_sign_in_says_it_uses_a_device_code_and_does() {
     waiting up to 15 min for the sign-in to finish; Ctrl-C cancels
     cancelled
     ");
-    assert!(!run.stderr.contains("localhost"), "no listener is named: none is kept");
+    assert!(
+        !run.stderr.contains("localhost"),
+        "no listener is named: none is kept"
+    );
     device.assert_async().await;
 }
 
@@ -218,9 +221,19 @@ async fn the_browser_gets_neither_the_authorize_url_in_its_arguments_nor_a_secre
     assert_eq!(run.code, 130, "{}", run.stderr);
     let read = |name: &str| std::fs::read_to_string(seen.path().join(name)).unwrap();
     let args = read("args");
-    assert!(args.starts_with(&format!("file://{}/msconnect-signin-", tmp.path().display())), "{args}");
-    assert!(!args.contains("state=") && !args.contains("code_challenge"), "{args}");
-    assert!(read("page").contains("/organizations/oauth2/v2.0/authorize?client_id="), "{}", read("page"));
+    assert!(
+        args.starts_with(&format!("file://{}/msconnect-signin-", tmp.path().display())),
+        "{args}"
+    );
+    assert!(
+        !args.contains("state=") && !args.contains("code_challenge"),
+        "{args}"
+    );
+    assert!(
+        read("page").contains("/organizations/oauth2/v2.0/authorize?client_id="),
+        "{}",
+        read("page")
+    );
     assert!(read("page").contains("&amp;state="));
     let env = read("env");
     assert!(!env.contains("secret-of-"), "{env}");

@@ -38,7 +38,9 @@ impl HostileServer {
         let counted = requests.clone();
         let task = tokio::spawn(async move {
             loop {
-                let Ok((mut stream, _)) = listener.accept().await else { return };
+                let Ok((mut stream, _)) = listener.accept().await else {
+                    return;
+                };
                 counted.fetch_add(1, Ordering::SeqCst);
                 let behaviour = behaviour.clone();
                 tokio::spawn(async move {
@@ -96,7 +98,9 @@ async fn answer(stream: &mut tokio::net::TcpStream, behaviour: &Behaviour) -> st
         }
         Behaviour::Stalled => {
             stream
-                .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+                .write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+                )
                 .await?;
             std::future::pending::<()>().await;
         }

@@ -388,11 +388,17 @@ mod hostile_server {
 
     #[tokio::test]
     async fn a_body_just_under_the_cap_is_read() {
-        let text = format!("{{\"error\":\"invalid_grant\",\"pad\":\"{}\"}}", "x".repeat(MAX_BODY_BYTES - 100));
+        let text = format!(
+            "{{\"error\":\"invalid_grant\",\"pad\":\"{}\"}}",
+            "x".repeat(MAX_BODY_BYTES - 100)
+        );
         let server = HostileServer::start(Behaviour::Body(400, text)).await;
         let (http, _) = http_client();
         let error = http.post_oauth(&token_url(&server), &[]).await.unwrap_err();
-        assert!(matches!(&error, Error::Server(s) if s.error == "invalid_grant"), "{error}");
+        assert!(
+            matches!(&error, Error::Server(s) if s.error == "invalid_grant"),
+            "{error}"
+        );
     }
 
     #[tokio::test]
@@ -424,8 +430,16 @@ mod hostile_server {
         let shown = error.error_description.as_deref().unwrap();
         assert!(shown.len() <= MAX_SERVER_TEXT + 40, "{}", shown.len());
         assert!(shown.starts_with("AADSTS70000: éé"));
-        assert!(shown.ends_with("… [795918 more bytes cut]"), "{}", &shown[shown.len() - 40..]);
-        assert_eq!(error.aadsts(), Some(0), "the codes are kept, the first few of them");
+        assert!(
+            shown.ends_with("… [795918 more bytes cut]"),
+            "{}",
+            &shown[shown.len() - 40..]
+        );
+        assert_eq!(
+            error.aadsts(),
+            Some(0),
+            "the codes are kept, the first few of them"
+        );
         assert_eq!(error.error_codes.len(), 16);
     }
 

@@ -146,17 +146,29 @@ fn extreme_times_from_a_hostile_server_are_clamped_not_overflowed() {
     };
     let r = read(json!({"access_token": "AT", "expires_on": i64::MIN}));
     assert_eq!(r.expires_on, -MAX_EPOCH_SECONDS);
-    assert!(r.expires_within(now, 300), "a token that expired long ago is expired");
+    assert!(
+        r.expires_within(now, 300),
+        "a token that expired long ago is expired"
+    );
     let r = read(json!({"access_token": "AT", "expires_in": 1e19}));
     assert_eq!(r.expires_on, MAX_EPOCH_SECONDS);
     assert!(!r.expires_within(now, 300));
-    assert!(r.expires_within(from_epoch_seconds(i64::MIN), i64::MAX), "and no overflow");
+    assert!(
+        r.expires_within(from_epoch_seconds(i64::MIN), i64::MAX),
+        "and no overflow"
+    );
     let r = read(json!({"access_token": "AT", "expires_in": "-9223372036854775808",
         "ext_expires_in": i64::MAX, "refresh_in": i64::MAX}));
     assert_eq!(r.expires_on, -MAX_EPOCH_SECONDS);
-    assert_eq!((r.ext_expires_on, r.refresh_on), (Some(MAX_EPOCH_SECONDS), Some(MAX_EPOCH_SECONDS)));
+    assert_eq!(
+        (r.ext_expires_on, r.refresh_on),
+        (Some(MAX_EPOCH_SECONDS), Some(MAX_EPOCH_SECONDS))
+    );
     let r = read(json!({"access_token": "AT", "expires_in": -1e300, "refresh_in": f64::MAX}));
-    assert_eq!((r.expires_on, r.refresh_on), (-MAX_EPOCH_SECONDS, Some(MAX_EPOCH_SECONDS)));
+    assert_eq!(
+        (r.expires_on, r.refresh_on),
+        (-MAX_EPOCH_SECONDS, Some(MAX_EPOCH_SECONDS))
+    );
 }
 
 mod properties {

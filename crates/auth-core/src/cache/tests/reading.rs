@@ -165,7 +165,10 @@ fn extreme_times_in_an_entry_are_an_expired_or_a_clamped_token_not_a_panic() {
         (i64::MAX.to_string(), Some(crate::time::MAX_EPOCH_SECONDS)),
         ("\"99999999999999999999\"".to_owned(), None),
     ] {
-        let text = format!(r#"{{"AccessToken": {{"a": {}}}}}"#, at_entry(r#""s""#, &expires_on));
+        let text = format!(
+            r#"{{"AccessToken": {{"a": {}}}}}"#,
+            at_entry(r#""s""#, &expires_on)
+        );
         let (_dir, cache) = open(&text);
         let token = found(&cache);
         assert_eq!(token.map(|t| t.expires_on), served, "expires_on {expires_on}");

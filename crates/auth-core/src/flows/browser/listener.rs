@@ -55,8 +55,10 @@ pub(crate) struct LoopbackListener {
 /// Whether binding [::1] failed because the machine has no IPv6 loopback (a kernel without IPv6, or
 /// `::1` removed): then no other user can bind it either, and 127.0.0.1 alone is safe.
 fn no_ipv6_loopback(error: &io::Error) -> bool {
-    matches!(error.kind(), io::ErrorKind::AddrNotAvailable | io::ErrorKind::Unsupported)
-        || error.raw_os_error() == Some(97) // EAFNOSUPPORT on Linux
+    matches!(
+        error.kind(),
+        io::ErrorKind::AddrNotAvailable | io::ErrorKind::Unsupported
+    ) || error.raw_os_error() == Some(97) // EAFNOSUPPORT on Linux
 }
 
 impl LoopbackListener {

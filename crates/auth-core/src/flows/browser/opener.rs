@@ -325,7 +325,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let script = recording_browser(dir.path());
         let list = format!("no-such-browser-here:false:{} --tab %s", script.display());
-        let opener = browser(&[("BROWSER", list.as_str()), ("TMPDIR", dir.path().to_str().unwrap())]);
+        let opener = browser(&[
+            ("BROWSER", list.as_str()),
+            ("TMPDIR", dir.path().to_str().unwrap()),
+        ]);
         opener.open("https://login.example/?a=1&b=2").unwrap();
         let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
         // issue 18: the authorize URL is in no command line, only in a page only this user can read
@@ -342,7 +345,10 @@ mod tests {
         );
         assert!(read("page").contains(r#"content="0;url=https://login.example/?a=1&amp;b=2""#));
         opener.close();
-        assert!(!page.exists() && !page.parent().unwrap().exists(), "the page is deleted");
+        assert!(
+            !page.exists() && !page.parent().unwrap().exists(),
+            "the page is deleted"
+        );
 
         let error = browser(&[("BROWSER", "no-such-browser-here:false")])
             .open("https://x.example/")
@@ -378,7 +384,10 @@ mod tests {
         assert!(command.status().unwrap().success());
         let env = std::fs::read_to_string(&out).unwrap();
         assert!(!env.contains("s3cret-value"), "{env}");
-        assert!(env.contains("MSCONNECT_BROWSER_LOGIN=kept"), "the rest is inherited");
+        assert!(
+            env.contains("MSCONNECT_BROWSER_LOGIN=kept"),
+            "the rest is inherited"
+        );
     }
 
     #[cfg(unix)]

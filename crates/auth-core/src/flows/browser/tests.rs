@@ -604,7 +604,11 @@ async fn the_wait_gives_up_after_the_timeout_with_progress_on_the_way() {
     waiting 2s 1s
     finished
     ");
-    assert_eq!(agent.closed.load(std::sync::atomic::Ordering::SeqCst), 1, "a failed sign-in ends too");
+    assert_eq!(
+        agent.closed.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "a failed sign-in ends too"
+    );
 }
 
 #[tokio::test]
@@ -661,7 +665,9 @@ async fn both_loopback_addresses_are_bound_and_a_port_taken_on_ipv6_is_skipped()
     let taken = tokio::net::TcpListener::bind("[::1]:0").await.unwrap();
     let first = taken.local_addr().unwrap().port();
     let range = first..=first.saturating_add(20);
-    let listener = LoopbackListener::bind(&PortPolicy::Range(range.clone())).await.unwrap();
+    let listener = LoopbackListener::bind(&PortPolicy::Range(range.clone()))
+        .await
+        .unwrap();
     assert!(listener.has_ipv6());
     assert!(
         listener.port() > first && range.contains(&listener.port()),
@@ -669,7 +675,9 @@ async fn both_loopback_addresses_are_bound_and_a_port_taken_on_ipv6_is_skipped()
         first,
         listener.port()
     );
-    let error = LoopbackListener::bind(&PortPolicy::Range(first..=first)).await.unwrap_err();
+    let error = LoopbackListener::bind(&PortPolicy::Range(first..=first))
+        .await
+        .unwrap_err();
     let shown = error.to_string().replace(&first.to_string(), "<port>");
     assert!(shown.contains("([::1] port <port>: "), "{shown}");
 
@@ -678,7 +686,9 @@ async fn both_loopback_addresses_are_bound_and_a_port_taken_on_ipv6_is_skipped()
         let listener = LoopbackListener::bind(&PortPolicy::Any).await.unwrap();
         let port = listener.port();
         let visit = tokio::spawn(async move {
-            let mut stream = tokio::net::TcpStream::connect(format!("{host}:{port}")).await.unwrap();
+            let mut stream = tokio::net::TcpStream::connect(format!("{host}:{port}"))
+                .await
+                .unwrap();
             stream
                 .write_all(b"GET /?code=c&state=s HTTP/1.1\r\nHost: localhost\r\n\r\n")
                 .await
@@ -688,7 +698,13 @@ async fn both_loopback_addresses_are_bound_and_a_port_taken_on_ipv6_is_skipped()
             response
         });
         let code = listener
-            .wait_for_code("s", None, &HeldTimer, Duration::from_secs(60), &crate::SilentInteraction)
+            .wait_for_code(
+                "s",
+                None,
+                &HeldTimer,
+                Duration::from_secs(60),
+                &crate::SilentInteraction,
+            )
             .await
             .unwrap();
         assert_eq!(code.secret(), "c", "{host}");

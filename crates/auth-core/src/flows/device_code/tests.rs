@@ -396,6 +396,10 @@ async fn extreme_numbers_in_the_devicecode_answer_are_clamped_to_a_day() {
     let (http, timer) = http_client();
     let error = sign_in(&server, &Recorder::default(), &http).await.unwrap_err();
     insta::assert_snapshot!(error, @"the device code ABCD-EFGH expired after 15 minutes before sign-in completed: sign in again");
-    assert_eq!(timer.sleeps(), secs(&[900]), "no poll: the interval outlasts the code");
+    assert_eq!(
+        timer.sleeps(),
+        secs(&[900]),
+        "no poll: the interval outlasts the code"
+    );
     device.assert_async().await;
 }
