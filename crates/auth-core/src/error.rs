@@ -259,17 +259,18 @@ impl ServerError {
             }
         };
         cap(&mut self.error);
-        for field in [
+        for text in [
             &mut self.error_description,
             &mut self.timestamp,
             &mut self.trace_id,
             &mut self.correlation_id,
             &mut self.suberror,
             &mut self.error_uri,
-        ] {
-            if let Some(text) = field {
-                cap(text);
-            }
+        ]
+        .into_iter()
+        .flatten()
+        {
+            cap(text);
         }
         self.error_codes.truncate(16);
     }

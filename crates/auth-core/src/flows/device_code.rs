@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::authority::Authority;
 use crate::error::{Error, Result};
 use crate::flows::{TokenRequest, delegated_scope, normalize_scopes};
-use crate::http::HttpClient;
+use crate::http::{HttpClient, MAX_SERVER_TEXT, cap_text};
 use crate::ids::ClientId;
 use crate::interaction::{DEFAULT_INTERACTION, FinishOnDrop, Interaction};
 use crate::secret::DeviceCode;
@@ -84,10 +84,12 @@ impl DeviceCodeChallenge {
         let message = text("message").map(str::to_owned).unwrap_or_else(|| {
             format!("To sign in, use a web browser to open the page {verification_uri} and enter the code {user_code} to authenticate.")
         });
+        // shown to the person as they are: cut to a few KiB, as every server text is
+        let shown = |text: &str| cap_text(text, MAX_SERVER_TEXT).into_owned();
         Ok(Self {
-            user_code: user_code.to_owned(),
-            verification_uri: verification_uri.to_owned(),
-            message,
+            user_code: shown(user_code),
+            verification_uri: shown(verification_uri),
+            message: shown(&message),
             expires_in: seconds("expires_in").unwrap_or(DEFAULT_EXPIRES_IN),
             interval: seconds("interval").unwrap_or(DEFAULT_INTERVAL),
             device_code: DeviceCode::new(device_code),

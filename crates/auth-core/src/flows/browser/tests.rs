@@ -643,6 +643,7 @@ async fn a_taken_first_port_moves_the_listener_to_the_next() {
 }
 
 /// Whether this machine has an IPv6 loopback; when not, says so (the test cannot run its IPv6 half).
+#[allow(clippy::print_stderr)] // a skipped half is said, never silent
 fn ipv6_loopback(test: &str) -> bool {
     match std::net::TcpListener::bind("[::1]:0") {
         Ok(_) => true,

@@ -403,3 +403,24 @@ async fn extreme_numbers_in_the_devicecode_answer_are_clamped_to_a_day() {
     );
     device.assert_async().await;
 }
+
+#[tokio::test]
+async fn a_huge_message_is_cut_before_it_is_shown() {
+    let mut server = Server::new_async().await;
+    let device = device_code_mock(
+        &mut server,
+        json!({ "message": "m".repeat(100_000), "expires_in": 1 }),
+    )
+    .await;
+    let (http, _) = http_client();
+    let recorder = Recorder::default();
+    let _ = sign_in(&server, &recorder, &http).await.unwrap_err();
+    let shown = &recorder.events()[0];
+    assert!(shown.len() < 4200, "{}", shown.len());
+    assert!(
+        shown.ends_with("… [95904 more bytes cut]"),
+        "{}",
+        &shown[shown.len() - 30..]
+    );
+    device.assert_async().await;
+}
