@@ -1,4 +1,4 @@
-//! The loopback listener that receives the browser's redirect: bound once on 127.0.0.1 and on [::1] at
+//! The loopback listener that receives the browser's redirect: bound once on 127.0.0.1 and on `[::1]` at
 //! the same port and kept (no probe-then-rebind race, and no other user can take the address family we
 //! left free), a few lines of HTTP/1.1 answering with a short page, stray requests ignored, each
 //! connection given a few seconds to send its request, and a timeout measured on the injectable
@@ -37,7 +37,7 @@ const MAX_CONNECTIONS: usize = 32;
 /// bounds what a peer can hold, and a browser sends its redirect at once.
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How many system-chosen ports are tried for [`PortPolicy::Any`] before giving up, when [::1] is taken
+/// How many system-chosen ports are tried for [`PortPolicy::Any`] before giving up, when `[::1]` is taken
 /// at the port 127.0.0.1 got.
 const ANY_PORT_ATTEMPTS: usize = 16;
 
@@ -45,14 +45,14 @@ const ANY_PORT_ATTEMPTS: usize = 16;
 #[derive(Debug)]
 pub(crate) struct LoopbackListener {
     v4: TcpListener,
-    /// [::1] at the same port; `None` only where the machine has no IPv6 loopback, so that no one can
+    /// `[::1]` at the same port; `None` only where the machine has no IPv6 loopback, so that no one can
     /// bind it either.
     v6: Option<TcpListener>,
     port: u16,
     read_timeout: Duration,
 }
 
-/// Whether binding [::1] failed because the machine has no IPv6 loopback (a kernel without IPv6, or
+/// Whether binding `[::1]` failed because the machine has no IPv6 loopback (a kernel without IPv6, or
 /// `::1` removed): then no other user can bind it either, and 127.0.0.1 alone is safe.
 fn no_ipv6_loopback(error: &io::Error) -> bool {
     matches!(
@@ -62,7 +62,7 @@ fn no_ipv6_loopback(error: &io::Error) -> bool {
 }
 
 impl LoopbackListener {
-    /// Binds 127.0.0.1 and [::1] on the first port of the policy where both are free, and keeps the
+    /// Binds 127.0.0.1 and `[::1]` on the first port of the policy where both are free, and keeps the
     /// sockets. `localhost` in the redirect URI may resolve to either address: leaving one free would
     /// let another local user listen there and receive the code.
     pub(crate) async fn bind(policy: &PortPolicy) -> Result<Self> {
@@ -94,7 +94,7 @@ impl LoopbackListener {
         })
     }
 
-    /// Both addresses at `port` (0: the system chooses, for 127.0.0.1, and [::1] takes the same).
+    /// Both addresses at `port` (0: the system chooses, for 127.0.0.1, and `[::1]` takes the same).
     async fn bind_both(port: u16) -> std::result::Result<Self, (&'static str, u16, io::Error)> {
         let v4 = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
             .await
@@ -106,7 +106,7 @@ impl LoopbackListener {
                 tracing::debug!(target: "msconnect::browser", "no IPv6 loopback ({error}): listening on 127.0.0.1 only");
                 None
             }
-            // someone holds [::1] at this port: the browser might reach them, not us
+            // someone holds `[::1]` at this port: the browser might reach them, not us
             Err(error) => return Err(("[::1]", port, error)),
         };
         Ok(Self {
@@ -121,7 +121,7 @@ impl LoopbackListener {
         self.port
     }
 
-    /// Whether [::1] is bound too (false only where the machine has no IPv6 loopback).
+    /// Whether `[::1]` is bound too (false only where the machine has no IPv6 loopback).
     #[cfg(test)]
     pub(crate) fn has_ipv6(&self) -> bool {
         self.v6.is_some()
