@@ -424,3 +424,67 @@ async fn a_huge_message_is_cut_before_it_is_shown() {
     );
     device.assert_async().await;
 }
+
+mod properties {
+    //! No `/devicecode` answer or OAuth error body, however malformed, makes the parsers panic, and what
+    //! they keep to show is bounded.
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::http::MAX_SERVER_TEXT;
+
+    fn any_scalar() -> impl Strategy<Value = serde_json::Value> {
+        prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<f64>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(|n| serde_json::Value::from(n.to_string())),
+            ".{0,30}".prop_map(serde_json::Value::from),
+            (0usize..3).prop_map(|n| serde_json::Value::from("\u{1b}[2J".repeat(n * 2_000))),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_devicecode_answer_is_read_or_refused_and_bounded(
+            fields in prop::collection::btree_map(
+                prop_oneof![
+                    Just("device_code".to_owned()), Just("user_code".to_owned()),
+                    Just("verification_uri".to_owned()), Just("verification_url".to_owned()),
+                    Just("message".to_owned()), Just("expires_in".to_owned()),
+                    Just("interval".to_owned()), ".{0,8}",
+                ],
+                any_scalar(),
+                0..9,
+            ),
+        ) {
+            let json = serde_json::Value::Object(fields.into_iter().collect());
+            if let Ok(challenge) = DeviceCodeChallenge::from_response(&json) {
+                prop_assert!(challenge.expires_in <= MAX_EXPIRES_IN && challenge.interval <= MAX_EXPIRES_IN);
+                prop_assert!(challenge.message.len() <= MAX_SERVER_TEXT + 40);
+                prop_assert!(challenge.user_code.len() <= MAX_SERVER_TEXT + 40);
+            }
+        }
+
+        #[test]
+        fn any_error_body_is_parsed_or_not_and_what_is_shown_is_bounded(
+            body in prop_oneof![
+                ".{0,100}",
+                (".{0,20}", 0usize..20_000).prop_map(|(word, n)| {
+                    serde_json::json!({"error": word, "error_description": "d".repeat(n),
+                        "error_codes": [1, 2], "suberror": word.repeat(n.min(500))}).to_string()
+                }),
+            ],
+            status in any::<u16>(),
+        ) {
+            if let Some(error) = crate::ServerError::parse(status, &body) {
+                prop_assert!(!error.error.is_empty());
+                let shown = error.error_description.as_deref().unwrap_or_default();
+                prop_assert!(shown.len() <= MAX_SERVER_TEXT + 40);
+                let _ = (error.summary(), error.aadsts(), error.hint());
+            }
+        }
+    }
+}
