@@ -4,6 +4,35 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// Every environment variable that holds a secret msconnect reads, or that another tool reads to hand
+/// one over (the Azure SDKs' `AZURE_*`, GitHub's and Azure Pipelines' OIDC and access tokens, the managed
+/// identity header). The one list: children msconnect starts (the browser) get an environment without
+/// them, since a child's environment is readable by the child and whatever it starts in turn.
+pub const SECRET_VARIABLES: [&str; 13] = [
+    "MSCONNECT_PASSWORD",
+    "MSCONNECT_CLIENT_SECRET",
+    "MSCONNECT_REFRESH_TOKEN",
+    "MSCONNECT_ACCESS_TOKEN",
+    "MSCONNECT_CERTIFICATE_PASSWORD",
+    "MSCONNECT_CACHE_KEY",
+    "MSCONNECT_CACHE_PASSWORD",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_PASSWORD",
+    "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "SYSTEM_ACCESSTOKEN",
+    "IDENTITY_HEADER",
+];
+
+/// Removes every [`SECRET_VARIABLES`] entry from the environment `command` will start with (it inherits
+/// the rest). On Windows, where names ignore case, `env_remove` does too.
+pub fn remove_secret_variables(command: &mut std::process::Command) -> &mut std::process::Command {
+    for name in SECRET_VARIABLES {
+        command.env_remove(name);
+    }
+    command
+}
+
 /// A snapshot of environment variables. Shared when cloned (a session keeps copies for its HTTP options
 /// and its stores); `set` copies it first.
 #[derive(Clone, Default)]

@@ -245,7 +245,34 @@ impl ServerError {
             return None;
         }
         error.status = status;
+        // the fields shown to the user are cut to a few KiB (issue 18: a 50 MB description was printed)
+        error.cap_shown_text();
         Some(error)
+    }
+
+    /// Cuts every field shown to the user to [`MAX_SERVER_TEXT`](crate::http::MAX_SERVER_TEXT) bytes,
+    /// with a marker; `claims` is left whole, since it is sent back, not shown.
+    pub(crate) fn cap_shown_text(&mut self) {
+        let cap = |text: &mut String| {
+            if text.len() > crate::http::MAX_SERVER_TEXT {
+                *text = crate::http::cap_text(text, crate::http::MAX_SERVER_TEXT).into_owned();
+            }
+        };
+        cap(&mut self.error);
+        for text in [
+            &mut self.error_description,
+            &mut self.timestamp,
+            &mut self.trace_id,
+            &mut self.correlation_id,
+            &mut self.suberror,
+            &mut self.error_uri,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            cap(text);
+        }
+        self.error_codes.truncate(16);
     }
 
     /// The first AADSTS code, from `error_codes` or else from the description.

@@ -229,12 +229,13 @@ impl HttpClient {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
-                    match response.text().await {
-                        Ok(body) => Ok(HttpResponse {
+                    match read_capped(response, MAX_BODY_BYTES).await {
+                        Ok(Some(body)) => Ok(HttpResponse {
                             status,
                             headers,
                             body,
                         }),
+                        Ok(None) => return Err(too_large(url, status)),
                         Err(e) => Err(e),
                     }
                 }
@@ -272,6 +273,62 @@ impl HttpClient {
             }
         }
     }
+}
+
+/// The most read of any response: OAuth answers, discovery documents and Partner Center's are a few KiB;
+/// a hostile or broken server's 2 GB body once took 4 GB of memory and minutes to refuse.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The most of a server's text (an `error_description`, an excerpt) shown to the user.
+pub const MAX_SERVER_TEXT: usize = 4 * 1024;
+
+/// Reads a body chunk by chunk, stopping as soon as it passes `limit` bytes (`None`): nothing past the
+/// limit is buffered. The client's timeout covers this read, as it covers the whole request.
+async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> std::result::Result<Option<String>, reqwest::Error> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(match String::from_utf8(body) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }))
+}
+
+fn too_large(url: &Url, status: u16) -> Error {
+    Error::UnexpectedResponse {
+        status,
+        url: strip_query(url),
+        excerpt: format!(
+            "the body is larger than {} KiB, more than any answer of this kind, so it was not read",
+            MAX_BODY_BYTES / 1024
+        ),
+    }
+}
+
+/// `text` cut to at most `limit` bytes (on a character boundary), with a marker saying how much was left
+/// out: what a server says reaches the terminal, and a 50 MB `error_description` once did, whole.
+pub fn cap_text(text: &str, limit: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= limit {
+        return text.into();
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… [{} more bytes cut]", &text[..end], text.len() - end).into()
 }
 
 fn describe(outcome: &std::result::Result<HttpResponse, reqwest::Error>) -> String {
@@ -379,6 +436,8 @@ pub(crate) fn excerpt(body: &str) -> String {
     if serde_json::from_str::<serde_json::Value>(body).is_ok() {
         return shorten(&redact_json(body));
     }
+    // only the start is shown: scanning more is work for nothing (the body is already capped)
+    let body = &*cap_text(body, 16 * MAX_SERVER_TEXT);
     let mut text = String::new();
     let mut in_tag = false;
     for c in body.chars() {
@@ -421,5 +480,7 @@ fn shorten(text: &str) -> String {
     }
 }
 
+#[cfg(test)]
+pub(crate) mod hostile;
 #[cfg(test)]
 mod tests;

@@ -31,6 +31,12 @@ pub trait Interaction: Send + Sync {
         let _ = (url, reason);
     }
 
+    /// No browser could be opened (`reason` says why), and the sign-in goes on with a device code
+    /// instead: say so, and nothing about an address to open, since none will be listened on.
+    fn browser_unavailable(&self, reason: &str) {
+        let _ = reason;
+    }
+
     /// The wait is over (signed in, failed, or cancelled by dropping the flow): clear any progress.
     fn finished(&self) {}
 }
@@ -122,6 +128,10 @@ impl Interaction for StderrInteraction {
         self.write(&format!("{}\n", browser_failed_message(url, reason)));
     }
 
+    fn browser_unavailable(&self, reason: &str) {
+        self.write(&format!("{}\n", browser_unavailable_message(reason)));
+    }
+
     fn finished(&self) {
         if self.drawn.swap(false, Ordering::Relaxed) {
             self.write(CLEAR_LINE);
@@ -165,6 +175,10 @@ pub(crate) fn progress_line(elapsed: Duration, remaining: Duration) -> String {
 
 pub(crate) fn browser_opened_message(redirect_uri: &str) -> String {
     format!("a browser window opened for sign-in; waiting on {redirect_uri}, Ctrl-C to cancel")
+}
+
+pub(crate) fn browser_unavailable_message(reason: &str) -> String {
+    format!("could not open a browser: {reason}\nsigning in with a device code instead")
 }
 
 pub(crate) fn browser_failed_message(url: &str, reason: &str) -> String {

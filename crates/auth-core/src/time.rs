@@ -34,18 +34,39 @@ impl Timer for SystemTimer {
 /// A shared timer.
 pub type SharedTimer = Arc<dyn Timer>;
 
-/// Seconds since the Unix epoch (what tokens and the MSAL cache count in).
+/// The latest time msconnect believes in: 9999-12-31T23:59:59Z, the last second RFC 3339 can write.
+/// Times from servers and files are clamped to `-MAX_EPOCH_SECONDS..=MAX_EPOCH_SECONDS`, so that no
+/// arithmetic on them can overflow (an `expires_on` of `i64::MIN` once made every later `token` panic)
+/// and every platform's `SystemTime` can hold them.
+pub const MAX_EPOCH_SECONDS: i64 = 253_402_300_799;
+
+/// Seconds since the Unix epoch (what tokens and the MSAL cache count in), clamped to
+/// ±[`MAX_EPOCH_SECONDS`].
 pub fn epoch_seconds(time: SystemTime) -> i64 {
-    match time.duration_since(UNIX_EPOCH) {
-        Ok(since) => since.as_secs() as i64,
-        Err(before) => -(before.duration().as_secs() as i64),
-    }
+    let seconds = match time.duration_since(UNIX_EPOCH) {
+        Ok(since) => i64::try_from(since.as_secs()).unwrap_or(i64::MAX),
+        Err(before) => i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |s| -s),
+    };
+    clamp_epoch(seconds)
 }
 
-/// The time `seconds` after the Unix epoch.
+/// `seconds` limited to the times msconnect believes in (±[`MAX_EPOCH_SECONDS`]).
+pub fn clamp_epoch(seconds: i64) -> i64 {
+    seconds.clamp(-MAX_EPOCH_SECONDS, MAX_EPOCH_SECONDS)
+}
+
+/// The epoch second `seconds` after `now`, for a lifetime a server gave (`expires_in`, `refresh_in`):
+/// saturating, then clamped, so that no value a server sends can overflow.
+pub fn epoch_after(now: i64, seconds: i64) -> i64 {
+    clamp_epoch(now.saturating_add(seconds))
+}
+
+/// The time `seconds` after the Unix epoch, clamped to ±[`MAX_EPOCH_SECONDS`] (a `SystemTime` cannot
+/// hold every `i64`: adding one would panic).
 pub fn from_epoch_seconds(seconds: i64) -> SystemTime {
+    let seconds = clamp_epoch(seconds);
     if seconds >= 0 {
-        UNIX_EPOCH + Duration::from_secs(seconds as u64)
+        UNIX_EPOCH + Duration::from_secs(seconds.unsigned_abs())
     } else {
         UNIX_EPOCH - Duration::from_secs(seconds.unsigned_abs())
     }
@@ -139,5 +160,24 @@ mod tests {
         assert_eq!(format_rfc3339(1_795_341_600), "2026-11-22T10:00:00Z");
         assert_eq!(format_rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(format_rfc3339(-1), "1969-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn extreme_times_are_clamped_not_overflowed() {
+        // issue 18: i64::MIN and i64::MAX reached these from token responses and cache entries
+        for extreme in [i64::MIN, i64::MIN + 1, -1 << 62, 1 << 62, i64::MAX] {
+            let time = from_epoch_seconds(extreme);
+            let back = epoch_seconds(time);
+            assert_eq!(back, extreme.clamp(-MAX_EPOCH_SECONDS, MAX_EPOCH_SECONDS));
+            assert_eq!(epoch_after(extreme, extreme), clamp_epoch(extreme));
+            assert_eq!(epoch_after(1_795_341_600, extreme).signum(), extreme.signum());
+            // RFC 3339 of any i64 is written without overflow
+            let _ = format_rfc3339(extreme);
+        }
+        assert_eq!(format_rfc3339(MAX_EPOCH_SECONDS), "9999-12-31T23:59:59Z");
+        assert_eq!(epoch_after(10, 5), 15);
+        if let Some(far) = UNIX_EPOCH.checked_add(Duration::from_secs(1 << 62)) {
+            assert_eq!(epoch_seconds(far), MAX_EPOCH_SECONDS);
+        }
     }
 }

@@ -11,7 +11,7 @@ use crate::authority::Authority;
 use crate::error::{Error, Result};
 use crate::ids::ClientId;
 use crate::secret::{AccessToken, IdToken, RefreshToken};
-use crate::time::epoch_seconds;
+use crate::time::{clamp_epoch, epoch_after, epoch_seconds};
 
 /// Scopes MSAL adds to every delegated request and leaves out of the cache's `target`.
 pub const OIDC_SCOPES: [&str; 3] = ["openid", "profile", "offline_access"];
@@ -133,9 +133,12 @@ impl TokenResult {
             .and_then(Value::as_str)
             .ok_or_else(|| missing("access_token"))?;
         let expires_in = number(json, "expires_in");
+        // a hostile or broken server may send any number: every time is clamped to what a clock can
+        // hold (see `time::MAX_EPOCH_SECONDS`), so that no later arithmetic on it can overflow
         let expires_on = number(json, "expires_on")
-            .or(expires_in.map(|s| now + s))
-            .unwrap_or(now + 3600);
+            .map(clamp_epoch)
+            .or(expires_in.map(|s| epoch_after(now, s)))
+            .unwrap_or_else(|| epoch_after(now, 3600));
         let id_token = json
             .get("id_token")
             .and_then(Value::as_str)
@@ -195,8 +198,8 @@ impl TokenResult {
                 .unwrap_or("Bearer")
                 .to_owned(),
             expires_on,
-            ext_expires_on: number(json, "ext_expires_in").map(|s| now + s),
-            refresh_on: number(json, "refresh_in").map(|s| now + s),
+            ext_expires_on: number(json, "ext_expires_in").map(|s| epoch_after(now, s)),
+            refresh_on: number(json, "refresh_in").map(|s| epoch_after(now, s)),
             refresh_token: json
                 .get("refresh_token")
                 .and_then(Value::as_str)
@@ -237,11 +240,12 @@ impl TokenResult {
 
     /// Whether the access token has at most `margin_seconds` left at `now`.
     pub fn expires_within(&self, now: SystemTime, margin_seconds: i64) -> bool {
-        self.expires_on - epoch_seconds(now) <= margin_seconds
+        self.expires_on.saturating_sub(epoch_seconds(now)) <= margin_seconds
     }
 }
 
-/// A JSON number, or a string holding one (the v1 endpoints and ADFS send strings).
+/// A JSON number, or a string holding one (the v1 endpoints and ADFS send strings). A fraction is cut to
+/// its whole part and a number past `i64` saturates (`1e19` is `i64::MAX`; Rust's `as` saturates).
 pub(crate) fn number(json: &Value, field: &str) -> Option<i64> {
     match json.get(field)? {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),

@@ -42,6 +42,10 @@ impl Interaction for CliInteraction {
         eprintln!("{}", browser_waiting(url));
     }
 
+    fn browser_unavailable(&self, reason: &str) {
+        self.inner.browser_unavailable(reason);
+    }
+
     fn finished(&self) {
         self.inner.finished();
     }

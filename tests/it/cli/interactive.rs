@@ -148,20 +148,99 @@ async fn ctrl_c_cancels_a_device_code_wait_with_exit_code_130() {
 
 #[cfg(unix)]
 #[tokio::test]
-async fn without_a_browser_the_address_and_where_it_is_awaited_are_printed() {
-    let server = Server::new_async().await;
+async fn without_a_browser_the_sign_in_says_it_uses_a_device_code_and_does() {
+    // issue 18: it printed "open this address … waiting for the sign-in on http://localhost:8400/",
+    // then closed that listener and started a device code: say one thing and do it (this test's
+    // older version snapshotted that address, and with it a fixed port)
+    let mut server = Server::new_async().await;
+    let device = device_code(&mut server).await;
+    let _pending = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .with_status(400)
+        .with_body(
+            json!({"error": "authorization_pending", "error_description": "AADSTS70016: pending"})
+                .to_string(),
+        )
+        .create_async()
+        .await;
     let cli = Cli::new().authority(&server.url()).env("BROWSER", "false");
 
     let run = interrupt_when(&cli, &["secmgmt", "connect"], "Ctrl-C cancels");
 
     assert_eq!(run.code, 130, "{}", run.stderr);
-    let mut settings = crate::support::filters::settings();
-    settings.add_filter(r"(state|nonce|code_challenge)=[A-Za-z0-9_-]+", "$1=[RANDOM]");
-    settings.bind(|| insta::assert_snapshot!(run.stderr, @r"
+    snapshot!(run.stderr, @r"
     could not open a browser: false: exited with exit status: 1; no graphical session (DISPLAY and WAYLAND_DISPLAY are unset)
-    to sign in, open this address in a browser on this computer:
-    http://127.0.0.1:[PORT]/organizations/oauth2/v2.0/authorize?client_id=[GUID]&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A8400%2F&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default+openid+profile+offline_access&state=[RANDOM]&nonce=[RANDOM]&code_challenge=[RANDOM]&code_challenge_method=S256
-    waiting for the sign-in on http://localhost:[PORT]/; Ctrl-C cancels
+    signing in with a device code instead
+    To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code ABCD-EFGH to authenticate.
+    waiting up to 15 min for the sign-in to finish; Ctrl-C cancels
     cancelled
-    "));
+    ");
+    assert!(
+        !run.stderr.contains("localhost"),
+        "no listener is named: none is kept"
+    );
+    device.assert_async().await;
+}
+
+/// A `$BROWSER` that writes its arguments, the page it was given, and its environment into `dir`.
+#[cfg(unix)]
+fn recording_browser(dir: &std::path::Path) -> String {
+    let script = dir.join("browser");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nPATH=/usr/bin:/bin\necho \"$@\" > '{0}/args'\ncat \"${{1#file://}}\" > '{0}/page'\n\
+             env > '{0}/env'\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    script.display().to_string()
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_browser_gets_neither_the_authorize_url_in_its_arguments_nor_a_secret_variable() {
+    // issue 18: the URL (state, nonce, code_challenge) was readable by every user in /proc, and the
+    // browser inherited the secret variables
+    let server = Server::new_async().await;
+    let seen = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cli = Cli::new()
+        .authority(&server.url())
+        .env("BROWSER", &recording_browser(seen.path()))
+        .env("TMPDIR", tmp.path().to_str().unwrap())
+        .env("MSCONNECT_NOT_A_SECRET", "kept");
+    for name in auth_core::env::SECRET_VARIABLES {
+        cli = cli.env(name, &format!("secret-of-{name}"));
+    }
+
+    let run = interrupt_when(&cli, &["secmgmt", "connect"], "Ctrl-C to cancel");
+
+    assert_eq!(run.code, 130, "{}", run.stderr);
+    let read = |name: &str| std::fs::read_to_string(seen.path().join(name)).unwrap();
+    let args = read("args");
+    assert!(
+        args.starts_with(&format!("file://{}/msconnect-signin-", tmp.path().display())),
+        "{args}"
+    );
+    assert!(
+        !args.contains("state=") && !args.contains("code_challenge"),
+        "{args}"
+    );
+    assert!(
+        read("page").contains("/organizations/oauth2/v2.0/authorize?client_id="),
+        "{}",
+        read("page")
+    );
+    assert!(read("page").contains("&amp;state="));
+    let env = read("env");
+    assert!(!env.contains("secret-of-"), "{env}");
+    assert!(env.contains("MSCONNECT_NOT_A_SECRET=kept"), "{env}");
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "the page is deleted when the sign-in ends"
+    );
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// A stand-in for the user's browser, usable as `$BROWSER`: opens the URL given as its last argument in
+// A stand-in for the user's browser, usable as `$BROWSER`: opens the URL given as its last argument (or
+// the authorize URL a msconnect sign-in page given as a file:// URL redirects to) in
 // Debian's headless Chromium (driven by playwright-core) and acts as the user on oidc-provider's
 // development pages, then exits 0. It knows two journeys:
 //
@@ -24,8 +25,9 @@
 // Exit codes: 0 done, 1 the journey failed (details on stderr and in the artifacts), 2 bad usage,
 // 3 playwright-core is not installed.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { importPeer } from '../peer-modules.mjs';
 
@@ -47,6 +49,18 @@ try {
 } catch {
   say(`usage: login.mjs <authorize-or-verification-url> (got '${target ?? ''}')`);
   process.exit(2);
+}
+// msconnect hands the browser a private page (file://…/signin.html, mode 0600) that redirects to the
+// authorize URL, so that the URL's state and nonce are in no command line: read the URL from its link.
+if (start.protocol === 'file:') {
+  const page = readFileSync(fileURLToPath(start), 'utf8');
+  const href = /<a id="authorize" href="([^"]*)"/.exec(page)?.[1];
+  if (!href) {
+    say(`the page ${target} has no authorize link`);
+    process.exit(2);
+  }
+  start = new URL(href.replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>').replaceAll('&amp;', '&'));
 }
 
 const login = process.env.MSCONNECT_BROWSER_LOGIN || 'alice';

@@ -940,7 +940,8 @@ fn best_access_tokens(index: &Index, query: &TokenQuery, scopes: &[String], now:
             continue;
         };
         if index.str(entry, Field::Secret).is_none_or(str::is_empty)
-            || expires_on - now <= EXPIRY_MARGIN_SECONDS
+            // saturating: a planted or corrupt `expires_on` of i64::MIN once overflowed here (issue 18)
+            || expires_on.saturating_sub(now) <= EXPIRY_MARGIN_SECONDS
         {
             continue;
         }
@@ -962,7 +963,7 @@ fn best_access_tokens(index: &Index, query: &TokenQuery, scopes: &[String], now:
 fn cached_access_token(index: &Index, e: &index::Entry) -> Option<CachedAccessToken> {
     Some(CachedAccessToken {
         access_token: AccessToken::new(index.str(e, Field::Secret).filter(|s| !s.is_empty())?),
-        expires_on: index.number(e, Field::ExpiresOn)?,
+        expires_on: crate::time::clamp_epoch(index.number(e, Field::ExpiresOn)?),
         scopes: index
             .str(e, Field::Target)
             .unwrap_or_default()

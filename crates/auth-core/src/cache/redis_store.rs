@@ -424,7 +424,7 @@ impl RedisStore {
             match *map {
                 ACCESS_TOKEN => {
                     let Some(ttl) = number(entry, "expires_on")
-                        .map(|expires_on| (expires_on - now).saturating_mul(1000))
+                        .map(|expires_on| expires_on.saturating_sub(now).saturating_mul(1000))
                         .filter(|ttl| *ttl > 0)
                     else {
                         continue;

@@ -203,15 +203,17 @@ impl<'a> InteractiveBrowser<'a> {
                 &system_browser
             }
         };
+        // the opener's private page goes when the sign-in ends, however it ends (cancellation included)
+        let _closed = CloseOnDrop(opener);
         match opener.open(url.as_str()) {
             Ok(()) => self.interaction.browser_opened(url.as_str(), &redirect_uri),
-            Err(error) => {
-                self.interaction.browser_failed(url.as_str(), &error.to_string());
-                if self.fallback_to_device_code {
-                    drop(listener);
-                    return self.device_code(http).await;
-                }
+            // say one thing and do it: no address to open by hand when the listener is about to close
+            Err(error) if self.fallback_to_device_code => {
+                drop(listener);
+                self.interaction.browser_unavailable(&error.to_string());
+                return self.device_code(http).await;
             }
+            Err(error) => self.interaction.browser_failed(url.as_str(), &error.to_string()),
         }
 
         let code = {
@@ -318,6 +320,15 @@ impl<'a> InteractiveBrowser<'a> {
             flow = flow.claims(claims.as_str());
         }
         flow.send(http).await
+    }
+}
+
+/// Calls [`BrowserOpener::close`] when dropped.
+struct CloseOnDrop<'a>(&'a dyn BrowserOpener);
+
+impl Drop for CloseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.close();
     }
 }
 

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::authority::Authority;
 use crate::error::{Error, Result};
 use crate::flows::{TokenRequest, delegated_scope, normalize_scopes};
-use crate::http::HttpClient;
+use crate::http::{HttpClient, MAX_SERVER_TEXT, cap_text};
 use crate::ids::ClientId;
 use crate::interaction::{DEFAULT_INTERACTION, FinishOnDrop, Interaction};
 use crate::secret::DeviceCode;
@@ -26,6 +26,9 @@ pub const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
 
 /// How long a code lives when the authority does not say (Microsoft's codes last 15 minutes).
 const DEFAULT_EXPIRES_IN: Duration = Duration::from_secs(900);
+
+/// The longest `expires_in` and `interval` believed: one day.
+const MAX_EXPIRES_IN: Duration = Duration::from_secs(86_400);
 
 /// What the person must do: open `verification_uri` and type `user_code`. `message` says exactly that,
 /// in the language Microsoft chose.
@@ -71,18 +74,22 @@ impl DeviceCodeChallenge {
         let verification_uri = text("verification_uri")
             .or_else(|| text("verification_url"))
             .ok_or_else(|| missing("verification_uri"))?;
+        // a hostile authority may send any number: a day is longer than any real code lives, and keeps
+        // every later sum of durations and clock times far from overflow
         let seconds = |name: &str| {
             number(json, name)
                 .filter(|s| *s > 0)
-                .map(|s| Duration::from_secs(s as u64))
+                .map(|s| Duration::from_secs(s.unsigned_abs()).min(MAX_EXPIRES_IN))
         };
         let message = text("message").map(str::to_owned).unwrap_or_else(|| {
             format!("To sign in, use a web browser to open the page {verification_uri} and enter the code {user_code} to authenticate.")
         });
+        // shown to the person as they are: cut to a few KiB, as every server text is
+        let shown = |text: &str| cap_text(text, MAX_SERVER_TEXT).into_owned();
         Ok(Self {
-            user_code: user_code.to_owned(),
-            verification_uri: verification_uri.to_owned(),
-            message,
+            user_code: shown(user_code),
+            verification_uri: shown(verification_uri),
+            message: shown(&message),
             expires_in: seconds("expires_in").unwrap_or(DEFAULT_EXPIRES_IN),
             interval: seconds("interval").unwrap_or(DEFAULT_INTERVAL),
             device_code: DeviceCode::new(device_code),
@@ -196,7 +203,7 @@ impl<'a> DeviceCodeFlow<'a> {
             };
             match server.error.as_str() {
                 "authorization_pending" => {}
-                "slow_down" => interval += SLOW_DOWN_STEP,
+                "slow_down" => interval = interval.saturating_add(SLOW_DOWN_STEP),
                 "authorization_declined" => {
                     return Err(Error::DeviceCodeFailed {
                         message: "sign-in was declined on the device code page".into(),
@@ -209,7 +216,8 @@ impl<'a> DeviceCodeFlow<'a> {
                         server,
                     });
                 }
-                "expired_token" | "code_expired" => return Err(expired(challenge)),
+                // the server's word, whatever it said before: the message gives the time really waited
+                "expired_token" | "code_expired" => return Err(expired_early(challenge, elapsed())),
                 _ => return Err(Error::Server(server)),
             }
             let elapsed = elapsed();
@@ -219,6 +227,7 @@ impl<'a> DeviceCodeFlow<'a> {
     }
 }
 
+/// The code outlived the `expires_in` the authority gave it (or 15 minutes, when it gave none).
 fn expired(challenge: &DeviceCodeChallenge) -> Error {
     Error::TimedOut(format!(
         "the device code {} expired after {} before sign-in completed: sign in again",
@@ -227,12 +236,28 @@ fn expired(challenge: &DeviceCodeChallenge) -> Error {
     ))
 }
 
-/// `15 minutes`, `90 seconds`: how long a wait was, for messages.
+/// The authority said the code expired, after `waited`: that, not the lifetime it first announced, is
+/// what the person saw happen.
+fn expired_early(challenge: &DeviceCodeChallenge, waited: Duration) -> Error {
+    let announced = if waited.as_secs() < challenge.expires_in.as_secs() {
+        format!(" (it was to last {})", minutes_and_seconds(challenge.expires_in))
+    } else {
+        String::new()
+    };
+    Error::TimedOut(format!(
+        "the authority expired the device code {} after {}{announced}, before sign-in completed: sign in again",
+        challenge.user_code,
+        minutes_and_seconds(waited)
+    ))
+}
+
+/// `15 minutes`, `90 seconds`, `1 second`: how long a wait was, for messages.
 pub(crate) fn minutes_and_seconds(duration: Duration) -> String {
     let seconds = duration.as_secs();
     match (seconds / 60, seconds % 60) {
         (1, 0) => "1 minute".into(),
-        (minutes, 0) => format!("{minutes} minutes"),
+        (0, 1) => "1 second".into(),
+        (minutes, 0) if minutes > 0 => format!("{minutes} minutes"),
         _ => format!("{seconds} seconds"),
     }
 }

@@ -359,3 +359,102 @@ fn scopes_are_split_and_deduplicated() {
         "x openid profile offline_access"
     );
 }
+
+mod hostile_authority {
+    //! issue 18: the flows against a server that sends what no real one would.
+
+    use super::*;
+    use crate::cache::{TokenCache, TokenQuery};
+    use crate::http::hostile::{Behaviour, HostileServer};
+
+    fn hostile_authority(server: &HostileServer) -> Authority {
+        Authority::new(
+            &Url::parse(&server.url()).unwrap(),
+            &Tenant::parse("contoso.com").unwrap(),
+        )
+        .unwrap()
+    }
+
+    async fn sign_in(server: &HostileServer) -> crate::Result<TokenResult> {
+        let (http, _) = http_client();
+        let credential = ClientCredential::secret("the-secret");
+        ClientCredentials::new(&hostile_authority(server), &client(), &credential)
+            .scopes(["https://graph.microsoft.com/.default"])
+            .send(&http)
+            .await
+    }
+
+    #[tokio::test]
+    async fn extreme_times_are_saved_and_served_without_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = TokenCache::open(dir.path().join("cache.json"));
+        for (times, served) in [
+            (json!({"expires_on": i64::MIN}), false),
+            (json!({"expires_in": 1e19}), true),
+            (
+                json!({"expires_in": 3600, "ext_expires_in": i64::MAX, "refresh_in": i64::MAX}),
+                true,
+            ),
+            (json!({"expires_in": "-9223372036854775808"}), false),
+        ] {
+            let mut body = json!({"access_token": "hostile-at", "token_type": "Bearer"});
+            body.as_object_mut()
+                .unwrap()
+                .extend(times.as_object().unwrap().clone());
+            let server = HostileServer::start(Behaviour::Body(200, body.to_string())).await;
+            let result = sign_in(&server).await.unwrap();
+            cache
+                .save_at(&result, &[], None, from_epoch_seconds(NOW))
+                .unwrap();
+            let query = TokenQuery {
+                environment: result.environment.clone(),
+                client_id: client(),
+                realm: None,
+                home_account_id: None,
+                scopes: vec!["https://graph.microsoft.com/.default".into()],
+            };
+            let found = cache.find_access_token(&query, from_epoch_seconds(NOW)).unwrap();
+            assert_eq!(found.is_some(), served, "{times}");
+            std::fs::remove_file(dir.path().join("cache.json")).ok();
+        }
+    }
+
+    #[tokio::test]
+    async fn malformed_answers_are_errors_naming_what_is_wrong() {
+        for (body, expected) in [
+            ("{\"access_token\": ", "unexpected HTTP 200 response"),
+            ("[1,2,3]", "unexpected HTTP 200 response"),
+            ("{\"token_type\": \"Bearer\"}", "it has no access_token"),
+            (
+                "{\"access_token\": \"a\", \"id_token\": \"x.!!!.y\"}",
+                "its payload is not base64url",
+            ),
+            (
+                "{\"access_token\": \"a\", \"client_info\": \"e30\"}",
+                "missing field `uid`",
+            ),
+        ] {
+            let server = HostileServer::start(Behaviour::Body(200, body.into())).await;
+            let error = sign_in(&server).await.unwrap_err().to_string();
+            assert!(error.contains(expected), "{body}: {error}");
+        }
+    }
+
+    #[tokio::test]
+    async fn escape_sequences_in_an_error_reach_the_error_as_text_and_cut() {
+        // the terminal half (stripping control characters before printing) is the CLI's; here the
+        // description is kept as data, cut to a few KiB
+        let description = format!(
+            "AADSTS7000215: \u{1b}]0;owned\u{7}\u{1b}[2J{}",
+            "x".repeat(10_000)
+        );
+        let body = json!({"error": "invalid_client", "error_description": description}).to_string();
+        let server = HostileServer::start(Behaviour::Body(401, body)).await;
+        let Error::Server(error) = sign_in(&server).await.unwrap_err() else {
+            panic!("an OAuth error")
+        };
+        let shown = error.error_description.unwrap();
+        assert!(shown.len() < 4200, "{}", shown.len());
+        assert!(shown.ends_with(" more bytes cut]"), "{shown}");
+    }
+}

@@ -350,3 +350,110 @@ async fn an_untrusted_certificate_fails_at_once_and_says_why() {
     assert!(timer.sleeps().is_empty(), "retried: {:?}", timer.sleeps());
     assert_eq!(handshakes.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
+
+mod hostile_server {
+    //! issue 18: bodies are read with a cap, and what a server says is cut before it is shown.
+
+    use super::*;
+    use crate::http::hostile::{Behaviour, HostileServer};
+
+    fn token_url(server: &HostileServer) -> Url {
+        Url::parse(&format!("{}/t", server.url())).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_body_that_says_it_is_2_gb_is_refused_before_it_is_read() {
+        let server = HostileServer::start(Behaviour::Declared(2 << 30)).await;
+        let (http, _) = http_client();
+        let error = http.post_oauth(&token_url(&server), &[]).await.unwrap_err();
+        let shown = error.to_string().replace(&server.url(), "http://[server]");
+        insta::assert_snapshot!(shown, @"unexpected HTTP 200 response from http://[server]/t: the body is larger than 1024 KiB, more than any answer of this kind, so it was not read");
+        assert_eq!(server.requests(), 1, "a body too large is not asked for again");
+    }
+
+    #[tokio::test]
+    async fn a_body_without_a_length_is_read_only_up_to_the_cap() {
+        // 8 MiB without Content-Length: the old client read it whole, and would have read 2 GB
+        let server = HostileServer::start(Behaviour::Streamed(8 << 20)).await;
+        let (http, _) = http_client();
+        let error = http
+            .get(&token_url(&server), &[])
+            .await
+            .expect_err("the body is past the cap");
+        assert!(
+            matches!(&error, Error::UnexpectedResponse { status: 200, excerpt, .. } if excerpt.starts_with("the body is larger than 1024 KiB")),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_just_under_the_cap_is_read() {
+        let text = format!(
+            "{{\"error\":\"invalid_grant\",\"pad\":\"{}\"}}",
+            "x".repeat(MAX_BODY_BYTES - 100)
+        );
+        let server = HostileServer::start(Behaviour::Body(400, text)).await;
+        let (http, _) = http_client();
+        let error = http.post_oauth(&token_url(&server), &[]).await.unwrap_err();
+        assert!(
+            matches!(&error, Error::Server(s) if s.error == "invalid_grant"),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_that_never_ends_is_bounded_by_the_request_timeout() {
+        let server = HostileServer::start(Behaviour::Stalled).await;
+        let (mut options, _) = crate::testing::http_options(crate::EnvVars::default());
+        options.timeout = Duration::from_millis(200);
+        options.retry.max_retries = 0;
+        let http = HttpClient::new(options).unwrap();
+        let error = http.post_oauth(&token_url(&server), &[]).await.unwrap_err();
+        assert!(
+            matches!(&error, Error::Transport { reason, .. } if reason.starts_with("timed out")),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_huge_error_description_is_cut_with_a_marker() {
+        let description = format!("AADSTS70000: {}", "é".repeat(400_000));
+        let body = serde_json::json!({"error": "invalid_grant", "error_description": description,
+            "error_codes": (0..20_000).collect::<Vec<i64>>()})
+        .to_string();
+        assert!(body.len() < MAX_BODY_BYTES);
+        let server = HostileServer::start(Behaviour::Body(400, body)).await;
+        let (http, _) = http_client();
+        let Error::Server(error) = http.post_oauth(&token_url(&server), &[]).await.unwrap_err() else {
+            panic!("an OAuth error")
+        };
+        let shown = error.error_description.as_deref().unwrap();
+        assert!(shown.len() <= MAX_SERVER_TEXT + 40, "{}", shown.len());
+        assert!(shown.starts_with("AADSTS70000: éé"));
+        assert!(
+            shown.ends_with("… [795918 more bytes cut]"),
+            "{}",
+            &shown[shown.len() - 40..]
+        );
+        assert_eq!(
+            error.aadsts(),
+            Some(0),
+            "the codes are kept, the first few of them"
+        );
+        assert_eq!(error.error_codes.len(), 16);
+    }
+
+    #[test]
+    fn cutting_text_respects_characters_and_leaves_short_text_alone() {
+        assert_eq!(cap_text("short", 10), "short");
+        assert_eq!(cap_text("ééé", 3), "é… [4 more bytes cut]");
+        assert_eq!(cap_text("abc", 0), "… [3 more bytes cut]");
+    }
+
+    #[test]
+    fn the_excerpt_of_a_large_page_is_short() {
+        let page = format!("<p>{}</p>", "word ".repeat(200_000));
+        let shown = excerpt(&page);
+        assert!(shown.chars().count() <= 201, "{shown}");
+    }
+}

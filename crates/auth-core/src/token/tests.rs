@@ -135,3 +135,173 @@ fn the_debug_form_shows_no_token() {
         "{shown}"
     );
 }
+
+#[test]
+fn extreme_times_from_a_hostile_server_are_clamped_not_overflowed() {
+    // issue 18: each of these was saved, then made every later `token` panic on an add overflow
+    use crate::time::MAX_EPOCH_SECONDS;
+    let now = from_epoch_seconds(NOW);
+    let read = |json: serde_json::Value| {
+        TokenResult::from_response(&json, &authority(), &client(), &[], now).unwrap()
+    };
+    let r = read(json!({"access_token": "AT", "expires_on": i64::MIN}));
+    assert_eq!(r.expires_on, -MAX_EPOCH_SECONDS);
+    assert!(
+        r.expires_within(now, 300),
+        "a token that expired long ago is expired"
+    );
+    let r = read(json!({"access_token": "AT", "expires_in": 1e19}));
+    assert_eq!(r.expires_on, MAX_EPOCH_SECONDS);
+    assert!(!r.expires_within(now, 300));
+    assert!(
+        r.expires_within(from_epoch_seconds(i64::MIN), i64::MAX),
+        "and no overflow"
+    );
+    let r = read(json!({"access_token": "AT", "expires_in": "-9223372036854775808",
+        "ext_expires_in": i64::MAX, "refresh_in": i64::MAX}));
+    assert_eq!(r.expires_on, -MAX_EPOCH_SECONDS);
+    assert_eq!(
+        (r.ext_expires_on, r.refresh_on),
+        (Some(MAX_EPOCH_SECONDS), Some(MAX_EPOCH_SECONDS))
+    );
+    let r = read(json!({"access_token": "AT", "expires_in": -1e300, "refresh_in": f64::MAX}));
+    assert_eq!(
+        (r.expires_on, r.refresh_on),
+        (-MAX_EPOCH_SECONDS, Some(MAX_EPOCH_SECONDS))
+    );
+}
+
+mod properties {
+    //! No token response or JWT, however malformed, makes the parsers panic; what can be read back is.
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Any JSON value, nested a few levels: the shapes a hostile server can send.
+    fn any_json() -> impl Strategy<Value = serde_json::Value> {
+        nested(prop_oneof![
+            any::<f64>().prop_map(serde_json::Value::from),
+            exact_leaf()
+        ])
+    }
+
+    /// Any JSON value without floats, which serde_json's default parser may read back one unit off.
+    fn exact_json() -> impl Strategy<Value = serde_json::Value> {
+        nested(exact_leaf())
+    }
+
+    fn exact_leaf() -> impl Strategy<Value = serde_json::Value> {
+        prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<u64>().prop_map(serde_json::Value::from),
+            ".{0,40}".prop_map(serde_json::Value::from),
+        ]
+    }
+
+    fn nested(
+        leaf: impl Strategy<Value = serde_json::Value> + 'static,
+    ) -> impl Strategy<Value = serde_json::Value> {
+        leaf.prop_recursive(3, 24, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+                prop::collection::btree_map(".{0,12}", inner, 0..4)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// A number the way a server may write one: an integer, a float, or a string holding either.
+    fn any_number() -> impl Strategy<Value = serde_json::Value> {
+        prop_oneof![
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<u64>().prop_map(serde_json::Value::from),
+            any::<f64>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(|n| serde_json::Value::from(n.to_string())),
+            ".{0,24}".prop_map(serde_json::Value::from),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_token_response_is_read_or_refused_without_panic(
+            mut fields in prop::collection::btree_map(
+                prop_oneof![
+                    Just("access_token".to_owned()), Just("id_token".to_owned()),
+                    Just("client_info".to_owned()), Just("scope".to_owned()),
+                    Just("token_type".to_owned()), Just("foci".to_owned()), ".{0,10}",
+                ],
+                any_json(),
+                0..8,
+            ),
+            times in prop::collection::vec(any_number(), 4),
+            now in any::<i64>(),
+        ) {
+            for (name, value) in ["expires_on", "expires_in", "ext_expires_in", "refresh_in"].iter().zip(times) {
+                fields.insert((*name).to_owned(), value);
+            }
+            let json = serde_json::Value::Object(fields.into_iter().collect());
+            let now = from_epoch_seconds(now);
+            if let Ok(r) = TokenResult::from_response(&json, &authority(), &client(), &[], now) {
+                let limit = crate::time::MAX_EPOCH_SECONDS;
+                prop_assert!((-limit..=limit).contains(&r.expires_on));
+                for time in [r.ext_expires_on, r.refresh_on].into_iter().flatten() {
+                    prop_assert!((-limit..=limit).contains(&time));
+                }
+                let _ = r.expires_within(now, i64::MAX);
+                let _ = r.expires_within(now, i64::MIN);
+                let _ = r.identity();
+            }
+        }
+
+        #[test]
+        fn any_lifetime_gives_the_time_it_says_within_the_clock_s_range(
+            expires_in in any::<i64>(),
+            now in -crate::time::MAX_EPOCH_SECONDS..=crate::time::MAX_EPOCH_SECONDS,
+        ) {
+            let json = json!({"access_token": "AT", "expires_in": expires_in});
+            let r = TokenResult::from_response(&json, &authority(), &client(), &[], from_epoch_seconds(now)).unwrap();
+            let exact = i128::from(now) + i128::from(expires_in);
+            let limit = i128::from(crate::time::MAX_EPOCH_SECONDS);
+            prop_assert_eq!(i128::from(r.expires_on), exact.clamp(-limit, limit));
+        }
+
+        #[test]
+        fn any_text_as_a_jwt_is_decoded_or_refused_without_panic(token in ".{0,200}") {
+            let _ = decode_jwt_payload(&token, "ID token");
+            let _ = ClientInfo::decode(&token);
+        }
+
+        #[test]
+        fn any_bytes_as_a_jwt_payload_are_decoded_or_refused_without_panic(
+            payload in prop::collection::vec(any::<u8>(), 0..200),
+            padding in 0usize..3,
+        ) {
+            let encoded = format!("{}{}", crate::testing::b64(&payload), "=".repeat(padding));
+            let _ = decode_jwt_payload(&format!("h.{encoded}.s"), "ID token");
+        }
+
+        #[test]
+        fn any_claims_object_round_trips_through_a_jwt(claims in exact_json()) {
+            let claims = match claims {
+                serde_json::Value::Object(map) => serde_json::Value::Object(map),
+                other => json!({"value": other}),
+            };
+            let token = jwt(&claims);
+            prop_assert_eq!(decode_jwt_payload(&token, "ID token").unwrap(), claims.clone());
+            // and with the padding some issuers add
+            let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+            parts[1].push_str("==");
+            prop_assert_eq!(decode_jwt_payload(&parts.join("."), "ID token").unwrap(), claims);
+        }
+
+        #[test]
+        fn client_info_round_trips(uid in ".{0,40}", utid in ".{0,40}") {
+            let encoded = crate::testing::b64(&serde_json::to_vec(&json!({"uid": uid, "utid": utid})).unwrap());
+            let decoded = ClientInfo::decode(&encoded).unwrap();
+            prop_assert_eq!(decoded.home_account_id(), format!("{uid}.{utid}"));
+        }
+    }
+}

@@ -155,3 +155,22 @@ fn a_write_by_the_same_handle_is_searched_without_reading_the_file_again() {
         .unwrap();
     assert_eq!(found.access_token.secret(), "WRITTEN");
 }
+
+#[test]
+fn extreme_times_in_an_entry_are_an_expired_or_a_clamped_token_not_a_panic() {
+    // issue 18: an `expires_on` of i64::MIN made every later `token` panic (subtract overflow)
+    for (expires_on, served) in [
+        (i64::MIN.to_string(), None),
+        (format!("\"{}\"", i64::MIN), None),
+        (i64::MAX.to_string(), Some(crate::time::MAX_EPOCH_SECONDS)),
+        ("\"99999999999999999999\"".to_owned(), None),
+    ] {
+        let text = format!(
+            r#"{{"AccessToken": {{"a": {}}}}}"#,
+            at_entry(r#""s""#, &expires_on)
+        );
+        let (_dir, cache) = open(&text);
+        let token = found(&cache);
+        assert_eq!(token.map(|t| t.expires_on), served, "expires_on {expires_on}");
+    }
+}

@@ -714,3 +714,26 @@ fn the_environment_chooses_redis_and_its_options() {
     assert_eq!(options.fallback, Some(dir.path().join("msal_token_cache.json")));
     assert_eq!(options.lock_ttl, Duration::from_millis(2_500));
 }
+
+#[test]
+fn an_entry_with_an_impossible_expiry_is_expired_or_clamped_not_a_crash_of_every_worker() {
+    // issue 18: an `expires_on` of i64::MIN in Redis made every worker panic on a subtract overflow
+    let server = RedisServer::start();
+    let cache = shared(&server);
+    fill(&cache);
+    for (expires_on, served) in [
+        (i64::MIN.to_string(), None),
+        (i64::MAX.to_string(), Some(crate::time::MAX_EPOCH_SECONDS)),
+    ] {
+        let mut entry = stored(&server, APP_AT_KEY);
+        entry["expires_on"] = Value::from(expires_on.clone());
+        let _: () = redis::cmd("SET")
+            .arg(APP_AT_KEY)
+            .arg(entry.to_string())
+            .arg("KEEPTTL")
+            .query(&mut server.connection())
+            .unwrap();
+        let found = cache.find_access_token(&app_query(CUSTOMER), at(NOW)).unwrap();
+        assert_eq!(found.map(|t| t.expires_on), served, "expires_on {expires_on}");
+    }
+}

@@ -1,15 +1,17 @@
-//! The loopback listener that receives the browser's redirect: bound once on 127.0.0.1 and kept (no
-//! probe-then-rebind race), a few lines of HTTP/1.1 answering with a short page, stray requests ignored,
-//! and a timeout measured on the injectable [`Timer`].
+//! The loopback listener that receives the browser's redirect: bound once on 127.0.0.1 and on `[::1]` at
+//! the same port and kept (no probe-then-rebind race, and no other user can take the address family we
+//! left free), a few lines of HTTP/1.1 answering with a short page, stray requests ignored, each
+//! connection given a few seconds to send its request, and a timeout measured on the injectable
+//! [`Timer`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinSet;
+use tokio::task::{AbortHandle, JoinSet};
 
 use crate::authority::ResponseIssuer;
 use crate::error::{Error, Result, ServerError};
@@ -27,41 +29,57 @@ pub(crate) const TICK: Duration = Duration::from_secs(1);
 const MAX_HEAD: usize = 16 * 1024;
 
 /// Connections read at once. Browsers open a few speculative ones that never send anything, so each is
-/// read on its own task; past this many, new ones are closed at once.
+/// read on its own task; past this many, the oldest is closed to make room, so idle connections (a
+/// browser's, or another local user's 40 on purpose) cannot keep the real redirect out.
 const MAX_CONNECTIONS: usize = 32;
 
-/// A bound loopback socket and its port.
+/// How long a connection may take to send its request head. Real time, not the injectable timer: it
+/// bounds what a peer can hold, and a browser sends its redirect at once.
+const READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many system-chosen ports are tried for [`PortPolicy::Any`] before giving up, when `[::1]` is taken
+/// at the port 127.0.0.1 got.
+const ANY_PORT_ATTEMPTS: usize = 16;
+
+/// The bound loopback sockets and their port.
 #[derive(Debug)]
 pub(crate) struct LoopbackListener {
-    listener: TcpListener,
+    v4: TcpListener,
+    /// `[::1]` at the same port; `None` only where the machine has no IPv6 loopback, so that no one can
+    /// bind it either.
+    v6: Option<TcpListener>,
     port: u16,
+    read_timeout: Duration,
+}
+
+/// Whether binding `[::1]` failed because the machine has no IPv6 loopback (a kernel without IPv6, or
+/// `::1` removed): then no other user can bind it either, and 127.0.0.1 alone is safe.
+fn no_ipv6_loopback(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::AddrNotAvailable | io::ErrorKind::Unsupported
+    ) || error.raw_os_error() == Some(97) // EAFNOSUPPORT on Linux
 }
 
 impl LoopbackListener {
-    /// Binds 127.0.0.1 on the first free port the policy allows, and keeps the socket.
+    /// Binds 127.0.0.1 and `[::1]` on the first port of the policy where both are free, and keeps the
+    /// sockets. `localhost` in the redirect URI may resolve to either address: leaving one free would
+    /// let another local user listen there and receive the code.
     pub(crate) async fn bind(policy: &PortPolicy) -> Result<Self> {
-        let ports = match policy {
-            PortPolicy::Any => 0..=0,
-            PortPolicy::Range(range) => range.clone(),
+        let candidates: Vec<u16> = match policy {
+            PortPolicy::Any => vec![0; ANY_PORT_ATTEMPTS],
+            PortPolicy::Range(range) => range.clone().collect(),
         };
         let mut last_error = None;
-        for port in ports.clone() {
-            match TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await {
-                Ok(listener) => {
-                    let port = listener
-                        .local_addr()
-                        .map(|a| a.port())
-                        .map_err(|source| Error::Loopback {
-                            message: "could not read the port of the loopback listener".into(),
-                            source,
-                        })?;
-                    return Ok(Self { listener, port });
-                }
+        for candidate in candidates {
+            match Self::bind_both(candidate).await {
+                Ok(listener) => return Ok(listener),
                 // taken or forbidden: the next port may do
-                Err(error) => last_error = Some((port, error)),
+                Err(failure) => last_error = Some(failure),
             }
         }
-        let (port, source) = last_error.unwrap_or_else(|| (0, io::Error::other("no port to try")));
+        let (address, port, source) =
+            last_error.unwrap_or_else(|| ("127.0.0.1", 0, io::Error::other("no port to try")));
         let tried = match policy {
             PortPolicy::Any => "any free port".to_owned(),
             PortPolicy::Range(range) if range.start() == range.end() => format!("port {}", range.start()),
@@ -69,9 +87,33 @@ impl LoopbackListener {
         };
         Err(Error::Loopback {
             message: format!(
-                "could not listen on 127.0.0.1 at {tried} for the browser's answer (port {port}: {source})"
+                "could not listen on 127.0.0.1 and [::1] at {tried} for the browser's answer \
+                 ({address} port {port}: {source})"
             ),
             source,
+        })
+    }
+
+    /// Both addresses at `port` (0: the system chooses, for 127.0.0.1, and `[::1]` takes the same).
+    async fn bind_both(port: u16) -> std::result::Result<Self, (&'static str, u16, io::Error)> {
+        let v4 = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+            .await
+            .map_err(|e| ("127.0.0.1", port, e))?;
+        let port = v4.local_addr().map_err(|e| ("127.0.0.1", port, e))?.port();
+        let v6 = match TcpListener::bind((Ipv6Addr::LOCALHOST, port)).await {
+            Ok(v6) => Some(v6),
+            Err(error) if no_ipv6_loopback(&error) => {
+                tracing::debug!(target: "msconnect::browser", "no IPv6 loopback ({error}): listening on 127.0.0.1 only");
+                None
+            }
+            // someone holds `[::1]` at this port: the browser might reach them, not us
+            Err(error) => return Err(("[::1]", port, error)),
+        };
+        Ok(Self {
+            v4,
+            v6,
+            port,
+            read_timeout: READ_TIMEOUT,
         })
     }
 
@@ -79,14 +121,37 @@ impl LoopbackListener {
         self.port
     }
 
+    /// Whether `[::1]` is bound too (false only where the machine has no IPv6 loopback).
+    #[cfg(test)]
+    pub(crate) fn has_ipv6(&self) -> bool {
+        self.v6.is_some()
+    }
+
+    /// How long each connection may take to send its request (tests shorten it).
+    #[cfg(test)]
+    pub(crate) fn set_read_timeout(&mut self, timeout: Duration) {
+        self.read_timeout = timeout;
+    }
+
     /// `http://localhost:{port}/`, the redirect URI apps register.
     pub(crate) fn redirect_uri(&self) -> String {
         format!("http://localhost:{}/", self.port)
     }
 
+    /// The next connection on either address (`accept` is cancel-safe: none is lost to the `select!`).
+    async fn accept(&self) -> io::Result<TcpStream> {
+        match &self.v6 {
+            Some(v6) => tokio::select! {
+                accepted = self.v4.accept() => accepted.map(|(stream, _)| stream),
+                accepted = v6.accept() => accepted.map(|(stream, _)| stream),
+            },
+            None => self.v4.accept().await.map(|(stream, _)| stream),
+        }
+    }
+
     /// Serves until the redirect with `expected_state` arrives, or `timeout` passes on `timer`; the
     /// redirect's `iss` must be `expected_issuer`'s when one is given (RFC 9207). Dropping the future
-    /// closes the socket and aborts the connection tasks.
+    /// closes the sockets and aborts the connection tasks.
     pub(crate) async fn wait_for_code(
         self,
         expected_state: &str,
@@ -99,6 +164,8 @@ impl LoopbackListener {
         let elapsed = || timer.now().duration_since(started).unwrap_or_default();
         // JoinSet aborts its tasks when dropped: cancellation leaves no connection behind
         let mut connections: JoinSet<Option<(TcpStream, Request)>> = JoinSet::new();
+        // the connections being read, oldest first: the oldest makes room for a new one
+        let mut reading: VecDeque<AbortHandle> = VecDeque::new();
         let mut tick = timer.sleep(TICK.min(timeout));
         let mut accepting = true;
         loop {
@@ -118,11 +185,19 @@ impl LoopbackListener {
                         return outcome;
                     }
                 }
-                accepted = self.listener.accept(), if accepting => match accepted {
-                    Ok((stream, _)) if connections.len() < MAX_CONNECTIONS => {
-                        connections.spawn(read_request(stream));
+                accepted = self.accept(), if accepting => match accepted {
+                    Ok(stream) => {
+                        reading.retain(|handle| !handle.is_finished());
+                        if reading.len() >= MAX_CONNECTIONS
+                            && let Some(oldest) = reading.pop_front()
+                        {
+                            oldest.abort();
+                        }
+                        let read_timeout = self.read_timeout;
+                        reading.push_back(connections.spawn(async move {
+                            tokio::time::timeout(read_timeout, read_request(stream)).await.ok().flatten()
+                        }));
                     }
-                    Ok(_) => {}
                     // a failed accept (too many open files, say) would fail again at once: wait a tick
                     Err(error) => {
                         tracing::debug!(target: "msconnect::browser", "accept failed: {error}");
@@ -250,13 +325,15 @@ async fn answer(
         return Some(Err(Error::Rejected(problem)));
     }
     if let Some(error) = field("error") {
-        let server = ServerError {
+        let mut server = ServerError {
             error: error.to_owned(),
             error_description: field("error_description").map(str::to_owned),
             error_uri: field("error_uri").map(str::to_owned),
             suberror: field("error_subcode").map(str::to_owned),
             ..ServerError::default()
         };
+        // whoever sends the redirect writes these: cut to what a terminal should show
+        server.cap_shown_text();
         respond(stream, "200 OK", &failure_page(server.summary())).await;
         return Some(Err(server.into()));
     }

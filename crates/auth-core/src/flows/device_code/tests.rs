@@ -47,6 +47,10 @@ impl Interaction for Recorder {
         self.push(format!("browser_failed {url} ({reason})"));
     }
 
+    fn browser_unavailable(&self, reason: &str) {
+        self.push(format!("browser_unavailable ({reason})"));
+    }
+
     fn finished(&self) {
         self.push("finished".into());
     }
@@ -254,7 +258,8 @@ async fn an_expired_token_answer_ends_the_polling() {
     let expired = poll_error(&mut server, "expired_token", 70020, 1).await;
     let (http, timer) = http_client();
     let error = sign_in(&server, &Recorder::default(), &http).await.unwrap_err();
-    insta::assert_snapshot!(error, @"the device code ABCD-EFGH expired after 15 minutes before sign-in completed: sign in again");
+    // issue 18: the time really waited, not the 15 minutes first announced
+    insta::assert_snapshot!(error, @"the authority expired the device code ABCD-EFGH after 20 seconds (it was to last 15 minutes), before sign-in completed: sign in again");
     assert!(matches!(error, Error::TimedOut(_)));
     assert_eq!(timer.sleeps(), secs(&[5, 5, 5, 5]));
     for mock in [device, pending, expired] {
@@ -350,4 +355,136 @@ fn the_flow_can_be_awaited_on_any_thread() {
     let (http, _) = http_client();
     let client = client();
     assert_send(&DeviceCodeFlow::new(&authority, &client).send(&http));
+}
+
+#[tokio::test]
+async fn a_code_the_authority_expires_after_a_second_is_said_to_have_lasted_a_second() {
+    // issue 18: the message said "expired after 15 minutes" when the server expired the code after 1 s
+    let mut server = Server::new_async().await;
+    let device = device_code_mock(&mut server, json!({ "interval": 1 })).await;
+    let expired = poll_error(&mut server, "expired_token", 70020, 1).await;
+    let (http, _) = http_client();
+    let error = sign_in(&server, &Recorder::default(), &http).await.unwrap_err();
+    insta::assert_snapshot!(error, @"the authority expired the device code ABCD-EFGH after 1 second (it was to last 15 minutes), before sign-in completed: sign in again");
+    device.assert_async().await;
+    expired.assert_async().await;
+
+    let mut server = Server::new_async().await;
+    let device = device_code_mock(&mut server, json!({ "expires_in": 1 })).await;
+    let error = sign_in(&server, &Recorder::default(), &http).await.unwrap_err();
+    insta::assert_snapshot!(error, @"the device code ABCD-EFGH expired after 1 second before sign-in completed: sign in again");
+    device.assert_async().await;
+}
+
+#[tokio::test]
+async fn extreme_numbers_in_the_devicecode_answer_are_clamped_to_a_day() {
+    // a hostile authority: a lifetime and an interval past any clock, and slow_down on top
+    let mut server = Server::new_async().await;
+    let device = device_code_mock(&mut server, json!({ "expires_in": 1e19, "interval": 3 })).await;
+    let slow = poll_error(&mut server, "slow_down", 70016, 1).await;
+    let expired = poll_error(&mut server, "expired_token", 70020, 1).await;
+    let (http, timer) = http_client();
+    let error = sign_in(&server, &Recorder::default(), &http).await.unwrap_err();
+    insta::assert_snapshot!(error, @"the authority expired the device code ABCD-EFGH after 11 seconds (it was to last 1440 minutes), before sign-in completed: sign in again");
+    assert_eq!(timer.sleeps(), secs(&[3, 8]));
+    for mock in [device, slow, expired] {
+        mock.assert_async().await;
+    }
+
+    let mut server = Server::new_async().await;
+    let device = device_code_mock(&mut server, json!({ "interval": i64::MAX })).await;
+    let (http, timer) = http_client();
+    let error = sign_in(&server, &Recorder::default(), &http).await.unwrap_err();
+    insta::assert_snapshot!(error, @"the device code ABCD-EFGH expired after 15 minutes before sign-in completed: sign in again");
+    assert_eq!(
+        timer.sleeps(),
+        secs(&[900]),
+        "no poll: the interval outlasts the code"
+    );
+    device.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_huge_message_is_cut_before_it_is_shown() {
+    let mut server = Server::new_async().await;
+    let device = device_code_mock(
+        &mut server,
+        json!({ "message": "m".repeat(100_000), "expires_in": 1 }),
+    )
+    .await;
+    let (http, _) = http_client();
+    let recorder = Recorder::default();
+    let _ = sign_in(&server, &recorder, &http).await.unwrap_err();
+    let shown = &recorder.events()[0];
+    assert!(shown.len() < 4200, "{}", shown.len());
+    assert!(
+        shown.ends_with("… [95904 more bytes cut]"),
+        "{}",
+        &shown[shown.len() - 30..]
+    );
+    device.assert_async().await;
+}
+
+mod properties {
+    //! No `/devicecode` answer or OAuth error body, however malformed, makes the parsers panic, and what
+    //! they keep to show is bounded.
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::http::MAX_SERVER_TEXT;
+
+    fn any_scalar() -> impl Strategy<Value = serde_json::Value> {
+        prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<f64>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(|n| serde_json::Value::from(n.to_string())),
+            ".{0,30}".prop_map(serde_json::Value::from),
+            (0usize..3).prop_map(|n| serde_json::Value::from("\u{1b}[2J".repeat(n * 2_000))),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_devicecode_answer_is_read_or_refused_and_bounded(
+            fields in prop::collection::btree_map(
+                prop_oneof![
+                    Just("device_code".to_owned()), Just("user_code".to_owned()),
+                    Just("verification_uri".to_owned()), Just("verification_url".to_owned()),
+                    Just("message".to_owned()), Just("expires_in".to_owned()),
+                    Just("interval".to_owned()), ".{0,8}",
+                ],
+                any_scalar(),
+                0..9,
+            ),
+        ) {
+            let json = serde_json::Value::Object(fields.into_iter().collect());
+            if let Ok(challenge) = DeviceCodeChallenge::from_response(&json) {
+                prop_assert!(challenge.expires_in <= MAX_EXPIRES_IN && challenge.interval <= MAX_EXPIRES_IN);
+                prop_assert!(challenge.message.len() <= MAX_SERVER_TEXT + 40);
+                prop_assert!(challenge.user_code.len() <= MAX_SERVER_TEXT + 40);
+            }
+        }
+
+        #[test]
+        fn any_error_body_is_parsed_or_not_and_what_is_shown_is_bounded(
+            body in prop_oneof![
+                ".{0,100}",
+                (".{0,20}", 0usize..20_000).prop_map(|(word, n)| {
+                    serde_json::json!({"error": word, "error_description": "d".repeat(n),
+                        "error_codes": [1, 2], "suberror": word.repeat(n.min(500))}).to_string()
+                }),
+            ],
+            status in any::<u16>(),
+        ) {
+            if let Some(error) = crate::ServerError::parse(status, &body) {
+                prop_assert!(!error.error.is_empty());
+                let shown = error.error_description.as_deref().unwrap_or_default();
+                prop_assert!(shown.len() <= MAX_SERVER_TEXT + 40);
+                let _ = (error.summary(), error.aadsts(), error.hint());
+            }
+        }
+    }
 }
