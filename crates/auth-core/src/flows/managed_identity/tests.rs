@@ -489,3 +489,42 @@ async fn an_answer_without_a_usable_expiry_is_an_error() {
         "the managed identity answer is not a valid token: its expires_on is neither epoch seconds nor a date"
     );
 }
+
+#[tokio::test]
+async fn a_session_signs_in_with_the_managed_identity_and_caches_the_token_like_an_app_token() {
+    let mut server = mockito::Server::new_async().await;
+    let mock = server
+        .mock("GET", "/msi/token")
+        .match_query(Matcher::Any)
+        .with_body(app_service_answer())
+        .expect(1)
+        .create_async()
+        .await;
+    let (session, timer) = crate::testing::session_with(app_service_env(&server));
+    let method = crate::session::SignInMethod::ManagedIdentity(ManagedIdentityId::SystemAssigned);
+    assert_eq!(method.name(), "ManagedIdentity");
+    let request = crate::session::SignInRequest {
+        environment: crate::cloud::Environment::default(),
+        tenant: crate::ids::Tenant::organizations(),
+        client_id: ClientId::parse(MI_CLIENT).unwrap(),
+        scopes: vec![GRAPH.to_owned()],
+        method,
+    };
+    let token = session.sign_in(&request).await.unwrap();
+    mock.assert_async().await;
+    let cached = session
+        .cache()
+        .find_access_token(
+            &crate::cache::TokenQuery {
+                environment: "login.microsoftonline.com".into(),
+                client_id: ClientId::parse(MI_CLIENT).unwrap(),
+                realm: Some(TENANT.into()),
+                home_account_id: None,
+                scopes: vec![GRAPH.to_owned()],
+            },
+            crate::time::Timer::now(&timer),
+        )
+        .unwrap()
+        .expect("the managed identity's token is in the cache");
+    assert_eq!(cached.access_token.secret(), token.access_token.secret());
+}
