@@ -59,7 +59,10 @@ impl EnvironmentCredential {
         let client_id = env_client_id(env)?;
         let tenant = env_tenant(env)?;
         let (method, selected_by) = if let Some(secret) = env.get("AZURE_CLIENT_SECRET") {
-            (EnvironmentMethod::ClientSecret(ClientSecret::new(secret)), "AZURE_CLIENT_SECRET")
+            (
+                EnvironmentMethod::ClientSecret(ClientSecret::new(secret)),
+                "AZURE_CLIENT_SECRET",
+            )
         } else if let Some(path) = env.get("AZURE_CLIENT_CERTIFICATE_PATH") {
             let password = env.get("AZURE_CLIENT_CERTIFICATE_PASSWORD").map(Password::new);
             (
@@ -73,7 +76,10 @@ impl EnvironmentCredential {
             )
         } else if let Some(username) = env.get("AZURE_USERNAME") {
             let password = env.get("AZURE_PASSWORD").ok_or_else(|| {
-                Error::invalid("AZURE_PASSWORD", "AZURE_USERNAME is set but AZURE_PASSWORD is not")
+                Error::invalid(
+                    "AZURE_PASSWORD",
+                    "AZURE_USERNAME is set but AZURE_PASSWORD is not",
+                )
             })?;
             (
                 EnvironmentMethod::UsernamePassword(Credential::new(username, Password::new(password))),
@@ -139,8 +145,8 @@ fn certificate_source(path: PathBuf, password: Option<Password>) -> Result<Certi
             reason: "AZURE_CLIENT_CERTIFICATE_PATH names an empty file".into(),
         });
     }
-    let pem = std::str::from_utf8(&head[..read])
-        .is_ok_and(|text| text.trim_start().starts_with("-----BEGIN"));
+    let pem =
+        std::str::from_utf8(&head[..read]).is_ok_and(|text| text.trim_start().starts_with("-----BEGIN"));
     Ok(if pem {
         CertificateSource::Pem {
             certificate: path.clone(),

@@ -383,9 +383,8 @@ impl WorkloadIdentity {
 pub(crate) fn env_client_id(env: &EnvVars) -> Result<Option<ClientId>> {
     env.get("AZURE_CLIENT_ID")
         .map(|value| {
-            ClientId::parse(value).map_err(|_| {
-                Error::invalid("AZURE_CLIENT_ID", "expected the application's id (a GUID)")
-            })
+            ClientId::parse(value)
+                .map_err(|_| Error::invalid("AZURE_CLIENT_ID", "expected the application's id (a GUID)"))
         })
         .transpose()
 }
@@ -411,8 +410,7 @@ fn needs_network(what: &str) -> Error {
 
 /// A CI system's token endpoint: https, or http on loopback (a test's stand-in).
 fn endpoint_url(variable: &str, value: &str) -> Result<Url> {
-    let url = Url::parse(value.trim())
-        .map_err(|_| Error::invalid(variable, "not a URL"))?;
+    let url = Url::parse(value.trim()).map_err(|_| Error::invalid(variable, "not a URL"))?;
     if url.scheme() == "https" || (url.scheme() == "http" && is_loopback_host(&url)) {
         Ok(url)
     } else {
@@ -445,8 +443,7 @@ fn read_ci_answer(
     if !(200..300).contains(&response.status) {
         return Err(unexpected(&response));
     }
-    let json: serde_json::Value =
-        serde_json::from_str(&response.body).map_err(|_| unexpected(&response))?;
+    let json: serde_json::Value = serde_json::from_str(&response.body).map_err(|_| unexpected(&response))?;
     let text = json
         .get(member)
         .and_then(serde_json::Value::as_str)

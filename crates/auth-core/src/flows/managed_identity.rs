@@ -121,7 +121,8 @@ impl ManagedIdentitySource {
             if let Some(header) = env.get("IDENTITY_HEADER") {
                 if env.get("IDENTITY_SERVER_THUMBPRINT").is_some() {
                     return Err(Error::ManagedIdentityUnavailable(
-                        "Service Fabric's managed identity (IDENTITY_SERVER_THUMBPRINT) is not supported".into(),
+                        "Service Fabric's managed identity (IDENTITY_SERVER_THUMBPRINT) is not supported"
+                            .into(),
                     ));
                 }
                 return Ok(Self::AppService {
@@ -277,9 +278,19 @@ impl<'a> ManagedIdentity<'a> {
         })?;
         let response = match &source {
             ManagedIdentitySource::AppService { endpoint, header } => {
-                let url = with_query(endpoint, APP_SERVICE_API_VERSION, &resource, self.id_param("mi_res_id"));
+                let url = with_query(
+                    endpoint,
+                    APP_SERVICE_API_VERSION,
+                    &resource,
+                    self.id_param("mi_res_id"),
+                );
                 let response = self
-                    .retrying(&local, false, Get(&url), &[("X-IDENTITY-HEADER", header.secret())])
+                    .retrying(
+                        &local,
+                        false,
+                        Get(&url),
+                        &[("X-IDENTITY-HEADER", header.secret())],
+                    )
                     .await?;
                 if response.status == 401 || response.status == 403 {
                     return Err(Error::IdentitySource {
@@ -355,7 +366,9 @@ impl<'a> ManagedIdentity<'a> {
         } else {
             Err(Error::invalid(
                 "managed identity",
-                format!("{source} offers only the system-assigned identity: leave out the client, object or resource id"),
+                format!(
+                    "{source} offers only the system-assigned identity: leave out the client, object or resource id"
+                ),
             ))
         }
     }
@@ -433,7 +446,9 @@ impl<'a> ManagedIdentity<'a> {
         if !metadata.is_file() || metadata.len() > ARC_KEY_MAX_BYTES {
             return Err(Error::InvalidFile {
                 path: path.to_owned(),
-                reason: format!("Azure Arc's challenge file must be a regular file of at most {ARC_KEY_MAX_BYTES} bytes"),
+                reason: format!(
+                    "Azure Arc's challenge file must be a regular file of at most {ARC_KEY_MAX_BYTES} bytes"
+                ),
             });
         }
         let key = std::fs::read_to_string(path).map_err(io)?;
@@ -566,7 +581,11 @@ fn parse_rfc3339(text: &str) -> Option<i64> {
     let time = time.split('.').next()?;
     let mut time = time.split(':').map(|part| part.parse::<i64>().ok());
     let (hour, minute, second) = (time.next()??, time.next()??, time.next()??);
-    let offset = if offset.eq_ignore_ascii_case("z") { 0 } else { parse_offset(offset)? };
+    let offset = if offset.eq_ignore_ascii_case("z") {
+        0
+    } else {
+        parse_offset(offset)?
+    };
     Some(epoch_of(year, month, day, hour, minute, second)? - offset)
 }
 

@@ -154,7 +154,12 @@ impl TokenRequest<'_> {
             }
             Some(ClientCredential::Assertion(source)) => {
                 let assertion = source
-                    .fetch_assertion(http, self.authority.token_endpoint().as_str(), self.client_id, now)
+                    .fetch_assertion(
+                        http,
+                        self.authority.token_endpoint().as_str(),
+                        self.client_id,
+                        now,
+                    )
                     .await?;
                 form.push(("client_assertion_type", JWT_BEARER_ASSERTION_TYPE.into()));
                 form.push(("client_assertion", assertion.secret().to_owned()));

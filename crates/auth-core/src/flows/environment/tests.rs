@@ -43,7 +43,11 @@ fn a_client_secret_comes_first() {
 fn a_pem_certificate_holds_its_key_in_the_same_file_and_a_pfx_keeps_its_password() {
     let dir = tempfile::tempdir().unwrap();
     let pem = dir.path().join("sp.pem");
-    std::fs::write(&pem, "\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").unwrap();
+    std::fs::write(
+        &pem,
+        "\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
     let pfx = dir.path().join("sp.pfx");
     std::fs::write(&pfx, [0x30, 0x82, 0x0a, 0x01, 0x02]).unwrap();
     let base = [("AZURE_CLIENT_ID", CLIENT), ("AZURE_TENANT_ID", TENANT)];
@@ -53,7 +57,10 @@ fn a_pem_certificate_holds_its_key_in_the_same_file_and_a_pfx_keeps_its_password
     assert_eq!(credential.name(), "Certificate");
     match credential.method {
         EnvironmentMethod::Certificate(CertificateSource::Pem { certificate, key }) => {
-            assert_eq!((certificate.as_path(), key.as_path()), (pem.as_path(), pem.as_path()));
+            assert_eq!(
+                (certificate.as_path(), key.as_path()),
+                (pem.as_path(), pem.as_path())
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -86,9 +93,15 @@ fn unusable_certificate_paths_name_the_variable_and_the_file() {
     let empty = empty.display().to_string();
     let base = [("AZURE_CLIENT_ID", CLIENT), ("AZURE_TENANT_ID", TENANT)];
     let e = error(&[base[0], base[1], ("AZURE_CLIENT_CERTIFICATE_PATH", &missing)]);
-    assert!(e.starts_with(&format!("reading AZURE_CLIENT_CERTIFICATE_PATH {missing}: ")), "{e}");
+    assert!(
+        e.starts_with(&format!("reading AZURE_CLIENT_CERTIFICATE_PATH {missing}: ")),
+        "{e}"
+    );
     let e = error(&[base[0], base[1], ("AZURE_CLIENT_CERTIFICATE_PATH", &empty)]);
-    assert_eq!(e, format!("{empty}: AZURE_CLIENT_CERTIFICATE_PATH names an empty file"));
+    assert_eq!(
+        e,
+        format!("{empty}: AZURE_CLIENT_CERTIFICATE_PATH names an empty file")
+    );
 }
 
 #[test]
@@ -96,7 +109,10 @@ fn a_federated_token_file_comes_before_a_user_name() {
     let credential = read(&[
         ("AZURE_CLIENT_ID", CLIENT),
         ("AZURE_TENANT_ID", TENANT),
-        ("AZURE_FEDERATED_TOKEN_FILE", "/var/run/secrets/azure/tokens/azure-identity-token"),
+        (
+            "AZURE_FEDERATED_TOKEN_FILE",
+            "/var/run/secrets/azure/tokens/azure-identity-token",
+        ),
         ("AZURE_USERNAME", "user@contoso.com"),
         ("AZURE_PASSWORD", PASSWORD),
     ])
@@ -122,7 +138,10 @@ fn a_user_name_and_password_need_no_tenant() {
     assert_eq!(credential.name(), "UsernamePassword");
     assert_eq!(credential.tenant.as_str(), "organizations");
     let shown = format!("{credential:?}");
-    assert!(shown.contains("user@contoso.com") && !shown.contains(PASSWORD), "{shown}");
+    assert!(
+        shown.contains("user@contoso.com") && !shown.contains(PASSWORD),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -146,10 +165,21 @@ fn each_error_names_the_missing_variable() {
         "invalid value for AZURE_PASSWORD: AZURE_USERNAME is set but AZURE_PASSWORD is not"
     );
     assert_eq!(
-        error(&[("AZURE_CLIENT_ID", "app"), ("AZURE_TENANT_ID", TENANT), ("AZURE_CLIENT_SECRET", SECRET)]),
+        error(&[
+            ("AZURE_CLIENT_ID", "app"),
+            ("AZURE_TENANT_ID", TENANT),
+            ("AZURE_CLIENT_SECRET", SECRET)
+        ]),
         "invalid value for AZURE_CLIENT_ID: expected the application's id (a GUID)"
     );
-    let bad_tenant = error(&[("AZURE_CLIENT_ID", CLIENT), ("AZURE_TENANT_ID", "not a tenant!"), ("AZURE_CLIENT_SECRET", SECRET)]);
-    assert!(bad_tenant.starts_with("invalid value for AZURE_TENANT_ID: "), "{bad_tenant}");
+    let bad_tenant = error(&[
+        ("AZURE_CLIENT_ID", CLIENT),
+        ("AZURE_TENANT_ID", "not a tenant!"),
+        ("AZURE_CLIENT_SECRET", SECRET),
+    ]);
+    assert!(
+        bad_tenant.starts_with("invalid value for AZURE_TENANT_ID: "),
+        "{bad_tenant}"
+    );
     assert!(!bad_tenant.contains(SECRET), "{bad_tenant}");
 }

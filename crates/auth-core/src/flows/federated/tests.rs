@@ -51,7 +51,10 @@ async fn token_endpoint_expecting(server: &mut mockito::Server, assertion: &str)
 
 const JWT_BEARER_ASSERTION_TYPE_FOR_TESTS: &str = crate::flows::JWT_BEARER_ASSERTION_TYPE;
 
-async fn sign_in(server: &mockito::Server, credential: &ClientCredential) -> crate::Result<crate::TokenResult> {
+async fn sign_in(
+    server: &mockito::Server,
+    credential: &ClientCredential,
+) -> crate::Result<crate::TokenResult> {
     let (http, _) = http_client();
     let a = authority(server);
     ClientCredentials::new(&a, &client(), credential)
@@ -87,14 +90,14 @@ async fn a_token_file_replaced_on_disk_is_read_again_for_the_next_token() {
 async fn bad_token_files_are_refused_by_name_before_anything_is_sent() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = mockito::Server::new_async().await;
-    let never = server
-        .mock("POST", Matcher::Any)
-        .expect(0)
-        .create_async()
-        .await;
+    let never = server.mock("POST", Matcher::Any).expect(0).create_async().await;
     let cases: Vec<(&str, Option<Vec<u8>>, &str)> = vec![
         ("missing", None, "reading the federated token file"),
-        ("empty", Some(b"  \n".to_vec()), "the federated token file is empty: it holds no JWT"),
+        (
+            "empty",
+            Some(b"  \n".to_vec()),
+            "the federated token file is empty: it holds no JWT",
+        ),
         (
             "not-a-jwt",
             Some(b"hello world".to_vec()),
@@ -105,7 +108,11 @@ async fn bad_token_files_are_refused_by_name_before_anything_is_sent() {
             Some(b"aaaa.bbbb.cccc".to_vec()),
             "the federated token file holds no JWT",
         ),
-        ("binary", Some(vec![0xff, 0xfe, 0x00]), "the federated token file is not text"),
+        (
+            "binary",
+            Some(vec![0xff, 0xfe, 0x00]),
+            "the federated token file is not text",
+        ),
         (
             "huge",
             Some(vec![b'a'; MAX_FEDERATED_TOKEN_BYTES + 1]),
@@ -139,7 +146,10 @@ fn github_env(server: &mockito::Server) -> EnvVars {
     EnvVars::from_pairs([
         (
             "ACTIONS_ID_TOKEN_REQUEST_URL",
-            format!("{}/_apis/pipelines/1/runs/2/idtoken?api-version=2.0", server.url()),
+            format!(
+                "{}/_apis/pipelines/1/runs/2/idtoken?api-version=2.0",
+                server.url()
+            ),
         ),
         ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", REQUEST_TOKEN.to_owned()),
         ("AZURE_CLIENT_ID", CLIENT.to_owned()),
@@ -167,7 +177,10 @@ async fn github_actions_is_asked_again_for_every_token() {
     let identity = WorkloadIdentity::from_env(&github_env(&server)).unwrap();
     assert_eq!(identity.source.kind(), "GitHubActions");
     assert_eq!(identity.client_id, Some(client()));
-    assert_eq!(identity.tenant.as_ref().map(Tenant::as_str), Some("contoso.onmicrosoft.com"));
+    assert_eq!(
+        identity.tenant.as_ref().map(Tenant::as_str),
+        Some("contoso.onmicrosoft.com")
+    );
     let credential = identity.credential();
 
     let first = federated_jwt("repo:contoso/app:ref:refs/heads/main#1");
@@ -235,13 +248,22 @@ async fn a_github_answer_without_a_jwt_is_an_error_naming_the_endpoint() {
 async fn azure_pipelines_posts_to_the_oidc_endpoint_for_the_service_connection() {
     let mut server = mockito::Server::new_async().await;
     let env = EnvVars::from_pairs([
-        ("SYSTEM_OIDCREQUESTURI", format!("{}/contoso/_apis/distributedtask/hubs/build/plans/p/jobs/j/oidctoken", server.url())),
+        (
+            "SYSTEM_OIDCREQUESTURI",
+            format!(
+                "{}/contoso/_apis/distributedtask/hubs/build/plans/p/jobs/j/oidctoken",
+                server.url()
+            ),
+        ),
         ("SYSTEM_ACCESSTOKEN", SYSTEM_TOKEN.to_owned()),
         ("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID", CONNECTION.to_owned()),
     ]);
     let oidc = federated_jwt("sc://contoso/project/connection");
     let pipelines = server
-        .mock("POST", "/contoso/_apis/distributedtask/hubs/build/plans/p/jobs/j/oidctoken")
+        .mock(
+            "POST",
+            "/contoso/_apis/distributedtask/hubs/build/plans/p/jobs/j/oidctoken",
+        )
         .match_query(Matcher::AllOf(vec![
             Matcher::UrlEncoded("api-version".into(), "7.1".into()),
             Matcher::UrlEncoded("serviceConnectionId".into(), CONNECTION.into()),
@@ -255,7 +277,10 @@ async fn azure_pipelines_posts_to_the_oidc_endpoint_for_the_service_connection()
         .await;
     let identity = WorkloadIdentity::from_env(&env).unwrap();
     assert_eq!(identity.source.kind(), "AzurePipelines");
-    assert_eq!((identity.client_id.clone(), identity.tenant.clone()), (None, None));
+    assert_eq!(
+        (identity.client_id.clone(), identity.tenant.clone()),
+        (None, None)
+    );
     let credential = identity.credential();
     let token = server
         .mock("POST", "/contoso.onmicrosoft.com/oauth2/v2.0/token")
@@ -290,15 +315,24 @@ async fn a_refused_pipelines_access_token_is_named() {
         .await
         .unwrap_err()
         .to_string();
-    assert!(error.starts_with("SYSTEM_ACCESSTOKEN: Azure Pipelines refused"), "{error}");
+    assert!(
+        error.starts_with("SYSTEM_ACCESSTOKEN: Azure Pipelines refused"),
+        "{error}"
+    );
     assert!(!error.contains(SYSTEM_TOKEN), "{error}");
 }
 
 #[test]
 fn the_environment_is_searched_in_azure_identity_order() {
     let all = [
-        ("AZURE_FEDERATED_TOKEN_FILE", "/var/run/secrets/azure/tokens/azure-identity-token"),
-        ("ACTIONS_ID_TOKEN_REQUEST_URL", "https://pipelines.actions.githubusercontent.com/x?api-version=2.0"),
+        (
+            "AZURE_FEDERATED_TOKEN_FILE",
+            "/var/run/secrets/azure/tokens/azure-identity-token",
+        ),
+        (
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            "https://pipelines.actions.githubusercontent.com/x?api-version=2.0",
+        ),
         ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", REQUEST_TOKEN),
         ("SYSTEM_OIDCREQUESTURI", "https://dev.azure.com/contoso/oidc"),
         ("SYSTEM_ACCESSTOKEN", SYSTEM_TOKEN),
@@ -325,27 +359,47 @@ fn half_configured_sources_name_the_missing_variable() {
             .unwrap_err()
             .to_string()
     };
-    assert!(error(&[("ACTIONS_ID_TOKEN_REQUEST_URL", "https://gh.example/x")], None)
-        .starts_with("invalid value for ACTIONS_ID_TOKEN_REQUEST_TOKEN: ACTIONS_ID_TOKEN_REQUEST_URL is set"));
-    assert!(error(&[("SYSTEM_OIDCREQUESTURI", "https://dev.azure.com/x")], None)
-        .starts_with("invalid value for SYSTEM_ACCESSTOKEN:"));
-    assert!(error(
-        &[("SYSTEM_OIDCREQUESTURI", "https://dev.azure.com/x"), ("SYSTEM_ACCESSTOKEN", "t")],
-        None
-    )
-    .starts_with("invalid value for AZURESUBSCRIPTION_SERVICE_CONNECTION_ID: Azure Pipelines needs"));
-    assert!(error(
-        &[("ACTIONS_ID_TOKEN_REQUEST_URL", "http://gh.example/x"), ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "t")],
-        None
-    )
-    .starts_with("invalid value for ACTIONS_ID_TOKEN_REQUEST_URL: 'http://gh.example/x' is not an https URL"));
+    assert!(
+        error(&[("ACTIONS_ID_TOKEN_REQUEST_URL", "https://gh.example/x")], None).starts_with(
+            "invalid value for ACTIONS_ID_TOKEN_REQUEST_TOKEN: ACTIONS_ID_TOKEN_REQUEST_URL is set"
+        )
+    );
+    assert!(
+        error(&[("SYSTEM_OIDCREQUESTURI", "https://dev.azure.com/x")], None)
+            .starts_with("invalid value for SYSTEM_ACCESSTOKEN:")
+    );
+    assert!(
+        error(
+            &[
+                ("SYSTEM_OIDCREQUESTURI", "https://dev.azure.com/x"),
+                ("SYSTEM_ACCESSTOKEN", "t")
+            ],
+            None
+        )
+        .starts_with("invalid value for AZURESUBSCRIPTION_SERVICE_CONNECTION_ID: Azure Pipelines needs")
+    );
+    assert!(
+        error(
+            &[
+                ("ACTIONS_ID_TOKEN_REQUEST_URL", "http://gh.example/x"),
+                ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "t")
+            ],
+            None
+        )
+        .starts_with(
+            "invalid value for ACTIONS_ID_TOKEN_REQUEST_URL: 'http://gh.example/x' is not an https URL"
+        )
+    );
     let bad_client = WorkloadIdentity::from_env(&EnvVars::from_pairs([
         ("AZURE_FEDERATED_TOKEN_FILE", "/t"),
         ("AZURE_CLIENT_ID", "not-a-guid"),
     ]))
     .unwrap_err()
     .to_string();
-    assert_eq!(bad_client, "invalid value for AZURE_CLIENT_ID: expected the application's id (a GUID)");
+    assert_eq!(
+        bad_client,
+        "invalid value for AZURE_CLIENT_ID: expected the application's id (a GUID)"
+    );
 }
 
 #[test]

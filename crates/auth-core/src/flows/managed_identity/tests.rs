@@ -84,7 +84,11 @@ async fn app_service_system_assigned() {
         .await;
     let env = app_service_env(&server);
     let (http, _) = http_client();
-    let token = ManagedIdentity::new(&env).scopes([GRAPH]).send(&http).await.unwrap();
+    let token = ManagedIdentity::new(&env)
+        .scopes([GRAPH])
+        .send(&http)
+        .await
+        .unwrap();
     mock.assert_async().await;
     assert_eq!(token.access_token.secret(), access_token());
     assert_eq!(token.expires_on, NOW + 86_399);
@@ -98,9 +102,27 @@ async fn app_service_system_assigned() {
 #[tokio::test]
 async fn user_assigned_ids_use_each_sources_own_parameter_names() {
     let cases = [
-        (ManagedIdentityId::ClientId(ClientId::parse(USER_CLIENT).unwrap()), "client_id", USER_CLIENT, "client_id", USER_CLIENT),
-        (ManagedIdentityId::object_id(OBJECT_ID).unwrap(), "object_id", OBJECT_ID, "object_id", OBJECT_ID),
-        (ManagedIdentityId::resource_id(RESOURCE_ID).unwrap(), "mi_res_id", RESOURCE_ID, "msi_res_id", RESOURCE_ID),
+        (
+            ManagedIdentityId::ClientId(ClientId::parse(USER_CLIENT).unwrap()),
+            "client_id",
+            USER_CLIENT,
+            "client_id",
+            USER_CLIENT,
+        ),
+        (
+            ManagedIdentityId::object_id(OBJECT_ID).unwrap(),
+            "object_id",
+            OBJECT_ID,
+            "object_id",
+            OBJECT_ID,
+        ),
+        (
+            ManagedIdentityId::resource_id(RESOURCE_ID).unwrap(),
+            "mi_res_id",
+            RESOURCE_ID,
+            "msi_res_id",
+            RESOURCE_ID,
+        ),
     ];
     for (id, app_service_name, value, imds_name, _) in cases {
         let mut server = mockito::Server::new_async().await;
@@ -145,8 +167,15 @@ async fn a_refused_identity_header_is_named_and_never_shown() {
         .await;
     let env = app_service_env(&server);
     let (http, _) = http_client();
-    let error = ManagedIdentity::new(&env).scopes([GRAPH]).send(&http).await.unwrap_err();
-    let shown = format!("{error} {error:?} {:?}", ManagedIdentitySource::from_env(&env).unwrap());
+    let error = ManagedIdentity::new(&env)
+        .scopes([GRAPH])
+        .send(&http)
+        .await
+        .unwrap_err();
+    let shown = format!(
+        "{error} {error:?} {:?}",
+        ManagedIdentitySource::from_env(&env).unwrap()
+    );
     assert!(
         error.to_string().starts_with(
             "IDENTITY_HEADER: the managed identity endpoint refused the identity header (HTTP 401 from http://127.0.0.1:"
@@ -182,12 +211,20 @@ async fn imds_retries_404_429_and_5xx_with_doubling_waits() {
     );
     let env = imds_env(&server);
     let (http, timer) = http_client();
-    let token = ManagedIdentity::new(&env).scopes([GRAPH]).send(&http).await.unwrap();
+    let token = ManagedIdentity::new(&env)
+        .scopes([GRAPH])
+        .send(&http)
+        .await
+        .unwrap();
     assert_eq!(token.client_id.as_str(), MI_CLIENT);
     assert_eq!(token.expires_on, NOW + 86_399);
     assert_eq!(
         timer.sleeps(),
-        [Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(4)]
+        [
+            Duration::from_secs(1),
+            Duration::from_secs(2),
+            Duration::from_secs(4)
+        ]
     );
     for mock in mocks {
         mock.assert_async().await;
@@ -207,11 +244,18 @@ async fn imds_gives_up_after_three_retries() {
         .await;
     let env = imds_env(&server);
     let (http, timer) = http_client();
-    let error = ManagedIdentity::new(&env).scopes([GRAPH]).send(&http).await.unwrap_err();
+    let error = ManagedIdentity::new(&env)
+        .scopes([GRAPH])
+        .send(&http)
+        .await
+        .unwrap_err();
     mock.assert_async().await;
     assert_eq!(timer.sleeps().len(), 3);
     let error = error.to_string();
-    assert!(error.starts_with("unexpected HTTP 404 response from http://127.0.0.1:"), "{error}");
+    assert!(
+        error.starts_with("unexpected HTTP 404 response from http://127.0.0.1:"),
+        "{error}"
+    );
     assert!(error.contains("Identity not found"), "{error}");
 }
 
@@ -227,7 +271,11 @@ async fn imds_waits_out_an_update_for_70_seconds() {
         .await;
     let env = imds_env(&server);
     let (http, timer) = http_client();
-    let error = ManagedIdentity::new(&env).scopes([GRAPH]).send(&http).await.unwrap_err();
+    let error = ManagedIdentity::new(&env)
+        .scopes([GRAPH])
+        .send(&http)
+        .await
+        .unwrap_err();
     gone.assert_async().await;
     assert_eq!(timer.sleeps(), vec![Duration::from_secs(10); 7]);
     assert!(error.to_string().starts_with("unexpected HTTP 410"), "{error}");
@@ -252,7 +300,11 @@ async fn app_service_does_not_retry_404_but_does_retry_500() {
         .await;
     let env = app_service_env(&server);
     let (http, timer) = http_client();
-    ManagedIdentity::new(&env).scopes([GRAPH]).send(&http).await.unwrap();
+    ManagedIdentity::new(&env)
+        .scopes([GRAPH])
+        .send(&http)
+        .await
+        .unwrap();
     failed.assert_async().await;
     ok.assert_async().await;
     assert_eq!(timer.sleeps(), [Duration::from_secs(1)]);
@@ -267,7 +319,11 @@ async fn app_service_does_not_retry_404_but_does_retry_500() {
         .await;
     let env = app_service_env(&server);
     let (http, timer) = http_client();
-    ManagedIdentity::new(&env).scopes([GRAPH]).send(&http).await.unwrap_err();
+    ManagedIdentity::new(&env)
+        .scopes([GRAPH])
+        .send(&http)
+        .await
+        .unwrap_err();
     missing.assert_async().await;
     assert!(timer.sleeps().is_empty());
 }
@@ -275,10 +331,21 @@ async fn app_service_does_not_retry_404_but_does_retry_500() {
 #[tokio::test]
 async fn unreachable_imds_means_no_managed_identity_at_once() {
     // a loopback port nobody listens on: refused at once, as a machine without IMDS refuses or drops
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let env = EnvVars::from_pairs([("AZURE_POD_IDENTITY_AUTHORITY_HOST", format!("http://127.0.0.1:{port}"))]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let env = EnvVars::from_pairs([(
+        "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+        format!("http://127.0.0.1:{port}"),
+    )]);
     let (http, timer) = http_client();
-    let error = ManagedIdentity::new(&env).scopes([GRAPH]).send(&http).await.unwrap_err();
+    let error = ManagedIdentity::new(&env)
+        .scopes([GRAPH])
+        .send(&http)
+        .await
+        .unwrap_err();
     assert!(matches!(error, Error::ManagedIdentityUnavailable(_)), "{error:?}");
     let error = error.to_string();
     assert!(
@@ -298,14 +365,19 @@ async fn cloud_shell_posts_the_resource_as_a_form() {
         .match_header("metadata", "true")
         .match_body(form(&[("resource", "https://graph.microsoft.com")]))
         .with_body(
-            json!({"access_token": access_token(), "expires_on": NOW + 3600, "token_type": "Bearer"}).to_string(),
+            json!({"access_token": access_token(), "expires_on": NOW + 3600, "token_type": "Bearer"})
+                .to_string(),
         )
         .expect(1)
         .create_async()
         .await;
     let env = EnvVars::from_pairs([("MSI_ENDPOINT", format!("{}/oauth2/token", server.url()))]);
     let (http, _) = http_client();
-    let token = ManagedIdentity::new(&env).scopes([GRAPH]).send(&http).await.unwrap();
+    let token = ManagedIdentity::new(&env)
+        .scopes([GRAPH])
+        .send(&http)
+        .await
+        .unwrap();
     mock.assert_async().await;
     assert_eq!(token.expires_on, NOW + 3600);
     let error = ManagedIdentity::new(&env)
@@ -325,7 +397,10 @@ async fn arc_server(realm: &str, key: &str) -> (mockito::ServerGuard, mockito::M
     let mut server = mockito::Server::new_async().await;
     let challenge = server
         .mock("GET", "/metadata/identity/oauth2/token")
-        .match_query(query(&[("api-version", "2019-11-01"), ("resource", "https://graph.microsoft.com")]))
+        .match_query(query(&[
+            ("api-version", "2019-11-01"),
+            ("resource", "https://graph.microsoft.com"),
+        ]))
         .match_header("metadata", "true")
         .match_header("authorization", Matcher::Missing)
         .with_status(401)
@@ -345,7 +420,10 @@ async fn arc_server(realm: &str, key: &str) -> (mockito::ServerGuard, mockito::M
 
 fn arc_env(server: &mockito::Server) -> EnvVars {
     EnvVars::from_pairs([
-        ("IDENTITY_ENDPOINT", format!("{}/metadata/identity/oauth2/token", server.url())),
+        (
+            "IDENTITY_ENDPOINT",
+            format!("{}/metadata/identity/oauth2/token", server.url()),
+        ),
         ("IMDS_ENDPOINT", "http://localhost:40342".to_owned()),
     ])
 }
@@ -415,7 +493,10 @@ async fn azure_arc_offers_only_the_system_assigned_identity() {
         .await
         .unwrap_err()
         .to_string();
-    assert!(error.contains("Azure Arc offers only the system-assigned identity"), "{error}");
+    assert!(
+        error.contains("Azure Arc offers only the system-assigned identity"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -424,9 +505,18 @@ fn sources_are_found_in_the_sdks_order() {
         ManagedIdentitySource::from_env(&EnvVars::from_pairs(pairs.iter().copied())).map(|s| s.name())
     };
     let endpoint = ("IDENTITY_ENDPOINT", "http://localhost:8081/msi/token");
-    assert_eq!(name(&[endpoint, ("IDENTITY_HEADER", "h"), ("MSI_ENDPOINT", "http://x")]).unwrap(), "AppService");
-    assert_eq!(name(&[endpoint, ("IMDS_ENDPOINT", "http://localhost:40342")]).unwrap(), "AzureArc");
-    assert_eq!(name(&[("MSI_ENDPOINT", "http://localhost:50342/oauth2/token")]).unwrap(), "CloudShell");
+    assert_eq!(
+        name(&[endpoint, ("IDENTITY_HEADER", "h"), ("MSI_ENDPOINT", "http://x")]).unwrap(),
+        "AppService"
+    );
+    assert_eq!(
+        name(&[endpoint, ("IMDS_ENDPOINT", "http://localhost:40342")]).unwrap(),
+        "AzureArc"
+    );
+    assert_eq!(
+        name(&[("MSI_ENDPOINT", "http://localhost:50342/oauth2/token")]).unwrap(),
+        "CloudShell"
+    );
     assert_eq!(name(&[endpoint]).unwrap(), "IMDS");
     match ManagedIdentitySource::from_env(&EnvVars::default()).unwrap() {
         ManagedIdentitySource::Imds { endpoint } => assert_eq!(
@@ -435,7 +525,12 @@ fn sources_are_found_in_the_sdks_order() {
         ),
         other => panic!("{other:?}"),
     }
-    let fabric = name(&[endpoint, ("IDENTITY_HEADER", "h"), ("IDENTITY_SERVER_THUMBPRINT", "t")]).unwrap_err();
+    let fabric = name(&[
+        endpoint,
+        ("IDENTITY_HEADER", "h"),
+        ("IDENTITY_SERVER_THUMBPRINT", "t"),
+    ])
+    .unwrap_err();
     assert!(fabric.to_string().contains("Service Fabric"), "{fabric}");
     let bad = name(&[("MSI_ENDPOINT", "not a url")]).unwrap_err();
     assert_eq!(bad.to_string(), "invalid value for MSI_ENDPOINT: not a URL");
@@ -444,15 +539,29 @@ fn sources_are_found_in_the_sdks_order() {
 #[test]
 fn the_scope_becomes_one_resource() {
     let env = EnvVars::default();
-    let resource = |scopes: &[&str]| ManagedIdentity::new(&env).scopes(scopes.iter().copied()).resource();
+    let resource = |scopes: &[&str]| {
+        ManagedIdentity::new(&env)
+            .scopes(scopes.iter().copied())
+            .resource()
+    };
     assert_eq!(resource(&[GRAPH]).unwrap(), "https://graph.microsoft.com");
-    assert_eq!(resource(&["https://vault.azure.net"]).unwrap(), "https://vault.azure.net");
     assert_eq!(
-        resource(&[GRAPH, "https://vault.azure.net/.default"]).unwrap_err().to_string(),
+        resource(&["https://vault.azure.net"]).unwrap(),
+        "https://vault.azure.net"
+    );
+    assert_eq!(
+        resource(&[GRAPH, "https://vault.azure.net/.default"])
+            .unwrap_err()
+            .to_string(),
         "invalid value for scopes: a managed identity token is for one resource, not 2 scopes: \
          https://graph.microsoft.com/.default https://vault.azure.net/.default"
     );
-    assert!(resource(&[]).unwrap_err().to_string().starts_with("invalid value for scopes: a managed identity token needs a scope"));
+    assert!(
+        resource(&[])
+            .unwrap_err()
+            .to_string()
+            .starts_with("invalid value for scopes: a managed identity token needs a scope")
+    );
     assert!(ManagedIdentityId::object_id("nope").is_err());
     assert!(ManagedIdentityId::resource_id("/etc/passwd").is_err());
 }
@@ -483,7 +592,11 @@ async fn an_answer_without_a_usable_expiry_is_an_error() {
         .await;
     let env = app_service_env(&server);
     let (http, _) = http_client();
-    let error = ManagedIdentity::new(&env).scopes([GRAPH]).send(&http).await.unwrap_err();
+    let error = ManagedIdentity::new(&env)
+        .scopes([GRAPH])
+        .send(&http)
+        .await
+        .unwrap_err();
     assert_eq!(
         error.to_string(),
         "the managed identity answer is not a valid token: its expires_on is neither epoch seconds nor a date"
