@@ -316,6 +316,19 @@ impl FederatedTokenSource {
         ))
     }
 
+    /// What to save to find this source again (no secret).
+    pub fn describe(&self) -> SavedFederatedSource {
+        match self {
+            Self::File(file) => SavedFederatedSource::File {
+                path: file.path.clone(),
+            },
+            Self::GitHubActions(_) => SavedFederatedSource::GitHubActions,
+            Self::AzurePipelines(source) => SavedFederatedSource::AzurePipelines {
+                service_connection_id: source.service_connection_id.clone(),
+            },
+        }
+    }
+
     fn inner(&self) -> &dyn AssertionSource {
         match self {
             Self::File(source) => source,
@@ -342,6 +355,75 @@ impl AssertionSource for FederatedTokenSource {
 
     fn kind(&self) -> &'static str {
         self.inner().kind()
+    }
+}
+
+/// How to find a federated token source again in a later process (`token` renewing a saved
+/// connection): the file's path, or which CI system; never a token. The CI systems' request URLs and
+/// tokens are read from the environment again, as each job has its own.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "source", rename_all = "camelCase")]
+pub enum SavedFederatedSource {
+    /// A token file.
+    File {
+        /// The file.
+        path: PathBuf,
+    },
+    /// GitHub Actions.
+    GitHubActions,
+    /// Azure Pipelines, for this service connection.
+    AzurePipelines {
+        /// The service connection's id.
+        #[serde(rename = "serviceConnectionId")]
+        service_connection_id: String,
+    },
+}
+
+impl SavedFederatedSource {
+    /// The source again, its credentials read from `env`.
+    pub fn reload(&self, env: &EnvVars) -> Result<FederatedTokenSource> {
+        match self {
+            Self::File { path } => Ok(FederatedTokenSource::File(FederatedTokenFile::new(path))),
+            Self::GitHubActions => {
+                let url = env.get("ACTIONS_ID_TOKEN_REQUEST_URL").ok_or_else(|| {
+                    Error::invalid(
+                        "ACTIONS_ID_TOKEN_REQUEST_URL",
+                        "the connection signed in through GitHub Actions, but this process is not in a job                          that may request tokens: connect again",
+                    )
+                })?;
+                let token = env.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN").ok_or_else(|| {
+                    Error::invalid(
+                        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+                        "ACTIONS_ID_TOKEN_REQUEST_URL is set but the request token is not",
+                    )
+                })?;
+                Ok(FederatedTokenSource::GitHubActions(GitHubActionsToken::new(
+                    url,
+                    RequestToken::new(token),
+                )?))
+            }
+            Self::AzurePipelines {
+                service_connection_id,
+            } => {
+                let uri = env.get("SYSTEM_OIDCREQUESTURI").ok_or_else(|| {
+                    Error::invalid(
+                        "SYSTEM_OIDCREQUESTURI",
+                        "the connection signed in through Azure Pipelines, but this process is not in a                          pipeline job: connect again",
+                    )
+                })?;
+                let token = env.get("SYSTEM_ACCESSTOKEN").ok_or_else(|| {
+                    Error::invalid(
+                        "SYSTEM_ACCESSTOKEN",
+                        "map `SYSTEM_ACCESSTOKEN: $(System.AccessToken)` into the step's environment",
+                    )
+                })?;
+                Ok(FederatedTokenSource::AzurePipelines(AzurePipelinesToken::new(
+                    uri,
+                    RequestToken::new(token),
+                    service_connection_id,
+                )?))
+            }
+        }
     }
 }
 

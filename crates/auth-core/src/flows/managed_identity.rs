@@ -36,8 +36,9 @@ const MAX_RETRIES: u32 = 3;
 const GONE_RETRY_DELAY: Duration = Duration::from_secs(10);
 const GONE_RETRY_FOR: Duration = Duration::from_secs(70);
 
-/// Which of the host's identities to use.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// Which of the host's identities to use (saved with a connection as it is: no secret in it).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "camelCase")]
 pub enum ManagedIdentityId {
     /// The host's own identity.
     #[default]
@@ -165,6 +166,17 @@ impl ManagedIdentitySource {
     }
 }
 
+/// The Azure Arc agent's folder of challenge files: `%ProgramData%\AzureConnectedMachineAgent\Tokens` on
+/// Windows, [`ARC_KEY_DIRECTORY`] elsewhere.
+fn arc_key_directory(env: &EnvVars) -> PathBuf {
+    if cfg!(windows) {
+        let data = env.get("ProgramData").unwrap_or(r"C:\ProgramData");
+        Path::new(data).join("AzureConnectedMachineAgent").join("Tokens")
+    } else {
+        PathBuf::from(ARC_KEY_DIRECTORY)
+    }
+}
+
 /// One request to a managed identity endpoint.
 #[derive(Clone, Copy)]
 enum Request<'a> {
@@ -195,7 +207,7 @@ impl<'a> ManagedIdentity<'a> {
             scopes: Vec::new(),
             environment: "login.microsoftonline.com".into(),
             imds_connect_timeout: IMDS_CONNECT_TIMEOUT,
-            arc_key_directory: PathBuf::from(ARC_KEY_DIRECTORY),
+            arc_key_directory: arc_key_directory(env),
         }
     }
 

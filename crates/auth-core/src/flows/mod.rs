@@ -31,7 +31,8 @@ pub use client_credentials::ClientCredentials;
 pub use device_code::{DEVICE_CODE_GRANT_TYPE, DeviceCodeChallenge, DeviceCodeFlow};
 pub use environment::{EnvironmentCredential, EnvironmentMethod};
 pub use federated::{
-    AzurePipelinesToken, FederatedTokenFile, FederatedTokenSource, GitHubActionsToken, WorkloadIdentity,
+    AzurePipelinesToken, FederatedTokenFile, FederatedTokenSource, GitHubActionsToken, SavedFederatedSource,
+    WorkloadIdentity,
 };
 pub use managed_identity::{ManagedIdentity, ManagedIdentityId, ManagedIdentitySource};
 pub use password::UsernamePassword;

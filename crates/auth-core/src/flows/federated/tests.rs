@@ -452,3 +452,56 @@ async fn verbose_traces_show_neither_the_request_token_nor_the_federated_jwt() {
     assert!(!traces.contains(REQUEST_TOKEN), "{traces}");
     assert!(!traces.contains(&federated), "{traces}");
 }
+
+#[test]
+fn a_saved_source_holds_no_secret_and_reloads_from_the_environment() {
+    let env = EnvVars::from_pairs([
+        (
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            "https://pipelines.actions.githubusercontent.com/x?api-version=2.0",
+        ),
+        ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", REQUEST_TOKEN),
+        ("SYSTEM_OIDCREQUESTURI", "https://dev.azure.com/contoso/oidc"),
+        ("SYSTEM_ACCESSTOKEN", SYSTEM_TOKEN),
+    ]);
+    let sources = [
+        FederatedTokenSource::File(FederatedTokenFile::new(
+            "/var/run/secrets/azure/tokens/azure-identity-token",
+        )),
+        FederatedTokenSource::from_env(&env, None).unwrap(),
+        FederatedTokenSource::AzurePipelines(
+            AzurePipelinesToken::new(
+                "https://dev.azure.com/contoso/oidc",
+                RequestToken::new(SYSTEM_TOKEN),
+                CONNECTION,
+            )
+            .unwrap(),
+        ),
+    ];
+    let saved: Vec<String> = sources
+        .iter()
+        .map(|source| serde_json::to_string(&source.describe()).unwrap())
+        .collect();
+    assert_eq!(
+        saved,
+        [
+            r#"{"source":"file","path":"/var/run/secrets/azure/tokens/azure-identity-token"}"#,
+            r#"{"source":"gitHubActions"}"#,
+            r#"{"source":"azurePipelines","serviceConnectionId":"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"}"#,
+        ]
+    );
+    for (source, json) in sources.iter().zip(&saved) {
+        let back: SavedFederatedSource = serde_json::from_str(json).unwrap();
+        assert_eq!(back.reload(&env).unwrap().kind(), source.kind());
+    }
+    let outside_the_job = SavedFederatedSource::GitHubActions
+        .reload(&EnvVars::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        outside_the_job.starts_with(
+            "invalid value for ACTIONS_ID_TOKEN_REQUEST_URL: the connection signed in through GitHub Actions"
+        ),
+        "{outside_the_job}"
+    );
+}

@@ -641,3 +641,23 @@ async fn a_session_signs_in_with_the_managed_identity_and_caches_the_token_like_
         .expect("the managed identity's token is in the cache");
     assert_eq!(cached.access_token.secret(), token.access_token.secret());
 }
+
+#[test]
+fn an_identity_is_saved_without_anything_secret_and_read_back() {
+    let ids = [
+        ManagedIdentityId::SystemAssigned,
+        ManagedIdentityId::ClientId(ClientId::parse(USER_CLIENT).unwrap()),
+        ManagedIdentityId::object_id(OBJECT_ID).unwrap(),
+        ManagedIdentityId::resource_id(RESOURCE_ID).unwrap(),
+    ];
+    let saved: Vec<String> = ids.iter().map(|id| serde_json::to_string(id).unwrap()).collect();
+    assert_eq!(saved[0], r#"{"kind":"systemAssigned"}"#);
+    assert_eq!(saved[1], format!(r#"{{"kind":"clientId","id":"{USER_CLIENT}"}}"#));
+    for (id, json) in ids.iter().zip(&saved) {
+        assert_eq!(&serde_json::from_str::<ManagedIdentityId>(json).unwrap(), id);
+    }
+    let tampered = serde_json::from_str::<ManagedIdentityId>(r#"{"kind":"clientId","id":"../../x"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(tampered.contains("is not an application id"), "{tampered}");
+}
