@@ -543,6 +543,11 @@ fn checked_jwt(text: &str) -> std::result::Result<FederatedToken, String> {
     if text.is_empty() {
         return Err("is empty: it holds no JWT".into());
     }
+    if text.len() > MAX_FEDERATED_TOKEN_BYTES {
+        return Err(format!(
+            "holds more than {MAX_FEDERATED_TOKEN_BYTES} bytes: no JWT is that large"
+        ));
+    }
     let parts: Vec<&str> = text.split('.').collect();
     let base64url = |part: &str| {
         !part.is_empty()
