@@ -6,10 +6,11 @@ use std::path::PathBuf;
 
 use crate::env::EnvVars;
 use crate::error::{Error, Result};
+use crate::flows::ClientCredential;
 use crate::flows::federated::{FederatedTokenFile, env_client_id, env_tenant};
 use crate::ids::{ClientId, Tenant};
 use crate::secret::{ClientSecret, Password};
-use crate::session::{CertificateSource, Credential};
+use crate::session::{CertificateSource, Credential, Session, SignInMethod};
 
 /// The sign-in the variables describe.
 #[derive(Clone)]
@@ -114,6 +115,24 @@ impl EnvironmentCredential {
             client_id,
             tenant,
             method,
+        })
+    }
+
+    /// The sign-in method for [`Session::sign_in`]: the certificate is loaded now (so a wrong password
+    /// or an unreadable file is reported before any request), through the session so the saved
+    /// connection remembers where it is.
+    pub fn sign_in_method(&self, session: &Session) -> Result<SignInMethod> {
+        Ok(match &self.method {
+            EnvironmentMethod::ClientSecret(secret) => {
+                SignInMethod::Application(ClientCredential::Secret(secret.clone()))
+            }
+            EnvironmentMethod::Certificate(source) => {
+                SignInMethod::Application(session.certificate_credential(source)?)
+            }
+            EnvironmentMethod::FederatedTokenFile(file) => {
+                SignInMethod::Application(ClientCredential::assertion(file.clone()))
+            }
+            EnvironmentMethod::UsernamePassword(credential) => SignInMethod::Password(credential.clone()),
         })
     }
 

@@ -183,3 +183,49 @@ fn each_error_names_the_missing_variable() {
     );
     assert!(!bad_tenant.contains(SECRET), "{bad_tenant}");
 }
+
+#[test]
+fn each_method_becomes_the_sign_in_a_session_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let pem = dir.path().join("sp.pem");
+    std::fs::write(
+        &pem,
+        format!(
+            "{}{}",
+            crate::testing::TEST_CERTIFICATE_PEM,
+            crate::testing::TEST_KEY_PEM
+        ),
+    )
+    .unwrap();
+    let pem = pem.display().to_string();
+    let (session, _) = crate::testing::session();
+    let base = [("AZURE_CLIENT_ID", CLIENT), ("AZURE_TENANT_ID", TENANT)];
+    let name = |pairs: &[(&str, &str)]| {
+        let all: Vec<(&str, &str)> = base.iter().chain(pairs).copied().collect();
+        read(&all).unwrap().sign_in_method(&session).unwrap().name()
+    };
+    assert_eq!(name(&[("AZURE_CLIENT_SECRET", SECRET)]), "ClientSecret");
+    assert_eq!(name(&[("AZURE_CLIENT_CERTIFICATE_PATH", &pem)]), "Certificate");
+    assert_eq!(
+        name(&[("AZURE_FEDERATED_TOKEN_FILE", "/t")]),
+        "FederatedTokenFile"
+    );
+    assert_eq!(
+        name(&[("AZURE_USERNAME", "u@contoso.com"), ("AZURE_PASSWORD", PASSWORD)]),
+        "UsernamePassword"
+    );
+    let wrong = dir.path().join("wrong.pfx");
+    std::fs::write(&wrong, [0x30, 0x03, 0x02, 0x01, 0x03]).unwrap();
+    let wrong = wrong.display().to_string();
+    let all = [
+        base[0],
+        base[1],
+        ("AZURE_CLIENT_CERTIFICATE_PATH", wrong.as_str()),
+    ];
+    let error = read(&all)
+        .unwrap()
+        .sign_in_method(&session)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains(&wrong), "{error}");
+}
