@@ -158,6 +158,21 @@ pub enum Error {
         message: String,
     },
 
+    /// No managed identity answers on this machine (no App Service, Arc or Cloud Shell variables, and
+    /// IMDS unreachable).
+    #[error("no managed identity is available: {0}")]
+    ManagedIdentityUnavailable(String),
+
+    /// A credential source named by an environment variable refused or failed: a CI system's token
+    /// endpoint, a managed identity endpoint. The message never holds the credential itself.
+    #[error("{variable}: {message}")]
+    IdentitySource {
+        /// The variable the source came from (`ACTIONS_ID_TOKEN_REQUEST_TOKEN`, `IDENTITY_HEADER`…).
+        variable: String,
+        /// What happened and what to do.
+        message: String,
+    },
+
     /// The shared token cache (Redis) failed. `url` never holds the password.
     #[error("token cache {url}: {reason}")]
     CacheServer {

@@ -205,6 +205,30 @@ impl HttpClient {
         .await
     }
 
+    /// POSTs with extra headers and a form (no body when `form` is empty), with retries. The header
+    /// values are never traced: they may be credentials.
+    pub async fn post_with_headers(
+        &self,
+        url: &Url,
+        headers: &[(&str, &str)],
+        form: &[(&str, &str)],
+    ) -> Result<HttpResponse> {
+        tracing::debug!(target: "msconnect::http", "POST {} {}", strip_query(url), redact_form(form));
+        self.send_with_retries(url, || {
+            let request = headers
+                .iter()
+                .fold(self.client.post(url.clone()), |request, (name, value)| {
+                    request.header(*name, *value)
+                });
+            if form.is_empty() {
+                request
+            } else {
+                request.form(form)
+            }
+        })
+        .await
+    }
+
     /// POSTs to an OAuth endpoint and returns the JSON of a 2xx answer; an OAuth error becomes
     /// [`Error::Server`], anything else [`Error::UnexpectedResponse`].
     pub async fn post_oauth(&self, url: &Url, form: &[(&str, &str)]) -> Result<serde_json::Value> {

@@ -135,6 +135,14 @@ impl ClientId {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for ClientId {
+    /// Checked as [`ClientId::parse`] checks it: a saved file cannot hold another kind of id.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 impl FromStr for ClientId {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {

@@ -96,6 +96,21 @@ secret_type!(
     CodeVerifier
 );
 secret_type!(
+    /// A federated token (a JWT from Kubernetes, GitHub Actions or Azure Pipelines) sent as a client
+    /// assertion.
+    FederatedToken
+);
+secret_type!(
+    /// A bearer credential that lets this process ask a CI system for a federated token
+    /// (`ACTIONS_ID_TOKEN_REQUEST_TOKEN`, `SYSTEM_ACCESSTOKEN`).
+    RequestToken
+);
+secret_type!(
+    /// The header value that proves a caller may use a host's managed identity (`IDENTITY_HEADER`, an
+    /// Azure Arc challenge file's content).
+    IdentityHeader
+);
+secret_type!(
     /// A secret given as a cmdlet parameter's value (a token, a client secret, a password) before it is
     /// turned into the type the flow needs.
     SecretText
@@ -114,6 +129,9 @@ pub(crate) const SECRET_FIELDS: &[&str] = &[
     "device_code",
     "assertion",
     "secret",
+    // GitHub Actions' and Azure Pipelines' answers carry the federated JWT in these members
+    "value",
+    "oidcToken",
 ];
 
 /// Replaces the values of secret members (at any depth) in a JSON text; a text that is not JSON is
@@ -183,6 +201,9 @@ mod tests {
             ),
             format!("{:?} {}", CodeVerifier::new(value), CodeVerifier::new(value)),
             format!("{:?} {}", SecretText::new(value), SecretText::new(value)),
+            format!("{:?} {}", FederatedToken::new(value), FederatedToken::new(value)),
+            format!("{:?} {}", RequestToken::new(value), RequestToken::new(value)),
+            format!("{:?} {}", IdentityHeader::new(value), IdentityHeader::new(value)),
         ];
         for line in &printed {
             assert!(!line.contains(value), "{line}");
@@ -198,6 +219,9 @@ mod tests {
         ClientAssertion([redacted]) [redacted]
         CodeVerifier([redacted]) [redacted]
         SecretText([redacted]) [redacted]
+        FederatedToken([redacted]) [redacted]
+        RequestToken([redacted]) [redacted]
+        IdentityHeader([redacted]) [redacted]
         ");
     }
 

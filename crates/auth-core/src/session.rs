@@ -94,6 +94,9 @@ pub enum SignInMethod {
     Browser(BrowserOptions),
     /// A person signs in on another device with a code.
     DeviceCode,
+    /// The host's managed identity (`--identity`): no credential in the process, the host hands out
+    /// the token (see [`crate::flows::ManagedIdentity`]).
+    ManagedIdentity(crate::flows::ManagedIdentityId),
 }
 
 /// Options of browser sign-in.
@@ -137,12 +140,14 @@ impl SignInMethod {
     pub fn name(&self) -> &'static str {
         match self {
             Self::Application(ClientCredential::Secret(_)) => "ClientSecret",
-            Self::Application(ClientCredential::Assertion(_)) => "Certificate",
+            // a certificate, or a federated token's source (`FederatedTokenFile`, `GitHubActions`…)
+            Self::Application(ClientCredential::Assertion(source)) => source.kind(),
             Self::RefreshToken { .. } => "RefreshToken",
             Self::Password(_) => "UsernamePassword",
             Self::AccessToken(_) => "AccessToken",
             Self::Browser(_) => "Browser",
             Self::DeviceCode => "DeviceCode",
+            Self::ManagedIdentity(_) => "ManagedIdentity",
         }
     }
 }
@@ -508,6 +513,15 @@ impl Session {
                 .send(self.http()?)
                 .await?;
                 (result, Some("password"))
+            }
+            SignInMethod::ManagedIdentity(id) => {
+                let result = crate::flows::ManagedIdentity::new(self.env())
+                    .id(id.clone())
+                    .scopes(&request.scopes)
+                    .environment(authority.environment())
+                    .send(self.http()?)
+                    .await?;
+                (result, None)
             }
             SignInMethod::DeviceCode => {
                 let result = DeviceCodeFlow::new(&authority, &request.client_id)

@@ -108,3 +108,98 @@ async fn traces_of_every_flow_hold_no_secret() {
         assert!(!log.contains(secret), "{secret} leaked into the trace:\n{log}");
     }
 }
+
+/// The credentials of CI systems and cloud hosts (a GitHub request token, the federated JWT it buys, an
+/// App Service identity header, the managed identity's token) stay out of `-v` traces too. The two tests
+/// of this file both trace at TRACE level, so their scoped subscribers agree on what is enabled.
+#[tokio::test]
+async fn traces_of_federated_and_managed_identity_sign_ins_hold_no_secret() {
+    use auth_core::EnvVars;
+    use auth_core::flows::{ManagedIdentity, WorkloadIdentity};
+
+    const REQUEST_TOKEN: &str = "gh-request-token-VALUE";
+    const IDENTITY_HEADER: &str = "identity-header-VALUE";
+    let federated = jwt(&json!({"sub": "repo:contoso/app", "jti": "federated-jwt-VALUE"}));
+    let managed =
+        jwt(&json!({"appid": "99999999-8888-7777-6666-555555555555", "jti": "managed-token-VALUE"}));
+
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let mut server = mockito::Server::new_async().await;
+    let _github = server
+        .mock("GET", "/idtoken")
+        .match_query(mockito::Matcher::Any)
+        .with_body(json!({"count": 1, "value": federated}).to_string())
+        .create_async()
+        .await;
+    let _token = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .with_body(auth_core::testing::app_token_response("access-token-OUT").to_string())
+        .create_async()
+        .await;
+    let _msi = server
+        .mock("GET", "/msi")
+        .match_query(mockito::Matcher::Any)
+        .match_header("x-identity-header", IDENTITY_HEADER)
+        .with_body(json!({"access_token": managed, "expires_on": (NOW + 3600).to_string()}).to_string())
+        .create_async()
+        .await;
+    let (http, _) = http_client();
+    let authority = Authority::new(
+        &Url::parse(&server.url()).unwrap(),
+        &Tenant::parse("contoso.com").unwrap(),
+    )
+    .unwrap();
+    let client = ClientId::parse("11111111-2222-3333-4444-555555555555").unwrap();
+    let workload = WorkloadIdentity::from_env(&EnvVars::from_pairs([
+        (
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            format!("{}/idtoken?api-version=2.0", server.url()),
+        ),
+        ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", REQUEST_TOKEN.to_owned()),
+    ]))
+    .unwrap();
+    let app = ClientCredentials::new(&authority, &client, &workload.credential())
+        .scopes(["s/.default"])
+        .send(&http)
+        .await
+        .unwrap();
+    let env = EnvVars::from_pairs([
+        ("IDENTITY_ENDPOINT", format!("{}/msi", server.url())),
+        ("IDENTITY_HEADER", IDENTITY_HEADER.to_owned()),
+    ]);
+    let identity = ManagedIdentity::new(&env)
+        .scopes(["https://graph.microsoft.com/.default"])
+        .send(&http)
+        .await
+        .unwrap();
+    tracing::debug!("results {app:?} {identity:?} {workload:?}");
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        log.contains("/idtoken"),
+        "the trace shows the GitHub request:\n{log}"
+    );
+    assert!(
+        log.contains("\"value\":\"[redacted]\""),
+        "the trace shows GitHub's answer, redacted:\n{log}"
+    );
+    assert!(
+        log.contains("client_assertion=[redacted]"),
+        "the trace shows the form, redacted:\n{log}"
+    );
+    for secret in [REQUEST_TOKEN, IDENTITY_HEADER, "access-token-OUT"] {
+        assert!(!log.contains(secret), "{secret} leaked into the trace:\n{log}");
+    }
+    assert!(
+        !log.contains(&federated) && !log.contains(&managed),
+        "a token leaked:\n{log}"
+    );
+}

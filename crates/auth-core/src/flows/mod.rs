@@ -3,6 +3,8 @@
 //! scopes of delegated requests, reading the answer) lives here once.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -17,6 +19,9 @@ mod access_token;
 pub mod browser;
 mod client_credentials;
 pub mod device_code;
+pub mod environment;
+pub mod federated;
+pub mod managed_identity;
 mod password;
 mod refresh_token;
 
@@ -24,16 +29,45 @@ pub use access_token::AccessTokenPassthrough;
 pub use browser::{BrowserOpener, InteractiveBrowser, PortPolicy, SystemBrowser};
 pub use client_credentials::ClientCredentials;
 pub use device_code::{DEVICE_CODE_GRANT_TYPE, DeviceCodeChallenge, DeviceCodeFlow};
+pub use environment::{EnvironmentCredential, EnvironmentMethod};
+pub use federated::{
+    AzurePipelinesToken, FederatedTokenFile, FederatedTokenSource, GitHubActionsToken, SavedFederatedSource,
+    WorkloadIdentity,
+};
+pub use managed_identity::{ManagedIdentity, ManagedIdentityId, ManagedIdentitySource};
 pub use password::UsernamePassword;
 pub use refresh_token::RefreshTokenGrant;
 
 /// `client_assertion_type` of a signed JWT.
 pub const JWT_BEARER_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-/// Something that signs client assertions (a certificate, or a federated token source).
+/// The future of [`AssertionSource::fetch_assertion`].
+pub type AssertionFuture<'a> = Pin<Box<dyn Future<Output = Result<ClientAssertion>> + Send + 'a>>;
+
+/// Something that signs client assertions (a certificate), or fetches them (a federated token source).
 pub trait AssertionSource: Send + Sync + fmt::Debug {
-    /// A client assertion for `client_id`, addressed to `audience` (the token endpoint), valid at `now`.
+    /// A client assertion for `client_id`, addressed to `audience` (the token endpoint), valid at `now`,
+    /// made without a network request. A source that must ask a server (GitHub Actions, Azure
+    /// Pipelines) answers with an error here and does its work in [`Self::fetch_assertion`].
     fn assertion(&self, audience: &str, client_id: &ClientId, now: SystemTime) -> Result<ClientAssertion>;
+
+    /// The assertion as the token request gets it: asked anew for every token request, over `http` when
+    /// the source needs to. By default the synchronous [`Self::assertion`].
+    fn fetch_assertion<'a>(
+        &'a self,
+        http: &'a HttpClient,
+        audience: &'a str,
+        client_id: &'a ClientId,
+        now: SystemTime,
+    ) -> AssertionFuture<'a> {
+        let _ = http;
+        Box::pin(std::future::ready(self.assertion(audience, client_id, now)))
+    }
+
+    /// The source's name for contexts and messages (`Certificate`, `FederatedTokenFile`, `GitHubActions`…).
+    fn kind(&self) -> &'static str {
+        "Certificate"
+    }
 
     /// How to find the signing certificate again, for saved connections; `None` for other sources.
     fn certificate_description(&self) -> Option<crate::session::SavedCertificate> {
@@ -120,8 +154,14 @@ impl TokenRequest<'_> {
                 form.push(("client_secret", secret.secret().to_owned()))
             }
             Some(ClientCredential::Assertion(source)) => {
-                let assertion =
-                    source.assertion(self.authority.token_endpoint().as_str(), self.client_id, now)?;
+                let assertion = source
+                    .fetch_assertion(
+                        http,
+                        self.authority.token_endpoint().as_str(),
+                        self.client_id,
+                        now,
+                    )
+                    .await?;
                 form.push(("client_assertion_type", JWT_BEARER_ASSERTION_TYPE.into()));
                 form.push(("client_assertion", assertion.secret().to_owned()));
             }
