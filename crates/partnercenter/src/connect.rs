@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use auth_core::flows::PortPolicy;
 use auth_core::token::decode_jwt_payload;
 use auth_core::{
-    AccessToken, BrowserOptions, ClientCredential, ClientId, Connection, Environment, Session, SignInMethod,
+    AccessToken, BrowserOptions, ClientCredential, ClientId, Connected, Environment, Session, SignInMethod,
     SignInRequest, TokenResult, Url,
 };
 use serde_json::Value;
@@ -47,7 +47,10 @@ fn browser_options(credential: Option<ClientCredential>, amr_values: Vec<String>
 }
 
 /// Connects to Partner Center.
-pub async fn connect(session: &Session, request: ConnectPartnerCenter) -> Result<PartnerContext> {
+pub async fn connect(
+    session: &Session,
+    request: ConnectPartnerCenter,
+) -> Result<(PartnerContext, Connected)> {
     let ConnectPartnerCenter { common, set } = request;
     let environment = session.resolve_environment(&common.environment).await?;
     let partner_center = partner_center_endpoint(&environment)?;
@@ -73,9 +76,11 @@ pub async fn connect(session: &Session, request: ConnectPartnerCenter) -> Result
         scopes: vec![scope],
         method: plan.method,
     };
-    let result = session.sign_in(&request).await?;
+    // signed in and checked, but nothing saved until the checks below pass
+    let tokens = session.authenticate(&request).await?;
+    let result = tokens.result();
     if common.enforce_mfa {
-        check_mfa(&result)?;
+        check_mfa(result)?;
     }
     let mut context = PartnerContext {
         account: PartnerAccount::new(&request.client_id, &request.scopes[0], &result, plan.account_type),
@@ -101,8 +106,8 @@ pub async fn connect(session: &Session, request: ConnectPartnerCenter) -> Result
             ),
         }
     }
-    session.save_connection(MODULE, &Connection::new(&request, &result), &context)?;
-    Ok(context)
+    let connected = session.complete(MODULE, &request, &tokens, &context)?;
+    Ok((context, connected))
 }
 
 /// The name this module's connection is saved under.

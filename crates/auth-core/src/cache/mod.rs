@@ -476,6 +476,64 @@ impl TokenCache {
         })
     }
 
+    /// Forgets what one connection of a user acquired: the account's access and ID tokens and refresh
+    /// token for `client_id` (unless `clients_kept` has it), the family refresh tokens and the account
+    /// entries only when `account_kept` is false and no other client's token of the account is left.
+    /// Tokens of other clients (another module's, the Azure CLI's, MSAL Python's) stay. A shared (Redis)
+    /// cache forgets the whole account when no other connection uses it, and nothing otherwise.
+    pub fn remove_connection_tokens(
+        &self,
+        environment: &str,
+        home_account_id: &str,
+        client_id: &ClientId,
+        clients_kept: &[ClientId],
+        account_kept: bool,
+    ) -> Result<()> {
+        #[cfg(feature = "redis")]
+        if let Some(()) = self.on_shared(|store| {
+            if account_kept {
+                Ok(())
+            } else {
+                store.remove_account(environment, home_account_id)
+            }
+        })? {
+            return Ok(());
+        }
+        let client_kept = clients_kept.contains(client_id);
+        self.modify(|doc| {
+            let of_account = |e: &Map<String, Value>| {
+                field_is(e, "environment", environment) && field_is(e, "home_account_id", home_account_id)
+            };
+            let mut changed = false;
+            if !client_kept {
+                for map in [ACCESS_TOKEN, ID_TOKEN] {
+                    changed |= remove_where(doc, map, |e| {
+                        of_account(e) && field_is(e, "client_id", client_id.as_str())
+                    });
+                }
+                changed |= remove_where(doc, REFRESH_TOKEN, |e| {
+                    of_account(e)
+                        && field_is(e, "client_id", client_id.as_str())
+                        && (string(e, "family_id").is_none_or(|f| f.is_empty()) || !account_kept)
+                });
+            }
+            if !account_kept {
+                changed |= remove_where(doc, REFRESH_TOKEN, |e| {
+                    of_account(e)
+                        && string(e, "family_id").is_some_and(|f| !f.is_empty())
+                        && !clients_kept.iter().any(|c| field_is(e, "client_id", c.as_str()))
+                });
+                let left = [ACCESS_TOKEN, REFRESH_TOKEN, ID_TOKEN]
+                    .iter()
+                    .any(|map| entries(doc, map).any(|e| of_account(e)));
+                if !left {
+                    changed |= remove_where(doc, ACCOUNT, |e| of_account(e));
+                }
+            }
+            changed
+        })
+    }
+
     /// Forgets the app-only access tokens of a client in a tenant.
     pub fn remove_app_tokens(&self, environment: &str, client_id: &ClientId, realm: &str) -> Result<()> {
         #[cfg(feature = "redis")]
@@ -857,7 +915,6 @@ fn prune_expired_access_tokens(doc: &mut Document, now: i64) {
 }
 
 /// The object entries of one map (searches read the index instead).
-#[cfg(test)]
 fn entries<'d>(doc: &'d Document, map: &str) -> impl Iterator<Item = &'d Map<String, Value>> {
     doc.get(map)
         .and_then(Value::as_object)

@@ -40,7 +40,7 @@ async fn connect_user(server: &mut mockito::Server, home: &std::path::Path) -> C
         SignInMethod::Password(Credential::new("admin@contoso.com", "pw")),
     );
     let result = session.sign_in(&request).await.unwrap();
-    let connection = Connection::new(&request, &result);
+    let connection = Connection::new(&request, &result).unwrap();
     session
         .save_connection("secmgmt", &connection, &json!({"Account": "admin@contoso.com"}))
         .unwrap();
@@ -53,12 +53,12 @@ async fn a_later_session_gets_the_token_from_the_cache_without_a_request() {
     let mut server = mockito::Server::new_async().await;
     let home = tempfile::tempdir().unwrap();
     let connection = connect_user(&mut server, home.path()).await;
-    assert_eq!(connection.tenant_id, TID);
+    assert_eq!(connection.tenant.as_str(), TID);
     assert_eq!(
-        connection.home_account_id.as_deref(),
+        connection.home_account_id(),
         Some("oid-1.7a0b9c1d-0000-4000-8000-00000000a001")
     );
-    assert_eq!(connection.method, "UsernamePassword");
+    assert_eq!(connection.method_name(), "UsernamePassword");
 
     let never = server.mock("POST", Matcher::Any).expect(0).create_async().await;
     let (later, _) = session_in(home.path(), EnvVars::default());
@@ -155,7 +155,7 @@ async fn an_app_only_token_is_renewed_with_the_secret_supplied_again() {
         SignInMethod::Application(ClientCredential::secret("s1")),
     );
     let result = session.sign_in(&request).await.unwrap();
-    let connection = Connection::new(&request, &result);
+    let connection = Connection::new(&request, &result).unwrap();
     assert!(connection.is_app_only());
     first.assert_async().await;
 
@@ -163,7 +163,13 @@ async fn an_app_only_token_is_renewed_with_the_secret_supplied_again() {
     let (without, timer) = session_in(home.path(), EnvVars::default());
     timer.advance(Duration::from_secs(3500));
     let error = without.token(&connection, &[]).await.unwrap_err();
-    insta::assert_snapshot!(error, @"the token of application 04b07795-8ddb-461a-bbee-02f9e1bf7b46 has expired and no client secret was supplied to renew it: set MSCONNECT_CLIENT_SECRET, or connect again");
+    insta::assert_snapshot!(error, @"application 04b07795-8ddb-461a-bbee-02f9e1bf7b46 needs a new token for https://graph.microsoft.com/.default (its token has expired) and no client secret was supplied to renew it: set MSCONNECT_CLIENT_SECRET (what --client-secret and --client-secret-credential read) or MSCONNECT_PASSWORD (what --credential reads), or connect again");
+    // asked for a scope it never had a token for, it says that instead
+    let error = without
+        .token(&connection, &["https://vault.azure.net/.default".into()])
+        .await
+        .unwrap_err();
+    insta::assert_snapshot!(error, @"application 04b07795-8ddb-461a-bbee-02f9e1bf7b46 needs a new token for https://vault.azure.net/.default (the token cache holds no token of it for these scopes) and no client secret was supplied to renew it: set MSCONNECT_CLIENT_SECRET (what --client-secret and --client-secret-credential read) or MSCONNECT_PASSWORD (what --credential reads), or connect again");
 
     let renew = server
         .mock("POST", "/contoso.com/oauth2/v2.0/token")
@@ -185,6 +191,54 @@ async fn an_app_only_token_is_renewed_with_the_secret_supplied_again() {
         "APP-2"
     );
     renew.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_renewal_reads_the_secret_from_msconnect_password_too_and_prefers_the_one_that_connected() {
+    let mut server = mockito::Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let first = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "client_credentials"),
+            ("client_secret", "s1"),
+        ]))
+        .with_body(app_token_response("APP-1").to_string())
+        .expect(2)
+        .create_async()
+        .await;
+    let (session, _) = session_in(home.path(), EnvVars::default());
+    let request = request(
+        &server,
+        "contoso.com",
+        SignInMethod::Application(ClientCredential::secret("s1")),
+    );
+    let result = session.sign_in(&request).await.unwrap();
+    let connection = Connection::new(&request, &result).unwrap();
+    let SignedIn::App {
+        credential: AppCredential::Secret {
+            fingerprint: Some(fingerprint),
+        },
+    } = &connection.signed_in
+    else {
+        panic!("not a secret connection: {connection:?}")
+    };
+    assert!(fingerprint.starts_with("s1:") && !fingerprint.contains("s1\""));
+    assert_eq!(
+        fingerprint,
+        &secret_fingerprint(&ClientSecret::new("s1"), &connection.client_id)
+    );
+    // --credential APP read MSCONNECT_PASSWORD; MSCONNECT_CLIENT_SECRET holds something else
+    let (later, timer) = session_in(
+        home.path(),
+        EnvVars::from_pairs([("MSCONNECT_CLIENT_SECRET", "other"), ("MSCONNECT_PASSWORD", "s1")]),
+    );
+    timer.advance(Duration::from_secs(3500));
+    assert_eq!(
+        later.token(&connection, &[]).await.unwrap().access_token.secret(),
+        "APP-1"
+    );
+    first.assert_async().await;
 }
 
 fn write_pem_certificate(dir: &std::path::Path) -> (PathBuf, PathBuf) {
@@ -228,8 +282,13 @@ async fn a_certificate_connection_finds_its_certificate_again_to_renew() {
     let request = request(&server, "contoso.com", SignInMethod::Application(credential));
     assert_eq!(request.method.name(), "Certificate");
     let result = session.sign_in(&request).await.unwrap();
-    let connection = Connection::new(&request, &result);
-    let saved = connection.certificate.clone().unwrap();
+    let connection = Connection::new(&request, &result).unwrap();
+    let SignedIn::App {
+        credential: AppCredential::Certificate(saved),
+    } = connection.signed_in.clone()
+    else {
+        panic!("not a certificate connection: {connection:?}")
+    };
     assert_eq!(
         (
             saved.source.as_str(),
@@ -270,7 +329,10 @@ async fn device_code_through_the_session_lands_in_the_cache() {
     let (session, timer) = session_in(home.path(), EnvVars::default());
     let request = request(&server, "organizations", SignInMethod::DeviceCode);
     let result = session.sign_in(&request).await.unwrap();
-    assert_eq!(Connection::new(&request, &result).method, "DeviceCode");
+    assert_eq!(
+        Connection::new(&request, &result).unwrap().method_name(),
+        "DeviceCode"
+    );
     assert_eq!(timer.sleeps(), [Duration::from_secs(5)]);
     assert_eq!(session.cache().accounts().unwrap()[0].username, "u@contoso.com");
     start.assert_async().await;
@@ -358,7 +420,7 @@ async fn a_generic_oidc_issuer_is_discovered_once_and_its_endpoints_kept_in_the_
         method: SignInMethod::Application(ClientCredential::secret("s")),
     };
     let result = session.sign_in(&request).await.unwrap();
-    let connection = Connection::new(&request, &result);
+    let connection = Connection::new(&request, &result).unwrap();
     session
         .save_connection("psentra", &connection, &json!({}))
         .unwrap();

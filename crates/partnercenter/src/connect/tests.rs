@@ -86,7 +86,8 @@ async fn a_refresh_token_signs_the_user_in_and_reads_the_organization_profile() 
         ),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .0;
     token.assert_async().await;
     profile.assert_async().await;
     insta::assert_snapshot!(json_of(&context, &server), @r#"
@@ -155,7 +156,8 @@ async fn a_web_app_refresh_token_sends_the_client_secret_and_names_a_mismatched_
     };
     let context = connect(&session, request(&server, false, set(APP)))
         .await
-        .unwrap();
+        .unwrap()
+        .0;
     assert_eq!(context.account.r#type, AccountType::User);
     token.assert_async().await;
     profile.assert_async().await;
@@ -193,7 +195,8 @@ async fn a_service_principal_asks_for_the_partner_center_default_scope_and_skips
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .0;
     token.assert_async().await;
     assert_eq!(context.account.r#type, AccountType::ServicePrincipal);
     assert_eq!(context.account.identifier, APP);
@@ -235,7 +238,8 @@ async fn an_access_token_needs_no_sign_in_request_and_a_failed_profile_is_only_a
         ),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .0;
     profile.assert_async().await;
     assert_eq!(context.account.r#type, AccountType::AccessToken);
     assert_eq!(context.account.identifier, "admin@contoso.com");
@@ -301,7 +305,8 @@ async fn enforce_mfa_accepts_an_mfa_sign_in_and_sends_the_header_with_the_contex
         ),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .0;
     token.assert_async().await;
     profile.assert_async().await;
     assert_eq!(context.api_headers(), [("MS-Enforce-MFA", "True")]);
@@ -339,7 +344,7 @@ async fn a_user_with_a_device_code_is_connected_and_the_connection_survives_the_
         tenant: None,
         use_device_authentication: true,
     };
-    let context = connect(&session, request(&server, false, set)).await.unwrap();
+    let context = connect(&session, request(&server, false, set)).await.unwrap().0;
     assert_eq!(context.account.identifier, "admin@partner.com");
     assert_eq!(context.country_code.as_deref(), Some("US"));
     assert_eq!(
@@ -393,7 +398,7 @@ async fn a_service_principal_certificate_is_found_by_thumbprint_in_the_store() {
         certificate_thumbprint: thumbprint.clone(),
         tenant: Tenant::parse("contoso.com").unwrap(),
     };
-    let context = connect(&session, request(&server, false, set)).await.unwrap();
+    let context = connect(&session, request(&server, false, set)).await.unwrap().0;
     assert_eq!(context.account.r#type, AccountType::Certificate);
     mock.assert_async().await;
 

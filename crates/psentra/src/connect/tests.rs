@@ -62,7 +62,8 @@ async fn a_client_secret_uses_the_v2_endpoint_with_graph_default_and_ignores_sco
         ),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .0;
     mock.assert_async().await;
     let json = serde_json::to_string_pretty(&result.context)
         .unwrap()
@@ -145,7 +146,8 @@ async fn a_loaded_certificate_signs_a_client_assertion() {
         ),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .0;
     mock.assert_async().await;
     assert_eq!(result.context.r#type, "Certificate");
 }
@@ -169,8 +171,12 @@ async fn a_password_sign_in_sends_the_resolved_delegated_scopes() {
             ),
         ]))
         .with_body(
-            json!({"token_type": "Bearer", "expires_in": 3599, "access_token": token, "refresh_token": "rt"})
-                .to_string(),
+            // a delegated sign-in asked for openid: the answer must say who signed in (issue 14)
+            json!({
+                "token_type": "Bearer", "expires_in": 3599, "access_token": token, "refresh_token": "rt",
+                "id_token": jwt(&auth_core::testing::id_token_claims("oid-1", TENANT, "admin@contoso.com")),
+            })
+            .to_string(),
         )
         .expect(1)
         .create_async()
@@ -185,7 +191,8 @@ async fn a_password_sign_in_sends_the_resolved_delegated_scopes() {
         ),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .0;
     mock.assert_async().await;
     assert_eq!(result.context.scopes, ["User.Read"]);
     assert_eq!(result.context.r#type, "UsernamePassword");
@@ -218,7 +225,8 @@ async fn the_browser_asks_for_the_resolved_scopes_and_the_connection_is_saved() 
         auth_core::testing::session_with_browser(home.path(), auth_core::EnvVars::default(), browser.clone());
     let token_object = connect(&session, request(&server, &["User.Read"], PsEntraSignIn::Browser))
         .await
-        .unwrap();
+        .unwrap()
+        .0;
     assert_eq!(token_object.context.r#type, "Browser");
     let asked = browser.query.lock().unwrap()["scope"].clone();
     assert_eq!(
@@ -263,7 +271,8 @@ async fn certificates_are_found_by_thumbprint_and_by_name_in_the_stores() {
             request(&server, &[], PsEntraSignIn::AppCertificate(source)),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .0;
         assert_eq!(token_object.context.r#type, "Certificate");
     }
     mock.assert_async().await;
