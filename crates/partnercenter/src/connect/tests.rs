@@ -443,3 +443,109 @@ async fn an_environment_without_partner_center_is_refused() {
     .unwrap_err();
     insta::assert_snapshot!(error, @"-Environment: MyDoD has no Partner Center endpoint");
 }
+
+/// The README's first example, against a mock authority: connect, then a token for the scope connect
+/// asked for (from the cache, no request), then one for another API (the refresh token redeemed).
+#[tokio::test]
+async fn the_readme_example_connects_then_gets_tokens_for_any_scope() {
+    let mut server = Server::new_async().await;
+    let scope = format!("{}/user_impersonation", server.url());
+    let graph = "https://graph.microsoft.com/.default";
+    let sign_in = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "partner-rt"),
+        ]))
+        .with_body(
+            user_token_response("user-at", "new-rt", OID, TENANT, "admin@contoso.com", &scope).to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let renewal = server
+        .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
+        .match_body(form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "new-rt"),
+            ("scope", &format!("{graph} openid profile offline_access")),
+        ]))
+        .with_body(
+            user_token_response("graph-at", "newer-rt", OID, TENANT, "admin@contoso.com", graph).to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let _profile = profile_mock(&mut server, "user-at").await;
+    // SessionOptions::default() but on the fake clock: in memory, nothing saved on disk
+    let (session, _) = session();
+    let (context, connected) = connect(
+        &session,
+        request(
+            &server,
+            false,
+            PartnerCenterSignIn::RefreshToken {
+                application_id: ClientId::parse(APP).unwrap(),
+                refresh_token: RefreshToken::new("partner-rt"),
+                credential: None,
+                tenant: None,
+            },
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(context.account.identifier, "admin@contoso.com");
+    assert_eq!(connected.module(), MODULE);
+    assert_eq!(connected.connection().method_name(), "RefreshToken");
+    assert_eq!(
+        connected.token(&[]).await.unwrap().access_token.secret(),
+        "user-at"
+    );
+    sign_in.assert_async().await;
+    assert_eq!(
+        connected.token(&[graph]).await.unwrap().access_token.secret(),
+        "graph-at"
+    );
+    renewal.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_sign_in_refused_by_enforce_mfa_leaves_no_token_and_no_context() {
+    let mut server = Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let scope = format!("{}/user_impersonation", server.url());
+    let token = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .with_body(
+            user_token_response("user-at", "new-rt", OID, TENANT, "admin@contoso.com", &scope).to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let (session, _) = auth_core::testing::session_in(home.path(), EnvVars::default());
+    let error = connect(
+        &session,
+        request(
+            &server,
+            true,
+            PartnerCenterSignIn::RefreshToken {
+                application_id: ClientId::parse(APP).unwrap(),
+                refresh_token: RefreshToken::new("partner-rt"),
+                credential: None,
+                tenant: None,
+            },
+        ),
+    )
+    .await
+    .unwrap_err();
+    token.assert_async().await;
+    assert!(
+        error
+            .to_string()
+            .starts_with("-EnforceMFA: the sign-in did not use multi-factor"),
+        "{error}"
+    );
+    let cache = std::fs::read_to_string(home.path().join("msal_token_cache.json")).unwrap_or_default();
+    assert!(!cache.contains("user-at") && !cache.contains("new-rt"), "{cache}");
+    assert!(current_context(&session).unwrap().is_none());
+}
