@@ -89,7 +89,11 @@ impl Request {
                         } else {
                             to_json(&token.context)?
                         },
-                        table: token.to_table(),
+                        table: if pass_thru {
+                            token.to_table()
+                        } else {
+                            token.context.to_table()
+                        },
                     }),
                     Err(psentra::Error::Core(e)) => Err(core_failure(cmdlet, e)),
                     Err(other) => Err(failed(other.to_string())),

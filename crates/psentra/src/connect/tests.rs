@@ -86,7 +86,7 @@ async fn a_client_secret_uses_the_v2_endpoint_with_graph_default_and_ignores_sco
       "ValidUntil": "2026-11-22T10:59:59Z"
     }
     "#);
-    insta::assert_snapshot!(result.to_table().replace(&server.url(), "http://mock"), @r"
+    insta::assert_snapshot!(result.context.to_table().replace(&server.url(), "http://mock"), @r"
     Service           : Graph
     Type              : ClientSecret
     ClientID          : 11111111-2222-3333-4444-555555555555
@@ -99,11 +99,16 @@ async fn a_client_secret_uses_the_v2_endpoint_with_graph_default_and_ignores_sco
     ValidAfter        : 2026-11-22T09:55:00Z
     ValidUntil        : 2026-11-22T10:59:59Z
     ");
-    // -PassThru's JSON carries the token the user asked for; Debug and the table never do.
+    // -PassThru's JSON and list carry the token the user asked for; Debug and the context never do.
     let passthru = serde_json::to_value(&result).unwrap();
     assert_eq!(passthru["AccessToken"], json!(token));
     assert!(!format!("{result:?}").contains(&token));
-    assert!(!result.to_table().contains(&token));
+    assert!(!result.context.to_table().contains(&token));
+    assert!(
+        result
+            .to_table()
+            .ends_with(&format!("\nAccessToken       : {token}"))
+    );
 }
 
 #[derive(Debug)]
