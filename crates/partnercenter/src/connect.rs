@@ -153,6 +153,9 @@ pub(crate) fn check_mfa(result: &TokenResult) -> Result<()> {
     }
 }
 
+/// How long the organization profile may delay a sign-in, all included (DNS, connect, answer).
+pub const PROFILE_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1500);
+
 /// `GET {PartnerCenter}/v1/profiles/organization`: the partner's country and culture.
 async fn organization_profile(
     session: &Session,
@@ -165,7 +168,11 @@ async fn organization_profile(
     let mut headers = vec![("Authorization", bearer.as_str()), ("Accept", "application/json")];
     headers.extend(context.api_headers());
     let http = session.http().map_err(|e| e.to_string())?;
-    let response = http.get(&url, &headers).await.map_err(|e| e.to_string())?;
+    // best effort: one try, bounded, so an unreachable host costs a warning and not a slow sign-in
+    let response = http
+        .get_once(&url, &headers, PROFILE_TIMEOUT)
+        .await
+        .map_err(|e| e.to_string())?;
     if !(200..300).contains(&response.status) {
         return Err(format!("HTTP {} from {url}", response.status));
     }

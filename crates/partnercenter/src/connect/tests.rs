@@ -549,3 +549,41 @@ async fn a_sign_in_refused_by_enforce_mfa_leaves_no_token_and_no_context() {
     assert!(!cache.contains("user-at") && !cache.contains("new-rt"), "{cache}");
     assert!(current_context(&session).unwrap().is_none());
 }
+
+#[tokio::test]
+async fn an_unreachable_organization_profile_is_tried_once_and_the_sign_in_goes_on() {
+    let mut server = Server::new_async().await;
+    // a loopback port nothing listens on: the connection is refused at once
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let partner_center = format!("http://127.0.0.1:{closed}");
+    let scope = format!("{partner_center}/user_impersonation");
+    let token = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .with_body(
+            user_token_response("user-at", "new-rt", OID, TENANT, "admin@contoso.com", &scope).to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let mut request = request(
+        &server,
+        false,
+        PartnerCenterSignIn::RefreshToken {
+            application_id: ClientId::parse(APP).unwrap(),
+            refresh_token: RefreshToken::new("partner-rt"),
+            credential: None,
+            tenant: None,
+        },
+    );
+    request.common.environment.partner_center = Some(Url::parse(&partner_center).unwrap());
+    let (session, timer) = session();
+    let (context, _) = connect(&session, request).await.unwrap();
+    token.assert_async().await;
+    assert_eq!((context.country_code, context.locale), (None, None));
+    // no retry: the client never waited to try again
+    assert_eq!(timer.sleeps(), Vec::<std::time::Duration>::new());
+    assert!(PROFILE_TIMEOUT <= std::time::Duration::from_secs(2));
+}
