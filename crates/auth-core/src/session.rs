@@ -700,8 +700,13 @@ impl Session {
         authority: &'a Authority,
         scopes: &'a [String],
     ) -> SilentRequest<'a> {
+        let fingerprint = match &connection.signed_in {
+            SignedIn::App { credential } => credential.fingerprint(),
+            _ => None,
+        };
         SilentRequest::new(&self.inner.options.cache, authority, &connection.client_id)
             .account(connection.home_account_id())
+            .credential_fingerprint(fingerprint.as_deref())
             .scopes(if scopes.is_empty() {
                 &connection.scopes
             } else {
@@ -870,7 +875,8 @@ pub fn validate_response(
             "gives a token that is already expired (expires_in {lifetime})"
         ));
     }
-    if lifetime > MAX_TOKEN_LIFETIME_SECONDS {
+    // a token the caller brought is not an answer of the authority: its own exp is what it is
+    if !passthrough && lifetime > MAX_TOKEN_LIFETIME_SECONDS {
         return refuse(format!(
             "gives a token valid for {lifetime} seconds, more than the {MAX_TOKEN_LIFETIME_SECONDS} accepted"
         ));

@@ -272,12 +272,15 @@ async fn new_partner_access_token_prints_the_auth_result() {
 
     let table = cli.run(&args);
     assert_eq!(table.code, 0, "{}", table.stderr);
+    // the token is what the cmdlet is for: the default list shows it, as PowerShell's does (issue 14)
     snapshot!(table.stdout, @r"
-    ExpiresOn : [TIME]
-    TenantId  : [GUID]
-    Account   : admin@contoso.com
-    UniqueId  : [GUID]
-    Scopes    : {https://api.partnercenter.microsoft.com/user_impersonation}
+    AccessToken  : at-1
+    RefreshToken : rt-2
+    ExpiresOn    : [TIME]
+    TenantId     : [GUID]
+    Account      : admin@contoso.com
+    UniqueId     : [GUID]
+    Scopes       : {https://api.partnercenter.microsoft.com/user_impersonation}
     ");
     let mut json_args = args.to_vec();
     json_args.extend(["-o", "json"]);

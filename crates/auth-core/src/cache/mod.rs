@@ -109,6 +109,12 @@ pub(crate) enum RefreshLock {
     },
 }
 
+/// The extra member of an app-only access token entry that names the credential that earned it: a
+/// certificate's thumbprint (`x5t:…`) or a client secret's keyed hash (`s1:…`, never the secret). MSAL
+/// keeps or drops unknown members; a dropped one costs one more request, never a wrong token, because an
+/// app-only token is served only to the credential whose fingerprint it carries.
+pub const CREDENTIAL_MEMBER: &str = "msconnect_credential";
+
 /// What to look for in the cache: an access token for a client and an account (or the app itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenQuery {
@@ -300,6 +306,30 @@ impl TokenCache {
         account_source: Option<&str>,
         now: SystemTime,
     ) -> Result<()> {
+        self.save_with_credential(result, requested_scopes, account_source, None, now)
+    }
+
+    /// [`save_at`](Self::save_at), an app-only access token marked with the fingerprint of the credential
+    /// that earned it ([`CREDENTIAL_MEMBER`]).
+    pub fn save_with_credential(
+        &self,
+        result: &TokenResult,
+        requested_scopes: &[String],
+        account_source: Option<&str>,
+        credential: Option<&str>,
+        now: SystemTime,
+    ) -> Result<()> {
+        let entries_for = |result, requested_scopes, account_source, now| {
+            let mut entries = entries_for(result, requested_scopes, account_source, now);
+            if let Some(credential) = credential {
+                for (map, entry) in &mut entries {
+                    if *map == ACCESS_TOKEN && is_app_only(entry) {
+                        entry.insert(CREDENTIAL_MEMBER.into(), credential.into());
+                    }
+                }
+            }
+            entries
+        };
         let now = epoch_seconds(now);
         #[cfg(feature = "redis")]
         if let Some(()) = self
@@ -323,12 +353,15 @@ impl TokenCache {
         query: &TokenQuery,
         now: SystemTime,
     ) -> Result<Option<CachedAccessToken>> {
-        Ok(self.search_access_tokens(query, now)?.fresh)
+        Ok(self.search_access_tokens(query, None, now)?.fresh)
     }
 
+    /// Access tokens for `query`; with `credential`, app-only ones only when they carry that credential
+    /// fingerprint ([`CREDENTIAL_MEMBER`]).
     pub(crate) fn search_access_tokens(
         &self,
         query: &TokenQuery,
+        credential: Option<&str>,
         now: SystemTime,
     ) -> Result<AccessTokenSearch> {
         let scopes = normalized_scopes(&query.scopes);
@@ -342,9 +375,9 @@ impl TokenCache {
         #[cfg(feature = "redis")]
         if let Some(candidates) = self.on_shared(|store| store.access_tokens(query))? {
             let index = Index::of_entries(ACCESS_TOKEN, &candidates);
-            return Ok(best_access_tokens(&index, query, &scopes, now));
+            return Ok(best_access_tokens(&index, query, &scopes, credential, now));
         }
-        self.read(|index| best_access_tokens(index, query, &scopes, now))
+        self.read(|index| best_access_tokens(index, query, &scopes, credential, now))
     }
 
     /// The refresh token of an account for a client: its own, else one of its family's (FOCI). Refresh
@@ -986,12 +1019,24 @@ fn access_token_matches(index: &Index, e: &index::Entry, q: &TokenQuery, scopes:
 /// The best access tokens of `index` for `query` (whose scopes, normalized, are `scopes`): the fresh one
 /// and the aging one that expire last, each with more than [`EXPIRY_MARGIN_SECONDS`] left. The winners are
 /// found first; only their secrets are copied out of the text.
-fn best_access_tokens(index: &Index, query: &TokenQuery, scopes: &[String], now: i64) -> AccessTokenSearch {
+fn best_access_tokens(
+    index: &Index,
+    query: &TokenQuery,
+    scopes: &[String],
+    credential: Option<&str>,
+    now: i64,
+) -> AccessTokenSearch {
     let mut best: [Option<(&index::Entry, i64)>; 2] = [None, None];
+    // An app-only token is served only to the credential that earned it; a user's token is the user's.
+    let same_credential = |e: &index::Entry| {
+        credential.is_none_or(|credential| {
+            query.home_account_id.is_some() || index.field_is(e, Field::Credential, credential)
+        })
+    };
     for entry in index
         .access_tokens
         .iter()
-        .filter(|e| access_token_matches(index, e, query, scopes))
+        .filter(|e| access_token_matches(index, e, query, scopes) && same_credential(e))
     {
         let Some(expires_on) = index.number(entry, Field::ExpiresOn) else {
             continue;

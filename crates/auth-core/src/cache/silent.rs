@@ -39,6 +39,8 @@ pub struct SilentRequest<'a> {
     account: Option<&'a str>,
     scopes: Vec<String>,
     credential: Option<&'a ClientCredential>,
+    /// The fingerprint of the credential, which app-only tokens must carry to be served (issue 14).
+    fingerprint: Option<String>,
     force_refresh: bool,
 }
 
@@ -52,6 +54,7 @@ impl<'a> SilentRequest<'a> {
             account: None,
             scopes: Vec::new(),
             credential: None,
+            fingerprint: None,
             force_refresh: false,
         }
     }
@@ -74,6 +77,19 @@ impl<'a> SilentRequest<'a> {
     /// supplies it again each time (the CLI reads `MSCONNECT_CLIENT_SECRET` or prompts).
     pub fn credential(mut self, credential: Option<&'a ClientCredential>) -> Self {
         self.credential = credential;
+        if let Some(credential) = credential {
+            self.fingerprint = crate::session::AppCredential::of(credential, self.client_id).fingerprint();
+        }
+        self
+    }
+
+    /// The fingerprint of the credential an app-only token must have been earned with
+    /// ([`CREDENTIAL_MEMBER`](super::CREDENTIAL_MEMBER)), when the caller knows it without the credential
+    /// (a saved connection). [`credential`](Self::credential) sets it from the credential.
+    pub fn credential_fingerprint(mut self, fingerprint: Option<&str>) -> Self {
+        if let Some(fingerprint) = fingerprint {
+            self.fingerprint = Some(fingerprint.to_owned());
+        }
         self
     }
 
@@ -89,7 +105,10 @@ impl<'a> SilentRequest<'a> {
         if self.force_refresh {
             return Ok(None);
         }
-        self.cache.find_access_token(&self.query()?, now)
+        Ok(self
+            .cache
+            .search_access_tokens(&self.query()?, self.fingerprint.as_deref(), now)?
+            .fresh)
     }
 
     /// A token from the cache, else a renewed one, which is saved in the cache. A refresh token the
@@ -98,7 +117,10 @@ impl<'a> SilentRequest<'a> {
     pub async fn send(self, http: &HttpClient) -> Result<TokenResult> {
         let query = self.query()?;
         if !self.force_refresh
-            && let Some(hit) = self.cache.find_access_token(&query, http.timer().now())?
+            && let Some(hit) = self
+                .cache
+                .search_access_tokens(&query, self.fingerprint.as_deref(), http.timer().now())?
+                .fresh
         {
             return self.cached_result(hit);
         }
@@ -116,7 +138,9 @@ impl<'a> SilentRequest<'a> {
             }
         };
         let now = http.timer().now();
-        let AccessTokenSearch { fresh, aging } = self.cache.search_access_tokens(&query, now)?;
+        let AccessTokenSearch { fresh, aging } =
+            self.cache
+                .search_access_tokens(&query, self.fingerprint.as_deref(), now)?;
         if !self.force_refresh
             && let Some(hit) = fresh
         {
@@ -132,7 +156,13 @@ impl<'a> SilentRequest<'a> {
                     // the answer did not say whose token it is: it is the account we asked for
                     result.client_info = self.account.and_then(client_info_of);
                 }
-                if let Err(error) = self.cache.save_at(&result, &self.scopes, None, now) {
+                if let Err(error) = self.cache.save_with_credential(
+                    &result,
+                    &self.scopes,
+                    None,
+                    self.fingerprint.as_deref(),
+                    now,
+                ) {
                     // The token is good; failing the command for the cache would help no one.
                     tracing::warn!(target: "msconnect::cache", "the new token was not saved in the token cache: {error}");
                 }
@@ -167,7 +197,11 @@ impl<'a> SilentRequest<'a> {
                 return Ok(SharedTurn::Proceed(None));
             }
             timer.sleep(poll).await;
-            if let Some(hit) = self.cache.find_access_token(query, timer.now())? {
+            if let Some(hit) = self
+                .cache
+                .search_access_tokens(query, self.fingerprint.as_deref(), timer.now())?
+                .fresh
+            {
                 return Ok(SharedTurn::Served(hit));
             }
         }

@@ -241,6 +241,109 @@ async fn a_renewal_reads_the_secret_from_msconnect_password_too_and_prefers_the_
     first.assert_async().await;
 }
 
+/// Issue 14: a cached app-only token is served only to the credential that earned it. The same secret
+/// again is served from the cache (a fleet's one request per token); a wrong secret or a certificate
+/// is sent to the authority, which judges it.
+#[tokio::test]
+async fn a_cached_app_token_is_served_only_to_the_credential_that_earned_it() {
+    let mut server = mockito::Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let good = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "client_credentials"),
+            ("client_secret", "s1"),
+        ]))
+        .with_body(app_token_response("APP-1").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let wrong = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .match_body(form(&[("grant_type", "client_credentials"), ("client_secret", "wrong")]))
+        .with_status(401)
+        .with_body(json!({"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided.", "error_codes": [7000215]}).to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let (cert_path, key_path) = write_pem_certificate(home.path());
+    let by_certificate = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .match_body(Matcher::Regex("client_assertion=eyJ".into()))
+        .with_body(app_token_response("APP-C").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let url = server.url();
+    let secret = |value: &str| SignInRequest {
+        environment: environment_at(Cloud::AzureCloud, &url),
+        tenant: Tenant::parse("contoso.com").unwrap(),
+        client_id: ClientId::parse(CLIENT).unwrap(),
+        scopes: vec![SCOPE.into()],
+        method: SignInMethod::Application(ClientCredential::secret(value)),
+    };
+    let (session, _) = session_in(home.path(), EnvVars::default());
+    assert_eq!(
+        session
+            .sign_in(&secret("s1"))
+            .await
+            .unwrap()
+            .access_token
+            .secret(),
+        "APP-1"
+    );
+    // another worker presenting the same secret: from the cache, no request
+    let (worker, _) = session_in(home.path(), EnvVars::default());
+    assert_eq!(
+        worker.sign_in(&secret("s1")).await.unwrap().access_token.secret(),
+        "APP-1"
+    );
+    good.assert_async().await;
+    // a wrong secret is asked about, and refused
+    let error = worker.sign_in(&secret("wrong")).await.unwrap_err();
+    assert!(error.to_string().contains("AADSTS7000215"), "{error}");
+    wrong.assert_async().await;
+    let cache = std::fs::read_to_string(home.path().join("msal_token_cache.json")).unwrap();
+    let fingerprint = secret_fingerprint(&ClientSecret::new("s1"), &ClientId::parse(CLIENT).unwrap());
+    assert!(
+        cache.contains(&format!("\"msconnect_credential\": \"{fingerprint}\"")),
+        "{cache}"
+    );
+    assert!(!cache.contains("\"s1\"") && !cache.contains("wrong"), "{cache}");
+    // a certificate is not served the secret's token
+    let credential = worker
+        .certificate_credential(&CertificateSource::Pem {
+            certificate: cert_path,
+            key: key_path,
+        })
+        .unwrap();
+    let by_cert = request(&server, "contoso.com", SignInMethod::Application(credential));
+    assert_eq!(
+        worker.sign_in(&by_cert).await.unwrap().access_token.secret(),
+        "APP-C"
+    );
+    by_certificate.assert_async().await;
+    // MSAL's key has one slot per app, tenant and scopes: the certificate's token took it, so the secret
+    // is asked about once more (never served the certificate's token)
+    let cache = std::fs::read_to_string(home.path().join("msal_token_cache.json")).unwrap();
+    assert!(cache.contains("\"msconnect_credential\": \"x5t:"), "{cache}");
+    let again = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "client_credentials"),
+            ("client_secret", "s1"),
+        ]))
+        .with_body(app_token_response("APP-2").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    assert_eq!(
+        worker.sign_in(&secret("s1")).await.unwrap().access_token.secret(),
+        "APP-2"
+    );
+    again.assert_async().await;
+}
+
 fn write_pem_certificate(dir: &std::path::Path) -> (PathBuf, PathBuf) {
     let key_pem = include_str!("../../tests/fixtures/test-only-rsa-leaf.pkcs8.pem");
     let key = rcgen::KeyPair::from_pem(key_pem).unwrap();
