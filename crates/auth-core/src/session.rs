@@ -883,14 +883,17 @@ pub fn validate_response(
     }
     let delegated = matches!(
         request.method,
-        SignInMethod::Browser(_) | SignInMethod::DeviceCode | SignInMethod::Password(_)
+        SignInMethod::Browser(_)
+            | SignInMethod::DeviceCode
+            | SignInMethod::Password(_)
+            | SignInMethod::RefreshToken { .. }
     );
     if delegated && result.id_token.is_none() {
         return refuse("has no id_token, so it does not say who signed in".into());
     }
     if passthrough && !crate::ids::is_guid(&result.tenant_id.to_ascii_lowercase()) {
         return Err(Error::invalid(
-            "access token",
+            "-AccessToken",
             format!(
                 "its tenant (tid) '{}' is not a tenant id (GUID): give a token issued by Microsoft Entra ID",
                 result.tenant_id.escape_debug()

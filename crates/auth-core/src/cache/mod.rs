@@ -115,6 +115,17 @@ pub(crate) enum RefreshLock {
 /// app-only token is served only to the credential whose fingerprint it carries.
 pub const CREDENTIAL_MEMBER: &str = "msconnect_credential";
 
+/// Which app-only tokens a credential may be served ([`CREDENTIAL_MEMBER`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CredentialFilter<'a> {
+    /// The fingerprint a token must carry.
+    pub(crate) fingerprint: &'a str,
+    /// Whether a token with no fingerprint (written by MSAL or the Azure CLI) is refused too: when a
+    /// credential is presented to be proved (connect), yes; when a saved connection already proved it
+    /// and only asks for its token, no.
+    pub(crate) strict: bool,
+}
+
 /// What to look for in the cache: an access token for a client and an account (or the app itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenQuery {
@@ -357,11 +368,12 @@ impl TokenCache {
     }
 
     /// Access tokens for `query`; with `credential`, app-only ones only when they carry that credential
-    /// fingerprint ([`CREDENTIAL_MEMBER`]).
+    /// fingerprint ([`CREDENTIAL_MEMBER`]), or, unless it is [`CredentialFilter::strict`], no fingerprint
+    /// at all (written by another tool).
     pub(crate) fn search_access_tokens(
         &self,
         query: &TokenQuery,
-        credential: Option<&str>,
+        credential: Option<CredentialFilter<'_>>,
         now: SystemTime,
     ) -> Result<AccessTokenSearch> {
         let scopes = normalized_scopes(&query.scopes);
@@ -1023,14 +1035,18 @@ fn best_access_tokens(
     index: &Index,
     query: &TokenQuery,
     scopes: &[String],
-    credential: Option<&str>,
+    credential: Option<CredentialFilter<'_>>,
     now: i64,
 ) -> AccessTokenSearch {
     let mut best: [Option<(&index::Entry, i64)>; 2] = [None, None];
     // An app-only token is served only to the credential that earned it; a user's token is the user's.
     let same_credential = |e: &index::Entry| {
-        credential.is_none_or(|credential| {
-            query.home_account_id.is_some() || index.field_is(e, Field::Credential, credential)
+        credential.is_none_or(|filter| {
+            query.home_account_id.is_some()
+                || match index.str(e, Field::Credential) {
+                    Some(mark) => mark.eq_ignore_ascii_case(filter.fingerprint),
+                    None => !filter.strict,
+                }
         })
     };
     for entry in index

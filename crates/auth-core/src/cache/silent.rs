@@ -41,6 +41,8 @@ pub struct SilentRequest<'a> {
     credential: Option<&'a ClientCredential>,
     /// The fingerprint of the credential, which app-only tokens must carry to be served (issue 14).
     fingerprint: Option<String>,
+    /// Whether the fingerprint came with a credential being proved (no unmarked token will do).
+    strict: bool,
     force_refresh: bool,
 }
 
@@ -55,6 +57,7 @@ impl<'a> SilentRequest<'a> {
             scopes: Vec::new(),
             credential: None,
             fingerprint: None,
+            strict: false,
             force_refresh: false,
         }
     }
@@ -79,6 +82,7 @@ impl<'a> SilentRequest<'a> {
         self.credential = credential;
         if let Some(credential) = credential {
             self.fingerprint = crate::session::AppCredential::of(credential, self.client_id).fingerprint();
+            self.strict = true;
         }
         self
     }
@@ -89,6 +93,7 @@ impl<'a> SilentRequest<'a> {
     pub fn credential_fingerprint(mut self, fingerprint: Option<&str>) -> Self {
         if let Some(fingerprint) = fingerprint {
             self.fingerprint = Some(fingerprint.to_owned());
+            self.strict = false;
         }
         self
     }
@@ -107,7 +112,7 @@ impl<'a> SilentRequest<'a> {
         }
         Ok(self
             .cache
-            .search_access_tokens(&self.query()?, self.fingerprint.as_deref(), now)?
+            .search_access_tokens(&self.query()?, self.filter(), now)?
             .fresh)
     }
 
@@ -119,7 +124,7 @@ impl<'a> SilentRequest<'a> {
         if !self.force_refresh
             && let Some(hit) = self
                 .cache
-                .search_access_tokens(&query, self.fingerprint.as_deref(), http.timer().now())?
+                .search_access_tokens(&query, self.filter(), http.timer().now())?
                 .fresh
         {
             return self.cached_result(hit);
@@ -139,8 +144,7 @@ impl<'a> SilentRequest<'a> {
         };
         let now = http.timer().now();
         let AccessTokenSearch { fresh, aging } =
-            self.cache
-                .search_access_tokens(&query, self.fingerprint.as_deref(), now)?;
+            self.cache.search_access_tokens(&query, self.filter(), now)?;
         if !self.force_refresh
             && let Some(hit) = fresh
         {
@@ -199,12 +203,21 @@ impl<'a> SilentRequest<'a> {
             timer.sleep(poll).await;
             if let Some(hit) = self
                 .cache
-                .search_access_tokens(query, self.fingerprint.as_deref(), timer.now())?
+                .search_access_tokens(query, self.filter(), timer.now())?
                 .fresh
             {
                 return Ok(SharedTurn::Served(hit));
             }
         }
+    }
+
+    fn filter(&self) -> Option<super::CredentialFilter<'_>> {
+        self.fingerprint
+            .as_deref()
+            .map(|fingerprint| super::CredentialFilter {
+                fingerprint,
+                strict: self.strict,
+            })
     }
 
     fn query(&self) -> Result<TokenQuery> {
