@@ -48,6 +48,7 @@ pub use secret::{AccessToken, ClientSecret, Password, RefreshToken, SecretText};
 pub use session::{
     AppCredential, BrowserOptions, CertificateSource, Connected, Connection, Credential, SavedCertificate,
     Session, SessionOptions, SignInMethod, SignInRequest, SignedIn, SignedInTokens, UserMethod,
+    secret_fingerprint,
 };
 pub use token::TokenResult;
 pub use url::Url;

@@ -669,18 +669,38 @@ impl Session {
                 }
             }
             _ => {
-                // a passthrough token: only its own access token, which is app-like in the cache
+                // a passthrough token: only its own access token, kept under its account (if its claims
+                // name one) or as the app's
                 let shared = others.iter().any(|other| {
                     same_place(other)
                         && other.client_id == connection.client_id
+                        && other.home_account_id() == connection.home_account_id()
                         && other.tenant == connection.tenant
                 });
-                if !shared {
-                    self.inner.options.cache.remove_app_tokens(
+                match (shared, connection.home_account_id()) {
+                    (true, _) => {}
+                    (false, Some(home)) => {
+                        let account_kept = others
+                            .iter()
+                            .any(|other| same_place(other) && other.home_account_id() == Some(home));
+                        let clients_kept: Vec<ClientId> = others
+                            .iter()
+                            .filter(|other| same_place(other) && other.home_account_id() == Some(home))
+                            .map(|other| other.client_id.clone())
+                            .collect();
+                        self.inner.options.cache.remove_connection_tokens(
+                            &environment,
+                            home,
+                            &connection.client_id,
+                            &clients_kept,
+                            account_kept,
+                        )?;
+                    }
+                    (false, None) => self.inner.options.cache.remove_app_tokens(
                         &environment,
                         &connection.client_id,
                         connection.tenant.as_str(),
-                    )?;
+                    )?,
                 }
             }
         }
@@ -722,7 +742,7 @@ impl Session {
         scopes: &[String],
     ) -> Result<Option<CachedAccessToken>> {
         let authority = connection.authority(self.env())?;
-        if let SignedIn::AccessToken { scope } = &connection.signed_in {
+        if let SignedIn::AccessToken { scope, .. } = &connection.signed_in {
             other_scope(scope, scopes)?;
         }
         self.silent(connection, &authority, scopes).cached(self.now())
@@ -735,7 +755,7 @@ impl Session {
     pub async fn token(&self, connection: &Connection, scopes: &[String]) -> Result<TokenResult> {
         let authority = connection.authority(self.env())?;
         let silent = self.silent(connection, &authority, scopes);
-        if let SignedIn::AccessToken { scope } = &connection.signed_in {
+        if let SignedIn::AccessToken { scope, .. } = &connection.signed_in {
             other_scope(scope, scopes)?;
             if silent.cached(self.now())?.is_none() {
                 return Err(Error::AccessTokenExpired);

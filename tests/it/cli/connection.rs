@@ -167,11 +167,15 @@ async fn a_passthrough_token_whose_tid_is_not_a_tenant_id_is_refused_at_connect(
     let server = Server::new_async().await;
     let cli = Cli::new().authority(&server.url());
     let token = jwt(&json!({"tid": "contoso.com", "oid": OID, "exp": 4_102_444_800_i64}));
-    let run = cli.run(&["entra", "connect", "--access-token", &token]);
-    assert_ne!(run.code, 0);
+    let run = cli.run(&["partnercenter", "connect", "--access-token", &token]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
     assert_eq!(run.stdout, "");
-    snapshot!(run.stderr, @"");
-    assert!(!cli.home().join("contexts/entra.json").exists());
+    snapshot!(run.stderr, @r"
+    error: --access-token: its tenant (tid) 'contoso.com' is not a tenant id (GUID): give a token issued by Microsoft Entra ID
+
+    For more information, try '--help'.
+    ");
+    assert!(!cli.home().join("contexts/partnercenter.json").exists());
     assert_eq!(access_tokens(&cli), []);
 }
 
@@ -202,7 +206,11 @@ async fn token_responses_that_fail_validation_leave_nothing_behind() {
         assert_eq!(entries(&cli, "RefreshToken"), []);
         assert!(!cli.home().join("contexts/secmgmt.json").exists());
     }
-    snapshot!(messages.join(""), @"");
+    snapshot!(messages.join(""), @r"
+    error: the sign-in was refused because the token response of 127.0.0.1 has an empty access_token; nothing was saved
+    error: the sign-in was refused because the token response of 127.0.0.1 gives a token that is already expired (expires_in -5); nothing was saved
+    error: the sign-in was refused because the token response of 127.0.0.1 has no id_token, so it does not say who signed in; nothing was saved
+    ");
 }
 
 #[tokio::test]
@@ -231,5 +239,10 @@ async fn a_token_from_another_tenant_than_the_tenant_id_asked_for_is_a_warning_n
     ]);
     mock.assert_async().await;
     assert_eq!(run.code, 0, "{}", run.stderr);
-    snapshot!(run.stderr, @"");
+    snapshot!(run.stderr, @"warning: the token is for tenant [GUID], not the tenant asked for ([GUID])");
+    assert!(
+        run.stderr.contains(asked) && run.stderr.contains(TENANT_ID),
+        "{}",
+        run.stderr
+    );
 }

@@ -66,6 +66,9 @@ pub enum SignedIn {
     AccessToken {
         /// The scope (audience) the token was accepted for.
         scope: String,
+        /// The home account id its claims name (`{oid}.{tid}`), which the cache keeps it under.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        home_account_id: Option<String>,
     },
 }
 
@@ -176,6 +179,7 @@ impl Connection {
         let signed_in = match &request.method {
             SignInMethod::AccessToken(_) => SignedIn::AccessToken {
                 scope: request.scopes.first().cloned().unwrap_or_default(),
+                home_account_id: home_account_id.clone(),
             },
             SignInMethod::Application(credential) => SignedIn::App {
                 credential: AppCredential::of(credential, &request.client_id),
@@ -218,10 +222,12 @@ impl Connection {
         !matches!(self.signed_in, SignedIn::User { .. })
     }
 
-    /// The signed-in user's home account id.
+    /// The signed-in user's home account id (also a passthrough token's, when its claims name one): the
+    /// account its tokens are cached under.
     pub fn home_account_id(&self) -> Option<&str> {
         match &self.signed_in {
             SignedIn::User { home_account_id, .. } => Some(home_account_id),
+            SignedIn::AccessToken { home_account_id, .. } => home_account_id.as_deref(),
             _ => None,
         }
     }
@@ -301,6 +307,7 @@ impl TryFrom<RawConnection> for Connection {
                     "RefreshToken" => user(UserMethod::RefreshToken)?,
                     "AccessToken" => SignedIn::AccessToken {
                         scope: raw.scopes.first().cloned().unwrap_or_default(),
+                        home_account_id: raw.home_account_id.clone(),
                     },
                     "ClientSecret" => SignedIn::App {
                         credential: AppCredential::Secret { fingerprint: None },

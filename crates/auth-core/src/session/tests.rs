@@ -606,3 +606,33 @@ async fn a_user_sign_in_that_brings_no_refresh_token_says_it_cannot_be_renewed()
         )
     );
 }
+
+#[tokio::test]
+async fn a_passthrough_connection_gives_its_token_and_refuses_another_scope() {
+    let server = mockito::Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let token = crate::testing::jwt(&json!({
+        "tid": TID, "oid": "oid-1", "upn": "admin@contoso.com", "exp": 4_102_444_800_i64,
+    }));
+    let (session, _) = session_in(home.path(), EnvVars::default());
+    let request = request(
+        &server,
+        "organizations",
+        SignInMethod::AccessToken(AccessToken::new(token.as_str())),
+    );
+    let tokens = session.authenticate(&request).await.unwrap();
+    let connected = session.complete("entra", &request, &tokens, &json!({})).unwrap();
+    let (later, _) = session_in(home.path(), EnvVars::default());
+    let connection = later.connection("entra").unwrap();
+    assert_eq!(&connection, connected.connection());
+    let cached = later.cached_token(&connection, &[]).unwrap();
+    assert_eq!(
+        cached.map(|c| c.access_token.secret().to_owned()),
+        Some(token.clone())
+    );
+    let error = later
+        .token(&connection, &["https://vault.azure.net/.default".into()])
+        .await
+        .unwrap_err();
+    insta::assert_snapshot!(error, @"this connection holds one access token, for https://graph.microsoft.com/.default; connect again to get a token for https://vault.azure.net/.default");
+}
