@@ -46,9 +46,9 @@ pub use interaction::{Interaction, SilentInteraction, StderrInteraction};
 pub use params::{Argument, Bound, ParameterSetInfo};
 pub use secret::{AccessToken, ClientSecret, Password, RefreshToken, SecretText};
 pub use session::{
-    AppCredential, BrowserOptions, CertificateSource, Connected, Connection, Credential, SavedCertificate,
-    Session, SessionOptions, SignInMethod, SignInRequest, SignedIn, SignedInTokens, UserMethod,
-    secret_fingerprint,
+    AppCredential, BrowserOptions, CertificateSource, Connected, Connection, Credential,
+    MAX_TOKEN_LIFETIME_SECONDS, SavedCertificate, Session, SessionOptions, SignInMethod, SignInRequest,
+    SignedIn, SignedInTokens, UserMethod, secret_fingerprint, validate_response,
 };
 pub use token::TokenResult;
 pub use url::Url;
