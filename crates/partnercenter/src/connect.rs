@@ -83,7 +83,7 @@ pub async fn connect(
         check_mfa(result)?;
     }
     let mut context = PartnerContext {
-        account: PartnerAccount::new(&request.client_id, &request.scopes[0], &result, plan.account_type),
+        account: PartnerAccount::new(&request.client_id, &request.scopes[0], result, plan.account_type),
         environment: PartnerEnvironment::from(&environment),
         country_code: None,
         locale: None,

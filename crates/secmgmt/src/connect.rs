@@ -38,7 +38,7 @@ pub async fn connect(session: &Session, request: ConnectSecMgmtAccount) -> Resul
     let tokens = session.authenticate(&request).await?;
     let result = tokens.result();
     let context = MgmtContext {
-        account: MgmtAccount::new(&request.client_id, &request.scopes[0], &result, plan.account_type),
+        account: MgmtAccount::new(&request.client_id, &request.scopes[0], result, plan.account_type),
         environment: MgmtEnvironment::from(&environment),
         extended_properties: BTreeMap::new(),
     };

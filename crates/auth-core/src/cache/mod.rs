@@ -570,7 +570,7 @@ impl TokenCache {
                 });
                 let left = [ACCESS_TOKEN, REFRESH_TOKEN, ID_TOKEN]
                     .iter()
-                    .any(|map| entries(doc, map).any(|e| of_account(e)));
+                    .any(|map| entries(doc, map).any(&of_account));
                 if !left {
                     changed |= remove_where(doc, ACCOUNT, |e| of_account(e));
                 }
