@@ -246,3 +246,126 @@ async fn a_token_from_another_tenant_than_the_tenant_id_asked_for_is_a_warning_n
         run.stderr
     );
 }
+
+/// The issue's reproduction: after one good service-principal connect, a wrong secret is sent to the
+/// authority and refused, instead of being served the cached token. (`--tenant-id common` is now refused
+/// for a service principal before any request.)
+#[tokio::test]
+async fn a_wrong_secret_after_a_good_connect_is_refused_by_the_authority() {
+    let mut server = Server::new_async().await;
+    let cli = Cli::new().authority(&server.url());
+    let good = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "client_credentials"),
+            ("client_secret", "s1"),
+        ]))
+        .with_body(auth_core::testing::app_token_response("app-token").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let refused = json!({
+        "error": "invalid_client",
+        "error_description": "AADSTS7000215: Invalid client secret provided.",
+        "error_codes": [7000215],
+    });
+    let wrong = server
+        .mock(
+            "POST",
+            Matcher::Regex("^/(contoso.com|common)/oauth2/v2.0/token$".into()),
+        )
+        .match_body(form(&[
+            ("grant_type", "client_credentials"),
+            ("client_secret", "wrong"),
+        ]))
+        .with_status(401)
+        .with_body(refused.to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let connect = |tenant: &str, secret: &str| {
+        cli.run_with(
+            &["psentra", "connect", "--client-id", APP_ID, "--tenant-id", tenant],
+            "",
+            &[("MSCONNECT_CLIENT_SECRET", secret)],
+        )
+    };
+    let run = connect("contoso.com", "s1");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let before = std::fs::read_to_string(cli.home().join("msal_token_cache.json")).unwrap();
+    assert!(before.contains("\"msconnect_credential\": \"s1:"), "{before}");
+    // the same secret again: served from the cache, no request
+    assert_eq!(connect("contoso.com", "s1").code, 0);
+    good.assert_async().await;
+    let run = connect("contoso.com", "wrong");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("AADSTS7000215"), "{}", run.stderr);
+    assert!(!run.stderr.contains("wrong"), "{}", run.stderr);
+    wrong.assert_async().await;
+    // the good connection's token and context are still there
+    assert_eq!(access_tokens(&cli), [(APP_ID.to_owned(), "app-token".to_owned())]);
+    let token = cli.run_with(&["psentra", "token"], "", &[("MSCONNECT_CLIENT_SECRET", "s1")]);
+    assert_eq!(
+        (token.code, token.stdout.as_str()),
+        (0, "app-token\n"),
+        "{}",
+        token.stderr
+    );
+}
+
+#[tokio::test]
+async fn an_app_connected_with_credential_app_renews_with_msconnect_password() {
+    let mut server = Server::new_async().await;
+    let cli = Cli::new().authority(&server.url());
+    let mut short = auth_core::testing::app_token_response("app-1");
+    short["expires_in"] = json!(120); // under five minutes: `token` must renew it
+    let connect = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "client_credentials"),
+            ("client_secret", "pw-secret"),
+        ]))
+        .with_body(short.to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let run = cli.run_with(
+        &[
+            "secmgmt",
+            "connect",
+            "--credential",
+            APP_ID,
+            "--service-principal",
+            "--tenant",
+            "contoso.com",
+        ],
+        "",
+        &[("MSCONNECT_PASSWORD", "pw-secret")],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    connect.assert_async().await;
+
+    let without = cli.run(&["secmgmt", "token"]);
+    assert_eq!(without.code, 1);
+    snapshot!(without.stderr, @"error: application [GUID] needs a new token for https://graph.microsoft.com/.default (its token has expired) and no client secret was supplied to renew it: set MSCONNECT_CLIENT_SECRET (what --client-secret and --client-secret-credential read) or MSCONNECT_PASSWORD (what --credential reads), or connect again");
+
+    let renew = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "client_credentials"),
+            ("client_secret", "pw-secret"),
+        ]))
+        .with_body(auth_core::testing::app_token_response("app-2").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let token = cli.run_with(&["secmgmt", "token"], "", &[("MSCONNECT_PASSWORD", "pw-secret")]);
+    assert_eq!(
+        (token.code, token.stdout.as_str()),
+        (0, "app-2\n"),
+        "{}",
+        token.stderr
+    );
+    renew.assert_async().await;
+}
