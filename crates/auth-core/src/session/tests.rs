@@ -636,3 +636,57 @@ async fn a_passthrough_connection_gives_its_token_and_refuses_another_scope() {
         .unwrap_err();
     insta::assert_snapshot!(error, @"this connection holds one access token, for https://graph.microsoft.com/.default; connect again to get a token for https://vault.azure.net/.default");
 }
+
+#[test]
+fn a_connection_saved_by_the_previous_release_still_loads_and_a_bad_one_names_its_file() {
+    let home = tempfile::tempdir().unwrap();
+    let contexts = home.path().join("contexts");
+    std::fs::create_dir_all(&contexts).unwrap();
+    let v1 = |method: &str, extra: serde_json::Value| {
+        let mut connection = json!({
+            "Environment": Environment::from(Cloud::AzureCloud),
+            "TenantId": TID,
+            "ClientId": CLIENT,
+            "Scopes": [SCOPE],
+            "Method": method,
+        });
+        connection
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        json!({"Connection": connection, "Context": {}}).to_string()
+    };
+    std::fs::write(
+        contexts.join("secmgmt.json"),
+        v1(
+            "DeviceCode",
+            json!({"HomeAccountId": "oid-1.tid", "Username": "a@b.com"}),
+        ),
+    )
+    .unwrap();
+    std::fs::write(contexts.join("entra.json"), v1("ClientSecret", json!({}))).unwrap();
+    std::fs::write(contexts.join("psentra.json"), v1("Telepathy", json!({}))).unwrap();
+    let (session, _) = session_in(home.path(), EnvVars::default());
+
+    let user = session.connection("secmgmt").unwrap();
+    assert_eq!(user.version, CONNECTION_VERSION);
+    assert_eq!(user.home_account_id(), Some("oid-1.tid"));
+    assert_eq!(user.method_name(), "DeviceCode");
+    let app = session.connection("entra").unwrap();
+    assert_eq!(
+        app.signed_in,
+        SignedIn::App {
+            credential: AppCredential::Secret { fingerprint: None }
+        }
+    );
+    let error = session.connection("psentra").unwrap_err().to_string();
+    assert!(
+        error.contains("psentra.json")
+            && error.contains("unknown sign-in method 'Telepathy'")
+            && error.contains("connect again"),
+        "{error}"
+    );
+    // the typed form round-trips, and names no secret
+    session.save_connection("secmgmt", &user, &json!({})).unwrap();
+    assert_eq!(session.connection("secmgmt").unwrap(), user);
+}
