@@ -522,9 +522,11 @@ impl TokenCache {
     }
 
     /// Forgets what one connection of a user acquired: the account's access and ID tokens and refresh
-    /// token for `client_id` (unless `clients_kept` has it), the family refresh tokens and the account
-    /// entries only when `account_kept` is false and no other client's token of the account is left.
-    /// Tokens of other clients (another module's, the Azure CLI's, MSAL Python's) stay. A shared (Redis)
+    /// token for `client_id` (unless `clients_kept` has it); that refresh token, if it is a family (FOCI)
+    /// one, only when `account_kept` is false or every client in `clients_kept` has a refresh token of its
+    /// own, as a family client of the account without one may rely on it; the
+    /// account entries only when `account_kept` is false and no token of the account is left. Tokens of
+    /// other clients (another module's, the Azure CLI's, MSAL Python's) stay. A shared (Redis)
     /// cache forgets the whole account when no other connection uses it, and nothing otherwise.
     pub fn remove_connection_tokens(
         &self,
@@ -549,6 +551,11 @@ impl TokenCache {
             let of_account = |e: &Map<String, Value>| {
                 field_is(e, "environment", environment) && field_is(e, "home_account_id", home_account_id)
             };
+            // a family refresh token is a fallback for the account's other family clients: needed only
+            // by one that has no refresh token of its own
+            let others_have_their_own = clients_kept.iter().all(|c| {
+                entries(doc, REFRESH_TOKEN).any(|e| of_account(e) && field_is(e, "client_id", c.as_str()))
+            });
             let mut changed = false;
             if !client_kept {
                 for map in [ACCESS_TOKEN, ID_TOKEN] {
@@ -559,15 +566,12 @@ impl TokenCache {
                 changed |= remove_where(doc, REFRESH_TOKEN, |e| {
                     of_account(e)
                         && field_is(e, "client_id", client_id.as_str())
-                        && (string(e, "family_id").is_none_or(|f| f.is_empty()) || !account_kept)
+                        && (string(e, "family_id").is_none_or(|f| f.is_empty())
+                            || !account_kept
+                            || others_have_their_own)
                 });
             }
             if !account_kept {
-                changed |= remove_where(doc, REFRESH_TOKEN, |e| {
-                    of_account(e)
-                        && string(e, "family_id").is_some_and(|f| !f.is_empty())
-                        && !clients_kept.iter().any(|c| field_is(e, "client_id", c.as_str()))
-                });
                 let left = [ACCESS_TOKEN, REFRESH_TOKEN, ID_TOKEN]
                     .iter()
                     .any(|map| entries(doc, map).any(&of_account));

@@ -690,3 +690,50 @@ fn a_connection_saved_by_the_previous_release_still_loads_and_a_bad_one_names_it
     session.save_connection("secmgmt", &user, &json!({})).unwrap();
     assert_eq!(session.connection("secmgmt").unwrap(), user);
 }
+
+/// Two modules signed in as one account with two family (FOCI) clients: the first disconnect removes its
+/// family refresh token too (the other connection has one of its own), the last leaves nothing of the
+/// account. (Kept while another connection of the account has no refresh token of its own: see the README.)
+#[tokio::test]
+async fn a_family_refresh_token_stays_while_another_connection_of_the_account_remains() {
+    let mut server = mockito::Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let other_client = "1950a258-227b-4e31-a9cf-717495945fc2";
+    let (session, _) = session_in(home.path(), EnvVars::default());
+    for (module, client, at, rt) in [
+        ("secmgmt", CLIENT, "AT-A", "RT-A"),
+        ("entra", other_client, "AT-B", "RT-B"),
+    ] {
+        let mut answer = user_token_response(at, rt, "oid-1", TID, "admin@contoso.com", SCOPE);
+        answer["foci"] = json!("1");
+        let mock = server
+            .mock("POST", "/organizations/oauth2/v2.0/token")
+            .match_body(form(&[("client_id", client)]))
+            .with_body(answer.to_string())
+            .expect(1)
+            .create_async()
+            .await;
+        let mut request = request(
+            &server,
+            "organizations",
+            SignInMethod::Password(Credential::new("admin@contoso.com", "pw")),
+        );
+        request.client_id = ClientId::parse(client).unwrap();
+        let tokens = session.authenticate(&request).await.unwrap();
+        session.complete(module, &request, &tokens, &json!({})).unwrap();
+        mock.assert_async().await;
+    }
+    let cache = || std::fs::read_to_string(home.path().join("msal_token_cache.json")).unwrap();
+    assert!(cache().contains("\"family_id\": \"1\""), "{}", cache());
+
+    assert!(session.disconnect("secmgmt").unwrap());
+    let after = cache();
+    assert!(!after.contains("AT-A") && !after.contains("RT-A"), "{after}");
+    assert!(after.contains("AT-B") && after.contains("RT-B"), "{after}");
+    assert!(after.contains("admin@contoso.com"), "{after}");
+
+    assert!(session.disconnect("entra").unwrap());
+    let after = cache();
+    assert!(!after.contains("AT-B") && !after.contains("RT-B"), "{after}");
+    assert!(!after.contains("admin@contoso.com"), "{after}");
+}
