@@ -143,6 +143,33 @@ impl AppCredential {
 /// context or cache file), 16 bytes in hex. Workers of a fleet presenting the same secret for the same
 /// application compute the same value, so they share tokens.
 pub fn secret_fingerprint(secret: &ClientSecret, client_id: &ClientId) -> String {
+    use sha2::Digest as _;
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    // Every silent request with a secret asks for it, a thousand concurrent callers included: the
+    // deliberately slow derivation runs once a secret and client in this process (a few, so the memo is
+    // small; it is emptied past 64). The memo's key is a SHA-256 of both, never the secret.
+    static MEMO: OnceLock<Mutex<HashMap<[u8; 32], String>>> = OnceLock::new();
+    let key: [u8; 32] = sha2::Sha256::new()
+        .chain_update(client_id.as_str().as_bytes())
+        .chain_update([0u8])
+        .chain_update(secret.secret().as_bytes())
+        .finalize()
+        .into();
+    let memo = MEMO.get_or_init(Mutex::default);
+    if let Some(found) = memo.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return found.clone();
+    }
+    let fingerprint = derive_secret_fingerprint(secret, client_id);
+    let mut memo = memo.lock().unwrap_or_else(|e| e.into_inner());
+    if memo.len() >= 64 {
+        memo.clear();
+    }
+    memo.insert(key, fingerprint.clone());
+    fingerprint
+}
+
+fn derive_secret_fingerprint(secret: &ClientSecret, client_id: &ClientId) -> String {
     let mut out = [0u8; 16];
     let salt = format!("msconnect credential fingerprint v1 {}", client_id.as_str());
     ring::pbkdf2::derive(
