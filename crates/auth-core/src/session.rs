@@ -758,6 +758,13 @@ impl Session {
         if let SignedIn::AccessToken { scope, .. } = &connection.signed_in {
             other_scope(scope, scopes)?;
             if silent.cached(self.now())?.is_none() {
+                // the token it holds is still good, for its own scope only: say that, not "expired"
+                let held = self.silent(connection, &authority, &[]).cached(self.now())?;
+                if let (Some(_), Some(other)) = (held, scopes.first()) {
+                    return Err(Error::SignInRequired(format!(
+                        "this connection holds one access token, for {scope}; connect again to get a token for {other}"
+                    )));
+                }
                 return Err(Error::AccessTokenExpired);
             }
             return silent.send(self.http()?).await;

@@ -635,6 +635,12 @@ async fn a_passthrough_connection_gives_its_token_and_refuses_another_scope() {
         .await
         .unwrap_err();
     insta::assert_snapshot!(error, @"this connection holds one access token, for https://graph.microsoft.com/.default; connect again to get a token for https://vault.azure.net/.default");
+    // a scope of the same resource that the token was not accepted for: the same answer, not "expired"
+    let error = later
+        .token(&connection, &["https://graph.microsoft.com/User.Read".into()])
+        .await
+        .unwrap_err();
+    insta::assert_snapshot!(error, @"this connection holds one access token, for https://graph.microsoft.com/.default; connect again to get a token for https://graph.microsoft.com/User.Read");
 }
 
 #[test]
