@@ -241,10 +241,17 @@ fn app_tokens_pass_both_ways_through_one_file() {
         })
     };
     let prefix = format!("-localhost-accesstoken-{SECRET_CLIENT_ID}-{TENANT_ID}-");
+    // msconnect's token carries the fingerprint of the secret that earned it (issue 14), and MSAL
+    // Python kept that member when it wrote the file back
+    let mut ours_entry = app_token(GRAPH_DEFAULT);
+    ours_entry["msconnect_credential"] = json!(auth_core::secret_fingerprint(
+        &auth_core::ClientSecret::new(CLIENT_SECRET),
+        &auth_core::ClientId::parse(SECRET_CLIENT_ID).unwrap(),
+    ));
     assert_eq!(
         entries(&cache, "AccessToken"),
         [
-            (format!("{prefix}{GRAPH_DEFAULT}"), app_token(GRAPH_DEFAULT)),
+            (format!("{prefix}{GRAPH_DEFAULT}"), ours_entry),
             (format!("{prefix}{APP_SCOPE}"), app_token(APP_SCOPE)),
         ]
     );

@@ -14,7 +14,7 @@ use auth_core::testing::{
 use auth_core::time::from_epoch_seconds;
 use auth_core::{
     Authority, Certificate, CertificateCredential, ClientId, Cloud, Connection, EnvVars, Environment,
-    SigningAlgorithm, SilentRequest, Tenant, TokenCache, TokenQuery, Url,
+    SignedIn, SigningAlgorithm, SilentRequest, Tenant, TokenCache, TokenQuery, Url, UserMethod,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -72,16 +72,17 @@ fn cached_token(c: &mut Criterion) {
 
     // what `msconnect <module> token` asks once its context is loaded
     let (session, _) = session_in(dir.path(), EnvVars::default());
-    let connection = Connection {
-        environment: Environment::from(Cloud::AzureCloud),
-        tenant_id: LARGE_CACHE_TENANT.into(),
-        client_id: LARGE_CACHE_CLIENT_ID.into(),
-        home_account_id: Some(home.clone()),
-        username: user.account.as_ref().map(|a| a.username.clone()),
-        scopes: scopes(),
-        method: "Browser".into(),
-        certificate: None,
-    };
+    let connection = Connection::from_parts(
+        Environment::from(Cloud::AzureCloud),
+        Tenant::parse(LARGE_CACHE_TENANT).unwrap(),
+        ClientId::parse(LARGE_CACHE_CLIENT_ID).unwrap(),
+        scopes(),
+        SignedIn::User {
+            home_account_id: home.clone(),
+            username: user.account.as_ref().map(|a| a.username.clone()),
+            method: UserMethod::Browser,
+        },
+    );
     assert!(session.cached_token(&connection, &[]).unwrap().is_some());
     group.bench_function("session_file_unchanged", |b| {
         b.iter(|| session.cached_token(black_box(&connection), &[]).unwrap())

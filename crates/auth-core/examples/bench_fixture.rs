@@ -13,7 +13,9 @@ use auth_core::testing::{
     session_in,
 };
 use auth_core::time::epoch_seconds;
-use auth_core::{Cloud, Connection, EnvVars, Environment, cache::CACHE_FILE_NAME};
+use auth_core::{
+    ClientId, Cloud, Connection, EnvVars, Environment, SignedIn, Tenant, UserMethod, cache::CACHE_FILE_NAME,
+};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -33,16 +35,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("the sign-in has no account")?
         .to_owned();
     let username = user.account.as_ref().map(|a| a.username.clone());
-    let connection = Connection {
-        environment: Environment::from(Cloud::AzureCloud),
-        tenant_id: LARGE_CACHE_TENANT.into(),
-        client_id: LARGE_CACHE_CLIENT_ID.into(),
-        home_account_id: Some(home.clone()),
-        username: username.clone(),
-        scopes: vec![LARGE_CACHE_SCOPE.into()],
-        method: "Browser".into(),
-        certificate: None,
-    };
+    let connection = Connection::from_parts(
+        Environment::from(Cloud::AzureCloud),
+        Tenant::parse(LARGE_CACHE_TENANT)?,
+        ClientId::parse(LARGE_CACHE_CLIENT_ID)?,
+        vec![LARGE_CACHE_SCOPE.into()],
+        SignedIn::User {
+            home_account_id: home.clone(),
+            username: username.clone(),
+            method: UserMethod::Browser,
+        },
+    );
     let context = serde_json::json!({
         "Account": username,
         "Environment": "AzureCloud",

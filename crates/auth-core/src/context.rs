@@ -101,6 +101,28 @@ impl ContextStore {
         }
     }
 
+    /// The modules that have a saved context (files whose names are module names), sorted.
+    pub fn modules(&self) -> Result<Vec<String>> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(Error::Io {
+                    action: "reading",
+                    path: self.dir.clone(),
+                    source,
+                });
+            }
+        };
+        let mut modules: Vec<String> = entries
+            .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+            .filter_map(|name| name.strip_suffix(".json").map(str::to_owned))
+            .filter(|module| self.path(module).is_ok())
+            .collect();
+        modules.sort();
+        Ok(modules)
+    }
+
     /// The file of a module. Module names are our own (`partnercenter`), but they become file names, so
     /// anything that could leave the folder is refused.
     fn path(&self, module: &str) -> Result<PathBuf> {

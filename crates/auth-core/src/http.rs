@@ -188,20 +188,51 @@ impl HttpClient {
     /// POSTs a form, with retries.
     pub async fn post_form(&self, url: &Url, form: &[(&str, &str)]) -> Result<HttpResponse> {
         tracing::debug!(target: "msconnect::http", "POST {} {}", strip_query(url), redact_form(form));
-        self.send_with_retries(url, || self.client.post(url.clone()).form(form))
-            .await
+        self.send_with_retries(
+            url,
+            || self.client.post(url.clone()).form(form),
+            self.retry.max_retries,
+        )
+        .await
     }
 
     /// GETs a URL with extra headers, with retries.
     pub async fn get(&self, url: &Url, headers: &[(&str, &str)]) -> Result<HttpResponse> {
         tracing::debug!(target: "msconnect::http", "GET {}", strip_query(url));
-        self.send_with_retries(url, || {
-            headers
-                .iter()
-                .fold(self.client.get(url.clone()), |request, (name, value)| {
-                    request.header(*name, *value)
-                })
-        })
+        self.send_with_retries(
+            url,
+            || {
+                headers
+                    .iter()
+                    .fold(self.client.get(url.clone()), |request, (name, value)| {
+                        request.header(*name, *value)
+                    })
+            },
+            self.retry.max_retries,
+        )
+        .await
+    }
+
+    /// GETs a URL once: no retry, and `timeout` for the whole request (DNS, connect, answer). For calls
+    /// whose failure only costs a warning, such as Connect-PartnerCenter's organization profile, which
+    /// must not hold up a sign-in when its host cannot be resolved or reached.
+    pub async fn get_once(
+        &self,
+        url: &Url,
+        headers: &[(&str, &str)],
+        timeout: Duration,
+    ) -> Result<HttpResponse> {
+        tracing::debug!(target: "msconnect::http", "GET {} (once, {timeout:?})", strip_query(url));
+        self.send_with_retries(
+            url,
+            || {
+                headers.iter().fold(
+                    self.client.get(url.clone()).timeout(timeout),
+                    |request, (name, value)| request.header(*name, *value),
+                )
+            },
+            0,
+        )
         .await
     }
 
@@ -240,6 +271,7 @@ impl HttpClient {
         &self,
         url: &Url,
         build: impl Fn() -> reqwest::RequestBuilder,
+        max_retries: u32,
     ) -> Result<HttpResponse> {
         let mut attempt = 0;
         loop {
@@ -274,7 +306,7 @@ impl HttpClient {
                 Err(_) => None,
             };
             match wait {
-                Some(after) if attempt < self.retry.max_retries => {
+                Some(after) if attempt < max_retries => {
                     let backoff = self.retry.base_delay.saturating_mul(1 << attempt.min(16));
                     let delay = after.unwrap_or(backoff).min(self.retry.max_delay);
                     tracing::debug!(target: "msconnect::http", "retrying {} in {delay:?} ({})", strip_query(url), describe(&outcome));

@@ -46,8 +46,9 @@ pub use interaction::{Interaction, SilentInteraction, StderrInteraction};
 pub use params::{Argument, Bound, ParameterSetInfo};
 pub use secret::{AccessToken, ClientSecret, Password, RefreshToken, SecretText};
 pub use session::{
-    BrowserOptions, CertificateSource, Connection, Credential, SavedCertificate, Session, SessionOptions,
-    SignInMethod, SignInRequest,
+    AppCredential, BrowserOptions, CertificateSource, Connected, Connection, Credential,
+    MAX_TOKEN_LIFETIME_SECONDS, SavedCertificate, Session, SessionOptions, SignInMethod, SignInRequest,
+    SignedIn, SignedInTokens, UserMethod, secret_fingerprint, validate_response,
 };
 pub use token::TokenResult;
 pub use url::Url;

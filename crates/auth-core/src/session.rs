@@ -259,72 +259,10 @@ impl SavedCertificate {
     }
 }
 
-/// What a module remembers of its current connection so a later process can get tokens silently. Never
-/// a secret: a client secret is supplied again (`MSCONNECT_CLIENT_SECRET`), a certificate is found again
-/// from [`SavedCertificate`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Connection {
-    /// The environment, with its endpoints as they were when connecting.
-    pub environment: Environment,
-    /// The tenant id the token was issued in (the token's `tid`).
-    pub tenant_id: String,
-    /// The application.
-    pub client_id: String,
-    /// The signed-in user's home account id; `None` for an application.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub home_account_id: Option<String>,
-    /// The user's sign-in name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-    /// The scopes asked for when connecting.
-    pub scopes: Vec<String>,
-    /// The flow that connected ([`SignInMethod::name`]).
-    pub method: String,
-    /// The certificate an application signed in with.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub certificate: Option<SavedCertificate>,
-}
-
-impl Connection {
-    /// The connection a sign-in established.
-    pub fn new(request: &SignInRequest, result: &TokenResult) -> Self {
-        let certificate = match &request.method {
-            SignInMethod::Application(ClientCredential::Assertion(source)) => {
-                source.certificate_description()
-            }
-            _ => None,
-        };
-        Self {
-            environment: request.environment.clone(),
-            tenant_id: result.tenant_id.clone(),
-            client_id: request.client_id.to_string(),
-            home_account_id: result.home_account_id().map(str::to_owned),
-            username: result
-                .account
-                .as_ref()
-                .map(|a| a.username.clone())
-                .filter(|u| !u.is_empty()),
-            scopes: request.scopes.clone(),
-            method: request.method.name().to_owned(),
-            certificate,
-        }
-    }
-
-    /// Whether the connection is an application's rather than a user's.
-    pub fn is_app_only(&self) -> bool {
-        self.home_account_id.is_none()
-    }
-
-    fn authority(&self, env: &EnvVars) -> Result<(Authority, ClientId)> {
-        let environment = self.environment.clone().with_env_overrides(env)?;
-        let tenant = Tenant::parse(&self.tenant_id)?;
-        Ok((
-            Authority::for_environment(&environment, &tenant)?,
-            ClientId::parse(&self.client_id)?,
-        ))
-    }
-}
+mod connection;
+pub use connection::{
+    AppCredential, CONNECTION_VERSION, Connection, SignedIn, UserMethod, secret_fingerprint,
+};
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -389,9 +327,15 @@ impl std::fmt::Debug for SessionOptions {
     }
 }
 
-/// A sign-in session.
-#[derive(Debug)]
+/// A sign-in session. Cloning it is cheap and shares everything (the HTTP client, the cache): a
+/// [`Connected`] handle keeps a clone to renew its tokens.
+#[derive(Debug, Clone)]
 pub struct Session {
+    inner: Arc<SessionInner>,
+}
+
+#[derive(Debug)]
+struct SessionInner {
     options: SessionOptions,
     http: OnceLock<HttpClient>,
 }
@@ -400,32 +344,34 @@ impl Session {
     /// A session; nothing is set up until it is needed.
     pub fn new(options: SessionOptions) -> Self {
         Self {
-            options,
-            http: OnceLock::new(),
+            inner: Arc::new(SessionInner {
+                options,
+                http: OnceLock::new(),
+            }),
         }
     }
 
     /// The environment variables the session reads.
     pub fn env(&self) -> &EnvVars {
-        &self.options.http.env
+        &self.inner.options.http.env
     }
 
     /// The token cache.
     pub fn cache(&self) -> &TokenCache {
-        &self.options.cache
+        &self.inner.options.cache
     }
 
     /// The HTTP client, built on first use.
     pub fn http(&self) -> Result<&HttpClient> {
-        if let Some(http) = self.http.get() {
+        if let Some(http) = self.inner.http.get() {
             return Ok(http);
         }
-        let http = HttpClient::new(self.options.http.clone())?;
-        Ok(self.http.get_or_init(|| http))
+        let http = HttpClient::new(self.inner.options.http.clone())?;
+        Ok(self.inner.http.get_or_init(|| http))
     }
 
     fn now(&self) -> std::time::SystemTime {
-        self.options.http.timer.now()
+        self.inner.options.http.timer.now()
     }
 
     /// An environment ready to sign in to: `AZURE_AUTHORITY_HOST` applied, a warning logged when its cloud
@@ -471,13 +417,24 @@ impl Session {
         }))
     }
 
-    /// Signs in and keeps the tokens in the cache.
+    /// Signs in and keeps the tokens in the cache: [`authenticate`](Self::authenticate) then
+    /// [`keep_tokens`](Self::keep_tokens), for callers with nothing to check in between.
     pub async fn sign_in(&self, request: &SignInRequest) -> Result<TokenResult> {
+        let tokens = self.authenticate(request).await?;
+        self.keep_tokens(request, &tokens)?;
+        Ok(tokens.result)
+    }
+
+    /// Signs in and validates the answer ([`validate_response`]) but saves nothing yet, so that a sign-in
+    /// the caller then refuses (MFA not used, another tenant) leaves no token behind. Application
+    /// sign-ins are the exception: their tokens are shared through the cache across a fleet, so they are
+    /// looked up and saved by the cache's single-flight renewal, as before.
+    pub async fn authenticate(&self, request: &SignInRequest) -> Result<SignedInTokens> {
         let authority = request.authority()?;
         if request.scopes.is_empty() {
             return Err(Error::invalid("scopes", "no scope to ask for"));
         }
-        let interaction = self.options.interaction.as_ref();
+        let interaction = self.inner.options.interaction.as_ref();
         let (result, source) = match &request.method {
             SignInMethod::AccessToken(token) => {
                 let result = AccessTokenPassthrough::new(token, &authority.environment(), &request.client_id)
@@ -488,11 +445,17 @@ impl Session {
                 // As MSAL's acquire_token_for_client: the cache first, so that a second worker connecting
                 // as the same service principal is served the first one's token; renewing it is
                 // single-flight across a fleet sharing a Redis cache, and saves the new token.
-                return SilentRequest::new(&self.options.cache, &authority, &request.client_id)
+                let result = SilentRequest::new(&self.inner.options.cache, &authority, &request.client_id)
                     .scopes(&request.scopes)
                     .credential(Some(credential))
                     .send(self.http()?)
-                    .await;
+                    .await?;
+                validate_response(request, &result, self.now())?;
+                return Ok(SignedInTokens {
+                    result,
+                    source: None,
+                    saved: true,
+                });
             }
             SignInMethod::RefreshToken { token, credential } => {
                 let result = RefreshTokenGrant::new(&authority, &request.client_id, token)
@@ -533,7 +496,7 @@ impl Session {
             }
             SignInMethod::Browser(options) => {
                 let system;
-                let opener: &dyn BrowserOpener = match &self.options.opener {
+                let opener: &dyn BrowserOpener = match &self.inner.options.opener {
                     Some(opener) => opener.as_ref(),
                     None => {
                         system = SystemBrowser::new(self.env().clone());
@@ -560,12 +523,13 @@ impl Session {
                 if let Some(claims) = &options.claims {
                     flow = flow.claims(claims.as_str());
                 }
-                if let Some(timeout) = self.options.browser_timeout {
+                if let Some(timeout) = self.inner.options.browser_timeout {
                     flow = flow.timeout(timeout);
                 }
                 (flow.send(self.http()?).await?, Some("authorization_code"))
             }
         };
+        validate_response(request, &result, self.now())?;
         if source.is_some() && result.refresh_token.is_none() {
             // nothing can renew this sign-in: say so now, not when `token` fails in an hour
             tracing::warn!(
@@ -574,10 +538,50 @@ impl Session {
                 crate::time::format_rfc3339(result.expires_on)
             );
         }
-        self.options
+        Ok(SignedInTokens {
+            result,
+            source,
+            saved: false,
+        })
+    }
+
+    /// Saves the tokens of a sign-in in the cache (once: a second call does nothing).
+    pub fn keep_tokens(&self, request: &SignInRequest, tokens: &SignedInTokens) -> Result<()> {
+        if tokens.saved {
+            return Ok(());
+        }
+        self.inner
+            .options
             .cache
-            .save_at(&result, &request.scopes, source, self.now())?;
-        Ok(result)
+            .save_at(&tokens.result, &request.scopes, tokens.source, self.now())
+    }
+
+    /// Completes a connection once the product crate has checked the sign-in: saves its tokens, then
+    /// the module's connection and context, and returns the handle that gives tokens for it.
+    pub fn complete<C: Serialize>(
+        &self,
+        module: &str,
+        request: &SignInRequest,
+        tokens: &SignedInTokens,
+        context: &C,
+    ) -> Result<Connected> {
+        let connection = Connection::new(request, &tokens.result)?;
+        self.keep_tokens(request, tokens)?;
+        self.save_connection(module, &connection, context)?;
+        Ok(Connected {
+            session: self.clone(),
+            connection,
+            module: module.to_owned(),
+        })
+    }
+
+    /// The handle of `module`'s saved connection, when it is connected.
+    pub fn connected(&self, module: &str) -> Result<Connected> {
+        Ok(Connected {
+            session: self.clone(),
+            connection: self.connection(module)?,
+            module: module.to_owned(),
+        })
     }
 
     /// Saves `module`'s current connection and its context (no secrets in either). Without a context
@@ -588,7 +592,7 @@ impl Session {
         connection: &Connection,
         context: &C,
     ) -> Result<()> {
-        match &self.options.contexts {
+        match &self.inner.options.contexts {
             Some(store) => store.save(
                 module,
                 &SavedContext {
@@ -602,7 +606,7 @@ impl Session {
 
     /// `module`'s current connection and context, when it is connected.
     pub fn load_connection<C: DeserializeOwned>(&self, module: &str) -> Result<Option<(Connection, C)>> {
-        let Some(store) = &self.options.contexts else {
+        let Some(store) = &self.inner.options.contexts else {
             return Ok(None);
         };
         Ok(store.load::<SavedContext<C>>(module)?.map(|mut saved| {
@@ -612,28 +616,107 @@ impl Session {
         }))
     }
 
-    /// Forgets `module`'s connection and removes its tokens from the cache: the user's account (its
-    /// access, refresh and ID tokens) or the application's tokens in that tenant. Returns whether the
-    /// module was connected.
+    /// Forgets `module`'s connection and removes the tokens it acquired, but none that another module's
+    /// saved connection still uses: see [`disconnect`](Self::disconnect)'s rules in auth-core's README.
+    /// Returns whether the module was connected.
     pub fn disconnect(&self, module: &str) -> Result<bool> {
-        let Some(store) = &self.options.contexts else {
+        let Some(store) = &self.inner.options.contexts else {
             return Ok(false);
         };
         let Some(saved) = store.load::<SavedContext<serde_json::Value>>(module)? else {
             return Ok(false);
         };
         let connection = saved.connection;
-        let (authority, client_id) = connection.authority(self.env())?;
-        match &connection.home_account_id {
-            Some(home) => self
-                .options
-                .cache
-                .remove_account(&authority.environment(), home)?,
-            None => self.options.cache.remove_app_tokens(
-                &authority.environment(),
-                &client_id,
-                &connection.tenant_id,
-            )?,
+        let others: Vec<Connection> = store
+            .modules()?
+            .iter()
+            .filter(|other| other.as_str() != module)
+            .filter_map(|other| {
+                // a context that cannot be read protects nothing, and must not block a disconnect
+                store
+                    .load::<SavedContext<serde_json::Value>>(other)
+                    .ok()
+                    .flatten()
+                    .map(|saved| saved.connection)
+            })
+            .collect();
+        let authority = connection.authority(self.env())?;
+        let environment = authority.environment();
+        let same_place = |other: &Connection| {
+            other
+                .authority(self.env())
+                .is_ok_and(|a| a.environment() == environment)
+        };
+        match &connection.signed_in {
+            SignedIn::User { home_account_id, .. } => {
+                let account_used_by_others = others.iter().any(|other| {
+                    same_place(other) && other.home_account_id() == Some(home_account_id.as_str())
+                });
+                let clients_kept: Vec<ClientId> = others
+                    .iter()
+                    .filter(|other| {
+                        same_place(other) && other.home_account_id() == Some(home_account_id.as_str())
+                    })
+                    .map(|other| other.client_id.clone())
+                    .collect();
+                self.inner.options.cache.remove_connection_tokens(
+                    &environment,
+                    home_account_id,
+                    &connection.client_id,
+                    &clients_kept,
+                    account_used_by_others,
+                )?;
+            }
+            SignedIn::App { .. } => {
+                let shared = others.iter().any(|other| {
+                    same_place(other)
+                        && other.is_app_only()
+                        && other.client_id == connection.client_id
+                        && other.tenant == connection.tenant
+                });
+                if !shared {
+                    self.inner.options.cache.remove_app_tokens(
+                        &environment,
+                        &connection.client_id,
+                        connection.tenant.as_str(),
+                    )?;
+                }
+            }
+            _ => {
+                // a passthrough token: only its own access token, kept under its account (if its claims
+                // name one) or as the app's
+                let shared = others.iter().any(|other| {
+                    same_place(other)
+                        && other.client_id == connection.client_id
+                        && other.home_account_id() == connection.home_account_id()
+                        && other.tenant == connection.tenant
+                });
+                match (shared, connection.home_account_id()) {
+                    (true, _) => {}
+                    (false, Some(home)) => {
+                        let account_kept = others
+                            .iter()
+                            .any(|other| same_place(other) && other.home_account_id() == Some(home));
+                        let clients_kept: Vec<ClientId> = others
+                            .iter()
+                            .filter(|other| same_place(other) && other.home_account_id() == Some(home))
+                            .map(|other| other.client_id.clone())
+                            .collect();
+                        self.inner.options.cache.remove_connection_tokens(
+                            &environment,
+                            home,
+                            &connection.client_id,
+                            &clients_kept,
+                            account_kept,
+                        )?;
+                    }
+                    (false, None) => self.inner.options.cache.remove_app_tokens(
+                        &environment,
+                        &connection.client_id,
+                        connection.tenant.as_str(),
+                    )?,
+                }
+            }
         }
         store.remove(module)
     }
@@ -649,11 +732,15 @@ impl Session {
         &'a self,
         connection: &'a Connection,
         authority: &'a Authority,
-        client_id: &'a ClientId,
         scopes: &'a [String],
     ) -> SilentRequest<'a> {
-        SilentRequest::new(&self.options.cache, authority, client_id)
-            .account(connection.home_account_id.as_deref())
+        let fingerprint = match &connection.signed_in {
+            SignedIn::App { credential } => credential.fingerprint(),
+            _ => None,
+        };
+        SilentRequest::new(&self.inner.options.cache, authority, &connection.client_id)
+            .account(connection.home_account_id())
+            .credential_fingerprint(fingerprint.as_deref())
             .scopes(if scopes.is_empty() {
                 &connection.scopes
             } else {
@@ -668,56 +755,234 @@ impl Session {
         connection: &Connection,
         scopes: &[String],
     ) -> Result<Option<CachedAccessToken>> {
-        let (authority, client_id) = connection.authority(self.env())?;
-        self.silent(connection, &authority, &client_id, scopes)
-            .cached(self.now())
+        let authority = connection.authority(self.env())?;
+        if let SignedIn::AccessToken { scope, .. } = &connection.signed_in {
+            other_scope(scope, scopes)?;
+        }
+        self.silent(connection, &authority, scopes).cached(self.now())
     }
 
     /// An access token for the connection: from the cache, else renewed with the refresh token (users) or
     /// the application's credential (apps: the certificate found again, or the client secret from
-    /// `MSCONNECT_CLIENT_SECRET`).
+    /// `MSCONNECT_CLIENT_SECRET` or `MSCONNECT_PASSWORD`, whichever has the fingerprint of the secret
+    /// that connected).
     pub async fn token(&self, connection: &Connection, scopes: &[String]) -> Result<TokenResult> {
-        let (authority, client_id) = connection.authority(self.env())?;
-        let credential = self.renewal_credential(connection)?;
-        if connection.method == "AccessToken"
-            && self
-                .silent(connection, &authority, &client_id, scopes)
-                .cached(self.now())?
-                .is_none()
-        {
-            return Err(Error::AccessTokenExpired);
+        let authority = connection.authority(self.env())?;
+        let silent = self.silent(connection, &authority, scopes);
+        if let SignedIn::AccessToken { scope, .. } = &connection.signed_in {
+            other_scope(scope, scopes)?;
+            if silent.cached(self.now())?.is_none() {
+                // the token it holds is still good, for its own scope only: say that, not "expired"
+                let held = self.silent(connection, &authority, &[]).cached(self.now())?;
+                if let (Some(_), Some(other)) = (held, scopes.first()) {
+                    return Err(Error::SignInRequired(format!(
+                        "this connection holds one access token, for {scope}; connect again to get a token for {other}"
+                    )));
+                }
+                return Err(Error::AccessTokenExpired);
+            }
+            return silent.send(self.http()?).await;
         }
-        if credential.is_none()
-            && connection.is_app_only()
-            && connection.method != "AccessToken"
-            && self
-                .silent(connection, &authority, &client_id, scopes)
-                .cached(self.now())?
-                .is_none()
-        {
-            return Err(Error::SignInRequired(format!(
-                "the token of application {} has expired and no client secret was supplied to renew it: set \
-                 MSCONNECT_CLIENT_SECRET, or connect again",
-                connection.client_id
-            )));
-        }
-        self.silent(connection, &authority, &client_id, scopes)
-            .credential(credential.as_ref())
-            .send(self.http()?)
-            .await
+        let credential = self.renewal_credential(connection, &authority, scopes)?;
+        silent.credential(credential.as_ref()).send(self.http()?).await
     }
 
-    fn renewal_credential(&self, connection: &Connection) -> Result<Option<ClientCredential>> {
-        if !connection.is_app_only() || connection.method == "AccessToken" {
+    /// The credential that renews an application's token; `None` for a user (whose refresh token does),
+    /// or when a cached token will do. When one is needed and none is found, the error says why a
+    /// renewal is needed and where the secret is read from.
+    fn renewal_credential(
+        &self,
+        connection: &Connection,
+        authority: &Authority,
+        scopes: &[String],
+    ) -> Result<Option<ClientCredential>> {
+        let SignedIn::App { credential } = &connection.signed_in else {
+            return Ok(None);
+        };
+        let fingerprint = match credential {
+            AppCredential::Certificate(saved) => {
+                return self.certificate_credential(&saved.reload(self.env())).map(Some);
+            }
+            AppCredential::Secret { fingerprint } => fingerprint.clone(),
+            _ => None,
+        };
+        // The secret that connected is preferred (both variables may be set, for different things);
+        // another one is still tried, as a rotated secret is, and the authority is the judge.
+        let offered: Vec<ClientSecret> = SECRET_VARIABLES
+            .iter()
+            .filter_map(|var| self.env().get(var))
+            .map(ClientSecret::new)
+            .collect();
+        let same = |secret: &&ClientSecret| {
+            fingerprint
+                .as_deref()
+                .is_some_and(|f| f == secret_fingerprint(secret, &connection.client_id))
+        };
+        if let Some(secret) = offered.iter().find(same).or(offered.first()) {
+            return Ok(Some(ClientCredential::Secret(secret.clone())));
+        }
+        let silent = self.silent(connection, authority, scopes);
+        if silent.cached(self.now())?.is_some() {
             return Ok(None);
         }
-        if let Some(saved) = &connection.certificate {
-            return self.certificate_credential(&saved.reload(self.env())).map(Some);
+        // A token that existed but expired is still found when asked "as of the epoch".
+        let why = if silent.cached(std::time::UNIX_EPOCH)?.is_some() {
+            "its token has expired"
+        } else {
+            "the token cache holds no token of it for these scopes"
+        };
+        let wanted = if scopes.is_empty() {
+            connection.scopes.join(" ")
+        } else {
+            scopes.join(" ")
+        };
+        Err(Error::SignInRequired(format!(
+            "application {} needs a new token for {wanted} ({why}) and no client secret was supplied to renew \
+             it: set MSCONNECT_CLIENT_SECRET (what --client-secret and --client-secret-credential read) or \
+             MSCONNECT_PASSWORD (what --credential reads), or connect again",
+            connection.client_id
+        )))
+    }
+}
+
+/// Where a renewal reads an application's client secret, in order: what `--client-secret` and
+/// `--credential APP` read when connecting.
+pub const SECRET_VARIABLES: [&str; 2] = ["MSCONNECT_CLIENT_SECRET", "MSCONNECT_PASSWORD"];
+
+/// A passthrough connection asked for a scope it does not hold.
+fn other_scope(held: &str, asked: &[String]) -> Result<()> {
+    let held_resource = resource_of(held);
+    match asked.iter().find(|s| resource_of(s) != held_resource) {
+        Some(other) => Err(Error::SignInRequired(format!(
+            "this connection holds one access token, for {held}; connect again to get a token for {other}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The resource a scope names (`https://graph.microsoft.com/.default` -> `https://graph.microsoft.com`).
+fn resource_of(scope: &str) -> String {
+    let scope = scope.trim().to_ascii_lowercase();
+    match scope.rfind('/') {
+        Some(at) if scope.contains("://") && at > scope.find("://").unwrap_or(0) + 2 => {
+            scope[..at].to_owned()
         }
-        Ok(self
-            .env()
-            .get("MSCONNECT_CLIENT_SECRET")
-            .map(|secret| ClientCredential::Secret(ClientSecret::new(secret))))
+        _ => scope,
+    }
+}
+
+/// The tokens of a sign-in, validated and not yet saved ([`Session::authenticate`]).
+#[derive(Debug)]
+pub struct SignedInTokens {
+    result: TokenResult,
+    source: Option<&'static str>,
+    saved: bool,
+}
+
+impl SignedInTokens {
+    /// The token response.
+    pub fn result(&self) -> &TokenResult {
+        &self.result
+    }
+}
+
+/// The largest `expires_in` accepted: a day longer than the longest lifetime Entra ID issues (24 hours
+/// for configurable lifetimes), so that a hostile or broken answer cannot pin a token for years.
+pub const MAX_TOKEN_LIFETIME_SECONDS: i64 = 2 * 24 * 3600;
+
+/// Checks a token response before anything is saved: a non-empty access token, a lifetime that is
+/// positive and bounded, for a user's sign-in the ID token that says who signed in, and the tenant: a
+/// token from another tenant than the GUID asked for is logged as a warning naming both. One small
+/// function, so the time arithmetic lives in one place.
+pub fn validate_response(
+    request: &SignInRequest,
+    result: &TokenResult,
+    now: std::time::SystemTime,
+) -> Result<()> {
+    let refuse = |reason: String| {
+        Err(Error::SignInRequired(format!(
+            "the sign-in was refused because the token response of {} {reason}; nothing was saved",
+            result.environment
+        )))
+    };
+    if result.access_token.secret().trim().is_empty() {
+        return refuse("has an empty access_token".into());
+    }
+    let now = crate::time::epoch_seconds(now);
+    let lifetime = result.expires_on.saturating_sub(now);
+    let passthrough = matches!(request.method, SignInMethod::AccessToken(_));
+    if !passthrough && lifetime <= 0 {
+        return refuse(format!(
+            "gives a token that is already expired (expires_in {lifetime})"
+        ));
+    }
+    // a token the caller brought is not an answer of the authority: its own exp is what it is
+    if !passthrough && lifetime > MAX_TOKEN_LIFETIME_SECONDS {
+        return refuse(format!(
+            "gives a token valid for {lifetime} seconds, more than the {MAX_TOKEN_LIFETIME_SECONDS} accepted"
+        ));
+    }
+    let delegated = matches!(
+        request.method,
+        SignInMethod::Browser(_)
+            | SignInMethod::DeviceCode
+            | SignInMethod::Password(_)
+            | SignInMethod::RefreshToken { .. }
+    );
+    if delegated && result.id_token.is_none() {
+        return refuse("has no id_token, so it does not say who signed in".into());
+    }
+    if passthrough && !crate::ids::is_guid(&result.tenant_id.to_ascii_lowercase()) {
+        return Err(Error::invalid(
+            "-AccessToken",
+            format!(
+                "its tenant (tid) '{}' is not a tenant id (GUID): give a token issued by Microsoft Entra ID",
+                result.tenant_id.escape_debug()
+            ),
+        ));
+    }
+    if crate::ids::is_guid(request.tenant.as_str())
+        && !result.tenant_id.eq_ignore_ascii_case(request.tenant.as_str())
+    {
+        tracing::warn!(
+            "the token is for tenant {}, not the tenant asked for ({})",
+            result.tenant_id.escape_debug(),
+            request.tenant
+        );
+    }
+    Ok(())
+}
+
+/// A module's connection and the session it lives in: what a product crate's `connect` returns, and
+/// what a program holds to get access tokens for any scope, renewed silently.
+#[derive(Debug, Clone)]
+pub struct Connected {
+    session: Session,
+    connection: Connection,
+    module: String,
+}
+
+impl Connected {
+    /// The connection.
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
+    /// The module it is saved under.
+    pub fn module(&self) -> &str {
+        &self.module
+    }
+
+    /// The session.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// An access token for `scopes` (none: the scopes the connection was made for), from the cache or
+    /// renewed silently.
+    pub async fn token(&self, scopes: &[&str]) -> Result<TokenResult> {
+        let scopes = crate::flows::normalize_scopes(scopes);
+        self.session.token(&self.connection, &scopes).await
     }
 }
 

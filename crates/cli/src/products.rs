@@ -55,7 +55,7 @@ impl Request {
         let failed = |message: String| Failure::Failed(cli_words(cmdlet, &message));
         match self {
             Self::PartnerCenter(request) => match partnercenter::connect(session, request).await {
-                Ok(context) => connected(&context, context.to_table()),
+                Ok((context, _)) => connected(&context, context.to_table()),
                 Err(partnercenter::Error::Core(e)) => Err(core_failure(cmdlet, e)),
                 Err(other) => Err(failed(other.to_string())),
             },
@@ -70,12 +70,12 @@ impl Request {
                 }
             }
             Self::SecMgmt(request) => match secmgmt::connect(session, request).await {
-                Ok(context) => connected(&context, context.to_table()),
+                Ok((context, _)) => connected(&context, context.to_table()),
                 Err(secmgmt::Error::Core(e)) => Err(core_failure(cmdlet, e)),
                 Err(other) => Err(failed(other.to_string())),
             },
             Self::Entra(request) => match entra::connect(session, request).await {
-                Ok(context) => connected(&context, context.to_table()),
+                Ok((context, _)) => connected(&context, context.to_table()),
                 Err(entra::Error::Core(e)) => Err(core_failure(cmdlet, e)),
                 Err(other) => Err(failed(other.to_string())),
             },
@@ -83,13 +83,17 @@ impl Request {
                 let pass_thru = request.pass_thru;
                 match psentra::connect(session, request).await {
                     // -PassThru asks for the token object, token included; the saved context never has it
-                    Ok(token) => Ok(Outcome {
+                    Ok((token, _)) => Ok(Outcome {
                         json: if pass_thru {
                             to_json(&token)?
                         } else {
                             to_json(&token.context)?
                         },
-                        table: token.to_table(),
+                        table: if pass_thru {
+                            token.to_table()
+                        } else {
+                            token.context.to_table()
+                        },
                     }),
                     Err(psentra::Error::Core(e)) => Err(core_failure(cmdlet, e)),
                     Err(other) => Err(failed(other.to_string())),

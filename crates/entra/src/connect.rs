@@ -2,7 +2,7 @@
 //! (PROTOCOL section 2) and the result an [`EntraContext`].
 
 use auth_core::{
-    BrowserOptions, CertificateSource, ClientCredential, ClientId, Connection, Session, SignInMethod,
+    BrowserOptions, CertificateSource, ClientCredential, ClientId, Connected, Session, SignInMethod,
     SignInRequest,
 };
 
@@ -14,7 +14,7 @@ use crate::params::{ConnectEntra, EntraSignIn, UserMethod};
 pub const DEFAULT_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
 
 /// Connects as Connect-Entra does.
-pub async fn connect(session: &Session, request: ConnectEntra) -> Result<EntraContext> {
+pub async fn connect(session: &Session, request: ConnectEntra) -> Result<(EntraContext, Connected)> {
     let ConnectEntra { environment, set } = request;
     let environment = session.resolve_environment(&environment).await?;
     let default_scope = format!("{}/.default", environment.graph.as_str().trim_end_matches('/'));
@@ -94,7 +94,9 @@ pub async fn connect(session: &Session, request: ConnectEntra) -> Result<EntraCo
         scopes,
         method,
     };
-    let result = session.sign_in(&request).await?;
+    // signed in and checked, but nothing saved until the checks below pass
+    let tokens = session.authenticate(&request).await?;
+    let result = tokens.result();
     // A passthrough token names its own application (appid/azp); report that one.
     let client_id = result.client_id.to_string();
     let context = EntraContext {
@@ -113,8 +115,8 @@ pub async fn connect(session: &Session, request: ConnectEntra) -> Result<EntraCo
         context_scope: "CurrentUser".to_owned(),
         environment: environment.name.clone(),
     };
-    session.save_connection(MODULE, &Connection::new(&request, &result), &context)?;
-    Ok(context)
+    let connected = session.complete(MODULE, &request, &tokens, &context)?;
+    Ok((context, connected))
 }
 
 /// The name this module's connection is saved under.

@@ -33,8 +33,9 @@ impl ModuleName {
 
 /// What New-PartnerAccessToken returns.
 ///
-/// `Debug` redacts both tokens. The JSON (`-o json`) does include `AccessToken` and `RefreshToken`: the
-/// user ran this command to get them. [`AuthResult::to_table`] shows neither.
+/// `Debug` redacts both tokens. The JSON (`-o json`) and [`AuthResult::to_table`] do show `AccessToken`
+/// and `RefreshToken`: the user ran this command to get them, and PowerShell's list view of the cmdlet's
+/// AuthResult shows them too.
 #[derive(Debug, Clone)]
 pub struct AuthResult {
     /// The access token.
@@ -103,9 +104,17 @@ impl Serialize for AuthResult {
 }
 
 impl AuthResult {
-    /// The list PowerShell shows, without the tokens.
+    /// The list PowerShell shows, tokens included (the cmdlet's whole purpose is the token).
     pub fn to_table(&self) -> String {
         list(&[
+            ("AccessToken", self.access_token.secret().to_owned()),
+            (
+                "RefreshToken",
+                self.refresh_token
+                    .as_ref()
+                    .map(|t| t.secret().to_owned())
+                    .unwrap_or_default(),
+            ),
             ("ExpiresOn", format_rfc3339(self.expires_on)),
             ("TenantId", self.tenant_id.clone()),
             ("Account", self.account.clone().unwrap_or_default()),

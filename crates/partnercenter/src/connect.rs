@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use auth_core::flows::PortPolicy;
 use auth_core::token::decode_jwt_payload;
 use auth_core::{
-    AccessToken, BrowserOptions, ClientCredential, ClientId, Connection, Environment, Session, SignInMethod,
+    AccessToken, BrowserOptions, ClientCredential, ClientId, Connected, Environment, Session, SignInMethod,
     SignInRequest, TokenResult, Url,
 };
 use serde_json::Value;
@@ -47,7 +47,10 @@ fn browser_options(credential: Option<ClientCredential>, amr_values: Vec<String>
 }
 
 /// Connects to Partner Center.
-pub async fn connect(session: &Session, request: ConnectPartnerCenter) -> Result<PartnerContext> {
+pub async fn connect(
+    session: &Session,
+    request: ConnectPartnerCenter,
+) -> Result<(PartnerContext, Connected)> {
     let ConnectPartnerCenter { common, set } = request;
     let environment = session.resolve_environment(&common.environment).await?;
     let partner_center = partner_center_endpoint(&environment)?;
@@ -73,12 +76,14 @@ pub async fn connect(session: &Session, request: ConnectPartnerCenter) -> Result
         scopes: vec![scope],
         method: plan.method,
     };
-    let result = session.sign_in(&request).await?;
+    // signed in and checked, but nothing saved until the checks below pass
+    let tokens = session.authenticate(&request).await?;
+    let result = tokens.result();
     if common.enforce_mfa {
-        check_mfa(&result)?;
+        check_mfa(result)?;
     }
     let mut context = PartnerContext {
-        account: PartnerAccount::new(&request.client_id, &request.scopes[0], &result, plan.account_type),
+        account: PartnerAccount::new(&request.client_id, &request.scopes[0], result, plan.account_type),
         environment: PartnerEnvironment::from(&environment),
         country_code: None,
         locale: None,
@@ -101,8 +106,8 @@ pub async fn connect(session: &Session, request: ConnectPartnerCenter) -> Result
             ),
         }
     }
-    session.save_connection(MODULE, &Connection::new(&request, &result), &context)?;
-    Ok(context)
+    let connected = session.complete(MODULE, &request, &tokens, &context)?;
+    Ok((context, connected))
 }
 
 /// The name this module's connection is saved under.
@@ -148,6 +153,9 @@ pub(crate) fn check_mfa(result: &TokenResult) -> Result<()> {
     }
 }
 
+/// How long the organization profile may delay a sign-in, all included (DNS, connect, answer).
+pub const PROFILE_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1500);
+
 /// `GET {PartnerCenter}/v1/profiles/organization`: the partner's country and culture.
 async fn organization_profile(
     session: &Session,
@@ -160,7 +168,11 @@ async fn organization_profile(
     let mut headers = vec![("Authorization", bearer.as_str()), ("Accept", "application/json")];
     headers.extend(context.api_headers());
     let http = session.http().map_err(|e| e.to_string())?;
-    let response = http.get(&url, &headers).await.map_err(|e| e.to_string())?;
+    // best effort: one try, bounded, so an unreachable host costs a warning and not a slow sign-in
+    let response = http
+        .get_once(&url, &headers, PROFILE_TIMEOUT)
+        .await
+        .map_err(|e| e.to_string())?;
     if !(200..300).contains(&response.status) {
         return Err(format!("HTTP {} from {url}", response.status));
     }

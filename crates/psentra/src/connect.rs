@@ -3,7 +3,7 @@
 
 use auth_core::time::{epoch_seconds, format_rfc3339};
 use auth_core::token::decode_jwt_payload;
-use auth_core::{BrowserOptions, ClientCredential, Connection, Session, SignInMethod, SignInRequest};
+use auth_core::{BrowserOptions, ClientCredential, Connected, Session, SignInMethod, SignInRequest};
 use serde_json::Value;
 
 use crate::context::{EntraToken, PsEntraContext};
@@ -12,7 +12,7 @@ use crate::params::{CertificateSource, ConnectPsEntra, PsEntraSignIn, resolve_sc
 
 /// Connects as Connect-PSMicrosoftEntraID does and returns the token object (the CLI prints it only with
 /// `-PassThru`; [`EntraToken::context`] is what is kept).
-pub async fn connect(session: &Session, request: ConnectPsEntra) -> Result<EntraToken> {
+pub async fn connect(session: &Session, request: ConnectPsEntra) -> Result<(EntraToken, Connected)> {
     let ConnectPsEntra {
         client_id,
         tenant,
@@ -56,7 +56,9 @@ pub async fn connect(session: &Session, request: ConnectPsEntra) -> Result<Entra
         scopes,
         method,
     };
-    let result = session.sign_in(&request).await?;
+    // signed in and checked, but nothing saved until the checks below pass
+    let tokens = session.authenticate(&request).await?;
+    let result = tokens.result();
     let claims = decode_jwt_payload(result.access_token.secret(), "access token").ok();
     let claim = |name: &str| claims.as_ref().and_then(|c| c.get(name));
     let text = |name: &str| claim(name).and_then(Value::as_str).map(str::to_owned);
@@ -95,11 +97,12 @@ pub async fn connect(session: &Session, request: ConnectPsEntra) -> Result<Entra
         valid_after,
         valid_until: format_rfc3339(result.expires_on),
     };
-    session.save_connection(MODULE, &Connection::new(&request, &result), &context)?;
-    Ok(EntraToken {
+    let connected = session.complete(MODULE, &request, &tokens, &context)?;
+    let token = EntraToken {
         context,
-        access_token: result.access_token,
-    })
+        access_token: result.access_token.clone(),
+    };
+    Ok((token, connected))
 }
 
 /// The name this module's connection is saved under.

@@ -49,8 +49,12 @@ pub struct PsEntraContext {
 impl PsEntraContext {
     /// What PowerShell prints for the token object: a list.
     pub fn to_table(&self) -> String {
+        list(&self.properties())
+    }
+
+    fn properties(&self) -> Vec<(&'static str, String)> {
         let text = |value: &Option<String>| value.clone().unwrap_or_default();
-        list(&[
+        vec![
             ("Service", self.service.clone()),
             ("Type", self.r#type.clone()),
             ("ClientID", self.client_id.clone()),
@@ -62,14 +66,15 @@ impl PsEntraContext {
             ("Issuer", text(&self.issuer)),
             ("ValidAfter", text(&self.valid_after)),
             ("ValidUntil", self.valid_until.clone()),
-        ])
+        ]
     }
 }
 
 /// The `-PassThru` token object: the context and the access token.
 ///
 /// `Debug` redacts the token. Its JSON includes `AccessToken`, because `-PassThru` is how the user asks
-/// for it; [`EntraToken::to_table`] does not show it.
+/// for it; [`EntraToken::to_table`] shows it too, as PowerShell's list of the `-PassThru` object does
+/// ([`PsEntraContext::to_table`] is the list without it).
 #[derive(Clone)]
 pub struct EntraToken {
     /// The non-secret properties.
@@ -81,7 +86,9 @@ pub struct EntraToken {
 impl EntraToken {
     /// The list PowerShell prints, without the token.
     pub fn to_table(&self) -> String {
-        self.context.to_table()
+        let mut properties = self.context.properties();
+        properties.push(("AccessToken", self.access_token.secret().to_owned()));
+        list(&properties)
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use auth_core::flows::PortPolicy;
-use auth_core::{BrowserOptions, ClientId, Connection, Session, SignInRequest};
+use auth_core::{BrowserOptions, ClientId, Connected, Session, SignInRequest};
 
 use crate::context::{MgmtAccount, MgmtContext, MgmtEnvironment, endpoint};
 use crate::error::Result;
@@ -14,7 +14,7 @@ use crate::params::ConnectSecMgmtAccount;
 pub const DEFAULT_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 
 /// Connects to the Microsoft cloud as Connect-SecMgmtAccount does.
-pub async fn connect(session: &Session, request: ConnectSecMgmtAccount) -> Result<MgmtContext> {
+pub async fn connect(session: &Session, request: ConnectSecMgmtAccount) -> Result<(MgmtContext, Connected)> {
     let ConnectSecMgmtAccount { environment, set } = request;
     let environment = session.resolve_environment(&environment).await?;
     let scope = format!("{}/.default", endpoint(&environment.graph));
@@ -34,14 +34,16 @@ pub async fn connect(session: &Session, request: ConnectSecMgmtAccount) -> Resul
         scopes: vec![scope],
         method: plan.method,
     };
-    let result = session.sign_in(&request).await?;
+    // signed in and checked, but nothing saved until the checks below pass
+    let tokens = session.authenticate(&request).await?;
+    let result = tokens.result();
     let context = MgmtContext {
-        account: MgmtAccount::new(&request.client_id, &request.scopes[0], &result, plan.account_type),
+        account: MgmtAccount::new(&request.client_id, &request.scopes[0], result, plan.account_type),
         environment: MgmtEnvironment::from(&environment),
         extended_properties: BTreeMap::new(),
     };
-    session.save_connection(MODULE, &Connection::new(&request, &result), &context)?;
-    Ok(context)
+    let connected = session.complete(MODULE, &request, &tokens, &context)?;
+    Ok((context, connected))
 }
 
 /// The name this module's connection is saved under.

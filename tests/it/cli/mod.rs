@@ -3,6 +3,7 @@
 
 mod aliases;
 pub(crate) mod connect;
+mod connection;
 mod environment;
 mod help;
 mod interactive;

@@ -272,12 +272,15 @@ async fn new_partner_access_token_prints_the_auth_result() {
 
     let table = cli.run(&args);
     assert_eq!(table.code, 0, "{}", table.stderr);
+    // the token is what the cmdlet is for: the default list shows it, as PowerShell's does (issue 14)
     snapshot!(table.stdout, @r"
-    ExpiresOn : [TIME]
-    TenantId  : [GUID]
-    Account   : admin@contoso.com
-    UniqueId  : [GUID]
-    Scopes    : {https://api.partnercenter.microsoft.com/user_impersonation}
+    AccessToken  : at-1
+    RefreshToken : rt-2
+    ExpiresOn    : [TIME]
+    TenantId     : [GUID]
+    Account      : admin@contoso.com
+    UniqueId     : [GUID]
+    Scopes       : {https://api.partnercenter.microsoft.com/user_impersonation}
     ");
     let mut json_args = args.to_vec();
     json_args.extend(["-o", "json"]);
@@ -334,6 +337,19 @@ async fn psentra_pass_thru_adds_the_token_to_the_connection() {
     pass_thru.push("--pass-thru");
     let with_token: serde_json::Value = serde_json::from_str(&cli.run(&pass_thru).stdout).unwrap();
     assert_eq!(with_token["AccessToken"], "app-token");
+    // the default list shows the token only with --pass-thru, as PowerShell's list of the object does
+    let table = cli.run(&args[2..]);
+    assert_eq!(table.code, 0, "{}", table.stderr);
+    assert!(!table.stdout.contains("app-token"), "{}", table.stdout);
+    let mut table_pass_thru = args[2..].to_vec();
+    table_pass_thru.push("--pass-thru");
+    let table = cli.run(&table_pass_thru);
+    assert_eq!(table.code, 0, "{}", table.stderr);
+    assert!(
+        table.stdout.ends_with("\nAccessToken       : app-token\n"),
+        "{}",
+        table.stdout
+    );
     let saved = std::fs::read_to_string(cli.home().join("contexts/psentra.json")).unwrap();
     assert!(
         !saved.contains("app-token"),

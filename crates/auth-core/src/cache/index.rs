@@ -40,9 +40,12 @@ pub(super) enum Field {
     FamilyId,
     LocalAccountId,
     Username,
+    /// msconnect's fingerprint of the credential that earned an app-only token (issue 14).
+    Credential,
 }
 
-const FIELDS: usize = 14;
+const FIELDS: usize = 15;
+const CREDENTIAL_MEMBER_BYTES: &[u8] = super::CREDENTIAL_MEMBER.as_bytes();
 
 impl Field {
     fn named(name: &[u8]) -> Option<Self> {
@@ -61,6 +64,7 @@ impl Field {
             b"family_id" => Self::FamilyId,
             b"local_account_id" => Self::LocalAccountId,
             b"username" => Self::Username,
+            CREDENTIAL_MEMBER_BYTES => Self::Credential,
             _ => return None,
         })
     }

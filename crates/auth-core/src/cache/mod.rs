@@ -109,6 +109,23 @@ pub(crate) enum RefreshLock {
     },
 }
 
+/// The extra member of an app-only access token entry that names the credential that earned it: a
+/// certificate's thumbprint (`x5t:…`) or a client secret's keyed hash (`s1:…`, never the secret). MSAL
+/// keeps or drops unknown members; a dropped one costs one more request, never a wrong token, because an
+/// app-only token is served only to the credential whose fingerprint it carries.
+pub const CREDENTIAL_MEMBER: &str = "msconnect_credential";
+
+/// Which app-only tokens a credential may be served ([`CREDENTIAL_MEMBER`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CredentialFilter<'a> {
+    /// The fingerprint a token must carry.
+    pub(crate) fingerprint: &'a str,
+    /// Whether a token with no fingerprint (written by MSAL or the Azure CLI) is refused too: when a
+    /// credential is presented to be proved (connect), yes; when a saved connection already proved it
+    /// and only asks for its token, no.
+    pub(crate) strict: bool,
+}
+
 /// What to look for in the cache: an access token for a client and an account (or the app itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenQuery {
@@ -300,6 +317,30 @@ impl TokenCache {
         account_source: Option<&str>,
         now: SystemTime,
     ) -> Result<()> {
+        self.save_with_credential(result, requested_scopes, account_source, None, now)
+    }
+
+    /// [`save_at`](Self::save_at), an app-only access token marked with the fingerprint of the credential
+    /// that earned it ([`CREDENTIAL_MEMBER`]).
+    pub fn save_with_credential(
+        &self,
+        result: &TokenResult,
+        requested_scopes: &[String],
+        account_source: Option<&str>,
+        credential: Option<&str>,
+        now: SystemTime,
+    ) -> Result<()> {
+        let entries_for = |result, requested_scopes, account_source, now| {
+            let mut entries = entries_for(result, requested_scopes, account_source, now);
+            if let Some(credential) = credential {
+                for (map, entry) in &mut entries {
+                    if *map == ACCESS_TOKEN && is_app_only(entry) {
+                        entry.insert(CREDENTIAL_MEMBER.into(), credential.into());
+                    }
+                }
+            }
+            entries
+        };
         let now = epoch_seconds(now);
         #[cfg(feature = "redis")]
         if let Some(()) = self
@@ -323,12 +364,16 @@ impl TokenCache {
         query: &TokenQuery,
         now: SystemTime,
     ) -> Result<Option<CachedAccessToken>> {
-        Ok(self.search_access_tokens(query, now)?.fresh)
+        Ok(self.search_access_tokens(query, None, now)?.fresh)
     }
 
+    /// Access tokens for `query`; with `credential`, app-only ones only when they carry that credential
+    /// fingerprint ([`CREDENTIAL_MEMBER`]), or, unless it is [`CredentialFilter::strict`], no fingerprint
+    /// at all (written by another tool).
     pub(crate) fn search_access_tokens(
         &self,
         query: &TokenQuery,
+        credential: Option<CredentialFilter<'_>>,
         now: SystemTime,
     ) -> Result<AccessTokenSearch> {
         let scopes = normalized_scopes(&query.scopes);
@@ -342,9 +387,9 @@ impl TokenCache {
         #[cfg(feature = "redis")]
         if let Some(candidates) = self.on_shared(|store| store.access_tokens(query))? {
             let index = Index::of_entries(ACCESS_TOKEN, &candidates);
-            return Ok(best_access_tokens(&index, query, &scopes, now));
+            return Ok(best_access_tokens(&index, query, &scopes, credential, now));
         }
-        self.read(|index| best_access_tokens(index, query, &scopes, now))
+        self.read(|index| best_access_tokens(index, query, &scopes, credential, now))
     }
 
     /// The refresh token of an account for a client: its own, else one of its family's (FOCI). Refresh
@@ -471,6 +516,68 @@ impl TokenCache {
                 changed |= remove_where(doc, map, |e| {
                     field_is(e, "environment", environment) && field_is(e, "home_account_id", home_account_id)
                 });
+            }
+            changed
+        })
+    }
+
+    /// Forgets what one connection of a user acquired: the account's access and ID tokens and refresh
+    /// token for `client_id` (unless `clients_kept` has it); that refresh token, if it is a family (FOCI)
+    /// one, only when `account_kept` is false or every client in `clients_kept` has a refresh token of its
+    /// own, as a family client of the account without one may rely on it; the
+    /// account entries only when `account_kept` is false and no token of the account is left. Tokens of
+    /// other clients (another module's, the Azure CLI's, MSAL Python's) stay. A shared (Redis)
+    /// cache forgets the whole account when no other connection uses it, and nothing otherwise.
+    pub fn remove_connection_tokens(
+        &self,
+        environment: &str,
+        home_account_id: &str,
+        client_id: &ClientId,
+        clients_kept: &[ClientId],
+        account_kept: bool,
+    ) -> Result<()> {
+        #[cfg(feature = "redis")]
+        if let Some(()) = self.on_shared(|store| {
+            if account_kept {
+                Ok(())
+            } else {
+                store.remove_account(environment, home_account_id)
+            }
+        })? {
+            return Ok(());
+        }
+        let client_kept = clients_kept.contains(client_id);
+        self.modify(|doc| {
+            let of_account = |e: &Map<String, Value>| {
+                field_is(e, "environment", environment) && field_is(e, "home_account_id", home_account_id)
+            };
+            // a family refresh token is a fallback for the account's other family clients: needed only
+            // by one that has no refresh token of its own
+            let others_have_their_own = clients_kept.iter().all(|c| {
+                entries(doc, REFRESH_TOKEN).any(|e| of_account(e) && field_is(e, "client_id", c.as_str()))
+            });
+            let mut changed = false;
+            if !client_kept {
+                for map in [ACCESS_TOKEN, ID_TOKEN] {
+                    changed |= remove_where(doc, map, |e| {
+                        of_account(e) && field_is(e, "client_id", client_id.as_str())
+                    });
+                }
+                changed |= remove_where(doc, REFRESH_TOKEN, |e| {
+                    of_account(e)
+                        && field_is(e, "client_id", client_id.as_str())
+                        && (string(e, "family_id").is_none_or(|f| f.is_empty())
+                            || !account_kept
+                            || others_have_their_own)
+                });
+            }
+            if !account_kept {
+                let left = [ACCESS_TOKEN, REFRESH_TOKEN, ID_TOKEN]
+                    .iter()
+                    .any(|map| entries(doc, map).any(&of_account));
+                if !left {
+                    changed |= remove_where(doc, ACCOUNT, |e| of_account(e));
+                }
             }
             changed
         })
@@ -857,7 +964,6 @@ fn prune_expired_access_tokens(doc: &mut Document, now: i64) {
 }
 
 /// The object entries of one map (searches read the index instead).
-#[cfg(test)]
 fn entries<'d>(doc: &'d Document, map: &str) -> impl Iterator<Item = &'d Map<String, Value>> {
     doc.get(map)
         .and_then(Value::as_object)
@@ -929,12 +1035,28 @@ fn access_token_matches(index: &Index, e: &index::Entry, q: &TokenQuery, scopes:
 /// The best access tokens of `index` for `query` (whose scopes, normalized, are `scopes`): the fresh one
 /// and the aging one that expire last, each with more than [`EXPIRY_MARGIN_SECONDS`] left. The winners are
 /// found first; only their secrets are copied out of the text.
-fn best_access_tokens(index: &Index, query: &TokenQuery, scopes: &[String], now: i64) -> AccessTokenSearch {
+fn best_access_tokens(
+    index: &Index,
+    query: &TokenQuery,
+    scopes: &[String],
+    credential: Option<CredentialFilter<'_>>,
+    now: i64,
+) -> AccessTokenSearch {
     let mut best: [Option<(&index::Entry, i64)>; 2] = [None, None];
+    // An app-only token is served only to the credential that earned it; a user's token is the user's.
+    let same_credential = |e: &index::Entry| {
+        credential.is_none_or(|filter| {
+            query.home_account_id.is_some()
+                || match index.str(e, Field::Credential) {
+                    Some(mark) => mark.eq_ignore_ascii_case(filter.fingerprint),
+                    None => !filter.strict,
+                }
+        })
+    };
     for entry in index
         .access_tokens
         .iter()
-        .filter(|e| access_token_matches(index, e, query, scopes))
+        .filter(|e| access_token_matches(index, e, query, scopes) && same_credential(e))
     {
         let Some(expires_on) = index.number(entry, Field::ExpiresOn) else {
             continue;

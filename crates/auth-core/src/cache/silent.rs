@@ -39,6 +39,10 @@ pub struct SilentRequest<'a> {
     account: Option<&'a str>,
     scopes: Vec<String>,
     credential: Option<&'a ClientCredential>,
+    /// The fingerprint of the credential, which app-only tokens must carry to be served (issue 14).
+    fingerprint: Option<String>,
+    /// Whether the fingerprint came with a credential being proved (no unmarked token will do).
+    strict: bool,
     force_refresh: bool,
 }
 
@@ -52,6 +56,8 @@ impl<'a> SilentRequest<'a> {
             account: None,
             scopes: Vec::new(),
             credential: None,
+            fingerprint: None,
+            strict: false,
             force_refresh: false,
         }
     }
@@ -74,6 +80,21 @@ impl<'a> SilentRequest<'a> {
     /// supplies it again each time (the CLI reads `MSCONNECT_CLIENT_SECRET` or prompts).
     pub fn credential(mut self, credential: Option<&'a ClientCredential>) -> Self {
         self.credential = credential;
+        if let Some(credential) = credential {
+            self.fingerprint = crate::session::AppCredential::of(credential, self.client_id).fingerprint();
+            self.strict = true;
+        }
+        self
+    }
+
+    /// The fingerprint of the credential an app-only token must have been earned with
+    /// ([`CREDENTIAL_MEMBER`](super::CREDENTIAL_MEMBER)), when the caller knows it without the credential
+    /// (a saved connection). [`credential`](Self::credential) sets it from the credential.
+    pub fn credential_fingerprint(mut self, fingerprint: Option<&str>) -> Self {
+        if let Some(fingerprint) = fingerprint {
+            self.fingerprint = Some(fingerprint.to_owned());
+            self.strict = false;
+        }
         self
     }
 
@@ -89,7 +110,10 @@ impl<'a> SilentRequest<'a> {
         if self.force_refresh {
             return Ok(None);
         }
-        self.cache.find_access_token(&self.query()?, now)
+        Ok(self
+            .cache
+            .search_access_tokens(&self.query()?, self.filter(), now)?
+            .fresh)
     }
 
     /// A token from the cache, else a renewed one, which is saved in the cache. A refresh token the
@@ -98,7 +122,10 @@ impl<'a> SilentRequest<'a> {
     pub async fn send(self, http: &HttpClient) -> Result<TokenResult> {
         let query = self.query()?;
         if !self.force_refresh
-            && let Some(hit) = self.cache.find_access_token(&query, http.timer().now())?
+            && let Some(hit) = self
+                .cache
+                .search_access_tokens(&query, self.filter(), http.timer().now())?
+                .fresh
         {
             return self.cached_result(hit);
         }
@@ -116,7 +143,8 @@ impl<'a> SilentRequest<'a> {
             }
         };
         let now = http.timer().now();
-        let AccessTokenSearch { fresh, aging } = self.cache.search_access_tokens(&query, now)?;
+        let AccessTokenSearch { fresh, aging } =
+            self.cache.search_access_tokens(&query, self.filter(), now)?;
         if !self.force_refresh
             && let Some(hit) = fresh
         {
@@ -132,7 +160,13 @@ impl<'a> SilentRequest<'a> {
                     // the answer did not say whose token it is: it is the account we asked for
                     result.client_info = self.account.and_then(client_info_of);
                 }
-                if let Err(error) = self.cache.save_at(&result, &self.scopes, None, now) {
+                if let Err(error) = self.cache.save_with_credential(
+                    &result,
+                    &self.scopes,
+                    None,
+                    self.fingerprint.as_deref(),
+                    now,
+                ) {
                     // The token is good; failing the command for the cache would help no one.
                     tracing::warn!(target: "msconnect::cache", "the new token was not saved in the token cache: {error}");
                 }
@@ -167,10 +201,23 @@ impl<'a> SilentRequest<'a> {
                 return Ok(SharedTurn::Proceed(None));
             }
             timer.sleep(poll).await;
-            if let Some(hit) = self.cache.find_access_token(query, timer.now())? {
+            if let Some(hit) = self
+                .cache
+                .search_access_tokens(query, self.filter(), timer.now())?
+                .fresh
+            {
                 return Ok(SharedTurn::Served(hit));
             }
         }
+    }
+
+    fn filter(&self) -> Option<super::CredentialFilter<'_>> {
+        self.fingerprint
+            .as_deref()
+            .map(|fingerprint| super::CredentialFilter {
+                fingerprint,
+                strict: self.strict,
+            })
     }
 
     fn query(&self) -> Result<TokenQuery> {

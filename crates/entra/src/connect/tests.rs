@@ -60,7 +60,8 @@ async fn a_credential_signs_the_user_in_with_graph_powershell_defaults() {
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .0;
     mock.assert_async().await;
     insta::assert_snapshot!(serde_json::to_string_pretty(&context).unwrap(), @r#"
     {
@@ -121,7 +122,8 @@ async fn given_scopes_and_client_go_over_the_wire() {
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .0;
     mock.assert_async().await;
     assert_eq!(context.app_name, None);
     assert_eq!(context.client_id, APP);
@@ -153,7 +155,8 @@ async fn a_client_secret_credential_signs_the_app_in_for_the_clouds_graph() {
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .0;
     mock.assert_async().await;
     assert_eq!(context.auth_type, AuthType::AppOnly);
     assert_eq!(context.token_credential_type, TokenCredentialType::ClientSecret);
@@ -177,7 +180,8 @@ async fn an_access_token_is_read_without_a_request() {
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .0;
     assert_eq!(context.auth_type, AuthType::UserProvidedAccessToken);
     assert_eq!(context.client_id, APP);
     assert_eq!(context.scopes, ["User.Read"]);
@@ -225,7 +229,8 @@ async fn the_service_principal_certificate_set_signs_with_the_certificate_of_the
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .0;
     assert_eq!(
         context.certificate_thumbprint.as_deref(),
         Some(thumbprint.as_str())
@@ -275,7 +280,8 @@ async fn a_user_without_a_credential_signs_in_in_the_browser_and_the_context_is_
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .0;
     assert_eq!(
         context.token_credential_type,
         TokenCredentialType::InteractiveBrowser

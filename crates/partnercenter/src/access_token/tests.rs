@@ -68,11 +68,13 @@ async fn a_refresh_token_returns_the_new_refresh_token_straight_from_the_respons
     }
     "#);
     insta::assert_snapshot!(result.to_table(), @r"
-    ExpiresOn : 2026-11-22T10:59:59Z
-    TenantId  : 72f988bf-86f1-41af-91ab-2d7cd011db47
-    Account   : admin@contoso.com
-    UniqueId  : aaaaaaaa-0000-4000-8000-000000000001
-    Scopes    : {https://api.partnercenter.microsoft.com/user_impersonation}
+    AccessToken  : new-at
+    RefreshToken : new-rt
+    ExpiresOn    : 2026-11-22T10:59:59Z
+    TenantId     : 72f988bf-86f1-41af-91ab-2d7cd011db47
+    Account      : admin@contoso.com
+    UniqueId     : aaaaaaaa-0000-4000-8000-000000000001
+    Scopes       : {https://api.partnercenter.microsoft.com/user_impersonation}
     ");
     let debug = format!("{result:?}");
     assert!(!debug.contains("new-at") && !debug.contains("new-rt"), "{debug}");

@@ -86,7 +86,8 @@ async fn a_refresh_token_signs_the_user_in_and_reads_the_organization_profile() 
         ),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .0;
     token.assert_async().await;
     profile.assert_async().await;
     insta::assert_snapshot!(json_of(&context, &server), @r#"
@@ -155,7 +156,8 @@ async fn a_web_app_refresh_token_sends_the_client_secret_and_names_a_mismatched_
     };
     let context = connect(&session, request(&server, false, set(APP)))
         .await
-        .unwrap();
+        .unwrap()
+        .0;
     assert_eq!(context.account.r#type, AccountType::User);
     token.assert_async().await;
     profile.assert_async().await;
@@ -193,7 +195,8 @@ async fn a_service_principal_asks_for_the_partner_center_default_scope_and_skips
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .0;
     token.assert_async().await;
     assert_eq!(context.account.r#type, AccountType::ServicePrincipal);
     assert_eq!(context.account.identifier, APP);
@@ -235,7 +238,8 @@ async fn an_access_token_needs_no_sign_in_request_and_a_failed_profile_is_only_a
         ),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .0;
     profile.assert_async().await;
     assert_eq!(context.account.r#type, AccountType::AccessToken);
     assert_eq!(context.account.identifier, "admin@contoso.com");
@@ -301,7 +305,8 @@ async fn enforce_mfa_accepts_an_mfa_sign_in_and_sends_the_header_with_the_contex
         ),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .0;
     token.assert_async().await;
     profile.assert_async().await;
     assert_eq!(context.api_headers(), [("MS-Enforce-MFA", "True")]);
@@ -339,7 +344,7 @@ async fn a_user_with_a_device_code_is_connected_and_the_connection_survives_the_
         tenant: None,
         use_device_authentication: true,
     };
-    let context = connect(&session, request(&server, false, set)).await.unwrap();
+    let context = connect(&session, request(&server, false, set)).await.unwrap().0;
     assert_eq!(context.account.identifier, "admin@partner.com");
     assert_eq!(context.country_code.as_deref(), Some("US"));
     assert_eq!(
@@ -393,7 +398,7 @@ async fn a_service_principal_certificate_is_found_by_thumbprint_in_the_store() {
         certificate_thumbprint: thumbprint.clone(),
         tenant: Tenant::parse("contoso.com").unwrap(),
     };
-    let context = connect(&session, request(&server, false, set)).await.unwrap();
+    let context = connect(&session, request(&server, false, set)).await.unwrap().0;
     assert_eq!(context.account.r#type, AccountType::Certificate);
     mock.assert_async().await;
 
@@ -437,4 +442,148 @@ async fn an_environment_without_partner_center_is_refused() {
     .await
     .unwrap_err();
     insta::assert_snapshot!(error, @"-Environment: MyDoD has no Partner Center endpoint");
+}
+
+/// The README's first example, against a mock authority: connect, then a token for the scope connect
+/// asked for (from the cache, no request), then one for another API (the refresh token redeemed).
+#[tokio::test]
+async fn the_readme_example_connects_then_gets_tokens_for_any_scope() {
+    let mut server = Server::new_async().await;
+    let scope = format!("{}/user_impersonation", server.url());
+    let graph = "https://graph.microsoft.com/.default";
+    let sign_in = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .match_body(form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "partner-rt"),
+        ]))
+        .with_body(
+            user_token_response("user-at", "new-rt", OID, TENANT, "admin@contoso.com", &scope).to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let renewal = server
+        .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
+        .match_body(form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "new-rt"),
+            ("scope", &format!("{graph} openid profile offline_access")),
+        ]))
+        .with_body(
+            user_token_response("graph-at", "newer-rt", OID, TENANT, "admin@contoso.com", graph).to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let _profile = profile_mock(&mut server, "user-at").await;
+    // SessionOptions::default() but on the fake clock: in memory, nothing saved on disk
+    let (session, _) = session();
+    let (context, connected) = connect(
+        &session,
+        request(
+            &server,
+            false,
+            PartnerCenterSignIn::RefreshToken {
+                application_id: ClientId::parse(APP).unwrap(),
+                refresh_token: RefreshToken::new("partner-rt"),
+                credential: None,
+                tenant: None,
+            },
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(context.account.identifier, "admin@contoso.com");
+    assert_eq!(connected.module(), MODULE);
+    assert_eq!(connected.connection().method_name(), "RefreshToken");
+    assert_eq!(
+        connected.token(&[]).await.unwrap().access_token.secret(),
+        "user-at"
+    );
+    sign_in.assert_async().await;
+    assert_eq!(
+        connected.token(&[graph]).await.unwrap().access_token.secret(),
+        "graph-at"
+    );
+    renewal.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_sign_in_refused_by_enforce_mfa_leaves_no_token_and_no_context() {
+    let mut server = Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let scope = format!("{}/user_impersonation", server.url());
+    let token = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .with_body(
+            user_token_response("user-at", "new-rt", OID, TENANT, "admin@contoso.com", &scope).to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let (session, _) = auth_core::testing::session_in(home.path(), EnvVars::default());
+    let error = connect(
+        &session,
+        request(
+            &server,
+            true,
+            PartnerCenterSignIn::RefreshToken {
+                application_id: ClientId::parse(APP).unwrap(),
+                refresh_token: RefreshToken::new("partner-rt"),
+                credential: None,
+                tenant: None,
+            },
+        ),
+    )
+    .await
+    .unwrap_err();
+    token.assert_async().await;
+    assert!(
+        error
+            .to_string()
+            .starts_with("-EnforceMFA: the sign-in did not use multi-factor"),
+        "{error}"
+    );
+    let cache = std::fs::read_to_string(home.path().join("msal_token_cache.json")).unwrap_or_default();
+    assert!(!cache.contains("user-at") && !cache.contains("new-rt"), "{cache}");
+    assert!(current_context(&session).unwrap().is_none());
+}
+
+#[tokio::test]
+async fn an_unreachable_organization_profile_is_tried_once_and_the_sign_in_goes_on() {
+    let mut server = Server::new_async().await;
+    // a loopback port nothing listens on: the connection is refused at once
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let partner_center = format!("http://127.0.0.1:{closed}");
+    let scope = format!("{partner_center}/user_impersonation");
+    let token = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .with_body(
+            user_token_response("user-at", "new-rt", OID, TENANT, "admin@contoso.com", &scope).to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let mut request = request(
+        &server,
+        false,
+        PartnerCenterSignIn::RefreshToken {
+            application_id: ClientId::parse(APP).unwrap(),
+            refresh_token: RefreshToken::new("partner-rt"),
+            credential: None,
+            tenant: None,
+        },
+    );
+    request.common.environment.partner_center = Some(Url::parse(&partner_center).unwrap());
+    let (session, timer) = session();
+    let (context, _) = connect(&session, request).await.unwrap();
+    token.assert_async().await;
+    assert_eq!((context.country_code, context.locale), (None, None));
+    // no retry: the client never waited to try again
+    assert_eq!(timer.sleeps(), Vec::<std::time::Duration>::new());
+    assert!(PROFILE_TIMEOUT <= std::time::Duration::from_secs(2));
 }

@@ -62,7 +62,8 @@ async fn a_client_secret_uses_the_v2_endpoint_with_graph_default_and_ignores_sco
         ),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .0;
     mock.assert_async().await;
     let json = serde_json::to_string_pretty(&result.context)
         .unwrap()
@@ -85,7 +86,7 @@ async fn a_client_secret_uses_the_v2_endpoint_with_graph_default_and_ignores_sco
       "ValidUntil": "2026-11-22T10:59:59Z"
     }
     "#);
-    insta::assert_snapshot!(result.to_table().replace(&server.url(), "http://mock"), @r"
+    insta::assert_snapshot!(result.context.to_table().replace(&server.url(), "http://mock"), @r"
     Service           : Graph
     Type              : ClientSecret
     ClientID          : 11111111-2222-3333-4444-555555555555
@@ -98,11 +99,16 @@ async fn a_client_secret_uses_the_v2_endpoint_with_graph_default_and_ignores_sco
     ValidAfter        : 2026-11-22T09:55:00Z
     ValidUntil        : 2026-11-22T10:59:59Z
     ");
-    // -PassThru's JSON carries the token the user asked for; Debug and the table never do.
+    // -PassThru's JSON and list carry the token the user asked for; Debug and the context never do.
     let passthru = serde_json::to_value(&result).unwrap();
     assert_eq!(passthru["AccessToken"], json!(token));
     assert!(!format!("{result:?}").contains(&token));
-    assert!(!result.to_table().contains(&token));
+    assert!(!result.context.to_table().contains(&token));
+    assert!(
+        result
+            .to_table()
+            .ends_with(&format!("\nAccessToken       : {token}"))
+    );
 }
 
 #[derive(Debug)]
@@ -145,7 +151,8 @@ async fn a_loaded_certificate_signs_a_client_assertion() {
         ),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .0;
     mock.assert_async().await;
     assert_eq!(result.context.r#type, "Certificate");
 }
@@ -169,8 +176,12 @@ async fn a_password_sign_in_sends_the_resolved_delegated_scopes() {
             ),
         ]))
         .with_body(
-            json!({"token_type": "Bearer", "expires_in": 3599, "access_token": token, "refresh_token": "rt"})
-                .to_string(),
+            // a delegated sign-in asked for openid: the answer must say who signed in (issue 14)
+            json!({
+                "token_type": "Bearer", "expires_in": 3599, "access_token": token, "refresh_token": "rt",
+                "id_token": jwt(&auth_core::testing::id_token_claims("oid-1", TENANT, "admin@contoso.com")),
+            })
+            .to_string(),
         )
         .expect(1)
         .create_async()
@@ -185,7 +196,8 @@ async fn a_password_sign_in_sends_the_resolved_delegated_scopes() {
         ),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .0;
     mock.assert_async().await;
     assert_eq!(result.context.scopes, ["User.Read"]);
     assert_eq!(result.context.r#type, "UsernamePassword");
@@ -218,7 +230,8 @@ async fn the_browser_asks_for_the_resolved_scopes_and_the_connection_is_saved() 
         auth_core::testing::session_with_browser(home.path(), auth_core::EnvVars::default(), browser.clone());
     let token_object = connect(&session, request(&server, &["User.Read"], PsEntraSignIn::Browser))
         .await
-        .unwrap();
+        .unwrap()
+        .0;
     assert_eq!(token_object.context.r#type, "Browser");
     let asked = browser.query.lock().unwrap()["scope"].clone();
     assert_eq!(
@@ -263,7 +276,8 @@ async fn certificates_are_found_by_thumbprint_and_by_name_in_the_stores() {
             request(&server, &[], PsEntraSignIn::AppCertificate(source)),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .0;
         assert_eq!(token_object.context.r#type, "Certificate");
     }
     mock.assert_async().await;

@@ -58,7 +58,8 @@ async fn a_refresh_token_asks_for_the_graph_default_scope() {
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .0;
     mock.assert_async().await;
     let json = serde_json::to_string_pretty(&context)
         .unwrap()
@@ -120,7 +121,8 @@ async fn a_service_principal_signs_in_with_its_secret_for_graph() {
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .0;
     mock.assert_async().await;
     assert_eq!(context.account.r#type, AccountType::ServicePrincipal);
     assert_eq!(context.environment.environment_name, "AzureChinaCloud");
@@ -142,7 +144,8 @@ async fn an_access_token_is_read_without_a_request() {
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .0;
     assert_eq!(context.account.r#type, AccountType::AccessToken);
     assert_eq!(context.account.tenant, TENANT);
 }
@@ -180,7 +183,7 @@ async fn a_user_signs_in_in_the_browser_on_a_port_from_8400_and_can_disconnect()
             use_device_authentication: false,
         },
     };
-    let context = connect(&session, request).await.unwrap();
+    let context = connect(&session, request).await.unwrap().0;
     assert_eq!(context.account.identifier, "admin@contoso.com");
     let port = browser.redirect_port().unwrap();
     assert!((8400..=8999).contains(&port), "{port}");
@@ -216,7 +219,7 @@ async fn a_service_principal_certificate_is_found_by_thumbprint() {
             tenant: Tenant::parse(TENANT).unwrap(),
         },
     };
-    let context = connect(&session, request).await.unwrap();
+    let context = connect(&session, request).await.unwrap().0;
     assert_eq!(context.account.r#type, AccountType::Certificate);
     mock.assert_async().await;
 }

@@ -652,6 +652,7 @@ mod tests {
         Field::FamilyId,
         Field::LocalAccountId,
         Field::Username,
+        Field::Credential,
     ];
 
     type Seen = Vec<Vec<(Vec<Option<String>>, bool, bool)>>;

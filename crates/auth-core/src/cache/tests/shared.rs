@@ -425,11 +425,15 @@ async fn a_waiting_worker_is_served_the_holders_token_without_a_request() {
         panic!("the holder takes the lock")
     };
     let holders_token = app_result(&authority, "holders-token", NOW);
+    // the holder presents the same secret, so its token carries that secret's fingerprint (issue 14)
+    let fingerprint = crate::session::AppCredential::of(&secret(), &client()).fingerprint();
     let clock = FakeTimer::at_epoch(NOW);
     let timer = Meanwhile {
         clock: clock.clone(),
         action: std::sync::Mutex::new(Some(Box::new(move || {
-            holder.save_at(&holders_token, &[], None, at(NOW)).unwrap();
+            holder
+                .save_with_credential(&holders_token, &[], None, fingerprint.as_deref(), at(NOW))
+                .unwrap();
             drop(lease);
         }))),
     };

@@ -1,0 +1,361 @@
+//! A module's connection as one typed value: what signed in (a user and how, an application and with
+//! which credential, an access token the caller brought), where (cloud, tenant, client id) and for which
+//! scopes. It is saved with each module's context, so its serde form is versioned and readable, and a
+//! context saved by the previous release (flat `Method`, `HomeAccountId`, `Certificate` members) still
+//! loads.
+
+use serde::{Deserialize, Serialize};
+
+use crate::authority::Authority;
+use crate::cloud::Environment;
+use crate::env::EnvVars;
+use crate::error::Result;
+use crate::flows::ClientCredential;
+use crate::ids::{ClientId, Tenant};
+use crate::secret::ClientSecret;
+use crate::token::TokenResult;
+
+use super::{SavedCertificate, SignInMethod, SignInRequest};
+
+/// The version written in new connections; version 1 is the previous release's flat form.
+pub const CONNECTION_VERSION: u32 = 2;
+
+/// What a module remembers of its current connection so a later process can get tokens silently. Never
+/// a secret: a client secret is supplied again (`MSCONNECT_CLIENT_SECRET` or `MSCONNECT_PASSWORD`) and
+/// checked against the fingerprint kept here; a certificate is found again from [`SavedCertificate`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", try_from = "RawConnection")]
+#[non_exhaustive]
+pub struct Connection {
+    /// The form of the saved connection ([`CONNECTION_VERSION`]).
+    pub version: u32,
+    /// The environment, with its endpoints as they were when connecting.
+    pub environment: Environment,
+    /// The tenant the token was issued in (the token's `tid`).
+    #[serde(rename = "TenantId")]
+    pub tenant: Tenant,
+    /// The application.
+    pub client_id: ClientId,
+    /// The scopes asked for when connecting.
+    pub scopes: Vec<String>,
+    /// Who or what signed in, and how.
+    pub signed_in: SignedIn,
+}
+
+/// Who or what signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "Type", rename_all = "PascalCase", rename_all_fields = "PascalCase")]
+#[non_exhaustive]
+pub enum SignedIn {
+    /// A person; their refresh token renews the connection.
+    User {
+        /// The account's home account id (`{uid}.{utid}`), MSAL's key for it.
+        home_account_id: String,
+        /// The sign-in name, when the server gave one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        username: Option<String>,
+        /// How they signed in.
+        method: UserMethod,
+    },
+    /// An application (client credentials); its credential renews the connection.
+    App {
+        /// The credential it proved itself with.
+        credential: AppCredential,
+    },
+    /// An access token the caller brought: nothing renews it, and it holds one scope.
+    AccessToken {
+        /// The scope (audience) the token was accepted for.
+        scope: String,
+        /// The home account id its claims name (`{oid}.{tid}`), which the cache keeps it under.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        home_account_id: Option<String>,
+    },
+}
+
+/// How a person signed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum UserMethod {
+    /// Authorization code in a browser.
+    Browser,
+    /// Device code.
+    DeviceCode,
+    /// User name and password.
+    Password,
+    /// A refresh token the caller gave.
+    RefreshToken,
+}
+
+/// The credential an application signed in with: never the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "Kind", rename_all = "PascalCase", rename_all_fields = "PascalCase")]
+#[non_exhaustive]
+pub enum AppCredential {
+    /// A client secret, known by its fingerprint ([`secret_fingerprint`]).
+    Secret {
+        /// The keyed hash of the secret; `None` in connections saved by the previous release.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fingerprint: Option<String>,
+    },
+    /// A certificate, and how to find it again.
+    Certificate(SavedCertificate),
+    /// A signed assertion from a source the library caller supplied, which cannot be found again.
+    Assertion,
+}
+
+impl AppCredential {
+    /// The credential a sign-in presented, as the connection records it.
+    pub fn of(credential: &ClientCredential, client_id: &ClientId) -> Self {
+        match credential {
+            ClientCredential::Secret(secret) => Self::Secret {
+                fingerprint: Some(secret_fingerprint(secret, client_id)),
+            },
+            ClientCredential::Assertion(source) => match source.certificate_description() {
+                Some(saved) => Self::Certificate(saved),
+                None => Self::Assertion,
+            },
+        }
+    }
+
+    /// What a context shows as the credential's type.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Secret { .. } => "ClientSecret",
+            Self::Certificate(_) => "Certificate",
+            Self::Assertion => "ClientAssertion",
+        }
+    }
+
+    /// The fingerprint the cache keeps with this credential's tokens: a secret's keyed hash, a
+    /// certificate's thumbprint; `None` when nothing identifies it.
+    pub fn fingerprint(&self) -> Option<String> {
+        match self {
+            Self::Secret { fingerprint } => fingerprint.clone(),
+            Self::Certificate(saved) => Some(format!("x5t:{}", saved.thumbprint.to_ascii_lowercase())),
+            Self::Assertion => None,
+        }
+    }
+}
+
+/// A keyed hash of a client secret, kept so that a later use of a secret can be told apart from the one
+/// that connected without keeping the secret: PBKDF2-HMAC-SHA256 keyed by the client id (so equal
+/// secrets of two applications differ), 10,000 rounds (so a weak secret is not cheap to guess from a
+/// context or cache file), 16 bytes in hex. Workers of a fleet presenting the same secret for the same
+/// application compute the same value, so they share tokens.
+pub fn secret_fingerprint(secret: &ClientSecret, client_id: &ClientId) -> String {
+    use sha2::Digest as _;
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    // Every silent request with a secret asks for it, a thousand concurrent callers included: the
+    // deliberately slow derivation runs once a secret and client in this process (a few, so the memo is
+    // small; it is emptied past 64). The memo's key is a SHA-256 of both, never the secret.
+    static MEMO: OnceLock<Mutex<HashMap<[u8; 32], String>>> = OnceLock::new();
+    let key: [u8; 32] = sha2::Sha256::new()
+        .chain_update(client_id.as_str().as_bytes())
+        .chain_update([0u8])
+        .chain_update(secret.secret().as_bytes())
+        .finalize()
+        .into();
+    let memo = MEMO.get_or_init(Mutex::default);
+    if let Some(found) = memo.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return found.clone();
+    }
+    let fingerprint = derive_secret_fingerprint(secret, client_id);
+    let mut memo = memo.lock().unwrap_or_else(|e| e.into_inner());
+    if memo.len() >= 64 {
+        memo.clear();
+    }
+    memo.insert(key, fingerprint.clone());
+    fingerprint
+}
+
+fn derive_secret_fingerprint(secret: &ClientSecret, client_id: &ClientId) -> String {
+    let mut out = [0u8; 16];
+    let salt = format!("msconnect credential fingerprint v1 {}", client_id.as_str());
+    ring::pbkdf2::derive(
+        ring::pbkdf2::PBKDF2_HMAC_SHA256,
+        std::num::NonZeroU32::new(10_000).unwrap_or(std::num::NonZeroU32::MIN),
+        salt.as_bytes(),
+        secret.secret().as_bytes(),
+        &mut out,
+    );
+    let hex: String = out.iter().map(|b| format!("{b:02x}")).collect();
+    format!("s1:{hex}")
+}
+
+impl Connection {
+    /// The connection a sign-in established.
+    pub fn new(request: &SignInRequest, result: &TokenResult) -> Result<Self> {
+        let home_account_id = result.home_account_id().map(str::to_owned);
+        let username = result
+            .account
+            .as_ref()
+            .map(|a| a.username.clone())
+            .filter(|u| !u.is_empty());
+        let user = |method| match &home_account_id {
+            Some(home) => Ok(SignedIn::User {
+                home_account_id: home.clone(),
+                username: username.clone(),
+                method,
+            }),
+            None => Err(crate::error::Error::SignInRequired(format!(
+                "{} signed a user in without saying who (no id_token or client_info): connect again",
+                result.environment
+            ))),
+        };
+        let signed_in = match &request.method {
+            SignInMethod::AccessToken(_) => SignedIn::AccessToken {
+                scope: request.scopes.first().cloned().unwrap_or_default(),
+                home_account_id: home_account_id.clone(),
+            },
+            SignInMethod::Application(credential) => SignedIn::App {
+                credential: AppCredential::of(credential, &request.client_id),
+            },
+            SignInMethod::Browser(_) => user(UserMethod::Browser)?,
+            SignInMethod::DeviceCode => user(UserMethod::DeviceCode)?,
+            SignInMethod::Password(_) => user(UserMethod::Password)?,
+            SignInMethod::RefreshToken { .. } => user(UserMethod::RefreshToken)?,
+        };
+        Ok(Self {
+            version: CONNECTION_VERSION,
+            environment: request.environment.clone(),
+            tenant: Tenant::parse(&result.tenant_id)?,
+            client_id: request.client_id.clone(),
+            scopes: request.scopes.clone(),
+            signed_in,
+        })
+    }
+
+    /// A connection from its parts (library callers and tests that build one by hand).
+    pub fn from_parts(
+        environment: Environment,
+        tenant: Tenant,
+        client_id: ClientId,
+        scopes: Vec<String>,
+        signed_in: SignedIn,
+    ) -> Self {
+        Self {
+            version: CONNECTION_VERSION,
+            environment,
+            tenant,
+            client_id,
+            scopes,
+            signed_in,
+        }
+    }
+
+    /// Whether the connection is an application's rather than a user's.
+    pub fn is_app_only(&self) -> bool {
+        !matches!(self.signed_in, SignedIn::User { .. })
+    }
+
+    /// The signed-in user's home account id (also a passthrough token's, when its claims name one): the
+    /// account its tokens are cached under.
+    pub fn home_account_id(&self) -> Option<&str> {
+        match &self.signed_in {
+            SignedIn::User { home_account_id, .. } => Some(home_account_id),
+            SignedIn::AccessToken { home_account_id, .. } => home_account_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The flow's name, as contexts and messages show it.
+    pub fn method_name(&self) -> &'static str {
+        match &self.signed_in {
+            SignedIn::User { method, .. } => match method {
+                UserMethod::Browser => "Browser",
+                UserMethod::DeviceCode => "DeviceCode",
+                UserMethod::Password => "UsernamePassword",
+                UserMethod::RefreshToken => "RefreshToken",
+            },
+            SignedIn::App { credential } => credential.kind(),
+            SignedIn::AccessToken { .. } => "AccessToken",
+        }
+    }
+
+    pub(crate) fn authority(&self, env: &EnvVars) -> Result<Authority> {
+        let environment = self.environment.clone().with_env_overrides(env)?;
+        Authority::for_environment(&environment, &self.tenant)
+    }
+}
+
+/// Both forms a saved connection has had: version 2 (`SignedIn`) and the previous release's flat one.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawConnection {
+    #[serde(default)]
+    version: Option<u32>,
+    environment: Environment,
+    tenant_id: String,
+    client_id: String,
+    #[serde(default)]
+    scopes: Vec<String>,
+    #[serde(default)]
+    signed_in: Option<SignedIn>,
+    // version 1
+    #[serde(default)]
+    home_account_id: Option<String>,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    certificate: Option<SavedCertificate>,
+}
+
+impl TryFrom<RawConnection> for Connection {
+    type Error = String;
+
+    fn try_from(raw: RawConnection) -> std::result::Result<Self, String> {
+        let version = raw.version.unwrap_or(1);
+        if version > CONNECTION_VERSION {
+            return Err(format!(
+                "it was saved by a newer msconnect (connection version {version})"
+            ));
+        }
+        let tenant = Tenant::parse(&raw.tenant_id).map_err(|e| e.to_string())?;
+        let client_id = ClientId::parse(&raw.client_id).map_err(|e| e.to_string())?;
+        let signed_in = match raw.signed_in {
+            Some(signed_in) => signed_in,
+            None => {
+                let method = raw.method.as_deref().unwrap_or_default();
+                let user = |method| match &raw.home_account_id {
+                    Some(home) => Ok(SignedIn::User {
+                        home_account_id: home.clone(),
+                        username: raw.username.clone(),
+                        method,
+                    }),
+                    None => Err(format!("its {method:?} connection names no account")),
+                };
+                match method {
+                    "Browser" => user(UserMethod::Browser)?,
+                    "DeviceCode" => user(UserMethod::DeviceCode)?,
+                    "UsernamePassword" => user(UserMethod::Password)?,
+                    "RefreshToken" => user(UserMethod::RefreshToken)?,
+                    "AccessToken" => SignedIn::AccessToken {
+                        scope: raw.scopes.first().cloned().unwrap_or_default(),
+                        home_account_id: raw.home_account_id.clone(),
+                    },
+                    "ClientSecret" => SignedIn::App {
+                        credential: AppCredential::Secret { fingerprint: None },
+                    },
+                    "Certificate" => SignedIn::App {
+                        credential: match raw.certificate {
+                            Some(saved) => AppCredential::Certificate(saved),
+                            None => AppCredential::Assertion,
+                        },
+                    },
+                    other => return Err(format!("unknown sign-in method '{other}'")),
+                }
+            }
+        };
+        Ok(Self {
+            version: CONNECTION_VERSION,
+            environment: raw.environment,
+            tenant,
+            client_id,
+            scopes: raw.scopes,
+            signed_in,
+        })
+    }
+}
