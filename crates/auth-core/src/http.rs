@@ -245,18 +245,22 @@ impl HttpClient {
         form: &[(&str, &str)],
     ) -> Result<HttpResponse> {
         tracing::debug!(target: "msconnect::http", "POST {} {}", strip_query(url), redact_form(form));
-        self.send_with_retries(url, || {
-            let request = headers
-                .iter()
-                .fold(self.client.post(url.clone()), |request, (name, value)| {
-                    request.header(*name, *value)
-                });
-            if form.is_empty() {
-                request
-            } else {
-                request.form(form)
-            }
-        })
+        self.send_with_retries(
+            url,
+            || {
+                let request = headers
+                    .iter()
+                    .fold(self.client.post(url.clone()), |request, (name, value)| {
+                        request.header(*name, *value)
+                    });
+                if form.is_empty() {
+                    request
+                } else {
+                    request.form(form)
+                }
+            },
+            self.retry.max_retries,
+        )
         .await
     }
 

@@ -62,6 +62,12 @@ pub enum SignedIn {
         /// The credential it proved itself with.
         credential: AppCredential,
     },
+    /// A managed identity of the host: the host's identity endpoint renews the connection.
+    ManagedIdentity {
+        /// Which identity: the system-assigned one, or a user-assigned one by client, object or
+        /// resource id.
+        id: crate::flows::ManagedIdentityId,
+    },
     /// An access token the caller brought: nothing renews it, and it holds one scope.
     AccessToken {
         /// The scope (audience) the token was accepted for.
@@ -215,6 +221,7 @@ impl Connection {
             SignInMethod::DeviceCode => user(UserMethod::DeviceCode)?,
             SignInMethod::Password(_) => user(UserMethod::Password)?,
             SignInMethod::RefreshToken { .. } => user(UserMethod::RefreshToken)?,
+            SignInMethod::ManagedIdentity(id) => SignedIn::ManagedIdentity { id: id.clone() },
         };
         Ok(Self {
             version: CONNECTION_VERSION,
@@ -269,6 +276,7 @@ impl Connection {
                 UserMethod::RefreshToken => "RefreshToken",
             },
             SignedIn::App { credential } => credential.kind(),
+            SignedIn::ManagedIdentity { .. } => "ManagedIdentity",
             SignedIn::AccessToken { .. } => "AccessToken",
         }
     }
