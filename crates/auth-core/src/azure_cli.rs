@@ -16,7 +16,6 @@ use crate::error::{Error, Result};
 use crate::http::HttpClient;
 use crate::ids::{ClientId, Tenant};
 use crate::token::{Account, TokenResult};
-use url::Url;
 
 /// The variable naming the Azure CLI's config folder (the CLI's own).
 pub const AZURE_CONFIG_DIR: &str = "AZURE_CONFIG_DIR";
@@ -262,7 +261,7 @@ impl AzureCli {
 
     /// Signs in silently with the Azure CLI's sign-in: chooses the account (`username`, else the only
     /// one), opens the CLI's cache, and gets a token for `scopes` in `tenant` (else the account's tenant
-    /// in the CLI) from `host` for `client_id`, from the cache or bought with the account's (family)
+    /// in the CLI) from `authority` for `client_id`, from the cache or bought with the account's (family)
     /// refresh token. Returns the token, the account and the cache, which the connection keeps using.
     pub async fn sign_in(&self, http: &HttpClient, request: FromAzureCli<'_>) -> Result<AzureCliSignIn> {
         let chosen = self.choose(request.username)?;
@@ -274,7 +273,7 @@ impl AzureCli {
                 reason: format!("the tenant of {} is not a tenant id", printable(&chosen.username)),
             })?,
         };
-        let authority = Authority::new(request.host, &tenant)?;
+        let authority = request.authority.with_tenant(&tenant)?;
         let account = self.cached_account(&cache, &chosen, &authority.environment())?;
         let token = SilentRequest::new(&cache, &authority, request.client_id)
             .account(Some(&account.home_account_id))
@@ -296,8 +295,8 @@ impl AzureCli {
 /// What to sign in to with the Azure CLI's sign-in.
 #[derive(Debug, Clone, Copy)]
 pub struct FromAzureCli<'a> {
-    /// The authority host (`https://login.microsoftonline.com`).
-    pub host: &'a Url,
+    /// The cloud's authority (its tenant is replaced by the account's, or by `tenant`).
+    pub authority: &'a Authority,
     /// The client to get the token for: the Azure CLI's own, or one of its family.
     pub client_id: &'a ClientId,
     /// The scopes of the token.

@@ -112,7 +112,7 @@ fn an_encrypted_cache_is_a_clear_error_and_no_cache_means_run_az_login() {
 /// What `az login` leaves in the CLI's cache for the mock server's environment: the family refresh token
 /// and the account, with an access token for ARM only.
 fn az_login(cli: &AzureCli, server: &mockito::Server) {
-    let host = Url::parse(&server.url()).unwrap();
+    let host = url::Url::parse(&server.url()).unwrap();
     let authority = Authority::new(&host, &Tenant::parse(TENANT).unwrap()).unwrap();
     let mut response = user_token_response(
         "arm-at",
@@ -151,11 +151,12 @@ async fn the_clis_refresh_token_buys_a_token_for_another_scope_and_az_logout_sig
         .create_async()
         .await;
     let (http, _) = http_client();
-    let host = Url::parse(&server.url()).unwrap();
+    let host = url::Url::parse(&server.url()).unwrap();
+    let authority = Authority::new(&host, &Tenant::common()).unwrap();
     let client = ClientId::parse(AZ_CLIENT).unwrap();
     let scopes = vec!["https://graph.microsoft.com/.default".to_owned()];
     let request = FromAzureCli {
-        host: &host,
+        authority: &authority,
         client_id: &client,
         scopes: &scopes,
         username: None,
