@@ -14,7 +14,9 @@ use std::process::{Command, Stdio};
 
 use auth_core::authority::DiscoveryDocument;
 use auth_core::azure_cli::{AzureCli, FromAzureCli};
-use auth_core::{Authority, ClientId, EnvVars, Error, HttpClient, HttpOptions, SilentRequest, TokenCache, TokenResult};
+use auth_core::{
+    Authority, ClientId, EnvVars, Error, HttpClient, HttpOptions, SilentRequest, TokenCache, TokenResult,
+};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -107,9 +109,16 @@ async fn discover(http: &HttpClient, provider: &OidcProvider) -> Authority {
 
 /// An app-only token for `scope`, as msconnect saves one: entries the concurrent writers add.
 fn app_token(authority: &Authority, client: &ClientId, scope: &str, secret: &str) -> TokenResult {
-    let response = json!({"token_type": "Bearer", "expires_in": 3599, "access_token": secret, "scope": scope});
-    TokenResult::from_response(&response, authority, client, &[scope.to_owned()], std::time::SystemTime::now())
-        .unwrap()
+    let response =
+        json!({"token_type": "Bearer", "expires_in": 3599, "access_token": secret, "scope": scope});
+    TokenResult::from_response(
+        &response,
+        authority,
+        client,
+        &[scope.to_owned()],
+        std::time::SystemTime::now(),
+    )
+    .unwrap()
 }
 
 fn secrets_of(path: &Path) -> Vec<String> {
@@ -127,20 +136,35 @@ fn msconnect_adopts_the_azure_cli_sign_in_and_both_keep_one_cache() {
     let az = AzureCliPeer::start();
     // `az login --use-device-code`: MSAL Python signs carol in; Chromium types the code
     let mut login = az.command("login", json!({}));
-    let child = login.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let child = login
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let ignore_certificate_errors = [("MSCONNECT_BROWSER_IGNORE_CERTIFICATE_ERRORS", "1")];
     let driven = drive_device_code(child, &az.provider, "carol", &ignore_certificate_errors);
-    assert!(driven.status.success(), "{:?}\n{}", driven.other_lines, az.provider.output());
+    assert!(
+        driven.status.success(),
+        "{:?}\n{}",
+        driven.other_lines,
+        az.provider.output()
+    );
     let logged_in: Value = serde_json::from_slice(&driven.stdout).unwrap();
     let username = logged_in["username"].as_str().unwrap().to_owned();
     assert!(!username.is_empty(), "{logged_in}");
     let profile = std::fs::read(az.folder.path().join("azureProfile.json")).unwrap();
-    assert!(profile.starts_with(b"\xEF\xBB\xBF"), "the profile is written as the CLI writes it");
+    assert!(
+        profile.starts_with(b"\xEF\xBB\xBF"),
+        "the profile is written as the CLI writes it"
+    );
     let check = az.assert_msal_keys("after az login");
     assert_eq!(check["families"], json!([""]), "{check:#}");
     let grants = az.provider.grants().len();
 
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let http = az.http();
         let authority = discover(&http, &az.provider).await;
@@ -157,7 +181,12 @@ fn msconnect_adopts_the_azure_cli_sign_in_and_both_keep_one_cache() {
 
         // --from-azure-cli: the CLI's access token, no request, no interaction
         let adopted = cli.sign_in(&http, request).await.unwrap();
-        assert_eq!(az.provider.grants().len(), grants, "served from the CLI's cache: {:?}", az.provider.grants());
+        assert_eq!(
+            az.provider.grants().len(),
+            grants,
+            "served from the CLI's cache: {:?}",
+            az.provider.grants()
+        );
         assert!(adopted.account.username.eq_ignore_ascii_case(&username));
         assert_eq!(adopted.cache.path(), Some(az.cache_path().as_path()));
         let home = adopted.account.home_account_id.clone();
@@ -178,10 +207,19 @@ fn msconnect_adopts_the_azure_cli_sign_in_and_both_keep_one_cache() {
         az.assert_msal_keys("after MSAL Python renewed");
         renew().await.unwrap();
         az.assert_msal_keys("after msconnect renewed again");
-        assert_eq!(az.provider.grants().len(), grants + 3, "{:?}", az.provider.grants());
+        assert_eq!(
+            az.provider.grants().len(),
+            grants + 3,
+            "{:?}",
+            az.provider.grants()
+        );
 
         // both write at once, each under its own lock and the other's: nothing is lost
-        let mut fill = az.command("fill", json!({"count": 20})).stdout(Stdio::piped()).spawn().unwrap();
+        let mut fill = az
+            .command("fill", json!({"count": 20}))
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
         let writers: Vec<_> = (0..2)
             .map(|w| {
                 let (path, authority, client) = (az.cache_path(), authority.clone(), client.clone());
@@ -207,18 +245,29 @@ fn msconnect_adopts_the_azure_cli_sign_in_and_both_keep_one_cache() {
             assert!(secrets.contains(&expected), "{expected} lost: {secrets:?}");
         }
         az.assert_msal_keys("after both wrote at once");
-        assert!(!az.folder.path().join("msal_token_cache.json.lockfile").exists(), "every lock released");
+        assert!(
+            !az.folder.path().join("msal_token_cache.json.lockfile").exists(),
+            "every lock released"
+        );
 
         // `az logout`: MSAL Python removes the account; a token for a new scope is refused
         assert_eq!(az.python("logout", json!({}))["removed"], 1);
         let other = vec!["openid".to_owned(), "email".to_owned()];
         let error = cli
-            .sign_in(&http, FromAzureCli { scopes: &other, ..request })
+            .sign_in(
+                &http,
+                FromAzureCli {
+                    scopes: &other,
+                    ..request
+                },
+            )
             .await
             .unwrap_err();
         assert!(matches!(error, Error::SignInRequired(_)), "{error:?}");
         assert!(
-            error.to_string().ends_with("is signed out in the Azure CLI; run az login or connect again"),
+            error
+                .to_string()
+                .ends_with("is signed out in the Azure CLI; run az login or connect again"),
             "{error}"
         );
     });

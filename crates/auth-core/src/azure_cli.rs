@@ -245,10 +245,16 @@ impl AzureCli {
 
     /// The account's entry in the CLI's cache for the authority host `environment`: the error says
     /// "signed out in the Azure CLI" when `az logout` removed it.
-    pub fn cached_account(&self, cache: &TokenCache, chosen: &AzureCliAccount, environment: &str) -> Result<Account> {
+    pub fn cached_account(
+        &self,
+        cache: &TokenCache,
+        chosen: &AzureCliAccount,
+        environment: &str,
+    ) -> Result<Account> {
         let accounts = cache.accounts()?;
         let of_user = |a: &&Account| {
-            a.username.eq_ignore_ascii_case(&chosen.username) && a.environment.eq_ignore_ascii_case(environment)
+            a.username.eq_ignore_ascii_case(&chosen.username)
+                && a.environment.eq_ignore_ascii_case(environment)
         };
         accounts
             .iter()

@@ -25,7 +25,8 @@ fn subscription(name: &str, kind: &str, tenant: &str, default: bool) -> Value {
 /// A config folder with `azureProfile.json` written as the CLI writes it: `utf-8-sig`.
 fn folder(subscriptions: Vec<Value>) -> (tempfile::TempDir, AzureCli) {
     let dir = tempfile::tempdir().unwrap();
-    let profile = json!({"installationId": "00000000-0000-0000-0000-0000000000ff", "subscriptions": subscriptions});
+    let profile =
+        json!({"installationId": "00000000-0000-0000-0000-0000000000ff", "subscriptions": subscriptions});
     let mut bytes = b"\xEF\xBB\xBF".to_vec();
     bytes.extend(serde_json::to_vec(&profile).unwrap());
     std::fs::write(dir.path().join(AZURE_PROFILE_FILE), bytes).unwrap();
@@ -38,10 +39,16 @@ fn the_folder_is_azure_config_dir_else_dot_azure_in_home() {
     let env = EnvVars::from_pairs([("AZURE_CONFIG_DIR", "/srv/az"), ("HOME", "/home/u")]);
     assert_eq!(AzureCli::locate(&env).unwrap().config_dir(), Path::new("/srv/az"));
     let env = EnvVars::from_pairs([("HOME", "/home/u")]);
-    assert_eq!(AzureCli::locate(&env).unwrap().config_dir(), Path::new("/home/u/.azure"));
+    assert_eq!(
+        AzureCli::locate(&env).unwrap().config_dir(),
+        Path::new("/home/u/.azure")
+    );
     let env = EnvVars::from_pairs([("AZURE_CONFIG_DIR", "az")]);
     let error = AzureCli::locate(&env).unwrap_err().to_string();
-    assert!(error.contains("AZURE_CONFIG_DIR") && error.contains("relative"), "{error}");
+    assert!(
+        error.contains("AZURE_CONFIG_DIR") && error.contains("relative"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -65,10 +72,19 @@ fn several_accounts_need_the_account_parameter() {
         subscription("ops@fabrikam.com", "user", TENANT, false),
     ]);
     let error = cli.choose(None).unwrap_err().to_string();
-    assert!(error.contains("admin@contoso.com, ops@fabrikam.com") && error.contains("--account"), "{error}");
-    assert_eq!(cli.choose(Some("OPS@fabrikam.com")).unwrap().username, "ops@fabrikam.com");
+    assert!(
+        error.contains("admin@contoso.com, ops@fabrikam.com") && error.contains("--account"),
+        "{error}"
+    );
+    assert_eq!(
+        cli.choose(Some("OPS@fabrikam.com")).unwrap().username,
+        "ops@fabrikam.com"
+    );
     let error = cli.choose(Some("nobody@x\u{1b}[2J.com")).unwrap_err().to_string();
-    assert!(error.contains("no account nobody@x[2J.com"), "no control character: {error}");
+    assert!(
+        error.contains("no account nobody@x[2J.com"),
+        "no control character: {error}"
+    );
 }
 
 #[test]
@@ -76,10 +92,20 @@ fn no_profile_or_no_subscription_means_run_az_login() {
     let dir = tempfile::tempdir().unwrap();
     let error = AzureCli::at(dir.path()).choose(None).unwrap_err();
     assert!(matches!(error, Error::SignInRequired(_)));
-    assert!(error.to_string().contains("the Azure CLI has no signed-in account"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("the Azure CLI has no signed-in account"),
+        "{error}"
+    );
     assert!(error.to_string().ends_with("run az login"), "{error}");
     let (_dir, cli) = folder(vec![]);
-    assert!(cli.choose(None).unwrap_err().to_string().contains("no signed-in account"));
+    assert!(
+        cli.choose(None)
+            .unwrap_err()
+            .to_string()
+            .contains("no signed-in account")
+    );
 }
 
 #[test]
@@ -95,17 +121,26 @@ fn a_broken_profile_is_an_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join(AZURE_PROFILE_FILE), b"\xEF\xBB\xBF{ not json").unwrap();
     let error = AzureCli::at(dir.path()).choose(None).unwrap_err().to_string();
-    assert!(error.contains("azureProfile.json") && error.contains("not JSON"), "{error}");
+    assert!(
+        error.contains("azureProfile.json") && error.contains("not JSON"),
+        "{error}"
+    );
 }
 
 #[test]
 fn an_encrypted_cache_is_a_clear_error_and_no_cache_means_run_az_login() {
     let (dir, cli) = folder(vec![subscription(UPN, "user", TENANT, true)]);
     let error = cli.token_cache().unwrap_err().to_string();
-    assert!(error.contains("no signed-in account") && error.contains("run az login"), "{error}");
+    assert!(
+        error.contains("no signed-in account") && error.contains("run az login"),
+        "{error}"
+    );
     std::fs::write(dir.path().join(AZURE_CLI_ENCRYPTED_CACHE_FILE), b"\x01\x00binary").unwrap();
     let error = cli.token_cache().unwrap_err().to_string();
-    assert!(error.contains("encrypted") && error.contains("msal_token_cache.bin"), "{error}");
+    assert!(
+        error.contains("encrypted") && error.contains("msal_token_cache.bin"),
+        "{error}"
+    );
     assert!(error.contains("core.encrypt_token_cache=false"), "{error}");
 }
 
@@ -125,7 +160,8 @@ fn az_login(cli: &AzureCli, server: &mockito::Server) {
     response["foci"] = "1".into();
     response["client_info"] = client_info(OID, TENANT).into();
     let client = ClientId::parse(AZ_CLIENT).unwrap();
-    let result = TokenResult::from_response(&response, &authority, &client, &[], from_epoch_seconds(NOW)).unwrap();
+    let result =
+        TokenResult::from_response(&response, &authority, &client, &[], from_epoch_seconds(NOW)).unwrap();
     TokenCache::open(cli.cache_path())
         .save_at(&result, &[], None, from_epoch_seconds(NOW))
         .unwrap();
@@ -136,7 +172,14 @@ async fn the_clis_refresh_token_buys_a_token_for_another_scope_and_az_logout_sig
     let mut server = mockito::Server::new_async().await;
     let (_dir, cli) = folder(vec![subscription(UPN, "user", TENANT, true)]);
     az_login(&cli, &server);
-    let mut renewed = user_token_response("graph-at", "family-rt-2", OID, TENANT, UPN, "https://graph.microsoft.com/.default");
+    let mut renewed = user_token_response(
+        "graph-at",
+        "family-rt-2",
+        OID,
+        TENANT,
+        UPN,
+        "https://graph.microsoft.com/.default",
+    );
     renewed["foci"] = "1".into();
     renewed["client_info"] = client_info(OID, TENANT).into();
     let token = server
@@ -179,7 +222,13 @@ async fn the_clis_refresh_token_buys_a_token_for_another_scope_and_az_logout_sig
         .unwrap();
     let scopes = vec!["https://outlook.office365.com/.default".to_owned()];
     let error = cli
-        .sign_in(&http, FromAzureCli { scopes: &scopes, ..request })
+        .sign_in(
+            &http,
+            FromAzureCli {
+                scopes: &scopes,
+                ..request
+            },
+        )
         .await
         .unwrap_err();
     assert!(matches!(error, Error::SignInRequired(_)));

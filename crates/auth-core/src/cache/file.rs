@@ -480,7 +480,9 @@ fn parse(bytes: &[u8]) -> std::result::Result<(Document, bool), Unreadable> {
         if let Some(map) = doc.get(name)
             && !map.is_object()
         {
-            return Err(Unreadable::NotACache(format!("its {name} member is not an object")));
+            return Err(Unreadable::NotACache(format!(
+                "its {name} member is not an object"
+            )));
         }
     }
     Ok((doc, lenient))
@@ -503,11 +505,17 @@ fn parse_lenient(bytes: &[u8], strict: &str) -> std::result::Result<Value, Unrea
                 '"' => in_string = false,
                 '\\' => {
                     let rest = &text[at..];
-                    if let Some(code) = rest.get(2..6).filter(|_| rest[1..].starts_with('u')).and_then(|h| u32::from_str_radix(h, 16).ok())
+                    if let Some(code) = rest
+                        .get(2..6)
+                        .filter(|_| rest[1..].starts_with('u'))
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
                     {
                         let paired_low = || {
                             rest.get(6..8) == Some("\\u")
-                                && rest.get(8..12).and_then(|h| u32::from_str_radix(h, 16).ok()).is_some_and(|l| (0xDC00..=0xDFFF).contains(&l))
+                                && rest
+                                    .get(8..12)
+                                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                                    .is_some_and(|l| (0xDC00..=0xDFFF).contains(&l))
                         };
                         let lone = match code {
                             0xD800..=0xDBFF => !paired_low(),
@@ -551,7 +559,10 @@ fn parse_lenient(bytes: &[u8], strict: &str) -> std::result::Result<Value, Unrea
             '}' | ']' => depth = depth.saturating_sub(1),
             'N' | 'I' | '-' => {
                 let rest = &text[at..];
-                if let Some(word) = ["NaN", "Infinity", "-Infinity"].into_iter().find(|w| rest.starts_with(w)) {
+                if let Some(word) = ["NaN", "Infinity", "-Infinity"]
+                    .into_iter()
+                    .find(|w| rest.starts_with(w))
+                {
                     out.push('"');
                     out.push(MARKER);
                     out.push_str(word);
@@ -596,7 +607,9 @@ fn to_text_restoring(doc: &Document) -> Vec<u8> {
     let mut rest = text.as_str();
     while let Some(at) = rest.find(MARKER) {
         let after = &rest[at + MARKER.len_utf8()..];
-        if let Some(word) = ["NaN\"", "Infinity\"", "-Infinity\""].into_iter().find(|w| after.starts_with(w))
+        if let Some(word) = ["NaN\"", "Infinity\"", "-Infinity\""]
+            .into_iter()
+            .find(|w| after.starts_with(w))
             && rest[..at].ends_with('"')
         {
             out.push_str(&rest[..at - 1]);

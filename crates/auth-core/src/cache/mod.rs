@@ -868,7 +868,11 @@ fn upsert(doc: &mut Document, map: &str, mut entry: Map<String, Value>) {
         .filter(|(_, e)| e.as_object().is_some_and(|e| same_identity(map, e, &entry)))
         .map(|(k, _)| k.clone())
         .collect();
-    let mut merged = match same.first().and_then(|k| entries.get(k)).and_then(Value::as_object) {
+    let mut merged = match same
+        .first()
+        .and_then(|k| entries.get(k))
+        .and_then(Value::as_object)
+    {
         Some(old) => {
             let mut old = old.clone();
             // a new access token without `refresh_on` must not inherit the old one's

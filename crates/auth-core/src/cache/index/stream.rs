@@ -866,9 +866,23 @@ mod tests {
     }
 
     const NAMES: [&str; 17] = [
-        "credential_type", "secret", "home_account_id", "environment", "client_id", "realm", "target",
-        "token_type", "expires_on", "refresh_on", "last_modification_time", "family_id",
-        "local_account_id", "username", "key_id", "ext_cache_key", "x_unknown",
+        "credential_type",
+        "secret",
+        "home_account_id",
+        "environment",
+        "client_id",
+        "realm",
+        "target",
+        "token_type",
+        "expires_on",
+        "refresh_on",
+        "last_modification_time",
+        "family_id",
+        "local_account_id",
+        "username",
+        "key_id",
+        "ext_cache_key",
+        "x_unknown",
     ];
 
     /// A field's value: mostly what the schema holds (strings, integer numbers), sometimes anything.

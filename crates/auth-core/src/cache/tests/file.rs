@@ -323,11 +323,23 @@ fn a_write_takes_msal_extensions_lockfile_and_removes_it_after() {
     let cache = TokenCache::open(&path).with_lock_wait(std::time::Duration::from_millis(200));
     let error = saved(&cache, "second").unwrap_err().to_string();
     assert!(error.contains(&lockfile.display().to_string()), "{error}");
-    assert!(error.contains("held by process 4242 /usr/bin/az[31m"), "no control character: {error}");
+    assert!(
+        error.contains("held by process 4242 /usr/bin/az[31m"),
+        "no control character: {error}"
+    );
     assert!(error.contains("remove that file"), "{error}");
-    assert!(lockfile.exists(), "another program's lock file is not ours to remove");
-    assert!(file_json(&path).to_string().contains("first"), "nothing written without the lock");
-    assert!(cache.check_writable().is_err(), "check_writable reports the held lock too");
+    assert!(
+        lockfile.exists(),
+        "another program's lock file is not ours to remove"
+    );
+    assert!(
+        file_json(&path).to_string().contains("first"),
+        "nothing written without the lock"
+    );
+    assert!(
+        cache.check_writable().is_err(),
+        "check_writable reports the held lock too"
+    );
     std::fs::remove_file(&lockfile).unwrap();
     cache.check_writable().unwrap();
     saved(&cache, "second").unwrap();
@@ -364,15 +376,25 @@ fn a_symlinked_cache_is_written_through_to_its_target() {
     assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
     assert!(file_json(&target).to_string().contains("first"));
     saved(&TokenCache::open(&link), "second").unwrap();
-    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link stays");
+    assert!(
+        std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(),
+        "the link stays"
+    );
     assert!(file_json(&target).to_string().contains("second"));
     let names: Vec<_> = std::fs::read_dir(&shared)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(names, ["msal_token_cache.json"], "no temporary file left beside the target");
+    assert_eq!(
+        names,
+        ["msal_token_cache.json"],
+        "no temporary file left beside the target"
+    );
     use std::os::unix::fs::PermissionsExt as _;
-    assert_eq!(std::fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&target).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
 }
 
 #[test]
@@ -396,7 +418,9 @@ fn json_that_python_reads_is_read_and_written_back_as_it_was() {
     assert_eq!(written.matches('[').count(), 301, "the deep member kept");
     assert!(!written.contains('\u{10FFFF}'));
     // and the next reader finds the token in it
-    let found = TokenCache::open(&path).find_access_token(&app_query(CUSTOMER), at(NOW)).unwrap();
+    let found = TokenCache::open(&path)
+        .find_access_token(&app_query(CUSTOMER), at(NOW))
+        .unwrap();
     assert_eq!(found.unwrap().access_token.secret(), "app-at");
 }
 

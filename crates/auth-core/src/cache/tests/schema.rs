@@ -425,7 +425,11 @@ fn a_rewrite_keeps_unknown_fields_and_maps_and_rekeys_the_entries_it_changes() {
     assert_eq!(doc["UnknownMap"], serde_json::json!({"anything": [1, 2, 3]}));
     let at_keys = keys(&doc, "AccessToken");
     assert_eq!(at_keys.len(), 3, "{at_keys:?}");
-    assert_eq!(&at_keys[..2], ["some-other-sdk-key-2", "pop-token"], "untouched entries keep their keys");
+    assert_eq!(
+        &at_keys[..2],
+        ["some-other-sdk-key-2", "pop-token"],
+        "untouched entries keep their keys"
+    );
     let user_at = &doc["AccessToken"][&at_keys[2]];
     assert_eq!(at_keys[2], msal_key("AccessToken", user_at));
     assert_eq!(user_at["secret"], "new-user-at");
@@ -435,7 +439,11 @@ fn a_rewrite_keeps_unknown_fields_and_maps_and_rekeys_the_entries_it_changes() {
     let account_keys = keys(&doc, "Account");
     assert_eq!(account_keys.len(), 1, "{account_keys:?}");
     let account = &doc["Account"][&account_keys[0]];
-    assert_eq!(account_keys[0], msal_key("Account", account), "the account we saved again moved to MSAL's key");
+    assert_eq!(
+        account_keys[0],
+        msal_key("Account", account),
+        "the account we saved again moved to MSAL's key"
+    );
     assert_eq!(account["name"], "Admin");
     let rt_keys = keys(&doc, "RefreshToken");
     assert_eq!(rt_keys.len(), 1, "{rt_keys:?}");
@@ -456,7 +464,10 @@ fn a_renewed_refresh_token_keeps_its_target_and_key_and_duplicates_go() {
             "family_id": "1", "last_modification_time": "1"
         })
     };
-    let first = rt("https://management.core.windows.net//.default openid profile offline_access", "cli-rt");
+    let first = rt(
+        "https://management.core.windows.net//.default openid profile offline_access",
+        "cli-rt",
+    );
     let second = rt("https://graph.microsoft.com/.default", "other-rt");
     let first_key = msal_key("RefreshToken", &first);
     let doc = serde_json::json!({
@@ -471,10 +482,17 @@ fn a_renewed_refresh_token_keeps_its_target_and_key_and_duplicates_go() {
     let renewed = user_result(&microsoft(HOME_TENANT), "new-at", "new-rt", GRAPH, NOW);
     cache.save_at(&renewed, &[], None, at(NOW)).unwrap();
     let doc = file_json(&path);
-    assert_eq!(keys(&doc, "RefreshToken"), [first_key.clone()], "one refresh token per account and client");
+    assert_eq!(
+        keys(&doc, "RefreshToken"),
+        std::slice::from_ref(&first_key),
+        "one refresh token per account and client"
+    );
     let rt = &doc["RefreshToken"][&first_key];
     assert_eq!(rt["secret"], "new-rt");
-    assert_eq!(rt["target"], "https://management.core.windows.net//.default openid profile offline_access");
+    assert_eq!(
+        rt["target"],
+        "https://management.core.windows.net//.default openid profile offline_access"
+    );
     assert_eq!(rt["family_id"], "1", "family_id stays");
     assert_eq!(rt["last_modification_time"], NOW.to_string());
 }
