@@ -214,34 +214,59 @@ fn msconnect_adopts_the_azure_cli_sign_in_and_both_keep_one_cache() {
             az.provider.grants()
         );
 
-        // both write at once, each under its own lock and the other's: nothing is lost
+        // both write at once, each under its own lock and the other's: nothing is lost. msconnect's
+        // writers start once MSAL Python's first write is in and go on until it is done.
         let mut fill = az
-            .command("fill", json!({"count": 20}))
+            .command("fill", json!({"count": 60}))
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
+        let started = std::time::Instant::now();
+        // (MSAL's persistence truncates the file and writes it in place: a read may see it empty)
+        let python_wrote =
+            || std::fs::read_to_string(az.cache_path()).is_ok_and(|text| text.contains("python-at-0"));
+        while !python_wrote() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "MSAL Python wrote nothing"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let writers: Vec<_> = (0..2)
             .map(|w| {
                 let (path, authority, client) = (az.cache_path(), authority.clone(), client.clone());
+                let done = done.clone();
                 std::thread::spawn(move || {
                     let cache = TokenCache::open(path);
-                    for i in 0..10 {
-                        let scope = format!("api://msconnect-{w}-{i}/.default");
-                        let token = app_token(&authority, &client, &scope, &format!("msconnect-at-{w}-{i}"));
+                    let mut written = 0;
+                    // paced as commands are, not a loop that keeps MSAL's 250 ms poll from its turn
+                    while written < 10 || (written < 40 && !done.load(std::sync::atomic::Ordering::SeqCst)) {
+                        let scope = format!("api://msconnect-{w}-{written}/.default");
+                        let token = app_token(
+                            &authority,
+                            &client,
+                            &scope,
+                            &format!("msconnect-at-{w}-{written}"),
+                        );
                         cache.save(&token, &[scope]).unwrap();
+                        written += 1;
+                        std::thread::sleep(std::time::Duration::from_millis(20));
                     }
+                    written
                 })
             })
             .collect();
-        for writer in writers {
-            writer.join().unwrap();
-        }
         assert!(fill.wait().unwrap().success());
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        let written: Vec<usize> = writers.into_iter().map(|w| w.join().unwrap()).collect();
         let secrets = secrets_of(&az.cache_path());
-        for expected in (0..20)
-            .map(|i| format!("python-at-{i}"))
-            .chain((0..2).flat_map(|w| (0..10).map(move |i| format!("msconnect-at-{w}-{i}"))))
-        {
+        for expected in (0..60).map(|i| format!("python-at-{i}")).chain(
+            written
+                .iter()
+                .enumerate()
+                .flat_map(|(w, n)| (0..*n).map(move |i| format!("msconnect-at-{w}-{i}"))),
+        ) {
             assert!(secrets.contains(&expected), "{expected} lost: {secrets:?}");
         }
         az.assert_msal_keys("after both wrote at once");

@@ -701,6 +701,11 @@ pub(crate) fn write_private_file(path: &Path, bytes: &[u8]) -> Result<std::fs::M
     let written = (|| {
         let mut file = private_options().write(true).create_new(true).open(&temporary)?;
         file.write_all(bytes)?;
+        // The kernel stamps files with a coarse clock, which can be behind the precise time MSAL's
+        // persistence notes after its own write (`_last_sync = time.time()`): a write of ours right after
+        // one of its would then look older, and it would not read the file again before its next write,
+        // losing ours. A precise stamp, taken after we obtained the lock it released, is later than its.
+        file.set_modified(SystemTime::now())?;
         file.sync_all()?;
         file.metadata()
     })();
