@@ -1,5 +1,6 @@
 //! Cross-crate and end-to-end suites: one integration binary, one module a suite.
 
+mod azure_cli;
 mod cli;
 mod interactive;
 mod msal_cache;

@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 pub mod authority;
+pub mod azure_cli;
 pub mod cache;
 pub mod cert;
 pub mod cloud;
@@ -25,6 +26,7 @@ pub mod time;
 pub mod token;
 
 pub use authority::Authority;
+pub use azure_cli::{AzureCli, AzureCliAccount, AzureCliAccountKind, AzureCliSignIn, FromAzureCli};
 #[cfg(feature = "redis")]
 pub use cache::{CacheKey, RedisOptions};
 pub use cache::{CachedAccessToken, SilentRequest, TokenCache, TokenQuery};

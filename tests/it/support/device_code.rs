@@ -36,7 +36,37 @@ pub(crate) fn device_code_sign_in(
     login: &str,
     browser_env: &[(&str, &str)],
 ) -> DeviceCodeSignIn {
-    let mut child = cli.spawn(args);
+    let driven = drive_device_code(cli.spawn(args), provider, login, browser_env);
+    DeviceCodeSignIn {
+        message: driven.message,
+        page: driven.page,
+        code: driven.code,
+        run: Run {
+            code: driven.status.code().unwrap_or(-1),
+            stdout: cli.text(&driven.stdout),
+            stderr: cli.text(driven.other_lines.join("\n").as_bytes()),
+        },
+    }
+}
+
+/// How a device code sign-in by any program ended: its message, and its output besides.
+pub(crate) struct DrivenSignIn {
+    pub(crate) message: String,
+    pub(crate) page: String,
+    pub(crate) code: String,
+    pub(crate) status: std::process::ExitStatus,
+    pub(crate) stdout: Vec<u8>,
+    pub(crate) other_lines: Vec<String>,
+}
+
+/// The sign-in of [`device_code_sign_in`] for any program (`child`, with piped stdout and stderr) that
+/// prints Microsoft's device code message on stderr: MSAL Python playing the Azure CLI, for one.
+pub(crate) fn drive_device_code(
+    mut child: std::process::Child,
+    provider: &OidcProvider,
+    login: &str,
+    browser_env: &[(&str, &str)],
+) -> DrivenSignIn {
     let mut stdout_pipe = child.stdout.take().unwrap();
     let stdout = std::thread::spawn(move || {
         let mut text = Vec::new();
@@ -60,7 +90,7 @@ pub(crate) fn device_code_sign_in(
             Err(e) => {
                 let _ = child.kill();
                 panic!(
-                    "msconnect showed no device code ({e}); it said {other_lines:?}; the provider said:\n{}",
+                    "the program showed no device code ({e}); it said {other_lines:?}; the provider said:\n{}",
                     provider.output()
                 );
             }
@@ -97,22 +127,20 @@ pub(crate) fn device_code_sign_in(
         if Instant::now() > deadline {
             let _ = child.kill();
             panic!(
-                "msconnect did not finish; the provider said:\n{}",
+                "the program did not finish; the provider said:\n{}",
                 provider.output()
             );
         }
         std::thread::sleep(Duration::from_millis(50));
     };
-    // the reader ends when msconnect's stderr closes, so this is all of it
+    // the reader ends when the program's stderr closes, so this is all of it
     other_lines.extend(stderr.iter());
-    DeviceCodeSignIn {
+    DrivenSignIn {
         message,
         page,
         code,
-        run: Run {
-            code: status.code().unwrap_or(-1),
-            stdout: cli.text(&stdout.join().unwrap()),
-            stderr: cli.text(other_lines.join("\n").as_bytes()),
-        },
+        status,
+        stdout: stdout.join().unwrap(),
+        other_lines,
     }
 }

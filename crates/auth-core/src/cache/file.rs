@@ -1,11 +1,13 @@
-//! The cache file on disk: private files written whole (temporary file in the same folder, fsync, rename),
-//! an exclusive lock on a sibling `.lock` file around every read-modify-write, re-reading only when the
-//! file changed, and corrupt files moved aside to a named backup instead of being lost.
+//! The cache file on disk: private files written whole (temporary file beside the file, fsync, rename; a
+//! symlinked file is written through to its target), two locks around every read-modify-write (our
+//! `.lock` and msal-extensions' `.lockfile`, each waited for a bounded time), re-reading only when the file
+//! changed, every document Python's `json.loads` accepts read, and only a file that is not JSON at all
+//! moved aside to a named backup instead of being lost.
 
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Map, Value};
 
@@ -48,27 +50,60 @@ pub(super) struct Loaded {
     pub(super) doc: Document,
     pub(super) stamp: Option<Stamp>,
     pub(super) fresh: bool,
+    /// The document was read by the lenient reader: its lone surrogates and non-finite numbers stand as
+    /// markers that writing turns back into the text they were.
+    pub(super) lenient: bool,
 }
 
-/// A cache file and its lock file.
+/// How long a change waits for another program's lock before it gives up, naming the lock file.
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(30);
+
+/// A cache file and its lock files.
 #[derive(Debug)]
 pub(super) struct CacheFile {
     path: PathBuf,
+    /// msconnect's own lock: an advisory lock on `<file>.lock`, which earlier versions take.
     lock_path: PathBuf,
+    /// MSAL's persistence library's lock (msal-extensions `CrossPlatLock`, used by the Azure CLI and
+    /// azure-identity): `<file>.lockfile`, held by whoever created it, removed when done.
+    lockfile_path: PathBuf,
+    lock_wait: Duration,
 }
 
-/// Holds the exclusive lock until dropped (closing the file releases it).
+/// Holds both locks until dropped: the `.lockfile` is removed (after releasing its advisory lock, as
+/// msal-extensions does), then closing the `.lock` file releases that one.
 #[must_use]
-pub(super) struct LockGuard(#[allow(dead_code)] File);
+pub(super) struct LockGuard {
+    _own: File,
+    lockfile: Option<(File, PathBuf)>,
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        if let Some((file, path)) = self.lockfile.take() {
+            let _ = file.unlock();
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
 
 impl CacheFile {
     pub(super) fn new(path: PathBuf) -> Self {
-        let mut lock_name = path.file_name().unwrap_or_default().to_os_string();
-        lock_name.push(".lock");
+        let sibling = |suffix: &str| {
+            let mut name = path.file_name().unwrap_or_default().to_os_string();
+            name.push(suffix);
+            path.with_file_name(name)
+        };
         Self {
-            lock_path: path.with_file_name(lock_name),
+            lock_path: sibling(".lock"),
+            lockfile_path: sibling(".lockfile"),
             path,
+            lock_wait: DEFAULT_LOCK_WAIT,
         }
+    }
+
+    pub(super) fn set_lock_wait(&mut self, wait: Duration) {
+        self.lock_wait = wait;
     }
 
     pub(super) fn path(&self) -> &Path {
@@ -91,6 +126,14 @@ impl CacheFile {
             self.set_empty(loaded);
             return Ok(());
         };
+        // MSAL's persistence truncates the file and then writes it in place: an empty file may be one
+        // halfway through a write, so look again under the lock, which that writer holds.
+        if stamp.len == 0 {
+            let _lock = self.lock()?;
+            self.reload_locked(loaded)?;
+            loaded.doc = Document::new();
+            return Ok(());
+        }
         match Index::read_file(file) {
             Ok(index) => {
                 *loaded = Loaded {
@@ -98,6 +141,7 @@ impl CacheFile {
                     doc: Document::new(),
                     stamp: Some(stamp),
                     fresh: true,
+                    lenient: false,
                 }
             }
             Err(Refused::Io(source)) => return Err(self.io("reading the token cache", source)),
@@ -111,25 +155,40 @@ impl CacheFile {
         Ok(())
     }
 
-    /// Reads the document and its index again; the caller holds the lock. A corrupt file is moved aside.
+    /// Reads the document and its index again; the caller holds the lock. A file that is not JSON at all
+    /// is moved aside; JSON that is not a token cache is an error, and the file stays as it is.
     pub(super) fn reload_locked(&self, loaded: &mut Loaded) -> Result<()> {
         let Some((bytes, stamp)) = self.read()? else {
             self.set_empty(loaded);
             return Ok(());
         };
         match parse(&bytes) {
-            Ok(doc) => {
-                let index = Index::parse(bytes).unwrap_or_else(|_| Index::of_document(&doc));
+            Ok((doc, lenient)) => {
+                let index = if lenient {
+                    Index::of_document(&doc)
+                } else {
+                    Index::parse(bytes).unwrap_or_else(|_| Index::of_document(&doc))
+                };
                 *loaded = Loaded {
                     index,
                     doc,
                     stamp: Some(stamp),
                     fresh: true,
+                    lenient,
                 }
             }
-            Err(reason) => {
+            Err(Unreadable::NotJson(reason)) => {
                 self.move_aside(&reason)?;
                 self.set_empty(loaded);
+            }
+            Err(Unreadable::NotACache(reason)) => {
+                return Err(Error::InvalidFile {
+                    path: self.path.clone(),
+                    reason: format!(
+                        "{reason}: it is JSON but not a token cache; msconnect leaves it as it is: move it away \
+                         or repair it"
+                    ),
+                });
             }
         }
         Ok(())
@@ -141,6 +200,7 @@ impl CacheFile {
             doc: Document::new(),
             stamp: None,
             fresh: true,
+            lenient: false,
         };
     }
 
@@ -172,7 +232,7 @@ impl CacheFile {
     #[cfg(test)]
     pub(super) fn read_document(&self) -> Result<Document> {
         Ok(match self.read()? {
-            Some((bytes, _)) => parse(&bytes).unwrap_or_default(),
+            Some((bytes, _)) => parse(&bytes).map(|(doc, _)| doc).unwrap_or_default(),
             None => Document::new(),
         })
     }
@@ -200,12 +260,16 @@ impl CacheFile {
         Ok(())
     }
 
-    /// Takes the exclusive lock, waiting for other processes (and other handles of this one) to finish.
+    /// Takes both locks, waiting for other processes (and other handles of this one) to finish: first our
+    /// `.lock`, then msal-extensions' `.lockfile`, so that neither msconnect nor an MSAL client (the Azure
+    /// CLI, azure-identity) writes the file meanwhile. Each is waited for at most the lock wait (30 s by
+    /// default); then the error names the lock file, which a crashed program may have left behind.
     pub(super) fn lock(&self) -> Result<LockGuard> {
         if let Some(dir) = self.path.parent() {
             create_private_dir(dir)?;
         }
-        let file = private_options()
+        let deadline = Instant::now() + self.lock_wait;
+        let own = private_options()
             .read(true)
             .write(true)
             .create(true)
@@ -216,19 +280,134 @@ impl CacheFile {
                 path: self.lock_path.clone(),
                 source,
             })?;
-        file.lock().map_err(|source| Error::Io {
-            action: "locking",
-            path: self.lock_path.clone(),
-            source,
-        })?;
-        Ok(LockGuard(file))
+        loop {
+            match own.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(LOCK_POLL);
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(Error::TimedOut(format!(
+                        "the token cache {} is in use: another msconnect process has held the lock {} for \
+                         more than {} s; try again when it is done",
+                        self.path.display(),
+                        self.lock_path.display(),
+                        self.lock_wait.as_secs()
+                    )));
+                }
+                Err(std::fs::TryLockError::Error(source)) => {
+                    return Err(Error::Io {
+                        action: "locking",
+                        path: self.lock_path.clone(),
+                        source,
+                    });
+                }
+            }
+        }
+        let lockfile = self.take_lockfile(deadline)?;
+        Ok(LockGuard {
+            _own: own,
+            lockfile: Some((lockfile, self.lockfile_path.clone())),
+        })
+    }
+
+    /// msal-extensions' protocol: whoever creates `<file>.lockfile` (exclusively) holds the lock and
+    /// writes `{pid} {program}` in it; the portalocker flavour also takes an advisory lock on it, which we
+    /// take too so that it waits for us.
+    fn take_lockfile(&self, deadline: Instant) -> Result<File> {
+        loop {
+            match private_options()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .open(&self.lockfile_path)
+            {
+                Ok(mut file) => {
+                    let program = std::env::args().next().unwrap_or_else(|| "msconnect".into());
+                    let _ = write!(file, "{} {program}", std::process::id());
+                    // Another process may hold the advisory lock on a file it did not manage to create.
+                    while !matches!(file.try_lock(), Ok(())) {
+                        if Instant::now() >= deadline {
+                            let _ = std::fs::remove_file(&self.lockfile_path);
+                            return Err(self.lockfile_busy());
+                        }
+                        std::thread::sleep(LOCK_POLL);
+                    }
+                    return Ok(file);
+                }
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                    if Instant::now() >= deadline {
+                        return Err(self.lockfile_busy());
+                    }
+                    std::thread::sleep(LOCK_POLL);
+                }
+                Err(source) => {
+                    return Err(Error::Io {
+                        action: "creating the lock file",
+                        path: self.lockfile_path.clone(),
+                        source,
+                    });
+                }
+            }
+        }
+    }
+
+    fn lockfile_busy(&self) -> Error {
+        // `{pid} {program}`, written by another program: shown only as printable text, and short.
+        let holder: String = std::fs::read(&self.lockfile_path)
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(120)
+            .collect();
+        let holder = if holder.trim().is_empty() {
+            String::new()
+        } else {
+            format!(" (held by process {})", holder.trim())
+        };
+        Error::TimedOut(format!(
+            "the token cache {} is in use: the lock file {} has existed for more than {} s{holder}; if no \
+             program is using the cache (a program that crashed leaves it behind), remove that file",
+            self.path.display(),
+            self.lockfile_path.display(),
+            self.lock_wait.as_secs()
+        ))
+    }
+
+    /// Whether a change could be written now: the locks can be taken and the folder of the file (of its
+    /// target, for a symlink) takes a new file. Called before a sign-in sends a credential, so that a
+    /// token is not bought only to be lost.
+    pub(super) fn check_writable(&self) -> Result<()> {
+        let _lock = self.lock()?;
+        let target = resolve_symlinks(&self.path);
+        let dir = target.parent().unwrap_or(Path::new(""));
+        create_private_dir(dir)?;
+        let mut name = target.file_name().unwrap_or_default().to_os_string();
+        name.push(format!("{TEMP_MARKER}{}", uuid::Uuid::new_v4().simple()));
+        let probe = target.with_file_name(name);
+        private_options()
+            .write(true)
+            .create_new(true)
+            .open(&probe)
+            .map_err(|source| Error::Io {
+                action: "writing in the folder of",
+                path: target.clone(),
+                source,
+            })?;
+        let _ = std::fs::remove_file(&probe);
+        Ok(())
     }
 
     /// Writes the document whole; the caller holds the lock. Temporary files left by a writer that
     /// crashed are removed first: while we hold the lock, no other writer can be midway.
     pub(super) fn write_locked(&self, loaded: &mut Loaded) -> Result<()> {
         self.remove_stray_temporaries();
-        let text = to_text(&loaded.doc);
+        let text = if loaded.lenient {
+            to_text_restoring(&loaded.doc)
+        } else {
+            to_text(&loaded.doc)
+        };
         let metadata = write_private_file(&self.path, &text)?;
         loaded.index = Index::parse(text).unwrap_or_else(|_| Index::of_document(&loaded.doc));
         loaded.stamp = Some(Stamp::of(&metadata));
@@ -237,7 +416,8 @@ impl CacheFile {
     }
 
     fn remove_stray_temporaries(&self) {
-        let (Some(dir), Some(name)) = (self.path.parent(), self.path.file_name()) else {
+        let target = resolve_symlinks(&self.path);
+        let (Some(dir), Some(name)) = (target.parent(), target.file_name()) else {
             return;
         };
         let prefix = format!("{}{TEMP_MARKER}", name.to_string_lossy());
@@ -266,24 +446,148 @@ impl CacheFile {
     }
 }
 
-/// Parses a cache file. An empty file is an empty cache (MSAL Python reads it so too); anything else must
-/// be a JSON object whose credential maps are objects.
-fn parse(bytes: &[u8]) -> std::result::Result<Document, String> {
+/// How a file's text was not a token cache.
+#[derive(Debug)]
+enum Unreadable {
+    /// Not JSON at all (what Python's `json.loads` refuses too): moved aside.
+    NotJson(String),
+    /// JSON, but not a token cache, or beyond what this reader takes: an error, and the file stays.
+    NotACache(String),
+}
+
+/// Python's `json.loads` stops at about this depth (its recursion limit); so does our lenient reader.
+const MAX_LENIENT_DEPTH: usize = 1000;
+
+/// Stands in for text serde_json cannot hold: a lone surrogate escape (`\uD800`) and the non-finite
+/// numbers Python writes (`NaN`, `Infinity`, `-Infinity`). A noncharacter, which the lenient reader first
+/// checks the file does not already hold.
+const MARKER: char = '\u{10FFFF}';
+
+/// Parses a cache file; says whether the lenient reader was needed. An empty file is an empty cache
+/// (MSAL Python reads it so too); anything else must be a JSON object whose credential maps are objects.
+fn parse(bytes: &[u8]) -> std::result::Result<(Document, bool), Unreadable> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Document::new());
+        return Ok((Document::new(), false));
     }
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
+    let (value, lenient) = match serde_json::from_slice::<Value>(bytes) {
+        Ok(value) => (value, false),
+        Err(strict) => (parse_lenient(bytes, &strict.to_string())?, true),
+    };
     let Value::Object(doc) = value else {
-        return Err("not a JSON object".into());
+        return Err(Unreadable::NotACache("its top level is not a JSON object".into()));
     };
     for name in CREDENTIAL_MAPS {
         if let Some(map) = doc.get(name)
             && !map.is_object()
         {
-            return Err(format!("its {name} member is not an object"));
+            return Err(Unreadable::NotACache(format!(
+                "its {name} member is not an object"
+            )));
         }
     }
-    Ok(doc)
+    Ok((doc, lenient))
+}
+
+/// Reads what `json.loads` accepts and serde_json does not: lone surrogate escapes, `NaN` and
+/// `Infinity`, nesting deeper than 128. They become marked strings, which [`to_text_restoring`] writes
+/// back as they were.
+fn parse_lenient(bytes: &[u8], strict: &str) -> std::result::Result<Value, Unreadable> {
+    let text = std::str::from_utf8(bytes).map_err(|_| Unreadable::NotJson(format!("not JSON: {strict}")))?;
+    if text.contains(MARKER) || text.to_ascii_lowercase().contains("\\udbff\\udfff") {
+        return Err(Unreadable::NotACache(format!("not read: {strict}")));
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.char_indices().peekable();
+    let (mut depth, mut deepest, mut in_string) = (0usize, 0usize, false);
+    while let Some((at, c)) = chars.next() {
+        if in_string {
+            match c {
+                '"' => in_string = false,
+                '\\' => {
+                    let rest = &text[at..];
+                    if let Some(code) = rest
+                        .get(2..6)
+                        .filter(|_| rest[1..].starts_with('u'))
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    {
+                        let paired_low = || {
+                            rest.get(6..8) == Some("\\u")
+                                && rest
+                                    .get(8..12)
+                                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                                    .is_some_and(|l| (0xDC00..=0xDFFF).contains(&l))
+                        };
+                        let lone = match code {
+                            0xD800..=0xDBFF => !paired_low(),
+                            0xDC00..=0xDFFF => true,
+                            _ => false,
+                        };
+                        if lone {
+                            out.push(MARKER);
+                            out.push_str(&rest[1..6]);
+                        } else {
+                            out.push_str(&rest[..6]);
+                            if (0xD800..=0xDBFF).contains(&code) {
+                                out.push_str(&rest[6..12]);
+                                for _ in 0..6 {
+                                    chars.next();
+                                }
+                            }
+                        }
+                        for _ in 0..5 {
+                            chars.next();
+                        }
+                        continue;
+                    }
+                    out.push(c);
+                    if let Some((_, next)) = chars.next() {
+                        out.push(next);
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            out.push(c);
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '{' | '[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            '}' | ']' => depth = depth.saturating_sub(1),
+            'N' | 'I' | '-' => {
+                let rest = &text[at..];
+                if let Some(word) = ["NaN", "Infinity", "-Infinity"]
+                    .into_iter()
+                    .find(|w| rest.starts_with(w))
+                {
+                    out.push('"');
+                    out.push(MARKER);
+                    out.push_str(word);
+                    out.push('"');
+                    for _ in 1..word.len() {
+                        chars.next();
+                    }
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    if deepest > MAX_LENIENT_DEPTH {
+        return Err(Unreadable::NotACache(format!(
+            "it is nested {deepest} deep, more than the {MAX_LENIENT_DEPTH} levels a token cache reader takes"
+        )));
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(&out);
+    deserializer.disable_recursion_limit();
+    let value = <Value as serde::Deserialize>::deserialize(&mut deserializer)
+        .and_then(|value| deserializer.end().map(|()| value))
+        .map_err(|_| Unreadable::NotJson(format!("not JSON: {strict}")))?;
+    Ok(value)
 }
 
 /// The file's text: JSON indented by four spaces, as MSAL Python writes it.
@@ -294,6 +598,59 @@ pub(super) fn to_text(doc: &Document) -> Vec<u8> {
     // A map of JSON values with string keys always serializes; there is no I/O to fail on a Vec.
     let _ = serde::Serialize::serialize(doc, &mut serializer);
     text
+}
+
+/// [`to_text`] of a document the lenient reader read: its markers become the text they stood for again.
+fn to_text_restoring(doc: &Document) -> Vec<u8> {
+    let text = String::from_utf8(to_text(doc)).unwrap_or_default();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find(MARKER) {
+        let after = &rest[at + MARKER.len_utf8()..];
+        if let Some(word) = ["NaN\"", "Infinity\"", "-Infinity\""]
+            .into_iter()
+            .find(|w| after.starts_with(w))
+            && rest[..at].ends_with('"')
+        {
+            out.push_str(&rest[..at - 1]);
+            out.push_str(&word[..word.len() - 1]);
+            rest = &after[word.len()..];
+        } else if after.len() >= 5 && after.starts_with('u') {
+            out.push_str(&rest[..at]);
+            out.push('\\');
+            out.push_str(&after[..5]);
+            rest = &after[5..];
+        } else {
+            out.push_str(&rest[..at + MARKER.len_utf8()]);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out.into_bytes()
+}
+
+/// How long to sleep between two tries of a lock another program holds.
+const LOCK_POLL: Duration = Duration::from_millis(50);
+
+/// Where a path leads after its symlinks (at most 40, as the kernel follows), whether or not the final
+/// file exists yet: a cache file that is a symlink is written through to its target, not replaced.
+pub(crate) fn resolve_symlinks(path: &Path) -> PathBuf {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&current) {
+            Ok(m) if m.file_type().is_symlink() => match std::fs::read_link(&current) {
+                Ok(target) => {
+                    current = match current.parent() {
+                        Some(dir) if target.is_relative() => dir.join(target),
+                        _ => target,
+                    };
+                }
+                Err(_) => break,
+            },
+            _ => break,
+        }
+    }
+    current
 }
 
 /// Marks the temporary files of an interrupted write: `<name>.tmp-<random>`.
@@ -325,8 +682,12 @@ pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
 
 /// Replaces `path` with `bytes` so that no reader ever sees a partial file: a new file, mode 0600 from its
 /// creation, in the same folder, fsynced, then renamed over the old one (and the folder fsynced so the
-/// rename survives a crash). Returns the new file's metadata.
+/// rename survives a crash). When `path` is a symlink, its target is replaced the same way (the new file
+/// beside the target): the link stays, and whoever shares the file through it keeps sharing it. Returns
+/// the new file's metadata.
 pub(crate) fn write_private_file(path: &Path, bytes: &[u8]) -> Result<std::fs::Metadata> {
+    let resolved = resolve_symlinks(path);
+    let path = resolved.as_path();
     let io = |action: &'static str, path: &Path, source: std::io::Error| Error::Io {
         action,
         path: path.to_path_buf(),
@@ -340,6 +701,11 @@ pub(crate) fn write_private_file(path: &Path, bytes: &[u8]) -> Result<std::fs::M
     let written = (|| {
         let mut file = private_options().write(true).create_new(true).open(&temporary)?;
         file.write_all(bytes)?;
+        // The kernel stamps files with a coarse clock, which can be behind the precise time MSAL's
+        // persistence notes after its own write (`_last_sync = time.time()`): a write of ours right after
+        // one of its would then look older, and it would not read the file again before its next write,
+        // losing ours. A precise stamp, taken after we obtained the lock it released, is later than its.
+        file.set_modified(SystemTime::now())?;
         file.sync_all()?;
         file.metadata()
     })();

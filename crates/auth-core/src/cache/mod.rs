@@ -21,6 +21,7 @@ use crate::token::{Account, OIDC_SCOPES, TokenResult};
 use self::index::{Field, Index};
 
 pub(crate) mod file;
+pub use file::DEFAULT_LOCK_WAIT;
 mod index;
 #[cfg(feature = "redis")]
 mod redis_store;
@@ -184,6 +185,31 @@ impl TokenCache {
     /// created on the first write.
     pub fn open(path: impl Into<PathBuf>) -> Self {
         Self::with_file(Some(file::CacheFile::new(path.into())))
+    }
+
+    /// How long a change waits for another program's lock on the cache file (msconnect's `.lock` and
+    /// MSAL's `.lockfile`) before giving up with an error naming the lock file; 30 s unless set. Set it
+    /// before sharing the cache (clones made earlier keep the old wait).
+    pub fn with_lock_wait(mut self, wait: std::time::Duration) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner)
+            && let Some(file) = inner.file.as_mut()
+        {
+            file.set_lock_wait(wait);
+        }
+        self
+    }
+
+    /// Checks that a change could be saved now: for a file, both locks can be taken and its folder (its
+    /// target's, for a symlink) takes a new file. A sign-in calls this before it sends a credential, so
+    /// that no token is bought that could not be kept. Memory and Redis caches have nothing to check.
+    pub fn check_writable(&self) -> Result<()> {
+        if self.url().is_some() {
+            return Ok(());
+        }
+        match &self.inner.file {
+            Some(file) => file.check_writable(),
+            None => Ok(()),
+        }
     }
 
     /// The cache of msconnect: `$MSCONNECT_HOME/msal_token_cache.json`.
@@ -864,22 +890,33 @@ fn entries_for(
     out
 }
 
-/// The key MSAL would give an entry.
-fn key_of(map: &str, e: &Map<String, Value>) -> String {
+/// The key MSAL Python gives an entry (`TokenCache.key_makers`): built from the entry's fields, so every
+/// tool that shares the file finds, replaces and removes the same entry. A refresh token's realm part is
+/// empty (refresh tokens are cross-tenant); an access token cached under extra request parameters is an
+/// `atext` entry with its `ext_cache_key` appended; the app metadata key keeps its case.
+pub(crate) fn key_of(map: &str, e: &Map<String, Value>) -> String {
     let f = |name: &str| string(e, name).unwrap_or_default();
     match map {
-        ACCESS_TOKEN => key(&[
-            &f("home_account_id"),
-            &f("environment"),
-            "accesstoken",
-            &f("client_id"),
-            &f("realm"),
-            &f("target"),
-        ]),
+        ACCESS_TOKEN => {
+            let ext = f("ext_cache_key");
+            let kind = if ext.is_empty() { "AccessToken" } else { "atext" };
+            let mut parts = vec![
+                f("home_account_id"),
+                f("environment"),
+                kind.to_owned(),
+                f("client_id"),
+                f("realm"),
+                f("target"),
+            ];
+            if !ext.is_empty() {
+                parts.push(ext);
+            }
+            key(&parts.iter().map(String::as_str).collect::<Vec<_>>())
+        }
         REFRESH_TOKEN => key(&[
             &f("home_account_id"),
             &f("environment"),
-            "refreshtoken",
+            REFRESH_TOKEN,
             &f("client_id"),
             "",
             &f("target"),
@@ -887,13 +924,13 @@ fn key_of(map: &str, e: &Map<String, Value>) -> String {
         ID_TOKEN => key(&[
             &f("home_account_id"),
             &f("environment"),
-            "idtoken",
+            ID_TOKEN,
             &f("client_id"),
             &f("realm"),
             "",
         ]),
         ACCOUNT => key(&[&f("home_account_id"), &f("environment"), &f("realm")]),
-        _ => key(&["appmetadata", &f("environment"), &f("client_id")]),
+        _ => format!("appmetadata-{}-{}", f("environment"), f("client_id")),
     }
 }
 
@@ -919,31 +956,49 @@ fn same_identity(map: &str, a: &Map<String, Value>, b: &Map<String, Value>) -> b
                     .all(|e| !e.contains_key("ext_cache_key") && !e.contains_key("key_id"))))
 }
 
-/// Puts an entry in, merged into the entry that stands for the same thing when there is one (keeping
-/// that entry's key and the fields we do not know), else under MSAL's key.
-fn upsert(doc: &mut Document, map: &str, entry: Map<String, Value>) {
+/// Puts an entry in, merged into the entry that stands for the same thing when there is one (keeping the
+/// fields we do not know, `family_id` among them), always under MSAL's key for the merged fields: when a
+/// field that is part of the key changed, the entry moves to its new key and the old key goes, so MSAL
+/// Python and the Azure CLI, which rebuild keys from fields, find, replace and remove this very entry.
+/// Further entries that stand for the same thing (left by a tool that keyed them differently) go too:
+/// one account and client has one refresh token.
+///
+/// A renewed refresh token keeps the target of the entry it replaces, as MSAL's `update_rt` does (only
+/// the secret and `last_modification_time` change): its key stays put, so a tool that found the entry
+/// before our write and updates it after still updates the one entry instead of adding a second.
+fn upsert(doc: &mut Document, map: &str, mut entry: Map<String, Value>) {
     let Some(Value::Object(entries)) = doc.get_mut(map) else {
         return;
     };
-    let existing = entries
+    let same: Vec<String> = entries
         .iter()
-        .find(|(_, e)| e.as_object().is_some_and(|e| same_identity(map, e, &entry)))
-        .map(|(k, _)| k.clone());
-    match existing
-        .and_then(|k| entries.get_mut(&k))
-        .and_then(Value::as_object_mut)
+        .filter(|(_, e)| e.as_object().is_some_and(|e| same_identity(map, e, &entry)))
+        .map(|(k, _)| k.clone())
+        .collect();
+    let mut merged = match same
+        .first()
+        .and_then(|k| entries.get(k))
+        .and_then(Value::as_object)
     {
         Some(old) => {
+            let mut old = old.clone();
             // a new access token without `refresh_on` must not inherit the old one's
             if map == ACCESS_TOKEN && !entry.contains_key("refresh_on") {
                 old.shift_remove("refresh_on");
             }
-            old.extend(entry);
+            if map == REFRESH_TOKEN && string(&old, "target").is_some() {
+                entry.shift_remove("target");
+            }
+            old
         }
-        None => {
-            entries.insert(key_of(map, &entry), Value::Object(entry));
-        }
+        None => Map::new(),
+    };
+    merged.extend(entry);
+    let new_key = key_of(map, &merged);
+    for old_key in same.iter().filter(|k| **k != new_key) {
+        entries.shift_remove(old_key);
     }
+    entries.insert(new_key, Value::Object(merged));
 }
 
 /// Removes the entries of a map that `pred` picks; says whether any went.

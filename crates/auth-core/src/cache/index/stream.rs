@@ -823,4 +823,144 @@ mod tests {
             "the secret is not in Debug"
         );
     }
+
+    // ---- property: the streamed index agrees with serde_json on generated documents ----
+
+    use crate::cache::{ACCESS_TOKEN, ACCOUNT, APP_METADATA, REFRESH_TOKEN};
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    /// Strings with what makes JSON text hard: escapes, quotes, control characters, astral characters.
+    fn text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                4 => proptest::char::range('a', 'z'),
+                1 => Just('"'),
+                1 => Just('\\'),
+                1 => Just('/'),
+                1 => proptest::char::range('\u{0}', '\u{1f}'),
+                1 => Just('é'),
+                1 => Just('😀'),
+                1 => Just('\u{2028}'),
+            ],
+            0..12,
+        )
+        .prop_map(|chars| chars.into_iter().collect())
+    }
+
+    /// A value searches do not read: anything, nested a few levels.
+    fn any_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            (-1e9f64..1e9).prop_map(Value::from),
+            text().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::vec((text(), inner), 0..4)
+                    .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
+            ]
+        })
+    }
+
+    const NAMES: [&str; 17] = [
+        "credential_type",
+        "secret",
+        "home_account_id",
+        "environment",
+        "client_id",
+        "realm",
+        "target",
+        "token_type",
+        "expires_on",
+        "refresh_on",
+        "last_modification_time",
+        "family_id",
+        "local_account_id",
+        "username",
+        "key_id",
+        "ext_cache_key",
+        "x_unknown",
+    ];
+
+    /// A field's value: mostly what the schema holds (strings, integer numbers), sometimes anything.
+    fn field_value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            4 => text().prop_map(Value::String),
+            2 => any::<i64>().prop_map(Value::from),
+            1 => any_value(),
+        ]
+    }
+
+    fn entry() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            8 => proptest::collection::vec((proptest::sample::select(&NAMES[..]), field_value()), 0..10)
+                .prop_map(|pairs| Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+            1 => any_value(),
+        ]
+    }
+
+    fn document() -> impl Strategy<Value = Value> {
+        let map = proptest::collection::vec((text(), entry()), 0..5)
+            .prop_map(|pairs| Value::Object(pairs.into_iter().collect::<Map<_, _>>()));
+        (
+            proptest::collection::vec((proptest::sample::select(&CREDENTIAL_MAPS[..]), map), 0..6),
+            proptest::collection::vec((text(), any_value()), 0..3),
+        )
+            .prop_map(|(maps, others)| {
+                let mut doc: Map<String, Value> = others.into_iter().collect();
+                for (name, map) in maps {
+                    doc.insert(name.to_owned(), map);
+                }
+                Value::Object(doc)
+            })
+    }
+
+    /// What the index should hold, read from the document serde_json parsed.
+    fn expected(doc: &Value) -> Seen {
+        [ACCESS_TOKEN, REFRESH_TOKEN, ACCOUNT, APP_METADATA]
+            .iter()
+            .map(|map| {
+                doc.get(map)
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flat_map(|m| m.values())
+                    .filter_map(Value::as_object)
+                    .map(|e| {
+                        let fields = NAMES[..FIELDS]
+                            .iter()
+                            .map(|name| match e.get(*name) {
+                                Some(Value::String(s)) => Some(s.clone()),
+                                Some(Value::Number(n)) => Some(n.to_string()),
+                                _ => None,
+                            })
+                            .collect();
+                        (fields, e.contains_key("key_id"), e.contains_key("ext_cache_key"))
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn the_streamed_index_agrees_with_serde_json(doc in document(), pretty in any::<bool>(), chunk in 4usize..64) {
+            let text = if pretty { serde_json::to_vec_pretty(&doc) } else { serde_json::to_vec(&doc) }.unwrap();
+            let maps_are_objects = CREDENTIAL_MAPS.iter().all(|m| doc.get(m).is_none_or(Value::is_object));
+            let reparsed: Value = serde_json::from_slice(&text).unwrap();
+            match streamed(&text, chunk) {
+                Some(seen) => {
+                    prop_assert!(maps_are_objects);
+                    prop_assert_eq!(seen, expected(&reparsed));
+                }
+                // a credential map that is not an object is for the document to judge; nothing else is
+                None => prop_assert!(!maps_are_objects, "refused: {}", String::from_utf8_lossy(&text)),
+            }
+        }
+    }
 }

@@ -231,10 +231,12 @@ fn a_corrupt_file_is_moved_aside_with_a_warning_and_a_new_cache_starts() {
     );
 }
 
+// Issue 17 changed this test: JSON of the wrong shape used to be moved aside as corrupt; only a file that
+// is not JSON at all is now, and JSON that is not a token cache is an error that leaves the file as it is.
 #[test]
-fn a_file_of_the_wrong_shape_is_corrupt_too() {
+fn a_file_of_the_wrong_shape_is_an_error_and_stays() {
     for (text, reason) in [
-        ("[1, 2]", "not a JSON object"),
+        ("[1, 2]", "its top level is not a JSON object"),
         (
             r#"{"AccessToken": []}"#,
             "its AccessToken member is not an object",
@@ -243,12 +245,11 @@ fn a_file_of_the_wrong_shape_is_corrupt_too() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cache.json");
         write_file(&path, text);
-        let captured = Warnings::capture();
-        let accounts = TokenCache::open(&path).accounts();
-        let warnings = captured.text();
-        assert!(accounts.unwrap().is_empty());
-        assert!(warnings.contains(reason), "{warnings}");
-        assert!(!path.exists());
+        let error = TokenCache::open(&path).accounts().unwrap_err().to_string();
+        assert!(error.contains(reason), "{error}");
+        assert!(error.contains(&path.display().to_string()), "{error}");
+        assert!(error.contains("move it away or repair it"), "{error}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
     }
 }
 
@@ -304,4 +305,132 @@ fn the_large_test_cache_is_what_saving_its_sign_ins_one_by_one_writes() {
         .unwrap();
     assert_eq!(found.access_token.secret(), user.access_token.secret());
     assert!((1800..2600).contains(&found.access_token.secret().len()));
+}
+
+fn saved(cache: &TokenCache, secret: &str) -> crate::error::Result<()> {
+    cache.save_at(&app_result(&microsoft(CUSTOMER), secret, NOW), &[], None, at(NOW))
+}
+
+#[test]
+fn a_write_takes_msal_extensions_lockfile_and_removes_it_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.json");
+    let lockfile = dir.path().join("cache.json.lockfile");
+    saved(&TokenCache::open(&path), "first").unwrap();
+    assert!(!lockfile.exists(), "released after the write");
+    // held by another program (msal-extensions writes `{pid} {argv0}`): the write waits, then names it
+    std::fs::write(&lockfile, "4242 /usr/bin/az\u{1b}[31m").unwrap();
+    let cache = TokenCache::open(&path).with_lock_wait(std::time::Duration::from_millis(200));
+    let error = saved(&cache, "second").unwrap_err().to_string();
+    assert!(error.contains(&lockfile.display().to_string()), "{error}");
+    assert!(
+        error.contains("held by process 4242 /usr/bin/az[31m"),
+        "no control character: {error}"
+    );
+    assert!(error.contains("remove that file"), "{error}");
+    assert!(
+        lockfile.exists(),
+        "another program's lock file is not ours to remove"
+    );
+    assert!(
+        file_json(&path).to_string().contains("first"),
+        "nothing written without the lock"
+    );
+    assert!(
+        cache.check_writable().is_err(),
+        "check_writable reports the held lock too"
+    );
+    std::fs::remove_file(&lockfile).unwrap();
+    cache.check_writable().unwrap();
+    saved(&cache, "second").unwrap();
+    assert!(file_json(&path).to_string().contains("second"));
+}
+
+#[test]
+fn a_locked_lockfile_of_portalocker_flavour_is_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.json");
+    // portalocker's flavour: the file exists and its advisory lock is held
+    let lockfile = dir.path().join("cache.json.lockfile");
+    let held = std::fs::File::create(&lockfile).unwrap();
+    held.lock().unwrap();
+    let cache = TokenCache::open(&path).with_lock_wait(std::time::Duration::from_millis(100));
+    let error = saved(&cache, "x").unwrap_err().to_string();
+    assert!(error.contains("cache.json.lockfile"), "{error}");
+    drop(held);
+    std::fs::remove_file(&lockfile).unwrap();
+    saved(&cache, "x").unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_cache_is_written_through_to_its_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    let target = shared.join("msal_token_cache.json");
+    let link = dir.path().join("cache.json");
+    std::os::unix::fs::symlink("shared/msal_token_cache.json", &link).unwrap();
+    // a dangling link at first: the target is created
+    saved(&TokenCache::open(&link), "first").unwrap();
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(file_json(&target).to_string().contains("first"));
+    saved(&TokenCache::open(&link), "second").unwrap();
+    assert!(
+        std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(),
+        "the link stays"
+    );
+    assert!(file_json(&target).to_string().contains("second"));
+    let names: Vec<_> = std::fs::read_dir(&shared)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["msal_token_cache.json"],
+        "no temporary file left beside the target"
+    );
+    use std::os::unix::fs::PermissionsExt as _;
+    assert_eq!(
+        std::fs::metadata(&target).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+#[test]
+fn json_that_python_reads_is_read_and_written_back_as_it_was() {
+    let deep = format!("{}1{}", "[".repeat(300), "]".repeat(300));
+    let text = format!(
+        r#"{{"AccessToken": {{}}, "Other": {{"lone": "a\ud800b", "low": "\udc00", "pair": "\ud83d\ude00", "nan": NaN, "inf": [Infinity, -Infinity], "deep": {deep}}}}}"#
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.json");
+    write_file(&path, &text);
+    let cache = TokenCache::open(&path);
+    assert!(cache.accounts().unwrap().is_empty());
+    assert!(path.exists(), "not moved aside");
+    saved(&cache, "app-at").unwrap();
+    let written = std::fs::read_to_string(&path).unwrap();
+    for kept in [r#""a\ud800b""#, r#""\udc00""#, "NaN", "-Infinity", "Infinity"] {
+        assert!(written.contains(kept), "{kept}: {written}");
+    }
+    assert!(written.contains('😀'));
+    assert_eq!(written.matches('[').count(), 301, "the deep member kept");
+    assert!(!written.contains('\u{10FFFF}'));
+    // and the next reader finds the token in it
+    let found = TokenCache::open(&path)
+        .find_access_token(&app_query(CUSTOMER), at(NOW))
+        .unwrap();
+    assert_eq!(found.unwrap().access_token.secret(), "app-at");
+}
+
+#[test]
+fn json_nested_deeper_than_python_reads_is_an_error_and_stays() {
+    let text = format!(r#"{{"Other": {}1{}}}"#, "[".repeat(1500), "]".repeat(1500));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.json");
+    write_file(&path, &text);
+    let error = TokenCache::open(&path).accounts().unwrap_err().to_string();
+    assert!(error.contains("nested 1501 deep"), "{error}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
 }

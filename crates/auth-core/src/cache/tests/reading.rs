@@ -86,6 +86,8 @@ fn a_key_bound_token_is_skipped_whatever_the_value_of_its_marker() {
     }
 }
 
+// Issue 17 changed this test: JSON that is not a token cache used to be moved aside too; now only text
+// that is not JSON is, and the rest is an error that leaves the file alone.
 #[test]
 fn what_the_document_refuses_is_corrupt_for_searches_too() {
     for (bytes, reason) in [
@@ -94,7 +96,20 @@ fn what_the_document_refuses_is_corrupt_for_searches_too() {
             "not JSON",
         ),
         (b"{} trailing".to_vec(), "not JSON"),
-        (b"null".to_vec(), "not a JSON object"),
+        (b"{\"a\": [1, 2}".to_vec(), "not JSON"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.json");
+        std::fs::write(&path, &bytes).unwrap();
+        let captured = Warnings::capture();
+        let accounts = TokenCache::open(&path).accounts();
+        let warnings = captured.text();
+        assert!(accounts.unwrap().is_empty());
+        assert!(warnings.contains(reason), "{reason}: {warnings}");
+        assert!(!path.exists(), "{reason}: moved aside");
+    }
+    for (bytes, reason) in [
+        (b"null".to_vec(), "its top level is not a JSON object"),
         (
             b"{\"Account\": \"x\"}".to_vec(),
             "its Account member is not an object",
@@ -111,12 +126,9 @@ fn what_the_document_refuses_is_corrupt_for_searches_too() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cache.json");
         std::fs::write(&path, &bytes).unwrap();
-        let captured = Warnings::capture();
-        let accounts = TokenCache::open(&path).accounts();
-        let warnings = captured.text();
-        assert!(accounts.unwrap().is_empty());
-        assert!(warnings.contains(reason), "{reason}: {warnings}");
-        assert!(!path.exists(), "{reason}: moved aside");
+        let error = TokenCache::open(&path).accounts().unwrap_err().to_string();
+        assert!(error.contains(reason), "{reason}: {error}");
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "{reason}: left as it was");
     }
 }
 

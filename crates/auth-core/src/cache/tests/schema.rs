@@ -383,8 +383,37 @@ fn entries_are_found_by_their_fields_whatever_their_keys() {
     "#);
 }
 
+/// MSAL Python's key for an entry of `map`, spelled out from its fields as `TokenCache.key_makers` does.
+fn msal_key(map: &str, e: &serde_json::Value) -> String {
+    let f = |name: &str| e[name].as_str().unwrap_or_default().to_owned();
+    match map {
+        "AccessToken" => format!(
+            "{}-{}-accesstoken-{}-{}-{}",
+            f("home_account_id"),
+            f("environment"),
+            f("client_id"),
+            f("realm"),
+            f("target")
+        )
+        .to_lowercase(),
+        "RefreshToken" => format!(
+            "{}-{}-refreshtoken-{}--{}",
+            f("home_account_id"),
+            f("environment"),
+            f("client_id"),
+            f("target")
+        )
+        .to_lowercase(),
+        "Account" => format!("{}-{}-{}", f("home_account_id"), f("environment"), f("realm")).to_lowercase(),
+        _ => unreachable!("{map}"),
+    }
+}
+
+// Issue 17 changed this test: an entry we rewrite used to keep another SDK's key; MSAL rebuilds keys from
+// fields, so such an entry was left behind by `az logout`. It now moves to MSAL's key; entries we do not
+// touch keep theirs.
 #[test]
-fn a_rewrite_keeps_unknown_fields_maps_and_the_other_sdks_keys() {
+fn a_rewrite_keeps_unknown_fields_and_maps_and_rekeys_the_entries_it_changes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cache.json");
     write_file(&path, FOREIGN);
@@ -394,19 +423,78 @@ fn a_rewrite_keeps_unknown_fields_maps_and_the_other_sdks_keys() {
     cache.save_at(&renewed, &[], None, at(NOW + 60)).unwrap();
     let doc = file_json(&path);
     assert_eq!(doc["UnknownMap"], serde_json::json!({"anything": [1, 2, 3]}));
-    let user_at = &doc["AccessToken"]["some-other-sdk-key-1"];
+    let at_keys = keys(&doc, "AccessToken");
+    assert_eq!(at_keys.len(), 3, "{at_keys:?}");
+    assert_eq!(
+        &at_keys[..2],
+        ["some-other-sdk-key-2", "pop-token"],
+        "untouched entries keep their keys"
+    );
+    let user_at = &doc["AccessToken"][&at_keys[2]];
+    assert_eq!(at_keys[2], msal_key("AccessToken", user_at));
     assert_eq!(user_at["secret"], "new-user-at");
     assert_eq!(user_at["expires_on"], (NOW + 60 + 3599).to_string());
     assert_eq!(user_at["x_sdk_private"], serde_json::json!({"keep": true}));
     assert_eq!(doc["AccessToken"]["pop-token"]["secret"], "pop-at");
-    assert_eq!(doc["Account"]["acct"]["name"], "Admin");
-    assert_eq!(doc["RefreshToken"]["rt-key"]["secret"], "new-rt");
+    let account_keys = keys(&doc, "Account");
+    assert_eq!(account_keys.len(), 1, "{account_keys:?}");
+    let account = &doc["Account"][&account_keys[0]];
     assert_eq!(
-        keys(&doc, "AccessToken"),
-        ["some-other-sdk-key-1", "some-other-sdk-key-2", "pop-token"]
+        account_keys[0],
+        msal_key("Account", account),
+        "the account we saved again moved to MSAL's key"
     );
-    assert_eq!(keys(&doc, "RefreshToken"), ["rt-key"]);
-    assert_eq!(keys(&doc, "Account"), ["acct"]);
+    assert_eq!(account["name"], "Admin");
+    let rt_keys = keys(&doc, "RefreshToken");
+    assert_eq!(rt_keys.len(), 1, "{rt_keys:?}");
+    let rt = &doc["RefreshToken"][&rt_keys[0]];
+    assert_eq!(rt_keys[0], msal_key("RefreshToken", rt));
+    assert_eq!(rt["secret"], "new-rt");
+}
+
+#[test]
+fn a_renewed_refresh_token_keeps_its_target_and_key_and_duplicates_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.json");
+    let home = home();
+    let rt = |target: &str, secret: &str| {
+        serde_json::json!({
+            "credential_type": "RefreshToken", "secret": secret, "home_account_id": home,
+            "environment": ENV, "client_id": client().as_str(), "target": target,
+            "family_id": "1", "last_modification_time": "1"
+        })
+    };
+    let first = rt(
+        "https://management.core.windows.net//.default openid profile offline_access",
+        "cli-rt",
+    );
+    let second = rt("https://graph.microsoft.com/.default", "other-rt");
+    let first_key = msal_key("RefreshToken", &first);
+    let doc = serde_json::json!({
+        "AccessToken": {}, "Account": {}, "IdToken": {}, "AppMetadata": {},
+        "RefreshToken": {
+            (first_key.clone()): first,
+            (msal_key("RefreshToken", &second)): second,
+        }
+    });
+    write_file(&path, &doc.to_string());
+    let cache = TokenCache::open(&path);
+    let renewed = user_result(&microsoft(HOME_TENANT), "new-at", "new-rt", GRAPH, NOW);
+    cache.save_at(&renewed, &[], None, at(NOW)).unwrap();
+    let doc = file_json(&path);
+    assert_eq!(
+        keys(&doc, "RefreshToken"),
+        std::slice::from_ref(&first_key),
+        "one refresh token per account and client"
+    );
+    let rt = &doc["RefreshToken"][&first_key];
+    assert_eq!(rt["secret"], "new-rt");
+    assert_eq!(
+        rt["target"],
+        "https://management.core.windows.net//.default openid profile offline_access"
+    );
+    assert_eq!(rt["family_id"], "1", "family_id stays");
+    assert_eq!(rt["last_modification_time"], NOW.to_string());
 }
 
 #[test]

@@ -1,0 +1,365 @@
+//! Signing in with the Azure CLI's sign-in (`--from-azure-cli`): its config folder (`AZURE_CONFIG_DIR`,
+//! else `~/.azure`), the accounts of its `azureProfile.json` (UTF-8 with a byte order mark, as the CLI
+//! writes it), and its MSAL token cache `msal_token_cache.json`, which msconnect then reads and writes in
+//! place, so both tools stay in step: a token either renews serves the other, and `az logout` signs
+//! msconnect out of that account too. No browser and no device code: the account's (family) refresh
+//! token buys the token.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::authority::Authority;
+use crate::cache::{SilentRequest, TokenCache};
+use crate::env::EnvVars;
+use crate::error::{Error, Result};
+use crate::http::HttpClient;
+use crate::ids::{ClientId, Tenant};
+use crate::token::{Account, TokenResult};
+
+/// The variable naming the Azure CLI's config folder (the CLI's own).
+pub const AZURE_CONFIG_DIR: &str = "AZURE_CONFIG_DIR";
+/// The Azure CLI's list of subscriptions and the accounts that see them.
+pub const AZURE_PROFILE_FILE: &str = "azureProfile.json";
+/// The Azure CLI's MSAL token cache when it is kept in plain text (Linux, macOS).
+pub const AZURE_CLI_CACHE_FILE: &str = "msal_token_cache.json";
+/// The Azure CLI's MSAL token cache when it is encrypted (Windows, or `core.encrypt_token_cache=true`).
+pub const AZURE_CLI_ENCRYPTED_CACHE_FILE: &str = "msal_token_cache.bin";
+
+/// A profile larger than this is not the Azure CLI's (it lists subscriptions, a few hundred bytes each).
+const MAX_PROFILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// What kind of identity an Azure CLI account is (`user.type` of `azureProfile.json`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AzureCliAccountKind {
+    /// A person, signed in with `az login`: its refresh token is in the MSAL cache.
+    User,
+    /// An app, signed in with `az login --service-principal`: its secret is the CLI's own.
+    ServicePrincipal,
+    /// A managed identity (`az login --identity`) or a kind this version does not know.
+    Other(String),
+}
+
+/// One signed-in account of the Azure CLI, as a subscription (or tenant) of `azureProfile.json` names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AzureCliAccount {
+    /// The sign-in name (UPN) of a user, the application id of a service principal.
+    pub username: String,
+    /// User, service principal or other.
+    pub kind: AzureCliAccountKind,
+    /// The tenant of the subscription the account was found in (the CLI's default one when it is
+    /// this account's).
+    pub tenant_id: String,
+    /// The CLI's cloud name (`AzureCloud`, `AzureUSGovernment`, `AzureChinaCloud`).
+    pub environment_name: String,
+}
+
+/// The Azure CLI's config folder and the files msconnect reads in it.
+#[derive(Debug, Clone)]
+pub struct AzureCli {
+    config_dir: PathBuf,
+}
+
+impl AzureCli {
+    /// The Azure CLI's folder: `AZURE_CONFIG_DIR`, else `~/.azure` (`%USERPROFILE%\.azure` on Windows).
+    pub fn locate(env: &EnvVars) -> Result<Self> {
+        if let Some(dir) = env.get(AZURE_CONFIG_DIR).filter(|d| !d.is_empty()) {
+            let path = PathBuf::from(dir);
+            if !path.is_absolute() {
+                return Err(Error::invalid(
+                    AZURE_CONFIG_DIR,
+                    format!("'{}' is a relative path: give an absolute one", printable(dir)),
+                ));
+            }
+            return Ok(Self::at(path));
+        }
+        match env.get_any(&["HOME", "USERPROFILE"]) {
+            Some(home) => Ok(Self::at(PathBuf::from(home).join(".azure"))),
+            None => Err(Error::invalid(
+                AZURE_CONFIG_DIR,
+                "it is not set, and neither is HOME: set AZURE_CONFIG_DIR to the Azure CLI's folder",
+            )),
+        }
+    }
+
+    /// The Azure CLI's folder at `config_dir`.
+    pub fn at(config_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            config_dir: config_dir.into(),
+        }
+    }
+
+    /// The config folder.
+    pub fn config_dir(&self) -> &Path {
+        &self.config_dir
+    }
+
+    /// `azureProfile.json` in the config folder.
+    pub fn profile_path(&self) -> PathBuf {
+        self.config_dir.join(AZURE_PROFILE_FILE)
+    }
+
+    /// The plain-text MSAL cache in the config folder (whether or not it exists).
+    pub fn cache_path(&self) -> PathBuf {
+        self.config_dir.join(AZURE_CLI_CACHE_FILE)
+    }
+
+    /// Every account of `azureProfile.json`, one per sign-in name, in file order; empty when the CLI has
+    /// never signed in (no file) or has signed out of all.
+    pub fn accounts(&self) -> Result<Vec<AzureCliAccount>> {
+        let path = self.profile_path();
+        let bytes = match read_capped(&path, MAX_PROFILE_BYTES) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let invalid = |reason: String| Error::InvalidFile {
+            path: path.clone(),
+            reason,
+        };
+        // The CLI writes it with `utf-8-sig`: a byte order mark first.
+        let text = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&bytes);
+        if text.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Vec::new());
+        }
+        let profile: Value = serde_json::from_slice(text)
+            .map_err(|e| invalid(format!("not the Azure CLI's profile: not JSON ({e})")))?;
+        let subscriptions = match profile.get("subscriptions") {
+            None | Some(Value::Null) => return Ok(Vec::new()),
+            Some(Value::Array(list)) => list,
+            Some(_) => return Err(invalid("its subscriptions member is not a list".into())),
+        };
+        let mut accounts: Vec<(AzureCliAccount, bool)> = Vec::new();
+        for subscription in subscriptions {
+            let text = |value: Option<&Value>| value.and_then(Value::as_str).unwrap_or_default().to_owned();
+            let user = subscription.get("user");
+            let username = text(user.and_then(|u| u.get("name")));
+            if username.is_empty() {
+                continue;
+            }
+            let kind = match text(user.and_then(|u| u.get("type"))).as_str() {
+                "user" => AzureCliAccountKind::User,
+                "servicePrincipal" => AzureCliAccountKind::ServicePrincipal,
+                other => AzureCliAccountKind::Other(other.to_owned()),
+            };
+            let is_default = subscription.get("isDefault").and_then(Value::as_bool) == Some(true);
+            let account = AzureCliAccount {
+                username,
+                kind,
+                tenant_id: text(subscription.get("tenantId")),
+                environment_name: text(subscription.get("environmentName")),
+            };
+            match accounts
+                .iter_mut()
+                .find(|(a, _)| a.username.eq_ignore_ascii_case(&account.username) && a.kind == account.kind)
+            {
+                // the default subscription names the tenant the CLI uses for this account
+                Some(found) if is_default && !found.1 => *found = (account, true),
+                Some(_) => {}
+                None => accounts.push((account, is_default)),
+            }
+        }
+        Ok(accounts.into_iter().map(|(a, _)| a).collect())
+    }
+
+    /// The account to sign in with: the one named `username` (case-insensitive), else the only one. A
+    /// service principal or managed identity is refused with what to use instead.
+    pub fn choose(&self, username: Option<&str>) -> Result<AzureCliAccount> {
+        let accounts = self.accounts()?;
+        if accounts.is_empty() {
+            return Err(Error::SignInRequired(format!(
+                "the Azure CLI has no signed-in account (in {}); run az login",
+                self.config_dir.display()
+            )));
+        }
+        let names = || {
+            accounts
+                .iter()
+                .map(|a| printable(&a.username))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let chosen = match username {
+            Some(wanted) => accounts
+                .iter()
+                .find(|a| a.username.eq_ignore_ascii_case(wanted))
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "account",
+                        format!(
+                            "the Azure CLI has no account {}; it has {}: name one of them, or run az login",
+                            printable(wanted),
+                            names()
+                        ),
+                    )
+                })?,
+            None if accounts.len() == 1 => &accounts[0],
+            None => {
+                return Err(Error::invalid(
+                    "account",
+                    format!(
+                        "the Azure CLI has several accounts ({}): choose one with --account",
+                        names()
+                    ),
+                ));
+            }
+        };
+        match &chosen.kind {
+            AzureCliAccountKind::User => Ok(chosen.clone()),
+            AzureCliAccountKind::ServicePrincipal => Err(Error::Rejected(format!(
+                "the Azure CLI uses a service principal ({}), whose secret msconnect cannot read: use \
+                 --service-principal with its secret or certificate instead of --from-azure-cli",
+                printable(&chosen.username)
+            ))),
+            AzureCliAccountKind::Other(kind) => Err(Error::Rejected(format!(
+                "the Azure CLI is signed in as {} of type '{}', which has no refresh token to share: use \
+                 --managed-identity or --service-principal instead of --from-azure-cli",
+                printable(&chosen.username),
+                printable(kind)
+            ))),
+        }
+    }
+
+    /// The Azure CLI's MSAL token cache, which msconnect reads and writes in place (taking the CLI's
+    /// `.lockfile`). An error when the CLI keeps it encrypted, or has none (never signed in).
+    pub fn token_cache(&self) -> Result<TokenCache> {
+        let path = self.cache_path();
+        if path.exists() {
+            return Ok(TokenCache::open(path));
+        }
+        let encrypted = self.config_dir.join(AZURE_CLI_ENCRYPTED_CACHE_FILE);
+        if encrypted.exists() {
+            return Err(Error::Rejected(format!(
+                "the Azure CLI keeps its token cache encrypted ({}), which msconnect cannot read: run \
+                 `az config set core.encrypt_token_cache=false` and az login again, or connect without \
+                 --from-azure-cli",
+                encrypted.display()
+            )));
+        }
+        Err(Error::SignInRequired(format!(
+            "the Azure CLI has no signed-in account (no {} in {}); run az login",
+            AZURE_CLI_CACHE_FILE,
+            self.config_dir.display()
+        )))
+    }
+
+    /// The account's entry in the CLI's cache for the authority host `environment`: the error says
+    /// "signed out in the Azure CLI" when `az logout` removed it.
+    pub fn cached_account(
+        &self,
+        cache: &TokenCache,
+        chosen: &AzureCliAccount,
+        environment: &str,
+    ) -> Result<Account> {
+        let accounts = cache.accounts()?;
+        let of_user = |a: &&Account| {
+            a.username.eq_ignore_ascii_case(&chosen.username)
+                && a.environment.eq_ignore_ascii_case(environment)
+        };
+        accounts
+            .iter()
+            .filter(of_user)
+            .find(|a| a.realm.eq_ignore_ascii_case(&chosen.tenant_id))
+            .or_else(|| accounts.iter().find(of_user))
+            .cloned()
+            .ok_or_else(|| signed_out(&chosen.username))
+    }
+
+    /// Signs in silently with the Azure CLI's sign-in: chooses the account (`username`, else the only
+    /// one), opens the CLI's cache, and gets a token for `scopes` in `tenant` (else the account's tenant
+    /// in the CLI) from `authority` for `client_id`, from the cache or bought with the account's (family)
+    /// refresh token. Returns the token, the account and the cache, which the connection keeps using.
+    pub async fn sign_in(&self, http: &HttpClient, request: FromAzureCli<'_>) -> Result<AzureCliSignIn> {
+        let chosen = self.choose(request.username)?;
+        let cache = self.token_cache()?;
+        let tenant = match request.tenant {
+            Some(tenant) => tenant.clone(),
+            None => Tenant::parse(&chosen.tenant_id).map_err(|_| Error::InvalidFile {
+                path: self.profile_path(),
+                reason: format!("the tenant of {} is not a tenant id", printable(&chosen.username)),
+            })?,
+        };
+        let authority = request.authority.with_tenant(&tenant)?;
+        let account = self.cached_account(&cache, &chosen, &authority.environment())?;
+        let token = SilentRequest::new(&cache, &authority, request.client_id)
+            .account(Some(&account.home_account_id))
+            .scopes(request.scopes)
+            .send(http)
+            .await
+            .map_err(|error| match error {
+                Error::SignInRequired(_) => signed_out(&chosen.username),
+                other => other,
+            })?;
+        Ok(AzureCliSignIn {
+            token,
+            account,
+            cache,
+        })
+    }
+}
+
+/// What to sign in to with the Azure CLI's sign-in.
+#[derive(Debug, Clone, Copy)]
+pub struct FromAzureCli<'a> {
+    /// The cloud's authority (its tenant is replaced by the account's, or by `tenant`).
+    pub authority: &'a Authority,
+    /// The client to get the token for: the Azure CLI's own, or one of its family.
+    pub client_id: &'a ClientId,
+    /// The scopes of the token.
+    pub scopes: &'a [String],
+    /// The account's sign-in name when the CLI has several (`--account`).
+    pub username: Option<&'a str>,
+    /// The tenant, when not the account's tenant in the CLI (`--tenant`).
+    pub tenant: Option<&'a Tenant>,
+}
+
+/// A sign-in with the Azure CLI's sign-in.
+#[derive(Debug)]
+pub struct AzureCliSignIn {
+    /// The token.
+    pub token: TokenResult,
+    /// The account, as the CLI's cache has it.
+    pub account: Account,
+    /// The CLI's cache, which this connection reads and writes from now on.
+    pub cache: TokenCache,
+}
+
+/// The error once `az logout` (or MSAL's `remove_account`) took the account's tokens away.
+pub fn signed_out(username: &str) -> Error {
+    Error::SignInRequired(format!(
+        "{} is signed out in the Azure CLI; run az login or connect again",
+        printable(username)
+    ))
+}
+
+/// Text from another program's file, fit for a message: no control characters, at most 200 of them.
+fn printable(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).take(200).collect()
+}
+
+/// A file's bytes, `None` when there is none; an error past `cap` bytes.
+fn read_capped(path: &Path, cap: u64) -> Result<Option<Vec<u8>>> {
+    use std::io::Read as _;
+    let io = |source| Error::Io {
+        action: "reading",
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io(e)),
+    };
+    let mut bytes = Vec::new();
+    file.take(cap + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > cap {
+        return Err(Error::InvalidFile {
+            path: path.to_path_buf(),
+            reason: format!("larger than {cap} bytes: not the Azure CLI's profile"),
+        });
+    }
+    Ok(Some(bytes))
+}
+
+#[cfg(test)]
+mod tests;
