@@ -866,7 +866,8 @@ mod tests {
         })
     }
 
-    const NAMES: [&str; 17] = [
+    /// The members the index reads, in `Field` order (the first `FIELDS`), then ones it only notes.
+    const NAMES: [&str; 18] = [
         "credential_type",
         "secret",
         "home_account_id",
@@ -881,6 +882,7 @@ mod tests {
         "family_id",
         "local_account_id",
         "username",
+        crate::cache::CREDENTIAL_MEMBER,
         "key_id",
         "ext_cache_key",
         "x_unknown",
