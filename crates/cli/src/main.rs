@@ -100,8 +100,13 @@ where
         } else {
             "warning"
         };
-        write!(writer, "{level}: ")?;
-        tracing_subscriber::fmt::FormatFields::format_fields(context, writer.by_ref(), event)?;
-        writeln!(writer)
+        // a warning can quote a file's or a server's text: formatted first, then made printable
+        let mut message = String::new();
+        tracing_subscriber::fmt::FormatFields::format_fields(
+            context,
+            tracing_subscriber::fmt::format::Writer::new(&mut message),
+            event,
+        )?;
+        writeln!(writer, "{level}: {}", auth_core::printable::printable(&message))
     }
 }
