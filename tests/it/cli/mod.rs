@@ -8,6 +8,7 @@ mod help;
 mod interactive;
 mod secrets;
 mod state;
+mod terminal;
 mod usage;
 
 use std::path::{Path, PathBuf};
