@@ -151,8 +151,22 @@ async fn ctrl_c_cancels_a_device_code_wait_with_exit_code_130() {
 async fn without_a_browser_the_address_and_where_it_is_awaited_are_printed() {
     let server = Server::new_async().await;
     let cli = Cli::new().authority(&server.url()).env("BROWSER", "false");
+    // SecMgmt listens on the first free port from 8400: held here, so neither this test nor its
+    // snapshot may depend on 8400 being free (issue 18)
+    let held = std::net::TcpListener::bind(("127.0.0.1", 8400));
+    let _held_v6 = std::net::TcpListener::bind(("::1", 8400));
+    if let Err(e) = &held {
+        println!("port 8400 could not be held ({e}): it is busy already, which this test wants anyway");
+    }
 
     let run = interrupt_when(&cli, &["secmgmt", "connect"], "Ctrl-C cancels");
+    if held.is_ok() {
+        assert!(
+            !run.stderr.contains("localhost%3A8400%2F") && run.stderr.contains("localhost%3A84"),
+            "the sign-in used the port held busy: {}",
+            run.stderr
+        );
+    }
 
     assert_eq!(run.code, 130, "{}", run.stderr);
     let mut settings = crate::support::filters::settings();
@@ -160,7 +174,7 @@ async fn without_a_browser_the_address_and_where_it_is_awaited_are_printed() {
     settings.bind(|| insta::assert_snapshot!(run.stderr, @r"
     could not open a browser: false: exited with exit status: 1; no graphical session (DISPLAY and WAYLAND_DISPLAY are unset)
     to sign in, open this address in a browser on this computer:
-    http://127.0.0.1:[PORT]/organizations/oauth2/v2.0/authorize?client_id=[GUID]&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A8400%2F&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default+openid+profile+offline_access&state=[RANDOM]&nonce=[RANDOM]&code_challenge=[RANDOM]&code_challenge_method=S256
+    http://127.0.0.1:[PORT]/organizations/oauth2/v2.0/authorize?client_id=[GUID]&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A[PORT]%2F&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default+openid+profile+offline_access&state=[RANDOM]&nonce=[RANDOM]&code_challenge=[RANDOM]&code_challenge_method=S256
     waiting for the sign-in on http://localhost:[PORT]/; Ctrl-C cancels
     cancelled
     "));
