@@ -5,6 +5,7 @@ mod aliases;
 pub(crate) mod connect;
 mod environment;
 mod help;
+mod home;
 mod interactive;
 mod secrets;
 mod state;
