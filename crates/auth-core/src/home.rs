@@ -290,6 +290,7 @@ mod tests {
     }
 
     #[cfg(unix)]
+    #[allow(clippy::print_stdout)] // a case that cannot run says why: never skipped silently
     mod permissions {
         use std::os::unix::fs::PermissionsExt as _;
         use std::path::Path;

@@ -61,13 +61,12 @@ pub fn printable(text: &str) -> Cow<'_, str> {
                     }
                 }
             }
-            // two- and three-character sequences (`ESC c` resets the terminal, `ESC ( B` picks a set)
-            Some(c) => {
-                if (' '..='/').contains(&c) {
-                    chars.next();
-                }
+            // three-character sequences (`ESC ( B` picks a character set) lose their last character too
+            Some(' '..='/') => {
+                chars.next();
             }
-            None => {}
+            // two-character ones (`ESC c` resets the terminal) are gone already
+            Some(_) | None => {}
         }
     }
     Cow::Owned(out)

@@ -148,6 +148,7 @@ async fn ctrl_c_cancels_a_device_code_wait_with_exit_code_130() {
 
 #[cfg(unix)]
 #[tokio::test]
+#[allow(clippy::print_stdout)] // why the port could not be held, rather than a silent pass
 async fn without_a_browser_the_address_and_where_it_is_awaited_are_printed() {
     let server = Server::new_async().await;
     let cli = Cli::new().authority(&server.url()).env("BROWSER", "false");

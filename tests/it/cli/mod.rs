@@ -5,6 +5,7 @@ mod aliases;
 pub(crate) mod connect;
 mod environment;
 mod help;
+#[cfg(unix)]
 mod home;
 mod interactive;
 mod secrets;
