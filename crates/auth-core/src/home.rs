@@ -70,11 +70,12 @@ const GUARDED: &[&str] = &[
 ];
 
 /// Checks msconnect's folder `home` (when it exists) as ssh checks `~/.ssh`: the folder, and the token
-/// cache, `environments.json`, `contexts/` with each context, and `certificates/` in it, must be owned
+/// cache, `environments.json`, `contexts/` with each context, and `certificates/` with each file in it
+/// (private keys), must be owned
 /// by this user or root and writable by no one else; no folder above it may be writable by others
 /// unless it is sticky (`/tmp`). Anything else is an error naming the path and what to do, or with
 /// `MSCONNECT_INSECURE_HOME=1` a warning. A cache, context or environments file others can read is
-/// made 0600 at once, with a warning, rather than at its next write.
+/// made 0600 at once, with a warning, rather than at its next write; so is a certificate file.
 ///
 /// On platforms without Unix permissions this checks nothing: the folder's ACLs are the OS's business.
 pub fn check_home(home: &Path, env: &EnvVars) -> Result<()> {
@@ -143,20 +144,19 @@ mod unix {
             };
             guard(&path, &meta, me, insecure_ok)?;
             if meta.is_dir() {
-                if *name == "contexts" {
-                    let entries = std::fs::read_dir(&path).map_err(|source| Error::Io {
-                        action: "reading",
-                        path: path.clone(),
-                        source,
-                    })?;
-                    for entry in entries.flatten() {
-                        let file = entry.path();
-                        if file.extension().is_some_and(|e| e == "json")
-                            && let Ok(meta) = std::fs::metadata(&file)
-                        {
-                            guard(&file, &meta, me, insecure_ok)?;
-                            tighten(&file, &meta)?;
-                        }
+                // the contexts (which say where secrets go) and the certificates (private keys, which
+                // ssh would call unprotected when others can read them)
+                let entries = std::fs::read_dir(&path).map_err(|source| Error::Io {
+                    action: "reading",
+                    path: path.clone(),
+                    source,
+                })?;
+                for entry in entries.flatten() {
+                    let file = entry.path();
+                    let wanted = *name != "contexts" || file.extension().is_some_and(|e| e == "json");
+                    if wanted && let Ok(meta) = std::fs::metadata(&file) {
+                        guard(&file, &meta, me, insecure_ok)?;
+                        tighten(&file, &meta)?;
                     }
                 }
             } else {
@@ -448,10 +448,12 @@ mod tests {
         fn a_cache_or_context_others_can_read_is_made_private_at_once() {
             let (_dir, home) = home();
             std::fs::create_dir(home.join("contexts")).unwrap();
+            std::fs::create_dir(home.join("certificates")).unwrap();
             let files = [
                 home.join("msal_token_cache.json"),
                 home.join("contexts/entra.json"),
                 home.join("environments.json"),
+                home.join("certificates/app.pfx"),
             ];
             for file in &files {
                 std::fs::write(file, "{}").unwrap();
