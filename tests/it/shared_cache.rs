@@ -402,3 +402,77 @@ async fn workers_share_a_redis_over_tls_trusting_the_servers_certificate_through
     assert!(error.starts_with(&format!("token cache {url}")), "{refused}");
     untrusting.finish();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tampered_or_misplaced_sealed_entry_is_skipped_with_a_warning_naming_it_and_renewed() {
+    let redis = RedisServer::start();
+    let mut authority = Server::new_async().await;
+    let (moved_onto, moved) = (customer(11), customer(12));
+    // the entry written over is asked for again once it is skipped; the other is served from Redis
+    let renewed = token_endpoint(&mut authority, &moved_onto, 2).await;
+    let cached = token_endpoint(&mut authority, &moved, 1).await;
+    let url = redis.url();
+    let key = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [42u8; 32]);
+    let env = [
+        ("MSCONNECT_CACHE_URL", url.as_str()),
+        ("MSCONNECT_CACHE_KEY", key.as_str()),
+    ];
+    let tenants = [moved_onto.clone(), moved.clone()];
+    let mut first = Worker::spawn(&authority.url(), &env);
+    first.ask(&tenants);
+    for tenant in &tenants {
+        assert_eq!(first.answer()["token"], format!("token-of-{tenant}"));
+    }
+    first.finish();
+
+    // a sealed value copied under another entry's key (its associated data) no longer opens there
+    let access_token_key = |tenant: &str| -> String {
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("*{tenant}*accesstoken:*"))
+            .query(&mut redis.connection())
+            .unwrap();
+        assert_eq!(keys.len(), 1, "{keys:?}");
+        keys[0].clone()
+    };
+    let (target, source) = (access_token_key(&moved_onto), access_token_key(&moved));
+    let planted: String = redis::cmd("GET")
+        .arg(&source)
+        .query(&mut redis.connection())
+        .unwrap();
+    let sealed = serde_json::from_str::<Value>(&planted).unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let () = redis::cmd("SET")
+        .arg(&target)
+        .arg(&planted)
+        .arg("KEEPTTL")
+        .query(&mut redis.connection())
+        .unwrap();
+
+    let mut next = Worker::spawn(&authority.url(), &env);
+    next.ask(&tenants);
+    for tenant in &tenants {
+        let answer = next.answer();
+        assert_eq!(answer["token"], format!("token-of-{tenant}"), "{answer}");
+    }
+    let warnings = next.finish();
+    assert!(
+        warnings.contains(&format!("skipping {target} in the token cache {url}:"))
+            && warnings.contains("MSCONNECT_CACHE_KEY does not decrypt it"),
+        "{warnings}"
+    );
+    assert!(
+        !warnings.contains(&sealed),
+        "the warning quotes the value: {warnings}"
+    );
+    renewed.assert_async().await;
+    cached.assert_async().await;
+
+    // the renewed token was written over the bad entry: a third worker is served from Redis
+    let mut third = Worker::spawn(&authority.url(), &env);
+    third.ask(std::slice::from_ref(&moved_onto));
+    assert_eq!(third.answer()["token"], format!("token-of-{moved_onto}"));
+    assert_eq!(third.finish(), "");
+    renewed.assert_async().await;
+}

@@ -13,6 +13,30 @@ use crate::error::{Error, Result};
 /// The file name inside msconnect's folder.
 pub const ENVIRONMENTS_FILE_NAME: &str = "environments.json";
 
+/// The longest name `add` accepts, in characters: longer than any cloud's, short enough for a table.
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// Refuses a name too long to show ([`MAX_NAME_CHARS`]) or holding control characters (line breaks,
+/// escape sequences, bidirectional overrides), which would make `environment list` lie or drive the
+/// terminal. The error names the environment name and the limit.
+pub fn check_name(name: &str) -> Result<()> {
+    let length = name.chars().count();
+    if length > MAX_NAME_CHARS {
+        return Err(Error::invalid(
+            "environment name",
+            format!("it is {length} characters long; the limit is {MAX_NAME_CHARS}"),
+        ));
+    }
+    if crate::printable::printable_line(name) != name {
+        return Err(Error::invalid(
+            "environment name",
+            "it holds control characters (line breaks, tabs, escape sequences or direction overrides): \
+             use letters, digits, spaces and punctuation",
+        ));
+    }
+    Ok(())
+}
+
 /// The file's content.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Document {
@@ -71,6 +95,7 @@ impl EnvironmentStore {
     /// Adds an environment after checking it; its name must be new and not a built-in cloud's.
     pub fn add(&self, environment: Environment) -> Result<()> {
         environment.validate()?;
+        check_name(&environment.name)?;
         if let Some(cloud) = Cloud::find(&environment.name) {
             return Err(Error::invalid(
                 "environment name",
@@ -193,6 +218,28 @@ mod tests {
         invalid value for environment name: 'sovereign' exists already; remove it first to change it
         invalid value for authority host: 'http://login.example/' must use https (plain http is allowed only for 127.0.0.1, ::1 and localhost)
         ");
+    }
+
+    #[test]
+    fn long_names_and_names_with_control_characters_are_refused_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = EnvironmentStore::new(dir.path());
+        let errors = [
+            store.add(sovereign(&"n".repeat(65_536))).unwrap_err(),
+            store.add(sovereign("two\nlines")).unwrap_err(),
+            store.add(sovereign("evil\u{1b}]0;owned\u{7}")).unwrap_err(),
+            store.add(sovereign("rtl\u{202e}exe")).unwrap_err(),
+        ];
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        insta::assert_snapshot!(text.join("\n"), @r"
+        invalid value for environment name: it is 65536 characters long; the limit is 64
+        invalid value for environment name: it holds control characters (line breaks, tabs, escape sequences or direction overrides): use letters, digits, spaces and punctuation
+        invalid value for environment name: it holds control characters (line breaks, tabs, escape sequences or direction overrides): use letters, digits, spaces and punctuation
+        invalid value for environment name: it holds control characters (line breaks, tabs, escape sequences or direction overrides): use letters, digits, spaces and punctuation
+        ");
+        assert!(!store.path().exists());
+        store.add(sovereign(&"n".repeat(MAX_NAME_CHARS))).unwrap();
+        store.add(sovereign("Souverän Wolke 2")).unwrap();
     }
 
     #[test]

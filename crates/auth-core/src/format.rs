@@ -61,7 +61,10 @@ pub fn table(columns: &[Column], rows: &[Vec<String>]) -> String {
             if i == last {
                 out.push_str(&cell);
             } else {
-                out.push_str(&format!("{cell:<width$} ", width = widths[i]));
+                // by hand: `format!`'s width panics beyond 65,535, and a claim can be longer
+                out.push_str(&cell);
+                let pad = widths[i].saturating_sub(cell.chars().count()) + 1;
+                out.extend(std::iter::repeat_n(' ', pad));
             }
         }
         out.trim_end().to_owned()
@@ -127,6 +130,17 @@ mod tests {
         -------    ----------- --------
         admin@con… AzureCloud  contoso.com
         ");
+    }
+
+    #[test]
+    fn a_value_wider_than_format_allows_is_printed_whole() {
+        // a server's claim is as long as it likes; `format!("{:<70000}")` panics
+        let wide = "u".repeat(70_000);
+        let text = table(
+            &[Column::auto("Account"), Column::auto("TenantId")],
+            &[vec![wide.clone(), "t".to_owned()]],
+        );
+        assert_eq!(text.lines().nth(2), Some(format!("{wide} t").as_str()));
     }
 
     #[test]

@@ -1,7 +1,12 @@
 //! Where msconnect keeps its state: `MSCONNECT_HOME`, else the platform's config folder
 //! (`$XDG_CONFIG_HOME/msconnect`, else `~/.config/msconnect`). The token cache and the contexts live there.
+//!
+//! Whoever can write to that folder decides where the next sign-in sends its secrets (a planted context
+//! or environment names their authority), so, as ssh does with `~/.ssh`, the folder and the files in it
+//! must belong to the user (or root) and be writable by no one else; a cache or context file others can
+//! read is made private at once. `MSCONNECT_INSECURE_HOME=1` accepts a shared folder with a warning.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::env::EnvVars;
 use crate::error::{Error, Result};
@@ -9,13 +14,25 @@ use crate::error::{Error, Result};
 /// The variable that names msconnect's folder.
 pub const MSCONNECT_HOME: &str = "MSCONNECT_HOME";
 
+/// The variable that accepts, with a warning, a folder (or file in it) that another user owns or may
+/// write to: for a home shared on purpose, by people who trust each other.
+pub const MSCONNECT_INSECURE_HOME: &str = "MSCONNECT_INSECURE_HOME";
+
 /// msconnect's folder: `MSCONNECT_HOME`, else `XDG_CONFIG_HOME/msconnect`, else `$HOME/.config/msconnect`
 /// (on Windows, where there is no `HOME`, `%APPDATA%\msconnect`).
 ///
 /// `MSCONNECT_HOME` must be an absolute path: a relative one would name a different folder in every working
 /// directory. A relative `XDG_CONFIG_HOME` is ignored, as the XDG specification says. The folder is not
 /// created here; it is created (mode 0700) when something is first written to it.
+///
+/// A folder that exists is checked (see [`check_home`]) before it is returned.
 pub fn msconnect_home(env: &EnvVars) -> Result<PathBuf> {
+    let home = locate(env)?;
+    check_home(&home, env)?;
+    Ok(home)
+}
+
+fn locate(env: &EnvVars) -> Result<PathBuf> {
     if let Some(home) = env.get(MSCONNECT_HOME) {
         let path = PathBuf::from(home);
         if !path.is_absolute() {
@@ -42,6 +59,193 @@ pub fn msconnect_home(env: &EnvVars) -> Result<PathBuf> {
         "it is not set, and neither are XDG_CONFIG_HOME nor HOME: set MSCONNECT_HOME to the folder where \
          msconnect may keep its token cache and contexts",
     ))
+}
+
+/// The files and folders in msconnect's folder that hold secrets or decide where they are sent.
+const GUARDED: &[&str] = &[
+    crate::cache::CACHE_FILE_NAME,
+    crate::environments::ENVIRONMENTS_FILE_NAME,
+    "contexts",
+    "certificates",
+];
+
+/// Checks msconnect's folder `home` (when it exists) as ssh checks `~/.ssh`: the folder, and the token
+/// cache, `environments.json`, `contexts/` with each context, and `certificates/` with each file in it
+/// (private keys), must be owned
+/// by this user or root and writable by no one else; no folder above it may be writable by others
+/// unless it is sticky (`/tmp`). Anything else is an error naming the path and what to do, or with
+/// `MSCONNECT_INSECURE_HOME=1` a warning. A cache, context or environments file others can read is
+/// made 0600 at once, with a warning, rather than at its next write; so is a certificate file.
+///
+/// On platforms without Unix permissions this checks nothing: the folder's ACLs are the OS's business.
+pub fn check_home(home: &Path, env: &EnvVars) -> Result<()> {
+    #[cfg(unix)]
+    {
+        let insecure_ok = env.get(MSCONNECT_INSECURE_HOME).is_some_and(|v| v != "0");
+        unix::check(home, insecure_ok)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (home, env);
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+mod unix {
+    use std::collections::BTreeSet;
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    use std::path::Path;
+    use std::sync::Mutex;
+
+    use super::{GUARDED, MSCONNECT_INSECURE_HOME};
+    use crate::error::{Error, Result};
+
+    /// Writable by the group or by others.
+    const GROUP_OR_OTHER_WRITE: u32 = 0o022;
+    /// Anything for the group or others.
+    const GROUP_OR_OTHER_ANY: u32 = 0o077;
+    /// Writable by others.
+    const OTHER_WRITE: u32 = 0o002;
+    /// The sticky bit: only a file's owner may rename or remove it (`/tmp`).
+    const STICKY: u32 = 0o1000;
+
+    pub(super) fn check(home: &Path, insecure_ok: bool) -> Result<()> {
+        let Ok(meta) = std::fs::metadata(home) else {
+            // not created yet: it is created 0700, by this user, on the first write
+            return Ok(());
+        };
+        let me = rustix::process::geteuid().as_raw();
+        for above in home.ancestors().skip(1) {
+            let Ok(meta) = std::fs::metadata(above) else {
+                continue;
+            };
+            let mode = meta.permissions().mode();
+            if mode & OTHER_WRITE != 0 && mode & STICKY == 0 {
+                refuse(
+                    above,
+                    format!(
+                        "every user may write to this folder above msconnect's (mode {:04o}), and so replace \
+                         msconnect's folder with one of their own; run `chmod o-w {}` or `chmod +t {}`, or \
+                         set MSCONNECT_HOME to a folder elsewhere",
+                        mode & 0o7777,
+                        above.display(),
+                        above.display()
+                    ),
+                    insecure_ok,
+                )?;
+            }
+        }
+        guard(home, &meta, me, insecure_ok)?;
+        for name in GUARDED {
+            let path = home.join(name);
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            guard(&path, &meta, me, insecure_ok)?;
+            if meta.is_dir() {
+                // the contexts (which say where secrets go) and the certificates (private keys, which
+                // ssh would call unprotected when others can read them)
+                let entries = std::fs::read_dir(&path).map_err(|source| Error::Io {
+                    action: "reading",
+                    path: path.clone(),
+                    source,
+                })?;
+                for entry in entries.flatten() {
+                    let file = entry.path();
+                    let wanted = *name != "contexts" || file.extension().is_some_and(|e| e == "json");
+                    if wanted && let Ok(meta) = std::fs::metadata(&file) {
+                        guard(&file, &meta, me, insecure_ok)?;
+                        tighten(&file, &meta)?;
+                    }
+                }
+            } else {
+                tighten(&path, &meta)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses (or warns about) `path` when someone but this user or root owns it, or when the group or
+    /// others may write to it.
+    fn guard(path: &Path, meta: &std::fs::Metadata, me: u32, insecure_ok: bool) -> Result<()> {
+        let owner = meta.uid();
+        if owner != me && owner != 0 {
+            refuse(
+                path,
+                format!(
+                    "it belongs to another user (uid {owner}; you are uid {me}), who could make msconnect send \
+                     your secrets to an authority of their choosing; use a folder of your own (set \
+                     MSCONNECT_HOME), or `chown -R {me} {}` if it is yours",
+                    path.display()
+                ),
+                insecure_ok,
+            )?;
+        }
+        let mode = meta.permissions().mode();
+        if mode & GROUP_OR_OTHER_WRITE != 0 {
+            refuse(
+                path,
+                format!(
+                    "other users may write to it (mode {:04o}), and so make msconnect send your secrets to an \
+                     authority of their choosing; run `chmod go-w {}`",
+                    mode & 0o7777,
+                    path.display()
+                ),
+                insecure_ok,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// A file other users can read is made 0600 now: it may hold tokens (the cache) or say where they go.
+    fn tighten(path: &Path, meta: &std::fs::Metadata) -> Result<()> {
+        let mode = meta.permissions().mode();
+        if mode & GROUP_OR_OTHER_ANY == 0 || !meta.is_file() {
+            return Ok(());
+        }
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|source| {
+            Error::Io {
+                action: "making private",
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+        warn_once(format!(
+            "{} was readable by other users (mode {:04o}); it is now 0600",
+            path.display(),
+            mode & 0o7777
+        ));
+        Ok(())
+    }
+
+    fn refuse(path: &Path, reason: String, insecure_ok: bool) -> Result<()> {
+        if insecure_ok {
+            warn_once(format!(
+                "{}: {reason} (accepted: {MSCONNECT_INSECURE_HOME} is set)",
+                path.display()
+            ));
+            return Ok(());
+        }
+        Err(Error::InvalidFile {
+            path: path.to_path_buf(),
+            reason: format!(
+                "{reason}; or set {MSCONNECT_INSECURE_HOME}=1 to accept it in a folder shared on purpose"
+            ),
+        })
+    }
+
+    /// The folder is checked each time it is looked up, several times a run: each warning is said once.
+    fn warn_once(message: String) {
+        static SAID: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+        let first = SAID
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(message.clone());
+        if first {
+            tracing::warn!(target: "msconnect::home", "{message}");
+        }
+    }
 }
 
 #[cfg(test)]
@@ -83,5 +287,182 @@ mod tests {
     fn a_relative_or_missing_home_is_a_clear_error() {
         insta::assert_snapshot!(home(&[("MSCONNECT_HOME", "state")]).unwrap_err(), @"invalid value for MSCONNECT_HOME: 'state' is a relative path: give an absolute one");
         insta::assert_snapshot!(home(&[]).unwrap_err(), @"invalid value for MSCONNECT_HOME: it is not set, and neither are XDG_CONFIG_HOME nor HOME: set MSCONNECT_HOME to the folder where msconnect may keep its token cache and contexts");
+    }
+
+    #[cfg(unix)]
+    #[allow(clippy::print_stdout)] // a case that cannot run says why: never skipped silently
+    mod permissions {
+        use std::os::unix::fs::PermissionsExt as _;
+        use std::path::Path;
+
+        use super::super::*;
+
+        /// `nobody`, whom the tests make the owner of a folder.
+        const OTHER_UID: u32 = 65534;
+
+        fn check(home: &Path, pairs: &[(&str, &str)]) -> Result<()> {
+            check_home(home, &EnvVars::from_pairs(pairs.iter().copied()))
+        }
+
+        fn mode(path: &Path) -> u32 {
+            std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+        }
+
+        fn chmod(path: &Path, mode: u32) {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+
+        /// A private home in a private temporary folder, as msconnect makes it.
+        fn home() -> (tempfile::TempDir, std::path::PathBuf) {
+            let dir = tempfile::tempdir().unwrap();
+            let home = dir.path().join("msconnect");
+            std::fs::create_dir(&home).unwrap();
+            chmod(&home, 0o700);
+            (dir, home)
+        }
+
+        /// Gives `path` to another user; false (with the reason printed) where this process may not.
+        fn give_away(path: &Path) -> bool {
+            match std::os::unix::fs::chown(path, Some(OTHER_UID), None) {
+                Ok(()) => true,
+                Err(e) => {
+                    println!(
+                        "not run: giving {} to uid {OTHER_UID} needs root ({e}); the ownership check is \
+                         untested here",
+                        path.display()
+                    );
+                    false
+                }
+            }
+        }
+
+        fn without(dir: &Path, text: String) -> String {
+            text.replace(dir.to_str().unwrap(), "<dir>")
+        }
+
+        #[test]
+        fn a_private_home_and_one_not_made_yet_pass() {
+            let (dir, home) = home();
+            std::fs::write(home.join("environments.json"), "{}").unwrap();
+            chmod(&home.join("environments.json"), 0o600);
+            check(&home, &[]).unwrap();
+            check(&dir.path().join("not-yet"), &[]).unwrap();
+            // a folder of the sticky /tmp kind above it is fine: no one else may rename ours
+            let sticky = dir.path().join("sticky");
+            std::fs::create_dir(&sticky).unwrap();
+            chmod(&sticky, 0o1777);
+            std::fs::create_dir(sticky.join("msconnect")).unwrap();
+            check(&sticky.join("msconnect"), &[]).unwrap();
+        }
+
+        #[test]
+        fn a_home_of_another_user_is_refused_unless_insecure_homes_are_accepted() {
+            let (dir, home) = home();
+            if !give_away(&home) {
+                return;
+            }
+            let me = rustix::process::geteuid().as_raw();
+            let error = without(dir.path(), check(&home, &[]).unwrap_err().to_string());
+            assert_eq!(
+                error,
+                format!(
+                    "<dir>/msconnect: it belongs to another user (uid 65534; you are uid {me}), who could make \
+                     msconnect send your secrets to an authority of their choosing; use a folder of your own \
+                     (set MSCONNECT_HOME), or `chown -R {me} <dir>/msconnect` if it is yours; or set \
+                     MSCONNECT_INSECURE_HOME=1 to accept it in a folder shared on purpose"
+                )
+            );
+            check(&home, &[("MSCONNECT_INSECURE_HOME", "1")]).unwrap();
+            assert!(check(&home, &[("MSCONNECT_INSECURE_HOME", "0")]).is_err());
+            // msconnect_home itself refuses it
+            let env = EnvVars::from_pairs([("MSCONNECT_HOME", home.to_str().unwrap())]);
+            assert!(msconnect_home(&env).is_err());
+        }
+
+        #[test]
+        fn a_planted_context_or_environments_file_of_another_user_is_refused() {
+            for file in [
+                "contexts/partnercenter.json",
+                "environments.json",
+                "msal_token_cache.json",
+            ] {
+                let (dir, home) = home();
+                let path = home.join(file);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, "{}").unwrap();
+                chmod(&path, 0o600);
+                if !give_away(&path) {
+                    return;
+                }
+                let error = without(dir.path(), check(&home, &[]).unwrap_err().to_string());
+                assert!(
+                    error.starts_with(&format!(
+                        "<dir>/msconnect/{file}: it belongs to another user (uid 65534"
+                    )),
+                    "{error}"
+                );
+            }
+        }
+
+        #[test]
+        fn a_home_or_file_others_may_write_to_is_refused() {
+            let (dir, home) = home();
+            chmod(&home, 0o777);
+            let error = without(dir.path(), check(&home, &[]).unwrap_err().to_string());
+            assert_eq!(
+                error,
+                "<dir>/msconnect: other users may write to it (mode 0777), and so make msconnect send your \
+                 secrets to an authority of their choosing; run `chmod go-w <dir>/msconnect`; or set \
+                 MSCONNECT_INSECURE_HOME=1 to accept it in a folder shared on purpose"
+            );
+            chmod(&home, 0o700);
+            std::fs::create_dir(home.join("contexts")).unwrap();
+            chmod(&home.join("contexts"), 0o770);
+            let error = without(dir.path(), check(&home, &[]).unwrap_err().to_string());
+            assert!(
+                error.starts_with("<dir>/msconnect/contexts: other users may write to it (mode 0770)"),
+                "{error}"
+            );
+            check(&home, &[("MSCONNECT_INSECURE_HOME", "1")]).unwrap();
+        }
+
+        #[test]
+        fn a_folder_above_that_everyone_may_write_to_is_refused_unless_sticky() {
+            let dir = tempfile::tempdir().unwrap();
+            let open = dir.path().join("open");
+            std::fs::create_dir_all(open.join("msconnect")).unwrap();
+            chmod(&open, 0o777);
+            let error = without(
+                dir.path(),
+                check(&open.join("msconnect"), &[]).unwrap_err().to_string(),
+            );
+            assert!(
+                error.starts_with(
+                    "<dir>/open: every user may write to this folder above msconnect's (mode 0777)"
+                ),
+                "{error}"
+            );
+        }
+
+        #[test]
+        fn a_cache_or_context_others_can_read_is_made_private_at_once() {
+            let (_dir, home) = home();
+            std::fs::create_dir(home.join("contexts")).unwrap();
+            std::fs::create_dir(home.join("certificates")).unwrap();
+            let files = [
+                home.join("msal_token_cache.json"),
+                home.join("contexts/entra.json"),
+                home.join("environments.json"),
+                home.join("certificates/app.pfx"),
+            ];
+            for file in &files {
+                std::fs::write(file, "{}").unwrap();
+                chmod(file, 0o644);
+            }
+            check(&home, &[]).unwrap();
+            for file in &files {
+                assert_eq!(mode(file), 0o600, "{}", file.display());
+            }
+        }
     }
 }

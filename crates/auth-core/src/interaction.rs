@@ -110,7 +110,8 @@ const CLEAR_LINE: &str = "\r\x1b[2K";
 
 impl Interaction for StderrInteraction {
     fn device_code(&self, challenge: &DeviceCodeChallenge) {
-        self.write(&format!("{}\n", challenge.message));
+        // the server wrote it: nothing in it may drive the terminal
+        self.write(&format!("{}\n", crate::printable::printable(&challenge.message)));
     }
 
     fn waiting(&self, elapsed: Duration, remaining: Duration) {

@@ -18,6 +18,7 @@ pub mod ids;
 pub mod interaction;
 pub mod params;
 pub mod partner_sets;
+pub mod printable;
 pub mod secret;
 pub mod session;
 #[cfg(any(test, feature = "test-util"))]

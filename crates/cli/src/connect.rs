@@ -204,12 +204,13 @@ fn arguments(
                 Some(argument) => argument.clone(),
                 None => continue,
             },
-            Kind::Secret { .. } => {
+            Kind::Secret { env, .. } => {
                 let value = bound
                     .matches
                     .get_one::<String>(param.name)
                     .map_or("", String::as_str);
-                let secret = reader.option_value(&format!("--{}", param.long), value)?;
+                let typed = matches!(given.source, Source::CommandLine).then_some(env);
+                let secret = reader.option_value(&format!("--{}", param.long), value, typed)?;
                 Argument::Secret(SecretText::new(secret.secret()))
             }
             Kind::Credential { env } => {

@@ -5,6 +5,7 @@
 use auth_core::cloud::parse_authority_host;
 use auth_core::environments::EnvironmentStore;
 use auth_core::params::Argument;
+use auth_core::printable::printable_line;
 use auth_core::{Cloud, Environment, Url};
 use clap::{Arg, ArgMatches, Command};
 use serde_json::{Value, json};
@@ -86,7 +87,7 @@ pub(crate) fn run(app: &App, matches: &ArgMatches) -> Result<(), Failure> {
         Some(("remove", remove)) => {
             let name = text(remove, "name").unwrap_or_default();
             if store.remove(name)? {
-                eprintln!("Removed environment '{name}'.");
+                eprintln!("Removed environment '{}'.", printable_line(name));
                 return Ok(());
             }
             if let Some(cloud) = Cloud::find(name) {
@@ -145,8 +146,11 @@ fn from_options(matches: &ArgMatches) -> Result<Environment, Failure> {
     let authority_host =
         parse_authority_host(&authority).map_err(|e| usage(format!("--{option}: {}", reason(&e))))?;
     let graph = url("graph", "graph-endpoint")?.ok_or_else(|| usage("--graph-endpoint is required"))?;
+    let name = text(matches, "name").unwrap_or_default().trim();
+    // here too, not only in the store: the error names the argument as the help spells it
+    auth_core::environments::check_name(name).map_err(|e| usage(format!("NAME: {}", reason(&e))))?;
     Ok(Environment {
-        name: text(matches, "name").unwrap_or_default().trim().to_owned(),
+        name: name.to_owned(),
         authority_host,
         graph,
         partner_center: url("partner-center", "partner-center-endpoint")?,

@@ -55,8 +55,13 @@ impl Failure {
         }
     }
 
-    /// What to print on stderr: one or two lines, more with `verbose`.
+    /// What to print on stderr: one or two lines, more with `verbose`; never an escape sequence or a
+    /// control character, whatever a server put in its error or a file in its values.
     pub(crate) fn report(&self, verbose: bool) -> String {
+        auth_core::printable::printable(&self.unfiltered_report(verbose)).into_owned()
+    }
+
+    fn unfiltered_report(&self, verbose: bool) -> String {
         match self {
             Self::Usage(message) => {
                 format!("error: {message}\n\nFor more information, try '--help'.\n")
@@ -173,6 +178,20 @@ mod tests {
             Trace ID: 0a1b
             Correlation ID: 5e6f
             Timestamp: 2026-11-22 10:00:00Z
+        ");
+    }
+
+    #[test]
+    fn a_servers_escape_sequences_never_reach_the_terminal() {
+        let body = r#"{"error":"invalid_client\u001b[2J","error_description":"bad\u001b]0;owned\u0007 client\u001b[2J","correlation_id":"c\u009b1"}"#;
+        let failure = Failure::Auth(ServerError::parse(401, body).unwrap().into());
+        insta::assert_snapshot!(failure.report(true), @r"
+        error: invalid_client: bad client
+        correlation id: c1
+          HTTP status: 401
+          error: invalid_client
+          description:
+            bad client
         ");
     }
 

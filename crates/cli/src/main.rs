@@ -68,8 +68,10 @@ fn log_to_stderr(verbose: bool) {
     use tracing_subscriber::EnvFilter;
     if verbose {
         let filter = "warn,msconnect=debug,auth_core=debug,partnercenter=debug,secmgmt=debug,entra=debug,psentra=debug";
+        // traces quote servers' answers: printable only, and so without colours of their own
         tracing_subscriber::fmt()
-            .with_writer(std::io::stderr)
+            .with_writer(|| PrintableStderr)
+            .with_ansi(false)
             .with_env_filter(EnvFilter::new(filter))
             .init();
     } else {
@@ -78,6 +80,22 @@ fn log_to_stderr(verbose: bool) {
             .with_env_filter(EnvFilter::new("warn"))
             .event_format(PlainWarning)
             .init();
+    }
+}
+
+/// Stderr for `-v` traces, which quote what servers answered: each write (one event, as tracing's
+/// formatter writes it) is made printable first.
+struct PrintableStderr;
+
+impl std::io::Write for PrintableStderr {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(bytes);
+        std::io::stderr().write_all(auth_core::printable::printable(&text).as_bytes())?;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
     }
 }
 
@@ -100,8 +118,13 @@ where
         } else {
             "warning"
         };
-        write!(writer, "{level}: ")?;
-        tracing_subscriber::fmt::FormatFields::format_fields(context, writer.by_ref(), event)?;
-        writeln!(writer)
+        // a warning can quote a file's or a server's text: formatted first, then made printable
+        let mut message = String::new();
+        tracing_subscriber::fmt::FormatFields::format_fields(
+            context,
+            tracing_subscriber::fmt::format::Writer::new(&mut message),
+            event,
+        )?;
+        writeln!(writer, "{level}: {}", auth_core::printable::printable(&message))
     }
 }

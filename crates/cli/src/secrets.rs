@@ -39,13 +39,23 @@ impl<'a> SecretReader<'a> {
         }
     }
 
-    /// The value of a secret option: itself, or stdin's content when it is `-`.
-    pub(crate) fn option_value(&mut self, option: &str, value: &str) -> Result<Password, Failure> {
+    /// The value of a secret option: itself, or stdin's content when it is `-`. `typed` is the variable
+    /// that could have held it when the value was typed on the command line (`None` when it came from
+    /// that variable): a typed secret gets a warning, since every user can read it in `ps`.
+    pub(crate) fn option_value(
+        &mut self,
+        option: &str,
+        value: &str,
+        typed: Option<&str>,
+    ) -> Result<Password, Failure> {
         if value == "-" {
             self.read_stdin_for(option)
         } else if value.is_empty() {
             Err(usage(format!("{option} is empty")))
         } else {
+            if let Some(var) = typed {
+                tracing::warn!(target: "msconnect", "{}", visible_secret_warning(option, var));
+            }
             Ok(Password::new(value))
         }
     }
@@ -103,6 +113,16 @@ impl<'a> SecretReader<'a> {
     }
 }
 
+/// What `docker login --password` says, for a secret typed as an option's value: other users of the
+/// machine read it in `ps` (`/proc/PID/cmdline`) for as long as msconnect runs; the ways that hide it.
+pub(crate) fn visible_secret_warning(option: &str, var: &str) -> String {
+    format!(
+        "{option} on the command line can be read by every user of this computer (`ps`) while msconnect \
+         runs: use `{option} -` and pipe the secret in on stdin (as --password-stdin does for a \
+         --credential password), or set {var}"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,11 +170,19 @@ mod tests {
     }
 
     #[test]
+    fn a_typed_secret_is_warned_about_with_the_ways_to_hide_it() {
+        insta::assert_snapshot!(visible_secret_warning("--client-secret", "MSCONNECT_CLIENT_SECRET"), @"--client-secret on the command line can be read by every user of this computer (`ps`) while msconnect runs: use `--client-secret -` and pipe the secret in on stdin (as --password-stdin does for a --credential password), or set MSCONNECT_CLIENT_SECRET");
+    }
+
+    #[test]
     fn stdin_feeds_one_secret_and_must_not_be_empty_or_a_terminal() {
         let env = EnvVars::default();
         let mut twice = reader(&env, false, "secret\n");
         assert_eq!(
-            twice.option_value("--refresh-token", "-").unwrap().secret(),
+            twice
+                .option_value("--refresh-token", "-", Some("X"))
+                .unwrap()
+                .secret(),
             "secret"
         );
         let second = twice
@@ -162,16 +190,16 @@ mod tests {
             .unwrap_err();
         insta::assert_snapshot!(message(second), @"error: --refresh-token and --password-stdin both read stdin; only one secret can come from it");
         let empty = reader(&env, false, "\n")
-            .option_value("--access-token", "-")
+            .option_value("--access-token", "-", None)
             .unwrap_err();
         insta::assert_snapshot!(message(empty), @"error: --access-token: stdin was empty");
         let terminal = reader(&env, true, "")
-            .option_value("--access-token", "-")
+            .option_value("--access-token", "-", None)
             .unwrap_err();
         assert_eq!(terminal.code(), crate::exit::USAGE);
         assert_eq!(
             reader(&env, false, "")
-                .option_value("--client-secret", "s3")
+                .option_value("--client-secret", "s3", None)
                 .unwrap()
                 .secret(),
             "s3"

@@ -238,7 +238,8 @@ async fn an_access_token_is_used_as_it_is_without_a_request() {
     Environment           : Global
     ");
 
-    let run = cli.run(&["partnercenter", "connect", "--access-token", &expired]);
+    // piped: typed, it would add the warning that other users can read it in `ps`
+    let run = cli.run_with_stdin(&["partnercenter", "connect", "--access-token", "-"], &expired);
     assert_eq!(run.code, 1);
     assert_eq!(run.stdout, "");
     snapshot!(run.stderr, @"error: The access token has expired. Generate a new one and try again.");
@@ -316,14 +317,18 @@ async fn a_refused_sign_in_gives_the_code_the_hint_and_the_correlation_id() {
 #[test]
 fn warnings_of_the_library_crates_reach_stderr_as_warnings() {
     let token = jwt(&json!({"tid": TENANT_ID, "exp": 4_102_444_800_i64}));
-    let run = Cli::new().run(&[
-        "secmgmt",
-        "connect",
-        "--environment",
-        "AzureGermanCloud",
-        "--access-token",
+    // piped: typed, it would add the warning that other users can read it in `ps`
+    let run = Cli::new().run_with_stdin(
+        &[
+            "secmgmt",
+            "connect",
+            "--environment",
+            "AzureGermanCloud",
+            "--access-token",
+            "-",
+        ],
         &token,
-    ]);
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     snapshot!(run.stderr, @"warning: Microsoft Cloud Deutschland (AzureGermanCloud) closed in 2021; sign-in there is expected to fail");
     assert!(run.stdout.contains("AzureGermanCloud"), "{}", run.stdout);

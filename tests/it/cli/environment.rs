@@ -136,3 +136,36 @@ fn built_in_names_plain_http_and_duplicates_are_refused() {
     error: 'AzureCloud' is the built-in cloud AzureCloud, which cannot be removed
     ");
 }
+
+#[test]
+fn a_name_too_long_or_holding_control_characters_is_refused_naming_the_argument_and_the_limit() {
+    let cli = Cli::new();
+    let add = |name: &str| {
+        cli.run(&[
+            "environment",
+            "add",
+            name,
+            "--authority-host",
+            "https://login.sovereign.example",
+            "--graph-endpoint",
+            "https://graph.sovereign.example",
+        ])
+    };
+    let long = add(&"n".repeat(65_536));
+    assert_eq!(long.code, 2);
+    snapshot!(long.stderr, @r"
+    error: NAME: it is 65536 characters long; the limit is 64
+
+    For more information, try '--help'.
+    ");
+    let escaped = add("evil\u{1b}]0;owned\u{7}");
+    assert_eq!(escaped.code, 2);
+    snapshot!(escaped.stderr, @r"
+    error: NAME: it holds control characters (line breaks, tabs, escape sequences or direction overrides): use letters, digits, spaces and punctuation
+
+    For more information, try '--help'.
+    ");
+    assert!(!cli.home().join("environments.json").exists());
+    let listed = cli.run(&["environment", "list"]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+}

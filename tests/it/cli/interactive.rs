@@ -201,6 +201,7 @@ fn recording_browser(dir: &std::path::Path) -> String {
 
 #[cfg(unix)]
 #[tokio::test]
+#[allow(clippy::print_stdout)] // why the port could not be held, rather than a silent pass
 async fn the_browser_gets_neither_the_authorize_url_in_its_arguments_nor_a_secret_variable() {
     // issue 18: the URL (state, nonce, code_challenge) was readable by every user in /proc, and the
     // browser inherited the secret variables
@@ -216,10 +217,25 @@ async fn the_browser_gets_neither_the_authorize_url_in_its_arguments_nor_a_secre
         cli = cli.env(name, &format!("secret-of-{name}"));
     }
 
+    // SecMgmt listens on the first free port from 8400: held here, so this test may not depend on 8400
+    // being free (issue 18)
+    let held = std::net::TcpListener::bind(("127.0.0.1", 8400));
+    let _held_v6 = std::net::TcpListener::bind(("::1", 8400));
+    if let Err(e) = &held {
+        println!("port 8400 could not be held ({e}): it is busy already, which this test wants anyway");
+    }
+
     let run = interrupt_when(&cli, &["secmgmt", "connect"], "Ctrl-C to cancel");
 
     assert_eq!(run.code, 130, "{}", run.stderr);
     let read = |name: &str| std::fs::read_to_string(seen.path().join(name)).unwrap();
+    if held.is_ok() {
+        let page = read("page");
+        assert!(
+            !page.contains("localhost%3A8400%2F") && page.contains("localhost%3A84"),
+            "the sign-in used the port held busy: {page}"
+        );
+    }
     let args = read("args");
     assert!(
         args.starts_with(&format!("file://{}/msconnect-signin-", tmp.path().display())),

@@ -6,9 +6,12 @@ pub(crate) mod connect;
 mod connection;
 mod environment;
 mod help;
+#[cfg(unix)]
+mod home;
 mod interactive;
 mod secrets;
 mod state;
+mod terminal;
 mod usage;
 
 use std::path::{Path, PathBuf};

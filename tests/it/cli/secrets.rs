@@ -199,3 +199,96 @@ fn what_if_reads_no_secret() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("(UsernamePassword)"), "{}", run.stdout);
 }
+
+/// The warning a secret typed as an option's value gets.
+fn typed_warning(option: &str) -> String {
+    format!("warning: {option} on the command line can be read by every user of this computer (`ps`)")
+}
+
+#[tokio::test]
+async fn a_secret_typed_as_an_options_value_is_warned_about_and_piped_or_exported_ones_are_not() {
+    let mut server = Server::new_async().await;
+    let token = server
+        .mock("POST", mockito::Matcher::Regex("/oauth2/v2.0/token$".into()))
+        .with_body(app_token_response("app-token").to_string())
+        // the typed client secret and refresh token; the piped and exported runs find the app's token cached
+        .expect(2)
+        .create_async()
+        .await;
+    let cli = Cli::new().authority(&server.url());
+    let access_token =
+        auth_core::testing::jwt(&serde_json::json!({"tid": TENANT_ID, "exp": 4_102_444_800_i64}));
+    let app = ["--client-id", APP_ID, "--tenant-id", "contoso.com"];
+    let typed: [(&str, Vec<&str>); 6] = [
+        (
+            "--client-secret",
+            [&["psentra", "connect"], &app[..], &["--client-secret", SECRET]].concat(),
+        ),
+        (
+            "--access-token",
+            vec!["secmgmt", "connect", "--access-token", &access_token],
+        ),
+        (
+            "--ms-access-token",
+            vec!["entra", "connect", "--ms-access-token", &access_token],
+        ),
+        (
+            "--ms-access-token",
+            vec!["entra", "connect", "--access-token", &access_token],
+        ),
+        (
+            "--refresh-token",
+            vec![
+                "secmgmt",
+                "connect",
+                "--application-id",
+                APP_ID,
+                "--refresh-token",
+                SECRET,
+            ],
+        ),
+        (
+            "--certificate-password",
+            [
+                &["psentra", "connect"],
+                &app[..],
+                &[
+                    "--certificate-path",
+                    "/nonexistent/app.pfx",
+                    "--certificate-password",
+                    SECRET,
+                ],
+            ]
+            .concat(),
+        ),
+    ];
+    for (option, args) in &typed {
+        let run = cli.run(args);
+        assert!(
+            run.stderr.contains(&typed_warning(option)),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(&format!("use `{option} -`")),
+            "{}",
+            run.stderr
+        );
+        assert_not_echoed(&run);
+    }
+
+    let piped = cli.run_with_stdin(
+        &[&["psentra", "connect"], &app[..], &["--client-secret", "-"]].concat(),
+        SECRET,
+    );
+    assert_eq!(piped.code, 0, "{}", piped.stderr);
+    assert_eq!(piped.stderr, "");
+    let exported = cli.run_with(
+        &[&["psentra", "connect"], &app[..]].concat(),
+        "",
+        &[("MSCONNECT_CLIENT_SECRET", SECRET)],
+    );
+    assert_eq!(exported.code, 0, "{}", exported.stderr);
+    assert_eq!(exported.stderr, "");
+    token.assert_async().await;
+}

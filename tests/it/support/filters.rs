@@ -14,6 +14,9 @@ pub(crate) const FILTERS: &[(&str, &str)] = &[
         "[TIME]",
     ),
     (r"(127\.0\.0\.1|localhost|\[::1\]):\d{2,5}", "$1:[PORT]"),
+    // the same in a query string (`redirect_uri=http%3A%2F%2Flocalhost%3A8400%2F`): the port is the first
+    // free one, so a snapshot must not hold it
+    (r"(127\.0\.0\.1|localhost|%5B%3A%3A1%5D)%3A\d{2,5}", "$1%3A[PORT]"),
     // the version, so a release does not rewrite every help snapshot
     (r"msconnect \d+\.\d+\.\d+(-[0-9A-Za-z.]+)?", "msconnect [VERSION]"),
 ];

@@ -345,8 +345,11 @@ impl RedisStore {
     }
 
     /// An entry as read. A damaged value is skipped; an entry stored in clear while a key is configured is
-    /// skipped too (anyone who can write to Redis could have planted it); a sealed one that the key does not
-    /// open is an error naming `MSCONNECT_CACHE_KEY`.
+    /// skipped too (anyone who can write to Redis could have planted it); so is a sealed one that the key
+    /// does not open (tampered with, copied under another key, or sealed with another key): one bad entry
+    /// must not stop every worker, and the token it held is renewed and written over it. The warning
+    /// names the entry's key, never its value. Sealed entries with no key set are an error naming
+    /// `MSCONNECT_CACHE_KEY`: that is a worker's configuration, not an entry, at fault.
     fn decode(&self, key: &str, raw: &str) -> Result<Option<Map<String, Value>>> {
         let Ok(Value::Object(mut entry)) = serde_json::from_str::<Value>(raw) else {
             tracing::warn!(target: "msconnect::cache", "skipping {key} in the token cache {}: not a JSON object", self.url);
@@ -370,16 +373,16 @@ impl RedisStore {
                 Ok(None)
             }
             (Some(opener), true) => {
-                let plain = opener.open(secret, key).ok_or_else(|| {
-                    Error::invalid(
-                        CACHE_KEY_VARIABLE,
-                        format!(
-                            "it does not decrypt the tokens in {}: every worker must use the key they were written \
-                             with",
-                            self.url
-                        ),
-                    )
-                })?;
+                let Some(plain) = opener.open(secret, key) else {
+                    tracing::warn!(
+                        target: "msconnect::cache",
+                        "skipping {key} in the token cache {}: {CACHE_KEY_VARIABLE} does not decrypt it (it was \
+                         altered, copied from another key, or sealed with another {CACHE_KEY_VARIABLE}); a new \
+                         token will replace it",
+                        self.url
+                    );
+                    return Ok(None);
+                };
                 entry.insert("secret".into(), plain.as_str().into());
                 Ok(Some(entry))
             }
