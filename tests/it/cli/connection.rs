@@ -167,7 +167,7 @@ async fn a_passthrough_token_whose_tid_is_not_a_tenant_id_is_refused_at_connect(
     let server = Server::new_async().await;
     let cli = Cli::new().authority(&server.url());
     let token = jwt(&json!({"tid": "contoso.com", "oid": OID, "exp": 4_102_444_800_i64}));
-    let run = cli.run(&["partnercenter", "connect", "--access-token", &token]);
+    let run = cli.run_with_stdin(&["partnercenter", "connect", "--access-token", "-"], &token);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert_eq!(run.stdout, "");
     snapshot!(run.stderr, @r"
