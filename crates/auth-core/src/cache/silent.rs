@@ -43,8 +43,14 @@ pub struct SilentRequest<'a> {
     fingerprint: Option<String>,
     /// Whether the fingerprint came with a credential being proved (no unmarked token will do).
     strict: bool,
+    /// Whether a credential is presented that no fingerprint identifies (a federated token, a caller's
+    /// own assertion): no cached app-only token can be proved to be its, so none is served to it.
+    unproved: bool,
     force_refresh: bool,
 }
+
+/// The mark no saved token carries: what an [`unproved`](SilentRequest::credential) credential asks for.
+const UNPROVABLE: &str = "\u{0}unprovable";
 
 impl<'a> SilentRequest<'a> {
     /// A silent request to `authority` (whose tenant is the tenant the token is for) for `client_id`.
@@ -58,6 +64,7 @@ impl<'a> SilentRequest<'a> {
             credential: None,
             fingerprint: None,
             strict: false,
+            unproved: false,
             force_refresh: false,
         }
     }
@@ -83,6 +90,7 @@ impl<'a> SilentRequest<'a> {
         if let Some(credential) = credential {
             self.fingerprint = crate::session::AppCredential::of(credential, self.client_id).fingerprint();
             self.strict = true;
+            self.unproved = self.fingerprint.is_none();
         }
         self
     }
@@ -212,6 +220,12 @@ impl<'a> SilentRequest<'a> {
     }
 
     fn filter(&self) -> Option<super::CredentialFilter<'_>> {
+        if self.unproved {
+            return Some(super::CredentialFilter {
+                fingerprint: UNPROVABLE,
+                strict: true,
+            });
+        }
         self.fingerprint
             .as_deref()
             .map(|fingerprint| super::CredentialFilter {

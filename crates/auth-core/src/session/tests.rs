@@ -344,6 +344,51 @@ async fn a_cached_app_token_is_served_only_to_the_credential_that_earned_it() {
     again.assert_async().await;
 }
 
+/// A credential no fingerprint identifies (a federated token: a wrong branch's, a deleted federated
+/// credential's, garbage) is never served the token another credential earned: connect asks the
+/// authority, which judges the assertion.
+#[tokio::test]
+async fn a_federated_credential_is_not_served_a_token_a_secret_earned() {
+    let mut server = mockito::Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let federated_jwt = crate::testing::jwt(&json!({"iss": "https://token.actions.githubusercontent.com", "sub": "repo:fork/x:ref:refs/heads/evil"}));
+    let by_secret = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .match_body(form(&[("grant_type", "client_credentials"), ("client_secret", "s1")]))
+        .with_body(app_token_response("APP-1").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let federated = server
+        .mock("POST", "/contoso.com/oauth2/v2.0/token")
+        .match_body(Matcher::AllOf(vec![
+            Matcher::UrlEncoded("client_assertion".into(), federated_jwt.clone()),
+            Matcher::UrlEncoded("grant_type".into(), "client_credentials".into()),
+        ]))
+        .with_status(401)
+        .with_body(json!({"error": "invalid_client", "error_description": "AADSTS70021: No matching federated identity record found for presented assertion.", "error_codes": [70021]}).to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let (session, _) = session_in(home.path(), EnvVars::default());
+    let by = |method| request(&server, "contoso.com", method);
+    let first = session
+        .sign_in(&by(SignInMethod::Application(ClientCredential::secret("s1"))))
+        .await
+        .unwrap();
+    assert_eq!(first.access_token.secret(), "APP-1");
+    let token_file = home.path().join("federated.jwt");
+    std::fs::write(&token_file, &federated_jwt).unwrap();
+    let assertion = ClientCredential::assertion(crate::flows::FederatedTokenFile::new(&token_file));
+    let error = session
+        .sign_in(&by(SignInMethod::Application(assertion)))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("AADSTS70021"), "{error}");
+    by_secret.assert_async().await;
+    federated.assert_async().await;
+}
+
 fn write_pem_certificate(dir: &std::path::Path) -> (PathBuf, PathBuf) {
     let key_pem = include_str!("../../tests/fixtures/test-only-rsa-leaf.pkcs8.pem");
     let key = rcgen::KeyPair::from_pem(key_pem).unwrap();
