@@ -8,7 +8,7 @@ use std::sync::Arc;
 /// one over (the Azure SDKs' `AZURE_*`, GitHub's and Azure Pipelines' OIDC and access tokens, the managed
 /// identity header). The one list: children msconnect starts (the browser) get an environment without
 /// them, since a child's environment is readable by the child and whatever it starts in turn.
-pub const SECRET_VARIABLES: [&str; 13] = [
+pub const SECRET_VARIABLES: [&str; 15] = [
     "MSCONNECT_PASSWORD",
     "MSCONNECT_CLIENT_SECRET",
     "MSCONNECT_REFRESH_TOKEN",
@@ -16,12 +16,15 @@ pub const SECRET_VARIABLES: [&str; 13] = [
     "MSCONNECT_CERTIFICATE_PASSWORD",
     "MSCONNECT_CACHE_KEY",
     "MSCONNECT_CACHE_PASSWORD",
+    // its URL may carry the Redis password (`rediss://:password@host`)
+    "MSCONNECT_CACHE_URL",
     "AZURE_CLIENT_SECRET",
     "AZURE_PASSWORD",
     "AZURE_CLIENT_CERTIFICATE_PASSWORD",
     "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
     "SYSTEM_ACCESSTOKEN",
     "IDENTITY_HEADER",
+    "MSI_SECRET",
 ];
 
 /// Removes every [`SECRET_VARIABLES`] entry from the environment `command` will start with (it inherits

@@ -214,7 +214,13 @@ async fn the_browser_gets_neither_the_authorize_url_in_its_arguments_nor_a_secre
         .env("TMPDIR", tmp.path().to_str().unwrap())
         .env("MSCONNECT_NOT_A_SECRET", "kept");
     for name in auth_core::env::SECRET_VARIABLES {
-        cli = cli.env(name, &format!("secret-of-{name}"));
+        cli = match name {
+            // a URL the cache can parse; it is never reached (the file is the fallback)
+            "MSCONNECT_CACHE_URL" => cli
+                .env(name, &format!("redis://:secret-of-{name}@127.0.0.1:9/0"))
+                .env("MSCONNECT_CACHE_FALLBACK", "file"),
+            _ => cli.env(name, &format!("secret-of-{name}")),
+        };
     }
 
     // SecMgmt listens on the first free port from 8400: held here, so this test may not depend on 8400

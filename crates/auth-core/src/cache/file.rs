@@ -404,7 +404,12 @@ impl CacheFile {
     pub(super) fn write_locked(&self, loaded: &mut Loaded) -> Result<()> {
         self.remove_stray_temporaries();
         let text = if loaded.lenient {
-            to_text_restoring(&loaded.doc)
+            to_text_restoring(&loaded.doc).ok_or_else(|| Error::InvalidFile {
+                path: self.path.clone(),
+                reason: "not written: a new entry holds the character U+10FFFF, which stands for what \
+                         this file holds beyond strict JSON (lone surrogates, NaN); the file is left as it was"
+                    .into(),
+            })?
         } else {
             to_text(&loaded.doc)
         };
@@ -601,32 +606,50 @@ pub(super) fn to_text(doc: &Document) -> Vec<u8> {
 }
 
 /// [`to_text`] of a document the lenient reader read: its markers become the text they stood for again.
-fn to_text_restoring(doc: &Document) -> Vec<u8> {
+/// `None` when a string holds the marker character itself (from a server: it chooses its tokens), which
+/// could not be told from a marker when the file is read again.
+fn to_text_restoring(doc: &Document) -> Option<Vec<u8>> {
     let text = String::from_utf8(to_text(doc)).unwrap_or_default();
     let mut out = String::with_capacity(text.len());
     let mut rest = text.as_str();
     while let Some(at) = rest.find(MARKER) {
         let after = &rest[at + MARKER.len_utf8()..];
+        // A marker stands for what the reader replaced only in the shapes it wrote: a whole string
+        // `"<marker>NaN"` (whose opening quote is not an escaped one), or `<marker>u` and four hex digits
+        // of a surrogate. Anything else is the character itself in a string: restoring it would make
+        // invalid JSON (and slicing it by bytes could cut a character), keeping it would make a marker
+        // of it at the next read, so the write is refused. (A string that is exactly a marker's shape,
+        // such as `"<U+10FFFF>NaN"`, cannot be told from one: no real server sends the noncharacter.)
+        let opening_quote = rest[..at]
+            .strip_suffix('"')
+            .is_some_and(|before| before.bytes().rev().take_while(|b| *b == b'\\').count() % 2 == 0);
+        let surrogate = after
+            .strip_prefix('u')
+            .and_then(|hex| hex.get(..4))
+            .filter(|hex| {
+                hex.bytes().all(|b| b.is_ascii_hexdigit())
+                    && matches!(hex.as_bytes()[0], b'd' | b'D')
+                    && matches!(hex.as_bytes()[1], b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F')
+            });
         if let Some(word) = ["NaN\"", "Infinity\"", "-Infinity\""]
             .into_iter()
             .find(|w| after.starts_with(w))
-            && rest[..at].ends_with('"')
+            && opening_quote
         {
             out.push_str(&rest[..at - 1]);
             out.push_str(&word[..word.len() - 1]);
             rest = &after[word.len()..];
-        } else if after.len() >= 5 && after.starts_with('u') {
+        } else if let Some(hex) = surrogate {
             out.push_str(&rest[..at]);
-            out.push('\\');
-            out.push_str(&after[..5]);
+            out.push_str("\\u");
+            out.push_str(hex);
             rest = &after[5..];
         } else {
-            out.push_str(&rest[..at + MARKER.len_utf8()]);
-            rest = after;
+            return None;
         }
     }
     out.push_str(rest);
-    out.into_bytes()
+    Some(out.into_bytes())
 }
 
 /// How long to sleep between two tries of a lock another program holds.

@@ -609,6 +609,11 @@ fn parse_offset(text: &str) -> Option<i64> {
         _ => return None,
     };
     let (hours, minutes) = rest.split_once(':')?;
+    // two digits each: `parse` alone takes a sign and any length, and `+-9223372036854775808:00` overflowed
+    let two_digits = |text: &str| text.len() == 2 && text.bytes().all(|b| b.is_ascii_digit());
+    if !two_digits(hours) || !two_digits(minutes) {
+        return None;
+    }
     let (hours, minutes) = (hours.parse::<i64>().ok()?, minutes.parse::<i64>().ok()?);
     if hours > 14 || minutes > 59 {
         return None;

@@ -351,10 +351,15 @@ async fn a_cached_app_token_is_served_only_to_the_credential_that_earned_it() {
 async fn a_federated_credential_is_not_served_a_token_a_secret_earned() {
     let mut server = mockito::Server::new_async().await;
     let home = tempfile::tempdir().unwrap();
-    let federated_jwt = crate::testing::jwt(&json!({"iss": "https://token.actions.githubusercontent.com", "sub": "repo:fork/x:ref:refs/heads/evil"}));
+    let federated_jwt = crate::testing::jwt(
+        &json!({"iss": "https://token.actions.githubusercontent.com", "sub": "repo:fork/x:ref:refs/heads/evil"}),
+    );
     let by_secret = server
         .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .match_body(form(&[("grant_type", "client_credentials"), ("client_secret", "s1")]))
+        .match_body(form(&[
+            ("grant_type", "client_credentials"),
+            ("client_secret", "s1"),
+        ]))
         .with_body(app_token_response("APP-1").to_string())
         .expect(1)
         .create_async()

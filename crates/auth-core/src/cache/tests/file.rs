@@ -424,6 +424,29 @@ fn json_that_python_reads_is_read_and_written_back_as_it_was() {
     assert_eq!(found.unwrap().access_token.secret(), "app-at");
 }
 
+/// A cache read leniently is written back with markers turned into what they stood for; a token that holds
+/// the marker character itself (a server chooses its tokens) must neither panic the writer nor make the
+/// file invalid JSON for every tool: the write is refused, the file left as it was.
+#[test]
+fn a_token_holding_the_marker_is_not_written_into_a_leniently_read_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.json");
+    let text = r#"{"AccessToken": {}, "Other": {"lone": "a\ud800b", "nan": NaN}}"#;
+    for hostile in [
+        "\"\u{10FFFF}NaN",
+        "\u{10FFFF}uab😀x",
+        "\u{10FFFF}ud83",
+        "\u{10FFFF}",
+    ] {
+        write_file(&path, text);
+        let cache = TokenCache::open(&path);
+        assert!(cache.accounts().unwrap().is_empty());
+        let error = saved(&cache, hostile).unwrap_err().to_string();
+        assert!(error.contains("U+10FFFF"), "{hostile:?}: {error}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    }
+}
+
 #[test]
 fn json_nested_deeper_than_python_reads_is_an_error_and_stays() {
     let text = format!(r#"{{"Other": {}1{}}}"#, "[".repeat(1500), "]".repeat(1500));

@@ -579,6 +579,13 @@ fn expires_on_is_read_as_seconds_or_a_date() {
     assert_eq!(read(json!("2026-11-22T06:00:00.123-05:00")), Some(1_795_345_200));
     assert_eq!(read(json!("tomorrow")), None);
     assert_eq!(read(json!("13/40/2026 11:00:00 AM +00:00")), None);
+    // a hostile endpoint's offsets: a sign inside the offset overflowed the arithmetic
+    assert_eq!(
+        read(json!("11/30/2026 7:00:00 PM +-9223372036854775808:00")),
+        None
+    );
+    assert_eq!(read(json!("2026-11-22T11:00:00+-922337203685477580:00")), None);
+    assert_eq!(read(json!("2026-11-22T11:00:00+1:00")), None);
 }
 
 #[tokio::test]
