@@ -894,6 +894,30 @@ pub const MAX_TOKEN_LIFETIME_SECONDS: i64 = 2 * 24 * 3600;
 /// positive and bounded, for a user's sign-in the ID token that says who signed in, and the tenant: a
 /// token from another tenant than the GUID asked for is logged as a warning naming both. One small
 /// function, so the time arithmetic lives in one place.
+/// What is wrong with a token answer of the authority, whatever asked for it (a sign-in, a renewal):
+/// an empty access token, or a lifetime of zero or less, or over [`MAX_TOKEN_LIFETIME_SECONDS`]. Such an
+/// answer is never saved: one hostile answer must not pin a token in the cache for years.
+pub(crate) fn answer_problem(result: &TokenResult, now: std::time::SystemTime) -> Option<String> {
+    if result.access_token.secret().trim().is_empty() {
+        return Some("has an empty access_token".into());
+    }
+    let lifetime = result.expires_on.saturating_sub(crate::time::epoch_seconds(now));
+    if lifetime <= 0 {
+        return Some(format!(
+            "gives a token that is already expired (expires_in {lifetime})"
+        ));
+    }
+    if lifetime > MAX_TOKEN_LIFETIME_SECONDS {
+        return Some(format!(
+            "gives a token valid for {lifetime} seconds, more than the {MAX_TOKEN_LIFETIME_SECONDS} accepted"
+        ));
+    }
+    None
+}
+
+/// Checks a sign-in's token answer before anything is saved: [`answer_problem`]'s checks (but for a
+/// passthrough token, whose own `exp` stands), an ID token for delegated sign-ins, a tenant id (GUID) in a
+/// passthrough token, and a warning when the token is for another tenant than the GUID asked for.
 pub fn validate_response(
     request: &SignInRequest,
     result: &TokenResult,
@@ -905,22 +929,13 @@ pub fn validate_response(
             result.environment
         )))
     };
-    if result.access_token.secret().trim().is_empty() {
-        return refuse("has an empty access_token".into());
-    }
-    let now = crate::time::epoch_seconds(now);
-    let lifetime = result.expires_on.saturating_sub(now);
     let passthrough = matches!(request.method, SignInMethod::AccessToken(_));
-    if !passthrough && lifetime <= 0 {
-        return refuse(format!(
-            "gives a token that is already expired (expires_in {lifetime})"
-        ));
-    }
     // a token the caller brought is not an answer of the authority: its own exp is what it is
-    if !passthrough && lifetime > MAX_TOKEN_LIFETIME_SECONDS {
-        return refuse(format!(
-            "gives a token valid for {lifetime} seconds, more than the {MAX_TOKEN_LIFETIME_SECONDS} accepted"
-        ));
+    if let Some(reason) = answer_problem(result, now).filter(|_| !passthrough) {
+        return refuse(reason);
+    }
+    if passthrough && result.access_token.secret().trim().is_empty() {
+        return refuse("has an empty access_token".into());
     }
     let delegated = matches!(
         request.method,

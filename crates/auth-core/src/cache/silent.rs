@@ -164,6 +164,12 @@ impl<'a> SilentRequest<'a> {
         };
         match renewed {
             Ok(mut result) => {
+                if let Some(reason) = crate::session::answer_problem(&result, now) {
+                    return Err(Error::SignInRequired(format!(
+                        "the token was not renewed because the answer of {} {reason}; nothing was saved",
+                        result.environment
+                    )));
+                }
                 if result.client_info.is_none() && result.account.is_none() {
                     // the answer did not say whose token it is: it is the account we asked for
                     result.client_info = self.account.and_then(client_info_of);

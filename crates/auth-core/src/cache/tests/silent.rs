@@ -446,3 +446,43 @@ async fn a_request_without_scopes_is_refused_before_anything_else() {
         .unwrap_err();
     insta::assert_snapshot!(error, @"invalid value for scopes: name at least one scope, such as https://graph.microsoft.com/.default");
 }
+
+/// One hostile answer to a renewal (a token "valid" for thirty years, or already expired) is refused, not
+/// saved, so it cannot pin itself in the cache; the refresh token it came with is not kept either.
+#[tokio::test]
+async fn a_renewal_answered_with_an_impossible_lifetime_saves_nothing() {
+    let mut server = mockito::Server::new_async().await;
+    let cache = TokenCache::in_memory();
+    signed_in(&cache, &server, "old-at", NOW - 3300);
+    let (http, _) = http_client();
+    let a = authority(&server, HOME_TENANT);
+    let home = home();
+    let id = client();
+    for expires_in in [1_000_000_000_i64, -10] {
+        let mut body: serde_json::Value =
+            serde_json::from_str(&renewed_body("pinned-at", "hostile-rt", HOME_TENANT)).unwrap();
+        body["expires_in"] = expires_in.into();
+        let mock = server
+            .mock("POST", token_endpoint(HOME_TENANT).as_str())
+            .with_body(body.to_string())
+            .expect(1)
+            .create_async()
+            .await;
+        let request = SilentRequest::new(&cache, &a, &id)
+            .account(Some(&home))
+            .scopes([GRAPH]);
+        let error = request.clone().send(&http).await.unwrap_err().to_string();
+        assert!(error.contains("nothing was saved"), "{error}");
+        mock.assert_async().await;
+        mock.remove_async().await;
+        assert!(request.cached(at(NOW)).unwrap().is_none());
+        assert_eq!(
+            cache
+                .find_refresh_token(&a.environment(), &client(), &home)
+                .unwrap()
+                .unwrap()
+                .secret(),
+            "the-rt"
+        );
+    }
+}

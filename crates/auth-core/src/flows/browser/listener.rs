@@ -303,15 +303,18 @@ async fn answer(
         return None;
     };
     if state != expected_state {
+        // Refused and ignored, as MSAL's receiver does: ending the sign-in would let any local user, or
+        // any page open in the browser, abort every sign-in with one request. No code of it is redeemed.
         respond(
             stream,
             "400 Bad Request",
             &failure_page("The answer does not belong to this sign-in."),
         )
         .await;
-        return Some(Err(Error::Rejected(
-            "the browser's answer carries another sign-in's state, so it was refused: sign in again".into(),
-        )));
+        tracing::warn!(
+            "the loopback listener refused an answer carrying another sign-in's state; still waiting for this sign-in's"
+        );
+        return None;
     }
     // RFC 9207: an answer (error or code) from another authority is a mix-up attack; checked before
     // anything of it is believed

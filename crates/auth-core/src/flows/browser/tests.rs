@@ -90,7 +90,7 @@ fn client() -> ClientId {
 enum Answer {
     /// Redirects with the code and the state it was given.
     Code,
-    /// Redirects with a code and a state of its own.
+    /// Redirects with a code and a state of its own (another user, a web page), then properly.
     WrongState,
     /// Redirects with an error (the person declined consent).
     Error,
@@ -156,7 +156,7 @@ impl BrowserOpener for UserAgent {
         let redirect = format!("/?code=the-code&state={state}&session_state=s1");
         let paths = match self.answer {
             Answer::Code => vec![redirect],
-            Answer::WrongState => vec!["/?code=the-code&state=someone-elses".into()],
+            Answer::WrongState => vec!["/?code=stolen-code&state=someone-elses".into(), redirect],
             Answer::Error => vec![format!(
                 "/?error=access_denied&error_description=AADSTS65004%3A+User+declined+to+consent+%3Cb%3Enow%3C%2Fb%3E.\
                  %0D%0ATrace+ID%3A+x&error_subcode=cancel&state={state}"
@@ -384,24 +384,23 @@ async fn prompt_hints_claims_and_amr_values_are_passed_through() {
     token.assert_async().await;
 }
 
+/// An answer with another state (from another local user, or any web page open in the browser) is refused
+/// and its code never redeemed, but it does not end the sign-in: the real answer that follows completes it.
 #[tokio::test]
-async fn an_answer_with_another_state_is_refused_and_no_code_is_redeemed() {
+async fn an_answer_with_another_state_is_refused_and_the_sign_in_goes_on() {
     let mut server = Server::new_async().await;
     let agent = UserAgent::new(Answer::WrongState);
-    let token = token_mock(&mut server, &agent, None, &[], 0).await;
-    let http = held_http();
-    let a = authority(&server);
-    let c = client();
-    let error = within_a_few_seconds(
-        InteractiveBrowser::new(&a, &c)
-            .opener(&agent)
-            .interaction(&crate::SilentInteraction)
-            .send(&http),
-    )
-    .await
-    .unwrap_err();
-    insta::assert_snapshot!(error, @"the browser's answer carries another sign-in's state, so it was refused: sign in again");
-    insta::assert_snapshot!(agent.pages().await.join("\n"), @"HTTP/1.1 400 Bad Request | Sign-in failed | The answer does not belong to this sign-in. Return to the terminal for details.");
+    let stolen = server
+        .mock("POST", TOKEN_PATH)
+        .match_body(Matcher::UrlEncoded("code".into(), "stolen-code".into()))
+        .expect(0)
+        .create_async()
+        .await;
+    let token = token_mock(&mut server, &agent, None, &[], 1).await;
+    let result = sign_in(&authority(&server), &agent, None).await.unwrap();
+    assert_eq!(result.access_token.secret(), "user-at");
+    insta::assert_snapshot!(agent.pages().await[0], @"HTTP/1.1 400 Bad Request | Sign-in failed | The answer does not belong to this sign-in. Return to the terminal for details.");
+    stolen.assert_async().await;
     token.assert_async().await;
 }
 
