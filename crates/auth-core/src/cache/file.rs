@@ -204,8 +204,20 @@ impl CacheFile {
         };
     }
 
-    /// The file, open, and which version it is; `None` when there is no file.
+    /// The file, open, and which version it is; `None` when there is no file. Only a regular file is
+    /// opened: a FIFO planted in its place (or a link to one, or to `/dev/zero`) would block the open or
+    /// never end the read.
     fn open(&self) -> Result<Option<(File, Stamp)>> {
+        match std::fs::metadata(&self.path) {
+            Ok(metadata) if !metadata.is_file() => {
+                return Err(Error::InvalidFile {
+                    path: self.path.clone(),
+                    reason: "not a regular file (a folder, a device or a pipe is in its place): move it away"
+                        .into(),
+                });
+            }
+            _ => {}
+        }
         let file = match File::open(&self.path) {
             Ok(file) => file,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),

@@ -260,7 +260,7 @@ fn an_unreadable_file_is_an_error_naming_it_and_is_left_alone() {
     let path = dir.path().join("cache.json");
     std::fs::create_dir(&path).unwrap();
     let error = TokenCache::open(&path).accounts().unwrap_err().to_string();
-    insta::assert_snapshot!(error.replace(dir.path().to_str().unwrap(), "<dir>"), @"reading the token cache <dir>/cache.json: Is a directory (os error 21)");
+    insta::assert_snapshot!(error.replace(dir.path().to_str().unwrap(), "<dir>"), @"<dir>/cache.json: not a regular file (a folder, a device or a pipe is in its place): move it away");
     assert!(path.is_dir());
 }
 
@@ -456,4 +456,22 @@ fn json_nested_deeper_than_python_reads_is_an_error_and_stays() {
     let error = TokenCache::open(&path).accounts().unwrap_err().to_string();
     assert!(error.contains("nested 1501 deep"), "{error}");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}
+
+/// A pipe (or a link to a device) planted where the cache belongs is refused by name, at once: opening a
+/// FIFO blocks until someone writes to it, and reading `/dev/zero` never ends.
+#[cfg(unix)]
+#[test]
+fn a_pipe_or_a_device_in_place_of_the_cache_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.json");
+    let status = std::process::Command::new("mkfifo").arg(&path).status().unwrap();
+    assert!(status.success());
+    let error = TokenCache::open(&path).accounts().unwrap_err().to_string();
+    assert!(error.contains("not a regular file"), "{error}");
+    assert!(error.contains(&path.display().to_string()), "{error}");
+    std::fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
+    let error = TokenCache::open(&path).accounts().unwrap_err().to_string();
+    assert!(error.contains("not a regular file"), "{error}");
 }
