@@ -219,6 +219,8 @@ async fn the_browser_gets_neither_the_authorize_url_in_its_arguments_nor_a_secre
             "MSCONNECT_CACHE_URL" => cli
                 .env(name, &format!("redis://:secret-of-{name}@127.0.0.1:9/0"))
                 .env("MSCONNECT_CACHE_FALLBACK", "file"),
+            // with a cache URL the key is read: 32 bytes, in base64
+            "MSCONNECT_CACHE_KEY" => cli.env(name, "c2VjcmV0LW9mLU1TQ09OTkVDVF9DQUNIRV9LRVkhISE="),
             _ => cli.env(name, &format!("secret-of-{name}")),
         };
     }
@@ -259,6 +261,9 @@ async fn the_browser_gets_neither_the_authorize_url_in_its_arguments_nor_a_secre
     assert!(read("page").contains("&amp;state="));
     let env = read("env");
     assert!(!env.contains("secret-of-"), "{env}");
+    for name in auth_core::env::SECRET_VARIABLES {
+        assert!(!env.contains(&format!("{name}=")), "{name}: {env}");
+    }
     assert!(env.contains("MSCONNECT_NOT_A_SECRET=kept"), "{env}");
     assert_eq!(
         std::fs::read_dir(tmp.path()).unwrap().count(),
