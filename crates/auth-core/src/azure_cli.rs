@@ -283,7 +283,12 @@ impl AzureCli {
         let Ok(doc) = serde_json::from_slice::<Value>(&bytes) else {
             return preferred.clone();
         };
-        let text = |e: &Value, field: &str| e.get(field).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let text = |e: &Value, field: &str| {
+            e.get(field)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
         let of_account: Vec<(String, String)> = doc
             .get("RefreshToken")
             .and_then(Value::as_object)

@@ -839,7 +839,8 @@ impl Session {
             other_scope(scope, scopes)?;
         }
         let cache = self.cache_of(connection)?;
-        self.silent(&cache, connection, &authority, scopes).cached(self.now())
+        self.silent(&cache, connection, &authority, scopes)
+            .cached(self.now())
     }
 
     /// An access token for the connection: from the cache, else renewed with the refresh token (users) or
@@ -854,7 +855,9 @@ impl Session {
             other_scope(scope, scopes)?;
             if silent.cached(self.now())?.is_none() {
                 // the token it holds is still good, for its own scope only: say that, not "expired"
-                let held = self.silent(&cache, connection, &authority, &[]).cached(self.now())?;
+                let held = self
+                    .silent(&cache, connection, &authority, &[])
+                    .cached(self.now())?;
                 if let (Some(_), Some(other)) = (held, scopes.first()) {
                     return Err(Error::SignInRequired(format!(
                         "this connection holds one access token, for {scope}; connect again to get a token for {other}"
