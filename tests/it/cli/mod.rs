@@ -9,6 +9,8 @@ mod help;
 #[cfg(unix)]
 mod home;
 mod interactive;
+#[cfg(unix)]
+mod read_only_home;
 mod secrets;
 mod state;
 mod terminal;
