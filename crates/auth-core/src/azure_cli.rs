@@ -192,7 +192,7 @@ impl AzureCli {
                 .find(|a| a.username.eq_ignore_ascii_case(wanted))
                 .ok_or_else(|| {
                     Error::invalid(
-                        "account",
+                        "-Account",
                         format!(
                             "the Azure CLI has no account {}; it has {}: name one of them, or run az login",
                             printable(wanted),
@@ -203,7 +203,7 @@ impl AzureCli {
             None if accounts.len() == 1 => &accounts[0],
             None => {
                 return Err(Error::invalid(
-                    "account",
+                    "-Account",
                     format!(
                         "the Azure CLI has several accounts ({}): choose one with --account",
                         names()

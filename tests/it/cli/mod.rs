@@ -5,6 +5,7 @@ mod aliases;
 pub(crate) mod connect;
 mod connection;
 mod environment;
+mod from_azure_cli;
 mod help;
 #[cfg(unix)]
 mod home;
