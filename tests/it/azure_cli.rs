@@ -297,3 +297,135 @@ fn msconnect_adopts_the_azure_cli_sign_in_and_both_keep_one_cache() {
         );
     });
 }
+
+/// `az login` (the stand-in above), then the real binary: `partnercenter connect --from-azure-cli` and
+/// `partnercenter token` with at most one token request and no interaction, a token for another scope
+/// renewed with the refresh token in the Azure CLI's cache (and saved there, for MSAL Python to read),
+/// `disconnect` leaving the CLI's cache alone, and after MSAL Python's logout (what `az logout` does to
+/// the cache) `token` for a new scope says the account is signed out in the Azure CLI, exit 1.
+#[test]
+fn the_binary_connects_with_az_login_and_follows_az_logout() {
+    let az = AzureCliPeer::start();
+    // the sign-in covers Partner Center's delegated scope and Graph, as an Entra refresh token would
+    let scopes = json!({"scopes": [partner_center_scope(), graph()]});
+    let mut login = az.command("login", scopes.clone());
+    let child = login
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let ignore_certificate_errors = [("MSCONNECT_BROWSER_IGNORE_CERTIFICATE_ERRORS", "1")];
+    let driven = drive_device_code(child, &az.provider, "dave", &ignore_certificate_errors);
+    assert!(
+        driven.status.success(),
+        "{:?}\n{}",
+        driven.other_lines,
+        az.provider.output()
+    );
+    let after_login = az.provider.grants().len();
+
+    let cli = crate::cli::Cli::new()
+        .env("AZURE_CONFIG_DIR", az.folder.path().to_str().unwrap())
+        .env("SSL_CERT_FILE", az.tls.ca_cert.to_str().unwrap());
+    let issuer = az.provider.issuer().as_str().to_owned();
+    let added = cli.run(&[
+        "environment",
+        "add",
+        "Peers",
+        "--graph-endpoint",
+        GRAPH_ENDPOINT,
+        "--partner-center-endpoint",
+        GRAPH_ENDPOINT,
+        "--oidc-issuer",
+        &issuer,
+    ]);
+    assert_eq!(added.code, 0, "{added:?}");
+
+    let connected = cli.run(&[
+        "partnercenter",
+        "connect",
+        "--environment",
+        "Peers",
+        "--from-azure-cli",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(connected.code, 0, "{connected:#?}\n{}", az.provider.output());
+    let context: Value = serde_json::from_str(&connected.stdout).unwrap();
+    assert_eq!(context["Account"]["Type"], "User", "{context:#}");
+    assert_eq!(context["Account"]["Tenant"], TENANT_ID, "{context:#}");
+    let token = cli.run(&["partnercenter", "token"]);
+    assert_eq!(token.code, 0, "{token:#?}");
+    assert_eq!(token.stdout.lines().count(), 1, "{token:?}");
+    let grants = az.provider.grants();
+    assert!(
+        grants.len() <= after_login + 1,
+        "at most one token request for connect and token: {grants:?}"
+    );
+    assert!(
+        !connected.stderr.contains("code") && !token.stderr.contains("code"),
+        "no device code, no browser: {connected:?} {token:?}"
+    );
+    assert!(
+        !cli.home().join("msal_token_cache.json").exists(),
+        "the tokens are the Azure CLI's, in its cache only"
+    );
+    az.assert_msal_keys("after msconnect connected");
+
+    // another scope, once the CLI's access tokens are gone (expired): bought with the refresh token in
+    // the CLI's cache, and kept there
+    assert!(az.python("expire", json!({}))["removed"].as_u64() >= Some(1));
+    let before = az.provider.grants().len();
+    let graph_token = cli.run(&["partnercenter", "token", "--scopes", &graph_only()]);
+    assert_eq!(graph_token.code, 0, "{graph_token:#?}\n{}", az.provider.output());
+    let grants = az.provider.grants();
+    assert_eq!(grants.len(), before + 1, "{grants:?}");
+    assert!(grants[before].starts_with("refresh_token"), "{grants:?}");
+    assert!(
+        secrets_of(&az.cache_path()).contains(&graph_token.stdout.trim().to_owned()),
+        "the renewed token is in the Azure CLI's cache"
+    );
+    az.assert_msal_keys("after msconnect renewed for another scope");
+    let renewed = az.python("renew", scopes.clone());
+    assert_eq!(
+        renewed["error"],
+        Value::Null,
+        "MSAL Python renews after msconnect: {renewed:#}"
+    );
+
+    // disconnect forgets the context, and leaves the Azure CLI signed in
+    let cache_before = std::fs::read(az.cache_path()).unwrap();
+    let disconnected = cli.run(&["partnercenter", "disconnect"]);
+    assert_eq!(disconnected.code, 0, "{disconnected:?}");
+    assert_eq!(std::fs::read(az.cache_path()).unwrap(), cache_before);
+    let connected = cli.run(&[
+        "partnercenter",
+        "connect",
+        "--environment",
+        "Peers",
+        "--from-azure-cli",
+    ]);
+    assert_eq!(connected.code, 0, "{connected:#?}\n{}", az.provider.output());
+
+    // `az logout`: msconnect's token for a new scope is refused, with what to do
+    assert_eq!(az.python("logout", json!({}))["removed"], 1);
+    let refused = cli.run(&["partnercenter", "token", "--scopes", "email"]);
+    assert_eq!(refused.code, 1, "{refused:#?}");
+    assert!(
+        refused
+            .stderr
+            .contains("is signed out in the Azure CLI; run az login or connect again"),
+        "{refused:#?}"
+    );
+}
+
+/// The delegated scope `partnercenter connect` asks for in the Peers environment, whose Partner Center
+/// endpoint is the provider's Graph endpoint.
+fn partner_center_scope() -> String {
+    format!("{GRAPH_ENDPOINT}/user_impersonation")
+}
+
+/// Graph's scope, asked for on its own.
+fn graph_only() -> String {
+    graph()
+}

@@ -26,6 +26,13 @@ pub const AZURE_CLI_CACHE_FILE: &str = "msal_token_cache.json";
 /// The Azure CLI's MSAL token cache when it is encrypted (Windows, or `core.encrypt_token_cache=true`).
 pub const AZURE_CLI_ENCRYPTED_CACHE_FILE: &str = "msal_token_cache.bin";
 
+/// The Azure CLI's own application id: the client its refresh tokens are issued to (a member of
+/// Microsoft's family of client ids, FOCI).
+pub const AZURE_CLI_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+
+/// A cache file larger than this is not read for its clients (the token lookup reads it anyway).
+const MAX_CACHE_BYTES: u64 = 256 * 1024 * 1024;
+
 /// A profile larger than this is not the Azure CLI's (it lists subscriptions, a few hundred bytes each).
 const MAX_PROFILE_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -185,7 +192,7 @@ impl AzureCli {
                 .find(|a| a.username.eq_ignore_ascii_case(wanted))
                 .ok_or_else(|| {
                     Error::invalid(
-                        "account",
+                        "-Account",
                         format!(
                             "the Azure CLI has no account {}; it has {}: name one of them, or run az login",
                             printable(wanted),
@@ -196,7 +203,7 @@ impl AzureCli {
             None if accounts.len() == 1 => &accounts[0],
             None => {
                 return Err(Error::invalid(
-                    "account",
+                    "-Account",
                     format!(
                         "the Azure CLI has several accounts ({}): choose one with --account",
                         names()
@@ -265,6 +272,46 @@ impl AzureCli {
             .ok_or_else(|| signed_out(&chosen.username))
     }
 
+    /// The client to get tokens for with `account`'s sign-in: `preferred` when the CLI's cache holds a
+    /// refresh token of that client for the account, or one of a family (which serves any member), else
+    /// the client the CLI's refresh token was issued to (the CLI's own; another client only when the
+    /// cache was written by a stand-in, as the tests do). A cache that cannot be read leaves `preferred`.
+    pub fn client_for(&self, account: &Account, preferred: &ClientId) -> ClientId {
+        let Ok(Some(bytes)) = read_capped(&self.cache_path(), MAX_CACHE_BYTES) else {
+            return preferred.clone();
+        };
+        let Ok(doc) = serde_json::from_slice::<Value>(&bytes) else {
+            return preferred.clone();
+        };
+        let text = |e: &Value, field: &str| {
+            e.get(field)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let of_account: Vec<(String, String)> = doc
+            .get("RefreshToken")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|map| map.values())
+            .filter(|e| {
+                text(e, "home_account_id").eq_ignore_ascii_case(&account.home_account_id)
+                    && text(e, "environment").eq_ignore_ascii_case(&account.environment)
+            })
+            .map(|e| (text(e, "client_id"), text(e, "family_id")))
+            .collect();
+        let served = of_account
+            .iter()
+            .any(|(client, family)| client.eq_ignore_ascii_case(preferred.as_str()) || !family.is_empty());
+        if served || of_account.is_empty() {
+            return preferred.clone();
+        }
+        of_account
+            .iter()
+            .find_map(|(client, _)| ClientId::parse(client).ok())
+            .unwrap_or_else(|| preferred.clone())
+    }
+
     /// Signs in silently with the Azure CLI's sign-in: chooses the account (`username`, else the only
     /// one), opens the CLI's cache, and gets a token for `scopes` in `tenant` (else the account's tenant
     /// in the CLI) from `authority` for `client_id`, from the cache or bought with the account's (family)
@@ -280,8 +327,10 @@ impl AzureCli {
             })?,
         };
         let authority = request.authority.with_tenant(&tenant)?;
+        cache.check_writable()?;
         let account = self.cached_account(&cache, &chosen, &authority.environment())?;
-        let token = SilentRequest::new(&cache, &authority, request.client_id)
+        let client_id = self.client_for(&account, request.client_id);
+        let token = SilentRequest::new(&cache, &authority, &client_id)
             .account(Some(&account.home_account_id))
             .scopes(request.scopes)
             .send(http)
@@ -303,7 +352,8 @@ impl AzureCli {
 pub struct FromAzureCli<'a> {
     /// The cloud's authority (its tenant is replaced by the account's, or by `tenant`).
     pub authority: &'a Authority,
-    /// The client to get the token for: the Azure CLI's own, or one of its family.
+    /// The client to get the token for: the Azure CLI's own, or one of its family; when the CLI's cache
+    /// holds neither for the account, the client its refresh token was issued to ([`AzureCli::client_for`]).
     pub client_id: &'a ClientId,
     /// The scopes of the token.
     pub scopes: &'a [String],

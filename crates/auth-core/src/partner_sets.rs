@@ -17,6 +17,10 @@ use crate::{
     RefreshToken, Result, Session, SignInMethod, Tenant, TokenResult,
 };
 
+/// The name of the parameter set of `--from-azure-cli` (its switch has the same name), shared by every
+/// module.
+pub const FROM_AZURE_CLI_SET: &str = "FromAzureCli";
+
 /// The web app's credential that goes with a refresh token.
 #[derive(Debug, Clone)]
 pub enum RefreshTokenCredential {
@@ -85,6 +89,14 @@ pub enum PartnerSignIn {
         /// `-Tenant`.
         tenant: Tenant,
     },
+    /// A user the Azure CLI signed in (`--from-azure-cli`): its refresh token, silently, with the Azure
+    /// CLI's own client; the connection keeps its tokens in the Azure CLI's cache.
+    FromAzureCli {
+        /// `-Account`: the sign-in name, when the Azure CLI has several accounts.
+        account: Option<String>,
+        /// `-Tenant`; the account's tenant in the Azure CLI when absent.
+        tenant: Option<Tenant>,
+    },
 }
 
 /// What a [`PartnerSignIn`] becomes: the client, tenant and auth-core sign-in, and the account type the
@@ -125,6 +137,10 @@ impl PartnerSignIn {
                 credential: bound.required_credential("Credential")?,
                 tenant: bound.required_tenant("Tenant")?,
             },
+            FROM_AZURE_CLI_SET => Self::FromAzureCli {
+                account: bound.text("Account")?,
+                tenant: bound.tenant("Tenant")?,
+            },
             _ => Self::User {
                 tenant: bound.tenant("Tenant")?,
                 use_device_authentication: bound.switch("UseDeviceAuthentication"),
@@ -140,6 +156,7 @@ impl PartnerSignIn {
             Self::RefreshToken { .. } => "RefreshToken",
             Self::ServicePrincipalCertificate { .. } => "ServicePrincipalCertificate",
             Self::ServicePrincipal { .. } => "ServicePrincipal",
+            Self::FromAzureCli { .. } => FROM_AZURE_CLI_SET,
         }
     }
 
@@ -148,7 +165,8 @@ impl PartnerSignIn {
         match self {
             Self::User { tenant, .. }
             | Self::AccessToken { tenant, .. }
-            | Self::RefreshToken { tenant, .. } => tenant.as_ref(),
+            | Self::RefreshToken { tenant, .. }
+            | Self::FromAzureCli { tenant, .. } => tenant.as_ref(),
             Self::ServicePrincipalCertificate { tenant, .. } | Self::ServicePrincipal { tenant, .. } => {
                 Some(tenant)
             }
@@ -245,6 +263,14 @@ impl PartnerSignIn {
                 Some(tenant),
                 SignInMethod::Application(ClientCredential::secret(credential.password.secret())),
                 AccountType::ServicePrincipal,
+            ),
+            // the Azure CLI's refresh token was issued to its own client (a FOCI family member): that
+            // client gets the token, whatever the module's default
+            Self::FromAzureCli { account, tenant } => plan(
+                ClientId::from_static(crate::azure_cli::AZURE_CLI_CLIENT_ID),
+                tenant,
+                SignInMethod::AzureCli { account },
+                AccountType::User,
             ),
         })
     }

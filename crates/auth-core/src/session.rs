@@ -97,6 +97,13 @@ pub enum SignInMethod {
     /// The host's managed identity (`--identity`): no credential in the process, the host hands out
     /// the token (see [`crate::flows::ManagedIdentity`]).
     ManagedIdentity(crate::flows::ManagedIdentityId),
+    /// The Azure CLI's sign-in (`--from-azure-cli`): the account's refresh token in the Azure CLI's cache
+    /// (`AZURE_CONFIG_DIR`, else `~/.azure`), silently; the tenant is the request's when it names one,
+    /// else the account's in the CLI. The connection then keeps its tokens in that cache.
+    AzureCli {
+        /// The account's sign-in name (`--account`), when the CLI has several.
+        account: Option<String>,
+    },
 }
 
 /// Options of browser sign-in.
@@ -148,6 +155,7 @@ impl SignInMethod {
             Self::Browser(_) => "Browser",
             Self::DeviceCode => "DeviceCode",
             Self::ManagedIdentity(_) => "ManagedIdentity",
+            Self::AzureCli { .. } => "AzureCli",
         }
     }
 }
@@ -261,7 +269,7 @@ impl SavedCertificate {
 
 mod connection;
 pub use connection::{
-    AppCredential, CONNECTION_VERSION, Connection, SignedIn, UserMethod, secret_fingerprint,
+    AppCredential, CONNECTION_VERSION, CacheLocation, Connection, SignedIn, UserMethod, secret_fingerprint,
 };
 
 #[derive(Serialize, Deserialize)]
@@ -435,6 +443,12 @@ impl Session {
             return Err(Error::invalid("scopes", "no scope to ask for"));
         }
         let interaction = self.inner.options.interaction.as_ref();
+        if !matches!(request.method, SignInMethod::AzureCli { .. }) {
+            // before any credential is sent: a token that could not be kept must not be bought (a
+            // read-only MSCONNECT_HOME would otherwise fail only after the secret went out). The Azure
+            // CLI's sign-in checks the CLI's cache, which it writes instead.
+            self.inner.options.cache.check_writable()?;
+        }
         let (result, source) = match &request.method {
             SignInMethod::AccessToken(token) => {
                 let result = AccessTokenPassthrough::new(token, &authority.environment(), &request.client_id)
@@ -455,6 +469,7 @@ impl Session {
                     result,
                     source: None,
                     saved: true,
+                    token_cache: None,
                 });
             }
             SignInMethod::RefreshToken { token, credential } => {
@@ -476,6 +491,11 @@ impl Session {
                 .send(self.http()?)
                 .await?;
                 (result, Some("password"))
+            }
+            SignInMethod::AzureCli { account } => {
+                return self
+                    .authenticate_with_azure_cli(request, &authority, account.as_deref())
+                    .await;
             }
             SignInMethod::ManagedIdentity(id) => {
                 let result = crate::flows::ManagedIdentity::new(self.env())
@@ -542,6 +562,45 @@ impl Session {
             result,
             source,
             saved: false,
+            token_cache: None,
+        })
+    }
+
+    /// `--from-azure-cli`: the token from the Azure CLI's cache, or bought with the account's refresh
+    /// token there (and saved there, by the silent request); nothing goes to the session's cache.
+    async fn authenticate_with_azure_cli(
+        &self,
+        request: &SignInRequest,
+        authority: &Authority,
+        account: Option<&str>,
+    ) -> Result<SignedInTokens> {
+        let cli = crate::azure_cli::AzureCli::locate(self.env())?;
+        let tenant = request.tenant.is_specific().then_some(&request.tenant);
+        let signed = cli
+            .sign_in(
+                self.http()?,
+                crate::azure_cli::FromAzureCli {
+                    authority,
+                    client_id: &request.client_id,
+                    scopes: &request.scopes,
+                    username: account,
+                    tenant,
+                },
+            )
+            .await?;
+        let mut result = signed.token;
+        if result.account.is_none() {
+            // a token served from the cache names its account through the cache's entry
+            result.account = Some(signed.account);
+        }
+        validate_response(request, &result, self.now())?;
+        Ok(SignedInTokens {
+            result,
+            source: None,
+            saved: true,
+            token_cache: Some(CacheLocation::AzureCli {
+                config_dir: cli.config_dir().to_path_buf(),
+            }),
         })
     }
 
@@ -565,7 +624,8 @@ impl Session {
         tokens: &SignedInTokens,
         context: &C,
     ) -> Result<Connected> {
-        let connection = Connection::new(request, &tokens.result)?;
+        let mut connection = Connection::new(request, &tokens.result)?;
+        connection.token_cache = tokens.token_cache.clone();
         self.keep_tokens(request, tokens)?;
         self.save_connection(module, &connection, context)?;
         Ok(Connected {
@@ -627,6 +687,10 @@ impl Session {
             return Ok(false);
         };
         let connection = saved.connection;
+        if connection.azure_cli_dir().is_some() {
+            // the tokens are the Azure CLI's: forgetting the connection leaves them to `az logout`
+            return store.remove(module);
+        }
         let others: Vec<Connection> = store
             .modules()?
             .iter()
@@ -728,8 +792,23 @@ impl Session {
             .ok_or_else(|| Error::SignInRequired(format!("not connected to {module}: connect first")))
     }
 
+    /// The cache a connection's tokens live in: the session's, or the Azure CLI's for a connection made
+    /// with `--from-azure-cli` (its error says "signed out in the Azure CLI" when the file is gone).
+    fn cache_of(&self, connection: &Connection) -> Result<TokenCache> {
+        match connection.azure_cli_dir() {
+            None => Ok(self.inner.options.cache.clone()),
+            Some(dir) => crate::azure_cli::AzureCli::at(dir)
+                .token_cache()
+                .map_err(|error| match error {
+                    Error::SignInRequired(_) => azure_cli_signed_out(connection),
+                    other => other,
+                }),
+        }
+    }
+
     fn silent<'a>(
         &'a self,
+        cache: &'a TokenCache,
         connection: &'a Connection,
         authority: &'a Authority,
         scopes: &'a [String],
@@ -738,7 +817,7 @@ impl Session {
             SignedIn::App { credential } => credential.fingerprint(),
             _ => None,
         };
-        SilentRequest::new(&self.inner.options.cache, authority, &connection.client_id)
+        SilentRequest::new(cache, authority, &connection.client_id)
             .account(connection.home_account_id())
             .credential_fingerprint(fingerprint.as_deref())
             .scopes(if scopes.is_empty() {
@@ -759,7 +838,9 @@ impl Session {
         if let SignedIn::AccessToken { scope, .. } = &connection.signed_in {
             other_scope(scope, scopes)?;
         }
-        self.silent(connection, &authority, scopes).cached(self.now())
+        let cache = self.cache_of(connection)?;
+        self.silent(&cache, connection, &authority, scopes)
+            .cached(self.now())
     }
 
     /// An access token for the connection: from the cache, else renewed with the refresh token (users) or
@@ -768,12 +849,15 @@ impl Session {
     /// that connected).
     pub async fn token(&self, connection: &Connection, scopes: &[String]) -> Result<TokenResult> {
         let authority = connection.authority(self.env())?;
-        let silent = self.silent(connection, &authority, scopes);
+        let cache = self.cache_of(connection)?;
+        let silent = self.silent(&cache, connection, &authority, scopes);
         if let SignedIn::AccessToken { scope, .. } = &connection.signed_in {
             other_scope(scope, scopes)?;
             if silent.cached(self.now())?.is_none() {
                 // the token it holds is still good, for its own scope only: say that, not "expired"
-                let held = self.silent(connection, &authority, &[]).cached(self.now())?;
+                let held = self
+                    .silent(&cache, connection, &authority, &[])
+                    .cached(self.now())?;
                 if let (Some(_), Some(other)) = (held, scopes.first()) {
                     return Err(Error::SignInRequired(format!(
                         "this connection holds one access token, for {scope}; connect again to get a token for {other}"
@@ -782,6 +866,13 @@ impl Session {
                 return Err(Error::AccessTokenExpired);
             }
             return silent.send(self.http()?).await;
+        }
+        if connection.azure_cli_dir().is_some() {
+            // `az logout` (MSAL's remove_account) took the account's refresh token away
+            return silent.send(self.http()?).await.map_err(|error| match error {
+                Error::SignInRequired(_) => azure_cli_signed_out(connection),
+                other => other,
+            });
         }
         let credential = self.renewal_credential(connection, &authority, scopes)?;
         silent.credential(credential.as_ref()).send(self.http()?).await
@@ -821,7 +912,7 @@ impl Session {
         if let Some(secret) = offered.iter().find(same).or(offered.first()) {
             return Ok(Some(ClientCredential::Secret(secret.clone())));
         }
-        let silent = self.silent(connection, authority, scopes);
+        let silent = self.silent(&self.inner.options.cache, connection, authority, scopes);
         if silent.cached(self.now())?.is_some() {
             return Ok(None);
         }
@@ -843,6 +934,18 @@ impl Session {
             connection.client_id
         )))
     }
+}
+
+/// A connection made with `--from-azure-cli` whose account the Azure CLI signed out.
+fn azure_cli_signed_out(connection: &Connection) -> Error {
+    let username = match &connection.signed_in {
+        SignedIn::User {
+            username: Some(username),
+            ..
+        } => username.as_str(),
+        _ => "the account",
+    };
+    crate::azure_cli::signed_out(username)
 }
 
 /// Where a renewal reads an application's client secret, in order: what `--client-secret` and
@@ -877,6 +980,8 @@ pub struct SignedInTokens {
     result: TokenResult,
     source: Option<&'static str>,
     saved: bool,
+    /// The cache the tokens were kept in, when not the session's (the Azure CLI's).
+    token_cache: Option<CacheLocation>,
 }
 
 impl SignedInTokens {

@@ -86,6 +86,16 @@ pub async fn connect(session: &Session, request: ConnectEntra) -> Result<(EntraC
             AuthType::AppOnly,
             TokenCredentialType::ClientSecret,
         ),
+        // the Azure CLI's refresh token serves its own client (a FOCI family member), which may not be
+        // true of Microsoft Graph PowerShell's: the token is the Azure CLI's client's
+        EntraSignIn::FromAzureCli { account, tenant } => (
+            ClientId::from_static(auth_core::azure_cli::AZURE_CLI_CLIENT_ID),
+            tenant,
+            vec![default_scope],
+            SignInMethod::AzureCli { account },
+            AuthType::Delegated,
+            TokenCredentialType::AzureCli,
+        ),
     };
     let request = SignInRequest {
         environment: environment.clone(),

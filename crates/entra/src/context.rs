@@ -35,6 +35,8 @@ pub enum TokenCredentialType {
     ClientSecret,
     /// An access token given by the caller.
     UserProvidedAccessToken,
+    /// The Azure CLI's sign-in (`--from-azure-cli`; msconnect's own).
+    AzureCli,
 }
 
 /// The context of a Connect-Entra connection.

@@ -47,6 +47,13 @@ pub static PARAMETER_SETS: &[ParameterSetInfo] = &[
         optional: &["Environment", "WhatIf", "Confirm"],
         default: false,
     },
+    // msconnect's own: the Azure CLI's sign-in (`az login`), shared
+    ParameterSetInfo {
+        name: auth_core::partner_sets::FROM_AZURE_CLI_SET,
+        mandatory: &["FromAzureCli"],
+        optional: &["Account", "TenantId", "Environment", "WhatIf", "Confirm"],
+        default: false,
+    },
 ];
 
 /// The aliases of `Connect-Entra`'s parameters: `(alias, canonical name)`.
@@ -127,6 +134,14 @@ pub enum EntraSignIn {
         /// `-TenantId`.
         tenant: Tenant,
     },
+    /// A user the Azure CLI signed in (`--from-azure-cli`): its refresh token, silently, with the Azure
+    /// CLI's client; the connection keeps its tokens in the Azure CLI's cache.
+    FromAzureCli {
+        /// `-Account`: the sign-in name, when the Azure CLI has several accounts.
+        account: Option<String>,
+        /// `-TenantId`; the account's tenant in the Azure CLI when absent.
+        tenant: Option<Tenant>,
+    },
 }
 
 impl EntraSignIn {
@@ -137,13 +152,16 @@ impl EntraSignIn {
             Self::ServicePrincipalCertificate { .. } => "ServicePrincipalCertificate",
             Self::AccessToken { .. } => "AccessToken",
             Self::AppSecretCredential { .. } => "AppSecretCredential",
+            Self::FromAzureCli { .. } => auth_core::partner_sets::FROM_AZURE_CLI_SET,
         }
     }
 
     /// The tenant given, if any.
     pub fn tenant(&self) -> Option<&Tenant> {
         match self {
-            Self::UserCredential { tenant, .. } | Self::AccessToken { tenant, .. } => tenant.as_ref(),
+            Self::UserCredential { tenant, .. }
+            | Self::AccessToken { tenant, .. }
+            | Self::FromAzureCli { tenant, .. } => tenant.as_ref(),
             Self::ServicePrincipalCertificate { tenant, .. } | Self::AppSecretCredential { tenant, .. } => {
                 Some(tenant)
             }
@@ -174,6 +192,10 @@ impl ConnectEntra {
             "AppSecretCredential" => EntraSignIn::AppSecretCredential {
                 credential: bound.required_credential("ClientSecretCredential")?,
                 tenant: bound.required_tenant("TenantId")?,
+            },
+            auth_core::partner_sets::FROM_AZURE_CLI_SET => EntraSignIn::FromAzureCli {
+                account: bound.text("Account")?,
+                tenant: bound.tenant("TenantId")?,
             },
             _ => EntraSignIn::UserCredential {
                 tenant: bound.tenant("TenantId")?,

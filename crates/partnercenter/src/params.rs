@@ -63,6 +63,20 @@ pub static PARAMETER_SETS: &[ParameterSetInfo] = &[
         optional: &["EnforceMFA", "Environment", "WhatIf", "Confirm"],
         default: false,
     },
+    // msconnect's own: the Azure CLI's sign-in (`az login`), shared
+    ParameterSetInfo {
+        name: auth_core::partner_sets::FROM_AZURE_CLI_SET,
+        mandatory: &["FromAzureCli"],
+        optional: &[
+            "Account",
+            "EnforceMFA",
+            "Environment",
+            "Tenant",
+            "WhatIf",
+            "Confirm",
+        ],
+        default: false,
+    },
 ];
 
 /// The aliases of `Connect-PartnerCenter`'s parameters: `(alias, canonical name)`.

@@ -48,6 +48,7 @@ pub async fn connect(session: &Session, request: ConnectPsEntra) -> Result<(Entr
         PsEntraSignIn::UsernamePassword(credential) => {
             (SignInMethod::Password(credential), "UsernamePassword")
         }
+        PsEntraSignIn::FromAzureCli { account } => (SignInMethod::AzureCli { account }, "AzureCli"),
     };
     let request = SignInRequest {
         environment: environment.clone(),

@@ -56,6 +56,20 @@ pub static PARAMETER_SETS: &[ParameterSetInfo] = &[
         optional: &["Scopes", "PassThru", "Environment", "ProgressAction"],
         default: false,
     },
+    // msconnect's own: the Azure CLI's sign-in (`az login`), shared; the client is the Azure CLI's
+    ParameterSetInfo {
+        name: auth_core::partner_sets::FROM_AZURE_CLI_SET,
+        mandatory: &["FromAzureCli"],
+        optional: &[
+            "Account",
+            "TenantID",
+            "Scopes",
+            "PassThru",
+            "Environment",
+            "ProgressAction",
+        ],
+        default: false,
+    },
 ];
 
 /// The aliases of `Connect-PSMicrosoftEntraID`'s parameters: `(alias, canonical name)`.
@@ -146,6 +160,13 @@ pub enum PsEntraSignIn {
     AppSecret(ClientSecret),
     /// A user name and password.
     UsernamePassword(Credential),
+    /// A user the Azure CLI signed in (`--from-azure-cli`): its refresh token, silently, with the Azure
+    /// CLI's client; the connection keeps its tokens in the Azure CLI's cache. `-TenantID` (else the
+    /// account's tenant in the Azure CLI) and `-Scopes` as for a user.
+    FromAzureCli {
+        /// `-Account`: the sign-in name, when the Azure CLI has several accounts.
+        account: Option<String>,
+    },
 }
 
 impl PsEntraSignIn {
@@ -157,12 +178,16 @@ impl PsEntraSignIn {
             Self::AppCertificate(_) => "AppCertificate",
             Self::AppSecret(_) => "AppSecret",
             Self::UsernamePassword(_) => "UsernamePassword",
+            Self::FromAzureCli { .. } => auth_core::partner_sets::FROM_AZURE_CLI_SET,
         }
     }
 
     /// Whether the set signs a user in (and so uses `-Scopes`).
     pub fn is_delegated(&self) -> bool {
-        matches!(self, Self::Browser | Self::DeviceCode | Self::UsernamePassword(_))
+        matches!(
+            self,
+            Self::Browser | Self::DeviceCode | Self::UsernamePassword(_) | Self::FromAzureCli { .. }
+        )
     }
 }
 
@@ -196,11 +221,25 @@ impl ConnectPsEntra {
                 PsEntraSignIn::AppSecret(ClientSecret::new(bound.required_secret("ClientSecret")?.secret()))
             }
             "UsernamePassword" => PsEntraSignIn::UsernamePassword(bound.required_credential("Credential")?),
+            auth_core::partner_sets::FROM_AZURE_CLI_SET => PsEntraSignIn::FromAzureCli {
+                account: bound.text("Account")?,
+            },
             _ => PsEntraSignIn::Browser,
         };
+        let (client_id, tenant) = match set {
+            // the Azure CLI's refresh token serves its own client; no tenant: the account's
+            PsEntraSignIn::FromAzureCli { .. } => (
+                ClientId::from_static(auth_core::azure_cli::AZURE_CLI_CLIENT_ID),
+                bound.tenant("TenantID")?.unwrap_or_default(),
+            ),
+            _ => (
+                parse_client_id(&bound.required_text("ClientID")?)?,
+                bound.required_tenant("TenantID")?,
+            ),
+        };
         Ok(Self {
-            client_id: parse_client_id(&bound.required_text("ClientID")?)?,
-            tenant: bound.required_tenant("TenantID")?,
+            client_id,
+            tenant,
             scopes: auth_core::flows::normalize_scopes(bound.list("Scopes")?.unwrap_or_default()),
             environment: bound
                 .environment("Environment", environment::parse)?

@@ -54,6 +54,13 @@ pub static PARAMETER_SETS: &[ParameterSetInfo] = &[
         optional: &["Environment", "WhatIf", "Confirm"],
         default: false,
     },
+    // msconnect's own: the Azure CLI's sign-in (`az login`), shared
+    ParameterSetInfo {
+        name: auth_core::partner_sets::FROM_AZURE_CLI_SET,
+        mandatory: &["FromAzureCli"],
+        optional: &["Account", "Environment", "Tenant", "WhatIf", "Confirm"],
+        default: false,
+    },
 ];
 
 /// The aliases of `Connect-SecMgmtAccount`'s parameters: `(alias, canonical name)`.

@@ -5,10 +5,13 @@ mod aliases;
 pub(crate) mod connect;
 mod connection;
 mod environment;
+mod from_azure_cli;
 mod help;
 #[cfg(unix)]
 mod home;
 mod interactive;
+#[cfg(unix)]
+mod read_only_home;
 mod secrets;
 mod state;
 mod terminal;

@@ -34,6 +34,7 @@ fn options_that_match_no_set_name_what_each_set_needs() {
       AppCertificate needs --client-id and --tenant-id
       AppSecret needs --client-id, --tenant-id and --client-secret
       UsernamePassword needs --client-id, --tenant-id and --credential
+      FromAzureCli needs --from-azure-cli
 
     For more information, try '--help'.
     ");

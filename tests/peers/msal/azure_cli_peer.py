@@ -10,6 +10,8 @@ Azure CLI uses for `msal_token_cache.json` on Linux, in the config folder DIR.
     azure_cli_peer.py check DIR SPEC    every entry's key against MSAL's key_makers, and the refresh
                                         tokens per account and client
     azure_cli_peer.py logout DIR SPEC   remove_account for every account (what `az logout` does to the cache)
+    azure_cli_peer.py expire DIR SPEC   every access token removed with MSAL's remove_at, as MSAL removes
+                                        one that has expired: only the refresh token can serve a scope now
 
 SPEC is JSON: client_id, authority (the issuer URL, MSAL's oidc_authority; REQUESTS_CA_BUNDLE names the
 CA), scopes. The result is printed as JSON on stdout.
@@ -111,9 +113,18 @@ def logout(folder, spec):
     return {"removed": len(accounts)}
 
 
+def expire(folder, spec):
+    cache = cache_in(folder)
+    tokens = list(cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN))
+    for token in tokens:
+        cache.remove_at(token)
+    return {"removed": len(tokens)}
+
+
 def main():
     command, folder, spec = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-    result = {"login": login, "renew": renew, "fill": fill, "check": check, "logout": logout}[command](folder, spec)
+    result = {"login": login, "renew": renew, "fill": fill, "check": check, "logout": logout,
+                                 "expire": expire}[command](folder, spec)
     print(json.dumps(result, indent=2, sort_keys=True))
 
 

@@ -170,8 +170,11 @@ const provider = new Provider(issuer, {
   pkce: { methods: ['S256'], required: () => true },
   // Scopes the provider does not know are dropped from tokens; the app scope stands for a Microsoft
   // `{resource}/.default` so an app-only token carries a scope msconnect does not filter out, and the
-  // Graph scope is what msconnect asks for in an environment whose Graph endpoint is `clients.graph`.
-  scopes: ['openid', 'offline_access', 'profile', 'email', clients.app_scope, `${clients.graph}/.default`],
+  // Graph scope is what msconnect asks for in an environment whose Graph endpoint is `clients.graph`;
+  // `user_impersonation` is the delegated scope Partner Center's module asks for, in an environment whose
+  // Partner Center endpoint is that too (the `--from-azure-cli` suite).
+  scopes: ['openid', 'offline_access', 'profile', 'email', clients.app_scope, `${clients.graph}/.default`,
+    `${clients.graph}/user_impersonation`],
   ttl: { AccessToken: accessTokenTtl },
   claims: {
     openid: ['sub'],

@@ -40,6 +40,22 @@ pub struct Connection {
     pub scopes: Vec<String>,
     /// Who or what signed in, and how.
     pub signed_in: SignedIn,
+    /// Where the connection's tokens live when not in the session's cache: the Azure CLI's cache for a
+    /// connection made with `--from-azure-cli`, which every later `token` reads and writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_cache: Option<CacheLocation>,
+}
+
+/// A token cache that is not the session's, which a connection keeps using.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "Type", rename_all = "PascalCase", rename_all_fields = "PascalCase")]
+#[non_exhaustive]
+pub enum CacheLocation {
+    /// The Azure CLI's MSAL cache (`msal_token_cache.json`) in its config folder.
+    AzureCli {
+        /// The Azure CLI's config folder (`AZURE_CONFIG_DIR`, else `~/.azure`) when connecting.
+        config_dir: std::path::PathBuf,
+    },
 }
 
 /// Who or what signed in.
@@ -90,6 +106,8 @@ pub enum UserMethod {
     Password,
     /// A refresh token the caller gave.
     RefreshToken,
+    /// The Azure CLI's sign-in (`--from-azure-cli`): its refresh token, in its cache.
+    AzureCli,
 }
 
 /// The credential an application signed in with: never the secret itself.
@@ -222,14 +240,21 @@ impl Connection {
             SignInMethod::Password(_) => user(UserMethod::Password)?,
             SignInMethod::RefreshToken { .. } => user(UserMethod::RefreshToken)?,
             SignInMethod::ManagedIdentity(id) => SignedIn::ManagedIdentity { id: id.clone() },
+            SignInMethod::AzureCli { .. } => user(UserMethod::AzureCli)?,
+        };
+        // the Azure CLI's sign-in may use another client of its family than the one asked for
+        let client_id = match &request.method {
+            SignInMethod::AzureCli { .. } => result.client_id.clone(),
+            _ => request.client_id.clone(),
         };
         Ok(Self {
             version: CONNECTION_VERSION,
             environment: request.environment.clone(),
             tenant: Tenant::parse(&result.tenant_id)?,
-            client_id: request.client_id.clone(),
+            client_id,
             scopes: request.scopes.clone(),
             signed_in,
+            token_cache: None,
         })
     }
 
@@ -248,6 +273,7 @@ impl Connection {
             client_id,
             scopes,
             signed_in,
+            token_cache: None,
         }
     }
 
@@ -274,10 +300,19 @@ impl Connection {
                 UserMethod::DeviceCode => "DeviceCode",
                 UserMethod::Password => "UsernamePassword",
                 UserMethod::RefreshToken => "RefreshToken",
+                UserMethod::AzureCli => "AzureCli",
             },
             SignedIn::App { credential } => credential.kind(),
             SignedIn::ManagedIdentity { .. } => "ManagedIdentity",
             SignedIn::AccessToken { .. } => "AccessToken",
+        }
+    }
+
+    /// The Azure CLI's folder, when the connection's tokens live in the Azure CLI's cache.
+    pub fn azure_cli_dir(&self) -> Option<&std::path::Path> {
+        match &self.token_cache {
+            Some(CacheLocation::AzureCli { config_dir }) => Some(config_dir),
+            None => None,
         }
     }
 
@@ -309,6 +344,8 @@ struct RawConnection {
     method: Option<String>,
     #[serde(default)]
     certificate: Option<SavedCertificate>,
+    #[serde(default)]
+    token_cache: Option<CacheLocation>,
 }
 
 impl TryFrom<RawConnection> for Connection {
@@ -364,6 +401,7 @@ impl TryFrom<RawConnection> for Connection {
             client_id,
             scopes: raw.scopes,
             signed_in,
+            token_cache: raw.token_cache,
         })
     }
 }

@@ -793,3 +793,122 @@ async fn a_family_refresh_token_stays_while_another_connection_of_the_account_re
     assert!(!after.contains("AT-B") && !after.contains("RT-B"), "{after}");
     assert!(!after.contains("admin@contoso.com"), "{after}");
 }
+
+/// The Azure CLI's folder with `admin@contoso.com` signed in: its profile, and its cache filled by a
+/// password sign-in (as `az login` leaves it). Returns the folder's path.
+async fn azure_cli_signed_in(server: &mut mockito::Server, folder: &std::path::Path) {
+    std::fs::write(
+        folder.join("azureProfile.json"),
+        format!(
+            "\u{feff}{{\"subscriptions\":[{{\"user\":{{\"name\":\"admin@contoso.com\",\"type\":\"user\"}},\
+             \"tenantId\":\"{TID}\",\"isDefault\":true,\"environmentName\":\"AzureCloud\"}}]}}"
+        ),
+    )
+    .unwrap();
+    let answer = user_token_response("CLI-AT", "CLI-RT", "oid-1", TID, "admin@contoso.com", SCOPE);
+    let login = server
+        .mock("POST", "/organizations/oauth2/v2.0/token")
+        .match_body(form(&[("grant_type", "password")]))
+        .with_body(answer.to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let (az, _) = session_in(folder, EnvVars::default());
+    az.sign_in(&request(
+        server,
+        "organizations",
+        SignInMethod::Password(Credential::new("admin@contoso.com", "pw")),
+    ))
+    .await
+    .unwrap();
+    login.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_connection_from_the_azure_cli_keeps_its_tokens_in_the_azure_clis_cache() {
+    let mut server = mockito::Server::new_async().await;
+    let az = tempfile::tempdir().unwrap();
+    azure_cli_signed_in(&mut server, az.path()).await;
+    let home = tempfile::tempdir().unwrap();
+    let env = EnvVars::from_pairs([("AZURE_CONFIG_DIR", az.path().to_str().unwrap())]);
+    let (session, _) = session_in(home.path(), env.clone());
+
+    // connecting: the Azure CLI's access token, no request
+    let request = request(&server, "organizations", SignInMethod::AzureCli { account: None });
+    let tokens = session.authenticate(&request).await.unwrap();
+    assert_eq!(tokens.result().access_token.secret(), "CLI-AT");
+    let connected = session.complete("entra", &request, &tokens, &json!({})).unwrap();
+    let connection = connected.connection().clone();
+    assert_eq!(connection.method_name(), "AzureCli");
+    assert_eq!(
+        connection.tenant.as_str(),
+        TID,
+        "the account's tenant in the Azure CLI"
+    );
+    assert_eq!(connection.azure_cli_dir(), Some(az.path()));
+    assert!(
+        !home.path().join("msal_token_cache.json").exists(),
+        "nothing in msconnect's cache"
+    );
+
+    // a later process: another scope is bought with the Azure CLI's refresh token, and kept there
+    let other = "https://outlook.office365.com/.default".to_owned();
+    let renew = server
+        .mock("POST", format!("/{TID}/oauth2/v2.0/token").as_str())
+        .match_body(form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "CLI-RT"),
+        ]))
+        .with_body(
+            user_token_response("EXO-AT", "CLI-RT-2", "oid-1", TID, "admin@contoso.com", &other).to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let (later, _) = session_in(home.path(), env.clone());
+    let saved = later.connection("entra").unwrap();
+    assert_eq!(
+        saved, connection,
+        "the saved connection remembers the Azure CLI's cache"
+    );
+    let token = later.token(&saved, std::slice::from_ref(&other)).await.unwrap();
+    assert_eq!(token.access_token.secret(), "EXO-AT");
+    renew.assert_async().await;
+    let cli_cache = TokenCache::open(az.path().join("msal_token_cache.json"));
+    let home_account = connection.home_account_id().unwrap().to_owned();
+    let environment = connection.authority(&env).unwrap().environment();
+    assert_eq!(
+        cli_cache
+            .find_refresh_token(&environment, &connection.client_id, &home_account)
+            .unwrap()
+            .map(|t| t.secret().to_owned()),
+        Some("CLI-RT-2".to_owned()),
+        "the rotated refresh token is the Azure CLI's now"
+    );
+
+    // disconnect forgets the context and leaves the Azure CLI signed in
+    let before = std::fs::read(az.path().join("msal_token_cache.json")).unwrap();
+    assert!(later.disconnect("entra").unwrap());
+    assert_eq!(
+        std::fs::read(az.path().join("msal_token_cache.json")).unwrap(),
+        before
+    );
+    assert!(
+        later
+            .load_connection::<serde_json::Value>("entra")
+            .unwrap()
+            .is_none()
+    );
+
+    // `az logout` removes the account: a new scope says so
+    cli_cache.remove_account(&environment, &home_account).unwrap();
+    let error = later
+        .token(&connection, &["https://management.azure.com/.default".to_owned()])
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::SignInRequired(_)), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "admin@contoso.com is signed out in the Azure CLI; run az login or connect again"
+    );
+}

@@ -199,6 +199,23 @@ pub(crate) mod common {
         kind: Kind::Switch,
         help: "Sign in as a service principal (an application), not a user",
     };
+    /// `-FromAzureCli`: msconnect's own set, the Azure CLI's sign-in.
+    pub(crate) const FROM_AZURE_CLI: Param = Param {
+        name: "FromAzureCli",
+        long: "from-azure-cli",
+        aliases: &[],
+        kind: Kind::Switch,
+        help: "Use the Azure CLI's sign-in (az login): its refresh token and its token cache, shared from \
+               now on; no browser, no device code",
+    };
+    /// `-Account`, with `--from-azure-cli`.
+    pub(crate) const ACCOUNT: Param = Param {
+        name: "Account",
+        long: "account",
+        aliases: &[],
+        kind: Kind::Text("UPN"),
+        help: "With --from-azure-cli: the Azure CLI's account to use, when it has several",
+    };
     /// `-UseDeviceAuthentication` (aliases Device, DeviceAuth, DeviceCode).
     pub(crate) const USE_DEVICE_AUTHENTICATION: Param = Param {
         name: "UseDeviceAuthentication",

@@ -28,6 +28,8 @@ pub(crate) static CONNECT: Cmdlet = Cmdlet {
         SERVICE_PRINCIPAL,
         TENANT,
         USE_DEVICE_AUTHENTICATION,
+        FROM_AZURE_CLI,
+        ACCOUNT,
     ],
     sets: partnercenter::params::PARAMETER_SETS,
     environments,

@@ -1,7 +1,7 @@
 //! `msconnect psentra`: Connect-PSMicrosoftEntraID, its options, and its parameter sets. `-Certificate`
 //! takes a .NET certificate object, which a command line cannot pass: `--certificate-path` does its job.
 
-use super::common::ENVIRONMENT;
+use super::common::{ACCOUNT, ENVIRONMENT, FROM_AZURE_CLI};
 use super::{Cmdlet, Kind, Module, Param};
 
 /// Connect-PSMicrosoftEntraID.
@@ -104,6 +104,8 @@ pub(crate) static CONNECT: Cmdlet = Cmdlet {
             kind: Kind::Text("TENANT"),
             help: "The tenant: its id (GUID) or a domain name",
         },
+        FROM_AZURE_CLI,
+        ACCOUNT,
     ],
     sets: psentra::params::PARAMETER_SETS,
     environments,

@@ -18,6 +18,8 @@ pub(crate) static CONNECT: Cmdlet = Cmdlet {
         SERVICE_PRINCIPAL,
         TENANT,
         USE_DEVICE_AUTHENTICATION,
+        FROM_AZURE_CLI,
+        ACCOUNT,
     ],
     sets: secmgmt::params::PARAMETER_SETS,
     environments,

@@ -121,3 +121,26 @@ fn invalid_combinations_name_the_sets_and_what_each_needs() {
 fn what_if_names_the_target() {
     insta::assert_snapshot!(connect(vec![("-TenantId", text(TENANT)), ("-WhatIf", Argument::Switch)]).unwrap().what_if(), @r#"What if: Performing the operation "Connect" on target "tenant d5aec55f-2d12-4442-8d2f-ccca95d4390e in Global (UserCredential)""#);
 }
+
+#[test]
+fn from_azure_cli_is_a_set_of_its_own_with_account_and_tenant() {
+    let request = connect(vec![
+        ("-FromAzureCli", Argument::Switch),
+        ("-Account", text("alice@contoso.com")),
+        ("-Tenant", text(TENANT)),
+    ])
+    .unwrap();
+    match &request.set {
+        EntraSignIn::FromAzureCli { account, tenant } => {
+            assert_eq!(account.as_deref(), Some("alice@contoso.com"));
+            assert_eq!(tenant.as_ref().map(|t| t.as_str()), Some(TENANT));
+        }
+        other => panic!("{other:?}"),
+    }
+    let error = connect(vec![
+        ("-FromAzureCli", Argument::Switch),
+        ("-ClientId", text(APP)),
+    ])
+    .unwrap_err();
+    assert!(error.contains("FromAzureCli"), "{error}");
+}

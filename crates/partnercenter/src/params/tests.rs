@@ -255,3 +255,39 @@ fn invalid_new_access_token_combinations_name_the_sets_and_what_each_needs() {
     insta::assert_snapshot!(new_token(vec![("-Module", text("Teams"))]).unwrap_err(), @"invalid value for -Module: 'Teams' is not one of the accepted values: ExchangeOnline");
     insta::assert_snapshot!(new_token(vec![("-RefreshToken", secret("rt")), ("-Scopes", Argument::List(vec![]))]).unwrap_err(), @"invalid value for -Scopes: no scope given");
 }
+
+#[test]
+fn from_azure_cli_is_a_set_of_its_own_with_account_and_tenant() {
+    let request = connect(vec![
+        ("-FromAzureCli", Argument::Switch),
+        ("-Account", text("alice@contoso.com")),
+        ("-Domain", text("contoso.com")),
+    ])
+    .unwrap();
+    match &request.set {
+        PartnerCenterSignIn::FromAzureCli { account, tenant } => {
+            assert_eq!(account.as_deref(), Some("alice@contoso.com"));
+            assert_eq!(tenant.as_ref().map(|t| t.as_str()), Some("contoso.com"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        request.what_if().ends_with("(FromAzureCli)\""),
+        "{}",
+        request.what_if()
+    );
+    let alone = connect(vec![("-FromAzureCli", Argument::Switch)]).unwrap();
+    assert!(matches!(
+        alone.set,
+        PartnerCenterSignIn::FromAzureCli {
+            account: None,
+            tenant: None
+        }
+    ));
+    let error = connect(vec![
+        ("-FromAzureCli", Argument::Switch),
+        ("-UseDeviceAuthentication", Argument::Switch),
+    ])
+    .unwrap_err();
+    assert!(error.contains("FromAzureCli"), "{error}");
+}

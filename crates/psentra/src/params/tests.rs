@@ -137,9 +137,36 @@ fn scopes_follow_the_module_rules() {
 #[test]
 fn invalid_combinations_name_the_sets_and_what_each_needs() {
     let error = ConnectPsEntra::from_arguments([("-TenantID", text(TENANT))]).unwrap_err();
-    insta::assert_snapshot!(error, @"Connect-PSMicrosoftEntraID: parameter set cannot be resolved using the specified named parameters: -TenantID needs one of: Browser (-ClientID), DeviceCode (-ClientID, -DeviceCode), AppCertificate (-ClientID), AppSecret (-ClientID, -ClientSecret), UsernamePassword (-ClientID, -Credential)");
-    insta::assert_snapshot!(connect(vec![("-DeviceCode", Argument::Switch), ("-ClientSecret", text("s"))]).unwrap_err(), @"Connect-PSMicrosoftEntraID: parameter set cannot be resolved using the specified named parameters: -ClientID -TenantID -DeviceCode -ClientSecret cannot be used together; Browser does not take -DeviceCode -ClientSecret; DeviceCode does not take -ClientSecret; AppCertificate does not take -DeviceCode -ClientSecret; AppSecret does not take -DeviceCode; UsernamePassword does not take -DeviceCode -ClientSecret");
+    insta::assert_snapshot!(error, @"Connect-PSMicrosoftEntraID: parameter set cannot be resolved using the specified named parameters: -TenantID needs one of: Browser (-ClientID), DeviceCode (-ClientID, -DeviceCode), AppCertificate (-ClientID), AppSecret (-ClientID, -ClientSecret), UsernamePassword (-ClientID, -Credential), FromAzureCli (-FromAzureCli)");
+    insta::assert_snapshot!(connect(vec![("-DeviceCode", Argument::Switch), ("-ClientSecret", text("s"))]).unwrap_err(), @"Connect-PSMicrosoftEntraID: parameter set cannot be resolved using the specified named parameters: -ClientID -TenantID -DeviceCode -ClientSecret cannot be used together; Browser does not take -DeviceCode -ClientSecret; DeviceCode does not take -ClientSecret; AppCertificate does not take -DeviceCode -ClientSecret; AppSecret does not take -DeviceCode; UsernamePassword does not take -DeviceCode -ClientSecret; FromAzureCli does not take -ClientID -DeviceCode -ClientSecret");
     insta::assert_snapshot!(connect(vec![("-CertificateThumbprint", text("AB")), ("-CertificateName", text("CN=x"))]).unwrap_err(), @"Connect-PSMicrosoftEntraID: -CertificateThumbprint and -CertificateName cannot be used together: give one certificate");
     insta::assert_snapshot!(connect(vec![("-CertificatePassword", text("pw"))]).unwrap_err(), @"Connect-PSMicrosoftEntraID: -CertificatePassword is used only together with -CertificatePath");
     insta::assert_snapshot!(connect(vec![("-Cert", text("x"))]).unwrap_err(), @"Connect-PSMicrosoftEntraID: parameter name 'Cert' is ambiguous; possible matches include: -Certificate -CertificateThumbprint -CertificateName -CertificatePath -CertificatePassword");
+}
+
+#[test]
+fn from_azure_cli_needs_no_client_and_takes_the_accounts_tenant_unless_given() {
+    let request = ConnectPsEntra::from_arguments([
+        ("-FromAzureCli", Argument::Switch),
+        ("-Account", text("alice@contoso.com")),
+    ])
+    .unwrap();
+    assert!(matches!(
+        &request.set,
+        PsEntraSignIn::FromAzureCli { account: Some(a) } if a == "alice@contoso.com"
+    ));
+    assert_eq!(
+        request.client_id.as_str(),
+        auth_core::azure_cli::AZURE_CLI_CLIENT_ID
+    );
+    assert!(
+        !request.tenant.is_specific(),
+        "the account's tenant: {}",
+        request.tenant
+    );
+    assert!(request.set.is_delegated());
+    let given =
+        ConnectPsEntra::from_arguments([("-FromAzureCli", Argument::Switch), ("-TenantID", text(TENANT))])
+            .unwrap();
+    assert_eq!(given.tenant.as_str(), TENANT);
 }

@@ -21,7 +21,7 @@ fn every_alias_names_its_parameter() {
     for (alias, canonical) in ALIASES {
         assert_eq!(canonical_parameter(alias).unwrap(), *canonical, "{alias}");
     }
-    insta::assert_snapshot!(canonical_parameter("-EnforceMFA").unwrap_err(), @"Connect-SecMgmtAccount: a parameter cannot be found that matches parameter name 'EnforceMFA'; the parameters are: -Environment -Tenant -UseDeviceAuthentication -WhatIf -Confirm -AccessToken -ApplicationId -RefreshToken -CertificateThumbprint -Credential -ServicePrincipal");
+    insta::assert_snapshot!(canonical_parameter("-EnforceMFA").unwrap_err(), @"Connect-SecMgmtAccount: a parameter cannot be found that matches parameter name 'EnforceMFA'; the parameters are: -Environment -Tenant -UseDeviceAuthentication -WhatIf -Confirm -AccessToken -ApplicationId -RefreshToken -CertificateThumbprint -Credential -ServicePrincipal -FromAzureCli -Account");
 }
 
 #[test]
