@@ -35,6 +35,14 @@ pub enum TokenCredentialType {
     ClientSecret,
     /// An access token given by the caller.
     UserProvidedAccessToken,
+    /// An application with a federated token file (`-FederatedTokenFile`).
+    FederatedToken,
+    /// An application with the federated token the environment offers (`-WorkloadIdentity`).
+    WorkloadIdentity,
+    /// The host's managed identity (`-Identity`).
+    ManagedIdentity,
+    /// The `AZURE_*` variables (`-EnvironmentVariable`).
+    EnvironmentVariable,
 }
 
 /// The context of a Connect-Entra connection.

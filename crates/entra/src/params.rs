@@ -47,6 +47,31 @@ pub static PARAMETER_SETS: &[ParameterSetInfo] = &[
         optional: &["Environment", "WhatIf", "Confirm"],
         default: false,
     },
+    // issue 16: the secret-free sets for CI runners and cloud hosts (auth_core::workload_sets)
+    ParameterSetInfo {
+        name: "FederatedToken",
+        mandatory: &["FederatedTokenFile"],
+        optional: &["ClientId", "TenantId", "Environment", "WhatIf", "Confirm"],
+        default: false,
+    },
+    ParameterSetInfo {
+        name: "WorkloadIdentity",
+        mandatory: &["WorkloadIdentity"],
+        optional: &["ClientId", "TenantId", "ServiceConnectionId", "Environment", "WhatIf", "Confirm"],
+        default: false,
+    },
+    ParameterSetInfo {
+        name: "ManagedIdentity",
+        mandatory: &["Identity"],
+        optional: &["ClientId", "ObjectId", "ResourceId", "TenantId", "Environment", "WhatIf", "Confirm"],
+        default: false,
+    },
+    ParameterSetInfo {
+        name: "EnvironmentVariable",
+        mandatory: &["EnvironmentVariable"],
+        optional: &["Environment", "WhatIf", "Confirm"],
+        default: false,
+    },
 ];
 
 /// The aliases of `Connect-Entra`'s parameters: `(alias, canonical name)`.
@@ -127,7 +152,16 @@ pub enum EntraSignIn {
         /// `-TenantId`.
         tenant: Tenant,
     },
+    /// A secret-free sign-in: `-FederatedTokenFile`, `-WorkloadIdentity`, `-Identity` or
+    /// `-EnvironmentVariable` (issue 16).
+    Workload(auth_core::workload_sets::WorkloadSignIn),
 }
+
+/// How `Connect-Entra` names the application and tenant of the workload sets.
+pub const WORKLOAD_NAMES: auth_core::workload_sets::WorkloadNames = auth_core::workload_sets::WorkloadNames {
+    application_id: "ClientId",
+    tenant: "TenantId",
+};
 
 impl EntraSignIn {
     /// The parameter set's name.
@@ -137,6 +171,7 @@ impl EntraSignIn {
             Self::ServicePrincipalCertificate { .. } => "ServicePrincipalCertificate",
             Self::AccessToken { .. } => "AccessToken",
             Self::AppSecretCredential { .. } => "AppSecretCredential",
+            Self::Workload(workload) => workload.set_name(),
         }
     }
 
@@ -147,6 +182,7 @@ impl EntraSignIn {
             Self::ServicePrincipalCertificate { tenant, .. } | Self::AppSecretCredential { tenant, .. } => {
                 Some(tenant)
             }
+            Self::Workload(workload) => workload.tenant(),
         }
     }
 }
@@ -161,6 +197,12 @@ impl ConnectEntra {
         let environment = bound
             .environment("Environment", environment::parse)?
             .unwrap_or_else(environment::global);
+        if let Some(workload) = auth_core::workload_sets::WorkloadSignIn::from_bound(&bound, WORKLOAD_NAMES)? {
+            return Ok(Self {
+                environment,
+                set: EntraSignIn::Workload(workload),
+            });
+        }
         let set = match bound.set_name() {
             "ServicePrincipalCertificate" => EntraSignIn::ServicePrincipalCertificate {
                 tenant: bound.required_tenant("TenantId")?,
