@@ -263,11 +263,15 @@ impl PartnerSignIn {
             ),
             Self::Workload(workload) => {
                 let account_type = match &workload {
-                    crate::workload_sets::WorkloadSignIn::FederatedToken { .. } => AccountType::FederatedToken,
+                    crate::workload_sets::WorkloadSignIn::FederatedToken { .. } => {
+                        AccountType::FederatedToken
+                    }
                     crate::workload_sets::WorkloadSignIn::WorkloadIdentity { .. } => {
                         AccountType::WorkloadIdentity
                     }
-                    crate::workload_sets::WorkloadSignIn::ManagedIdentity { .. } => AccountType::ManagedIdentity,
+                    crate::workload_sets::WorkloadSignIn::ManagedIdentity { .. } => {
+                        AccountType::ManagedIdentity
+                    }
                     crate::workload_sets::WorkloadSignIn::EnvironmentVariable => {
                         AccountType::EnvironmentVariable
                     }

@@ -803,7 +803,9 @@ impl Session {
             return silent.send(self.http()?).await;
         }
         if let SignedIn::ManagedIdentity { id } = &connection.signed_in {
-            return self.managed_identity_token(connection, &authority, id, scopes).await;
+            return self
+                .managed_identity_token(connection, &authority, id, scopes)
+                .await;
         }
         let credential = self.renewal_credential(connection, &authority, scopes)?;
         silent.credential(credential.as_ref()).send(self.http()?).await
@@ -833,7 +835,12 @@ impl Session {
             .environment(authority.environment())
             .send(self.http()?)
             .await?;
-        if let Err(error) = self.inner.options.cache.save_at(&result, scopes, None, self.now()) {
+        if let Err(error) = self
+            .inner
+            .options
+            .cache
+            .save_at(&result, scopes, None, self.now())
+        {
             tracing::warn!(target: "msconnect::cache", "the new token was not saved in the token cache: {error}");
         }
         Ok(result)
@@ -920,7 +927,11 @@ impl Session {
         scopes: &[String],
         error: Error,
     ) -> Result<Option<ClientCredential>> {
-        if self.silent(connection, authority, scopes).cached(self.now())?.is_some() {
+        if self
+            .silent(connection, authority, scopes)
+            .cached(self.now())?
+            .is_some()
+        {
             Ok(None)
         } else {
             Err(error)

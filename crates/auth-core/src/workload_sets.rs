@@ -28,7 +28,12 @@ pub const RESOURCE_ID: &str = "ResourceId";
 pub const ENVIRONMENT_VARIABLE: &str = "EnvironmentVariable";
 
 /// The set names, which are also the types the contexts show.
-pub const SET_NAMES: [&str; 4] = ["FederatedToken", "WorkloadIdentity", "ManagedIdentity", "EnvironmentVariable"];
+pub const SET_NAMES: [&str; 4] = [
+    "FederatedToken",
+    "WorkloadIdentity",
+    "ManagedIdentity",
+    "EnvironmentVariable",
+];
 
 /// How a module spells its application id and tenant parameters.
 #[derive(Debug, Clone, Copy)]

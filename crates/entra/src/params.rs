@@ -57,13 +57,28 @@ pub static PARAMETER_SETS: &[ParameterSetInfo] = &[
     ParameterSetInfo {
         name: "WorkloadIdentity",
         mandatory: &["WorkloadIdentity"],
-        optional: &["ClientId", "TenantId", "ServiceConnectionId", "Environment", "WhatIf", "Confirm"],
+        optional: &[
+            "ClientId",
+            "TenantId",
+            "ServiceConnectionId",
+            "Environment",
+            "WhatIf",
+            "Confirm",
+        ],
         default: false,
     },
     ParameterSetInfo {
         name: "ManagedIdentity",
         mandatory: &["Identity"],
-        optional: &["ClientId", "ObjectId", "ResourceId", "TenantId", "Environment", "WhatIf", "Confirm"],
+        optional: &[
+            "ClientId",
+            "ObjectId",
+            "ResourceId",
+            "TenantId",
+            "Environment",
+            "WhatIf",
+            "Confirm",
+        ],
         default: false,
     },
     ParameterSetInfo {
@@ -197,7 +212,8 @@ impl ConnectEntra {
         let environment = bound
             .environment("Environment", environment::parse)?
             .unwrap_or_else(environment::global);
-        if let Some(workload) = auth_core::workload_sets::WorkloadSignIn::from_bound(&bound, WORKLOAD_NAMES)? {
+        if let Some(workload) = auth_core::workload_sets::WorkloadSignIn::from_bound(&bound, WORKLOAD_NAMES)?
+        {
             return Ok(Self {
                 environment,
                 set: EntraSignIn::Workload(workload),

@@ -73,13 +73,28 @@ pub static PARAMETER_SETS: &[ParameterSetInfo] = &[
     ParameterSetInfo {
         name: "WorkloadIdentity",
         mandatory: &["WorkloadIdentity"],
-        optional: &["ApplicationId", "Tenant", "ServiceConnectionId", "Environment", "WhatIf", "Confirm"],
+        optional: &[
+            "ApplicationId",
+            "Tenant",
+            "ServiceConnectionId",
+            "Environment",
+            "WhatIf",
+            "Confirm",
+        ],
         default: false,
     },
     ParameterSetInfo {
         name: "ManagedIdentity",
         mandatory: &["Identity"],
-        optional: &["ApplicationId", "ObjectId", "ResourceId", "Tenant", "Environment", "WhatIf", "Confirm"],
+        optional: &[
+            "ApplicationId",
+            "ObjectId",
+            "ResourceId",
+            "Tenant",
+            "Environment",
+            "WhatIf",
+            "Confirm",
+        ],
         default: false,
     },
     ParameterSetInfo {

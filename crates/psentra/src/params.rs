@@ -60,19 +60,40 @@ pub static PARAMETER_SETS: &[ParameterSetInfo] = &[
     ParameterSetInfo {
         name: "FederatedToken",
         mandatory: &["FederatedTokenFile"],
-        optional: &["ClientID", "TenantID", "PassThru", "Environment", "ProgressAction"],
+        optional: &[
+            "ClientID",
+            "TenantID",
+            "PassThru",
+            "Environment",
+            "ProgressAction",
+        ],
         default: false,
     },
     ParameterSetInfo {
         name: "WorkloadIdentity",
         mandatory: &["WorkloadIdentity"],
-        optional: &["ClientID", "TenantID", "ServiceConnectionId", "PassThru", "Environment", "ProgressAction"],
+        optional: &[
+            "ClientID",
+            "TenantID",
+            "ServiceConnectionId",
+            "PassThru",
+            "Environment",
+            "ProgressAction",
+        ],
         default: false,
     },
     ParameterSetInfo {
         name: "ManagedIdentity",
         mandatory: &["Identity"],
-        optional: &["ClientID", "ObjectId", "ResourceId", "TenantID", "PassThru", "Environment", "ProgressAction"],
+        optional: &[
+            "ClientID",
+            "ObjectId",
+            "ResourceId",
+            "TenantID",
+            "PassThru",
+            "Environment",
+            "ProgressAction",
+        ],
         default: false,
     },
     ParameterSetInfo {
@@ -225,7 +246,8 @@ impl ConnectPsEntra {
         arguments: impl IntoIterator<Item = (S, Argument)>,
     ) -> auth_core::Result<Self> {
         let bound = params::bind(CONNECT_PSMICROSOFTENTRAID, PARAMETER_SETS, ALIASES, arguments)?;
-        if let Some(workload) = auth_core::workload_sets::WorkloadSignIn::from_bound(&bound, WORKLOAD_NAMES)? {
+        if let Some(workload) = auth_core::workload_sets::WorkloadSignIn::from_bound(&bound, WORKLOAD_NAMES)?
+        {
             // the sign-in takes its application and tenant from the set (or AZURE_*): these two are
             // what was given, for -WhatIf, else Graph's client and `organizations`
             return Ok(Self {

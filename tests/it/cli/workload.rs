@@ -335,7 +335,8 @@ async fn every_module_signs_in_with_a_managed_identity_and_asks_the_host_again_t
 #[tokio::test]
 async fn a_user_assigned_identity_is_named_by_client_object_or_resource_id() {
     let object_id = "11111111-2222-4333-8444-555555555555";
-    let resource_id = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ci";
+    let resource_id =
+        "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ci";
     let cases: [(&[&str], (&str, &str)); 3] = [
         (&["--client-id", APP_ID], ("client_id", APP_ID)),
         (&["--object-id", object_id], ("object_id", object_id)),
@@ -392,7 +393,11 @@ async fn every_module_signs_in_with_the_azure_variables_and_renews_from_them() {
         assert_no_secret(&run, &["azure-env-secret"]);
         first.assert_async().await;
         let context = context_json(&cli, module.name);
-        assert!(context.contains("EnvironmentVariable"), "{}: {context}", module.name);
+        assert!(
+            context.contains("EnvironmentVariable"),
+            "{}: {context}",
+            module.name
+        );
         let second = secret_answer(&mut server, auth_core::testing::app_token_response("at-2")).await;
         let run = cli.run(&[module.name, "token", "-v"]);
         assert_eq!(
@@ -471,7 +476,11 @@ async fn bad_federated_token_files_are_errors_naming_the_file() {
             TENANT_ID,
         ]);
         assert_eq!(run.code, 1, "{}", run.stderr);
-        assert!(run.stderr.contains(file.file_name().unwrap().to_str().unwrap()), "{}", run.stderr);
+        assert!(
+            run.stderr.contains(file.file_name().unwrap().to_str().unwrap()),
+            "{}",
+            run.stderr
+        );
         assert!(run.stderr.contains(says), "{}", run.stderr);
         assert!(!run.stderr.contains("hello-not-a-token"), "{}", run.stderr);
         assert_eq!(run.stdout, "");
@@ -484,7 +493,12 @@ async fn a_federated_sign_in_without_application_or_tenant_names_the_option_and_
     let file = dir.path().join("token");
     std::fs::write(&file, federated_jwt(1)).unwrap();
     let cli = Cli::new();
-    let run = cli.run(&["psentra", "connect", "--federated-token-file", file.to_str().unwrap()]);
+    let run = cli.run(&[
+        "psentra",
+        "connect",
+        "--federated-token-file",
+        file.to_str().unwrap(),
+    ]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("AZURE_CLIENT_ID"), "{}", run.stderr);
     let run = cli.run(&[
@@ -528,7 +542,11 @@ async fn github_refusing_the_request_token_is_an_error_naming_the_variable() {
         "-v",
     ]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("ACTIONS_ID_TOKEN_REQUEST_TOKEN"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("id-token: write"), "{}", run.stderr);
     assert_no_secret(&run, &["gh-request-secret"]);
     github.assert_async().await;
@@ -562,7 +580,10 @@ async fn imds_unreachable_is_an_error_saying_no_managed_identity_answered() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
-    let cli = Cli::new().env("AZURE_POD_IDENTITY_AUTHORITY_HOST", &format!("http://127.0.0.1:{closed}"));
+    let cli = Cli::new().env(
+        "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+        &format!("http://127.0.0.1:{closed}"),
+    );
     let run = cli.run(&["psentra", "connect", "--identity"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("IMDS"), "{}", run.stderr);
