@@ -1177,3 +1177,5 @@ impl crate::flows::AssertionSource for DescribedCertificate {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod workload_tests;

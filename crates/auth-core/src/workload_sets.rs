@@ -241,3 +241,176 @@ impl WorkloadSignIn {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::{Argument, ParameterSetInfo, bind};
+
+    const NAMES: WorkloadNames = WorkloadNames {
+        application_id: "ApplicationId",
+        tenant: "Tenant",
+    };
+    const APP: &str = "0c7a1f00-0000-4000-8000-00000000f00d";
+    const TID: &str = "7a0b9c1d-0000-4000-8000-00000000a001";
+
+    static SETS: &[ParameterSetInfo] = &[
+        ParameterSetInfo {
+            name: "User",
+            mandatory: &[],
+            optional: &["Tenant"],
+            default: true,
+        },
+        ParameterSetInfo {
+            name: "FederatedToken",
+            mandatory: &["FederatedTokenFile"],
+            optional: &["ApplicationId", "Tenant"],
+            default: false,
+        },
+        ParameterSetInfo {
+            name: "WorkloadIdentity",
+            mandatory: &["WorkloadIdentity"],
+            optional: &["ApplicationId", "Tenant", "ServiceConnectionId"],
+            default: false,
+        },
+        ParameterSetInfo {
+            name: "ManagedIdentity",
+            mandatory: &["Identity"],
+            optional: &["ApplicationId", "ObjectId", "ResourceId", "Tenant"],
+            default: false,
+        },
+        ParameterSetInfo {
+            name: "EnvironmentVariable",
+            mandatory: &["EnvironmentVariable"],
+            optional: &[],
+            default: false,
+        },
+    ];
+
+    fn parse(arguments: Vec<(&str, Argument)>) -> Result<Option<WorkloadSignIn>> {
+        let bound = bind("Connect-Test", SETS, &[], arguments)?;
+        WorkloadSignIn::from_bound(&bound, NAMES)
+    }
+
+    fn text(value: &str) -> Argument {
+        Argument::Text(value.into())
+    }
+
+    fn session(pairs: &[(&str, &str)]) -> Session {
+        crate::testing::session_with(crate::EnvVars::from_pairs(pairs.iter().copied())).0
+    }
+
+    #[test]
+    fn the_options_win_over_the_azure_variables_and_either_will_do() {
+        let set = parse(vec![
+            ("-FederatedTokenFile", text("/var/run/token")),
+            ("-ApplicationId", text(APP)),
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(set.set_name(), "FederatedToken");
+        let plan = set
+            .into_plan(
+                &session(&[
+                    ("AZURE_CLIENT_ID", "11111111-1111-4111-8111-111111111111"),
+                    ("AZURE_TENANT_ID", TID),
+                ]),
+                NAMES,
+                ClientId::from_static(APP),
+            )
+            .unwrap();
+        assert_eq!(plan.client_id.as_str(), APP);
+        assert_eq!(plan.tenant.unwrap().as_str(), TID);
+        assert_eq!(plan.method.name(), "FederatedTokenFile");
+        assert!(plan.app_only);
+    }
+
+    #[test]
+    fn a_federated_sign_in_without_application_or_tenant_names_the_option_and_the_variable() {
+        let set = || parse(vec![("-FederatedTokenFile", text("/t"))]).unwrap().unwrap();
+        let default = || ClientId::from_static(APP);
+        let error = set().into_plan(&session(&[]), NAMES, default()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            Error::invalid(
+                "-ApplicationId",
+                "a federated sign-in needs the application id: give it or set AZURE_CLIENT_ID"
+            )
+            .to_string()
+        );
+        let error = set()
+            .into_plan(&session(&[("AZURE_CLIENT_ID", APP)]), NAMES, default())
+            .unwrap_err();
+        assert!(error.to_string().contains("-Tenant") && error.to_string().contains("AZURE_TENANT_ID"));
+        let error = set()
+            .into_plan(&session(&[("AZURE_CLIENT_ID", "not-a-guid")]), NAMES, default())
+            .unwrap_err();
+        assert!(error.to_string().contains("AZURE_CLIENT_ID"), "{error}");
+    }
+
+    #[test]
+    fn a_managed_identity_is_system_assigned_or_named_by_one_id() {
+        let id = |arguments| match parse(arguments).unwrap().unwrap() {
+            WorkloadSignIn::ManagedIdentity { id, .. } => id,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            id(vec![("-Identity", Argument::Switch)]),
+            ManagedIdentityId::SystemAssigned
+        );
+        assert_eq!(
+            id(vec![
+                ("-Identity", Argument::Switch),
+                ("-ApplicationId", text(APP))
+            ]),
+            ManagedIdentityId::ClientId(ClientId::from_static(APP))
+        );
+        assert_eq!(
+            id(vec![("-Identity", Argument::Switch), ("-ObjectId", text(TID))]),
+            ManagedIdentityId::ObjectId(TID.into())
+        );
+        let error = parse(vec![
+            ("-Identity", Argument::Switch),
+            ("-ObjectId", text(TID)),
+            ("-ResourceId", text("/subscriptions/x")),
+        ])
+        .unwrap_err();
+        assert!(error.to_string().contains("-ObjectId") && error.to_string().contains("-ResourceId"));
+        let error = parse(vec![("-Identity", Argument::Switch), ("-ObjectId", text("nope"))]).unwrap_err();
+        assert!(error.to_string().contains("-ObjectId"), "{error}");
+        // another set is not one of these
+        assert!(parse(vec![("-Tenant", text(TID))]).unwrap().is_none());
+    }
+
+    #[test]
+    fn the_environment_variable_set_says_which_variable_is_missing() {
+        let set = parse(vec![("-EnvironmentVariable", Argument::Switch)])
+            .unwrap()
+            .unwrap();
+        let error = set
+            .into_plan(
+                &session(&[("AZURE_CLIENT_SECRET", "s"), ("AZURE_TENANT_ID", TID)]),
+                NAMES,
+                ClientId::from_static(APP),
+            )
+            .unwrap_err();
+        assert!(error.to_string().contains("AZURE_CLIENT_ID"), "{error}");
+        assert!(!error.to_string().contains("\"s\""), "{error}");
+        let set = parse(vec![("-EnvironmentVariable", Argument::Switch)])
+            .unwrap()
+            .unwrap();
+        let plan = set
+            .into_plan(
+                &session(&[
+                    ("AZURE_USERNAME", "a@contoso.com"),
+                    ("AZURE_PASSWORD", "pw"),
+                    ("AZURE_CLIENT_ID", APP),
+                ]),
+                NAMES,
+                ClientId::from_static(APP),
+            )
+            .unwrap();
+        assert!(!plan.app_only, "a user name and password sign a user in");
+        assert_eq!(plan.method.effective().name(), "UsernamePassword");
+    }
+}
