@@ -590,3 +590,102 @@ async fn imds_unreachable_is_an_error_saying_no_managed_identity_answered() {
     assert!(run.stderr.contains("IDENTITY_ENDPOINT"), "{}", run.stderr);
     assert_eq!(run.stdout, "");
 }
+
+/// Azure Pipelines: the OIDC request is a POST to `SYSTEM_OIDCREQUESTURI` with the service connection
+/// (`--service-connection-id`) and `SYSTEM_ACCESSTOKEN` as the bearer; `oidcToken` is the assertion. The
+/// service connection is remembered, and `token` asks Azure DevOps again.
+#[tokio::test]
+async fn workload_identity_in_azure_pipelines_asks_azure_devops_with_the_service_connection() {
+    let mut server = Server::new_async().await;
+    let service_connection = "5e1f0000-1111-4222-8333-444455556666";
+    async fn devops(server: &mut Server, service_connection: &str, n: u32) -> mockito::Mock {
+        server
+            .mock(
+                "POST",
+                "/contoso/_apis/distributedtask/hubs/build/plans/p/jobs/j/oidctoken",
+            )
+            .match_query(Matcher::AllOf(vec![
+                Matcher::UrlEncoded("api-version".into(), "7.1".into()),
+                Matcher::UrlEncoded("serviceConnectionId".into(), service_connection.into()),
+            ]))
+            .match_header("authorization", "Bearer ado-access-secret")
+            .with_body(json!({ "oidcToken": federated_jwt(n) }).to_string())
+            .expect(1)
+            .create_async()
+            .await
+    }
+    let ado_1 = devops(&mut server, service_connection, 1).await;
+    let first = client_assertion_answer(&mut server, &federated_jwt(1), short_app_token("at-1")).await;
+    let cli = Cli::new()
+        .authority(&server.url())
+        .env(
+            "SYSTEM_OIDCREQUESTURI",
+            &format!(
+                "{}/contoso/_apis/distributedtask/hubs/build/plans/p/jobs/j/oidctoken",
+                server.url()
+            ),
+        )
+        .env("SYSTEM_ACCESSTOKEN", "ado-access-secret");
+    let run = cli.run(&[
+        "entra",
+        "connect",
+        "--workload-identity",
+        "--service-connection-id",
+        service_connection,
+        "--client-id",
+        APP_ID,
+        "--tenant-id",
+        TENANT_ID,
+        "-v",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_no_secret(&run, &["ado-access-secret", &federated_jwt(1)]);
+    ado_1.assert_async().await;
+    first.assert_async().await;
+    let ado_2 = devops(&mut server, service_connection, 2).await;
+    let second = client_assertion_answer(
+        &mut server,
+        &federated_jwt(2),
+        auth_core::testing::app_token_response("at-2"),
+    )
+    .await;
+    let run = cli.run(&["entra", "token", "-v"]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, "at-2\n"), "{}", run.stderr);
+    assert_no_secret(&run, &["ado-access-secret", &federated_jwt(2)]);
+    ado_2.assert_async().await;
+    second.assert_async().await;
+}
+
+/// `--workload-identity` takes `AZURE_FEDERATED_TOKEN_FILE` first (AKS' webhook sets it), before any CI
+/// variable.
+#[tokio::test]
+async fn workload_identity_prefers_the_token_file_of_azure_federated_token_file() {
+    let mut server = Server::new_async().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("azure-identity-token");
+    std::fs::write(&file, federated_jwt(7)).unwrap();
+    let answer = client_assertion_answer(
+        &mut server,
+        &federated_jwt(7),
+        auth_core::testing::app_token_response("at-7"),
+    )
+    .await;
+    let github = server.mock("GET", Matcher::Any).expect(0).create_async().await;
+    let cli = Cli::new()
+        .authority(&server.url())
+        .env("AZURE_FEDERATED_TOKEN_FILE", file.to_str().unwrap())
+        .env("AZURE_CLIENT_ID", APP_ID)
+        .env("AZURE_TENANT_ID", TENANT_ID)
+        .env(
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            &format!("{}/_apis/oidc/token?api-version=2.0", server.url()),
+        )
+        .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "gh-request-secret");
+    let run = cli.run(&["partnercenter", "connect", "--workload-identity"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    answer.assert_async().await;
+    github.assert_async().await;
+    assert!(context_json(&cli, "partnercenter").contains("WorkloadIdentity"));
+    let run = cli.run(&["partnercenter", "token"]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, "at-7\n"), "{}", run.stderr);
+}
