@@ -338,6 +338,11 @@ impl ContextAccount {
     /// The account of a sign-in of `client_id` for `scope` that gave `result`.
     pub fn new(client_id: &ClientId, scope: &str, result: &TokenResult, account_type: AccountType) -> Self {
         let (identifier, object_id) = result.identity();
+        // a managed identity's application is the one its token names, not the stand-in client asked with
+        let client_id = match account_type {
+            AccountType::ManagedIdentity => &result.client_id,
+            _ => client_id,
+        };
         Self {
             extended_properties: BTreeMap::from([
                 ("ApplicationId".to_owned(), client_id.to_string()),

@@ -316,6 +316,13 @@ async fn every_module_signs_in_with_a_managed_identity_and_asks_the_host_again_t
         let context = context_json(&cli, module.name);
         assert!(context.contains("ManagedIdentity"), "{}: {context}", module.name);
         assert!(context.contains(APP_ID), "{}: {context}", module.name);
+        // the stand-in client of the request is not shown as the identity's application
+        assert!(
+            !context.contains("04b07795-8ddb-461a-bbee-02f9e1bf7b46")
+                && !context.contains("14d82eec-204b-4c2f-b7e8-296a70dab67e"),
+            "{}: {context}",
+            module.name
+        );
         let second = identity_host(&mut server, app_service, resource, 2, 3600).await;
         let run = cli.run(&[module.name, "token", "-v"]);
         assert_eq!(run.code, 0, "{}: {}", module.name, run.stderr);
