@@ -696,3 +696,51 @@ async fn workload_identity_prefers_the_token_file_of_azure_federated_token_file(
     let run = cli.run(&["partnercenter", "token"]);
     assert_eq!((run.code, run.stdout.as_str()), (0, "at-7\n"), "{}", run.stderr);
 }
+
+/// `--environment-variable` with `AZURE_CLIENT_CERTIFICATE_PATH` (a PEM file holding the certificate and
+/// its key): the assertion is signed with it, and `token` loads it from the same variable to renew.
+#[tokio::test]
+async fn the_azure_variables_certificate_signs_in_and_renews_from_the_same_file() {
+    let mut server = Server::new_async().await;
+    let dir = tempfile::tempdir().unwrap();
+    let pem = dir.path().join("app.pem");
+    std::fs::write(
+        &pem,
+        format!(
+            "{}{}",
+            auth_core::testing::TEST_CERTIFICATE_PEM,
+            auth_core::testing::TEST_KEY_PEM
+        ),
+    )
+    .unwrap();
+    let signed = |server: &mut Server, answer: Value| {
+        server
+            .mock("POST", TOKEN_PATH)
+            .match_body(Matcher::AllOf(vec![
+                Matcher::UrlEncoded("grant_type".into(), "client_credentials".into()),
+                Matcher::UrlEncoded(
+                    "client_assertion_type".into(),
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+                ),
+                Matcher::Regex("client_assertion=[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+".into()),
+            ]))
+            .with_body(answer.to_string())
+            .expect(1)
+    };
+    let first = signed(&mut server, short_app_token("at-1")).create_async().await;
+    let cli = Cli::new()
+        .authority(&server.url())
+        .env("AZURE_CLIENT_ID", APP_ID)
+        .env("AZURE_TENANT_ID", TENANT_ID)
+        .env("AZURE_CLIENT_CERTIFICATE_PATH", pem.to_str().unwrap());
+    let run = cli.run(&["psentra", "connect", "--environment-variable"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    first.assert_async().await;
+    assert!(context_json(&cli, "psentra").contains("EnvironmentVariable"));
+    let second = signed(&mut server, auth_core::testing::app_token_response("at-2"))
+        .create_async()
+        .await;
+    let run = cli.run(&["psentra", "token"]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, "at-2\n"), "{}", run.stderr);
+    second.assert_async().await;
+}
