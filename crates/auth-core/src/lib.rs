@@ -25,6 +25,7 @@ pub mod session;
 pub mod testing;
 pub mod time;
 pub mod token;
+pub mod workload_sets;
 
 pub use authority::Authority;
 pub use azure_cli::{AzureCli, AzureCliAccount, AzureCliAccountKind, AzureCliSignIn, FromAzureCli};

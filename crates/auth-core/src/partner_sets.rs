@@ -97,7 +97,17 @@ pub enum PartnerSignIn {
         /// `-Tenant`; the account's tenant in the Azure CLI when absent.
         tenant: Option<Tenant>,
     },
+    /// A secret-free sign-in for CI runners and cloud hosts: a federated token file, workload identity,
+    /// the host's managed identity, or the `AZURE_*` variables (issue 16).
+    Workload(crate::workload_sets::WorkloadSignIn),
 }
+
+/// How `Connect-PartnerCenter` and `Connect-SecMgmtAccount` name the application and tenant of the
+/// workload sets.
+pub const WORKLOAD_NAMES: crate::workload_sets::WorkloadNames = crate::workload_sets::WorkloadNames {
+    application_id: "ApplicationId",
+    tenant: "Tenant",
+};
 
 /// What a [`PartnerSignIn`] becomes: the client, tenant and auth-core sign-in, and the account type the
 /// context records.
@@ -117,6 +127,9 @@ impl PartnerSignIn {
     /// Builds the set the binder resolved (`bound.set_name()`), reading exactly that set's parameters.
     /// Any set name other than the four below is the default set, `User`.
     pub fn from_bound(bound: &Bound) -> Result<Self> {
+        if let Some(workload) = crate::workload_sets::WorkloadSignIn::from_bound(bound, WORKLOAD_NAMES)? {
+            return Ok(Self::Workload(workload));
+        }
         Ok(match bound.set_name() {
             "AccessToken" => Self::AccessToken {
                 access_token: AccessToken::new(bound.required_secret("AccessToken")?.secret()),
@@ -157,6 +170,7 @@ impl PartnerSignIn {
             Self::ServicePrincipalCertificate { .. } => "ServicePrincipalCertificate",
             Self::ServicePrincipal { .. } => "ServicePrincipal",
             Self::FromAzureCli { .. } => FROM_AZURE_CLI_SET,
+            Self::Workload(workload) => workload.set_name(),
         }
     }
 
@@ -170,6 +184,7 @@ impl PartnerSignIn {
             Self::ServicePrincipalCertificate { tenant, .. } | Self::ServicePrincipal { tenant, .. } => {
                 Some(tenant)
             }
+            Self::Workload(workload) => workload.tenant(),
         }
     }
 
@@ -272,6 +287,30 @@ impl PartnerSignIn {
                 SignInMethod::AzureCli { account },
                 AccountType::User,
             ),
+            Self::Workload(workload) => {
+                let account_type = match &workload {
+                    crate::workload_sets::WorkloadSignIn::FederatedToken { .. } => {
+                        AccountType::FederatedToken
+                    }
+                    crate::workload_sets::WorkloadSignIn::WorkloadIdentity { .. } => {
+                        AccountType::WorkloadIdentity
+                    }
+                    crate::workload_sets::WorkloadSignIn::ManagedIdentity { .. } => {
+                        AccountType::ManagedIdentity
+                    }
+                    crate::workload_sets::WorkloadSignIn::EnvironmentVariable => {
+                        AccountType::EnvironmentVariable
+                    }
+                };
+                let planned = workload.into_plan(session, WORKLOAD_NAMES, default_client)?;
+                // AZURE_USERNAME and AZURE_PASSWORD sign a user in: a user's scope, a user's account
+                let account_type = if planned.app_only {
+                    account_type
+                } else {
+                    AccountType::User
+                };
+                plan(planned.client_id, planned.tenant, planned.method, account_type)
+            }
         })
     }
 }
@@ -287,12 +326,20 @@ pub enum AccountType {
     ServicePrincipal,
     /// A user (browser, device code or refresh token).
     User,
+    /// An application with a federated token file (`--federated-token-file`).
+    FederatedToken,
+    /// An application with the federated token the environment offers (`--workload-identity`).
+    WorkloadIdentity,
+    /// The host's managed identity (`--identity`).
+    ManagedIdentity,
+    /// An application with the `AZURE_*` variables' credential (`--environment-variable`).
+    EnvironmentVariable,
 }
 
 impl AccountType {
     /// Whether an application signed in (it gets `{resource}/.default`, a user its delegated scope).
     pub fn is_application(self) -> bool {
-        matches!(self, Self::Certificate | Self::ServicePrincipal)
+        !matches!(self, Self::User | Self::AccessToken)
     }
 }
 
@@ -317,6 +364,11 @@ impl ContextAccount {
     /// The account of a sign-in of `client_id` for `scope` that gave `result`.
     pub fn new(client_id: &ClientId, scope: &str, result: &TokenResult, account_type: AccountType) -> Self {
         let (identifier, object_id) = result.identity();
+        // a managed identity's application is the one its token names, not the stand-in client asked with
+        let client_id = match account_type {
+            AccountType::ManagedIdentity => &result.client_id,
+            _ => client_id,
+        };
         Self {
             extended_properties: BTreeMap::from([
                 ("ApplicationId".to_owned(), client_id.to_string()),

@@ -104,6 +104,10 @@ pub enum SignInMethod {
         /// The account's sign-in name (`--account`), when the CLI has several.
         account: Option<String>,
     },
+    /// `--environment-variable`: the sign-in the `AZURE_*` variables describe
+    /// ([`crate::flows::EnvironmentCredential::sign_in_method`]), an application's or a user's. The
+    /// saved connection remembers that the variables connected, so renewal reads them again.
+    EnvironmentVariable(Box<SignInMethod>),
 }
 
 /// Options of browser sign-in.
@@ -156,6 +160,15 @@ impl SignInMethod {
             Self::DeviceCode => "DeviceCode",
             Self::ManagedIdentity(_) => "ManagedIdentity",
             Self::AzureCli { .. } => "AzureCli",
+            Self::EnvironmentVariable(_) => "EnvironmentVariable",
+        }
+    }
+
+    /// The flow that runs: the method itself, or the one the `AZURE_*` variables named.
+    pub fn effective(&self) -> &SignInMethod {
+        match self {
+            Self::EnvironmentVariable(inner) => inner.effective(),
+            other => other,
         }
     }
 }
@@ -449,7 +462,7 @@ impl Session {
             // CLI's sign-in checks the CLI's cache, which it writes instead.
             self.inner.options.cache.check_writable()?;
         }
-        let (result, source) = match &request.method {
+        let (result, source) = match request.method.effective() {
             SignInMethod::AccessToken(token) => {
                 let result = AccessTokenPassthrough::new(token, &authority.environment(), &request.client_id)
                     .read(self.now())?;
@@ -513,6 +526,12 @@ impl Session {
                     .send(self.http()?)
                     .await?;
                 (result, Some(crate::flows::DEVICE_CODE_GRANT_TYPE))
+            }
+            SignInMethod::EnvironmentVariable(_) => {
+                return Err(Error::invalid(
+                    "-EnvironmentVariable",
+                    "the AZURE_* variables describe one sign-in, not another set of variables",
+                ));
             }
             SignInMethod::Browser(options) => {
                 let system;
@@ -874,8 +893,49 @@ impl Session {
                 other => other,
             });
         }
+        if let SignedIn::ManagedIdentity { id } = &connection.signed_in {
+            return self
+                .managed_identity_token(connection, &authority, id, scopes)
+                .await;
+        }
         let credential = self.renewal_credential(connection, &authority, scopes)?;
         silent.credential(credential.as_ref()).send(self.http()?).await
+    }
+
+    /// A managed identity connection's token: from the cache, else asked of the host again (its
+    /// endpoint found from the environment as when connecting) and cached like an app token.
+    async fn managed_identity_token(
+        &self,
+        connection: &Connection,
+        authority: &Authority,
+        id: &crate::flows::ManagedIdentityId,
+        scopes: &[String],
+    ) -> Result<TokenResult> {
+        let scopes = if scopes.is_empty() {
+            &connection.scopes
+        } else {
+            scopes
+        };
+        let cache = self.cache_of(connection)?;
+        let silent = self.silent(&cache, connection, authority, scopes);
+        if silent.cached(self.now())?.is_some() {
+            return silent.send(self.http()?).await;
+        }
+        let result = crate::flows::ManagedIdentity::new(self.env())
+            .id(id.clone())
+            .scopes(scopes)
+            .environment(authority.environment())
+            .send(self.http()?)
+            .await?;
+        if let Err(error) = self
+            .inner
+            .options
+            .cache
+            .save_at(&result, scopes, None, self.now())
+        {
+            tracing::warn!(target: "msconnect::cache", "the new token was not saved in the token cache: {error}");
+        }
+        Ok(result)
     }
 
     /// The credential that renews an application's token; `None` for a user (whose refresh token does),
@@ -893,6 +953,20 @@ impl Session {
         let fingerprint = match credential {
             AppCredential::Certificate(saved) => {
                 return self.certificate_credential(&saved.reload(self.env())).map(Some);
+            }
+            AppCredential::Federated(saved) => {
+                // the file is read, or the CI system asked, when the token request is made: a token
+                // that expired since connecting is replaced by the current one
+                return match saved.reload(self.env()) {
+                    Ok(source) => Ok(Some(ClientCredential::assertion(source))),
+                    Err(error) => self.cached_or(connection, authority, scopes, error),
+                };
+            }
+            AppCredential::Environment { method, .. } => {
+                return match self.environment_credential(connection, method) {
+                    Ok(credential) => Ok(Some(credential)),
+                    Err(error) => self.cached_or(connection, authority, scopes, error),
+                };
             }
             AppCredential::Secret { fingerprint } => fingerprint.clone(),
             _ => None,
@@ -946,6 +1020,59 @@ fn azure_cli_signed_out(connection: &Connection) -> Error {
         _ => "the account",
     };
     crate::azure_cli::signed_out(username)
+}
+
+impl Session {
+    /// No credential is needed when a cached token will do; else the error that says why none was found.
+    fn cached_or(
+        &self,
+        connection: &Connection,
+        authority: &Authority,
+        scopes: &[String],
+        error: Error,
+    ) -> Result<Option<ClientCredential>> {
+        if self
+            .silent(&self.cache_of(connection)?, connection, authority, scopes)
+            .cached(self.now())?
+            .is_some()
+        {
+            Ok(None)
+        } else {
+            Err(error)
+        }
+    }
+
+    /// The credential of an `--environment-variable` connection, from the `AZURE_*` variables now: they
+    /// must still name the application that connected, with the same kind of credential.
+    fn environment_credential(&self, connection: &Connection, method: &str) -> Result<ClientCredential> {
+        let variables = crate::flows::EnvironmentCredential::from_env(self.env())?;
+        if variables.client_id != connection.client_id {
+            return Err(Error::invalid(
+                "AZURE_CLIENT_ID",
+                format!(
+                    "the connection is application {}, but AZURE_CLIENT_ID now names {}: connect again",
+                    connection.client_id, variables.client_id
+                ),
+            ));
+        }
+        if variables.name() != method {
+            return Err(Error::invalid(
+                "environment variables",
+                format!(
+                    "the connection signed in with {method} from the AZURE_* variables, which now hold {}: \
+                     connect again",
+                    variables.name()
+                ),
+            ));
+        }
+        match variables.sign_in_method(self)? {
+            SignInMethod::Application(credential) => Ok(credential),
+            _ => Err(Error::invalid(
+                "environment variables",
+                "the AZURE_* variables no longer hold an application's credential: connect again",
+            )),
+        }
+    }
 }
 
 /// Where a renewal reads an application's client secret, in order: what `--client-secret` and
@@ -1043,7 +1170,7 @@ pub fn validate_response(
         return refuse("has an empty access_token".into());
     }
     let delegated = matches!(
-        request.method,
+        request.method.effective(),
         SignInMethod::Browser(_)
             | SignInMethod::DeviceCode
             | SignInMethod::Password(_)

@@ -96,6 +96,28 @@ pub async fn connect(session: &Session, request: ConnectEntra) -> Result<(EntraC
             AuthType::Delegated,
             TokenCredentialType::AzureCli,
         ),
+        EntraSignIn::Workload(workload) => {
+            use auth_core::workload_sets::WorkloadSignIn;
+            let credential_type = match &workload {
+                WorkloadSignIn::FederatedToken { .. } => TokenCredentialType::FederatedToken,
+                WorkloadSignIn::WorkloadIdentity { .. } => TokenCredentialType::WorkloadIdentity,
+                WorkloadSignIn::ManagedIdentity { .. } => TokenCredentialType::ManagedIdentity,
+                WorkloadSignIn::EnvironmentVariable => TokenCredentialType::EnvironmentVariable,
+            };
+            let plan = workload.into_plan(session, crate::params::WORKLOAD_NAMES, default_client())?;
+            (
+                plan.client_id,
+                plan.tenant,
+                vec![default_scope],
+                plan.method,
+                if plan.app_only {
+                    AuthType::AppOnly
+                } else {
+                    AuthType::Delegated
+                },
+                credential_type,
+            )
+        }
     };
     let request = SignInRequest {
         environment: environment.clone(),

@@ -37,6 +37,14 @@ pub enum TokenCredentialType {
     UserProvidedAccessToken,
     /// The Azure CLI's sign-in (`--from-azure-cli`; msconnect's own).
     AzureCli,
+    /// An application with a federated token file (`-FederatedTokenFile`).
+    FederatedToken,
+    /// An application with the federated token the environment offers (`-WorkloadIdentity`).
+    WorkloadIdentity,
+    /// The host's managed identity (`-Identity`).
+    ManagedIdentity,
+    /// The `AZURE_*` variables (`-EnvironmentVariable`).
+    EnvironmentVariable,
 }
 
 /// The context of a Connect-Entra connection.

@@ -54,6 +54,46 @@ pub static PARAMETER_SETS: &[ParameterSetInfo] = &[
         optional: &["Account", "TenantId", "Environment", "WhatIf", "Confirm"],
         default: false,
     },
+    // issue 16: the secret-free sets for CI runners and cloud hosts (auth_core::workload_sets)
+    ParameterSetInfo {
+        name: "FederatedToken",
+        mandatory: &["FederatedTokenFile"],
+        optional: &["ClientId", "TenantId", "Environment", "WhatIf", "Confirm"],
+        default: false,
+    },
+    ParameterSetInfo {
+        name: "WorkloadIdentity",
+        mandatory: &["WorkloadIdentity"],
+        optional: &[
+            "ClientId",
+            "TenantId",
+            "ServiceConnectionId",
+            "Environment",
+            "WhatIf",
+            "Confirm",
+        ],
+        default: false,
+    },
+    ParameterSetInfo {
+        name: "ManagedIdentity",
+        mandatory: &["Identity"],
+        optional: &[
+            "ClientId",
+            "ObjectId",
+            "ResourceId",
+            "TenantId",
+            "Environment",
+            "WhatIf",
+            "Confirm",
+        ],
+        default: false,
+    },
+    ParameterSetInfo {
+        name: "EnvironmentVariable",
+        mandatory: &["EnvironmentVariable"],
+        optional: &["Environment", "WhatIf", "Confirm"],
+        default: false,
+    },
 ];
 
 /// The aliases of `Connect-Entra`'s parameters: `(alias, canonical name)`.
@@ -142,7 +182,16 @@ pub enum EntraSignIn {
         /// `-TenantId`; the account's tenant in the Azure CLI when absent.
         tenant: Option<Tenant>,
     },
+    /// A secret-free sign-in: `-FederatedTokenFile`, `-WorkloadIdentity`, `-Identity` or
+    /// `-EnvironmentVariable` (issue 16).
+    Workload(auth_core::workload_sets::WorkloadSignIn),
 }
+
+/// How `Connect-Entra` names the application and tenant of the workload sets.
+pub const WORKLOAD_NAMES: auth_core::workload_sets::WorkloadNames = auth_core::workload_sets::WorkloadNames {
+    application_id: "ClientId",
+    tenant: "TenantId",
+};
 
 impl EntraSignIn {
     /// The parameter set's name.
@@ -153,6 +202,7 @@ impl EntraSignIn {
             Self::AccessToken { .. } => "AccessToken",
             Self::AppSecretCredential { .. } => "AppSecretCredential",
             Self::FromAzureCli { .. } => auth_core::partner_sets::FROM_AZURE_CLI_SET,
+            Self::Workload(workload) => workload.set_name(),
         }
     }
 
@@ -165,6 +215,7 @@ impl EntraSignIn {
             Self::ServicePrincipalCertificate { tenant, .. } | Self::AppSecretCredential { tenant, .. } => {
                 Some(tenant)
             }
+            Self::Workload(workload) => workload.tenant(),
         }
     }
 }
@@ -179,6 +230,13 @@ impl ConnectEntra {
         let environment = bound
             .environment("Environment", environment::parse)?
             .unwrap_or_else(environment::global);
+        if let Some(workload) = auth_core::workload_sets::WorkloadSignIn::from_bound(&bound, WORKLOAD_NAMES)?
+        {
+            return Ok(Self {
+                environment,
+                set: EntraSignIn::Workload(workload),
+            });
+        }
         let set = match bound.set_name() {
             "ServicePrincipalCertificate" => EntraSignIn::ServicePrincipalCertificate {
                 tenant: bound.required_tenant("TenantId")?,

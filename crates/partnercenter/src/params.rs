@@ -63,6 +63,46 @@ pub static PARAMETER_SETS: &[ParameterSetInfo] = &[
         optional: &["EnforceMFA", "Environment", "WhatIf", "Confirm"],
         default: false,
     },
+    // issue 16: the secret-free sets for CI runners and cloud hosts (auth_core::workload_sets)
+    ParameterSetInfo {
+        name: "FederatedToken",
+        mandatory: &["FederatedTokenFile"],
+        optional: &["ApplicationId", "Tenant", "Environment", "WhatIf", "Confirm"],
+        default: false,
+    },
+    ParameterSetInfo {
+        name: "WorkloadIdentity",
+        mandatory: &["WorkloadIdentity"],
+        optional: &[
+            "ApplicationId",
+            "Tenant",
+            "ServiceConnectionId",
+            "Environment",
+            "WhatIf",
+            "Confirm",
+        ],
+        default: false,
+    },
+    ParameterSetInfo {
+        name: "ManagedIdentity",
+        mandatory: &["Identity"],
+        optional: &[
+            "ApplicationId",
+            "ObjectId",
+            "ResourceId",
+            "Tenant",
+            "Environment",
+            "WhatIf",
+            "Confirm",
+        ],
+        default: false,
+    },
+    ParameterSetInfo {
+        name: "EnvironmentVariable",
+        mandatory: &["EnvironmentVariable"],
+        optional: &["Environment", "WhatIf", "Confirm"],
+        default: false,
+    },
     // msconnect's own: the Azure CLI's sign-in (`az login`), shared
     ParameterSetInfo {
         name: auth_core::partner_sets::FROM_AZURE_CLI_SET,

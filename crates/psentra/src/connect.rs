@@ -23,8 +23,20 @@ pub async fn connect(session: &Session, request: ConnectPsEntra) -> Result<(Entr
     } = request;
     let environment = session.resolve_environment(&environment).await?;
     let graph = environment.graph.as_str().trim_end_matches('/').to_owned();
-    let scopes = resolve_scopes(&graph, &scopes, set.is_delegated());
+    let mut scopes = resolve_scopes(&graph, &scopes, set.is_delegated());
+    let (mut client_id, mut tenant) = (client_id, tenant);
     let (method, kind) = match set {
+        PsEntraSignIn::Workload(workload) => {
+            let kind = workload.set_name();
+            let plan = workload.into_plan(session, crate::params::WORKLOAD_NAMES, client_id.clone())?;
+            if !plan.app_only {
+                // AZURE_USERNAME and AZURE_PASSWORD: a user, with the delegated default scopes
+                scopes = resolve_scopes(&graph, &[], true);
+            }
+            client_id = plan.client_id;
+            tenant = plan.tenant.unwrap_or_default();
+            (plan.method, kind)
+        }
         PsEntraSignIn::Browser => (SignInMethod::Browser(BrowserOptions::default()), "Browser"),
         PsEntraSignIn::DeviceCode => (SignInMethod::DeviceCode, "DeviceCode"),
         PsEntraSignIn::AppCertificate(source) => {
@@ -84,7 +96,12 @@ pub async fn connect(session: &Session, request: ConnectPsEntra) -> Result<(Entr
     let context = PsEntraContext {
         service: "Graph".to_owned(),
         r#type: kind.to_owned(),
-        client_id: client_id.to_string(),
+        // a managed identity's application is the one its token names
+        client_id: if matches!(request.method, SignInMethod::ManagedIdentity(_)) {
+            result.client_id.to_string()
+        } else {
+            client_id.to_string()
+        },
         tenant_id: text("tid").unwrap_or_else(|| result.tenant_id.clone()),
         service_url: format!("{graph}/v1.0"),
         authentication_url: environment

@@ -56,6 +56,52 @@ pub static PARAMETER_SETS: &[ParameterSetInfo] = &[
         optional: &["Scopes", "PassThru", "Environment", "ProgressAction"],
         default: false,
     },
+    // issue 16: the secret-free sets for CI runners and cloud hosts (auth_core::workload_sets)
+    ParameterSetInfo {
+        name: "FederatedToken",
+        mandatory: &["FederatedTokenFile"],
+        optional: &[
+            "ClientID",
+            "TenantID",
+            "PassThru",
+            "Environment",
+            "ProgressAction",
+        ],
+        default: false,
+    },
+    ParameterSetInfo {
+        name: "WorkloadIdentity",
+        mandatory: &["WorkloadIdentity"],
+        optional: &[
+            "ClientID",
+            "TenantID",
+            "ServiceConnectionId",
+            "PassThru",
+            "Environment",
+            "ProgressAction",
+        ],
+        default: false,
+    },
+    ParameterSetInfo {
+        name: "ManagedIdentity",
+        mandatory: &["Identity"],
+        optional: &[
+            "ClientID",
+            "ObjectId",
+            "ResourceId",
+            "TenantID",
+            "PassThru",
+            "Environment",
+            "ProgressAction",
+        ],
+        default: false,
+    },
+    ParameterSetInfo {
+        name: "EnvironmentVariable",
+        mandatory: &["EnvironmentVariable"],
+        optional: &["PassThru", "Environment", "ProgressAction"],
+        default: false,
+    },
     // msconnect's own: the Azure CLI's sign-in (`az login`), shared; the client is the Azure CLI's
     ParameterSetInfo {
         name: auth_core::partner_sets::FROM_AZURE_CLI_SET,
@@ -167,7 +213,17 @@ pub enum PsEntraSignIn {
         /// `-Account`: the sign-in name, when the Azure CLI has several accounts.
         account: Option<String>,
     },
+    /// A secret-free sign-in: `-FederatedTokenFile`, `-WorkloadIdentity`, `-Identity` or
+    /// `-EnvironmentVariable` (issue 16). It holds its own `-ClientID` and `-TenantID`, which these sets
+    /// may leave to `AZURE_CLIENT_ID` and `AZURE_TENANT_ID`.
+    Workload(auth_core::workload_sets::WorkloadSignIn),
 }
+
+/// How `Connect-PSMicrosoftEntraID` names the application and tenant of the workload sets.
+pub const WORKLOAD_NAMES: auth_core::workload_sets::WorkloadNames = auth_core::workload_sets::WorkloadNames {
+    application_id: "ClientID",
+    tenant: "TenantID",
+};
 
 impl PsEntraSignIn {
     /// The parameter set's name.
@@ -179,6 +235,7 @@ impl PsEntraSignIn {
             Self::AppSecret(_) => "AppSecret",
             Self::UsernamePassword(_) => "UsernamePassword",
             Self::FromAzureCli { .. } => auth_core::partner_sets::FROM_AZURE_CLI_SET,
+            Self::Workload(workload) => workload.set_name(),
         }
     }
 
@@ -214,6 +271,24 @@ impl ConnectPsEntra {
         arguments: impl IntoIterator<Item = (S, Argument)>,
     ) -> auth_core::Result<Self> {
         let bound = params::bind(CONNECT_PSMICROSOFTENTRAID, PARAMETER_SETS, ALIASES, arguments)?;
+        if let Some(workload) = auth_core::workload_sets::WorkloadSignIn::from_bound(&bound, WORKLOAD_NAMES)?
+        {
+            // the sign-in takes its application and tenant from the set (or AZURE_*): these two are
+            // what was given, for -WhatIf, else Graph's client and `organizations`
+            return Ok(Self {
+                client_id: match bound.text("ClientID")? {
+                    Some(id) => parse_client_id(&id)?,
+                    None => ClientId::from_static(GRAPH_CLIENT_ID),
+                },
+                tenant: bound.tenant("TenantID")?.unwrap_or_default(),
+                scopes: Vec::new(),
+                environment: bound
+                    .environment("Environment", environment::parse)?
+                    .unwrap_or_else(environment::global),
+                pass_thru: bound.switch("PassThru"),
+                set: PsEntraSignIn::Workload(workload),
+            });
+        }
         let set = match bound.set_name() {
             "DeviceCode" => PsEntraSignIn::DeviceCode,
             "AppCertificate" => PsEntraSignIn::AppCertificate(certificate_source(&bound)?),

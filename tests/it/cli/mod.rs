@@ -16,6 +16,7 @@ mod secrets;
 mod state;
 mod terminal;
 mod usage;
+mod workload;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

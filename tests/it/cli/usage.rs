@@ -24,6 +24,9 @@ fn options_that_match_no_set_name_what_each_set_needs() {
     error: --application-id match no parameter set of Connect-SecMgmtAccount; add what one of them needs:
       RefreshToken needs --refresh-token
       ServicePrincipalCertificate needs --certificate-thumbprint and --tenant
+      FederatedToken needs --federated-token-file
+      WorkloadIdentity needs --workload-identity
+      ManagedIdentity needs --identity
 
     For more information, try '--help'.
     ");
@@ -34,6 +37,10 @@ fn options_that_match_no_set_name_what_each_set_needs() {
       AppCertificate needs --client-id and --tenant-id
       AppSecret needs --client-id, --tenant-id and --client-secret
       UsernamePassword needs --client-id, --tenant-id and --credential
+      FederatedToken needs --federated-token-file
+      WorkloadIdentity needs --workload-identity
+      ManagedIdentity needs --identity
+      EnvironmentVariable needs --environment-variable
       FromAzureCli needs --from-azure-cli
 
     For more information, try '--help'.

@@ -79,6 +79,12 @@ impl AssertionSource for FederatedTokenFile {
     fn kind(&self) -> &'static str {
         "FederatedTokenFile"
     }
+
+    fn federated_description(&self) -> Option<SavedFederatedSource> {
+        Some(SavedFederatedSource::File {
+            path: self.path.clone(),
+        })
+    }
 }
 
 /// GitHub Actions' OIDC token, asked of `ACTIONS_ID_TOKEN_REQUEST_URL` for every token request (the
@@ -356,6 +362,10 @@ impl AssertionSource for FederatedTokenSource {
     fn kind(&self) -> &'static str {
         self.inner().kind()
     }
+
+    fn federated_description(&self) -> Option<SavedFederatedSource> {
+        Some(self.describe())
+    }
 }
 
 /// How to find a federated token source again in a later process (`token` renewing a saved
@@ -380,6 +390,15 @@ pub enum SavedFederatedSource {
 }
 
 impl SavedFederatedSource {
+    /// The source's name for contexts (`FederatedTokenFile`, `GitHubActions`, `AzurePipelines`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::File { .. } => "FederatedTokenFile",
+            Self::GitHubActions => "GitHubActions",
+            Self::AzurePipelines { .. } => "AzurePipelines",
+        }
+    }
+
     /// The source again, its credentials read from `env`.
     pub fn reload(&self, env: &EnvVars) -> Result<FederatedTokenSource> {
         match self {
@@ -388,7 +407,8 @@ impl SavedFederatedSource {
                 let url = env.get("ACTIONS_ID_TOKEN_REQUEST_URL").ok_or_else(|| {
                     Error::invalid(
                         "ACTIONS_ID_TOKEN_REQUEST_URL",
-                        "the connection signed in through GitHub Actions, but this process is not in a job                          that may request tokens: connect again",
+                        "the connection signed in through GitHub Actions, but this process is not in a job \
+                         that may request tokens: connect again",
                     )
                 })?;
                 let token = env.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN").ok_or_else(|| {
@@ -408,7 +428,8 @@ impl SavedFederatedSource {
                 let uri = env.get("SYSTEM_OIDCREQUESTURI").ok_or_else(|| {
                     Error::invalid(
                         "SYSTEM_OIDCREQUESTURI",
-                        "the connection signed in through Azure Pipelines, but this process is not in a                          pipeline job: connect again",
+                        "the connection signed in through Azure Pipelines, but this process is not in a \
+                         pipeline job: connect again",
                     )
                 })?;
                 let token = env.get("SYSTEM_ACCESSTOKEN").ok_or_else(|| {

@@ -73,6 +73,11 @@ pub trait AssertionSource: Send + Sync + fmt::Debug {
     fn certificate_description(&self) -> Option<crate::session::SavedCertificate> {
         None
     }
+
+    /// How to find a federated token source again, for saved connections; `None` for other sources.
+    fn federated_description(&self) -> Option<SavedFederatedSource> {
+        None
+    }
 }
 
 /// How a confidential client proves who it is.

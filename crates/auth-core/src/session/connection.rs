@@ -125,6 +125,19 @@ pub enum AppCredential {
     Certificate(SavedCertificate),
     /// A signed assertion from a source the library caller supplied, which cannot be found again.
     Assertion,
+    /// A federated token (workload identity federation), and where to fetch it again: the file's path,
+    /// or which CI system. Never the token.
+    Federated(crate::flows::SavedFederatedSource),
+    /// `--environment-variable`: the `AZURE_*` variables, read again to renew. `Method` says which of
+    /// them connected (`ClientSecret`, `Certificate`, `FederatedTokenFile`), `Fingerprint` is that
+    /// credential's ([`AppCredential::fingerprint`]).
+    Environment {
+        /// The kind of credential the variables held when connecting.
+        method: String,
+        /// Its fingerprint.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fingerprint: Option<String>,
+    },
 }
 
 impl AppCredential {
@@ -134,10 +147,13 @@ impl AppCredential {
             ClientCredential::Secret(secret) => Self::Secret {
                 fingerprint: Some(secret_fingerprint(secret, client_id)),
             },
-            ClientCredential::Assertion(source) => match source.certificate_description() {
-                Some(saved) => Self::Certificate(saved),
-                None => Self::Assertion,
-            },
+            ClientCredential::Assertion(source) => {
+                match (source.certificate_description(), source.federated_description()) {
+                    (Some(saved), _) => Self::Certificate(saved),
+                    (None, Some(federated)) => Self::Federated(federated),
+                    (None, None) => Self::Assertion,
+                }
+            }
         }
     }
 
@@ -147,6 +163,8 @@ impl AppCredential {
             Self::Secret { .. } => "ClientSecret",
             Self::Certificate(_) => "Certificate",
             Self::Assertion => "ClientAssertion",
+            Self::Federated(source) => source.kind(),
+            Self::Environment { .. } => "EnvironmentVariable",
         }
     }
 
@@ -157,8 +175,25 @@ impl AppCredential {
             Self::Secret { fingerprint } => fingerprint.clone(),
             Self::Certificate(saved) => Some(format!("x5t:{}", saved.thumbprint.to_ascii_lowercase())),
             Self::Assertion => None,
+            Self::Federated(source) => Some(federated_fingerprint(source)),
+            Self::Environment { fingerprint, .. } => fingerprint.clone(),
         }
     }
+}
+
+/// A federated credential's fingerprint: `wif:` and 16 bytes (hex) of the SHA-256 of its saved source
+/// (the file's path, or the CI system and service connection). The token changes every few minutes, so
+/// it cannot be the mark; the source can: a token earned through one source is not served to a connect
+/// through another (a secret, a certificate, another file), which goes to the authority instead.
+fn federated_fingerprint(source: &crate::flows::SavedFederatedSource) -> String {
+    use sha2::Digest as _;
+    let described = serde_json::to_vec(source).unwrap_or_default();
+    let digest = sha2::Sha256::new()
+        .chain_update(b"msconnect federated source v1\0")
+        .chain_update(&described)
+        .finalize();
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("wif:{hex}")
 }
 
 /// A keyed hash of a client secret, kept so that a later use of a secret can be told apart from the one
@@ -241,10 +276,30 @@ impl Connection {
             SignInMethod::RefreshToken { .. } => user(UserMethod::RefreshToken)?,
             SignInMethod::ManagedIdentity(id) => SignedIn::ManagedIdentity { id: id.clone() },
             SignInMethod::AzureCli { .. } => user(UserMethod::AzureCli)?,
+            SignInMethod::EnvironmentVariable(inner) => match inner.as_ref() {
+                SignInMethod::Application(credential) => {
+                    let used = AppCredential::of(credential, &request.client_id);
+                    SignedIn::App {
+                        credential: AppCredential::Environment {
+                            method: used.kind().to_owned(),
+                            fingerprint: used.fingerprint(),
+                        },
+                    }
+                }
+                SignInMethod::Password(_) => user(UserMethod::Password)?,
+                _ => {
+                    return Err(crate::error::Error::invalid(
+                        "-EnvironmentVariable",
+                        "the AZURE_* variables name an application's credential or a user name and password",
+                    ));
+                }
+            },
         };
-        // the Azure CLI's sign-in may use another client of its family than the one asked for
+        // the Azure CLI's sign-in may use another client of its family than the one asked for; a managed
+        // identity's application is the one the host's token names (the request knows it only for a
+        // user-assigned identity given by client id), and its tokens are cached under it
         let client_id = match &request.method {
-            SignInMethod::AzureCli { .. } => result.client_id.clone(),
+            SignInMethod::AzureCli { .. } | SignInMethod::ManagedIdentity(_) => result.client_id.clone(),
             _ => request.client_id.clone(),
         };
         Ok(Self {

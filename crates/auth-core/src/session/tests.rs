@@ -912,3 +912,6 @@ async fn a_connection_from_the_azure_cli_keeps_its_tokens_in_the_azure_clis_cach
         "admin@contoso.com is signed out in the Azure CLI; run az login or connect again"
     );
 }
+
+/// Issue 16: connections of the secret-free sign-ins, renewed from their source.
+mod workload;

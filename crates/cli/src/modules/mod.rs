@@ -13,6 +13,7 @@ pub(crate) mod entra;
 pub(crate) mod partnercenter;
 pub(crate) mod psentra;
 pub(crate) mod secmgmt;
+pub(crate) mod workload;
 
 /// The value an option takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,7 +21,7 @@ fn every_alias_names_its_parameter() {
     for (alias, canonical) in ALIASES {
         assert_eq!(canonical_parameter(alias).unwrap(), *canonical, "{alias}");
     }
-    insta::assert_snapshot!(canonical_parameter("-EnforceMFA").unwrap_err(), @"Connect-SecMgmtAccount: a parameter cannot be found that matches parameter name 'EnforceMFA'; the parameters are: -Environment -Tenant -UseDeviceAuthentication -WhatIf -Confirm -AccessToken -ApplicationId -RefreshToken -CertificateThumbprint -Credential -ServicePrincipal -FromAzureCli -Account");
+    insta::assert_snapshot!(canonical_parameter("-EnforceMFA").unwrap_err(), @"Connect-SecMgmtAccount: a parameter cannot be found that matches parameter name 'EnforceMFA'; the parameters are: -Environment -Tenant -UseDeviceAuthentication -WhatIf -Confirm -AccessToken -ApplicationId -RefreshToken -CertificateThumbprint -Credential -ServicePrincipal -FederatedTokenFile -WorkloadIdentity -ServiceConnectionId -Identity -ObjectId -ResourceId -EnvironmentVariable -FromAzureCli -Account");
 }
 
 #[test]
@@ -79,7 +79,7 @@ fn every_set_is_reached_with_its_documented_parameters() {
 
 #[test]
 fn invalid_combinations_name_the_sets_and_what_each_needs() {
-    insta::assert_snapshot!(connect(vec![("-ApplicationId", text(APP)), ("-Tenant", text("contoso.com"))]).unwrap_err(), @"Connect-SecMgmtAccount: parameter set cannot be resolved using the specified named parameters: -ApplicationId -Tenant needs one of: RefreshToken (-RefreshToken), ServicePrincipalCertificate (-CertificateThumbprint)");
+    insta::assert_snapshot!(connect(vec![("-ApplicationId", text(APP)), ("-Tenant", text("contoso.com"))]).unwrap_err(), @"Connect-SecMgmtAccount: parameter set cannot be resolved using the specified named parameters: -ApplicationId -Tenant needs one of: RefreshToken (-RefreshToken), ServicePrincipalCertificate (-CertificateThumbprint), FederatedToken (-FederatedTokenFile), WorkloadIdentity (-WorkloadIdentity), ManagedIdentity (-Identity)");
     insta::assert_snapshot!(connect(vec![("-AccessToken", text("at")), ("-Device", Argument::Switch)]).unwrap_err(), @"Connect-SecMgmtAccount: parameter set cannot be resolved using the specified named parameters: -AccessToken -UseDeviceAuthentication cannot be used together; User does not take -AccessToken; AccessToken does not take -UseDeviceAuthentication");
     insta::assert_snapshot!(connect(vec![("-Environment", text("China"))]).unwrap_err(), @"invalid value for -Environment: 'China' is not one of the accepted values: AzureCloud, AzureChinaCloud, AzureGermanCloud, AzurePPE, AzureUSGovernment");
 }

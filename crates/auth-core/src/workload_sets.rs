@@ -1,0 +1,416 @@
+//! The four secret-free sign-ins every module gains for CI runners and cloud hosts (issue 16), kept once:
+//! a federated token file (`-FederatedTokenFile`), workload identity found in the environment
+//! (`-WorkloadIdentity`), the host's managed identity (`-Identity`), and the `AZURE_*` variables
+//! (`-EnvironmentVariable`). Each module names its application id and tenant parameters its own way
+//! ([`WorkloadNames`]); the sets, their parsing and what they become are the same everywhere.
+
+use std::path::PathBuf;
+
+use crate::flows::{
+    EnvironmentCredential, FederatedTokenFile, ManagedIdentityId, WorkloadIdentity, federated,
+};
+use crate::params::Bound;
+use crate::{ClientCredential, ClientId, Environment, Error, Result, Session, SignInMethod, Tenant};
+
+/// `-FederatedTokenFile PATH`.
+pub const FEDERATED_TOKEN_FILE: &str = "FederatedTokenFile";
+/// `-WorkloadIdentity`.
+pub const WORKLOAD_IDENTITY: &str = "WorkloadIdentity";
+/// `-ServiceConnectionId`: the Azure Pipelines service connection of `-WorkloadIdentity`.
+pub const SERVICE_CONNECTION_ID: &str = "ServiceConnectionId";
+/// `-Identity`.
+pub const IDENTITY: &str = "Identity";
+/// `-ObjectId`: a user-assigned managed identity by object id.
+pub const OBJECT_ID: &str = "ObjectId";
+/// `-ResourceId`: a user-assigned managed identity by resource id.
+pub const RESOURCE_ID: &str = "ResourceId";
+/// `-EnvironmentVariable`.
+pub const ENVIRONMENT_VARIABLE: &str = "EnvironmentVariable";
+
+/// The set names, which are also the types the contexts show.
+pub const SET_NAMES: [&str; 4] = [
+    "FederatedToken",
+    "WorkloadIdentity",
+    "ManagedIdentity",
+    "EnvironmentVariable",
+];
+
+/// How a module spells its application id and tenant parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkloadNames {
+    /// `ApplicationId`, `ClientId` or `ClientID`.
+    pub application_id: &'static str,
+    /// `Tenant`, `TenantId` or `TenantID`.
+    pub tenant: &'static str,
+}
+
+/// One of the four sets, holding exactly its parameters.
+#[derive(Debug, Clone)]
+pub enum WorkloadSignIn {
+    /// A federated token in a file, read again for every token.
+    FederatedToken {
+        /// The file.
+        path: PathBuf,
+        /// The application id option, else `AZURE_CLIENT_ID`.
+        client_id: Option<ClientId>,
+        /// The tenant option, else `AZURE_TENANT_ID`.
+        tenant: Option<Tenant>,
+    },
+    /// The federated token source the environment offers.
+    WorkloadIdentity {
+        /// The application id option, else `AZURE_CLIENT_ID`.
+        client_id: Option<ClientId>,
+        /// The tenant option, else `AZURE_TENANT_ID`.
+        tenant: Option<Tenant>,
+        /// `-ServiceConnectionId`, else `AZURESUBSCRIPTION_SERVICE_CONNECTION_ID`.
+        service_connection_id: Option<String>,
+    },
+    /// The host's managed identity.
+    ManagedIdentity {
+        /// System-assigned, or user-assigned by client, object or resource id.
+        id: ManagedIdentityId,
+        /// The tenant option, when given (the token says which tenant it is for).
+        tenant: Option<Tenant>,
+    },
+    /// The `AZURE_*` variables.
+    EnvironmentVariable,
+}
+
+/// What a [`WorkloadSignIn`] becomes.
+#[derive(Debug)]
+pub struct WorkloadPlan {
+    /// The application.
+    pub client_id: ClientId,
+    /// The tenant.
+    pub tenant: Option<Tenant>,
+    /// How auth-core signs in.
+    pub method: SignInMethod,
+    /// Whether an application signs in (a user can, through `AZURE_USERNAME` and `AZURE_PASSWORD`).
+    pub app_only: bool,
+}
+
+impl WorkloadSignIn {
+    /// The set the binder resolved, when it is one of these four.
+    pub fn from_bound(bound: &Bound, names: WorkloadNames) -> Result<Option<Self>> {
+        Ok(Some(match bound.set_name() {
+            "FederatedToken" => Self::FederatedToken {
+                path: PathBuf::from(bound.required_text(FEDERATED_TOKEN_FILE)?),
+                client_id: bound.client_id(names.application_id)?,
+                tenant: bound.tenant(names.tenant)?,
+            },
+            "WorkloadIdentity" => Self::WorkloadIdentity {
+                client_id: bound.client_id(names.application_id)?,
+                tenant: bound.tenant(names.tenant)?,
+                service_connection_id: bound.text(SERVICE_CONNECTION_ID)?,
+            },
+            "ManagedIdentity" => {
+                let client_id = bound.client_id(names.application_id)?;
+                let object_id = bound.text(OBJECT_ID)?;
+                let resource_id = bound.text(RESOURCE_ID)?;
+                let id = match (client_id, object_id, resource_id) {
+                    (None, None, None) => ManagedIdentityId::SystemAssigned,
+                    (Some(client_id), None, None) => ManagedIdentityId::ClientId(client_id),
+                    (None, Some(object_id), None) => {
+                        crate::params::named(OBJECT_ID, ManagedIdentityId::object_id(&object_id))?
+                    }
+                    (None, None, Some(resource_id)) => {
+                        crate::params::named(RESOURCE_ID, ManagedIdentityId::resource_id(&resource_id))?
+                    }
+                    (Some(_), Some(_), _) => return Err(bound.conflict(names.application_id, OBJECT_ID)),
+                    (Some(_), _, Some(_)) => return Err(bound.conflict(names.application_id, RESOURCE_ID)),
+                    (None, Some(_), Some(_)) => return Err(bound.conflict(OBJECT_ID, RESOURCE_ID)),
+                };
+                Self::ManagedIdentity {
+                    id,
+                    tenant: bound.tenant(names.tenant)?,
+                }
+            }
+            "EnvironmentVariable" => Self::EnvironmentVariable,
+            _ => return Ok(None),
+        }))
+    }
+
+    /// The parameter set's name.
+    pub fn set_name(&self) -> &'static str {
+        match self {
+            Self::FederatedToken { .. } => SET_NAMES[0],
+            Self::WorkloadIdentity { .. } => SET_NAMES[1],
+            Self::ManagedIdentity { .. } => SET_NAMES[2],
+            Self::EnvironmentVariable => SET_NAMES[3],
+        }
+    }
+
+    /// The tenant given as an option, if any.
+    pub fn tenant(&self) -> Option<&Tenant> {
+        match self {
+            Self::FederatedToken { tenant, .. }
+            | Self::WorkloadIdentity { tenant, .. }
+            | Self::ManagedIdentity { tenant, .. } => tenant.as_ref(),
+            Self::EnvironmentVariable => None,
+        }
+    }
+
+    /// The sign-in. The application id and tenant come from the module's options, else from
+    /// `AZURE_CLIENT_ID` and `AZURE_TENANT_ID`; a federated sign-in needs both, and the error names the
+    /// option and the variable. A managed identity's application is the identity itself: `default_client`
+    /// stands in until the host's token names it.
+    pub fn into_plan(
+        self,
+        session: &Session,
+        names: WorkloadNames,
+        default_client: ClientId,
+    ) -> Result<WorkloadPlan> {
+        let env = session.env();
+        let app = |client_id: Option<ClientId>| -> Result<ClientId> {
+            match client_id {
+                Some(id) => Ok(id),
+                None => federated::env_client_id(env)?.ok_or_else(|| {
+                    Error::invalid(
+                        format!("-{}", names.application_id),
+                        "a federated sign-in needs the application id: give it or set AZURE_CLIENT_ID",
+                    )
+                }),
+            }
+        };
+        let tenant = |tenant: Option<Tenant>| -> Result<Tenant> {
+            match tenant {
+                Some(tenant) => Ok(tenant),
+                None => federated::env_tenant(env)?.ok_or_else(|| {
+                    Error::invalid(
+                        format!("-{}", names.tenant),
+                        "a federated sign-in needs the tenant: give it or set AZURE_TENANT_ID",
+                    )
+                }),
+            }
+        };
+        Ok(match self {
+            Self::FederatedToken {
+                path,
+                client_id,
+                tenant: given,
+            } => WorkloadPlan {
+                client_id: app(client_id)?,
+                tenant: Some(tenant(given)?),
+                method: SignInMethod::Application(ClientCredential::assertion(FederatedTokenFile::new(path))),
+                app_only: true,
+            },
+            Self::WorkloadIdentity {
+                client_id,
+                tenant: given,
+                service_connection_id,
+            } => {
+                let workload = WorkloadIdentity::from_env_with(env, service_connection_id.as_deref())?;
+                WorkloadPlan {
+                    client_id: app(client_id)?,
+                    tenant: Some(tenant(given)?),
+                    method: SignInMethod::Application(workload.credential()),
+                    app_only: true,
+                }
+            }
+            Self::ManagedIdentity { id, tenant } => WorkloadPlan {
+                client_id: match &id {
+                    ManagedIdentityId::ClientId(client_id) => client_id.clone(),
+                    _ => default_client,
+                },
+                tenant,
+                method: SignInMethod::ManagedIdentity(id),
+                app_only: true,
+            },
+            Self::EnvironmentVariable => {
+                let variables = EnvironmentCredential::from_env(env)?;
+                let inner = variables.sign_in_method(session)?;
+                WorkloadPlan {
+                    app_only: matches!(inner, SignInMethod::Application(_)),
+                    client_id: variables.client_id,
+                    tenant: Some(variables.tenant),
+                    method: SignInMethod::EnvironmentVariable(Box::new(inner)),
+                }
+            }
+        })
+    }
+
+    /// The `-WhatIf` line.
+    pub fn what_if(&self, environment: &Environment) -> String {
+        let tenant = self
+            .tenant()
+            .map_or_else(|| "organizations".to_owned(), Tenant::to_string);
+        format!(
+            "What if: Performing the operation \"Connect\" on target \"tenant {tenant} in {} ({})\"",
+            environment.name,
+            self.set_name()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::{Argument, ParameterSetInfo, bind};
+
+    const NAMES: WorkloadNames = WorkloadNames {
+        application_id: "ApplicationId",
+        tenant: "Tenant",
+    };
+    const APP: &str = "0c7a1f00-0000-4000-8000-00000000f00d";
+    const TID: &str = "7a0b9c1d-0000-4000-8000-00000000a001";
+
+    static SETS: &[ParameterSetInfo] = &[
+        ParameterSetInfo {
+            name: "User",
+            mandatory: &[],
+            optional: &["Tenant"],
+            default: true,
+        },
+        ParameterSetInfo {
+            name: "FederatedToken",
+            mandatory: &["FederatedTokenFile"],
+            optional: &["ApplicationId", "Tenant"],
+            default: false,
+        },
+        ParameterSetInfo {
+            name: "WorkloadIdentity",
+            mandatory: &["WorkloadIdentity"],
+            optional: &["ApplicationId", "Tenant", "ServiceConnectionId"],
+            default: false,
+        },
+        ParameterSetInfo {
+            name: "ManagedIdentity",
+            mandatory: &["Identity"],
+            optional: &["ApplicationId", "ObjectId", "ResourceId", "Tenant"],
+            default: false,
+        },
+        ParameterSetInfo {
+            name: "EnvironmentVariable",
+            mandatory: &["EnvironmentVariable"],
+            optional: &[],
+            default: false,
+        },
+    ];
+
+    fn parse(arguments: Vec<(&str, Argument)>) -> Result<Option<WorkloadSignIn>> {
+        let bound = bind("Connect-Test", SETS, &[], arguments)?;
+        WorkloadSignIn::from_bound(&bound, NAMES)
+    }
+
+    fn text(value: &str) -> Argument {
+        Argument::Text(value.into())
+    }
+
+    fn session(pairs: &[(&str, &str)]) -> Session {
+        crate::testing::session_with(crate::EnvVars::from_pairs(pairs.iter().copied())).0
+    }
+
+    #[test]
+    fn the_options_win_over_the_azure_variables_and_either_will_do() {
+        let set = parse(vec![
+            ("-FederatedTokenFile", text("/var/run/token")),
+            ("-ApplicationId", text(APP)),
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(set.set_name(), "FederatedToken");
+        let plan = set
+            .into_plan(
+                &session(&[
+                    ("AZURE_CLIENT_ID", "11111111-1111-4111-8111-111111111111"),
+                    ("AZURE_TENANT_ID", TID),
+                ]),
+                NAMES,
+                ClientId::from_static(APP),
+            )
+            .unwrap();
+        assert_eq!(plan.client_id.as_str(), APP);
+        assert_eq!(plan.tenant.unwrap().as_str(), TID);
+        assert_eq!(plan.method.name(), "FederatedTokenFile");
+        assert!(plan.app_only);
+    }
+
+    #[test]
+    fn a_federated_sign_in_without_application_or_tenant_names_the_option_and_the_variable() {
+        let set = || parse(vec![("-FederatedTokenFile", text("/t"))]).unwrap().unwrap();
+        let default = || ClientId::from_static(APP);
+        let error = set().into_plan(&session(&[]), NAMES, default()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            Error::invalid(
+                "-ApplicationId",
+                "a federated sign-in needs the application id: give it or set AZURE_CLIENT_ID"
+            )
+            .to_string()
+        );
+        let error = set()
+            .into_plan(&session(&[("AZURE_CLIENT_ID", APP)]), NAMES, default())
+            .unwrap_err();
+        assert!(error.to_string().contains("-Tenant") && error.to_string().contains("AZURE_TENANT_ID"));
+        let error = set()
+            .into_plan(&session(&[("AZURE_CLIENT_ID", "not-a-guid")]), NAMES, default())
+            .unwrap_err();
+        assert!(error.to_string().contains("AZURE_CLIENT_ID"), "{error}");
+    }
+
+    #[test]
+    fn a_managed_identity_is_system_assigned_or_named_by_one_id() {
+        let id = |arguments| match parse(arguments).unwrap().unwrap() {
+            WorkloadSignIn::ManagedIdentity { id, .. } => id,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            id(vec![("-Identity", Argument::Switch)]),
+            ManagedIdentityId::SystemAssigned
+        );
+        assert_eq!(
+            id(vec![
+                ("-Identity", Argument::Switch),
+                ("-ApplicationId", text(APP))
+            ]),
+            ManagedIdentityId::ClientId(ClientId::from_static(APP))
+        );
+        assert_eq!(
+            id(vec![("-Identity", Argument::Switch), ("-ObjectId", text(TID))]),
+            ManagedIdentityId::ObjectId(TID.into())
+        );
+        let error = parse(vec![
+            ("-Identity", Argument::Switch),
+            ("-ObjectId", text(TID)),
+            ("-ResourceId", text("/subscriptions/x")),
+        ])
+        .unwrap_err();
+        assert!(error.to_string().contains("-ObjectId") && error.to_string().contains("-ResourceId"));
+        let error = parse(vec![("-Identity", Argument::Switch), ("-ObjectId", text("nope"))]).unwrap_err();
+        assert!(error.to_string().contains("-ObjectId"), "{error}");
+        // another set is not one of these
+        assert!(parse(vec![("-Tenant", text(TID))]).unwrap().is_none());
+    }
+
+    #[test]
+    fn the_environment_variable_set_says_which_variable_is_missing() {
+        let set = parse(vec![("-EnvironmentVariable", Argument::Switch)])
+            .unwrap()
+            .unwrap();
+        let error = set
+            .into_plan(
+                &session(&[("AZURE_CLIENT_SECRET", "s"), ("AZURE_TENANT_ID", TID)]),
+                NAMES,
+                ClientId::from_static(APP),
+            )
+            .unwrap_err();
+        assert!(error.to_string().contains("AZURE_CLIENT_ID"), "{error}");
+        assert!(!error.to_string().contains("\"s\""), "{error}");
+        let set = parse(vec![("-EnvironmentVariable", Argument::Switch)])
+            .unwrap()
+            .unwrap();
+        let plan = set
+            .into_plan(
+                &session(&[
+                    ("AZURE_USERNAME", "a@contoso.com"),
+                    ("AZURE_PASSWORD", "pw"),
+                    ("AZURE_CLIENT_ID", APP),
+                ]),
+                NAMES,
+                ClientId::from_static(APP),
+            )
+            .unwrap();
+        assert!(!plan.app_only, "a user name and password sign a user in");
+        assert_eq!(plan.method.effective().name(), "UsernamePassword");
+    }
+}
