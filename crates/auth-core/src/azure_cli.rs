@@ -78,15 +78,22 @@ impl AzureCli {
                     format!("'{}' is a relative path: give an absolute one", printable(dir)),
                 ));
             }
-            return Ok(Self::at(path));
+            return Self::checked(path, env);
         }
         match env.get_any(&["HOME", "USERPROFILE"]) {
-            Some(home) => Ok(Self::at(PathBuf::from(home).join(".azure"))),
+            Some(home) => Self::checked(PathBuf::from(home).join(".azure"), env),
             None => Err(Error::invalid(
                 AZURE_CONFIG_DIR,
                 "it is not set, and neither is HOME: set AZURE_CONFIG_DIR to the Azure CLI's folder",
             )),
         }
+    }
+
+    /// The folder, once it is known that no one else could have planted its account or refresh token
+    /// ([`crate::home::check_other_tools_folder`]).
+    fn checked(config_dir: PathBuf, env: &EnvVars) -> Result<Self> {
+        crate::home::check_other_tools_folder(&config_dir, &[AZURE_PROFILE_FILE, AZURE_CLI_CACHE_FILE], env)?;
+        Ok(Self::at(config_dir))
     }
 
     /// The Azure CLI's folder at `config_dir`.

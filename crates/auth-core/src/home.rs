@@ -79,14 +79,26 @@ const GUARDED: &[&str] = &[
 ///
 /// On platforms without Unix permissions this checks nothing: the folder's ACLs are the OS's business.
 pub fn check_home(home: &Path, env: &EnvVars) -> Result<()> {
+    check_folder(home, GUARDED, true, env)
+}
+
+/// [`check_home`]'s rules for another tool's folder whose files msconnect reads secrets from or writes
+/// them to (the Azure CLI's `~/.azure`): the folder and the `files` named must be this user's (or root's)
+/// and writable by no one else, else whoever can write them could plant an account and a refresh token
+/// of their own. Unlike msconnect's own files, they are not made private: they are the other tool's.
+pub fn check_other_tools_folder(dir: &Path, files: &[&str], env: &EnvVars) -> Result<()> {
+    check_folder(dir, files, false, env)
+}
+
+fn check_folder(dir: &Path, guarded: &[&str], tighten: bool, env: &EnvVars) -> Result<()> {
     #[cfg(unix)]
     {
         let insecure_ok = env.get(MSCONNECT_INSECURE_HOME).is_some_and(|v| v != "0");
-        unix::check(home, insecure_ok)
+        unix::check(dir, guarded, tighten, insecure_ok)
     }
     #[cfg(not(unix))]
     {
-        let _ = (home, env);
+        let _ = (dir, guarded, tighten, env);
         Ok(())
     }
 }
@@ -98,7 +110,7 @@ mod unix {
     use std::path::Path;
     use std::sync::Mutex;
 
-    use super::{GUARDED, MSCONNECT_INSECURE_HOME};
+    use super::MSCONNECT_INSECURE_HOME;
     use crate::error::{Error, Result};
 
     /// Writable by the group or by others.
@@ -110,7 +122,7 @@ mod unix {
     /// The sticky bit: only a file's owner may rename or remove it (`/tmp`).
     const STICKY: u32 = 0o1000;
 
-    pub(super) fn check(home: &Path, insecure_ok: bool) -> Result<()> {
+    pub(super) fn check(home: &Path, guarded: &[&str], private: bool, insecure_ok: bool) -> Result<()> {
         let Ok(meta) = std::fs::metadata(home) else {
             // not created yet: it is created 0700, by this user, on the first write
             return Ok(());
@@ -137,7 +149,7 @@ mod unix {
             }
         }
         guard(home, &meta, me, insecure_ok)?;
-        for name in GUARDED {
+        for name in guarded {
             let path = home.join(name);
             let Ok(meta) = std::fs::metadata(&path) else {
                 continue;
@@ -156,10 +168,12 @@ mod unix {
                     let wanted = *name != "contexts" || file.extension().is_some_and(|e| e == "json");
                     if wanted && let Ok(meta) = std::fs::metadata(&file) {
                         guard(&file, &meta, me, insecure_ok)?;
-                        tighten(&file, &meta)?;
+                        if private {
+                            tighten(&file, &meta)?;
+                        }
                     }
                 }
-            } else {
+            } else if private {
                 tighten(&path, &meta)?;
             }
         }

@@ -237,3 +237,42 @@ async fn the_clis_refresh_token_buys_a_token_for_another_scope_and_az_logout_sig
         "admin@contoso.com is signed out in the Azure CLI; run az login or connect again"
     );
 }
+
+/// Whoever could write the Azure CLI's folder could plant an account and a refresh token of their own, and
+/// msconnect would then act in their tenant: the folder and its profile and cache must be this user's and
+/// writable by no one else, as msconnect's own folder must.
+#[cfg(unix)]
+#[test]
+#[allow(clippy::print_stdout)] // why a case could not run, rather than a silent pass
+fn a_folder_or_profile_others_could_write_is_refused() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let (dir, _) = folder(vec![subscription(UPN, "user", TENANT, true)]);
+    let env = |dir: &Path| EnvVars::from_pairs([("AZURE_CONFIG_DIR", dir.to_str().unwrap())]);
+    let profile = dir.path().join(AZURE_PROFILE_FILE);
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    assert!(AzureCli::locate(&env(dir.path())).is_ok());
+    std::fs::set_permissions(&profile, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let error = AzureCli::locate(&env(dir.path())).unwrap_err().to_string();
+    assert!(
+        error.contains(&profile.display().to_string()) && error.contains("chmod go-w"),
+        "{error}"
+    );
+    std::fs::set_permissions(&profile, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(
+        std::fs::metadata(&profile).unwrap().permissions().mode() & 0o777,
+        0o644,
+        "another tool's file is not made private behind its back"
+    );
+    if rustix::process::geteuid().as_raw() != 0 {
+        println!("not root: the case of a profile owned by another user was not run");
+        return;
+    }
+    std::os::unix::fs::chown(&profile, Some(65534), None).unwrap();
+    let error = AzureCli::locate(&env(dir.path())).unwrap_err().to_string();
+    assert!(error.contains("belongs to another user (uid 65534"), "{error}");
+    let accepted = EnvVars::from_pairs([
+        ("AZURE_CONFIG_DIR", dir.path().to_str().unwrap()),
+        ("MSCONNECT_INSECURE_HOME", "1"),
+    ]);
+    assert!(AzureCli::locate(&accepted).is_ok());
+}
