@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::time::epoch_seconds;
 
 use super::index::{Index, Refused};
-use super::{CREDENTIAL_MAPS, Document};
+use super::schema::{CREDENTIAL_MAPS, Document};
 
 /// What identifies one version of the file: a rewrite renames a new file into place, so the inode changes
 /// even when size and modification time happen to be equal.

@@ -1,7 +1,7 @@
 //! The cache as searches see it: the fields they compare, read straight from the file's JSON text without
 //! building a tree of values, and every string (secrets included) left in that text as a span until it is
 //! served: reading a file allocates per map, not per entry or field (only a string with escapes, or a
-//! number, gets a copy). The full document ([`super::Document`]) is parsed only to change the file.
+//! number, gets a copy). The full document ([`super::schema::Document`]) is parsed only to change the file.
 //!
 //! It reads what the document would hold: a field is a string, or a number as its JSON text (`string()`
 //! on the document); anything else is no value. A later duplicate key replaces the earlier one in its
@@ -21,7 +21,9 @@ use std::fs::File;
 use serde::Deserializer as _;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::{ACCESS_TOKEN, ACCOUNT, APP_METADATA, CREDENTIAL_MAPS, Document, ID_TOKEN, REFRESH_TOKEN};
+use super::schema::{
+    ACCESS_TOKEN, ACCOUNT, APP_METADATA, CREDENTIAL_MAPS, Document, ID_TOKEN, REFRESH_TOKEN,
+};
 
 /// The fields searches read. Others are skipped (and kept in the file by the document on a rewrite).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

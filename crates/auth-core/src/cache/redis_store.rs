@@ -12,11 +12,12 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::seal::{CACHE_KEY_VARIABLE, CacheKey, SEALED_PREFIX};
-use super::{
-    ACCESS_TOKEN, ACCOUNT, APP_METADATA, FoundRefreshToken, ID_TOKEN, REFRESH_TOKEN, TokenQuery, account_of,
-    lock, normalized_scopes, number, string,
+use super::schema::{
+    ACCESS_TOKEN, ACCOUNT, APP_METADATA, ID_TOKEN, REFRESH_TOKEN, account_of, normalized_scopes, number,
+    string,
 };
+use super::seal::{CACHE_KEY_VARIABLE, CacheKey, SEALED_PREFIX};
+use super::{FoundRefreshToken, TokenQuery, lock};
 use crate::env::EnvVars;
 use crate::error::{Error, Result};
 use crate::ids::ClientId;

@@ -16,7 +16,7 @@ use std::hash::{Hash as _, Hasher as _};
 use std::io::{self, Read, Seek as _, SeekFrom};
 
 use super::{Entry, FIELDS, Field, Found, Index, Text};
-use crate::cache::{CREDENTIAL_MAPS, ID_TOKEN};
+use crate::cache::schema::{CREDENTIAL_MAPS, ID_TOKEN};
 
 /// The read buffer: large enough to make few reads, small enough to stay in pages already mapped.
 pub(in crate::cache) const CHUNK: usize = 64 * 1024;

@@ -273,7 +273,7 @@ fn the_refresh_lock_is_released_by_its_owner_only() {
         }
         _ => panic!("a second worker finds the lock busy"),
     }
-    let store = other.inner.shared.clone().unwrap();
+    let store = other.inner.backend.store().cloned().unwrap();
     assert!(
         !store.unlock(lock_key, "someone-else").unwrap(),
         "a stranger cannot release it"
@@ -312,7 +312,7 @@ fn a_held_lock_is_extended_until_its_owner_lets_go() {
     let RefreshLock::Held(lease) = worker.try_refresh_lock(&query).unwrap() else {
         panic!("the first worker takes the lock")
     };
-    let lock_key = worker.inner.shared.as_ref().unwrap().lock_key(&query);
+    let lock_key = worker.inner.backend.store().unwrap().lock_key(&query);
 
     // a renewal taking more than three times the lock's time to live: it is still held
     std::thread::sleep(Duration::from_millis(4000));
@@ -363,7 +363,7 @@ async fn a_dead_holder_delays_a_worker_by_at_most_the_locks_time_to_live() {
         environment: authority.environment(),
         ..app_query(CUSTOMER)
     };
-    let lock_key = cache.inner.shared.as_ref().unwrap().lock_key(&query);
+    let lock_key = cache.inner.backend.store().unwrap().lock_key(&query);
     redis::cmd("SET")
         .arg(&lock_key)
         .arg("dead-worker")
