@@ -22,7 +22,8 @@ use crate::time::epoch_seconds;
 use crate::token::{Account, TokenResult};
 
 use self::backend::Backend;
-use self::schema::{ACCESS_TOKEN, entries_for, is_app_only, normalized_scopes};
+pub(crate) use self::schema::normalized_scopes;
+use self::schema::{ACCESS_TOKEN, entries_for, is_app_only};
 // The tests reach the schema and search helpers through `super::*`.
 #[cfg(test)]
 use self::schema::*;
@@ -39,13 +40,13 @@ pub(crate) use schema::file_text_of;
 #[cfg(feature = "redis")]
 mod seal;
 mod search;
-mod silent;
 
+/// Silent sign-in is a flow; it is named here too, where it was first.
+pub use crate::flows::SilentRequest;
 #[cfg(feature = "redis")]
 pub use redis_store::{CACHE_FALLBACK_VARIABLE, CACHE_LOCK_VARIABLE, CACHE_PASSWORD_VARIABLE, RedisOptions};
 #[cfg(feature = "redis")]
 pub use seal::{CACHE_KEY_VARIABLE, CacheKey};
-pub use silent::SilentRequest;
 
 /// The variable naming a shared token cache: `redis://[user[:password]@]host[:port][/db]`, or
 /// `rediss://…` for TLS (feature `redis`).
@@ -91,13 +92,20 @@ impl std::fmt::Debug for TokenCache {
     }
 }
 
+/// The refresh lock of a shared cache, held until dropped.
+#[cfg(feature = "redis")]
+pub(crate) use redis_store::Lease;
+/// Without Redis there is no lock to hold.
+#[cfg(not(feature = "redis"))]
+pub(crate) type Lease = std::convert::Infallible;
+
 /// What trying the refresh lock of a shared cache gave.
 pub(crate) enum RefreshLock {
     /// The cache is not shared (or fell back to its file): the turn in this process is enough.
     Unshared,
     /// This worker holds the lock until the lease is dropped.
     #[cfg(feature = "redis")]
-    Held(redis_store::Lease),
+    Held(Lease),
     /// Another worker holds it: look for its token again after `poll`, for at most `ttl` in all.
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     Busy {

@@ -51,7 +51,7 @@ pub(super) fn key(parts: &[&str]) -> String {
 }
 
 /// Scopes without the OIDC ones, deduplicated without regard to case, sorted as MSAL sorts them.
-pub(super) fn normalized_scopes<S: AsRef<str>>(scopes: impl IntoIterator<Item = S>) -> Vec<String> {
+pub(crate) fn normalized_scopes<S: AsRef<str>>(scopes: impl IntoIterator<Item = S>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for scope in scopes {
         for scope in scope.as_ref().split_whitespace() {

@@ -24,6 +24,7 @@ pub mod federated;
 pub mod managed_identity;
 mod password;
 mod refresh_token;
+mod silent;
 
 pub use access_token::AccessTokenPassthrough;
 pub use browser::{BrowserOpener, InteractiveBrowser, PortPolicy, SystemBrowser};
@@ -37,6 +38,7 @@ pub use federated::{
 pub use managed_identity::{ManagedIdentity, ManagedIdentityId, ManagedIdentitySource};
 pub use password::UsernamePassword;
 pub use refresh_token::RefreshTokenGrant;
+pub use silent::SilentRequest;
 
 /// `client_assertion_type` of a signed JWT.
 pub const JWT_BEARER_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";

@@ -13,7 +13,10 @@ use crate::http::HttpClient;
 use crate::ids::ClientId;
 use crate::token::{ClientInfo, OIDC_SCOPES, TokenResult};
 
-use super::{AccessTokenSearch, CachedAccessToken, RefreshLock, TokenCache, TokenQuery, normalized_scopes};
+use crate::cache::{
+    AccessTokenSearch, CachedAccessToken, CredentialFilter, Lease, RefreshLock, TokenCache, TokenQuery,
+    normalized_scopes,
+};
 
 /// AAD answers `invalid_grant` both when the refresh token is dead and when this tenant or resource wants
 /// the user to do something (MFA, consent, a conditional access policy). Only the first kind is removed:
@@ -96,7 +99,7 @@ impl<'a> SilentRequest<'a> {
     }
 
     /// The fingerprint of the credential an app-only token must have been earned with
-    /// ([`CREDENTIAL_MEMBER`](super::CREDENTIAL_MEMBER)), when the caller knows it without the credential
+    /// ([`CREDENTIAL_MEMBER`](crate::cache::CREDENTIAL_MEMBER)), when the caller knows it without the credential
     /// (a saved connection). [`credential`](Self::credential) sets it from the credential.
     pub fn credential_fingerprint(mut self, fingerprint: Option<&str>) -> Self {
         if let Some(fingerprint) = fingerprint {
@@ -225,19 +228,17 @@ impl<'a> SilentRequest<'a> {
         }
     }
 
-    fn filter(&self) -> Option<super::CredentialFilter<'_>> {
+    fn filter(&self) -> Option<CredentialFilter<'_>> {
         if self.unproved {
-            return Some(super::CredentialFilter {
+            return Some(CredentialFilter {
                 fingerprint: UNPROVABLE,
                 strict: true,
             });
         }
-        self.fingerprint
-            .as_deref()
-            .map(|fingerprint| super::CredentialFilter {
-                fingerprint,
-                strict: self.strict,
-            })
+        self.fingerprint.as_deref().map(|fingerprint| CredentialFilter {
+            fingerprint,
+            strict: self.strict,
+        })
     }
 
     fn query(&self) -> Result<TokenQuery> {
@@ -369,12 +370,6 @@ enum SharedTurn {
     /// Ask the authority, holding the lock when the cache is shared.
     Proceed(Option<Lease>),
 }
-
-#[cfg(feature = "redis")]
-type Lease = super::redis_store::Lease;
-/// Without Redis there is no lock to hold.
-#[cfg(not(feature = "redis"))]
-type Lease = std::convert::Infallible;
 
 /// `{uid}.{utid}` split back into `client_info`.
 fn client_info_of(home_account_id: &str) -> Option<ClientInfo> {
