@@ -8,10 +8,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::cache::file::write_private_file;
 use crate::env::EnvVars;
 use crate::error::{Error, Result};
 use crate::home::msconnect_home;
+use crate::private_file::write_private_file;
 use crate::secret::SECRET_FIELDS;
 
 /// Members that would make a context hold a secret, besides the token and credential fields.

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cache::file::write_private_file;
 use crate::cloud::{Cloud, Environment};
 use crate::error::{Error, Result};
+use crate::private_file::write_private_file;
 
 /// The file name inside msconnect's folder.
 pub const ENVIRONMENTS_FILE_NAME: &str = "environments.json";

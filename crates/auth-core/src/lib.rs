@@ -19,6 +19,7 @@ pub mod interaction;
 pub mod params;
 pub mod partner_sets;
 pub mod printable;
+mod private_file;
 pub mod secret;
 pub mod session;
 #[cfg(any(test, feature = "test-util"))]

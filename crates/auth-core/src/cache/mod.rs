@@ -29,7 +29,7 @@ use self::schema::{ACCESS_TOKEN, entries_for, is_app_only};
 use self::schema::*;
 
 mod backend;
-pub(crate) mod file;
+mod file;
 pub use file::DEFAULT_LOCK_WAIT;
 mod index;
 #[cfg(feature = "redis")]
