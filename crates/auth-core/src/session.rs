@@ -3,7 +3,6 @@
 //! cache, the saved connections, and how to talk to the person; it runs a [`SignInRequest`] with whichever
 //! flow its [`SignInMethod`] names, and later serves tokens for the saved connection silently.
 
-use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -195,90 +194,9 @@ impl SignInRequest {
     }
 }
 
-/// Where a certificate comes from. Only the source's description (never a password) is saved with a
-/// connection, so a later process can load the same certificate to renew an app-only token.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum CertificateSource {
-    /// A thumbprint looked up in the certificate stores (current user, then machine).
-    Thumbprint(String),
-    /// A subject name looked up in the stores: the newest valid certificate with a private key.
-    Subject(String),
-    /// A PFX/PKCS#12 file and its password.
-    Pkcs12 {
-        /// The file.
-        path: PathBuf,
-        /// Its password, if it has one.
-        password: Option<Password>,
-    },
-    /// A PEM certificate and its PEM private key (the key may sit in the certificate file).
-    Pem {
-        /// The certificate file.
-        certificate: PathBuf,
-        /// The key file.
-        key: PathBuf,
-    },
-    /// A certificate loaded by the caller.
-    Loaded(Arc<Certificate>),
-}
-
-/// A saved pointer to a certificate: enough to find it again, nothing secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct SavedCertificate {
-    /// The thumbprint of the certificate used.
-    pub thumbprint: String,
-    /// How it was found: `Thumbprint`, `Subject`, `Pkcs12`, `Pem` or `Loaded`.
-    pub source: String,
-    /// The subject it was searched by.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-    /// The file it was read from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path: Option<PathBuf>,
-    /// The key file of a PEM pair.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key_path: Option<PathBuf>,
-}
-
-impl SavedCertificate {
-    fn describe(source: &CertificateSource, certificate: &Certificate) -> Self {
-        let (kind, subject, path, key_path) = match source {
-            CertificateSource::Thumbprint(_) => ("Thumbprint", None, None, None),
-            CertificateSource::Subject(subject) => ("Subject", Some(subject.clone()), None, None),
-            CertificateSource::Pkcs12 { path, .. } => ("Pkcs12", None, Some(path.clone()), None),
-            CertificateSource::Pem { certificate, key } => {
-                ("Pem", None, Some(certificate.clone()), Some(key.clone()))
-            }
-            CertificateSource::Loaded(_) => ("Loaded", None, None, None),
-        };
-        Self {
-            thumbprint: certificate.thumbprint(),
-            source: kind.to_owned(),
-            subject,
-            path,
-            key_path,
-        }
-    }
-
-    /// The source to load the certificate again. A PFX file's password is read from
-    /// `MSCONNECT_CERTIFICATE_PASSWORD`; a certificate loaded by a library caller is found again by its
-    /// thumbprint in the stores.
-    fn reload(&self, env: &EnvVars) -> CertificateSource {
-        match (self.source.as_str(), &self.path, &self.key_path, &self.subject) {
-            ("Subject", _, _, Some(subject)) => CertificateSource::Subject(subject.clone()),
-            ("Pkcs12", Some(path), _, _) => CertificateSource::Pkcs12 {
-                path: path.clone(),
-                password: env.get("MSCONNECT_CERTIFICATE_PASSWORD").map(Password::new),
-            },
-            ("Pem", Some(certificate), Some(key), _) => CertificateSource::Pem {
-                certificate: certificate.clone(),
-                key: key.clone(),
-            },
-            _ => CertificateSource::Thumbprint(self.thumbprint.clone()),
-        }
-    }
-}
+// The certificate's source and its saved description live with the certificates (`cert/source.rs`), so
+// that the flows need not reach into the session; they stay nameable here.
+pub use crate::cert::{CertificateSource, SavedCertificate};
 
 mod connection;
 pub use connection::{

@@ -16,9 +16,11 @@ use crate::secret::REDACTED;
 mod assertion;
 mod load;
 mod pfx;
+mod source;
 mod store;
 
 pub use assertion::{CertificateCredential, SigningAlgorithm};
+pub use source::{CertificateSource, SavedCertificate};
 pub use store::CertificateStore;
 
 /// The parameter name thumbprint errors point at, as PowerShell users type it.

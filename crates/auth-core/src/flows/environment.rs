@@ -4,13 +4,14 @@
 use std::io::Read as _;
 use std::path::PathBuf;
 
+use crate::cert::CertificateSource;
 use crate::env::EnvVars;
 use crate::error::{Error, Result};
 use crate::flows::ClientCredential;
 use crate::flows::federated::{FederatedTokenFile, env_client_id, env_tenant};
 use crate::ids::{ClientId, Tenant};
 use crate::secret::{ClientSecret, Password};
-use crate::session::{CertificateSource, Credential, Session, SignInMethod};
+use crate::session::{Credential, Session, SignInMethod};
 
 /// The sign-in the variables describe.
 #[derive(Clone)]

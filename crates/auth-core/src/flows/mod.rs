@@ -72,7 +72,7 @@ pub trait AssertionSource: Send + Sync + fmt::Debug {
     }
 
     /// How to find the signing certificate again, for saved connections; `None` for other sources.
-    fn certificate_description(&self) -> Option<crate::session::SavedCertificate> {
+    fn certificate_description(&self) -> Option<crate::cert::SavedCertificate> {
         None
     }
 

@@ -2,6 +2,7 @@
 //! second session (a later process) get tokens silently, and disconnect forgets both.
 
 use crate::testing::form;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use mockito::Matcher;
