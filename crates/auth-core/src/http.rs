@@ -1,7 +1,14 @@
 //! The one HTTP client: rustls on ring with the platform's roots plus `SSL_CERT_FILE`, the proxy variables,
 //! timeouts, no redirects, Microsoft's client headers, and bounded retries on 429, 5xx and dropped
 //! connections that honour `Retry-After`. Retries sleep through the injectable [`Timer`].
+//!
+//! What carries a request is an [`HttpTransport`]: reqwest ([`ReqwestTransport`]) unless another is given
+//! to [`HttpClient::with_transport`], as oauth2-rs's `AsyncHttpClient` and azure_identity's
+//! `ClientOptions::transport` allow. A closure is a transport, so a test can answer requests, and record
+//! what went over the wire, without a socket.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -90,10 +97,169 @@ pub struct HttpResponse {
     pub body: String,
 }
 
+/// The method of an [`HttpRequest`]: msconnect only reads and posts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpMethod {
+    /// `GET`.
+    Get,
+    /// `POST`.
+    Post,
+}
+
+/// A request as a transport sends it: every header that goes over the wire except those the transport
+/// adds itself (reqwest's `User-Agent` default, `Host`, `Content-Length`), and the body, form-encoded.
+#[derive(Clone)]
+pub struct HttpRequest {
+    /// The method.
+    pub method: HttpMethod,
+    /// The URL, query included.
+    pub url: Url,
+    /// The headers, in the order they were added (msconnect's client headers last).
+    pub headers: Vec<(String, String)>,
+    /// The body; `None` sends none.
+    pub body: Option<Vec<u8>>,
+    /// A time limit for this request in place of the client's.
+    pub timeout: Option<Duration>,
+}
+
+impl HttpRequest {
+    /// The first value of a header, whatever the case of its name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body read as a form (empty when there is none).
+    pub fn form(&self) -> Vec<(String, String)> {
+        url::form_urlencoded::parse(self.body.as_deref().unwrap_or_default())
+            .into_owned()
+            .collect()
+    }
+}
+
+/// Header values and the body may be credentials: only the URL without its query, the header names and
+/// the body's size are shown.
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &strip_query(&self.url))
+            .field(
+                "headers",
+                &self.headers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+            )
+            .field("body_bytes", &self.body.as_ref().map(Vec::len))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a transport gave no response.
+#[derive(Debug)]
+pub enum TransportError {
+    /// The body passed [`MAX_BODY_BYTES`]; nothing past the limit was read.
+    TooLarge {
+        /// The response's status.
+        status: u16,
+    },
+    /// The request failed.
+    Failed {
+        /// Whether another try may succeed: a refused or dropped connection, not a timeout of the whole
+        /// request, a malformed request or a TLS handshake the server failed.
+        transient: bool,
+        /// What went wrong, for messages.
+        reason: String,
+        /// reqwest's error, from [`ReqwestTransport`].
+        source: Option<reqwest::Error>,
+    },
+}
+
+impl TransportError {
+    /// A failure of an injected transport.
+    pub fn failed(reason: impl Into<String>, transient: bool) -> Self {
+        Self::Failed {
+            transient,
+            reason: reason.into(),
+            source: None,
+        }
+    }
+
+    fn from_reqwest(error: reqwest::Error) -> Self {
+        Self::Failed {
+            transient: is_transient(&error),
+            reason: transport_reason(&error),
+            source: Some(error),
+        }
+    }
+}
+
+/// The future of [`HttpTransport::send`].
+pub type TransportFuture<'a> =
+    Pin<Box<dyn Future<Output = std::result::Result<HttpResponse, TransportError>> + Send + 'a>>;
+
+/// What carries a request and brings back its response, read whole. [`HttpClient`] adds the client
+/// headers, retries, caps and traces around it. Any `Fn(HttpRequest) -> impl Future<Output =
+/// Result<HttpResponse, TransportError>>` is one.
+pub trait HttpTransport: Send + Sync {
+    /// Sends `request` once.
+    fn send(&self, request: HttpRequest) -> TransportFuture<'_>;
+}
+
+impl<F, Fut> HttpTransport for F
+where
+    F: Fn(HttpRequest) -> Fut + Send + Sync,
+    Fut: Future<Output = std::result::Result<HttpResponse, TransportError>> + Send + 'static,
+{
+    fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
+        Box::pin(self(request))
+    }
+}
+
+/// The default transport: reqwest with rustls, set up by [`HttpClient::new`] from [`HttpOptions`].
+#[derive(Clone)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+}
+
+impl HttpTransport for ReqwestTransport {
+    fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
+        Box::pin(async move {
+            let method = match request.method {
+                HttpMethod::Get => reqwest::Method::GET,
+                HttpMethod::Post => reqwest::Method::POST,
+            };
+            let mut builder = self.client.request(method, request.url);
+            for (name, value) in &request.headers {
+                builder = builder.header(name, value);
+            }
+            if let Some(timeout) = request.timeout {
+                builder = builder.timeout(timeout);
+            }
+            if let Some(body) = request.body {
+                builder = builder.body(body);
+            }
+            let response = builder.send().await.map_err(TransportError::from_reqwest)?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            match read_capped(response, MAX_BODY_BYTES).await {
+                Ok(Some(body)) => Ok(HttpResponse {
+                    status,
+                    headers,
+                    body,
+                }),
+                Ok(None) => Err(TransportError::TooLarge { status }),
+                Err(e) => Err(TransportError::from_reqwest(e)),
+            }
+        })
+    }
+}
+
 /// The shared HTTP client: cheap to clone, built once per process.
 #[derive(Clone)]
 pub struct HttpClient {
-    client: reqwest::Client,
+    transport: Arc<dyn HttpTransport>,
+    user_agent: String,
     retry: RetryPolicy,
     timer: SharedTimer,
 }
@@ -111,12 +277,9 @@ impl HttpClient {
     pub fn new(options: HttpOptions) -> Result<Self> {
         // ring is the one crypto provider in the build; another crate may have installed it already.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let user_agent = match &options.user_agent_suffix {
-            Some(suffix) => format!("msconnect/{VERSION} {suffix}"),
-            None => format!("msconnect/{VERSION}"),
-        };
+        let user_agent = user_agent_of(&options);
         let mut builder = reqwest::Client::builder()
-            .user_agent(user_agent)
+            .user_agent(&user_agent)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(options.connect_timeout)
             .timeout(options.timeout)
@@ -169,10 +332,22 @@ impl HttpClient {
             source: Some(e),
         })?;
         Ok(Self {
-            client,
+            transport: Arc::new(ReqwestTransport { client }),
+            user_agent,
             retry: options.retry,
             timer: options.timer,
         })
+    }
+
+    /// A client whose requests go through `transport` instead of reqwest: the retries, timer and
+    /// `User-Agent` of `options` apply; its TLS and proxy settings are the transport's business.
+    pub fn with_transport(options: HttpOptions, transport: impl HttpTransport + 'static) -> Self {
+        Self {
+            transport: Arc::new(transport),
+            user_agent: user_agent_of(&options),
+            retry: options.retry,
+            timer: options.timer,
+        }
     }
 
     /// The clock and sleep this client waits with.
@@ -188,29 +363,15 @@ impl HttpClient {
     /// POSTs a form, with retries.
     pub async fn post_form(&self, url: &Url, form: &[(&str, &str)]) -> Result<HttpResponse> {
         tracing::debug!(target: "msconnect::http", "POST {} {}", strip_query(url), redact_form(form));
-        self.send_with_retries(
-            url,
-            || self.client.post(url.clone()).form(form),
-            self.retry.max_retries,
-        )
-        .await
+        let request = with_form(request(HttpMethod::Post, url, &[]), form);
+        self.send_with_retries(request, self.retry.max_retries).await
     }
 
     /// GETs a URL with extra headers, with retries.
     pub async fn get(&self, url: &Url, headers: &[(&str, &str)]) -> Result<HttpResponse> {
         tracing::debug!(target: "msconnect::http", "GET {}", strip_query(url));
-        self.send_with_retries(
-            url,
-            || {
-                headers
-                    .iter()
-                    .fold(self.client.get(url.clone()), |request, (name, value)| {
-                        request.header(*name, *value)
-                    })
-            },
-            self.retry.max_retries,
-        )
-        .await
+        self.send_with_retries(request(HttpMethod::Get, url, headers), self.retry.max_retries)
+            .await
     }
 
     /// GETs a URL once: no retry, and `timeout` for the whole request (DNS, connect, answer). For calls
@@ -223,17 +384,11 @@ impl HttpClient {
         timeout: Duration,
     ) -> Result<HttpResponse> {
         tracing::debug!(target: "msconnect::http", "GET {} (once, {timeout:?})", strip_query(url));
-        self.send_with_retries(
-            url,
-            || {
-                headers.iter().fold(
-                    self.client.get(url.clone()).timeout(timeout),
-                    |request, (name, value)| request.header(*name, *value),
-                )
-            },
-            0,
-        )
-        .await
+        let request = HttpRequest {
+            timeout: Some(timeout),
+            ..request(HttpMethod::Get, url, headers)
+        };
+        self.send_with_retries(request, 0).await
     }
 
     /// POSTs with extra headers and a form (no body when `form` is empty), with retries. The header
@@ -245,23 +400,11 @@ impl HttpClient {
         form: &[(&str, &str)],
     ) -> Result<HttpResponse> {
         tracing::debug!(target: "msconnect::http", "POST {} {}", strip_query(url), redact_form(form));
-        self.send_with_retries(
-            url,
-            || {
-                let request = headers
-                    .iter()
-                    .fold(self.client.post(url.clone()), |request, (name, value)| {
-                        request.header(*name, *value)
-                    });
-                if form.is_empty() {
-                    request
-                } else {
-                    request.form(form)
-                }
-            },
-            self.retry.max_retries,
-        )
-        .await
+        let mut request = request(HttpMethod::Post, url, headers);
+        if !form.is_empty() {
+            request = with_form(request, form);
+        }
+        self.send_with_retries(request, self.retry.max_retries).await
     }
 
     /// POSTs to an OAuth endpoint and returns the JSON of a 2xx answer; an OAuth error becomes
@@ -271,42 +414,36 @@ impl HttpClient {
         parse_oauth_response(url, response)
     }
 
-    async fn send_with_retries(
-        &self,
-        url: &Url,
-        build: impl Fn() -> reqwest::RequestBuilder,
-        max_retries: u32,
-    ) -> Result<HttpResponse> {
+    async fn send_with_retries(&self, request: HttpRequest, max_retries: u32) -> Result<HttpResponse> {
+        let url = &request.url.clone();
         let mut attempt = 0;
         loop {
-            let request = build()
-                .header("x-client-sku", CLIENT_SKU)
-                .header("x-client-ver", VERSION)
-                .header("x-client-os", std::env::consts::OS)
-                .header("client-request-id", uuid::Uuid::new_v4().to_string())
-                .header("return-client-request-id", "true");
-            let outcome = match request.send().await {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let headers = response.headers().clone();
-                    match read_capped(response, MAX_BODY_BYTES).await {
-                        Ok(Some(body)) => Ok(HttpResponse {
-                            status,
-                            headers,
-                            body,
-                        }),
-                        Ok(None) => return Err(too_large(url, status)),
-                        Err(e) => Err(e),
-                    }
+            let mut sent = request.clone();
+            sent.headers.extend(
+                [
+                    ("user-agent", self.user_agent.clone()),
+                    ("x-client-sku", CLIENT_SKU.to_owned()),
+                    ("x-client-ver", VERSION.to_owned()),
+                    ("x-client-os", std::env::consts::OS.to_owned()),
+                    ("client-request-id", uuid::Uuid::new_v4().to_string()),
+                    ("return-client-request-id", "true".to_owned()),
+                ]
+                .map(|(name, value)| (name.to_owned(), value)),
+            );
+            let outcome = match self.transport.send(sent).await {
+                // an injected transport may not cap what it reads; the limit holds all the same
+                Ok(response) if response.body.len() > MAX_BODY_BYTES => {
+                    return Err(too_large(url, response.status));
                 }
-                Err(e) => Err(e),
+                Err(TransportError::TooLarge { status }) => return Err(too_large(url, status)),
+                outcome => outcome,
             };
             let wait = match &outcome {
                 Ok(response) if response.status == 429 || response.status >= 500 => {
                     Some(retry_after(&response.headers, self.timer.as_ref()))
                 }
                 Ok(_) => None,
-                Err(e) if is_transient(e) => Some(None),
+                Err(TransportError::Failed { transient: true, .. }) => Some(None),
                 Err(_) => None,
             };
             match wait {
@@ -323,16 +460,51 @@ impl HttpClient {
                             tracing::debug!(target: "msconnect::http", "{} {}: {}", response.status, strip_query(url), redact_json(&response.body));
                             Ok(response)
                         }
-                        Err(e) => Err(Error::Transport {
+                        Err(TransportError::Failed { reason, source, .. }) => Err(Error::Transport {
                             url: strip_query(url),
-                            reason: transport_reason(&e),
-                            source: Some(e),
+                            reason,
+                            source,
                         }),
+                        Err(TransportError::TooLarge { status }) => Err(too_large(url, status)),
                     };
                 }
             }
         }
     }
+}
+
+/// `msconnect/<version>`, and the caller's product when it names one.
+fn user_agent_of(options: &HttpOptions) -> String {
+    match &options.user_agent_suffix {
+        Some(suffix) => format!("msconnect/{VERSION} {suffix}"),
+        None => format!("msconnect/{VERSION}"),
+    }
+}
+
+/// A request with no body yet.
+fn request(method: HttpMethod, url: &Url, headers: &[(&str, &str)]) -> HttpRequest {
+    HttpRequest {
+        method,
+        url: url.clone(),
+        headers: headers
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect(),
+        body: None,
+        timeout: None,
+    }
+}
+
+/// `request` carrying `form`, form-encoded, as reqwest's `RequestBuilder::form` sends it.
+fn with_form(mut request: HttpRequest, form: &[(&str, &str)]) -> HttpRequest {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    request
+        .headers
+        .push(("content-type".into(), "application/x-www-form-urlencoded".into()));
+    request.body = Some(body.into_bytes());
+    request
 }
 
 /// The most read of any response: OAuth answers, discovery documents and Partner Center's are a few KiB;
@@ -391,10 +563,11 @@ pub fn cap_text(text: &str, limit: usize) -> std::borrow::Cow<'_, str> {
     format!("{}… [{} more bytes cut]", &text[..end], text.len() - end).into()
 }
 
-fn describe(outcome: &std::result::Result<HttpResponse, reqwest::Error>) -> String {
+fn describe(outcome: &std::result::Result<HttpResponse, TransportError>) -> String {
     match outcome {
         Ok(response) => format!("HTTP {}", response.status),
-        Err(e) => transport_reason(e),
+        Err(TransportError::Failed { reason, .. }) => reason.clone(),
+        Err(TransportError::TooLarge { status }) => format!("HTTP {status}, too large"),
     }
 }
 
