@@ -714,6 +714,8 @@ fn shorten(text: &str) -> String {
 }
 
 #[cfg(test)]
+pub(crate) mod fake;
+#[cfg(test)]
 pub(crate) mod hostile;
 #[cfg(test)]
 mod tests;

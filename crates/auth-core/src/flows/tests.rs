@@ -1,13 +1,13 @@
-//! Every flow against mockito, asserting the form fields and headers that went over the wire.
+//! Every flow against canned answers (the injected transport, no socket) or, where the test is about the
+//! connection itself, a loopback server, asserting the form fields and headers that went over the wire.
 
-use crate::testing::form;
 use std::time::SystemTime;
 
-use mockito::Matcher;
 use serde_json::json;
 
 use super::*;
 use crate::error::Error;
+use crate::http::fake::{BASE, FakeServer, assert_posted_form};
 use crate::secret::{AccessToken, Password, RefreshToken};
 use crate::testing::{NOW, app_token_response, http_client, jwt, user_token_response};
 use crate::time::from_epoch_seconds;
@@ -15,12 +15,9 @@ use crate::{Tenant, Url};
 
 const CLIENT: &str = "11111111-2222-3333-4444-555555555555";
 
-fn authority(server: &mockito::Server, tenant: &str) -> Authority {
-    Authority::new(
-        &Url::parse(&server.url()).unwrap(),
-        &Tenant::parse(tenant).unwrap(),
-    )
-    .unwrap()
+/// An authority at the fake transport's base URL.
+fn fake_authority(tenant: &str) -> Authority {
+    Authority::new(&Url::parse(BASE).unwrap(), &Tenant::parse(tenant).unwrap()).unwrap()
 }
 
 fn client() -> ClientId {
@@ -29,23 +26,11 @@ fn client() -> ClientId {
 
 #[tokio::test]
 async fn client_credentials_with_a_secret() {
-    let mut server = mockito::Server::new_async().await;
-    let mock = server
-        .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", CLIENT),
-            ("client_secret", "the-secret"),
-            ("scope", "https://graph.microsoft.com/.default"),
-            ("client_info", "1"),
-        ]))
-        .with_body(app_token_response("app-token").to_string())
-        .expect(1)
-        .create_async()
-        .await;
-    let (http, _) = http_client();
+    let server = FakeServer::new();
+    server.answer(200, app_token_response("app-token"));
+    let (http, _) = server.client();
     let credential = ClientCredential::secret("the-secret");
-    let a = authority(&server, "contoso.com");
+    let a = fake_authority("contoso.com");
     let r = ClientCredentials::new(&a, &client(), &credential)
         .scopes(["https://graph.microsoft.com/.default"])
         .send(&http)
@@ -55,7 +40,22 @@ async fn client_credentials_with_a_secret() {
     assert_eq!(r.expires_on, NOW + 3599);
     assert!(r.account.is_none() && r.refresh_token.is_none());
     assert_eq!(r.tenant_id, "contoso.com");
-    mock.assert_async().await;
+    let [request] = &server.requests()[..] else {
+        panic!("one request")
+    };
+    assert_posted_form(
+        request,
+        "/contoso.com/oauth2/v2.0/token",
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT),
+            ("client_secret", "the-secret"),
+            ("scope", "https://graph.microsoft.com/.default"),
+            ("client_info", "1"),
+        ],
+    );
+    assert_eq!(request.header("x-client-sku"), Some("msconnect.rust"));
+    assert_eq!(request.header("return-client-request-id"), Some("true"));
 }
 
 #[derive(Debug)]
@@ -77,11 +77,24 @@ impl AssertionSource for FixedAssertion {
 
 #[tokio::test]
 async fn client_credentials_with_an_assertion_addressed_to_the_token_endpoint() {
-    let mut server = mockito::Server::new_async().await;
-    let audience = format!("{}/contoso.com/oauth2/v2.0/token", server.url());
-    let mock = server
-        .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .match_body(form(&[
+    let server = FakeServer::new();
+    server.answer(200, app_token_response("app-token"));
+    let (http, _) = server.client();
+    let audience = format!("{BASE}/contoso.com/oauth2/v2.0/token");
+    let credential = ClientCredential::assertion(FixedAssertion);
+    let a = fake_authority("contoso.com");
+    ClientCredentials::new(&a, &client(), &credential)
+        .scopes(["s/.default"])
+        .send(&http)
+        .await
+        .unwrap();
+    let [request] = &server.requests()[..] else {
+        panic!("one request")
+    };
+    assert_posted_form(
+        request,
+        "/contoso.com/oauth2/v2.0/token",
+        &[
             ("grant_type", "client_credentials"),
             (
                 "client_assertion_type",
@@ -91,76 +104,48 @@ async fn client_credentials_with_an_assertion_addressed_to_the_token_endpoint() 
                 "client_assertion",
                 &format!("signed-for|{audience}|{CLIENT}|{NOW}"),
             ),
-        ]))
-        .with_body(app_token_response("app-token").to_string())
-        .expect(1)
-        .create_async()
-        .await;
-    let (http, _) = http_client();
-    let credential = ClientCredential::assertion(FixedAssertion);
-    let a = authority(&server, "contoso.com");
-    ClientCredentials::new(&a, &client(), &credential)
-        .scopes(["s/.default"])
-        .send(&http)
-        .await
-        .unwrap();
-    mock.assert_async().await;
+        ],
+    );
 }
 
 #[tokio::test]
 async fn client_credentials_needs_a_scope_and_one_tenant_and_sends_nothing_without() {
-    let mut server = mockito::Server::new_async().await;
-    let never = server.mock("POST", Matcher::Any).expect(0).create_async().await;
-    let (http, _) = http_client();
+    let server = FakeServer::new();
+    let (http, _) = server.client();
     let credential = ClientCredential::secret("s");
-    let a = authority(&server, "organizations");
+    let a = fake_authority("organizations");
     let error = ClientCredentials::new(&a, &client(), &credential)
         .scopes(["x/.default"])
         .send(&http)
         .await
         .unwrap_err();
     insta::assert_snapshot!(error, @"invalid value for tenant: a service principal signs in to one tenant, not 'organizations': give the tenant id or domain");
-    let a = authority(&server, "contoso.com");
+    let a = fake_authority("contoso.com");
     let error = ClientCredentials::new(&a, &client(), &credential)
         .send(&http)
         .await
         .unwrap_err();
     insta::assert_snapshot!(error, @"invalid value for scopes: an app-only token needs a scope such as https://graph.microsoft.com/.default");
-    never.assert_async().await;
+    assert!(server.requests().is_empty(), "nothing was sent");
 }
 
 #[tokio::test]
 async fn refresh_token_as_a_public_client_for_a_customer_tenant() {
-    let mut server = mockito::Server::new_async().await;
-    let mock = server
-        .mock("POST", "/customer.onmicrosoft.com/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", CLIENT),
-            ("refresh_token", "partner-rt"),
-            (
-                "scope",
-                "https://api.partnercenter.microsoft.com/user_impersonation openid profile offline_access",
-            ),
-            ("client_info", "1"),
-        ]))
-        .with_body(
-            user_token_response(
-                "AT",
-                "RT2",
-                "oid",
-                "customer-tid",
-                "admin@partner.com",
-                "https://api.partnercenter.microsoft.com/user_impersonation",
-            )
-            .to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
-    let (http, _) = http_client();
+    let server = FakeServer::new();
+    server.answer(
+        200,
+        user_token_response(
+            "AT",
+            "RT2",
+            "oid",
+            "customer-tid",
+            "admin@partner.com",
+            "https://api.partnercenter.microsoft.com/user_impersonation",
+        ),
+    );
+    let (http, _) = server.client();
     let rt = RefreshToken::new("partner-rt");
-    let partner = authority(&server, "partner.com");
+    let partner = fake_authority("partner.com");
     let customer = partner
         .with_tenant(&Tenant::parse("customer.onmicrosoft.com").unwrap())
         .unwrap();
@@ -176,27 +161,33 @@ async fn refresh_token_as_a_public_client_for_a_customer_tenant() {
     );
     assert_eq!(r.tenant_id, "customer-tid");
     assert_eq!(r.account.unwrap().username, "admin@partner.com");
-    mock.assert_async().await;
+    let [request] = &server.requests()[..] else {
+        panic!("one request")
+    };
+    assert_posted_form(
+        request,
+        "/customer.onmicrosoft.com/oauth2/v2.0/token",
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", CLIENT),
+            ("refresh_token", "partner-rt"),
+            (
+                "scope",
+                "https://api.partnercenter.microsoft.com/user_impersonation openid profile offline_access",
+            ),
+            ("client_info", "1"),
+        ],
+    );
 }
 
 #[tokio::test]
 async fn refresh_token_as_a_confidential_client_keeps_the_old_token_when_none_comes_back() {
-    let mut server = mockito::Server::new_async().await;
-    let mock = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", "rt"),
-            ("client_secret", "web-secret"),
-        ]))
-        .with_body(app_token_response("AT").to_string())
-        .expect(1)
-        .create_async()
-        .await;
-    let (http, _) = http_client();
+    let server = FakeServer::new();
+    server.answer(200, app_token_response("AT"));
+    let (http, _) = server.client();
     let rt = RefreshToken::new("rt");
     let credential = ClientCredential::secret("web-secret");
-    let a = authority(&server, "organizations");
+    let a = fake_authority("organizations");
     let r = RefreshTokenGrant::new(&a, &client(), &rt)
         .scopes(["x"])
         .credential(Some(&credential))
@@ -204,15 +195,58 @@ async fn refresh_token_as_a_confidential_client_keeps_the_old_token_when_none_co
         .await
         .unwrap();
     assert_eq!(r.refresh_token.unwrap().secret(), "rt");
-    mock.assert_async().await;
+    let [request] = &server.requests()[..] else {
+        panic!("one request")
+    };
+    assert_posted_form(
+        request,
+        "/organizations/oauth2/v2.0/token",
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "rt"),
+            ("client_secret", "web-secret"),
+        ],
+    );
 }
 
 #[tokio::test]
 async fn password_sends_the_user_and_explains_mfa_failures() {
-    let mut server = mockito::Server::new_async().await;
-    let ok = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .match_body(form(&[
+    let server = FakeServer::new();
+    server.answer(
+        200,
+        user_token_response(
+            "AT",
+            "RT",
+            "o",
+            "t",
+            "admin@contoso.com",
+            "https://graph.microsoft.com/.default",
+        ),
+    );
+    server.answer(400, json!({"error": "invalid_grant", "error_description": "AADSTS50076: Due to a configuration change made by your administrator you must use multi-factor authentication.", "error_codes": [50076], "correlation_id": "c-1"}));
+    let (http, _) = server.client();
+    let a = fake_authority("organizations");
+    let password = Password::new("p@ss w0rd&=");
+    let r = UsernamePassword::new(&a, &client(), " admin@contoso.com ", &password)
+        .scopes(["https://graph.microsoft.com/.default"])
+        .send(&http)
+        .await
+        .unwrap();
+    assert_eq!(r.account.unwrap().home_account_id, "o.t");
+
+    let error = UsernamePassword::new(&a, &client(), "admin@contoso.com", &password)
+        .send(&http)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::SignInRequired(_)));
+    insta::assert_snapshot!(error, @"invalid_grant: AADSTS50076: Due to a configuration change made by your administrator you must use multi-factor authentication. (hint: multi-factor authentication is required: use interactive or device code sign-in) [correlation id c-1]. Password sign-in works only for cloud accounts without multi-factor authentication; use interactive or device code sign-in instead");
+    assert!(!error.to_string().contains("p@ss"));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2, "one request each, no retry of a 400");
+    assert_posted_form(
+        &requests[0],
+        "/organizations/oauth2/v2.0/token",
+        &[
             ("grant_type", "password"),
             ("username", "admin@contoso.com"),
             ("password", "p@ss w0rd&="),
@@ -221,47 +255,12 @@ async fn password_sends_the_user_and_explains_mfa_failures() {
                 "https://graph.microsoft.com/.default openid profile offline_access",
             ),
             ("client_info", "1"),
-        ]))
-        .with_body(
-            user_token_response(
-                "AT",
-                "RT",
-                "o",
-                "t",
-                "admin@contoso.com",
-                "https://graph.microsoft.com/.default",
-            )
-            .to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
-    let (http, _) = http_client();
-    let a = authority(&server, "organizations");
-    let password = Password::new("p@ss w0rd&=");
-    let r = UsernamePassword::new(&a, &client(), " admin@contoso.com ", &password)
-        .scopes(["https://graph.microsoft.com/.default"])
-        .send(&http)
-        .await
-        .unwrap();
-    assert_eq!(r.account.unwrap().home_account_id, "o.t");
-    ok.assert_async().await;
-
-    let mfa = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .with_status(400)
-        .with_body(json!({"error": "invalid_grant", "error_description": "AADSTS50076: Due to a configuration change made by your administrator you must use multi-factor authentication.", "error_codes": [50076], "correlation_id": "c-1"}).to_string())
-        .expect(1)
-        .create_async()
-        .await;
-    let error = UsernamePassword::new(&a, &client(), "admin@contoso.com", &password)
-        .send(&http)
-        .await
-        .unwrap_err();
-    assert!(matches!(error, Error::SignInRequired(_)));
-    insta::assert_snapshot!(error, @"invalid_grant: AADSTS50076: Due to a configuration change made by your administrator you must use multi-factor authentication. (hint: multi-factor authentication is required: use interactive or device code sign-in) [correlation id c-1]. Password sign-in works only for cloud accounts without multi-factor authentication; use interactive or device code sign-in instead");
-    assert!(!error.to_string().contains("p@ss"));
-    mfa.assert_async().await;
+        ],
+    );
+    // the password went over the wire form-encoded, and nowhere else
+    let body = String::from_utf8(requests[0].body.clone().unwrap()).unwrap();
+    assert!(body.contains("password=p%40ss+w0rd%26%3D"), "{body}");
+    assert!(!format!("{:?}", requests[0]).contains("w0rd"));
 }
 
 #[test]
@@ -308,15 +307,12 @@ fn an_access_token_without_tid_or_not_a_jwt_is_refused() {
 
 #[tokio::test]
 async fn no_secret_reaches_an_error_message_or_a_debug_print() {
-    let mut server = mockito::Server::new_async().await;
-    let _m = server
-        .mock("POST", Matcher::Any)
-        .with_status(401)
-        .with_body(json!({"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided.", "error_codes": [7000215]}).to_string())
-        .create_async()
-        .await;
-    let (http, _) = http_client();
-    let a = authority(&server, "contoso.com");
+    let server = FakeServer::new();
+    for _ in 0..3 {
+        server.answer(401, json!({"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided.", "error_codes": [7000215]}));
+    }
+    let (http, _) = server.client();
+    let a = fake_authority("contoso.com");
     let secret = "super-secret-value-xyz";
     let credential = ClientCredential::secret(secret);
     let rt = RefreshToken::new(secret);
