@@ -354,9 +354,12 @@ impl TokenCache {
                 "name at least one scope to look for a token",
             ));
         }
-        self.inner
-            .backend
-            .access_tokens(query, &scopes, credential, epoch_seconds(now))
+        self.inner.backend.access_tokens(backend::AccessTokenLookup {
+            query,
+            scopes: &scopes,
+            credential,
+            now: epoch_seconds(now),
+        })
     }
 
     /// The refresh token of an account for a client: its own, else one of its family's (FOCI). Refresh
@@ -378,9 +381,11 @@ impl TokenCache {
         client_id: &ClientId,
         home_account_id: &str,
     ) -> Result<Option<FoundRefreshToken>> {
-        self.inner
-            .backend
-            .refresh_token(environment, client_id, home_account_id)
+        self.inner.backend.refresh_token(backend::RefreshTokenOwner {
+            environment,
+            client_id,
+            home_account_id,
+        })
     }
 
     /// Every account in the cache (one entry per account and tenant), in file order.
@@ -419,13 +424,15 @@ impl TokenCache {
         clients_kept: &[ClientId],
         account_kept: bool,
     ) -> Result<()> {
-        self.inner.backend.remove_connection_tokens(
-            environment,
-            home_account_id,
-            client_id,
-            clients_kept,
-            account_kept,
-        )
+        self.inner
+            .backend
+            .remove_connection_tokens(backend::ConnectionTokens {
+                environment,
+                home_account_id,
+                client_id,
+                clients_kept,
+                account_kept,
+            })
     }
 
     /// Forgets the app-only access tokens of a client in a tenant.
@@ -444,9 +451,12 @@ impl TokenCache {
         home_account_id: &str,
         dead: &RefreshToken,
     ) -> Result<()> {
-        self.inner
-            .backend
-            .remove_refresh_token(environment, client_id, home_account_id, dead)
+        let owner = backend::RefreshTokenOwner {
+            environment,
+            client_id,
+            home_account_id,
+        };
+        self.inner.backend.remove_refresh_token(owner, dead)
     }
 
     /// The lock that makes concurrent silent requests for one token wait for the first.

@@ -40,11 +40,9 @@ async fn client_credentials_with_a_secret() {
     assert_eq!(r.expires_on, NOW + 3599);
     assert!(r.account.is_none() && r.refresh_token.is_none());
     assert_eq!(r.tenant_id, "contoso.com");
-    let [request] = &server.requests()[..] else {
-        panic!("one request")
-    };
+    let request = server.only_request();
     assert_posted_form(
-        request,
+        &request,
         "/contoso.com/oauth2/v2.0/token",
         &[
             ("grant_type", "client_credentials"),
@@ -88,11 +86,9 @@ async fn client_credentials_with_an_assertion_addressed_to_the_token_endpoint() 
         .send(&http)
         .await
         .unwrap();
-    let [request] = &server.requests()[..] else {
-        panic!("one request")
-    };
+    let request = server.only_request();
     assert_posted_form(
-        request,
+        &request,
         "/contoso.com/oauth2/v2.0/token",
         &[
             ("grant_type", "client_credentials"),
@@ -161,11 +157,9 @@ async fn refresh_token_as_a_public_client_for_a_customer_tenant() {
     );
     assert_eq!(r.tenant_id, "customer-tid");
     assert_eq!(r.account.unwrap().username, "admin@partner.com");
-    let [request] = &server.requests()[..] else {
-        panic!("one request")
-    };
+    let request = server.only_request();
     assert_posted_form(
-        request,
+        &request,
         "/customer.onmicrosoft.com/oauth2/v2.0/token",
         &[
             ("grant_type", "refresh_token"),
@@ -195,11 +189,9 @@ async fn refresh_token_as_a_confidential_client_keeps_the_old_token_when_none_co
         .await
         .unwrap();
     assert_eq!(r.refresh_token.unwrap().secret(), "rt");
-    let [request] = &server.requests()[..] else {
-        panic!("one request")
-    };
+    let request = server.only_request();
     assert_posted_form(
-        request,
+        &request,
         "/organizations/oauth2/v2.0/token",
         &[
             ("grant_type", "refresh_token"),

@@ -51,6 +51,13 @@ impl FakeServer {
         (client, timer)
     }
 
+    /// The one request sent, failing the test when there were none or more.
+    pub(crate) fn only_request(&self) -> HttpRequest {
+        let requests = self.requests();
+        assert_eq!(requests.len(), 1, "one request: {requests:?}");
+        requests.into_iter().next().unwrap()
+    }
+
     /// What was sent, in order.
     pub(crate) fn requests(&self) -> Vec<HttpRequest> {
         self.requests.lock().unwrap().clone()

@@ -17,8 +17,8 @@ use super::super::schema::{
     prune_expired_access_tokens, remove_where, string, upsert,
 };
 use super::super::search::{best_access_tokens, indexed_account};
-use super::super::{AccessTokenSearch, CredentialFilter, FoundRefreshToken, TokenQuery, lock};
-use super::{Backend, Entry};
+use super::super::{AccessTokenSearch, FoundRefreshToken, lock};
+use super::{AccessTokenLookup, Backend, ConnectionTokens, Entry, RefreshTokenOwner};
 
 /// A cache in memory (no file) or in a file.
 pub(in crate::cache) struct Local {
@@ -95,22 +95,22 @@ impl Backend for Local {
         })
     }
 
-    fn access_tokens(
-        &self,
-        query: &TokenQuery,
-        scopes: &[String],
-        credential: Option<CredentialFilter<'_>>,
-        now: i64,
-    ) -> Result<AccessTokenSearch> {
+    fn access_tokens(&self, lookup: AccessTokenLookup<'_>) -> Result<AccessTokenSearch> {
+        let AccessTokenLookup {
+            query,
+            scopes,
+            credential,
+            now,
+        } = lookup;
         self.read(|index| best_access_tokens(index, query, scopes, credential, now))
     }
 
-    fn refresh_token(
-        &self,
-        environment: &str,
-        client_id: &ClientId,
-        home_account_id: &str,
-    ) -> Result<Option<FoundRefreshToken>> {
+    fn refresh_token(&self, owner: RefreshTokenOwner<'_>) -> Result<Option<FoundRefreshToken>> {
+        let RefreshTokenOwner {
+            environment,
+            client_id,
+            home_account_id,
+        } = owner;
         self.read(|index| {
             let of_account = || {
                 index.refresh_tokens.iter().filter(|e| {
@@ -194,14 +194,14 @@ impl Backend for Local {
         })
     }
 
-    fn remove_connection_tokens(
-        &self,
-        environment: &str,
-        home_account_id: &str,
-        client_id: &ClientId,
-        clients_kept: &[ClientId],
-        account_kept: bool,
-    ) -> Result<()> {
+    fn remove_connection_tokens(&self, connection: ConnectionTokens<'_>) -> Result<()> {
+        let ConnectionTokens {
+            environment,
+            home_account_id,
+            client_id,
+            clients_kept,
+            account_kept,
+        } = connection;
         let client_kept = clients_kept.contains(client_id);
         self.modify(|doc| {
             let of_account = |e: &Map<String, Value>| {
@@ -252,13 +252,12 @@ impl Backend for Local {
 
     /// The file holds one refresh token per account and client at most; any of the account's entries
     /// holding the refused secret goes, whichever client it was found for.
-    fn remove_refresh_token(
-        &self,
-        environment: &str,
-        _client_id: &ClientId,
-        home_account_id: &str,
-        dead: &RefreshToken,
-    ) -> Result<()> {
+    fn remove_refresh_token(&self, owner: RefreshTokenOwner<'_>, dead: &RefreshToken) -> Result<()> {
+        let RefreshTokenOwner {
+            environment,
+            home_account_id,
+            ..
+        } = owner;
         self.modify(|doc| {
             remove_where(doc, REFRESH_TOKEN, |e| {
                 field_is(e, "environment", environment)

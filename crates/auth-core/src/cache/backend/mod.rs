@@ -25,6 +25,35 @@ pub(super) use shared::Shared;
 /// An MSAL entry and the map it goes in.
 pub(super) type Entry = (&'static str, serde_json::Map<String, serde_json::Value>);
 
+/// What to look for in [`Backend::access_tokens`]: the query, its scopes normalized, which app-only
+/// tokens the credential may be served, and the time (epoch seconds).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct AccessTokenLookup<'a> {
+    pub(super) query: &'a TokenQuery,
+    pub(super) scopes: &'a [String],
+    pub(super) credential: Option<CredentialFilter<'a>>,
+    pub(super) now: i64,
+}
+
+/// Whose refresh token: an account's, for a client, at an authority host.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RefreshTokenOwner<'a> {
+    pub(super) environment: &'a str,
+    pub(super) client_id: &'a ClientId,
+    pub(super) home_account_id: &'a str,
+}
+
+/// What one connection of a user acquired, to forget: see
+/// [`TokenCache::remove_connection_tokens`](super::TokenCache::remove_connection_tokens).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ConnectionTokens<'a> {
+    pub(super) environment: &'a str,
+    pub(super) home_account_id: &'a str,
+    pub(super) client_id: &'a ClientId,
+    pub(super) clients_kept: &'a [ClientId],
+    pub(super) account_kept: bool,
+}
+
 /// A store of cache entries. Times are epoch seconds; every method is blocking and bounded (file locks
 /// and Redis commands wait a bounded time).
 pub(super) trait Backend: Send + Sync {
@@ -45,22 +74,11 @@ pub(super) trait Backend: Send + Sync {
     /// Stores the entries of one token response, dropping expired access tokens on the way.
     fn save(&self, entries: &[Entry], now: i64) -> Result<()>;
 
-    /// The best access tokens for `query`, whose scopes, normalized, are `scopes`.
-    fn access_tokens(
-        &self,
-        query: &TokenQuery,
-        scopes: &[String],
-        credential: Option<CredentialFilter<'_>>,
-        now: i64,
-    ) -> Result<AccessTokenSearch>;
+    /// The best access tokens for a lookup.
+    fn access_tokens(&self, lookup: AccessTokenLookup<'_>) -> Result<AccessTokenSearch>;
 
     /// The refresh token of an account for a client: its own, else its family's.
-    fn refresh_token(
-        &self,
-        environment: &str,
-        client_id: &ClientId,
-        home_account_id: &str,
-    ) -> Result<Option<FoundRefreshToken>>;
+    fn refresh_token(&self, owner: RefreshTokenOwner<'_>) -> Result<Option<FoundRefreshToken>>;
 
     /// Every account entry.
     fn accounts(&self) -> Result<Vec<Account>>;
@@ -71,28 +89,14 @@ pub(super) trait Backend: Send + Sync {
     /// Forgets an account's tokens and account entries.
     fn remove_account(&self, environment: &str, home_account_id: &str) -> Result<()>;
 
-    /// Forgets what one connection of a user acquired (see
-    /// [`TokenCache::remove_connection_tokens`](super::TokenCache::remove_connection_tokens)).
-    fn remove_connection_tokens(
-        &self,
-        environment: &str,
-        home_account_id: &str,
-        client_id: &ClientId,
-        clients_kept: &[ClientId],
-        account_kept: bool,
-    ) -> Result<()>;
+    /// Forgets what one connection of a user acquired.
+    fn remove_connection_tokens(&self, connection: ConnectionTokens<'_>) -> Result<()>;
 
     /// Forgets the app-only access tokens of a client in a tenant.
     fn remove_app_tokens(&self, environment: &str, client_id: &ClientId, realm: &str) -> Result<()>;
 
     /// Removes a refused refresh token if it is still the one stored.
-    fn remove_refresh_token(
-        &self,
-        environment: &str,
-        client_id: &ClientId,
-        home_account_id: &str,
-        dead: &RefreshToken,
-    ) -> Result<()>;
+    fn remove_refresh_token(&self, owner: RefreshTokenOwner<'_>, dead: &RefreshToken) -> Result<()>;
 
     /// Tries to take the lock for renewing the token `query` names; a store that only this process uses
     /// has none to take.

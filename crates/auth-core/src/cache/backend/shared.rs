@@ -16,8 +16,8 @@ use super::super::schema::ACCESS_TOKEN;
 #[cfg(test)]
 use super::super::schema::Document;
 use super::super::search::best_access_tokens;
-use super::super::{AccessTokenSearch, CredentialFilter, FoundRefreshToken, RefreshLock, TokenQuery};
-use super::{Backend, Entry, Local};
+use super::super::{AccessTokenSearch, FoundRefreshToken, RefreshLock, TokenQuery};
+use super::{AccessTokenLookup, Backend, ConnectionTokens, Entry, Local, RefreshTokenOwner};
 
 /// Redis, and the fallback: a file, or (without one) this process's memory, which is never used because
 /// an unreachable server is then an error.
@@ -94,32 +94,27 @@ impl Backend for Shared {
         self.either(|store| store.save(entries, now), |local| local.save(entries, now))
     }
 
-    fn access_tokens(
-        &self,
-        query: &TokenQuery,
-        scopes: &[String],
-        credential: Option<CredentialFilter<'_>>,
-        now: i64,
-    ) -> Result<AccessTokenSearch> {
+    fn access_tokens(&self, lookup: AccessTokenLookup<'_>) -> Result<AccessTokenSearch> {
         self.either(
             |store| {
-                let candidates = store.access_tokens(query)?;
+                let candidates = store.access_tokens(lookup.query)?;
                 let index = Index::of_entries(ACCESS_TOKEN, &candidates);
-                Ok(best_access_tokens(&index, query, scopes, credential, now))
+                Ok(best_access_tokens(
+                    &index,
+                    lookup.query,
+                    lookup.scopes,
+                    lookup.credential,
+                    lookup.now,
+                ))
             },
-            |local| local.access_tokens(query, scopes, credential, now),
+            |local| local.access_tokens(lookup),
         )
     }
 
-    fn refresh_token(
-        &self,
-        environment: &str,
-        client_id: &ClientId,
-        home_account_id: &str,
-    ) -> Result<Option<FoundRefreshToken>> {
+    fn refresh_token(&self, owner: RefreshTokenOwner<'_>) -> Result<Option<FoundRefreshToken>> {
         self.either(
-            |store| store.refresh_token(environment, client_id, home_account_id),
-            |local| local.refresh_token(environment, client_id, home_account_id),
+            |store| store.refresh_token(owner.environment, owner.client_id, owner.home_account_id),
+            |local| local.refresh_token(owner),
         )
     }
 
@@ -143,31 +138,16 @@ impl Backend for Shared {
 
     /// A shared cache forgets the whole account when no other connection uses it, and nothing otherwise:
     /// other workers may be using the client's tokens.
-    fn remove_connection_tokens(
-        &self,
-        environment: &str,
-        home_account_id: &str,
-        client_id: &ClientId,
-        clients_kept: &[ClientId],
-        account_kept: bool,
-    ) -> Result<()> {
+    fn remove_connection_tokens(&self, connection: ConnectionTokens<'_>) -> Result<()> {
         self.either(
             |store| {
-                if account_kept {
+                if connection.account_kept {
                     Ok(())
                 } else {
-                    store.remove_account(environment, home_account_id)
+                    store.remove_account(connection.environment, connection.home_account_id)
                 }
             },
-            |local| {
-                local.remove_connection_tokens(
-                    environment,
-                    home_account_id,
-                    client_id,
-                    clients_kept,
-                    account_kept,
-                )
-            },
+            |local| local.remove_connection_tokens(connection),
         )
     }
 
@@ -178,16 +158,12 @@ impl Backend for Shared {
         )
     }
 
-    fn remove_refresh_token(
-        &self,
-        environment: &str,
-        client_id: &ClientId,
-        home_account_id: &str,
-        dead: &RefreshToken,
-    ) -> Result<()> {
+    fn remove_refresh_token(&self, owner: RefreshTokenOwner<'_>, dead: &RefreshToken) -> Result<()> {
         self.either(
-            |store| store.remove_refresh_token(environment, client_id, home_account_id, dead),
-            |local| local.remove_refresh_token(environment, client_id, home_account_id, dead),
+            |store| {
+                store.remove_refresh_token(owner.environment, owner.client_id, owner.home_account_id, dead)
+            },
+            |local| local.remove_refresh_token(owner, dead),
         )
     }
 
