@@ -1,5 +1,6 @@
 //! Repository rules that can be checked: every Rust source file says what it is for in a `//!` line, and
-//! every library crate includes its README as its docs.
+//! every library crate includes its README as its docs, and that README's first line says how to `use`
+//! the library (whose name is not the package's).
 
 use std::path::{Path, PathBuf};
 
@@ -53,6 +54,30 @@ fn every_library_crate_uses_its_readme_as_docs() {
         assert!(
             lib.starts_with("#![doc = include_str!(\"../README.md\")]"),
             "{krate}"
+        );
+    }
+}
+
+#[test]
+fn every_library_readme_says_how_to_use_the_crate_in_its_first_line() {
+    for krate in ["auth-core", "partnercenter", "secmgmt", "entra", "psentra"] {
+        let dir = root().join("crates").join(krate);
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+        let lib = manifest
+            .split("[lib]")
+            .nth(1)
+            .and_then(|section| {
+                section
+                    .lines()
+                    .find_map(|line| line.trim().strip_prefix("name = "))
+            })
+            .map(|name| name.trim_matches('"').to_owned())
+            .unwrap_or_else(|| panic!("{krate}: no [lib] name"));
+        let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+        let first = readme.lines().next().unwrap_or_default();
+        assert!(
+            first.contains(&format!("`use {lib};`")),
+            "{krate}: the README's first line does not say `use {lib};`: {first}"
         );
     }
 }
