@@ -4,9 +4,9 @@
 //! was when the file is rewritten.
 //!
 //! This module is the front: the public [`TokenCache`] API, which checks its arguments, builds the entries
-//! of a token response ([`schema`]) and keeps the in-process turns of silent requests. Where entries are
-//! kept is a [`backend::Backend`]: memory or a file ([`backend::Local`]), or Redis with its fallback file
-//! (`backend::Shared`, feature `redis`). Searching the parsed cache is [`search`].
+//! of a token response (`schema.rs`) and keeps the in-process turns of silent requests. Where entries are
+//! kept is a `backend::Backend`: memory or a file (`backend::Local`), or Redis with its fallback file
+//! (`backend::Shared`, feature `redis`). Searching the parsed cache is `search.rs`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
