@@ -7,18 +7,13 @@ use serde_json::json;
 
 use super::*;
 use crate::error::Error;
-use crate::http::fake::{BASE, FakeServer, assert_posted_form};
+use crate::http::fake::{BASE, FakeServer, assert_posted_form, fake_authority};
 use crate::secret::{AccessToken, Password, RefreshToken};
 use crate::testing::{NOW, app_token_response, http_client, jwt, user_token_response};
 use crate::time::from_epoch_seconds;
 use crate::{Tenant, Url};
 
 const CLIENT: &str = "11111111-2222-3333-4444-555555555555";
-
-/// An authority at the fake transport's base URL.
-fn fake_authority(tenant: &str) -> Authority {
-    Authority::new(&Url::parse(BASE).unwrap(), &Tenant::parse(tenant).unwrap()).unwrap()
-}
 
 fn client() -> ClientId {
     ClientId::parse(CLIENT).unwrap()

@@ -5,12 +5,20 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use super::{HttpClient, HttpMethod, HttpRequest, HttpResponse, TransportError};
+use crate::authority::Authority;
 use crate::env::EnvVars;
+use crate::ids::Tenant;
 use crate::testing::http_options;
 use crate::time::FakeTimer;
 
 /// The base URL of authorities in these tests: never resolved, since nothing leaves the process.
 pub(crate) const BASE: &str = "https://login.test";
+
+/// An authority at [`BASE`] for `tenant`.
+pub(crate) fn fake_authority(tenant: &str) -> Authority {
+    let base = url::Url::parse(BASE).unwrap();
+    Authority::new(&base, &Tenant::parse(tenant).unwrap()).unwrap()
+}
 
 /// Canned answers and the requests that took them.
 #[derive(Clone, Default)]

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::*;
 use crate::flows::ClientCredential;
+use crate::http::fake::{FakeServer, assert_posted_form, fake_authority};
 use crate::testing::http_client;
 use crate::time::Timer as _;
 use crate::{Error, Url};
@@ -21,13 +22,12 @@ fn authority(server: &mockito::Server, tenant: &str) -> Authority {
 
 /// A signed-in user: what `connect` leaves in the cache, for the mock server's environment.
 fn signed_in(cache: &TokenCache, server: &mockito::Server, access_token: &str, issued: i64) {
-    let result = user_result(
-        &authority(server, HOME_TENANT),
-        access_token,
-        "the-rt",
-        GRAPH,
-        issued,
-    );
+    signed_in_at(cache, &authority(server, HOME_TENANT), access_token, issued);
+}
+
+/// A signed-in user, for the environment of `home` (an authority in the home tenant).
+fn signed_in_at(cache: &TokenCache, home: &Authority, access_token: &str, issued: i64) {
+    let result = user_result(home, access_token, "the-rt", GRAPH, issued);
     cache.save_at(&result, &[GRAPH.into()], None, at(issued)).unwrap();
 }
 
@@ -50,15 +50,14 @@ fn renewed_body(access_token: &str, refresh_token: &str, tenant: &str) -> String
 
 #[tokio::test]
 async fn a_new_process_gets_the_cached_token_with_no_request() {
-    let mut server = mockito::Server::new_async().await;
-    let never = server.mock("POST", Matcher::Any).expect(0).create_async().await;
+    let server = FakeServer::new();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("msal_token_cache.json");
-    signed_in(&TokenCache::open(&path), &server, "cached-at", NOW);
+    let a = fake_authority(HOME_TENANT);
+    signed_in_at(&TokenCache::open(&path), &a, "cached-at", NOW);
     // a later process: a new handle on the file, nothing shared in memory
     let cache = TokenCache::open(&path);
-    let (http, _) = http_client();
-    let a = authority(&server, HOME_TENANT);
+    let (http, _) = server.client();
     let home = home();
     let id = client();
     let request = SilentRequest::new(&cache, &a, &id)
@@ -73,33 +72,18 @@ async fn a_new_process_gets_the_cached_token_with_no_request() {
     assert_eq!(result.account.as_ref().unwrap().username, "admin@contoso.com");
     assert_eq!(result.home_account_id(), Some(home.as_str()));
     assert_eq!(result.client_info.as_ref().unwrap().utid, HOME_TENANT);
-    never.assert_async().await;
+    assert!(server.requests().is_empty(), "nothing was sent");
 }
 
 #[tokio::test]
 async fn a_token_with_under_five_minutes_left_is_renewed_with_the_refresh_token_and_saved() {
-    let mut server = mockito::Server::new_async().await;
-    let mock = server
-        .mock("POST", token_endpoint(HOME_TENANT).as_str())
-        .match_body(form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", CLIENT),
-            ("refresh_token", "the-rt"),
-            (
-                "scope",
-                "https://graph.microsoft.com/.default openid profile offline_access",
-            ),
-            ("client_info", "1"),
-        ]))
-        .with_body(renewed_body("renewed-at", "rotated-rt", HOME_TENANT))
-        .expect(1)
-        .create_async()
-        .await;
+    let server = FakeServer::new();
+    server.answer(200, renewed_body("renewed-at", "rotated-rt", HOME_TENANT));
     let cache = TokenCache::in_memory();
+    let a = fake_authority(HOME_TENANT);
     // issued almost an hour ago: 299 seconds left now
-    signed_in(&cache, &server, "old-at", NOW - 3300);
-    let (http, _) = http_client();
-    let a = authority(&server, HOME_TENANT);
+    signed_in_at(&cache, &a, "old-at", NOW - 3300);
+    let (http, _) = server.client();
     let home = home();
     let id = client();
     let request = SilentRequest::new(&cache, &a, &id)
@@ -122,31 +106,32 @@ async fn a_token_with_under_five_minutes_left_is_renewed_with_the_refresh_token_
             .secret(),
         "rotated-rt"
     );
-    mock.assert_async().await;
+    let request = server.only_request();
+    assert_posted_form(
+        &request,
+        &token_endpoint(HOME_TENANT),
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", CLIENT),
+            ("refresh_token", "the-rt"),
+            (
+                "scope",
+                "https://graph.microsoft.com/.default openid profile offline_access",
+            ),
+            ("client_info", "1"),
+        ],
+    );
 }
 
 #[tokio::test]
 async fn the_refresh_token_buys_a_token_for_a_customer_tenant() {
-    let mut server = mockito::Server::new_async().await;
-    let mock = server
-        .mock("POST", token_endpoint(CUSTOMER).as_str())
-        .match_body(form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", "the-rt"),
-        ]))
-        .with_body(renewed_body("customer-at", "the-rt", CUSTOMER))
-        .expect(1)
-        .create_async()
-        .await;
-    let home_tenant_mock = server
-        .mock("POST", token_endpoint(HOME_TENANT).as_str())
-        .expect(0)
-        .create_async()
-        .await;
+    let server = FakeServer::new();
+    server.answer(200, renewed_body("customer-at", "the-rt", CUSTOMER));
     let cache = TokenCache::in_memory();
-    signed_in(&cache, &server, "home-at", NOW);
-    let (http, _) = http_client();
-    let customer = authority(&server, CUSTOMER);
+    let home_authority = fake_authority(HOME_TENANT);
+    signed_in_at(&cache, &home_authority, "home-at", NOW);
+    let (http, _) = server.client();
+    let customer = fake_authority(CUSTOMER);
     let home = home();
     let id = client();
     let request = SilentRequest::new(&cache, &customer, &id)
@@ -160,7 +145,6 @@ async fn the_refresh_token_buys_a_token_for_a_customer_tenant() {
         request.send(&http).await.unwrap().access_token.secret(),
         "customer-at"
     );
-    let home_authority = authority(&server, HOME_TENANT);
     let at_home = SilentRequest::new(&cache, &home_authority, &id)
         .account(Some(&home))
         .scopes([GRAPH]);
@@ -168,8 +152,13 @@ async fn the_refresh_token_buys_a_token_for_a_customer_tenant() {
         at_home.send(&http).await.unwrap().access_token.secret(),
         "home-at"
     );
-    mock.assert_async().await;
-    home_tenant_mock.assert_async().await;
+    // one request, to the customer's endpoint (none to the home tenant's)
+    let request = server.only_request();
+    assert_posted_form(
+        &request,
+        &token_endpoint(CUSTOMER),
+        &[("grant_type", "refresh_token"), ("refresh_token", "the-rt")],
+    );
 }
 
 #[tokio::test]
