@@ -106,8 +106,9 @@ pub enum HttpMethod {
     Post,
 }
 
-/// A request as a transport sends it: every header that goes over the wire except those the transport
-/// adds itself (reqwest's `User-Agent` default, `Host`, `Content-Length`), and the body, form-encoded.
+/// A request as a transport sends it: every header msconnect sets (`User-Agent` and the `x-client-*` ones
+/// included; a transport adds only its own, such as `Host` and `Content-Length`), and the body,
+/// form-encoded.
 #[derive(Clone)]
 pub struct HttpRequest {
     /// The method.
