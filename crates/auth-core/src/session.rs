@@ -1065,9 +1065,10 @@ pub(crate) fn answer_problem(result: &TokenResult, now: std::time::SystemTime) -
     None
 }
 
-/// Checks a sign-in's token answer before anything is saved: [`answer_problem`]'s checks (but for a
-/// passthrough token, whose own `exp` stands), an ID token for delegated sign-ins, a tenant id (GUID) in a
-/// passthrough token, and a warning when the token is for another tenant than the GUID asked for.
+/// Checks a sign-in's token answer before anything is saved: what every answer must have (a non-empty
+/// access token, a lifetime above zero and at most [`MAX_TOKEN_LIFETIME_SECONDS`]; a passthrough token's
+/// own `exp` stands), an ID token for delegated sign-ins, a tenant id (GUID) in a passthrough token, and
+/// a warning when the token is for another tenant than the GUID asked for.
 pub fn validate_response(
     request: &SignInRequest,
     result: &TokenResult,
