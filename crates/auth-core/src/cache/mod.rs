@@ -415,7 +415,8 @@ impl TokenCache {
     /// own, as a family client of the account without one may rely on it; the
     /// account entries only when `account_kept` is false and no token of the account is left. Tokens of
     /// other clients (another module's, the Azure CLI's, MSAL Python's) stay. A shared (Redis)
-    /// cache forgets the whole account when no other connection uses it, and nothing otherwise.
+    /// cache forgets the whole account when no other connection uses it (only msconnect writes its
+    /// keys), else the same client's keys as the file's entries.
     pub fn remove_connection_tokens(
         &self,
         environment: &str,

@@ -678,6 +678,69 @@ impl RedisStore {
         self.run(|c| redis::cmd("DEL").arg(&keys).query::<()>(c))
     }
 
+    /// Forgets what one client acquired for an account that another saved connection still uses: the
+    /// client's access and ID tokens, its own refresh token, and the family refresh token it wrote unless
+    /// one of `clients_kept` (the account's other connections) has no refresh token of its own and lives
+    /// on it. Nothing when a kept connection uses this very client.
+    pub(super) fn remove_client_tokens(
+        &self,
+        env: &str,
+        home: &str,
+        client_id: &ClientId,
+        clients_kept: &[ClientId],
+    ) -> Result<()> {
+        if clients_kept.contains(client_id) {
+            return Ok(());
+        }
+        let index = self.account_index(env, home);
+        let keys = self.members(&index)?;
+        // access and ID tokens are keyed `{p}:{env}:{client}:…`, the refresh token `…:refreshtoken:{client}`
+        let of_client = format!("{}:", self.key(&[env, client_id.as_str()]));
+        let own_refresh = self.refresh_token_key(env, home, client_id.as_str());
+        let mut doomed: Vec<String> = keys
+            .iter()
+            .filter(|key| key.starts_with(&of_client) || **key == own_refresh)
+            .cloned()
+            .collect();
+        let others_have_their_own = clients_kept
+            .iter()
+            .all(|c| keys.contains(&self.refresh_token_key(env, home, c.as_str())));
+        if others_have_their_own {
+            let families = format!("{}:", self.key(&[env, home, "familyrefreshtoken"]));
+            let family_keys: Vec<String> = keys
+                .iter()
+                .filter(|k| k.starts_with(&families))
+                .cloned()
+                .collect();
+            for (key, stored) in family_keys.iter().zip(self.get_many(&family_keys)?) {
+                let written_by_client = stored.is_some_and(|(_, entry)| {
+                    entry
+                        .get("client_id")
+                        .and_then(Value::as_str)
+                        .is_some_and(|c| c.eq_ignore_ascii_case(client_id.as_str()))
+                });
+                if written_by_client {
+                    doomed.push(key.clone());
+                }
+            }
+        }
+        if doomed.is_empty() {
+            return Ok(());
+        }
+        self.run(|c| {
+            redis::pipe()
+                .atomic()
+                .cmd("DEL")
+                .arg(&doomed)
+                .ignore()
+                .cmd("SREM")
+                .arg(&index)
+                .arg(&doomed)
+                .ignore()
+                .query::<()>(c)
+        })
+    }
+
     /// Forgets a client's app-only access tokens in a tenant.
     pub(super) fn remove_app_tokens(&self, env: &str, client_id: &ClientId, realm: &str) -> Result<()> {
         let index = self.access_token_index(env, client_id.as_str(), realm, APP);

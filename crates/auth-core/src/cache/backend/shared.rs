@@ -136,14 +136,20 @@ impl Backend for Shared {
         )
     }
 
-    /// A shared cache forgets the whole account when no other connection uses it, and nothing otherwise:
-    /// other workers may be using the client's tokens.
+    /// A shared cache forgets the whole account when no other connection uses it (only msconnect writes
+    /// its keys), else what the client acquired for the account, as the file does.
     fn remove_connection_tokens(&self, connection: ConnectionTokens<'_>) -> Result<()> {
         self.either(
             |store| {
                 if connection.account_kept {
-                    Ok(())
+                    store.remove_client_tokens(
+                        connection.environment,
+                        connection.home_account_id,
+                        connection.client_id,
+                        connection.clients_kept,
+                    )
                 } else {
+                    // only msconnect writes these keys: the account's are all its connections' tokens
                     store.remove_account(connection.environment, connection.home_account_id)
                 }
             },

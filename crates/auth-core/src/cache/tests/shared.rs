@@ -749,3 +749,81 @@ fn an_entry_with_an_impossible_expiry_is_expired_or_clamped_not_a_crash_of_every
         assert_eq!(found.map(|t| t.expires_on), served, "expires_on {expires_on}");
     }
 }
+
+/// Issue 14 on a shared cache: disconnecting one module forgets what its client acquired for the account
+/// (access, ID and refresh tokens) and keeps what another module's connection of the same account uses;
+/// the last connection of the account forgets the account.
+#[test]
+fn a_disconnect_forgets_its_clients_tokens_and_keeps_another_connections() {
+    let server = RedisServer::start();
+    let cache = shared(&server);
+    fill(&cache);
+    let graph_powershell = ClientId::parse("14d82eec-204b-4c2f-b7e8-296a70dab67e").unwrap();
+    let mut json = crate::testing::user_token_response(
+        "entra-at",
+        "entra-rt",
+        OID,
+        HOME_TENANT,
+        "admin@contoso.com",
+        GRAPH,
+    );
+    json["client_info"] = crate::testing::client_info(OID, HOME_TENANT).into();
+    let entra =
+        TokenResult::from_response(&json, &microsoft(HOME_TENANT), &graph_powershell, &[], at(NOW)).unwrap();
+    cache
+        .save_at(&entra, &[GRAPH.into()], Some("device_code"), at(NOW))
+        .unwrap();
+
+    cache
+        .remove_connection_tokens(
+            ENV,
+            &home(),
+            &client(),
+            std::slice::from_ref(&graph_powershell),
+            true,
+        )
+        .unwrap();
+    let keys = stored_keys(&server);
+    let user_keys: Vec<&String> = keys
+        .iter()
+        .filter(|k| k.contains(&home()) && !k.ends_with(":accesstokens"))
+        .collect();
+    insta::assert_snapshot!(user_keys.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("\n"), @r"
+    msconnect:login.microsoftonline.com:11111111-0000-0000-0000-000000000001.aaaaaaaa-0000-0000-0000-00000000000a:account:aaaaaaaa-0000-0000-0000-00000000000a
+    msconnect:login.microsoftonline.com:11111111-0000-0000-0000-000000000001.aaaaaaaa-0000-0000-0000-00000000000a:keys
+    msconnect:login.microsoftonline.com:11111111-0000-0000-0000-000000000001.aaaaaaaa-0000-0000-0000-00000000000a:refreshtoken:14d82eec-204b-4c2f-b7e8-296a70dab67e
+    msconnect:login.microsoftonline.com:14d82eec-204b-4c2f-b7e8-296a70dab67e:aaaaaaaa-0000-0000-0000-00000000000a:11111111-0000-0000-0000-000000000001.aaaaaaaa-0000-0000-0000-00000000000a:accesstoken:https://graph.microsoft.com/.default
+    msconnect:login.microsoftonline.com:14d82eec-204b-4c2f-b7e8-296a70dab67e:aaaaaaaa-0000-0000-0000-00000000000a:11111111-0000-0000-0000-000000000001.aaaaaaaa-0000-0000-0000-00000000000a:idtoken
+    ");
+    assert!(
+        cache
+            .find_access_token(&user_query(HOME_TENANT, &[GRAPH]), at(NOW))
+            .unwrap()
+            .is_none(),
+        "the disconnected client's token is gone"
+    );
+    let kept = TokenQuery {
+        client_id: graph_powershell.clone(),
+        ..user_query(HOME_TENANT, &[GRAPH])
+    };
+    assert_eq!(
+        cache
+            .find_access_token(&kept, at(NOW))
+            .unwrap()
+            .unwrap()
+            .access_token
+            .secret(),
+        "entra-at"
+    );
+    assert_eq!(
+        cache.accounts().unwrap().len(),
+        1,
+        "the account stays while a connection uses it"
+    );
+
+    cache
+        .remove_connection_tokens(ENV, &home(), &graph_powershell, &[], false)
+        .unwrap();
+    assert!(cache.find_access_token(&kept, at(NOW)).unwrap().is_none());
+    assert!(cache.accounts().unwrap().is_empty());
+}
