@@ -114,6 +114,7 @@ mod tests {
         name: "Connect-Test",
         about: "",
         params: &[common::TENANT, common::APPLICATION_ID],
+        shared: &[],
         sets: &[
             ParameterSetInfo {
                 name: "First",

@@ -2,7 +2,7 @@
 //! (`-ClientId`, `-Scopes`, `-UseDeviceCode`, `-Environment`, `-ClientSecretCredential`), their aliases,
 //! and the product crate's parameter sets.
 
-use super::common::{ACCOUNT, CERTIFICATE_THUMBPRINT, CREDENTIAL, ENVIRONMENT, FROM_AZURE_CLI, TENANT};
+use super::common::{CERTIFICATE_THUMBPRINT, CREDENTIAL, ENVIRONMENT, TENANT};
 use super::{Cmdlet, Kind, Module, Param};
 
 /// Connect-Entra.
@@ -65,17 +65,8 @@ pub(crate) static CONNECT: Cmdlet = Cmdlet {
             kind: Kind::Switch,
             help: "Sign in with a device code (on another device's browser) instead of this machine's browser",
         },
-        FROM_AZURE_CLI,
-        ACCOUNT,
-        // issue 16: the secret-free sign-ins (super::workload)
-        super::workload::FEDERATED_TOKEN_FILE,
-        super::workload::WORKLOAD_IDENTITY,
-        super::workload::SERVICE_CONNECTION_ID,
-        super::workload::IDENTITY,
-        super::workload::OBJECT_ID,
-        super::workload::RESOURCE_ID,
-        super::workload::ENVIRONMENT_VARIABLE,
     ],
+    shared: &super::CONNECT_SHARED,
     sets: entra::params::PARAMETER_SETS,
     environments,
 };

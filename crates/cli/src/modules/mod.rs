@@ -63,8 +63,10 @@ pub(crate) struct Cmdlet {
     pub(crate) name: &'static str,
     /// What it does, for help.
     pub(crate) about: &'static str,
-    /// Its parameters.
+    /// Its own parameters.
     pub(crate) params: &'static [Param],
+    /// The parameters it shares with every module's connect ([`CONNECT_SHARED`]), after its own; none.
+    pub(crate) shared: &'static [Param],
     /// Its parameter sets: the product crate's.
     pub(crate) sets: &'static [ParameterSetInfo],
     /// The environment names it accepts (besides user-defined ones): the product crate's.
@@ -72,9 +74,15 @@ pub(crate) struct Cmdlet {
 }
 
 impl Cmdlet {
+    /// Every parameter, its own then the shared ones, in the order help lists them.
+    pub(crate) fn all_params(&self) -> impl Iterator<Item = &'static Param> + use<> {
+        let (own, shared): (&'static [Param], &'static [Param]) = (self.params, self.shared);
+        own.iter().chain(shared)
+    }
+
     /// The parameter with this PowerShell name.
     pub(crate) fn param(&self, name: &str) -> Option<&'static Param> {
-        self.params.iter().find(|p| p.name == name)
+        self.all_params().find(|p| p.name == name)
     }
 
     /// The long option of a PowerShell name (the name itself when unknown, which the tests rule out).
@@ -85,8 +93,7 @@ impl Cmdlet {
 
     /// The parameters that take a credential, which `--password-stdin` can feed.
     fn credentials(&self) -> Vec<&'static str> {
-        self.params
-            .iter()
+        self.all_params()
             .filter(|p| matches!(p.kind, Kind::Credential { .. }))
             .map(|p| p.name)
             .collect()
@@ -107,6 +114,20 @@ pub(crate) struct Module {
     /// New-PartnerAccessToken, for Partner Center.
     pub(crate) new_access_token: Option<&'static Cmdlet>,
 }
+
+/// What every module's connect takes besides its cmdlet's parameters: msconnect's own sign-ins, the
+/// Azure CLI's (`--from-azure-cli`) and the secret-free ones of CI runners and cloud hosts.
+pub(crate) static CONNECT_SHARED: [Param; 9] = [
+    common::FROM_AZURE_CLI,
+    common::ACCOUNT,
+    workload::FEDERATED_TOKEN_FILE,
+    workload::WORKLOAD_IDENTITY,
+    workload::SERVICE_CONNECTION_ID,
+    workload::IDENTITY,
+    workload::OBJECT_ID,
+    workload::RESOURCE_ID,
+    workload::ENVIRONMENT_VARIABLE,
+];
 
 /// Every module, in the order help lists them.
 pub(crate) static ALL: [&Module; 4] = [
@@ -232,7 +253,7 @@ pub(crate) fn cmdlet_command(name: &'static str, cmdlet: &'static Cmdlet) -> Com
     let mut command = Command::new(name)
         .about(cmdlet.about)
         .long_about(format!("{}\n\nPowerShell: {}", cmdlet.about, cmdlet.name));
-    for param in cmdlet.params {
+    for param in cmdlet.all_params() {
         command = command.arg(option(param, cmdlet));
     }
     let credentials = cmdlet.credentials();
@@ -325,8 +346,7 @@ pub(crate) struct Given {
 /// The cmdlet parameters present in `matches`, in the table's order.
 pub(crate) fn given(cmdlet: &'static Cmdlet, matches: &ArgMatches) -> Vec<Given> {
     cmdlet
-        .params
-        .iter()
+        .all_params()
         .filter_map(|param| {
             let source = match matches.value_source(param.name)? {
                 ValueSource::CommandLine => Source::CommandLine,
@@ -368,7 +388,7 @@ mod tests {
         for module in ALL {
             let cmdlets = std::iter::once(module.connect).chain(module.new_access_token);
             for cmdlet in cmdlets {
-                for param in cmdlet.params {
+                for param in cmdlet.all_params() {
                     assert_eq!(param.long, kebab(param.name), "{}", cmdlet.name);
                 }
             }
@@ -433,7 +453,7 @@ mod tests {
                         );
                     }
                 }
-                for param in cmdlet.params {
+                for param in cmdlet.all_params() {
                     let used = cmdlet
                         .sets
                         .iter()

@@ -28,17 +28,8 @@ pub(crate) static CONNECT: Cmdlet = Cmdlet {
         SERVICE_PRINCIPAL,
         TENANT,
         USE_DEVICE_AUTHENTICATION,
-        FROM_AZURE_CLI,
-        ACCOUNT,
-        // issue 16: the secret-free sign-ins (super::workload)
-        super::workload::FEDERATED_TOKEN_FILE,
-        super::workload::WORKLOAD_IDENTITY,
-        super::workload::SERVICE_CONNECTION_ID,
-        super::workload::IDENTITY,
-        super::workload::OBJECT_ID,
-        super::workload::RESOURCE_ID,
-        super::workload::ENVIRONMENT_VARIABLE,
     ],
+    shared: &super::CONNECT_SHARED,
     sets: partnercenter::params::PARAMETER_SETS,
     environments,
 };
@@ -88,6 +79,7 @@ pub(crate) static NEW_ACCESS_TOKEN: Cmdlet = Cmdlet {
         },
         USE_DEVICE_AUTHENTICATION,
     ],
+    shared: &[],
     sets: partnercenter::params::NEW_ACCESS_TOKEN_PARAMETER_SETS,
     environments,
 };

@@ -1,7 +1,7 @@
 //! `msconnect psentra`: Connect-PSMicrosoftEntraID, its options, and its parameter sets. `-Certificate`
 //! takes a .NET certificate object, which a command line cannot pass: `--certificate-path` does its job.
 
-use super::common::{ACCOUNT, ENVIRONMENT, FROM_AZURE_CLI};
+use super::common::ENVIRONMENT;
 use super::{Cmdlet, Kind, Module, Param};
 
 /// Connect-PSMicrosoftEntraID.
@@ -104,17 +104,8 @@ pub(crate) static CONNECT: Cmdlet = Cmdlet {
             kind: Kind::Text("TENANT"),
             help: "The tenant: its id (GUID) or a domain name",
         },
-        FROM_AZURE_CLI,
-        ACCOUNT,
-        // issue 16: the secret-free sign-ins (super::workload)
-        super::workload::FEDERATED_TOKEN_FILE,
-        super::workload::WORKLOAD_IDENTITY,
-        super::workload::SERVICE_CONNECTION_ID,
-        super::workload::IDENTITY,
-        super::workload::OBJECT_ID,
-        super::workload::RESOURCE_ID,
-        super::workload::ENVIRONMENT_VARIABLE,
     ],
+    shared: &super::CONNECT_SHARED,
     sets: psentra::params::PARAMETER_SETS,
     environments,
 };

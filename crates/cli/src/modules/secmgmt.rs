@@ -18,17 +18,8 @@ pub(crate) static CONNECT: Cmdlet = Cmdlet {
         SERVICE_PRINCIPAL,
         TENANT,
         USE_DEVICE_AUTHENTICATION,
-        FROM_AZURE_CLI,
-        ACCOUNT,
-        // issue 16: the secret-free sign-ins (super::workload)
-        super::workload::FEDERATED_TOKEN_FILE,
-        super::workload::WORKLOAD_IDENTITY,
-        super::workload::SERVICE_CONNECTION_ID,
-        super::workload::IDENTITY,
-        super::workload::OBJECT_ID,
-        super::workload::RESOURCE_ID,
-        super::workload::ENVIRONMENT_VARIABLE,
     ],
+    shared: &super::CONNECT_SHARED,
     sets: secmgmt::params::PARAMETER_SETS,
     environments,
 };
