@@ -119,6 +119,38 @@ fn versions_are_read_from_cargo_metadata() {
     );
 }
 
+#[test]
+fn a_member_neither_released_nor_unpublished_is_named() {
+    let metadata = r#"{"packages":[{"name":"x","publish":null},{"name":"support","publish":[]},
+        {"name":"stray","publish":null},{"name":"registry","publish":["other"]}]}"#;
+    assert_eq!(
+        unlisted_publishable(metadata, &["x"]).unwrap(),
+        ["stray", "registry"]
+    );
+}
+
+#[test]
+fn this_workspace_publishes_no_test_support() {
+    let metadata = output(
+        Command::new("cargo")
+            .args(["metadata", "--format-version", "1", "--no-deps", "--locked"])
+            .current_dir(project_root()),
+    )
+    .unwrap();
+    let metadata = String::from_utf8(metadata).unwrap();
+    assert_eq!(
+        unlisted_publishable(&metadata, &PUBLISHED).unwrap(),
+        Vec::<String>::new()
+    );
+    // and the test support is a member, so its publish = false is what keeps it out
+    assert!(
+        !unlisted_publishable(&metadata, &[])
+            .unwrap()
+            .contains(&"msconnect-test-support".to_owned())
+    );
+    assert!(metadata.contains(r#""name":"msconnect-test-support""#));
+}
+
 /// A repository root with the docs, a fake binary, and `parent/TOP` staged from them, the "binary"
 /// printing `made by msconnect <args>` for each generated file.
 fn fake_stage(dir: &Path) -> PathBuf {
