@@ -1,13 +1,13 @@
 //! The interactive flows as a product crate uses them: only auth-core's public API, an `Interaction` of
-//! its own (as the CLI has), and the test helpers of the `test-util` feature.
+//! its own (as the CLI has), and the test helpers of `msconnect-test-support`.
 
 use std::sync::Mutex;
 use std::time::Duration;
 
-use auth_core::testing::{http_client, user_token_response};
 use auth_core::{Authority, ClientId, DeviceCodeChallenge, DeviceCodeFlow, Interaction, Tenant, Url};
 use mockito::{Matcher, Server};
 use serde_json::json;
+use test_support::{http_client, user_token_response};
 
 /// What a terminal would have shown.
 #[derive(Default)]

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::SystemTime;
 
-use auth_core::testing::{app_token_response, client_info, jwt, user_token_response};
 use auth_core::{
     Authority, ClientId, HttpClient, SilentRequest, Tenant, TokenCache, TokenQuery, TokenResult,
 };
 use serde_json::{Value, json};
+use test_support::{app_token_response, client_info, jwt, user_token_response};
 
 const CLIENT: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 const TENANT: &str = "aaaaaaaa-0000-0000-0000-00000000000a";

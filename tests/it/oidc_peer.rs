@@ -71,7 +71,7 @@ async fn https_discovery_trusts_the_harness_ca_given_in_ssl_cert_file() {
     assert_eq!(authority.token_endpoint().scheme(), "https");
 
     // without the CA: refused at once, not retried as a failed connection would be
-    let (untrusting, timer) = auth_core::testing::http_client();
+    let (untrusting, timer) = test_support::http_client();
     let error = untrusting.get(&provider.discovery_url(), &[]).await.unwrap_err();
     assert!(
         matches!(&error, Error::Transport { reason, .. } if reason.contains("certificate")),

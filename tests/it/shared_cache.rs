@@ -10,9 +10,9 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use auth_core::testing::{RedisServer, app_token_response};
 use mockito::{Matcher, Mock, Server};
 use serde_json::Value;
+use test_support::{RedisServer, app_token_response};
 
 const CLIENT: &str = "0fd7a4a5-4b7d-4d2b-9a3c-6a0a5a1e2b3c";
 const SECRET: &str = "fleet-client-secret";

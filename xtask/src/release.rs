@@ -16,7 +16,9 @@ use std::process::{Command, Stdio};
 
 use crate::{project_root, run};
 
-/// The crates users can depend on, in dependency order (auth-core first, the binary last).
+/// The crates users can depend on, in dependency order (auth-core first, the binary last). Every other
+/// workspace member must say `publish = false` (xtask, the `tests` suites, and `msconnect-test-support`,
+/// which holds the mock matchers and the TEST-ONLY key no package may carry): see [`unlisted_publishable`].
 const PUBLISHED: [&str; 6] = [
     "msconnect-auth-core",
     "msconnect-partnercenter",
@@ -148,7 +150,16 @@ fn consistent_version(root: &Path, dry_run: bool) -> Result<String, String> {
             .args(["metadata", "--format-version", "1", "--no-deps", "--locked"])
             .current_dir(root),
     )?;
-    let versions = package_versions(&String::from_utf8_lossy(&metadata), &PUBLISHED)?;
+    let metadata = String::from_utf8_lossy(&metadata);
+    let unlisted = unlisted_publishable(&metadata, &PUBLISHED)?;
+    if !unlisted.is_empty() {
+        return Err(format!(
+            "{} can be published but is not released: add it to PUBLISHED in xtask/src/release.rs or set \
+             `publish = false` in its Cargo.toml",
+            unlisted.join(", ")
+        ));
+    }
+    let versions = package_versions(&metadata, &PUBLISHED)?;
     let changelog = std::fs::read_to_string(root.join("CHANGELOG.md"))
         .map_err(|e| format!("reading CHANGELOG.md: {e}"))?;
     let (version, notes) = check_versions(&versions, &changelog, dry_run)?;
@@ -176,6 +187,23 @@ fn package_versions(metadata: &str, names: &[&str]) -> Result<Vec<(String, Strin
                 .ok_or_else(|| format!("package {name} is not in the workspace"))
         })
         .collect()
+}
+
+/// The workspace members in `cargo metadata --no-deps` JSON that are not `names` and lack `publish =
+/// false` (metadata's `"publish": []`): a test-support crate published by mistake, or a crate forgotten.
+fn unlisted_publishable(metadata: &str, names: &[&str]) -> Result<Vec<String>, String> {
+    let json: serde_json::Value =
+        serde_json::from_str(metadata).map_err(|e| format!("cargo metadata output: {e}"))?;
+    let packages = json["packages"]
+        .as_array()
+        .ok_or("cargo metadata output has no packages")?;
+    Ok(packages
+        .iter()
+        .filter(|p| !p["publish"].as_array().is_some_and(Vec::is_empty))
+        .filter_map(|p| p["name"].as_str())
+        .filter(|name| !names.contains(name))
+        .map(str::to_owned)
+        .collect())
 }
 
 /// The first `## ` heading of a changelog.

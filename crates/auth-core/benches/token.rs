@@ -6,17 +6,17 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use auth_core::testing::{
-    LARGE_CACHE_CLIENT_ID, LARGE_CACHE_HOST, LARGE_CACHE_SCOPE, LARGE_CACHE_TENANT, NOW,
-    TEST_CERTIFICATE_PEM, TEST_KEY_PEM, client_info, http_client, large_cache, large_cache_sign_in,
-    session_in, user_token_response,
-};
 use auth_core::time::from_epoch_seconds;
 use auth_core::{
     Authority, Certificate, CertificateCredential, ClientId, Cloud, Connection, EnvVars, Environment,
     SignedIn, SigningAlgorithm, SilentRequest, Tenant, TokenCache, TokenQuery, Url, UserMethod,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
+use test_support::{
+    LARGE_CACHE_CLIENT_ID, LARGE_CACHE_HOST, LARGE_CACHE_SCOPE, LARGE_CACHE_TENANT, NOW,
+    TEST_CERTIFICATE_PEM, TEST_KEY_PEM, client_info, http_client, large_cache, large_cache_sign_in,
+    session_in, user_token_response,
+};
 
 /// How many accounts the large cache file holds.
 const ACCOUNTS: usize = 1_000;

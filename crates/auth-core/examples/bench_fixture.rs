@@ -8,13 +8,13 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use auth_core::testing::{
-    LARGE_CACHE_CLIENT_ID, LARGE_CACHE_SCOPE, LARGE_CACHE_TENANT, large_cache, large_cache_sign_in,
-    session_in,
-};
 use auth_core::time::epoch_seconds;
 use auth_core::{
     ClientId, Cloud, Connection, EnvVars, Environment, SignedIn, Tenant, UserMethod, cache::CACHE_FILE_NAME,
+};
+use test_support::{
+    LARGE_CACHE_CLIENT_ID, LARGE_CACHE_SCOPE, LARGE_CACHE_TENANT, large_cache, large_cache_sign_in,
+    session_in,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -1,6 +1,9 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+#[cfg(test)]
+extern crate self as auth_core;
+
 pub mod authority;
 pub mod azure_cli;
 pub mod cache;
@@ -22,7 +25,10 @@ pub mod printable;
 mod private_file;
 pub mod secret;
 pub mod session;
-#[cfg(any(test, feature = "test-util"))]
+// The test support of the unpublished `msconnect-test-support` (tests/support), compiled in for these unit
+// tests from the same source; its `auth_core::` paths name this crate (see `extern crate self` below).
+#[cfg(test)]
+#[path = "../../../tests/support/src/lib.rs"]
 pub mod testing;
 pub mod time;
 pub mod token;

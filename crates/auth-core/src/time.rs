@@ -94,62 +94,6 @@ pub fn format_rfc3339(seconds: i64) -> String {
     )
 }
 
-#[cfg(any(test, feature = "test-util"))]
-pub use fake::FakeTimer;
-
-#[cfg(any(test, feature = "test-util"))]
-mod fake {
-    use super::*;
-    use std::sync::Mutex;
-
-    /// A timer whose sleeps return at once and move its clock forward, recording each sleep.
-    #[derive(Debug, Clone)]
-    pub struct FakeTimer {
-        state: Arc<Mutex<(SystemTime, Vec<Duration>)>>,
-    }
-
-    impl FakeTimer {
-        /// A fake clock standing at `start`.
-        pub fn at(start: SystemTime) -> Self {
-            Self {
-                state: Arc::new(Mutex::new((start, Vec::new()))),
-            }
-        }
-
-        /// A fake clock standing at the given epoch second.
-        pub fn at_epoch(seconds: i64) -> Self {
-            Self::at(from_epoch_seconds(seconds))
-        }
-
-        /// Every sleep asked for so far, in order.
-        pub fn sleeps(&self) -> Vec<Duration> {
-            self.lock().1.clone()
-        }
-
-        /// Moves the clock forward without a sleep.
-        pub fn advance(&self, by: Duration) {
-            self.lock().0 += by;
-        }
-
-        fn lock(&self) -> std::sync::MutexGuard<'_, (SystemTime, Vec<Duration>)> {
-            self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-        }
-    }
-
-    impl Timer for FakeTimer {
-        fn now(&self) -> SystemTime {
-            self.lock().0
-        }
-
-        fn sleep(&self, duration: Duration) -> Sleep {
-            let mut state = self.lock();
-            state.0 += duration;
-            state.1.push(duration);
-            Box::pin(std::future::ready(()))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,12 +4,12 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use auth_core::testing::{NOW, http_client, jwt, user_token_response};
 use auth_core::{
     AccessToken, AccessTokenPassthrough, Authority, ClientCredential, ClientCredentials, ClientId, Password,
     RefreshToken, RefreshTokenGrant, Tenant, Url, UsernamePassword,
 };
 use serde_json::json;
+use test_support::{NOW, http_client, jwt, user_token_response};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -141,7 +141,7 @@ async fn traces_of_federated_and_managed_identity_sign_ins_hold_no_secret() {
         .await;
     let _token = server
         .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .with_body(auth_core::testing::app_token_response("access-token-OUT").to_string())
+        .with_body(test_support::app_token_response("access-token-OUT").to_string())
         .create_async()
         .await;
     let _msi = server

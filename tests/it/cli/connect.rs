@@ -2,10 +2,10 @@
 //! JSON, `--what-if` sending nothing, and errors that give the AADSTS code, the hint and the
 //! correlation id with exit code 1.
 
-use auth_core::testing::form;
-use auth_core::testing::{app_token_response, jwt, user_token_response};
 use mockito::{Matcher, Server};
 use serde_json::json;
+use test_support::form;
+use test_support::{app_token_response, jwt, user_token_response};
 
 use super::{APP_ID, Cli, OID, TENANT_ID};
 use crate::snapshot;

@@ -2,10 +2,10 @@
 //! passthrough connection says when asked for another scope, which token responses are refused before
 //! anything is saved, and the cache file before and after.
 
-use auth_core::testing::form;
-use auth_core::testing::{jwt, user_token_response};
 use mockito::{Matcher, Server};
 use serde_json::{Value, json};
+use test_support::form;
+use test_support::{jwt, user_token_response};
 
 use super::connect::mock_environment;
 use super::{APP_ID, Cli, OID, TENANT_ID};
@@ -260,7 +260,7 @@ async fn a_wrong_secret_after_a_good_connect_is_refused_by_the_authority() {
             ("grant_type", "client_credentials"),
             ("client_secret", "s1"),
         ]))
-        .with_body(auth_core::testing::app_token_response("app-token").to_string())
+        .with_body(test_support::app_token_response("app-token").to_string())
         .expect(1)
         .create_async()
         .await;
@@ -318,7 +318,7 @@ async fn a_wrong_secret_after_a_good_connect_is_refused_by_the_authority() {
 async fn an_app_connected_with_credential_app_renews_with_msconnect_password() {
     let mut server = Server::new_async().await;
     let cli = Cli::new().authority(&server.url());
-    let mut short = auth_core::testing::app_token_response("app-1");
+    let mut short = test_support::app_token_response("app-1");
     short["expires_in"] = json!(120); // under five minutes: `token` must renew it
     let connect = server
         .mock("POST", "/contoso.com/oauth2/v2.0/token")
@@ -356,7 +356,7 @@ async fn an_app_connected_with_credential_app_renews_with_msconnect_password() {
             ("grant_type", "client_credentials"),
             ("client_secret", "pw-secret"),
         ]))
-        .with_body(auth_core::testing::app_token_response("app-2").to_string())
+        .with_body(test_support::app_token_response("app-2").to_string())
         .expect(1)
         .create_async()
         .await;

@@ -9,8 +9,8 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::process::Command;
 
-use auth_core::testing::app_token_response;
 use mockito::{Matcher, Server};
+use test_support::app_token_response;
 
 use super::{APP_ID, Cli};
 use crate::snapshot;

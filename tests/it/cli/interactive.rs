@@ -4,9 +4,9 @@
 use std::io::Read;
 use std::time::{Duration, Instant};
 
-use auth_core::testing::user_token_response;
 use mockito::{Matcher, Server};
 use serde_json::json;
+use test_support::user_token_response;
 
 use super::{Cli, OID, Run, TENANT_ID};
 use crate::snapshot;

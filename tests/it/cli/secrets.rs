@@ -1,9 +1,9 @@
 //! Secrets come from stdin, the `MSCONNECT_*` variables or a prompt, reach the wire, and are never
 //! echoed: not on stdout, not on stderr, not with `-v`, not in `--help`.
 
-use auth_core::testing::form;
-use auth_core::testing::{app_token_response, user_token_response};
 use mockito::Server;
+use test_support::form;
+use test_support::{app_token_response, user_token_response};
 
 use super::{APP_ID, Cli, OID, TENANT_ID};
 
@@ -216,8 +216,7 @@ async fn a_secret_typed_as_an_options_value_is_warned_about_and_piped_or_exporte
         .create_async()
         .await;
     let cli = Cli::new().authority(&server.url());
-    let access_token =
-        auth_core::testing::jwt(&serde_json::json!({"tid": TENANT_ID, "exp": 4_102_444_800_i64}));
+    let access_token = test_support::jwt(&serde_json::json!({"tid": TENANT_ID, "exp": 4_102_444_800_i64}));
     let app = ["--client-id", APP_ID, "--tenant-id", "contoso.com"];
     let typed: [(&str, Vec<&str>); 6] = [
         (

@@ -2,10 +2,10 @@
 //! cache (no request) or renews it, `disconnect` forgets the context and its tokens, and `token` then
 //! fails. Also New-PartnerAccessToken's AuthResult and PSMicrosoftEntraID's `--pass-thru`.
 
-use auth_core::testing::form;
-use auth_core::testing::user_token_response;
 use mockito::Server;
 use serde_json::json;
+use test_support::form;
+use test_support::user_token_response;
 
 use super::{APP_ID, Cli, OID, TENANT_ID};
 use crate::snapshot;
@@ -313,7 +313,7 @@ async fn psentra_pass_thru_adds_the_token_to_the_connection() {
             ("grant_type", "client_credentials"),
             ("client_secret", "s3"),
         ]))
-        .with_body(auth_core::testing::app_token_response("app-token").to_string())
+        .with_body(test_support::app_token_response("app-token").to_string())
         .expect(1) // the second connect finds the app's token in the cache, as MSAL does
         .create_async()
         .await;

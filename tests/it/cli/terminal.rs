@@ -2,9 +2,9 @@
 //! `ESC[2J` (clear) in an error description, a device code message, a user name claim, a saved context
 //! or an environment name reach neither stdout nor stderr; the text around them does.
 
-use auth_core::testing::user_token_response;
 use mockito::{Matcher, Server};
 use serde_json::json;
+use test_support::user_token_response;
 
 use super::{APP_ID, Cli, OID, TENANT_ID};
 use crate::snapshot;

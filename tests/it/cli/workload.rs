@@ -8,9 +8,9 @@
 //! `IDENTITY_ENDPOINT` or `AZURE_POD_IDENTITY_AUTHORITY_HOST` to one, so nothing is ever sent to IMDS'
 //! real address.
 
-use auth_core::testing::{form, jwt};
 use mockito::{Matcher, Server};
 use serde_json::{Value, json};
+use test_support::{form, jwt};
 
 use super::{APP_ID, Cli, Run, TENANT_ID};
 
@@ -65,7 +65,7 @@ fn federated_jwt(n: u32) -> String {
 
 /// An app token response that `token` must renew (under five minutes left).
 fn short_app_token(access_token: &str) -> Value {
-    let mut answer = auth_core::testing::app_token_response(access_token);
+    let mut answer = test_support::app_token_response(access_token);
     answer["expires_in"] = json!(120);
     answer
 }
@@ -121,7 +121,7 @@ async fn every_module_signs_in_with_a_federated_token_file_and_renews_with_the_f
         let second = client_assertion_answer(
             &mut server,
             &federated_jwt(2),
-            auth_core::testing::app_token_response("at-2"),
+            test_support::app_token_response("at-2"),
         )
         .await;
         let path = file.to_str().unwrap();
@@ -211,7 +211,7 @@ async fn every_module_signs_in_with_workload_identity_from_github_and_asks_githu
         let second = client_assertion_answer(
             &mut server,
             &federated_jwt(2),
-            auth_core::testing::app_token_response("at-2"),
+            test_support::app_token_response("at-2"),
         )
         .await;
         let run = cli.run(&[module.name, "token", "-v"]);
@@ -405,7 +405,7 @@ async fn every_module_signs_in_with_the_azure_variables_and_renews_from_them() {
             "{}: {context}",
             module.name
         );
-        let second = secret_answer(&mut server, auth_core::testing::app_token_response("at-2")).await;
+        let second = secret_answer(&mut server, test_support::app_token_response("at-2")).await;
         let run = cli.run(&[module.name, "token", "-v"]);
         assert_eq!(
             (run.code, run.stdout.as_str()),
@@ -653,7 +653,7 @@ async fn workload_identity_in_azure_pipelines_asks_azure_devops_with_the_service
     let second = client_assertion_answer(
         &mut server,
         &federated_jwt(2),
-        auth_core::testing::app_token_response("at-2"),
+        test_support::app_token_response("at-2"),
     )
     .await;
     let run = cli.run(&["entra", "token", "-v"]);
@@ -674,7 +674,7 @@ async fn workload_identity_prefers_the_token_file_of_azure_federated_token_file(
     let answer = client_assertion_answer(
         &mut server,
         &federated_jwt(7),
-        auth_core::testing::app_token_response("at-7"),
+        test_support::app_token_response("at-7"),
     )
     .await;
     let github = server.mock("GET", Matcher::Any).expect(0).create_async().await;
@@ -708,8 +708,8 @@ async fn the_azure_variables_certificate_signs_in_and_renews_from_the_same_file(
         &pem,
         format!(
             "{}{}",
-            auth_core::testing::TEST_CERTIFICATE_PEM,
-            auth_core::testing::TEST_KEY_PEM
+            test_support::TEST_CERTIFICATE_PEM,
+            test_support::TEST_KEY_PEM
         ),
     )
     .unwrap();
@@ -737,7 +737,7 @@ async fn the_azure_variables_certificate_signs_in_and_renews_from_the_same_file(
     assert_eq!(run.code, 0, "{}", run.stderr);
     first.assert_async().await;
     assert!(context_json(&cli, "psentra").contains("EnvironmentVariable"));
-    let second = signed(&mut server, auth_core::testing::app_token_response("at-2"))
+    let second = signed(&mut server, test_support::app_token_response("at-2"))
         .create_async()
         .await;
     let run = cli.run(&["psentra", "token"]);

@@ -119,6 +119,38 @@ fn versions_are_read_from_cargo_metadata() {
     );
 }
 
+#[test]
+fn a_member_neither_released_nor_unpublished_is_named() {
+    let metadata = r#"{"packages":[{"name":"x","publish":null},{"name":"support","publish":[]},
+        {"name":"stray","publish":null},{"name":"registry","publish":["other"]}]}"#;
+    assert_eq!(
+        unlisted_publishable(metadata, &["x"]).unwrap(),
+        ["stray", "registry"]
+    );
+}
+
+#[test]
+fn this_workspace_publishes_no_test_support() {
+    let metadata = output(
+        Command::new("cargo")
+            .args(["metadata", "--format-version", "1", "--no-deps", "--locked"])
+            .current_dir(project_root()),
+    )
+    .unwrap();
+    let metadata = String::from_utf8(metadata).unwrap();
+    assert_eq!(
+        unlisted_publishable(&metadata, &PUBLISHED).unwrap(),
+        Vec::<String>::new()
+    );
+    // and the test support is a member, so its publish = false is what keeps it out
+    assert!(
+        !unlisted_publishable(&metadata, &[])
+            .unwrap()
+            .contains(&"msconnect-test-support".to_owned())
+    );
+    assert!(metadata.contains(r#""name":"msconnect-test-support""#));
+}
+
 /// A repository root with the docs, a fake binary, and `parent/TOP` staged from them, the "binary"
 /// printing `made by msconnect <args>` for each generated file.
 fn fake_stage(dir: &Path) -> PathBuf {
@@ -348,7 +380,8 @@ fn sha256sums_holds_the_line_sha256sum_checks() {
     );
 }
 
-/// The files of a crate's package other than its sources.
+/// The files of a crate's package other than its sources, and any source of its tests or test support
+/// (`tests.rs`, `tests/`, `testing.rs`, the unit tests' fake transport and hostile server).
 fn packaged(name: &str) -> Vec<String> {
     let list = output(
         Command::new("cargo")
@@ -359,13 +392,22 @@ fn packaged(name: &str) -> Vec<String> {
     String::from_utf8(list)
         .unwrap()
         .lines()
-        .filter(|l| !l.starts_with("src/") || l.ends_with("tests.rs") || l.contains("/tests/"))
+        .filter(|l| {
+            !l.starts_with("src/")
+                || l.ends_with("tests.rs")
+                || l.contains("/tests/")
+                || l.ends_with("testing.rs")
+                || l.ends_with("/fake.rs")
+                || l.ends_with("/hostile.rs")
+        })
         .map(str::to_owned)
         .collect()
 }
 
+/// Issue 15: test support lives in the unpublished msconnect-test-support, so no package, auth-core's
+/// included, ships a test, a mock or a TEST-ONLY key (auth-core shipped its fixture key for `test-util`).
 #[test]
-fn packages_ship_no_tests_and_only_the_key_test_util_needs() {
+fn packages_ship_no_tests_no_test_support_and_no_key() {
     let common = [
         ".cargo_vcs_info.json",
         "Cargo.lock",
@@ -374,14 +416,7 @@ fn packages_ship_no_tests_and_only_the_key_test_util_needs() {
         "LICENSE",
         "README.md",
     ];
-    let mut auth_core: Vec<&str> = common.to_vec();
-    auth_core.extend([
-        "tests/fixtures/README.md",
-        "tests/fixtures/test-only-rsa-leaf.cert.pem",
-        "tests/fixtures/test-only-rsa-leaf.pkcs8.pem",
-    ]);
-    assert_eq!(packaged("msconnect-auth-core"), auth_core);
-    for name in &PUBLISHED[1..] {
+    for name in &PUBLISHED {
         assert_eq!(packaged(name), common, "{name}");
     }
 }

@@ -35,8 +35,9 @@ mod index;
 #[cfg(feature = "redis")]
 mod redis_store;
 mod schema;
-#[cfg(any(test, feature = "test-util"))]
-pub(crate) use schema::file_text_of;
+// for the large test caches of msconnect-test-support (tests/support), which builds on the public API
+#[doc(hidden)]
+pub use schema::file_text_of;
 #[cfg(feature = "redis")]
 mod seal;
 mod search;

@@ -9,7 +9,6 @@ use serde_json::{Map, Value, json};
 use crate::token::Account;
 use crate::token::{OIDC_SCOPES, TokenResult};
 
-#[cfg(any(test, feature = "test-util"))]
 use super::file;
 
 pub(super) const ACCESS_TOKEN: &str = "AccessToken";
@@ -26,8 +25,8 @@ pub(super) type Document = Map<String, Value>;
 /// The cache file's text for these sign-ins, as [`TokenCache::save_at`] would leave it after saving them
 /// one by one at `now`, built without the search for an entry to merge into: the sign-ins must not overlap
 /// (one per account). For large test caches, which saving one by one would take minutes to write.
-#[cfg(any(test, feature = "test-util"))]
-pub(crate) fn file_text_of(
+#[doc(hidden)]
+pub fn file_text_of(
     results: &[TokenResult],
     requested_scopes: &[String],
     account_source: Option<&str>,

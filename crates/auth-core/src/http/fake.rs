@@ -8,8 +8,8 @@ use super::{HttpClient, HttpMethod, HttpRequest, HttpResponse, TransportError};
 use crate::authority::Authority;
 use crate::env::EnvVars;
 use crate::ids::Tenant;
+use crate::testing::FakeTimer;
 use crate::testing::http_options;
-use crate::time::FakeTimer;
 
 /// The base URL of authorities in these tests: never resolved, since nothing leaves the process.
 pub(crate) const BASE: &str = "https://login.test";

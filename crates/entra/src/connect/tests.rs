@@ -1,11 +1,11 @@
 //! Connect-Entra against mockito: defaults on the wire (Graph PowerShell's client, `{Graph}/.default`),
 //! the context as JSON and as PowerShell's list.
 
-use auth_core::testing::form;
-use auth_core::testing::{NOW, app_token_response, jwt, session_with, user_token_response};
 use auth_core::{AccessToken, Credential, EnvVars, Tenant};
 use mockito::{Matcher, Server};
 use serde_json::json;
+use test_support::form;
+use test_support::{NOW, app_token_response, jwt, session_with, user_token_response};
 
 use super::*;
 use crate::environment;
@@ -192,7 +192,7 @@ async fn an_access_token_is_read_without_a_request() {
 async fn the_service_principal_certificate_set_signs_with_the_certificate_of_the_thumbprint() {
     let mut server = Server::new_async().await;
     let home = tempfile::tempdir().unwrap();
-    let thumbprint = auth_core::testing::install_test_certificate(&home.path().join("certificates"));
+    let thumbprint = test_support::install_test_certificate(&home.path().join("certificates"));
     let mock = server
         .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
         .match_body(Matcher::AllOf(vec![
@@ -247,7 +247,7 @@ async fn the_service_principal_certificate_set_signs_with_the_certificate_of_the
 async fn a_user_without_a_credential_signs_in_in_the_browser_and_the_context_is_saved() {
     let mut server = Server::new_async().await;
     let home = tempfile::tempdir().unwrap();
-    let browser = auth_core::testing::SignedInBrowser::default();
+    let browser = test_support::SignedInBrowser::default();
     let token = server
         .mock("POST", "/organizations/oauth2/v2.0/token")
         .match_body(form(&[
@@ -266,7 +266,7 @@ async fn a_user_without_a_credential_signs_in_in_the_browser_and_the_context_is_
         .create_async()
         .await;
     let env = EnvVars::from_pairs([("AZURE_AUTHORITY_HOST", server.url())]);
-    let session = auth_core::testing::session_with_browser(home.path(), env, browser);
+    let session = test_support::session_with_browser(home.path(), env, browser);
     let context = connect(
         &session,
         ConnectEntra {

@@ -1,11 +1,11 @@
 //! New-PartnerAccessToken against mockito: the AuthResult carries the refresh token from the response,
 //! the module defaults go over the wire, and the tokens never show in Debug or the table.
 
-use auth_core::testing::form;
-use auth_core::testing::{NOW, app_token_response, environment_at, jwt, session, user_token_response};
 use auth_core::{Cloud, Environment, Password, Tenant};
 use mockito::{Matcher, Server};
 use serde_json::json;
+use test_support::form;
+use test_support::{NOW, app_token_response, environment_at, jwt, session, user_token_response};
 
 use super::*;
 
@@ -236,7 +236,7 @@ async fn exchange_online_by_module_signs_in_with_a_device_code_for_its_own_clien
 async fn a_service_principal_certificate_found_by_thumbprint_signs_an_assertion() {
     let mut server = Server::new_async().await;
     let home = tempfile::tempdir().unwrap();
-    let thumbprint = auth_core::testing::install_test_certificate(&home.path().join("certificates"));
+    let thumbprint = test_support::install_test_certificate(&home.path().join("certificates"));
     let mock = server
         .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
         .match_body(Matcher::AllOf(vec![
@@ -254,7 +254,7 @@ async fn a_service_principal_certificate_found_by_thumbprint_signs_an_assertion(
         .create_async()
         .await;
     let env = auth_core::EnvVars::from_pairs([("MSCONNECT_HOME", home.path().to_str().unwrap())]);
-    let (session, _) = auth_core::testing::session_with(env);
+    let (session, _) = test_support::session_with(env);
     let result = new_partner_access_token(
         &session,
         NewPartnerAccessToken {

@@ -1,14 +1,14 @@
 //! Connect-PartnerCenter against mockito: what goes over the wire for each set that can run, the context
 //! users see (JSON and table), the organization profile, and -EnforceMFA.
 
-use auth_core::testing::form;
-use auth_core::testing::{
-    NOW, app_token_response, client_info, environment_at, id_token_claims, jwt, session, session_with,
-    user_token_response,
-};
 use auth_core::{AccessToken, Cloud, Credential, EnvVars, RefreshToken, Tenant, Url};
 use mockito::{Matcher, Server};
 use serde_json::json;
+use test_support::form;
+use test_support::{
+    NOW, app_token_response, client_info, environment_at, id_token_claims, jwt, session, session_with,
+    user_token_response,
+};
 
 use super::*;
 use crate::context::AccountType;
@@ -339,7 +339,7 @@ async fn a_user_with_a_device_code_is_connected_and_the_connection_survives_the_
         .create_async()
         .await;
     let profile = profile_mock(&mut server, "user-at").await;
-    let (session, timer) = auth_core::testing::session_in(home.path(), EnvVars::default());
+    let (session, timer) = test_support::session_in(home.path(), EnvVars::default());
     let set = PartnerCenterSignIn::User {
         tenant: None,
         use_device_authentication: true,
@@ -356,7 +356,7 @@ async fn a_user_with_a_device_code_is_connected_and_the_connection_survives_the_
         mock.assert_async().await;
     }
 
-    let (later, _) = auth_core::testing::session_in(home.path(), EnvVars::default());
+    let (later, _) = test_support::session_in(home.path(), EnvVars::default());
     let saved = current_context(&later).unwrap().unwrap();
     assert_eq!(json_of(&saved, &server), json_of(&context, &server));
     let connection = later.connection(MODULE).unwrap();
@@ -378,7 +378,7 @@ async fn a_user_with_a_device_code_is_connected_and_the_connection_survives_the_
 async fn a_service_principal_certificate_is_found_by_thumbprint_in_the_store() {
     let mut server = Server::new_async().await;
     let home = tempfile::tempdir().unwrap();
-    let thumbprint = auth_core::testing::install_test_certificate(&home.path().join("certificates"));
+    let thumbprint = test_support::install_test_certificate(&home.path().join("certificates"));
     let mock = server
         .mock("POST", "/contoso.com/oauth2/v2.0/token")
         .match_body(Matcher::AllOf(vec![
@@ -522,7 +522,7 @@ async fn a_sign_in_refused_by_enforce_mfa_leaves_no_token_and_no_context() {
         .expect(1)
         .create_async()
         .await;
-    let (session, _) = auth_core::testing::session_in(home.path(), EnvVars::default());
+    let (session, _) = test_support::session_in(home.path(), EnvVars::default());
     let error = connect(
         &session,
         request(

@@ -1,15 +1,15 @@
 //! Connect-PSMicrosoftEntraID against mockito: secrets and certificates on the v2 endpoint with
 //! `{Graph}/.default`, passwords with the resolved scopes, and the -PassThru token object.
 
-use auth_core::testing::form;
 use std::time::SystemTime;
+use test_support::form;
 
 use auth_core::flows::AssertionSource;
 use auth_core::secret::ClientAssertion;
-use auth_core::testing::{NOW, environment_at, jwt, session};
 use auth_core::{ClientCredential, ClientId, ClientSecret, Cloud, Credential, Tenant};
 use mockito::{Matcher, Server};
 use serde_json::json;
+use test_support::{NOW, environment_at, jwt, session};
 
 use super::*;
 
@@ -179,7 +179,7 @@ async fn a_password_sign_in_sends_the_resolved_delegated_scopes() {
             // a delegated sign-in asked for openid: the answer must say who signed in (issue 14)
             json!({
                 "token_type": "Bearer", "expires_in": 3599, "access_token": token, "refresh_token": "rt",
-                "id_token": jwt(&auth_core::testing::id_token_claims("oid-1", TENANT, "admin@contoso.com")),
+                "id_token": jwt(&test_support::id_token_claims("oid-1", TENANT, "admin@contoso.com")),
             })
             .to_string(),
         )
@@ -211,11 +211,11 @@ async fn a_password_sign_in_sends_the_resolved_delegated_scopes() {
 async fn the_browser_asks_for_the_resolved_scopes_and_the_connection_is_saved() {
     let mut server = Server::new_async().await;
     let home = tempfile::tempdir().unwrap();
-    let browser = auth_core::testing::SignedInBrowser::default();
+    let browser = test_support::SignedInBrowser::default();
     let token = server
         .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
         .match_body(form(&[("grant_type", "authorization_code"), ("client_id", APP)]))
-        .with_body_from_request(browser.answer(auth_core::testing::user_token_response(
+        .with_body_from_request(browser.answer(test_support::user_token_response(
             &jwt(&json!({"tid": TENANT, "scp": "User.Read", "aud": "https://graph.microsoft.com", "nbf": NOW, "exp": NOW + 3600})),
             "rt",
             "aaaaaaaa-0000-4000-8000-000000000001",
@@ -227,7 +227,7 @@ async fn the_browser_asks_for_the_resolved_scopes_and_the_connection_is_saved() 
         .create_async()
         .await;
     let session =
-        auth_core::testing::session_with_browser(home.path(), auth_core::EnvVars::default(), browser.clone());
+        test_support::session_with_browser(home.path(), auth_core::EnvVars::default(), browser.clone());
     let token_object = connect(&session, request(&server, &["User.Read"], PsEntraSignIn::Browser))
         .await
         .unwrap()
@@ -250,7 +250,7 @@ async fn the_browser_asks_for_the_resolved_scopes_and_the_connection_is_saved() 
 async fn certificates_are_found_by_thumbprint_and_by_name_in_the_stores() {
     let mut server = Server::new_async().await;
     let home = tempfile::tempdir().unwrap();
-    let thumbprint = auth_core::testing::install_test_certificate(&home.path().join("certificates"));
+    let thumbprint = test_support::install_test_certificate(&home.path().join("certificates"));
     let mock = server
         .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
         .match_body(Matcher::AllOf(vec![
@@ -266,7 +266,7 @@ async fn certificates_are_found_by_thumbprint_and_by_name_in_the_stores() {
         .create_async()
         .await;
     let env = auth_core::EnvVars::from_pairs([("MSCONNECT_HOME", home.path().to_str().unwrap())]);
-    let (session, _) = auth_core::testing::session_with(env);
+    let (session, _) = test_support::session_with(env);
     for source in [
         CertificateSource::Thumbprint(thumbprint.clone()),
         CertificateSource::Name("msconnect-test-app".into()),

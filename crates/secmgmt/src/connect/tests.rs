@@ -1,11 +1,11 @@
 //! Connect-SecMgmtAccount against mockito: the Graph default scope on the wire for users and
 //! applications, and the context as JSON and as the format file's table.
 
-use auth_core::testing::form;
-use auth_core::testing::{NOW, app_token_response, environment_at, jwt, session, user_token_response};
 use auth_core::{AccessToken, Cloud, Credential, RefreshToken, Tenant};
 use mockito::{Matcher, Server};
 use serde_json::json;
+use test_support::form;
+use test_support::{NOW, app_token_response, environment_at, jwt, session, user_token_response};
 
 use super::*;
 use crate::context::AccountType;
@@ -154,7 +154,7 @@ async fn an_access_token_is_read_without_a_request() {
 async fn a_user_signs_in_in_the_browser_on_a_port_from_8400_and_can_disconnect() {
     let mut server = Server::new_async().await;
     let home = tempfile::tempdir().unwrap();
-    let browser = auth_core::testing::SignedInBrowser::default();
+    let browser = test_support::SignedInBrowser::default();
     let scope = "https://graph.microsoft.com/.default";
     let token = server
         .mock("POST", "/organizations/oauth2/v2.0/token")
@@ -175,7 +175,7 @@ async fn a_user_signs_in_in_the_browser_on_a_port_from_8400_and_can_disconnect()
         .create_async()
         .await;
     let session =
-        auth_core::testing::session_with_browser(home.path(), auth_core::EnvVars::default(), browser.clone());
+        test_support::session_with_browser(home.path(), auth_core::EnvVars::default(), browser.clone());
     let request = ConnectSecMgmtAccount {
         environment: environment_at(Cloud::AzureCloud, &server.url()),
         set: SecMgmtSignIn::User {
@@ -197,7 +197,7 @@ async fn a_user_signs_in_in_the_browser_on_a_port_from_8400_and_can_disconnect()
 async fn a_service_principal_certificate_is_found_by_thumbprint() {
     let mut server = Server::new_async().await;
     let home = tempfile::tempdir().unwrap();
-    let thumbprint = auth_core::testing::install_test_certificate(&home.path().join("certificates"));
+    let thumbprint = test_support::install_test_certificate(&home.path().join("certificates"));
     let mock = server
         .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
         .match_body(Matcher::AllOf(vec![
@@ -210,7 +210,7 @@ async fn a_service_principal_certificate_is_found_by_thumbprint() {
         .create_async()
         .await;
     let env = auth_core::EnvVars::from_pairs([("MSCONNECT_HOME", home.path().to_str().unwrap())]);
-    let (session, _) = auth_core::testing::session_with(env);
+    let (session, _) = test_support::session_with(env);
     let request = ConnectSecMgmtAccount {
         environment: environment_at(Cloud::AzureCloud, &server.url()),
         set: SecMgmtSignIn::ServicePrincipalCertificate {

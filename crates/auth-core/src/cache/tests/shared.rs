@@ -12,8 +12,9 @@ use crate::flows::ClientCredential;
 use crate::http::HttpOptions;
 use crate::secret::ClientSecret;
 use crate::session::{Session, SessionOptions, SignInMethod, SignInRequest};
+use crate::testing::FakeTimer;
 use crate::testing::{RedisServer, environment_at, http_options};
-use crate::time::{FakeTimer, Sleep, Timer};
+use crate::time::{Sleep, Timer};
 use crate::{Error, Url};
 
 fn shared(server: &RedisServer) -> TokenCache {

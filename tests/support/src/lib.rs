@@ -1,5 +1,10 @@
-//! Helpers for tests of auth-core and of the crates built on it (feature `test-util`): unsigned JWTs,
-//! `client_info`, token responses, and an HTTP client on a fake clock with no retry waits.
+//! Test support for msconnect (package `msconnect-test-support`, never published): unsigned JWTs,
+//! `client_info`, token responses, an HTTP client on a fake clock with no retry waits, mockito matchers,
+//! a `redis-server` of a test's own, and the TEST-ONLY certificate and key of
+//! `crates/auth-core/tests/fixtures`. The product crates' tests, the `tests` crate and auth-core's benches
+//! and examples use it as `test_support`; auth-core's own unit tests compile this same file in as their
+//! `#[cfg(test)]` module `testing` (their `auth_core::` paths name auth-core itself there), so the published
+//! auth-core carries no mock and no test key.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,15 +12,61 @@ use std::time::Duration;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::Url;
-use crate::cloud::{Cloud, Environment};
-use crate::env::EnvVars;
-use crate::http::{HttpClient, HttpOptions, RetryPolicy};
-use crate::session::{Session, SessionOptions};
-use crate::time::FakeTimer;
+use auth_core::Url;
+use auth_core::cloud::{Cloud, Environment};
+use auth_core::env::EnvVars;
+use auth_core::http::{HttpClient, HttpOptions, RetryPolicy};
+use auth_core::session::{Session, SessionOptions};
 
 /// The fake clock's start: 2026-11-22T10:00:00Z.
 pub const NOW: i64 = 1_795_341_600;
+
+/// A timer whose sleeps return at once and move its clock forward, recording each sleep.
+#[derive(Debug, Clone)]
+pub struct FakeTimer {
+    state: Arc<std::sync::Mutex<(std::time::SystemTime, Vec<Duration>)>>,
+}
+
+impl FakeTimer {
+    /// A fake clock standing at `start`.
+    pub fn at(start: std::time::SystemTime) -> Self {
+        Self {
+            state: Arc::new(std::sync::Mutex::new((start, Vec::new()))),
+        }
+    }
+
+    /// A fake clock standing at the given epoch second.
+    pub fn at_epoch(seconds: i64) -> Self {
+        Self::at(auth_core::time::from_epoch_seconds(seconds))
+    }
+
+    /// Every sleep asked for so far, in order.
+    pub fn sleeps(&self) -> Vec<Duration> {
+        self.lock().1.clone()
+    }
+
+    /// Moves the clock forward without a sleep.
+    pub fn advance(&self, by: Duration) {
+        self.lock().0 += by;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (std::time::SystemTime, Vec<Duration>)> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl auth_core::time::Timer for FakeTimer {
+    fn now(&self) -> std::time::SystemTime {
+        self.lock().0
+    }
+
+    fn sleep(&self, duration: Duration) -> auth_core::time::Sleep {
+        let mut state = self.lock();
+        state.0 += duration;
+        state.1.push(duration);
+        Box::pin(std::future::ready(()))
+    }
+}
 
 /// Base64url without padding.
 pub fn b64(bytes: &[u8]) -> String {
@@ -114,7 +165,7 @@ pub fn session_with(env: EnvVars) -> (Session, FakeTimer) {
     let (http, timer) = http_options(env);
     let options = SessionOptions {
         http,
-        interaction: std::sync::Arc::new(crate::interaction::SilentInteraction),
+        interaction: std::sync::Arc::new(auth_core::interaction::SilentInteraction),
         ..SessionOptions::default()
     };
     (Session::new(options), timer)
@@ -126,9 +177,9 @@ pub fn session_in(home: &std::path::Path, env: EnvVars) -> (Session, FakeTimer) 
     let (http, timer) = http_options(env);
     let options = SessionOptions {
         http,
-        cache: crate::cache::TokenCache::open(home.join("msal_token_cache.json")),
-        contexts: Some(crate::context::ContextStore::new(home.join("contexts"))),
-        interaction: std::sync::Arc::new(crate::interaction::SilentInteraction),
+        cache: auth_core::cache::TokenCache::open(home.join("msal_token_cache.json")),
+        contexts: Some(auth_core::context::ContextStore::new(home.join("contexts"))),
+        interaction: std::sync::Arc::new(auth_core::interaction::SilentInteraction),
         ..SessionOptions::default()
     };
     (Session::new(options), timer)
@@ -144,15 +195,18 @@ pub fn environment_at(cloud: Cloud, authority_host: &str) -> Environment {
 }
 
 /// The TEST-ONLY certificate of `tests/fixtures` (public, protecting nothing): its PEM and its key's PEM.
-pub const TEST_CERTIFICATE_PEM: &str = include_str!("../tests/fixtures/test-only-rsa-leaf.cert.pem");
+pub const TEST_CERTIFICATE_PEM: &str =
+    include_str!("../../../crates/auth-core/tests/fixtures/test-only-rsa-leaf.cert.pem");
 /// The TEST-ONLY private key of [`TEST_CERTIFICATE_PEM`].
-pub const TEST_KEY_PEM: &str = include_str!("../tests/fixtures/test-only-rsa-leaf.pkcs8.pem");
+pub const TEST_KEY_PEM: &str =
+    include_str!("../../../crates/auth-core/tests/fixtures/test-only-rsa-leaf.pkcs8.pem");
 
 /// Puts the TEST-ONLY certificate with its key in `store_dir` as `<THUMBPRINT>.pem` (the layout of
 /// msconnect's own store, `$MSCONNECT_HOME/certificates`), and returns the thumbprint.
 pub fn install_test_certificate(store_dir: &std::path::Path) -> String {
-    let certificate = crate::cert::Certificate::from_pem(TEST_CERTIFICATE_PEM, TEST_KEY_PEM, "test fixture")
-        .unwrap_or_else(|e| panic!("the test certificate: {e}"));
+    let certificate =
+        auth_core::cert::Certificate::from_pem(TEST_CERTIFICATE_PEM, TEST_KEY_PEM, "test fixture")
+            .unwrap_or_else(|e| panic!("the test certificate: {e}"));
     let thumbprint = certificate.thumbprint();
     std::fs::create_dir_all(store_dir).unwrap_or_else(|e| panic!("creating {}: {e}", store_dir.display()));
     let path = store_dir.join(format!("{thumbprint}.pem"));
@@ -187,7 +241,7 @@ impl SignedInBrowser {
             let id_token = answer
                 .get("id_token")
                 .and_then(Value::as_str)
-                .and_then(|t| crate::token::decode_jwt_payload(t, "ID token").ok());
+                .and_then(|t| auth_core::token::decode_jwt_payload(t, "ID token").ok());
             let mut claims = id_token.unwrap_or_else(|| json!({}));
             claims["nonce"] = json!(nonce);
             answer["id_token"] = json!(jwt(&claims));
@@ -202,7 +256,7 @@ impl SignedInBrowser {
     }
 }
 
-impl crate::flows::BrowserOpener for SignedInBrowser {
+impl auth_core::flows::BrowserOpener for SignedInBrowser {
     fn open(&self, url: &str) -> std::io::Result<()> {
         let url = url::Url::parse(url).map_err(std::io::Error::other)?;
         let query: std::collections::BTreeMap<String, String> = url.query_pairs().into_owned().collect();
@@ -235,12 +289,12 @@ impl crate::flows::BrowserOpener for SignedInBrowser {
 #[derive(Debug, Clone, Copy)]
 pub struct HeldTimer;
 
-impl crate::time::Timer for HeldTimer {
+impl auth_core::time::Timer for HeldTimer {
     fn now(&self) -> std::time::SystemTime {
-        crate::time::from_epoch_seconds(NOW)
+        auth_core::time::from_epoch_seconds(NOW)
     }
 
-    fn sleep(&self, _: Duration) -> crate::time::Sleep {
+    fn sleep(&self, _: Duration) -> auth_core::time::Sleep {
         Box::pin(std::future::pending())
     }
 }
@@ -251,9 +305,9 @@ pub fn session_with_browser(home: &std::path::Path, env: EnvVars, browser: Signe
     http.timer = Arc::new(HeldTimer);
     Session::new(SessionOptions {
         http,
-        cache: crate::cache::TokenCache::open(home.join("msal_token_cache.json")),
-        contexts: Some(crate::context::ContextStore::new(home.join("contexts"))),
-        interaction: Arc::new(crate::interaction::SilentInteraction),
+        cache: auth_core::cache::TokenCache::open(home.join("msal_token_cache.json")),
+        contexts: Some(auth_core::context::ContextStore::new(home.join("contexts"))),
+        interaction: Arc::new(auth_core::interaction::SilentInteraction),
         opener: Some(Arc::new(browser)),
         ..SessionOptions::default()
     })
@@ -439,7 +493,7 @@ pub const LARGE_CACHE_HOST: &str = "https://login.microsoftonline.com";
 
 /// The `index`-th user's sign-in at `now` in [`large_cache`], with secrets as long as Microsoft's: an
 /// access token of about 2 KB (a JWT with a 2048-bit signature), a refresh token of about 1.4 KB.
-pub fn large_cache_sign_in(index: usize, now: i64) -> crate::TokenResult {
+pub fn large_cache_sign_in(index: usize, now: i64) -> auth_core::TokenResult {
     let oid = format!("{index:08x}-0000-4000-8000-{index:012x}");
     let username = format!("user{index}@contoso.onmicrosoft.com");
     // Graph's tokens carry about forty claims; `scp` and `wids` make up most of the length.
@@ -478,28 +532,28 @@ pub fn large_cache_sign_in(index: usize, now: i64) -> crate::TokenResult {
         &username,
         LARGE_CACHE_SCOPE,
     );
-    let authority = crate::Authority::from_host(
+    let authority = auth_core::Authority::from_host(
         LARGE_CACHE_HOST,
-        &crate::Tenant::parse(LARGE_CACHE_TENANT).unwrap_or_else(|e| panic!("{e}")),
+        &auth_core::Tenant::parse(LARGE_CACHE_TENANT).unwrap_or_else(|e| panic!("{e}")),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let client_id = crate::ClientId::parse(LARGE_CACHE_CLIENT_ID).unwrap_or_else(|e| panic!("{e}"));
-    crate::TokenResult::from_response(
+    let client_id = auth_core::ClientId::parse(LARGE_CACHE_CLIENT_ID).unwrap_or_else(|e| panic!("{e}"));
+    auth_core::TokenResult::from_response(
         &response,
         &authority,
         &client_id,
         &[LARGE_CACHE_SCOPE.to_owned()],
-        crate::time::from_epoch_seconds(now),
+        auth_core::time::from_epoch_seconds(now),
     )
     .unwrap_or_else(|e| panic!("the sign-in of user {index}: {e}"))
 }
 
 /// A cache file's text holding `accounts` users (each with an access, refresh and ID token and an
-/// account entry) signed in at `now`, exactly as [`crate::TokenCache::save_at`] writes them one by one
+/// account entry) signed in at `now`, exactly as [`auth_core::TokenCache::save_at`] writes them one by one
 /// with the `authorization_code` grant: for benchmarks and tests of large caches.
 pub fn large_cache(accounts: usize, now: i64) -> Vec<u8> {
     let sign_ins: Vec<_> = (0..accounts).map(|i| large_cache_sign_in(i, now)).collect();
-    crate::cache::file_text_of(
+    auth_core::cache::file_text_of(
         &sign_ins,
         &[LARGE_CACHE_SCOPE.to_owned()],
         Some("authorization_code"),
