@@ -220,7 +220,7 @@ impl TokenCache {
 
     /// The cache the environment names: Redis when `MSCONNECT_CACHE_URL` is set (`redis://` or
     /// `rediss://`, with `MSCONNECT_CACHE_PASSWORD`, `MSCONNECT_CACHE_KEY`, `MSCONNECT_CACHE_FALLBACK` and
-    /// `MSCONNECT_CACHE_LOCK_SECONDS`, see [`RedisOptions::from_env`]), else the file of
+    /// `MSCONNECT_CACHE_LOCK_SECONDS`, see `RedisOptions::from_env` of the `redis` feature), else the file of
     /// [`default_for`](Self::default_for). Nothing is connected until the cache is first used.
     pub fn from_env(env: &EnvVars) -> Result<Self> {
         let Some(url) = env.get(CACHE_URL_VARIABLE) else {
