@@ -36,7 +36,12 @@ impl ContextStore {
 
     /// msconnect's contexts: `$MSCONNECT_HOME/contexts`.
     pub fn default_for(env: &EnvVars) -> Result<Self> {
-        Ok(Self::new(msconnect_home(env)?.join("contexts")))
+        Ok(Self::in_home(&msconnect_home(env)?))
+    }
+
+    /// The contexts of msconnect's folder `home`, already found: `home/contexts`.
+    pub(crate) fn in_home(home: &std::path::Path) -> Self {
+        Self::new(home.join("contexts"))
     }
 
     /// The folder.

@@ -244,9 +244,11 @@ impl SessionOptions {
     /// What the command line uses: the token cache and contexts under `MSCONNECT_HOME`, or the token
     /// cache in Redis when `MSCONNECT_CACHE_URL` names one ([`TokenCache::from_env`]).
     pub fn persistent(env: EnvVars) -> Result<Self> {
+        // one look-up and one check of MSCONNECT_HOME (a walk of its files) for the cache and the contexts
+        let home = crate::home::msconnect_home(&env)?;
         Ok(Self {
-            cache: TokenCache::from_env(&env)?,
-            contexts: Some(ContextStore::default_for(&env)?),
+            cache: TokenCache::from_env_with_home(&env, || Ok(home.clone()))?,
+            contexts: Some(ContextStore::in_home(&home)),
             http: HttpOptions {
                 env,
                 ..HttpOptions::default()

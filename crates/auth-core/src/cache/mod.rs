@@ -223,8 +223,17 @@ impl TokenCache {
     /// `MSCONNECT_CACHE_LOCK_SECONDS`, see `RedisOptions::from_env` of the `redis` feature), else the file of
     /// [`default_for`](Self::default_for). Nothing is connected until the cache is first used.
     pub fn from_env(env: &EnvVars) -> Result<Self> {
+        Self::from_env_with_home(env, || msconnect_home(env))
+    }
+
+    /// [`from_env`](Self::from_env), with msconnect's folder from `home` when the file is the cache (a
+    /// caller that found and checked it already need not look again).
+    pub(crate) fn from_env_with_home(
+        env: &EnvVars,
+        home: impl FnOnce() -> Result<std::path::PathBuf>,
+    ) -> Result<Self> {
         let Some(url) = env.get(CACHE_URL_VARIABLE) else {
-            return Self::default_for(env);
+            return Ok(Self::open(home()?.join(CACHE_FILE_NAME)));
         };
         #[cfg(feature = "redis")]
         {
