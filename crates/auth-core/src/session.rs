@@ -650,26 +650,24 @@ impl Session {
                 .authority(self.env())
                 .is_ok_and(|a| a.environment() == environment)
         };
+        // the account's tokens of this client, but none its other connections keep
+        let forget_account_tokens = |home: &str| {
+            let clients_kept: Vec<ClientId> = others
+                .iter()
+                .filter(|other| same_place(other) && other.home_account_id() == Some(home))
+                .map(|other| other.client_id.clone())
+                .collect();
+            let account_kept = !clients_kept.is_empty();
+            self.inner.options.cache.remove_connection_tokens(
+                &environment,
+                home,
+                &connection.client_id,
+                &clients_kept,
+                account_kept,
+            )
+        };
         match &connection.signed_in {
-            SignedIn::User { home_account_id, .. } => {
-                let account_used_by_others = others.iter().any(|other| {
-                    same_place(other) && other.home_account_id() == Some(home_account_id.as_str())
-                });
-                let clients_kept: Vec<ClientId> = others
-                    .iter()
-                    .filter(|other| {
-                        same_place(other) && other.home_account_id() == Some(home_account_id.as_str())
-                    })
-                    .map(|other| other.client_id.clone())
-                    .collect();
-                self.inner.options.cache.remove_connection_tokens(
-                    &environment,
-                    home_account_id,
-                    &connection.client_id,
-                    &clients_kept,
-                    account_used_by_others,
-                )?;
-            }
+            SignedIn::User { home_account_id, .. } => forget_account_tokens(home_account_id)?,
             SignedIn::App { .. } => {
                 let shared = others.iter().any(|other| {
                     same_place(other)
@@ -696,23 +694,7 @@ impl Session {
                 });
                 match (shared, connection.home_account_id()) {
                     (true, _) => {}
-                    (false, Some(home)) => {
-                        let account_kept = others
-                            .iter()
-                            .any(|other| same_place(other) && other.home_account_id() == Some(home));
-                        let clients_kept: Vec<ClientId> = others
-                            .iter()
-                            .filter(|other| same_place(other) && other.home_account_id() == Some(home))
-                            .map(|other| other.client_id.clone())
-                            .collect();
-                        self.inner.options.cache.remove_connection_tokens(
-                            &environment,
-                            home,
-                            &connection.client_id,
-                            &clients_kept,
-                            account_kept,
-                        )?;
-                    }
+                    (false, Some(home)) => forget_account_tokens(home)?,
                     (false, None) => self.inner.options.cache.remove_app_tokens(
                         &environment,
                         &connection.client_id,
