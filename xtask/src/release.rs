@@ -19,8 +19,9 @@ use crate::{project_root, run};
 /// The crates users can depend on, in dependency order (auth-core first, the binary last). Every other
 /// workspace member must say `publish = false` (xtask, the `tests` suites, and `msconnect-test-support`,
 /// which holds the mock matchers and the TEST-ONLY key no package may carry): see [`unlisted_publishable`].
-const PUBLISHED: [&str; 6] = [
+const PUBLISHED: [&str; 7] = [
     "msconnect-auth-core",
+    "msconnect-cmdlet",
     "msconnect-partnercenter",
     "msconnect-secmgmt",
     "msconnect-entra",

@@ -305,9 +305,5 @@ pub fn parse_authority_host(text: &str) -> Result<Url> {
     Ok(url)
 }
 
-mod environment_name;
-
-pub use environment_name::{ENVIRONMENT_NAMES, EnvironmentName, parse_environment_name};
-
 #[cfg(test)]
 mod tests;

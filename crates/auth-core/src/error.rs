@@ -148,16 +148,6 @@ pub enum Error {
     #[error("the system's random number generator failed")]
     Random,
 
-    /// The parameters given to a cmdlet fit none of its parameter sets, or more than one, or are used
-    /// in a way the chosen set refuses (PowerShell's binding errors).
-    #[error("{cmdlet}: {message}")]
-    ParameterSet {
-        /// The cmdlet (`Connect-PartnerCenter`).
-        cmdlet: String,
-        /// What is wrong and what each set needs.
-        message: String,
-    },
-
     /// No managed identity answers on this machine (no App Service, Arc or Cloud Shell variables, and
     /// IMDS unreachable).
     #[error("no managed identity is available: {0}")]

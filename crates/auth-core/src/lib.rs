@@ -14,13 +14,10 @@ pub mod env;
 pub mod environments;
 pub mod error;
 pub mod flows;
-pub mod format;
 pub mod home;
 pub mod http;
 pub mod ids;
 pub mod interaction;
-pub mod params;
-pub mod partner_sets;
 pub mod printable;
 mod private_file;
 pub mod secret;
@@ -32,7 +29,6 @@ pub mod session;
 pub mod testing;
 pub mod time;
 pub mod token;
-pub mod workload_sets;
 
 pub use authority::Authority;
 pub use azure_cli::{AzureCli, AzureCliAccount, AzureCliAccountKind, AzureCliSignIn, FromAzureCli};
@@ -54,7 +50,6 @@ pub use home::msconnect_home;
 pub use http::{HttpClient, HttpOptions, RetryPolicy};
 pub use ids::{ClientId, Tenant};
 pub use interaction::{Interaction, SilentInteraction, StderrInteraction};
-pub use params::{Argument, Bound, ParameterSetInfo};
 pub use secret::{AccessToken, ClientSecret, Password, RefreshToken, SecretText};
 pub use session::{
     AppCredential, BrowserOptions, CertificateSource, Connected, Connection, Credential,

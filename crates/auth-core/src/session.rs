@@ -27,7 +27,8 @@ use crate::ids::{ClientId, Tenant};
 use crate::secret::{AccessToken, Password, RefreshToken};
 use crate::token::TokenResult;
 
-/// A user name (or application id) and its password (or client secret): PowerShell's `PSCredential`.
+/// A user name and its password (for the resource owner password grant), or an application id and its
+/// client secret.
 #[derive(Clone)]
 pub struct Credential {
     /// The user name, or the application id of a service principal.
@@ -43,23 +44,6 @@ impl Credential {
             username: username.into(),
             password: password.into(),
         }
-    }
-}
-
-impl Credential {
-    /// The client secret of a `-Credential` that names an application: its user name must be the
-    /// application id the caller gave (`-ApplicationId`), else the error names both.
-    pub fn client_secret_for(&self, application_id: &ClientId) -> Result<ClientCredential> {
-        if !self.username.trim().eq_ignore_ascii_case(application_id.as_str()) {
-            return Err(Error::invalid(
-                "-Credential",
-                format!(
-                    "its user name '{}' must be the application id given in -ApplicationId ({application_id})",
-                    self.username.trim()
-                ),
-            ));
-        }
-        Ok(ClientCredential::secret(self.password.secret()))
     }
 }
 

@@ -5,10 +5,11 @@
 use std::ffi::OsString;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
+use cmdlet::Module;
 
 use crate::app::App;
 use crate::exit::Failure;
-use crate::modules::{self, Cmdlet, Module};
+use crate::modules;
 use crate::output::Format;
 use crate::{completions, connect, environment, session};
 
@@ -59,11 +60,8 @@ pub(crate) fn command() -> Command {
         .subcommand(completions::command())
         .subcommand(completions::man_command());
     for module in modules::ALL {
-        root = root.subcommand(alias(
-            modules::cmdlet_command(module.connect.name, module.connect),
-            module.connect.name,
-        ));
-        if let Some(cmdlet) = module.new_access_token {
+        for command in commands(module) {
+            let cmdlet = command.cmdlet();
             root = root.subcommand(alias(modules::cmdlet_command(cmdlet.name, cmdlet), cmdlet.name));
         }
         root = root.subcommand(alias(
@@ -80,13 +78,17 @@ fn alias(command: Command, name: &'static str) -> Command {
     command.hide(true).alias(name.to_ascii_lowercase())
 }
 
+/// The module's cmdlets that sign in: connect first.
+fn commands(module: &'static Module) -> impl Iterator<Item = &'static dyn cmdlet::Command> {
+    std::iter::once(module.connect).chain(module.others.iter().map(|(_, command)| *command))
+}
+
 fn module_command(module: &'static Module) -> Command {
-    let mut cmdlets = vec![module.connect.name];
-    cmdlets.extend(module.new_access_token.map(|c| c.name));
+    let cmdlets: Vec<&str> = commands(module).map(|c| c.cmdlet().name).collect();
     let mut command = Command::new(module.name)
         .about(format!("{} ({})", module.title, cmdlets.join(", ")))
         .subcommand_required(true)
-        .subcommand(modules::cmdlet_command("connect", module.connect))
+        .subcommand(modules::cmdlet_command("connect", module.connect.cmdlet()))
         .subcommand(disconnect_command("disconnect", module))
         .subcommand(Command::new("context").about("Print the current context"))
         .subcommand(
@@ -101,8 +103,8 @@ fn module_command(module: &'static Module) -> Command {
                         .help("Ask for these scopes instead of the context's (comma-separated, or repeated)"),
                 ),
         );
-    if let Some(cmdlet) = module.new_access_token {
-        command = command.subcommand(modules::cmdlet_command("new-access-token", cmdlet));
+    for (name, other) in module.others {
+        command = command.subcommand(modules::cmdlet_command(name, other.cmdlet()));
     }
     command
 }
@@ -122,7 +124,7 @@ fn disconnect_command(name: &'static str, module: &'static Module) -> Command {
 
 /// What to run.
 enum Action<'m> {
-    Connect(&'static Module, &'static Cmdlet, &'m ArgMatches),
+    Connect(&'static Module, &'static dyn cmdlet::Command, &'m ArgMatches),
     Disconnect(&'static Module, &'m ArgMatches),
     Context(&'static Module),
     Token(&'static Module, &'m ArgMatches),
@@ -142,19 +144,17 @@ fn action(matches: &ArgMatches) -> Option<Action<'_>> {
     for module in modules::ALL {
         if name == module.name {
             let (command, leaf) = sub.subcommand()?;
-            return Some(match command {
-                "connect" => Action::Connect(module, module.connect, leaf),
-                "new-access-token" => Action::Connect(module, module.new_access_token?, leaf),
-                "disconnect" => Action::Disconnect(module, leaf),
-                "context" => Action::Context(module),
+            let other = module.others.iter().find(|(other, _)| *other == command);
+            return Some(match (command, other) {
+                ("connect", _) => Action::Connect(module, module.connect, leaf),
+                (_, Some((_, other))) => Action::Connect(module, *other, leaf),
+                ("disconnect", _) => Action::Disconnect(module, leaf),
+                ("context", _) => Action::Context(module),
                 _ => Action::Token(module, leaf),
             });
         }
-        if name == module.connect.name {
-            return Some(Action::Connect(module, module.connect, sub));
-        }
-        if let Some(cmdlet) = module.new_access_token.filter(|c| c.name == name) {
-            return Some(Action::Connect(module, cmdlet, sub));
+        if let Some(command) = commands(module).find(|c| c.cmdlet().name == name) {
+            return Some(Action::Connect(module, command, sub));
         }
         if name == module.disconnect {
             return Some(Action::Disconnect(module, sub));
@@ -190,7 +190,7 @@ pub(crate) fn run(app: &App, matches: &ArgMatches) -> Result<(), Failure> {
         return Err(Failure::Usage("no command given".into()));
     };
     match action {
-        Action::Connect(module, cmdlet, m) => connect::run(app, module, cmdlet, m),
+        Action::Connect(module, command, m) => connect::run(app, module, command, m),
         Action::Disconnect(module, m) => session::disconnect(app, module, m),
         Action::Context(module) => session::context(app, module),
         Action::Token(module, m) => {

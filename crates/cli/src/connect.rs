@@ -1,127 +1,57 @@
-//! `connect` and `new-access-token`: the options given bound to a parameter set, the environment chosen,
-//! `--what-if` and `--confirm` honoured, the secrets read, and only then the sign-in.
+//! `connect` and `new-access-token`: the options given resolved to a parameter set once, the values
+//! checked once as the product crate declared them, `--what-if` and `--confirm` honoured, the secrets
+//! read only then, and the command run.
 
 use std::io::{BufRead, IsTerminal};
 
-use auth_core::params::{Argument, ParameterSetInfo};
-use auth_core::{Credential, SecretText, Tenant};
+use auth_core::{Credential, SecretText};
 use clap::ArgMatches;
+use cmdlet::bind::resolve;
+use cmdlet::{Argument, Bound, Cmdlet, Command, Kind, Module, Parameter, ParameterSet};
 
 use crate::app::App;
 use crate::environment;
 use crate::exit::{Failure, usage};
-use crate::modules::{self, Cmdlet, Given, Kind, Module, Source};
+use crate::modules::{self, Given, Source};
 use crate::output;
-use crate::params;
-use crate::products::Request;
 use crate::secrets::SecretReader;
 use crate::session;
-
-/// The options of one invocation bound to a parameter set.
-#[derive(Debug)]
-pub(crate) struct Bound<'m> {
-    /// The cmdlet.
-    pub(crate) cmdlet: &'static Cmdlet,
-    /// The parameter set chosen.
-    pub(crate) set: &'static ParameterSetInfo,
-    given: Vec<Given>,
-    matches: &'m ArgMatches,
-}
-
-impl Bound<'_> {
-    /// Whether the parameter was given.
-    pub(crate) fn has(&self, name: &str) -> bool {
-        self.given.iter().any(|g| g.param.name == name)
-    }
-
-    /// A text value given.
-    pub(crate) fn text(&self, name: &str) -> Option<&str> {
-        if !self.has(name) {
-            return None;
-        }
-        self.matches.get_one::<String>(name).map(String::as_str)
-    }
-
-    /// A list given, split on commas (and spaces, as scopes are).
-    pub(crate) fn list(&self, name: &str) -> Vec<String> {
-        if !self.has(name) {
-            return Vec::new();
-        }
-        let values = self.matches.get_many::<String>(name).into_iter().flatten();
-        auth_core::flows::normalize_scopes(values)
-    }
-
-    /// The PowerShell names given, in the table's order.
-    pub(crate) fn names(&self) -> Vec<&'static str> {
-        self.given.iter().map(|g| g.param.name).collect()
-    }
-
-    /// The tenant given (`--tenant`, `--tenant-id`), checked; `organizations` when none was.
-    pub(crate) fn tenant(&self) -> Result<Tenant, Failure> {
-        let given = TENANT_PARAMETERS
-            .iter()
-            .find_map(|name| Some((*name, self.text(name)?)));
-        match given {
-            None => Ok(Tenant::organizations()),
-            Some((name, value)) => Tenant::parse(value).map_err(|e| match e {
-                auth_core::Error::InvalidParameter { reason, .. } => {
-                    usage(format!("--{}: {reason}", self.cmdlet.long_of(name)))
-                }
-                other => Failure::Auth(other),
-            }),
-        }
-    }
-}
-
-/// The PowerShell names of the tenant parameter, across the modules.
-const TENANT_PARAMETERS: [&str; 3] = ["Tenant", "TenantId", "TenantID"];
 
 /// Runs `connect` (or `new-access-token`).
 pub(crate) fn run(
     app: &App,
     module: &'static Module,
-    cmdlet: &'static Cmdlet,
+    command: &'static dyn Command,
     matches: &ArgMatches,
 ) -> Result<(), Failure> {
-    let bound = bind(cmdlet, matches)?;
-    tracing::debug!(target: "msconnect", "{}: parameter set {}, options given: {:?}", cmdlet.name, bound.set.name, bound.names());
-    let tenant = bound.tenant()?;
-    let environment = environment::choose(app, cmdlet, bound.text("Environment"))?;
-    let operation = if std::ptr::eq(cmdlet, module.connect) {
-        "Connect"
-    } else {
-        "New access token"
-    };
-    let target = format!("tenant {tenant} in {} ({})", environment.name, bound.set.name);
+    let cmdlet = command.cmdlet();
+    let (set, given) = choose_set(cmdlet, matches)?;
+    tracing::debug!(target: "msconnect", "{}: parameter set {}, options given: {:?}", cmdlet.name, set.name,
+        given.iter().map(|g| g.parameter.name).collect::<Vec<_>>());
+    let (mut bound, secrets) = bind(app, cmdlet, set, given, matches)?;
     if matches.get_flag(modules::WHAT_IF) {
-        return output::print(&format!(
-            "What if: Performing the operation \"{operation}\" on target \"{target}\"\n"
-        ));
+        return output::print(&format!("{}\n", bound.what_if()));
     }
     if matches.get_flag(modules::CONFIRM) {
-        confirm(operation, &target)?;
+        confirm(cmdlet.operation, &bound.target())?;
     }
-    let arguments = arguments(app, &bound, environment.argument)?;
-    let request = Request::new(cmdlet, arguments)?;
-    session::connect(app, module, cmdlet, request)
+    read_secrets(app, &mut bound, &secrets, matches)?;
+    session::connect(app, module, command, bound)
 }
 
-/// Binds the options to a set. Values from `MSCONNECT_*` variables count as given, unless the options
-/// typed on the command line choose a set that does not take them: what is typed wins over what is
-/// exported, so an exported access token does not stand in the way of `--use-device-authentication`.
-fn bind<'m>(cmdlet: &'static Cmdlet, matches: &'m ArgMatches) -> Result<Bound<'m>, Failure> {
+/// Chooses the set from the options given. Values from `MSCONNECT_*` variables count as given, unless
+/// the options typed on the command line choose a set that does not take them: what is typed wins over
+/// what is exported, so an exported access token does not stand in the way of
+/// `--use-device-authentication`.
+fn choose_set(
+    cmdlet: &'static Cmdlet,
+    matches: &ArgMatches,
+) -> Result<(&'static ParameterSet, Vec<Given>), Failure> {
     let all = modules::given(cmdlet, matches);
-    let names = |given: &[Given]| -> Vec<&'static str> { given.iter().map(|g| g.param.name).collect() };
-    let first = match params::resolve(cmdlet, &names(&all)) {
-        Ok(set) => {
-            return Ok(Bound {
-                cmdlet,
-                set,
-                given: all,
-                matches,
-            });
-        }
-        Err(message) => message,
+    let names = |given: &[Given]| -> Vec<&'static str> { given.iter().map(|g| g.parameter.name).collect() };
+    let first = match resolve(cmdlet.sets(), &names(&all)) {
+        Ok(set) => return Ok((set, all)),
+        Err(problem) => problem.for_command_line(cmdlet),
     };
     let typed: Vec<Given> = all
         .iter()
@@ -129,27 +59,22 @@ fn bind<'m>(cmdlet: &'static Cmdlet, matches: &'m ArgMatches) -> Result<Bound<'m
         .cloned()
         .collect();
     if typed.len() < all.len()
-        && let Ok(set) = params::resolve(cmdlet, &names(&typed))
+        && let Ok(set) = resolve(cmdlet.sets(), &names(&typed))
     {
         let (kept, ignored): (Vec<Given>, Vec<Given>) = all
             .into_iter()
-            .partition(|g| g.source == Source::CommandLine || set.accepts(g.param.name));
+            .partition(|g| g.source == Source::CommandLine || set.accepts(g.parameter.name));
         for g in ignored {
             if let Source::Environment(var) = g.source {
-                tracing::debug!(target: "msconnect", "ignoring {var}: parameter set {} does not take --{}", set.name, g.param.long);
+                tracing::debug!(target: "msconnect", "ignoring {var}: parameter set {} does not take --{}", set.name, g.parameter.option());
             }
         }
-        return Ok(Bound {
-            cmdlet,
-            set,
-            given: kept,
-            matches,
-        });
+        return Ok((set, kept));
     }
     let from_env: Vec<String> = all
         .iter()
         .filter_map(|g| match g.source {
-            Source::Environment(var) => Some(format!("--{} comes from {var}", g.param.long)),
+            Source::Environment(var) => Some(format!("--{} comes from {var}", g.parameter.option())),
             Source::CommandLine => None,
         })
         .collect();
@@ -157,6 +82,114 @@ fn bind<'m>(cmdlet: &'static Cmdlet, matches: &'m ArgMatches) -> Result<Bound<'m
         Err(usage(first))
     } else {
         Err(usage(format!("{first}\n  ({})", from_env.join(", "))))
+    }
+}
+
+/// The values given that need no secret, checked, bound to the set; the secrets and credentials given
+/// are returned to be read later (`--what-if` reads none).
+fn bind(
+    app: &App,
+    cmdlet: &'static Cmdlet,
+    set: &'static ParameterSet,
+    given: Vec<Given>,
+    matches: &ArgMatches,
+) -> Result<(Bound, Vec<Given>), Failure> {
+    let text = |parameter: &Parameter| {
+        matches
+            .get_one::<String>(parameter.name)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut arguments: Vec<(&'static Parameter, Argument)> = Vec::new();
+    let mut secrets = Vec::new();
+    for g in given {
+        let parameter = g.parameter;
+        let argument = match parameter.kind {
+            Kind::Secret { .. } | Kind::Credential { .. } => {
+                secrets.push(g);
+                continue;
+            }
+            Kind::Switch => Argument::Switch,
+            Kind::Environment => {
+                Argument::Environment(Box::new(environment::choose(app, cmdlet, &text(parameter))?))
+            }
+            Kind::List(_) => {
+                let values = matches.get_many::<String>(parameter.name).into_iter().flatten();
+                Argument::List(auth_core::flows::normalize_scopes(values))
+            }
+            Kind::Text(_) | Kind::Tenant | Kind::Choice(_) => Argument::Text(text(parameter)),
+            Kind::ShouldProcess | Kind::Object => continue,
+        };
+        arguments.push((parameter, argument));
+    }
+    let bound = Bound::new(cmdlet, set, arguments).map_err(|e| failure(cmdlet, e))?;
+    Ok((bound, secrets))
+}
+
+/// Reads the secrets and credentials given into `bound`: from stdin, their variables or a prompt.
+fn read_secrets(
+    app: &App,
+    bound: &mut Bound,
+    secrets: &[Given],
+    matches: &ArgMatches,
+) -> Result<(), Failure> {
+    let mut reader = SecretReader::new(&app.env);
+    for given in secrets {
+        let parameter = given.parameter;
+        let option = format!("--{}", parameter.option());
+        let value = matches
+            .get_one::<String>(parameter.name)
+            .map_or("", String::as_str);
+        let argument = match parameter.kind {
+            Kind::Secret { env, .. } => {
+                let typed = matches!(given.source, Source::CommandLine).then_some(env);
+                let secret = reader.option_value(&option, value, typed)?;
+                Argument::Secret(SecretText::new(secret.secret()))
+            }
+            Kind::Credential { env } => {
+                let username = value.trim();
+                if username.is_empty() {
+                    return Err(usage(format!("{option}: the user name is empty")));
+                }
+                let from_stdin = matches.get_flag(modules::PASSWORD_STDIN);
+                let password = reader.credential_password(&option, username, env, from_stdin)?;
+                Argument::Credential(Credential::new(username, password))
+            }
+            _ => continue,
+        };
+        let cmdlet = bound.cmdlet();
+        bound
+            .supply(parameter, argument)
+            .map_err(|e| failure(cmdlet, e))?;
+    }
+    Ok(())
+}
+
+/// A product crate's error as the command line reports it: what the user typed wrong is a usage error
+/// in option names; a refused value names its option; the rest keeps its structure (the AADSTS code and
+/// the hint).
+pub(crate) fn failure(cmdlet: &Cmdlet, error: cmdlet::Error) -> Failure {
+    let option = |name: &str| {
+        let name = name.trim_start_matches('-');
+        cmdlet
+            .parameter(name)
+            .filter(|p| p.is_option())
+            .map(Parameter::option)
+    };
+    match error {
+        cmdlet::Error::Binding { problem, .. } => usage(problem.for_command_line(cmdlet)),
+        cmdlet::Error::Refused { parameter, reason } => match option(parameter) {
+            Some(long) => Failure::Failed(format!("--{long}: {reason}")),
+            None => Failure::Failed(format!("-{parameter}: {reason}")),
+        },
+        cmdlet::Error::Core(auth_core::Error::InvalidParameter { parameter, reason }) => {
+            match option(&parameter) {
+                Some(long) => usage(format!("--{long}: {reason}")),
+                None => usage(format!("invalid value for {parameter}: {reason}")),
+            }
+        }
+        cmdlet::Error::Core(other) => Failure::Auth(other),
+        other => Failure::Failed(other.to_string()),
     }
 }
 
@@ -181,50 +214,4 @@ pub(crate) fn confirm(operation: &str, target: &str) -> Result<(), Failure> {
         "y" | "yes" => Ok(()),
         _ => Err(Failure::Cancelled("cancelled: nothing was done".into())),
     }
-}
-
-/// The arguments for the product crate: each given option by PowerShell name, the secrets read now
-/// (after `--what-if` and `--confirm`, which need none).
-fn arguments(
-    app: &App,
-    bound: &Bound<'_>,
-    environment: Option<Argument>,
-) -> Result<Vec<(&'static str, Argument)>, Failure> {
-    let mut reader = SecretReader::new(&app.env);
-    let mut arguments = Vec::new();
-    for given in &bound.given {
-        let param = given.param;
-        let argument = match param.kind {
-            Kind::Switch => Argument::Switch,
-            Kind::Text(_) | Kind::Choice(_) => {
-                Argument::Text(bound.text(param.name).unwrap_or_default().to_owned())
-            }
-            Kind::List(_) => Argument::List(bound.list(param.name)),
-            Kind::Environment => match &environment {
-                Some(argument) => argument.clone(),
-                None => continue,
-            },
-            Kind::Secret { env, .. } => {
-                let value = bound
-                    .matches
-                    .get_one::<String>(param.name)
-                    .map_or("", String::as_str);
-                let typed = matches!(given.source, Source::CommandLine).then_some(env);
-                let secret = reader.option_value(&format!("--{}", param.long), value, typed)?;
-                Argument::Secret(SecretText::new(secret.secret()))
-            }
-            Kind::Credential { env } => {
-                let option = format!("--{}", param.long);
-                let username = bound.text(param.name).unwrap_or_default().trim();
-                if username.is_empty() {
-                    return Err(usage(format!("{option}: the user name is empty")));
-                }
-                let from_stdin = bound.matches.get_flag(modules::PASSWORD_STDIN);
-                let password = reader.credential_password(&option, username, env, from_stdin)?;
-                Argument::Credential(Credential::new(username, password))
-            }
-        };
-        arguments.push((param.name, argument));
-    }
-    Ok(arguments)
 }

@@ -4,15 +4,14 @@
 
 use auth_core::cloud::parse_authority_host;
 use auth_core::environments::EnvironmentStore;
-use auth_core::params::Argument;
 use auth_core::printable::printable_line;
 use auth_core::{Cloud, Environment, Url};
 use clap::{Arg, ArgMatches, Command};
+use cmdlet::Cmdlet;
 use serde_json::{Value, json};
 
 use crate::app::App;
 use crate::exit::{Failure, usage};
-use crate::modules::Cmdlet;
 use crate::output::{self, Format};
 
 /// The clap command.
@@ -214,38 +213,17 @@ fn show(format: Format, environments: &[(Environment, bool)]) -> Result<(), Fail
     output::print(&text)
 }
 
-/// The cloud `--environment` names, for `--what-if` and for the product crate.
-#[derive(Debug)]
-pub(crate) struct Chosen {
-    /// Its name as the module spells it (`AzureCloud`, `Global`, or a user-defined one).
-    pub(crate) name: String,
-    /// What to pass the product crate: the name of a built-in cloud, which the crate reads with its
-    /// own names, or a user-defined environment; `None` for the module's default.
-    pub(crate) argument: Option<Argument>,
-}
-
 /// The cloud `--environment <name>` names for `cmdlet`: one of the module's names (any case), else a
 /// user-defined environment; anything else is a usage error listing the valid names.
-pub(crate) fn choose(app: &App, cmdlet: &Cmdlet, name: Option<&str>) -> Result<Chosen, Failure> {
-    let names = (cmdlet.environments)();
-    let Some(name) = name.map(str::trim) else {
-        return Ok(Chosen {
-            name: names.first().copied().unwrap_or("AzureCloud").to_owned(),
-            argument: None,
-        });
-    };
-    if let Some(built_in) = names.iter().find(|n| n.eq_ignore_ascii_case(name)) {
-        return Ok(Chosen {
-            name: (*built_in).to_owned(),
-            argument: Some(Argument::Text((*built_in).to_owned())),
-        });
+pub(crate) fn choose(app: &App, cmdlet: &Cmdlet, name: &str) -> Result<Environment, Failure> {
+    let name = name.trim();
+    let names = cmdlet.environments.names();
+    if names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+        return cmdlet.environments.parse(name).map_err(Failure::Auth);
     }
     let store = EnvironmentStore::new(app.home()?);
     if let Some(environment) = store.find(name)? {
-        return Ok(Chosen {
-            name: environment.name.clone(),
-            argument: Some(Argument::Environment(Box::new(environment))),
-        });
+        return Ok(environment);
     }
     let added: Vec<String> = store.list()?.into_iter().map(|e| e.name).collect();
     let mut valid = format!("{} (built in)", names.join(", "));

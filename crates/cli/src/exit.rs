@@ -48,7 +48,7 @@ impl Failure {
             Self::Failed(_) => FAILED,
             Self::Auth(error) => match error {
                 // a value the user typed was refused before anything was sent
-                Error::InvalidParameter { .. } | Error::ParameterSet { .. } => USAGE,
+                Error::InvalidParameter { .. } => USAGE,
                 Error::Cancelled => CANCELLED,
                 _ => FAILED,
             },

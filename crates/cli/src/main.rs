@@ -12,8 +12,6 @@ mod exit;
 mod interaction;
 mod modules;
 mod output;
-mod params;
-mod products;
 mod secrets;
 mod session;
 

@@ -13,9 +13,11 @@ use crate::app::App;
 use crate::connect::confirm;
 use crate::exit::Failure;
 use crate::interaction::CliInteraction;
-use crate::modules::{self, Cmdlet, Module};
+use cmdlet::{Bound, Command, Module};
+
+use crate::connect::failure;
+use crate::modules;
 use crate::output::{self, Format};
-use crate::products::{self, Request};
 
 /// The session of the command line: the token cache and the contexts in `MSCONNECT_HOME`, messages and
 /// progress on stderr. Building it touches no file and no network.
@@ -55,12 +57,14 @@ fn print(format: Format, json: &Value, table: &str) -> Result<(), Failure> {
 pub(crate) fn connect(
     app: &App,
     module: &'static Module,
-    cmdlet: &'static Cmdlet,
-    request: Request,
+    command: &'static dyn Command,
+    bound: Bound,
 ) -> Result<(), Failure> {
     // the product crate saves the connection under its module name, which is `module.name`
     let session = session(app)?;
-    let outcome = block_on_cancellable(request.run(&session, cmdlet))?;
+    let cmdlet = command.cmdlet();
+    let outcome =
+        block_on_cancellable(async { command.run(&session, bound).await.map_err(|e| failure(cmdlet, e)) })?;
     tracing::debug!(target: "msconnect", "{}: done", module.name);
     print(app.format, &outcome.json, &outcome.table)
 }
@@ -78,7 +82,12 @@ pub(crate) fn context(app: &App, module: &'static Module) -> Result<(), Failure>
     let Some((_, context)) = session.load_connection::<Value>(module.name)? else {
         return Err(not_connected(module));
     };
-    let table = products::context_table(module, context.clone())?;
+    let table = (module.context_table)(context.clone()).map_err(|e| {
+        Failure::Failed(format!(
+            "the saved {} context cannot be read ({e}); run `msconnect {} connect` again",
+            module.title, module.name
+        ))
+    })?;
     print(app.format, &context, &table)
 }
 

@@ -2,170 +2,203 @@
 //! (PROTOCOL section 2) and the result an [`EntraContext`].
 
 use auth_core::{
-    BrowserOptions, CertificateSource, ClientCredential, ClientId, Connected, Session, SignInMethod,
-    SignInRequest,
+    BrowserOptions, CertificateSource, ClientCredential, ClientId, Connected, Environment, Session,
+    SignInMethod, SignInRequest, SignedInTokens,
 };
+use cmdlet::{Lifecycle, Result, SignIn};
 
 use crate::context::{AuthType, EntraContext, GRAPH_POWERSHELL_APP_NAME, TokenCredentialType};
-use crate::error::Result;
 use crate::params::{ConnectEntra, EntraSignIn, UserMethod};
 
 /// Microsoft Graph PowerShell's client ("Microsoft Graph Command Line Tools").
 pub const DEFAULT_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
 
-/// Connects as Connect-Entra does.
-pub async fn connect(session: &Session, request: ConnectEntra) -> Result<(EntraContext, Connected)> {
-    let ConnectEntra { environment, set } = request;
-    let environment = session.resolve_environment(&environment).await?;
-    let default_scope = format!("{}/.default", environment.graph.as_str().trim_end_matches('/'));
-    let mut thumbprint = None;
-    let default_client = || ClientId::from_static(DEFAULT_CLIENT_ID);
-    let (client_id, tenant, scopes, method, auth_type, credential_type) = match set {
-        EntraSignIn::UserCredential {
-            tenant,
+/// What planning keeps for the context: how the sign-in is described, and a certificate's thumbprint.
+#[derive(Debug)]
+pub struct EntraPlan {
+    auth_type: AuthType,
+    credential_type: TokenCredentialType,
+    thumbprint: Option<String>,
+}
+
+impl SignIn for ConnectEntra {
+    type Context = EntraContext;
+    type Plan = EntraPlan;
+    type Error = cmdlet::Error;
+    const MODULE: &'static str = MODULE;
+
+    fn environment(&self) -> &Environment {
+        &self.environment
+    }
+
+    fn plan(self, session: &Session, environment: Environment) -> Result<(SignInRequest, EntraPlan)> {
+        let set = self.set;
+        let default_scope = format!("{}/.default", environment.graph.as_str().trim_end_matches('/'));
+        let mut thumbprint = None;
+        let default_client = || ClientId::from_static(DEFAULT_CLIENT_ID);
+        let (client_id, tenant, scopes, method, auth_type, credential_type) = match set {
+            EntraSignIn::UserCredential {
+                tenant,
+                client_id,
+                scopes,
+                method,
+            } => {
+                let (method, credential_type) = match method {
+                    // Microsoft Graph PowerShell redirects to http://localhost on any free port
+                    UserMethod::Browser => (
+                        SignInMethod::Browser(BrowserOptions::default()),
+                        TokenCredentialType::InteractiveBrowser,
+                    ),
+                    UserMethod::DeviceCode => (SignInMethod::DeviceCode, TokenCredentialType::DeviceCode),
+                    UserMethod::Credential(credential) => (
+                        SignInMethod::Password(credential),
+                        TokenCredentialType::UsernamePassword,
+                    ),
+                };
+                let scopes = if scopes.is_empty() {
+                    vec![default_scope]
+                } else {
+                    scopes
+                };
+                (
+                    client_id.unwrap_or_else(default_client),
+                    tenant,
+                    scopes,
+                    method,
+                    AuthType::Delegated,
+                    credential_type,
+                )
+            }
+            EntraSignIn::ServicePrincipalCertificate {
+                tenant,
+                client_id,
+                certificate_thumbprint,
+            } => {
+                thumbprint = Some(auth_core::cert::normalize_thumbprint(&certificate_thumbprint)?);
+                (
+                    client_id,
+                    Some(tenant),
+                    vec![default_scope],
+                    SignInMethod::Application(
+                        session
+                            .certificate_credential(&CertificateSource::Thumbprint(certificate_thumbprint))?,
+                    ),
+                    AuthType::AppOnly,
+                    TokenCredentialType::ClientCertificate,
+                )
+            }
+            EntraSignIn::AccessToken { access_token, tenant } => (
+                default_client(),
+                tenant,
+                vec![default_scope],
+                SignInMethod::AccessToken(access_token),
+                AuthType::UserProvidedAccessToken,
+                TokenCredentialType::UserProvidedAccessToken,
+            ),
+            EntraSignIn::AppSecretCredential { credential, tenant } => (
+                cmdlet::bind::named("ClientSecretCredential", ClientId::parse(&credential.username))?,
+                Some(tenant),
+                vec![default_scope],
+                SignInMethod::Application(ClientCredential::secret(credential.password.secret())),
+                AuthType::AppOnly,
+                TokenCredentialType::ClientSecret,
+            ),
+            // the Azure CLI's refresh token serves its own client (a FOCI family member), which may not be
+            // true of Microsoft Graph PowerShell's: the token is the Azure CLI's client's
+            EntraSignIn::FromAzureCli { account, tenant } => (
+                ClientId::from_static(auth_core::azure_cli::AZURE_CLI_CLIENT_ID),
+                tenant,
+                vec![default_scope],
+                SignInMethod::AzureCli { account },
+                AuthType::Delegated,
+                TokenCredentialType::AzureCli,
+            ),
+            EntraSignIn::Workload(workload) => {
+                use cmdlet::sets::workload::WorkloadSignIn;
+                let credential_type = match &workload {
+                    WorkloadSignIn::FederatedToken { .. } => TokenCredentialType::FederatedToken,
+                    WorkloadSignIn::WorkloadIdentity { .. } => TokenCredentialType::WorkloadIdentity,
+                    WorkloadSignIn::ManagedIdentity { .. } => TokenCredentialType::ManagedIdentity,
+                    WorkloadSignIn::EnvironmentVariable => TokenCredentialType::EnvironmentVariable,
+                };
+                let plan = workload.into_plan(session, crate::params::NAMES, default_client())?;
+                (
+                    plan.client_id,
+                    plan.tenant,
+                    vec![default_scope],
+                    plan.method,
+                    if plan.app_only {
+                        AuthType::AppOnly
+                    } else {
+                        AuthType::Delegated
+                    },
+                    credential_type,
+                )
+            }
+        };
+        let request = SignInRequest {
+            environment,
+            tenant: tenant.unwrap_or_default(),
             client_id,
             scopes,
             method,
-        } => {
-            let (method, credential_type) = match method {
-                // Microsoft Graph PowerShell redirects to http://localhost on any free port
-                UserMethod::Browser => (
-                    SignInMethod::Browser(BrowserOptions::default()),
-                    TokenCredentialType::InteractiveBrowser,
-                ),
-                UserMethod::DeviceCode => (SignInMethod::DeviceCode, TokenCredentialType::DeviceCode),
-                UserMethod::Credential(credential) => (
-                    SignInMethod::Password(credential),
-                    TokenCredentialType::UsernamePassword,
-                ),
-            };
-            let scopes = if scopes.is_empty() {
-                vec![default_scope]
-            } else {
-                scopes
-            };
-            (
-                client_id.unwrap_or_else(default_client),
-                tenant,
-                scopes,
-                method,
-                AuthType::Delegated,
+        };
+        Ok((
+            request,
+            EntraPlan {
+                auth_type,
                 credential_type,
-            )
-        }
-        EntraSignIn::ServicePrincipalCertificate {
-            tenant,
+                thumbprint,
+            },
+        ))
+    }
+
+    async fn context(
+        plan: EntraPlan,
+        _: &Session,
+        request: &SignInRequest,
+        tokens: &SignedInTokens,
+    ) -> Result<EntraContext> {
+        let EntraPlan {
+            auth_type,
+            credential_type,
+            thumbprint,
+        } = plan;
+        let result = tokens.result();
+        // A passthrough token names its own application (appid/azp); report that one.
+        let client_id = result.client_id.to_string();
+        let context = EntraContext {
+            app_name: (client_id == DEFAULT_CLIENT_ID).then(|| GRAPH_POWERSHELL_APP_NAME.to_owned()),
             client_id,
-            certificate_thumbprint,
-        } => {
-            thumbprint = Some(auth_core::cert::normalize_thumbprint(&certificate_thumbprint)?);
-            (
-                client_id,
-                Some(tenant),
-                vec![default_scope],
-                SignInMethod::Application(
-                    session.certificate_credential(&CertificateSource::Thumbprint(certificate_thumbprint))?,
-                ),
-                AuthType::AppOnly,
-                TokenCredentialType::ClientCertificate,
-            )
-        }
-        EntraSignIn::AccessToken { access_token, tenant } => (
-            default_client(),
-            tenant,
-            vec![default_scope],
-            SignInMethod::AccessToken(access_token),
-            AuthType::UserProvidedAccessToken,
-            TokenCredentialType::UserProvidedAccessToken,
-        ),
-        EntraSignIn::AppSecretCredential { credential, tenant } => (
-            auth_core::params::named("ClientSecretCredential", ClientId::parse(&credential.username))?,
-            Some(tenant),
-            vec![default_scope],
-            SignInMethod::Application(ClientCredential::secret(credential.password.secret())),
-            AuthType::AppOnly,
-            TokenCredentialType::ClientSecret,
-        ),
-        // the Azure CLI's refresh token serves its own client (a FOCI family member), which may not be
-        // true of Microsoft Graph PowerShell's: the token is the Azure CLI's client's
-        EntraSignIn::FromAzureCli { account, tenant } => (
-            ClientId::from_static(auth_core::azure_cli::AZURE_CLI_CLIENT_ID),
-            tenant,
-            vec![default_scope],
-            SignInMethod::AzureCli { account },
-            AuthType::Delegated,
-            TokenCredentialType::AzureCli,
-        ),
-        EntraSignIn::Workload(workload) => {
-            use auth_core::workload_sets::WorkloadSignIn;
-            let credential_type = match &workload {
-                WorkloadSignIn::FederatedToken { .. } => TokenCredentialType::FederatedToken,
-                WorkloadSignIn::WorkloadIdentity { .. } => TokenCredentialType::WorkloadIdentity,
-                WorkloadSignIn::ManagedIdentity { .. } => TokenCredentialType::ManagedIdentity,
-                WorkloadSignIn::EnvironmentVariable => TokenCredentialType::EnvironmentVariable,
-            };
-            let plan = workload.into_plan(session, crate::params::WORKLOAD_NAMES, default_client())?;
-            (
-                plan.client_id,
-                plan.tenant,
-                vec![default_scope],
-                plan.method,
-                if plan.app_only {
-                    AuthType::AppOnly
-                } else {
-                    AuthType::Delegated
-                },
-                credential_type,
-            )
-        }
-    };
-    let request = SignInRequest {
-        environment: environment.clone(),
-        tenant: tenant.unwrap_or_default(),
-        client_id,
-        scopes,
-        method,
-    };
-    // signed in and checked, but nothing saved until the checks below pass
-    let tokens = session.authenticate(&request).await?;
-    let result = tokens.result();
-    // A passthrough token names its own application (appid/azp); report that one.
-    let client_id = result.client_id.to_string();
-    let context = EntraContext {
-        app_name: (client_id == DEFAULT_CLIENT_ID).then(|| GRAPH_POWERSHELL_APP_NAME.to_owned()),
-        client_id,
-        tenant_id: result.tenant_id.clone(),
-        scopes: result.scopes.clone(),
-        auth_type,
-        token_credential_type: credential_type,
-        certificate_thumbprint: thumbprint,
-        account: result
-            .account
-            .as_ref()
-            .map(|a| a.username.clone())
-            .filter(|name| !name.is_empty()),
-        context_scope: "CurrentUser".to_owned(),
-        environment: environment.name.clone(),
-    };
-    let connected = session.complete(MODULE, &request, &tokens, &context)?;
-    Ok((context, connected))
+            tenant_id: result.tenant_id.clone(),
+            scopes: result.scopes.clone(),
+            auth_type,
+            token_credential_type: credential_type,
+            certificate_thumbprint: thumbprint,
+            account: result
+                .account
+                .as_ref()
+                .map(|a| a.username.clone())
+                .filter(|name| !name.is_empty()),
+            context_scope: "CurrentUser".to_owned(),
+            environment: request.environment.name.clone(),
+        };
+        Ok(context)
+    }
+}
+
+/// `Connect-Entra`: signs in with the set's sign-in and Microsoft Graph PowerShell's defaults, builds
+/// the [`EntraContext`] and saves it. Renew tokens with the returned [`Connected`].
+pub async fn connect(session: &Session, request: ConnectEntra) -> Result<(EntraContext, Connected)> {
+    cmdlet::connect(session, request).await
 }
 
 /// The name this module's connection is saved under.
 pub const MODULE: &str = "entra";
 
-/// The current context (`Get-EntraContext`), when connected.
-pub fn current_context(session: &Session) -> Result<Option<EntraContext>> {
-    Ok(session
-        .load_connection::<EntraContext>(MODULE)?
-        .map(|(_, context)| context))
-}
-
-/// `Disconnect-Entra`: forgets the context and removes its tokens from the cache. Returns whether there
-/// was a connection.
-pub fn disconnect(session: &Session) -> Result<bool> {
-    Ok(session.disconnect(MODULE)?)
-}
+/// The saved Entra connection: `current_context` (`Get-EntraContext`) and `disconnect`
+/// (`Disconnect-Entra`).
+pub static CONNECTION: Lifecycle<EntraContext> = Lifecycle::new(MODULE);
 
 #[cfg(test)]
 mod tests;

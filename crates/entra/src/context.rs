@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use auth_core::format::{collection, list};
+use cmdlet::format::{collection, list};
 use serde::{Deserialize, Serialize};
 
 /// The name Microsoft Graph PowerShell's own application goes by.

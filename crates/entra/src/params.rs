@@ -1,121 +1,115 @@
-//! The parameter sets of `Connect-Entra` as Rust types: the three its help page documents, plus what the
-//! shipped module accepts since it forwards to Connect-MgGraph (`-Scopes`, `-ClientId`, `-UseDeviceCode`,
-//! `-ClientSecretCredential`, `-Environment`).
+//! `Connect-Entra` declared once: the three sets its help page documents, plus what the shipped module
+//! accepts since it forwards to Connect-MgGraph (`-Scopes`, `-ClientId`, `-UseDeviceCode`,
+//! `-ClientSecretCredential`, `-Environment`), and msconnect's own; every parameter with its aliases,
+//! kind and help; the environment names; and how the bound parameters become the typed request.
 
-use auth_core::params::{self, Argument, ParameterSetInfo};
-use auth_core::{AccessToken, ClientId, Credential, Environment, Tenant};
+use auth_core::{AccessToken, ClientId, Cloud, Credential, Environment, Tenant};
+use cmdlet::declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets, common};
+use cmdlet::sets::{self, FROM_AZURE_CLI_SET, SetNames, workload::WorkloadSignIn};
+use cmdlet::{Argument, Bound, EnvironmentNames, Result};
 
-use crate::environment;
+/// The names `-Environment` takes (Microsoft Graph PowerShell's), Global the default; the environment
+/// keeps the Entra name, which the context shows.
+pub static ENVIRONMENTS: EnvironmentNames = EnvironmentNames(&[
+    ("Global", Cloud::AzureCloud),
+    ("China", Cloud::AzureChinaCloud),
+    ("USGov", Cloud::AzureUSGovernment),
+    ("USGovDoD", Cloud::AzureUSGovernmentDoD),
+    ("Germany", Cloud::AzureGermanCloud),
+]);
 
-/// The cmdlet name of [`ConnectEntra`].
-pub const CONNECT_ENTRA: &str = "Connect-Entra";
+/// How Connect-Entra names the application id and the tenant.
+pub const NAMES: SetNames = SetNames {
+    application_id: "ClientId",
+    tenant: "TenantId",
+};
 
-/// The parameter sets of `Connect-Entra`. `-MsAccessToken` is mandatory in AccessToken (the help marks it
-/// optional, which only ever makes the default set win) and `-TenantId` in AppSecretCredential (client
-/// credentials need a tenant).
-pub static PARAMETER_SETS: &[ParameterSetInfo] = &[
-    ParameterSetInfo {
-        name: "UserCredential",
-        mandatory: &[],
-        optional: &[
-            "TenantId",
-            "Credential",
-            "ClientId",
-            "Scopes",
-            "UseDeviceCode",
-            "Environment",
-            "WhatIf",
-            "Confirm",
+/// What every set takes.
+const COMMON: &[&str] = &["Environment", "WhatIf", "Confirm"];
+
+/// `Connect-Entra`. `-MsAccessToken` is mandatory in AccessToken (the help marks it optional, which only
+/// ever makes the default set win) and `-TenantId` in AppSecretCredential (client credentials need a
+/// tenant).
+pub static CONNECT: Cmdlet = Cmdlet {
+    name: "Connect-Entra",
+    about: "Sign in to Microsoft Entra ID (Microsoft Graph) and print the new context",
+    operation: "Connect",
+    parameters: &[
+        &[
+            common::CERTIFICATE_THUMBPRINT,
+            Parameter {
+                name: "ClientId",
+                aliases: &["ApplicationId", "AppId"],
+                kind: Kind::Text("ID"),
+                help: "The application (client) id [default: Microsoft Graph PowerShell's]",
+            },
+            Parameter {
+                name: "ClientSecretCredential",
+                aliases: &[],
+                kind: Kind::Credential {
+                    env: "MSCONNECT_CLIENT_SECRET",
+                },
+                help: "The application id of a service principal; its client secret comes from \
+                       --password-stdin, MSCONNECT_CLIENT_SECRET or a prompt",
+            },
+            common::CREDENTIAL,
+            common::ENVIRONMENT,
+            Parameter {
+                name: "MsAccessToken",
+                aliases: &["AccessToken"],
+                kind: Kind::Secret {
+                    value_name: "TOKEN",
+                    env: "MSCONNECT_ACCESS_TOKEN",
+                },
+                help: "A Microsoft Graph access token to use as it is (`-` reads it from stdin)",
+            },
+            Parameter {
+                help: "The delegated permissions to ask for [default: https://graph.microsoft.com/.default]",
+                ..common::SCOPES
+            },
+            Parameter {
+                name: "TenantId",
+                aliases: &["Domain", "TenantDomain", "Tenant"],
+                kind: Kind::Tenant,
+                help: "The tenant: its id (GUID) or a domain name [default: organizations]",
+            },
+            Parameter {
+                name: "UseDeviceCode",
+                aliases: &["UseDeviceAuthentication", "DeviceCode", "DeviceAuth", "Device"],
+                kind: Kind::Switch,
+                help: "Sign in with a device code (on another device's browser) instead of this machine's browser",
+            },
         ],
-        default: true,
-    },
-    ParameterSetInfo {
-        name: "ServicePrincipalCertificate",
-        mandatory: &["TenantId", "ClientId", "CertificateThumbprint"],
-        optional: &["Environment", "WhatIf", "Confirm"],
-        default: false,
-    },
-    ParameterSetInfo {
-        name: "AccessToken",
-        mandatory: &["MsAccessToken"],
-        optional: &["TenantId", "Environment", "WhatIf", "Confirm"],
-        default: false,
-    },
-    ParameterSetInfo {
-        name: "AppSecretCredential",
-        mandatory: &["ClientSecretCredential", "TenantId"],
-        optional: &["Environment", "WhatIf", "Confirm"],
-        default: false,
-    },
-    // msconnect's own: the Azure CLI's sign-in (`az login`), shared
-    ParameterSetInfo {
-        name: auth_core::partner_sets::FROM_AZURE_CLI_SET,
-        mandatory: &["FromAzureCli"],
-        optional: &["Account", "TenantId", "Environment", "WhatIf", "Confirm"],
-        default: false,
-    },
-    // issue 16: the secret-free sets for CI runners and cloud hosts (auth_core::workload_sets)
-    ParameterSetInfo {
-        name: "FederatedToken",
-        mandatory: &["FederatedTokenFile"],
-        optional: &["ClientId", "TenantId", "Environment", "WhatIf", "Confirm"],
-        default: false,
-    },
-    ParameterSetInfo {
-        name: "WorkloadIdentity",
-        mandatory: &["WorkloadIdentity"],
-        optional: &[
-            "ClientId",
-            "TenantId",
-            "ServiceConnectionId",
-            "Environment",
-            "WhatIf",
-            "Confirm",
-        ],
-        default: false,
-    },
-    ParameterSetInfo {
-        name: "ManagedIdentity",
-        mandatory: &["Identity"],
-        optional: &[
-            "ClientId",
-            "ObjectId",
-            "ResourceId",
-            "TenantId",
-            "Environment",
-            "WhatIf",
-            "Confirm",
-        ],
-        default: false,
-    },
-    ParameterSetInfo {
-        name: "EnvironmentVariable",
-        mandatory: &["EnvironmentVariable"],
-        optional: &["Environment", "WhatIf", "Confirm"],
-        default: false,
-    },
-];
-
-/// The aliases of `Connect-Entra`'s parameters: `(alias, canonical name)`.
-pub const ALIASES: &[(&str, &str)] = &[
-    ("ApplicationId", "ClientId"),
-    ("AppId", "ClientId"),
-    ("Domain", "TenantId"),
-    ("TenantDomain", "TenantId"),
-    ("Tenant", "TenantId"),
-    ("UseDeviceAuthentication", "UseDeviceCode"),
-    ("DeviceCode", "UseDeviceCode"),
-    ("DeviceAuth", "UseDeviceCode"),
-    ("Device", "UseDeviceCode"),
-    ("AccessToken", "MsAccessToken"),
-    ("cf", "Confirm"),
-    ("wi", "WhatIf"),
-];
-
-/// The canonical name of a `Connect-Entra` parameter as typed (any case, an alias, a prefix).
-pub fn canonical_parameter(name: &str) -> auth_core::Result<&'static str> {
-    params::canonical_name(CONNECT_ENTRA, PARAMETER_SETS, ALIASES, name)
-}
+        &common::SHOULD_PROCESS,
+    ],
+    shared: sets::CONNECT_SHARED,
+    sets: Sets::new(|| {
+        let mut all = vec![
+            ParameterSet::new(
+                "UserCredential",
+                &[],
+                &["TenantId", "Credential", "ClientId", "Scopes", "UseDeviceCode"],
+            )
+            .also(COMMON)
+            .default_set(),
+            ParameterSet::new(
+                "ServicePrincipalCertificate",
+                &["TenantId", "ClientId", "CertificateThumbprint"],
+                COMMON,
+            ),
+            ParameterSet::new("AccessToken", &["MsAccessToken"], &["TenantId"]).also(COMMON),
+            ParameterSet::new(
+                "AppSecretCredential",
+                &["ClientSecretCredential", "TenantId"],
+                COMMON,
+            ),
+            sets::azure_cli_set(NAMES, COMMON),
+        ];
+        all.extend(sets::workload::sets(NAMES, COMMON));
+        all
+    }),
+    environments: &ENVIRONMENTS,
+};
 
 /// `Connect-Entra`.
 #[derive(Debug, Clone)]
@@ -184,14 +178,8 @@ pub enum EntraSignIn {
     },
     /// A secret-free sign-in: `-FederatedTokenFile`, `-WorkloadIdentity`, `-Identity` or
     /// `-EnvironmentVariable` (issue 16).
-    Workload(auth_core::workload_sets::WorkloadSignIn),
+    Workload(WorkloadSignIn),
 }
-
-/// How `Connect-Entra` names the application and tenant of the workload sets.
-pub const WORKLOAD_NAMES: auth_core::workload_sets::WorkloadNames = auth_core::workload_sets::WorkloadNames {
-    application_id: "ClientId",
-    tenant: "TenantId",
-};
 
 impl EntraSignIn {
     /// The parameter set's name.
@@ -201,7 +189,7 @@ impl EntraSignIn {
             Self::ServicePrincipalCertificate { .. } => "ServicePrincipalCertificate",
             Self::AccessToken { .. } => "AccessToken",
             Self::AppSecretCredential { .. } => "AppSecretCredential",
-            Self::FromAzureCli { .. } => auth_core::partner_sets::FROM_AZURE_CLI_SET,
+            Self::FromAzureCli { .. } => FROM_AZURE_CLI_SET,
             Self::Workload(workload) => workload.set_name(),
         }
     }
@@ -223,15 +211,14 @@ impl EntraSignIn {
 impl ConnectEntra {
     /// Binds arguments as PowerShell would (names by alias, case and prefix) and builds the request of
     /// the set they resolve to. `-WhatIf` and `-Confirm` are accepted and left to the caller.
-    pub fn from_arguments<S: AsRef<str>>(
-        arguments: impl IntoIterator<Item = (S, Argument)>,
-    ) -> auth_core::Result<Self> {
-        let bound = params::bind(CONNECT_ENTRA, PARAMETER_SETS, ALIASES, arguments)?;
-        let environment = bound
-            .environment("Environment", environment::parse)?
-            .unwrap_or_else(environment::global);
-        if let Some(workload) = auth_core::workload_sets::WorkloadSignIn::from_bound(&bound, WORKLOAD_NAMES)?
-        {
+    pub fn from_arguments<S: AsRef<str>>(arguments: impl IntoIterator<Item = (S, Argument)>) -> Result<Self> {
+        Self::from_bound(&CONNECT.bind(arguments)?)
+    }
+
+    /// The request of the set `bound` resolved to.
+    pub fn from_bound(bound: &Bound) -> Result<Self> {
+        let environment = bound.environment();
+        if let Some(workload) = WorkloadSignIn::from_bound(bound, NAMES)? {
             return Ok(Self {
                 environment,
                 set: EntraSignIn::Workload(workload),
@@ -251,7 +238,7 @@ impl ConnectEntra {
                 credential: bound.required_credential("ClientSecretCredential")?,
                 tenant: bound.required_tenant("TenantId")?,
             },
-            auth_core::partner_sets::FROM_AZURE_CLI_SET => EntraSignIn::FromAzureCli {
+            FROM_AZURE_CLI_SET => EntraSignIn::FromAzureCli {
                 account: bound.text("Account")?,
                 tenant: bound.tenant("TenantId")?,
             },
@@ -268,19 +255,6 @@ impl ConnectEntra {
             },
         };
         Ok(Self { environment, set })
-    }
-
-    /// The `-WhatIf` line: what connecting would do, without doing it.
-    pub fn what_if(&self) -> String {
-        let tenant = self
-            .set
-            .tenant()
-            .map_or_else(|| "organizations".to_owned(), Tenant::to_string);
-        format!(
-            "What if: Performing the operation \"Connect\" on target \"tenant {tenant} in {} ({})\"",
-            self.environment.name,
-            self.set.set_name()
-        )
     }
 }
 

@@ -2,17 +2,17 @@
 //! that always carries the refresh token exactly as the token endpoint sent it (the original's empty
 //! refresh token was its most reported bug).
 
-use auth_core::format::{collection, list};
 use auth_core::time::format_rfc3339;
 use auth_core::{
     AccessToken, CertificateSource, ClientCredential, ClientId, RefreshToken, Session, SignInMethod,
     SignInRequest, TokenResult,
 };
+use cmdlet::format::{collection, list};
 use serde::Serialize;
 
 use crate::connect::{DEFAULT_CLIENT_ID, browser};
-use crate::error::Result;
 use crate::params::{ModuleName, NewAccessTokenSet, NewPartnerAccessToken, RefreshTokenCredential, UserFlow};
+use cmdlet::Result;
 
 /// The public client Exchange Online PowerShell signs in with.
 pub const EXCHANGE_ONLINE_CLIENT_ID: &str = "a0c73c16-a7e3-4564-9a95-2bdf47383716";

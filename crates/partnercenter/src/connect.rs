@@ -8,12 +8,14 @@ use auth_core::flows::PortPolicy;
 use auth_core::token::decode_jwt_payload;
 use auth_core::{
     AccessToken, BrowserOptions, ClientCredential, ClientId, Connected, Environment, Session, SignInMethod,
-    SignInRequest, TokenResult, Url,
+    SignInRequest, SignedInTokens, TokenResult, Url,
 };
+use cmdlet::{Error, Lifecycle, Result, SignIn};
 use serde_json::Value;
 
-use crate::context::{ENFORCE_MFA, PartnerAccount, PartnerContext, PartnerEnvironment, endpoint};
-use crate::error::{Error, Result};
+use crate::context::{
+    AccountType, ENFORCE_MFA, PartnerAccount, PartnerContext, PartnerEnvironment, endpoint,
+};
 use crate::params::ConnectPartnerCenter;
 
 /// The client the PartnerCenter module signs users in with when no application is given.
@@ -25,8 +27,9 @@ pub(crate) fn partner_center_endpoint(environment: &Environment) -> Result<Strin
         .partner_center
         .as_ref()
         .map(endpoint)
-        .ok_or_else(|| Error::NoPartnerCenterEndpoint {
-            environment: environment.name.clone(),
+        .ok_or_else(|| Error::Refused {
+            parameter: "Environment",
+            reason: format!("{} has no Partner Center endpoint", environment.name),
         })
 }
 
@@ -46,88 +49,106 @@ fn browser_options(credential: Option<ClientCredential>, amr_values: Vec<String>
     }
 }
 
-/// Connects to Partner Center.
+/// What planning keeps for the context: the account type, the Partner Center endpoint, `-EnforceMFA`.
+#[derive(Debug)]
+pub struct PartnerPlan {
+    account_type: AccountType,
+    partner_center: String,
+    enforce_mfa: bool,
+}
+
+impl SignIn for ConnectPartnerCenter {
+    type Context = PartnerContext;
+    type Plan = PartnerPlan;
+    type Error = Error;
+    const MODULE: &'static str = MODULE;
+
+    fn environment(&self) -> &Environment {
+        &self.common.environment
+    }
+
+    fn plan(self, session: &Session, environment: Environment) -> Result<(SignInRequest, PartnerPlan)> {
+        let ConnectPartnerCenter { common, set } = self;
+        let partner_center = partner_center_endpoint(&environment)?;
+        let amr_values = if common.enforce_mfa {
+            vec!["mfa".to_owned()]
+        } else {
+            Vec::new()
+        };
+        let plan = set.into_plan(
+            session,
+            ClientId::from_static(DEFAULT_CLIENT_ID),
+            browser_options(None, amr_values),
+        )?;
+        let scope = if plan.account_type.is_application() {
+            format!("{partner_center}/.default")
+        } else {
+            format!("{partner_center}/user_impersonation")
+        };
+        let (request, account_type) = plan.into_request(environment, vec![scope]);
+        let kept = PartnerPlan {
+            account_type,
+            partner_center,
+            enforce_mfa: common.enforce_mfa,
+        };
+        Ok((request, kept))
+    }
+
+    async fn context(
+        plan: PartnerPlan,
+        session: &Session,
+        request: &SignInRequest,
+        tokens: &SignedInTokens,
+    ) -> Result<PartnerContext> {
+        let result = tokens.result();
+        if plan.enforce_mfa {
+            check_mfa(result)?;
+        }
+        let mut context = PartnerContext {
+            account: PartnerAccount::new(&request.client_id, &request.scopes[0], result, plan.account_type),
+            environment: PartnerEnvironment::from(&request.environment),
+            country_code: None,
+            locale: None,
+            extended_properties: BTreeMap::new(),
+        };
+        if plan.enforce_mfa {
+            context
+                .extended_properties
+                .insert(ENFORCE_MFA.to_owned(), "True".to_owned());
+        }
+        if !plan.account_type.is_application() {
+            // The original set these on a context it then replaced, so they were always empty.
+            match organization_profile(session, &plan.partner_center, &result.access_token, &context).await {
+                Ok((country, culture)) => {
+                    context.country_code = country;
+                    context.locale = culture;
+                }
+                Err(reason) => tracing::warn!(
+                    "could not read the partner's organization profile, so CountryCode and Locale are empty: {reason}"
+                ),
+            }
+        }
+        Ok(context)
+    }
+}
+
+/// `Connect-PartnerCenter`: signs in with the set's sign-in and PartnerCenter's defaults, builds the
+/// [`PartnerContext`] (for a user, with the organization profile's CountryCode and Locale) and saves it.
+/// Renew tokens with the returned [`Connected`].
 pub async fn connect(
     session: &Session,
     request: ConnectPartnerCenter,
 ) -> Result<(PartnerContext, Connected)> {
-    let ConnectPartnerCenter { common, set } = request;
-    let environment = session.resolve_environment(&common.environment).await?;
-    let partner_center = partner_center_endpoint(&environment)?;
-    let amr_values = if common.enforce_mfa {
-        vec!["mfa".to_owned()]
-    } else {
-        Vec::new()
-    };
-    let plan = set.into_plan(
-        session,
-        ClientId::from_static(DEFAULT_CLIENT_ID),
-        browser_options(None, amr_values),
-    )?;
-    let scope = if plan.account_type.is_application() {
-        format!("{partner_center}/.default")
-    } else {
-        format!("{partner_center}/user_impersonation")
-    };
-    let request = SignInRequest {
-        environment: environment.clone(),
-        tenant: plan.tenant.unwrap_or_default(),
-        client_id: plan.client_id,
-        scopes: vec![scope],
-        method: plan.method,
-    };
-    // signed in and checked, but nothing saved until the checks below pass
-    let tokens = session.authenticate(&request).await?;
-    let result = tokens.result();
-    if common.enforce_mfa {
-        check_mfa(result)?;
-    }
-    let mut context = PartnerContext {
-        account: PartnerAccount::new(&request.client_id, &request.scopes[0], result, plan.account_type),
-        environment: PartnerEnvironment::from(&environment),
-        country_code: None,
-        locale: None,
-        extended_properties: BTreeMap::new(),
-    };
-    if common.enforce_mfa {
-        context
-            .extended_properties
-            .insert(ENFORCE_MFA.to_owned(), "True".to_owned());
-    }
-    if !plan.account_type.is_application() {
-        // The original set these on a context it then replaced, so they were always empty.
-        match organization_profile(session, &partner_center, &result.access_token, &context).await {
-            Ok((country, culture)) => {
-                context.country_code = country;
-                context.locale = culture;
-            }
-            Err(reason) => tracing::warn!(
-                "could not read the partner's organization profile, so CountryCode and Locale are empty: {reason}"
-            ),
-        }
-    }
-    let connected = session.complete(MODULE, &request, &tokens, &context)?;
-    Ok((context, connected))
+    cmdlet::connect(session, request).await
 }
 
-/// The name this module's connection is saved under.
+/// The name the connection is saved under.
 pub const MODULE: &str = "partnercenter";
 
-/// The current context, when connected.
-pub fn current_context(session: &Session) -> Result<Option<PartnerContext>> {
-    Ok(session
-        .load_connection::<PartnerContext>(MODULE)?
-        .map(|(_, context)| context))
-}
+/// The saved Partner Center connection: `current_context` (`Get-PartnerContext`) and `disconnect`
+/// (`Disconnect-PartnerCenter`).
+pub static CONNECTION: Lifecycle<PartnerContext> = Lifecycle::new(MODULE);
 
-/// `Disconnect-PartnerCenter`: forgets the context and removes its tokens from the cache. Returns whether
-/// there was a connection.
-pub fn disconnect(session: &Session) -> Result<bool> {
-    Ok(session.disconnect(MODULE)?)
-}
-
-/// Refuses a user's token whose `amr` claim lacks `mfa`. Application tokens carry no `amr`: they are not
-/// checked, as no application can do MFA.
 pub(crate) fn check_mfa(result: &TokenResult) -> Result<()> {
     let access_claims = decode_jwt_payload(result.access_token.secret(), "access token").ok();
     let is_user = result.account.is_some() || access_claims.as_ref().is_some_and(|c| c.get("scp").is_some());
@@ -149,7 +170,14 @@ pub(crate) fn check_mfa(result: &TokenResult) -> Result<()> {
     if amr.iter().any(|m| m == "mfa") {
         Ok(())
     } else {
-        Err(Error::MfaNotUsed { amr })
+        Err(Error::Refused {
+            parameter: "EnforceMFA",
+            reason: format!(
+                "the sign-in did not use multi-factor authentication (the token's amr claim is [{}]); \
+                 sign in again and complete the multi-factor prompt",
+                amr.join(", ")
+            ),
+        })
     }
 }
 

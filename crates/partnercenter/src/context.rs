@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use auth_core::Environment;
-use auth_core::format::{Column, table};
+use cmdlet::format::{Column, table};
 use serde::{Deserialize, Serialize};
 
-pub use auth_core::partner_sets::{AccountType, ContextAccount as PartnerAccount};
+pub use cmdlet::sets::standard::{AccountType, ContextAccount as PartnerAccount};
 
 /// The context of a Partner Center connection.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,19 +2,17 @@
 #![warn(missing_docs)]
 
 pub mod access_token;
+pub mod cli;
 pub mod connect;
 pub mod context;
-pub mod environment;
-pub mod error;
 pub mod params;
 
 pub use access_token::{AuthResult, new_partner_access_token};
 pub use auth_core;
-pub use connect::connect;
+pub use cmdlet::{self, Error, Result};
+pub use connect::{CONNECTION, MODULE, connect};
 pub use context::{AccountType, PartnerAccount, PartnerContext, PartnerEnvironment};
-pub use environment::EnvironmentName;
-pub use error::{Error, Result};
 pub use params::{
-    CommonOptions, ConnectPartnerCenter, NewAccessTokenSet, NewPartnerAccessToken, PartnerCenterSignIn,
-    RefreshTokenCredential,
+    CONNECT, CommonOptions, ConnectPartnerCenter, ENVIRONMENTS, NEW_ACCESS_TOKEN, NewAccessTokenSet,
+    NewPartnerAccessToken, PartnerCenterSignIn, RefreshTokenCredential,
 };

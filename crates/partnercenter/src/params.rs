@@ -1,139 +1,55 @@
-//! The parameter sets of `Connect-PartnerCenter` and `New-PartnerAccessToken` as Rust types (each set a
-//! variant holding exactly its fields), the tables the binder resolves them from, and the aliases.
+//! `Connect-PartnerCenter` and `New-PartnerAccessToken` declared once: their parameters with aliases,
+//! kinds and help, their parameter sets (each set a variant holding exactly its fields), the environment
+//! names, and how the bound parameters become the typed requests.
 
-use auth_core::params::{self, Argument, ParameterSetInfo};
-use auth_core::{AccessToken, ClientId, Environment, Password, RefreshToken, Tenant};
+use auth_core::{AccessToken, ClientId, Cloud, Environment, Password, RefreshToken, Tenant};
+use cmdlet::declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets, common};
+use cmdlet::sets::{self, standard, workload};
+use cmdlet::{Argument, Bound, EnvironmentNames, Result};
 
-use crate::environment;
+/// The names `-Environment` takes (the module's `EnvironmentName`), AzureCloud the default.
+pub static ENVIRONMENTS: EnvironmentNames = EnvironmentNames(&[
+    ("AzureCloud", Cloud::AzureCloud),
+    ("AzureChinaCloud", Cloud::AzureChinaCloud),
+    ("AzureGermanCloud", Cloud::AzureGermanCloud),
+    ("AzurePPE", Cloud::AzurePPE),
+    ("AzureUSGovernment", Cloud::AzureUSGovernment),
+]);
 
-/// The cmdlet name of [`ConnectPartnerCenter`].
-pub const CONNECT_PARTNER_CENTER: &str = "Connect-PartnerCenter";
+/// `-EnforceMFA`.
+const ENFORCE_MFA: Parameter = Parameter {
+    name: "EnforceMFA",
+    aliases: &[],
+    kind: Kind::Switch,
+    help: "Require multi-factor authentication for the sign-in",
+};
 
-/// The parameter sets of `Connect-PartnerCenter`. `-CertificateThumbprint` is required in
-/// ServicePrincipalCertificate: the help marks it optional, but the set cannot sign in without it.
-pub static PARAMETER_SETS: &[ParameterSetInfo] = &[
-    ParameterSetInfo {
-        name: "User",
-        mandatory: &[],
-        optional: &[
-            "EnforceMFA",
-            "Environment",
-            "Tenant",
-            "UseDeviceAuthentication",
-            "WhatIf",
-            "Confirm",
-        ],
-        default: true,
-    },
-    ParameterSetInfo {
-        name: "AccessToken",
-        mandatory: &["AccessToken"],
-        optional: &["EnforceMFA", "Environment", "Tenant", "WhatIf", "Confirm"],
-        default: false,
-    },
-    ParameterSetInfo {
-        name: "RefreshToken",
-        mandatory: &["ApplicationId", "RefreshToken"],
-        optional: &[
-            "CertificateThumbprint",
-            "Credential",
-            "EnforceMFA",
-            "Environment",
-            "Tenant",
-            "WhatIf",
-            "Confirm",
-        ],
-        default: false,
-    },
-    ParameterSetInfo {
-        name: "ServicePrincipalCertificate",
-        mandatory: &["ApplicationId", "CertificateThumbprint", "Tenant"],
-        optional: &[
-            "EnforceMFA",
-            "Environment",
-            "ServicePrincipal",
-            "WhatIf",
-            "Confirm",
-        ],
-        default: false,
-    },
-    ParameterSetInfo {
-        name: "ServicePrincipal",
-        mandatory: &["Credential", "ServicePrincipal", "Tenant"],
-        optional: &["EnforceMFA", "Environment", "WhatIf", "Confirm"],
-        default: false,
-    },
-    // issue 16: the secret-free sets for CI runners and cloud hosts (auth_core::workload_sets)
-    ParameterSetInfo {
-        name: "FederatedToken",
-        mandatory: &["FederatedTokenFile"],
-        optional: &["ApplicationId", "Tenant", "Environment", "WhatIf", "Confirm"],
-        default: false,
-    },
-    ParameterSetInfo {
-        name: "WorkloadIdentity",
-        mandatory: &["WorkloadIdentity"],
-        optional: &[
-            "ApplicationId",
-            "Tenant",
-            "ServiceConnectionId",
-            "Environment",
-            "WhatIf",
-            "Confirm",
-        ],
-        default: false,
-    },
-    ParameterSetInfo {
-        name: "ManagedIdentity",
-        mandatory: &["Identity"],
-        optional: &[
-            "ApplicationId",
-            "ObjectId",
-            "ResourceId",
-            "Tenant",
-            "Environment",
-            "WhatIf",
-            "Confirm",
-        ],
-        default: false,
-    },
-    ParameterSetInfo {
-        name: "EnvironmentVariable",
-        mandatory: &["EnvironmentVariable"],
-        optional: &["Environment", "WhatIf", "Confirm"],
-        default: false,
-    },
-    // msconnect's own: the Azure CLI's sign-in (`az login`), shared
-    ParameterSetInfo {
-        name: auth_core::partner_sets::FROM_AZURE_CLI_SET,
-        mandatory: &["FromAzureCli"],
-        optional: &[
-            "Account",
-            "EnforceMFA",
-            "Environment",
-            "Tenant",
-            "WhatIf",
-            "Confirm",
-        ],
-        default: false,
-    },
-];
+/// What every set of `Connect-PartnerCenter` takes.
+const COMMON: &[&str] = &["EnforceMFA", "Environment", "WhatIf", "Confirm"];
+/// What every secret-free set takes: `-EnforceMFA` asks a user for multi-factor authentication, and
+/// these sign in applications.
+const WORKLOAD_COMMON: &[&str] = &["Environment", "WhatIf", "Confirm"];
 
-/// The aliases of `Connect-PartnerCenter`'s parameters: `(alias, canonical name)`.
-pub const ALIASES: &[(&str, &str)] = &[
-    ("Domain", "Tenant"),
-    ("TenantId", "Tenant"),
-    ("Device", "UseDeviceAuthentication"),
-    ("DeviceAuth", "UseDeviceAuthentication"),
-    ("DeviceCode", "UseDeviceAuthentication"),
-    ("cf", "Confirm"),
-    ("wi", "WhatIf"),
-];
-
-/// The canonical name of a `Connect-PartnerCenter` parameter as typed (any case, an alias, a prefix).
-pub fn canonical_parameter(name: &str) -> auth_core::Result<&'static str> {
-    params::canonical_name(CONNECT_PARTNER_CENTER, PARAMETER_SETS, ALIASES, name)
-}
+/// `Connect-PartnerCenter`. `-CertificateThumbprint` is required in ServicePrincipalCertificate: the help
+/// marks it optional, but the set cannot sign in without it.
+pub static CONNECT: Cmdlet = Cmdlet {
+    name: "Connect-PartnerCenter",
+    about: "Sign in to Partner Center and print the new context",
+    operation: "Connect",
+    parameters: &[
+        standard::PARAMETERS,
+        &[common::ENVIRONMENT, ENFORCE_MFA],
+        &common::SHOULD_PROCESS,
+    ],
+    shared: sets::CONNECT_SHARED,
+    sets: Sets::new(|| {
+        let mut all = standard::sets(COMMON);
+        all.extend(workload::sets(standard::NAMES, WORKLOAD_COMMON));
+        all.push(sets::azure_cli_set(standard::NAMES, COMMON));
+        all
+    }),
+    environments: &ENVIRONMENTS,
+};
 
 /// What every `Connect-PartnerCenter` set takes.
 #[derive(Debug, Clone, Default)]
@@ -154,110 +70,109 @@ pub struct ConnectPartnerCenter {
     pub set: PartnerCenterSignIn,
 }
 
-/// The sets of `Connect-PartnerCenter` (shared with `Connect-SecMgmtAccount`, kept in auth-core).
-pub use auth_core::partner_sets::{PartnerSignIn as PartnerCenterSignIn, RefreshTokenCredential};
+/// The sets of `Connect-PartnerCenter`: the standard five and msconnect's own.
+pub use cmdlet::sets::standard::{RefreshTokenCredential, StandardSignIn as PartnerCenterSignIn};
 
 impl ConnectPartnerCenter {
     /// Binds arguments as PowerShell would (names by alias, case and prefix) and builds the request of
     /// the set they resolve to. `-WhatIf` and `-Confirm` are accepted and left to the caller.
-    pub fn from_arguments<S: AsRef<str>>(
-        arguments: impl IntoIterator<Item = (S, Argument)>,
-    ) -> auth_core::Result<Self> {
-        let bound = params::bind(CONNECT_PARTNER_CENTER, PARAMETER_SETS, ALIASES, arguments)?;
-        let common = CommonOptions {
-            environment: bound
-                .environment("Environment", environment::parse)?
-                .unwrap_or_default(),
-            enforce_mfa: bound.switch("EnforceMFA"),
-        };
-        let set = PartnerCenterSignIn::from_bound(&bound)?;
-        Ok(Self { common, set })
+    pub fn from_arguments<S: AsRef<str>>(arguments: impl IntoIterator<Item = (S, Argument)>) -> Result<Self> {
+        Self::from_bound(&CONNECT.bind(arguments)?)
     }
 
-    /// The `-WhatIf` line: what connecting would do, without doing it.
-    pub fn what_if(&self) -> String {
-        self.set.what_if(&self.common.environment)
+    /// The request of the set `bound` resolved to.
+    pub fn from_bound(bound: &Bound) -> Result<Self> {
+        Ok(Self {
+            common: CommonOptions {
+                environment: bound.environment(),
+                enforce_mfa: bound.switch("EnforceMFA"),
+            },
+            set: PartnerCenterSignIn::from_bound(bound)?,
+        })
     }
 }
 
-/// The cmdlet name of [`NewPartnerAccessToken`].
-pub const NEW_PARTNER_ACCESS_TOKEN: &str = "New-PartnerAccessToken";
+/// New-PartnerAccessToken's `-Environment`, which also answers to `-EnvironmentName`.
+const ENVIRONMENT_NAME: Parameter = Parameter {
+    aliases: &["EnvironmentName"],
+    ..common::ENVIRONMENT
+};
 
-/// The parameter sets of `New-PartnerAccessToken`.
-pub static NEW_ACCESS_TOKEN_PARAMETER_SETS: &[ParameterSetInfo] = &[
-    ParameterSetInfo {
-        name: "AccessToken",
-        mandatory: &["AccessToken", "ApplicationId", "Scopes"],
-        optional: &["Credential", "Environment", "Tenant"],
-        default: false,
-    },
-    ParameterSetInfo {
-        name: "RefreshToken",
-        mandatory: &["RefreshToken", "Scopes"],
-        optional: &[
-            "ApplicationId",
-            "CertificateThumbprint",
-            "Credential",
-            "Environment",
-            "Module",
-            "ServicePrincipal",
-            "Tenant",
+/// `New-PartnerAccessToken`.
+pub static NEW_ACCESS_TOKEN: Cmdlet = Cmdlet {
+    name: "New-PartnerAccessToken",
+    about: "Get an access token from the Microsoft identity platform and print the AuthResult",
+    operation: "New access token",
+    parameters: &[
+        standard::PARAMETERS,
+        &[
+            ENVIRONMENT_NAME,
+            Parameter {
+                name: "Module",
+                aliases: &["ModuleName"],
+                kind: Kind::Choice(&["ExchangeOnline"]),
+                help: "The module to get a token for, with its own application and scope",
+            },
+            common::SCOPES,
+            Parameter {
+                name: "UseAuthorizationCode",
+                aliases: &["AuthCode"],
+                kind: Kind::Switch,
+                help: "Sign in with the browser (authorization code flow)",
+            },
         ],
-        default: false,
-    },
-    ParameterSetInfo {
-        name: "ServicePrincipal",
-        mandatory: &["ApplicationId", "Credential", "Scopes", "Tenant"],
-        optional: &["Environment", "ServicePrincipal", "UseAuthorizationCode"],
-        default: false,
-    },
-    ParameterSetInfo {
-        name: "ServicePrincipalCertificate",
-        mandatory: &["ApplicationId", "CertificateThumbprint", "Scopes", "Tenant"],
-        optional: &["Environment", "ServicePrincipal", "UseAuthorizationCode"],
-        default: false,
-    },
-    ParameterSetInfo {
-        name: "User",
-        mandatory: &["ApplicationId", "Scopes"],
-        optional: &[
-            "Environment",
-            "Tenant",
-            "UseAuthorizationCode",
-            "UseDeviceAuthentication",
-        ],
-        default: true,
-    },
-    ParameterSetInfo {
-        name: "ByModule",
-        mandatory: &["Module"],
-        optional: &["Environment", "RefreshToken", "Tenant", "UseAuthorizationCode"],
-        default: false,
-    },
-];
-
-/// The aliases of `New-PartnerAccessToken`'s parameters: `(alias, canonical name)`.
-pub const NEW_ACCESS_TOKEN_ALIASES: &[(&str, &str)] = &[
-    ("ClientId", "ApplicationId"),
-    ("EnvironmentName", "Environment"),
-    ("ModuleName", "Module"),
-    ("AuthCode", "UseAuthorizationCode"),
-    ("DeviceCode", "UseDeviceAuthentication"),
-    ("DeviceAuth", "UseDeviceAuthentication"),
-    ("Device", "UseDeviceAuthentication"),
-    ("Domain", "Tenant"),
-    ("TenantId", "Tenant"),
-];
-
-/// The canonical name of a `New-PartnerAccessToken` parameter as typed.
-pub fn canonical_new_access_token_parameter(name: &str) -> auth_core::Result<&'static str> {
-    params::canonical_name(
-        NEW_PARTNER_ACCESS_TOKEN,
-        NEW_ACCESS_TOKEN_PARAMETER_SETS,
-        NEW_ACCESS_TOKEN_ALIASES,
-        name,
-    )
-}
+    ],
+    shared: &[],
+    sets: Sets::new(|| {
+        vec![
+            ParameterSet::new(
+                "AccessToken",
+                &["AccessToken", "ApplicationId", "Scopes"],
+                &["Credential", "Environment", "Tenant"],
+            ),
+            ParameterSet::new(
+                "RefreshToken",
+                &["RefreshToken", "Scopes"],
+                &[
+                    "ApplicationId",
+                    "CertificateThumbprint",
+                    "Credential",
+                    "Environment",
+                    "Module",
+                    "ServicePrincipal",
+                    "Tenant",
+                ],
+            ),
+            ParameterSet::new(
+                "ServicePrincipal",
+                &["ApplicationId", "Credential", "Scopes", "Tenant"],
+                &["Environment", "ServicePrincipal", "UseAuthorizationCode"],
+            ),
+            ParameterSet::new(
+                "ServicePrincipalCertificate",
+                &["ApplicationId", "CertificateThumbprint", "Scopes", "Tenant"],
+                &["Environment", "ServicePrincipal", "UseAuthorizationCode"],
+            ),
+            ParameterSet::new(
+                "User",
+                &["ApplicationId", "Scopes"],
+                &[
+                    "Environment",
+                    "Tenant",
+                    "UseAuthorizationCode",
+                    "UseDeviceAuthentication",
+                ],
+            )
+            .default_set(),
+            ParameterSet::new(
+                "ByModule",
+                &["Module"],
+                &["Environment", "RefreshToken", "Tenant", "UseAuthorizationCode"],
+            ),
+        ]
+    }),
+    environments: &ENVIRONMENTS,
+};
 
 /// `-Module`: the modules New-PartnerAccessToken knows a client and scope for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,7 +184,7 @@ pub enum ModuleName {
 impl ModuleName {
     /// Reads a module name, ignoring case.
     pub fn parse(name: &str) -> auth_core::Result<Self> {
-        params::choose("Module", name, &[("ExchangeOnline", Self::ExchangeOnline)])
+        cmdlet::bind::choose("Module", name, &[("ExchangeOnline", Self::ExchangeOnline)])
     }
 }
 
@@ -388,27 +303,22 @@ impl NewAccessTokenSet {
 
 impl NewPartnerAccessToken {
     /// Binds arguments as PowerShell would and builds the request of the set they resolve to.
-    pub fn from_arguments<S: AsRef<str>>(
-        arguments: impl IntoIterator<Item = (S, Argument)>,
-    ) -> auth_core::Result<Self> {
-        let bound = params::bind(
-            NEW_PARTNER_ACCESS_TOKEN,
-            NEW_ACCESS_TOKEN_PARAMETER_SETS,
-            NEW_ACCESS_TOKEN_ALIASES,
-            arguments,
-        )?;
-        let environment = bound
-            .environment("Environment", environment::parse)?
-            .unwrap_or_default();
-        let scopes = || -> auth_core::Result<Vec<String>> {
+    pub fn from_arguments<S: AsRef<str>>(arguments: impl IntoIterator<Item = (S, Argument)>) -> Result<Self> {
+        Self::from_bound(&NEW_ACCESS_TOKEN.bind(arguments)?)
+    }
+
+    /// The request of the set `bound` resolved to.
+    pub fn from_bound(bound: &Bound) -> Result<Self> {
+        let environment = bound.environment();
+        let scopes = || -> Result<Vec<String>> {
             let scopes = auth_core::flows::normalize_scopes(bound.list("Scopes")?.unwrap_or_default());
             if scopes.is_empty() {
-                return Err(auth_core::Error::invalid("-Scopes", "no scope given"));
+                return Err(auth_core::Error::invalid("-Scopes", "no scope given").into());
             }
             Ok(scopes)
         };
-        let module = || -> auth_core::Result<Option<ModuleName>> {
-            bound.text("Module")?.map(|m| ModuleName::parse(&m)).transpose()
+        let module = || -> Result<Option<ModuleName>> {
+            Ok(bound.text("Module")?.map(|m| ModuleName::parse(&m)).transpose()?)
         };
         let set = match bound.set_name() {
             "AccessToken" => {
@@ -426,7 +336,7 @@ impl NewPartnerAccessToken {
                 refresh_token: RefreshToken::new(bound.required_secret("RefreshToken")?.secret()),
                 scopes: scopes()?,
                 application_id: bound.client_id("ApplicationId")?,
-                credential: RefreshTokenCredential::from_bound(&bound)?,
+                credential: RefreshTokenCredential::from_bound(bound)?,
                 module: module()?,
                 tenant: bound.tenant("Tenant")?,
             },

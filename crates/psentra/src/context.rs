@@ -5,7 +5,7 @@
 use std::fmt;
 
 use auth_core::AccessToken;
-use auth_core::format::{collection, list};
+use cmdlet::format::{collection, list};
 use serde::{Deserialize, Serialize};
 
 /// The token object's properties, without the token: safe to save and print.

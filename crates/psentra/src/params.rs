@@ -3,128 +3,165 @@
 
 use std::path::PathBuf;
 
-use auth_core::params::{self, Argument, Bound, ParameterSetInfo};
 use auth_core::token::OIDC_SCOPES;
-use auth_core::{ClientCredential, ClientId, ClientSecret, Credential, Environment, Password, Tenant};
+use auth_core::{ClientCredential, ClientId, ClientSecret, Cloud, Credential, Environment, Password, Tenant};
+use cmdlet::bind::{Problem, named};
+use cmdlet::declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets, common};
+use cmdlet::sets::{self, FROM_AZURE_CLI_SET, SetNames, workload::WorkloadSignIn};
+use cmdlet::{Argument, Bound, EnvironmentNames, Result};
 
-use crate::environment;
+/// The names `-Environment` takes (the module's), Global the default.
+pub static ENVIRONMENTS: EnvironmentNames = EnvironmentNames(&[
+    ("Global", Cloud::AzureCloud),
+    ("China", Cloud::AzureChinaCloud),
+    ("USGov", Cloud::AzureUSGovernment),
+    ("USGovDOD", Cloud::AzureUSGovernmentDoD),
+]);
 
-/// The cmdlet name of [`ConnectPsEntra`].
-pub const CONNECT_PSMICROSOFTENTRAID: &str = "Connect-PSMicrosoftEntraID";
+/// How Connect-PSMicrosoftEntraID names the application id and the tenant.
+pub const NAMES: SetNames = SetNames {
+    application_id: "ClientID",
+    tenant: "TenantID",
+};
 
-/// The parameter sets of `Connect-PSMicrosoftEntraID`. `-Environment` is taken by every set, as the
-/// module's code does (the help page leaves it out); `-DeviceCode` is mandatory in DeviceCode, as in the
-/// code.
-pub static PARAMETER_SETS: &[ParameterSetInfo] = &[
-    ParameterSetInfo {
-        name: "Browser",
-        mandatory: &["ClientID", "TenantID"],
-        optional: &["Scopes", "Browser", "PassThru", "Environment", "ProgressAction"],
-        default: true,
-    },
-    ParameterSetInfo {
-        name: "DeviceCode",
-        mandatory: &["ClientID", "TenantID", "DeviceCode"],
-        optional: &["Scopes", "PassThru", "Environment", "ProgressAction"],
-        default: false,
-    },
-    ParameterSetInfo {
-        name: "AppCertificate",
-        mandatory: &["ClientID", "TenantID"],
-        optional: &[
-            "Scopes",
-            "Certificate",
-            "CertificateThumbprint",
-            "CertificateName",
-            "CertificatePath",
-            "CertificatePassword",
-            "PassThru",
-            "Environment",
-            "ProgressAction",
-        ],
-        default: false,
-    },
-    ParameterSetInfo {
-        name: "AppSecret",
-        mandatory: &["ClientID", "TenantID", "ClientSecret"],
-        optional: &["Scopes", "PassThru", "Environment", "ProgressAction"],
-        default: false,
-    },
-    ParameterSetInfo {
-        name: "UsernamePassword",
-        mandatory: &["ClientID", "TenantID", "Credential"],
-        optional: &["Scopes", "PassThru", "Environment", "ProgressAction"],
-        default: false,
-    },
-    // issue 16: the secret-free sets for CI runners and cloud hosts (auth_core::workload_sets)
-    ParameterSetInfo {
-        name: "FederatedToken",
-        mandatory: &["FederatedTokenFile"],
-        optional: &[
-            "ClientID",
-            "TenantID",
-            "PassThru",
-            "Environment",
-            "ProgressAction",
-        ],
-        default: false,
-    },
-    ParameterSetInfo {
-        name: "WorkloadIdentity",
-        mandatory: &["WorkloadIdentity"],
-        optional: &[
-            "ClientID",
-            "TenantID",
-            "ServiceConnectionId",
-            "PassThru",
-            "Environment",
-            "ProgressAction",
-        ],
-        default: false,
-    },
-    ParameterSetInfo {
-        name: "ManagedIdentity",
-        mandatory: &["Identity"],
-        optional: &[
-            "ClientID",
-            "ObjectId",
-            "ResourceId",
-            "TenantID",
-            "PassThru",
-            "Environment",
-            "ProgressAction",
-        ],
-        default: false,
-    },
-    ParameterSetInfo {
-        name: "EnvironmentVariable",
-        mandatory: &["EnvironmentVariable"],
-        optional: &["PassThru", "Environment", "ProgressAction"],
-        default: false,
-    },
-    // msconnect's own: the Azure CLI's sign-in (`az login`), shared; the client is the Azure CLI's
-    ParameterSetInfo {
-        name: auth_core::partner_sets::FROM_AZURE_CLI_SET,
-        mandatory: &["FromAzureCli"],
-        optional: &[
-            "Account",
-            "TenantID",
-            "Scopes",
-            "PassThru",
-            "Environment",
-            "ProgressAction",
-        ],
-        default: false,
-    },
-];
+/// What every set takes.
+const COMMON: &[&str] = &["PassThru", "Environment", "ProgressAction"];
 
-/// The aliases of `Connect-PSMicrosoftEntraID`'s parameters: `(alias, canonical name)`.
-pub const ALIASES: &[(&str, &str)] = &[("proga", "ProgressAction")];
-
-/// The canonical name of a parameter as typed (any case, an alias, a prefix).
-pub fn canonical_parameter(name: &str) -> auth_core::Result<&'static str> {
-    params::canonical_name(CONNECT_PSMICROSOFTENTRAID, PARAMETER_SETS, ALIASES, name)
-}
+/// `Connect-PSMicrosoftEntraID`. `-Environment` is taken by every set, as the module's code does (the
+/// help page leaves it out); `-DeviceCode` is mandatory in DeviceCode, as in the code.
+pub static CONNECT: Cmdlet = Cmdlet {
+    name: "Connect-PSMicrosoftEntraID",
+    about: "Sign in to an Entra service (Microsoft Graph) and print the new connection",
+    operation: "Connect",
+    parameters: &[&[
+        Parameter {
+            name: "Browser",
+            aliases: &[],
+            kind: Kind::Switch,
+            help: "Sign in with the default browser (the default)",
+        },
+        Parameter {
+            name: "Certificate",
+            aliases: &[],
+            kind: Kind::Object,
+            help: "A certificate object with its private key",
+        },
+        Parameter {
+            name: "CertificateName",
+            aliases: &[],
+            kind: Kind::Text("SUBJECT"),
+            help: "The subject of a certificate in the user's or machine's store; the newest one with a \
+                   private key is used",
+        },
+        Parameter {
+            name: "CertificatePassword",
+            aliases: &[],
+            kind: Kind::Secret {
+                value_name: "PASSWORD",
+                env: "MSCONNECT_CERTIFICATE_PASSWORD",
+            },
+            help: "The password of the --certificate-path file (`-` reads it from stdin)",
+        },
+        Parameter {
+            name: "CertificatePath",
+            aliases: &[],
+            kind: Kind::Text("PATH"),
+            help: "A PFX (PKCS#12) file holding the certificate and its key",
+        },
+        common::CERTIFICATE_THUMBPRINT,
+        Parameter {
+            name: "ClientID",
+            aliases: &[],
+            kind: Kind::Text("ID"),
+            help: "The application (client) id; `Graph` and `Azure` name well-known ones",
+        },
+        Parameter {
+            name: "ClientSecret",
+            aliases: &[],
+            kind: Kind::Secret {
+                value_name: "SECRET",
+                env: "MSCONNECT_CLIENT_SECRET",
+            },
+            help: "The application's client secret (`-` reads it from stdin)",
+        },
+        Parameter {
+            help: "The user name for a password sign-in; the password comes from --password-stdin, \
+                   MSCONNECT_PASSWORD or a prompt",
+            ..common::CREDENTIAL
+        },
+        Parameter {
+            name: "DeviceCode",
+            aliases: &[],
+            kind: Kind::Switch,
+            help: "Sign in with a device code, on another device's browser",
+        },
+        common::ENVIRONMENT,
+        Parameter {
+            name: "PassThru",
+            aliases: &[],
+            kind: Kind::Switch,
+            help: "Print the token received, not only the connection",
+        },
+        Parameter {
+            name: "ProgressAction",
+            aliases: &["proga"],
+            kind: Kind::Object,
+            help: "PowerShell's progress preference",
+        },
+        Parameter {
+            help: "Scopes of a delegated sign-in; a bare name is a Microsoft Graph permission",
+            ..common::SCOPES
+        },
+        Parameter {
+            name: "TenantID",
+            aliases: &[],
+            kind: Kind::Tenant,
+            help: "The tenant: its id (GUID) or a domain name",
+        },
+    ]],
+    shared: sets::CONNECT_SHARED,
+    sets: Sets::new(|| {
+        let mut all = vec![
+            ParameterSet::new("Browser", &["ClientID", "TenantID"], &["Scopes", "Browser"])
+                .also(COMMON)
+                .default_set(),
+            ParameterSet::new("DeviceCode", &["ClientID", "TenantID", "DeviceCode"], &["Scopes"])
+                .also(COMMON),
+            ParameterSet::new(
+                "AppCertificate",
+                &["ClientID", "TenantID"],
+                &[
+                    "Scopes",
+                    "Certificate",
+                    "CertificateThumbprint",
+                    "CertificateName",
+                    "CertificatePath",
+                    "CertificatePassword",
+                ],
+            )
+            .also(COMMON),
+            ParameterSet::new(
+                "AppSecret",
+                &["ClientID", "TenantID", "ClientSecret"],
+                &["Scopes"],
+            )
+            .also(COMMON),
+            ParameterSet::new(
+                "UsernamePassword",
+                &["ClientID", "TenantID", "Credential"],
+                &["Scopes"],
+            )
+            .also(COMMON),
+        ];
+        all.extend(sets::workload::sets(NAMES, COMMON));
+        all.push(sets::azure_cli_set(
+            NAMES,
+            &["Scopes", "PassThru", "Environment", "ProgressAction"],
+        ));
+        all
+    }),
+    environments: &ENVIRONMENTS,
+};
 
 /// The client id of Microsoft Graph PowerShell (Connect-MgGraph), which `-ClientID Graph` names.
 pub const GRAPH_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
@@ -137,7 +174,7 @@ pub fn parse_client_id(value: &str) -> auth_core::Result<ClientId> {
     match value.trim() {
         v if v.eq_ignore_ascii_case("Graph") => Ok(ClientId::from_static(GRAPH_CLIENT_ID)),
         v if v.eq_ignore_ascii_case("Azure") => Ok(ClientId::from_static(AZURE_CLIENT_ID)),
-        v => params::named("ClientID", ClientId::parse(v)).map_err(|e| match e {
+        v => named("ClientID", ClientId::parse(v)).map_err(|e| match e {
             auth_core::Error::InvalidParameter { parameter, reason } => auth_core::Error::InvalidParameter {
                 parameter,
                 reason: format!("{reason}, or Graph or Azure"),
@@ -216,14 +253,8 @@ pub enum PsEntraSignIn {
     /// A secret-free sign-in: `-FederatedTokenFile`, `-WorkloadIdentity`, `-Identity` or
     /// `-EnvironmentVariable` (issue 16). It holds its own `-ClientID` and `-TenantID`, which these sets
     /// may leave to `AZURE_CLIENT_ID` and `AZURE_TENANT_ID`.
-    Workload(auth_core::workload_sets::WorkloadSignIn),
+    Workload(WorkloadSignIn),
 }
-
-/// How `Connect-PSMicrosoftEntraID` names the application and tenant of the workload sets.
-pub const WORKLOAD_NAMES: auth_core::workload_sets::WorkloadNames = auth_core::workload_sets::WorkloadNames {
-    application_id: "ClientID",
-    tenant: "TenantID",
-};
 
 impl PsEntraSignIn {
     /// The parameter set's name.
@@ -234,7 +265,7 @@ impl PsEntraSignIn {
             Self::AppCertificate(_) => "AppCertificate",
             Self::AppSecret(_) => "AppSecret",
             Self::UsernamePassword(_) => "UsernamePassword",
-            Self::FromAzureCli { .. } => auth_core::partner_sets::FROM_AZURE_CLI_SET,
+            Self::FromAzureCli { .. } => FROM_AZURE_CLI_SET,
             Self::Workload(workload) => workload.set_name(),
         }
     }
@@ -267,12 +298,14 @@ pub struct ConnectPsEntra {
 
 impl ConnectPsEntra {
     /// Binds arguments as PowerShell would and builds the request of the set they resolve to.
-    pub fn from_arguments<S: AsRef<str>>(
-        arguments: impl IntoIterator<Item = (S, Argument)>,
-    ) -> auth_core::Result<Self> {
-        let bound = params::bind(CONNECT_PSMICROSOFTENTRAID, PARAMETER_SETS, ALIASES, arguments)?;
-        if let Some(workload) = auth_core::workload_sets::WorkloadSignIn::from_bound(&bound, WORKLOAD_NAMES)?
-        {
+    pub fn from_arguments<S: AsRef<str>>(arguments: impl IntoIterator<Item = (S, Argument)>) -> Result<Self> {
+        Self::from_bound(&CONNECT.bind(arguments)?)
+    }
+
+    /// The request of the set `bound` resolved to.
+    pub fn from_bound(bound: &Bound) -> Result<Self> {
+        let environment = bound.environment();
+        if let Some(workload) = WorkloadSignIn::from_bound(bound, NAMES)? {
             // the sign-in takes its application and tenant from the set (or AZURE_*): these two are
             // what was given, for -WhatIf, else Graph's client and `organizations`
             return Ok(Self {
@@ -282,21 +315,19 @@ impl ConnectPsEntra {
                 },
                 tenant: bound.tenant("TenantID")?.unwrap_or_default(),
                 scopes: Vec::new(),
-                environment: bound
-                    .environment("Environment", environment::parse)?
-                    .unwrap_or_else(environment::global),
+                environment,
                 pass_thru: bound.switch("PassThru"),
                 set: PsEntraSignIn::Workload(workload),
             });
         }
         let set = match bound.set_name() {
             "DeviceCode" => PsEntraSignIn::DeviceCode,
-            "AppCertificate" => PsEntraSignIn::AppCertificate(certificate_source(&bound)?),
+            "AppCertificate" => PsEntraSignIn::AppCertificate(certificate_source(bound)?),
             "AppSecret" => {
                 PsEntraSignIn::AppSecret(ClientSecret::new(bound.required_secret("ClientSecret")?.secret()))
             }
             "UsernamePassword" => PsEntraSignIn::UsernamePassword(bound.required_credential("Credential")?),
-            auth_core::partner_sets::FROM_AZURE_CLI_SET => PsEntraSignIn::FromAzureCli {
+            FROM_AZURE_CLI_SET => PsEntraSignIn::FromAzureCli {
                 account: bound.text("Account")?,
             },
             _ => PsEntraSignIn::Browser,
@@ -316,22 +347,10 @@ impl ConnectPsEntra {
             client_id,
             tenant,
             scopes: auth_core::flows::normalize_scopes(bound.list("Scopes")?.unwrap_or_default()),
-            environment: bound
-                .environment("Environment", environment::parse)?
-                .unwrap_or_else(environment::global),
+            environment,
             pass_thru: bound.switch("PassThru"),
             set,
         })
-    }
-
-    /// The `-WhatIf` line (the module has no -WhatIf; the CLI's `--what-if` uses it).
-    pub fn what_if(&self) -> String {
-        format!(
-            "What if: Performing the operation \"Connect\" on target \"tenant {} in {} ({})\"",
-            self.tenant,
-            self.environment.name,
-            self.set.set_name()
-        )
     }
 }
 
@@ -342,19 +361,16 @@ const CERTIFICATE_PARAMETERS: [&str; 4] = [
     "CertificatePath",
 ];
 
-fn certificate_source(bound: &Bound) -> auth_core::Result<CertificateSource> {
-    let given: Vec<&str> = CERTIFICATE_PARAMETERS
+fn certificate_source(bound: &Bound) -> Result<CertificateSource> {
+    let given: Vec<&'static str> = CERTIFICATE_PARAMETERS
         .into_iter()
         .filter(|p| bound.has(p))
         .collect();
-    let usage = |message: String| auth_core::Error::ParameterSet {
-        cmdlet: CONNECT_PSMICROSOFTENTRAID.to_owned(),
-        message,
-    };
     if bound.has("CertificatePassword") && given != ["CertificatePath"] {
-        return Err(usage(
-            "-CertificatePassword is used only together with -CertificatePath".to_owned(),
-        ));
+        return Err(bound.problem(Problem::Requires {
+            name: "CertificatePassword",
+            with: "CertificatePath",
+        }));
     }
     match given.as_slice() {
         ["Certificate"] => Ok(CertificateSource::Certificate(
@@ -372,15 +388,12 @@ fn certificate_source(bound: &Bound) -> auth_core::Result<CertificateSource> {
                 .secret("CertificatePassword")?
                 .map(|p| Password::new(p.secret())),
         }),
-        [] => Err(usage(
-            "parameter set AppCertificate needs one of -Certificate, -CertificateThumbprint, -CertificateName, \
-             -CertificatePath"
-                .to_owned(),
-        )),
-        several => Err(usage(format!(
-            "{} cannot be used together: give one certificate",
-            several.iter().map(|p| format!("-{p}")).collect::<Vec<_>>().join(" and ")
-        ))),
+        [] => Err(bound.problem(Problem::OneOf {
+            set: bound.set_name(),
+            names: CERTIFICATE_PARAMETERS.to_vec(),
+        })),
+        [first, second, ..] => Err(bound.conflict(first, second)),
+        [other] => Err(bound.missing(other)),
     }
 }
 

@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use auth_core::format::{Column, table};
 use auth_core::{Environment, Url};
+use cmdlet::format::{Column, table};
 use serde::{Deserialize, Serialize};
 
-pub use auth_core::partner_sets::{AccountType, ContextAccount as MgmtAccount};
+pub use cmdlet::sets::standard::{AccountType, ContextAccount as MgmtAccount};
 
 /// The context of a SecMgmt connection.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,15 +1,13 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+pub mod cli;
 pub mod connect;
 pub mod context;
-pub mod environment;
-pub mod error;
 pub mod params;
 
 pub use auth_core;
-pub use connect::connect;
+pub use cmdlet::{self, Error, Result};
+pub use connect::{CONNECTION, MODULE, connect};
 pub use context::{AccountType, MgmtAccount, MgmtContext, MgmtEnvironment};
-pub use environment::EnvironmentName;
-pub use error::{Error, Result};
-pub use params::{ConnectSecMgmtAccount, RefreshTokenCredential, SecMgmtSignIn};
+pub use params::{CONNECT, ConnectSecMgmtAccount, ENVIRONMENTS, RefreshTokenCredential, SecMgmtSignIn};

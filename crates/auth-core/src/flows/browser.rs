@@ -31,17 +31,12 @@ use listener::LoopbackListener;
 /// Which loopback ports the listener may take.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PortPolicy {
-    /// The first free port of the range, tried in order. PartnerCenter and SecMgmt use `8400..=8999`,
-    /// since their users registered `http://localhost:8400`.
+    /// The first free port of the range, tried in order (for apps registered with a fixed
+    /// `http://localhost:PORT`).
     Range(RangeInclusive<u16>),
     /// Any free port the system picks (for apps registered with `http://localhost`, which matches any
     /// port).
     Any,
-}
-
-impl PortPolicy {
-    /// The range PartnerCenter and SecMgmt use.
-    pub const PARTNER_CENTER: RangeInclusive<u16> = 8400..=8999;
 }
 
 /// The default of [`InteractiveBrowser::timeout`].

@@ -483,7 +483,7 @@ impl WorkloadIdentity {
 }
 
 /// `AZURE_CLIENT_ID`, checked, when set.
-pub(crate) fn env_client_id(env: &EnvVars) -> Result<Option<ClientId>> {
+pub fn env_client_id(env: &EnvVars) -> Result<Option<ClientId>> {
     env.get("AZURE_CLIENT_ID")
         .map(|value| {
             ClientId::parse(value)
@@ -493,7 +493,7 @@ pub(crate) fn env_client_id(env: &EnvVars) -> Result<Option<ClientId>> {
 }
 
 /// `AZURE_TENANT_ID`, checked, when set.
-pub(crate) fn env_tenant(env: &EnvVars) -> Result<Option<Tenant>> {
+pub fn env_tenant(env: &EnvVars) -> Result<Option<Tenant>> {
     env.get("AZURE_TENANT_ID")
         .map(|value| {
             Tenant::parse(value).map_err(|e| match e {

@@ -8,7 +8,7 @@ use test_support::form;
 use test_support::{NOW, app_token_response, jwt, session_with, user_token_response};
 
 use super::*;
-use crate::environment;
+use crate::params::ENVIRONMENTS;
 
 const APP: &str = "11111111-2222-3333-4444-555555555555";
 const TENANT: &str = "d5aec55f-2d12-4442-8d2f-ccca95d4390e";
@@ -50,7 +50,7 @@ async fn a_credential_signs_the_user_in_with_graph_powershell_defaults() {
     let context = connect(
         &at_mock(&server),
         ConnectEntra {
-            environment: environment::global(),
+            environment: ENVIRONMENTS.default_environment(),
             set: EntraSignIn::UserCredential {
                 tenant: None,
                 client_id: None,
@@ -112,7 +112,7 @@ async fn given_scopes_and_client_go_over_the_wire() {
     let context = connect(
         &at_mock(&server),
         ConnectEntra {
-            environment: environment::global(),
+            environment: ENVIRONMENTS.default_environment(),
             set: EntraSignIn::UserCredential {
                 tenant: Some(Tenant::parse("contoso.com").unwrap()),
                 client_id: Some(ClientId::parse(APP).unwrap()),
@@ -147,7 +147,7 @@ async fn a_client_secret_credential_signs_the_app_in_for_the_clouds_graph() {
     let context = connect(
         &at_mock(&server),
         ConnectEntra {
-            environment: environment::parse("USGov").unwrap(),
+            environment: ENVIRONMENTS.parse("USGov").unwrap(),
             set: EntraSignIn::AppSecretCredential {
                 credential: Credential::new(APP, "app-secret"),
                 tenant: Tenant::parse(TENANT).unwrap(),
@@ -172,7 +172,7 @@ async fn an_access_token_is_read_without_a_request() {
     let context = connect(
         &session,
         ConnectEntra {
-            environment: environment::global(),
+            environment: ENVIRONMENTS.default_environment(),
             set: EntraSignIn::AccessToken {
                 access_token: AccessToken::new(token.as_str()),
                 tenant: None,
@@ -220,7 +220,7 @@ async fn the_service_principal_certificate_set_signs_with_the_certificate_of_the
     let context = connect(
         &session,
         ConnectEntra {
-            environment: environment::global(),
+            environment: ENVIRONMENTS.default_environment(),
             set: EntraSignIn::ServicePrincipalCertificate {
                 tenant: Tenant::parse(TENANT).unwrap(),
                 client_id: ClientId::parse(APP).unwrap(),
@@ -270,7 +270,7 @@ async fn a_user_without_a_credential_signs_in_in_the_browser_and_the_context_is_
     let context = connect(
         &session,
         ConnectEntra {
-            environment: environment::global(),
+            environment: ENVIRONMENTS.default_environment(),
             set: EntraSignIn::UserCredential {
                 tenant: None,
                 client_id: None,
@@ -288,6 +288,6 @@ async fn a_user_without_a_credential_signs_in_in_the_browser_and_the_context_is_
     );
     assert_eq!(context.account.as_deref(), Some("admin@contoso.com"));
     token.assert_async().await;
-    assert_eq!(current_context(&session).unwrap(), Some(context));
-    assert!(disconnect(&session).unwrap());
+    assert_eq!(CONNECTION.current_context(&session).unwrap(), Some(context));
+    assert!(CONNECTION.disconnect(&session).unwrap());
 }

@@ -1,8 +1,8 @@
 //! Connect-Entra's sets resolved from arguments: the help page's parameters, Connect-MgGraph's
 //! additions and every alias, and the invalid combinations' errors.
 
-use auth_core::params::Argument;
 use auth_core::{Credential, SecretText};
+use cmdlet::bind::canonical_name;
 
 use super::*;
 
@@ -19,8 +19,17 @@ fn connect(arguments: Vec<(&str, Argument)>) -> Result<ConnectEntra, String> {
 
 #[test]
 fn every_alias_names_its_parameter() {
-    for (alias, canonical) in ALIASES {
-        assert_eq!(canonical_parameter(alias).unwrap(), *canonical, "{alias}");
+    // the help page's aliases and Connect-MgGraph's, `alias:parameter`
+    let aliases = "ApplicationId:ClientId AppId:ClientId Domain:TenantId TenantDomain:TenantId Tenant:TenantId \
+                   UseDeviceAuthentication:UseDeviceCode DeviceCode:UseDeviceCode DeviceAuth:UseDeviceCode \
+                   Device:UseDeviceCode AccessToken:MsAccessToken cf:Confirm wi:WhatIf";
+    for pair in aliases.split_whitespace() {
+        let (alias, canonical) = pair.split_once(':').unwrap();
+        assert_eq!(
+            canonical_name(&CONNECT, alias).unwrap().name,
+            canonical,
+            "{alias}"
+        );
     }
 }
 
@@ -119,7 +128,7 @@ fn invalid_combinations_name_the_sets_and_what_each_needs() {
 
 #[test]
 fn what_if_names_the_target() {
-    insta::assert_snapshot!(connect(vec![("-TenantId", text(TENANT)), ("-WhatIf", Argument::Switch)]).unwrap().what_if(), @r#"What if: Performing the operation "Connect" on target "tenant d5aec55f-2d12-4442-8d2f-ccca95d4390e in Global (UserCredential)""#);
+    insta::assert_snapshot!(CONNECT.bind(vec![("-TenantId", text(TENANT)), ("-WhatIf", Argument::Switch)]).unwrap().what_if(), @r#"What if: Performing the operation "Connect" on target "tenant d5aec55f-2d12-4442-8d2f-ccca95d4390e in Global (UserCredential)""#);
 }
 
 #[test]

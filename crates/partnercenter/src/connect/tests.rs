@@ -164,7 +164,7 @@ async fn a_web_app_refresh_token_sends_the_client_secret_and_names_a_mismatched_
     let error = connect(&session, request(&server, false, set("someone-else")))
         .await
         .unwrap_err();
-    insta::assert_snapshot!(error, @"invalid value for -Credential: its user name 'someone-else' must be the application id given in -ApplicationId (11111111-2222-3333-4444-555555555555)");
+    insta::assert_snapshot!(error, @"invalid value for -Credential: its user name 'someone-else' must be the application id, 11111111-2222-3333-4444-555555555555");
 }
 
 #[tokio::test]
@@ -357,7 +357,7 @@ async fn a_user_with_a_device_code_is_connected_and_the_connection_survives_the_
     }
 
     let (later, _) = test_support::session_in(home.path(), EnvVars::default());
-    let saved = current_context(&later).unwrap().unwrap();
+    let saved = CONNECTION.current_context(&later).unwrap().unwrap();
     assert_eq!(json_of(&saved, &server), json_of(&context, &server));
     let connection = later.connection(MODULE).unwrap();
     assert_eq!(
@@ -369,8 +369,8 @@ async fn a_user_with_a_device_code_is_connected_and_the_connection_survives_the_
             .secret(),
         "user-at"
     );
-    assert!(disconnect(&later).unwrap());
-    assert!(current_context(&later).unwrap().is_none());
+    assert!(CONNECTION.disconnect(&later).unwrap());
+    assert!(CONNECTION.current_context(&later).unwrap().is_none());
     assert!(later.cached_token(&connection, &[]).unwrap().is_none());
 }
 
@@ -547,7 +547,7 @@ async fn a_sign_in_refused_by_enforce_mfa_leaves_no_token_and_no_context() {
     );
     let cache = std::fs::read_to_string(home.path().join("msal_token_cache.json")).unwrap_or_default();
     assert!(!cache.contains("user-at") && !cache.contains("new-rt"), "{cache}");
-    assert!(current_context(&session).unwrap().is_none());
+    assert!(CONNECTION.current_context(&session).unwrap().is_none());
 }
 
 #[tokio::test]

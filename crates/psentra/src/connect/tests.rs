@@ -240,10 +240,10 @@ async fn the_browser_asks_for_the_resolved_scopes_and_the_connection_is_saved() 
     );
     token.assert_async().await;
     assert_eq!(
-        current_context(&session).unwrap(),
+        CONNECTION.current_context(&session).unwrap(),
         Some(token_object.context.clone())
     );
-    assert!(disconnect(&session).unwrap());
+    assert!(CONNECTION.disconnect(&session).unwrap());
 }
 
 #[tokio::test]

@@ -188,9 +188,17 @@ async fn a_user_signs_in_in_the_browser_on_a_port_from_8400_and_can_disconnect()
     let port = browser.redirect_port().unwrap();
     assert!((8400..=8999).contains(&port), "{port}");
     token.assert_async().await;
-    assert_eq!(current_context(&session).unwrap().unwrap().account.object_id, OID);
-    assert!(disconnect(&session).unwrap());
-    assert!(current_context(&session).unwrap().is_none());
+    assert_eq!(
+        CONNECTION
+            .current_context(&session)
+            .unwrap()
+            .unwrap()
+            .account
+            .object_id,
+        OID
+    );
+    assert!(CONNECTION.disconnect(&session).unwrap());
+    assert!(CONNECTION.current_context(&session).unwrap().is_none());
 }
 
 #[tokio::test]

@@ -1,8 +1,8 @@
 //! Connect-SecMgmtAccount's sets resolved from arguments: every alias, every set, the invalid
 //! combinations' errors.
 
-use auth_core::params::Argument;
 use auth_core::{Credential, SecretText};
+use cmdlet::bind::canonical_name;
 
 use super::*;
 
@@ -18,10 +18,18 @@ fn connect(arguments: Vec<(&str, Argument)>) -> Result<ConnectSecMgmtAccount, St
 
 #[test]
 fn every_alias_names_its_parameter() {
-    for (alias, canonical) in ALIASES {
-        assert_eq!(canonical_parameter(alias).unwrap(), *canonical, "{alias}");
+    // the help page's aliases, `alias:parameter`
+    let aliases = "Domain:Tenant TenantId:Tenant Device:UseDeviceAuthentication \
+                   DeviceAuth:UseDeviceAuthentication DeviceCode:UseDeviceAuthentication cf:Confirm wi:WhatIf";
+    for pair in aliases.split_whitespace() {
+        let (alias, canonical) = pair.split_once(':').unwrap();
+        assert_eq!(
+            canonical_name(&CONNECT, alias).unwrap().name,
+            canonical,
+            "{alias}"
+        );
     }
-    insta::assert_snapshot!(canonical_parameter("-EnforceMFA").unwrap_err(), @"Connect-SecMgmtAccount: a parameter cannot be found that matches parameter name 'EnforceMFA'; the parameters are: -Environment -Tenant -UseDeviceAuthentication -WhatIf -Confirm -AccessToken -ApplicationId -RefreshToken -CertificateThumbprint -Credential -ServicePrincipal -FederatedTokenFile -WorkloadIdentity -ServiceConnectionId -Identity -ObjectId -ResourceId -EnvironmentVariable -FromAzureCli -Account");
+    insta::assert_snapshot!(canonical_name(&CONNECT, "-EnforceMFA").unwrap_err(), @"Connect-SecMgmtAccount: a parameter cannot be found that matches parameter name 'EnforceMFA'; the parameters are: -AccessToken -ApplicationId -CertificateThumbprint -Confirm -Credential -Environment -RefreshToken -ServicePrincipal -Tenant -UseDeviceAuthentication -WhatIf -FromAzureCli -Account -FederatedTokenFile -WorkloadIdentity -ServiceConnectionId -Identity -ObjectId -ResourceId -EnvironmentVariable");
 }
 
 #[test]

@@ -921,7 +921,7 @@ fn the_builder_shows_no_secret() {
     let c = client();
     let secret = ClientCredential::secret("web-app-secret");
     let flow = InteractiveBrowser::new(&authority, &c)
-        .ports(PortPolicy::Range(PortPolicy::PARTNER_CENTER))
+        .ports(PortPolicy::Range(8400..=8999))
         .credential(Some(&secret));
     insta::assert_snapshot!(format!("{flow:?}"), @r#"InteractiveBrowser { authority: "https://login.microsoftonline.com/common/oauth2/v2.0/authorize", client_id: ClientId(04b07795-8ddb-461a-bbee-02f9e1bf7b46), scopes: [], ports: Range(8400..=8999), prompt: None, login_hint: None, domain_hint: None, timeout: 300s, credential: Some("ClientSecret"), fallback_to_device_code: false, .. }"#);
 }

@@ -1,25 +1,126 @@
-//! The five parameter sets that `Connect-PartnerCenter` and `Connect-SecMgmtAccount` share, kept once.
-//!
-//! The Security and Management module was forked from the Partner Center module, and its connect cmdlet
-//! kept the same sets, parameters and account object: a user in the browser or with a device code, an
-//! access token, a refresh token (of a public client or with the web app's secret or certificate), and an
-//! application with a certificate or a client secret. The two product crates re-export these types under
-//! their own names (`PartnerCenterSignIn`, `SecMgmtSignIn`, `PartnerAccount`, `MgmtAccount`) and keep
-//! what differs: the set tables and aliases, the scopes, `-EnforceMFA`, the environment object.
+//! The five sign-in sets of the cmdlets on the Partner Center SDK's sign-in (`Connect-PartnerCenter`, and
+//! `Connect-SecMgmtAccount`, which was forked from it), kept once with their parameters and their account
+//! object: a user in the browser or with a device code, an access token, a refresh token (of a public
+//! client or with the web app's secret or certificate), and an application with a certificate or a
+//! client secret. Each module names the sets after itself (`PartnerCenterSignIn`, `SecMgmtSignIn`) and
+//! keeps what differs: what every set also takes (`-EnforceMFA`), the scopes, the defaults, the
+//! environment object.
 
 use std::collections::BTreeMap;
 
+use auth_core::{
+    AccessToken, BrowserOptions, CertificateSource, ClientCredential, ClientId, Credential, RefreshToken,
+    Session, SignInMethod, Tenant, TokenResult,
+};
 use serde::{Deserialize, Serialize};
 
-use crate::params::{self, Bound};
-use crate::{
-    AccessToken, BrowserOptions, CertificateSource, ClientCredential, ClientId, Credential, Environment,
-    RefreshToken, Result, Session, SignInMethod, Tenant, TokenResult,
+use super::workload::WorkloadSignIn;
+use super::{FROM_AZURE_CLI_SET, SetNames};
+use crate::bind::{Bound, named};
+use crate::declare::{Kind, Parameter, ParameterSet, common};
+use crate::error::Result;
+
+/// How these cmdlets name the application id and the tenant.
+pub const NAMES: SetNames = SetNames {
+    application_id: "ApplicationId",
+    tenant: "Tenant",
 };
 
-/// The name of the parameter set of `--from-azure-cli` (its switch has the same name), shared by every
-/// module.
-pub const FROM_AZURE_CLI_SET: &str = "FromAzureCli";
+/// The parameters of the five sets, but `-Environment` (which some cmdlets give an alias).
+pub const PARAMETERS: &[Parameter] = &[
+    Parameter {
+        name: "AccessToken",
+        aliases: &[],
+        kind: Kind::Secret {
+            value_name: "TOKEN",
+            env: "MSCONNECT_ACCESS_TOKEN",
+        },
+        help: "An access token to use as it is, no request made (`-` reads it from stdin)",
+    },
+    Parameter {
+        name: "ApplicationId",
+        aliases: &["ClientId"],
+        kind: Kind::Text("ID"),
+        help: "The application (client) id to sign in with",
+    },
+    common::CERTIFICATE_THUMBPRINT,
+    common::CREDENTIAL,
+    Parameter {
+        name: "RefreshToken",
+        aliases: &[],
+        kind: Kind::Secret {
+            value_name: "TOKEN",
+            env: "MSCONNECT_REFRESH_TOKEN",
+        },
+        help: "A refresh token to redeem (`-` reads it from stdin)",
+    },
+    Parameter {
+        name: "ServicePrincipal",
+        aliases: &[],
+        kind: Kind::Switch,
+        help: "Sign in as a service principal (an application), not a user",
+    },
+    Parameter {
+        name: "Tenant",
+        aliases: &["Domain", "TenantId"],
+        kind: Kind::Tenant,
+        help: "The tenant: its id (GUID) or a domain name [default: organizations]",
+    },
+    Parameter {
+        name: "UseDeviceAuthentication",
+        aliases: &["Device", "DeviceAuth", "DeviceCode"],
+        kind: Kind::Switch,
+        help: "Sign in with a device code (on another device's browser) instead of this machine's browser",
+    },
+];
+
+/// The five sets, `User` the default; each also takes `common` (`-Environment`, `-WhatIf`…).
+pub fn sets(common: &[&'static str]) -> Vec<ParameterSet> {
+    vec![
+        ParameterSet::new("User", &[], &["Tenant", "UseDeviceAuthentication"])
+            .also(common)
+            .default_set(),
+        ParameterSet::new("AccessToken", &["AccessToken"], &["Tenant"]).also(common),
+        ParameterSet::new(
+            "RefreshToken",
+            &["ApplicationId", "RefreshToken"],
+            &["CertificateThumbprint", "Credential", "Tenant"],
+        )
+        .also(common),
+        ParameterSet::new(
+            "ServicePrincipalCertificate",
+            &["ApplicationId", "CertificateThumbprint", "Tenant"],
+            &["ServicePrincipal"],
+        )
+        .also(common),
+        ParameterSet::new(
+            "ServicePrincipal",
+            &["Credential", "ServicePrincipal", "Tenant"],
+            &[],
+        )
+        .also(common),
+    ]
+}
+
+/// The client secret of a `-Credential` that names an application: its user name must be the
+/// application id given in `-ApplicationId`, else the error names both.
+pub fn client_secret_for(credential: &Credential, application_id: &ClientId) -> Result<ClientCredential> {
+    if !credential
+        .username
+        .trim()
+        .eq_ignore_ascii_case(application_id.as_str())
+    {
+        return Err(auth_core::Error::invalid(
+            "-Credential",
+            format!(
+                "its user name '{}' must be the application id, {application_id}",
+                credential.username.trim()
+            ),
+        )
+        .into());
+    }
+    Ok(ClientCredential::secret(credential.password.secret()))
+}
 
 /// The web app's credential that goes with a refresh token.
 #[derive(Debug, Clone)]
@@ -45,9 +146,9 @@ impl RefreshTokenCredential {
     }
 }
 
-/// The sets of `Connect-PartnerCenter` and `Connect-SecMgmtAccount`, each holding exactly its fields.
+/// The sets, each holding exactly its fields.
 #[derive(Debug, Clone)]
-pub enum PartnerSignIn {
+pub enum StandardSignIn {
     /// A user in the browser (ports 8400-8999), or with a device code.
     User {
         /// `-Tenant`; `organizations` when absent.
@@ -99,20 +200,13 @@ pub enum PartnerSignIn {
     },
     /// A secret-free sign-in for CI runners and cloud hosts: a federated token file, workload identity,
     /// the host's managed identity, or the `AZURE_*` variables (issue 16).
-    Workload(crate::workload_sets::WorkloadSignIn),
+    Workload(WorkloadSignIn),
 }
 
-/// How `Connect-PartnerCenter` and `Connect-SecMgmtAccount` name the application and tenant of the
-/// workload sets.
-pub const WORKLOAD_NAMES: crate::workload_sets::WorkloadNames = crate::workload_sets::WorkloadNames {
-    application_id: "ApplicationId",
-    tenant: "Tenant",
-};
-
-/// What a [`PartnerSignIn`] becomes: the client, tenant and auth-core sign-in, and the account type the
+/// What a [`StandardSignIn`] becomes: the client, tenant and auth-core sign-in, and the account type the
 /// context records.
 #[derive(Debug)]
-pub struct PartnerSignInPlan {
+pub struct StandardPlan {
     /// The application signing in.
     pub client_id: ClientId,
     /// The tenant given, if any.
@@ -123,11 +217,29 @@ pub struct PartnerSignInPlan {
     pub account_type: AccountType,
 }
 
-impl PartnerSignIn {
+impl StandardPlan {
+    /// The sign-in request for `environment` and `scopes`, and the account type the context records.
+    pub fn into_request(
+        self,
+        environment: auth_core::Environment,
+        scopes: Vec<String>,
+    ) -> (auth_core::SignInRequest, AccountType) {
+        let request = auth_core::SignInRequest {
+            environment,
+            tenant: self.tenant.unwrap_or_default(),
+            client_id: self.client_id,
+            scopes,
+            method: self.method,
+        };
+        (request, self.account_type)
+    }
+}
+
+impl StandardSignIn {
     /// Builds the set the binder resolved (`bound.set_name()`), reading exactly that set's parameters.
     /// Any set name other than the four below is the default set, `User`.
     pub fn from_bound(bound: &Bound) -> Result<Self> {
-        if let Some(workload) = crate::workload_sets::WorkloadSignIn::from_bound(bound, WORKLOAD_NAMES)? {
+        if let Some(workload) = WorkloadSignIn::from_bound(bound, NAMES)? {
             return Ok(Self::Workload(workload));
         }
         Ok(match bound.set_name() {
@@ -188,19 +300,6 @@ impl PartnerSignIn {
         }
     }
 
-    /// The `-WhatIf` line: `What if: Performing the operation "Connect" on target "…"`, naming the
-    /// tenant, the environment and the set.
-    pub fn what_if(&self, environment: &Environment) -> String {
-        let tenant = self
-            .tenant()
-            .map_or_else(|| "organizations".to_owned(), Tenant::to_string);
-        format!(
-            "What if: Performing the operation \"Connect\" on target \"tenant {tenant} in {} ({})\"",
-            environment.name,
-            self.set_name()
-        )
-    }
-
     /// Turns the set into an auth-core sign-in: users sign in with `default_client` unless a refresh
     /// token names its application, in the browser with `browser` unless `-UseDeviceAuthentication`;
     /// certificates come from the session's store; `-Credential`'s user name must be an application id.
@@ -209,8 +308,8 @@ impl PartnerSignIn {
         session: &Session,
         default_client: ClientId,
         browser: BrowserOptions,
-    ) -> Result<PartnerSignInPlan> {
-        let plan = |client_id, tenant, method, account_type| PartnerSignInPlan {
+    ) -> Result<StandardPlan> {
+        let plan = |client_id, tenant, method, account_type| StandardPlan {
             client_id,
             tenant,
             method,
@@ -245,7 +344,7 @@ impl PartnerSignIn {
                 let credential = match credential {
                     None => None,
                     Some(RefreshTokenCredential::Secret(credential)) => {
-                        Some(credential.client_secret_for(&application_id)?)
+                        Some(client_secret_for(&credential, &application_id)?)
                     }
                     Some(RefreshTokenCredential::CertificateThumbprint(thumbprint)) => {
                         Some(session.certificate_credential(&CertificateSource::Thumbprint(thumbprint))?)
@@ -274,7 +373,7 @@ impl PartnerSignIn {
                 AccountType::Certificate,
             ),
             Self::ServicePrincipal { credential, tenant } => plan(
-                params::named("Credential", ClientId::parse(&credential.username))?,
+                named("Credential", ClientId::parse(&credential.username))?,
                 Some(tenant),
                 SignInMethod::Application(ClientCredential::secret(credential.password.secret())),
                 AccountType::ServicePrincipal,
@@ -282,27 +381,19 @@ impl PartnerSignIn {
             // the Azure CLI's refresh token was issued to its own client (a FOCI family member): that
             // client gets the token, whatever the module's default
             Self::FromAzureCli { account, tenant } => plan(
-                ClientId::from_static(crate::azure_cli::AZURE_CLI_CLIENT_ID),
+                ClientId::from_static(auth_core::azure_cli::AZURE_CLI_CLIENT_ID),
                 tenant,
                 SignInMethod::AzureCli { account },
                 AccountType::User,
             ),
             Self::Workload(workload) => {
                 let account_type = match &workload {
-                    crate::workload_sets::WorkloadSignIn::FederatedToken { .. } => {
-                        AccountType::FederatedToken
-                    }
-                    crate::workload_sets::WorkloadSignIn::WorkloadIdentity { .. } => {
-                        AccountType::WorkloadIdentity
-                    }
-                    crate::workload_sets::WorkloadSignIn::ManagedIdentity { .. } => {
-                        AccountType::ManagedIdentity
-                    }
-                    crate::workload_sets::WorkloadSignIn::EnvironmentVariable => {
-                        AccountType::EnvironmentVariable
-                    }
+                    WorkloadSignIn::FederatedToken { .. } => AccountType::FederatedToken,
+                    WorkloadSignIn::WorkloadIdentity { .. } => AccountType::WorkloadIdentity,
+                    WorkloadSignIn::ManagedIdentity { .. } => AccountType::ManagedIdentity,
+                    WorkloadSignIn::EnvironmentVariable => AccountType::EnvironmentVariable,
                 };
-                let planned = workload.into_plan(session, WORKLOAD_NAMES, default_client)?;
+                let planned = workload.into_plan(session, NAMES, default_client)?;
                 // AZURE_USERNAME and AZURE_PASSWORD sign a user in: a user's scope, a user's account
                 let account_type = if planned.app_only {
                     account_type

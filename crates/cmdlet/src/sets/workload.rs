@@ -1,16 +1,20 @@
-//! The four secret-free sign-ins every module gains for CI runners and cloud hosts (issue 16), kept once:
+//! The four secret-free sign-ins every module's connect gains for CI runners and cloud hosts, kept once:
 //! a federated token file (`-FederatedTokenFile`), workload identity found in the environment
 //! (`-WorkloadIdentity`), the host's managed identity (`-Identity`), and the `AZURE_*` variables
 //! (`-EnvironmentVariable`). Each module names its application id and tenant parameters its own way
-//! ([`WorkloadNames`]); the sets, their parsing and what they become are the same everywhere.
+//! ([`SetNames`]); the parameters, the sets, their parsing and what they become are the same everywhere.
 
 use std::path::PathBuf;
 
-use crate::flows::{
+use auth_core::flows::{
     EnvironmentCredential, FederatedTokenFile, ManagedIdentityId, WorkloadIdentity, federated,
 };
-use crate::params::Bound;
-use crate::{ClientCredential, ClientId, Environment, Error, Result, Session, SignInMethod, Tenant};
+use auth_core::{ClientCredential, ClientId, Session, SignInMethod, Tenant};
+
+use super::SetNames;
+use crate::bind::{Bound, named};
+use crate::declare::{Kind, Parameter, ParameterSet};
+use crate::error::Result;
 
 /// `-FederatedTokenFile PATH`.
 pub const FEDERATED_TOKEN_FILE: &str = "FederatedTokenFile";
@@ -27,6 +31,80 @@ pub const RESOURCE_ID: &str = "ResourceId";
 /// `-EnvironmentVariable`.
 pub const ENVIRONMENT_VARIABLE: &str = "EnvironmentVariable";
 
+/// The parameters of the four sets, besides the module's application id and tenant.
+pub const PARAMETERS: &[Parameter] = &[
+    Parameter {
+        name: FEDERATED_TOKEN_FILE,
+        aliases: &[],
+        kind: Kind::Text("PATH"),
+        help: "Sign in as the application with the federated token (a JWT) in this file, read again for \
+               every new token (Kubernetes rotates it); the application id and tenant come from their options \
+               or AZURE_CLIENT_ID and AZURE_TENANT_ID",
+    },
+    Parameter {
+        name: WORKLOAD_IDENTITY,
+        aliases: &[],
+        kind: Kind::Switch,
+        help: "Sign in as the application with the federated token the environment offers: \
+               AZURE_FEDERATED_TOKEN_FILE, GitHub Actions' OIDC token, or Azure Pipelines'",
+    },
+    Parameter {
+        name: SERVICE_CONNECTION_ID,
+        aliases: &[],
+        kind: Kind::Text("ID"),
+        help: "The Azure Pipelines service connection of --workload-identity \
+               [default: AZURESUBSCRIPTION_SERVICE_CONNECTION_ID]",
+    },
+    Parameter {
+        name: IDENTITY,
+        aliases: &["ManagedIdentity"],
+        kind: Kind::Switch,
+        help: "Sign in with the host's managed identity: system-assigned, or user-assigned with the \
+               application id option, --object-id or --resource-id",
+    },
+    Parameter {
+        name: OBJECT_ID,
+        aliases: &[],
+        kind: Kind::Text("ID"),
+        help: "The object (principal) id of the user-assigned managed identity of --identity",
+    },
+    Parameter {
+        name: RESOURCE_ID,
+        aliases: &[],
+        kind: Kind::Text("ID"),
+        help: "The Azure resource id of the user-assigned managed identity of --identity",
+    },
+    Parameter {
+        name: ENVIRONMENT_VARIABLE,
+        aliases: &[],
+        kind: Kind::Switch,
+        help: "Sign in as the AZURE_* variables say (AZURE_CLIENT_ID, AZURE_TENANT_ID and \
+               AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE or \
+               AZURE_USERNAME with AZURE_PASSWORD), as azure-identity does",
+    },
+];
+
+/// The four sets, with the module's names; each also takes `common` (`-Environment`, `-WhatIf`…).
+pub fn sets(names: SetNames, common: &[&'static str]) -> Vec<ParameterSet> {
+    let (app, tenant) = (names.application_id, names.tenant);
+    vec![
+        ParameterSet::new("FederatedToken", &[FEDERATED_TOKEN_FILE], &[app, tenant]).also(common),
+        ParameterSet::new(
+            "WorkloadIdentity",
+            &[WORKLOAD_IDENTITY],
+            &[app, tenant, SERVICE_CONNECTION_ID],
+        )
+        .also(common),
+        ParameterSet::new(
+            "ManagedIdentity",
+            &[IDENTITY],
+            &[app, OBJECT_ID, RESOURCE_ID, tenant],
+        )
+        .also(common),
+        ParameterSet::new("EnvironmentVariable", &[ENVIRONMENT_VARIABLE], &[]).also(common),
+    ]
+}
+
 /// The set names, which are also the types the contexts show.
 pub const SET_NAMES: [&str; 4] = [
     "FederatedToken",
@@ -34,15 +112,6 @@ pub const SET_NAMES: [&str; 4] = [
     "ManagedIdentity",
     "EnvironmentVariable",
 ];
-
-/// How a module spells its application id and tenant parameters.
-#[derive(Debug, Clone, Copy)]
-pub struct WorkloadNames {
-    /// `ApplicationId`, `ClientId` or `ClientID`.
-    pub application_id: &'static str,
-    /// `Tenant`, `TenantId` or `TenantID`.
-    pub tenant: &'static str,
-}
 
 /// One of the four sets, holding exactly its parameters.
 #[derive(Debug, Clone)]
@@ -91,7 +160,7 @@ pub struct WorkloadPlan {
 
 impl WorkloadSignIn {
     /// The set the binder resolved, when it is one of these four.
-    pub fn from_bound(bound: &Bound, names: WorkloadNames) -> Result<Option<Self>> {
+    pub fn from_bound(bound: &Bound, names: SetNames) -> Result<Option<Self>> {
         Ok(Some(match bound.set_name() {
             "FederatedToken" => Self::FederatedToken {
                 path: PathBuf::from(bound.required_text(FEDERATED_TOKEN_FILE)?),
@@ -111,10 +180,10 @@ impl WorkloadSignIn {
                     (None, None, None) => ManagedIdentityId::SystemAssigned,
                     (Some(client_id), None, None) => ManagedIdentityId::ClientId(client_id),
                     (None, Some(object_id), None) => {
-                        crate::params::named(OBJECT_ID, ManagedIdentityId::object_id(&object_id))?
+                        named(OBJECT_ID, ManagedIdentityId::object_id(&object_id))?
                     }
                     (None, None, Some(resource_id)) => {
-                        crate::params::named(RESOURCE_ID, ManagedIdentityId::resource_id(&resource_id))?
+                        named(RESOURCE_ID, ManagedIdentityId::resource_id(&resource_id))?
                     }
                     (Some(_), Some(_), _) => return Err(bound.conflict(names.application_id, OBJECT_ID)),
                     (Some(_), _, Some(_)) => return Err(bound.conflict(names.application_id, RESOURCE_ID)),
@@ -157,29 +226,31 @@ impl WorkloadSignIn {
     pub fn into_plan(
         self,
         session: &Session,
-        names: WorkloadNames,
+        names: SetNames,
         default_client: ClientId,
     ) -> Result<WorkloadPlan> {
         let env = session.env();
         let app = |client_id: Option<ClientId>| -> Result<ClientId> {
             match client_id {
                 Some(id) => Ok(id),
-                None => federated::env_client_id(env)?.ok_or_else(|| {
-                    Error::invalid(
+                None => federated::env_client_id(env)?.ok_or_else(|| -> crate::Error {
+                    auth_core::Error::invalid(
                         format!("-{}", names.application_id),
                         "a federated sign-in needs the application id: give it or set AZURE_CLIENT_ID",
                     )
+                    .into()
                 }),
             }
         };
         let tenant = |tenant: Option<Tenant>| -> Result<Tenant> {
             match tenant {
                 Some(tenant) => Ok(tenant),
-                None => federated::env_tenant(env)?.ok_or_else(|| {
-                    Error::invalid(
+                None => federated::env_tenant(env)?.ok_or_else(|| -> crate::Error {
+                    auth_core::Error::invalid(
                         format!("-{}", names.tenant),
                         "a federated sign-in needs the tenant: give it or set AZURE_TENANT_ID",
                     )
+                    .into()
                 }),
             }
         };
@@ -228,67 +299,20 @@ impl WorkloadSignIn {
             }
         })
     }
-
-    /// The `-WhatIf` line.
-    pub fn what_if(&self, environment: &Environment) -> String {
-        let tenant = self
-            .tenant()
-            .map_or_else(|| "organizations".to_owned(), Tenant::to_string);
-        format!(
-            "What if: Performing the operation \"Connect\" on target \"tenant {tenant} in {} ({})\"",
-            environment.name,
-            self.set_name()
-        )
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::params::{Argument, ParameterSetInfo, bind};
+    use crate::bind::Argument;
+    use crate::sample::SAMPLE;
+    use crate::sets::standard::NAMES;
 
-    const NAMES: WorkloadNames = WorkloadNames {
-        application_id: "ApplicationId",
-        tenant: "Tenant",
-    };
     const APP: &str = "0c7a1f00-0000-4000-8000-00000000f00d";
     const TID: &str = "7a0b9c1d-0000-4000-8000-00000000a001";
 
-    static SETS: &[ParameterSetInfo] = &[
-        ParameterSetInfo {
-            name: "User",
-            mandatory: &[],
-            optional: &["Tenant"],
-            default: true,
-        },
-        ParameterSetInfo {
-            name: "FederatedToken",
-            mandatory: &["FederatedTokenFile"],
-            optional: &["ApplicationId", "Tenant"],
-            default: false,
-        },
-        ParameterSetInfo {
-            name: "WorkloadIdentity",
-            mandatory: &["WorkloadIdentity"],
-            optional: &["ApplicationId", "Tenant", "ServiceConnectionId"],
-            default: false,
-        },
-        ParameterSetInfo {
-            name: "ManagedIdentity",
-            mandatory: &["Identity"],
-            optional: &["ApplicationId", "ObjectId", "ResourceId", "Tenant"],
-            default: false,
-        },
-        ParameterSetInfo {
-            name: "EnvironmentVariable",
-            mandatory: &["EnvironmentVariable"],
-            optional: &[],
-            default: false,
-        },
-    ];
-
     fn parse(arguments: Vec<(&str, Argument)>) -> Result<Option<WorkloadSignIn>> {
-        let bound = bind("Connect-Test", SETS, &[], arguments)?;
+        let bound = SAMPLE.bind(arguments)?;
         WorkloadSignIn::from_bound(&bound, NAMES)
     }
 
@@ -297,7 +321,7 @@ mod tests {
     }
 
     fn session(pairs: &[(&str, &str)]) -> Session {
-        crate::testing::session_with(crate::EnvVars::from_pairs(pairs.iter().copied())).0
+        test_support::session_with(auth_core::EnvVars::from_pairs(pairs.iter().copied())).0
     }
 
     #[test]
@@ -332,7 +356,7 @@ mod tests {
         let error = set().into_plan(&session(&[]), NAMES, default()).unwrap_err();
         assert_eq!(
             error.to_string(),
-            Error::invalid(
+            auth_core::Error::invalid(
                 "-ApplicationId",
                 "a federated sign-in needs the application id: give it or set AZURE_CLIENT_ID"
             )

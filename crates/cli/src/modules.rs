@@ -1,0 +1,205 @@
+//! The four PowerShell modules, as their product crates declare them, made into clap commands: each
+//! cmdlet parameter with a command-line option becomes an option (its kebab-case name, its aliases', the
+//! value it takes), so the declarations drive help, completion, the man page and parameter-set
+//! resolution; and the options present are read back by parameter.
+
+use clap::builder::PossibleValuesParser;
+use clap::parser::ValueSource;
+use clap::{Arg, ArgAction, ArgGroup, ArgMatches, Command};
+use cmdlet::{Cmdlet, Kind, Module, Parameter};
+
+/// Every module, in the order help lists them.
+pub(crate) static ALL: [&Module; 4] = [
+    &partnercenter::cli::POWERSHELL_MODULE,
+    &secmgmt::cli::POWERSHELL_MODULE,
+    &entra::cli::POWERSHELL_MODULE,
+    &psentra::cli::POWERSHELL_MODULE,
+];
+
+/// The `--what-if` and `--confirm` options every connect and disconnect has.
+pub(crate) const WHAT_IF: &str = "WhatIf";
+/// See [`WHAT_IF`].
+pub(crate) const CONFIRM: &str = "Confirm";
+/// The option that feeds the password of a credential parameter from stdin.
+pub(crate) const PASSWORD_STDIN: &str = "password-stdin";
+
+/// The parameters of `cmdlet` that are command-line options, in the order help lists them.
+pub(crate) fn options(cmdlet: &Cmdlet) -> impl Iterator<Item = &'static Parameter> + use<> {
+    cmdlet.parameters().into_iter().filter(|p| p.is_option())
+}
+
+/// The clap command of a cmdlet.
+pub(crate) fn cmdlet_command(name: &'static str, cmdlet: &'static Cmdlet) -> Command {
+    let mut command = Command::new(name)
+        .about(cmdlet.about)
+        .long_about(format!("{}\n\nPowerShell: {}", cmdlet.about, cmdlet.name));
+    for parameter in options(cmdlet) {
+        command = command.arg(option(parameter, cmdlet));
+    }
+    let credentials: Vec<&'static Parameter> = options(cmdlet)
+        .filter(|p| matches!(p.kind, Kind::Credential { .. }))
+        .collect();
+    if !credentials.is_empty() {
+        let named: Vec<String> = credentials.iter().map(|p| format!("--{}", p.option())).collect();
+        command = command
+            .group(
+                ArgGroup::new("credentials")
+                    .args(credentials.iter().map(|p| p.name))
+                    .multiple(true),
+            )
+            .arg(
+                Arg::new(PASSWORD_STDIN)
+                    .long(PASSWORD_STDIN)
+                    .action(ArgAction::SetTrue)
+                    .requires("credentials")
+                    .help(format!(
+                        "Read the password (or client secret) of {} from stdin",
+                        named.join(" or ")
+                    )),
+            );
+    }
+    command.args(should_process_args())
+}
+
+/// `--what-if` (alias `--wi`) and `--confirm` (alias `--cf`).
+pub(crate) fn should_process_args() -> [Arg; 2] {
+    [
+        Arg::new(WHAT_IF)
+            .long("what-if")
+            .visible_alias("wi")
+            .action(ArgAction::SetTrue)
+            .help("Say what would be done, and do nothing: no request, no file written"),
+        Arg::new(CONFIRM)
+            .long("confirm")
+            .visible_alias("cf")
+            .action(ArgAction::SetTrue)
+            .conflicts_with(WHAT_IF)
+            .help("Ask before acting (needs a terminal)"),
+    ]
+}
+
+fn option(parameter: &'static Parameter, cmdlet: &'static Cmdlet) -> Arg {
+    let arg = Arg::new(parameter.name)
+        .long(parameter.option())
+        .visible_aliases(parameter.option_aliases())
+        .help(parameter.help);
+    match parameter.kind {
+        Kind::Switch => arg.action(ArgAction::SetTrue),
+        Kind::Text(value_name) => arg.value_name(value_name),
+        Kind::Tenant => arg.value_name("TENANT"),
+        Kind::Choice(values) => arg
+            .value_name("NAME")
+            .ignore_case(true)
+            .value_parser(PossibleValuesParser::new(values)),
+        Kind::List(value_name) => arg
+            .value_name(value_name)
+            .action(ArgAction::Append)
+            .value_delimiter(','),
+        Kind::Secret { value_name, env } => arg
+            .value_name(value_name)
+            .env(env)
+            .hide_env_values(true)
+            .hide_default_value(true),
+        Kind::Credential { .. } => arg.value_name("USERNAME"),
+        Kind::Environment => arg.value_name("NAME").long_help(format!(
+            "{}: one of {}, or a name added with `msconnect environment add`",
+            parameter.help,
+            cmdlet.environments.names().join(", ")
+        )),
+        // never options (see `Parameter::is_option`)
+        Kind::ShouldProcess | Kind::Object => arg,
+    }
+}
+
+/// Where a given value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// Typed on the command line.
+    CommandLine,
+    /// Read from the option's environment variable.
+    Environment(&'static str),
+}
+
+/// An option present in one invocation.
+#[derive(Debug, Clone)]
+pub(crate) struct Given {
+    /// The parameter.
+    pub(crate) parameter: &'static Parameter,
+    /// Where it came from.
+    pub(crate) source: Source,
+}
+
+/// The cmdlet parameters present in `matches`, in help's order.
+pub(crate) fn given(cmdlet: &'static Cmdlet, matches: &ArgMatches) -> Vec<Given> {
+    options(cmdlet)
+        .filter_map(|parameter| {
+            let source = match matches.value_source(parameter.name)? {
+                ValueSource::CommandLine => Source::CommandLine,
+                ValueSource::EnvVariable => match parameter.kind {
+                    Kind::Secret { env, .. } => Source::Environment(env),
+                    _ => Source::CommandLine,
+                },
+                // switches report their `false` default: not given
+                _ => return None,
+            };
+            Some(Given { parameter, source })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every cmdlet the command line offers.
+    fn cmdlets() -> impl Iterator<Item = &'static Cmdlet> {
+        ALL.iter().flat_map(|module| {
+            std::iter::once(module.connect.cmdlet()).chain(module.others.iter().map(|(_, c)| c.cmdlet()))
+        })
+    }
+
+    #[test]
+    fn every_parameter_of_every_set_is_declared_and_every_declared_one_is_in_a_set() {
+        for cmdlet in cmdlets() {
+            assert_eq!(
+                cmdlet.sets().iter().filter(|s| s.default).count(),
+                1,
+                "{}",
+                cmdlet.name
+            );
+            for set in cmdlet.sets() {
+                for name in set.mandatory.iter().chain(&set.optional) {
+                    assert!(cmdlet.parameter(name).is_some(), "{} -{name}", cmdlet.name);
+                }
+            }
+            for parameter in cmdlet.parameters() {
+                let used = cmdlet.sets().iter().any(|s| s.accepts(parameter.name));
+                assert!(used, "{} -{} is in no set", cmdlet.name, parameter.name);
+            }
+        }
+    }
+
+    #[test]
+    fn no_two_options_of_a_cmdlet_share_a_name_or_an_alias() {
+        for cmdlet in cmdlets() {
+            let mut spellings: Vec<String> =
+                vec!["what-if".into(), "wi".into(), "confirm".into(), "cf".into()];
+            for parameter in options(cmdlet) {
+                for spelling in std::iter::once(parameter.option()).chain(parameter.option_aliases()) {
+                    assert!(
+                        !spellings.contains(&spelling),
+                        "{}: --{spelling} twice",
+                        cmdlet.name
+                    );
+                    spellings.push(spelling);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn modules_are_saved_under_their_command_names() {
+        let names: Vec<&str> = ALL.iter().map(|m| m.name).collect();
+        assert_eq!(names, ["partnercenter", "secmgmt", "entra", "psentra"]);
+    }
+}

@@ -1,0 +1,19 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+pub mod bind;
+pub mod declare;
+pub mod environments;
+pub mod error;
+pub mod format;
+pub mod lifecycle;
+#[cfg(test)]
+mod sample;
+pub mod sets;
+
+pub use auth_core;
+pub use bind::{Argument, Bound, Problem};
+pub use declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets};
+pub use environments::EnvironmentNames;
+pub use error::{Error, Result};
+pub use lifecycle::{Command, Connect, Lifecycle, Module, Outcome, SignIn, connect};

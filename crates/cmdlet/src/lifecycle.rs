@@ -1,0 +1,199 @@
+//! The connect lifecycle every module shares, instantiated by each product crate instead of copied:
+//! resolve the environment, plan the sign-in, sign in, build the context (which may still refuse), save
+//! it with the connection, and later read the current context or disconnect. Also the seam the command
+//! line dispatches through: a [`Command`] a cmdlet, a [`Module`] a PowerShell module.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use auth_core::{AccessToken, Connected, Environment, Session, SignInRequest, SignedInTokens};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::bind::Bound;
+use crate::declare::Cmdlet;
+use crate::error::{Error, Result};
+
+/// A module's typed connect request, and what the shared lifecycle asks of it.
+pub trait SignIn: Sized {
+    /// What is saved and shown once connected (`PartnerContext`).
+    type Context: Serialize;
+    /// What the module keeps from planning for building the context.
+    type Plan;
+    /// The module's error.
+    type Error: From<Error> + From<auth_core::Error>;
+
+    /// The name the connection is saved under (`partnercenter`).
+    const MODULE: &'static str;
+
+    /// The environment asked for (the session applies its overrides and discovery).
+    fn environment(&self) -> &Environment;
+
+    /// The sign-in, for the resolved environment, with the module's defaults (client, scopes, ports).
+    fn plan(
+        self,
+        session: &Session,
+        environment: Environment,
+    ) -> std::result::Result<(SignInRequest, Self::Plan), Self::Error>;
+
+    /// The context of a sign-in that went through; an error here (a failed `-EnforceMFA`) saves nothing.
+    fn context(
+        plan: Self::Plan,
+        session: &Session,
+        request: &SignInRequest,
+        tokens: &SignedInTokens,
+    ) -> impl Future<Output = std::result::Result<Self::Context, Self::Error>>;
+}
+
+/// Connects: resolves the environment, plans, signs in, builds the context and saves it with the
+/// connection. A sign-in the context refuses leaves nothing behind.
+pub async fn connect<R: SignIn>(
+    session: &Session,
+    request: R,
+) -> std::result::Result<(R::Context, Connected), R::Error> {
+    let (context, connected, _) = connect_with_token(session, request).await?;
+    Ok((context, connected))
+}
+
+/// [`connect`], also returning the access token of the sign-in, for a module whose connect shows it
+/// (`Connect-PSMicrosoftEntraID -PassThru`). The saved context never holds it.
+pub async fn connect_with_token<R: SignIn>(
+    session: &Session,
+    request: R,
+) -> std::result::Result<(R::Context, Connected, AccessToken), R::Error> {
+    let environment = session.resolve_environment(request.environment()).await?;
+    let (sign_in, plan) = request.plan(session, environment)?;
+    // signed in and checked, but nothing saved until the context is built
+    let tokens = session.authenticate(&sign_in).await?;
+    let context = R::context(plan, session, &sign_in, &tokens).await?;
+    let connected = session.complete(R::MODULE, &sign_in, &tokens, &context)?;
+    Ok((context, connected, tokens.result().access_token.clone()))
+}
+
+/// A module's saved connection: its current context, and disconnecting.
+pub struct Lifecycle<C> {
+    module: &'static str,
+    context: PhantomData<fn() -> C>,
+}
+
+impl<C: DeserializeOwned> Lifecycle<C> {
+    /// The connection saved under `module`.
+    pub const fn new(module: &'static str) -> Self {
+        Self {
+            module,
+            context: PhantomData,
+        }
+    }
+
+    /// The context of the saved connection, if any.
+    pub fn current_context(&self, session: &Session) -> Result<Option<C>> {
+        Ok(session
+            .load_connection::<C>(self.module)?
+            .map(|(_, context)| context))
+    }
+
+    /// Forgets the connection and removes exactly the tokens it acquired; `false` when there was none.
+    pub fn disconnect(&self, session: &Session) -> Result<bool> {
+        Ok(session.disconnect(self.module)?)
+    }
+}
+
+/// What a command produced, for the command line to print.
+#[derive(Debug)]
+pub struct Outcome {
+    /// What `-o json` prints: the object with PowerShell's property names.
+    pub json: Value,
+    /// What `-o table` prints: the table of the module's format file.
+    pub table: String,
+}
+
+impl Outcome {
+    /// The outcome of `value`, printed as `table`.
+    pub fn new(value: &impl Serialize, table: String) -> Result<Self> {
+        let json = serde_json::to_value(value)
+            .map_err(|e| auth_core::Error::invalid("output", format!("cannot be written as JSON: {e}")))?;
+        Ok(Self { json, table })
+    }
+}
+
+/// A future of a [`Command`].
+pub type Running<'a> = Pin<Box<dyn Future<Output = Result<Outcome>> + 'a>>;
+
+/// A cmdlet as the command line runs it: its declaration, and its bound parameters made into the typed
+/// request and run.
+pub trait Command: Sync {
+    /// The declaration.
+    fn cmdlet(&self) -> &'static Cmdlet;
+
+    /// Builds the typed request from `bound` and runs it.
+    fn run<'a>(&'a self, session: &'a Session, bound: Bound) -> Running<'a>;
+}
+
+/// A module's connect cmdlet as a [`Command`]: the typed request built by `from_bound`, connected, and
+/// its context shown.
+pub struct Connect<R: SignIn> {
+    cmdlet: &'static Cmdlet,
+    from_bound: fn(&Bound) -> std::result::Result<R, R::Error>,
+    table: fn(&R::Context) -> String,
+}
+
+impl<R: SignIn> Connect<R> {
+    /// The command of `cmdlet`.
+    pub const fn new(
+        cmdlet: &'static Cmdlet,
+        from_bound: fn(&Bound) -> std::result::Result<R, R::Error>,
+        table: fn(&R::Context) -> String,
+    ) -> Self {
+        Self {
+            cmdlet,
+            from_bound,
+            table,
+        }
+    }
+}
+
+impl<R> Command for Connect<R>
+where
+    R: SignIn,
+    R::Error: Into<Error>,
+{
+    fn cmdlet(&self) -> &'static Cmdlet {
+        self.cmdlet
+    }
+
+    fn run<'a>(&'a self, session: &'a Session, bound: Bound) -> Running<'a> {
+        Box::pin(async move {
+            let request = (self.from_bound)(&bound).map_err(Into::into)?;
+            let (context, _) = connect(session, request).await.map_err(Into::into)?;
+            Outcome::new(&context, (self.table)(&context))
+        })
+    }
+}
+
+/// A PowerShell module as the command line shows it.
+pub struct Module {
+    /// The command name and the name its connection is saved under (`partnercenter`).
+    pub name: &'static str,
+    /// The product, for messages (`Partner Center`).
+    pub title: &'static str,
+    /// The connect cmdlet.
+    pub connect: &'static dyn Command,
+    /// The other cmdlets that get a token (`New-PartnerAccessToken`), with their command names.
+    pub others: &'static [(&'static str, &'static dyn Command)],
+    /// The Disconnect-* cmdlet's name.
+    pub disconnect: &'static str,
+    /// The table of a saved context, as the module's format file shows it.
+    pub context_table: fn(Value) -> std::result::Result<String, serde_json::Error>,
+}
+
+impl Module {
+    /// The table of a saved context read as `C`.
+    pub fn table_of<C: DeserializeOwned>(
+        saved: Value,
+        table: fn(&C) -> String,
+    ) -> std::result::Result<String, serde_json::Error> {
+        serde_json::from_value::<C>(saved).map(|context| table(&context))
+    }
+}

@@ -1,0 +1,20 @@
+//! The module as the command line runs it.
+
+use cmdlet::{Connect, Module};
+
+use crate::context::EntraContext;
+use crate::params::{CONNECT, ConnectEntra};
+
+/// `Connect-Entra`, printing the new context.
+pub static CONNECT_COMMAND: Connect<ConnectEntra> =
+    Connect::new(&CONNECT, ConnectEntra::from_bound, EntraContext::to_table);
+
+/// The Microsoft Entra module: `connect` and its saved context's table.
+pub static POWERSHELL_MODULE: Module = Module {
+    name: crate::connect::MODULE,
+    title: "Microsoft Entra",
+    connect: &CONNECT_COMMAND,
+    others: &[],
+    disconnect: "Disconnect-Entra",
+    context_table: |saved| Module::table_of(saved, EntraContext::to_table),
+};

@@ -1,0 +1,20 @@
+//! The module as the command line runs it.
+
+use cmdlet::{Connect, Module};
+
+use crate::context::MgmtContext;
+use crate::params::{CONNECT, ConnectSecMgmtAccount};
+
+/// `Connect-SecMgmtAccount`, printing the new context.
+pub static CONNECT_COMMAND: Connect<ConnectSecMgmtAccount> =
+    Connect::new(&CONNECT, ConnectSecMgmtAccount::from_bound, MgmtContext::to_table);
+
+/// The SecMgmt module: `connect` and its saved context's table.
+pub static POWERSHELL_MODULE: Module = Module {
+    name: crate::connect::MODULE,
+    title: "SecMgmt",
+    connect: &CONNECT_COMMAND,
+    others: &[],
+    disconnect: "Disconnect-SecMgmtAccount",
+    context_table: |saved| Module::table_of(saved, MgmtContext::to_table),
+};
