@@ -2,17 +2,16 @@
 //! the context as JSON and as PowerShell's list.
 
 use auth_core::{AccessToken, Credential, EnvVars, Tenant};
-use mockito::{Matcher, Server};
+use mockito::Server;
 use serde_json::json;
 use test_support::form;
+use test_support::mock::{APP_ID as APP, CertificateHome, USER_OID as OID, assertion_form, token_endpoint};
 use test_support::{NOW, app_token_response, jwt, session_with, user_token_response};
 
 use super::*;
 use crate::environment;
 
-const APP: &str = "11111111-2222-3333-4444-555555555555";
 const TENANT: &str = "d5aec55f-2d12-4442-8d2f-ccca95d4390e";
-const OID: &str = "aaaaaaaa-0000-4000-8000-000000000001";
 
 fn at_mock(server: &Server) -> Session {
     session_with(EnvVars::from_pairs([("AZURE_AUTHORITY_HOST", server.url())])).0
@@ -21,9 +20,10 @@ fn at_mock(server: &Server) -> Session {
 #[tokio::test]
 async fn a_credential_signs_the_user_in_with_graph_powershell_defaults() {
     let mut server = Server::new_async().await;
-    let mock = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .match_body(form(&[
+    let mock = token_endpoint(
+        &mut server,
+        "organizations",
+        form(&[
             ("grant_type", "password"),
             ("client_id", DEFAULT_CLIENT_ID),
             ("username", "admin@contoso.com"),
@@ -32,21 +32,17 @@ async fn a_credential_signs_the_user_in_with_graph_powershell_defaults() {
                 "scope",
                 "https://graph.microsoft.com/.default openid profile offline_access",
             ),
-        ]))
-        .with_body(
-            user_token_response(
-                "at",
-                "rt",
-                OID,
-                TENANT,
-                "admin@contoso.com",
-                "User.Read Group.Read.All",
-            )
-            .to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
+        ]),
+        &user_token_response(
+            "at",
+            "rt",
+            OID,
+            TENANT,
+            "admin@contoso.com",
+            "User.Read Group.Read.All",
+        ),
+    )
+    .await;
     let context = connect(
         &at_mock(&server),
         ConnectEntra {
@@ -97,18 +93,16 @@ async fn a_credential_signs_the_user_in_with_graph_powershell_defaults() {
 #[tokio::test]
 async fn given_scopes_and_client_go_over_the_wire() {
     let mut server = Server::new_async().await;
-    let mock = server
-        .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .match_body(form(&[
+    let mock = token_endpoint(
+        &mut server,
+        "contoso.com",
+        form(&[
             ("client_id", APP),
             ("scope", "User.Read.All openid profile offline_access"),
-        ]))
-        .with_body(
-            user_token_response("at", "rt", OID, TENANT, "admin@contoso.com", "User.Read.All").to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
+        ]),
+        &user_token_response("at", "rt", OID, TENANT, "admin@contoso.com", "User.Read.All"),
+    )
+    .await;
     let context = connect(
         &at_mock(&server),
         ConnectEntra {
@@ -132,18 +126,18 @@ async fn given_scopes_and_client_go_over_the_wire() {
 #[tokio::test]
 async fn a_client_secret_credential_signs_the_app_in_for_the_clouds_graph() {
     let mut server = Server::new_async().await;
-    let mock = server
-        .mock("POST", &format!("/{TENANT}/oauth2/v2.0/token")[..])
-        .match_body(form(&[
+    let mock = token_endpoint(
+        &mut server,
+        TENANT,
+        form(&[
             ("grant_type", "client_credentials"),
             ("client_id", APP),
             ("client_secret", "app-secret"),
             ("scope", "https://graph.microsoft.us/.default"),
-        ]))
-        .with_body(app_token_response("app-at").to_string())
-        .expect(1)
-        .create_async()
-        .await;
+        ]),
+        &app_token_response("app-at"),
+    )
+    .await;
     let context = connect(
         &at_mock(&server),
         ConnectEntra {
@@ -191,25 +185,22 @@ async fn an_access_token_is_read_without_a_request() {
 #[tokio::test]
 async fn the_service_principal_certificate_set_signs_with_the_certificate_of_the_thumbprint() {
     let mut server = Server::new_async().await;
-    let home = tempfile::tempdir().unwrap();
-    let thumbprint = test_support::install_test_certificate(&home.path().join("certificates"));
-    let mock = server
-        .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
-        .match_body(Matcher::AllOf(vec![
-            Matcher::UrlEncoded("client_id".into(), APP.into()),
-            Matcher::UrlEncoded("scope".into(), "https://graph.microsoft.com/.default".into()),
-            Matcher::Regex("client_assertion=eyJ".into()),
-        ]))
-        .with_body(app_token_response("app-at").to_string())
-        .expect(1)
-        .create_async()
-        .await;
-    let env = EnvVars::from_pairs([
-        ("AZURE_AUTHORITY_HOST", server.url()),
-        ("MSCONNECT_HOME", home.path().display().to_string()),
-    ]);
+    let home = CertificateHome::new();
+    let mock = token_endpoint(
+        &mut server,
+        TENANT,
+        assertion_form(&[
+            ("client_id", APP),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ]),
+        &app_token_response("app-at"),
+    )
+    .await;
+    let mut env = home.env();
+    env.set("AZURE_AUTHORITY_HOST", server.url());
     let (session, _) = session_with(env);
-    let spaced: String = thumbprint
+    let spaced: String = home
+        .thumbprint
         .to_lowercase()
         .chars()
         .collect::<Vec<_>>()
@@ -233,7 +224,7 @@ async fn the_service_principal_certificate_set_signs_with_the_certificate_of_the
     .0;
     assert_eq!(
         context.certificate_thumbprint.as_deref(),
-        Some(thumbprint.as_str())
+        Some(home.thumbprint.as_str())
     );
     assert_eq!(context.auth_type, AuthType::AppOnly);
     assert_eq!(
@@ -248,22 +239,16 @@ async fn a_user_without_a_credential_signs_in_in_the_browser_and_the_context_is_
     let mut server = Server::new_async().await;
     let home = tempfile::tempdir().unwrap();
     let browser = test_support::SignedInBrowser::default();
-    let token = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "authorization_code"),
-            ("client_id", DEFAULT_CLIENT_ID),
-        ]))
-        .with_body_from_request(browser.answer(user_token_response(
-            "at",
-            "rt",
-            OID,
-            TENANT,
-            "admin@contoso.com",
-            "User.Read",
-        )))
-        .expect(1)
-        .create_async()
+    let token = browser
+        .token_endpoint(
+            &mut server,
+            "organizations",
+            form(&[
+                ("grant_type", "authorization_code"),
+                ("client_id", DEFAULT_CLIENT_ID),
+            ]),
+            user_token_response("at", "rt", OID, TENANT, "admin@contoso.com", "User.Read"),
+        )
         .await;
     let env = EnvVars::from_pairs([("AZURE_AUTHORITY_HOST", server.url())]);
     let session = test_support::session_with_browser(home.path(), env, browser);

@@ -2,35 +2,33 @@
 //! the module defaults go over the wire, and the tokens never show in Debug or the table.
 
 use auth_core::{Cloud, Environment, Password, Tenant};
-use mockito::{Matcher, Server};
+use mockito::Server;
 use serde_json::json;
 use test_support::form;
+use test_support::mock::{
+    APP_ID as APP, CertificateHome, TENANT_ID as TENANT, USER_OID as OID, assertion_form, device_code_answer,
+    device_code_endpoint, token_endpoint,
+};
 use test_support::{NOW, app_token_response, environment_at, jwt, session, user_token_response};
 
 use super::*;
-
-const APP: &str = "11111111-2222-3333-4444-555555555555";
-const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-const OID: &str = "aaaaaaaa-0000-4000-8000-000000000001";
 
 #[tokio::test]
 async fn a_refresh_token_returns_the_new_refresh_token_straight_from_the_response() {
     let mut server = Server::new_async().await;
     let scope = "https://api.partnercenter.microsoft.com/user_impersonation";
-    let mock = server
-        .mock("POST", "/customer.onmicrosoft.com/oauth2/v2.0/token")
-        .match_body(form(&[
+    let mock = token_endpoint(
+        &mut server,
+        "customer.onmicrosoft.com",
+        form(&[
             ("grant_type", "refresh_token"),
             ("client_id", APP),
             ("refresh_token", "old-rt"),
             ("scope", &format!("{scope} openid profile offline_access")),
-        ]))
-        .with_body(
-            user_token_response("new-at", "new-rt", OID, TENANT, "admin@contoso.com", scope).to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
+        ]),
+        &user_token_response("new-at", "new-rt", OID, TENANT, "admin@contoso.com", scope),
+    )
+    .await;
     let (session, _) = session();
     let result = new_partner_access_token(
         &session,
@@ -83,9 +81,10 @@ async fn a_refresh_token_returns_the_new_refresh_token_straight_from_the_respons
 #[tokio::test]
 async fn exchange_online_by_module_uses_its_client_and_scope() {
     let mut server = Server::new_async().await;
-    let mock = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .match_body(form(&[
+    let mock = token_endpoint(
+        &mut server,
+        "organizations",
+        form(&[
             ("grant_type", "refresh_token"),
             ("client_id", EXCHANGE_ONLINE_CLIENT_ID),
             ("refresh_token", "partner-rt"),
@@ -93,21 +92,17 @@ async fn exchange_online_by_module_uses_its_client_and_scope() {
                 "scope",
                 "https://outlook.office365.com/.default openid profile offline_access",
             ),
-        ]))
-        .with_body(
-            user_token_response(
-                "exo-at",
-                "exo-rt",
-                OID,
-                TENANT,
-                "admin@contoso.com",
-                EXCHANGE_ONLINE_SCOPE,
-            )
-            .to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
+        ]),
+        &user_token_response(
+            "exo-at",
+            "exo-rt",
+            OID,
+            TENANT,
+            "admin@contoso.com",
+            EXCHANGE_ONLINE_SCOPE,
+        ),
+    )
+    .await;
     let (session, _) = session();
     let result = new_partner_access_token(
         &session,
@@ -133,18 +128,18 @@ async fn exchange_online_by_module_uses_its_client_and_scope() {
 #[tokio::test]
 async fn a_service_principal_uses_client_credentials_with_its_secret() {
     let mut server = Server::new_async().await;
-    let mock = server
-        .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .match_body(form(&[
+    let mock = token_endpoint(
+        &mut server,
+        "contoso.com",
+        form(&[
             ("grant_type", "client_credentials"),
             ("client_id", APP),
             ("client_secret", "sp-secret"),
             ("scope", "https://graph.microsoft.com/.default"),
-        ]))
-        .with_body(app_token_response("app-at").to_string())
-        .expect(1)
-        .create_async()
-        .await;
+        ]),
+        &app_token_response("app-at"),
+    )
+    .await;
     let (session, _) = session();
     let result = new_partner_access_token(
         &session,
@@ -196,22 +191,23 @@ async fn exchange_online_by_module_signs_in_with_a_device_code_for_its_own_clien
     let mut server = Server::new_async().await;
     let exchange_client = "a0c73c16-a7e3-4564-9a95-2bdf47383716";
     let scope = "https://outlook.office365.com/.default";
-    let start = server
-        .mock("POST", "/organizations/oauth2/v2.0/devicecode")
-        .match_body(form(&[("client_id", exchange_client), ("scope", &format!("{scope} openid profile offline_access"))]))
-        .with_body(json!({"device_code": "DC", "user_code": "U", "verification_uri": "https://microsoft.com/devicelogin", "expires_in": 900, "interval": 1}).to_string())
-        .expect(1)
-        .create_async()
-        .await;
-    let token = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .match_body(form(&[("client_id", exchange_client), ("device_code", "DC")]))
-        .with_body(
-            user_token_response("exo-at", "exo-rt", OID, TENANT, "admin@contoso.com", scope).to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
+    let start = device_code_endpoint(
+        &mut server,
+        "organizations",
+        form(&[
+            ("client_id", exchange_client),
+            ("scope", &format!("{scope} openid profile offline_access")),
+        ]),
+        &device_code_answer(Some(1)),
+    )
+    .await;
+    let token = token_endpoint(
+        &mut server,
+        "organizations",
+        form(&[("client_id", exchange_client), ("device_code", "DC")]),
+        &user_token_response("exo-at", "exo-rt", OID, TENANT, "admin@contoso.com", scope),
+    )
+    .await;
     let (session, _) = session();
     let result = new_partner_access_token(
         &session,
@@ -235,33 +231,30 @@ async fn exchange_online_by_module_signs_in_with_a_device_code_for_its_own_clien
 #[tokio::test]
 async fn a_service_principal_certificate_found_by_thumbprint_signs_an_assertion() {
     let mut server = Server::new_async().await;
-    let home = tempfile::tempdir().unwrap();
-    let thumbprint = test_support::install_test_certificate(&home.path().join("certificates"));
-    let mock = server
-        .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
-        .match_body(Matcher::AllOf(vec![
-            Matcher::UrlEncoded("grant_type".into(), "client_credentials".into()),
-            Matcher::UrlEncoded("client_id".into(), APP.into()),
-            Matcher::UrlEncoded("scope".into(), "https://graph.microsoft.com/.default".into()),
-            Matcher::UrlEncoded(
-                "client_assertion_type".into(),
-                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+    let home = CertificateHome::new();
+    let mock = token_endpoint(
+        &mut server,
+        TENANT,
+        assertion_form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", APP),
+            ("scope", "https://graph.microsoft.com/.default"),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
             ),
-            Matcher::Regex("client_assertion=eyJ".into()),
-        ]))
-        .with_body(app_token_response("app-at").to_string())
-        .expect(1)
-        .create_async()
-        .await;
-    let env = auth_core::EnvVars::from_pairs([("MSCONNECT_HOME", home.path().to_str().unwrap())]);
-    let (session, _) = test_support::session_with(env);
+        ]),
+        &app_token_response("app-at"),
+    )
+    .await;
+    let (session, _) = test_support::session_with(home.env());
     let result = new_partner_access_token(
         &session,
         NewPartnerAccessToken {
             environment: environment_at(Cloud::AzureCloud, &server.url()),
             set: NewAccessTokenSet::ServicePrincipalCertificate {
                 application_id: auth_core::ClientId::parse(APP).unwrap(),
-                certificate_thumbprint: thumbprint.to_lowercase(),
+                certificate_thumbprint: home.thumbprint.to_lowercase(),
                 scopes: vec!["https://graph.microsoft.com/.default".into()],
                 tenant: Tenant::parse(TENANT).unwrap(),
                 use_authorization_code: false,

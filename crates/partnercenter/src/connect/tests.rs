@@ -2,9 +2,13 @@
 //! users see (JSON and table), the organization profile, and -EnforceMFA.
 
 use auth_core::{AccessToken, Cloud, Credential, EnvVars, RefreshToken, Tenant, Url};
-use mockito::{Matcher, Server};
+use mockito::Server;
 use serde_json::json;
 use test_support::form;
+use test_support::mock::{
+    APP_ID as APP, CertificateHome, TENANT_ID as TENANT, USER_OID as OID, assertion_form, device_code_answer,
+    device_code_endpoint, token_endpoint,
+};
 use test_support::{
     NOW, app_token_response, client_info, environment_at, id_token_claims, jwt, session, session_with,
     user_token_response,
@@ -13,10 +17,6 @@ use test_support::{
 use super::*;
 use crate::context::AccountType;
 use crate::params::{CommonOptions, PartnerCenterSignIn, RefreshTokenCredential};
-
-const APP: &str = "11111111-2222-3333-4444-555555555555";
-const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-const OID: &str = "aaaaaaaa-0000-4000-8000-000000000001";
 
 /// The global cloud with its authority and Partner Center API on the mock server.
 fn mock_environment(server: &Server) -> Environment {
@@ -55,21 +55,19 @@ async fn profile_mock(server: &mut Server, bearer: &str) -> mockito::Mock {
 async fn a_refresh_token_signs_the_user_in_and_reads_the_organization_profile() {
     let mut server = Server::new_async().await;
     let scope = format!("{}/user_impersonation", server.url());
-    let token = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .match_body(form(&[
+    let token = token_endpoint(
+        &mut server,
+        "organizations",
+        form(&[
             ("grant_type", "refresh_token"),
             ("client_id", APP),
             ("refresh_token", "partner-rt"),
             ("scope", &format!("{scope} openid profile offline_access")),
             ("client_info", "1"),
-        ]))
-        .with_body(
-            user_token_response("user-at", "new-rt", OID, TENANT, "admin@contoso.com", &scope).to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
+        ]),
+        &user_token_response("user-at", "new-rt", OID, TENANT, "admin@contoso.com", &scope),
+    )
+    .await;
     let profile = profile_mock(&mut server, "user-at").await;
     let (session, _) = session();
     let context = connect(
@@ -129,20 +127,18 @@ async fn a_refresh_token_signs_the_user_in_and_reads_the_organization_profile() 
 async fn a_web_app_refresh_token_sends_the_client_secret_and_names_a_mismatched_credential() {
     let mut server = Server::new_async().await;
     let scope = format!("{}/user_impersonation", server.url());
-    let token = server
-        .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .match_body(form(&[
+    let token = token_endpoint(
+        &mut server,
+        "contoso.com",
+        form(&[
             ("grant_type", "refresh_token"),
             ("client_id", APP),
             ("client_secret", "web-secret"),
             ("refresh_token", "partner-rt"),
-        ]))
-        .with_body(
-            user_token_response("user-at", "new-rt", OID, TENANT, "admin@contoso.com", &scope).to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
+        ]),
+        &user_token_response("user-at", "new-rt", OID, TENANT, "admin@contoso.com", &scope),
+    )
+    .await;
     let profile = profile_mock(&mut server, "user-at").await;
     let (session, _) = session();
     let set = |username: &str| PartnerCenterSignIn::RefreshToken {
@@ -170,18 +166,18 @@ async fn a_web_app_refresh_token_sends_the_client_secret_and_names_a_mismatched_
 #[tokio::test]
 async fn a_service_principal_asks_for_the_partner_center_default_scope_and_skips_the_profile() {
     let mut server = Server::new_async().await;
-    let token = server
-        .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .match_body(form(&[
+    let token = token_endpoint(
+        &mut server,
+        "contoso.com",
+        form(&[
             ("grant_type", "client_credentials"),
             ("client_id", APP),
             ("client_secret", "sp-secret"),
             ("scope", "https://api.partnercenter.microsoft.com/.default"),
-        ]))
-        .with_body(app_token_response("app-at").to_string())
-        .expect(1)
-        .create_async()
-        .await;
+        ]),
+        &app_token_response("app-at"),
+    )
+    .await;
     // AZURE_AUTHORITY_HOST moves sign-in to the mock server; every other endpoint stays the real one.
     let (session, _) = session_with(EnvVars::from_pairs([("AZURE_AUTHORITY_HOST", server.url())]));
     let context = connect(
@@ -277,12 +273,13 @@ async fn enforce_mfa_accepts_an_mfa_sign_in_and_sends_the_header_with_the_contex
         "token_type": "Bearer", "scope": scope, "expires_in": 3599, "access_token": "user-at",
         "refresh_token": "new-rt", "id_token": jwt(&claims), "client_info": client_info(OID, TENANT),
     });
-    let token = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .with_body(response.to_string())
-        .expect(1)
-        .create_async()
-        .await;
+    let token = token_endpoint(
+        &mut server,
+        "organizations",
+        form(&[("grant_type", "refresh_token")]),
+        &response,
+    )
+    .await;
     let profile = server
         .mock("GET", "/v1/profiles/organization")
         .match_header("ms-enforce-mfa", "True")
@@ -319,25 +316,23 @@ async fn a_user_with_a_device_code_is_connected_and_the_connection_survives_the_
     let mut server = Server::new_async().await;
     let home = tempfile::tempdir().unwrap();
     let scope = format!("{}/user_impersonation", server.url());
-    let start = server
-        .mock("POST", "/organizations/oauth2/v2.0/devicecode")
-        .match_body(form(&[
+    let start = device_code_endpoint(
+        &mut server,
+        "organizations",
+        form(&[
             ("client_id", DEFAULT_CLIENT_ID),
             ("scope", &format!("{scope} openid profile offline_access")),
-        ]))
-        .with_body(json!({"device_code": "DC", "user_code": "U", "verification_uri": "https://microsoft.com/devicelogin", "expires_in": 900}).to_string())
-        .expect(1)
-        .create_async()
-        .await;
-    let token = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .match_body(form(&[("device_code", "DC")]))
-        .with_body(
-            user_token_response("user-at", "user-rt", OID, TENANT, "admin@partner.com", &scope).to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
+        ]),
+        &device_code_answer(None),
+    )
+    .await;
+    let token = token_endpoint(
+        &mut server,
+        "organizations",
+        form(&[("device_code", "DC")]),
+        &user_token_response("user-at", "user-rt", OID, TENANT, "admin@partner.com", &scope),
+    )
+    .await;
     let profile = profile_mock(&mut server, "user-at").await;
     let (session, timer) = test_support::session_in(home.path(), EnvVars::default());
     let set = PartnerCenterSignIn::User {
@@ -377,25 +372,23 @@ async fn a_user_with_a_device_code_is_connected_and_the_connection_survives_the_
 #[tokio::test]
 async fn a_service_principal_certificate_is_found_by_thumbprint_in_the_store() {
     let mut server = Server::new_async().await;
-    let home = tempfile::tempdir().unwrap();
-    let thumbprint = test_support::install_test_certificate(&home.path().join("certificates"));
-    let mock = server
-        .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .match_body(Matcher::AllOf(vec![
-            Matcher::UrlEncoded("grant_type".into(), "client_credentials".into()),
-            Matcher::UrlEncoded("client_id".into(), APP.into()),
-            Matcher::UrlEncoded("scope".into(), format!("{}/.default", server.url())),
-            Matcher::Regex("client_assertion=eyJ".into()),
-        ]))
-        .with_body(app_token_response("app-at").to_string())
-        .expect(1)
-        .create_async()
-        .await;
-    let env = EnvVars::from_pairs([("MSCONNECT_HOME", home.path().to_str().unwrap())]);
-    let (session, _) = session_with(env);
+    let home = CertificateHome::new();
+    let scope = format!("{}/.default", server.url());
+    let mock = token_endpoint(
+        &mut server,
+        "contoso.com",
+        assertion_form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", APP),
+            ("scope", &scope),
+        ]),
+        &app_token_response("app-at"),
+    )
+    .await;
+    let (session, _) = session_with(home.env());
     let set = PartnerCenterSignIn::ServicePrincipalCertificate {
         application_id: ClientId::parse(APP).unwrap(),
-        certificate_thumbprint: thumbprint.clone(),
+        certificate_thumbprint: home.thumbprint.clone(),
         tenant: Tenant::parse("contoso.com").unwrap(),
     };
     let context = connect(&session, request(&server, false, set)).await.unwrap().0;
@@ -415,10 +408,7 @@ async fn a_service_principal_certificate_is_found_by_thumbprint_in_the_store() {
         error.contains("0000000000000000000000000000000000000000"),
         "{error}"
     );
-    assert!(
-        error.contains(&home.path().join("certificates").display().to_string()),
-        "{error}"
-    );
+    assert!(error.contains(&home.store().display().to_string()), "{error}");
 }
 
 #[tokio::test]
@@ -451,31 +441,24 @@ async fn the_readme_example_connects_then_gets_tokens_for_any_scope() {
     let mut server = Server::new_async().await;
     let scope = format!("{}/user_impersonation", server.url());
     let graph = "https://graph.microsoft.com/.default";
-    let sign_in = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", "partner-rt"),
-        ]))
-        .with_body(
-            user_token_response("user-at", "new-rt", OID, TENANT, "admin@contoso.com", &scope).to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
-    let renewal = server
-        .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
-        .match_body(form(&[
+    let sign_in = token_endpoint(
+        &mut server,
+        "organizations",
+        form(&[("grant_type", "refresh_token"), ("refresh_token", "partner-rt")]),
+        &user_token_response("user-at", "new-rt", OID, TENANT, "admin@contoso.com", &scope),
+    )
+    .await;
+    let renewal = token_endpoint(
+        &mut server,
+        TENANT,
+        form(&[
             ("grant_type", "refresh_token"),
             ("refresh_token", "new-rt"),
             ("scope", &format!("{graph} openid profile offline_access")),
-        ]))
-        .with_body(
-            user_token_response("graph-at", "newer-rt", OID, TENANT, "admin@contoso.com", graph).to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
+        ]),
+        &user_token_response("graph-at", "newer-rt", OID, TENANT, "admin@contoso.com", graph),
+    )
+    .await;
     let _profile = profile_mock(&mut server, "user-at").await;
     // SessionOptions::default() but on the fake clock: in memory, nothing saved on disk
     let (session, _) = session();
@@ -514,14 +497,13 @@ async fn a_sign_in_refused_by_enforce_mfa_leaves_no_token_and_no_context() {
     let mut server = Server::new_async().await;
     let home = tempfile::tempdir().unwrap();
     let scope = format!("{}/user_impersonation", server.url());
-    let token = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .with_body(
-            user_token_response("user-at", "new-rt", OID, TENANT, "admin@contoso.com", &scope).to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
+    let token = token_endpoint(
+        &mut server,
+        "organizations",
+        form(&[("grant_type", "refresh_token")]),
+        &user_token_response("user-at", "new-rt", OID, TENANT, "admin@contoso.com", &scope),
+    )
+    .await;
     let (session, _) = test_support::session_in(home.path(), EnvVars::default());
     let error = connect(
         &session,
@@ -560,14 +542,13 @@ async fn an_unreachable_organization_profile_is_tried_once_and_the_sign_in_goes_
     };
     let partner_center = format!("http://127.0.0.1:{closed}");
     let scope = format!("{partner_center}/user_impersonation");
-    let token = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .with_body(
-            user_token_response("user-at", "new-rt", OID, TENANT, "admin@contoso.com", &scope).to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
+    let token = token_endpoint(
+        &mut server,
+        "organizations",
+        form(&[("grant_type", "refresh_token")]),
+        &user_token_response("user-at", "new-rt", OID, TENANT, "admin@contoso.com", &scope),
+    )
+    .await;
     let mut request = request(
         &server,
         false,

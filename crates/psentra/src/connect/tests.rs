@@ -2,19 +2,19 @@
 //! `{Graph}/.default`, passwords with the resolved scopes, and the -PassThru token object.
 
 use std::time::SystemTime;
-use test_support::form;
 
 use auth_core::flows::AssertionSource;
 use auth_core::secret::ClientAssertion;
 use auth_core::{ClientCredential, ClientId, ClientSecret, Cloud, Credential, Tenant};
-use mockito::{Matcher, Server};
+use mockito::Server;
 use serde_json::json;
+use test_support::form;
+use test_support::mock::{
+    APP_ID as APP, CertificateHome, TENANT_ID as TENANT, assertion_form, token_endpoint,
+};
 use test_support::{NOW, environment_at, jwt, session};
 
 use super::*;
-
-const APP: &str = "11111111-2222-3333-4444-555555555555";
-const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 
 fn request(server: &Server, scopes: &[&str], set: PsEntraSignIn) -> ConnectPsEntra {
     let mut environment = environment_at(Cloud::AzureCloud, &server.url());
@@ -40,18 +40,18 @@ fn app_token() -> String {
 async fn a_client_secret_uses_the_v2_endpoint_with_graph_default_and_ignores_scopes() {
     let mut server = Server::new_async().await;
     let token = app_token();
-    let mock = server
-        .mock("POST", &format!("/{TENANT}/oauth2/v2.0/token")[..])
-        .match_body(form(&[
+    let mock = token_endpoint(
+        &mut server,
+        TENANT,
+        form(&[
             ("grant_type", "client_credentials"),
             ("client_id", APP),
             ("client_secret", "s3cret"),
             ("scope", "https://graph.microsoft.com/.default"),
-        ]))
-        .with_body(json!({"token_type": "Bearer", "expires_in": 3599, "access_token": token}).to_string())
-        .expect(1)
-        .create_async()
-        .await;
+        ]),
+        &json!({"token_type": "Bearer", "expires_in": 3599, "access_token": token}),
+    )
+    .await;
     let (session, _) = session();
     let result = connect(
         &session,
@@ -124,9 +124,10 @@ impl AssertionSource for Fixed {
 async fn a_loaded_certificate_signs_a_client_assertion() {
     let mut server = Server::new_async().await;
     let audience = format!("{}/{TENANT}/oauth2/v2.0/token", server.url());
-    let mock = server
-        .mock("POST", &format!("/{TENANT}/oauth2/v2.0/token")[..])
-        .match_body(form(&[
+    let mock = token_endpoint(
+        &mut server,
+        TENANT,
+        form(&[
             ("grant_type", "client_credentials"),
             (
                 "client_assertion_type",
@@ -134,13 +135,10 @@ async fn a_loaded_certificate_signs_a_client_assertion() {
             ),
             ("client_assertion", &format!("signed-for-{audience}")),
             ("scope", "https://graph.microsoft.com/.default"),
-        ]))
-        .with_body(
-            json!({"token_type": "Bearer", "expires_in": 3599, "access_token": app_token()}).to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
+        ]),
+        &json!({"token_type": "Bearer", "expires_in": 3599, "access_token": app_token()}),
+    )
+    .await;
     let (session, _) = session();
     let result = connect(
         &session,
@@ -163,9 +161,11 @@ async fn a_password_sign_in_sends_the_resolved_delegated_scopes() {
     let token = jwt(
         &json!({"tid": TENANT, "scp": "User.Read", "aud": "https://graph.microsoft.com", "exp": NOW + 3599}),
     );
-    let mock = server
-        .mock("POST", &format!("/{TENANT}/oauth2/v2.0/token")[..])
-        .match_body(form(&[
+    // a delegated sign-in asked for openid: the answer must say who signed in (issue 14)
+    let mock = token_endpoint(
+        &mut server,
+        TENANT,
+        form(&[
             ("grant_type", "password"),
             ("client_id", APP),
             ("username", "admin@contoso.com"),
@@ -174,18 +174,13 @@ async fn a_password_sign_in_sends_the_resolved_delegated_scopes() {
                 "scope",
                 "https://graph.microsoft.com/User.Read offline_access openid profile",
             ),
-        ]))
-        .with_body(
-            // a delegated sign-in asked for openid: the answer must say who signed in (issue 14)
-            json!({
-                "token_type": "Bearer", "expires_in": 3599, "access_token": token, "refresh_token": "rt",
-                "id_token": jwt(&test_support::id_token_claims("oid-1", TENANT, "admin@contoso.com")),
-            })
-            .to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
+        ]),
+        &json!({
+            "token_type": "Bearer", "expires_in": 3599, "access_token": token, "refresh_token": "rt",
+            "id_token": jwt(&test_support::id_token_claims("oid-1", TENANT, "admin@contoso.com")),
+        }),
+    )
+    .await;
     let (session, _) = session();
     let result = connect(
         &session,
@@ -212,20 +207,14 @@ async fn the_browser_asks_for_the_resolved_scopes_and_the_connection_is_saved() 
     let mut server = Server::new_async().await;
     let home = tempfile::tempdir().unwrap();
     let browser = test_support::SignedInBrowser::default();
-    let token = server
-        .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
-        .match_body(form(&[("grant_type", "authorization_code"), ("client_id", APP)]))
-        .with_body_from_request(browser.answer(test_support::user_token_response(
+    let token = browser.token_endpoint(&mut server, TENANT, form(&[("grant_type", "authorization_code"), ("client_id", APP)]), test_support::user_token_response(
             &jwt(&json!({"tid": TENANT, "scp": "User.Read", "aud": "https://graph.microsoft.com", "nbf": NOW, "exp": NOW + 3600})),
             "rt",
-            "aaaaaaaa-0000-4000-8000-000000000001",
+            test_support::mock::USER_OID,
             TENANT,
             "admin@contoso.com",
             "https://graph.microsoft.com/User.Read",
-        )))
-        .expect(1)
-        .create_async()
-        .await;
+        )).await;
     let session =
         test_support::session_with_browser(home.path(), auth_core::EnvVars::default(), browser.clone());
     let token_object = connect(&session, request(&server, &["User.Read"], PsEntraSignIn::Browser))
@@ -249,26 +238,19 @@ async fn the_browser_asks_for_the_resolved_scopes_and_the_connection_is_saved() 
 #[tokio::test]
 async fn certificates_are_found_by_thumbprint_and_by_name_in_the_stores() {
     let mut server = Server::new_async().await;
-    let home = tempfile::tempdir().unwrap();
-    let thumbprint = test_support::install_test_certificate(&home.path().join("certificates"));
-    let mock = server
-        .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
-        .match_body(Matcher::AllOf(vec![
-            Matcher::UrlEncoded("scope".into(), "https://graph.microsoft.com/.default".into()),
-            Matcher::Regex("client_assertion=eyJ".into()),
-        ]))
-        .with_body(
-            json!({"access_token": app_token(), "expires_in": 3599, "token_type": "Bearer"}).to_string(),
-        )
-        // one request: the second connect as the same application is served from the cache, as MSAL's
-        // acquire_token_for_client does
-        .expect(1)
-        .create_async()
-        .await;
-    let env = auth_core::EnvVars::from_pairs([("MSCONNECT_HOME", home.path().to_str().unwrap())]);
-    let (session, _) = test_support::session_with(env);
+    let home = CertificateHome::new();
+    // one request: the second connect as the same application is served from the cache, as MSAL's
+    // acquire_token_for_client does
+    let mock = token_endpoint(
+        &mut server,
+        TENANT,
+        assertion_form(&[("scope", "https://graph.microsoft.com/.default")]),
+        &json!({"access_token": app_token(), "expires_in": 3599, "token_type": "Bearer"}),
+    )
+    .await;
+    let (session, _) = test_support::session_with(home.env());
     for source in [
-        CertificateSource::Thumbprint(thumbprint.clone()),
+        CertificateSource::Thumbprint(home.thumbprint.clone()),
         CertificateSource::Name("msconnect-test-app".into()),
     ] {
         let token_object = connect(

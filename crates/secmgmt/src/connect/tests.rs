@@ -2,25 +2,25 @@
 //! applications, and the context as JSON and as the format file's table.
 
 use auth_core::{AccessToken, Cloud, Credential, RefreshToken, Tenant};
-use mockito::{Matcher, Server};
+use mockito::Server;
 use serde_json::json;
 use test_support::form;
+use test_support::mock::{
+    APP_ID as APP, CertificateHome, TENANT_ID as TENANT, USER_OID as OID, assertion_form, token_endpoint,
+};
 use test_support::{NOW, app_token_response, environment_at, jwt, session, user_token_response};
 
 use super::*;
 use crate::context::AccountType;
 use crate::params::SecMgmtSignIn;
 
-const APP: &str = "11111111-2222-3333-4444-555555555555";
-const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-const OID: &str = "aaaaaaaa-0000-4000-8000-000000000001";
-
 #[tokio::test]
 async fn a_refresh_token_asks_for_the_graph_default_scope() {
     let mut server = Server::new_async().await;
-    let mock = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .match_body(form(&[
+    let mock = token_endpoint(
+        &mut server,
+        "organizations",
+        form(&[
             ("grant_type", "refresh_token"),
             ("client_id", APP),
             ("refresh_token", "rt"),
@@ -29,21 +29,17 @@ async fn a_refresh_token_asks_for_the_graph_default_scope() {
                 "https://graph.microsoft.com/.default openid profile offline_access",
             ),
             ("client_info", "1"),
-        ]))
-        .with_body(
-            user_token_response(
-                "at",
-                "rt2",
-                OID,
-                TENANT,
-                "admin@contoso.com",
-                "https://graph.microsoft.com/.default",
-            )
-            .to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
+        ]),
+        &user_token_response(
+            "at",
+            "rt2",
+            OID,
+            TENANT,
+            "admin@contoso.com",
+            "https://graph.microsoft.com/.default",
+        ),
+    )
+    .await;
     let (session, _) = session();
     let context = connect(
         &session,
@@ -97,18 +93,18 @@ async fn a_refresh_token_asks_for_the_graph_default_scope() {
 #[tokio::test]
 async fn a_service_principal_signs_in_with_its_secret_for_graph() {
     let mut server = Server::new_async().await;
-    let mock = server
-        .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .match_body(form(&[
+    let mock = token_endpoint(
+        &mut server,
+        "contoso.com",
+        form(&[
             ("grant_type", "client_credentials"),
             ("client_id", APP),
             ("client_secret", "sp-secret"),
             ("scope", "https://microsoftgraph.chinacloudapi.cn/.default"),
-        ]))
-        .with_body(app_token_response("app-at").to_string())
-        .expect(1)
-        .create_async()
-        .await;
+        ]),
+        &app_token_response("app-at"),
+    )
+    .await;
     let (session, _) = session();
     let context = connect(
         &session,
@@ -156,23 +152,17 @@ async fn a_user_signs_in_in_the_browser_on_a_port_from_8400_and_can_disconnect()
     let home = tempfile::tempdir().unwrap();
     let browser = test_support::SignedInBrowser::default();
     let scope = "https://graph.microsoft.com/.default";
-    let token = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "authorization_code"),
-            ("client_id", DEFAULT_CLIENT_ID),
-            ("scope", &format!("{scope} openid profile offline_access")),
-        ]))
-        .with_body_from_request(browser.answer(user_token_response(
-            "at",
-            "rt",
-            OID,
-            TENANT,
-            "admin@contoso.com",
-            scope,
-        )))
-        .expect(1)
-        .create_async()
+    let token = browser
+        .token_endpoint(
+            &mut server,
+            "organizations",
+            form(&[
+                ("grant_type", "authorization_code"),
+                ("client_id", DEFAULT_CLIENT_ID),
+                ("scope", &format!("{scope} openid profile offline_access")),
+            ]),
+            user_token_response("at", "rt", OID, TENANT, "admin@contoso.com", scope),
+        )
         .await;
     let session =
         test_support::session_with_browser(home.path(), auth_core::EnvVars::default(), browser.clone());
@@ -196,26 +186,23 @@ async fn a_user_signs_in_in_the_browser_on_a_port_from_8400_and_can_disconnect()
 #[tokio::test]
 async fn a_service_principal_certificate_is_found_by_thumbprint() {
     let mut server = Server::new_async().await;
-    let home = tempfile::tempdir().unwrap();
-    let thumbprint = test_support::install_test_certificate(&home.path().join("certificates"));
-    let mock = server
-        .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
-        .match_body(Matcher::AllOf(vec![
-            Matcher::UrlEncoded("grant_type".into(), "client_credentials".into()),
-            Matcher::UrlEncoded("scope".into(), "https://graph.microsoft.com/.default".into()),
-            Matcher::Regex("client_assertion=eyJ".into()),
-        ]))
-        .with_body(app_token_response("app-at").to_string())
-        .expect(1)
-        .create_async()
-        .await;
-    let env = auth_core::EnvVars::from_pairs([("MSCONNECT_HOME", home.path().to_str().unwrap())]);
-    let (session, _) = test_support::session_with(env);
+    let home = CertificateHome::new();
+    let mock = token_endpoint(
+        &mut server,
+        TENANT,
+        assertion_form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ]),
+        &app_token_response("app-at"),
+    )
+    .await;
+    let (session, _) = test_support::session_with(home.env());
     let request = ConnectSecMgmtAccount {
         environment: environment_at(Cloud::AzureCloud, &server.url()),
         set: SecMgmtSignIn::ServicePrincipalCertificate {
             application_id: ClientId::parse(APP).unwrap(),
-            certificate_thumbprint: thumbprint,
+            certificate_thumbprint: home.thumbprint.clone(),
             tenant: Tenant::parse(TENANT).unwrap(),
         },
     };
