@@ -251,16 +251,17 @@ impl SignedInBrowser {
         }
     }
 
-    /// `tenant`'s token endpoint, answering one POST whose body matches `body` with `answer` as
-    /// [`answer`](Self::answer) makes it.
+    /// `tenant`'s token endpoint on `authority`, answering one POST whose body matches `body` with
+    /// `answer` as [`answer`](Self::answer) makes it.
     pub async fn token_endpoint(
         &self,
-        server: &mut mockito::Server,
+        authority: &mut mock::MockAuthority,
         tenant: &str,
         body: mockito::Matcher,
         answer: Value,
     ) -> mockito::Mock {
-        server
+        authority
+            .server
             .mock("POST", mock::token_path(tenant).as_str())
             .match_body(body)
             .with_body_from_request(self.answer(answer))
@@ -331,6 +332,15 @@ pub fn session_with_browser(home: &std::path::Path, env: EnvVars, browser: Signe
         opener: Some(Arc::new(browser)),
         ..SessionOptions::default()
     })
+}
+
+/// A [`session_with_browser`] over a new temporary home: the session, its signed-in browser, and the home
+/// (removed when dropped).
+pub fn browser_session(env: EnvVars) -> (Session, SignedInBrowser, tempfile::TempDir) {
+    let home = tempfile::tempdir().unwrap_or_else(|e| panic!("a temporary MSCONNECT_HOME: {e}"));
+    let browser = SignedInBrowser::default();
+    let session = session_with_browser(home.path(), env, browser.clone());
+    (session, browser, home)
 }
 
 #[cfg(feature = "redis")]

@@ -1,65 +1,48 @@
 //! Connect-SecMgmtAccount against mockito: the Graph default scope on the wire for users and
 //! applications, and the context as JSON and as the format file's table.
 
-use auth_core::{AccessToken, Cloud, Credential, RefreshToken, Tenant};
-use mockito::Server;
+use auth_core::{AccessToken, Cloud, Credential, EnvVars, RefreshToken, Tenant};
 use serde_json::json;
-use test_support::form;
 use test_support::mock::{
-    APP_ID as APP, CertificateHome, TENANT_ID as TENANT, USER_OID as OID, assertion_form, token_endpoint,
+    ADMIN, APP_ID as APP, CertificateHome, GRAPH_DEFAULT, MockAuthority, TENANT_ID as TENANT,
+    USER_OID as OID, admin_token_response, assertion_form, client_secret_form, refresh_token_form,
 };
-use test_support::{NOW, app_token_response, environment_at, jwt, session, user_token_response};
+use test_support::{NOW, environment_at, form, jwt, session};
 
 use super::*;
 use crate::context::AccountType;
 use crate::params::SecMgmtSignIn;
 
+/// A Connect-SecMgmtAccount in `cloud` whose authority is `idp`.
+fn request(idp: &MockAuthority, cloud: Cloud, set: SecMgmtSignIn) -> ConnectSecMgmtAccount {
+    ConnectSecMgmtAccount {
+        environment: environment_at(cloud, &idp.url()),
+        set,
+    }
+}
+
+async fn connected(session: &Session, request: ConnectSecMgmtAccount) -> MgmtContext {
+    connect(session, request).await.unwrap().0
+}
+
 #[tokio::test]
 async fn a_refresh_token_asks_for_the_graph_default_scope() {
-    let mut server = Server::new_async().await;
-    let mock = token_endpoint(
-        &mut server,
-        "organizations",
-        form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", APP),
-            ("refresh_token", "rt"),
-            (
-                "scope",
-                "https://graph.microsoft.com/.default openid profile offline_access",
-            ),
-            ("client_info", "1"),
-        ]),
-        &user_token_response(
-            "at",
-            "rt2",
-            OID,
-            TENANT,
-            "admin@contoso.com",
-            "https://graph.microsoft.com/.default",
-        ),
-    )
-    .await;
-    let (session, _) = session();
-    let context = connect(
-        &session,
-        ConnectSecMgmtAccount {
-            environment: environment_at(Cloud::AzureCloud, &server.url()),
-            set: SecMgmtSignIn::RefreshToken {
-                application_id: ClientId::parse(APP).unwrap(),
-                refresh_token: RefreshToken::new("rt"),
-                credential: None,
-                tenant: None,
-            },
-        },
-    )
-    .await
-    .unwrap()
-    .0;
+    let mut idp = MockAuthority::start().await;
+    let scope = format!("{GRAPH_DEFAULT} openid profile offline_access");
+    let body = refresh_token_form(APP, "rt", &[("scope", &scope), ("client_info", "1")]);
+    let answer = admin_token_response("at", "rt2", GRAPH_DEFAULT);
+    let mock = idp.token("organizations", body, &answer).await;
+    let set = SecMgmtSignIn::RefreshToken {
+        application_id: ClientId::parse(APP).unwrap(),
+        refresh_token: RefreshToken::new("rt"),
+        credential: None,
+        tenant: None,
+    };
+    let context = connected(&session().0, request(&idp, Cloud::AzureCloud, set)).await;
     mock.assert_async().await;
     let json = serde_json::to_string_pretty(&context)
         .unwrap()
-        .replace(&server.url(), "http://mock");
+        .replace(&idp.url(), "http://mock");
     insta::assert_snapshot!(json, @r#"
     {
       "Account": {
@@ -92,33 +75,15 @@ async fn a_refresh_token_asks_for_the_graph_default_scope() {
 
 #[tokio::test]
 async fn a_service_principal_signs_in_with_its_secret_for_graph() {
-    let mut server = Server::new_async().await;
-    let mock = token_endpoint(
-        &mut server,
-        "contoso.com",
-        form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", APP),
-            ("client_secret", "sp-secret"),
-            ("scope", "https://microsoftgraph.chinacloudapi.cn/.default"),
-        ]),
-        &app_token_response("app-at"),
-    )
-    .await;
-    let (session, _) = session();
-    let context = connect(
-        &session,
-        ConnectSecMgmtAccount {
-            environment: environment_at(Cloud::AzureChinaCloud, &server.url()),
-            set: SecMgmtSignIn::ServicePrincipal {
-                credential: Credential::new(APP, "sp-secret"),
-                tenant: Tenant::parse("contoso.com").unwrap(),
-            },
-        },
-    )
-    .await
-    .unwrap()
-    .0;
+    let mut idp = MockAuthority::start().await;
+    let china_graph = "https://microsoftgraph.chinacloudapi.cn/.default";
+    let body = client_secret_form(APP, "sp-secret", china_graph);
+    let mock = idp.app_token("contoso.com", body).await;
+    let set = SecMgmtSignIn::ServicePrincipal {
+        credential: Credential::new(APP, "sp-secret"),
+        tenant: Tenant::parse("contoso.com").unwrap(),
+    };
+    let context = connected(&session().0, request(&idp, Cloud::AzureChinaCloud, set)).await;
     mock.assert_async().await;
     assert_eq!(context.account.r#type, AccountType::ServicePrincipal);
     assert_eq!(context.environment.environment_name, "AzureChinaCloud");
@@ -127,54 +92,41 @@ async fn a_service_principal_signs_in_with_its_secret_for_graph() {
 
 #[tokio::test]
 async fn an_access_token_is_read_without_a_request() {
-    let token = jwt(&json!({"tid": TENANT, "oid": OID, "upn": "admin@contoso.com", "exp": NOW + 600}));
-    let (session, _) = session();
-    let context = connect(
-        &session,
-        ConnectSecMgmtAccount {
-            environment: Default::default(),
-            set: SecMgmtSignIn::AccessToken {
-                access_token: AccessToken::new(token.as_str()),
-                tenant: None,
-            },
-        },
-    )
-    .await
-    .unwrap()
-    .0;
+    let token = jwt(&json!({"tid": TENANT, "oid": OID, "upn": ADMIN, "exp": NOW + 600}));
+    let access_token = AccessToken::new(token.as_str());
+    let set = SecMgmtSignIn::AccessToken {
+        access_token,
+        tenant: None,
+    };
+    let request = ConnectSecMgmtAccount {
+        environment: Default::default(),
+        set,
+    };
+    let context = connected(&session().0, request).await;
     assert_eq!(context.account.r#type, AccountType::AccessToken);
     assert_eq!(context.account.tenant, TENANT);
 }
 
 #[tokio::test]
 async fn a_user_signs_in_in_the_browser_on_a_port_from_8400_and_can_disconnect() {
-    let mut server = Server::new_async().await;
-    let home = tempfile::tempdir().unwrap();
-    let browser = test_support::SignedInBrowser::default();
-    let scope = "https://graph.microsoft.com/.default";
+    let mut idp = MockAuthority::start().await;
+    let (session, browser, _home) = test_support::browser_session(EnvVars::default());
+    let scope = format!("{GRAPH_DEFAULT} openid profile offline_access");
+    let body = form(&[
+        ("grant_type", "authorization_code"),
+        ("client_id", DEFAULT_CLIENT_ID),
+        ("scope", &scope),
+    ]);
+    let answer = admin_token_response("at", "rt", GRAPH_DEFAULT);
     let token = browser
-        .token_endpoint(
-            &mut server,
-            "organizations",
-            form(&[
-                ("grant_type", "authorization_code"),
-                ("client_id", DEFAULT_CLIENT_ID),
-                ("scope", &format!("{scope} openid profile offline_access")),
-            ]),
-            user_token_response("at", "rt", OID, TENANT, "admin@contoso.com", scope),
-        )
+        .token_endpoint(&mut idp, "organizations", body, answer)
         .await;
-    let session =
-        test_support::session_with_browser(home.path(), auth_core::EnvVars::default(), browser.clone());
-    let request = ConnectSecMgmtAccount {
-        environment: environment_at(Cloud::AzureCloud, &server.url()),
-        set: SecMgmtSignIn::User {
-            tenant: None,
-            use_device_authentication: false,
-        },
+    let set = SecMgmtSignIn::User {
+        tenant: None,
+        use_device_authentication: false,
     };
-    let context = connect(&session, request).await.unwrap().0;
-    assert_eq!(context.account.identifier, "admin@contoso.com");
+    let context = connected(&session, request(&idp, Cloud::AzureCloud, set)).await;
+    assert_eq!(context.account.identifier, ADMIN);
     let port = browser.redirect_port().unwrap();
     assert!((8400..=8999).contains(&port), "{port}");
     token.assert_async().await;
@@ -185,28 +137,17 @@ async fn a_user_signs_in_in_the_browser_on_a_port_from_8400_and_can_disconnect()
 
 #[tokio::test]
 async fn a_service_principal_certificate_is_found_by_thumbprint() {
-    let mut server = Server::new_async().await;
+    let mut idp = MockAuthority::start().await;
     let home = CertificateHome::new();
-    let mock = token_endpoint(
-        &mut server,
-        TENANT,
-        assertion_form(&[
-            ("grant_type", "client_credentials"),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ]),
-        &app_token_response("app-at"),
-    )
-    .await;
+    let body = assertion_form(&[("grant_type", "client_credentials"), ("scope", GRAPH_DEFAULT)]);
+    let mock = idp.app_token(TENANT, body).await;
     let (session, _) = test_support::session_with(home.env());
-    let request = ConnectSecMgmtAccount {
-        environment: environment_at(Cloud::AzureCloud, &server.url()),
-        set: SecMgmtSignIn::ServicePrincipalCertificate {
-            application_id: ClientId::parse(APP).unwrap(),
-            certificate_thumbprint: home.thumbprint.clone(),
-            tenant: Tenant::parse(TENANT).unwrap(),
-        },
+    let set = SecMgmtSignIn::ServicePrincipalCertificate {
+        application_id: ClientId::parse(APP).unwrap(),
+        certificate_thumbprint: home.thumbprint.clone(),
+        tenant: Tenant::parse(TENANT).unwrap(),
     };
-    let context = connect(&session, request).await.unwrap().0;
+    let context = connected(&session, request(&idp, Cloud::AzureCloud, set)).await;
     assert_eq!(context.account.r#type, AccountType::Certificate);
     mock.assert_async().await;
 }
