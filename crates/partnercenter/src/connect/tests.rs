@@ -53,6 +53,11 @@ async fn connected(session: &Session, request: ConnectPartnerCenter) -> PartnerC
     connect(session, request).await.unwrap().0
 }
 
+/// What a refused connect says.
+async fn refused(session: &Session, request: ConnectPartnerCenter) -> String {
+    connect(session, request).await.unwrap_err().to_string()
+}
+
 async fn profile_mock(idp: &mut MockAuthority, bearer: &str) -> mockito::Mock {
     idp.server
         .mock("GET", "/v1/profiles/organization")
@@ -132,9 +137,7 @@ async fn a_web_app_refresh_token_sends_the_client_secret_and_names_a_mismatched_
     assert_eq!(context.account.r#type, AccountType::User);
     token.assert_async().await;
     profile.assert_async().await;
-    let error = connect(&session, request(&idp, false, set("someone-else")))
-        .await
-        .unwrap_err();
+    let error = refused(&session, request(&idp, false, set("someone-else"))).await;
     insta::assert_snapshot!(error, @"invalid value for -Credential: its user name 'someone-else' must be the application id given in -ApplicationId (11111111-2222-3333-4444-555555555555)");
 }
 
@@ -206,7 +209,7 @@ async fn enforce_mfa_refuses_a_token_without_mfa() {
         access_token,
         tenant: None,
     };
-    let error = connect(&session().0, request(&idp, true, set)).await.unwrap_err();
+    let error = refused(&session().0, request(&idp, true, set)).await;
     insta::assert_snapshot!(error, @"-EnforceMFA: the sign-in did not use multi-factor authentication (the token's amr claim is [pwd]); sign in again and complete the multi-factor prompt");
 }
 
@@ -321,10 +324,7 @@ async fn a_service_principal_certificate_is_found_by_thumbprint_in_the_store() {
         certificate_thumbprint: "00".repeat(20),
         tenant: Tenant::parse("contoso.com").unwrap(),
     };
-    let error = connect(&session, request(&idp, false, missing))
-        .await
-        .unwrap_err()
-        .to_string();
+    let error = refused(&session, request(&idp, false, missing)).await;
     assert!(
         error.contains("0000000000000000000000000000000000000000"),
         "{error}"
@@ -344,9 +344,7 @@ async fn an_environment_without_partner_center_is_refused() {
         tenant: None,
         use_device_authentication: false,
     };
-    let error = connect(&session().0, ConnectPartnerCenter { common, set })
-        .await
-        .unwrap_err();
+    let error = refused(&session().0, ConnectPartnerCenter { common, set }).await;
     insta::assert_snapshot!(error, @"-Environment: MyDoD has no Partner Center endpoint");
 }
 
@@ -404,9 +402,7 @@ async fn a_sign_in_refused_by_enforce_mfa_leaves_no_token_and_no_context() {
         )
         .await;
     let (session, _) = test_support::session_in(home.path(), EnvVars::default());
-    let error = connect(&session, request(&idp, true, partner_refresh_token()))
-        .await
-        .unwrap_err();
+    let error = refused(&session, request(&idp, true, partner_refresh_token())).await;
     token.assert_async().await;
     assert!(
         error
