@@ -1,10 +1,10 @@
 //! Test support for msconnect (package `msconnect-test-support`, never published): unsigned JWTs,
-//! `client_info`, token responses, an HTTP client on a fake clock with no retry waits, mockito matchers,
-//! a `redis-server` of a test's own, and the TEST-ONLY certificate and key of
-//! `crates/auth-core/tests/fixtures`. The product crates' tests, the `tests` crate and auth-core's benches
-//! and examples use it as `test_support`; auth-core's own unit tests compile this same file in as their
-//! `#[cfg(test)]` module `testing` (their `auth_core::` paths name auth-core itself there), so the published
-//! auth-core carries no mock and no test key.
+//! `client_info`, token responses, an HTTP client on a fake clock with no retry waits, mockito matchers
+//! and one-answer mock endpoints (`mock`), a `redis-server` of a test's own, and the TEST-ONLY
+//! certificate and key of `crates/auth-core/tests/fixtures`. The product crates' tests, the `tests` crate
+//! and auth-core's benches and examples use it as `test_support`; auth-core's own unit tests compile this
+//! same file in as their `#[cfg(test)]` module `testing` (their `auth_core::` paths name auth-core itself
+//! there), so the published auth-core carries no mock and no test key.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +17,8 @@ use auth_core::cloud::{Cloud, Environment};
 use auth_core::env::EnvVars;
 use auth_core::http::{HttpClient, HttpOptions, RetryPolicy};
 use auth_core::session::{Session, SessionOptions};
+
+pub mod mock;
 
 /// The fake clock's start: 2026-11-22T10:00:00Z.
 pub const NOW: i64 = 1_795_341_600;
@@ -249,6 +251,25 @@ impl SignedInBrowser {
         }
     }
 
+    /// `tenant`'s token endpoint on `authority`, answering one POST whose body matches `body` with
+    /// `answer` as [`answer`](Self::answer) makes it.
+    pub async fn token_endpoint(
+        &self,
+        authority: &mut mock::MockAuthority,
+        tenant: &str,
+        body: mockito::Matcher,
+        answer: Value,
+    ) -> mockito::Mock {
+        authority
+            .server
+            .mock("POST", mock::token_path(tenant).as_str())
+            .match_body(body)
+            .with_body_from_request(self.answer(answer))
+            .expect(1)
+            .create_async()
+            .await
+    }
+
     /// The port of the redirect URI the browser was sent back to.
     pub fn redirect_port(&self) -> Option<u16> {
         let query = self.query.lock().ok()?;
@@ -311,6 +332,15 @@ pub fn session_with_browser(home: &std::path::Path, env: EnvVars, browser: Signe
         opener: Some(Arc::new(browser)),
         ..SessionOptions::default()
     })
+}
+
+/// A [`session_with_browser`] over a new temporary home: the session, its signed-in browser, and the home
+/// (removed when dropped).
+pub fn browser_session(env: EnvVars) -> (Session, SignedInBrowser, tempfile::TempDir) {
+    let home = tempfile::tempdir().unwrap_or_else(|e| panic!("a temporary MSCONNECT_HOME: {e}"));
+    let browser = SignedInBrowser::default();
+    let session = session_with_browser(home.path(), env, browser.clone());
+    (session, browser, home)
 }
 
 #[cfg(feature = "redis")]

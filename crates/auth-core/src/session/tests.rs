@@ -25,15 +25,106 @@ fn request(server: &mockito::Server, tenant: &str, method: SignInMethod) -> Sign
     }
 }
 
+/// `tenant`'s token endpoint, answering `answer` to `times` POSTs whose body matches `body`.
+async fn token_endpoint(
+    server: &mut mockito::Server,
+    tenant: &str,
+    body: Matcher,
+    answer: &serde_json::Value,
+    times: usize,
+) -> mockito::Mock {
+    answer_posts(
+        server,
+        &crate::testing::mock::token_path(tenant),
+        body,
+        answer,
+        times,
+    )
+    .await
+}
+
+/// `tenant`'s device authorization endpoint, answering `answer` to `times` POSTs matching `body`.
+async fn device_code_endpoint(
+    server: &mut mockito::Server,
+    tenant: &str,
+    body: Matcher,
+    answer: &serde_json::Value,
+    times: usize,
+) -> mockito::Mock {
+    let path = format!("/{tenant}/oauth2/v2.0/devicecode");
+    answer_posts(server, &path, body, answer, times).await
+}
+
+async fn answer_posts(
+    server: &mut mockito::Server,
+    path: &str,
+    body: Matcher,
+    answer: &serde_json::Value,
+    times: usize,
+) -> mockito::Mock {
+    server
+        .mock("POST", path)
+        .match_body(body)
+        .with_body(answer.to_string())
+        .expect(times)
+        .create_async()
+        .await
+}
+
+/// contoso.com's token endpoint, answering `access_token` to `times` client-credentials grants with
+/// client secret `secret`.
+async fn secret_endpoint(
+    server: &mut mockito::Server,
+    secret: &str,
+    access_token: &str,
+    times: usize,
+) -> mockito::Mock {
+    let body = form(&[("grant_type", "client_credentials"), ("client_secret", secret)]);
+    token_endpoint(
+        server,
+        "contoso.com",
+        body,
+        &app_token_response(access_token),
+        times,
+    )
+    .await
+}
+
+/// The app signs in to contoso.com with client secret `secret` in a session on `home`.
+async fn sign_in_with_secret(
+    server: &mockito::Server,
+    home: &std::path::Path,
+    secret: &str,
+) -> (Session, Connection) {
+    let (session, _) = session_in(home, EnvVars::default());
+    let request = request(
+        server,
+        "contoso.com",
+        SignInMethod::Application(ClientCredential::secret(secret)),
+    );
+    let result = session.sign_in(&request).await.unwrap();
+    let connection = Connection::new(&request, &result).unwrap();
+    (session, connection)
+}
+
+/// A token for `connection` in a later session on `home` with `env`, once the first token has under five
+/// minutes left (so it is renewed, not served from the cache).
+async fn token_an_hour_later(home: &std::path::Path, env: EnvVars, connection: &Connection) -> TokenResult {
+    let (later, timer) = session_in(home, env);
+    timer.advance(Duration::from_secs(3500));
+    later.token(connection, &[]).await.unwrap()
+}
+
 async fn connect_user(server: &mut mockito::Server, home: &std::path::Path) -> Connection {
     let answer = user_token_response("AT-1", "RT-1", "oid-1", TID, "admin@contoso.com", SCOPE);
-    let mock = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .match_body(form(&[("grant_type", "password")]))
-        .with_body(answer.to_string())
-        .expect(1)
-        .create_async()
-        .await;
+    let mock = token_endpoint(
+        server,
+        "organizations",
+        form(&[("grant_type", "password")]),
+        &answer,
+        1,
+    )
+    .await;
     let (session, _) = session_in(home, EnvVars::default());
     let request = request(
         server,
@@ -88,17 +179,18 @@ async fn an_expiring_token_is_renewed_with_the_refresh_token_for_the_connected_t
     let mut server = mockito::Server::new_async().await;
     let home = tempfile::tempdir().unwrap();
     let connection = connect_user(&mut server, home.path()).await;
-    let renew = server
-        .mock("POST", "/7a0b9c1d-0000-4000-8000-00000000a001/oauth2/v2.0/token")
-        .match_body(form(&[
+    let renew = token_endpoint(
+        &mut server,
+        TID,
+        form(&[
             ("grant_type", "refresh_token"),
             ("refresh_token", "RT-1"),
             ("client_id", CLIENT),
-        ]))
-        .with_body(user_token_response("AT-2", "RT-2", "oid-1", TID, "admin@contoso.com", SCOPE).to_string())
-        .expect(1)
-        .create_async()
-        .await;
+        ]),
+        &user_token_response("AT-2", "RT-2", "oid-1", TID, "admin@contoso.com", SCOPE),
+        1,
+    )
+    .await;
     let (later, timer) = session_in(home.path(), EnvVars::default());
     timer.advance(Duration::from_secs(3400));
     assert!(
@@ -139,24 +231,8 @@ async fn disconnect_forgets_the_context_and_the_accounts_tokens() {
 async fn an_app_only_token_is_renewed_with_the_secret_supplied_again() {
     let mut server = mockito::Server::new_async().await;
     let home = tempfile::tempdir().unwrap();
-    let first = server
-        .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "client_credentials"),
-            ("client_secret", "s1"),
-        ]))
-        .with_body(app_token_response("APP-1").to_string())
-        .expect(1)
-        .create_async()
-        .await;
-    let (session, _) = session_in(home.path(), EnvVars::default());
-    let request = request(
-        &server,
-        "contoso.com",
-        SignInMethod::Application(ClientCredential::secret("s1")),
-    );
-    let result = session.sign_in(&request).await.unwrap();
-    let connection = Connection::new(&request, &result).unwrap();
+    let first = secret_endpoint(&mut server, "s1", "APP-1", 1).await;
+    let (_, connection) = sign_in_with_secret(&server, home.path(), "s1").await;
     assert!(connection.is_app_only());
     first.assert_async().await;
 
@@ -172,25 +248,14 @@ async fn an_app_only_token_is_renewed_with_the_secret_supplied_again() {
         .unwrap_err();
     insta::assert_snapshot!(error, @"application 04b07795-8ddb-461a-bbee-02f9e1bf7b46 needs a new token for https://vault.azure.net/.default (the token cache holds no token of it for these scopes) and no client secret was supplied to renew it: set MSCONNECT_CLIENT_SECRET (what --client-secret and --client-secret-credential read) or MSCONNECT_PASSWORD (what --credential reads), or connect again");
 
-    let renew = server
-        .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "client_credentials"),
-            ("client_secret", "s2"),
-        ]))
-        .with_body(app_token_response("APP-2").to_string())
-        .expect(1)
-        .create_async()
-        .await;
-    let (with, timer) = session_in(
+    let renew = secret_endpoint(&mut server, "s2", "APP-2", 1).await;
+    let renewed = token_an_hour_later(
         home.path(),
         EnvVars::from_pairs([("MSCONNECT_CLIENT_SECRET", "s2")]),
-    );
-    timer.advance(Duration::from_secs(3500));
-    assert_eq!(
-        with.token(&connection, &[]).await.unwrap().access_token.secret(),
-        "APP-2"
-    );
+        &connection,
+    )
+    .await;
+    assert_eq!(renewed.access_token.secret(), "APP-2");
     renew.assert_async().await;
 }
 
@@ -198,24 +263,8 @@ async fn an_app_only_token_is_renewed_with_the_secret_supplied_again() {
 async fn a_renewal_reads_the_secret_from_msconnect_password_too_and_prefers_the_one_that_connected() {
     let mut server = mockito::Server::new_async().await;
     let home = tempfile::tempdir().unwrap();
-    let first = server
-        .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "client_credentials"),
-            ("client_secret", "s1"),
-        ]))
-        .with_body(app_token_response("APP-1").to_string())
-        .expect(2)
-        .create_async()
-        .await;
-    let (session, _) = session_in(home.path(), EnvVars::default());
-    let request = request(
-        &server,
-        "contoso.com",
-        SignInMethod::Application(ClientCredential::secret("s1")),
-    );
-    let result = session.sign_in(&request).await.unwrap();
-    let connection = Connection::new(&request, &result).unwrap();
+    let first = secret_endpoint(&mut server, "s1", "APP-1", 2).await;
+    let (_, connection) = sign_in_with_secret(&server, home.path(), "s1").await;
     let SignedIn::App {
         credential: AppCredential::Secret {
             fingerprint: Some(fingerprint),
@@ -230,15 +279,13 @@ async fn a_renewal_reads_the_secret_from_msconnect_password_too_and_prefers_the_
         &secret_fingerprint(&ClientSecret::new("s1"), &connection.client_id)
     );
     // --credential APP read MSCONNECT_PASSWORD; MSCONNECT_CLIENT_SECRET holds something else
-    let (later, timer) = session_in(
+    let renewed = token_an_hour_later(
         home.path(),
         EnvVars::from_pairs([("MSCONNECT_CLIENT_SECRET", "other"), ("MSCONNECT_PASSWORD", "s1")]),
-    );
-    timer.advance(Duration::from_secs(3500));
-    assert_eq!(
-        later.token(&connection, &[]).await.unwrap().access_token.secret(),
-        "APP-1"
-    );
+        &connection,
+    )
+    .await;
+    assert_eq!(renewed.access_token.secret(), "APP-1");
     first.assert_async().await;
 }
 
@@ -249,16 +296,7 @@ async fn a_renewal_reads_the_secret_from_msconnect_password_too_and_prefers_the_
 async fn a_cached_app_token_is_served_only_to_the_credential_that_earned_it() {
     let mut server = mockito::Server::new_async().await;
     let home = tempfile::tempdir().unwrap();
-    let good = server
-        .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "client_credentials"),
-            ("client_secret", "s1"),
-        ]))
-        .with_body(app_token_response("APP-1").to_string())
-        .expect(1)
-        .create_async()
-        .await;
+    let good = secret_endpoint(&mut server, "s1", "APP-1", 1).await;
     let wrong = server
         .mock("POST", "/contoso.com/oauth2/v2.0/token")
         .match_body(form(&[("grant_type", "client_credentials"), ("client_secret", "wrong")]))
@@ -268,13 +306,14 @@ async fn a_cached_app_token_is_served_only_to_the_credential_that_earned_it() {
         .create_async()
         .await;
     let (cert_path, key_path) = write_pem_certificate(home.path());
-    let by_certificate = server
-        .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .match_body(Matcher::Regex("client_assertion=eyJ".into()))
-        .with_body(app_token_response("APP-C").to_string())
-        .expect(1)
-        .create_async()
-        .await;
+    let by_certificate = token_endpoint(
+        &mut server,
+        "contoso.com",
+        Matcher::Regex("client_assertion=eyJ".into()),
+        &app_token_response("APP-C"),
+        1,
+    )
+    .await;
     let url = server.url();
     let secret = |value: &str| SignInRequest {
         environment: environment_at(Cloud::AzureCloud, &url),
@@ -328,16 +367,7 @@ async fn a_cached_app_token_is_served_only_to_the_credential_that_earned_it() {
     // is asked about once more (never served the certificate's token)
     let cache = std::fs::read_to_string(home.path().join("msal_token_cache.json")).unwrap();
     assert!(cache.contains("\"msconnect_credential\": \"x5t:"), "{cache}");
-    let again = server
-        .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "client_credentials"),
-            ("client_secret", "s1"),
-        ]))
-        .with_body(app_token_response("APP-2").to_string())
-        .expect(1)
-        .create_async()
-        .await;
+    let again = secret_endpoint(&mut server, "s1", "APP-2", 1).await;
     assert_eq!(
         worker.sign_in(&secret("s1")).await.unwrap().access_token.secret(),
         "APP-2"
@@ -355,16 +385,7 @@ async fn a_federated_credential_is_not_served_a_token_a_secret_earned() {
     let federated_jwt = crate::testing::jwt(
         &json!({"iss": "https://token.actions.githubusercontent.com", "sub": "repo:fork/x:ref:refs/heads/evil"}),
     );
-    let by_secret = server
-        .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "client_credentials"),
-            ("client_secret", "s1"),
-        ]))
-        .with_body(app_token_response("APP-1").to_string())
-        .expect(1)
-        .create_async()
-        .await;
+    let by_secret = secret_endpoint(&mut server, "s1", "APP-1", 1).await;
     let federated = server
         .mock("POST", "/contoso.com/oauth2/v2.0/token")
         .match_body(Matcher::AllOf(vec![
@@ -413,20 +434,21 @@ async fn a_certificate_connection_finds_its_certificate_again_to_renew() {
     let mut server = mockito::Server::new_async().await;
     let home = tempfile::tempdir().unwrap();
     let (cert_path, key_path) = write_pem_certificate(home.path());
-    let signed = server
-        .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .match_body(Matcher::AllOf(vec![
+    let signed = token_endpoint(
+        &mut server,
+        "contoso.com",
+        Matcher::AllOf(vec![
             Matcher::UrlEncoded("grant_type".into(), "client_credentials".into()),
             Matcher::UrlEncoded(
                 "client_assertion_type".into(),
                 crate::flows::JWT_BEARER_ASSERTION_TYPE.into(),
             ),
             Matcher::Regex("client_assertion=eyJ".into()),
-        ]))
-        .with_body(app_token_response("APP-C").to_string())
-        .expect(2)
-        .create_async()
-        .await;
+        ]),
+        &app_token_response("APP-C"),
+        2,
+    )
+    .await;
     let (session, _) = session_in(home.path(), EnvVars::default());
     let source = CertificateSource::Pem {
         certificate: cert_path.clone(),
@@ -453,12 +475,8 @@ async fn a_certificate_connection_finds_its_certificate_again_to_renew() {
     );
     assert_eq!(saved.thumbprint.len(), 40);
 
-    let (later, timer) = session_in(home.path(), EnvVars::default());
-    timer.advance(Duration::from_secs(3500));
-    assert_eq!(
-        later.token(&connection, &[]).await.unwrap().access_token.secret(),
-        "APP-C"
-    );
+    let renewed = token_an_hour_later(home.path(), EnvVars::default(), &connection).await;
+    assert_eq!(renewed.access_token.secret(), "APP-C");
     signed.assert_async().await;
 }
 
@@ -466,20 +484,15 @@ async fn a_certificate_connection_finds_its_certificate_again_to_renew() {
 async fn device_code_through_the_session_lands_in_the_cache() {
     let mut server = mockito::Server::new_async().await;
     let home = tempfile::tempdir().unwrap();
-    let start = server
-        .mock("POST", "/organizations/oauth2/v2.0/devicecode")
-        .match_body(form(&[("client_id", CLIENT)]))
-        .with_body(json!({"device_code": "DC", "user_code": "ABCD", "verification_uri": "https://microsoft.com/devicelogin", "expires_in": 900, "interval": 5, "message": "To sign in, enter ABCD"}).to_string())
-        .expect(1)
-        .create_async()
-        .await;
-    let token = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .match_body(form(&[("device_code", "DC")]))
-        .with_body(user_token_response("AT-D", "RT-D", "o", TID, "u@contoso.com", SCOPE).to_string())
-        .expect(1)
-        .create_async()
-        .await;
+    let start = device_code_endpoint(&mut server, "organizations", form(&[("client_id", CLIENT)]), &json!({"device_code": "DC", "user_code": "ABCD", "verification_uri": "https://microsoft.com/devicelogin", "expires_in": 900, "interval": 5, "message": "To sign in, enter ABCD"}), 1).await;
+    let token = token_endpoint(
+        &mut server,
+        "organizations",
+        form(&[("device_code", "DC")]),
+        &user_token_response("AT-D", "RT-D", "o", TID, "u@contoso.com", SCOPE),
+        1,
+    )
+    .await;
     let (session, timer) = session_in(home.path(), EnvVars::default());
     let request = request(&server, "organizations", SignInMethod::DeviceCode);
     let result = session.sign_in(&request).await.unwrap();
@@ -763,13 +776,14 @@ async fn a_family_refresh_token_stays_while_another_connection_of_the_account_re
     ] {
         let mut answer = user_token_response(at, rt, "oid-1", TID, "admin@contoso.com", SCOPE);
         answer["foci"] = json!("1");
-        let mock = server
-            .mock("POST", "/organizations/oauth2/v2.0/token")
-            .match_body(form(&[("client_id", client)]))
-            .with_body(answer.to_string())
-            .expect(1)
-            .create_async()
-            .await;
+        let mock = token_endpoint(
+            &mut server,
+            "organizations",
+            form(&[("client_id", client)]),
+            &answer,
+            1,
+        )
+        .await;
         let mut request = request(
             &server,
             "organizations",
@@ -807,13 +821,14 @@ async fn azure_cli_signed_in(server: &mut mockito::Server, folder: &std::path::P
     )
     .unwrap();
     let answer = user_token_response("CLI-AT", "CLI-RT", "oid-1", TID, "admin@contoso.com", SCOPE);
-    let login = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .match_body(form(&[("grant_type", "password")]))
-        .with_body(answer.to_string())
-        .expect(1)
-        .create_async()
-        .await;
+    let login = token_endpoint(
+        server,
+        "organizations",
+        form(&[("grant_type", "password")]),
+        &answer,
+        1,
+    )
+    .await;
     let (az, _) = session_in(folder, EnvVars::default());
     az.sign_in(&request(
         server,
@@ -854,18 +869,14 @@ async fn a_connection_from_the_azure_cli_keeps_its_tokens_in_the_azure_clis_cach
 
     // a later process: another scope is bought with the Azure CLI's refresh token, and kept there
     let other = "https://outlook.office365.com/.default".to_owned();
-    let renew = server
-        .mock("POST", format!("/{TID}/oauth2/v2.0/token").as_str())
-        .match_body(form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", "CLI-RT"),
-        ]))
-        .with_body(
-            user_token_response("EXO-AT", "CLI-RT-2", "oid-1", TID, "admin@contoso.com", &other).to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
+    let renew = token_endpoint(
+        &mut server,
+        TID,
+        form(&[("grant_type", "refresh_token"), ("refresh_token", "CLI-RT")]),
+        &user_token_response("EXO-AT", "CLI-RT-2", "oid-1", TID, "admin@contoso.com", &other),
+        1,
+    )
+    .await;
     let (later, _) = session_in(home.path(), env.clone());
     let saved = later.connection("entra").unwrap();
     assert_eq!(

@@ -2,66 +2,58 @@
 //! the context as JSON and as PowerShell's list.
 
 use auth_core::{AccessToken, Credential, EnvVars, Tenant};
-use mockito::{Matcher, Server};
-use serde_json::json;
-use test_support::form;
-use test_support::{NOW, app_token_response, jwt, session_with, user_token_response};
+use serde_json::{Value, json};
+use test_support::mock::{
+    ADMIN, APP_ID as APP, CertificateHome, GRAPH_DEFAULT, MockAuthority, USER_OID as OID, assertion_form,
+    client_secret_form, delegated_scope, password_form,
+};
+use test_support::{NOW, form, jwt, session_with, user_token_response};
 
 use super::*;
 use crate::params::ENVIRONMENTS;
 
-const APP: &str = "11111111-2222-3333-4444-555555555555";
 const TENANT: &str = "d5aec55f-2d12-4442-8d2f-ccca95d4390e";
-const OID: &str = "aaaaaaaa-0000-4000-8000-000000000001";
 
-fn at_mock(server: &Server) -> Session {
-    session_with(EnvVars::from_pairs([("AZURE_AUTHORITY_HOST", server.url())])).0
+/// Sign-in at `idp`: AZURE_AUTHORITY_HOST moves the authority, as Connect-Entra's users may.
+fn authority_env(idp: &MockAuthority) -> EnvVars {
+    EnvVars::from_pairs([("AZURE_AUTHORITY_HOST", idp.url())])
+}
+
+fn at_mock(idp: &MockAuthority) -> Session {
+    session_with(authority_env(idp)).0
+}
+
+/// A Connect-Entra in the global cloud.
+fn global(set: EntraSignIn) -> ConnectEntra {
+    ConnectEntra {
+        environment: ENVIRONMENTS.default_environment(),
+        set,
+    }
+}
+
+async fn connected(session: &Session, request: ConnectEntra) -> EntraContext {
+    connect(session, request).await.unwrap().0
+}
+
+/// [`ADMIN`] of [`TENANT`] signed in with tokens `at` and `rt` for `scope`.
+fn admin_answer(scope: &str) -> Value {
+    user_token_response("at", "rt", OID, TENANT, ADMIN, scope)
 }
 
 #[tokio::test]
 async fn a_credential_signs_the_user_in_with_graph_powershell_defaults() {
-    let mut server = Server::new_async().await;
-    let mock = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "password"),
-            ("client_id", DEFAULT_CLIENT_ID),
-            ("username", "admin@contoso.com"),
-            ("password", "pw"),
-            (
-                "scope",
-                "https://graph.microsoft.com/.default openid profile offline_access",
-            ),
-        ]))
-        .with_body(
-            user_token_response(
-                "at",
-                "rt",
-                OID,
-                TENANT,
-                "admin@contoso.com",
-                "User.Read Group.Read.All",
-            )
-            .to_string(),
-        )
-        .expect(1)
-        .create_async()
+    let mut idp = MockAuthority::start().await;
+    let body = password_form(DEFAULT_CLIENT_ID, ADMIN, "pw", &delegated_scope(GRAPH_DEFAULT));
+    let mock = idp
+        .token("organizations", body, &admin_answer("User.Read Group.Read.All"))
         .await;
-    let context = connect(
-        &at_mock(&server),
-        ConnectEntra {
-            environment: ENVIRONMENTS.default_environment(),
-            set: EntraSignIn::UserCredential {
-                tenant: None,
-                client_id: None,
-                scopes: vec![],
-                method: UserMethod::Credential(Credential::new("admin@contoso.com", "pw")),
-            },
-        },
-    )
-    .await
-    .unwrap()
-    .0;
+    let set = EntraSignIn::UserCredential {
+        tenant: None,
+        client_id: None,
+        scopes: vec![],
+        method: UserMethod::Credential(Credential::new(ADMIN, "pw")),
+    };
+    let context = connected(&at_mock(&idp), global(set)).await;
     mock.assert_async().await;
     insta::assert_snapshot!(serde_json::to_string_pretty(&context).unwrap(), @r#"
     {
@@ -96,34 +88,21 @@ async fn a_credential_signs_the_user_in_with_graph_powershell_defaults() {
 
 #[tokio::test]
 async fn given_scopes_and_client_go_over_the_wire() {
-    let mut server = Server::new_async().await;
-    let mock = server
-        .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("client_id", APP),
-            ("scope", "User.Read.All openid profile offline_access"),
-        ]))
-        .with_body(
-            user_token_response("at", "rt", OID, TENANT, "admin@contoso.com", "User.Read.All").to_string(),
-        )
-        .expect(1)
-        .create_async()
+    let mut idp = MockAuthority::start().await;
+    let body = form(&[
+        ("client_id", APP),
+        ("scope", "User.Read.All openid profile offline_access"),
+    ]);
+    let mock = idp
+        .token("contoso.com", body, &admin_answer("User.Read.All"))
         .await;
-    let context = connect(
-        &at_mock(&server),
-        ConnectEntra {
-            environment: ENVIRONMENTS.default_environment(),
-            set: EntraSignIn::UserCredential {
-                tenant: Some(Tenant::parse("contoso.com").unwrap()),
-                client_id: Some(ClientId::parse(APP).unwrap()),
-                scopes: vec!["User.Read.All".into()],
-                method: UserMethod::Credential(Credential::new("admin@contoso.com", "pw")),
-            },
-        },
-    )
-    .await
-    .unwrap()
-    .0;
+    let set = EntraSignIn::UserCredential {
+        tenant: Some(Tenant::parse("contoso.com").unwrap()),
+        client_id: Some(ClientId::parse(APP).unwrap()),
+        scopes: vec!["User.Read.All".into()],
+        method: UserMethod::Credential(Credential::new(ADMIN, "pw")),
+    };
+    let context = connected(&at_mock(&idp), global(set)).await;
     mock.assert_async().await;
     assert_eq!(context.app_name, None);
     assert_eq!(context.client_id, APP);
@@ -131,32 +110,15 @@ async fn given_scopes_and_client_go_over_the_wire() {
 
 #[tokio::test]
 async fn a_client_secret_credential_signs_the_app_in_for_the_clouds_graph() {
-    let mut server = Server::new_async().await;
-    let mock = server
-        .mock("POST", &format!("/{TENANT}/oauth2/v2.0/token")[..])
-        .match_body(form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", APP),
-            ("client_secret", "app-secret"),
-            ("scope", "https://graph.microsoft.us/.default"),
-        ]))
-        .with_body(app_token_response("app-at").to_string())
-        .expect(1)
-        .create_async()
-        .await;
-    let context = connect(
-        &at_mock(&server),
-        ConnectEntra {
-            environment: ENVIRONMENTS.parse("USGov").unwrap(),
-            set: EntraSignIn::AppSecretCredential {
-                credential: Credential::new(APP, "app-secret"),
-                tenant: Tenant::parse(TENANT).unwrap(),
-            },
-        },
-    )
-    .await
-    .unwrap()
-    .0;
+    let mut idp = MockAuthority::start().await;
+    let body = client_secret_form(APP, "app-secret", "https://graph.microsoft.us/.default");
+    let mock = idp.app_token(TENANT, body).await;
+    let set = EntraSignIn::AppSecretCredential {
+        credential: Credential::new(APP, "app-secret"),
+        tenant: Tenant::parse(TENANT).unwrap(),
+    };
+    let environment = ENVIRONMENTS.parse("USGov").unwrap();
+    let context = connected(&at_mock(&idp), ConnectEntra { environment, set }).await;
     mock.assert_async().await;
     assert_eq!(context.auth_type, AuthType::AppOnly);
     assert_eq!(context.token_credential_type, TokenCredentialType::ClientSecret);
@@ -166,22 +128,14 @@ async fn a_client_secret_credential_signs_the_app_in_for_the_clouds_graph() {
 #[tokio::test]
 async fn an_access_token_is_read_without_a_request() {
     let token = jwt(
-        &json!({"tid": TENANT, "oid": OID, "upn": "admin@contoso.com", "appid": APP, "scp": "User.Read", "exp": NOW + 600}),
+        &json!({"tid": TENANT, "oid": OID, "upn": ADMIN, "appid": APP, "scp": "User.Read", "exp": NOW + 600}),
     );
-    let (session, _) = session_with(EnvVars::default());
-    let context = connect(
-        &session,
-        ConnectEntra {
-            environment: ENVIRONMENTS.default_environment(),
-            set: EntraSignIn::AccessToken {
-                access_token: AccessToken::new(token.as_str()),
-                tenant: None,
-            },
-        },
-    )
-    .await
-    .unwrap()
-    .0;
+    let access_token = AccessToken::new(token.as_str());
+    let set = EntraSignIn::AccessToken {
+        access_token,
+        tenant: None,
+    };
+    let context = connected(&session_with(EnvVars::default()).0, global(set)).await;
     assert_eq!(context.auth_type, AuthType::UserProvidedAccessToken);
     assert_eq!(context.client_id, APP);
     assert_eq!(context.scopes, ["User.Read"]);
@@ -190,26 +144,19 @@ async fn an_access_token_is_read_without_a_request() {
 
 #[tokio::test]
 async fn the_service_principal_certificate_set_signs_with_the_certificate_of_the_thumbprint() {
-    let mut server = Server::new_async().await;
-    let home = tempfile::tempdir().unwrap();
-    let thumbprint = test_support::install_test_certificate(&home.path().join("certificates"));
-    let mock = server
-        .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
-        .match_body(Matcher::AllOf(vec![
-            Matcher::UrlEncoded("client_id".into(), APP.into()),
-            Matcher::UrlEncoded("scope".into(), "https://graph.microsoft.com/.default".into()),
-            Matcher::Regex("client_assertion=eyJ".into()),
-        ]))
-        .with_body(app_token_response("app-at").to_string())
-        .expect(1)
-        .create_async()
+    let mut idp = MockAuthority::start().await;
+    let home = CertificateHome::new();
+    let mock = idp
+        .app_token(
+            TENANT,
+            assertion_form(&[("client_id", APP), ("scope", GRAPH_DEFAULT)]),
+        )
         .await;
-    let env = EnvVars::from_pairs([
-        ("AZURE_AUTHORITY_HOST", server.url()),
-        ("MSCONNECT_HOME", home.path().display().to_string()),
-    ]);
+    let mut env = home.env();
+    env.set("AZURE_AUTHORITY_HOST", idp.url());
     let (session, _) = session_with(env);
-    let spaced: String = thumbprint
+    let spaced: String = home
+        .thumbprint
         .to_lowercase()
         .chars()
         .collect::<Vec<_>>()
@@ -217,23 +164,15 @@ async fn the_service_principal_certificate_set_signs_with_the_certificate_of_the
         .map(|c| c.iter().collect::<String>())
         .collect::<Vec<_>>()
         .join(" ");
-    let context = connect(
-        &session,
-        ConnectEntra {
-            environment: ENVIRONMENTS.default_environment(),
-            set: EntraSignIn::ServicePrincipalCertificate {
-                tenant: Tenant::parse(TENANT).unwrap(),
-                client_id: ClientId::parse(APP).unwrap(),
-                certificate_thumbprint: spaced,
-            },
-        },
-    )
-    .await
-    .unwrap()
-    .0;
+    let set = EntraSignIn::ServicePrincipalCertificate {
+        tenant: Tenant::parse(TENANT).unwrap(),
+        client_id: ClientId::parse(APP).unwrap(),
+        certificate_thumbprint: spaced,
+    };
+    let context = connected(&session, global(set)).await;
     assert_eq!(
         context.certificate_thumbprint.as_deref(),
-        Some(thumbprint.as_str())
+        Some(home.thumbprint.as_str())
     );
     assert_eq!(context.auth_type, AuthType::AppOnly);
     assert_eq!(
@@ -245,48 +184,27 @@ async fn the_service_principal_certificate_set_signs_with_the_certificate_of_the
 
 #[tokio::test]
 async fn a_user_without_a_credential_signs_in_in_the_browser_and_the_context_is_saved() {
-    let mut server = Server::new_async().await;
-    let home = tempfile::tempdir().unwrap();
-    let browser = test_support::SignedInBrowser::default();
-    let token = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "authorization_code"),
-            ("client_id", DEFAULT_CLIENT_ID),
-        ]))
-        .with_body_from_request(browser.answer(user_token_response(
-            "at",
-            "rt",
-            OID,
-            TENANT,
-            "admin@contoso.com",
-            "User.Read",
-        )))
-        .expect(1)
-        .create_async()
+    let mut idp = MockAuthority::start().await;
+    let (session, browser, _home) = test_support::browser_session(authority_env(&idp));
+    let body = form(&[
+        ("grant_type", "authorization_code"),
+        ("client_id", DEFAULT_CLIENT_ID),
+    ]);
+    let token = browser
+        .token_endpoint(&mut idp, "organizations", body, admin_answer("User.Read"))
         .await;
-    let env = EnvVars::from_pairs([("AZURE_AUTHORITY_HOST", server.url())]);
-    let session = test_support::session_with_browser(home.path(), env, browser);
-    let context = connect(
-        &session,
-        ConnectEntra {
-            environment: ENVIRONMENTS.default_environment(),
-            set: EntraSignIn::UserCredential {
-                tenant: None,
-                client_id: None,
-                scopes: vec!["User.Read".into()],
-                method: UserMethod::Browser,
-            },
-        },
-    )
-    .await
-    .unwrap()
-    .0;
+    let set = EntraSignIn::UserCredential {
+        tenant: None,
+        client_id: None,
+        scopes: vec!["User.Read".into()],
+        method: UserMethod::Browser,
+    };
+    let context = connected(&session, global(set)).await;
     assert_eq!(
         context.token_credential_type,
         TokenCredentialType::InteractiveBrowser
     );
-    assert_eq!(context.account.as_deref(), Some("admin@contoso.com"));
+    assert_eq!(context.account.as_deref(), Some(ADMIN));
     token.assert_async().await;
     assert_eq!(CONNECTION.current_context(&session).unwrap(), Some(context));
     assert!(CONNECTION.disconnect(&session).unwrap());

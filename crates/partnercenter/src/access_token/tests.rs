@@ -2,52 +2,42 @@
 //! the module defaults go over the wire, and the tokens never show in Debug or the table.
 
 use auth_core::{Cloud, Environment, Password, Tenant};
-use mockito::{Matcher, Server};
 use serde_json::json;
-use test_support::form;
-use test_support::{NOW, app_token_response, environment_at, jwt, session, user_token_response};
+use test_support::mock::{
+    ADMIN, APP_ID as APP, APP_TOKEN, CertificateHome, GRAPH_DEFAULT, MockAuthority, TENANT_ID as TENANT,
+    USER_OID as OID, admin_token_response, assertion_form, client_secret_form, delegated_scope,
+    device_code_answer, refresh_token_form,
+};
+use test_support::{NOW, environment_at, form, jwt, session};
 
 use super::*;
 
-const APP: &str = "11111111-2222-3333-4444-555555555555";
-const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-const OID: &str = "aaaaaaaa-0000-4000-8000-000000000001";
+/// A New-PartnerAccessToken in the global cloud whose authority is `idp`.
+fn request(idp: &MockAuthority, set: NewAccessTokenSet) -> NewPartnerAccessToken {
+    let environment = environment_at(Cloud::AzureCloud, &idp.url());
+    NewPartnerAccessToken { environment, set }
+}
+
+async fn issued(session: &Session, request: NewPartnerAccessToken) -> AuthResult {
+    new_partner_access_token(session, request).await.unwrap()
+}
 
 #[tokio::test]
 async fn a_refresh_token_returns_the_new_refresh_token_straight_from_the_response() {
-    let mut server = Server::new_async().await;
+    let mut idp = MockAuthority::start().await;
     let scope = "https://api.partnercenter.microsoft.com/user_impersonation";
-    let mock = server
-        .mock("POST", "/customer.onmicrosoft.com/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", APP),
-            ("refresh_token", "old-rt"),
-            ("scope", &format!("{scope} openid profile offline_access")),
-        ]))
-        .with_body(
-            user_token_response("new-at", "new-rt", OID, TENANT, "admin@contoso.com", scope).to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
-    let (session, _) = session();
-    let result = new_partner_access_token(
-        &session,
-        NewPartnerAccessToken {
-            environment: environment_at(Cloud::AzureCloud, &server.url()),
-            set: NewAccessTokenSet::RefreshToken {
-                refresh_token: RefreshToken::new("old-rt"),
-                scopes: vec![scope.into()],
-                application_id: Some(ClientId::parse(APP).unwrap()),
-                credential: None,
-                module: None,
-                tenant: Some(Tenant::parse("customer.onmicrosoft.com").unwrap()),
-            },
-        },
-    )
-    .await
-    .unwrap();
+    let body = refresh_token_form(APP, "old-rt", &[("scope", &delegated_scope(scope))]);
+    let answer = admin_token_response("new-at", "new-rt", scope);
+    let mock = idp.token("customer.onmicrosoft.com", body, &answer).await;
+    let set = NewAccessTokenSet::RefreshToken {
+        refresh_token: RefreshToken::new("old-rt"),
+        scopes: vec![scope.into()],
+        application_id: Some(ClientId::parse(APP).unwrap()),
+        credential: None,
+        module: None,
+        tenant: Some(Tenant::parse("customer.onmicrosoft.com").unwrap()),
+    };
+    let result = issued(&session().0, request(&idp, set)).await;
     mock.assert_async().await;
     assert_eq!(
         result.refresh_token.as_ref().map(RefreshToken::secret),
@@ -82,47 +72,18 @@ async fn a_refresh_token_returns_the_new_refresh_token_straight_from_the_respons
 
 #[tokio::test]
 async fn exchange_online_by_module_uses_its_client_and_scope() {
-    let mut server = Server::new_async().await;
-    let mock = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", EXCHANGE_ONLINE_CLIENT_ID),
-            ("refresh_token", "partner-rt"),
-            (
-                "scope",
-                "https://outlook.office365.com/.default openid profile offline_access",
-            ),
-        ]))
-        .with_body(
-            user_token_response(
-                "exo-at",
-                "exo-rt",
-                OID,
-                TENANT,
-                "admin@contoso.com",
-                EXCHANGE_ONLINE_SCOPE,
-            )
-            .to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
-    let (session, _) = session();
-    let result = new_partner_access_token(
-        &session,
-        NewPartnerAccessToken {
-            environment: environment_at(Cloud::AzureCloud, &server.url()),
-            set: NewAccessTokenSet::ByModule {
-                module: ModuleName::ExchangeOnline,
-                refresh_token: Some(RefreshToken::new("partner-rt")),
-                tenant: None,
-                use_authorization_code: false,
-            },
-        },
-    )
-    .await
-    .unwrap();
+    let mut idp = MockAuthority::start().await;
+    let scope = delegated_scope("https://outlook.office365.com/.default");
+    let body = refresh_token_form(EXCHANGE_ONLINE_CLIENT_ID, "partner-rt", &[("scope", &scope)]);
+    let answer = admin_token_response("exo-at", "exo-rt", EXCHANGE_ONLINE_SCOPE);
+    let mock = idp.token("organizations", body, &answer).await;
+    let set = NewAccessTokenSet::ByModule {
+        module: ModuleName::ExchangeOnline,
+        refresh_token: Some(RefreshToken::new("partner-rt")),
+        tenant: None,
+        use_authorization_code: false,
+    };
+    let result = issued(&session().0, request(&idp, set)).await;
     mock.assert_async().await;
     assert_eq!(
         result.refresh_token.as_ref().map(RefreshToken::secret),
@@ -132,101 +93,58 @@ async fn exchange_online_by_module_uses_its_client_and_scope() {
 
 #[tokio::test]
 async fn a_service_principal_uses_client_credentials_with_its_secret() {
-    let mut server = Server::new_async().await;
-    let mock = server
-        .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", APP),
-            ("client_secret", "sp-secret"),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ]))
-        .with_body(app_token_response("app-at").to_string())
-        .expect(1)
-        .create_async()
-        .await;
-    let (session, _) = session();
-    let result = new_partner_access_token(
-        &session,
-        NewPartnerAccessToken {
-            environment: environment_at(Cloud::AzureCloud, &server.url()),
-            set: NewAccessTokenSet::ServicePrincipal {
-                application_id: ClientId::parse(APP).unwrap(),
-                secret: Password::new("sp-secret"),
-                scopes: vec!["https://graph.microsoft.com/.default".into()],
-                tenant: Tenant::parse("contoso.com").unwrap(),
-                use_authorization_code: false,
-            },
-        },
-    )
-    .await
-    .unwrap();
+    let mut idp = MockAuthority::start().await;
+    let body = client_secret_form(APP, "sp-secret", GRAPH_DEFAULT);
+    let mock = idp.app_token("contoso.com", body).await;
+    let set = NewAccessTokenSet::ServicePrincipal {
+        application_id: ClientId::parse(APP).unwrap(),
+        secret: Password::new("sp-secret"),
+        scopes: vec![GRAPH_DEFAULT.into()],
+        tenant: Tenant::parse("contoso.com").unwrap(),
+        use_authorization_code: false,
+    };
+    let result = issued(&session().0, request(&idp, set)).await;
     mock.assert_async().await;
     assert!(result.refresh_token.is_none() && result.account.is_none());
-    assert_eq!(result.access_token.secret(), "app-at");
+    assert_eq!(result.access_token.secret(), APP_TOKEN);
 }
 
 #[tokio::test]
 async fn an_access_token_is_read_without_a_request() {
-    let token = jwt(
-        &json!({"tid": TENANT, "oid": OID, "upn": "admin@contoso.com", "scp": "user_impersonation", "exp": NOW + 600}),
-    );
-    let (session, _) = session();
-    let result = new_partner_access_token(
-        &session,
-        NewPartnerAccessToken {
-            environment: Environment::default(),
-            set: NewAccessTokenSet::AccessToken {
-                access_token: AccessToken::new(token.as_str()),
-                application_id: ClientId::parse(APP).unwrap(),
-                scopes: vec!["https://api.partnercenter.microsoft.com/user_impersonation".into()],
-                tenant: None,
-            },
-        },
-    )
-    .await
-    .unwrap();
+    let token =
+        jwt(&json!({"tid": TENANT, "oid": OID, "upn": ADMIN, "scp": "user_impersonation", "exp": NOW + 600}));
+    let set = NewAccessTokenSet::AccessToken {
+        access_token: AccessToken::new(token.as_str()),
+        application_id: ClientId::parse(APP).unwrap(),
+        scopes: vec!["https://api.partnercenter.microsoft.com/user_impersonation".into()],
+        tenant: None,
+    };
+    let environment = Environment::default();
+    let result = issued(&session().0, NewPartnerAccessToken { environment, set }).await;
     assert_eq!(result.tenant_id, TENANT);
     assert_eq!(result.expires_on, NOW + 600);
-    assert_eq!(result.account.as_deref(), Some("admin@contoso.com"));
+    assert_eq!(result.account.as_deref(), Some(ADMIN));
 }
 
 #[tokio::test]
 async fn exchange_online_by_module_signs_in_with_a_device_code_for_its_own_client() {
-    let mut server = Server::new_async().await;
+    let mut idp = MockAuthority::start().await;
     let exchange_client = "a0c73c16-a7e3-4564-9a95-2bdf47383716";
     let scope = "https://outlook.office365.com/.default";
-    let start = server
-        .mock("POST", "/organizations/oauth2/v2.0/devicecode")
-        .match_body(form(&[("client_id", exchange_client), ("scope", &format!("{scope} openid profile offline_access"))]))
-        .with_body(json!({"device_code": "DC", "user_code": "U", "verification_uri": "https://microsoft.com/devicelogin", "expires_in": 900, "interval": 1}).to_string())
-        .expect(1)
-        .create_async()
+    let body = form(&[("client_id", exchange_client), ("scope", &delegated_scope(scope))]);
+    let start = idp
+        .device_code("organizations", body, &device_code_answer(Some(1)))
         .await;
-    let token = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .match_body(form(&[("client_id", exchange_client), ("device_code", "DC")]))
-        .with_body(
-            user_token_response("exo-at", "exo-rt", OID, TENANT, "admin@contoso.com", scope).to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
-    let (session, _) = session();
-    let result = new_partner_access_token(
-        &session,
-        NewPartnerAccessToken {
-            environment: environment_at(Cloud::AzureCloud, &server.url()),
-            set: NewAccessTokenSet::ByModule {
-                module: ModuleName::ExchangeOnline,
-                refresh_token: None,
-                tenant: None,
-                use_authorization_code: false,
-            },
-        },
-    )
-    .await
-    .unwrap();
+    let body = form(&[("client_id", exchange_client), ("device_code", "DC")]);
+    let answer = admin_token_response("exo-at", "exo-rt", scope);
+    let token = idp.token("organizations", body, &answer).await;
+    let set = NewAccessTokenSet::ByModule {
+        module: ModuleName::ExchangeOnline,
+        refresh_token: None,
+        tenant: None,
+        use_authorization_code: false,
+    };
+    let result = issued(&session().0, request(&idp, set)).await;
     assert_eq!(result.refresh_token.as_ref().map(|t| t.secret()), Some("exo-rt"));
     start.assert_async().await;
     token.assert_async().await;
@@ -234,42 +152,23 @@ async fn exchange_online_by_module_signs_in_with_a_device_code_for_its_own_clien
 
 #[tokio::test]
 async fn a_service_principal_certificate_found_by_thumbprint_signs_an_assertion() {
-    let mut server = Server::new_async().await;
-    let home = tempfile::tempdir().unwrap();
-    let thumbprint = test_support::install_test_certificate(&home.path().join("certificates"));
-    let mock = server
-        .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
-        .match_body(Matcher::AllOf(vec![
-            Matcher::UrlEncoded("grant_type".into(), "client_credentials".into()),
-            Matcher::UrlEncoded("client_id".into(), APP.into()),
-            Matcher::UrlEncoded("scope".into(), "https://graph.microsoft.com/.default".into()),
-            Matcher::UrlEncoded(
-                "client_assertion_type".into(),
-                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
-            ),
-            Matcher::Regex("client_assertion=eyJ".into()),
-        ]))
-        .with_body(app_token_response("app-at").to_string())
-        .expect(1)
-        .create_async()
-        .await;
-    let env = auth_core::EnvVars::from_pairs([("MSCONNECT_HOME", home.path().to_str().unwrap())]);
-    let (session, _) = test_support::session_with(env);
-    let result = new_partner_access_token(
-        &session,
-        NewPartnerAccessToken {
-            environment: environment_at(Cloud::AzureCloud, &server.url()),
-            set: NewAccessTokenSet::ServicePrincipalCertificate {
-                application_id: auth_core::ClientId::parse(APP).unwrap(),
-                certificate_thumbprint: thumbprint.to_lowercase(),
-                scopes: vec!["https://graph.microsoft.com/.default".into()],
-                tenant: Tenant::parse(TENANT).unwrap(),
-                use_authorization_code: false,
-            },
-        },
-    )
-    .await
-    .unwrap();
-    assert_eq!(result.access_token.secret(), "app-at");
+    let mut idp = MockAuthority::start().await;
+    let home = CertificateHome::new();
+    let body = assertion_form(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", APP),
+        ("scope", GRAPH_DEFAULT),
+    ]);
+    let mock = idp.app_token(TENANT, body).await;
+    let (session, _) = test_support::session_with(home.env());
+    let set = NewAccessTokenSet::ServicePrincipalCertificate {
+        application_id: auth_core::ClientId::parse(APP).unwrap(),
+        certificate_thumbprint: home.thumbprint.to_lowercase(),
+        scopes: vec![GRAPH_DEFAULT.into()],
+        tenant: Tenant::parse(TENANT).unwrap(),
+        use_authorization_code: false,
+    };
+    let result = issued(&session, request(&idp, set)).await;
+    assert_eq!(result.access_token.secret(), APP_TOKEN);
     mock.assert_async().await;
 }

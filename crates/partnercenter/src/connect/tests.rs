@@ -2,47 +2,64 @@
 //! users see (JSON and table), the organization profile, and -EnforceMFA.
 
 use auth_core::{AccessToken, Cloud, Credential, EnvVars, RefreshToken, Tenant, Url};
-use mockito::{Matcher, Server};
 use serde_json::json;
-use test_support::form;
+use test_support::mock::{
+    APP_ID as APP, CertificateHome, GRAPH_DEFAULT, MockAuthority, TENANT_ID as TENANT, USER_OID as OID,
+    admin_token_response, assertion_form, client_secret_form, delegated_scope, device_code_answer,
+    refresh_token_form,
+};
 use test_support::{
-    NOW, app_token_response, client_info, environment_at, id_token_claims, jwt, session, session_with,
-    user_token_response,
+    NOW, client_info, environment_at, form, id_token_claims, jwt, session, session_with, user_token_response,
 };
 
 use super::*;
 use crate::context::AccountType;
 use crate::params::{CommonOptions, PartnerCenterSignIn, RefreshTokenCredential};
 
-const APP: &str = "11111111-2222-3333-4444-555555555555";
-const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-const OID: &str = "aaaaaaaa-0000-4000-8000-000000000001";
-
 /// The global cloud with its authority and Partner Center API on the mock server.
-fn mock_environment(server: &Server) -> Environment {
-    let mut environment = environment_at(Cloud::AzureCloud, &server.url());
-    environment.partner_center = Some(Url::parse(&server.url()).unwrap());
+fn mock_environment(idp: &MockAuthority) -> Environment {
+    let mut environment = environment_at(Cloud::AzureCloud, &idp.url());
+    environment.partner_center = Some(Url::parse(&idp.url()).unwrap());
     environment
 }
 
-fn request(server: &Server, enforce_mfa: bool, set: PartnerCenterSignIn) -> ConnectPartnerCenter {
+fn request(idp: &MockAuthority, enforce_mfa: bool, set: PartnerCenterSignIn) -> ConnectPartnerCenter {
     ConnectPartnerCenter {
         common: CommonOptions {
-            environment: mock_environment(server),
+            environment: mock_environment(idp),
             enforce_mfa,
         },
         set,
     }
 }
 
-fn json_of(context: &PartnerContext, server: &Server) -> String {
+fn json_of(context: &PartnerContext, idp: &MockAuthority) -> String {
     serde_json::to_string_pretty(context)
         .unwrap()
-        .replace(&server.url(), "http://mock")
+        .replace(&idp.url(), "http://mock")
 }
 
-async fn profile_mock(server: &mut Server, bearer: &str) -> mockito::Mock {
-    server
+/// The RefreshToken set: [`APP`] redeeming the partner's refresh token `partner-rt`.
+fn partner_refresh_token() -> PartnerCenterSignIn {
+    PartnerCenterSignIn::RefreshToken {
+        application_id: ClientId::parse(APP).unwrap(),
+        refresh_token: RefreshToken::new("partner-rt"),
+        credential: None,
+        tenant: None,
+    }
+}
+
+async fn connected(session: &Session, request: ConnectPartnerCenter) -> PartnerContext {
+    connect(session, request).await.unwrap().0
+}
+
+/// What a refused connect says.
+async fn refused(session: &Session, request: ConnectPartnerCenter) -> String {
+    connect(session, request).await.unwrap_err().to_string()
+}
+
+async fn profile_mock(idp: &mut MockAuthority, bearer: &str) -> mockito::Mock {
+    idp.server
         .mock("GET", "/v1/profiles/organization")
         .match_header("authorization", format!("Bearer {bearer}").as_str())
         .with_body(json!({"defaultAddress": {"country": "US"}, "culture": "en-US", "id": "x"}).to_string())
@@ -53,44 +70,17 @@ async fn profile_mock(server: &mut Server, bearer: &str) -> mockito::Mock {
 
 #[tokio::test]
 async fn a_refresh_token_signs_the_user_in_and_reads_the_organization_profile() {
-    let mut server = Server::new_async().await;
-    let scope = format!("{}/user_impersonation", server.url());
-    let token = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", APP),
-            ("refresh_token", "partner-rt"),
-            ("scope", &format!("{scope} openid profile offline_access")),
-            ("client_info", "1"),
-        ]))
-        .with_body(
-            user_token_response("user-at", "new-rt", OID, TENANT, "admin@contoso.com", &scope).to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
-    let profile = profile_mock(&mut server, "user-at").await;
-    let (session, _) = session();
-    let context = connect(
-        &session,
-        request(
-            &server,
-            false,
-            PartnerCenterSignIn::RefreshToken {
-                application_id: ClientId::parse(APP).unwrap(),
-                refresh_token: RefreshToken::new("partner-rt"),
-                credential: None,
-                tenant: None,
-            },
-        ),
-    )
-    .await
-    .unwrap()
-    .0;
+    let mut idp = MockAuthority::start().await;
+    let scope = format!("{}/user_impersonation", idp.url());
+    let sent_scope = delegated_scope(&scope);
+    let body = refresh_token_form(APP, "partner-rt", &[("scope", &sent_scope), ("client_info", "1")]);
+    let answer = admin_token_response("user-at", "new-rt", &scope);
+    let token = idp.token("organizations", body, &answer).await;
+    let profile = profile_mock(&mut idp, "user-at").await;
+    let context = connected(&session().0, request(&idp, false, partner_refresh_token())).await;
     token.assert_async().await;
     profile.assert_async().await;
-    insta::assert_snapshot!(json_of(&context, &server), @r#"
+    insta::assert_snapshot!(json_of(&context, &idp), @r#"
     {
       "Account": {
         "ExtendedProperties": {
@@ -121,29 +111,18 @@ async fn a_refresh_token_signs_the_user_in_and_reads_the_organization_profile() 
     ");
     let debug = format!("{context:?}");
     assert!(!debug.contains("user-at") && !debug.contains("new-rt") && !debug.contains("partner-rt"));
-    let json = json_of(&context, &server);
+    let json = json_of(&context, &idp);
     assert!(!json.contains("user-at") && !json.contains("new-rt") && !json.contains("partner-rt"));
 }
 
 #[tokio::test]
 async fn a_web_app_refresh_token_sends_the_client_secret_and_names_a_mismatched_credential() {
-    let mut server = Server::new_async().await;
-    let scope = format!("{}/user_impersonation", server.url());
-    let token = server
-        .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", APP),
-            ("client_secret", "web-secret"),
-            ("refresh_token", "partner-rt"),
-        ]))
-        .with_body(
-            user_token_response("user-at", "new-rt", OID, TENANT, "admin@contoso.com", &scope).to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
-    let profile = profile_mock(&mut server, "user-at").await;
+    let mut idp = MockAuthority::start().await;
+    let scope = format!("{}/user_impersonation", idp.url());
+    let body = refresh_token_form(APP, "partner-rt", &[("client_secret", "web-secret")]);
+    let answer = admin_token_response("user-at", "new-rt", &scope);
+    let token = idp.token("contoso.com", body, &answer).await;
+    let profile = profile_mock(&mut idp, "user-at").await;
     let (session, _) = session();
     let set = |username: &str| PartnerCenterSignIn::RefreshToken {
         application_id: ClientId::parse(APP).unwrap(),
@@ -154,49 +133,32 @@ async fn a_web_app_refresh_token_sends_the_client_secret_and_names_a_mismatched_
         ))),
         tenant: Some(Tenant::parse("contoso.com").unwrap()),
     };
-    let context = connect(&session, request(&server, false, set(APP)))
-        .await
-        .unwrap()
-        .0;
+    let context = connected(&session, request(&idp, false, set(APP))).await;
     assert_eq!(context.account.r#type, AccountType::User);
     token.assert_async().await;
     profile.assert_async().await;
-    let error = connect(&session, request(&server, false, set("someone-else")))
-        .await
-        .unwrap_err();
+    let error = refused(&session, request(&idp, false, set("someone-else"))).await;
     insta::assert_snapshot!(error, @"invalid value for -Credential: its user name 'someone-else' must be the application id, 11111111-2222-3333-4444-555555555555");
 }
 
 #[tokio::test]
 async fn a_service_principal_asks_for_the_partner_center_default_scope_and_skips_the_profile() {
-    let mut server = Server::new_async().await;
-    let token = server
-        .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", APP),
-            ("client_secret", "sp-secret"),
-            ("scope", "https://api.partnercenter.microsoft.com/.default"),
-        ]))
-        .with_body(app_token_response("app-at").to_string())
-        .expect(1)
-        .create_async()
+    let mut idp = MockAuthority::start().await;
+    let partner_center = "https://api.partnercenter.microsoft.com/.default";
+    let token = idp
+        .app_token(
+            "contoso.com",
+            client_secret_form(APP, "sp-secret", partner_center),
+        )
         .await;
     // AZURE_AUTHORITY_HOST moves sign-in to the mock server; every other endpoint stays the real one.
-    let (session, _) = session_with(EnvVars::from_pairs([("AZURE_AUTHORITY_HOST", server.url())]));
-    let context = connect(
-        &session,
-        ConnectPartnerCenter {
-            common: CommonOptions::default(),
-            set: PartnerCenterSignIn::ServicePrincipal {
-                credential: Credential::new(APP, "sp-secret"),
-                tenant: Tenant::parse("contoso.com").unwrap(),
-            },
-        },
-    )
-    .await
-    .unwrap()
-    .0;
+    let (session, _) = session_with(EnvVars::from_pairs([("AZURE_AUTHORITY_HOST", idp.url())]));
+    let set = PartnerCenterSignIn::ServicePrincipal {
+        credential: Credential::new(APP, "sp-secret"),
+        tenant: Tenant::parse("contoso.com").unwrap(),
+    };
+    let common = CommonOptions::default();
+    let context = connected(&session, ConnectPartnerCenter { common, set }).await;
     token.assert_async().await;
     assert_eq!(context.account.r#type, AccountType::ServicePrincipal);
     assert_eq!(context.account.identifier, APP);
@@ -217,29 +179,21 @@ fn user_access_token(amr: &[&str]) -> String {
 
 #[tokio::test]
 async fn an_access_token_needs_no_sign_in_request_and_a_failed_profile_is_only_a_warning() {
-    let mut server = Server::new_async().await;
+    let mut idp = MockAuthority::start().await;
     let token = user_access_token(&["pwd"]);
-    let profile = server
+    let profile = idp
+        .server
         .mock("GET", "/v1/profiles/organization")
         .with_status(403)
         .expect(1)
         .create_async()
         .await;
-    let (session, _) = session();
-    let context = connect(
-        &session,
-        request(
-            &server,
-            false,
-            PartnerCenterSignIn::AccessToken {
-                access_token: AccessToken::new(token.as_str()),
-                tenant: None,
-            },
-        ),
-    )
-    .await
-    .unwrap()
-    .0;
+    let access_token = AccessToken::new(token.as_str());
+    let set = PartnerCenterSignIn::AccessToken {
+        access_token,
+        tenant: None,
+    };
+    let context = connected(&session().0, request(&idp, false, set)).await;
     profile.assert_async().await;
     assert_eq!(context.account.r#type, AccountType::AccessToken);
     assert_eq!(context.account.identifier, "admin@contoso.com");
@@ -249,64 +203,42 @@ async fn an_access_token_needs_no_sign_in_request_and_a_failed_profile_is_only_a
 
 #[tokio::test]
 async fn enforce_mfa_refuses_a_token_without_mfa() {
-    let server = Server::new_async().await;
-    let (session, _) = session();
-    let error = connect(
-        &session,
-        request(
-            &server,
-            true,
-            PartnerCenterSignIn::AccessToken {
-                access_token: AccessToken::new(user_access_token(&["pwd"]).as_str()),
-                tenant: None,
-            },
-        ),
-    )
-    .await
-    .unwrap_err();
+    let idp = MockAuthority::start().await;
+    let access_token = AccessToken::new(user_access_token(&["pwd"]).as_str());
+    let set = PartnerCenterSignIn::AccessToken {
+        access_token,
+        tenant: None,
+    };
+    let error = refused(&session().0, request(&idp, true, set)).await;
     insta::assert_snapshot!(error, @"-EnforceMFA: the sign-in did not use multi-factor authentication (the token's amr claim is [pwd]); sign in again and complete the multi-factor prompt");
 }
 
 #[tokio::test]
 async fn enforce_mfa_accepts_an_mfa_sign_in_and_sends_the_header_with_the_context() {
-    let mut server = Server::new_async().await;
-    let scope = format!("{}/user_impersonation", server.url());
+    let mut idp = MockAuthority::start().await;
+    let scope = format!("{}/user_impersonation", idp.url());
     let mut claims = id_token_claims(OID, TENANT, "admin@contoso.com");
     claims["amr"] = json!(["pwd", "mfa"]);
     let response = json!({
         "token_type": "Bearer", "scope": scope, "expires_in": 3599, "access_token": "user-at",
         "refresh_token": "new-rt", "id_token": jwt(&claims), "client_info": client_info(OID, TENANT),
     });
-    let token = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .with_body(response.to_string())
-        .expect(1)
-        .create_async()
+    let token = idp
+        .token(
+            "organizations",
+            refresh_token_form(APP, "partner-rt", &[]),
+            &response,
+        )
         .await;
-    let profile = server
+    let profile = idp
+        .server
         .mock("GET", "/v1/profiles/organization")
         .match_header("ms-enforce-mfa", "True")
         .with_body(json!({"defaultAddress": {"country": "NL"}, "culture": "nl-NL"}).to_string())
         .expect(1)
         .create_async()
         .await;
-    let (session, _) = session();
-    let context = connect(
-        &session,
-        request(
-            &server,
-            true,
-            PartnerCenterSignIn::RefreshToken {
-                application_id: ClientId::parse(APP).unwrap(),
-                refresh_token: RefreshToken::new("partner-rt"),
-                credential: None,
-                tenant: None,
-            },
-        ),
-    )
-    .await
-    .unwrap()
-    .0;
+    let context = connected(&session().0, request(&idp, true, partner_refresh_token())).await;
     token.assert_async().await;
     profile.assert_async().await;
     assert_eq!(context.api_headers(), [("MS-Enforce-MFA", "True")]);
@@ -316,35 +248,27 @@ async fn enforce_mfa_accepts_an_mfa_sign_in_and_sends_the_header_with_the_contex
 
 #[tokio::test]
 async fn a_user_with_a_device_code_is_connected_and_the_connection_survives_the_process() {
-    let mut server = Server::new_async().await;
+    let mut idp = MockAuthority::start().await;
     let home = tempfile::tempdir().unwrap();
-    let scope = format!("{}/user_impersonation", server.url());
-    let start = server
-        .mock("POST", "/organizations/oauth2/v2.0/devicecode")
-        .match_body(form(&[
-            ("client_id", DEFAULT_CLIENT_ID),
-            ("scope", &format!("{scope} openid profile offline_access")),
-        ]))
-        .with_body(json!({"device_code": "DC", "user_code": "U", "verification_uri": "https://microsoft.com/devicelogin", "expires_in": 900}).to_string())
-        .expect(1)
-        .create_async()
+    let scope = format!("{}/user_impersonation", idp.url());
+    let body = form(&[
+        ("client_id", DEFAULT_CLIENT_ID),
+        ("scope", &delegated_scope(&scope)),
+    ]);
+    let start = idp
+        .device_code("organizations", body, &device_code_answer(None))
         .await;
-    let token = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .match_body(form(&[("device_code", "DC")]))
-        .with_body(
-            user_token_response("user-at", "user-rt", OID, TENANT, "admin@partner.com", &scope).to_string(),
-        )
-        .expect(1)
-        .create_async()
+    let answer = user_token_response("user-at", "user-rt", OID, TENANT, "admin@partner.com", &scope);
+    let token = idp
+        .token("organizations", form(&[("device_code", "DC")]), &answer)
         .await;
-    let profile = profile_mock(&mut server, "user-at").await;
+    let profile = profile_mock(&mut idp, "user-at").await;
     let (session, timer) = test_support::session_in(home.path(), EnvVars::default());
     let set = PartnerCenterSignIn::User {
         tenant: None,
         use_device_authentication: true,
     };
-    let context = connect(&session, request(&server, false, set)).await.unwrap().0;
+    let context = connected(&session, request(&idp, false, set)).await;
     assert_eq!(context.account.identifier, "admin@partner.com");
     assert_eq!(context.country_code.as_deref(), Some("US"));
     assert_eq!(
@@ -358,7 +282,7 @@ async fn a_user_with_a_device_code_is_connected_and_the_connection_survives_the_
 
     let (later, _) = test_support::session_in(home.path(), EnvVars::default());
     let saved = CONNECTION.current_context(&later).unwrap().unwrap();
-    assert_eq!(json_of(&saved, &server), json_of(&context, &server));
+    assert_eq!(json_of(&saved, &idp), json_of(&context, &idp));
     let connection = later.connection(MODULE).unwrap();
     assert_eq!(
         later
@@ -376,29 +300,22 @@ async fn a_user_with_a_device_code_is_connected_and_the_connection_survives_the_
 
 #[tokio::test]
 async fn a_service_principal_certificate_is_found_by_thumbprint_in_the_store() {
-    let mut server = Server::new_async().await;
-    let home = tempfile::tempdir().unwrap();
-    let thumbprint = test_support::install_test_certificate(&home.path().join("certificates"));
-    let mock = server
-        .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .match_body(Matcher::AllOf(vec![
-            Matcher::UrlEncoded("grant_type".into(), "client_credentials".into()),
-            Matcher::UrlEncoded("client_id".into(), APP.into()),
-            Matcher::UrlEncoded("scope".into(), format!("{}/.default", server.url())),
-            Matcher::Regex("client_assertion=eyJ".into()),
-        ]))
-        .with_body(app_token_response("app-at").to_string())
-        .expect(1)
-        .create_async()
-        .await;
-    let env = EnvVars::from_pairs([("MSCONNECT_HOME", home.path().to_str().unwrap())]);
-    let (session, _) = session_with(env);
+    let mut idp = MockAuthority::start().await;
+    let home = CertificateHome::new();
+    let scope = format!("{}/.default", idp.url());
+    let body = assertion_form(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", APP),
+        ("scope", &scope),
+    ]);
+    let mock = idp.app_token("contoso.com", body).await;
+    let (session, _) = session_with(home.env());
     let set = PartnerCenterSignIn::ServicePrincipalCertificate {
         application_id: ClientId::parse(APP).unwrap(),
-        certificate_thumbprint: thumbprint.clone(),
+        certificate_thumbprint: home.thumbprint.clone(),
         tenant: Tenant::parse("contoso.com").unwrap(),
     };
-    let context = connect(&session, request(&server, false, set)).await.unwrap().0;
+    let context = connected(&session, request(&idp, false, set)).await;
     assert_eq!(context.account.r#type, AccountType::Certificate);
     mock.assert_async().await;
 
@@ -407,40 +324,27 @@ async fn a_service_principal_certificate_is_found_by_thumbprint_in_the_store() {
         certificate_thumbprint: "00".repeat(20),
         tenant: Tenant::parse("contoso.com").unwrap(),
     };
-    let error = connect(&session, request(&server, false, missing))
-        .await
-        .unwrap_err()
-        .to_string();
+    let error = refused(&session, request(&idp, false, missing)).await;
     assert!(
         error.contains("0000000000000000000000000000000000000000"),
         "{error}"
     );
-    assert!(
-        error.contains(&home.path().join("certificates").display().to_string()),
-        "{error}"
-    );
+    assert!(error.contains(&home.store().display().to_string()), "{error}");
 }
 
 #[tokio::test]
 async fn an_environment_without_partner_center_is_refused() {
     let mut environment = Environment::from(Cloud::AzureUSGovernmentDoD);
     environment.name = "MyDoD".into();
-    let (session, _) = session();
-    let error = connect(
-        &session,
-        ConnectPartnerCenter {
-            common: CommonOptions {
-                environment,
-                enforce_mfa: false,
-            },
-            set: PartnerCenterSignIn::User {
-                tenant: None,
-                use_device_authentication: false,
-            },
-        },
-    )
-    .await
-    .unwrap_err();
+    let common = CommonOptions {
+        environment,
+        enforce_mfa: false,
+    };
+    let set = PartnerCenterSignIn::User {
+        tenant: None,
+        use_device_authentication: false,
+    };
+    let error = refused(&session().0, ConnectPartnerCenter { common, set }).await;
     insta::assert_snapshot!(error, @"-Environment: MyDoD has no Partner Center endpoint");
 }
 
@@ -448,52 +352,27 @@ async fn an_environment_without_partner_center_is_refused() {
 /// asked for (from the cache, no request), then one for another API (the refresh token redeemed).
 #[tokio::test]
 async fn the_readme_example_connects_then_gets_tokens_for_any_scope() {
-    let mut server = Server::new_async().await;
-    let scope = format!("{}/user_impersonation", server.url());
-    let graph = "https://graph.microsoft.com/.default";
-    let sign_in = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", "partner-rt"),
-        ]))
-        .with_body(
-            user_token_response("user-at", "new-rt", OID, TENANT, "admin@contoso.com", &scope).to_string(),
+    let mut idp = MockAuthority::start().await;
+    let scope = format!("{}/user_impersonation", idp.url());
+    let graph = GRAPH_DEFAULT;
+    let answer = admin_token_response("user-at", "new-rt", &scope);
+    let sign_in = idp
+        .token(
+            "organizations",
+            refresh_token_form(APP, "partner-rt", &[]),
+            &answer,
         )
-        .expect(1)
-        .create_async()
         .await;
-    let renewal = server
-        .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
-        .match_body(form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", "new-rt"),
-            ("scope", &format!("{graph} openid profile offline_access")),
-        ]))
-        .with_body(
-            user_token_response("graph-at", "newer-rt", OID, TENANT, "admin@contoso.com", graph).to_string(),
-        )
-        .expect(1)
-        .create_async()
+    let body = refresh_token_form(APP, "new-rt", &[("scope", &delegated_scope(graph))]);
+    let renewal = idp
+        .token(TENANT, body, &admin_token_response("graph-at", "newer-rt", graph))
         .await;
-    let _profile = profile_mock(&mut server, "user-at").await;
+    let _profile = profile_mock(&mut idp, "user-at").await;
     // SessionOptions::default() but on the fake clock: in memory, nothing saved on disk
     let (session, _) = session();
-    let (context, connected) = connect(
-        &session,
-        request(
-            &server,
-            false,
-            PartnerCenterSignIn::RefreshToken {
-                application_id: ClientId::parse(APP).unwrap(),
-                refresh_token: RefreshToken::new("partner-rt"),
-                credential: None,
-                tenant: None,
-            },
-        ),
-    )
-    .await
-    .unwrap();
+    let (context, connected) = connect(&session, request(&idp, false, partner_refresh_token()))
+        .await
+        .unwrap();
     assert_eq!(context.account.identifier, "admin@contoso.com");
     assert_eq!(connected.module(), MODULE);
     assert_eq!(connected.connection().method_name(), "RefreshToken");
@@ -511,33 +390,19 @@ async fn the_readme_example_connects_then_gets_tokens_for_any_scope() {
 
 #[tokio::test]
 async fn a_sign_in_refused_by_enforce_mfa_leaves_no_token_and_no_context() {
-    let mut server = Server::new_async().await;
+    let mut idp = MockAuthority::start().await;
     let home = tempfile::tempdir().unwrap();
-    let scope = format!("{}/user_impersonation", server.url());
-    let token = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .with_body(
-            user_token_response("user-at", "new-rt", OID, TENANT, "admin@contoso.com", &scope).to_string(),
+    let scope = format!("{}/user_impersonation", idp.url());
+    let answer = admin_token_response("user-at", "new-rt", &scope);
+    let token = idp
+        .token(
+            "organizations",
+            refresh_token_form(APP, "partner-rt", &[]),
+            &answer,
         )
-        .expect(1)
-        .create_async()
         .await;
     let (session, _) = test_support::session_in(home.path(), EnvVars::default());
-    let error = connect(
-        &session,
-        request(
-            &server,
-            true,
-            PartnerCenterSignIn::RefreshToken {
-                application_id: ClientId::parse(APP).unwrap(),
-                refresh_token: RefreshToken::new("partner-rt"),
-                credential: None,
-                tenant: None,
-            },
-        ),
-    )
-    .await
-    .unwrap_err();
+    let error = refused(&session, request(&idp, true, partner_refresh_token())).await;
     token.assert_async().await;
     assert!(
         error
@@ -552,7 +417,7 @@ async fn a_sign_in_refused_by_enforce_mfa_leaves_no_token_and_no_context() {
 
 #[tokio::test]
 async fn an_unreachable_organization_profile_is_tried_once_and_the_sign_in_goes_on() {
-    let mut server = Server::new_async().await;
+    let mut idp = MockAuthority::start().await;
     // a loopback port nothing listens on: the connection is refused at once
     let closed = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -560,24 +425,15 @@ async fn an_unreachable_organization_profile_is_tried_once_and_the_sign_in_goes_
     };
     let partner_center = format!("http://127.0.0.1:{closed}");
     let scope = format!("{partner_center}/user_impersonation");
-    let token = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .with_body(
-            user_token_response("user-at", "new-rt", OID, TENANT, "admin@contoso.com", &scope).to_string(),
+    let answer = admin_token_response("user-at", "new-rt", &scope);
+    let token = idp
+        .token(
+            "organizations",
+            refresh_token_form(APP, "partner-rt", &[]),
+            &answer,
         )
-        .expect(1)
-        .create_async()
         .await;
-    let mut request = request(
-        &server,
-        false,
-        PartnerCenterSignIn::RefreshToken {
-            application_id: ClientId::parse(APP).unwrap(),
-            refresh_token: RefreshToken::new("partner-rt"),
-            credential: None,
-            tenant: None,
-        },
-    );
+    let mut request = request(&idp, false, partner_refresh_token());
     request.common.environment.partner_center = Some(Url::parse(&partner_center).unwrap());
     let (session, timer) = session();
     let (context, _) = connect(&session, request).await.unwrap();

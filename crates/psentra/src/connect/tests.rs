@@ -2,22 +2,21 @@
 //! `{Graph}/.default`, passwords with the resolved scopes, and the -PassThru token object.
 
 use std::time::SystemTime;
-use test_support::form;
 
 use auth_core::flows::AssertionSource;
 use auth_core::secret::ClientAssertion;
 use auth_core::{ClientCredential, ClientId, ClientSecret, Cloud, Credential, Tenant};
-use mockito::{Matcher, Server};
-use serde_json::json;
-use test_support::{NOW, environment_at, jwt, session};
+use serde_json::{Value, json};
+use test_support::mock::{
+    ADMIN, APP_ID as APP, CertificateHome, GRAPH_DEFAULT, MockAuthority, TENANT_ID as TENANT, USER_OID,
+    assertion_form, client_secret_form, password_form,
+};
+use test_support::{NOW, environment_at, form, jwt, session};
 
 use super::*;
 
-const APP: &str = "11111111-2222-3333-4444-555555555555";
-const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-
-fn request(server: &Server, scopes: &[&str], set: PsEntraSignIn) -> ConnectPsEntra {
-    let mut environment = environment_at(Cloud::AzureCloud, &server.url());
+fn request(idp: &MockAuthority, scopes: &[&str], set: PsEntraSignIn) -> ConnectPsEntra {
+    let mut environment = environment_at(Cloud::AzureCloud, &idp.url());
     environment.name = "Global".into();
     ConnectPsEntra {
         client_id: ClientId::parse(APP).unwrap(),
@@ -36,38 +35,27 @@ fn app_token() -> String {
     }))
 }
 
+/// The v2 endpoint's answer to an application: `access_token` and no more.
+fn app_answer(access_token: &str) -> Value {
+    json!({"token_type": "Bearer", "expires_in": 3599, "access_token": access_token})
+}
+
+async fn connected(session: &Session, request: ConnectPsEntra) -> EntraToken {
+    connect(session, request).await.unwrap().0
+}
+
 #[tokio::test]
 async fn a_client_secret_uses_the_v2_endpoint_with_graph_default_and_ignores_scopes() {
-    let mut server = Server::new_async().await;
+    let mut idp = MockAuthority::start().await;
     let token = app_token();
-    let mock = server
-        .mock("POST", &format!("/{TENANT}/oauth2/v2.0/token")[..])
-        .match_body(form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", APP),
-            ("client_secret", "s3cret"),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ]))
-        .with_body(json!({"token_type": "Bearer", "expires_in": 3599, "access_token": token}).to_string())
-        .expect(1)
-        .create_async()
-        .await;
-    let (session, _) = session();
-    let result = connect(
-        &session,
-        request(
-            &server,
-            &["User.Read"],
-            PsEntraSignIn::AppSecret(ClientSecret::new("s3cret")),
-        ),
-    )
-    .await
-    .unwrap()
-    .0;
+    let body = client_secret_form(APP, "s3cret", GRAPH_DEFAULT);
+    let mock = idp.token(TENANT, body, &app_answer(&token)).await;
+    let set = PsEntraSignIn::AppSecret(ClientSecret::new("s3cret"));
+    let result = connected(&session().0, request(&idp, &["User.Read"], set)).await;
     mock.assert_async().await;
     let json = serde_json::to_string_pretty(&result.context)
         .unwrap()
-        .replace(&server.url(), "http://mock");
+        .replace(&idp.url(), "http://mock");
     insta::assert_snapshot!(json, @r#"
     {
       "Service": "Graph",
@@ -86,7 +74,7 @@ async fn a_client_secret_uses_the_v2_endpoint_with_graph_default_and_ignores_sco
       "ValidUntil": "2026-11-22T10:59:59Z"
     }
     "#);
-    insta::assert_snapshot!(result.context.to_table().replace(&server.url(), "http://mock"), @r"
+    insta::assert_snapshot!(result.context.to_table().replace(&idp.url(), "http://mock"), @r"
     Service           : Graph
     Type              : ClientSecret
     ClientID          : 11111111-2222-3333-4444-555555555555
@@ -122,82 +110,42 @@ impl AssertionSource for Fixed {
 
 #[tokio::test]
 async fn a_loaded_certificate_signs_a_client_assertion() {
-    let mut server = Server::new_async().await;
-    let audience = format!("{}/{TENANT}/oauth2/v2.0/token", server.url());
-    let mock = server
-        .mock("POST", &format!("/{TENANT}/oauth2/v2.0/token")[..])
-        .match_body(form(&[
-            ("grant_type", "client_credentials"),
-            (
-                "client_assertion_type",
-                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            ),
-            ("client_assertion", &format!("signed-for-{audience}")),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ]))
-        .with_body(
-            json!({"token_type": "Bearer", "expires_in": 3599, "access_token": app_token()}).to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
-    let (session, _) = session();
-    let result = connect(
-        &session,
-        request(
-            &server,
-            &[],
-            PsEntraSignIn::AppCertificate(CertificateSource::Certificate(ClientCredential::assertion(Fixed))),
+    let mut idp = MockAuthority::start().await;
+    let audience = format!("{}/{TENANT}/oauth2/v2.0/token", idp.url());
+    let body = form(&[
+        ("grant_type", "client_credentials"),
+        (
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
         ),
-    )
-    .await
-    .unwrap()
-    .0;
+        ("client_assertion", &format!("signed-for-{audience}")),
+        ("scope", GRAPH_DEFAULT),
+    ]);
+    let mock = idp.token(TENANT, body, &app_answer(&app_token())).await;
+    let certificate = CertificateSource::Certificate(ClientCredential::assertion(Fixed));
+    let set = PsEntraSignIn::AppCertificate(certificate);
+    let result = connected(&session().0, request(&idp, &[], set)).await;
     mock.assert_async().await;
     assert_eq!(result.context.r#type, "Certificate");
 }
 
 #[tokio::test]
 async fn a_password_sign_in_sends_the_resolved_delegated_scopes() {
-    let mut server = Server::new_async().await;
+    let mut idp = MockAuthority::start().await;
     let token = jwt(
         &json!({"tid": TENANT, "scp": "User.Read", "aud": "https://graph.microsoft.com", "exp": NOW + 3599}),
     );
-    let mock = server
-        .mock("POST", &format!("/{TENANT}/oauth2/v2.0/token")[..])
-        .match_body(form(&[
-            ("grant_type", "password"),
-            ("client_id", APP),
-            ("username", "admin@contoso.com"),
-            ("password", "pw"),
-            (
-                "scope",
-                "https://graph.microsoft.com/User.Read offline_access openid profile",
-            ),
-        ]))
-        .with_body(
-            // a delegated sign-in asked for openid: the answer must say who signed in (issue 14)
-            json!({
-                "token_type": "Bearer", "expires_in": 3599, "access_token": token, "refresh_token": "rt",
-                "id_token": jwt(&test_support::id_token_claims("oid-1", TENANT, "admin@contoso.com")),
-            })
-            .to_string(),
-        )
-        .expect(1)
-        .create_async()
+    let scope = "https://graph.microsoft.com/User.Read offline_access openid profile";
+    // a delegated sign-in asked for openid: the answer must say who signed in (issue 14)
+    let answer = json!({
+        "token_type": "Bearer", "expires_in": 3599, "access_token": token, "refresh_token": "rt",
+        "id_token": jwt(&test_support::id_token_claims("oid-1", TENANT, ADMIN)),
+    });
+    let mock = idp
+        .token(TENANT, password_form(APP, ADMIN, "pw", scope), &answer)
         .await;
-    let (session, _) = session();
-    let result = connect(
-        &session,
-        request(
-            &server,
-            &["User.Read"],
-            PsEntraSignIn::UsernamePassword(Credential::new("admin@contoso.com", "pw")),
-        ),
-    )
-    .await
-    .unwrap()
-    .0;
+    let set = PsEntraSignIn::UsernamePassword(Credential::new(ADMIN, "pw"));
+    let result = connected(&session().0, request(&idp, &["User.Read"], set)).await;
     mock.assert_async().await;
     assert_eq!(result.context.scopes, ["User.Read"]);
     assert_eq!(result.context.r#type, "UsernamePassword");
@@ -209,29 +157,16 @@ async fn a_password_sign_in_sends_the_resolved_delegated_scopes() {
 
 #[tokio::test]
 async fn the_browser_asks_for_the_resolved_scopes_and_the_connection_is_saved() {
-    let mut server = Server::new_async().await;
-    let home = tempfile::tempdir().unwrap();
-    let browser = test_support::SignedInBrowser::default();
-    let token = server
-        .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
-        .match_body(form(&[("grant_type", "authorization_code"), ("client_id", APP)]))
-        .with_body_from_request(browser.answer(test_support::user_token_response(
-            &jwt(&json!({"tid": TENANT, "scp": "User.Read", "aud": "https://graph.microsoft.com", "nbf": NOW, "exp": NOW + 3600})),
-            "rt",
-            "aaaaaaaa-0000-4000-8000-000000000001",
-            TENANT,
-            "admin@contoso.com",
-            "https://graph.microsoft.com/User.Read",
-        )))
-        .expect(1)
-        .create_async()
-        .await;
-    let session =
-        test_support::session_with_browser(home.path(), auth_core::EnvVars::default(), browser.clone());
-    let token_object = connect(&session, request(&server, &["User.Read"], PsEntraSignIn::Browser))
-        .await
-        .unwrap()
-        .0;
+    let mut idp = MockAuthority::start().await;
+    let (session, browser, _home) = test_support::browser_session(auth_core::EnvVars::default());
+    let access_token = jwt(
+        &json!({"tid": TENANT, "scp": "User.Read", "aud": "https://graph.microsoft.com", "nbf": NOW, "exp": NOW + 3600}),
+    );
+    let scope = "https://graph.microsoft.com/User.Read";
+    let answer = test_support::user_token_response(&access_token, "rt", USER_OID, TENANT, ADMIN, scope);
+    let body = form(&[("grant_type", "authorization_code"), ("client_id", APP)]);
+    let token = browser.token_endpoint(&mut idp, TENANT, body, answer).await;
+    let token_object = connected(&session, request(&idp, &["User.Read"], PsEntraSignIn::Browser)).await;
     assert_eq!(token_object.context.r#type, "Browser");
     let asked = browser.query.lock().unwrap()["scope"].clone();
     assert_eq!(
@@ -248,41 +183,24 @@ async fn the_browser_asks_for_the_resolved_scopes_and_the_connection_is_saved() 
 
 #[tokio::test]
 async fn certificates_are_found_by_thumbprint_and_by_name_in_the_stores() {
-    let mut server = Server::new_async().await;
-    let home = tempfile::tempdir().unwrap();
-    let thumbprint = test_support::install_test_certificate(&home.path().join("certificates"));
-    let mock = server
-        .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
-        .match_body(Matcher::AllOf(vec![
-            Matcher::UrlEncoded("scope".into(), "https://graph.microsoft.com/.default".into()),
-            Matcher::Regex("client_assertion=eyJ".into()),
-        ]))
-        .with_body(
-            json!({"access_token": app_token(), "expires_in": 3599, "token_type": "Bearer"}).to_string(),
-        )
-        // one request: the second connect as the same application is served from the cache, as MSAL's
-        // acquire_token_for_client does
-        .expect(1)
-        .create_async()
-        .await;
-    let env = auth_core::EnvVars::from_pairs([("MSCONNECT_HOME", home.path().to_str().unwrap())]);
-    let (session, _) = test_support::session_with(env);
+    let mut idp = MockAuthority::start().await;
+    let home = CertificateHome::new();
+    // one request: the second connect as the same application is served from the cache, as MSAL's
+    // acquire_token_for_client does
+    let body = assertion_form(&[("scope", GRAPH_DEFAULT)]);
+    let mock = idp.token(TENANT, body, &app_answer(&app_token())).await;
+    let (session, _) = test_support::session_with(home.env());
     for source in [
-        CertificateSource::Thumbprint(thumbprint.clone()),
+        CertificateSource::Thumbprint(home.thumbprint.clone()),
         CertificateSource::Name("msconnect-test-app".into()),
     ] {
-        let token_object = connect(
-            &session,
-            request(&server, &[], PsEntraSignIn::AppCertificate(source)),
-        )
-        .await
-        .unwrap()
-        .0;
+        let set = PsEntraSignIn::AppCertificate(source);
+        let token_object = connected(&session, request(&idp, &[], set)).await;
         assert_eq!(token_object.context.r#type, "Certificate");
     }
     mock.assert_async().await;
     let missing = PsEntraSignIn::AppCertificate(CertificateSource::Name("no-such-app".into()));
-    let error = connect(&session, request(&server, &[], missing))
+    let error = connect(&session, request(&idp, &[], missing))
         .await
         .unwrap_err()
         .to_string();

@@ -1,91 +1,51 @@
 //! Connect-SecMgmtAccount against mockito: the Graph default scope on the wire for users and
 //! applications, and the context as JSON and as the format file's table.
 
-use auth_core::{AccessToken, Cloud, Credential, RefreshToken, Tenant};
-use mockito::{Matcher, Server};
+use auth_core::{AccessToken, Cloud, Credential, EnvVars, RefreshToken, Tenant};
 use serde_json::json;
-use test_support::form;
-use test_support::{NOW, app_token_response, environment_at, jwt, session, user_token_response};
+use test_support::mock::{
+    ADMIN, APP_ID as APP, CertificateHome, GRAPH_DEFAULT, MockAuthority, TENANT_ID as TENANT,
+    USER_OID as OID, admin_token_response, assertion_form, client_secret_form, refresh_token_form,
+};
+use test_support::{NOW, environment_at, form, jwt, session};
 
 use super::*;
 use crate::context::AccountType;
 use crate::params::SecMgmtSignIn;
 
-const APP: &str = "11111111-2222-3333-4444-555555555555";
-const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-const OID: &str = "aaaaaaaa-0000-4000-8000-000000000001";
+/// A Connect-SecMgmtAccount in `cloud` whose authority is `idp`.
+fn request(idp: &MockAuthority, cloud: Cloud, set: SecMgmtSignIn) -> ConnectSecMgmtAccount {
+    ConnectSecMgmtAccount {
+        environment: environment_at(cloud, &idp.url()),
+        set,
+    }
+}
+
+async fn connected(session: &Session, request: ConnectSecMgmtAccount) -> MgmtContext {
+    connect(session, request).await.unwrap().0
+}
 
 #[tokio::test]
 async fn a_refresh_token_asks_for_the_graph_default_scope() {
-    let mut server = Server::new_async().await;
-    let mock = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", APP),
-            ("refresh_token", "rt"),
-            (
-                "scope",
-                "https://graph.microsoft.com/.default openid profile offline_access",
-            ),
-            ("client_info", "1"),
-        ]))
-        .with_body(
-            user_token_response(
-                "at",
-                "rt2",
-                OID,
-                TENANT,
-                "admin@contoso.com",
-                "https://graph.microsoft.com/.default",
-            )
-            .to_string(),
-        )
-        .expect(1)
-        .create_async()
-        .await;
-    let (session, _) = session();
-    let context = connect(
-        &session,
-        ConnectSecMgmtAccount {
-            environment: environment_at(Cloud::AzureCloud, &server.url()),
-            set: SecMgmtSignIn::RefreshToken {
-                application_id: ClientId::parse(APP).unwrap(),
-                refresh_token: RefreshToken::new("rt"),
-                credential: None,
-                tenant: None,
-            },
-        },
-    )
-    .await
-    .unwrap()
-    .0;
+    let mut idp = MockAuthority::start().await;
+    let scope = format!("{GRAPH_DEFAULT} openid profile offline_access");
+    let body = refresh_token_form(APP, "rt", &[("scope", &scope), ("client_info", "1")]);
+    let answer = admin_token_response("at", "rt2", GRAPH_DEFAULT);
+    let mock = idp.token("organizations", body, &answer).await;
+    let set = SecMgmtSignIn::RefreshToken {
+        application_id: ClientId::parse(APP).unwrap(),
+        refresh_token: RefreshToken::new("rt"),
+        credential: None,
+        tenant: None,
+    };
+    let context = connected(&session().0, request(&idp, Cloud::AzureCloud, set)).await;
     mock.assert_async().await;
     let json = serde_json::to_string_pretty(&context)
         .unwrap()
-        .replace(&server.url(), "http://mock");
-    insta::assert_snapshot!(json, @r#"
-    {
-      "Account": {
-        "ExtendedProperties": {
-          "ApplicationId": "11111111-2222-3333-4444-555555555555",
-          "Scope": "https://graph.microsoft.com/.default"
-        },
-        "Identifier": "admin@contoso.com",
-        "ObjectId": "aaaaaaaa-0000-4000-8000-000000000001",
-        "Tenant": "72f988bf-86f1-41af-91ab-2d7cd011db47",
-        "Type": "User"
-      },
-      "Environment": {
-        "ActiveDirectoryAuthority": "http://mock",
-        "AzureAdGraphEndpoint": "https://graph.windows.net",
-        "AzureEndpoint": "https://management.azure.com",
-        "GraphEndpoint": "https://graph.microsoft.com",
-        "EnvironmentName": "AzureCloud"
-      },
-      "ExtendedProperties": {}
-    }
-    "#);
+        .replace(&idp.url(), "http://mock");
+    // a file snapshot: the account part reads as Partner Center's context does (both are PowerShell's
+    // PartnerAccount), which is by design, not code to share
+    insta::assert_snapshot!("refresh_token_context_json", json);
     insta::assert_snapshot!(context.to_table(), @r"
     Account                                  Environment TenantId
     -------                                  ----------- --------
@@ -96,33 +56,15 @@ async fn a_refresh_token_asks_for_the_graph_default_scope() {
 
 #[tokio::test]
 async fn a_service_principal_signs_in_with_its_secret_for_graph() {
-    let mut server = Server::new_async().await;
-    let mock = server
-        .mock("POST", "/contoso.com/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", APP),
-            ("client_secret", "sp-secret"),
-            ("scope", "https://microsoftgraph.chinacloudapi.cn/.default"),
-        ]))
-        .with_body(app_token_response("app-at").to_string())
-        .expect(1)
-        .create_async()
-        .await;
-    let (session, _) = session();
-    let context = connect(
-        &session,
-        ConnectSecMgmtAccount {
-            environment: environment_at(Cloud::AzureChinaCloud, &server.url()),
-            set: SecMgmtSignIn::ServicePrincipal {
-                credential: Credential::new(APP, "sp-secret"),
-                tenant: Tenant::parse("contoso.com").unwrap(),
-            },
-        },
-    )
-    .await
-    .unwrap()
-    .0;
+    let mut idp = MockAuthority::start().await;
+    let china_graph = "https://microsoftgraph.chinacloudapi.cn/.default";
+    let body = client_secret_form(APP, "sp-secret", china_graph);
+    let mock = idp.app_token("contoso.com", body).await;
+    let set = SecMgmtSignIn::ServicePrincipal {
+        credential: Credential::new(APP, "sp-secret"),
+        tenant: Tenant::parse("contoso.com").unwrap(),
+    };
+    let context = connected(&session().0, request(&idp, Cloud::AzureChinaCloud, set)).await;
     mock.assert_async().await;
     assert_eq!(context.account.r#type, AccountType::ServicePrincipal);
     assert_eq!(context.environment.environment_name, "AzureChinaCloud");
@@ -131,60 +73,41 @@ async fn a_service_principal_signs_in_with_its_secret_for_graph() {
 
 #[tokio::test]
 async fn an_access_token_is_read_without_a_request() {
-    let token = jwt(&json!({"tid": TENANT, "oid": OID, "upn": "admin@contoso.com", "exp": NOW + 600}));
-    let (session, _) = session();
-    let context = connect(
-        &session,
-        ConnectSecMgmtAccount {
-            environment: Default::default(),
-            set: SecMgmtSignIn::AccessToken {
-                access_token: AccessToken::new(token.as_str()),
-                tenant: None,
-            },
-        },
-    )
-    .await
-    .unwrap()
-    .0;
+    let token = jwt(&json!({"tid": TENANT, "oid": OID, "upn": ADMIN, "exp": NOW + 600}));
+    let access_token = AccessToken::new(token.as_str());
+    let set = SecMgmtSignIn::AccessToken {
+        access_token,
+        tenant: None,
+    };
+    let request = ConnectSecMgmtAccount {
+        environment: Default::default(),
+        set,
+    };
+    let context = connected(&session().0, request).await;
     assert_eq!(context.account.r#type, AccountType::AccessToken);
     assert_eq!(context.account.tenant, TENANT);
 }
 
 #[tokio::test]
 async fn a_user_signs_in_in_the_browser_on_a_port_from_8400_and_can_disconnect() {
-    let mut server = Server::new_async().await;
-    let home = tempfile::tempdir().unwrap();
-    let browser = test_support::SignedInBrowser::default();
-    let scope = "https://graph.microsoft.com/.default";
-    let token = server
-        .mock("POST", "/organizations/oauth2/v2.0/token")
-        .match_body(form(&[
-            ("grant_type", "authorization_code"),
-            ("client_id", DEFAULT_CLIENT_ID),
-            ("scope", &format!("{scope} openid profile offline_access")),
-        ]))
-        .with_body_from_request(browser.answer(user_token_response(
-            "at",
-            "rt",
-            OID,
-            TENANT,
-            "admin@contoso.com",
-            scope,
-        )))
-        .expect(1)
-        .create_async()
+    let mut idp = MockAuthority::start().await;
+    let (session, browser, _home) = test_support::browser_session(EnvVars::default());
+    let scope = format!("{GRAPH_DEFAULT} openid profile offline_access");
+    let body = form(&[
+        ("grant_type", "authorization_code"),
+        ("client_id", DEFAULT_CLIENT_ID),
+        ("scope", &scope),
+    ]);
+    let answer = admin_token_response("at", "rt", GRAPH_DEFAULT);
+    let token = browser
+        .token_endpoint(&mut idp, "organizations", body, answer)
         .await;
-    let session =
-        test_support::session_with_browser(home.path(), auth_core::EnvVars::default(), browser.clone());
-    let request = ConnectSecMgmtAccount {
-        environment: environment_at(Cloud::AzureCloud, &server.url()),
-        set: SecMgmtSignIn::User {
-            tenant: None,
-            use_device_authentication: false,
-        },
+    let set = SecMgmtSignIn::User {
+        tenant: None,
+        use_device_authentication: false,
     };
-    let context = connect(&session, request).await.unwrap().0;
-    assert_eq!(context.account.identifier, "admin@contoso.com");
+    let context = connected(&session, request(&idp, Cloud::AzureCloud, set)).await;
+    assert_eq!(context.account.identifier, ADMIN);
     let port = browser.redirect_port().unwrap();
     assert!((8400..=8999).contains(&port), "{port}");
     token.assert_async().await;
@@ -203,31 +126,17 @@ async fn a_user_signs_in_in_the_browser_on_a_port_from_8400_and_can_disconnect()
 
 #[tokio::test]
 async fn a_service_principal_certificate_is_found_by_thumbprint() {
-    let mut server = Server::new_async().await;
-    let home = tempfile::tempdir().unwrap();
-    let thumbprint = test_support::install_test_certificate(&home.path().join("certificates"));
-    let mock = server
-        .mock("POST", format!("/{TENANT}/oauth2/v2.0/token").as_str())
-        .match_body(Matcher::AllOf(vec![
-            Matcher::UrlEncoded("grant_type".into(), "client_credentials".into()),
-            Matcher::UrlEncoded("scope".into(), "https://graph.microsoft.com/.default".into()),
-            Matcher::Regex("client_assertion=eyJ".into()),
-        ]))
-        .with_body(app_token_response("app-at").to_string())
-        .expect(1)
-        .create_async()
-        .await;
-    let env = auth_core::EnvVars::from_pairs([("MSCONNECT_HOME", home.path().to_str().unwrap())]);
-    let (session, _) = test_support::session_with(env);
-    let request = ConnectSecMgmtAccount {
-        environment: environment_at(Cloud::AzureCloud, &server.url()),
-        set: SecMgmtSignIn::ServicePrincipalCertificate {
-            application_id: ClientId::parse(APP).unwrap(),
-            certificate_thumbprint: thumbprint,
-            tenant: Tenant::parse(TENANT).unwrap(),
-        },
+    let mut idp = MockAuthority::start().await;
+    let home = CertificateHome::new();
+    let body = assertion_form(&[("grant_type", "client_credentials"), ("scope", GRAPH_DEFAULT)]);
+    let mock = idp.app_token(TENANT, body).await;
+    let (session, _) = test_support::session_with(home.env());
+    let set = SecMgmtSignIn::ServicePrincipalCertificate {
+        application_id: ClientId::parse(APP).unwrap(),
+        certificate_thumbprint: home.thumbprint.clone(),
+        tenant: Tenant::parse(TENANT).unwrap(),
     };
-    let context = connect(&session, request).await.unwrap().0;
+    let context = connected(&session, request(&idp, Cloud::AzureCloud, set)).await;
     assert_eq!(context.account.r#type, AccountType::Certificate);
     mock.assert_async().await;
 }

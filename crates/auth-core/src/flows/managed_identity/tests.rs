@@ -48,6 +48,33 @@ fn imds_answer() -> String {
     .to_string()
 }
 
+/// Where App Service and IMDS answer.
+const APP_SERVICE: &str = "/msi/token";
+const IMDS: &str = "/metadata/identity/oauth2/token";
+
+/// `path` answering any query `times` times with `status` and `body`.
+async fn answers(
+    server: &mut mockito::Server,
+    path: &str,
+    status: usize,
+    body: &str,
+    times: usize,
+) -> mockito::Mock {
+    server
+        .mock("GET", path)
+        .match_query(Matcher::Any)
+        .with_status(status)
+        .with_body(body)
+        .expect(times)
+        .create_async()
+        .await
+}
+
+/// A Graph token from the managed identity `env` points at.
+async fn graph_token(env: &EnvVars, http: &HttpClient) -> Result<TokenResult> {
+    ManagedIdentity::new(env).scopes([GRAPH]).send(http).await
+}
+
 fn app_service_env(server: &mockito::Server) -> EnvVars {
     EnvVars::from_pairs([
         ("IDENTITY_ENDPOINT", format!("{}/msi/token", server.url())),
@@ -84,11 +111,7 @@ async fn app_service_system_assigned() {
         .await;
     let env = app_service_env(&server);
     let (http, _) = http_client();
-    let token = ManagedIdentity::new(&env)
-        .scopes([GRAPH])
-        .send(&http)
-        .await
-        .unwrap();
+    let token = graph_token(&env, &http).await.unwrap();
     mock.assert_async().await;
     assert_eq!(token.access_token.secret(), access_token());
     assert_eq!(token.expires_on, NOW + 86_399);
@@ -158,20 +181,11 @@ async fn user_assigned_ids_use_each_sources_own_parameter_names() {
 #[tokio::test]
 async fn a_refused_identity_header_is_named_and_never_shown() {
     let mut server = mockito::Server::new_async().await;
-    server
-        .mock("GET", "/msi/token")
-        .match_query(Matcher::Any)
-        .with_status(401)
-        .with_body(format!("{{\"error\":\"bad header {HEADER}\"}}"))
-        .create_async()
-        .await;
+    let refusal = format!("{{\"error\":\"bad header {HEADER}\"}}");
+    answers(&mut server, APP_SERVICE, 401, &refusal, 1).await;
     let env = app_service_env(&server);
     let (http, _) = http_client();
-    let error = ManagedIdentity::new(&env)
-        .scopes([GRAPH])
-        .send(&http)
-        .await
-        .unwrap_err();
+    let error = graph_token(&env, &http).await.unwrap_err();
     let shown = format!(
         "{error} {error:?} {:?}",
         ManagedIdentitySource::from_env(&env).unwrap()
@@ -190,32 +204,12 @@ async fn imds_retries_404_429_and_5xx_with_doubling_waits() {
     let mut server = mockito::Server::new_async().await;
     let mut mocks = Vec::new();
     for status in [404, 429, 503] {
-        mocks.push(
-            server
-                .mock("GET", "/metadata/identity/oauth2/token")
-                .match_query(Matcher::Any)
-                .with_status(status)
-                .expect(1)
-                .create_async()
-                .await,
-        );
+        mocks.push(answers(&mut server, IMDS, status, "", 1).await);
     }
-    mocks.push(
-        server
-            .mock("GET", "/metadata/identity/oauth2/token")
-            .match_query(Matcher::Any)
-            .with_body(imds_answer())
-            .expect(1)
-            .create_async()
-            .await,
-    );
+    mocks.push(answers(&mut server, IMDS, 200, &imds_answer(), 1).await);
     let env = imds_env(&server);
     let (http, timer) = http_client();
-    let token = ManagedIdentity::new(&env)
-        .scopes([GRAPH])
-        .send(&http)
-        .await
-        .unwrap();
+    let token = graph_token(&env, &http).await.unwrap();
     assert_eq!(token.client_id.as_str(), MI_CLIENT);
     assert_eq!(token.expires_on, NOW + 86_399);
     assert_eq!(
@@ -234,21 +228,11 @@ async fn imds_retries_404_429_and_5xx_with_doubling_waits() {
 #[tokio::test]
 async fn imds_gives_up_after_three_retries() {
     let mut server = mockito::Server::new_async().await;
-    let mock = server
-        .mock("GET", "/metadata/identity/oauth2/token")
-        .match_query(Matcher::Any)
-        .with_status(404)
-        .with_body(r#"{"error":"invalid_request","error_description":"Identity not found"}"#)
-        .expect(4)
-        .create_async()
-        .await;
+    let not_found = r#"{"error":"invalid_request","error_description":"Identity not found"}"#;
+    let mock = answers(&mut server, IMDS, 404, not_found, 4).await;
     let env = imds_env(&server);
     let (http, timer) = http_client();
-    let error = ManagedIdentity::new(&env)
-        .scopes([GRAPH])
-        .send(&http)
-        .await
-        .unwrap_err();
+    let error = graph_token(&env, &http).await.unwrap_err();
     mock.assert_async().await;
     assert_eq!(timer.sleeps().len(), 3);
     let error = error.to_string();
@@ -262,20 +246,10 @@ async fn imds_gives_up_after_three_retries() {
 #[tokio::test]
 async fn imds_waits_out_an_update_for_70_seconds() {
     let mut server = mockito::Server::new_async().await;
-    let gone = server
-        .mock("GET", "/metadata/identity/oauth2/token")
-        .match_query(Matcher::Any)
-        .with_status(410)
-        .expect(8)
-        .create_async()
-        .await;
+    let gone = answers(&mut server, IMDS, 410, "", 8).await;
     let env = imds_env(&server);
     let (http, timer) = http_client();
-    let error = ManagedIdentity::new(&env)
-        .scopes([GRAPH])
-        .send(&http)
-        .await
-        .unwrap_err();
+    let error = graph_token(&env, &http).await.unwrap_err();
     gone.assert_async().await;
     assert_eq!(timer.sleeps(), vec![Duration::from_secs(10); 7]);
     assert!(error.to_string().starts_with("unexpected HTTP 410"), "{error}");
@@ -284,46 +258,20 @@ async fn imds_waits_out_an_update_for_70_seconds() {
 #[tokio::test]
 async fn app_service_does_not_retry_404_but_does_retry_500() {
     let mut server = mockito::Server::new_async().await;
-    let failed = server
-        .mock("GET", "/msi/token")
-        .match_query(Matcher::Any)
-        .with_status(500)
-        .expect(1)
-        .create_async()
-        .await;
-    let ok = server
-        .mock("GET", "/msi/token")
-        .match_query(Matcher::Any)
-        .with_body(app_service_answer())
-        .expect(1)
-        .create_async()
-        .await;
+    let failed = answers(&mut server, APP_SERVICE, 500, "", 1).await;
+    let ok = answers(&mut server, APP_SERVICE, 200, &app_service_answer(), 1).await;
     let env = app_service_env(&server);
     let (http, timer) = http_client();
-    ManagedIdentity::new(&env)
-        .scopes([GRAPH])
-        .send(&http)
-        .await
-        .unwrap();
+    graph_token(&env, &http).await.unwrap();
     failed.assert_async().await;
     ok.assert_async().await;
     assert_eq!(timer.sleeps(), [Duration::from_secs(1)]);
 
     let mut server = mockito::Server::new_async().await;
-    let missing = server
-        .mock("GET", "/msi/token")
-        .match_query(Matcher::Any)
-        .with_status(404)
-        .expect(1)
-        .create_async()
-        .await;
+    let missing = answers(&mut server, APP_SERVICE, 404, "", 1).await;
     let env = app_service_env(&server);
     let (http, timer) = http_client();
-    ManagedIdentity::new(&env)
-        .scopes([GRAPH])
-        .send(&http)
-        .await
-        .unwrap_err();
+    graph_token(&env, &http).await.unwrap_err();
     missing.assert_async().await;
     assert!(timer.sleeps().is_empty());
 }
@@ -341,11 +289,7 @@ async fn unreachable_imds_means_no_managed_identity_at_once() {
         format!("http://127.0.0.1:{port}"),
     )]);
     let (http, timer) = http_client();
-    let error = ManagedIdentity::new(&env)
-        .scopes([GRAPH])
-        .send(&http)
-        .await
-        .unwrap_err();
+    let error = graph_token(&env, &http).await.unwrap_err();
     assert!(matches!(error, Error::ManagedIdentityUnavailable(_)), "{error:?}");
     let error = error.to_string();
     assert!(
@@ -373,11 +317,7 @@ async fn cloud_shell_posts_the_resource_as_a_form() {
         .await;
     let env = EnvVars::from_pairs([("MSI_ENDPOINT", format!("{}/oauth2/token", server.url()))]);
     let (http, _) = http_client();
-    let token = ManagedIdentity::new(&env)
-        .scopes([GRAPH])
-        .send(&http)
-        .await
-        .unwrap();
+    let token = graph_token(&env, &http).await.unwrap();
     mock.assert_async().await;
     assert_eq!(token.expires_on, NOW + 3600);
     let error = ManagedIdentity::new(&env)
@@ -591,19 +531,11 @@ fn expires_on_is_read_as_seconds_or_a_date() {
 #[tokio::test]
 async fn an_answer_without_a_usable_expiry_is_an_error() {
     let mut server = mockito::Server::new_async().await;
-    server
-        .mock("GET", "/msi/token")
-        .match_query(Matcher::Any)
-        .with_body(json!({"access_token": access_token(), "expires_on": "soon"}).to_string())
-        .create_async()
-        .await;
+    let answer = json!({"access_token": access_token(), "expires_on": "soon"}).to_string();
+    answers(&mut server, APP_SERVICE, 200, &answer, 1).await;
     let env = app_service_env(&server);
     let (http, _) = http_client();
-    let error = ManagedIdentity::new(&env)
-        .scopes([GRAPH])
-        .send(&http)
-        .await
-        .unwrap_err();
+    let error = graph_token(&env, &http).await.unwrap_err();
     assert_eq!(
         error.to_string(),
         "the managed identity answer is not a valid token: its expires_on is neither epoch seconds nor a date"
@@ -613,13 +545,7 @@ async fn an_answer_without_a_usable_expiry_is_an_error() {
 #[tokio::test]
 async fn a_session_signs_in_with_the_managed_identity_and_caches_the_token_like_an_app_token() {
     let mut server = mockito::Server::new_async().await;
-    let mock = server
-        .mock("GET", "/msi/token")
-        .match_query(Matcher::Any)
-        .with_body(app_service_answer())
-        .expect(1)
-        .create_async()
-        .await;
+    let mock = answers(&mut server, APP_SERVICE, 200, &app_service_answer(), 1).await;
     let (session, timer) = crate::testing::session_with(app_service_env(&server));
     let method = crate::session::SignInMethod::ManagedIdentity(ManagedIdentityId::SystemAssigned);
     assert_eq!(method.name(), "ManagedIdentity");
