@@ -49,7 +49,14 @@ fn every_rust_file_opens_with_a_module_doc() {
 
 #[test]
 fn every_library_crate_uses_its_readme_as_docs() {
-    for krate in ["auth-core", "partnercenter", "secmgmt", "entra", "psentra"] {
+    for krate in [
+        "auth-core",
+        "cmdlet",
+        "partnercenter",
+        "secmgmt",
+        "entra",
+        "psentra",
+    ] {
         let lib = std::fs::read_to_string(root().join("crates").join(krate).join("src/lib.rs")).unwrap();
         assert!(
             lib.starts_with("#![doc = include_str!(\"../README.md\")]"),
@@ -60,7 +67,14 @@ fn every_library_crate_uses_its_readme_as_docs() {
 
 #[test]
 fn every_library_readme_says_how_to_use_the_crate_in_its_first_line() {
-    for krate in ["auth-core", "partnercenter", "secmgmt", "entra", "psentra"] {
+    for krate in [
+        "auth-core",
+        "cmdlet",
+        "partnercenter",
+        "secmgmt",
+        "entra",
+        "psentra",
+    ] {
         let dir = root().join("crates").join(krate);
         let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
         let lib = manifest
@@ -80,4 +94,44 @@ fn every_library_readme_says_how_to_use_the_crate_in_its_first_line() {
             "{krate}: the README's first line does not say `use {lib};`: {first}"
         );
     }
+}
+
+/// Issue 15: auth-core speaks OAuth. No PowerShell word and no module name in its code (its tests may
+/// use a module's name as sample data); declaring and binding cmdlets is msconnect-cmdlet's.
+#[test]
+fn auth_core_has_no_powershell_word_and_no_module_name() {
+    let words = [
+        "PowerShell",
+        "cmdlet",
+        "Cmdlet",
+        "parameter set",
+        "ParameterSet",
+        "WhatIf",
+        "Connect-",
+        "SecMgmt",
+        "PSMicrosoftEntraID",
+        "PartnerCenter",
+    ];
+    let mut files = Vec::new();
+    rust_files(&root().join("crates/auth-core/src"), &mut files);
+    let found: Vec<String> = files
+        .into_iter()
+        .filter(|file| !file.components().any(|c| c.as_os_str() == "tests") && !file.ends_with("tests.rs"))
+        .flat_map(|file| {
+            let text = std::fs::read_to_string(&file).unwrap();
+            // a file's own tests come last, in `mod tests`
+            let code = text
+                .split("#[cfg(test)]\nmod tests")
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            let name = file.strip_prefix(root()).unwrap().display().to_string();
+            words
+                .iter()
+                .filter(move |word| code.contains(*word))
+                .map(move |word| format!("{name}: {word}"))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(found.is_empty(), "{found:#?}");
 }

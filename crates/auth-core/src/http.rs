@@ -376,8 +376,8 @@ impl HttpClient {
     }
 
     /// GETs a URL once: no retry, and `timeout` for the whole request (DNS, connect, answer). For calls
-    /// whose failure only costs a warning, such as Connect-PartnerCenter's organization profile, which
-    /// must not hold up a sign-in when its host cannot be resolved or reached.
+    /// whose failure only costs a warning, such as an API read after signing in, which must not hold up
+    /// the sign-in when its host cannot be resolved or reached.
     pub async fn get_once(
         &self,
         url: &Url,

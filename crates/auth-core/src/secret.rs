@@ -111,8 +111,8 @@ secret_type!(
     IdentityHeader
 );
 secret_type!(
-    /// A secret given as a cmdlet parameter's value (a token, a client secret, a password) before it is
-    /// turned into the type the flow needs.
+    /// A secret as given (a token, a client secret, a password), before it is turned into the type the
+    /// flow needs.
     SecretText
 );
 

@@ -96,7 +96,7 @@ pub enum SignInMethod {
 /// Options of browser sign-in.
 #[derive(Debug, Clone)]
 pub struct BrowserOptions {
-    /// Which loopback ports to listen on (PartnerCenter and SecMgmt: 8400 to 8999).
+    /// Which loopback ports to listen on (a range, for apps registered with a fixed port).
     pub ports: PortPolicy,
     /// `prompt` (`login`, `consent`, `select_account`…).
     pub prompt: Option<String>,
@@ -172,6 +172,24 @@ pub struct SignInRequest {
 }
 
 impl SignInRequest {
+    /// A sign-in of `client_id` at `tenant` (`organizations` when none is given) in `environment`, for
+    /// `scopes`, by `method`.
+    pub fn new(
+        environment: Environment,
+        tenant: Option<Tenant>,
+        client_id: ClientId,
+        scopes: Vec<String>,
+        method: SignInMethod,
+    ) -> Self {
+        Self {
+            environment,
+            tenant: tenant.unwrap_or_default(),
+            client_id,
+            scopes,
+            method,
+        }
+    }
+
     /// The authority the request signs in at.
     pub fn authority(&self) -> Result<Authority> {
         Authority::for_environment(&self.environment, &self.tenant)

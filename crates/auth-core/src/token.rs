@@ -223,8 +223,8 @@ impl TokenResult {
         self.account.as_ref().map(|a| a.home_account_id.as_str())
     }
 
-    /// How the PowerShell modules name the signed-in identity: `(Identifier, ObjectId)`, the user's sign-in
-    /// name and object id, or for an application its client id for both.
+    /// The signed-in identity as `(identifier, object id)`: the user's sign-in name and object id, or for an
+    /// application its client id for both.
     pub fn identity(&self) -> (String, String) {
         let user = self.account.as_ref();
         let object_id = user

@@ -179,6 +179,49 @@ mod tests {
         }
     }
 
+    /// A value of the parameter's kind, for binding.
+    fn value(parameter: &Parameter) -> cmdlet::Argument {
+        use cmdlet::Argument;
+        match parameter.kind {
+            Kind::Switch | Kind::ShouldProcess => Argument::Switch,
+            Kind::Tenant => Argument::text("contoso.com"),
+            Kind::Secret { .. } => Argument::secret("secret"),
+            Kind::Credential { .. } => Argument::Credential(auth_core::Credential::new(
+                "11111111-2222-3333-4444-555555555555",
+                "secret",
+            )),
+            Kind::Environment => Argument::text(parameter.name),
+            Kind::Object => Argument::ClientCredential(auth_core::ClientCredential::secret("secret")),
+            _ => Argument::text("11111111-2222-3333-4444-555555555555"),
+        }
+    }
+
+    /// The set `names` resolve to.
+    fn set_of(cmdlet: &'static Cmdlet, names: &[&'static str]) -> Option<&'static str> {
+        let arguments = names
+            .iter()
+            .map(|name| (*name, value(cmdlet.parameter(name).unwrap())));
+        cmdlet.bind(arguments).ok().map(|bound| bound.set_name())
+    }
+
+    /// Every set can be chosen: by its mandatory parameters, or where another set (the default) takes
+    /// the same ones, by adding one parameter only it takes.
+    #[test]
+    fn every_set_of_every_cmdlet_is_reached_with_its_mandatory_parameters_and_at_most_one_more() {
+        for cmdlet in cmdlets() {
+            for set in cmdlet.sets() {
+                let reached = std::iter::once(None)
+                    .chain(set.optional.iter().map(Some))
+                    .any(|extra| {
+                        let mut names = set.mandatory.clone();
+                        names.extend(extra);
+                        set_of(cmdlet, &names) == Some(set.name)
+                    });
+                assert!(reached, "{} {}", cmdlet.name, set.name);
+            }
+        }
+    }
+
     #[test]
     fn no_two_options_of_a_cmdlet_share_a_name_or_an_alias() {
         for cmdlet in cmdlets() {

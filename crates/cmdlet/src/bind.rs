@@ -415,6 +415,16 @@ pub enum Argument {
 }
 
 impl Argument {
+    /// A text value.
+    pub fn text(value: impl Into<String>) -> Self {
+        Self::Text(value.into())
+    }
+
+    /// A secret value.
+    pub fn secret(value: impl Into<String>) -> Self {
+        Self::Secret(SecretText::new(value))
+    }
+
     fn kind(&self) -> &'static str {
         match self {
             Self::Switch => "a switch",

@@ -201,6 +201,15 @@ impl Cmdlet {
         own
     }
 
+    /// The aliases, `(alias, parameter)`, in the order of [`parameters`](Self::parameters): what
+    /// PowerShell's `Get-Command` lists.
+    pub fn aliases(&self) -> Vec<(&'static str, &'static str)> {
+        self.parameters()
+            .into_iter()
+            .flat_map(|p| p.aliases.iter().map(move |alias| (*alias, p.name)))
+            .collect()
+    }
+
     /// The parameter of this name (exact).
     pub fn parameter(&self, name: &str) -> Option<&'static Parameter> {
         self.parameters().into_iter().find(|p| p.name == name)

@@ -1,5 +1,6 @@
-//! The environment names a module's `-Environment` takes, each mapped to auth-core's cloud table: one
-//! table a module, so parsing, help and completion read the same list.
+//! The environment names a module's `-Environment` takes, each a name or an alias of a cloud in
+//! auth-core's table (`AzureCloud`, `Global`, `USGovDoD`…): one list a module, so parsing, help and
+//! completion read the same names.
 
 use auth_core::{Cloud, Environment};
 
@@ -7,60 +8,55 @@ use crate::bind::choose;
 
 /// The names a module's `-Environment` takes, in its help page's order; the first is the default.
 #[derive(Debug)]
-pub struct EnvironmentNames(pub &'static [(&'static str, Cloud)]);
+pub struct EnvironmentNames(pub &'static [&'static str]);
 
 impl EnvironmentNames {
     /// Every name, in order.
     pub fn names(&self) -> Vec<&'static str> {
-        self.0.iter().map(|(name, _)| *name).collect()
+        self.0.to_vec()
     }
 
     /// The environment a name selects (any case), named as the module names it; anything else is
     /// refused with the list of valid names.
     pub fn parse(&self, name: &str) -> auth_core::Result<Environment> {
-        let index = choose("Environment", name, &self.indexed())?;
-        Ok(self.environment(index))
+        let indexed: Vec<(&'static str, &'static str)> = self.0.iter().map(|n| (*n, *n)).collect();
+        let name = choose("Environment", name, &indexed)?;
+        let cloud = Cloud::find(name).ok_or_else(|| {
+            auth_core::Error::invalid("-Environment", format!("'{name}' names no cloud of the table"))
+        })?;
+        Ok(named(cloud, name))
     }
 
-    /// The default environment: the first name's.
+    /// The default environment: the first name's (the global cloud if the list names none).
     pub fn default_environment(&self) -> Environment {
-        self.environment(0)
-    }
-
-    fn indexed(&self) -> Vec<(&'static str, usize)> {
         self.0
-            .iter()
-            .enumerate()
-            .map(|(i, (name, _))| (*name, i))
-            .collect()
+            .first()
+            .and_then(|name| Some(named(Cloud::find(name)?, name)))
+            .unwrap_or_default()
     }
+}
 
-    fn environment(&self, index: usize) -> Environment {
-        let (name, cloud) = self.0[index];
-        let mut environment = Environment::from(cloud);
-        environment.name = name.to_owned();
-        environment
-    }
+/// The environment of `cloud`, called `name`.
+fn named(cloud: Cloud, name: &str) -> Environment {
+    let mut environment = Environment::from(cloud);
+    environment.name = name.to_owned();
+    environment
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    static NAMES: EnvironmentNames = EnvironmentNames(&[
-        ("Global", Cloud::AzureCloud),
-        ("USGovDoD", Cloud::AzureUSGovernmentDoD),
-        ("AzurePPE", Cloud::AzurePPE),
-        ("Germany", Cloud::AzureGermanCloud),
-    ]);
+    static NAMES: EnvironmentNames = EnvironmentNames(&["Global", "USGovDOD", "AzurePPE", "Germany"]);
 
     #[test]
     fn a_name_selects_its_cloud_in_any_case_and_keeps_the_module_name() {
         let environment = NAMES.parse("usgovdod").unwrap();
-        assert_eq!(environment.name, "USGovDoD");
+        assert_eq!(environment.name, "USGovDOD");
         assert_eq!(environment.cloud, Some(Cloud::AzureUSGovernmentDoD));
         assert_eq!(environment.graph.as_str(), "https://dod-graph.microsoft.us/");
         assert_eq!(NAMES.default_environment().name, "Global");
+        assert_eq!(NAMES.default_environment().cloud, Some(Cloud::AzureCloud));
         // the original mapped AzurePPE to no cloud at all; the table's PPE host is used
         assert_eq!(
             NAMES.parse("AzurePPE").unwrap().authority_host.as_str(),
@@ -71,6 +67,9 @@ mod tests {
 
     #[test]
     fn an_unknown_name_lists_the_valid_ones() {
-        insta::assert_snapshot!(NAMES.parse("Mars").unwrap_err(), @"invalid value for -Environment: 'Mars' is not one of the accepted values: Global, USGovDoD, AzurePPE, Germany");
+        insta::assert_snapshot!(NAMES.parse("Mars").unwrap_err(), @"invalid value for -Environment: 'Mars' is not one of the accepted values: Global, USGovDOD, AzurePPE, Germany");
+        let typo = EnvironmentNames(&["Gloabl"]);
+        insta::assert_snapshot!(typo.parse("gloabl").unwrap_err(), @"invalid value for -Environment: 'Gloabl' names no cloud of the table");
+        assert_eq!(typo.default_environment().cloud, Some(Cloud::AzureCloud));
     }
 }

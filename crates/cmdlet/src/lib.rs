@@ -16,4 +16,4 @@ pub use bind::{Argument, Bound, Problem};
 pub use declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets};
 pub use environments::EnvironmentNames;
 pub use error::{Error, Result};
-pub use lifecycle::{Command, Connect, Lifecycle, Module, Outcome, SignIn, connect};
+pub use lifecycle::{Command, Connect, Lifecycle, Module, Outcome, Request, SignIn};

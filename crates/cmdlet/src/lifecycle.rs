@@ -1,4 +1,5 @@
-//! The connect lifecycle every module shares, instantiated by each product crate instead of copied:
+//! The connect lifecycle every module shares, instantiated by each product crate instead of copied
+//! ([`Lifecycle`]):
 //! resolve the environment, plan the sign-in, sign in, build the context (which may still refuse), save
 //! it with the connection, and later read the current context or disconnect. Also the seam the command
 //! line dispatches through: a [`Command`] a cmdlet, a [`Module`] a PowerShell module.
@@ -12,31 +13,37 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::bind::Bound;
+use crate::bind::{Argument, Bound};
 use crate::declare::Cmdlet;
-use crate::error::{Error, Result};
+use crate::error::Result;
+
+/// A cmdlet's typed request, built from its bound parameters.
+pub trait Request: Sized {
+    /// The cmdlet's declaration.
+    fn cmdlet() -> &'static Cmdlet;
+
+    /// The request of the set `bound` resolved to, reading exactly that set's parameters.
+    fn from_bound(bound: &Bound) -> Result<Self>;
+
+    /// Binds arguments as PowerShell would (names by alias, case and prefix) and builds the request of
+    /// the set they resolve to. `-WhatIf` and `-Confirm` are accepted and left to the caller.
+    fn from_arguments<S: AsRef<str>>(arguments: impl IntoIterator<Item = (S, Argument)>) -> Result<Self> {
+        Self::from_bound(&Self::cmdlet().bind(arguments)?)
+    }
+}
 
 /// A module's typed connect request, and what the shared lifecycle asks of it.
 pub trait SignIn: Sized {
     /// What is saved and shown once connected (`PartnerContext`).
-    type Context: Serialize;
+    type Context: Serialize + 'static;
     /// What the module keeps from planning for building the context.
     type Plan;
-    /// The module's error.
-    type Error: From<Error> + From<auth_core::Error>;
-
-    /// The name the connection is saved under (`partnercenter`).
-    const MODULE: &'static str;
 
     /// The environment asked for (the session applies its overrides and discovery).
     fn environment(&self) -> &Environment;
 
     /// The sign-in, for the resolved environment, with the module's defaults (client, scopes, ports).
-    fn plan(
-        self,
-        session: &Session,
-        environment: Environment,
-    ) -> std::result::Result<(SignInRequest, Self::Plan), Self::Error>;
+    fn plan(self, session: &Session, environment: Environment) -> Result<(SignInRequest, Self::Plan)>;
 
     /// The context of a sign-in that went through; an error here (a failed `-EnforceMFA`) saves nothing.
     fn context(
@@ -44,32 +51,7 @@ pub trait SignIn: Sized {
         session: &Session,
         request: &SignInRequest,
         tokens: &SignedInTokens,
-    ) -> impl Future<Output = std::result::Result<Self::Context, Self::Error>>;
-}
-
-/// Connects: resolves the environment, plans, signs in, builds the context and saves it with the
-/// connection. A sign-in the context refuses leaves nothing behind.
-pub async fn connect<R: SignIn>(
-    session: &Session,
-    request: R,
-) -> std::result::Result<(R::Context, Connected), R::Error> {
-    let (context, connected, _) = connect_with_token(session, request).await?;
-    Ok((context, connected))
-}
-
-/// [`connect`], also returning the access token of the sign-in, for a module whose connect shows it
-/// (`Connect-PSMicrosoftEntraID -PassThru`). The saved context never holds it.
-pub async fn connect_with_token<R: SignIn>(
-    session: &Session,
-    request: R,
-) -> std::result::Result<(R::Context, Connected, AccessToken), R::Error> {
-    let environment = session.resolve_environment(request.environment()).await?;
-    let (sign_in, plan) = request.plan(session, environment)?;
-    // signed in and checked, but nothing saved until the context is built
-    let tokens = session.authenticate(&sign_in).await?;
-    let context = R::context(plan, session, &sign_in, &tokens).await?;
-    let connected = session.complete(R::MODULE, &sign_in, &tokens, &context)?;
-    Ok((context, connected, tokens.result().access_token.clone()))
+    ) -> impl Future<Output = Result<Self::Context>>;
 }
 
 /// A module's saved connection: its current context, and disconnecting.
@@ -78,13 +60,45 @@ pub struct Lifecycle<C> {
     context: PhantomData<fn() -> C>,
 }
 
-impl<C: DeserializeOwned> Lifecycle<C> {
-    /// The connection saved under `module`.
+impl<C: Serialize + DeserializeOwned> Lifecycle<C> {
+    /// The connection saved under `module` (`partnercenter`).
     pub const fn new(module: &'static str) -> Self {
         Self {
             module,
             context: PhantomData,
         }
+    }
+
+    /// The name the connection is saved under.
+    pub fn module(&self) -> &'static str {
+        self.module
+    }
+
+    /// Connects: resolves the environment, plans, signs in, builds the context and saves it with the
+    /// connection. A sign-in the context refuses leaves nothing behind.
+    pub async fn connect<R: SignIn<Context = C>>(
+        &self,
+        session: &Session,
+        request: R,
+    ) -> Result<(C, Connected)> {
+        let (context, connected, _) = self.connect_with_token(session, request).await?;
+        Ok((context, connected))
+    }
+
+    /// [`connect`](Self::connect), also returning the access token of the sign-in, for a module whose
+    /// connect shows it (`Connect-PSMicrosoftEntraID -PassThru`). The saved context never holds it.
+    pub async fn connect_with_token<R: SignIn<Context = C>>(
+        &self,
+        session: &Session,
+        request: R,
+    ) -> Result<(C, Connected, AccessToken)> {
+        let environment = session.resolve_environment(request.environment()).await?;
+        let (sign_in, plan) = request.plan(session, environment)?;
+        // signed in and checked, but nothing saved until the context is built
+        let tokens = session.authenticate(&sign_in).await?;
+        let context = R::context(plan, session, &sign_in, &tokens).await?;
+        let connected = session.complete(self.module, &sign_in, &tokens, &context)?;
+        Ok((context, connected, tokens.result().access_token.clone()))
     }
 
     /// The context of the saved connection, if any.
@@ -131,42 +145,31 @@ pub trait Command: Sync {
     fn run<'a>(&'a self, session: &'a Session, bound: Bound) -> Running<'a>;
 }
 
-/// A module's connect cmdlet as a [`Command`]: the typed request built by `from_bound`, connected, and
-/// its context shown.
+/// A module's connect cmdlet as a [`Command`]: the typed request built from the bound parameters,
+/// connected, and its context shown as `table` shows it.
 pub struct Connect<R: SignIn> {
-    cmdlet: &'static Cmdlet,
-    from_bound: fn(&Bound) -> std::result::Result<R, R::Error>,
+    connection: &'static Lifecycle<R::Context>,
     table: fn(&R::Context) -> String,
 }
 
 impl<R: SignIn> Connect<R> {
-    /// The command of `cmdlet`.
-    pub const fn new(
-        cmdlet: &'static Cmdlet,
-        from_bound: fn(&Bound) -> std::result::Result<R, R::Error>,
-        table: fn(&R::Context) -> String,
-    ) -> Self {
-        Self {
-            cmdlet,
-            from_bound,
-            table,
-        }
+    /// The command of the request `R`, saved as `connection` and its context shown by `table`.
+    pub const fn new(connection: &'static Lifecycle<R::Context>, table: fn(&R::Context) -> String) -> Self {
+        Self { connection, table }
     }
 }
 
-impl<R> Command for Connect<R>
+impl<R: Request + SignIn> Command for Connect<R>
 where
-    R: SignIn,
-    R::Error: Into<Error>,
+    R::Context: DeserializeOwned,
 {
     fn cmdlet(&self) -> &'static Cmdlet {
-        self.cmdlet
+        R::cmdlet()
     }
 
     fn run<'a>(&'a self, session: &'a Session, bound: Bound) -> Running<'a> {
         Box::pin(async move {
-            let request = (self.from_bound)(&bound).map_err(Into::into)?;
-            let (context, _) = connect(session, request).await.map_err(Into::into)?;
+            let (context, _) = self.connection.connect(session, R::from_bound(&bound)?).await?;
             Outcome::new(&context, (self.table)(&context))
         })
     }

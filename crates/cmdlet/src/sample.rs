@@ -1,16 +1,11 @@
 //! A cmdlet shaped like Connect-PartnerCenter, built from the shared sets, for this crate's tests.
 
-use auth_core::Cloud;
-
 use crate::declare::{Cmdlet, Sets, common};
 use crate::environments::EnvironmentNames;
 use crate::sets::{self, standard, workload};
 
 /// Two names, the first the default.
-pub(crate) static ENVIRONMENTS: EnvironmentNames = EnvironmentNames(&[
-    ("AzureCloud", Cloud::AzureCloud),
-    ("AzureChinaCloud", Cloud::AzureChinaCloud),
-]);
+pub(crate) static ENVIRONMENTS: EnvironmentNames = EnvironmentNames(&["AzureCloud", "AzureChinaCloud"]);
 
 /// What every set takes.
 const COMMON: &[&str] = &["Environment", "WhatIf", "Confirm"];

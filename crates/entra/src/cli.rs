@@ -3,11 +3,10 @@
 use cmdlet::{Connect, Module};
 
 use crate::context::EntraContext;
-use crate::params::{CONNECT, ConnectEntra};
+use crate::params::ConnectEntra;
 
 /// `Connect-Entra`, printing the new context.
-pub static CONNECT_COMMAND: Connect<ConnectEntra> =
-    Connect::new(&CONNECT, ConnectEntra::from_bound, EntraContext::to_table);
+pub static CONNECT_COMMAND: Connect<ConnectEntra> = Connect::new(&crate::CONNECTION, EntraContext::to_table);
 
 /// The Microsoft Entra module: `connect` and its saved context's table.
 pub static POWERSHELL_MODULE: Module = Module {

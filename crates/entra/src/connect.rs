@@ -24,8 +24,6 @@ pub struct EntraPlan {
 impl SignIn for ConnectEntra {
     type Context = EntraContext;
     type Plan = EntraPlan;
-    type Error = cmdlet::Error;
-    const MODULE: &'static str = MODULE;
 
     fn environment(&self) -> &Environment {
         &self.environment
@@ -136,13 +134,7 @@ impl SignIn for ConnectEntra {
                 )
             }
         };
-        let request = SignInRequest {
-            environment,
-            tenant: tenant.unwrap_or_default(),
-            client_id,
-            scopes,
-            method,
-        };
+        let request = SignInRequest::new(environment, tenant, client_id, scopes, method);
         Ok((
             request,
             EntraPlan {
@@ -190,7 +182,7 @@ impl SignIn for ConnectEntra {
 /// `Connect-Entra`: signs in with the set's sign-in and Microsoft Graph PowerShell's defaults, builds
 /// the [`EntraContext`] and saves it. Renew tokens with the returned [`Connected`].
 pub async fn connect(session: &Session, request: ConnectEntra) -> Result<(EntraContext, Connected)> {
-    cmdlet::connect(session, request).await
+    CONNECTION.connect(session, request).await
 }
 
 /// The name this module's connection is saved under.

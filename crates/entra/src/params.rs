@@ -3,29 +3,10 @@
 //! `-ClientSecretCredential`, `-Environment`), and msconnect's own; every parameter with its aliases,
 //! kind and help; the environment names; and how the bound parameters become the typed request.
 
-use auth_core::{AccessToken, ClientId, Cloud, Credential, Environment, Tenant};
+use auth_core::{AccessToken, ClientId, Credential, Environment, Tenant};
 use cmdlet::declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets, common};
 use cmdlet::sets::{self, FROM_AZURE_CLI_SET, SetNames, workload::WorkloadSignIn};
-use cmdlet::{Argument, Bound, EnvironmentNames, Result};
-
-/// The names `-Environment` takes (Microsoft Graph PowerShell's), Global the default; the environment
-/// keeps the Entra name, which the context shows.
-pub static ENVIRONMENTS: EnvironmentNames = EnvironmentNames(&[
-    ("Global", Cloud::AzureCloud),
-    ("China", Cloud::AzureChinaCloud),
-    ("USGov", Cloud::AzureUSGovernment),
-    ("USGovDoD", Cloud::AzureUSGovernmentDoD),
-    ("Germany", Cloud::AzureGermanCloud),
-]);
-
-/// How Connect-Entra names the application id and the tenant.
-pub const NAMES: SetNames = SetNames {
-    application_id: "ClientId",
-    tenant: "TenantId",
-};
-
-/// What every set takes.
-const COMMON: &[&str] = &["Environment", "WhatIf", "Confirm"];
+use cmdlet::{Bound, EnvironmentNames, Request, Result};
 
 /// `Connect-Entra`. `-MsAccessToken` is mandatory in AccessToken (the help marks it optional, which only
 /// ever makes the default set win) and `-TenantId` in AppSecretCredential (client credentials need a
@@ -110,6 +91,17 @@ pub static CONNECT: Cmdlet = Cmdlet {
     }),
     environments: &ENVIRONMENTS,
 };
+
+/// The names `-Environment` takes (Microsoft Graph PowerShell's), Global the default; the environment
+/// keeps the Entra name, which the context shows.
+pub static ENVIRONMENTS: EnvironmentNames =
+    EnvironmentNames(&["Global", "China", "USGov", "USGovDoD", "Germany"]);
+
+/// How Connect-Entra names the application id and the tenant.
+pub const NAMES: SetNames = SetNames::new("ClientId", "TenantId");
+
+/// What every set takes.
+const COMMON: &[&str] = &["Environment", "WhatIf", "Confirm"];
 
 /// `Connect-Entra`.
 #[derive(Debug, Clone)]
@@ -208,20 +200,17 @@ impl EntraSignIn {
     }
 }
 
-impl ConnectEntra {
-    /// Binds arguments as PowerShell would (names by alias, case and prefix) and builds the request of
-    /// the set they resolve to. `-WhatIf` and `-Confirm` are accepted and left to the caller.
-    pub fn from_arguments<S: AsRef<str>>(arguments: impl IntoIterator<Item = (S, Argument)>) -> Result<Self> {
-        Self::from_bound(&CONNECT.bind(arguments)?)
+impl Request for ConnectEntra {
+    fn cmdlet() -> &'static Cmdlet {
+        &CONNECT
     }
 
-    /// The request of the set `bound` resolved to.
-    pub fn from_bound(bound: &Bound) -> Result<Self> {
-        let environment = bound.environment();
+    fn from_bound(bound: &Bound) -> Result<Self> {
         if let Some(workload) = WorkloadSignIn::from_bound(bound, NAMES)? {
+            let set = EntraSignIn::Workload(workload);
             return Ok(Self {
-                environment,
-                set: EntraSignIn::Workload(workload),
+                environment: bound.environment(),
+                set,
             });
         }
         let set = match bound.set_name() {
@@ -254,7 +243,10 @@ impl ConnectEntra {
                 },
             },
         };
-        Ok(Self { environment, set })
+        Ok(Self {
+            environment: bound.environment(),
+            set,
+        })
     }
 }
 

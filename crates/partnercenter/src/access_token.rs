@@ -251,13 +251,7 @@ pub async fn new_partner_access_token(
             (client_id, tenant, vec![scope.to_owned()], method)
         }
     };
-    let request = SignInRequest {
-        environment,
-        tenant: tenant.unwrap_or_default(),
-        client_id,
-        scopes,
-        method,
-    };
+    let request = SignInRequest::new(environment, tenant, client_id, scopes, method);
     Ok(session.sign_in(&request).await?.into())
 }
 

@@ -2,18 +2,15 @@
 
 use auth_core::Session;
 use cmdlet::lifecycle::Running;
-use cmdlet::{Bound, Command, Connect, Module, Outcome};
+use cmdlet::{Bound, Command, Connect, Module, Outcome, Request};
 
 use crate::access_token::new_partner_access_token;
 use crate::context::PartnerContext;
-use crate::params::{CONNECT, ConnectPartnerCenter, NEW_ACCESS_TOKEN, NewPartnerAccessToken};
+use crate::params::{ConnectPartnerCenter, NEW_ACCESS_TOKEN, NewPartnerAccessToken};
 
 /// `Connect-PartnerCenter`, printing the new context.
-pub static CONNECT_COMMAND: Connect<ConnectPartnerCenter> = Connect::new(
-    &CONNECT,
-    ConnectPartnerCenter::from_bound,
-    PartnerContext::to_table,
-);
+pub static CONNECT_COMMAND: Connect<ConnectPartnerCenter> =
+    Connect::new(&crate::CONNECTION, PartnerContext::to_table);
 
 /// `New-PartnerAccessToken`, printing the AuthResult (the token included: it is what was asked for).
 pub struct NewAccessTokenCommand;

@@ -60,8 +60,6 @@ pub struct PartnerPlan {
 impl SignIn for ConnectPartnerCenter {
     type Context = PartnerContext;
     type Plan = PartnerPlan;
-    type Error = Error;
-    const MODULE: &'static str = MODULE;
 
     fn environment(&self) -> &Environment {
         &self.common.environment
@@ -139,7 +137,7 @@ pub async fn connect(
     session: &Session,
     request: ConnectPartnerCenter,
 ) -> Result<(PartnerContext, Connected)> {
-    cmdlet::connect(session, request).await
+    CONNECTION.connect(session, request).await
 }
 
 /// The name the connection is saved under.

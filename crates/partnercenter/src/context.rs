@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use auth_core::Environment;
-use cmdlet::format::{Column, table};
 use serde::{Deserialize, Serialize};
 
+use cmdlet::sets::standard::account_table;
 pub use cmdlet::sets::standard::{AccountType, ContextAccount as PartnerAccount};
 
 /// The context of a Partner Center connection.
@@ -83,17 +83,10 @@ impl PartnerContext {
 
     /// The table PowerShell shows: Account, Environment, TenantId.
     pub fn to_table(&self) -> String {
-        table(
-            &[
-                Column::fixed("Account", 40),
-                Column::auto("Environment"),
-                Column::auto("TenantId"),
-            ],
-            &[vec![
-                self.account.identifier.clone(),
-                self.environment.environment_name.clone(),
-                self.account.tenant.clone(),
-            ]],
+        account_table(
+            &self.account.identifier,
+            &self.environment.environment_name,
+            &self.account.tenant,
         )
     }
 }

@@ -2,19 +2,13 @@
 //! kinds and help, their parameter sets (each set a variant holding exactly its fields), the environment
 //! names, and how the bound parameters become the typed requests.
 
-use auth_core::{AccessToken, ClientId, Cloud, Environment, Password, RefreshToken, Tenant};
+use auth_core::{AccessToken, ClientId, Environment, Password, RefreshToken, Tenant};
 use cmdlet::declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets, common};
 use cmdlet::sets::{self, standard, workload};
-use cmdlet::{Argument, Bound, EnvironmentNames, Result};
+use cmdlet::{Bound, Request, Result};
 
-/// The names `-Environment` takes (the module's `EnvironmentName`), AzureCloud the default.
-pub static ENVIRONMENTS: EnvironmentNames = EnvironmentNames(&[
-    ("AzureCloud", Cloud::AzureCloud),
-    ("AzureChinaCloud", Cloud::AzureChinaCloud),
-    ("AzureGermanCloud", Cloud::AzureGermanCloud),
-    ("AzurePPE", Cloud::AzurePPE),
-    ("AzureUSGovernment", Cloud::AzureUSGovernment),
-]);
+/// The names `-Environment` takes: the Partner Center SDK's `EnvironmentName`, AzureCloud the default.
+pub use cmdlet::sets::standard::ENVIRONMENTS;
 
 /// `-EnforceMFA`.
 const ENFORCE_MFA: Parameter = Parameter {
@@ -73,15 +67,12 @@ pub struct ConnectPartnerCenter {
 /// The sets of `Connect-PartnerCenter`: the standard five and msconnect's own.
 pub use cmdlet::sets::standard::{RefreshTokenCredential, StandardSignIn as PartnerCenterSignIn};
 
-impl ConnectPartnerCenter {
-    /// Binds arguments as PowerShell would (names by alias, case and prefix) and builds the request of
-    /// the set they resolve to. `-WhatIf` and `-Confirm` are accepted and left to the caller.
-    pub fn from_arguments<S: AsRef<str>>(arguments: impl IntoIterator<Item = (S, Argument)>) -> Result<Self> {
-        Self::from_bound(&CONNECT.bind(arguments)?)
+impl Request for ConnectPartnerCenter {
+    fn cmdlet() -> &'static Cmdlet {
+        &CONNECT
     }
 
-    /// The request of the set `bound` resolved to.
-    pub fn from_bound(bound: &Bound) -> Result<Self> {
+    fn from_bound(bound: &Bound) -> Result<Self> {
         Ok(Self {
             common: CommonOptions {
                 environment: bound.environment(),
@@ -301,14 +292,12 @@ impl NewAccessTokenSet {
     }
 }
 
-impl NewPartnerAccessToken {
-    /// Binds arguments as PowerShell would and builds the request of the set they resolve to.
-    pub fn from_arguments<S: AsRef<str>>(arguments: impl IntoIterator<Item = (S, Argument)>) -> Result<Self> {
-        Self::from_bound(&NEW_ACCESS_TOKEN.bind(arguments)?)
+impl Request for NewPartnerAccessToken {
+    fn cmdlet() -> &'static Cmdlet {
+        &NEW_ACCESS_TOKEN
     }
 
-    /// The request of the set `bound` resolved to.
-    pub fn from_bound(bound: &Bound) -> Result<Self> {
+    fn from_bound(bound: &Bound) -> Result<Self> {
         let environment = bound.environment();
         let scopes = || -> Result<Vec<String>> {
             let scopes = auth_core::flows::normalize_scopes(bound.list("Scopes")?.unwrap_or_default());

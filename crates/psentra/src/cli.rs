@@ -2,7 +2,7 @@
 
 use auth_core::Session;
 use cmdlet::lifecycle::Running;
-use cmdlet::{Bound, Command, Module, Outcome};
+use cmdlet::{Bound, Command, Module, Outcome, Request};
 
 use crate::context::PsEntraContext;
 use crate::params::{CONNECT, ConnectPsEntra};

@@ -23,8 +23,6 @@ pub struct PsEntraPlan {
 impl SignIn for ConnectPsEntra {
     type Context = PsEntraContext;
     type Plan = PsEntraPlan;
-    type Error = cmdlet::Error;
-    const MODULE: &'static str = MODULE;
 
     fn environment(&self) -> &Environment {
         &self.environment
@@ -78,13 +76,7 @@ impl SignIn for ConnectPsEntra {
             }
             PsEntraSignIn::FromAzureCli { account } => (SignInMethod::AzureCli { account }, "AzureCli"),
         };
-        let request = SignInRequest {
-            environment,
-            tenant,
-            client_id,
-            scopes,
-            method,
-        };
+        let request = SignInRequest::new(environment, Some(tenant), client_id, scopes, method);
         Ok((request, PsEntraPlan { kind, graph }))
     }
 
@@ -147,7 +139,7 @@ impl SignIn for ConnectPsEntra {
 /// `Connect-PSMicrosoftEntraID`: signs in with the set's sign-in, builds the module's token object and
 /// saves its context (never the token). Renew tokens with the returned [`Connected`].
 pub async fn connect(session: &Session, request: ConnectPsEntra) -> Result<(EntraToken, Connected)> {
-    let (context, connected, access_token) = cmdlet::lifecycle::connect_with_token(session, request).await?;
+    let (context, connected, access_token) = CONNECTION.connect_with_token(session, request).await?;
     Ok((
         EntraToken {
             context,

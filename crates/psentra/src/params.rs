@@ -4,25 +4,17 @@
 use std::path::PathBuf;
 
 use auth_core::token::OIDC_SCOPES;
-use auth_core::{ClientCredential, ClientId, ClientSecret, Cloud, Credential, Environment, Password, Tenant};
+use auth_core::{ClientCredential, ClientId, ClientSecret, Credential, Environment, Password, Tenant};
 use cmdlet::bind::{Problem, named};
 use cmdlet::declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets, common};
 use cmdlet::sets::{self, FROM_AZURE_CLI_SET, SetNames, workload::WorkloadSignIn};
-use cmdlet::{Argument, Bound, EnvironmentNames, Result};
+use cmdlet::{Bound, EnvironmentNames, Request, Result};
 
 /// The names `-Environment` takes (the module's), Global the default.
-pub static ENVIRONMENTS: EnvironmentNames = EnvironmentNames(&[
-    ("Global", Cloud::AzureCloud),
-    ("China", Cloud::AzureChinaCloud),
-    ("USGov", Cloud::AzureUSGovernment),
-    ("USGovDOD", Cloud::AzureUSGovernmentDoD),
-]);
+pub static ENVIRONMENTS: EnvironmentNames = EnvironmentNames(&["Global", "China", "USGov", "USGovDOD"]);
 
 /// How Connect-PSMicrosoftEntraID names the application id and the tenant.
-pub const NAMES: SetNames = SetNames {
-    application_id: "ClientID",
-    tenant: "TenantID",
-};
+pub const NAMES: SetNames = SetNames::new("ClientID", "TenantID");
 
 /// What every set takes.
 const COMMON: &[&str] = &["PassThru", "Environment", "ProgressAction"];
@@ -296,14 +288,12 @@ pub struct ConnectPsEntra {
     pub set: PsEntraSignIn,
 }
 
-impl ConnectPsEntra {
-    /// Binds arguments as PowerShell would and builds the request of the set they resolve to.
-    pub fn from_arguments<S: AsRef<str>>(arguments: impl IntoIterator<Item = (S, Argument)>) -> Result<Self> {
-        Self::from_bound(&CONNECT.bind(arguments)?)
+impl Request for ConnectPsEntra {
+    fn cmdlet() -> &'static Cmdlet {
+        &CONNECT
     }
 
-    /// The request of the set `bound` resolved to.
-    pub fn from_bound(bound: &Bound) -> Result<Self> {
+    fn from_bound(bound: &Bound) -> Result<Self> {
         let environment = bound.environment();
         if let Some(workload) = WorkloadSignIn::from_bound(bound, NAMES)? {
             // the sign-in takes its application and tenant from the set (or AZURE_*): these two are

@@ -3,11 +3,11 @@
 use cmdlet::{Connect, Module};
 
 use crate::context::MgmtContext;
-use crate::params::{CONNECT, ConnectSecMgmtAccount};
+use crate::params::ConnectSecMgmtAccount;
 
 /// `Connect-SecMgmtAccount`, printing the new context.
 pub static CONNECT_COMMAND: Connect<ConnectSecMgmtAccount> =
-    Connect::new(&CONNECT, ConnectSecMgmtAccount::from_bound, MgmtContext::to_table);
+    Connect::new(&crate::CONNECTION, MgmtContext::to_table);
 
 /// The SecMgmt module: `connect` and its saved context's table.
 pub static POWERSHELL_MODULE: Module = Module {

@@ -16,8 +16,6 @@ pub const DEFAULT_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 impl SignIn for ConnectSecMgmtAccount {
     type Context = MgmtContext;
     type Plan = AccountType;
-    type Error = cmdlet::Error;
-    const MODULE: &'static str = MODULE;
 
     fn environment(&self) -> &Environment {
         &self.environment
@@ -60,7 +58,7 @@ impl SignIn for ConnectSecMgmtAccount {
 /// for users and applications alike), builds the [`MgmtContext`] and saves it. Renew tokens with the
 /// returned [`Connected`].
 pub async fn connect(session: &Session, request: ConnectSecMgmtAccount) -> Result<(MgmtContext, Connected)> {
-    cmdlet::connect(session, request).await
+    CONNECTION.connect(session, request).await
 }
 
 /// The name the connection is saved under.

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use auth_core::{Environment, Url};
-use cmdlet::format::{Column, table};
 use serde::{Deserialize, Serialize};
 
+use cmdlet::sets::standard::account_table;
 pub use cmdlet::sets::standard::{AccountType, ContextAccount as MgmtAccount};
 
 /// The context of a SecMgmt connection.
@@ -59,17 +59,10 @@ impl From<&Environment> for MgmtEnvironment {
 impl MgmtContext {
     /// The table of the module's format file: Account (the object id, 40 wide), Environment, TenantId.
     pub fn to_table(&self) -> String {
-        table(
-            &[
-                Column::fixed("Account", 40),
-                Column::auto("Environment"),
-                Column::auto("TenantId"),
-            ],
-            &[vec![
-                self.account.object_id.clone(),
-                self.environment.environment_name.clone(),
-                self.account.tenant.clone(),
-            ]],
+        account_table(
+            &self.account.object_id,
+            &self.environment.environment_name,
+            &self.account.tenant,
         )
     }
 }

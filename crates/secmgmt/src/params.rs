@@ -2,19 +2,13 @@
 //! sets (the standard five of the Partner Center SDK's sign-in, which SecMgmt was forked from, and
 //! msconnect's own), the environment names, and how the bound parameters become the typed request.
 
-use auth_core::{Cloud, Environment};
+use auth_core::Environment;
 use cmdlet::declare::{Cmdlet, Sets, common};
 use cmdlet::sets::{self, standard, workload};
-use cmdlet::{Argument, Bound, EnvironmentNames, Result};
+use cmdlet::{Bound, Request, Result};
 
-/// The names `-Environment` takes, AzureCloud the default.
-pub static ENVIRONMENTS: EnvironmentNames = EnvironmentNames(&[
-    ("AzureCloud", Cloud::AzureCloud),
-    ("AzureChinaCloud", Cloud::AzureChinaCloud),
-    ("AzureGermanCloud", Cloud::AzureGermanCloud),
-    ("AzurePPE", Cloud::AzurePPE),
-    ("AzureUSGovernment", Cloud::AzureUSGovernment),
-]);
+/// The names `-Environment` takes: the Partner Center SDK's `EnvironmentName`, AzureCloud the default.
+pub use cmdlet::sets::standard::ENVIRONMENTS;
 
 /// What every set takes.
 const COMMON: &[&str] = &["Environment", "WhatIf", "Confirm"];
@@ -51,15 +45,12 @@ pub struct ConnectSecMgmtAccount {
 /// The sets of `Connect-SecMgmtAccount`: the standard five and msconnect's own.
 pub use cmdlet::sets::standard::{RefreshTokenCredential, StandardSignIn as SecMgmtSignIn};
 
-impl ConnectSecMgmtAccount {
-    /// Binds arguments as PowerShell would (names by alias, case and prefix) and builds the request of
-    /// the set they resolve to. `-WhatIf` and `-Confirm` are accepted and left to the caller.
-    pub fn from_arguments<S: AsRef<str>>(arguments: impl IntoIterator<Item = (S, Argument)>) -> Result<Self> {
-        Self::from_bound(&CONNECT.bind(arguments)?)
+impl Request for ConnectSecMgmtAccount {
+    fn cmdlet() -> &'static Cmdlet {
+        &CONNECT
     }
 
-    /// The request of the set `bound` resolved to.
-    pub fn from_bound(bound: &Bound) -> Result<Self> {
+    fn from_bound(bound: &Bound) -> Result<Self> {
         Ok(Self {
             environment: bound.environment(),
             set: SecMgmtSignIn::from_bound(bound)?,

@@ -23,7 +23,7 @@ pub use assertion::{CertificateCredential, SigningAlgorithm};
 pub use source::{CertificateSource, SavedCertificate};
 pub use store::CertificateStore;
 
-/// The parameter name thumbprint errors point at, as PowerShell users type it.
+/// The parameter name thumbprint errors point at.
 const THUMBPRINT_PARAMETER: &str = "-CertificateThumbprint";
 
 /// A certificate with its private key: what a confidential client signs assertions with.

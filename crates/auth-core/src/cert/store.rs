@@ -1,8 +1,8 @@
 //! Certificate stores: directories searched in order for a certificate by thumbprint or subject name.
 //!
-//! On Linux, .NET (and so PowerShell) keeps the current user's `My` store as
+//! On Linux, .NET keeps the current user's `My` store as
 //! `~/.dotnet/corefx/cryptography/x509stores/my/<THUMBPRINT>.pfx`, without a password; certificates that
-//! PowerShell imported are found there. Beside it come directories of our own, for the current user and
+//! .NET programs imported are found there. Beside it come directories of our own, for the current user and
 //! for the machine, holding `<THUMBPRINT>.pfx` (no password) or `<THUMBPRINT>.pem` (the certificate, with
 //! its key in the same file or in `<THUMBPRINT>.key`). The Windows and macOS platform stores are not
 //! read yet.

@@ -1,5 +1,5 @@
-//! `AZURE_*` variables, as azure-identity's `EnvironmentCredential` reads them (Connect-MgGraph's
-//! `-EnvironmentVariable`): which sign-in they describe, for the product crates to turn into theirs.
+//! `AZURE_*` variables, as azure-identity's `EnvironmentCredential` reads them: which sign-in they
+//! describe, for the caller to turn into its own.
 
 use std::io::Read as _;
 use std::path::PathBuf;

@@ -17,6 +17,16 @@ pub struct SetNames {
     pub tenant: &'static str,
 }
 
+impl SetNames {
+    /// A module that names them `application_id` and `tenant`.
+    pub const fn new(application_id: &'static str, tenant: &'static str) -> Self {
+        Self {
+            application_id,
+            tenant,
+        }
+    }
+}
+
 /// The name of the set of `-FromAzureCli` (its switch has the same name).
 pub const FROM_AZURE_CLI_SET: &str = "FromAzureCli";
 

@@ -18,13 +18,20 @@ use super::workload::WorkloadSignIn;
 use super::{FROM_AZURE_CLI_SET, SetNames};
 use crate::bind::{Bound, named};
 use crate::declare::{Kind, Parameter, ParameterSet, common};
+use crate::environments::EnvironmentNames;
 use crate::error::Result;
 
+/// The names `-Environment` takes: the Partner Center SDK's `EnvironmentName`, AzureCloud the default.
+pub static ENVIRONMENTS: EnvironmentNames = EnvironmentNames(&[
+    "AzureCloud",
+    "AzureChinaCloud",
+    "AzureGermanCloud",
+    "AzurePPE",
+    "AzureUSGovernment",
+]);
+
 /// How these cmdlets name the application id and the tenant.
-pub const NAMES: SetNames = SetNames {
-    application_id: "ApplicationId",
-    tenant: "Tenant",
-};
+pub const NAMES: SetNames = SetNames::new("ApplicationId", "Tenant");
 
 /// The parameters of the five sets, but `-Environment` (which some cmdlets give an alias).
 pub const PARAMETERS: &[Parameter] = &[
@@ -224,13 +231,8 @@ impl StandardPlan {
         environment: auth_core::Environment,
         scopes: Vec<String>,
     ) -> (auth_core::SignInRequest, AccountType) {
-        let request = auth_core::SignInRequest {
-            environment,
-            tenant: self.tenant.unwrap_or_default(),
-            client_id: self.client_id,
-            scopes,
-            method: self.method,
-        };
+        let request =
+            auth_core::SignInRequest::new(environment, self.tenant, self.client_id, scopes, self.method);
         (request, self.account_type)
     }
 }
@@ -449,6 +451,22 @@ pub struct ContextAccount {
     pub tenant: String,
     /// How the account signed in.
     pub r#type: AccountType,
+}
+
+/// The table of the modules' format files: Account (40 wide), Environment, TenantId.
+pub fn account_table(account: &str, environment: &str, tenant: &str) -> String {
+    crate::format::table(
+        &[
+            crate::format::Column::fixed("Account", 40),
+            crate::format::Column::auto("Environment"),
+            crate::format::Column::auto("TenantId"),
+        ],
+        &[vec![
+            account.to_owned(),
+            environment.to_owned(),
+            tenant.to_owned(),
+        ]],
+    )
 }
 
 impl ContextAccount {

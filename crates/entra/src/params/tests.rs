@@ -4,14 +4,12 @@
 use auth_core::{Credential, SecretText};
 use cmdlet::bind::canonical_name;
 
+use cmdlet::Argument;
+
 use super::*;
 
 const APP: &str = "11111111-2222-3333-4444-555555555555";
 const TENANT: &str = "d5aec55f-2d12-4442-8d2f-ccca95d4390e";
-
-fn text(value: &str) -> Argument {
-    Argument::Text(value.to_owned())
-}
 
 fn connect(arguments: Vec<(&str, Argument)>) -> Result<ConnectEntra, String> {
     ConnectEntra::from_arguments(arguments).map_err(|e| e.to_string())
@@ -19,18 +17,10 @@ fn connect(arguments: Vec<(&str, Argument)>) -> Result<ConnectEntra, String> {
 
 #[test]
 fn every_alias_names_its_parameter() {
-    // the help page's aliases and Connect-MgGraph's, `alias:parameter`
-    let aliases = "ApplicationId:ClientId AppId:ClientId Domain:TenantId TenantDomain:TenantId Tenant:TenantId \
-                   UseDeviceAuthentication:UseDeviceCode DeviceCode:UseDeviceCode DeviceAuth:UseDeviceCode \
-                   Device:UseDeviceCode AccessToken:MsAccessToken cf:Confirm wi:WhatIf";
-    for pair in aliases.split_whitespace() {
-        let (alias, canonical) = pair.split_once(':').unwrap();
-        assert_eq!(
-            canonical_name(&CONNECT, alias).unwrap().name,
-            canonical,
-            "{alias}"
-        );
-    }
+    // the help page's aliases (and msconnect's own), and each resolves
+    insta::assert_compact_debug_snapshot!(CONNECT.aliases(), @r#"[("ApplicationId", "ClientId"), ("AppId", "ClientId"), ("cf", "Confirm"), ("AccessToken", "MsAccessToken"), ("Domain", "TenantId"), ("TenantDomain", "TenantId"), ("Tenant", "TenantId"), ("UseDeviceAuthentication", "UseDeviceCode"), ("DeviceCode", "UseDeviceCode"), ("DeviceAuth", "UseDeviceCode"), ("Device", "UseDeviceCode"), ("wi", "WhatIf"), ("ManagedIdentity", "Identity")]"#);
+    let resolves = |(alias, name): &(&str, &str)| canonical_name(&CONNECT, alias).unwrap().name == *name;
+    assert!(CONNECT.aliases().iter().all(resolves));
 }
 
 #[test]
@@ -41,25 +31,25 @@ fn the_help_pages_examples_and_the_mg_graph_additions_reach_their_sets() {
         (vec![("-Credential", user())], "UserCredential"),
         (
             vec![
-                ("-TenantDomain", text("contoso.com")),
-                ("-Scopes", text("User.Read.All,Group.Read.All")),
+                ("-TenantDomain", Argument::text("contoso.com")),
+                ("-Scopes", Argument::text("User.Read.All,Group.Read.All")),
             ],
             "UserCredential",
         ),
         (
             vec![
-                ("-AppId", text(APP)),
+                ("-AppId", Argument::text(APP)),
                 ("-UseDeviceAuthentication", Argument::Switch),
             ],
             "UserCredential",
         ),
         (
             vec![
-                ("-TenantId", text(TENANT)),
-                ("-ApplicationId", text(APP)),
+                ("-TenantId", Argument::text(TENANT)),
+                ("-ApplicationId", Argument::text(APP)),
                 (
                     "-CertificateThumbprint",
-                    text("F8813914053FBFB5D84F1EFA9EDB3205621C1126"),
+                    Argument::text("F8813914053FBFB5D84F1EFA9EDB3205621C1126"),
                 ),
             ],
             "ServicePrincipalCertificate",
@@ -71,7 +61,7 @@ fn the_help_pages_examples_and_the_mg_graph_additions_reach_their_sets() {
         (
             vec![
                 ("-AccessToken", Argument::Secret(SecretText::new("at"))),
-                ("-Domain", text("contoso.com")),
+                ("-Domain", Argument::text("contoso.com")),
             ],
             "AccessToken",
         ),
@@ -81,7 +71,7 @@ fn the_help_pages_examples_and_the_mg_graph_additions_reach_their_sets() {
                     "-ClientSecretCredential",
                     Argument::Credential(Credential::new(APP, "s")),
                 ),
-                ("-Tenant", text(TENANT)),
+                ("-Tenant", Argument::text(TENANT)),
             ],
             "AppSecretCredential",
         ),
@@ -90,8 +80,8 @@ fn the_help_pages_examples_and_the_mg_graph_additions_reach_their_sets() {
         assert_eq!(connect(arguments).unwrap().set.set_name(), set);
     }
     let request = connect(vec![
-        ("-Scopes", text("User.Read.All,Group.Read.All")),
-        ("-Environment", text("usgov")),
+        ("-Scopes", Argument::text("User.Read.All,Group.Read.All")),
+        ("-Environment", Argument::text("usgov")),
     ])
     .unwrap();
     assert_eq!(request.environment.name, "USGov");
@@ -120,23 +110,23 @@ fn the_help_pages_examples_and_the_mg_graph_additions_reach_their_sets() {
 
 #[test]
 fn invalid_combinations_name_the_sets_and_what_each_needs() {
-    insta::assert_snapshot!(connect(vec![("-ApplicationId", text(APP)), ("-CertificateThumbprint", text("AB"))]).unwrap_err(), @"Connect-Entra: parameter set cannot be resolved using the specified named parameters: -ClientId -CertificateThumbprint needs one of: ServicePrincipalCertificate (-TenantId)");
+    insta::assert_snapshot!(connect(vec![("-ApplicationId", Argument::text(APP)), ("-CertificateThumbprint", Argument::text("AB"))]).unwrap_err(), @"Connect-Entra: parameter set cannot be resolved using the specified named parameters: -ClientId -CertificateThumbprint needs one of: ServicePrincipalCertificate (-TenantId)");
     insta::assert_snapshot!(connect(vec![("-ClientSecretCredential", Argument::Credential(Credential::new(APP, "s")))]).unwrap_err(), @"Connect-Entra: parameter set cannot be resolved using the specified named parameters: -ClientSecretCredential needs one of: AppSecretCredential (-TenantId)");
-    insta::assert_snapshot!(connect(vec![("-MsAccessToken", text("at")), ("-Credential", Argument::Credential(Credential::new("u", "p")))]).unwrap_err(), @"Connect-Entra: parameter set cannot be resolved using the specified named parameters: -MsAccessToken -Credential cannot be used together; UserCredential does not take -MsAccessToken; AccessToken does not take -Credential");
+    insta::assert_snapshot!(connect(vec![("-MsAccessToken", Argument::text("at")), ("-Credential", Argument::Credential(Credential::new("u", "p")))]).unwrap_err(), @"Connect-Entra: parameter set cannot be resolved using the specified named parameters: -MsAccessToken -Credential cannot be used together; UserCredential does not take -MsAccessToken; AccessToken does not take -Credential");
     insta::assert_snapshot!(connect(vec![("-Credential", Argument::Credential(Credential::new("u", "p"))), ("-UseDeviceCode", Argument::Switch)]).unwrap_err(), @"Connect-Entra: -Credential and -UseDeviceCode cannot be used together (parameter set UserCredential)");
 }
 
 #[test]
 fn what_if_names_the_target() {
-    insta::assert_snapshot!(CONNECT.bind(vec![("-TenantId", text(TENANT)), ("-WhatIf", Argument::Switch)]).unwrap().what_if(), @r#"What if: Performing the operation "Connect" on target "tenant d5aec55f-2d12-4442-8d2f-ccca95d4390e in Global (UserCredential)""#);
+    insta::assert_snapshot!(CONNECT.bind(vec![("-TenantId", Argument::text(TENANT)), ("-WhatIf", Argument::Switch)]).unwrap().what_if(), @r#"What if: Performing the operation "Connect" on target "tenant d5aec55f-2d12-4442-8d2f-ccca95d4390e in Global (UserCredential)""#);
 }
 
 #[test]
 fn from_azure_cli_is_a_set_of_its_own_with_account_and_tenant() {
     let request = connect(vec![
         ("-FromAzureCli", Argument::Switch),
-        ("-Account", text("alice@contoso.com")),
-        ("-Tenant", text(TENANT)),
+        ("-Account", Argument::text("alice@contoso.com")),
+        ("-Tenant", Argument::text(TENANT)),
     ])
     .unwrap();
     match &request.set {
@@ -148,7 +138,7 @@ fn from_azure_cli_is_a_set_of_its_own_with_account_and_tenant() {
     }
     let error = connect(vec![
         ("-FromAzureCli", Argument::Switch),
-        ("-ClientId", text(APP)),
+        ("-ClientId", Argument::text(APP)),
     ])
     .unwrap_err();
     assert!(error.contains("FromAzureCli"), "{error}");

@@ -1,20 +1,14 @@
 //! Both cmdlets' sets resolved from arguments as PowerShell would: every alias, every set, and the
 //! errors of invalid combinations.
 
-use auth_core::{Credential, SecretText};
+use auth_core::Credential;
 use cmdlet::bind::canonical_name;
+
+use cmdlet::Argument;
 
 use super::*;
 
 const APP: &str = "11111111-2222-3333-4444-555555555555";
-
-fn text(value: &str) -> Argument {
-    Argument::Text(value.to_owned())
-}
-
-fn secret(value: &str) -> Argument {
-    Argument::Secret(SecretText::new(value))
-}
 
 fn credential() -> Argument {
     Argument::Credential(Credential::new(APP, "client-secret"))
@@ -79,31 +73,37 @@ fn every_connect_set_is_reached_with_its_documented_parameters() {
         (
             vec![
                 ("-DeviceCode", Argument::Switch),
-                ("-Domain", text("contoso.com")),
+                ("-Domain", Argument::text("contoso.com")),
             ],
             "User",
         ),
         (
-            vec![("-AccessToken", secret("at")), ("-EnforceMFA", Argument::Switch)],
+            vec![
+                ("-AccessToken", Argument::secret("at")),
+                ("-EnforceMFA", Argument::Switch),
+            ],
             "AccessToken",
         ),
         (
-            vec![("-ApplicationId", text(APP)), ("-RefreshToken", secret("rt"))],
+            vec![
+                ("-ApplicationId", Argument::text(APP)),
+                ("-RefreshToken", Argument::secret("rt")),
+            ],
             "RefreshToken",
         ),
         (
             vec![
-                ("-ApplicationId", text(APP)),
-                ("-RefreshToken", secret("rt")),
+                ("-ApplicationId", Argument::text(APP)),
+                ("-RefreshToken", Argument::secret("rt")),
                 ("-Credential", credential()),
             ],
             "RefreshToken",
         ),
         (
             vec![
-                ("-ApplicationId", text(APP)),
-                ("-CertificateThumbprint", text("AB12")),
-                ("-TenantId", text("contoso.com")),
+                ("-ApplicationId", Argument::text(APP)),
+                ("-CertificateThumbprint", Argument::text("AB12")),
+                ("-TenantId", Argument::text("contoso.com")),
                 ("-ServicePrincipal", Argument::Switch),
             ],
             "ServicePrincipalCertificate",
@@ -111,7 +111,7 @@ fn every_connect_set_is_reached_with_its_documented_parameters() {
         (
             vec![
                 ("-Credential", credential()),
-                ("-Tenant", text("contoso.com")),
+                ("-Tenant", Argument::text("contoso.com")),
                 ("-ServicePrincipal", Argument::Switch),
             ],
             "ServicePrincipal",
@@ -144,30 +144,30 @@ fn the_device_aliases_turn_device_code_on() {
 
 #[test]
 fn environment_and_tenant_are_validated_naming_the_parameter() {
-    let request = connect(vec![("-Environment", text("azurechinacloud"))]).unwrap();
+    let request = connect(vec![("-Environment", Argument::text("azurechinacloud"))]).unwrap();
     assert_eq!(request.common.environment.name, "AzureChinaCloud");
     // a user-defined environment, resolved by the caller, is taken as it is
     let mut mine = auth_core::Environment::from(auth_core::Cloud::AzureCloud);
     mine.name = "Contoso".into();
     let request = connect(vec![("-Environment", Argument::Environment(Box::new(mine)))]).unwrap();
     assert_eq!(request.common.environment.name, "Contoso");
-    insta::assert_snapshot!(connect(vec![("-Environment", text("Global"))]).unwrap_err(), @"invalid value for -Environment: 'Global' is not one of the accepted values: AzureCloud, AzureChinaCloud, AzureGermanCloud, AzurePPE, AzureUSGovernment");
-    insta::assert_snapshot!(connect(vec![("-Tenant", text("a/b"))]).unwrap_err(), @"invalid value for -Tenant: 'a/b' is not a tenant: give a tenant id (GUID), a domain name such as contoso.onmicrosoft.com, or common, organizations or consumers");
-    insta::assert_snapshot!(connect(vec![("-ApplicationId", text("xxxx")), ("-RefreshToken", secret("rt"))]).unwrap_err(), @"invalid value for -ApplicationId: 'xxxx' is not an application id: expected a GUID");
+    insta::assert_snapshot!(connect(vec![("-Environment", Argument::text("Global"))]).unwrap_err(), @"invalid value for -Environment: 'Global' is not one of the accepted values: AzureCloud, AzureChinaCloud, AzureGermanCloud, AzurePPE, AzureUSGovernment");
+    insta::assert_snapshot!(connect(vec![("-Tenant", Argument::text("a/b"))]).unwrap_err(), @"invalid value for -Tenant: 'a/b' is not a tenant: give a tenant id (GUID), a domain name such as contoso.onmicrosoft.com, or common, organizations or consumers");
+    insta::assert_snapshot!(connect(vec![("-ApplicationId", Argument::text("xxxx")), ("-RefreshToken", Argument::secret("rt"))]).unwrap_err(), @"invalid value for -ApplicationId: 'xxxx' is not an application id: expected a GUID");
 }
 
 #[test]
 fn invalid_connect_combinations_name_the_sets_and_what_each_needs() {
-    insta::assert_snapshot!(connect(vec![("-ApplicationId", text(APP))]).unwrap_err(), @"Connect-PartnerCenter: parameter set cannot be resolved using the specified named parameters: -ApplicationId needs one of: RefreshToken (-RefreshToken), ServicePrincipalCertificate (-CertificateThumbprint, -Tenant), FederatedToken (-FederatedTokenFile), WorkloadIdentity (-WorkloadIdentity), ManagedIdentity (-Identity)");
-    insta::assert_snapshot!(connect(vec![("-Credential", credential()), ("-Tenant", text("contoso.com"))]).unwrap_err(), @"Connect-PartnerCenter: parameter set cannot be resolved using the specified named parameters: -Credential -Tenant needs one of: RefreshToken (-ApplicationId, -RefreshToken), ServicePrincipal (-ServicePrincipal)");
-    insta::assert_snapshot!(connect(vec![("-AccessToken", secret("at")), ("-RefreshToken", secret("rt"))]).unwrap_err(), @"Connect-PartnerCenter: parameter set cannot be resolved using the specified named parameters: -AccessToken -RefreshToken cannot be used together; AccessToken does not take -RefreshToken; RefreshToken does not take -AccessToken");
-    insta::assert_snapshot!(connect(vec![("-Device", Argument::Switch), ("-AccessToken", secret("at"))]).unwrap_err(), @"Connect-PartnerCenter: parameter set cannot be resolved using the specified named parameters: -UseDeviceAuthentication -AccessToken cannot be used together; User does not take -AccessToken; AccessToken does not take -UseDeviceAuthentication");
+    insta::assert_snapshot!(connect(vec![("-ApplicationId", Argument::text(APP))]).unwrap_err(), @"Connect-PartnerCenter: parameter set cannot be resolved using the specified named parameters: -ApplicationId needs one of: RefreshToken (-RefreshToken), ServicePrincipalCertificate (-CertificateThumbprint, -Tenant), FederatedToken (-FederatedTokenFile), WorkloadIdentity (-WorkloadIdentity), ManagedIdentity (-Identity)");
+    insta::assert_snapshot!(connect(vec![("-Credential", credential()), ("-Tenant", Argument::text("contoso.com"))]).unwrap_err(), @"Connect-PartnerCenter: parameter set cannot be resolved using the specified named parameters: -Credential -Tenant needs one of: RefreshToken (-ApplicationId, -RefreshToken), ServicePrincipal (-ServicePrincipal)");
+    insta::assert_snapshot!(connect(vec![("-AccessToken", Argument::secret("at")), ("-RefreshToken", Argument::secret("rt"))]).unwrap_err(), @"Connect-PartnerCenter: parameter set cannot be resolved using the specified named parameters: -AccessToken -RefreshToken cannot be used together; AccessToken does not take -RefreshToken; RefreshToken does not take -AccessToken");
+    insta::assert_snapshot!(connect(vec![("-Device", Argument::Switch), ("-AccessToken", Argument::secret("at"))]).unwrap_err(), @"Connect-PartnerCenter: parameter set cannot be resolved using the specified named parameters: -UseDeviceAuthentication -AccessToken cannot be used together; User does not take -AccessToken; AccessToken does not take -UseDeviceAuthentication");
     insta::assert_snapshot!(connect(vec![("-ServicePrincipal", Argument::Switch)]).unwrap_err(), @"Connect-PartnerCenter: parameter set cannot be resolved using the specified named parameters: -ServicePrincipal needs one of: ServicePrincipalCertificate (-ApplicationId, -CertificateThumbprint, -Tenant), ServicePrincipal (-Credential, -Tenant)");
     insta::assert_snapshot!(connect(vec![
-        ("-ApplicationId", text(APP)),
-        ("-RefreshToken", secret("rt")),
+        ("-ApplicationId", Argument::text(APP)),
+        ("-RefreshToken", Argument::secret("rt")),
         ("-Credential", credential()),
-        ("-CertificateThumbprint", text("AB12")),
+        ("-CertificateThumbprint", Argument::text("AB12")),
     ]).unwrap_err(), @"Connect-PartnerCenter: -Credential and -CertificateThumbprint cannot be used together (parameter set RefreshToken)");
 }
 
@@ -175,7 +175,7 @@ fn invalid_connect_combinations_name_the_sets_and_what_each_needs() {
 fn what_if_names_the_tenant_environment_and_set() {
     let bound = CONNECT
         .bind(vec![
-            ("-Tenant", text("contoso.com")),
+            ("-Tenant", Argument::text("contoso.com")),
             ("-WhatIf", Argument::Switch),
         ])
         .unwrap();
@@ -187,67 +187,67 @@ fn every_new_access_token_set_is_reached_with_its_documented_parameters() {
     let cases: Vec<(Vec<(&str, Argument)>, &str)> = vec![
         (
             vec![
-                ("-AccessToken", secret("at")),
-                ("-ClientId", text(APP)),
-                ("-Scopes", text("s")),
+                ("-AccessToken", Argument::secret("at")),
+                ("-ClientId", Argument::text(APP)),
+                ("-Scopes", Argument::text("s")),
             ],
             "AccessToken",
         ),
         (
             vec![
-                ("-RefreshToken", secret("rt")),
+                ("-RefreshToken", Argument::secret("rt")),
                 ("-Scopes", Argument::List(vec!["a".into(), "b".into()])),
             ],
             "RefreshToken",
         ),
         (
             vec![
-                ("-RefreshToken", secret("rt")),
-                ("-Scopes", text("s")),
-                ("-ModuleName", text("exchangeonline")),
+                ("-RefreshToken", Argument::secret("rt")),
+                ("-Scopes", Argument::text("s")),
+                ("-ModuleName", Argument::text("exchangeonline")),
             ],
             "RefreshToken",
         ),
         (
             vec![
-                ("-ApplicationId", text(APP)),
+                ("-ApplicationId", Argument::text(APP)),
                 ("-Credential", credential()),
-                ("-Scopes", text("s")),
-                ("-Tenant", text("contoso.com")),
+                ("-Scopes", Argument::text("s")),
+                ("-Tenant", Argument::text("contoso.com")),
                 ("-ServicePrincipal", Argument::Switch),
             ],
             "ServicePrincipal",
         ),
         (
             vec![
-                ("-ApplicationId", text(APP)),
-                ("-CertificateThumbprint", text("AB12")),
-                ("-Scopes", text("s")),
-                ("-Tenant", text("contoso.com")),
+                ("-ApplicationId", Argument::text(APP)),
+                ("-CertificateThumbprint", Argument::text("AB12")),
+                ("-Scopes", Argument::text("s")),
+                ("-Tenant", Argument::text("contoso.com")),
             ],
             "ServicePrincipalCertificate",
         ),
         (
             vec![
-                ("-ApplicationId", text(APP)),
-                ("-Scopes", text("s")),
+                ("-ApplicationId", Argument::text(APP)),
+                ("-Scopes", Argument::text("s")),
                 ("-AuthCode", Argument::Switch),
             ],
             "User",
         ),
         (
             vec![
-                ("-ApplicationId", text(APP)),
-                ("-Scopes", text("s")),
+                ("-ApplicationId", Argument::text(APP)),
+                ("-Scopes", Argument::text("s")),
                 ("-Device", Argument::Switch),
             ],
             "User",
         ),
-        (vec![("-Module", text("ExchangeOnline"))], "ByModule"),
+        (vec![("-Module", Argument::text("ExchangeOnline"))], "ByModule"),
         (
             vec![
-                ("-ModuleName", text("ExchangeOnline")),
-                ("-RefreshToken", secret("rt")),
+                ("-ModuleName", Argument::text("ExchangeOnline")),
+                ("-RefreshToken", Argument::secret("rt")),
             ],
             "ByModule",
         ),
@@ -257,8 +257,8 @@ fn every_new_access_token_set_is_reached_with_its_documented_parameters() {
         assert_eq!(request.set.set_name(), set);
     }
     let request = new_token(vec![
-        ("-ApplicationId", text(APP)),
-        ("-Scopes", text("s")),
+        ("-ApplicationId", Argument::text(APP)),
+        ("-Scopes", Argument::text("s")),
         ("-DeviceAuth", Argument::Switch),
     ])
     .unwrap();
@@ -270,8 +270,8 @@ fn every_new_access_token_set_is_reached_with_its_documented_parameters() {
         }
     ));
     let request = new_token(vec![
-        ("-Module", text("ExchangeOnline")),
-        ("-EnvironmentName", text("AzureUSGovernment")),
+        ("-Module", Argument::text("ExchangeOnline")),
+        ("-EnvironmentName", Argument::text("AzureUSGovernment")),
     ])
     .unwrap();
     assert_eq!(request.environment.name, "AzureUSGovernment");
@@ -279,19 +279,19 @@ fn every_new_access_token_set_is_reached_with_its_documented_parameters() {
 
 #[test]
 fn invalid_new_access_token_combinations_name_the_sets_and_what_each_needs() {
-    insta::assert_snapshot!(new_token(vec![("-Scopes", text("s"))]).unwrap_err(), @"New-PartnerAccessToken: parameter set cannot be resolved using the specified named parameters: -Scopes needs one of: AccessToken (-AccessToken, -ApplicationId), RefreshToken (-RefreshToken), ServicePrincipal (-ApplicationId, -Credential, -Tenant), ServicePrincipalCertificate (-ApplicationId, -CertificateThumbprint, -Tenant), User (-ApplicationId)");
-    insta::assert_snapshot!(new_token(vec![("-Module", text("ExchangeOnline")), ("-Scopes", text("s"))]).unwrap_err(), @"New-PartnerAccessToken: parameter set cannot be resolved using the specified named parameters: -Module -Scopes needs one of: RefreshToken (-RefreshToken)");
-    insta::assert_snapshot!(new_token(vec![("-ApplicationId", text(APP)), ("-Scopes", text("s")), ("-AuthCode", Argument::Switch), ("-DeviceCode", Argument::Switch)]).unwrap_err(), @"New-PartnerAccessToken: -UseAuthorizationCode and -UseDeviceAuthentication cannot be used together (parameter set User)");
-    insta::assert_snapshot!(new_token(vec![("-Module", text("Teams"))]).unwrap_err(), @"invalid value for -Module: 'Teams' is not one of the accepted values: ExchangeOnline");
-    insta::assert_snapshot!(new_token(vec![("-RefreshToken", secret("rt")), ("-Scopes", Argument::List(vec![]))]).unwrap_err(), @"invalid value for -Scopes: no scope given");
+    insta::assert_snapshot!(new_token(vec![("-Scopes", Argument::text("s"))]).unwrap_err(), @"New-PartnerAccessToken: parameter set cannot be resolved using the specified named parameters: -Scopes needs one of: AccessToken (-AccessToken, -ApplicationId), RefreshToken (-RefreshToken), ServicePrincipal (-ApplicationId, -Credential, -Tenant), ServicePrincipalCertificate (-ApplicationId, -CertificateThumbprint, -Tenant), User (-ApplicationId)");
+    insta::assert_snapshot!(new_token(vec![("-Module", Argument::text("ExchangeOnline")), ("-Scopes", Argument::text("s"))]).unwrap_err(), @"New-PartnerAccessToken: parameter set cannot be resolved using the specified named parameters: -Module -Scopes needs one of: RefreshToken (-RefreshToken)");
+    insta::assert_snapshot!(new_token(vec![("-ApplicationId", Argument::text(APP)), ("-Scopes", Argument::text("s")), ("-AuthCode", Argument::Switch), ("-DeviceCode", Argument::Switch)]).unwrap_err(), @"New-PartnerAccessToken: -UseAuthorizationCode and -UseDeviceAuthentication cannot be used together (parameter set User)");
+    insta::assert_snapshot!(new_token(vec![("-Module", Argument::text("Teams"))]).unwrap_err(), @"invalid value for -Module: 'Teams' is not one of the accepted values: ExchangeOnline");
+    insta::assert_snapshot!(new_token(vec![("-RefreshToken", Argument::secret("rt")), ("-Scopes", Argument::List(vec![]))]).unwrap_err(), @"invalid value for -Scopes: no scope given");
 }
 
 #[test]
 fn from_azure_cli_is_a_set_of_its_own_with_account_and_tenant() {
     let request = connect(vec![
         ("-FromAzureCli", Argument::Switch),
-        ("-Account", text("alice@contoso.com")),
-        ("-Domain", text("contoso.com")),
+        ("-Account", Argument::text("alice@contoso.com")),
+        ("-Domain", Argument::text("contoso.com")),
     ])
     .unwrap();
     match &request.set {

@@ -8,18 +8,16 @@ use auth_core::flows::AssertionSource;
 use auth_core::secret::ClientAssertion;
 use cmdlet::bind::canonical_name;
 
+use cmdlet::Argument;
+
 use super::*;
 
 const APP: &str = "11111111-2222-3333-4444-555555555555";
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 
-fn text(value: &str) -> Argument {
-    Argument::Text(value.to_owned())
-}
-
 fn connect(mut arguments: Vec<(&str, Argument)>) -> Result<ConnectPsEntra, String> {
-    arguments.insert(0, ("-ClientID", text(APP)));
-    arguments.insert(1, ("-TenantID", text(TENANT)));
+    arguments.insert(0, ("-ClientID", Argument::text(APP)));
+    arguments.insert(1, ("-TenantID", Argument::text(TENANT)));
     ConnectPsEntra::from_arguments(arguments).map_err(|e| e.to_string())
 }
 
@@ -44,7 +42,10 @@ fn every_set_is_reached_with_its_documented_parameters() {
     let cases: Vec<(Vec<(&str, Argument)>, &str)> = vec![
         (vec![], "Browser"),
         (
-            vec![("-Browser", Argument::Switch), ("-Scopes", text("User.Read"))],
+            vec![
+                ("-Browser", Argument::Switch),
+                ("-Scopes", Argument::text("User.Read")),
+            ],
             "Browser",
         ),
         (
@@ -58,11 +59,17 @@ fn every_set_is_reached_with_its_documented_parameters() {
             )],
             "AppCertificate",
         ),
-        (vec![("-CertificateThumbprint", text("AB12"))], "AppCertificate"),
-        (vec![("-CertificateName", text("CN=app"))], "AppCertificate"),
+        (
+            vec![("-CertificateThumbprint", Argument::text("AB12"))],
+            "AppCertificate",
+        ),
+        (
+            vec![("-CertificateName", Argument::text("CN=app"))],
+            "AppCertificate",
+        ),
         (
             vec![
-                ("-CertificatePath", text("/tmp/a.pfx")),
+                ("-CertificatePath", Argument::text("/tmp/a.pfx")),
                 ("-CertificatePassword", Argument::Secret(SecretText::new("pw"))),
             ],
             "AppCertificate",
@@ -77,7 +84,7 @@ fn every_set_is_reached_with_its_documented_parameters() {
                     "-Credential",
                     Argument::Credential(Credential::new("u@contoso.com", "p")),
                 ),
-                ("-proga", text("SilentlyContinue")),
+                ("-proga", Argument::text("SilentlyContinue")),
             ],
             "UsernamePassword",
         ),
@@ -86,7 +93,7 @@ fn every_set_is_reached_with_its_documented_parameters() {
         assert_eq!(connect(arguments).unwrap().set.set_name(), set);
     }
     let request = connect(vec![
-        ("-Environment", text("usgovdod")),
+        ("-Environment", Argument::text("usgovdod")),
         ("-PassThru", Argument::Switch),
     ])
     .unwrap();
@@ -135,19 +142,19 @@ fn scopes_follow_the_module_rules() {
 
 #[test]
 fn invalid_combinations_name_the_sets_and_what_each_needs() {
-    let error = ConnectPsEntra::from_arguments([("-TenantID", text(TENANT))]).unwrap_err();
+    let error = ConnectPsEntra::from_arguments([("-TenantID", Argument::text(TENANT))]).unwrap_err();
     insta::assert_snapshot!(error, @"Connect-PSMicrosoftEntraID: parameter set cannot be resolved using the specified named parameters: -TenantID needs one of: Browser (-ClientID), DeviceCode (-ClientID, -DeviceCode), AppCertificate (-ClientID), AppSecret (-ClientID, -ClientSecret), UsernamePassword (-ClientID, -Credential), FederatedToken (-FederatedTokenFile), WorkloadIdentity (-WorkloadIdentity), ManagedIdentity (-Identity), FromAzureCli (-FromAzureCli)");
-    insta::assert_snapshot!(connect(vec![("-DeviceCode", Argument::Switch), ("-ClientSecret", text("s"))]).unwrap_err(), @"Connect-PSMicrosoftEntraID: parameter set cannot be resolved using the specified named parameters: -ClientID -TenantID -DeviceCode -ClientSecret cannot be used together; Browser does not take -DeviceCode -ClientSecret; DeviceCode does not take -ClientSecret; AppCertificate does not take -DeviceCode -ClientSecret; AppSecret does not take -DeviceCode; UsernamePassword does not take -DeviceCode -ClientSecret; FederatedToken does not take -DeviceCode -ClientSecret; WorkloadIdentity does not take -DeviceCode -ClientSecret; ManagedIdentity does not take -DeviceCode -ClientSecret; FromAzureCli does not take -ClientID -DeviceCode -ClientSecret");
-    insta::assert_snapshot!(connect(vec![("-CertificateThumbprint", text("AB")), ("-CertificateName", text("CN=x"))]).unwrap_err(), @"Connect-PSMicrosoftEntraID: -CertificateThumbprint and -CertificateName cannot be used together (parameter set AppCertificate)");
-    insta::assert_snapshot!(connect(vec![("-CertificatePassword", text("pw"))]).unwrap_err(), @"Connect-PSMicrosoftEntraID: -CertificatePassword is used only together with -CertificatePath");
-    insta::assert_snapshot!(connect(vec![("-Cert", text("x"))]).unwrap_err(), @"Connect-PSMicrosoftEntraID: parameter name 'Cert' is ambiguous; possible matches include: -Certificate -CertificateName -CertificatePassword -CertificatePath -CertificateThumbprint");
+    insta::assert_snapshot!(connect(vec![("-DeviceCode", Argument::Switch), ("-ClientSecret", Argument::text("s"))]).unwrap_err(), @"Connect-PSMicrosoftEntraID: parameter set cannot be resolved using the specified named parameters: -ClientID -TenantID -DeviceCode -ClientSecret cannot be used together; Browser does not take -DeviceCode -ClientSecret; DeviceCode does not take -ClientSecret; AppCertificate does not take -DeviceCode -ClientSecret; AppSecret does not take -DeviceCode; UsernamePassword does not take -DeviceCode -ClientSecret; FederatedToken does not take -DeviceCode -ClientSecret; WorkloadIdentity does not take -DeviceCode -ClientSecret; ManagedIdentity does not take -DeviceCode -ClientSecret; FromAzureCli does not take -ClientID -DeviceCode -ClientSecret");
+    insta::assert_snapshot!(connect(vec![("-CertificateThumbprint", Argument::text("AB")), ("-CertificateName", Argument::text("CN=x"))]).unwrap_err(), @"Connect-PSMicrosoftEntraID: -CertificateThumbprint and -CertificateName cannot be used together (parameter set AppCertificate)");
+    insta::assert_snapshot!(connect(vec![("-CertificatePassword", Argument::text("pw"))]).unwrap_err(), @"Connect-PSMicrosoftEntraID: -CertificatePassword is used only together with -CertificatePath");
+    insta::assert_snapshot!(connect(vec![("-Cert", Argument::text("x"))]).unwrap_err(), @"Connect-PSMicrosoftEntraID: parameter name 'Cert' is ambiguous; possible matches include: -Certificate -CertificateName -CertificatePassword -CertificatePath -CertificateThumbprint");
 }
 
 #[test]
 fn from_azure_cli_needs_no_client_and_takes_the_accounts_tenant_unless_given() {
     let request = ConnectPsEntra::from_arguments([
         ("-FromAzureCli", Argument::Switch),
-        ("-Account", text("alice@contoso.com")),
+        ("-Account", Argument::text("alice@contoso.com")),
     ])
     .unwrap();
     assert!(matches!(
@@ -164,8 +171,10 @@ fn from_azure_cli_needs_no_client_and_takes_the_accounts_tenant_unless_given() {
         request.tenant
     );
     assert!(request.set.is_delegated());
-    let given =
-        ConnectPsEntra::from_arguments([("-FromAzureCli", Argument::Switch), ("-TenantID", text(TENANT))])
-            .unwrap();
+    let given = ConnectPsEntra::from_arguments([
+        ("-FromAzureCli", Argument::Switch),
+        ("-TenantID", Argument::text(TENANT)),
+    ])
+    .unwrap();
     assert_eq!(given.tenant.as_str(), TENANT);
 }
