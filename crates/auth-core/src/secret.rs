@@ -116,6 +116,21 @@ secret_type!(
     SecretText
 );
 
+/// A secret handed on as another kind, moved, never copied: a secret as given (a `-` read from stdin, a
+/// variable) becomes the token or client secret it is, and a credential's password its client secret.
+macro_rules! secret_becomes {
+    ($from:ident => $($to:ident),+) => {
+        $(impl From<$from> for $to {
+            fn from(value: $from) -> Self {
+                Self(value.0)
+            }
+        })+
+    };
+}
+
+secret_becomes!(SecretText => AccessToken, RefreshToken, ClientSecret, Password);
+secret_becomes!(Password => ClientSecret, SecretText);
+
 /// Names of form fields and JSON members whose values are secrets, for redacting traces.
 pub(crate) const SECRET_FIELDS: &[&str] = &[
     "access_token",
@@ -178,6 +193,15 @@ pub(crate) fn redact_form(form: &[(&str, &str)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_becomes_its_kind_by_moving_and_stays_redacted() {
+        let token: AccessToken = SecretText::new("eyJ.a.b").into();
+        assert_eq!(token.secret(), "eyJ.a.b");
+        let client_secret: ClientSecret = Password::new("s3cret").into();
+        assert_eq!(client_secret.secret(), "s3cret");
+        insta::assert_snapshot!(format!("{token:?} {client_secret:?}"), @"AccessToken([redacted]) ClientSecret([redacted])");
+    }
 
     #[test]
     fn every_secret_type_is_redacted_in_debug_and_display() {

@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use auth_core::{Credential, SecretText};
+use auth_core::Credential;
 use clap::ArgMatches;
 use cmdlet::bind::resolve;
 use cmdlet::{Argument, Bound, Cmdlet, Command, Kind, Module, Parameter, ParameterSet};
@@ -144,7 +144,7 @@ fn read_secrets(
             Kind::Secret { env, .. } => {
                 let typed = matches!(given.source, Source::CommandLine).then_some(env);
                 let secret = reader.option_value(&option, value, typed)?;
-                Argument::Secret(SecretText::new(secret.secret()))
+                Argument::Secret(secret.into())
             }
             Kind::Credential { env } => {
                 let username = value.trim();

@@ -630,18 +630,24 @@ impl Bound {
         self.client_id(name)?.ok_or_else(|| self.missing(name))
     }
 
-    /// A secret value; a plain text value is accepted and wrapped.
-    pub fn secret(&self, name: &str) -> Result<Option<SecretText>> {
-        match self.get(name) {
+    /// Takes the value out: a secret or a credential moves on to the request, never copied.
+    fn take(&mut self, name: &str) -> Option<Argument> {
+        let index = self.values.iter().position(|(n, _)| *n == name)?;
+        Some(self.values.remove(index).1)
+    }
+
+    /// Takes a secret value out; a plain text value is accepted and wrapped.
+    pub fn secret(&mut self, name: &str) -> Result<Option<SecretText>> {
+        match self.take(name) {
             None => Ok(None),
-            Some(Argument::Secret(secret)) => Ok(Some(secret.clone())),
-            Some(Argument::Text(text)) => Ok(Some(SecretText::new(text.as_str()))),
-            Some(other) => Err(Self::wrong(name, "a secret", other).into()),
+            Some(Argument::Secret(secret)) => Ok(Some(secret)),
+            Some(Argument::Text(text)) => Ok(Some(SecretText::new(text))),
+            Some(other) => Err(Self::wrong(name, "a secret", &other).into()),
         }
     }
 
-    /// A secret value the chosen set requires.
-    pub fn required_secret(&self, name: &'static str) -> Result<SecretText> {
+    /// Takes out a secret value the chosen set requires.
+    pub fn required_secret(&mut self, name: &'static str) -> Result<SecretText> {
         self.secret(name)?.ok_or_else(|| self.missing(name))
     }
 
@@ -654,26 +660,26 @@ impl Bound {
         }
     }
 
-    /// A credential.
-    pub fn credential(&self, name: &str) -> Result<Option<Credential>> {
-        match self.get(name) {
+    /// Takes a credential out.
+    pub fn credential(&mut self, name: &str) -> Result<Option<Credential>> {
+        match self.take(name) {
             None => Ok(None),
-            Some(Argument::Credential(credential)) => Ok(Some(credential.clone())),
-            Some(other) => Err(Self::wrong(name, "a credential", other).into()),
+            Some(Argument::Credential(credential)) => Ok(Some(credential)),
+            Some(other) => Err(Self::wrong(name, "a credential", &other).into()),
         }
     }
 
-    /// A credential the chosen set requires.
-    pub fn required_credential(&self, name: &'static str) -> Result<Credential> {
+    /// Takes out a credential the chosen set requires.
+    pub fn required_credential(&mut self, name: &'static str) -> Result<Credential> {
         self.credential(name)?.ok_or_else(|| self.missing(name))
     }
 
-    /// A loaded client credential (a certificate object).
-    pub fn client_credential(&self, name: &str) -> Result<Option<ClientCredential>> {
-        match self.get(name) {
+    /// Takes a loaded client credential (a certificate object) out.
+    pub fn client_credential(&mut self, name: &str) -> Result<Option<ClientCredential>> {
+        match self.take(name) {
             None => Ok(None),
-            Some(Argument::ClientCredential(credential)) => Ok(Some(credential.clone())),
-            Some(other) => Err(Self::wrong(name, "a certificate", other).into()),
+            Some(Argument::ClientCredential(credential)) => Ok(Some(credential)),
+            Some(other) => Err(Self::wrong(name, "a certificate", &other).into()),
         }
     }
 

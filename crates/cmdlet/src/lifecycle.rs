@@ -22,13 +22,14 @@ pub trait Request: Sized {
     /// The cmdlet's declaration.
     fn cmdlet() -> &'static Cmdlet;
 
-    /// The request of the set `bound` resolved to, reading exactly that set's parameters.
-    fn from_bound(bound: &Bound) -> Result<Self>;
+    /// The request of the set `bound` resolved to, reading exactly that set's parameters (its secrets
+    /// moved into the request).
+    fn from_bound(bound: Bound) -> Result<Self>;
 
     /// Binds arguments as PowerShell would (names by alias, case and prefix) and builds the request of
     /// the set they resolve to. `-WhatIf` and `-Confirm` are accepted and left to the caller.
     fn from_arguments<S: AsRef<str>>(arguments: impl IntoIterator<Item = (S, Argument)>) -> Result<Self> {
-        Self::from_bound(&Self::cmdlet().bind(arguments)?)
+        Self::from_bound(Self::cmdlet().bind(arguments)?)
     }
 }
 
@@ -169,7 +170,7 @@ where
 
     fn run<'a>(&'a self, session: &'a Session, bound: Bound) -> Running<'a> {
         Box::pin(async move {
-            let (context, _) = self.connection.connect(session, R::from_bound(&bound)?).await?;
+            let (context, _) = self.connection.connect(session, R::from_bound(bound)?).await?;
             Outcome::new(&context, (self.table)(&context))
         })
     }

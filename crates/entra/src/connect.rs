@@ -97,7 +97,7 @@ impl SignIn for ConnectEntra {
                 cmdlet::bind::named("ClientSecretCredential", ClientId::parse(&credential.username))?,
                 Some(tenant),
                 vec![default_scope],
-                SignInMethod::Application(ClientCredential::secret(credential.password.secret())),
+                SignInMethod::Application(ClientCredential::Secret(credential.password.into())),
                 AuthType::AppOnly,
                 TokenCredentialType::ClientSecret,
             ),

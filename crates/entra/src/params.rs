@@ -205,7 +205,8 @@ impl Request for ConnectEntra {
         &CONNECT
     }
 
-    fn from_bound(bound: &Bound) -> Result<Self> {
+    fn from_bound(mut bound: Bound) -> Result<Self> {
+        let bound = &mut bound;
         if let Some(workload) = WorkloadSignIn::from_bound(bound, NAMES)? {
             let set = EntraSignIn::Workload(workload);
             return Ok(Self {
@@ -220,7 +221,7 @@ impl Request for ConnectEntra {
                 certificate_thumbprint: bound.required_text("CertificateThumbprint")?,
             },
             "AccessToken" => EntraSignIn::AccessToken {
-                access_token: AccessToken::new(bound.required_secret("MsAccessToken")?.secret()),
+                access_token: bound.required_secret("MsAccessToken")?.into(),
                 tenant: bound.tenant("TenantId")?,
             },
             "AppSecretCredential" => EntraSignIn::AppSecretCredential {

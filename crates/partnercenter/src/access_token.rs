@@ -155,7 +155,7 @@ pub async fn new_partner_access_token(
                 None => (None, None),
                 Some(RefreshTokenCredential::Secret(credential)) => (
                     ClientId::parse(&credential.username).ok(),
-                    Some(ClientCredential::secret(credential.password.secret())),
+                    Some(ClientCredential::Secret(credential.password.into())),
                 ),
                 Some(RefreshTokenCredential::CertificateThumbprint(thumbprint)) => (
                     None,
@@ -183,7 +183,7 @@ pub async fn new_partner_access_token(
             tenant,
             use_authorization_code,
         } => {
-            let credential = ClientCredential::secret(secret.secret());
+            let credential = ClientCredential::Secret(secret.into());
             let method = if use_authorization_code {
                 browser(Some(credential), Vec::new())
             } else {

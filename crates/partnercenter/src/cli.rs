@@ -22,7 +22,7 @@ impl Command for NewAccessTokenCommand {
 
     fn run<'a>(&'a self, session: &'a Session, bound: Bound) -> Running<'a> {
         Box::pin(async move {
-            let request = NewPartnerAccessToken::from_bound(&bound)?;
+            let request = NewPartnerAccessToken::from_bound(bound)?;
             let result = new_partner_access_token(session, request).await?;
             Outcome::new(&result, result.to_table())
         })

@@ -72,7 +72,8 @@ impl Request for ConnectPartnerCenter {
         &CONNECT
     }
 
-    fn from_bound(bound: &Bound) -> Result<Self> {
+    fn from_bound(mut bound: Bound) -> Result<Self> {
+        let bound = &mut bound;
         Ok(Self {
             common: CommonOptions {
                 environment: bound.environment(),
@@ -297,16 +298,17 @@ impl Request for NewPartnerAccessToken {
         &NEW_ACCESS_TOKEN
     }
 
-    fn from_bound(bound: &Bound) -> Result<Self> {
+    fn from_bound(mut bound: Bound) -> Result<Self> {
+        let bound = &mut bound;
         let environment = bound.environment();
-        let scopes = || -> Result<Vec<String>> {
+        let scopes = |bound: &Bound| -> Result<Vec<String>> {
             let scopes = auth_core::flows::normalize_scopes(bound.list("Scopes")?.unwrap_or_default());
             if scopes.is_empty() {
                 return Err(auth_core::Error::invalid("-Scopes", "no scope given").into());
             }
             Ok(scopes)
         };
-        let module = || -> Result<Option<ModuleName>> {
+        let module = |bound: &Bound| -> Result<Option<ModuleName>> {
             Ok(bound.text("Module")?.map(|m| ModuleName::parse(&m)).transpose()?)
         };
         let set = match bound.set_name() {
@@ -315,45 +317,43 @@ impl Request for NewPartnerAccessToken {
                     tracing::warn!("-Credential has no effect with -AccessToken: the token is used as given");
                 }
                 NewAccessTokenSet::AccessToken {
-                    access_token: AccessToken::new(bound.required_secret("AccessToken")?.secret()),
+                    access_token: bound.required_secret("AccessToken")?.into(),
                     application_id: bound.required_client_id("ApplicationId")?,
-                    scopes: scopes()?,
+                    scopes: scopes(bound)?,
                     tenant: bound.tenant("Tenant")?,
                 }
             }
             "RefreshToken" => NewAccessTokenSet::RefreshToken {
-                refresh_token: RefreshToken::new(bound.required_secret("RefreshToken")?.secret()),
-                scopes: scopes()?,
+                refresh_token: bound.required_secret("RefreshToken")?.into(),
+                scopes: scopes(bound)?,
                 application_id: bound.client_id("ApplicationId")?,
                 credential: RefreshTokenCredential::from_bound(bound)?,
-                module: module()?,
+                module: module(bound)?,
                 tenant: bound.tenant("Tenant")?,
             },
             "ServicePrincipal" => NewAccessTokenSet::ServicePrincipal {
                 application_id: bound.required_client_id("ApplicationId")?,
                 secret: bound.required_credential("Credential")?.password,
-                scopes: scopes()?,
+                scopes: scopes(bound)?,
                 tenant: bound.required_tenant("Tenant")?,
                 use_authorization_code: bound.switch("UseAuthorizationCode"),
             },
             "ServicePrincipalCertificate" => NewAccessTokenSet::ServicePrincipalCertificate {
                 application_id: bound.required_client_id("ApplicationId")?,
                 certificate_thumbprint: bound.required_text("CertificateThumbprint")?,
-                scopes: scopes()?,
+                scopes: scopes(bound)?,
                 tenant: bound.required_tenant("Tenant")?,
                 use_authorization_code: bound.switch("UseAuthorizationCode"),
             },
             "ByModule" => NewAccessTokenSet::ByModule {
-                module: module()?.ok_or_else(|| bound.missing("Module"))?,
-                refresh_token: bound
-                    .secret("RefreshToken")?
-                    .map(|t| RefreshToken::new(t.secret())),
+                module: module(bound)?.ok_or_else(|| bound.missing("Module"))?,
+                refresh_token: bound.secret("RefreshToken")?.map(RefreshToken::from),
                 tenant: bound.tenant("Tenant")?,
                 use_authorization_code: bound.switch("UseAuthorizationCode"),
             },
             _ => NewAccessTokenSet::User {
                 application_id: bound.required_client_id("ApplicationId")?,
-                scopes: scopes()?,
+                scopes: scopes(bound)?,
                 tenant: bound.tenant("Tenant")?,
                 flow: match (
                     bound.switch("UseAuthorizationCode"),

@@ -18,7 +18,7 @@ impl Command for ConnectCommand {
 
     fn run<'a>(&'a self, session: &'a Session, bound: Bound) -> Running<'a> {
         Box::pin(async move {
-            let request = ConnectPsEntra::from_bound(&bound)?;
+            let request = ConnectPsEntra::from_bound(bound)?;
             let pass_thru = request.pass_thru;
             let (token, _) = crate::connect::connect(session, request).await?;
             if pass_thru {

@@ -293,7 +293,8 @@ impl Request for ConnectPsEntra {
         &CONNECT
     }
 
-    fn from_bound(bound: &Bound) -> Result<Self> {
+    fn from_bound(mut bound: Bound) -> Result<Self> {
+        let bound = &mut bound;
         let environment = bound.environment();
         if let Some(workload) = WorkloadSignIn::from_bound(bound, NAMES)? {
             // the sign-in takes its application and tenant from the set (or AZURE_*): these two are
@@ -313,9 +314,7 @@ impl Request for ConnectPsEntra {
         let set = match bound.set_name() {
             "DeviceCode" => PsEntraSignIn::DeviceCode,
             "AppCertificate" => PsEntraSignIn::AppCertificate(certificate_source(bound)?),
-            "AppSecret" => {
-                PsEntraSignIn::AppSecret(ClientSecret::new(bound.required_secret("ClientSecret")?.secret()))
-            }
+            "AppSecret" => PsEntraSignIn::AppSecret(bound.required_secret("ClientSecret")?.into()),
             "UsernamePassword" => PsEntraSignIn::UsernamePassword(bound.required_credential("Credential")?),
             FROM_AZURE_CLI_SET => PsEntraSignIn::FromAzureCli {
                 account: bound.text("Account")?,
@@ -351,7 +350,7 @@ const CERTIFICATE_PARAMETERS: [&str; 4] = [
     "CertificatePath",
 ];
 
-fn certificate_source(bound: &Bound) -> Result<CertificateSource> {
+fn certificate_source(bound: &mut Bound) -> Result<CertificateSource> {
     let given: Vec<&'static str> = CERTIFICATE_PARAMETERS
         .into_iter()
         .filter(|p| bound.has(p))
@@ -374,9 +373,7 @@ fn certificate_source(bound: &Bound) -> Result<CertificateSource> {
         ["CertificateName"] => Ok(CertificateSource::Name(bound.required_text("CertificateName")?)),
         ["CertificatePath"] => Ok(CertificateSource::Path {
             path: PathBuf::from(bound.required_text("CertificatePath")?),
-            password: bound
-                .secret("CertificatePassword")?
-                .map(|p| Password::new(p.secret())),
+            password: bound.secret("CertificatePassword")?.map(Password::from),
         }),
         [] => Err(bound.problem(Problem::OneOf {
             set: bound.set_name(),

@@ -50,7 +50,8 @@ impl Request for ConnectSecMgmtAccount {
         &CONNECT
     }
 
-    fn from_bound(bound: &Bound) -> Result<Self> {
+    fn from_bound(mut bound: Bound) -> Result<Self> {
+        let bound = &mut bound;
         Ok(Self {
             environment: bound.environment(),
             set: SecMgmtSignIn::from_bound(bound)?,

@@ -108,7 +108,7 @@ fn several_complete_sets_without_the_default_are_ambiguous() {
 
 #[test]
 fn binding_canonicalises_checks_values_once_and_refuses_repeats() {
-    let bound = SAMPLE
+    let mut bound = SAMPLE
         .bind([
             ("-App", Argument::Text("app".into())),
             ("refreshtoken", Argument::Secret(SecretText::new("rt"))),

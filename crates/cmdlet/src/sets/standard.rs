@@ -111,7 +111,7 @@ pub fn sets(common: &[&'static str]) -> Vec<ParameterSet> {
 
 /// The client secret of a `-Credential` that names an application: its user name must be the
 /// application id given in `-ApplicationId`, else the error names both.
-pub fn client_secret_for(credential: &Credential, application_id: &ClientId) -> Result<ClientCredential> {
+pub fn client_secret_for(credential: Credential, application_id: &ClientId) -> Result<ClientCredential> {
     if !credential
         .username
         .trim()
@@ -126,7 +126,7 @@ pub fn client_secret_for(credential: &Credential, application_id: &ClientId) -> 
         )
         .into());
     }
-    Ok(ClientCredential::secret(credential.password.secret()))
+    Ok(ClientCredential::Secret(credential.password.into()))
 }
 
 /// The web app's credential that goes with a refresh token.
@@ -140,7 +140,7 @@ pub enum RefreshTokenCredential {
 
 impl RefreshTokenCredential {
     /// `-Credential` or `-CertificateThumbprint` when one was given; both is a conflict.
-    pub fn from_bound(bound: &Bound) -> Result<Option<Self>> {
+    pub fn from_bound(bound: &mut Bound) -> Result<Option<Self>> {
         match (
             bound.credential("Credential")?,
             bound.text("CertificateThumbprint")?,
@@ -240,18 +240,18 @@ impl StandardPlan {
 impl StandardSignIn {
     /// Builds the set the binder resolved (`bound.set_name()`), reading exactly that set's parameters.
     /// Any set name other than the four below is the default set, `User`.
-    pub fn from_bound(bound: &Bound) -> Result<Self> {
+    pub fn from_bound(bound: &mut Bound) -> Result<Self> {
         if let Some(workload) = WorkloadSignIn::from_bound(bound, NAMES)? {
             return Ok(Self::Workload(workload));
         }
         Ok(match bound.set_name() {
             "AccessToken" => Self::AccessToken {
-                access_token: AccessToken::new(bound.required_secret("AccessToken")?.secret()),
+                access_token: bound.required_secret("AccessToken")?.into(),
                 tenant: bound.tenant("Tenant")?,
             },
             "RefreshToken" => Self::RefreshToken {
                 application_id: bound.required_client_id("ApplicationId")?,
-                refresh_token: RefreshToken::new(bound.required_secret("RefreshToken")?.secret()),
+                refresh_token: bound.required_secret("RefreshToken")?.into(),
                 credential: RefreshTokenCredential::from_bound(bound)?,
                 tenant: bound.tenant("Tenant")?,
             },
@@ -346,7 +346,7 @@ impl StandardSignIn {
                 let credential = match credential {
                     None => None,
                     Some(RefreshTokenCredential::Secret(credential)) => {
-                        Some(client_secret_for(&credential, &application_id)?)
+                        Some(client_secret_for(credential, &application_id)?)
                     }
                     Some(RefreshTokenCredential::CertificateThumbprint(thumbprint)) => {
                         Some(session.certificate_credential(&CertificateSource::Thumbprint(thumbprint))?)
@@ -377,7 +377,7 @@ impl StandardSignIn {
             Self::ServicePrincipal { credential, tenant } => plan(
                 named("Credential", ClientId::parse(&credential.username))?,
                 Some(tenant),
-                SignInMethod::Application(ClientCredential::secret(credential.password.secret())),
+                SignInMethod::Application(ClientCredential::Secret(credential.password.into())),
                 AccountType::ServicePrincipal,
             ),
             // the Azure CLI's refresh token was issued to its own client (a FOCI family member): that
