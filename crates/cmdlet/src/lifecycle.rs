@@ -20,7 +20,7 @@ use crate::error::Result;
 /// A cmdlet's typed request, built from its bound parameters.
 pub trait Request: Sized {
     /// The cmdlet's declaration.
-    fn cmdlet() -> &'static Cmdlet;
+    const CMDLET: &'static Cmdlet;
 
     /// The request of the set `bound` resolved to, reading exactly that set's parameters (its secrets
     /// moved into the request).
@@ -29,7 +29,7 @@ pub trait Request: Sized {
     /// Binds arguments as PowerShell would (names by alias, case and prefix) and builds the request of
     /// the set they resolve to. `-WhatIf` and `-Confirm` are accepted and left to the caller.
     fn from_arguments<S: AsRef<str>>(arguments: impl IntoIterator<Item = (S, Argument)>) -> Result<Self> {
-        Self::from_bound(Self::cmdlet().bind(arguments)?)
+        Self::from_bound(Self::CMDLET.bind(arguments)?)
     }
 }
 
@@ -165,7 +165,7 @@ where
     R::Context: DeserializeOwned,
 {
     fn cmdlet(&self) -> &'static Cmdlet {
-        R::cmdlet()
+        R::CMDLET
     }
 
     fn run<'a>(&'a self, session: &'a Session, bound: Bound) -> Running<'a> {

@@ -201,13 +201,10 @@ impl EntraSignIn {
 }
 
 impl Request for ConnectEntra {
-    fn cmdlet() -> &'static Cmdlet {
-        &CONNECT
-    }
+    const CMDLET: &'static Cmdlet = &CONNECT;
 
     fn from_bound(mut bound: Bound) -> Result<Self> {
-        let bound = &mut bound;
-        if let Some(workload) = WorkloadSignIn::from_bound(bound, NAMES)? {
+        if let Some(workload) = WorkloadSignIn::from_bound(&bound, NAMES)? {
             let set = EntraSignIn::Workload(workload);
             return Ok(Self {
                 environment: bound.environment(),

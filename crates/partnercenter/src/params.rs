@@ -68,18 +68,15 @@ pub struct ConnectPartnerCenter {
 pub use cmdlet::sets::standard::{RefreshTokenCredential, StandardSignIn as PartnerCenterSignIn};
 
 impl Request for ConnectPartnerCenter {
-    fn cmdlet() -> &'static Cmdlet {
-        &CONNECT
-    }
+    const CMDLET: &'static Cmdlet = &CONNECT;
 
     fn from_bound(mut bound: Bound) -> Result<Self> {
-        let bound = &mut bound;
         Ok(Self {
             common: CommonOptions {
                 environment: bound.environment(),
                 enforce_mfa: bound.switch("EnforceMFA"),
             },
-            set: PartnerCenterSignIn::from_bound(bound)?,
+            set: PartnerCenterSignIn::from_bound(&mut bound)?,
         })
     }
 }
@@ -294,12 +291,9 @@ impl NewAccessTokenSet {
 }
 
 impl Request for NewPartnerAccessToken {
-    fn cmdlet() -> &'static Cmdlet {
-        &NEW_ACCESS_TOKEN
-    }
+    const CMDLET: &'static Cmdlet = &NEW_ACCESS_TOKEN;
 
     fn from_bound(mut bound: Bound) -> Result<Self> {
-        let bound = &mut bound;
         let environment = bound.environment();
         let scopes = |bound: &Bound| -> Result<Vec<String>> {
             let scopes = auth_core::flows::normalize_scopes(bound.list("Scopes")?.unwrap_or_default());
@@ -319,41 +313,41 @@ impl Request for NewPartnerAccessToken {
                 NewAccessTokenSet::AccessToken {
                     access_token: bound.required_secret("AccessToken")?.into(),
                     application_id: bound.required_client_id("ApplicationId")?,
-                    scopes: scopes(bound)?,
+                    scopes: scopes(&bound)?,
                     tenant: bound.tenant("Tenant")?,
                 }
             }
             "RefreshToken" => NewAccessTokenSet::RefreshToken {
                 refresh_token: bound.required_secret("RefreshToken")?.into(),
-                scopes: scopes(bound)?,
+                scopes: scopes(&bound)?,
                 application_id: bound.client_id("ApplicationId")?,
-                credential: RefreshTokenCredential::from_bound(bound)?,
-                module: module(bound)?,
+                credential: RefreshTokenCredential::from_bound(&mut bound)?,
+                module: module(&bound)?,
                 tenant: bound.tenant("Tenant")?,
             },
             "ServicePrincipal" => NewAccessTokenSet::ServicePrincipal {
                 application_id: bound.required_client_id("ApplicationId")?,
                 secret: bound.required_credential("Credential")?.password,
-                scopes: scopes(bound)?,
+                scopes: scopes(&bound)?,
                 tenant: bound.required_tenant("Tenant")?,
                 use_authorization_code: bound.switch("UseAuthorizationCode"),
             },
             "ServicePrincipalCertificate" => NewAccessTokenSet::ServicePrincipalCertificate {
                 application_id: bound.required_client_id("ApplicationId")?,
                 certificate_thumbprint: bound.required_text("CertificateThumbprint")?,
-                scopes: scopes(bound)?,
+                scopes: scopes(&bound)?,
                 tenant: bound.required_tenant("Tenant")?,
                 use_authorization_code: bound.switch("UseAuthorizationCode"),
             },
             "ByModule" => NewAccessTokenSet::ByModule {
-                module: module(bound)?.ok_or_else(|| bound.missing("Module"))?,
+                module: module(&bound)?.ok_or_else(|| bound.missing("Module"))?,
                 refresh_token: bound.secret("RefreshToken")?.map(RefreshToken::from),
                 tenant: bound.tenant("Tenant")?,
                 use_authorization_code: bound.switch("UseAuthorizationCode"),
             },
             _ => NewAccessTokenSet::User {
                 application_id: bound.required_client_id("ApplicationId")?,
-                scopes: scopes(bound)?,
+                scopes: scopes(&bound)?,
                 tenant: bound.tenant("Tenant")?,
                 flow: match (
                     bound.switch("UseAuthorizationCode"),

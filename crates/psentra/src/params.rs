@@ -289,14 +289,11 @@ pub struct ConnectPsEntra {
 }
 
 impl Request for ConnectPsEntra {
-    fn cmdlet() -> &'static Cmdlet {
-        &CONNECT
-    }
+    const CMDLET: &'static Cmdlet = &CONNECT;
 
     fn from_bound(mut bound: Bound) -> Result<Self> {
-        let bound = &mut bound;
         let environment = bound.environment();
-        if let Some(workload) = WorkloadSignIn::from_bound(bound, NAMES)? {
+        if let Some(workload) = WorkloadSignIn::from_bound(&bound, NAMES)? {
             // the sign-in takes its application and tenant from the set (or AZURE_*): these two are
             // what was given, for -WhatIf, else Graph's client and `organizations`
             return Ok(Self {
@@ -313,7 +310,7 @@ impl Request for ConnectPsEntra {
         }
         let set = match bound.set_name() {
             "DeviceCode" => PsEntraSignIn::DeviceCode,
-            "AppCertificate" => PsEntraSignIn::AppCertificate(certificate_source(bound)?),
+            "AppCertificate" => PsEntraSignIn::AppCertificate(certificate_source(&mut bound)?),
             "AppSecret" => PsEntraSignIn::AppSecret(bound.required_secret("ClientSecret")?.into()),
             "UsernamePassword" => PsEntraSignIn::UsernamePassword(bound.required_credential("Credential")?),
             FROM_AZURE_CLI_SET => PsEntraSignIn::FromAzureCli {

@@ -46,15 +46,12 @@ pub struct ConnectSecMgmtAccount {
 pub use cmdlet::sets::standard::{RefreshTokenCredential, StandardSignIn as SecMgmtSignIn};
 
 impl Request for ConnectSecMgmtAccount {
-    fn cmdlet() -> &'static Cmdlet {
-        &CONNECT
-    }
+    const CMDLET: &'static Cmdlet = &CONNECT;
 
     fn from_bound(mut bound: Bound) -> Result<Self> {
-        let bound = &mut bound;
         Ok(Self {
             environment: bound.environment(),
-            set: SecMgmtSignIn::from_bound(bound)?,
+            set: SecMgmtSignIn::from_bound(&mut bound)?,
         })
     }
 }
