@@ -47,16 +47,19 @@ fn every_rust_file_opens_with_a_module_doc() {
     );
 }
 
+/// The library crates, by folder under `crates/`.
+const LIBRARY_CRATES: [&str; 6] = [
+    "auth-core",
+    "cmdlet",
+    "partnercenter",
+    "secmgmt",
+    "entra",
+    "psentra",
+];
+
 #[test]
 fn every_library_crate_uses_its_readme_as_docs() {
-    for krate in [
-        "auth-core",
-        "cmdlet",
-        "partnercenter",
-        "secmgmt",
-        "entra",
-        "psentra",
-    ] {
+    for krate in LIBRARY_CRATES {
         let lib = std::fs::read_to_string(root().join("crates").join(krate).join("src/lib.rs")).unwrap();
         assert!(
             lib.starts_with("#![doc = include_str!(\"../README.md\")]"),
@@ -67,14 +70,7 @@ fn every_library_crate_uses_its_readme_as_docs() {
 
 #[test]
 fn every_library_readme_says_how_to_use_the_crate_in_its_first_line() {
-    for krate in [
-        "auth-core",
-        "cmdlet",
-        "partnercenter",
-        "secmgmt",
-        "entra",
-        "psentra",
-    ] {
+    for krate in LIBRARY_CRATES {
         let dir = root().join("crates").join(krate);
         let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
         let lib = manifest

@@ -185,19 +185,6 @@ impl EntraSignIn {
             Self::Workload(workload) => workload.set_name(),
         }
     }
-
-    /// The tenant given, if any.
-    pub fn tenant(&self) -> Option<&Tenant> {
-        match self {
-            Self::UserCredential { tenant, .. }
-            | Self::AccessToken { tenant, .. }
-            | Self::FromAzureCli { tenant, .. } => tenant.as_ref(),
-            Self::ServicePrincipalCertificate { tenant, .. } | Self::AppSecretCredential { tenant, .. } => {
-                Some(tenant)
-            }
-            Self::Workload(workload) => workload.tenant(),
-        }
-    }
 }
 
 impl Request for ConnectEntra {

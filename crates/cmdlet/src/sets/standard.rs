@@ -288,20 +288,6 @@ impl StandardSignIn {
         }
     }
 
-    /// The tenant given, if any.
-    pub fn tenant(&self) -> Option<&Tenant> {
-        match self {
-            Self::User { tenant, .. }
-            | Self::AccessToken { tenant, .. }
-            | Self::RefreshToken { tenant, .. }
-            | Self::FromAzureCli { tenant, .. } => tenant.as_ref(),
-            Self::ServicePrincipalCertificate { tenant, .. } | Self::ServicePrincipal { tenant, .. } => {
-                Some(tenant)
-            }
-            Self::Workload(workload) => workload.tenant(),
-        }
-    }
-
     /// Turns the set into an auth-core sign-in: users sign in with `default_client` unless a refresh
     /// token names its application, in the browser with `browser` unless `-UseDeviceAuthentication`;
     /// certificates come from the session's store; `-Credential`'s user name must be an application id.

@@ -209,16 +209,6 @@ impl WorkloadSignIn {
         }
     }
 
-    /// The tenant given as an option, if any.
-    pub fn tenant(&self) -> Option<&Tenant> {
-        match self {
-            Self::FederatedToken { tenant, .. }
-            | Self::WorkloadIdentity { tenant, .. }
-            | Self::ManagedIdentity { tenant, .. } => tenant.as_ref(),
-            Self::EnvironmentVariable => None,
-        }
-    }
-
     /// The sign-in. The application id and tenant come from the module's options, else from
     /// `AZURE_CLIENT_ID` and `AZURE_TENANT_ID`; a federated sign-in needs both, and the error names the
     /// option and the variable. A managed identity's application is the identity itself: `default_client`
