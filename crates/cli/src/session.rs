@@ -7,15 +7,13 @@ use std::sync::Arc;
 use auth_core::time::format_rfc3339;
 use auth_core::{Session, SessionOptions};
 use clap::ArgMatches;
+use cmdlet::{Bound, Command, Module};
 use serde_json::{Value, json};
 
 use crate::app::App;
-use crate::connect::confirm;
+use crate::connect::{confirm, failure};
 use crate::exit::Failure;
 use crate::interaction::CliInteraction;
-use cmdlet::{Bound, Command, Module};
-
-use crate::connect::failure;
 use crate::modules;
 use crate::output::{self, Format};
 

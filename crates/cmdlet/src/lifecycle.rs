@@ -1,8 +1,8 @@
-//! The connect lifecycle every module shares, instantiated by each product crate instead of copied
-//! ([`Lifecycle`]):
-//! resolve the environment, plan the sign-in, sign in, build the context (which may still refuse), save
-//! it with the connection, and later read the current context or disconnect. Also the seam the command
-//! line dispatches through: a [`Command`] a cmdlet, a [`Module`] a PowerShell module.
+//! The connect lifecycle every module shares, which each product crate instantiates ([`Lifecycle`])
+//! instead of copying: resolve the environment, plan the sign-in, sign in, build the context (which may
+//! still refuse), save it with the connection, and later read the current context or disconnect. Also
+//! the seam the command line dispatches through: a [`Command`] a cmdlet, a [`Module`] a PowerShell
+//! module.
 
 use std::future::Future;
 use std::marker::PhantomData;
@@ -55,7 +55,7 @@ pub trait SignIn: Sized {
     ) -> impl Future<Output = Result<Self::Context>>;
 }
 
-/// A module's saved connection: its current context, and disconnecting.
+/// A module's connection: connecting, its current context, and disconnecting, under one saved name.
 pub struct Lifecycle<C> {
     module: &'static str,
     context: PhantomData<fn() -> C>,
