@@ -1,5 +1,6 @@
 //! The clap command tree: `msconnect <module> <command>`, `environment`, `completions`, the hidden `man`,
-//! and the cmdlet-named aliases (`Connect-PartnerCenter` …), built once from the module tables; and the
+//! and the cmdlet-named aliases (`Connect-PartnerCenter` …), built once from the product crates'
+//! declarations; and the
 //! dispatch from what clap matched to the code that runs it.
 
 use std::ffi::OsString;

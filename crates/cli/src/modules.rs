@@ -240,6 +240,49 @@ mod tests {
         }
     }
 
+    /// Each module's `--environment` names select the clouds its help page means, keep the module's
+    /// spelling, and the first is the default.
+    #[test]
+    fn every_environment_name_selects_its_cloud() {
+        let mut lines = Vec::new();
+        for module in ALL {
+            let environments = module.connect.cmdlet().environments;
+            for name in environments.names() {
+                let environment = environments.parse(&name.to_lowercase()).unwrap();
+                assert_eq!(environment.name, name);
+                let cloud = environment.cloud.map(|c| c.name()).unwrap_or_default();
+                lines.push(format!("{} {name} {cloud}", module.name));
+            }
+            let default = environments.default_environment();
+            lines.push(format!("{} default {}", module.name, default.name));
+        }
+        insta::assert_snapshot!(lines.join("\n"), @r"
+        partnercenter AzureCloud AzureCloud
+        partnercenter AzureChinaCloud AzureChinaCloud
+        partnercenter AzureGermanCloud AzureGermanCloud
+        partnercenter AzurePPE AzurePPE
+        partnercenter AzureUSGovernment AzureUSGovernment
+        partnercenter default AzureCloud
+        secmgmt AzureCloud AzureCloud
+        secmgmt AzureChinaCloud AzureChinaCloud
+        secmgmt AzureGermanCloud AzureGermanCloud
+        secmgmt AzurePPE AzurePPE
+        secmgmt AzureUSGovernment AzureUSGovernment
+        secmgmt default AzureCloud
+        entra Global AzureCloud
+        entra China AzureChinaCloud
+        entra USGov AzureUSGovernment
+        entra USGovDoD AzureUSGovernmentDoD
+        entra Germany AzureGermanCloud
+        entra default Global
+        psentra Global AzureCloud
+        psentra China AzureChinaCloud
+        psentra USGov AzureUSGovernment
+        psentra USGovDOD AzureUSGovernmentDoD
+        psentra default Global
+        ");
+    }
+
     #[test]
     fn modules_are_saved_under_their_command_names() {
         let names: Vec<&str> = ALL.iter().map(|m| m.name).collect();

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use auth_core::time::format_rfc3339;
 use auth_core::{Session, SessionOptions};
 use clap::ArgMatches;
-use cmdlet::{Bound, Command, Module};
+use cmdlet::{Bound, Command, Lifecycle, Module};
 use serde_json::{Value, json};
 
 use crate::app::App;
@@ -67,6 +67,11 @@ pub(crate) fn connect(
     print(app.format, &outcome.json, &outcome.table)
 }
 
+/// The module's saved connection, its context read as it was saved.
+fn saved(module: &Module) -> Lifecycle<Value> {
+    Lifecycle::new(module.name)
+}
+
 fn not_connected(module: &Module) -> Failure {
     Failure::Failed(format!(
         "not connected to {}: run `msconnect {} connect` first",
@@ -77,7 +82,10 @@ fn not_connected(module: &Module) -> Failure {
 /// `context`: prints the saved context.
 pub(crate) fn context(app: &App, module: &'static Module) -> Result<(), Failure> {
     let session = session(app)?;
-    let Some((_, context)) = session.load_connection::<Value>(module.name)? else {
+    let Some(context) = saved(module)
+        .current_context(&session)
+        .map_err(|e| failure(module.connect.cmdlet(), e))?
+    else {
         return Err(not_connected(module));
     };
     let table = (module.context_table)(context.clone()).map_err(|e| {
@@ -136,14 +144,15 @@ pub(crate) fn token(app: &App, module: &'static Module, scopes: Vec<String>) -> 
 pub(crate) fn disconnect(app: &App, module: &'static Module, matches: &ArgMatches) -> Result<(), Failure> {
     let target = format!("{} context", module.title);
     if matches.get_flag(modules::WHAT_IF) {
-        return output::print(&format!(
-            "What if: Performing the operation \"Disconnect\" on target \"{target}\"\n"
-        ));
+        return output::print(&format!("{}\n", cmdlet::bind::what_if("Disconnect", &target)));
     }
     if matches.get_flag(modules::CONFIRM) {
         confirm("Disconnect", &target)?;
     }
-    if session(app)?.disconnect(module.name)? {
+    if saved(module)
+        .disconnect(&session(app)?)
+        .map_err(|e| failure(module.connect.cmdlet(), e))?
+    {
         eprintln!("Disconnected from {}.", module.title);
     } else {
         eprintln!("Not connected to {}: nothing to forget.", module.title);

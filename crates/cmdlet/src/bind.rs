@@ -439,17 +439,41 @@ impl Argument {
     }
 
     /// The value as its parameter's kind wants it: a tenant parsed, an environment name looked up, a
-    /// single text a list of one. Checked once, here, where the value enters.
+    /// single text a list of one, a secret typed as text wrapped as a secret (so `Debug` never shows
+    /// it). Checked once, here, where the value enters; a value of another kind is refused, naming the
+    /// parameter.
     fn checked(self, cmdlet: &Cmdlet, parameter: &Parameter) -> auth_core::Result<Self> {
+        let wrong = |expected: &str, got: &Self| Bound::wrong(parameter.name, expected, got);
         Ok(match (parameter.kind, self) {
+            (Kind::Switch | Kind::ShouldProcess, Self::Switch) => Self::Switch,
+            (Kind::Switch | Kind::ShouldProcess, other) => return Err(wrong("a switch", &other)),
+            (Kind::Text(_) | Kind::Choice(_), Self::Text(text)) => Self::Text(text),
+            (Kind::Text(_) | Kind::Choice(_), other) => return Err(wrong("a text value", &other)),
             (Kind::Tenant, Self::Text(text)) => Self::Tenant(named(parameter.name, Tenant::parse(&text))?),
+            (Kind::Tenant, Self::Tenant(tenant)) => Self::Tenant(tenant),
+            (Kind::Tenant, other) => return Err(wrong("a tenant", &other)),
+            (Kind::List(_), Self::Text(text)) => Self::List(vec![text]),
+            (Kind::List(_), Self::List(items)) => Self::List(items),
+            (Kind::List(_), other) => return Err(wrong("a list of values", &other)),
+            (Kind::Secret { .. }, Self::Text(text)) => Self::Secret(SecretText::new(text)),
+            (Kind::Secret { .. }, Self::Secret(secret)) => Self::Secret(secret),
+            (Kind::Secret { .. }, other) => return Err(wrong("a secret", &other)),
+            (Kind::Credential { .. }, Self::Credential(credential)) => Self::Credential(credential),
+            (Kind::Credential { .. }, other) => return Err(wrong("a credential", &other)),
             (Kind::Environment, Self::Text(text)) => {
                 Self::Environment(Box::new(cmdlet.environments.parse(&text)?))
             }
-            (Kind::List(_), Self::Text(text)) => Self::List(vec![text]),
-            (_, value) => value,
+            (Kind::Environment, Self::Environment(environment)) => Self::Environment(environment),
+            (Kind::Environment, other) => return Err(wrong("an environment name", &other)),
+            // what only PowerShell gives (a certificate object, a preference) is taken as it comes
+            (Kind::Object, value) => value,
         })
     }
+}
+
+/// PowerShell's `-WhatIf` line for `operation` on `target`, without its trailing period.
+pub fn what_if(operation: &str, target: &str) -> String {
+    format!("What if: Performing the operation \"{operation}\" on target \"{target}\"")
 }
 
 /// The parameters of one invocation after binding: each by name, checked, and the set they resolved to.
@@ -461,7 +485,8 @@ pub struct Bound {
 
 impl fmt::Debug for Bound {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Argument's Debug redacts secrets; the values are safe to show.
+        // every value of a secret's parameter is a SecretText by now (`Argument::checked`), and
+        // Argument's Debug redacts those: the values are safe to show
         f.debug_struct("Bound")
             .field("cmdlet", &self.cmdlet.name)
             .field("set", &self.set.name)
@@ -607,7 +632,6 @@ impl Bound {
         match self.get(name) {
             None => Ok(None),
             Some(Argument::Tenant(tenant)) => Ok(Some(tenant.clone())),
-            Some(Argument::Text(text)) => Ok(Some(named(name, Tenant::parse(text))?)),
             Some(other) => Err(Self::wrong(name, "a tenant", other).into()),
         }
     }
@@ -636,12 +660,11 @@ impl Bound {
         Some(self.values.remove(index).1)
     }
 
-    /// Takes a secret value out; a plain text value is accepted and wrapped.
+    /// Takes a secret value out.
     pub fn secret(&mut self, name: &str) -> Result<Option<SecretText>> {
         match self.take(name) {
             None => Ok(None),
             Some(Argument::Secret(secret)) => Ok(Some(secret)),
-            Some(Argument::Text(text)) => Ok(Some(SecretText::new(text))),
             Some(other) => Err(Self::wrong(name, "a secret", &other).into()),
         }
     }
@@ -718,11 +741,7 @@ impl Bound {
 
     /// The `-WhatIf` line: what the cmdlet would do, without doing it.
     pub fn what_if(&self) -> String {
-        format!(
-            "What if: Performing the operation \"{}\" on target \"{}\"",
-            self.cmdlet.operation,
-            self.target()
-        )
+        what_if(self.cmdlet.operation, &self.target())
     }
 }
 

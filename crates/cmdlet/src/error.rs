@@ -1,6 +1,5 @@
 //! The error of binding and connecting: auth-core's, a binding problem named in parameters, or a
-//! product's refusal of a parameter's value. The product crates return it (Partner Center wraps it in
-//! its own, which adds what only Partner Center refuses).
+//! product's refusal of a parameter's value. Every product crate returns it as its own `Error`.
 
 use crate::bind::Problem;
 use crate::declare::Cmdlet;
@@ -25,6 +24,10 @@ pub enum Error {
         /// What is wrong, by parameter.
         problem: Problem,
     },
+
+    /// The result could not be written as JSON for the command line.
+    #[error("writing the result as JSON: {0}")]
+    Output(String),
 
     /// The sign-in went through, but what it gave fails what a parameter asked for (`-EnforceMFA`), or the
     /// parameter's value cannot serve this product (an environment with no endpoint for it).

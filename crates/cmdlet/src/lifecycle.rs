@@ -127,8 +127,7 @@ pub struct Outcome {
 impl Outcome {
     /// The outcome of `value`, printed as `table`.
     pub fn new(value: &impl Serialize, table: String) -> Result<Self> {
-        let json = serde_json::to_value(value)
-            .map_err(|e| auth_core::Error::invalid("output", format!("cannot be written as JSON: {e}")))?;
+        let json = serde_json::to_value(value).map_err(|e| crate::Error::Output(e.to_string()))?;
         Ok(Self { json, table })
     }
 }

@@ -147,6 +147,8 @@ pub const MODULE: &str = "partnercenter";
 /// (`Disconnect-PartnerCenter`).
 pub static CONNECTION: Lifecycle<PartnerContext> = Lifecycle::new(MODULE);
 
+/// Refuses a user's token whose `amr` claim lacks `mfa`. Application tokens carry no `amr`: they are not
+/// checked, as no application can do MFA.
 pub(crate) fn check_mfa(result: &TokenResult) -> Result<()> {
     let access_claims = decode_jwt_payload(result.access_token.secret(), "access token").ok();
     let is_user = result.account.is_some() || access_claims.as_ref().is_some_and(|c| c.get("scp").is_some());

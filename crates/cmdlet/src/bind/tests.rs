@@ -155,13 +155,22 @@ fn what_if_names_organizations_and_the_default_environment_when_none_is_given() 
 
 #[test]
 fn a_value_of_the_wrong_kind_names_the_parameter() {
-    let bound = SAMPLE
+    let error = SAMPLE
         .bind([
             ("-Account", Argument::Switch),
             ("-FromAzureCli", Argument::Switch),
         ])
+        .unwrap_err();
+    insta::assert_snapshot!(error, @"invalid value for -Account: expects a text value, got a switch");
+    let error = SAMPLE
+        .bind([("-Environment", Argument::List(vec!["AzureCloud".into()]))])
+        .unwrap_err();
+    insta::assert_snapshot!(error, @"invalid value for -Environment: expects an environment name, got a list of values");
+    // a secret typed as text is kept as a secret, never shown
+    let bound = SAMPLE
+        .bind([("-AccessToken", Argument::text("eyJ.secret.token"))])
         .unwrap();
-    insta::assert_snapshot!(bound.text("Account").unwrap_err(), @"invalid value for -Account: expects a text value, got a switch");
+    assert!(!format!("{bound:?}").contains("eyJ.secret.token"), "{bound:?}");
 }
 
 #[test]
