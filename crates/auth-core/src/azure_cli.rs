@@ -199,7 +199,7 @@ impl AzureCli {
                 .find(|a| a.username.eq_ignore_ascii_case(wanted))
                 .ok_or_else(|| {
                     Error::invalid(
-                        "-Account",
+                        "account",
                         format!(
                             "the Azure CLI has no account {}; it has {}: name one of them, or run az login",
                             printable(wanted),
@@ -210,9 +210,9 @@ impl AzureCli {
             None if accounts.len() == 1 => &accounts[0],
             None => {
                 return Err(Error::invalid(
-                    "-Account",
+                    "account",
                     format!(
-                        "the Azure CLI has several accounts ({}): choose one with --account",
+                        "the Azure CLI has several accounts ({}): name the one to use",
                         names()
                     ),
                 ));
@@ -364,7 +364,7 @@ pub struct FromAzureCli<'a> {
     pub client_id: &'a ClientId,
     /// The scopes of the token.
     pub scopes: &'a [String],
-    /// The account's sign-in name when the CLI has several (`--account`).
+    /// The account's sign-in name, when the CLI has several.
     pub username: Option<&'a str>,
     /// The tenant, when not the account's tenant in the CLI (`--tenant`).
     pub tenant: Option<&'a Tenant>,

@@ -84,7 +84,7 @@ pub enum SignInMethod {
     /// (`AZURE_CONFIG_DIR`, else `~/.azure`), silently; the tenant is the request's when it names one,
     /// else the account's in the CLI. The connection then keeps its tokens in that cache.
     AzureCli {
-        /// The account's sign-in name (`--account`), when the CLI has several.
+        /// The account's sign-in name, when the CLI has several.
         account: Option<String>,
     },
     /// `--environment-variable`: the sign-in the `AZURE_*` variables describe
@@ -451,7 +451,7 @@ impl Session {
             }
             SignInMethod::EnvironmentVariable(_) => {
                 return Err(Error::invalid(
-                    "-EnvironmentVariable",
+                    "AZURE_* variables",
                     "the AZURE_* variables describe one sign-in, not another set of variables",
                 ));
             }
@@ -1086,7 +1086,7 @@ pub fn validate_response(
     }
     if passthrough && !crate::ids::is_guid(&result.tenant_id.to_ascii_lowercase()) {
         return Err(Error::invalid(
-            "-AccessToken",
+            "access token",
             format!(
                 "its tenant (tid) '{}' is not a tenant id (GUID): give a token issued by Microsoft Entra ID",
                 result.tenant_id.escape_debug()

@@ -169,13 +169,8 @@ fn read_secrets(
 /// in option names; a refused value names its option; the rest keeps its structure (the AADSTS code and
 /// the hint).
 pub(crate) fn failure(cmdlet: &Cmdlet, error: cmdlet::Error) -> Failure {
-    let option = |name: &str| {
-        let name = name.trim_start_matches('-');
-        cmdlet
-            .parameter(name)
-            .filter(|p| p.is_option())
-            .map(Parameter::option)
-    };
+    // auth-core names a value in its words (`access token`); the declaration knows which option gave it
+    let option = |name: &str| cmdlet.find(name).filter(|p| p.is_option()).map(Parameter::option);
     match error {
         cmdlet::Error::Binding { problem, .. } => usage(problem.for_command_line(cmdlet)),
         cmdlet::Error::Refused { parameter, reason } => match option(parameter) {

@@ -210,6 +210,24 @@ impl Cmdlet {
             .collect()
     }
 
+    /// The parameter a name or alias stands for, in any case, with or without dashes, spaces or
+    /// underscores: `-TenantId`, `tenant-id`, and auth-core's `access token` (which Connect-Entra takes as
+    /// an alias of `-MsAccessToken`). No prefixes: for naming the parameter an error is about.
+    pub fn find(&self, spelling: &str) -> Option<&'static Parameter> {
+        let fold = |s: &str| -> String {
+            s.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .flat_map(|c| c.to_lowercase())
+                .collect()
+        };
+        let wanted = fold(spelling);
+        self.parameters().into_iter().find(|p| {
+            std::iter::once(p.name)
+                .chain(p.aliases.iter().copied())
+                .any(|s| fold(s) == wanted)
+        })
+    }
+
     /// The parameter of this name (exact).
     pub fn parameter(&self, name: &str) -> Option<&'static Parameter> {
         self.parameters().into_iter().find(|p| p.name == name)

@@ -78,7 +78,7 @@ async fn without_a_user_to_share_from_azure_cli_says_what_to_do_and_sends_nothin
     assert!(
         stderr.starts_with(
             "error: --account: the Azure CLI has several accounts (alice@contoso.com, bob@contoso.com): \
-             choose one with --account"
+             name the one to use"
         ),
         "{stderr}"
     );

@@ -73,7 +73,7 @@ fn several_accounts_need_the_account_parameter() {
     ]);
     let error = cli.choose(None).unwrap_err().to_string();
     assert!(
-        error.contains("admin@contoso.com, ops@fabrikam.com") && error.contains("--account"),
+        error.contains("admin@contoso.com, ops@fabrikam.com") && error.contains("name the one to use"),
         "{error}"
     );
     assert_eq!(

@@ -23,8 +23,8 @@ pub use assertion::{CertificateCredential, SigningAlgorithm};
 pub use source::{CertificateSource, SavedCertificate};
 pub use store::CertificateStore;
 
-/// The parameter name thumbprint errors point at.
-const THUMBPRINT_PARAMETER: &str = "-CertificateThumbprint";
+/// What thumbprint errors name.
+const THUMBPRINT_PARAMETER: &str = "certificate thumbprint";
 
 /// A certificate with its private key: what a confidential client signs assertions with.
 ///

@@ -117,7 +117,7 @@ impl CertificateStore {
         let wanted = subject_query(subject);
         if subject.trim().is_empty() || wanted.is_empty() {
             return Err(Error::invalid(
-                "-CertificateSubjectName",
+                "certificate subject",
                 "give a subject such as CN=app or a distinguished name",
             ));
         }

@@ -346,10 +346,10 @@ fn thumbprints_are_normalised_and_anything_else_is_refused_naming_the_parameter(
         assert_eq!(normalize_thumbprint(typed).unwrap(), upper, "{typed:?}");
     }
     let short = normalize_thumbprint("F8813914053FBFB5D84F1EFA9EDB3205621C112").unwrap_err();
-    insta::assert_snapshot!(short, @"invalid value for -CertificateThumbprint: 'F8813914053FBFB5D84F1EFA9EDB3205621C112' is not a certificate thumbprint: expected 40 hexadecimal digits (the SHA-1 of the certificate; spaces and colons are ignored)");
+    insta::assert_snapshot!(short, @"invalid value for certificate thumbprint: 'F8813914053FBFB5D84F1EFA9EDB3205621C112' is not a certificate thumbprint: expected 40 hexadecimal digits (the SHA-1 of the certificate; spaces and colons are ignored)");
     let not_hex = normalize_thumbprint("G8813914053FBFB5D84F1EFA9EDB3205621C1126").unwrap_err();
     assert!(
-        matches!(not_hex, Error::InvalidParameter { ref parameter, .. } if parameter == "-CertificateThumbprint")
+        matches!(not_hex, Error::InvalidParameter { ref parameter, .. } if parameter == "certificate thumbprint")
     );
     assert!(normalize_thumbprint("").is_err());
     assert!(normalize_thumbprint("F8-81-39-14-05-3F-BF-B5-D8-4F-1E-FA-9E-DB-32-05-62-1C-11-26").is_err());

@@ -289,7 +289,7 @@ impl Connection {
                 SignInMethod::Password(_) => user(UserMethod::Password)?,
                 _ => {
                     return Err(crate::error::Error::invalid(
-                        "-EnvironmentVariable",
+                        "AZURE_* variables",
                         "the AZURE_* variables name an application's credential or a user name and password",
                     ));
                 }

@@ -193,3 +193,14 @@ fn validate_set_values_ignore_case_and_list_the_accepted_ones() {
     assert_eq!(choose("Environment", "azurechinacloud", &accepted).unwrap(), 2);
     insta::assert_snapshot!(choose("Environment", "Mars", &accepted).unwrap_err(), @"invalid value for -Environment: 'Mars' is not one of the accepted values: AzureCloud, AzureChinaCloud");
 }
+
+#[test]
+fn an_error_value_finds_its_parameter_by_name_or_alias_but_never_by_prefix() {
+    let found = |spelling: &str| SAMPLE.find(spelling).map(|p| p.name);
+    assert_eq!(found("access token"), Some("AccessToken"));
+    assert_eq!(found("-TenantId"), Some("Tenant"));
+    assert_eq!(found("certificate thumbprint"), Some("CertificateThumbprint"));
+    assert_eq!(found("account"), Some("Account"));
+    assert_eq!(found("Acc"), None);
+    assert_eq!(found("AZURE_* variables"), None);
+}
