@@ -3,6 +3,7 @@
 //! token anew for every token request, so a token that expires after a few minutes never strands a
 //! long job: the file is read again (Kubernetes rotates it) and the CI endpoints are asked again.
 
+use std::fmt;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -87,23 +88,89 @@ impl AssertionSource for FederatedTokenFile {
     }
 }
 
-/// GitHub Actions' OIDC token, asked of `ACTIONS_ID_TOKEN_REQUEST_URL` for every token request (the
-/// job needs `permissions: id-token: write`).
+/// A CI system's OIDC token endpoint and the job's credential for it (GitHub's request token, Azure
+/// Pipelines' access token): what both CI sources hold, so Debug is written once. It shows the URL
+/// without its query (which may name the job) and never the credential.
 #[derive(Clone)]
-pub struct GitHubActionsToken {
-    request_url: Url,
-    request_token: RequestToken,
-    audience: String,
+struct CiEndpoint {
+    url: Url,
+    credential: RequestToken,
 }
 
-impl std::fmt::Debug for GitHubActionsToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GitHubActionsToken")
-            .field("request_url", &strip_query(&self.request_url))
-            .field("request_token", &self.request_token)
-            .field("audience", &self.audience)
+impl fmt::Debug for CiEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CiEndpoint")
+            .field("url", &strip_query(&self.url))
+            .field("credential", &self.credential)
             .finish()
     }
+}
+
+impl CiEndpoint {
+    /// The endpoint `variable` holds (`value`): https, or http on loopback (a test's stand-in).
+    fn new(variable: &str, value: &str, credential: RequestToken) -> Result<Self> {
+        let url = Url::parse(value.trim()).map_err(|_| Error::invalid(variable, "not a URL"))?;
+        if url.scheme() == "https" || (url.scheme() == "http" && is_loopback_host(&url)) {
+            Ok(Self { url, credential })
+        } else {
+            Err(Error::invalid(
+                variable,
+                format!("'{}' is not an https URL", strip_query(&url)),
+            ))
+        }
+    }
+
+    /// The `Authorization` header: `scheme` and the credential, wiped from memory when dropped.
+    fn authorization(&self, scheme: &str) -> zeroize::Zeroizing<String> {
+        zeroize::Zeroizing::new(format!("{scheme} {}", self.credential.secret()))
+    }
+}
+
+/// A federated token source that asks a CI system's OIDC endpoint over HTTP for every token request.
+/// Such a source is an [`AssertionSource`] by the impl below, so GitHub Actions and Azure Pipelines
+/// each say only their names and how they ask.
+trait CiOidcSource: Send + Sync + fmt::Debug {
+    /// The source's name in contexts (`GitHubActions`).
+    const KIND: &'static str;
+    /// The CI system's name in errors (`GitHub Actions`).
+    const SYSTEM: &'static str;
+
+    /// Asks the endpoint for a token now.
+    fn ask(&self, http: &HttpClient) -> impl Future<Output = Result<FederatedToken>> + Send;
+}
+
+impl<T: CiOidcSource> AssertionSource for T {
+    fn assertion(&self, _audience: &str, _client_id: &ClientId, _now: SystemTime) -> Result<ClientAssertion> {
+        Err(Error::invalid(
+            "client assertion",
+            format!(
+                "{} tokens are fetched over HTTP: ask through a token request",
+                T::SYSTEM
+            ),
+        ))
+    }
+
+    fn fetch_assertion<'a>(
+        &'a self,
+        http: &'a HttpClient,
+        _audience: &'a str,
+        _client_id: &'a ClientId,
+        _now: SystemTime,
+    ) -> AssertionFuture<'a> {
+        Box::pin(async move { Ok(ClientAssertion::new(self.ask(http).await?.secret())) })
+    }
+
+    fn kind(&self) -> &'static str {
+        T::KIND
+    }
+}
+
+/// GitHub Actions' OIDC token, asked of `ACTIONS_ID_TOKEN_REQUEST_URL` for every token request (the
+/// job needs `permissions: id-token: write`).
+#[derive(Debug, Clone)]
+pub struct GitHubActionsToken {
+    endpoint: CiEndpoint,
+    audience: String,
 }
 
 impl GitHubActionsToken {
@@ -111,8 +178,7 @@ impl GitHubActionsToken {
     /// for the audience `api://AzureADTokenExchange`.
     pub fn new(request_url: &str, request_token: RequestToken) -> Result<Self> {
         Ok(Self {
-            request_url: endpoint_url("ACTIONS_ID_TOKEN_REQUEST_URL", request_url)?,
-            request_token,
+            endpoint: CiEndpoint::new("ACTIONS_ID_TOKEN_REQUEST_URL", request_url, request_token)?,
             audience: TOKEN_EXCHANGE_AUDIENCE.to_owned(),
         })
     }
@@ -125,9 +191,9 @@ impl GitHubActionsToken {
 
     /// Asks GitHub for a token now.
     pub async fn fetch(&self, http: &HttpClient) -> Result<FederatedToken> {
-        let mut url = self.request_url.clone();
+        let mut url = self.endpoint.url.clone();
         url.query_pairs_mut().append_pair("audience", &self.audience);
-        let authorization = zeroize::Zeroizing::new(format!("bearer {}", self.request_token.secret()));
+        let authorization = self.endpoint.authorization("bearer");
         let response = http
             .get(
                 &url,
@@ -147,43 +213,21 @@ impl GitHubActionsToken {
     }
 }
 
-impl AssertionSource for GitHubActionsToken {
-    fn assertion(&self, _audience: &str, _client_id: &ClientId, _now: SystemTime) -> Result<ClientAssertion> {
-        Err(needs_network("GitHub Actions"))
-    }
+impl CiOidcSource for GitHubActionsToken {
+    const KIND: &'static str = "GitHubActions";
+    const SYSTEM: &'static str = "GitHub Actions";
 
-    fn fetch_assertion<'a>(
-        &'a self,
-        http: &'a HttpClient,
-        _audience: &'a str,
-        _client_id: &'a ClientId,
-        _now: SystemTime,
-    ) -> AssertionFuture<'a> {
-        Box::pin(async move { Ok(ClientAssertion::new(self.fetch(http).await?.secret())) })
-    }
-
-    fn kind(&self) -> &'static str {
-        "GitHubActions"
+    fn ask(&self, http: &HttpClient) -> impl Future<Output = Result<FederatedToken>> + Send {
+        self.fetch(http)
     }
 }
 
 /// Azure Pipelines' OIDC token for a service connection, asked of `SYSTEM_OIDCREQUESTURI` for every
 /// token request (the step maps `SYSTEM_ACCESSTOKEN: $(System.AccessToken)` into its environment).
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct AzurePipelinesToken {
-    request_uri: Url,
-    access_token: RequestToken,
+    endpoint: CiEndpoint,
     service_connection_id: String,
-}
-
-impl std::fmt::Debug for AzurePipelinesToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AzurePipelinesToken")
-            .field("request_uri", &strip_query(&self.request_uri))
-            .field("access_token", &self.access_token)
-            .field("service_connection_id", &self.service_connection_id)
-            .finish()
-    }
 }
 
 impl AzurePipelinesToken {
@@ -202,19 +246,18 @@ impl AzurePipelinesToken {
             ));
         }
         Ok(Self {
-            request_uri: endpoint_url("SYSTEM_OIDCREQUESTURI", request_uri)?,
-            access_token,
+            endpoint: CiEndpoint::new("SYSTEM_OIDCREQUESTURI", request_uri, access_token)?,
             service_connection_id: service_connection_id.to_owned(),
         })
     }
 
     /// Asks Azure DevOps for a token now.
     pub async fn fetch(&self, http: &HttpClient) -> Result<FederatedToken> {
-        let mut url = self.request_uri.clone();
+        let mut url = self.endpoint.url.clone();
         url.query_pairs_mut()
             .append_pair("api-version", PIPELINES_API_VERSION)
             .append_pair("serviceConnectionId", &self.service_connection_id);
-        let authorization = zeroize::Zeroizing::new(format!("Bearer {}", self.access_token.secret()));
+        let authorization = self.endpoint.authorization("Bearer");
         let response = http
             .post_with_headers(
                 &url,
@@ -238,23 +281,12 @@ impl AzurePipelinesToken {
     }
 }
 
-impl AssertionSource for AzurePipelinesToken {
-    fn assertion(&self, _audience: &str, _client_id: &ClientId, _now: SystemTime) -> Result<ClientAssertion> {
-        Err(needs_network("Azure Pipelines"))
-    }
+impl CiOidcSource for AzurePipelinesToken {
+    const KIND: &'static str = "AzurePipelines";
+    const SYSTEM: &'static str = "Azure Pipelines";
 
-    fn fetch_assertion<'a>(
-        &'a self,
-        http: &'a HttpClient,
-        _audience: &'a str,
-        _client_id: &'a ClientId,
-        _now: SystemTime,
-    ) -> AssertionFuture<'a> {
-        Box::pin(async move { Ok(ClientAssertion::new(self.fetch(http).await?.secret())) })
-    }
-
-    fn kind(&self) -> &'static str {
-        "AzurePipelines"
+    fn ask(&self, http: &HttpClient) -> impl Future<Output = Result<FederatedToken>> + Send {
+        self.fetch(http)
     }
 }
 
@@ -502,26 +534,6 @@ pub fn env_tenant(env: &EnvVars) -> Result<Option<Tenant>> {
             })
         })
         .transpose()
-}
-
-fn needs_network(what: &str) -> Error {
-    Error::invalid(
-        "client assertion",
-        format!("{what} tokens are fetched over HTTP: ask through a token request"),
-    )
-}
-
-/// A CI system's token endpoint: https, or http on loopback (a test's stand-in).
-fn endpoint_url(variable: &str, value: &str) -> Result<Url> {
-    let url = Url::parse(value.trim()).map_err(|_| Error::invalid(variable, "not a URL"))?;
-    if url.scheme() == "https" || (url.scheme() == "http" && is_loopback_host(&url)) {
-        Ok(url)
-    } else {
-        Err(Error::invalid(
-            variable,
-            format!("'{}' is not an https URL", strip_query(&url)),
-        ))
-    }
 }
 
 /// The federated JWT in a CI endpoint's JSON answer.
