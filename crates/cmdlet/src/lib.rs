@@ -16,4 +16,6 @@ pub use bind::{Argument, Bound, Problem};
 pub use declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets};
 pub use environments::EnvironmentNames;
 pub use error::{Error, Result};
-pub use lifecycle::{Command, Connect, Lifecycle, Module, Outcome, Request, SignIn};
+pub use lifecycle::{
+    Command, Connect, ContextOf, Done, Lifecycle, Module, Outcome, Planned, Request, Run, Runs, SignIn,
+};

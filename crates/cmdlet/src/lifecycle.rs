@@ -33,26 +33,47 @@ pub trait Request: Sized {
     }
 }
 
-/// A module's typed connect request, and what the shared lifecycle asks of it.
+/// A module's typed connect request, and what the shared lifecycle asks of it: the environment, and
+/// the plan of the sign-in.
 pub trait SignIn: Sized {
-    /// What is saved and shown once connected (`PartnerContext`).
-    type Context: Serialize + 'static;
-    /// What the module keeps from planning for building the context.
-    type Plan;
+    /// What the module keeps from planning, to build the context once signed in.
+    type Plan: Planned;
 
     /// The environment asked for (the session applies its overrides and discovery).
     fn environment(&self) -> &Environment;
 
     /// The sign-in, for the resolved environment, with the module's defaults (client, scopes, ports).
     fn plan(self, session: &Session, environment: Environment) -> Result<(SignInRequest, Self::Plan)>;
+}
 
-    /// The context of a sign-in that went through; an error here (a failed `-EnforceMFA`) saves nothing.
-    fn context(
-        plan: Self::Plan,
-        session: &Session,
-        request: &SignInRequest,
-        tokens: &SignedInTokens,
-    ) -> impl Future<Output = Result<Self::Context>>;
+/// A planned sign-in's second half: the context, once the sign-in went through.
+pub trait Planned: Sized {
+    /// What is saved and shown once connected (`PartnerContext`).
+    type Context: Serialize + 'static;
+
+    /// The context of `done`; an error here (a failed `-EnforceMFA`) saves nothing.
+    fn context(self, done: Done<'_>) -> impl Future<Output = Result<Self::Context>>;
+}
+
+/// A sign-in that went through, not yet saved.
+#[derive(Clone, Copy)]
+pub struct Done<'a> {
+    /// The session it went through.
+    pub session: &'a Session,
+    /// What was asked.
+    pub request: &'a SignInRequest,
+    /// What came back, validated.
+    pub tokens: &'a SignedInTokens,
+}
+
+/// The context a request's connection saves.
+pub type ContextOf<R> = <<R as SignIn>::Plan as Planned>::Context;
+
+/// A cmdlet whose request runs its own way to what it prints (`New-PartnerAccessToken`, or a connect
+/// that shows more than its context), as a [`Command`] through [`Runs`].
+pub trait Run: Request {
+    /// Runs the request and says what to print.
+    fn run(self, session: &Session) -> impl Future<Output = Result<Outcome>>;
 }
 
 /// A module's connection: connecting, its current context, and disconnecting, under one saved name.
@@ -77,7 +98,7 @@ impl<C: Serialize + DeserializeOwned> Lifecycle<C> {
 
     /// Connects: resolves the environment, plans, signs in, builds the context and saves it with the
     /// connection. A sign-in the context refuses leaves nothing behind.
-    pub async fn connect<R: SignIn<Context = C>>(
+    pub async fn connect<R: SignIn<Plan: Planned<Context = C>>>(
         &self,
         session: &Session,
         request: R,
@@ -88,7 +109,7 @@ impl<C: Serialize + DeserializeOwned> Lifecycle<C> {
 
     /// [`connect`](Self::connect), also returning the access token of the sign-in, for a module whose
     /// connect shows it (`Connect-PSMicrosoftEntraID -PassThru`). The saved context never holds it.
-    pub async fn connect_with_token<R: SignIn<Context = C>>(
+    pub async fn connect_with_token<R: SignIn<Plan: Planned<Context = C>>>(
         &self,
         session: &Session,
         request: R,
@@ -97,7 +118,12 @@ impl<C: Serialize + DeserializeOwned> Lifecycle<C> {
         let (sign_in, plan) = request.plan(session, environment)?;
         // signed in and checked, but nothing saved until the context is built
         let tokens = session.authenticate(&sign_in).await?;
-        let context = R::context(plan, session, &sign_in, &tokens).await?;
+        let done = Done {
+            session,
+            request: &sign_in,
+            tokens: &tokens,
+        };
+        let context = plan.context(done).await?;
         let connected = session.complete(self.module, &sign_in, &tokens, &context)?;
         Ok((context, connected, tokens.result().access_token.clone()))
     }
@@ -148,20 +174,23 @@ pub trait Command: Sync {
 /// A module's connect cmdlet as a [`Command`]: the typed request built from the bound parameters,
 /// connected, and its context shown as `table` shows it.
 pub struct Connect<R: SignIn> {
-    connection: &'static Lifecycle<R::Context>,
-    table: fn(&R::Context) -> String,
+    connection: &'static Lifecycle<ContextOf<R>>,
+    table: fn(&ContextOf<R>) -> String,
 }
 
 impl<R: SignIn> Connect<R> {
     /// The command of the request `R`, saved as `connection` and its context shown by `table`.
-    pub const fn new(connection: &'static Lifecycle<R::Context>, table: fn(&R::Context) -> String) -> Self {
+    pub const fn new(
+        connection: &'static Lifecycle<ContextOf<R>>,
+        table: fn(&ContextOf<R>) -> String,
+    ) -> Self {
         Self { connection, table }
     }
 }
 
 impl<R: Request + SignIn> Command for Connect<R>
 where
-    R::Context: DeserializeOwned,
+    ContextOf<R>: DeserializeOwned,
 {
     fn cmdlet(&self) -> &'static Cmdlet {
         R::CMDLET
@@ -172,6 +201,32 @@ where
             let (context, _) = self.connection.connect(session, R::from_bound(bound)?).await?;
             Outcome::new(&context, (self.table)(&context))
         })
+    }
+}
+
+/// The [`Command`] of a [`Run`] request.
+pub struct Runs<R>(PhantomData<fn() -> R>);
+
+impl<R> Runs<R> {
+    /// The command of `R`.
+    pub const fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<R> Default for Runs<R> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<R: Run> Command for Runs<R> {
+    fn cmdlet(&self) -> &'static Cmdlet {
+        R::CMDLET
+    }
+
+    fn run<'a>(&'a self, session: &'a Session, bound: Bound) -> Running<'a> {
+        Box::pin(async move { R::from_bound(bound)?.run(session).await })
     }
 }
 

@@ -3,9 +3,9 @@
 
 use auth_core::{
     BrowserOptions, CertificateSource, ClientCredential, ClientId, Connected, Environment, Session,
-    SignInMethod, SignInRequest, SignedInTokens,
+    SignInMethod, SignInRequest,
 };
-use cmdlet::{Lifecycle, Result, SignIn};
+use cmdlet::{Done, Lifecycle, Planned, Result, SignIn};
 
 use crate::context::{AuthType, EntraContext, GRAPH_POWERSHELL_APP_NAME, TokenCredentialType};
 use crate::params::{ConnectEntra, EntraSignIn, UserMethod};
@@ -22,7 +22,6 @@ pub struct EntraPlan {
 }
 
 impl SignIn for ConnectEntra {
-    type Context = EntraContext;
     type Plan = EntraPlan;
 
     fn environment(&self) -> &Environment {
@@ -144,19 +143,18 @@ impl SignIn for ConnectEntra {
             },
         ))
     }
+}
 
-    async fn context(
-        plan: EntraPlan,
-        _: &Session,
-        request: &SignInRequest,
-        tokens: &SignedInTokens,
-    ) -> Result<EntraContext> {
+impl Planned for EntraPlan {
+    type Context = EntraContext;
+
+    async fn context(self, done: Done<'_>) -> Result<EntraContext> {
         let EntraPlan {
             auth_type,
             credential_type,
             thumbprint,
-        } = plan;
-        let result = tokens.result();
+        } = self;
+        let (request, result) = (done.request, done.tokens.result());
         // A passthrough token names its own application (appid/azp); report that one.
         let client_id = result.client_id.to_string();
         let context = EntraContext {

@@ -1,7 +1,8 @@
 //! The Entra context (Microsoft Graph PowerShell's `AuthContext`, what Get-EntraContext shows), with the
 //! PowerShell property names in JSON and the list PowerShell prints. It never holds a token or secret.
-
-use std::fmt;
+//!
+//! Its `Debug` is derived, all of it: with no secret in it (the context store refuses a member named
+//! like one), nothing needs hiding, and a derived `Debug` cannot fall behind a new field.
 
 use cmdlet::format::{collection, list};
 use serde::{Deserialize, Serialize};
@@ -48,7 +49,7 @@ pub enum TokenCredentialType {
 }
 
 /// The context of a Connect-Entra connection.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct EntraContext {
     /// The application that signed in.
@@ -89,19 +90,5 @@ impl EntraContext {
             ("ContextScope", self.context_scope.clone()),
             ("Environment", self.environment.clone()),
         ])
-    }
-}
-
-impl fmt::Debug for EntraContext {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EntraContext")
-            .field("client_id", &self.client_id)
-            .field("tenant_id", &self.tenant_id)
-            .field("scopes", &self.scopes)
-            .field("auth_type", &self.auth_type)
-            .field("token_credential_type", &self.token_credential_type)
-            .field("account", &self.account)
-            .field("environment", &self.environment)
-            .finish_non_exhaustive()
     }
 }

@@ -8,9 +8,9 @@ use auth_core::flows::PortPolicy;
 use auth_core::token::decode_jwt_payload;
 use auth_core::{
     AccessToken, BrowserOptions, ClientCredential, ClientId, Connected, Environment, Session, SignInMethod,
-    SignInRequest, SignedInTokens, TokenResult, Url,
+    SignInRequest, TokenResult, Url,
 };
-use cmdlet::{Error, Lifecycle, Result, SignIn};
+use cmdlet::{Done, Error, Lifecycle, Planned, Result, SignIn};
 use serde_json::Value;
 
 use crate::context::{
@@ -58,7 +58,6 @@ pub struct PartnerPlan {
 }
 
 impl SignIn for ConnectPartnerCenter {
-    type Context = PartnerContext;
     type Plan = PartnerPlan;
 
     fn environment(&self) -> &Environment {
@@ -91,32 +90,31 @@ impl SignIn for ConnectPartnerCenter {
         };
         Ok((request, kept))
     }
+}
 
-    async fn context(
-        plan: PartnerPlan,
-        session: &Session,
-        request: &SignInRequest,
-        tokens: &SignedInTokens,
-    ) -> Result<PartnerContext> {
-        let result = tokens.result();
-        if plan.enforce_mfa {
+impl Planned for PartnerPlan {
+    type Context = PartnerContext;
+
+    async fn context(self, done: Done<'_>) -> Result<PartnerContext> {
+        let (session, request, result) = (done.session, done.request, done.tokens.result());
+        if self.enforce_mfa {
             check_mfa(result)?;
         }
         let mut context = PartnerContext {
-            account: PartnerAccount::new(&request.client_id, &request.scopes[0], result, plan.account_type),
+            account: PartnerAccount::new(&request.client_id, &request.scopes[0], result, self.account_type),
             environment: PartnerEnvironment::from(&request.environment),
             country_code: None,
             locale: None,
             extended_properties: BTreeMap::new(),
         };
-        if plan.enforce_mfa {
+        if self.enforce_mfa {
             context
                 .extended_properties
                 .insert(ENFORCE_MFA.to_owned(), "True".to_owned());
         }
-        if !plan.account_type.is_application() {
+        if !self.account_type.is_application() {
             // The original set these on a context it then replaced, so they were always empty.
-            match organization_profile(session, &plan.partner_center, &result.access_token, &context).await {
+            match organization_profile(session, &self.partner_center, &result.access_token, &context).await {
                 Ok((country, culture)) => {
                     context.country_code = country;
                     context.locale = culture;

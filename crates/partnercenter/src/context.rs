@@ -1,9 +1,11 @@
 //! `PartnerContext`: what Connect-PartnerCenter returns and Get-PartnerContext shows, with the PowerShell
 //! property names in JSON and the format file's table. It never holds a secret: no token, no client
 //! secret, no refresh token (the original kept all three in ExtendedProperties, in plain text).
+//!
+//! Its `Debug` is derived, all of it: with no secret in it (the context store refuses a member named
+//! like one), nothing needs hiding, and a derived `Debug` cannot fall behind a new field.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use auth_core::Environment;
 use serde::{Deserialize, Serialize};
@@ -12,7 +14,7 @@ use cmdlet::sets::standard::account_table;
 pub use cmdlet::sets::standard::{AccountType, ContextAccount as PartnerAccount};
 
 /// The context of a Partner Center connection.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PartnerContext {
     /// Who signed in.
@@ -28,7 +30,7 @@ pub struct PartnerContext {
 }
 
 /// A cloud as Partner Center describes it.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PartnerEnvironment {
     /// The authority host.
@@ -88,27 +90,5 @@ impl PartnerContext {
             &self.environment.environment_name,
             &self.account.tenant,
         )
-    }
-}
-
-impl fmt::Debug for PartnerContext {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PartnerContext")
-            .field("account", &self.account)
-            .field("environment", &self.environment.environment_name)
-            .field("country_code", &self.country_code)
-            .field("locale", &self.locale)
-            .field("extended_properties", &self.extended_properties)
-            .finish()
-    }
-}
-
-impl fmt::Debug for PartnerEnvironment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PartnerEnvironment")
-            .field("environment_name", &self.environment_name)
-            .field("active_directory_authority", &self.active_directory_authority)
-            .field("partner_center_endpoint", &self.partner_center_endpoint)
-            .finish_non_exhaustive()
     }
 }

@@ -276,20 +276,6 @@ pub enum NewAccessTokenSet {
     },
 }
 
-impl NewAccessTokenSet {
-    /// The parameter set's name.
-    pub fn set_name(&self) -> &'static str {
-        match self {
-            Self::AccessToken { .. } => "AccessToken",
-            Self::RefreshToken { .. } => "RefreshToken",
-            Self::ServicePrincipal { .. } => "ServicePrincipal",
-            Self::ServicePrincipalCertificate { .. } => "ServicePrincipalCertificate",
-            Self::User { .. } => "User",
-            Self::ByModule { .. } => "ByModule",
-        }
-    }
-}
-
 impl Request for NewPartnerAccessToken {
     const CMDLET: &'static Cmdlet = &NEW_ACCESS_TOKEN;
 

@@ -5,9 +5,8 @@ use auth_core::time::{epoch_seconds, format_rfc3339};
 use auth_core::token::decode_jwt_payload;
 use auth_core::{
     BrowserOptions, ClientCredential, Connected, Environment, Session, SignInMethod, SignInRequest,
-    SignedInTokens,
 };
-use cmdlet::{Lifecycle, Result, SignIn};
+use cmdlet::{Done, Lifecycle, Planned, Result, SignIn};
 use serde_json::Value;
 
 use crate::context::{EntraToken, PsEntraContext};
@@ -21,7 +20,6 @@ pub struct PsEntraPlan {
 }
 
 impl SignIn for ConnectPsEntra {
-    type Context = PsEntraContext;
     type Plan = PsEntraPlan;
 
     fn environment(&self) -> &Environment {
@@ -79,15 +77,14 @@ impl SignIn for ConnectPsEntra {
         let request = SignInRequest::new(environment, Some(tenant), client_id, scopes, method);
         Ok((request, PsEntraPlan { kind, graph }))
     }
+}
 
-    async fn context(
-        plan: PsEntraPlan,
-        session: &Session,
-        request: &SignInRequest,
-        tokens: &SignedInTokens,
-    ) -> Result<PsEntraContext> {
-        let PsEntraPlan { kind, graph } = plan;
-        let result = tokens.result();
+impl Planned for PsEntraPlan {
+    type Context = PsEntraContext;
+
+    async fn context(self, done: Done<'_>) -> Result<PsEntraContext> {
+        let PsEntraPlan { kind, graph } = self;
+        let (session, request, result) = (done.session, done.request, done.tokens.result());
         let claims = decode_jwt_payload(result.access_token.secret(), "access token").ok();
         let claim = |name: &str| claims.as_ref().and_then(|c| c.get(name));
         let text = |name: &str| claim(name).and_then(Value::as_str).map(str::to_owned);

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use auth_core::flows::PortPolicy;
-use auth_core::{BrowserOptions, ClientId, Connected, Environment, Session, SignInRequest, SignedInTokens};
-use cmdlet::{Lifecycle, Result, SignIn};
+use auth_core::{BrowserOptions, ClientId, Connected, Environment, Session, SignInRequest};
+use cmdlet::{Done, Lifecycle, Planned, Result, SignIn};
 
 use crate::context::{AccountType, MgmtAccount, MgmtContext, MgmtEnvironment, endpoint};
 use crate::params::ConnectSecMgmtAccount;
@@ -13,15 +13,18 @@ use crate::params::ConnectSecMgmtAccount;
 /// The client the SecMgmt module signs users in with when no application is given.
 pub const DEFAULT_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 
+/// What planning keeps for the context: how the account signed in.
+#[derive(Debug)]
+pub struct MgmtPlan(AccountType);
+
 impl SignIn for ConnectSecMgmtAccount {
-    type Context = MgmtContext;
-    type Plan = AccountType;
+    type Plan = MgmtPlan;
 
     fn environment(&self) -> &Environment {
         &self.environment
     }
 
-    fn plan(self, session: &Session, environment: Environment) -> Result<(SignInRequest, AccountType)> {
+    fn plan(self, session: &Session, environment: Environment) -> Result<(SignInRequest, MgmtPlan)> {
         let scope = format!("{}/.default", endpoint(&environment.graph));
         let plan = self.set.into_plan(
             session,
@@ -32,15 +35,17 @@ impl SignIn for ConnectSecMgmtAccount {
                 ..BrowserOptions::default()
             },
         )?;
-        Ok(plan.into_request(environment, vec![scope]))
+        let (request, account_type) = plan.into_request(environment, vec![scope]);
+        Ok((request, MgmtPlan(account_type)))
     }
+}
 
-    async fn context(
-        account_type: AccountType,
-        _: &Session,
-        request: &SignInRequest,
-        tokens: &SignedInTokens,
-    ) -> Result<MgmtContext> {
+impl Planned for MgmtPlan {
+    type Context = MgmtContext;
+
+    async fn context(self, done: Done<'_>) -> Result<MgmtContext> {
+        let MgmtPlan(account_type) = self;
+        let (request, tokens) = (done.request, done.tokens);
         Ok(MgmtContext {
             account: MgmtAccount::new(
                 &request.client_id,

@@ -1,9 +1,11 @@
 //! `MgmtContext`: what Connect-SecMgmtAccount returns, with the PowerShell property names in JSON and the
 //! module's format-file table. It never holds a secret (the original kept the refresh token and the
 //! client secret in the account's ExtendedProperties).
+//!
+//! Its `Debug` is derived, all of it: with no secret in it (the context store refuses a member named
+//! like one), nothing needs hiding, and a derived `Debug` cannot fall behind a new field.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use auth_core::{Environment, Url};
 use serde::{Deserialize, Serialize};
@@ -12,7 +14,7 @@ use cmdlet::sets::standard::account_table;
 pub use cmdlet::sets::standard::{AccountType, ContextAccount as MgmtAccount};
 
 /// The context of a SecMgmt connection.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct MgmtContext {
     /// Who signed in.
@@ -24,7 +26,7 @@ pub struct MgmtContext {
 }
 
 /// A cloud as SecMgmt describes it.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct MgmtEnvironment {
     /// The authority host.
@@ -64,25 +66,5 @@ impl MgmtContext {
             &self.environment.environment_name,
             &self.account.tenant,
         )
-    }
-}
-
-impl fmt::Debug for MgmtContext {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MgmtContext")
-            .field("account", &self.account)
-            .field("environment", &self.environment.environment_name)
-            .field("extended_properties", &self.extended_properties)
-            .finish()
-    }
-}
-
-impl fmt::Debug for MgmtEnvironment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MgmtEnvironment")
-            .field("environment_name", &self.environment_name)
-            .field("active_directory_authority", &self.active_directory_authority)
-            .field("graph_endpoint", &self.graph_endpoint)
-            .finish_non_exhaustive()
     }
 }

@@ -253,8 +253,12 @@ fn every_new_access_token_set_is_reached_with_its_documented_parameters() {
         ),
     ];
     for (arguments, set) in cases {
+        // each set is the variant of its name
         let request = new_token(arguments).unwrap();
-        assert_eq!(request.set.set_name(), set);
+        assert!(
+            format!("{:?}", request.set).starts_with(&format!("{set} ")),
+            "{set}"
+        );
     }
     let request = new_token(vec![
         ("-ApplicationId", Argument::text(APP)),
