@@ -186,7 +186,7 @@ pub async fn connect(session: &Session, request: ConnectEntra) -> Result<(EntraC
 /// The name this module's connection is saved under.
 pub const MODULE: &str = "entra";
 
-/// The saved Entra connection: `current_context` (`Get-EntraContext`) and `disconnect`
+/// The Entra connection: `connect`, `current_context` (`Get-EntraContext`) and `disconnect`
 /// (`Disconnect-Entra`).
 pub static CONNECTION: Lifecycle<EntraContext> = Lifecycle::new(MODULE);
 

@@ -141,7 +141,7 @@ pub async fn connect(
 /// The name the connection is saved under.
 pub const MODULE: &str = "partnercenter";
 
-/// The saved Partner Center connection: `current_context` (`Get-PartnerContext`) and `disconnect`
+/// The Partner Center connection: `connect`, `current_context` (`Get-PartnerContext`) and `disconnect`
 /// (`Disconnect-PartnerCenter`).
 pub static CONNECTION: Lifecycle<PartnerContext> = Lifecycle::new(MODULE);
 

@@ -149,7 +149,7 @@ pub async fn connect(session: &Session, request: ConnectPsEntra) -> Result<(Entr
 /// The name the connection is saved under.
 pub const MODULE: &str = "psentra";
 
-/// The saved connection: `current_context` and `disconnect` (`Disconnect-PSMicrosoftEntraID`).
+/// The connection: `connect`, `current_context` and `disconnect` (`Disconnect-PSMicrosoftEntraID`).
 pub static CONNECTION: Lifecycle<PsEntraContext> = Lifecycle::new(MODULE);
 
 #[cfg(test)]

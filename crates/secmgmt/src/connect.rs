@@ -69,7 +69,7 @@ pub async fn connect(session: &Session, request: ConnectSecMgmtAccount) -> Resul
 /// The name the connection is saved under.
 pub const MODULE: &str = "secmgmt";
 
-/// The saved SecMgmt connection: `current_context` and `disconnect` (`Disconnect-SecMgmtAccount`).
+/// The SecMgmt connection: `connect`, `current_context` and `disconnect` (`Disconnect-SecMgmtAccount`).
 pub static CONNECTION: Lifecycle<MgmtContext> = Lifecycle::new(MODULE);
 
 #[cfg(test)]
