@@ -2,6 +2,11 @@
 //! format file declares) and a list (`Format-List`, what PowerShell shows for objects with more than
 //! four properties and no format file).
 
+/// A URL as the modules' contexts show it: no trailing slash.
+pub fn endpoint(url: &auth_core::Url) -> String {
+    url.as_str().trim_end_matches('/').to_owned()
+}
+
 /// A table column: its label and, when the format file fixes one, its width.
 #[derive(Debug, Clone, Copy)]
 pub struct Column {

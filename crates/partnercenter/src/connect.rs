@@ -10,12 +10,11 @@ use auth_core::{
     AccessToken, BrowserOptions, ClientCredential, ClientId, Connected, Environment, Session, SignInMethod,
     SignInRequest, TokenResult, Url,
 };
+use cmdlet::format::endpoint;
 use cmdlet::{Done, Error, Lifecycle, Planned, Result, SignIn};
 use serde_json::Value;
 
-use crate::context::{
-    AccountType, ENFORCE_MFA, PartnerAccount, PartnerContext, PartnerEnvironment, endpoint,
-};
+use crate::context::{AccountType, ENFORCE_MFA, PartnerAccount, PartnerContext, PartnerEnvironment};
 use crate::params::ConnectPartnerCenter;
 
 /// The client the PartnerCenter module signs users in with when no application is given.

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use auth_core::Environment;
 use serde::{Deserialize, Serialize};
 
+use cmdlet::format::endpoint;
 use cmdlet::sets::standard::account_table;
 pub use cmdlet::sets::standard::{AccountType, ContextAccount as PartnerAccount};
 
@@ -43,11 +44,6 @@ pub struct PartnerEnvironment {
     pub environment_name: String,
     /// The Partner Center API.
     pub partner_center_endpoint: Option<String>,
-}
-
-/// A URL as the contexts show it: no trailing slash.
-pub(crate) fn endpoint(url: &auth_core::Url) -> String {
-    url.as_str().trim_end_matches('/').to_owned()
 }
 
 impl From<&Environment> for PartnerEnvironment {

@@ -7,7 +7,9 @@ use auth_core::flows::PortPolicy;
 use auth_core::{BrowserOptions, ClientId, Connected, Environment, Session, SignInRequest};
 use cmdlet::{Done, Lifecycle, Planned, Result, SignIn};
 
-use crate::context::{AccountType, MgmtAccount, MgmtContext, MgmtEnvironment, endpoint};
+use cmdlet::format::endpoint;
+
+use crate::context::{AccountType, MgmtAccount, MgmtContext, MgmtEnvironment};
 use crate::params::ConnectSecMgmtAccount;
 
 /// The client the SecMgmt module signs users in with when no application is given.

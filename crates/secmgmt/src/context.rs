@@ -7,9 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use auth_core::{Environment, Url};
+use auth_core::Environment;
 use serde::{Deserialize, Serialize};
 
+use cmdlet::format::endpoint;
 use cmdlet::sets::standard::account_table;
 pub use cmdlet::sets::standard::{AccountType, ContextAccount as MgmtAccount};
 
@@ -39,11 +40,6 @@ pub struct MgmtEnvironment {
     pub graph_endpoint: String,
     /// The environment's name (`AzureCloud`).
     pub environment_name: String,
-}
-
-/// A URL as the contexts show it: no trailing slash.
-pub(crate) fn endpoint(url: &Url) -> String {
-    url.as_str().trim_end_matches('/').to_owned()
 }
 
 impl From<&Environment> for MgmtEnvironment {
