@@ -81,6 +81,13 @@ pub enum Problem {
         /// The parameter.
         name: &'static str,
     },
+    /// The chosen set does not take these parameters.
+    NotInSet {
+        /// The set.
+        set: &'static str,
+        /// The parameters it does not take.
+        names: Vec<&'static str>,
+    },
     /// The chosen set needs one of several parameters, and none was given.
     OneOf {
         /// The set.
@@ -242,6 +249,9 @@ impl Problem {
                 format!("{UNRESOLVED}: {subject} needs one of: {}", wanting.join(", "))
             }
             Self::Missing { set, name } => format!("parameter set {set} needs {}", words.name(name)),
+            Self::NotInSet { set, names } => {
+                format!("parameter set {set} does not take {}", words.names(names))
+            }
             Self::OneOf { set, names } => {
                 let list: Vec<String> = names.iter().map(|n| words.name(n)).collect();
                 format!("parameter set {set} needs one of {}", list.join(", "))
@@ -527,13 +537,26 @@ impl Cmdlet {
 }
 
 impl Bound {
-    /// The arguments of a set already chosen (the command line chooses it from the options given,
-    /// before it reads any secret), each value checked.
+    /// The arguments of a set already chosen with [`resolve`] (the command line chooses it from the
+    /// options given, before it reads any secret, which [`supply`](Self::supply) adds later), each value
+    /// checked. A parameter the set does not take is refused.
     pub fn new(
         cmdlet: &'static Cmdlet,
         set: &'static ParameterSet,
         arguments: Vec<(&'static Parameter, Argument)>,
     ) -> Result<Self> {
+        let refused: Vec<&'static str> = arguments
+            .iter()
+            .map(|(p, _)| p.name)
+            .filter(|name| !set.accepts(name))
+            .collect();
+        if !refused.is_empty() {
+            let problem = Problem::NotInSet {
+                set: set.name,
+                names: refused,
+            };
+            return Err(Error::binding(cmdlet, problem));
+        }
         let mut values = Vec::with_capacity(arguments.len());
         for (parameter, value) in arguments {
             values.push((parameter.name, value.checked(cmdlet, parameter)?));
@@ -541,8 +564,16 @@ impl Bound {
         Ok(Self { cmdlet, set, values })
     }
 
-    /// Adds a value read after the set was chosen (a secret, which `-WhatIf` never needs).
+    /// Adds a value read after the set was chosen (a secret, which `-WhatIf` never needs); a parameter
+    /// the set does not take is refused.
     pub fn supply(&mut self, parameter: &'static Parameter, value: Argument) -> Result<()> {
+        if !self.set.accepts(parameter.name) {
+            let problem = Problem::NotInSet {
+                set: self.set.name,
+                names: vec![parameter.name],
+            };
+            return Err(Error::binding(self.cmdlet, problem));
+        }
         let value = value.checked(self.cmdlet, parameter)?;
         self.values.retain(|(name, _)| *name != parameter.name);
         self.values.push((parameter.name, value));

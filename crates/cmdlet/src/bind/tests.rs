@@ -204,3 +204,11 @@ fn an_error_value_finds_its_parameter_by_name_or_alias_but_never_by_prefix() {
     assert_eq!(found("Acc"), None);
     assert_eq!(found("AZURE_* variables"), None);
 }
+
+#[test]
+fn a_set_chosen_beforehand_refuses_a_parameter_it_does_not_take() {
+    let user = SAMPLE.sets().iter().find(|s| s.name == "User").unwrap();
+    let access_token = SAMPLE.parameter("AccessToken").unwrap();
+    let error = Bound::new(&SAMPLE, user, vec![(access_token, Argument::secret("at"))]).unwrap_err();
+    insta::assert_snapshot!(error, @"Connect-Sample: parameter set User does not take -AccessToken");
+}
