@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 
 /// Folds a name as typed (`-TenantId`, `--tenant-id`, `tenantid`) to compare it: leading dashes, inner
 /// dashes and underscores dropped, lower case.
-fn fold(name: &str) -> String {
+pub(crate) fn fold(name: &str) -> String {
     name.trim()
         .trim_start_matches('-')
         .chars()
@@ -289,7 +289,7 @@ pub fn canonical_name(cmdlet: &Cmdlet, typed: &str) -> Result<&'static Parameter
                 .map(move |s| (s, *p))
         })
         .collect();
-    if let Some((_, parameter)) = spellings.iter().find(|(spelling, _)| fold(spelling) == wanted) {
+    if let Some(parameter) = spelled(cmdlet, &wanted) {
         return Ok(parameter);
     }
     let mut matches: Vec<&'static Parameter> = Vec::new();
@@ -317,6 +317,15 @@ pub fn canonical_name(cmdlet: &Cmdlet, typed: &str) -> Result<&'static Parameter
             },
         )),
     }
+}
+
+/// The parameter whose name or an alias folds to `wanted` (see [`fold`]): no prefixes.
+pub(crate) fn spelled(cmdlet: &Cmdlet, wanted: &str) -> Option<&'static Parameter> {
+    cmdlet.parameters().into_iter().find(|p| {
+        std::iter::once(p.name)
+            .chain(p.aliases.iter().copied())
+            .any(|spelling| fold(spelling) == wanted)
+    })
 }
 
 /// Chooses the parameter set for the parameters `given` (by name), as PowerShell does: the sets that

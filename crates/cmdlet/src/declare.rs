@@ -214,18 +214,8 @@ impl Cmdlet {
     /// underscores: `-TenantId`, `tenant-id`, and auth-core's `access token` (which Connect-Entra takes as
     /// an alias of `-MsAccessToken`). No prefixes: for naming the parameter an error is about.
     pub fn find(&self, spelling: &str) -> Option<&'static Parameter> {
-        let fold = |s: &str| -> String {
-            s.chars()
-                .filter(char::is_ascii_alphanumeric)
-                .flat_map(|c| c.to_lowercase())
-                .collect()
-        };
-        let wanted = fold(spelling);
-        self.parameters().into_iter().find(|p| {
-            std::iter::once(p.name)
-                .chain(p.aliases.iter().copied())
-                .any(|s| fold(s) == wanted)
-        })
+        // the binder's comparison, with auth-core's spaces read as the dashes of kebab case
+        crate::bind::spelled(self, &crate::bind::fold(&spelling.replace(' ', "-")))
     }
 
     /// The parameter of this name (exact).
