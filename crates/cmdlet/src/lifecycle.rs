@@ -91,11 +91,6 @@ impl<C: Serialize + DeserializeOwned> Lifecycle<C> {
         }
     }
 
-    /// The name the connection is saved under.
-    pub fn module(&self) -> &'static str {
-        self.module
-    }
-
     /// Connects: resolves the environment, plans, signs in, builds the context and saves it with the
     /// connection. A sign-in the context refuses leaves nothing behind.
     pub async fn connect<R: SignIn<Plan: Planned<Context = C>>>(
