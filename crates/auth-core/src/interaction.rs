@@ -21,12 +21,14 @@ pub trait Interaction: Send + Sync {
         let _ = (elapsed, remaining);
     }
 
-    /// The browser was asked to open `url`; the answer is awaited on `redirect_uri`.
+    /// The browser was asked to open `url` (the sign-in's single-use start address on the loopback
+    /// listener); the answer is awaited on `redirect_uri`.
     fn browser_opened(&self, url: &str, redirect_uri: &str) {
         let _ = (url, redirect_uri);
     }
 
-    /// No browser could be opened (`reason` says why): show `url` so the person can open it.
+    /// No browser could be opened (`reason` says why): show `url` (the sign-in's single-use start
+    /// address) so the person can open it.
     fn browser_failed(&self, url: &str, reason: &str) {
         let _ = (url, reason);
     }
@@ -184,7 +186,7 @@ pub(crate) fn browser_unavailable_message(reason: &str) -> String {
 
 pub(crate) fn browser_failed_message(url: &str, reason: &str) -> String {
     format!(
-        "could not open a browser: {reason}\nto sign in, open this address in a browser on this computer:\n{url}"
+        "could not open a browser: {reason}\nto sign in, open this address once, in a browser that reaches this computer's localhost:\n{url}"
     )
 }
 
@@ -201,10 +203,10 @@ mod tests {
     #[test]
     fn browser_messages_name_the_listener_and_give_the_address() {
         insta::assert_snapshot!(browser_opened_message("http://localhost:8400/"), @"a browser window opened for sign-in; waiting on http://localhost:8400/, Ctrl-C to cancel");
-        insta::assert_snapshot!(browser_failed_message("https://login.example/authorize?x=1", "xdg-open: exited with status 3"), @r"
+        insta::assert_snapshot!(browser_failed_message("http://localhost:8400/start/x", "xdg-open: exited with status 3"), @r"
         could not open a browser: xdg-open: exited with status 3
-        to sign in, open this address in a browser on this computer:
-        https://login.example/authorize?x=1
+        to sign in, open this address once, in a browser that reaches this computer's localhost:
+        http://localhost:8400/start/x
         ");
     }
 
@@ -213,7 +215,7 @@ mod tests {
         let piped = StderrInteraction::capturing(false);
         piped.waiting(Duration::ZERO, Duration::from_secs(61));
         drop(FinishOnDrop(&piped));
-        piped.browser_opened("https://login.example/authorize", "http://localhost:8400/");
+        piped.browser_opened("http://localhost:8400/start/x", "http://localhost:8400/");
         insta::assert_snapshot!(piped.output(), @"a browser window opened for sign-in; waiting on http://localhost:8400/, Ctrl-C to cancel");
 
         let terminal = StderrInteraction::capturing(true);

@@ -220,9 +220,9 @@ pub fn install_test_certificate(store_dir: &std::path::Path) -> String {
 /// The authorization code [`SignedInBrowser`] brings back.
 pub const SIGNED_IN_CODE: &str = "the-code";
 
-/// A browser with a signed-in user: given the authorize URL, it records the query and answers straight
-/// into the loopback listener with [`SIGNED_IN_CODE`] and the request's `state`, as a real browser would
-/// after sign-in.
+/// A browser with a signed-in user: given the sign-in's start address, it follows it to the authorize
+/// URL, records the query, and answers straight into the loopback listener with [`SIGNED_IN_CODE`], the
+/// request's `state` and the start address's cookie, as a real browser would after sign-in.
 #[derive(Default, Clone)]
 pub struct SignedInBrowser {
     /// The authorize request's query, once the browser was opened.
@@ -279,30 +279,56 @@ impl SignedInBrowser {
 
 impl auth_core::flows::BrowserOpener for SignedInBrowser {
     fn open(&self, url: &str) -> std::io::Result<()> {
-        let url = url::Url::parse(url).map_err(std::io::Error::other)?;
-        let query: std::collections::BTreeMap<String, String> = url.query_pairs().into_owned().collect();
-        if let Ok(mut seen) = self.query.lock() {
-            *seen = query.clone();
-        }
-        let port = query
-            .get("redirect_uri")
-            .and_then(|r| url::Url::parse(r).ok())
-            .and_then(|r| r.port())
-            .ok_or_else(|| std::io::Error::other("no redirect_uri port"))?;
-        let state = query.get("state").cloned().unwrap_or_default();
+        let start = url::Url::parse(url).map_err(std::io::Error::other)?;
+        let port = start
+            .port()
+            .ok_or_else(|| std::io::Error::other("no port in the start address"))?;
+        let path = start.path().to_owned();
+        let seen = self.query.clone();
         std::thread::spawn(move || {
-            use std::io::{Read, Write};
-            if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-                let _ = write!(
-                    stream,
-                    "GET /?code={SIGNED_IN_CODE}&state={state} HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n"
-                );
-                let mut page = String::new();
-                let _ = stream.read_to_string(&mut page);
+            let started = http_get(port, &path, None);
+            let header = |name: &str| {
+                started
+                    .split("\r\n\r\n")
+                    .next()
+                    .unwrap_or_default()
+                    .lines()
+                    .filter_map(|line| line.split_once(':'))
+                    .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                    .map(|(_, value)| value.trim().to_owned())
+            };
+            let Some(authorize) = header("location").and_then(|l| url::Url::parse(&l).ok()) else {
+                return;
+            };
+            let cookie = header("set-cookie")
+                .and_then(|c| c.split(';').next().map(str::to_owned))
+                .unwrap_or_default();
+            let query: std::collections::BTreeMap<String, String> =
+                authorize.query_pairs().into_owned().collect();
+            let state = query.get("state").cloned().unwrap_or_default();
+            if let Ok(mut seen) = seen.lock() {
+                *seen = query;
             }
+            http_get(port, &format!("/?code={SIGNED_IN_CODE}&state={state}"), Some(&cookie));
         });
         Ok(())
     }
+}
+
+/// A GET to the loopback listener at `port`, with `cookie` (`name=value`) if given: the whole response,
+/// or nothing when the connection fails.
+fn http_get(port: u16, path: &str, cookie: Option<&str>) -> String {
+    use std::io::{Read, Write};
+    let mut response = String::new();
+    if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+        let cookie = cookie.map(|c| format!("Cookie: {c}\r\n")).unwrap_or_default();
+        let _ = write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: localhost:{port}\r\n{cookie}Connection: close\r\n\r\n"
+        );
+        let _ = stream.read_to_string(&mut response);
+    }
+    response
 }
 
 /// A clock whose sleeps never end: browser sign-in then waits on the real socket alone (the fake clock's

@@ -2,6 +2,15 @@
 //! checked on return (and for a generic OIDC issuer its `iss`, RFC 9207) and a `nonce` checked in the ID
 //! token, the answer received on a loopback listener at `http://localhost:{port}/`, and device code
 //! sign-in when no browser opens and the caller allows it.
+//!
+//! The browser is given neither the authorize URL nor a file: it is given a single-use start address
+//! on the listener, `http://localhost:{port}/start/{random}`, which sends it on to the authorize URL
+//! and sets a cookie the answer must bring back. So the sign-in works wherever the loopback redirect
+//! does (a browser run as another user, or on the person's own machine through VS Code Remote's or
+//! Codespaces' forwarded ports), and no other local user learns `state`, `nonce` or the PKCE challenge
+//! from a command line: whoever opens the start address first gets them, and the browser's visit after
+//! them, or their answer without the cookie, ends the sign-in with an error. SECURITY.md compares the
+//! alternatives.
 
 use std::ops::RangeInclusive;
 use std::time::Duration;
@@ -26,7 +35,7 @@ mod opener;
 
 pub use opener::{BrowserOpener, SystemBrowser};
 
-use listener::LoopbackListener;
+use listener::{Expected, LoopbackListener, StartAddress};
 
 /// Which loopback ports the listener may take.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,8 +54,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 /// `prompt` values the Microsoft identity platform accepts.
 const PROMPTS: [&str; 5] = ["login", "none", "consent", "select_account", "create"];
 
-/// The interactive sign-in: opens the authorize page in a browser, receives the code on a loopback
-/// listener, and redeems it. Dropping the future returned by [`send`](Self::send) cancels it and closes
+/// The interactive sign-in: opens the sign-in's start address in a browser, which the loopback listener
+/// sends on to the authorize page, receives the code on that listener, and redeems it. Dropping the future returned by [`send`](Self::send) cancels it and closes
 /// the listener.
 pub struct InteractiveBrowser<'a> {
     authority: &'a Authority,
@@ -154,7 +163,9 @@ impl<'a> InteractiveBrowser<'a> {
         self
     }
 
-    /// How to open the browser; [`SystemBrowser`] on the process environment by default.
+    /// How to open the browser; [`SystemBrowser`] on the process environment by default. The opener is
+    /// given the start address (`http://localhost:{port}/start/{random}`), which a browser must visit
+    /// once and follow, keeping the cookie it sets.
     pub fn opener(mut self, opener: &'a dyn BrowserOpener) -> Self {
         self.opener = Some(opener);
         self
@@ -188,6 +199,8 @@ impl<'a> InteractiveBrowser<'a> {
         let state = random_text(16)?;
         let nonce = random_text(16)?;
         let url = self.authorize_url(&redirect_uri, &code_challenge(&verifier), &state, &nonce);
+        let start = StartAddress::new(url.into(), &random_text(32)?, random_text(32)?);
+        let start_url = listener.start_url(&start);
         tracing::debug!(target: "msconnect::browser", "listening on {redirect_uri} (port {})", listener.port());
 
         let system_browser;
@@ -198,25 +211,26 @@ impl<'a> InteractiveBrowser<'a> {
                 &system_browser
             }
         };
-        // the opener's private page goes when the sign-in ends, however it ends (cancellation included)
-        let _closed = CloseOnDrop(opener);
-        match opener.open(url.as_str()) {
-            Ok(()) => self.interaction.browser_opened(url.as_str(), &redirect_uri),
+        match opener.open(&start_url) {
+            Ok(()) => self.interaction.browser_opened(&start_url, &redirect_uri),
             // say one thing and do it: no address to open by hand when the listener is about to close
             Err(error) if self.fallback_to_device_code => {
                 drop(listener);
                 self.interaction.browser_unavailable(&error.to_string());
                 return self.device_code(http).await;
             }
-            Err(error) => self.interaction.browser_failed(url.as_str(), &error.to_string()),
+            Err(error) => self.interaction.browser_failed(&start_url, &error.to_string()),
         }
 
         let code = {
             let _finished = FinishOnDrop(self.interaction);
             listener
                 .wait_for_code(
-                    &state,
-                    self.authority.response_issuer(),
+                    &Expected {
+                        state: &state,
+                        issuer: self.authority.response_issuer(),
+                        start: &start,
+                    },
                     http.timer(),
                     self.timeout,
                     self.interaction,
@@ -318,17 +332,8 @@ impl<'a> InteractiveBrowser<'a> {
     }
 }
 
-/// Calls [`BrowserOpener::close`] when dropped.
-struct CloseOnDrop<'a>(&'a dyn BrowserOpener);
-
-impl Drop for CloseOnDrop<'_> {
-    fn drop(&mut self) {
-        self.0.close();
-    }
-}
-
 /// `count` random bytes as base64url: 32 give a PKCE verifier of 43 characters (RFC 7636 asks for 43 to
-/// 128), 16 give a `state` or `nonce` no one can guess.
+/// 128) or a start address and cookie, 16 give a `state` or `nonce` no one can guess.
 fn random_text(count: usize) -> Result<String> {
     let mut bytes = vec![0u8; count];
     ring::rand::SystemRandom::new()

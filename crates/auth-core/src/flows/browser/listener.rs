@@ -1,8 +1,12 @@
-//! The loopback listener that receives the browser's redirect: bound once on 127.0.0.1 and on `[::1]` at
-//! the same port and kept (no probe-then-rebind race, and no other user can take the address family we
-//! left free), a few lines of HTTP/1.1 answering with a short page, stray requests ignored, each
-//! connection given a few seconds to send its request, and a timeout measured on the injectable
-//! [`Timer`].
+//! The loopback listener of a browser sign-in: bound once on 127.0.0.1 and on `[::1]` at the same port
+//! and kept (no probe-then-rebind race, and no other user can take the address family we left free), a
+//! few lines of HTTP/1.1, stray requests ignored, each connection given a few seconds to send its
+//! request, and a timeout measured on the injectable [`Timer`].
+//!
+//! It serves two addresses. The start address (`/start/<random>`), the only one the browser is given,
+//! answers once with a redirect to the authorize URL and a cookie; the redirect URI (`/`) receives the
+//! answer, which must bring the cookie back. A second visit to the start address, or this sign-in's
+//! answer without the cookie, ends the sign-in: someone other than the browser got there.
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
@@ -138,6 +142,17 @@ impl LoopbackListener {
         format!("http://localhost:{}/", self.port)
     }
 
+    /// `http://localhost:{port}/start/{random}`, the address the browser is given for `start`.
+    pub(crate) fn start_url(&self, start: &StartAddress) -> String {
+        format!("http://localhost:{}{}", self.port, start.path)
+    }
+
+    /// The name of `start`'s cookie: one per port, so that sign-ins under way at once in one browser
+    /// each keep their own.
+    fn cookie_name(&self) -> String {
+        format!("msconnect-signin-{}", self.port)
+    }
+
     /// The next connection on either address (`accept` is cancel-safe: none is lost to the `select!`).
     async fn accept(&self) -> io::Result<TcpStream> {
         match &self.v6 {
@@ -149,17 +164,21 @@ impl LoopbackListener {
         }
     }
 
-    /// Serves until the redirect with `expected_state` arrives, or `timeout` passes on `timer`; the
-    /// redirect's `iss` must be `expected_issuer`'s when one is given (RFC 9207). Dropping the future
-    /// closes the sockets and aborts the connection tasks.
+    /// Serves `expected.start` once, then waits until the redirect with `expected.state` arrives, or
+    /// `timeout` passes on `timer`; the redirect's `iss` must be `expected.issuer`'s when one is given
+    /// (RFC 9207). Dropping the future closes the sockets and aborts the connection tasks.
     pub(crate) async fn wait_for_code(
         self,
-        expected_state: &str,
-        expected_issuer: Option<&ResponseIssuer>,
+        expected: &Expected<'_>,
         timer: &dyn Timer,
         timeout: Duration,
         interaction: &dyn Interaction,
     ) -> Result<AuthorizationCode> {
+        let mut served = Served {
+            cookie_name: self.cookie_name(),
+            max_age: timeout.as_secs().max(1),
+            started: false,
+        };
         let started = timer.now();
         let elapsed = || timer.now().duration_since(started).unwrap_or_default();
         // JoinSet aborts its tasks when dropped: cancellation leaves no connection behind
@@ -181,7 +200,7 @@ impl LoopbackListener {
                 biased;
                 Some(read) = connections.join_next(), if !connections.is_empty() => {
                     let Ok(Some((stream, request))) = read else { continue };
-                    if let Some(outcome) = answer(stream, &request, expected_state, expected_issuer).await {
+                    if let Some(outcome) = answer(stream, &request, expected, &mut served).await {
                         return outcome;
                     }
                 }
@@ -222,6 +241,8 @@ pub(crate) struct Request {
     method: String,
     path: String,
     query: HashMap<String, String>,
+    /// The `Cookie` header's pairs.
+    cookies: Vec<(String, String)>,
 }
 
 /// Reads a request head; `None` when the peer closes early or sends something that is not HTTP.
@@ -239,7 +260,16 @@ async fn read_request(mut stream: TcpStream) -> Option<(TcpStream, Request)> {
         head.extend_from_slice(&buffer[..read]);
     }
     let head = String::from_utf8_lossy(&head);
-    let request_line = head.lines().next()?;
+    let mut lines = head.lines();
+    let request_line = lines.next()?;
+    let cookies = lines
+        .take_while(|line| !line.is_empty())
+        .filter_map(|line| line.split_once(':'))
+        .filter(|(name, _)| name.trim().eq_ignore_ascii_case("cookie"))
+        .flat_map(|(_, value)| value.split(';'))
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
+        .collect();
     let mut parts = request_line.split(' ');
     let (method, target) = (parts.next()?, parts.next()?);
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
@@ -251,16 +281,63 @@ async fn read_request(mut stream: TcpStream) -> Option<(TcpStream, Request)> {
             query: url::form_urlencoded::parse(query.as_bytes())
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect(),
+            cookies,
         },
     ))
 }
 
-/// Answers one request. `None` for a stray request (another path, no `state`): the wait goes on.
+/// The single-use start address of one sign-in: its path, the authorize URL it sends the browser on
+/// to, and the cookie it sets, which the answer must bring back.
+pub(crate) struct StartAddress {
+    /// `/start/<random>`.
+    path: String,
+    authorize_url: String,
+    cookie: String,
+}
+
+impl StartAddress {
+    /// A start address for `authorize_url`, its path and cookie made of `path_random` and
+    /// `cookie_random` (unguessable text, URL- and cookie-safe).
+    pub(crate) fn new(authorize_url: String, path_random: &str, cookie_random: String) -> Self {
+        Self {
+            path: format!("/start/{path_random}"),
+            authorize_url,
+            cookie: cookie_random,
+        }
+    }
+}
+
+/// What one sign-in expects of the browser.
+pub(crate) struct Expected<'a> {
+    /// The `state` the answer must carry.
+    pub(crate) state: &'a str,
+    /// The issuer whose `iss` the answer must carry, when the authority says (RFC 9207).
+    pub(crate) issuer: Option<&'a ResponseIssuer>,
+    /// Served once, before the answer.
+    pub(crate) start: &'a StartAddress,
+}
+
+/// What the listener has handed out so far.
+struct Served {
+    cookie_name: String,
+    /// The cookie's lifetime: the sign-in's.
+    max_age: u64,
+    /// Whether the start address was visited.
+    started: bool,
+}
+
+/// Compares secrets in time that does not depend on where they differ.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
+/// Answers one request. `None` for the start address's first visit and for a stray request (another
+/// path, no `state`): the wait goes on.
 async fn answer(
     stream: TcpStream,
     request: &Request,
-    expected_state: &str,
-    expected_issuer: Option<&ResponseIssuer>,
+    expected: &Expected<'_>,
+    served: &mut Served,
 ) -> Option<Result<AuthorizationCode>> {
     if request.method != "GET" {
         respond(
@@ -270,6 +347,9 @@ async fn answer(
         )
         .await;
         return None;
+    }
+    if same_secret(&request.path, &expected.start.path) {
+        return start(stream, expected.start, served).await;
     }
     if request.path != "/" {
         respond(
@@ -302,7 +382,7 @@ async fn answer(
         .await;
         return None;
     };
-    if state != expected_state {
+    if state != expected.state {
         // Refused and ignored, as MSAL's receiver does: ending the sign-in would let any local user, or
         // any page open in the browser, abort every sign-in with one request. No code of it is redeemed.
         respond(
@@ -316,9 +396,30 @@ async fn answer(
         );
         return None;
     }
+    // this sign-in's state without the cookie: it reached someone who is not the browser that opened
+    // the start address, and their answer is not believed (nor is the one that may follow)
+    let cookie = request
+        .cookies
+        .iter()
+        .find(|(name, _)| *name == served.cookie_name)
+        .map(|(_, value)| value.as_str());
+    if !cookie.is_some_and(|cookie| same_secret(cookie, &expected.start.cookie)) {
+        respond(
+            stream,
+            "400 Bad Request",
+            &failure_page("The answer did not come from the browser this sign-in was started in."),
+        )
+        .await;
+        return Some(Err(Error::Rejected(
+            "the sign-in answer came without the cookie of the browser the sign-in was started in, so it \
+             was refused and the sign-in stopped: another program or user may have read the sign-in \
+             address; sign in again"
+                .into(),
+        )));
+    }
     // RFC 9207: an answer (error or code) from another authority is a mix-up attack; checked before
     // anything of it is believed
-    if let Some(problem) = expected_issuer.and_then(|expected| issuer_problem(field("iss"), expected)) {
+    if let Some(problem) = expected.issuer.and_then(|issuer| issuer_problem(field("iss"), issuer)) {
         respond(
             stream,
             "400 Bad Request",
@@ -353,6 +454,39 @@ async fn answer(
     Some(Ok(AuthorizationCode::new(code)))
 }
 
+/// The start address: the first visit is sent on to the authorize URL with the cookie; a second one
+/// ends the sign-in, since the state and the challenge reached whoever came first.
+async fn start(
+    stream: TcpStream,
+    start: &StartAddress,
+    served: &mut Served,
+) -> Option<Result<AuthorizationCode>> {
+    if served.started {
+        respond(
+            stream,
+            "400 Bad Request",
+            &failure_page("This sign-in address was already used, so the sign-in was stopped."),
+        )
+        .await;
+        return Some(Err(Error::Rejected(
+            "the sign-in address was opened twice, so the sign-in was stopped: another program or user \
+             may have opened it first; sign in again"
+                .into(),
+        )));
+    }
+    served.started = true;
+    // no-referrer: the authorize page never learns the start address; HttpOnly and SameSite=Lax: only
+    // the browser's top-level return to the redirect URI carries the cookie back
+    let head = format!(
+        "HTTP/1.1 302 Found\r\nLocation: {}\r\nSet-Cookie: {}={}; Path=/; Max-Age={}; HttpOnly; \
+         SameSite=Lax\r\nReferrer-Policy: no-referrer\r\nCache-Control: no-store\r\n\
+         Content-Length: 0\r\nConnection: close\r\n\r\n",
+        start.authorize_url, served.cookie_name, start.cookie, served.max_age
+    );
+    write_and_close(stream, &head).await;
+    None
+}
+
 /// Why an answer's `iss` is refused, if it is: another issuer's, or missing where the discovery document
 /// promised one.
 fn issuer_problem(iss: Option<&str>, expected: &ResponseIssuer) -> Option<String> {
@@ -372,13 +506,18 @@ fn issuer_problem(iss: Option<&str>, expected: &ResponseIssuer) -> Option<String
     }
 }
 
-/// Writes a small HTML answer and closes. Failures are ignored: the browser went away, nothing to tell.
-async fn respond(mut stream: TcpStream, status: &str, body: &str) {
+/// Writes a small HTML answer and closes.
+async fn respond(stream: TcpStream, status: &str, body: &str) {
     let response = format!(
         "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
          Cache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
+    write_and_close(stream, &response).await;
+}
+
+/// Failures are ignored: the browser went away, nothing to tell.
+async fn write_and_close(mut stream: TcpStream, response: &str) {
     let _ = stream.write_all(response.as_bytes()).await;
     let _ = stream.shutdown().await;
 }

@@ -2,15 +2,15 @@
 //! URL, as xdg-utils and Python's `webbrowser` read it), then the platform's opener (`xdg-open`, `open`,
 //! `rundll32 url.dll`).
 //!
-//! The authorize URL carries `state`, `nonce` and `code_challenge`: in a command line, every local user
-//! could read them in /proc and deliver a code of their own first. So the browser is given a private
-//! page instead (`file://…/signin.html`, mode 0600 in a 0700 folder) that sends it on to the URL, and the
-//! page is deleted when the sign-in ends. The browser's environment has no secret variables.
+//! The browser is given the sign-in's single-use start address on its loopback listener
+//! (`http://localhost:{port}/start/{random}`), never the authorize URL: that URL carries `state`, `nonce`
+//! and `code_challenge`, and in a command line every local user could read them in /proc and deliver a
+//! code of their own first. Nothing is written to disk (an earlier version handed over a private
+//! `file://` page, which a browser run as another user, or on the person's own machine through VS Code
+//! Remote or Codespaces, could not open). The browser's environment has no secret variables.
 
 use std::io;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::env::{EnvVars, remove_secret_variables};
@@ -19,71 +19,6 @@ use crate::env::{EnvVars, remove_secret_variables};
 pub trait BrowserOpener: Send + Sync {
     /// Opens `url`; an error says why no browser could.
     fn open(&self, url: &str) -> io::Result<()>;
-
-    /// The sign-in is over (the answer came, it failed or it was cancelled): clean up what `open` left,
-    /// such as the private page. Does nothing by default.
-    fn close(&self) {}
-}
-
-/// The private page handed to the browser in place of the authorize URL; its folder is deleted when
-/// this is dropped.
-#[derive(Debug)]
-struct Page {
-    folder: tempfile::TempDir,
-    path: PathBuf,
-}
-
-impl Page {
-    /// Writes a page that sends the browser on to `url`, in a new private folder under `parent`.
-    fn write(parent: &Path, url: &str) -> io::Result<Self> {
-        // a folder under a name no one can guess, that only this user may enter (tempfile's default is
-        // 0777 less the umask)
-        let mut builder = tempfile::Builder::new();
-        builder.prefix("msconnect-signin-");
-        #[cfg(unix)]
-        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
-        let folder = builder.tempdir_in(parent)?;
-        let path = folder.path().join("signin.html");
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&path)?;
-        io::Write::write_all(&mut file, redirect_page(url).as_bytes())?;
-        Ok(Self { folder, path })
-    }
-
-    /// The page as a `file://` URL, what a browser command expects.
-    fn url(&self) -> String {
-        url::Url::from_file_path(&self.path)
-            .map(String::from)
-            .unwrap_or_else(|()| self.path.display().to_string())
-    }
-}
-
-/// The page's HTML: a refresh to `url`, a script doing the same, and a link for a browser that does
-/// neither. The URL is escaped for HTML (and for the script's string) so it cannot close either.
-fn redirect_page(url: &str) -> String {
-    let html = escape_html(url);
-    let script = serde_json::to_string(url)
-        .unwrap_or_default()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e");
-    format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><meta name=\"referrer\" content=\"no-referrer\">\
-         <meta http-equiv=\"refresh\" content=\"0;url={html}\"><title>Signing in</title></head>\
-         <body><p>Continuing to the sign-in page. If nothing happens, \
-         <a id=\"authorize\" href=\"{html}\">continue</a>.</p>\
-         <script>window.location.replace({script});</script></body></html>\n"
-    )
-}
-
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 /// How long a launcher may take to fail before it counts as having opened the browser. Launchers
@@ -95,8 +30,6 @@ const LAUNCH_GRACE: Duration = Duration::from_millis(1500);
 pub struct SystemBrowser {
     env: EnvVars,
     grace: Duration,
-    /// The page of the sign-in under way, until [`close`](BrowserOpener::close) or the last clone goes.
-    page: Arc<Mutex<Option<Page>>>,
 }
 
 impl Default for SystemBrowser {
@@ -120,26 +53,7 @@ impl SystemBrowser {
         Self {
             env,
             grace: LAUNCH_GRACE,
-            page: Arc::default(),
         }
-    }
-
-    /// Where the private page's folder goes: `$TMPDIR`, else the system's temporary folder.
-    fn page_parent(&self) -> PathBuf {
-        self.env
-            .get("TMPDIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(std::env::temp_dir)
-    }
-
-    /// The path of the page handed to the browser, while a sign-in is under way.
-    #[cfg(test)]
-    pub(crate) fn page_path(&self) -> Option<PathBuf> {
-        self.lock_page().as_ref().map(|page| page.path.clone())
-    }
-
-    fn lock_page(&self) -> std::sync::MutexGuard<'_, Option<Page>> {
-        self.page.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The commands to try in order, and why the platform opener was skipped when it was.
@@ -198,16 +112,7 @@ impl SystemBrowser {
 
 impl BrowserOpener for SystemBrowser {
     fn open(&self, url: &str) -> io::Result<()> {
-        let parent = self.page_parent();
-        let page = Page::write(&parent, url).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("could not write the sign-in page under {}: {e}", parent.display()),
-            )
-        })?;
-        let (launches, skipped) = self.launches(&page.url());
-        // kept until the sign-in ends: the browser may read it after its launcher has exited
-        *self.lock_page() = Some(page);
+        let (launches, skipped) = self.launches(url);
         let mut failures: Vec<String> = Vec::new();
         for launch in &launches {
             match run(launch, self.grace) {
@@ -219,14 +124,7 @@ impl BrowserOpener for SystemBrowser {
             failures.insert(0, "BROWSER is not set".into());
         }
         failures.extend(skipped);
-        self.close();
         Err(io::Error::new(io::ErrorKind::NotFound, failures.join("; ")))
-    }
-
-    fn close(&self) {
-        if let Some(page) = self.lock_page().take() {
-            let _ = page.folder.close();
-        }
     }
 }
 
@@ -264,6 +162,8 @@ fn run(launch: &Launch, grace: Duration) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::{Path, PathBuf};
+
     use super::*;
 
     fn browser(pairs: &[(&str, &str)]) -> SystemBrowser {
@@ -301,18 +201,13 @@ mod tests {
         assert!(skipped.is_some());
     }
 
-    /// A `$BROWSER` script that records its arguments, the page it was given and its environment.
+    /// A `$BROWSER` script that records its arguments.
     #[cfg(unix)]
     fn recording_browser(dir: &Path) -> PathBuf {
         let script = dir.join("record");
         std::fs::write(
             &script,
-            format!(
-                "#!/bin/sh\necho \"$@\" > '{0}/args'\nfor a in \"$@\"; do case \"$a\" in file://*) \
-                 cat \"${{a#file://}}\" > '{0}/page'; ls -ld \"${{a#file://}}\" \"$(dirname \"${{a#file://}}\")\" \
-                 > '{0}/modes';; esac; done\nenv > '{0}/env'\n",
-                dir.display()
-            ),
+            format!("#!/bin/sh\necho \"$@\" > '{}/args'\n", dir.display()),
         )
         .unwrap();
         std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
@@ -321,34 +216,14 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn a_failing_command_falls_through_to_the_next_and_a_working_one_gets_a_private_page() {
+    fn a_failing_command_falls_through_to_the_next_and_a_working_one_gets_the_url() {
         let dir = tempfile::tempdir().unwrap();
         let script = recording_browser(dir.path());
         let list = format!("no-such-browser-here:false:{} --tab %s", script.display());
-        let opener = browser(&[
-            ("BROWSER", list.as_str()),
-            ("TMPDIR", dir.path().to_str().unwrap()),
-        ]);
-        opener.open("https://login.example/?a=1&b=2").unwrap();
-        let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
-        // issue 18: the authorize URL is in no command line, only in a page only this user can read
-        let page = opener.page_path().unwrap();
-        assert_eq!(read("args"), format!("--tab file://{}\n", page.display()));
-        assert!(!read("args").contains("login.example"));
-        assert!(page.starts_with(dir.path()), "the page is under TMPDIR");
-        let modes: Vec<String> = read("modes").lines().map(|l| l[..10].to_owned()).collect();
-        assert_eq!(modes, ["drwx------", "-rw-------"], "the folder, then the page");
-        assert!(
-            read("page").contains(r#"<a id="authorize" href="https://login.example/?a=1&amp;b=2">"#),
-            "{}",
-            read("page")
-        );
-        assert!(read("page").contains(r#"content="0;url=https://login.example/?a=1&amp;b=2""#));
-        opener.close();
-        assert!(
-            !page.exists() && !page.parent().unwrap().exists(),
-            "the page is deleted"
-        );
+        let opener = browser(&[("BROWSER", list.as_str())]);
+        opener.open("http://localhost:8400/start/x").unwrap();
+        let args = std::fs::read_to_string(dir.path().join("args")).unwrap();
+        assert_eq!(args, "--tab http://localhost:8400/start/x\n");
 
         let error = browser(&[("BROWSER", "no-such-browser-here:false")])
             .open("https://x.example/")
@@ -358,14 +233,6 @@ mod tests {
             shown.starts_with("no-such-browser-here: not found; false: exited with exit status: 1"),
             "{shown}"
         );
-    }
-
-    #[test]
-    fn the_page_cannot_be_broken_out_of_by_the_url() {
-        let page = redirect_page("https://x.example/?a=\"><script>alert(1)</script>&b='");
-        assert!(!page.contains("<script>alert"), "{page}");
-        assert!(page.contains("&quot;&gt;&lt;script&gt;"), "{page}");
-        assert!(page.contains(r#"location.replace("https://x.example/?a=\"\u003e\u003cscript\u003ealert(1)\u003c/script\u003e&b='")"#), "{page}");
     }
 
     #[cfg(unix)]

@@ -1,5 +1,6 @@
-//! Browser sign-in against mockito, with a test "user agent" that reads the authorize URL and follows
-//! the redirect into the loopback listener as a signed-in person's browser would.
+//! Browser sign-in against mockito, with a test "user agent" that opens the start address it is given,
+//! follows it to the authorize URL, and comes back to the loopback listener with the cookie, as a
+//! signed-in person's browser would.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -94,40 +95,53 @@ enum Answer {
     WrongState,
     /// Redirects with an error (the person declined consent).
     Error,
-    /// Asks for a favicon, for `/`, and for `/` with a code but no state, then redirects properly.
+    /// Asks for a favicon, for `/`, for `/` with a code but no state, and for another start address,
+    /// then redirects properly.
     StrayThenCode,
     /// Never comes back.
     Nothing,
     /// Redirects with the code, the state and this `iss` (RFC 9207), or none.
     Issuer(Option<&'static str>),
+    /// Opens the start address a second time (as the browser would after another user opened it first).
+    StartAgain,
+    /// Redirects with the code and the state but without the cookie (someone else who learnt the state).
+    NoCookie,
 }
 
 /// The test user agent, and what it saw.
 struct UserAgent {
     answer: Answer,
-    /// The authorize URL.
-    url: Mutex<String>,
+    /// The start address it was given.
+    start: Mutex<String>,
+    /// The start address's answer, whole.
+    started: Arc<Mutex<String>>,
+    /// The authorize URL the start address sent it to.
+    url: Arc<Mutex<String>>,
     /// The authorize URL's query, shared with the token mock.
     query: Arc<Mutex<BTreeMap<String, String>>>,
-    /// The pages the listener served, once the visit is over.
+    /// The pages the listener served after the start address, once the visit is over.
     visit: Mutex<Option<JoinHandle<Vec<String>>>>,
-    /// How often the flow said it was over (when the system browser deletes its page).
-    closed: std::sync::atomic::AtomicUsize,
 }
 
 impl UserAgent {
     fn new(answer: Answer) -> Self {
         Self {
             answer,
-            url: Mutex::default(),
+            start: Mutex::default(),
+            started: Arc::default(),
+            url: Arc::default(),
             query: Arc::default(),
             visit: Mutex::default(),
-            closed: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
     fn query(&self) -> BTreeMap<String, String> {
         self.query.lock().unwrap().clone()
+    }
+
+    /// The listener's port, from the start address.
+    fn port(&self) -> u16 {
+        Url::parse(&self.start.lock().unwrap()).unwrap().port().unwrap()
     }
 
     async fn pages(&self) -> Vec<String> {
@@ -137,47 +151,71 @@ impl UserAgent {
 }
 
 impl BrowserOpener for UserAgent {
-    fn close(&self) {
-        self.closed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    }
-
     fn open(&self, url: &str) -> io::Result<()> {
-        *self.url.lock().unwrap() = url.to_owned();
-        let url = Url::parse(url).unwrap();
-        let query: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
-        *self.query.lock().unwrap() = query.clone();
-        let redirect = Url::parse(&query["redirect_uri"]).unwrap();
+        *self.start.lock().unwrap() = url.to_owned();
+        let start = Url::parse(url).unwrap();
         assert_eq!(
-            (redirect.scheme(), redirect.host_str(), redirect.path()),
-            ("http", Some("localhost"), "/")
+            (start.scheme(), start.host_str(), start.query()),
+            ("http", Some("localhost"), None)
         );
-        let port = redirect.port().unwrap();
-        let state = &query["state"];
-        let redirect = format!("/?code=the-code&state={state}&session_state=s1");
-        let paths = match self.answer {
-            Answer::Code => vec![redirect],
-            Answer::WrongState => vec!["/?code=stolen-code&state=someone-elses".into(), redirect],
-            Answer::Error => vec![format!(
-                "/?error=access_denied&error_description=AADSTS65004%3A+User+declined+to+consent+%3Cb%3Enow%3C%2Fb%3E.\
-                 %0D%0ATrace+ID%3A+x&error_subcode=cancel&state={state}"
-            )],
-            Answer::StrayThenCode => vec![
-                "/favicon.ico".into(),
-                "/".into(),
-                "/?code=the-code".into(),
-                redirect,
-            ],
-            Answer::Nothing => vec![],
-            Answer::Issuer(None) => vec![format!("/?code=the-code&state={state}")],
-            Answer::Issuer(Some(iss)) => vec![format!(
-                "/?code=the-code&state={state}&iss={}",
-                url::form_urlencoded::byte_serialize(iss.as_bytes()).collect::<String>()
-            )],
-        };
+        assert!(start.path().starts_with("/start/"), "{url}");
+        let port = start.port().unwrap();
+        let start_path = start.path().to_owned();
+        let (answer, started, authorize, shared_query) = (
+            self.answer,
+            self.started.clone(),
+            self.url.clone(),
+            self.query.clone(),
+        );
         *self.visit.lock().unwrap() = Some(tokio::spawn(async move {
+            let response = fetch(port, &start_path, None).await;
+            *started.lock().unwrap() = response.clone();
+            // none when the sign-in ended before the visit (a test of timeouts or cancellation)
+            let (Some(location), Some(cookie)) = (
+                header(&response, "location"),
+                header(&response, "set-cookie").and_then(|value| value.split(';').next().map(str::to_owned)),
+            ) else {
+                return vec![response];
+            };
+            *authorize.lock().unwrap() = location.clone();
+            let url = Url::parse(&location).unwrap();
+            let query: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
+            *shared_query.lock().unwrap() = query.clone();
+            let redirect = Url::parse(&query["redirect_uri"]).unwrap();
+            assert_eq!(
+                (redirect.scheme(), redirect.host_str(), redirect.port(), redirect.path()),
+                ("http", Some("localhost"), Some(port), "/")
+            );
+            let state = &query["state"];
+            let redirect = format!("/?code=the-code&state={state}&session_state=s1");
+            let paths = match answer {
+                Answer::Code => vec![redirect],
+                Answer::WrongState => vec!["/?code=stolen-code&state=someone-elses".into(), redirect],
+                Answer::Error => vec![format!(
+                    "/?error=access_denied&error_description=AADSTS65004%3A+User+declined+to+consent+%3Cb%3Enow%3C%2Fb%3E.\
+                     %0D%0ATrace+ID%3A+x&error_subcode=cancel&state={state}"
+                )],
+                Answer::StrayThenCode => vec![
+                    "/favicon.ico".into(),
+                    "/".into(),
+                    "/?code=the-code".into(),
+                    "/start/not-this-one".into(),
+                    redirect,
+                ],
+                Answer::Nothing => vec![],
+                Answer::Issuer(None) => vec![format!("/?code=the-code&state={state}")],
+                Answer::Issuer(Some(iss)) => vec![format!(
+                    "/?code=the-code&state={state}&iss={}",
+                    url::form_urlencoded::byte_serialize(iss.as_bytes()).collect::<String>()
+                )],
+                Answer::StartAgain => vec![start_path],
+                Answer::NoCookie => {
+                    return vec![get(port, &redirect, None).await];
+                }
+            };
             let mut pages = Vec::new();
             for path in paths {
-                pages.push(get(port, &path).await);
+                pages.push(get(port, &path, Some(&cookie)).await);
             }
             pages
         }));
@@ -185,15 +223,37 @@ impl BrowserOpener for UserAgent {
     }
 }
 
-/// A GET as a browser sends it, summarised as `status line | title | text`.
-async fn get(port: u16, path: &str) -> String {
-    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+/// A GET as a browser sends it, with `cookie` (`name=value`) if given: the whole response.
+async fn fetch(port: u16, path: &str, cookie: Option<&str>) -> String {
+    let Ok(mut stream) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else {
+        return String::new();
+    };
+    let cookie = cookie.map(|c| format!("Cookie: other=1; {c}\r\n")).unwrap_or_default();
     let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: localhost:{port}\r\nUser-Agent: test\r\nAccept: text/html\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: localhost:{port}\r\nUser-Agent: test\r\n{cookie}Accept: text/html\r\n\r\n"
     );
-    stream.write_all(request.as_bytes()).await.unwrap();
     let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
+    // a connection the listener dropped (the sign-in is over) reads as empty
+    if stream.write_all(request.as_bytes()).await.is_ok() {
+        let _ = stream.read_to_string(&mut response).await;
+    }
+    response
+}
+
+/// A response header's value.
+fn header(response: &str, name: &str) -> Option<String> {
+    response
+        .split("\r\n\r\n")
+        .next()?
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.trim().to_owned())
+}
+
+/// A GET as a browser sends it, summarised as `status line | title | text`.
+async fn get(port: u16, path: &str, cookie: Option<&str>) -> String {
+    let response = fetch(port, path, cookie).await;
     let between = |open: &str, close: &str| {
         response
             .split_once(open)
@@ -332,18 +392,72 @@ async fn the_browser_signs_in_with_pkce_state_and_nonce() {
         )),
         "{url}"
     );
+    // issue 26: the browser is given a start address on the listener, which holds nothing of the
+    // authorize URL, and is sent on to that URL with a cookie that only its answer brings back
+    let port = port_of(&query);
+    let start = agent.start.lock().unwrap().clone();
+    let random = start
+        .strip_prefix(&format!("http://localhost:{port}/start/"))
+        .unwrap_or_else(|| panic!("{start}"));
+    assert_eq!(random.len(), 43, "{start}");
+    for secret in [&query["state"], &query["nonce"], &query["code_challenge"]] {
+        assert!(!start.contains(secret.as_str()), "{start}");
+    }
     assert_eq!(
         recorder.events(),
         [
-            format!("browser_opened {url} http://localhost:{}/", port_of(&query)),
+            format!("browser_opened {start} http://localhost:{port}/"),
             "finished".to_owned()
         ]
     );
-    assert_eq!(
-        agent.closed.load(std::sync::atomic::Ordering::SeqCst),
-        1,
-        "the opener is told once that the sign-in is over (the system browser deletes its page)"
+    let started = agent.started.lock().unwrap().clone();
+    assert_eq!(header(&started, "location").as_deref(), Some(url.as_str()));
+    let cookie = header(&started, "set-cookie").unwrap();
+    let value = cookie
+        .strip_prefix(&format!("msconnect-signin-{port}="))
+        .and_then(|rest| rest.split_once(';'))
+        .map(|(value, _)| value.to_owned())
+        .unwrap_or_else(|| panic!("{cookie}"));
+    assert_eq!(value.len(), 43);
+    assert_ne!(value, random, "the cookie is not the address");
+    insta::assert_snapshot!(
+        started.replace(&value, "<cookie>").replace(&url, "<authorize URL>").replace(&port.to_string(), "<port>"),
+        @r"
+    HTTP/1.1 302 Found
+    Location: <authorize URL>
+    Set-Cookie: msconnect-signin-<port>=<cookie>; Path=/; Max-Age=300; HttpOnly; SameSite=Lax
+    Referrer-Policy: no-referrer
+    Cache-Control: no-store
+    Content-Length: 0
+    Connection: close
+    "
     );
+    token.assert_async().await;
+}
+
+/// issue 26: whoever opens the start address first gets the state and the challenge; the browser's visit
+/// after them ends the sign-in, and nothing is redeemed.
+#[tokio::test]
+async fn a_second_visit_to_the_start_address_ends_the_sign_in() {
+    let mut server = Server::new_async().await;
+    let agent = UserAgent::new(Answer::StartAgain);
+    let token = token_mock(&mut server, &agent, None, &[], 0).await;
+    let error = sign_in(&authority(&server), &agent, None).await.unwrap_err();
+    insta::assert_snapshot!(error, @"the sign-in address was opened twice, so the sign-in was stopped: another program or user may have opened it first; sign in again");
+    insta::assert_snapshot!(agent.pages().await.join("\n"), @"HTTP/1.1 400 Bad Request | Sign-in failed | This sign-in address was already used, so the sign-in was stopped. Return to the terminal for details.");
+    token.assert_async().await;
+}
+
+/// issue 26: this sign-in's state without the start address's cookie came from someone who is not the
+/// browser (the state leaked): the sign-in ends and the code is not redeemed.
+#[tokio::test]
+async fn an_answer_without_the_cookie_ends_the_sign_in() {
+    let mut server = Server::new_async().await;
+    let agent = UserAgent::new(Answer::NoCookie);
+    let token = token_mock(&mut server, &agent, None, &[], 0).await;
+    let error = sign_in(&authority(&server), &agent, None).await.unwrap_err();
+    insta::assert_snapshot!(error, @"the sign-in answer came without the cookie of the browser the sign-in was started in, so it was refused and the sign-in stopped: another program or user may have read the sign-in address; sign in again");
+    insta::assert_snapshot!(agent.pages().await.join("\n"), @"HTTP/1.1 400 Bad Request | Sign-in failed | The answer did not come from the browser this sign-in was started in. Return to the terminal for details.");
     token.assert_async().await;
 }
 
@@ -524,6 +638,7 @@ async fn stray_requests_are_answered_and_ignored() {
     HTTP/1.1 404 Not Found | Not found | This address only receives the sign-in answer.
     HTTP/1.1 400 Bad Request | Not a sign-in answer | This address only receives the sign-in answer.
     HTTP/1.1 400 Bad Request | Not a sign-in answer | This address only receives the sign-in answer.
+    HTTP/1.1 404 Not Found | Not found | This address only receives the sign-in answer.
     HTTP/1.1 200 OK | Signed in | You are signed in. You can close this window and return to the terminal.
     ");
     token.assert_async().await;
@@ -594,7 +709,7 @@ async fn the_wait_gives_up_after_the_timeout_with_progress_on_the_way() {
         .send(&http)
         .await
         .unwrap_err();
-    let port = port_of(&agent.query());
+    let port = agent.port();
     insta::assert_snapshot!(error.to_string().replace(&port.to_string(), "<port>"), @"no sign-in answer reached http://localhost:<port>/ within 3 seconds: sign in again, or use device code sign-in");
     assert!(matches!(error, Error::TimedOut(_)));
     assert_eq!(timer.sleeps(), [Duration::from_secs(1); 3]);
@@ -603,11 +718,6 @@ async fn the_wait_gives_up_after_the_timeout_with_progress_on_the_way() {
     waiting 2s 1s
     finished
     ");
-    assert_eq!(
-        agent.closed.load(std::sync::atomic::Ordering::SeqCst),
-        1,
-        "a failed sign-in ends too"
-    );
 }
 
 #[tokio::test]
@@ -653,6 +763,19 @@ fn ipv6_loopback(test: &str) -> bool {
     }
 }
 
+/// A start address whose cookie is `c`, for the listener's own tests.
+static START: std::sync::LazyLock<StartAddress> =
+    std::sync::LazyLock::new(|| StartAddress::new("https://login.example/authorize".into(), "p", "c".into()));
+
+/// An answer carrying the state `s`, from any issuer.
+fn expecting_s(start: &StartAddress) -> Expected<'_> {
+    Expected {
+        state: "s",
+        issuer: None,
+        start,
+    }
+}
+
 #[tokio::test]
 async fn both_loopback_addresses_are_bound_and_a_port_taken_on_ipv6_is_skipped() {
     // issue 18: with 127.0.0.1 alone, another user listening on [::1] at the port received the code
@@ -690,7 +813,13 @@ async fn both_loopback_addresses_are_bound_and_a_port_taken_on_ipv6_is_skipped()
                 .await
                 .unwrap();
             stream
-                .write_all(b"GET /?code=c&state=s HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                .write_all(
+                    format!(
+                        "GET /?code=c&state=s HTTP/1.1\r\nHost: localhost\r\n\
+                         Cookie: msconnect-signin-{port}=c\r\n\r\n"
+                    )
+                    .as_bytes(),
+                )
                 .await
                 .unwrap();
             let mut response = String::new();
@@ -699,8 +828,7 @@ async fn both_loopback_addresses_are_bound_and_a_port_taken_on_ipv6_is_skipped()
         });
         let code = listener
             .wait_for_code(
-                "s",
-                None,
+                &expecting_s(&START),
                 &HeldTimer,
                 Duration::from_secs(60),
                 &crate::SilentInteraction,
@@ -722,12 +850,11 @@ async fn idle_connections_cannot_keep_the_redirect_out() {
         for _ in 0..40 {
             idle.push(tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap());
         }
-        let page = get(port, "/?code=the-code&state=s").await;
+        let page = get(port, "/?code=the-code&state=s", Some(&format!("msconnect-signin-{port}=c"))).await;
         (idle, page)
     });
     let code = within_a_few_seconds(listener.wait_for_code(
-        "s",
-        None,
+        &expecting_s(&START),
         &HeldTimer,
         Duration::from_secs(60),
         &crate::SilentInteraction,
@@ -749,12 +876,11 @@ async fn a_connection_that_sends_nothing_is_closed_after_the_read_timeout() {
         // the listener closes it without an answer: the read ends (0 bytes or reset), it does not hang
         let mut buffer = Vec::new();
         let closed = idle.read_to_end(&mut buffer).await.map(|_| buffer.len());
-        let page = get(port, "/?code=the-code&state=s").await;
+        let page = get(port, "/?code=the-code&state=s", Some(&format!("msconnect-signin-{port}=c"))).await;
         (closed, page)
     });
     let code = within_a_few_seconds(listener.wait_for_code(
-        "s",
-        None,
+        &expecting_s(&START),
         &HeldTimer,
         Duration::from_secs(60),
         &crate::SilentInteraction,
@@ -842,7 +968,7 @@ async fn dropping_the_sign_in_closes_the_listener_and_its_connections() {
             .send(&http),
     );
     poll_once(&mut sign_in).await;
-    let port = port_of(&agent.query());
+    let port = agent.port();
     // a browser's speculative connection that never sends a request
     let mut idle = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
     for _ in 0..3 {
@@ -898,7 +1024,7 @@ async fn bad_parameters_are_refused_before_anything_is_opened() {
     invalid value for ports: 0-10 is not a range of ports (to let the system choose, use any free port)
     invalid value for ports: 9000-8999 is not a range of ports (to let the system choose, use any free port)
     "#);
-    assert!(agent.query().is_empty(), "no browser was opened");
+    assert!(agent.start.lock().unwrap().is_empty(), "no browser was opened");
     never.assert_async().await;
 }
 
