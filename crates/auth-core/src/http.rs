@@ -20,6 +20,8 @@ use crate::error::{Error, Result, ServerError};
 use crate::secret::{redact_form, redact_json};
 use crate::time::{SharedTimer, SystemTimer, Timer, epoch_seconds};
 
+mod dns;
+
 /// The version sent in `x-client-ver` and `User-Agent`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The SKU sent in `x-client-sku`.
@@ -285,6 +287,8 @@ impl HttpClient {
             .connect_timeout(options.connect_timeout)
             .timeout(options.timeout)
             .retry(reqwest::retry::never())
+            // a lookup the request gave up on must not hold the process at exit
+            .dns_resolver(dns::DetachedResolver)
             .no_proxy();
         if let Some(path) = options.env.get("SSL_CERT_FILE") {
             let pem = std::fs::read(path).map_err(|source| Error::Io {
@@ -458,7 +462,8 @@ impl HttpClient {
                 _ => {
                     return match outcome {
                         Ok(response) => {
-                            tracing::debug!(target: "msconnect::http", "{} {}: {}", response.status, strip_query(url), redact_json(&response.body));
+                            // a few KiB of it: a hostile server's 1 MiB body once filled the terminal under `-v`
+                            tracing::debug!(target: "msconnect::http", "{} {}: {}", response.status, strip_query(url), cap_text(&redact_json(&response.body), MAX_SERVER_TEXT));
                             Ok(response)
                         }
                         Err(TransportError::Failed { reason, source, .. }) => Err(Error::Transport {
