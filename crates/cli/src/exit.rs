@@ -122,7 +122,9 @@ fn report_auth(error: &Error, verbose: bool) -> String {
         ];
         for (name, value) in optional {
             if let Some(value) = value {
-                let _ = writeln!(out, "  {name}: {value}");
+                // `claims` is kept whole to be sent back, and only shown cut
+                let shown = auth_core::http::cap_text(value, auth_core::http::MAX_SERVER_TEXT);
+                let _ = writeln!(out, "  {name}: {shown}");
             }
         }
         if let Some(description) = &server.error_description {

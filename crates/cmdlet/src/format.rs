@@ -1,6 +1,9 @@
 //! How PowerShell prints objects, for the CLI's default output: a table (`Format-Table`, what a module's
 //! format file declares) and a list (`Format-List`, what PowerShell shows for objects with more than
-//! four properties and no format file).
+//! four properties and no format file). Values come from tokens and servers: each is made one printable
+//! line first (tabs and line breaks become spaces, other controls go), so none can add rows or columns.
+
+use auth_core::printable::printable_line;
 
 /// A URL as the modules' contexts show it: no trailing slash.
 pub fn endpoint(url: &auth_core::Url) -> String {
@@ -44,6 +47,10 @@ fn cut(value: &str, width: usize) -> String {
 /// A table: headers, a dashed underline, then one line per row; columns are separated by one space and
 /// the last column is not padded.
 pub fn table(columns: &[Column], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.iter().map(|cell| printable_line(cell).into_owned()).collect())
+        .collect();
     let widths: Vec<usize> = columns
         .iter()
         .enumerate()
@@ -84,7 +91,7 @@ pub fn table(columns: &[Column], rows: &[Vec<String>]) -> String {
                 .collect(),
         ),
     ];
-    for row in rows {
+    for row in &rows {
         lines.push(line(
             (0..columns.len())
                 .map(|i| row.get(i).cloned().unwrap_or_default())
@@ -94,7 +101,7 @@ pub fn table(columns: &[Column], rows: &[Vec<String>]) -> String {
     lines.join("\n")
 }
 
-/// A list: one `Name : value` line per property, names padded to the longest.
+/// A list: one `Name : value` line per property, names padded to the longest; each value one line.
 pub fn list(properties: &[(&str, String)]) -> String {
     let width = properties
         .iter()
@@ -103,7 +110,11 @@ pub fn list(properties: &[(&str, String)]) -> String {
         .unwrap_or_default();
     properties
         .iter()
-        .map(|(name, value)| format!("{name:<width$} : {value}").trim_end().to_owned())
+        .map(|(name, value)| {
+            format!("{name:<width$} : {}", printable_line(value))
+                .trim_end()
+                .to_owned()
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -146,6 +157,24 @@ mod tests {
             &[vec![wide.clone(), "t".to_owned()]],
         );
         assert_eq!(text.lines().nth(2), Some(format!("{wide} t").as_str()));
+    }
+
+    #[test]
+    fn a_value_cannot_add_rows_or_columns() {
+        // issue 26 (L7): a token's upn with tabs and line breaks added rows to the context's table
+        let text = table(
+            &[Column::fixed("Account", 20), Column::auto("TenantId")],
+            &[vec!["a\tb\nforged\r\nrow".to_owned(), "t\n1".to_owned()]],
+        );
+        insta::assert_snapshot!(text, @r"
+        Account              TenantId
+        -------              --------
+        a b forged row       t 1
+        ");
+        insta::assert_snapshot!(list(&[("Account", "a\tb\nforged\r\nrow".into()), ("Tenant", "t".into())]), @r"
+        Account : a b forged row
+        Tenant  : t
+        ");
     }
 
     #[test]
