@@ -262,6 +262,72 @@ async fn browser_sign_in_with_pkce_then_token_refreshes_with_the_rotated_refresh
     );
 }
 
+/// A `$BROWSER` that runs login.mjs (headless Chromium) as uid 1500, another local user who reaches
+/// this machine's loopback ports but none of this user's files, with a home of its own in `dir`; `None`,
+/// with the reason printed, where this process cannot change user.
+#[cfg(unix)]
+#[allow(clippy::print_stdout)] // a case not run is said, never silent
+fn chromium_as_another_user(dir: &std::path::Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let login = chromium_browser_command();
+    let home = dir.join("home");
+    std::fs::create_dir(&home).unwrap();
+    if let Err(e) = std::os::unix::fs::chown(&home, Some(1500), Some(1500)) {
+        println!("case not run: cannot give a home to uid 1500 ({e})");
+        return None;
+    }
+    let probe = std::process::Command::new("setpriv")
+        .args(["--reuid=1500", "--regid=1500", "--clear-groups", "--", "test", "-r", &login])
+        .status();
+    match probe {
+        Ok(status) if status.success() => {}
+        outcome => {
+            println!("case not run: setpriv cannot run {login} as uid 1500 here ({outcome:?})");
+            return None;
+        }
+    }
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let script = dir.join("browser");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nexec setpriv --reuid=1500 --regid=1500 --clear-groups -- env HOME='{}' '{login}' \"$1\"\n",
+            home.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    Some(script.display().to_string())
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn browser_sign_in_through_chromium_run_as_another_user() {
+    // issue 26: a browser that reaches the loopback port but not our files (VS Code Remote's, WSL's, or
+    // one run as another user) could not open the private file:// page and the sign-in waited forever
+    let dir = tempfile::tempdir().unwrap();
+    let Some(browser) = chromium_as_another_user(dir.path()) else {
+        return;
+    };
+    let provider = OidcProvider::start(OidcOptions::default());
+    let cli = peers_cli(&provider).env("BROWSER", &browser);
+    let connect = connect_to_peers(&cli, "entra", &["--client-id", PUBLIC_CLIENT_ID], "", &[]);
+    assert_ok(&connect, &provider);
+    assert!(
+        connect.stderr.contains("login.mjs: redirected to http://localhost:"),
+        "{}",
+        connect.stderr
+    );
+    assert_eq!(
+        entra_context(&cli, &provider)["Account"],
+        "alice@peers.msconnect.test"
+    );
+    assert_eq!(
+        provider.grants(),
+        [format!("authorization_code for {PUBLIC_CLIENT_ID}")]
+    );
+}
+
 #[tokio::test]
 async fn client_credentials_with_client_secret_post_from_the_environment_and_from_stdin() {
     let provider = OidcProvider::start(OidcOptions::default());

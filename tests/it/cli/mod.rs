@@ -2,6 +2,7 @@
 //! `MSCONNECT_HOME` in a temporary folder, and `AZURE_AUTHORITY_HOST` pointing at its own mockito server.
 
 mod aliases;
+mod bounded;
 pub(crate) mod connect;
 mod connection;
 mod environment;

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// A stand-in for the user's browser, usable as `$BROWSER`: opens the URL given as its last argument (or
-// the authorize URL a msconnect sign-in page given as a file:// URL redirects to) in
+// A stand-in for the user's browser, usable as `$BROWSER`: opens the URL given as its last argument in
 // Debian's headless Chromium (driven by playwright-core) and acts as the user on oidc-provider's
 // development pages, then exits 0. It knows two journeys:
 //
-//   browser sign-in  an authorize URL: fills the login form, confirms the consent page, and waits until
-//                    the provider redirects to the `redirect_uri` of the URL (msconnect's loopback
-//                    listener) and that page has loaded;
+//   browser sign-in  msconnect's start address on its loopback listener (or an authorize URL), which
+//                    redirects to the authorize URL: fills the login form, confirms the consent page,
+//                    and waits until the provider redirects to the `redirect_uri` of the authorize URL
+//                    (msconnect's loopback listener) and that page has loaded;
 //   device code      the verification URL (`verification_uri_complete`, or `verification_uri` with the
 //                    code in MSCONNECT_BROWSER_USER_CODE): enters the code, signs in, consents,
 //                    confirms the device and waits for "Sign-in Success".
@@ -25,9 +25,8 @@
 // Exit codes: 0 done, 1 the journey failed (details on stderr and in the artifacts), 2 bad usage,
 // 3 playwright-core is not installed.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { importPeer } from '../peer-modules.mjs';
 
@@ -50,24 +49,19 @@ try {
   say(`usage: login.mjs <authorize-or-verification-url> (got '${target ?? ''}')`);
   process.exit(2);
 }
-// msconnect hands the browser a private page (file://…/signin.html, mode 0600) that redirects to the
-// authorize URL, so that the URL's state and nonce are in no command line: read the URL from its link.
-if (start.protocol === 'file:') {
-  const page = readFileSync(fileURLToPath(start), 'utf8');
-  const href = /<a id="authorize" href="([^"]*)"/.exec(page)?.[1];
-  if (!href) {
-    say(`the page ${target} has no authorize link`);
-    process.exit(2);
-  }
-  start = new URL(href.replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<')
-    .replaceAll('&gt;', '>').replaceAll('&amp;', '&'));
-}
-
 const login = process.env.MSCONNECT_BROWSER_LOGIN || 'alice';
 const decline = process.env.MSCONNECT_BROWSER_DECLINE === '1';
 const budget = Number.parseInt(process.env.MSCONNECT_BROWSER_TIMEOUT_MS || '30000', 10);
-const redirectUri = start.searchParams.get('redirect_uri');
-const redirect = redirectUri ? new URL(redirectUri) : null;
+// Known from the start for an authorize URL; for msconnect's start address, once it redirects there.
+let redirect = null;
+let authorizeOrigin = null;
+function sawAuthorize(url) {
+  const redirectUri = url.searchParams.get('redirect_uri');
+  if (redirect || !redirectUri) return;
+  redirect = new URL(redirectUri);
+  authorizeOrigin = url.origin;
+}
+sawAuthorize(start);
 
 const playwright = await importPeer('playwright-core');
 const { chromium } = playwright.default ?? playwright;
@@ -78,7 +72,7 @@ function isRedirect(url) {
   if (!redirect) return false;
   const here = new URL(url);
   return here.protocol === redirect.protocol && here.hostname === redirect.hostname
-    && here.pathname === redirect.pathname && here.origin !== start.origin;
+    && here.pathname === redirect.pathname && here.origin !== authorizeOrigin;
 }
 
 let redirected = null; // { url, failure? } once the browser was sent to the listener
@@ -151,7 +145,9 @@ const page = await browser.newPage({
 });
 page.setDefaultTimeout(Math.min(budget, 15000));
 page.on('request', (request) => {
-  if (!redirected && request.isNavigationRequest() && isRedirect(request.url())) redirected = { url: request.url() };
+  if (!request.isNavigationRequest()) return;
+  sawAuthorize(new URL(request.url()));
+  if (!redirected && isRedirect(request.url())) redirected = { url: request.url() };
 });
 page.on('requestfailed', (request) => {
   if (redirected?.url === request.url()) redirected.failure = request.failure()?.errorText ?? 'failed';
