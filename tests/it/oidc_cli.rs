@@ -277,7 +277,15 @@ fn chromium_as_another_user(dir: &std::path::Path) -> Option<String> {
         return None;
     }
     let probe = std::process::Command::new("setpriv")
-        .args(["--reuid=1500", "--regid=1500", "--clear-groups", "--", "test", "-r", &login])
+        .args([
+            "--reuid=1500",
+            "--regid=1500",
+            "--clear-groups",
+            "--",
+            "test",
+            "-r",
+            &login,
+        ])
         .status();
     match probe {
         Ok(status) if status.success() => {}
@@ -314,7 +322,9 @@ async fn browser_sign_in_through_chromium_run_as_another_user() {
     let connect = connect_to_peers(&cli, "entra", &["--client-id", PUBLIC_CLIENT_ID], "", &[]);
     assert_ok(&connect, &provider);
     assert!(
-        connect.stderr.contains("login.mjs: redirected to http://localhost:"),
+        connect
+            .stderr
+            .contains("login.mjs: redirected to http://localhost:"),
         "{}",
         connect.stderr
     );

@@ -22,7 +22,12 @@ fn tabs_and_line_breaks_in_a_token_stay_in_their_cell() {
     let table = cli.run_with_stdin(&["partnercenter", "connect", "--access-token", "-"], &token);
     assert_eq!(table.code, 0, "{}", table.stderr);
     let lines: Vec<&str> = table.stdout.lines().collect();
-    assert_eq!(lines.len(), 3, "a header, its dashes and one row: {:?}", table.stdout);
+    assert_eq!(
+        lines.len(),
+        3,
+        "a header, its dashes and one row: {:?}",
+        table.stdout
+    );
     assert!(!table.stdout.contains(['\t', '\r']), "{:?}", table.stdout);
     assert_eq!(
         lines[2],
@@ -43,7 +48,12 @@ fn tabs_and_line_breaks_in_a_token_stay_in_their_cell() {
         "{}",
         list.stdout
     );
-    assert!(!list.stdout.lines().any(|l| l.trim_start().starts_with("Extra row")));
+    assert!(
+        !list
+            .stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("Extra row"))
+    );
 
     // JSON keeps the value as it is, escaped
     let json = cli.run(&["entra", "context", "-o", "json"]);
@@ -154,7 +164,8 @@ fn the_partner_center_profile_call_gives_up_on_a_resolver_that_never_answers() {
         "https://partner.unanswered.msconnect.test",
     ]);
     assert_eq!(added.code, 0, "{}", added.stderr);
-    let token = jwt(&json!({"tid": TENANT_ID, "oid": OID, "upn": "admin@contoso.com", "exp": 4_102_444_800_i64}));
+    let token =
+        jwt(&json!({"tid": TENANT_ID, "oid": OID, "upn": "admin@contoso.com", "exp": 4_102_444_800_i64}));
 
     // msconnect in a mount namespace of its own whose /etc/resolv.conf names the silent server
     let started = Instant::now();

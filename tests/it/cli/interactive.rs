@@ -11,9 +11,9 @@ use serde_json::json;
 use test_support::user_token_response;
 
 use super::{Cli, OID, Run, TENANT_ID};
+use crate::snapshot;
 #[cfg(unix)]
 use test_support::SignedInBrowser;
-use crate::snapshot;
 
 const GRAPH: &str = "https://graph.microsoft.com/.default";
 
@@ -261,7 +261,8 @@ async fn the_browser_gets_only_a_start_address_and_no_secret_variable() {
         "{args}"
     );
     assert!(
-        run.stderr.contains(&format!("waiting on http://localhost:{port}/")),
+        run.stderr
+            .contains(&format!("waiting on http://localhost:{port}/")),
         "{}",
         run.stderr
     );
@@ -304,7 +305,10 @@ async fn sigterm_and_sighup_leave_nothing_in_the_temporary_folder() {
 /// visits it back to the `redirect_uri` with a code and the `state` (a signed-in person's browser), and
 /// its token endpoint redeems that code once with an ID token carrying the authorize request's nonce.
 #[cfg(unix)]
-async fn signed_in_authority(server: &mut Server, browser: &SignedInBrowser) -> (mockito::Mock, mockito::Mock) {
+async fn signed_in_authority(
+    server: &mut Server,
+    browser: &SignedInBrowser,
+) -> (mockito::Mock, mockito::Mock) {
     let query = browser.query.clone();
     let authorize = server
         .mock("GET", "/organizations/oauth2/v2.0/authorize")
@@ -350,7 +354,13 @@ async fn signed_in_authority(server: &mut Server, browser: &SignedInBrowser) -> 
 #[allow(clippy::print_stdout)] // a case not run is said, never silent
 fn can_run_as_another_user() -> bool {
     let probe = std::process::Command::new("setpriv")
-        .args(["--reuid=1500", "--regid=1500", "--clear-groups", "curl", "--version"])
+        .args([
+            "--reuid=1500",
+            "--regid=1500",
+            "--clear-groups",
+            "curl",
+            "--version",
+        ])
         .output();
     match probe {
         Ok(output) if output.status.success() => true,
@@ -402,9 +412,17 @@ async fn a_browser_run_as_another_user_signs_in_through_the_loopback_port_alone(
 
     let run = cli.run(&["entra", "connect"]);
 
-    assert_eq!(run.code, 0, "{}\ncurl: {:?}", run.stderr, std::fs::read_to_string(seen.path().join("curl")));
+    assert_eq!(
+        run.code,
+        0,
+        "{}\ncurl: {:?}",
+        run.stderr,
+        std::fs::read_to_string(seen.path().join("curl"))
+    );
     assert!(run.stdout.contains("admin@contoso.com"), "{}", run.stdout);
-    let port = browser.redirect_port().expect("the authorize endpoint was reached");
+    let port = browser
+        .redirect_port()
+        .expect("the authorize endpoint was reached");
     snapshot!(run.stderr.replace(&port.to_string(), "[port]"), @"a browser window opened for sign-in; waiting on http://localhost:[port]/, Ctrl-C to cancel");
     assert_eq!(cli.run(&["entra", "token"]).stdout, "at-1\n");
     authorize.assert_async().await;

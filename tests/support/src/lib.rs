@@ -309,7 +309,11 @@ impl auth_core::flows::BrowserOpener for SignedInBrowser {
             if let Ok(mut seen) = seen.lock() {
                 *seen = query;
             }
-            http_get(port, &format!("/?code={SIGNED_IN_CODE}&state={state}"), Some(&cookie));
+            http_get(
+                port,
+                &format!("/?code={SIGNED_IN_CODE}&state={state}"),
+                Some(&cookie),
+            );
         });
         Ok(())
     }

@@ -21,7 +21,9 @@ impl Resolve for DetachedResolver {
             .name("msconnect-dns".into())
             .spawn(move || {
                 // the port is reqwest's to set: it replaces the 0 with the URL's
-                let found = (host.as_str(), 0).to_socket_addrs().map(Iterator::collect::<Vec<SocketAddr>>);
+                let found = (host.as_str(), 0)
+                    .to_socket_addrs()
+                    .map(Iterator::collect::<Vec<SocketAddr>>);
                 // the request may have given up waiting: then no one hears the answer
                 let _ = answer.send(found);
             });

@@ -419,7 +419,10 @@ async fn answer(
     }
     // RFC 9207: an answer (error or code) from another authority is a mix-up attack; checked before
     // anything of it is believed
-    if let Some(problem) = expected.issuer.and_then(|issuer| issuer_problem(field("iss"), issuer)) {
+    if let Some(problem) = expected
+        .issuer
+        .and_then(|issuer| issuer_problem(field("iss"), issuer))
+    {
         respond(
             stream,
             "400 Bad Request",

@@ -183,7 +183,12 @@ impl BrowserOpener for UserAgent {
             *shared_query.lock().unwrap() = query.clone();
             let redirect = Url::parse(&query["redirect_uri"]).unwrap();
             assert_eq!(
-                (redirect.scheme(), redirect.host_str(), redirect.port(), redirect.path()),
+                (
+                    redirect.scheme(),
+                    redirect.host_str(),
+                    redirect.port(),
+                    redirect.path()
+                ),
                 ("http", Some("localhost"), Some(port), "/")
             );
             let state = &query["state"];
@@ -228,7 +233,9 @@ async fn fetch(port: u16, path: &str, cookie: Option<&str>) -> String {
     let Ok(mut stream) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else {
         return String::new();
     };
-    let cookie = cookie.map(|c| format!("Cookie: other=1; {c}\r\n")).unwrap_or_default();
+    let cookie = cookie
+        .map(|c| format!("Cookie: other=1; {c}\r\n"))
+        .unwrap_or_default();
     let request = format!(
         "GET {path} HTTP/1.1\r\nHost: localhost:{port}\r\nUser-Agent: test\r\n{cookie}Accept: text/html\r\n\r\n"
     );
@@ -850,7 +857,12 @@ async fn idle_connections_cannot_keep_the_redirect_out() {
         for _ in 0..40 {
             idle.push(tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap());
         }
-        let page = get(port, "/?code=the-code&state=s", Some(&format!("msconnect-signin-{port}=c"))).await;
+        let page = get(
+            port,
+            "/?code=the-code&state=s",
+            Some(&format!("msconnect-signin-{port}=c")),
+        )
+        .await;
         (idle, page)
     });
     let code = within_a_few_seconds(listener.wait_for_code(
@@ -876,7 +888,12 @@ async fn a_connection_that_sends_nothing_is_closed_after_the_read_timeout() {
         // the listener closes it without an answer: the read ends (0 bytes or reset), it does not hang
         let mut buffer = Vec::new();
         let closed = idle.read_to_end(&mut buffer).await.map(|_| buffer.len());
-        let page = get(port, "/?code=the-code&state=s", Some(&format!("msconnect-signin-{port}=c"))).await;
+        let page = get(
+            port,
+            "/?code=the-code&state=s",
+            Some(&format!("msconnect-signin-{port}=c")),
+        )
+        .await;
         (closed, page)
     });
     let code = within_a_few_seconds(listener.wait_for_code(
