@@ -404,18 +404,15 @@ async fn answer(
         .find(|(name, _)| *name == served.cookie_name)
         .map(|(_, value)| value.as_str());
     if !cookie.is_some_and(|cookie| same_secret(cookie, &expected.start.cookie)) {
-        respond(
+        return refuse(
             stream,
-            "400 Bad Request",
-            &failure_page("The answer did not come from the browser this sign-in was started in."),
-        )
-        .await;
-        return Some(Err(Error::Rejected(
+            "The answer did not come from the browser this sign-in was started in.",
             "the sign-in answer came without the cookie of the browser the sign-in was started in, so it \
              was refused and the sign-in stopped: another program or user may have read the sign-in \
              address; sign in again"
                 .into(),
-        )));
+        )
+        .await;
     }
     // RFC 9207: an answer (error or code) from another authority is a mix-up attack; checked before
     // anything of it is believed
@@ -423,13 +420,12 @@ async fn answer(
         .issuer
         .and_then(|issuer| issuer_problem(field("iss"), issuer))
     {
-        respond(
+        return refuse(
             stream,
-            "400 Bad Request",
-            &failure_page("The answer does not come from the authority this sign-in went to."),
+            "The answer does not come from the authority this sign-in went to.",
+            problem,
         )
         .await;
-        return Some(Err(Error::Rejected(problem)));
     }
     if let Some(error) = field("error") {
         let mut server = ServerError {
@@ -465,17 +461,14 @@ async fn start(
     served: &mut Served,
 ) -> Option<Result<AuthorizationCode>> {
     if served.started {
-        respond(
+        return refuse(
             stream,
-            "400 Bad Request",
-            &failure_page("This sign-in address was already used, so the sign-in was stopped."),
-        )
-        .await;
-        return Some(Err(Error::Rejected(
+            "This sign-in address was already used, so the sign-in was stopped.",
             "the sign-in address was opened twice, so the sign-in was stopped: another program or user \
              may have opened it first; sign in again"
                 .into(),
-        )));
+        )
+        .await;
     }
     served.started = true;
     // no-referrer: the authorize page never learns the start address; HttpOnly and SameSite=Lax: only
@@ -488,6 +481,12 @@ async fn start(
     );
     write_and_close(stream, &head).await;
     None
+}
+
+/// Shows the failure page saying `shown` and ends the sign-in, refused for `reason`.
+async fn refuse(stream: TcpStream, shown: &str, reason: String) -> Option<Result<AuthorizationCode>> {
+    respond(stream, "400 Bad Request", &failure_page(shown)).await;
+    Some(Err(Error::Rejected(reason)))
 }
 
 /// Why an answer's `iss` is refused, if it is: another issuer's, or missing where the discovery document
