@@ -1,6 +1,6 @@
 //! The test peers of the end-to-end suites, installed into `target/peers/`: the npm packages
 //! (oidc-provider, playwright-core) from `tests/peers/package-lock.json`, a Python venv with MSAL Python
-//! from `tests/peers/requirements.txt`, and Debian's Chromium. Each install leaves a stamp recording what
+//! from `tests/peers/requirements.txt`, and Debian's Chromium and curl. Each install leaves a stamp recording what
 //! it pinned; a matching stamp skips it, so a warm run costs milliseconds.
 
 use std::path::{Path, PathBuf};
@@ -10,6 +10,7 @@ use std::time::Instant;
 use crate::project_root;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
+const CURL: &str = "/usr/bin/curl";
 const STAMP: &str = ".msconnect-peers-stamp";
 
 /// Installs what is missing and returns the folder the peers are in (`MSCONNECT_PEERS_DIR` of the tests).
@@ -104,12 +105,13 @@ fn install_venv(sources: &Path, dir: &Path) -> Result<Outcome, String> {
     Ok(Outcome::Installed(summary))
 }
 
-/// Debian's Chromium (the one browser that installs here: test tools' own browser downloads fail).
+/// Debian's Chromium (the one browser that installs here: test tools' own browser downloads fail), and
+/// curl, the plainest browser of the suites (run as another user, it follows the sign-in's redirects).
 fn install_chromium() -> Result<Outcome, String> {
-    if Path::new(CHROMIUM).is_file() {
+    if Path::new(CHROMIUM).is_file() && Path::new(CURL).is_file() {
         return Ok(Outcome::Present(version_of(CHROMIUM, &["--version"])?));
     }
-    let how = "apt-get update && apt-get install -y --no-install-recommends chromium";
+    let how = "apt-get update && apt-get install -y --no-install-recommends chromium curl";
     if version_of("id", &["-u"])? != "0" {
         return Err(format!(
             "{CHROMIUM} is missing and only root can install it: run `sudo sh -c '{how}'`"
@@ -121,7 +123,14 @@ fn install_chromium() -> Result<Outcome, String> {
     quiet(
         Command::new("apt-get")
             .args(lock)
-            .args(["install", "-y", "-qq", "--no-install-recommends", "chromium"])
+            .args([
+                "install",
+                "-y",
+                "-qq",
+                "--no-install-recommends",
+                "chromium",
+                "curl",
+            ])
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )
     .map_err(|e| format!("{e}\n(the command was `{how}`)"))?;
