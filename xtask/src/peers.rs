@@ -1,7 +1,7 @@
 //! The test peers of the end-to-end suites, installed into `target/peers/`: the npm packages
 //! (oidc-provider, playwright-core) from `tests/peers/package-lock.json`, a Python venv with MSAL Python
-//! from `tests/peers/requirements.txt`, and Debian's Chromium and curl. Each install leaves a stamp recording what
-//! it pinned; a matching stamp skips it, so a warm run costs milliseconds.
+//! from `tests/peers/requirements.txt`, and Debian's Chromium and curl. Each install leaves a stamp
+//! recording what it pinned; a matching stamp skips it, so a warm run costs milliseconds.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
