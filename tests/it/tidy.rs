@@ -1,6 +1,6 @@
 //! Repository rules that can be checked: every Rust source file says what it is for in a `//!` line, and
 //! every library crate includes its README as its docs, and that README's first line says how to `use`
-//! the library (whose name is not the package's).
+//! the library (whose name is not the package's); every file is read through auth-core's bounded reader.
 
 use std::path::{Path, PathBuf};
 
@@ -130,4 +130,39 @@ fn auth_core_has_no_powershell_word_and_no_module_name() {
         })
         .collect();
     assert!(found.is_empty(), "{found:#?}");
+}
+
+/// Issue 26: every file the crates read goes through auth-core's bounded reader (`read_file.rs`), which
+/// refuses a FIFO or a device without blocking and reads at most a bound (or, for the token cache, hands
+/// over a file it checked is regular); a plain `std::fs::read` or `File::open` elsewhere would bring back
+/// the hang or the endless read. (`private_file.rs` opens a folder only, to fsync it.)
+#[test]
+fn every_file_is_read_through_the_bounded_reader() {
+    let patterns = ["fs::read(", "fs::read_to_string(", "File::open("];
+    let mut files = Vec::new();
+    rust_files(&root().join("crates"), &mut files);
+    let found: Vec<String> = files
+        .into_iter()
+        .filter(|file| file.components().any(|c| c.as_os_str() == "src"))
+        .filter(|file| !file.components().any(|c| c.as_os_str() == "tests") && !file.ends_with("tests.rs"))
+        .filter(|file| !file.ends_with("read_file.rs") && !file.ends_with("private_file.rs"))
+        .flat_map(|file| {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let code = text
+                .split("#[cfg(test)]\nmod tests")
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            let name = file.strip_prefix(root()).unwrap().display().to_string();
+            patterns
+                .iter()
+                .filter(move |pattern| code.contains(*pattern))
+                .map(move |pattern| format!("{name}: {pattern}"))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        found.is_empty(),
+        "read these through auth-core's read_file: {found:#?}"
+    );
 }

@@ -15,6 +15,7 @@ use crate::env::EnvVars;
 use crate::error::{Error, Result};
 use crate::http::HttpClient;
 use crate::ids::{ClientId, Tenant};
+use crate::read_file::read_regular;
 use crate::token::{Account, TokenResult};
 
 /// The variable naming the Azure CLI's config folder (the CLI's own).
@@ -31,10 +32,10 @@ pub const AZURE_CLI_ENCRYPTED_CACHE_FILE: &str = "msal_token_cache.bin";
 pub const AZURE_CLI_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 
 /// A cache file larger than this is not read for its clients (the token lookup reads it anyway).
-const MAX_CACHE_BYTES: u64 = 256 * 1024 * 1024;
+const MAX_CACHE_BYTES: usize = 256 * 1024 * 1024;
 
 /// A profile larger than this is not the Azure CLI's (it lists subscriptions, a few hundred bytes each).
-const MAX_PROFILE_BYTES: u64 = 64 * 1024 * 1024;
+const MAX_PROFILE_BYTES: usize = 64 * 1024 * 1024;
 
 /// What kind of identity an Azure CLI account is (`user.type` of `azureProfile.json`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,10 +123,9 @@ impl AzureCli {
     /// never signed in (no file) or has signed out of all.
     pub fn accounts(&self) -> Result<Vec<AzureCliAccount>> {
         let path = self.profile_path();
-        let bytes = match read_capped(&path, MAX_PROFILE_BYTES) {
-            Ok(Some(bytes)) => bytes,
-            Ok(None) => return Ok(Vec::new()),
-            Err(e) => return Err(e),
+        let Some(bytes) = read_regular(&path, MAX_PROFILE_BYTES, "reading", "the Azure CLI's profile")?
+        else {
+            return Ok(Vec::new());
         };
         let invalid = |reason: String| Error::InvalidFile {
             path: path.clone(),
@@ -284,7 +284,12 @@ impl AzureCli {
     /// the client the CLI's refresh token was issued to (the CLI's own; another client only when the
     /// cache was written by a stand-in, as the tests do). A cache that cannot be read leaves `preferred`.
     pub fn client_for(&self, account: &Account, preferred: &ClientId) -> ClientId {
-        let Ok(Some(bytes)) = read_capped(&self.cache_path(), MAX_CACHE_BYTES) else {
+        let Ok(Some(bytes)) = read_regular(
+            &self.cache_path(),
+            MAX_CACHE_BYTES,
+            "reading",
+            "the Azure CLI's token cache",
+        ) else {
             return preferred.clone();
         };
         let Ok(doc) = serde_json::from_slice::<Value>(&bytes) else {
@@ -392,30 +397,6 @@ pub fn signed_out(username: &str) -> Error {
 /// Text from another program's file, fit for a message: no control characters, at most 200 of them.
 fn printable(text: &str) -> String {
     text.chars().filter(|c| !c.is_control()).take(200).collect()
-}
-
-/// A file's bytes, `None` when there is none; an error past `cap` bytes.
-fn read_capped(path: &Path, cap: u64) -> Result<Option<Vec<u8>>> {
-    use std::io::Read as _;
-    let io = |source| Error::Io {
-        action: "reading",
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = match std::fs::File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io(e)),
-    };
-    let mut bytes = Vec::new();
-    file.take(cap + 1).read_to_end(&mut bytes).map_err(io)?;
-    if bytes.len() as u64 > cap {
-        return Err(Error::InvalidFile {
-            path: path.to_path_buf(),
-            reason: format!("larger than {cap} bytes: not the Azure CLI's profile"),
-        });
-    }
-    Ok(Some(bytes))
 }
 
 #[cfg(test)]

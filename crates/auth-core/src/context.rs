@@ -12,6 +12,7 @@ use crate::env::EnvVars;
 use crate::error::{Error, Result};
 use crate::home::msconnect_home;
 use crate::private_file::write_private_file;
+use crate::read_file::{MAX_SAVED_FILE_BYTES, read_regular};
 use crate::secret::SECRET_FIELDS;
 
 /// Members that would make a context hold a secret, besides the token and credential fields.
@@ -71,16 +72,8 @@ impl ContextStore {
     /// A module's context, if one was saved.
     pub fn load<T: DeserializeOwned>(&self, module: &str) -> Result<Option<T>> {
         let path = self.path(module)?;
-        let text = match std::fs::read(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => {
-                return Err(Error::Io {
-                    action: "reading",
-                    path,
-                    source,
-                });
-            }
+        let Some(text) = read_regular(&path, MAX_SAVED_FILE_BYTES, "reading", "a saved context")? else {
+            return Ok(None);
         };
         serde_json::from_slice(&text)
             .map(Some)

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::cloud::{Cloud, Environment};
 use crate::error::{Error, Result};
 use crate::private_file::write_private_file;
+use crate::read_file::{MAX_SAVED_FILE_BYTES, read_regular};
 
 /// The file name inside msconnect's folder.
 pub const ENVIRONMENTS_FILE_NAME: &str = "environments.json";
@@ -65,18 +66,16 @@ impl EnvironmentStore {
 
     /// Every user-defined environment, in the order they were added; none when the file does not exist.
     pub fn list(&self) -> Result<Vec<Environment>> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => {
-                return Err(Error::Io {
-                    action: "reading",
-                    path: self.path.clone(),
-                    source,
-                });
-            }
+        let Some(text) = read_regular(
+            &self.path,
+            MAX_SAVED_FILE_BYTES,
+            "reading",
+            "an environments file",
+        )?
+        else {
+            return Ok(Vec::new());
         };
-        let document: Document = serde_json::from_str(&text).map_err(|e| Error::InvalidFile {
+        let document: Document = serde_json::from_slice(&text).map_err(|e| Error::InvalidFile {
             path: self.path.clone(),
             reason: format!("not an environments file: {e}"),
         })?;

@@ -8,6 +8,7 @@
 //! what went over the wire, without a socket.
 
 use std::future::Future;
+use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -291,11 +292,13 @@ impl HttpClient {
             .dns_resolver(dns::DetachedResolver)
             .no_proxy();
         if let Some(path) = options.env.get("SSL_CERT_FILE") {
-            let pem = std::fs::read(path).map_err(|source| Error::Io {
-                action: "reading SSL_CERT_FILE",
-                path: path.into(),
-                source,
-            })?;
+            // a bundle of roots: a few hundred KiB for a whole system's
+            let pem = crate::read_file::read_existing(
+                Path::new(path),
+                16 * 1024 * 1024,
+                "reading SSL_CERT_FILE",
+                "a bundle of root certificates",
+            )?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| Error::InvalidFile {
                 path: path.into(),
                 reason: format!("SSL_CERT_FILE holds no usable PEM certificates: {e}"),

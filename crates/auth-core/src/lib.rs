@@ -20,6 +20,7 @@ pub mod ids;
 pub mod interaction;
 pub mod printable;
 mod private_file;
+mod read_file;
 pub mod secret;
 pub mod session;
 // The test support of the unpublished `msconnect-test-support` (tests/support), compiled in for these unit

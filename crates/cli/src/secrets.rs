@@ -13,6 +13,9 @@ type ReadStdin<'a> = Box<dyn FnMut() -> std::io::Result<String> + 'a>;
 /// Asks on the terminal, echo off.
 type Prompt<'a> = Box<dyn FnMut(&str) -> std::io::Result<String> + 'a>;
 
+/// The most stdin may hold for a secret.
+const MAX_STDIN_SECRET_BYTES: u64 = 1024 * 1024;
+
 /// Reads secrets from stdin, the environment or a prompt.
 pub(crate) struct SecretReader<'a> {
     env: &'a EnvVars,
@@ -31,7 +34,16 @@ impl<'a> SecretReader<'a> {
             stdin_used_by: None,
             read_stdin: Box::new(|| {
                 let mut text = String::new();
-                std::io::stdin().read_to_string(&mut text)?;
+                // `< /dev/zero` or an endless pipe must not fill memory: no secret is near this long
+                std::io::stdin()
+                    .take(MAX_STDIN_SECRET_BYTES + 1)
+                    .read_to_string(&mut text)?;
+                if text.len() as u64 > MAX_STDIN_SECRET_BYTES {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "more than 1 MiB, more than any secret: it was not read",
+                    ));
+                }
                 Ok(text)
             }),
             // rpassword writes the prompt to, and reads from, the terminal itself, echo off

@@ -6,6 +6,8 @@ mod bounded;
 pub(crate) mod connect;
 mod connection;
 mod environment;
+#[cfg(unix)]
+mod files;
 mod from_azure_cli;
 mod help;
 #[cfg(unix)]

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::read_file::{open_regular, read_regular};
 use crate::time::epoch_seconds;
 
 use super::index::{Index, Refused};
@@ -209,27 +210,10 @@ impl CacheFile {
 
     /// The file, open, and which version it is; `None` when there is no file. Only a regular file is
     /// opened: a FIFO planted in its place (or a link to one, or to `/dev/zero`) would block the open or
-    /// never end the read.
+    /// never end the read. The type is that of the open file, so it cannot be swapped after the look.
     fn open(&self) -> Result<Option<(File, Stamp)>> {
-        match std::fs::metadata(&self.path) {
-            Ok(metadata) if !metadata.is_file() => {
-                return Err(Error::InvalidFile {
-                    path: self.path.clone(),
-                    reason: "not a regular file (a folder, a device or a pipe is in its place): move it away"
-                        .into(),
-                });
-            }
-            _ => {}
-        }
-        let file = match File::open(&self.path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(self.io("reading the token cache", source)),
-        };
-        let metadata = file
-            .metadata()
-            .map_err(|source| self.io("reading the token cache", source))?;
-        Ok(Some((file, Stamp::of(&metadata))))
+        Ok(open_regular(&self.path, "reading the token cache")?
+            .map(|(file, metadata)| (file, Stamp::of(&metadata))))
     }
 
     /// The file's bytes and which version they are; `None` when there is no file.
@@ -369,7 +353,9 @@ impl CacheFile {
 
     fn lockfile_busy(&self) -> Error {
         // `{pid} {program}`, written by another program: shown only as printable text, and short.
-        let holder: String = std::fs::read(&self.lockfile_path)
+        let holder: String = read_regular(&self.lockfile_path, 4096, "reading", "a lock file")
+            .ok()
+            .flatten()
             .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
             .unwrap_or_default()
             .chars()

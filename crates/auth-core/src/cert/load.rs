@@ -13,6 +13,7 @@ use zeroize::Zeroizing;
 use super::pfx::{self, Bags};
 use super::{Certificate, KeyFormat, KeyKind, PrivateKey};
 use crate::error::{Error, Result};
+use crate::read_file::{MAX_CREDENTIAL_FILE_BYTES, read_existing};
 use crate::secret::Password;
 use crate::time::from_epoch_seconds;
 
@@ -52,16 +53,19 @@ impl Certificate {
     }
 }
 
-pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|source| Error::Io {
-        action: "reading",
-        path: path.to_path_buf(),
-        source,
-    })
+/// A certificate or key file's bytes: a regular file of at most 1 MiB (a FIFO or `/dev/zero` given as
+/// the certificate would otherwise hang the connect or fill memory).
+pub(crate) fn read_file(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
+    read_existing(
+        path,
+        MAX_CREDENTIAL_FILE_BYTES,
+        "reading",
+        "a certificate or key file",
+    )
 }
 
 pub(crate) fn read_text(path: &Path) -> Result<Zeroizing<String>> {
-    let bytes = Zeroizing::new(read_file(path)?);
+    let bytes = read_file(path)?;
     match std::str::from_utf8(&bytes) {
         Ok(text) => Ok(Zeroizing::new(text.to_owned())),
         Err(_) => Err(Error::InvalidFile {

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::flows::ClientCredential;
 use crate::flows::federated::{FederatedTokenFile, env_client_id, env_tenant};
 use crate::ids::{ClientId, Tenant};
+use crate::read_file::open_regular;
 use crate::secret::{ClientSecret, Password};
 use crate::session::{Credential, Session, SignInMethod};
 
@@ -152,13 +153,15 @@ impl EnvironmentCredential {
 /// starts with `-----BEGIN`.
 fn certificate_source(path: PathBuf, password: Option<Password>) -> Result<CertificateSource> {
     let mut head = [0u8; 64];
-    let read = std::fs::File::open(&path)
-        .and_then(|mut file| file.read(&mut head))
-        .map_err(|source| Error::Io {
-            action: "reading AZURE_CLIENT_CERTIFICATE_PATH",
-            path: path.clone(),
-            source,
-        })?;
+    let io = |source| Error::Io {
+        action: "reading AZURE_CLIENT_CERTIFICATE_PATH",
+        path: path.clone(),
+        source,
+    };
+    // a FIFO there would block the open, and the certificate's own read is bounded
+    let (mut file, _) = open_regular(&path, "reading AZURE_CLIENT_CERTIFICATE_PATH")?
+        .ok_or_else(|| io(std::io::ErrorKind::NotFound.into()))?;
+    let read = file.read(&mut head).map_err(io)?;
     if read == 0 {
         return Err(Error::InvalidFile {
             path,

@@ -4,7 +4,6 @@
 //! long job: the file is read again (Kubernetes rotates it) and the CI endpoints are asked again.
 
 use std::fmt;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -17,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::flows::{AssertionFuture, AssertionSource, ClientCredential};
 use crate::http::{HttpClient, HttpResponse, excerpt, strip_query};
 use crate::ids::{ClientId, Tenant};
+use crate::read_file::read_existing;
 use crate::secret::{ClientAssertion, FederatedToken, RequestToken};
 
 /// The audience Microsoft Entra accepts federated tokens for.
@@ -46,26 +46,17 @@ impl FederatedTokenFile {
 
     /// Reads the token now: trimmed, at most [`MAX_FEDERATED_TOKEN_BYTES`], and shaped like a JWT.
     pub fn read(&self) -> Result<FederatedToken> {
-        let io = |source| Error::Io {
-            action: "reading the federated token file",
-            path: self.path.clone(),
-            source,
-        };
-        let file = std::fs::File::open(&self.path).map_err(io)?;
-        let mut bytes = zeroize::Zeroizing::new(Vec::new());
-        // one byte more than allowed tells an oversized file from one exactly at the limit
-        file.take(MAX_FEDERATED_TOKEN_BYTES as u64 + 1)
-            .read_to_end(&mut bytes)
-            .map_err(io)?;
+        // a FIFO or a device in its place is refused rather than waited on or read without end
+        let bytes = read_existing(
+            &self.path,
+            MAX_FEDERATED_TOKEN_BYTES,
+            "reading the federated token file",
+            "a federated token file",
+        )?;
         let invalid = |reason: String| Error::InvalidFile {
             path: self.path.clone(),
             reason,
         };
-        if bytes.len() > MAX_FEDERATED_TOKEN_BYTES {
-            return Err(invalid(format!(
-                "the federated token file is larger than {MAX_FEDERATED_TOKEN_BYTES} bytes: it holds no token"
-            )));
-        }
         let text = std::str::from_utf8(&bytes)
             .map_err(|_| invalid("the federated token file is not text: it holds no JWT".into()))?;
         checked_jwt(text).map_err(|reason| invalid(format!("the federated token file {reason}")))

@@ -463,7 +463,17 @@ impl<'a> ManagedIdentity<'a> {
                 ),
             });
         }
-        let key = std::fs::read_to_string(path).map_err(io)?;
+        // the look above cannot stop a FIFO swapped in after it: the read itself refuses one, and is bounded
+        let key = crate::read_file::read_existing(
+            path,
+            ARC_KEY_MAX_BYTES as usize,
+            "reading Azure Arc's challenge file",
+            "Azure Arc's challenge file",
+        )?;
+        let key = std::str::from_utf8(&key).map_err(|_| Error::InvalidFile {
+            path: path.to_owned(),
+            reason: "Azure Arc's challenge file is not text".into(),
+        })?;
         Ok(IdentityHeader::new(key.trim()))
     }
 

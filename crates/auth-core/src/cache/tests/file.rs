@@ -260,7 +260,7 @@ fn an_unreadable_file_is_an_error_naming_it_and_is_left_alone() {
     let path = dir.path().join("cache.json");
     std::fs::create_dir(&path).unwrap();
     let error = TokenCache::open(&path).accounts().unwrap_err().to_string();
-    insta::assert_snapshot!(error.replace(dir.path().to_str().unwrap(), "<dir>"), @"<dir>/cache.json: not a regular file (a folder, a device or a pipe is in its place): move it away");
+    insta::assert_snapshot!(error.replace(dir.path().to_str().unwrap(), "<dir>"), @"<dir>/cache.json: not a regular file (a folder is in its place): msconnect reads only regular files");
     assert!(path.is_dir());
 }
 

@@ -114,7 +114,7 @@ async fn bad_token_files_are_refused_by_name_before_anything_is_sent() {
         (
             "huge",
             Some(vec![b'a'; MAX_FEDERATED_TOKEN_BYTES + 1]),
-            "the federated token file is larger than 65536 bytes",
+            "larger than 64 KiB, more than a federated token file ever holds: it was not read",
         ),
     ];
     for (name, content, expected) in cases {
