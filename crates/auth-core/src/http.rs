@@ -18,7 +18,7 @@ use url::Url;
 
 use crate::env::EnvVars;
 use crate::error::{Error, Result, ServerError};
-use crate::secret::{redact_form, redact_json};
+use crate::secret::{redact_form, redact_json, redact_text};
 use crate::time::{SharedTimer, SystemTimer, Timer, epoch_seconds};
 
 mod dns;
@@ -672,8 +672,9 @@ pub(crate) fn parse_oauth_response(url: &Url, response: HttpResponse) -> Result<
     })
 }
 
-/// A short excerpt of a body for an error message: markup removed, whitespace folded, long token-like
-/// runs (which may be credentials) replaced.
+/// A short excerpt of a body for an error message: markup removed, whitespace folded, and secrets
+/// replaced whether or not the body parses: by member name and by shape ([`redact_text`]), so a token
+/// answer that is not strict JSON (`"expires_in": NaN`) does not print its tokens.
 pub(crate) fn excerpt(body: &str) -> String {
     if serde_json::from_str::<serde_json::Value>(body).is_ok() {
         return shorten(&redact_json(body));
@@ -693,23 +694,11 @@ pub(crate) fn excerpt(body: &str) -> String {
             _ => {}
         }
     }
-    let words: Vec<String> = text
-        .split_whitespace()
-        .map(|w| {
-            let tokenish = w.len() >= 32
-                && w.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.=+/".contains(c));
-            if tokenish {
-                "[redacted]".to_owned()
-            } else {
-                w.to_owned()
-            }
-        })
-        .collect();
+    let words: Vec<&str> = text.split_whitespace().collect();
     if words.is_empty() {
         "(empty body)".into()
     } else {
-        shorten(&words.join(" "))
+        shorten(&redact_text(&words.join(" ")))
     }
 }
 

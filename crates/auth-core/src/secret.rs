@@ -1,6 +1,7 @@
 //! Secret newtypes: every credential the crate handles is wrapped so it cannot leak through `Debug`,
 //! `Display`, logs or errors, and is wiped from memory when dropped.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use zeroize::Zeroizing;
@@ -149,8 +150,9 @@ pub(crate) const SECRET_FIELDS: &[&str] = &[
     "oidcToken",
 ];
 
-/// Replaces the values of secret members (at any depth) in a JSON text; a text that is not JSON is
-/// replaced whole, since we cannot tell what in it is secret.
+/// Replaces the values of secret members (at any depth) in a JSON text, and any other string shaped
+/// like a token ([`redact_text`]); a text that is not JSON is replaced whole, since we cannot tell what
+/// in it is secret.
 pub(crate) fn redact_json(body: &str) -> String {
     fn walk(value: &mut serde_json::Value) {
         match value {
@@ -164,6 +166,11 @@ pub(crate) fn redact_json(body: &str) -> String {
                 }
             }
             serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            serde_json::Value::String(text) => {
+                if let Cow::Owned(redacted) = redact_shapes(text) {
+                    *text = redacted;
+                }
+            }
             _ => {}
         }
     }
@@ -174,6 +181,117 @@ pub(crate) fn redact_json(body: &str) -> String {
         }
         Err(_) => format!("<{} bytes, not JSON>", body.len()),
     }
+}
+
+/// A text that may hold secrets but is not JSON (a token answer with `"expires_in": NaN` or a raw control
+/// character, a proxy's page quoting a request) with them replaced: the value after each secret field's
+/// name (`"refresh_token": "…"`, `access_token=…`), and, anywhere, whatever is shaped like a token
+/// (a JWT `eyJ…`, a refresh token `0.A…`, any run of 32 token characters or more that is not a GUID).
+pub(crate) fn redact_text(text: &str) -> String {
+    redact_shapes(&redact_named(text)).into_owned()
+}
+
+/// The characters tokens are written with: base64, base64url, URL-escaped and dotted.
+fn is_token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-_.~+/=%".contains(c)
+}
+
+/// `text` with the value after every secret field's name replaced (see [`redact_text`]).
+fn redact_named(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_name(bytes[i]) || (i > 0 && is_name(bytes[i - 1])) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_name(bytes[i]) {
+            i += 1;
+        }
+        if !SECRET_FIELDS.contains(&&text[start..i]) {
+            continue;
+        }
+        // `"name" : "value"`, `name=value`, `'name': value`
+        let mut j = i;
+        let skip_space = |mut j: usize| {
+            while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            j
+        };
+        if j < bytes.len() && matches!(bytes[j], b'"' | b'\'') {
+            j += 1;
+        }
+        j = skip_space(j);
+        if j >= bytes.len() || !matches!(bytes[j], b':' | b'=') {
+            continue;
+        }
+        j = skip_space(j + 1);
+        let value_start = j;
+        if j < bytes.len() && matches!(bytes[j], b'"' | b'\'') {
+            let quote = bytes[j];
+            j += 1;
+            while j < bytes.len() && bytes[j] != quote {
+                j += if bytes[j] == b'\\' { 2 } else { 1 };
+            }
+            j = (j + 1).min(bytes.len());
+        } else {
+            while j < bytes.len()
+                && !matches!(bytes[j], b',' | b'}' | b']' | b'&' | b'"')
+                && !bytes[j].is_ascii_whitespace()
+            {
+                j += 1;
+            }
+        }
+        if j > value_start {
+            out.push_str(&text[copied..value_start]);
+            out.push_str(REDACTED);
+            copied = j;
+        }
+        i = j;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// `text` with every run of token characters shaped like a token replaced; borrowed when there is none.
+fn redact_shapes(text: &str) -> Cow<'_, str> {
+    fn tokenish(run: &str) -> bool {
+        let bytes = run.as_bytes();
+        let refresh_token = bytes.len() >= 12 && bytes[0].is_ascii_digit() && run[1..].starts_with(".A");
+        let jwt = run.len() >= 16 && run.starts_with("eyJ");
+        (run.len() >= 32 && !is_guid(run)) || refresh_token || jwt
+    }
+    fn is_guid(run: &str) -> bool {
+        run.len() == 36
+            && run.char_indices().all(|(i, c)| match i {
+                8 | 13 | 18 | 23 => c == '-',
+                _ => c.is_ascii_hexdigit(),
+            })
+    }
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut rest = text;
+    while let Some(start) = rest.find(is_token_char) {
+        let run = &rest[start..];
+        let len = run.find(|c| !is_token_char(c)).unwrap_or(run.len());
+        let offset = text.len() - rest.len() + start;
+        if tokenish(&run[..len]) {
+            out.push_str(&text[copied..offset]);
+            out.push_str(REDACTED);
+            copied = offset + len;
+        }
+        rest = &run[len..];
+    }
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
 }
 
 /// A form body for traces, with the values of secret fields replaced.
@@ -272,5 +390,43 @@ mod tests {
             redact_form(&form),
             "grant_type=password&username=u@x&password=[redacted]"
         );
+    }
+
+    #[test]
+    fn text_that_is_not_json_loses_secret_members_and_token_shapes() {
+        let jwt = "eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJ4In0.c2ln";
+        let cases = [
+            // almost JSON: NaN, out-of-range numbers, raw control characters
+            (
+                format!(r#"{{"access_token":"{jwt}","refresh_token":"0.AXo-short","expires_in":NaN}}"#),
+                r#"{"access_token":[redacted],"refresh_token":[redacted],"expires_in":NaN}"#.to_owned(),
+            ),
+            (
+                "{\"password\": \"hunter2\", \"value\":'v\\'x', \"n\": 1e400\u{1}}".to_owned(),
+                "{\"password\": [redacted], \"value\":[redacted], \"n\": 1e400\u{1}}".to_owned(),
+            ),
+            // forms, and tokens under names no list holds
+            (
+                "code=abc&state=s client_secret = xyz".to_owned(),
+                "code=[redacted]&state=s client_secret = [redacted]".to_owned(),
+            ),
+            (
+                format!("token {jwt} and 1.AQ-refreshtoken, not 0.5 or AADSTS50076"),
+                "token [redacted] and [redacted], not 0.5 or AADSTS50076".to_owned(),
+            ),
+            // a long opaque run goes; a GUID (a trace or correlation id) and a word stay
+            (
+                format!(
+                    "{} 72f988bf-86f1-41af-91ab-2d7cd011db47 error_code=5",
+                    "A".repeat(40)
+                ),
+                "[redacted] 72f988bf-86f1-41af-91ab-2d7cd011db47 error_code=5".to_owned(),
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(redact_text(&text), expected, "{text}");
+        }
+        // in JSON that parses, a token under a member no list names goes by its shape
+        insta::assert_snapshot!(redact_json(&format!(r#"{{"note":"got {jwt}","id":"abc"}}"#)), @r#"{"note":"got [redacted]","id":"abc"}"#);
     }
 }

@@ -13,6 +13,7 @@ mod help;
 #[cfg(unix)]
 mod home;
 mod interactive;
+mod malformed;
 #[cfg(unix)]
 mod read_only_home;
 mod secrets;
