@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::env::EnvVars;
 use crate::error::{Error, Result};
 use crate::home::msconnect_home;
-use crate::private_file::write_private_file;
+use crate::private_file::{TEMP_MARKER, create_private_dir, private_options, write_private_file};
 use crate::read_file::{MAX_SAVED_FILE_BYTES, read_regular};
 use crate::secret::SECRET_FIELDS;
 
@@ -97,6 +97,27 @@ impl ContextStore {
                 source,
             }),
         }
+    }
+
+    /// Whether a context could be saved now: the folder exists (or is made, mode 0700) and takes a new
+    /// file. Called before a sign-in sends a credential, so that a connection that could not be saved is
+    /// not signed in for (a read-only `contexts/` used to be found only after the secret went out).
+    pub fn check_writable(&self) -> Result<()> {
+        create_private_dir(&self.dir)?;
+        let probe = self
+            .dir
+            .join(format!(".probe{TEMP_MARKER}{}", uuid::Uuid::new_v4().simple()));
+        private_options()
+            .write(true)
+            .create_new(true)
+            .open(&probe)
+            .map_err(|source| Error::Io {
+                action: "writing in the folder",
+                path: self.dir.clone(),
+                source,
+            })?;
+        let _ = std::fs::remove_file(&probe);
+        Ok(())
     }
 
     /// The modules that have a saved context (files whose names are module names), sorted.

@@ -3,8 +3,9 @@
 //!
 //! Whoever can write to that folder decides where the next sign-in sends its secrets (a planted context
 //! or environment names their authority), so, as ssh does with `~/.ssh`, the folder and the files in it
-//! must belong to the user (or root) and be writable by no one else; a cache or context file others can
-//! read is made private at once. `MSCONNECT_INSECURE_HOME=1` accepts a shared folder with a warning.
+//! must belong to the user (or root) and be writable by no one else, and so must every folder above it
+//! (whoever may write to one can swap msconnect's folder in the middle of a run); a cache or context
+//! file others can read is made private at once. `MSCONNECT_INSECURE_HOME=1` accepts a shared folder with a warning.
 
 use std::path::{Path, PathBuf};
 
@@ -72,8 +73,9 @@ const GUARDED: &[&str] = &[
 /// Checks msconnect's folder `home` (when it exists) as ssh checks `~/.ssh`: the folder, and the token
 /// cache, `environments.json`, `contexts/` with each context, and `certificates/` with each file in it
 /// (private keys), must be owned
-/// by this user or root and writable by no one else; no folder above it may be writable by others
-/// unless it is sticky (`/tmp`). Anything else is an error naming the path and what to do, or with
+/// by this user or root and writable by no one else; so must every folder above it, along the path as
+/// given and the path its links lead to, except a sticky folder of root's (`/tmp`), as ssh's
+/// `StrictModes` has it. This is checked even before the folder exists. Anything else is an error naming the path and what to do, or with
 /// `MSCONNECT_INSECURE_HOME=1` a warning. A cache, context or environments file others can read is
 /// made 0600 at once, with a warning, rather than at its next write; so is a certificate file.
 ///
@@ -123,31 +125,13 @@ mod unix {
     const STICKY: u32 = 0o1000;
 
     pub(super) fn check(home: &Path, guarded: &[&str], private: bool, insecure_ok: bool) -> Result<()> {
+        let me = rustix::process::geteuid().as_raw();
+        // the folders above come first, and even for a folder not made yet: it will be made in them
+        check_above(home, me, insecure_ok)?;
         let Ok(meta) = std::fs::metadata(home) else {
             // not created yet: it is created 0700, by this user, on the first write
             return Ok(());
         };
-        let me = rustix::process::geteuid().as_raw();
-        for above in home.ancestors().skip(1) {
-            let Ok(meta) = std::fs::metadata(above) else {
-                continue;
-            };
-            let mode = meta.permissions().mode();
-            if mode & OTHER_WRITE != 0 && mode & STICKY == 0 {
-                refuse(
-                    above,
-                    format!(
-                        "every user may write to this folder above msconnect's (mode {:04o}), and so replace \
-                         msconnect's folder with one of their own; run `chmod o-w {}` or `chmod +t {}`, or \
-                         set MSCONNECT_HOME to a folder elsewhere",
-                        mode & 0o7777,
-                        above.display(),
-                        above.display()
-                    ),
-                    insecure_ok,
-                )?;
-            }
-        }
         guard(home, &meta, me, insecure_ok)?;
         for name in guarded {
             let path = home.join(name);
@@ -178,6 +162,76 @@ mod unix {
             }
         }
         Ok(())
+    }
+
+    /// The folders above msconnect's, by ssh's rules for the path to `~/.ssh` (`StrictModes`): each must
+    /// belong to this user or root and be writable by neither its group nor others, since whoever may
+    /// write to one can rename msconnect's folder (or one between) and put one of their own in its place,
+    /// in the middle of a run. They are checked along the path as given and along the path its links
+    /// lead to (the real one, which ssh checks), so a link cannot hide an open folder. As for `/tmp`, a
+    /// sticky folder owned by root (or this user) is the exception: there only an entry's owner may
+    /// rename or remove it.
+    fn check_above(home: &Path, me: u32, insecure_ok: bool) -> Result<()> {
+        let resolved = resolve(home);
+        let mut seen = BTreeSet::new();
+        // the real path first, so an error names the real folder; then the path as given, whose links
+        // themselves are left out (what a link leads to is on the real path; who may replace the link is
+        // a matter of the folder holding it, the next one up)
+        for above in resolved.ancestors().skip(1).chain(home.ancestors().skip(1)) {
+            if above.as_os_str().is_empty() || !seen.insert(above.to_path_buf()) {
+                continue;
+            }
+            let Ok(meta) = std::fs::symlink_metadata(above) else {
+                continue;
+            };
+            if meta.file_type().is_symlink() {
+                continue;
+            }
+            let mode = meta.permissions().mode();
+            let owner = meta.uid();
+            let sticky_and_trusted = mode & STICKY != 0 && (owner == 0 || owner == me);
+            if mode & GROUP_OR_OTHER_WRITE != 0 && !sticky_and_trusted {
+                let who = if mode & OTHER_WRITE != 0 {
+                    "every user"
+                } else {
+                    "its group"
+                };
+                refuse(
+                    above,
+                    format!(
+                        "{who} may write to this folder above msconnect's (mode {:04o}), and so replace \
+                         msconnect's folder with one of their own; run `chmod go-w {}`, or set MSCONNECT_HOME \
+                         to a folder elsewhere",
+                        mode & 0o7777,
+                        above.display(),
+                    ),
+                    insecure_ok,
+                )?;
+            }
+            if owner != me && owner != 0 {
+                refuse(
+                    above,
+                    format!(
+                        "this folder above msconnect's belongs to another user (uid {owner}; you are uid \
+                         {me}), who may replace msconnect's folder with one of their own; set MSCONNECT_HOME \
+                         to a folder of your own"
+                    ),
+                    insecure_ok,
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Where `path` leads after its links: the real path of its deepest existing folder, and the rest.
+    fn resolve(path: &Path) -> std::path::PathBuf {
+        for existing in path.ancestors() {
+            if let Ok(real) = std::fs::canonicalize(existing) {
+                let rest = path.strip_prefix(existing).unwrap_or(Path::new(""));
+                return real.join(rest);
+            }
+        }
+        path.to_path_buf()
     }
 
     /// Refuses (or warns about) `path` when someone but this user or root owns it, or when the group or
@@ -456,6 +510,45 @@ mod tests {
                 ),
                 "{error}"
             );
+        }
+
+        #[test]
+        fn a_folder_above_its_group_may_write_to_or_another_user_owns_is_refused_unless_sticky() {
+            let dir = tempfile::tempdir().unwrap();
+            let group = dir.path().join("group");
+            std::fs::create_dir_all(group.join("msconnect")).unwrap();
+            chmod(&group, 0o775);
+            let error = without(
+                dir.path(),
+                check(&group.join("msconnect"), &[]).unwrap_err().to_string(),
+            );
+            assert!(
+                error.starts_with(
+                    "<dir>/group: its group may write to this folder above msconnect's (mode 0775)"
+                ),
+                "{error}"
+            );
+            // as for /tmp: sticky, and owned by root or by us, is accepted
+            chmod(&group, 0o1770);
+            check(&group.join("msconnect"), &[]).unwrap();
+            chmod(&group, 0o755);
+            check(&group.join("msconnect"), &[]).unwrap();
+            if !give_away(&group) {
+                return;
+            }
+            let error = without(
+                dir.path(),
+                check(&group.join("msconnect"), &[]).unwrap_err().to_string(),
+            );
+            assert!(
+                error.starts_with(
+                    "<dir>/group: this folder above msconnect's belongs to another user (uid 65534"
+                ),
+                "{error}"
+            );
+            // a sticky folder of another user's is no shelter: its owner may rename what is in it
+            chmod(&group, 0o1777);
+            assert!(check(&group.join("msconnect"), &[]).is_err());
         }
 
         #[test]

@@ -585,6 +585,15 @@ impl Session {
         })
     }
 
+    /// Whether a connection could be saved now ([`ContextStore::check_writable`]): a connect calls it
+    /// before the sign-in sends anything. Without a context store there is nothing to check.
+    pub fn check_can_save_connection(&self) -> Result<()> {
+        match &self.inner.options.contexts {
+            Some(store) => store.check_writable(),
+            None => Ok(()),
+        }
+    }
+
     /// Saves `module`'s current connection and its context (no secrets in either). Without a context
     /// store nothing is saved.
     pub fn save_connection<C: Serialize>(

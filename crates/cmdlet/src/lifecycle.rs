@@ -111,6 +111,8 @@ impl<C: Serialize + DeserializeOwned> Lifecycle<C> {
     ) -> Result<(C, Connected, AccessToken)> {
         let environment = session.resolve_environment(request.environment()).await?;
         let (sign_in, plan) = request.plan(session, environment)?;
+        // a connection that could not be saved is not signed in for: nothing is sent yet
+        session.check_can_save_connection()?;
         // signed in and checked, but nothing saved until the context is built
         let tokens = session.authenticate(&sign_in).await?;
         let done = Done {

@@ -90,6 +90,44 @@ async fn a_home_of_another_user_is_refused_before_the_secret_is_sent_unless_acce
     token.assert_async().await;
 }
 
+/// Issue 26 (M3): a home under a folder its group may write to (after its links) is refused before the
+/// secret is sent, as ssh refuses such a folder on the path to `~/.ssh`: a member of the group could
+/// swap msconnect's folder for one of their own in the middle of a run.
+#[tokio::test]
+async fn a_home_under_a_folder_its_group_may_write_to_is_refused_before_the_secret_is_sent() {
+    let mut server = Server::new_async().await;
+    let nothing = server.mock("POST", Matcher::Any).expect(0).create_async().await;
+    let cli = Cli::new()
+        .authority(&server.url())
+        .env("MSCONNECT_CLIENT_SECRET", "client-secret");
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("shared");
+    std::fs::create_dir_all(shared.join("msconnect")).unwrap();
+    chmod(&shared.join("msconnect"), 0o700);
+    chmod(&shared, 0o770);
+    // reached through a link from a private folder: the folder the link leads to is the one checked
+    let private = dir.path().join("private");
+    std::fs::create_dir(&private).unwrap();
+    std::os::unix::fs::symlink(&shared, private.join("link")).unwrap();
+    for home in [
+        shared.join("msconnect"),
+        private.join("link/msconnect"),
+        shared.join("not-made-yet"),
+    ] {
+        let run = cli.run_with(&APP_SIGN_IN, "", &[("MSCONNECT_HOME", home.to_str().unwrap())]);
+        let stderr = run.stderr.replace(dir.path().to_str().unwrap(), "<dir>");
+        assert_eq!(run.code, 1, "{}: {stderr}", home.display());
+        assert_eq!(
+            stderr,
+            "error: <dir>/shared: its group may write to this folder above msconnect's (mode 0770), and so \
+             replace msconnect's folder with one of their own; run `chmod go-w <dir>/shared`, or set \
+             MSCONNECT_HOME to a folder elsewhere; or set MSCONNECT_INSECURE_HOME=1 to accept it in a \
+             folder shared on purpose\n"
+        );
+    }
+    nothing.assert_async().await;
+}
+
 #[test]
 fn a_planted_environment_in_a_home_others_may_write_to_is_refused() {
     let cli = Cli::new();
