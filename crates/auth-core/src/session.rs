@@ -21,6 +21,7 @@ use crate::authority::Authority;
 use crate::cloud::Environment;
 use crate::env::EnvVars;
 use crate::error::{Error, Result};
+use crate::flows::federated::FetchedAssertion;
 use crate::flows::{AccessTokenPassthrough, ClientCredential, RefreshTokenGrant, UsernamePassword};
 use crate::http::{HttpClient, HttpOptions};
 use crate::ids::{ClientId, Tenant};
@@ -391,6 +392,25 @@ impl Session {
                 (result, None)
             }
             SignInMethod::Application(credential) => {
+                // A federated source proves itself at every sign-in, as a secret does by being presented:
+                // its token is fetched now (the file read, GitHub Actions or Azure Pipelines asked), even
+                // when the cache holds a token for it, so a job whose request token is bogus does not
+                // connect from the cache. That one token is what a token request then sends.
+                let fetched;
+                let credential = match credential {
+                    ClientCredential::Assertion(source) if source.federated_description().is_some() => {
+                        fetched = FetchedAssertion::fetch(
+                            source,
+                            self.http()?,
+                            authority.token_endpoint().as_str(),
+                            &request.client_id,
+                            self.now(),
+                        )
+                        .await?;
+                        &fetched
+                    }
+                    credential => credential,
+                };
                 // As MSAL's acquire_token_for_client: the cache first, so that a second worker connecting
                 // as the same service principal is served the first one's token; renewing it is
                 // single-flight across a fleet sharing a Redis cache, and saves the new token.

@@ -302,6 +302,65 @@ async fn every_module_signs_in_with_workload_identity_from_github_and_asks_githu
     }
 }
 
+/// Issue 26 (M5): a connect through GitHub Actions asks GitHub for a token every time, as a token file
+/// is read every time, even when the cache holds a token for the application: after a genuine connect, a
+/// connect with a bogus request token is refused by GitHub (which sees the request) instead of being
+/// served from the cache.
+#[tokio::test]
+async fn a_github_connect_asks_github_every_time_so_a_bogus_request_token_fails_after_a_genuine_one() {
+    let mut authority = MockAuthority::start().await;
+    let github_1 = github(&mut authority.server, 1).await;
+    let first = client_assertion_answer(
+        &mut authority,
+        &federated_jwt(1),
+        test_support::app_token_response("at-1"),
+    )
+    .await;
+    let cli = Cli::new()
+        .authority(&authority.url())
+        .in_github_actions(&authority.url())
+        .azure_app();
+    let connect = ["entra", "connect", "--workload-identity"];
+    let run = cli.run(&connect);
+    assert_succeeded(
+        &run,
+        "a genuine connect",
+        &[GITHUB_REQUEST_TOKEN, &federated_jwt(1)],
+    );
+    github_1.assert_async().await;
+    first.assert_async().await;
+
+    let refused = get_once(&mut authority.server, "/_apis/oidc/token", Matcher::Any)
+        .match_header("authorization", "bearer bogus-request-token")
+        .with_status(401)
+        .with_body(r#"{"message":"Bad credentials"}"#)
+        .create_async()
+        .await;
+    let run = cli.run_with(
+        &connect,
+        "",
+        &[("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "bogus-request-token")],
+    );
+    assert_eq!(run.code, 1, "a bogus request token connected: {}", run.stderr);
+    assert!(
+        run.stderr.contains("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+        "{}",
+        run.stderr
+    );
+    assert_no_secret(&run, &["bogus-request-token"]);
+    refused.assert_async().await;
+
+    // the genuine job connects again: GitHub is asked, and the cached token serves (no token request)
+    let github_2 = github(&mut authority.server, 2).await;
+    let run = cli.run(&connect);
+    assert_succeeded(
+        &run,
+        "a second genuine connect",
+        &[GITHUB_REQUEST_TOKEN, &federated_jwt(2)],
+    );
+    github_2.assert_async().await;
+}
+
 /// GitHub's OIDC endpoint answering the `n`th federated token, once.
 async fn github(server: &mut Server, n: u32) -> mockito::Mock {
     let query = Matcher::AllOf(vec![

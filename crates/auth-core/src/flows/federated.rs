@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use base64::Engine as _;
@@ -468,6 +469,46 @@ impl SavedFederatedSource {
                 )?))
             }
         }
+    }
+}
+
+/// A federated token source whose token was fetched once, up front (at connect, so that the source
+/// proves itself even when the cache could serve): the token request sends that token, and the source
+/// is what is described and saved, so later renewals ask the source again.
+#[derive(Debug)]
+pub(crate) struct FetchedAssertion {
+    source: Arc<dyn AssertionSource>,
+    assertion: ClientAssertion,
+}
+
+impl FetchedAssertion {
+    /// Fetches `source`'s token now; the credential that sends it.
+    pub(crate) async fn fetch(
+        source: &Arc<dyn AssertionSource>,
+        http: &HttpClient,
+        audience: &str,
+        client_id: &ClientId,
+        now: SystemTime,
+    ) -> Result<ClientCredential> {
+        let assertion = source.fetch_assertion(http, audience, client_id, now).await?;
+        Ok(ClientCredential::assertion(Self {
+            source: source.clone(),
+            assertion,
+        }))
+    }
+}
+
+impl AssertionSource for FetchedAssertion {
+    fn assertion(&self, _audience: &str, _client_id: &ClientId, _now: SystemTime) -> Result<ClientAssertion> {
+        Ok(self.assertion.clone())
+    }
+
+    fn kind(&self) -> &'static str {
+        self.source.kind()
+    }
+
+    fn federated_description(&self) -> Option<SavedFederatedSource> {
+        self.source.federated_description()
     }
 }
 
