@@ -108,27 +108,7 @@ fn auth_core_has_no_powershell_word_and_no_module_name() {
         "PSMicrosoftEntraID",
         "PartnerCenter",
     ];
-    let mut files = Vec::new();
-    rust_files(&root().join("crates/auth-core/src"), &mut files);
-    let found: Vec<String> = files
-        .into_iter()
-        .filter(|file| !file.components().any(|c| c.as_os_str() == "tests") && !file.ends_with("tests.rs"))
-        .flat_map(|file| {
-            let text = std::fs::read_to_string(&file).unwrap();
-            // a file's own tests come last, in `mod tests`
-            let code = text
-                .split("#[cfg(test)]\nmod tests")
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-            let name = file.strip_prefix(root()).unwrap().display().to_string();
-            words
-                .iter()
-                .filter(move |word| code.contains(*word))
-                .map(move |word| format!("{name}: {word}"))
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let found = library_code_using(&root().join("crates/auth-core/src"), &words, &[]);
     assert!(found.is_empty(), "{found:#?}");
 }
 
@@ -139,13 +119,27 @@ fn auth_core_has_no_powershell_word_and_no_module_name() {
 #[test]
 fn every_file_is_read_through_the_bounded_reader() {
     let patterns = ["fs::read(", "fs::read_to_string(", "File::open("];
+    let found = library_code_using(
+        &root().join("crates"),
+        &patterns,
+        &["read_file.rs", "private_file.rs"],
+    );
+    assert!(
+        found.is_empty(),
+        "read these through auth-core's read_file: {found:#?}"
+    );
+}
+
+/// Each `file: text` where the library code (a `src` folder's, without tests; a file's own tests come
+/// last, in `mod tests`) under `dir` holds one of `texts`, but in the files named in `except`.
+fn library_code_using(dir: &Path, texts: &[&str], except: &[&str]) -> Vec<String> {
     let mut files = Vec::new();
-    rust_files(&root().join("crates"), &mut files);
-    let found: Vec<String> = files
+    rust_files(dir, &mut files);
+    files
         .into_iter()
         .filter(|file| file.components().any(|c| c.as_os_str() == "src"))
         .filter(|file| !file.components().any(|c| c.as_os_str() == "tests") && !file.ends_with("tests.rs"))
-        .filter(|file| !file.ends_with("read_file.rs") && !file.ends_with("private_file.rs"))
+        .filter(|file| !except.iter().any(|name| file.ends_with(name)))
         .flat_map(|file| {
             let text = std::fs::read_to_string(&file).unwrap();
             let code = text
@@ -154,15 +148,11 @@ fn every_file_is_read_through_the_bounded_reader() {
                 .unwrap_or_default()
                 .to_owned();
             let name = file.strip_prefix(root()).unwrap().display().to_string();
-            patterns
+            texts
                 .iter()
-                .filter(move |pattern| code.contains(*pattern))
-                .map(move |pattern| format!("{name}: {pattern}"))
+                .filter(|text| code.contains(*text))
+                .map(|text| format!("{name}: {text}"))
                 .collect::<Vec<_>>()
         })
-        .collect();
-    assert!(
-        found.is_empty(),
-        "read these through auth-core's read_file: {found:#?}"
-    );
+        .collect()
 }

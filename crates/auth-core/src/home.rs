@@ -5,7 +5,8 @@
 //! or environment names their authority), so, as ssh does with `~/.ssh`, the folder and the files in it
 //! must belong to the user (or root) and be writable by no one else, and so must every folder above it
 //! (whoever may write to one can swap msconnect's folder in the middle of a run); a cache or context
-//! file others can read is made private at once. `MSCONNECT_INSECURE_HOME=1` accepts a shared folder with a warning.
+//! file others can read is made private at once. `MSCONNECT_INSECURE_HOME=1` accepts a shared folder
+//! with a warning.
 
 use std::path::{Path, PathBuf};
 
@@ -72,12 +73,12 @@ const GUARDED: &[&str] = &[
 
 /// Checks msconnect's folder `home` (when it exists) as ssh checks `~/.ssh`: the folder, and the token
 /// cache, `environments.json`, `contexts/` with each context, and `certificates/` with each file in it
-/// (private keys), must be owned
-/// by this user or root and writable by no one else; so must every folder above it, along the path as
-/// given and the path its links lead to, except a sticky folder of root's (`/tmp`), as ssh's
-/// `StrictModes` has it. This is checked even before the folder exists. Anything else is an error naming the path and what to do, or with
-/// `MSCONNECT_INSECURE_HOME=1` a warning. A cache, context or environments file others can read is
-/// made 0600 at once, with a warning, rather than at its next write; so is a certificate file.
+/// (private keys), must be owned by this user or root and writable by no one else; so must every folder
+/// above it, along the path as given and the path its links lead to, except a sticky folder of root's
+/// (`/tmp`), as ssh's `StrictModes` has it (checked even before the folder exists). Anything else is an
+/// error naming the path and what to do, or with `MSCONNECT_INSECURE_HOME=1` a warning. A cache, context
+/// or environments file others can read is made 0600 at once, with a warning, rather than at its next
+/// write; so is a certificate file.
 ///
 /// On platforms without Unix permissions this checks nothing: the folder's ACLs are the OS's business.
 pub fn check_home(home: &Path, env: &EnvVars) -> Result<()> {
@@ -199,9 +200,9 @@ mod unix {
                 refuse(
                     above,
                     format!(
-                        "{who} may write to this folder above msconnect's (mode {:04o}), and so replace \
-                         msconnect's folder with one of their own; run `chmod go-w {}`, or set MSCONNECT_HOME \
-                         to a folder elsewhere",
+                        "{who} may write to this folder above msconnect's (mode {:04o}), and so \
+                         replace msconnect's folder with one of their own; run `chmod go-w {}`, or set \
+                         MSCONNECT_HOME to a folder elsewhere",
                         mode & 0o7777,
                         above.display(),
                     ),

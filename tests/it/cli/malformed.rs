@@ -44,16 +44,23 @@ fn assert_failed_without_tokens(what: &str, run: &Run) {
     }
 }
 
+/// `method path`, whatever its query, answered with `body` once.
+async fn answer_once(server: &mut Server, method: &str, path: &str, body: String) -> mockito::Mock {
+    server
+        .mock(method, path)
+        .match_query(Matcher::Any)
+        .with_body(body)
+        .expect(1)
+        .create_async()
+        .await
+}
+
 #[tokio::test]
 async fn a_token_answer_that_is_not_strict_json_is_reported_without_its_tokens() {
     for broken in BREAKS {
         let mut server = Server::new_async().await;
-        let answered = server
-            .mock("POST", format!("/{TENANT_ID}/oauth2/v2.0/token").as_str())
-            .with_body(token_answer(broken))
-            .expect(1)
-            .create_async()
-            .await;
+        let token_path = format!("/{TENANT_ID}/oauth2/v2.0/token");
+        let answered = answer_once(&mut server, "POST", &token_path, token_answer(broken)).await;
         let cli = Cli::new()
             .authority(&server.url())
             .env("MSCONNECT_CLIENT_SECRET", "client-secret");
@@ -80,13 +87,7 @@ async fn a_token_answer_that_is_not_strict_json_is_reported_without_its_tokens()
 async fn a_managed_identity_answer_that_is_not_strict_json_is_reported_without_its_token() {
     for broken in BREAKS {
         let mut server = Server::new_async().await;
-        let answered = server
-            .mock("GET", "/msi/token")
-            .match_query(Matcher::Any)
-            .with_body(token_answer(broken))
-            .expect(1)
-            .create_async()
-            .await;
+        let answered = answer_once(&mut server, "GET", "/msi/token", token_answer(broken)).await;
         let cli = Cli::new()
             .env("IDENTITY_ENDPOINT", &format!("{}/msi/token", server.url()))
             .env("IDENTITY_HEADER", "id-header-secret");
@@ -100,13 +101,8 @@ async fn a_managed_identity_answer_that_is_not_strict_json_is_reported_without_i
 async fn a_github_answer_that_is_not_strict_json_is_reported_without_its_federated_token() {
     for broken in BREAKS {
         let mut server = Server::new_async().await;
-        let github = server
-            .mock("GET", "/_apis/oidc/token")
-            .match_query(Matcher::Any)
-            .with_body(format!(r#"{{"count":{broken},"value":"{ACCESS_TOKEN}"}}"#))
-            .expect(1)
-            .create_async()
-            .await;
+        let answer = format!(r#"{{"count":{broken},"value":"{ACCESS_TOKEN}"}}"#);
+        let github = answer_once(&mut server, "GET", "/_apis/oidc/token", answer).await;
         let cli = Cli::new()
             .authority(&server.url())
             .env(
