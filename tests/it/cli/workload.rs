@@ -716,6 +716,35 @@ async fn workload_identity_in_azure_pipelines_asks_azure_devops_with_the_service
     );
     ado_2.assert_async().await;
     second.assert_async().await;
+    // issue 26 (M5): a connect with a bogus access token asks Azure DevOps, which refuses it, although
+    // the cache holds a fresh token for the application
+    let refused = authority
+        .server
+        .mock("POST", PIPELINES_OIDC_PATH)
+        .match_query(Matcher::Any)
+        .match_header("authorization", "Bearer bogus-access-token")
+        .with_status(401)
+        .expect(1)
+        .create_async()
+        .await;
+    let run = cli.run_with(
+        &[
+            "entra",
+            "connect",
+            "--workload-identity",
+            "--service-connection-id",
+            service_connection,
+            "--client-id",
+            APP_ID,
+            "--tenant-id",
+            TENANT_ID,
+        ],
+        "",
+        &[("SYSTEM_ACCESSTOKEN", "bogus-access-token")],
+    );
+    assert_eq!(run.code, 1, "a bogus access token connected: {}", run.stderr);
+    assert_no_secret(&run, &["bogus-access-token"]);
+    refused.assert_async().await;
 }
 
 /// `--workload-identity` takes `AZURE_FEDERATED_TOKEN_FILE` first (AKS' webhook sets it), before any CI
