@@ -163,6 +163,18 @@ pub enum Error {
         message: String,
     },
 
+    /// The keystore the cache file's protection requires (the Secret Service, the kernel keyring) is not
+    /// available; nothing was written in the clear.
+    #[error("{setting}={protection}: {message}")]
+    KeyStoreUnavailable {
+        /// How the setting is named (`MSCONNECT_CACHE_PROTECTION` on the command line).
+        setting: String,
+        /// Its value (`keyring`, `kernel`).
+        protection: String,
+        /// Which keystore, why it is not there, and what to do.
+        message: String,
+    },
+
     /// The shared token cache (Redis) failed. `url` never holds the password.
     #[error("token cache {url}: {reason}")]
     CacheServer {

@@ -36,6 +36,7 @@ pub use azure_cli::{AzureCli, AzureCliAccount, AzureCliAccountKind, AzureCliSign
 #[cfg(feature = "redis")]
 pub use cache::{CacheKey, RedisOptions};
 pub use cache::{CachedAccessToken, SilentRequest, TokenCache, TokenQuery};
+pub use cache::{CacheProtection, KeyStoreKind, ProtectionInForce};
 pub use cert::{
     Certificate, CertificateCredential, CertificateStore, SigningAlgorithm, normalize_thumbprint,
 };

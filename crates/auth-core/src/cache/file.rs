@@ -16,6 +16,7 @@ use crate::read_file::{open_regular, read_regular};
 use crate::time::epoch_seconds;
 
 use super::index::{Index, Refused};
+use super::protection::{Opened, Protection, ProtectionInForce};
 use super::schema::{CREDENTIAL_MAPS, Document};
 use crate::private_file::{
     TEMP_MARKER, create_private_dir, private_options, resolve_symlinks, write_private_file,
@@ -72,6 +73,8 @@ pub(super) struct CacheFile {
     /// azure-identity): `<file>.lockfile`, held by whoever created it, removed when done.
     lockfile_path: PathBuf,
     lock_wait: Duration,
+    /// Plain or sealed at rest (`protection.rs`): what is read is opened, what is written sealed.
+    protection: Protection,
 }
 
 /// Holds both locks until dropped: the `.lockfile` is removed (after releasing its advisory lock, as
@@ -103,7 +106,32 @@ impl CacheFile {
             lockfile_path: sibling(".lockfile"),
             path,
             lock_wait: DEFAULT_LOCK_WAIT,
+            protection: Protection::default(),
         }
+    }
+
+    pub(super) fn set_protection(&mut self, protection: Protection) {
+        self.protection = protection;
+    }
+
+    pub(super) fn protection(&self) -> &Protection {
+        &self.protection
+    }
+
+    /// What protects the file now, or for a new or plain one, what its next write gives it.
+    pub(super) fn protection_in_force(&self) -> Result<ProtectionInForce> {
+        let sealed_with = match self.open()? {
+            Some((mut file, _)) => {
+                let mut first = Vec::new();
+                (&mut file)
+                    .take(256)
+                    .read_to_end(&mut first)
+                    .map_err(|source| self.io("reading the token cache", source))?;
+                Protection::sealed_with(&first)
+            }
+            None => None,
+        };
+        Ok(self.protection.in_force(sealed_with))
     }
 
     pub(super) fn set_lock_wait(&mut self, wait: Duration) {
@@ -138,6 +166,10 @@ impl CacheFile {
             loaded.doc = Document::new();
             return Ok(());
         }
+        let mut file = file;
+        if starts_sealed(&mut file).map_err(|source| self.io("reading the token cache", source))? {
+            return self.refresh_sealed(loaded, file, stamp);
+        }
         match Index::read_file(file) {
             Ok(index) => {
                 *loaded = Loaded {
@@ -159,10 +191,51 @@ impl CacheFile {
         Ok(())
     }
 
+    /// [`refresh`](Self::refresh) of a sealed file: opened whole, then indexed. One that cannot be opened
+    /// is looked at again under the lock, where [`reload_locked`](Self::reload_locked) moves it aside.
+    fn refresh_sealed(&self, loaded: &mut Loaded, mut file: File, stamp: Stamp) -> Result<()> {
+        let mut bytes = Vec::with_capacity(usize::try_from(stamp.len).unwrap_or(0));
+        file.read_to_end(&mut bytes)
+            .map_err(|source| self.io("reading the token cache", source))?;
+        if let Opened::Unsealed(text) = self.protection.open(&self.path, bytes)?
+            && let Ok(index) = Index::parse(text.to_vec())
+        {
+            *loaded = Loaded {
+                index,
+                doc: Document::new(),
+                stamp: Some(stamp),
+                fresh: true,
+                lenient: false,
+            };
+            return Ok(());
+        }
+        let _lock = self.lock()?;
+        self.reload_locked(loaded)?;
+        loaded.doc = Document::new();
+        Ok(())
+    }
+
+    /// The text of the file's bytes: opened when sealed; `None` when it cannot be opened ever, after
+    /// moving it aside.
+    fn unseal(&self, bytes: Vec<u8>) -> Result<Option<Vec<u8>>> {
+        Ok(match self.protection.open(&self.path, bytes)? {
+            Opened::Plain(bytes) => Some(bytes),
+            Opened::Unsealed(text) => Some(text.to_vec()),
+            Opened::Unreadable(reason) => {
+                self.move_aside(&reason)?;
+                None
+            }
+        })
+    }
+
     /// Reads the document and its index again; the caller holds the lock. A file that is not JSON at all
     /// is moved aside; JSON that is not a token cache is an error, and the file stays as it is.
     pub(super) fn reload_locked(&self, loaded: &mut Loaded) -> Result<()> {
         let Some((bytes, stamp)) = self.read()? else {
+            self.set_empty(loaded);
+            return Ok(());
+        };
+        let Some(bytes) = self.unseal(bytes)? else {
             self.set_empty(loaded);
             return Ok(());
         };
@@ -231,7 +304,11 @@ impl CacheFile {
     #[cfg(test)]
     pub(super) fn read_document(&self) -> Result<Document> {
         Ok(match self.read()? {
-            Some((bytes, _)) => parse(&bytes).map(|(doc, _)| doc).unwrap_or_default(),
+            Some((bytes, _)) => match self.protection.open(&self.path, bytes)? {
+                Opened::Plain(bytes) => parse(&bytes).map(|(doc, _)| doc).unwrap_or_default(),
+                Opened::Unsealed(text) => parse(&text).map(|(doc, _)| doc).unwrap_or_default(),
+                Opened::Unreadable(_) => Document::new(),
+            },
             None => Document::new(),
         })
     }
@@ -414,7 +491,8 @@ impl CacheFile {
         } else {
             to_text(&loaded.doc)
         };
-        let metadata = write_private_file(&self.path, &text)?;
+        let sealed = self.protection.seal(&self.path, &text, loaded.stamp.is_none())?;
+        let metadata = write_private_file(&self.path, sealed.as_deref().unwrap_or(&text))?;
         loaded.index = Index::parse(text).unwrap_or_else(|_| Index::of_document(&loaded.doc));
         loaded.stamp = Some(Stamp::of(&metadata));
         loaded.fresh = true;
@@ -450,6 +528,19 @@ impl CacheFile {
             source,
         }
     }
+}
+
+/// Whether the file starts as a sealed one does; it is read from its start again afterwards.
+fn starts_sealed(file: &mut File) -> std::io::Result<bool> {
+    use std::io::Seek as _;
+    let mut first = [0u8; Protection::MAGIC_LEN];
+    let sealed = match file.read_exact(&mut first) {
+        Ok(()) => Protection::is_sealed(&first),
+        Err(e) if e.kind() == ErrorKind::UnexpectedEof => false,
+        Err(e) => return Err(e),
+    };
+    file.rewind()?;
+    Ok(sealed)
 }
 
 /// How a file's text was not a token cache.

@@ -32,6 +32,10 @@ mod backend;
 mod file;
 pub use file::DEFAULT_LOCK_WAIT;
 mod index;
+mod keystore;
+mod protection;
+pub use keystore::KeyStoreKind;
+pub use protection::{CacheProtection, ProtectionInForce};
 #[cfg(feature = "redis")]
 mod redis_store;
 mod schema;
@@ -204,6 +208,53 @@ impl TokenCache {
             file.set_lock_wait(wait);
         }
         self
+    }
+
+    /// How the file is kept at rest (see [`CacheProtection`]); plain unless set. `setting` names the
+    /// setting in errors (`MSCONNECT_CACHE_PROTECTION` on the command line). A file is read whatever it
+    /// holds; the protection decides what is written, so switching it converts the file at its next write.
+    /// Set it before sharing the cache (clones made earlier keep the old protection). Memory and Redis
+    /// caches have no file to protect (a Redis cache's fallback file does).
+    pub fn with_protection(self, protection: CacheProtection, setting: &str) -> Self {
+        self.with_protection_from(protection, setting, Arc::new(keystore::SystemKeyStores))
+    }
+
+    fn with_protection_from(
+        mut self,
+        protection: CacheProtection,
+        setting: &str,
+        stores: Arc<dyn keystore::KeyStores>,
+    ) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner)
+            && let Some(file) = inner.backend.file_mut()
+        {
+            file.set_protection(protection::Protection::new(protection, setting.to_owned(), stores));
+        }
+        self
+    }
+
+    /// Checks that the keystore the protection requires (`keyring`, `kernel`) is there; an error naming
+    /// the setting and the keystore when it is not. Nothing to check for `auto`, `none`, or a cache
+    /// without a file.
+    pub fn check_protection(&self) -> Result<()> {
+        match self.inner.backend.file() {
+            Some(file) => file.protection().check(),
+            None => Ok(()),
+        }
+    }
+
+    /// How the file is kept at rest: what it holds now, or for a new or plain file, what its next write
+    /// makes of it (for `auto`, this looks for the keystores). `None` for a cache without a file.
+    pub fn protection_in_force(&self) -> Result<Option<ProtectionInForce>> {
+        match self.inner.backend.file() {
+            Some(file) => file.protection_in_force().map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The protection set ([`with_protection`](Self::with_protection)); `None` for a cache without a file.
+    pub fn protection(&self) -> Option<CacheProtection> {
+        self.inner.backend.file().map(|file| file.protection().mode())
     }
 
     /// Checks that a change could be saved now: for a file, both locks can be taken and its folder (its

@@ -13,6 +13,7 @@ use crate::testing::{NOW, app_token_response, user_token_response};
 use crate::time::from_epoch_seconds;
 
 mod file;
+mod protection;
 mod reading;
 mod schema;
 #[cfg(feature = "redis")]
