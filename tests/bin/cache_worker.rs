@@ -1,5 +1,6 @@
 //! One worker of a fleet, for the shared-cache suite: it builds its session as the command line does
-//! (`SessionOptions::persistent`, so `MSCONNECT_HOME` and `MSCONNECT_CACHE_*` decide the token cache),
+//! (`SessionOptions::persistent`, so `MSCONNECT_HOME` and `MSCONNECT_CACHE_*` decide the token cache, and
+//! `MSCONNECT_CACHE_PROTECTION` how its file is kept at rest),
 //! then connects as an application (`WORKER_CLIENT_ID`, `MSCONNECT_CLIENT_SECRET`) to each tenant read
 //! from standard input, one a line, printing one JSON line per tenant: its token or its error, and how
 //! long it took. The authority is `AZURE_AUTHORITY_HOST`.
@@ -10,7 +11,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use auth_core::{
-    ClientCredential, ClientId, ClientSecret, Cloud, EnvVars, Environment, Session, SessionOptions,
+    CacheProtection, ClientCredential, ClientId, ClientSecret, Cloud, EnvVars, Environment, Session, SessionOptions,
     SignInMethod, SignInRequest, Tenant,
 };
 use serde_json::json;
@@ -42,7 +43,13 @@ async fn run() -> Result<(), String> {
     };
     let client_id = ClientId::parse(&variable("WORKER_CLIENT_ID")?).map_err(|e| e.to_string())?;
     let secret = variable("MSCONNECT_CLIENT_SECRET")?;
-    let session = Session::new(SessionOptions::persistent(env.clone()).map_err(|e| e.to_string())?);
+    let mut options = SessionOptions::persistent(env.clone()).map_err(|e| e.to_string())?;
+    // the file at rest as the command line keeps it (`none` unless set, as in the other suites)
+    if let Some(protection) = env.get("MSCONNECT_CACHE_PROTECTION") {
+        let protection = protection.parse::<CacheProtection>()?;
+        options.cache = options.cache.with_protection(protection, "MSCONNECT_CACHE_PROTECTION");
+    }
+    let session = Session::new(options);
     let environment = session
         .resolve_environment(&Environment::from(Cloud::AzureCloud))
         .await

@@ -49,7 +49,11 @@ impl Peers {
     fn start() -> Self {
         let tls_dir = tempfile::tempdir().unwrap();
         let (tls, provider) = OidcProvider::start_https(tls_dir.path());
-        let cli = Cli::new().env("SSL_CERT_FILE", tls.ca_cert.to_str().unwrap());
+        // MSAL Python reads the file: `none` keeps it MSAL's plain JSON (set here although the harness
+        // defaults to it, since this is the setting a user sharing the file must choose)
+        let cli = Cli::new()
+            .env("SSL_CERT_FILE", tls.ca_cert.to_str().unwrap())
+            .env("MSCONNECT_CACHE_PROTECTION", "none");
         let issuer = provider.issuer().as_str().to_owned();
         let authority_host = issuer.strip_suffix(&format!("/{TENANT_ID}")).unwrap().to_owned();
         let peers = Self {

@@ -17,6 +17,8 @@ use serde_json::Value;
 
 use crate::{project_root, run};
 
+mod protection;
+
 /// BENCHMARKS.md from this line on is written by hand and kept by every run.
 const NOTES_MARKER: &str = "<!-- notes: written by hand, kept by `cargo xtask bench` -->";
 
@@ -70,7 +72,9 @@ pub(crate) fn run_bench(args: &[String]) -> Result<(), String> {
     for accounts in [1, 1_000] {
         processes.push(compare_processes(&root, &target, &python, accounts, &options)?);
     }
+    let protection = protection::measure(&target, &options.module, options.runs)?;
     let report = Report {
+        protection,
         criterion,
         concurrency,
         processes,
@@ -278,7 +282,9 @@ fn compare_processes(
         let mut command = Command::new(target.join("release/msconnect"));
         command
             .args([options.module.as_str(), "token"])
-            .env("MSCONNECT_HOME", &dir);
+            .env("MSCONNECT_HOME", &dir)
+            // the file MSAL Python reads: plain (the cache at rest is measured on its own)
+            .env("MSCONNECT_CACHE_PROTECTION", "none");
         command
     };
     // Until the command line has its `token` command, auth-core's share of it runs as a program of its
@@ -468,6 +474,7 @@ struct Report {
     runs: usize,
     module: String,
     msal_version: String,
+    protection: protection::Protections,
 }
 
 impl Report {
@@ -621,6 +628,9 @@ impl Report {
         }
         line(&mut out, "");
 
+        let (at_rest, at_rest_ratio, at_rest_met) = self.protection.markdown(&self.module, self.runs);
+        out.push_str(&at_rest);
+
         line(&mut out, "## Goals (issue 9)");
         line(&mut out, "");
         line(&mut out, "| goal | measured | met |");
@@ -677,6 +687,14 @@ impl Report {
             "parsing a 1,000-account cache file: under 20 ms",
             parse.map_or("-".into(), duration),
             parse.map(|ns| ns < 20e6),
+        );
+        goal(
+            &format!(
+                "cached token, cache sealed under a kernel keyring key: at most {}x plain (issue 25)",
+                protection::GOAL_RATIO
+            ),
+            at_rest_ratio,
+            at_rest_met,
         );
         let one_request = self.concurrency.iter().all(|c| c["requests"].as_u64() == Some(1));
         goal(

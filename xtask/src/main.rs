@@ -3,6 +3,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: printing is its job
 
 mod bench;
+mod keystores;
 mod peers;
 mod redis;
 mod release;

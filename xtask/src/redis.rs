@@ -13,6 +13,19 @@ pub(crate) fn install() -> Result<(), String> {
         return Ok(());
     }
     eprintln!("redis: installing Debian's redis-server");
+    apt_install(&["redis-server"], "the shared-cache tests need it")?;
+    if std::path::Path::new(REDIS_SERVER).exists() {
+        Ok(())
+    } else {
+        Err(format!(
+            "redis-server was installed but {REDIS_SERVER} is missing"
+        ))
+    }
+}
+
+/// `apt-get install` of `packages` (no recommends); a fresh machine has no package lists yet, so a failed
+/// install is tried again after `apt-get update`. `why` ends the error.
+pub(crate) fn apt_install(packages: &[&str], why: &str) -> Result<(), String> {
     let apt = |args: &[&str]| -> Result<bool, String> {
         Command::new("apt-get")
             .args(args)
@@ -21,20 +34,16 @@ pub(crate) fn install() -> Result<(), String> {
             .map(|status| status.success())
             .map_err(|e| format!("could not run apt-get: {e}"))
     };
-    let install = ["install", "--yes", "--no-install-recommends", "redis-server"];
-    // a fresh machine has no package lists yet: update once and try again
+    let mut install = vec!["install", "--yes", "--no-install-recommends"];
+    install.extend_from_slice(packages);
     let installed = apt(&install)? || (apt(&["update"])? && apt(&install)?);
-    if !installed {
-        return Err(
-            "`apt-get install redis-server` failed: install Debian's redis-server (the shared-cache tests need it)"
-                .into(),
-        );
-    }
-    if std::path::Path::new(REDIS_SERVER).exists() {
+    if installed {
         Ok(())
     } else {
         Err(format!(
-            "redis-server was installed but {REDIS_SERVER} is missing"
+            "`apt-get install {}` failed: install Debian's {} ({why})",
+            packages.join(" "),
+            packages.join(", ")
         ))
     }
 }

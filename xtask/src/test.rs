@@ -1,6 +1,6 @@
 //! `cargo xtask test`: formatting, clippy with warnings as errors (the workspace, and the product crates
 //! alone, as a user depending on one of them builds them), the test peers (oidc-provider,
-//! Chromium, MSAL Python, Redis), then every test of the workspace. Clippy and the tests share the dev
+//! Chromium, MSAL Python, Redis, gnome-keyring on D-Bus), then every test of the workspace. Clippy and the tests share the dev
 //! profile, so dependencies are built once.
 
 use crate::run as sh;
@@ -41,6 +41,7 @@ pub(crate) fn run_all() -> Result<(), String> {
     )?;
     let peers = crate::peers::install()?;
     crate::redis::install()?;
+    crate::keystores::install()?;
     crate::run_with_env(
         "cargo",
         &["test", "--workspace", "--locked"],

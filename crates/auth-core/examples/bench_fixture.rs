@@ -2,7 +2,10 @@
 //! of N signed-in users (tokens issued now, at Microsoft's sizes), the module's saved connection for the
 //! last of them, and `bench_spec.json` telling MSAL Python which account and scopes to ask for.
 //!
-//! `cargo run --release -p msconnect-auth-core --example bench_fixture -- DIR ACCOUNTS MODULE`
+//! `cargo run --release -p msconnect-auth-core --example bench_fixture -- DIR ACCOUNTS MODULE [PROTECTION]`
+//!
+//! With PROTECTION (`none`, `kernel`, `keyring`, `auto`), the last sign-in is saved once more through a
+//! cache with that protection, which writes the file as msconnect keeps it at rest.
 #![allow(clippy::print_stdout)] // prints the token the runs must print, for the bench to check
 
 use std::path::PathBuf;
@@ -10,7 +13,8 @@ use std::time::SystemTime;
 
 use auth_core::time::epoch_seconds;
 use auth_core::{
-    ClientId, Cloud, Connection, EnvVars, Environment, SignedIn, Tenant, UserMethod, cache::CACHE_FILE_NAME,
+    CacheProtection, ClientId, Cloud, Connection, EnvVars, Environment, SignedIn, Tenant, TokenCache, UserMethod,
+    cache::CACHE_FILE_NAME,
 };
 use test_support::{
     LARGE_CACHE_CLIENT_ID, LARGE_CACHE_SCOPE, LARGE_CACHE_TENANT, large_cache, large_cache_sign_in,
@@ -19,10 +23,11 @@ use test_support::{
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let usage = "usage: bench_fixture DIR ACCOUNTS MODULE";
+    let usage = "usage: bench_fixture DIR ACCOUNTS MODULE [PROTECTION]";
     let dir = PathBuf::from(args.next().ok_or(usage)?);
     let accounts: usize = args.next().ok_or(usage)?.parse()?;
     let module = args.next().ok_or(usage)?;
+    let protection = args.next().map(|word| word.parse::<CacheProtection>()).transpose()?;
     if accounts == 0 {
         return Err("ACCOUNTS must be at least 1".into());
     }
@@ -30,6 +35,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&dir)?;
     write_private(&dir.join(CACHE_FILE_NAME), &large_cache(accounts, now))?;
     let user = large_cache_sign_in(accounts - 1, now);
+    if let Some(protection) = protection {
+        TokenCache::open(dir.join(CACHE_FILE_NAME))
+            .with_protection(protection, "PROTECTION")
+            .save(&user, &[])?;
+    }
     let home = user
         .home_account_id()
         .ok_or("the sign-in has no account")?

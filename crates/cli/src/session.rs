@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use auth_core::time::format_rfc3339;
-use auth_core::{Session, SessionOptions};
+use auth_core::{CacheProtection, Session, SessionOptions, TokenCache};
 use clap::ArgMatches;
 use cmdlet::{Bound, Command, Lifecycle, Module};
 use serde_json::{Value, json};
@@ -17,13 +17,48 @@ use crate::interaction::CliInteraction;
 use crate::modules;
 use crate::output::{self, Format};
 
-/// The session of the command line: the token cache and the contexts in `MSCONNECT_HOME`, messages and
-/// progress on stderr. Building it touches no file and no network.
+/// The variable that says how the token cache file is kept at rest: `auto` (the default), `keyring`,
+/// `kernel` or `none`.
+pub(crate) const CACHE_PROTECTION_VARIABLE: &str = "MSCONNECT_CACHE_PROTECTION";
+
+/// The session of the command line: the token cache and the contexts in `MSCONNECT_HOME`, the cache file
+/// protected as `MSCONNECT_CACHE_PROTECTION` says, messages and progress on stderr. Building it touches no
+/// file and no network; a required keystore (`keyring`, `kernel`) is looked for.
 fn session(app: &App) -> Result<Session, Failure> {
+    let options = SessionOptions::persistent(app.env.clone())?;
+    let cache = protected(options.cache, app)?;
     Ok(Session::new(SessionOptions {
         interaction: Arc::new(CliInteraction::default()),
-        ..SessionOptions::persistent(app.env.clone())?
+        cache,
+        ..options
     }))
+}
+
+/// The cache with the protection `MSCONNECT_CACHE_PROTECTION` names; an error when that value is not one
+/// of the four, or names a keystore that is not there.
+pub(crate) fn protected(cache: TokenCache, app: &App) -> Result<TokenCache, Failure> {
+    let protection = match app.env.get(CACHE_PROTECTION_VARIABLE) {
+        None => CacheProtection::default(),
+        Some(value) => value.parse::<CacheProtection>().map_err(|reason| {
+            Failure::Usage(format!("invalid value for {CACHE_PROTECTION_VARIABLE}: {reason}"))
+        })?,
+    };
+    let cache = cache.with_protection(protection, CACHE_PROTECTION_VARIABLE);
+    cache.check_protection()?;
+    Ok(cache)
+}
+
+/// How the token cache is kept, as `context` (and `status`) show it: its path, the protection's word
+/// (`keyring`, `kernel`, `none`) and its description; `None` for a cache without a file (Redis).
+pub(crate) fn cache_summary(session: &Session) -> Option<(String, String, String)> {
+    let cache = session.cache();
+    let path = cache.path()?;
+    let in_force = match cache.protection_in_force() {
+        Ok(Some(in_force)) => in_force,
+        Ok(None) => return None,
+        Err(e) => return Some((path.display().to_string(), "unknown".into(), e.to_string())),
+    };
+    Some((path.display().to_string(), in_force.word().into(), in_force.to_string()))
 }
 
 /// Runs the future on a current-thread runtime built for it; Ctrl-C cancels it.
@@ -94,7 +129,20 @@ pub(crate) fn context(app: &App, module: &'static Module) -> Result<(), Failure>
             module.title, module.name
         ))
     })?;
-    print(app.format, &context, &table)
+    match cache_summary(&session) {
+        Some((path, word, said)) => {
+            let mut context = context;
+            if let Value::Object(fields) = &mut context {
+                fields.insert(
+                    "TokenCache".into(),
+                    json!({ "Path": path, "Protection": word }),
+                );
+            }
+            let table = format!("{}\n\nToken cache: {path} ({said})", table.trim_end_matches('\n'));
+            print(app.format, &context, &table)
+        }
+        None => print(app.format, &context, &table),
+    }
 }
 
 /// `token`: prints an access token for the current context, for `--scopes` (none: the context's). A

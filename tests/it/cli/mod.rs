@@ -1,5 +1,6 @@
 //! The `msconnect` binary end to end: each test runs the real binary with an empty environment, its own
 //! `MSCONNECT_HOME` in a temporary folder, and `AZURE_AUTHORITY_HOST` pointing at its own mockito server.
+//! The cache file is plain (`MSCONNECT_CACHE_PROTECTION=none`) unless a test says otherwise.
 
 mod aliases;
 mod bounded;
@@ -16,6 +17,8 @@ mod interactive;
 mod malformed;
 #[cfg(unix)]
 mod read_only_home;
+#[cfg(target_os = "linux")]
+mod protection;
 mod secrets;
 mod state;
 mod terminal;
@@ -32,6 +35,10 @@ use tempfile::TempDir;
 pub(crate) const TENANT_ID: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 /// The user's object id in those tokens.
 pub(crate) const OID: &str = "6f1d8a3c-2f54-4e0b-9a55-0c9a8f0c1d2e";
+/// The cache at rest: MSAL's plain JSON unless a test sets another protection, so that the suites about
+/// other things neither depend on the machine's keystores nor fill the user's kernel keyring with keys
+/// (`protection.rs` owns the keystores).
+const PROTECTION: &str = "MSCONNECT_CACHE_PROTECTION";
 /// A client id for the tests.
 pub(crate) const APP_ID: &str = "00000000-0000-0000-0000-00000000a11c";
 
@@ -97,7 +104,7 @@ pub(crate) struct Cli {
 }
 
 impl Cli {
-    /// An empty `MSCONNECT_HOME`, no other variable.
+    /// An empty `MSCONNECT_HOME`, `MSCONNECT_CACHE_PROTECTION=none`, no other variable.
     pub(crate) fn new() -> Self {
         Self {
             home: tempfile::tempdir().expect("a temporary folder"),
@@ -137,6 +144,7 @@ impl Cli {
             .args(args)
             .env_clear()
             .env("MSCONNECT_HOME", self.home.path())
+            .env(PROTECTION, "none")
             .envs(self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .envs(vars.iter().copied())
             .write_stdin(stdin)
@@ -156,6 +164,7 @@ impl Cli {
             .args(args)
             .env_clear()
             .env("MSCONNECT_HOME", self.home.path())
+            .env(PROTECTION, "none")
             .envs(self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())

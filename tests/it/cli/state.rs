@@ -63,6 +63,8 @@ async fn token_comes_from_the_cache_in_a_second_process() {
     Account                                  Environment TenantId
     -------                                  ----------- --------
     [GUID]     AzureCloud  [GUID]
+
+    Token cache: [HOME]/msal_token_cache.json (plain JSON, mode 0600)
     ");
     let context = cli.run(&["secmgmt", "context", "-o", "json"]);
     snapshot!(context.stdout, @r#"
@@ -84,7 +86,11 @@ async fn token_comes_from_the_cache_in_a_second_process() {
         "GraphEndpoint": "https://graph.microsoft.com",
         "EnvironmentName": "AzureCloud"
       },
-      "ExtendedProperties": {}
+      "ExtendedProperties": {},
+      "TokenCache": {
+        "Path": "[HOME]/msal_token_cache.json",
+        "Protection": "none"
+      }
     }
     "#);
     // one sign-in, and every later command answered from the files

@@ -3,4 +3,6 @@
 
 pub(crate) mod device_code;
 pub(crate) mod filters;
+#[cfg(target_os = "linux")]
+pub(crate) mod keystores;
 pub(crate) mod peers;
