@@ -232,6 +232,8 @@ impl CacheFile {
     /// is moved aside; JSON that is not a token cache is an error, and the file stays as it is.
     pub(super) fn reload_locked(&self, loaded: &mut Loaded) -> Result<()> {
         let Some((bytes, stamp)) = self.read()? else {
+            // a new file gets a key of its own: the one read before may be one another process found lost
+            self.protection.forget_key();
             self.set_empty(loaded);
             return Ok(());
         };

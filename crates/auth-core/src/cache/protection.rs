@@ -155,7 +155,7 @@ pub(super) struct Protection {
     /// How the setting is named in errors (`MSCONNECT_CACHE_PROTECTION` for the command line).
     setting: String,
     stores: Arc<dyn KeyStores>,
-    /// Set when a sealed file is read or written, cleared when a plain one is read.
+    /// Set when a sealed file is opened or written with it, cleared by every other read.
     current: Mutex<Option<CurrentKey>>,
     /// Whether the plain fallback of `auto` was said.
     warned: AtomicBool,
@@ -206,10 +206,16 @@ impl Protection {
         }
     }
 
+    /// Forgets the key the file was last read with: there is no file now.
+    pub(super) fn forget_key(&self) {
+        *super::lock(&self.current) = None;
+    }
+
     /// The text of a file's bytes. `path` is for messages.
     pub(super) fn open(&self, path: &Path, bytes: Vec<u8>) -> Result<Opened> {
+        // kept only when this file opens with it: a key that opened an earlier version may be gone now
+        self.forget_key();
         if !Self::is_sealed(&bytes) {
-            *super::lock(&self.current) = None;
             return Ok(Opened::Plain(bytes));
         }
         let header = Header::parse(&bytes).map_err(|reason| Error::InvalidFile {
@@ -230,8 +236,7 @@ impl Protection {
             Ok(Some(key)) => key,
             Ok(None) => {
                 return Ok(Opened::Unreadable(format!(
-                    "its key is gone from {} (a reboot clears the kernel keyring; a keyring may have been \
-                     wiped)",
+                    "its key is gone from {}: a reboot empties the kernel keyring, a keyring can be wiped",
                     header.store
                 )));
             }
@@ -320,18 +325,21 @@ impl Protection {
         Ok(Some(out))
     }
 
-    /// The protection the file has, or for a new or plain file, the one its next write gives it.
+    /// The protection the file has (a sealed one keeps it until its next write, whatever the setting), or
+    /// for a new or plain file, the one its next write gives it.
     /// `sealed_with` is the keystore the file's header names, if it is sealed.
     pub(super) fn in_force(&self, sealed_with: Option<KeyStoreKind>) -> ProtectionInForce {
-        match (self.mode, sealed_with) {
-            (CacheProtection::None, _) => ProtectionInForce::Plain,
-            (CacheProtection::Auto, Some(kind)) => ProtectionInForce::Sealed(kind),
-            (CacheProtection::Auto, None) => [KeyStoreKind::SecretService, KeyStoreKind::KernelKeyring]
+        if let Some(kind) = sealed_with {
+            return ProtectionInForce::Sealed(kind);
+        }
+        match self.mode {
+            CacheProtection::None => ProtectionInForce::Plain,
+            CacheProtection::Auto => [KeyStoreKind::SecretService, KeyStoreKind::KernelKeyring]
                 .into_iter()
                 .find(|kind| self.stores.get(*kind).is_ok())
                 .map_or(ProtectionInForce::Plain, ProtectionInForce::Sealed),
-            (CacheProtection::Keyring, _) => ProtectionInForce::Sealed(KeyStoreKind::SecretService),
-            (CacheProtection::Kernel, _) => ProtectionInForce::Sealed(KeyStoreKind::KernelKeyring),
+            CacheProtection::Keyring => ProtectionInForce::Sealed(KeyStoreKind::SecretService),
+            CacheProtection::Kernel => ProtectionInForce::Sealed(KeyStoreKind::KernelKeyring),
         }
     }
 
