@@ -137,7 +137,7 @@ fn alter(cache: &Path) {
 
 #[tokio::test]
 async fn with_gnome_keyring_on_a_private_bus_auto_keeps_the_key_there() {
-    let mut keyring = PrivateKeyring::start();
+    let keyring = PrivateKeyring::start();
     let mut server = Server::new_async().await;
     let cli = Cli::new()
         .authority(&server.url())
@@ -156,17 +156,9 @@ async fn with_gnome_keyring_on_a_private_bus_auto_keeps_the_key_there() {
     // `keyring` requires what auto chose
     let token = cli.run_with(&["secmgmt", "token"], "", &[("MSCONNECT_CACHE_PROTECTION", "keyring")]);
     assert_eq!((token.code, token.stdout.as_str()), (0, format!("{ACCESS_TOKEN}\n").as_str()), "{}", token.stderr);
-    // the keyring gone (an ssh session on the desktop's machine): an error, and the file stays
-    let sealed = std::fs::read(&cache).unwrap();
-    keyring.stop_keyring();
-    let token = cli.run(&["secmgmt", "token"]);
-    assert_eq!(token.code, 1);
-    assert!(
-        token.stderr.contains("the token cache is encrypted with a key the Secret Service keeps, which is not available now"),
-        "{}",
-        token.stderr
-    );
-    assert_eq!(std::fs::read(&cache).unwrap(), sealed);
+    // (A Secret Service that is out of reach is an error and the file stays: the unit tests hold that.
+    // Stopping gnome-keyring here does not make it out of reach: the bus activates another one, on
+    // another keyring file, which answers that it has no such key.)
     connect.assert_async().await;
 }
 
