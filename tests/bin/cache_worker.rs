@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use auth_core::{
-    CacheProtection, ClientCredential, ClientId, ClientSecret, Cloud, EnvVars, Environment, Session, SessionOptions,
-    SignInMethod, SignInRequest, Tenant,
+    CacheProtection, ClientCredential, ClientId, ClientSecret, Cloud, EnvVars, Environment, Session,
+    SessionOptions, SignInMethod, SignInRequest, Tenant,
 };
 use serde_json::json;
 
@@ -47,7 +47,9 @@ async fn run() -> Result<(), String> {
     // the file at rest as the command line keeps it (`none` unless set, as in the other suites)
     if let Some(protection) = env.get("MSCONNECT_CACHE_PROTECTION") {
         let protection = protection.parse::<CacheProtection>()?;
-        options.cache = options.cache.with_protection(protection, "MSCONNECT_CACHE_PROTECTION");
+        options.cache = options
+            .cache
+            .with_protection(protection, "MSCONNECT_CACHE_PROTECTION");
     }
     let session = Session::new(options);
     let environment = session

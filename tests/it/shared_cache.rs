@@ -505,7 +505,9 @@ async fn workers_killed_while_writing_an_encrypted_file_lose_no_token_that_was_r
         ("MSCONNECT_CACHE_PROTECTION", "kernel"),
     ];
     let cache = home.path().join("msal_token_cache.json");
-    let mut fleet: Vec<Worker> = (0..FLEET).map(|_| Worker::spawn(&authority.url(), &env)).collect();
+    let mut fleet: Vec<Worker> = (0..FLEET)
+        .map(|_| Worker::spawn(&authority.url(), &env))
+        .collect();
     for (i, worker) in fleet.iter_mut().enumerate() {
         let tenants: Vec<String> = (i * EACH..(i + 1) * EACH).map(customer).collect();
         worker.ask(&tenants);

@@ -13,8 +13,8 @@ use std::time::SystemTime;
 
 use auth_core::time::epoch_seconds;
 use auth_core::{
-    CacheProtection, ClientId, Cloud, Connection, EnvVars, Environment, SignedIn, Tenant, TokenCache, UserMethod,
-    cache::CACHE_FILE_NAME,
+    CacheProtection, ClientId, Cloud, Connection, EnvVars, Environment, SignedIn, Tenant, TokenCache,
+    UserMethod, cache::CACHE_FILE_NAME,
 };
 use test_support::{
     LARGE_CACHE_CLIENT_ID, LARGE_CACHE_SCOPE, LARGE_CACHE_TENANT, large_cache, large_cache_sign_in,
@@ -27,7 +27,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(args.next().ok_or(usage)?);
     let accounts: usize = args.next().ok_or(usage)?.parse()?;
     let module = args.next().ok_or(usage)?;
-    let protection = args.next().map(|word| word.parse::<CacheProtection>()).transpose()?;
+    let protection = args
+        .next()
+        .map(|word| word.parse::<CacheProtection>())
+        .transpose()?;
     if accounts == 0 {
         return Err("ACCOUNTS must be at least 1".into());
     }

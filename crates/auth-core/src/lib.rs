@@ -35,8 +35,8 @@ pub use authority::Authority;
 pub use azure_cli::{AzureCli, AzureCliAccount, AzureCliAccountKind, AzureCliSignIn, FromAzureCli};
 #[cfg(feature = "redis")]
 pub use cache::{CacheKey, RedisOptions};
-pub use cache::{CachedAccessToken, SilentRequest, TokenCache, TokenQuery};
 pub use cache::{CacheProtection, KeyStoreKind, ProtectionInForce};
+pub use cache::{CachedAccessToken, SilentRequest, TokenCache, TokenQuery};
 pub use cert::{
     Certificate, CertificateCredential, CertificateStore, SigningAlgorithm, normalize_thumbprint,
 };

@@ -58,7 +58,11 @@ pub(crate) fn cache_summary(session: &Session) -> Option<(String, String, String
         Ok(None) => return None,
         Err(e) => return Some((path.display().to_string(), "unknown".into(), e.to_string())),
     };
-    Some((path.display().to_string(), in_force.word().into(), in_force.to_string()))
+    Some((
+        path.display().to_string(),
+        in_force.word().into(),
+        in_force.to_string(),
+    ))
 }
 
 /// Runs the future on a current-thread runtime built for it; Ctrl-C cancels it.
@@ -133,10 +137,7 @@ pub(crate) fn context(app: &App, module: &'static Module) -> Result<(), Failure>
         Some((path, word, said)) => {
             let mut context = context;
             if let Value::Object(fields) = &mut context {
-                fields.insert(
-                    "TokenCache".into(),
-                    json!({ "Path": path, "Protection": word }),
-                );
+                fields.insert("TokenCache".into(), json!({ "Path": path, "Protection": word }));
             }
             let table = format!("{}\n\nToken cache: {path} ({said})", table.trim_end_matches('\n'));
             print(app.format, &context, &table)

@@ -15,10 +15,10 @@ mod help;
 mod home;
 mod interactive;
 mod malformed;
-#[cfg(unix)]
-mod read_only_home;
 #[cfg(target_os = "linux")]
 mod protection;
+#[cfg(unix)]
+mod read_only_home;
 mod secrets;
 mod state;
 mod terminal;

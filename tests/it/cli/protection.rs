@@ -20,10 +20,20 @@ const REFRESH_TOKEN: &str = "rt-at-rest-2";
 
 /// `secmgmt connect` with a refresh token, the token endpoint answering once.
 async fn connect(server: &mut Server, cli: &Cli) -> mockito::Mock {
-    let answer = user_token_response(ACCESS_TOKEN, REFRESH_TOKEN, OID, TENANT_ID, "admin@contoso.com", GRAPH);
+    let answer = user_token_response(
+        ACCESS_TOKEN,
+        REFRESH_TOKEN,
+        OID,
+        TENANT_ID,
+        "admin@contoso.com",
+        GRAPH,
+    );
     let mock = server
         .mock("POST", TOKEN_PATH)
-        .match_body(form(&[("grant_type", "refresh_token"), ("refresh_token", "rt-1")]))
+        .match_body(form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "rt-1"),
+        ]))
         .with_body(answer.to_string())
         .expect(1)
         .create_async()
@@ -44,7 +54,11 @@ fn cache_file(cli: &Cli) -> PathBuf {
 /// No file under the home holds either token.
 fn assert_no_token_readable(home: &Path) {
     for token in [ACCESS_TOKEN, REFRESH_TOKEN] {
-        assert_eq!(files_holding(home, token), Vec::<PathBuf>::new(), "{token} is readable");
+        assert_eq!(
+            files_holding(home, token),
+            Vec::<PathBuf>::new(),
+            "{token} is readable"
+        );
     }
 }
 
@@ -59,7 +73,9 @@ fn assert_served_from_the_cache(cli: &Cli, word: &str, said: &str) {
     assert_eq!(context["TokenCache"]["Protection"], word);
     let table = cli.run(&["secmgmt", "context"]);
     assert!(
-        table.stdout.ends_with(&format!("\n\nToken cache: [HOME]/msal_token_cache.json ({said})\n")),
+        table.stdout.ends_with(&format!(
+            "\n\nToken cache: [HOME]/msal_token_cache.json ({said})\n"
+        )),
         "{}",
         table.stdout
     );
@@ -108,13 +124,20 @@ async fn a_lost_kernel_key_or_an_altered_file_is_moved_aside_and_the_user_is_tol
         let connect = connect(&mut server, &cli).await;
         let cache = cache_file(&cli);
         let _cleanup = KernelKey(cache.clone());
-        assert!(header(&cache).contains(" kernel-keyring "), "auto on a server: {}", header(&cache));
+        assert!(
+            header(&cache).contains(" kernel-keyring "),
+            "auto on a server: {}",
+            header(&cache)
+        );
         spoil(&cache);
         let token = cli.run(&["secmgmt", "token"]);
         assert_eq!(token.code, 1, "{reason}: {}", token.stdout);
         assert!(
-            token.stderr.contains(&format!("the token cache [HOME]/msal_token_cache.json could not be read ({reason}"))
-                && token.stderr.contains("it was moved to [HOME]/msal_token_cache.json.corrupt-"),
+            token.stderr.contains(&format!(
+                "the token cache [HOME]/msal_token_cache.json could not be read ({reason}"
+            )) && token
+                .stderr
+                .contains("it was moved to [HOME]/msal_token_cache.json.corrupt-"),
             "{}",
             token.stderr
         );
@@ -150,12 +173,25 @@ async fn with_gnome_keyring_on_a_private_bus_auto_keeps_the_key_there() {
         "{}",
         header(&cache)
     );
-    assert_eq!(keyring.lookup(&key_id(&cache)).len(), 32, "the data key is in gnome-keyring");
+    assert_eq!(
+        keyring.lookup(&key_id(&cache)).len(),
+        32,
+        "the data key is in gnome-keyring"
+    );
     assert_no_token_readable(cli.home());
     assert_served_from_the_cache(&cli, "keyring", "AES-256-GCM, key in the Secret Service");
     // `keyring` requires what auto chose
-    let token = cli.run_with(&["secmgmt", "token"], "", &[("MSCONNECT_CACHE_PROTECTION", "keyring")]);
-    assert_eq!((token.code, token.stdout.as_str()), (0, format!("{ACCESS_TOKEN}\n").as_str()), "{}", token.stderr);
+    let token = cli.run_with(
+        &["secmgmt", "token"],
+        "",
+        &[("MSCONNECT_CACHE_PROTECTION", "keyring")],
+    );
+    assert_eq!(
+        (token.code, token.stdout.as_str()),
+        (0, format!("{ACCESS_TOKEN}\n").as_str()),
+        "{}",
+        token.stderr
+    );
     // (A Secret Service that is out of reach is an error and the file stays: the unit tests hold that.
     // Stopping gnome-keyring here does not make it out of reach: the bus activates another one, on
     // another keyring file, which answers that it has no such key.)
@@ -187,10 +223,15 @@ async fn a_required_keystore_that_is_absent_fails_naming_the_variable_and_nothin
         run.stderr
     );
     assert!(!cache_file(&cli).exists(), "nothing written, in the clear or not");
-    let run = cli.run_with(&["secmgmt", "token"], "", &[("MSCONNECT_CACHE_PROTECTION", "plain")]);
+    let run = cli.run_with(
+        &["secmgmt", "token"],
+        "",
+        &[("MSCONNECT_CACHE_PROTECTION", "plain")],
+    );
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr.contains("invalid value for MSCONNECT_CACHE_PROTECTION: use one of auto, keyring, kernel, none"),
+        run.stderr
+            .contains("invalid value for MSCONNECT_CACHE_PROTECTION: use one of auto, keyring, kernel, none"),
         "{}",
         run.stderr
     );

@@ -29,10 +29,15 @@ impl PrivateKeyring {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("starting dbus-daemon (Debian's `dbus`; cargo xtask test installs it): {e}"));
+            .unwrap_or_else(|e| {
+                panic!("starting dbus-daemon (Debian's `dbus`; cargo xtask test installs it): {e}")
+            });
         let mut line = String::new();
-        std::io::BufRead::read_line(&mut std::io::BufReader::new(bus.stdout.take().unwrap()), &mut line)
-            .unwrap();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(bus.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
         let address = line.trim().to_owned();
         assert!(address.starts_with("unix:"), "dbus-daemon printed {line:?}");
         let mut this = Self {
@@ -67,7 +72,10 @@ impl PrivateKeyring {
         self.keyring = Some(keyring);
         let deadline = Instant::now() + Duration::from_secs(20);
         while !self.answers() {
-            assert!(Instant::now() < deadline, "gnome-keyring did not come up on the private bus");
+            assert!(
+                Instant::now() < deadline,
+                "gnome-keyring did not come up on the private bus"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -133,7 +141,10 @@ impl Drop for PrivateKeyring {
 /// The first line of a sealed cache file: `msconnect-sealed-cache 1 aes-256-gcm <keystore> <key id>`.
 pub(crate) fn header(cache: &Path) -> String {
     let bytes = std::fs::read(cache).unwrap();
-    let end = bytes.iter().position(|b| *b == b'\n').unwrap_or(bytes.len().min(80));
+    let end = bytes
+        .iter()
+        .position(|b| *b == b'\n')
+        .unwrap_or(bytes.len().min(80));
     String::from_utf8_lossy(&bytes[..end]).into_owned()
 }
 

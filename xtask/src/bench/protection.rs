@@ -32,7 +32,10 @@ pub(super) fn measure(target: &Path, module: &str, runs: usize) -> Result<Protec
         ("kernel", "AES-256-GCM, key in the kernel keyring"),
     ];
     if bus.is_some() {
-        kinds.push(("keyring", "AES-256-GCM, key in gnome-keyring (Secret Service, D-Bus)"));
+        kinds.push((
+            "keyring",
+            "AES-256-GCM, key in gnome-keyring (Secret Service, D-Bus)",
+        ));
     }
     let fixture = target.join("release/examples/bench_fixture");
     let mut commands = Vec::new();
@@ -108,7 +111,10 @@ impl Protections {
             out.push_str(&format!("\nThe Secret Service was not measured: {why}.\n"));
         }
         out.push('\n');
-        let ratio = self.median("kernel").zip(plain).map(|(kernel, plain)| kernel / plain);
+        let ratio = self
+            .median("kernel")
+            .zip(plain)
+            .map(|(kernel, plain)| kernel / plain);
         (
             out,
             ratio.map_or("-".into(), |r| format!("{r:.2}x")),
@@ -149,7 +155,8 @@ impl PrivateKeyring {
         )?;
         let mut line = String::new();
         let stdout = bus.stdout.take().ok_or("dbus-daemon has no stdout")?;
-        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).map_err(|e| e.to_string())?;
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
+            .map_err(|e| e.to_string())?;
         let mut this = Self {
             children: vec![bus],
             address: line.trim().to_owned(),

@@ -228,7 +228,11 @@ impl TokenCache {
         if let Some(inner) = Arc::get_mut(&mut self.inner)
             && let Some(file) = inner.backend.file_mut()
         {
-            file.set_protection(protection::Protection::new(protection, setting.to_owned(), stores));
+            file.set_protection(protection::Protection::new(
+                protection,
+                setting.to_owned(),
+                stores,
+            ));
         }
         self
     }

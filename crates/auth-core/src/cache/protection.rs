@@ -163,14 +163,20 @@ pub(super) struct Protection {
 
 impl fmt::Debug for Protection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Protection").field("mode", &self.mode).finish_non_exhaustive()
+        f.debug_struct("Protection")
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
     }
 }
 
 impl Default for Protection {
     /// Plain, as files were before protection existed and as the Azure CLI's file stays.
     fn default() -> Self {
-        Self::new(CacheProtection::None, "protection".into(), Arc::new(SystemKeyStores))
+        Self::new(
+            CacheProtection::None,
+            "protection".into(),
+            Arc::new(SystemKeyStores),
+        )
     }
 }
 
@@ -201,7 +207,11 @@ impl Protection {
     /// and `none`.
     pub(super) fn check(&self) -> Result<()> {
         match self.mode.required() {
-            Some(kind) => self.stores.get(kind).map(drop).map_err(|e| self.required_error(kind, e)),
+            Some(kind) => self
+                .stores
+                .get(kind)
+                .map(drop)
+                .map_err(|e| self.required_error(kind, e)),
             None => Ok(()),
         }
     }
@@ -243,7 +253,10 @@ impl Protection {
             Err(e) => {
                 return Err(Error::InvalidFile {
                     path: path.to_path_buf(),
-                    reason: format!("reading its key from {} failed: {}; the file stays as it is", header.store, e.0),
+                    reason: format!(
+                        "reading its key from {} failed: {}; the file stays as it is",
+                        header.store, e.0
+                    ),
                 });
             }
         };
@@ -307,7 +320,12 @@ impl Protection {
             }
             return Ok(None);
         };
-        let header = format!("{}{VERSION} {CIPHER} {} {}\n", as_text(MAGIC), key.store.kind().word(), key.id);
+        let header = format!(
+            "{}{VERSION} {CIPHER} {} {}\n",
+            as_text(MAGIC),
+            key.store.kind().word(),
+            key.id
+        );
         let mut nonce = [0u8; NONCE_LEN];
         SystemRandom::new().fill(&mut nonce).map_err(|_| Error::Random)?;
         let mut sealed = Zeroizing::new(text.to_vec());
@@ -416,7 +434,8 @@ impl Header {
             .take(MAX_HEADER)
             .position(|b| *b == b'\n')
             .ok_or("its encryption header is cut short or too long")?;
-        let line = std::str::from_utf8(&bytes[MAGIC.len()..end]).map_err(|_| "its encryption header is not text")?;
+        let line =
+            std::str::from_utf8(&bytes[MAGIC.len()..end]).map_err(|_| "its encryption header is not text")?;
         let words: Vec<&str> = line.split(' ').collect();
         let [version, cipher, store, id] = words.as_slice() else {
             return Err("its encryption header is not one msconnect writes".into());
@@ -428,8 +447,12 @@ impl Header {
                 printable(cipher)
             ));
         }
-        let store = KeyStoreKind::from_word(store)
-            .ok_or_else(|| format!("its key is kept in a keystore this msconnect does not know ({})", printable(store)))?;
+        let store = KeyStoreKind::from_word(store).ok_or_else(|| {
+            format!(
+                "its key is kept in a keystore this msconnect does not know ({})",
+                printable(store)
+            )
+        })?;
         if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err("its encryption header names no valid key id".into());
         }

@@ -38,7 +38,12 @@ impl KeyStore for KernelKeyring {
         let key = match self.ring.search(&format!("{DESCRIPTION_PREFIX}{id}")) {
             Ok(key) => key,
             Err(KeyError::KeyDoesNotExist | KeyError::KeyExpired | KeyError::KeyRevoked) => return Ok(None),
-            Err(e) => return Err(Unavailable(format!("searching the kernel keyring failed ({})", describe(e)))),
+            Err(e) => {
+                return Err(Unavailable(format!(
+                    "searching the kernel keyring failed ({})",
+                    describe(e)
+                )));
+            }
         };
         let mut buffer = zeroize::Zeroizing::new([0u8; 64]);
         match key.read(&mut *buffer) {
@@ -46,7 +51,10 @@ impl KeyStore for KernelKeyring {
             // not a key of ours: someone else's key of that name
             Ok(_) => Ok(None),
             Err(KeyError::KeyExpired | KeyError::KeyRevoked | KeyError::KeyDoesNotExist) => Ok(None),
-            Err(e) => Err(Unavailable(format!("reading the kernel keyring failed ({})", describe(e)))),
+            Err(e) => Err(Unavailable(format!(
+                "reading the kernel keyring failed ({})",
+                describe(e)
+            ))),
         }
     }
 
@@ -54,14 +62,22 @@ impl KeyStore for KernelKeyring {
         let added = self
             .ring
             .add_key(&format!("{DESCRIPTION_PREFIX}{id}"), key.0.as_slice())
-            .map_err(|e| Unavailable(format!("adding a key to the kernel keyring failed ({})", describe(e))))?;
+            .map_err(|e| {
+                Unavailable(format!(
+                    "adding a key to the kernel keyring failed ({})",
+                    describe(e)
+                ))
+            })?;
         let perms = KeyPermissionsBuilder::builder()
             .posessor(Permission::ALL)
             .user(Permission::VIEW | Permission::READ | Permission::SEARCH)
             .build();
-        added
-            .set_perms(perms)
-            .map_err(|e| Unavailable(format!("setting the permissions of the key failed ({})", describe(e))))
+        added.set_perms(perms).map_err(|e| {
+            Unavailable(format!(
+                "setting the permissions of the key failed ({})",
+                describe(e)
+            ))
+        })
     }
 }
 

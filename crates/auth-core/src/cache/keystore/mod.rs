@@ -139,7 +139,12 @@ pub(in crate::cache) mod fake {
         }
 
         pub(in crate::cache) fn count(&self, kind: KeyStoreKind) -> usize {
-            self.keys.lock().unwrap().keys().filter(|(k, _)| *k == kind).count()
+            self.keys
+                .lock()
+                .unwrap()
+                .keys()
+                .filter(|(k, _)| *k == kind)
+                .count()
         }
     }
 
@@ -155,7 +160,11 @@ pub(in crate::cache) mod fake {
         }
 
         fn store(&self, id: &str, key: &DataKey) -> Result<(), Unavailable> {
-            self.1.keys.lock().unwrap().insert((self.0, id.to_owned()), key.clone());
+            self.1
+                .keys
+                .lock()
+                .unwrap()
+                .insert((self.0, id.to_owned()), key.clone());
             Ok(())
         }
     }

@@ -42,14 +42,17 @@ impl SecretService {
             let connection = zbus::blocking::connection::Builder::session()
                 .and_then(|builder| builder.method_timeout(CALL_WAIT).build())
                 .map_err(|e| Unavailable(format!("no session bus ({e})")))?;
-            let service = Proxy::new(&connection, SERVICE, SERVICE_PATH, "org.freedesktop.Secret.Service")
+            let service = Proxy::new(
+                &connection,
+                SERVICE,
+                SERVICE_PATH,
+                "org.freedesktop.Secret.Service",
+            )
+            .map_err(failed)?;
+            let (_, session): (OwnedValue, OwnedObjectPath) = service
+                .call("OpenSession", &("plain", Value::from("")))
                 .map_err(failed)?;
-            let (_, session): (OwnedValue, OwnedObjectPath) =
-                service.call("OpenSession", &("plain", Value::from(""))).map_err(failed)?;
-            Ok(Self {
-                connection,
-                session,
-            })
+            Ok(Self { connection, session })
         })
     }
 }
@@ -62,8 +65,13 @@ impl KeyStore for SecretService {
     fn load(&self, id: &str) -> Result<Option<DataKey>, Unavailable> {
         let (connection, session, id) = (self.connection.clone(), self.session.clone(), id.to_owned());
         off_runtime(CALL_WAIT, move || {
-            let service = Proxy::new(&connection, SERVICE, SERVICE_PATH, "org.freedesktop.Secret.Service")
-                .map_err(failed)?;
+            let service = Proxy::new(
+                &connection,
+                SERVICE,
+                SERVICE_PATH,
+                "org.freedesktop.Secret.Service",
+            )
+            .map_err(failed)?;
             let (mut unlocked, locked): (Vec<OwnedObjectPath>, Vec<OwnedObjectPath>) =
                 service.call("SearchItems", &(attributes(&id),)).map_err(failed)?;
             if unlocked.is_empty() && !locked.is_empty() {
@@ -90,12 +98,22 @@ impl KeyStore for SecretService {
         let (connection, session, id) = (self.connection.clone(), self.session.clone(), id.to_owned());
         let key = key.clone();
         off_runtime(CALL_WAIT, move || {
-            let collection =
-                Proxy::new(&connection, SERVICE, DEFAULT_COLLECTION, "org.freedesktop.Secret.Collection")
-                    .map_err(failed)?;
+            let collection = Proxy::new(
+                &connection,
+                SERVICE,
+                DEFAULT_COLLECTION,
+                "org.freedesktop.Secret.Collection",
+            )
+            .map_err(failed)?;
             let properties = HashMap::from([
-                ("org.freedesktop.Secret.Item.Label", Value::from("msconnect token cache key")),
-                ("org.freedesktop.Secret.Item.Attributes", Value::from(attributes(&id))),
+                (
+                    "org.freedesktop.Secret.Item.Label",
+                    Value::from("msconnect token cache key"),
+                ),
+                (
+                    "org.freedesktop.Secret.Item.Attributes",
+                    Value::from(attributes(&id)),
+                ),
             ]);
             let value = Zeroizing::new(key.0.to_vec());
             let secret = (&session, Vec::<u8>::new(), &*value, "application/octet-stream");
@@ -111,7 +129,10 @@ impl KeyStore for SecretService {
 }
 
 fn attributes(id: &str) -> HashMap<&'static str, String> {
-    HashMap::from([("application", "msconnect".to_owned()), (KEY_ATTRIBUTE, id.to_owned())])
+    HashMap::from([
+        ("application", "msconnect".to_owned()),
+        (KEY_ATTRIBUTE, id.to_owned()),
+    ])
 }
 
 fn failed(error: zbus::Error) -> Unavailable {

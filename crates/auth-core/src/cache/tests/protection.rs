@@ -59,17 +59,26 @@ fn a_sealed_file_holds_no_token_and_another_handle_reads_it() {
     sign_in(&cache, "at-secret-1", "rt-secret-1").unwrap();
     let bytes = std::fs::read(&path).unwrap();
     assert!(!contains(&bytes, "at-secret-1") && !contains(&bytes, "rt-secret-1"));
-    assert!(!contains(&bytes, "admin@contoso.com"), "the whole document is sealed, not only secrets");
+    assert!(
+        !contains(&bytes, "admin@contoso.com"),
+        "the whole document is sealed, not only secrets"
+    );
     let header = first_line(&path);
     assert!(
         header.starts_with("msconnect-sealed-cache 1 aes-256-gcm kernel-keyring "),
         "{header}"
     );
-    assert_eq!(header.len(), "msconnect-sealed-cache 1 aes-256-gcm kernel-keyring ".len() + 32);
+    assert_eq!(
+        header.len(),
+        "msconnect-sealed-cache 1 aes-256-gcm kernel-keyring ".len() + 32
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
     // a second process: a new handle, the same keystore
     let other = open(&path, CacheProtection::Kernel, &stores);
@@ -101,17 +110,28 @@ fn auto_takes_the_secret_service_then_the_kernel_keyring_then_says_once_it_stays
         let warnings = warnings.text();
         match expected {
             Some(word) => {
-                assert!(first_line(&path).contains(word), "{present:?}: {}", first_line(&path));
+                assert!(
+                    first_line(&path).contains(word),
+                    "{present:?}: {}",
+                    first_line(&path)
+                );
                 assert_eq!(warnings, "", "{present:?}");
             }
             None => {
                 assert_eq!(file_json(&path)["RefreshToken"].as_object().unwrap().len(), 1);
                 let warnings = warnings.replace(dir.path().to_str().unwrap(), "<dir>");
                 insta::assert_snapshot!(warnings.trim(), @"WARN msconnect::cache: no keystore is available (no Secret Service on a session bus, no kernel keyring): the token cache <dir>/msal_token_cache.json is kept as plain JSON, readable only by you (mode 0600)");
-                assert_eq!(cache.protection_in_force().unwrap(), Some(ProtectionInForce::Plain));
+                assert_eq!(
+                    cache.protection_in_force().unwrap(),
+                    Some(ProtectionInForce::Plain)
+                );
             }
         }
-        assert!(has_tokens(&open(&path, CacheProtection::Auto, &stores), "at-2", "rt-2"));
+        assert!(has_tokens(
+            &open(&path, CacheProtection::Auto, &stores),
+            "at-2",
+            "rt-2"
+        ));
     }
 }
 
@@ -129,7 +149,9 @@ fn a_required_keystore_that_is_absent_is_an_error_and_nothing_is_written() {
         let saved = sign_in(&cache, "at-1", "rt-1").unwrap_err().to_string();
         assert_eq!(checked, saved);
         assert!(
-            saved.starts_with(&format!("{SETTING}={protection}: the token cache needs {keystore}, which is not available")),
+            saved.starts_with(&format!(
+                "{SETTING}={protection}: the token cache needs {keystore}, which is not available"
+            )),
             "{saved}"
         );
         assert!(saved.contains("nothing was written in the clear"), "{saved}");
@@ -140,26 +162,44 @@ fn a_required_keystore_that_is_absent_is_an_error_and_nothing_is_written() {
 #[test]
 fn a_lost_key_or_an_altered_file_is_moved_aside_with_a_warning_and_the_cache_starts_empty() {
     let cases: [(&str, fn(&Path, &FakeStores)); 3] = [
-        ("its key is gone from the kernel keyring", |_, stores| stores.forget_all()),
-        ("it fails to authenticate: it was altered or damaged", |path, _| {
-            let mut bytes = std::fs::read(path).unwrap();
-            let last = bytes.len() - 20;
-            bytes[last] ^= 1;
-            std::fs::write(path, bytes).unwrap();
+        ("its key is gone from the kernel keyring", |_, stores| {
+            stores.forget_all()
         }),
-        ("it fails to authenticate: it was altered or damaged", |path, stores| {
-            // the header names another key the keystore has: the header is authenticated too
-            let bytes = std::fs::read(path).unwrap();
-            let text = String::from_utf8_lossy(&bytes[..bytes.iter().position(|b| *b == b'\n').unwrap()])
-                .into_owned();
-            let id = text.rsplit(' ').next().unwrap().to_owned();
-            let other = "0".repeat(32);
-            let key = stores.keys.lock().unwrap().get(&(KernelKeyring, id.clone())).cloned().unwrap();
-            stores.keys.lock().unwrap().insert((KernelKeyring, other.clone()), key);
-            let mut changed = text.replace(&id, &other).into_bytes();
-            changed.extend_from_slice(&bytes[text.len()..]);
-            std::fs::write(path, changed).unwrap();
-        }),
+        (
+            "it fails to authenticate: it was altered or damaged",
+            |path, _| {
+                let mut bytes = std::fs::read(path).unwrap();
+                let last = bytes.len() - 20;
+                bytes[last] ^= 1;
+                std::fs::write(path, bytes).unwrap();
+            },
+        ),
+        (
+            "it fails to authenticate: it was altered or damaged",
+            |path, stores| {
+                // the header names another key the keystore has: the header is authenticated too
+                let bytes = std::fs::read(path).unwrap();
+                let text = String::from_utf8_lossy(&bytes[..bytes.iter().position(|b| *b == b'\n').unwrap()])
+                    .into_owned();
+                let id = text.rsplit(' ').next().unwrap().to_owned();
+                let other = "0".repeat(32);
+                let key = stores
+                    .keys
+                    .lock()
+                    .unwrap()
+                    .get(&(KernelKeyring, id.clone()))
+                    .cloned()
+                    .unwrap();
+                stores
+                    .keys
+                    .lock()
+                    .unwrap()
+                    .insert((KernelKeyring, other.clone()), key);
+                let mut changed = text.replace(&id, &other).into_bytes();
+                changed.extend_from_slice(&bytes[text.len()..]);
+                std::fs::write(path, changed).unwrap();
+            },
+        ),
     ];
     for (reason, spoil) in cases {
         let dir = tempfile::tempdir().unwrap();
@@ -174,15 +214,24 @@ fn a_lost_key_or_an_altered_file_is_moved_aside_with_a_warning_and_the_cache_sta
         let warnings = warnings.text();
         let moved = backups(dir.path());
         assert_eq!(moved.len(), 1, "{reason}");
-        assert_eq!(std::fs::read(&moved[0]).unwrap(), spoiled, "the backup keeps every byte");
+        assert_eq!(
+            std::fs::read(&moved[0]).unwrap(),
+            spoiled,
+            "the backup keeps every byte"
+        );
         assert!(
-            warnings.contains(&format!("could not be read ({reason}")) && warnings.contains("; it was moved to"),
+            warnings.contains(&format!("could not be read ({reason}"))
+                && warnings.contains("; it was moved to"),
             "{warnings}"
         );
         assert!(warnings.contains("sign in again"), "{warnings}");
         // the next sign-in starts a new sealed file
         sign_in(&cache, "at-2", "rt-2").unwrap();
-        assert!(has_tokens(&open(&path, CacheProtection::Kernel, &stores), "at-2", "rt-2"));
+        assert!(has_tokens(
+            &open(&path, CacheProtection::Kernel, &stores),
+            "at-2",
+            "rt-2"
+        ));
     }
 }
 
@@ -197,19 +246,35 @@ fn switching_the_protection_converts_the_file_at_the_next_write_and_loses_nothin
     // auto reads the plain file, and seals it at its next write
     let auto = open(&path, CacheProtection::Auto, &stores);
     assert!(has_tokens(&auto, "at-1", "rt-1"));
-    assert_eq!(auto.protection_in_force().unwrap(), Some(ProtectionInForce::Sealed(KernelKeyring)));
+    assert_eq!(
+        auto.protection_in_force().unwrap(),
+        Some(ProtectionInForce::Sealed(KernelKeyring))
+    );
     let other = user_result(&microsoft(CUSTOMER), "at-customer", "rt-1", GRAPH, NOW);
     auto.save_at(&other, &[], None, at(NOW)).unwrap();
     assert!(first_line(&path).starts_with("msconnect-sealed-cache "));
     // none reads the sealed file (the header names the keystore), and writes it plain again
     let none = open(&path, CacheProtection::None, &stores);
     assert!(has_tokens(&none, "at-1", "rt-1"));
-    assert_eq!(none.protection_in_force().unwrap(), Some(ProtectionInForce::Sealed(KernelKeyring)));
+    assert_eq!(
+        none.protection_in_force().unwrap(),
+        Some(ProtectionInForce::Sealed(KernelKeyring))
+    );
     sign_in(&none, "at-3", "rt-3").unwrap();
     let plain = file_json(&path);
-    assert_eq!(plain["AccessToken"].as_object().unwrap().len(), 2, "both tenants' tokens");
-    assert!(has_tokens(&TokenCache::open(&path), "at-3", "rt-3"), "what MSAL would read");
-    assert_eq!(none.protection_in_force().unwrap(), Some(ProtectionInForce::Plain));
+    assert_eq!(
+        plain["AccessToken"].as_object().unwrap().len(),
+        2,
+        "both tenants' tokens"
+    );
+    assert!(
+        has_tokens(&TokenCache::open(&path), "at-3", "rt-3"),
+        "what MSAL would read"
+    );
+    assert_eq!(
+        none.protection_in_force().unwrap(),
+        Some(ProtectionInForce::Plain)
+    );
 }
 
 #[test]
@@ -221,7 +286,10 @@ fn a_sealed_file_whose_keystore_is_absent_now_is_an_error_and_stays() {
     let sealed = std::fs::read(&path).unwrap();
     // an ssh session on the desktop's machine: no session bus
     stores.present.lock().unwrap().clear();
-    let error = open(&path, CacheProtection::Auto, &stores).accounts().unwrap_err().to_string();
+    let error = open(&path, CacheProtection::Auto, &stores)
+        .accounts()
+        .unwrap_err()
+        .to_string();
     assert!(
         error.ends_with(
             "the token cache is encrypted with a key the Secret Service keeps, which is not available now: \
@@ -249,7 +317,10 @@ fn a_header_of_another_format_is_an_error_and_the_file_stays() {
         ),
     ] {
         write_file(&path, text);
-        let error = open(&path, CacheProtection::Auto, &stores).accounts().unwrap_err().to_string();
+        let error = open(&path, CacheProtection::Auto, &stores)
+            .accounts()
+            .unwrap_err()
+            .to_string();
         assert!(error.contains(reason), "{error}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
     }
