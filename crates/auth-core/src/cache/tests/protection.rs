@@ -11,6 +11,9 @@ use crate::cache::keystore::fake::FakeStores;
 
 const SETTING: &str = "MSCONNECT_CACHE_PROTECTION";
 
+/// What a test does to a sealed file or its keystore.
+type Spoil = fn(&Path, &FakeStores);
+
 fn open(path: &Path, protection: CacheProtection, stores: &Arc<FakeStores>) -> TokenCache {
     TokenCache::open(path).with_protection_from(protection, SETTING, Arc::new(stores.clone()))
 }
@@ -161,7 +164,7 @@ fn a_required_keystore_that_is_absent_is_an_error_and_nothing_is_written() {
 
 #[test]
 fn a_lost_key_or_an_altered_file_is_moved_aside_with_a_warning_and_the_cache_starts_empty() {
-    let cases: [(&str, fn(&Path, &FakeStores)); 3] = [
+    let cases: [(&str, Spoil); 3] = [
         ("its key is gone from the kernel keyring", |_, stores| {
             stores.forget_all()
         }),
