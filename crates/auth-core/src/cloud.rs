@@ -240,6 +240,12 @@ impl Environment {
         Ok(self)
     }
 
+    /// The environment with its authority at `host` (a scheme and host, https or loopback http).
+    pub fn with_authority_host(mut self, host: &Url) -> Result<Self> {
+        self.authority_host = parse_authority_host(host.as_str())?;
+        Ok(self)
+    }
+
     /// Checks a user-defined environment: every endpoint an absolute URL, the authority https (or loopback).
     pub fn validate(&self) -> Result<()> {
         if self.name.trim().is_empty() {

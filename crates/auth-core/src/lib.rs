@@ -48,13 +48,15 @@ pub use flows::{
     DeviceCodeFlow, InteractiveBrowser, PortPolicy, RefreshTokenGrant, SystemBrowser, UsernamePassword,
 };
 pub use home::msconnect_home;
-pub use http::{HttpClient, HttpOptions, RetryPolicy};
+pub use http::{
+    HttpClient, HttpOptions, HttpRequest, HttpResponse, HttpTransport, RetryPolicy, RootCertificate, TransportError,
+};
 pub use ids::{ClientId, Tenant};
 pub use interaction::{Interaction, SilentInteraction, StderrInteraction};
 pub use secret::{AccessToken, ClientSecret, Password, RefreshToken, SecretText};
 pub use session::{
     AppCredential, BrowserOptions, CertificateSource, Connected, Connection, Credential,
-    MAX_TOKEN_LIFETIME_SECONDS, SavedCertificate, Session, SessionOptions, SignInMethod, SignInRequest,
+    MAX_TOKEN_LIFETIME_SECONDS, RenewalCredentials, SavedCertificate, Session, SessionOptions, SignInMethod, SignInRequest,
     SignedIn, SignedInTokens, UserMethod, secret_fingerprint, validate_response,
 };
 pub use token::TokenResult;

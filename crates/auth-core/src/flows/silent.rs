@@ -315,7 +315,7 @@ impl<'a> SilentRequest<'a> {
         let Some(credential) = self.credential else {
             return Err(Error::SignInRequired(format!(
                 "no app-only token for client {} in {}, and renewing it needs the client secret or certificate, \
-                 which is never stored: supply it again (MSCONNECT_CLIENT_SECRET) or connect again",
+                 which is never stored: supply it again or connect again",
                 self.client_id,
                 self.where_cached()
             )));
