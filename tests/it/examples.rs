@@ -3,62 +3,29 @@
 //! stdout, the later scopes renewed in memory with that secret, nothing written to disk.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use msconnect_test_support::mock::{TENANT_ID, client_secret_form};
-use msconnect_test_support::app_token_response;
+use test_support::app_token_response;
+use test_support::mock::{TENANT_ID, client_secret_form};
 
 const APP: &str = "11111111-2222-3333-4444-555555555555";
 const SECRET: &str = "example-secret";
 const VAULT: &str = "https://vault.azure.net/.default";
 const MANAGEMENT: &str = "https://management.azure.com/.default";
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
-
-/// The example binaries of the product crates, by package, built as `cargo test --workspace` builds them
-/// (so this is a no-op there): one `cargo build` of every example, whose JSON messages name each binary.
-fn examples() -> &'static std::collections::HashMap<String, PathBuf> {
-    static BUILT: std::sync::OnceLock<std::collections::HashMap<String, PathBuf>> = std::sync::OnceLock::new();
-    BUILT.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let output = Command::new(cargo)
-            .current_dir(root())
-            .args(["build", "--workspace", "--examples", "--message-format=json-render-diagnostics"])
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("running cargo build --examples");
-        assert!(output.status.success(), "cargo build --examples failed");
-        let mut found = std::collections::HashMap::new();
-        for line in String::from_utf8_lossy(&output.stdout).lines() {
-            let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
-                continue;
-            };
-            let is_example = message["target"]["kind"]
-                .as_array()
-                .is_some_and(|kinds| kinds.iter().any(|k| k == "example"));
-            let name = message["target"]["name"].as_str();
-            if let (true, Some("app_token"), Some(executable)) = (is_example, name, message["executable"].as_str()) {
-                let package = message["package_id"].as_str().unwrap_or_default();
-                // `path+file:///…/crates/partnercenter#msconnect-partnercenter@0.1.0`
-                let package = package
-                    .rsplit('#')
-                    .next()
-                    .and_then(|p| p.split('@').next())
-                    .unwrap_or_default();
-                found.insert(package.to_owned(), PathBuf::from(executable));
-            }
-        }
-        found
-    })
-}
-
-fn example(package: &str) -> &'static Path {
-    examples()
-        .get(package)
-        .unwrap_or_else(|| panic!("no app_token example of {package} in {:?}", examples().keys()))
+/// The example of `package` (`msconnect-partnercenter`): its `examples/app_token.rs`, which this
+/// package also builds as the binary `app-token-partnercenter` (cargo's examples folder holds one
+/// `app_token` for the four crates, whose examples share the name).
+fn example(package: &str) -> PathBuf {
+    let binary = match package {
+        "msconnect-partnercenter" => env!("CARGO_BIN_EXE_app-token-partnercenter"),
+        "msconnect-secmgmt" => env!("CARGO_BIN_EXE_app-token-secmgmt"),
+        "msconnect-entra" => env!("CARGO_BIN_EXE_app-token-entra"),
+        "msconnect-psentra" => env!("CARGO_BIN_EXE_app-token-psentra"),
+        other => panic!("no example of {other}"),
+    };
+    PathBuf::from(binary)
 }
 
 /// Runs `package`'s example with `args`, the secret on stdin, in an empty home with no `MSCONNECT_*`
@@ -95,7 +62,11 @@ fn run(package: &str, args: &[&str], env: &[(&str, &str)], stdin: &str) -> (bool
 #[tokio::test(flavor = "multi_thread")]
 async fn each_example_prints_a_token_a_scope_renewed_in_memory_with_the_secret_from_stdin() {
     let cases = [
-        ("msconnect-partnercenter", "https://api.partnercenter.microsoft.com/.default", true),
+        (
+            "msconnect-partnercenter",
+            "https://api.partnercenter.microsoft.com/.default",
+            true,
+        ),
         ("msconnect-secmgmt", "https://graph.microsoft.com/.default", false),
         ("msconnect-entra", "https://graph.microsoft.com/.default", false),
         ("msconnect-psentra", "https://graph.microsoft.com/.default", false),
@@ -104,7 +75,11 @@ async fn each_example_prints_a_token_a_scope_renewed_in_memory_with_the_secret_f
         let mut server = mockito::Server::new_async().await;
         let path = format!("/{TENANT_ID}/oauth2/v2.0/token");
         let mut mocks = Vec::new();
-        for (scope, token) in [(connect_scope, "AT-connect"), (VAULT, "AT-vault"), (MANAGEMENT, "AT-management")] {
+        for (scope, token) in [
+            (connect_scope, "AT-connect"),
+            (VAULT, "AT-vault"),
+            (MANAGEMENT, "AT-management"),
+        ] {
             mocks.push(
                 server
                     .mock("POST", path.as_str())
@@ -125,7 +100,8 @@ async fn each_example_prints_a_token_a_scope_renewed_in_memory_with_the_secret_f
         }
         let (ok, stdout, stderr) = tokio::task::spawn_blocking({
             let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-            let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            let env: Vec<(String, String)> =
+                env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
             move || {
                 let args: Vec<&str> = args.iter().map(String::as_str).collect();
                 let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -152,7 +128,12 @@ async fn the_help_says_stdin_and_an_empty_secret_is_refused_locally() {
         .expect(0)
         .create_async()
         .await;
-    for package in ["msconnect-partnercenter", "msconnect-secmgmt", "msconnect-entra", "msconnect-psentra"] {
+    for package in [
+        "msconnect-partnercenter",
+        "msconnect-secmgmt",
+        "msconnect-entra",
+        "msconnect-psentra",
+    ] {
         let (ok, help, _) = run(package, &["-h"], &[], "");
         assert!(ok, "{package}");
         assert!(

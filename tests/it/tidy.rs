@@ -184,7 +184,11 @@ fn library_files(dir: &Path) -> Vec<(String, PathBuf)> {
         .into_iter()
         .filter(|file| !file.components().any(|c| c.as_os_str() == "tests") && !file.ends_with("tests.rs"))
         .map(|file| {
-            let name = file.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+            let name = file
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             (name, file)
         })
         .collect()
@@ -203,7 +207,10 @@ fn workspace_dependencies(krate: &str, dev: bool) -> Vec<String> {
             continue;
         }
         let wanted = section == "[dependencies]" || (dev && section == "[dev-dependencies]");
-        if let Some(name) = line.split(['=', ' ']).next().filter(|name| name.starts_with("msconnect-"))
+        if let Some(name) = line
+            .split(['=', ' '])
+            .next()
+            .filter(|name| name.starts_with("msconnect-"))
             && wanted
         {
             found.push(name.to_owned());
@@ -291,7 +298,8 @@ fn flows_never_reach_up_into_the_session() {
         .into_iter()
         .filter(|(name, file)| {
             let code = code_of(file);
-            (code.contains("crate::session") || code.contains("Session")) && !STILL_REACHING.contains(&name.as_str())
+            (code.contains("crate::session") || code.contains("Session"))
+                && !STILL_REACHING.contains(&name.as_str())
         })
         .map(|(name, _)| name)
         .collect();

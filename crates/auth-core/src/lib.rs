@@ -49,15 +49,16 @@ pub use flows::{
 };
 pub use home::msconnect_home;
 pub use http::{
-    HttpClient, HttpOptions, HttpRequest, HttpResponse, HttpTransport, RetryPolicy, RootCertificate, TransportError,
+    HttpClient, HttpOptions, HttpRequest, HttpResponse, HttpTransport, RetryPolicy, RootCertificate,
+    TransportError,
 };
 pub use ids::{ClientId, Tenant};
 pub use interaction::{Interaction, SilentInteraction, StderrInteraction};
 pub use secret::{AccessToken, ClientSecret, Password, RefreshToken, SecretText};
 pub use session::{
     AppCredential, BrowserOptions, CertificateSource, Connected, Connection, Credential,
-    MAX_TOKEN_LIFETIME_SECONDS, RenewalCredentials, SavedCertificate, Session, SessionOptions, SignInMethod, SignInRequest,
-    SignedIn, SignedInTokens, UserMethod, secret_fingerprint, validate_response,
+    MAX_TOKEN_LIFETIME_SECONDS, RenewalCredentials, SavedCertificate, Session, SessionOptions, SignInMethod,
+    SignInRequest, SignedIn, SignedInTokens, UserMethod, secret_fingerprint, validate_response,
 };
 pub use token::TokenResult;
 pub use url::Url;

@@ -276,7 +276,10 @@ impl std::fmt::Debug for SessionOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SessionOptions")
             .field("http", &self.http)
-            .field("authority_host", &self.authority_host.as_ref().map(url::Url::as_str))
+            .field(
+                "authority_host",
+                &self.authority_host.as_ref().map(url::Url::as_str),
+            )
             .field("renewal", &self.renewal)
             .field("cache", &self.cache.location())
             .field("contexts", &self.contexts.as_ref().map(ContextStore::dir))
@@ -741,7 +744,12 @@ impl Session {
     }
 
     /// A handle of `connection`, counted among the session's live ones until it is disconnected.
-    fn handle(&self, module: &str, connection: Connection, credential: Option<ClientCredential>) -> Connected {
+    fn handle(
+        &self,
+        module: &str,
+        connection: Connection,
+        credential: Option<ClientCredential>,
+    ) -> Connected {
         let id = self
             .inner
             .next_handle

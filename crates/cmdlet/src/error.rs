@@ -99,11 +99,28 @@ mod tests {
 
     #[test]
     fn a_parameter_is_named_as_its_field_in_rust() {
-        let fields: Vec<String> = ["EnforceMFA", "ApplicationId", "Credential", "TenantID", "MsAccessToken", "-Tenant"]
-            .into_iter()
-            .map(field)
-            .collect();
-        assert_eq!(fields, ["enforce_mfa", "application_id", "credential", "tenant_id", "ms_access_token", "tenant"]);
+        let fields: Vec<String> = [
+            "EnforceMFA",
+            "ApplicationId",
+            "Credential",
+            "TenantID",
+            "MsAccessToken",
+            "-Tenant",
+        ]
+        .into_iter()
+        .map(field)
+        .collect();
+        assert_eq!(
+            fields,
+            [
+                "enforce_mfa",
+                "application_id",
+                "credential",
+                "tenant_id",
+                "ms_access_token",
+                "tenant"
+            ]
+        );
         let refused = Error::Refused {
             parameter: "EnforceMFA",
             reason: "no mfa".into(),

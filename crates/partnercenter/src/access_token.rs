@@ -4,8 +4,7 @@
 
 use auth_core::time::format_rfc3339;
 use auth_core::{
-    AccessToken, ClientCredential, ClientId, RefreshToken, Session, SignInMethod,
-    SignInRequest, TokenResult,
+    AccessToken, ClientCredential, ClientId, RefreshToken, Session, SignInMethod, SignInRequest, TokenResult,
 };
 use cmdlet::format::{collection, list};
 use serde::Serialize;

@@ -63,13 +63,19 @@ impl CertificateSource {
     /// PFX/PKCS#12 bytes and their password, read now (the password is not kept); `origin` names them in
     /// errors.
     pub fn pfx_bytes(der: &[u8], password: Option<&Password>, origin: &str) -> crate::error::Result<Self> {
-        Ok(Self::Loaded(Arc::new(Certificate::from_pkcs12_der(der, password, origin)?)))
+        Ok(Self::Loaded(Arc::new(Certificate::from_pkcs12_der(
+            der, password, origin,
+        )?)))
     }
 
     /// A PEM certificate and its PEM private key (or both in `certificate`, with `key` empty), read now;
     /// `origin` names them in errors.
     pub fn pem(certificate: &str, key: &str, origin: &str) -> crate::error::Result<Self> {
-        Ok(Self::Loaded(Arc::new(Certificate::from_pem(certificate, key, origin)?)))
+        Ok(Self::Loaded(Arc::new(Certificate::from_pem(
+            certificate,
+            key,
+            origin,
+        )?)))
     }
 }
 

@@ -109,7 +109,11 @@ async fn sign_in_with_secret(
 
 /// A token for `connection` in a later session on `home` with `env`, once the first token has under five
 /// minutes left (so it is renewed, not served from the cache).
-async fn token_an_hour_later(home: &std::path::Path, secrets: &[&str], connection: &Connection) -> TokenResult {
+async fn token_an_hour_later(
+    home: &std::path::Path,
+    secrets: &[&str],
+    connection: &Connection,
+) -> TokenResult {
     let (later, timer) = session_offering(home, secrets);
     timer.advance(Duration::from_secs(3500));
     later.token(connection, &[]).await.unwrap()
@@ -267,12 +271,7 @@ async fn an_app_only_token_is_renewed_with_the_secret_supplied_again() {
     insta::assert_snapshot!(error, @"application 04b07795-8ddb-461a-bbee-02f9e1bf7b46 needs a new token for https://vault.azure.net/.default (the token cache holds no token of it for these scopes) and no client secret was supplied to renew it: give it in SessionOptions::renewal, or connect again");
 
     let renew = secret_endpoint(&mut server, "s2", "APP-2", 1).await;
-    let renewed = token_an_hour_later(
-        home.path(),
-        &["s2"],
-        &connection,
-    )
-    .await;
+    let renewed = token_an_hour_later(home.path(), &["s2"], &connection).await;
     assert_eq!(renewed.access_token.secret(), "APP-2");
     renew.assert_async().await;
 }
@@ -298,12 +297,7 @@ async fn a_renewal_prefers_the_offered_secret_that_connected() {
     );
     // two secrets offered (the command line's MSCONNECT_CLIENT_SECRET and MSCONNECT_PASSWORD): the one
     // that connected is chosen, wherever it stands
-    let renewed = token_an_hour_later(
-        home.path(),
-        &["other", "s1"],
-        &connection,
-    )
-    .await;
+    let renewed = token_an_hour_later(home.path(), &["other", "s1"], &connection).await;
     assert_eq!(renewed.access_token.secret(), "APP-1");
     first.assert_async().await;
 }

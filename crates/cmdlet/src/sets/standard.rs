@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::workload::WorkloadSignIn;
 use super::{FROM_AZURE_CLI_SET, SetNames};
-use crate::bind::{Bound, named};
+use crate::bind::Bound;
 use crate::declare::{Kind, Parameter, ParameterSet, common};
 use crate::environments::EnvironmentNames;
 use crate::error::Result;
@@ -147,7 +147,9 @@ impl RefreshTokenCredential {
         ) {
             (Some(_), Some(_)) => Err(bound.conflict("Credential", "CertificateThumbprint")),
             (Some(credential), None) => Ok(Some(Self::Secret(credential))),
-            (None, Some(thumbprint)) => Ok(Some(Self::Certificate(CertificateSource::Thumbprint(thumbprint)))),
+            (None, Some(thumbprint)) => {
+                Ok(Some(Self::Certificate(CertificateSource::Thumbprint(thumbprint))))
+            }
             (None, None) => Ok(None),
         }
     }

@@ -226,7 +226,9 @@ impl WorkloadSignIn {
                 None => federated::env_client_id(env)?.ok_or_else(|| -> crate::Error {
                     crate::Error::Invalid {
                         parameter: names.application_id,
-                        reason: "a federated sign-in needs the application id: give it or set AZURE_CLIENT_ID".into(),
+                        reason:
+                            "a federated sign-in needs the application id: give it or set AZURE_CLIENT_ID"
+                                .into(),
                     }
                 }),
             }

@@ -28,9 +28,7 @@ fn app_request(authority: &str, secret: &str) -> SignInRequest {
 
 async fn connect(session: &Session, request: &SignInRequest, module: &str) -> Connected {
     let tokens = session.authenticate(request).await.unwrap();
-    session
-        .complete(module, request, &tokens, &json!({}))
-        .unwrap()
+    session.complete(module, request, &tokens, &json!({})).unwrap()
 }
 
 /// One client-credentials grant of `scope` with `secret`, answered `token`.
@@ -67,7 +65,10 @@ async fn the_handle_renews_every_scope_with_the_secret_it_keeps_and_refuses_once
     // connect's own scope, an hour later: renewed too
     let renewed = grant(&mut server, "s1", GRAPH, "AT-graph-2").await;
     timer.advance(Duration::from_secs(3600));
-    assert_eq!(connected.token(&[]).await.unwrap().access_token.secret(), "AT-graph-2");
+    assert_eq!(
+        connected.token(&[]).await.unwrap().access_token.secret(),
+        "AT-graph-2"
+    );
     renewed.assert_async().await;
 
     let clone = connected.clone();
@@ -100,10 +101,23 @@ async fn a_disconnect_leaves_the_tokens_another_live_handle_uses() {
     let graph = [GRAPH.to_owned()];
 
     assert!(partner.disconnect().unwrap());
-    assert!(session.cached_token(secmgmt.connection(), &graph).unwrap().is_some());
-    assert_eq!(secmgmt.token(&[]).await.unwrap().access_token.secret(), "AT-graph");
+    assert!(
+        session
+            .cached_token(secmgmt.connection(), &graph)
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        secmgmt.token(&[]).await.unwrap().access_token.secret(),
+        "AT-graph"
+    );
     assert!(secmgmt.disconnect().unwrap());
-    assert!(session.cached_token(secmgmt.connection(), &graph).unwrap().is_none());
+    assert!(
+        session
+            .cached_token(secmgmt.connection(), &graph)
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -119,14 +133,24 @@ async fn an_empty_client_secret_is_refused_before_anything_is_sent() {
     nothing.assert_async().await;
 }
 
+/// A request the transport saw: its URL and its form.
+type Sent = (String, Vec<(String, String)>);
+
 /// `SessionOptions::authority_host` wins over `AZURE_AUTHORITY_HOST`, for a sign-in and its renewal; the
 /// requests go through the transport of `SessionOptions.http`, which sees them whole.
 #[tokio::test]
 async fn the_authority_host_and_the_transport_are_options() {
-    let sent: Arc<Mutex<Vec<(String, Vec<(String, String)>)>>> = Arc::default();
+    let sent: Arc<Mutex<Vec<Sent>>> = Arc::default();
     let record = sent.clone();
     let transport = move |request: HttpRequest| {
-        let answer = format!("AT-{}", request.form().iter().find(|(k, _)| k == "scope").map_or("", |(_, v)| v.as_str()));
+        let answer = format!(
+            "AT-{}",
+            request
+                .form()
+                .iter()
+                .find(|(k, _)| k == "scope")
+                .map_or("", |(_, v)| v.as_str())
+        );
         record
             .lock()
             .unwrap()
@@ -162,7 +186,10 @@ async fn the_authority_host_and_the_transport_are_options() {
             "https://login.contoso.example/contoso.com/oauth2/v2.0/token"
         ]
     );
-    assert!(sent.iter().all(|(_, form)| form.contains(&("client_secret".into(), "s1".into()))));
+    assert!(
+        sent.iter()
+            .all(|(_, form)| form.contains(&("client_secret".into(), "s1".into())))
+    );
 }
 
 #[test]
