@@ -322,3 +322,17 @@ fn nothing_installs_a_process_wide_crypto_provider() {
     let http = code_of(&root().join("crates/auth-core/src/http.rs"));
     assert!(http.contains("builder_with_provider") && http.contains("tls_backend_preconfigured"));
 }
+
+/// Issue 22, item 6: the import circles cut so far stay cut (a child using its parent's items is fine).
+#[test]
+fn these_import_circles_stay_cut() {
+    let src = root().join("crates/auth-core/src");
+    for (file, must_not_use) in [
+        ("error.rs", "crate::http"),
+        ("cloud.rs", "crate::authority"),
+        ("cert/pfx.rs", "load::"),
+    ] {
+        let code = code_of(&src.join(file));
+        assert!(!code.contains(must_not_use), "{file} uses {must_not_use} again");
+    }
+}

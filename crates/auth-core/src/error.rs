@@ -291,12 +291,12 @@ impl ServerError {
         Some(error)
     }
 
-    /// Cuts every field shown to the user to [`MAX_SERVER_TEXT`](crate::http::MAX_SERVER_TEXT) bytes,
+    /// Cuts every field shown to the user to [`MAX_SERVER_TEXT`](crate::printable::MAX_SERVER_TEXT) bytes,
     /// with a marker; `claims` is left whole, since it is sent back, not shown.
     pub(crate) fn cap_shown_text(&mut self) {
         let cap = |text: &mut String| {
-            if text.len() > crate::http::MAX_SERVER_TEXT {
-                *text = crate::http::cap_text(text, crate::http::MAX_SERVER_TEXT).into_owned();
+            if text.len() > crate::printable::MAX_SERVER_TEXT {
+                *text = crate::printable::cap_text(text, crate::printable::MAX_SERVER_TEXT).into_owned();
             }
         };
         cap(&mut self.error);

@@ -596,8 +596,8 @@ fn with_form(mut request: HttpRequest, form: &[(&str, &str)]) -> HttpRequest {
 /// a hostile or broken server's 2 GB body once took 4 GB of memory and minutes to refuse.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// The most of a server's text (an `error_description`, an excerpt) shown to the user.
-pub const MAX_SERVER_TEXT: usize = 4 * 1024;
+// what a server says is cut with the rest of the text from outside (`printable`), which errors use too
+pub use crate::printable::{MAX_SERVER_TEXT, cap_text};
 
 /// Reads a body chunk by chunk, stopping as soon as it passes `limit` bytes (`None`): nothing past the
 /// limit is buffered. The client's timeout covers this read, as it covers the whole request.
@@ -633,19 +633,6 @@ fn too_large(url: &Url, status: u16) -> Error {
             MAX_BODY_BYTES / 1024
         ),
     }
-}
-
-/// `text` cut to at most `limit` bytes (on a character boundary), with a marker saying how much was left
-/// out: what a server says reaches the terminal, and a 50 MB `error_description` once did, whole.
-pub fn cap_text(text: &str, limit: usize) -> std::borrow::Cow<'_, str> {
-    if text.len() <= limit {
-        return text.into();
-    }
-    let mut end = limit;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}… [{} more bytes cut]", &text[..end], text.len() - end).into()
 }
 
 fn describe(outcome: &std::result::Result<HttpResponse, TransportError>) -> String {
