@@ -717,19 +717,7 @@ impl Session {
             // the tokens are the Azure CLI's: forgetting the connection leaves them to `az logout`
             return store.remove(module);
         }
-        let mut others: Vec<Connection> = store
-            .modules()?
-            .iter()
-            .filter(|other| other.as_str() != module)
-            .filter_map(|other| {
-                // a context that cannot be read protects nothing, and must not block a disconnect
-                store
-                    .load::<SavedContext<serde_json::Value>>(other)
-                    .ok()
-                    .flatten()
-                    .map(|saved| saved.connection)
-            })
-            .collect();
+        let mut others = self.saved_connections(Some(module))?;
         others.extend(self.live_connections());
         self.forget_tokens(&connection, &others)?;
         store.remove(module)
@@ -780,16 +768,28 @@ impl Session {
             return Ok(());
         }
         let mut others = self.live_connections();
-        if let Some(store) = &self.inner.options.contexts {
-            others.extend(store.modules()?.iter().filter_map(|other| {
+        others.extend(self.saved_connections(None)?);
+        self.forget_tokens(connection, &others)
+    }
+
+    /// The saved connections of every module but `except`: what a disconnect must leave tokens to.
+    fn saved_connections(&self, except: Option<&str>) -> Result<Vec<Connection>> {
+        let Some(store) = &self.inner.options.contexts else {
+            return Ok(Vec::new());
+        };
+        Ok(store
+            .modules()?
+            .iter()
+            .filter(|other| Some(other.as_str()) != except)
+            .filter_map(|other| {
+                // a context that cannot be read protects nothing, and must not block a disconnect
                 store
                     .load::<SavedContext<serde_json::Value>>(other)
                     .ok()
                     .flatten()
                     .map(|saved| saved.connection)
-            }));
-        }
-        self.forget_tokens(connection, &others)
+            })
+            .collect())
     }
 
     /// Removes the tokens `connection` acquired from the session's cache, but none that one of `others`
