@@ -32,6 +32,7 @@ mod backend;
 mod file;
 pub use file::DEFAULT_LOCK_WAIT;
 mod index;
+mod lockfile;
 #[cfg(feature = "redis")]
 mod redis_store;
 mod schema;
