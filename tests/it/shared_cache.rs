@@ -187,19 +187,25 @@ fn assert_every_worker_got_every_token(answers: &[Vec<Value>], tenants: &[String
     }
 }
 
+/// The partner's tenant and `customers` customer tenants, each token endpoint expected to be asked once.
+async fn partner_and_customers(authority: &mut Server, customers: usize) -> (Vec<String>, Vec<Mock>) {
+    let tenants: Vec<String> = std::iter::once(PARTNER.to_owned())
+        .chain((1..=customers).map(customer))
+        .collect();
+    let mut endpoints = Vec::new();
+    for tenant in &tenants {
+        endpoints.push(token_endpoint(authority, tenant, 1).await);
+    }
+    (tenants, endpoints)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 #[allow(clippy::print_stderr)] // the measurement BENCHMARKS.md quotes (`-- --nocapture` shows it)
 async fn a_fleet_on_one_redis_asks_the_authority_once_per_distinct_token() {
     let (workers, customers) = fleet_size();
     let redis = RedisServer::start();
     let mut authority = Server::new_async().await;
-    let tenants: Vec<String> = std::iter::once(PARTNER.to_owned())
-        .chain((1..=customers).map(customer))
-        .collect();
-    let mut endpoints = Vec::new();
-    for tenant in &tenants {
-        endpoints.push(token_endpoint(&mut authority, tenant, 1).await);
-    }
+    let (tenants, endpoints) = partner_and_customers(&mut authority, customers).await;
     let url = redis.url();
     let (answers, elapsed) = fleet(
         workers,
@@ -516,13 +522,7 @@ async fn a_fleet_on_one_cache_file_asks_the_authority_once_per_distinct_token() 
     let (workers, customers) = fleet_size();
     let home = tempfile::tempdir().unwrap();
     let mut authority = Server::new_async().await;
-    let tenants: Vec<String> = std::iter::once(PARTNER.to_owned())
-        .chain((1..=customers).map(customer))
-        .collect();
-    let mut endpoints = Vec::new();
-    for tenant in &tenants {
-        endpoints.push(token_endpoint(&mut authority, tenant, 1).await);
-    }
+    let (tenants, endpoints) = partner_and_customers(&mut authority, customers).await;
     let (answers, elapsed) = fleet(workers, Some(home.path()), &authority.url(), &[], &tenants);
     assert_every_worker_got_every_token(&answers, &tenants);
     for endpoint in &endpoints {

@@ -31,12 +31,23 @@ const POLL: Duration = Duration::from_millis(50);
 /// The most of a lock file read to learn its holder: `{pid} {program}` is short.
 const MAX_HOLDER_BYTES: u64 = 4096;
 
-/// The `.lockfile`, held: removed when dropped, while its advisory lock is still held (so that a taker,
-/// which needs that lock, cannot mistake our release for a stale file), and only if the path still names it.
+/// A lock file held (the `.lockfile`, or a token's lock of `token_lock.rs`): removed when dropped, while its
+/// advisory lock is still held (so that a taker, which needs that lock, cannot mistake our release for a
+/// file left behind), and only if the path still names it.
 #[must_use]
-pub(super) struct HeldLockfile {
+pub(crate) struct HeldLockfile {
     file: File,
     path: PathBuf,
+}
+
+impl HeldLockfile {
+    /// `file`, whose advisory lock the caller holds, and the path it was opened at.
+    pub(super) fn new(file: File, path: &Path) -> Self {
+        Self {
+            file,
+            path: path.to_path_buf(),
+        }
+    }
 }
 
 impl Drop for HeldLockfile {
@@ -68,10 +79,7 @@ pub(super) fn take(path: &Path, cache: &Path, deadline: Instant, waited: Duratio
                     }
                     std::thread::sleep(POLL);
                 }
-                return Ok(HeldLockfile {
-                    file,
-                    path: path.to_path_buf(),
-                });
+                return Ok(HeldLockfile::new(file, path));
             }
             Err(e) if e.kind() == ErrorKind::AlreadyExists => {
                 if let Some(taken) = take_over_if_stale(path)? {
@@ -185,10 +193,7 @@ fn replace_with_ours(path: &Path) -> Result<Option<HeldLockfile>> {
     if !names(path, &ours) {
         return Ok(None);
     }
-    Ok(Some(HeldLockfile {
-        file: ours,
-        path: path.to_path_buf(),
-    }))
+    Ok(Some(HeldLockfile::new(ours, path)))
 }
 
 /// Whether `path` names `file` now (the same inode on the same device).

@@ -103,7 +103,7 @@ impl std::fmt::Debug for TokenCache {
 pub(crate) enum Lease {
     #[cfg(feature = "redis")]
     Redis(redis_store::Lease),
-    File(token_lock::TokenLock),
+    File(lockfile::HeldLockfile),
 }
 
 /// What trying the refresh lock of a token gave.

@@ -9,36 +9,18 @@
 //! holds the lock, so the folder does not fill with one file per token ever asked for; whoever locked a file
 //! that was removed meanwhile finds that the path names another file (or none) and tries again.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sha2::{Digest as _, Sha256};
 
-use super::lockfile::names;
+use super::lockfile::{HeldLockfile, names};
 use super::{RefreshLock, TokenQuery, normalized_scopes};
 use crate::private_file::{create_private_dir, private_options};
 
 /// How long a waiter sleeps between two looks at the cache: a token request takes tens of milliseconds at
 /// least, and every look costs a `stat` of the cache file and a try of the lock.
 const POLL: Duration = Duration::from_millis(10);
-
-/// A token's lock, held until dropped.
-#[must_use]
-pub(crate) struct TokenLock {
-    file: File,
-    path: PathBuf,
-}
-
-impl Drop for TokenLock {
-    fn drop(&mut self) {
-        // removed while still held: see the module's notes
-        if names(&self.path, &self.file) {
-            let _ = std::fs::remove_file(&self.path);
-        }
-        let _ = self.file.unlock();
-    }
-}
 
 /// Tries to take the lock of the token `query` names, for the cache file `cache`: held, or busy (wait at
 /// most `wait` for its holder). A lock that cannot be made (a read-only folder) is no reason to fail a
@@ -58,7 +40,7 @@ pub(super) fn try_lock(cache: &Path, query: &TokenQuery, wait: Duration) -> Refr
     }
 }
 
-fn try_lock_at(path: &Path) -> std::io::Result<Option<TokenLock>> {
+fn try_lock_at(path: &Path) -> std::io::Result<Option<HeldLockfile>> {
     if let Some(dir) = path.parent() {
         create_private_dir(dir).map_err(std::io::Error::other)?;
     }
@@ -71,12 +53,7 @@ fn try_lock_at(path: &Path) -> std::io::Result<Option<TokenLock>> {
             .truncate(false)
             .open(path)?;
         match file.try_lock() {
-            Ok(()) if names(path, &file) => {
-                return Ok(Some(TokenLock {
-                    file,
-                    path: path.to_path_buf(),
-                }));
-            }
+            Ok(()) if names(path, &file) => return Ok(Some(HeldLockfile::new(file, path))),
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
             Err(std::fs::TryLockError::Error(error)) => return Err(error),

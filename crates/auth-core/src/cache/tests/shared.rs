@@ -420,21 +420,15 @@ impl Timer for Meanwhile {
     }
 }
 
-#[tokio::test]
-async fn a_waiting_worker_is_served_the_holders_token_without_a_request() {
-    let redis_server = RedisServer::start();
-    let mut server = mockito::Server::new_async().await;
-    let never = server.mock("POST", Matcher::Any).expect(0).create_async().await;
-    let authority = mock_authority_env(&server);
-    let query = TokenQuery {
-        environment: authority.environment(),
-        ..app_query(CUSTOMER)
-    };
-    let holder = shared(&redis_server);
-    let RefreshLock::Held(lease) = holder.try_refresh_lock(&query).unwrap() else {
-        panic!("the holder takes the lock")
-    };
-    let holders_token = app_result(&authority, "holders-token", NOW);
+/// A waiter's silent request for the app token of `authority`, while `holder` holds its lock: on the
+/// waiter's first sleep, the holder saves `holders-token` and lets go. The waiter's result and clock.
+async fn served_while_waiting(
+    holder: TokenCache,
+    lease: Lease,
+    waiter: &TokenCache,
+    authority: &Authority,
+) -> (TokenResult, FakeTimer) {
+    let holders_token = app_result(authority, "holders-token", NOW);
     // the holder presents the same secret, so its token carries that secret's fingerprint (issue 14)
     let fingerprint = crate::session::AppCredential::of(&secret(), &client()).fingerprint();
     let clock = FakeTimer::at_epoch(NOW);
@@ -454,13 +448,30 @@ async fn a_waiting_worker_is_served_the_holders_token_without_a_request() {
     .unwrap();
     let credential = secret();
     let id = client();
-    let waiter = shared(&redis_server);
-    let result = SilentRequest::new(&waiter, &authority, &id)
+    let result = SilentRequest::new(waiter, authority, &id)
         .scopes([GRAPH])
         .credential(Some(&credential))
         .send(&http)
         .await
         .unwrap();
+    (result, clock)
+}
+
+#[tokio::test]
+async fn a_waiting_worker_is_served_the_holders_token_without_a_request() {
+    let redis_server = RedisServer::start();
+    let mut server = mockito::Server::new_async().await;
+    let never = server.mock("POST", Matcher::Any).expect(0).create_async().await;
+    let authority = mock_authority_env(&server);
+    let query = TokenQuery {
+        environment: authority.environment(),
+        ..app_query(CUSTOMER)
+    };
+    let holder = shared(&redis_server);
+    let RefreshLock::Held(lease) = holder.try_refresh_lock(&query).unwrap() else {
+        panic!("the holder takes the lock")
+    };
+    let (result, clock) = served_while_waiting(holder, lease, &shared(&redis_server), &authority).await;
     assert_eq!(result.access_token.secret(), "holders-token");
     assert_eq!(clock.sleeps(), vec![Duration::from_millis(50)]);
     never.assert_async().await;
@@ -508,31 +519,7 @@ async fn a_worker_waiting_on_a_cache_files_token_lock_is_served_the_holders_toke
         RefreshLock::Held(_)
     ));
 
-    let holders_token = app_result(&authority, "holders-token", NOW);
-    let fingerprint = crate::session::AppCredential::of(&secret(), &client()).fingerprint();
-    let clock = FakeTimer::at_epoch(NOW);
-    let timer = Meanwhile {
-        clock: clock.clone(),
-        action: std::sync::Mutex::new(Some(Box::new(move || {
-            holder
-                .save_with_credential(&holders_token, &[], None, fingerprint.as_deref(), at(NOW))
-                .unwrap();
-            drop(lease);
-        }))),
-    };
-    let http = crate::http::HttpClient::new(HttpOptions {
-        timer: std::sync::Arc::new(timer),
-        ..http_options(crate::env::EnvVars::default()).0
-    })
-    .unwrap();
-    let credential = secret();
-    let id = client();
-    let result = SilentRequest::new(&file_cache(&dir), &authority, &id)
-        .scopes([GRAPH])
-        .credential(Some(&credential))
-        .send(&http)
-        .await
-        .unwrap();
+    let (result, clock) = served_while_waiting(holder, lease, &file_cache(&dir), &authority).await;
     assert_eq!(result.access_token.secret(), "holders-token");
     assert_eq!(clock.sleeps(), vec![Duration::from_millis(10)]);
     never.assert_async().await;
