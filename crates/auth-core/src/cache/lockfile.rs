@@ -240,12 +240,10 @@ fn is_running(pid: i32) -> bool {
 /// Whether `/proc` says the process has ended and waits for its parent to collect it (Linux).
 #[cfg(unix)]
 fn is_zombie(pid: rustix::process::Pid) -> bool {
-    let mut stat = Vec::new();
-    let read = File::open(format!("/proc/{}/stat", pid.as_raw_nonzero()))
-        .and_then(|file| file.take(MAX_HOLDER_BYTES).read_to_end(&mut stat));
-    if read.is_err() {
+    let path = format!("/proc/{}/stat", pid.as_raw_nonzero());
+    let Ok(Some(stat)) = read_regular(Path::new(&path), 4096, "reading", "a process's status") else {
         return false;
-    }
+    };
     // `pid (command) state …`: the command may hold spaces and parentheses, the state follows the last `)`
     let text = String::from_utf8_lossy(&stat);
     text.rsplit_once(')')
