@@ -12,7 +12,7 @@ use crate::app::App;
 use crate::exit::Failure;
 use crate::modules;
 use crate::output::Format;
-use crate::{completions, connect, environment, session};
+use crate::{completions, connect, environment, git_credential, session};
 
 const ABOUT: &str =
     "Sign in to the Microsoft cloud as the PartnerCenter, SecMgmt, Entra and PSMicrosoftEntraID modules do";
@@ -42,7 +42,7 @@ pub(crate) fn command() -> Command {
                 .ignore_case(true)
                 .default_value("table")
                 .help_heading("Global options")
-                .help("How to print data"),
+                .help("How to print data (exec-credential: `token` as kubectl's exec plugin)"),
         )
         .arg(
             Arg::new("verbose")
@@ -58,6 +58,8 @@ pub(crate) fn command() -> Command {
     }
     root = root
         .subcommand(environment::command())
+        .subcommand(git_credential::command())
+        .subcommand(az_command())
         .subcommand(completions::command())
         .subcommand(completions::man_command());
     for module in modules::ALL {
@@ -71,6 +73,23 @@ pub(crate) fn command() -> Command {
         ));
     }
     root
+}
+
+/// `msconnect az …`, which `main` runs before this tree is built: here for help, completions and the man
+/// page.
+fn az_command() -> Command {
+    Command::new("az")
+        .about(
+            "The Azure CLI's token contract (account get-access-token, account show, version), as `az` runs",
+        )
+        .disable_help_flag(true)
+        .arg(
+            Arg::new("args")
+                .value_name("ARGS")
+                .num_args(0..)
+                .trailing_var_arg(true)
+                .allow_hyphen_values(true),
+        )
 }
 
 /// A cmdlet-named command: hidden from the command list (the after-help names them all), and also
@@ -130,6 +149,7 @@ enum Action<'m> {
     Context(&'static Module),
     Token(&'static Module, &'m ArgMatches),
     Environment(&'m ArgMatches),
+    GitCredential(&'m ArgMatches),
     Completions(&'m ArgMatches),
     Man(&'m ArgMatches),
 }
@@ -138,6 +158,7 @@ fn action(matches: &ArgMatches) -> Option<Action<'_>> {
     let (name, sub) = matches.subcommand()?;
     match name {
         "environment" => return Some(Action::Environment(sub)),
+        "git-credential" => return Some(Action::GitCredential(sub)),
         "completions" => return Some(Action::Completions(sub)),
         "man" => return Some(Action::Man(sub)),
         _ => {}
@@ -190,6 +211,11 @@ pub(crate) fn run(app: &App, matches: &ArgMatches) -> Result<(), Failure> {
     let Some(action) = action(matches) else {
         return Err(Failure::Usage("no command given".into()));
     };
+    if app.format == Format::ExecCredential && !matches!(action, Action::Token(..)) {
+        return Err(Failure::Usage(
+            "--output exec-credential is for `token`: kubectl's exec credential plugin".into(),
+        ));
+    }
     match action {
         Action::Connect(module, command, m) => connect::run(app, module, command, m),
         Action::Disconnect(module, m) => session::disconnect(app, module, m),
@@ -199,6 +225,7 @@ pub(crate) fn run(app: &App, matches: &ArgMatches) -> Result<(), Failure> {
             session::token(app, module, scopes.collect())
         }
         Action::Environment(m) => environment::run(app, m),
+        Action::GitCredential(m) => git_credential::run(app, m),
         Action::Completions(m) => completions::run(command(), m),
         Action::Man(m) => completions::man(command(), m),
     }
