@@ -76,6 +76,11 @@ pub(crate) async fn refresh(
         .await
 }
 
+/// The first renewal after [`connected`]: `rt-1` in the home tenant buys `access_token` for `scope`.
+pub(crate) async fn first_renewal(server: &mut ServerGuard, access_token: &str, scope: &str) -> Mock {
+    refresh(server, TENANT_ID, "rt-1", access_token, "rt-2", TENANT_ID, scope).await
+}
+
 /// A folder holding `az`, a link to msconnect: what goes first on `PATH`.
 pub(crate) fn az_on_path() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -119,16 +124,7 @@ fn az(cli: &Cli, dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> super::Run
 #[tokio::test]
 async fn get_access_token_prints_what_azure_cli_2_prints() {
     let (mut server, cli) = connected().await;
-    let vault = refresh(
-        &mut server,
-        TENANT_ID,
-        "rt-1",
-        "vault-at",
-        "rt-2",
-        TENANT_ID,
-        &format!("{VAULT}/.default"),
-    )
-    .await;
+    let vault = first_renewal(&mut server, "vault-at", &format!("{VAULT}/.default")).await;
     let run = cli.run_with(
         &[
             "az",
@@ -340,16 +336,7 @@ fn python_credential(cli: &Cli, scope: &str, tenant: &str) -> Value {
 #[tokio::test]
 async fn azure_identitys_azure_cli_credential_gets_tokens_from_msconnect() {
     let (mut server, cli) = connected().await;
-    let vault = refresh(
-        &mut server,
-        TENANT_ID,
-        "rt-1",
-        "vault-at",
-        "rt-2",
-        TENANT_ID,
-        &format!("{VAULT}/.default"),
-    )
-    .await;
+    let vault = first_renewal(&mut server, "vault-at", &format!("{VAULT}/.default")).await;
     let answer = python_credential(&cli, &format!("{VAULT}/.default"), "");
     vault.assert_async().await;
     assert_eq!(answer["token"], "vault-at", "{answer}");
@@ -382,16 +369,7 @@ async fn azure_identitys_azure_cli_credential_gets_tokens_from_msconnect() {
 async fn the_rust_sdks_azure_cli_credential_gets_tokens_from_msconnect() {
     let (mut server, cli) = connected().await;
     let scope = format!("{VAULT}/.default");
-    let vault = refresh(
-        &mut server,
-        TENANT_ID,
-        "rt-1",
-        "vault-at",
-        "rt-2",
-        TENANT_ID,
-        &scope,
-    )
-    .await;
+    let vault = first_renewal(&mut server, "vault-at", &scope).await;
     let other = refresh(
         &mut server,
         OTHER_TENANT,

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use super::Cli;
-use super::az::{connected, refresh};
+use super::az::{connected, first_renewal, refresh};
 use crate::support::https_server::{HttpsServer, Request, Response};
 use crate::support::peers::TestTls;
 
@@ -138,16 +138,7 @@ fn git_host(tls: &TestTls, root: &Path) -> HttpsServer {
 #[tokio::test]
 async fn git_clones_with_the_token_msconnect_answers_for_a_host_it_was_told_about() {
     let (mut server, cli) = connected().await;
-    let grant = refresh(
-        &mut server,
-        super::TENANT_ID,
-        "rt-1",
-        TOKEN,
-        "rt-2",
-        super::TENANT_ID,
-        AZURE_DEVOPS,
-    )
-    .await;
+    let grant = first_renewal(&mut server, TOKEN, AZURE_DEVOPS).await;
     let dir = tempfile::tempdir().unwrap();
     let tls = TestTls::generate(dir.path());
     repository(dir.path());
@@ -198,16 +189,7 @@ async fn git_clones_with_the_token_msconnect_answers_for_a_host_it_was_told_abou
 #[tokio::test]
 async fn the_helper_answers_azure_repos_over_https_only_and_changes_nothing_on_store() {
     let (mut server, cli) = connected().await;
-    let grant = refresh(
-        &mut server,
-        super::TENANT_ID,
-        "rt-1",
-        TOKEN,
-        "rt-2",
-        super::TENANT_ID,
-        AZURE_DEVOPS,
-    )
-    .await;
+    let grant = first_renewal(&mut server, TOKEN, AZURE_DEVOPS).await;
     let get = |request: &str| cli.run_with_stdin(&["git-credential", "get"], request);
     let run = get("protocol=https\nhost=dev.azure.com\npath=contoso/_git/app\n\n");
     assert_eq!(run.code, 0, "{run:?}");

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use test_support::jwt;
 
 use super::Cli;
-use super::az::{connected, refresh};
+use super::az::{connected, first_renewal, refresh};
 use crate::snapshot;
 use crate::support::https_server::{HttpsServer, Response};
 use crate::support::peers::TestTls;
@@ -141,16 +141,7 @@ async fn kubectl_gets_its_token_from_msconnect_and_the_api_server_accepts_it() {
     let (mut server, cli) = connected().await;
     let scope = format!("{AKS}/.default");
     let aks_token = jwt(&json!({"aud": AKS, "tid": super::TENANT_ID}));
-    let grant = refresh(
-        &mut server,
-        super::TENANT_ID,
-        "rt-1",
-        &aks_token,
-        "rt-2",
-        super::TENANT_ID,
-        &scope,
-    )
-    .await;
+    let grant = first_renewal(&mut server, &aks_token, &scope).await;
     let dir = tempfile::tempdir().unwrap();
     let tls = TestTls::generate(dir.path());
     let api = api_server(&tls);
@@ -196,16 +187,7 @@ async fn kubectl_gets_its_token_from_msconnect_and_the_api_server_accepts_it() {
 async fn the_exec_credential_is_in_the_version_kubectl_asks_for() {
     let (mut server, cli) = connected().await;
     let scope = format!("{AKS}/.default");
-    let grant = refresh(
-        &mut server,
-        super::TENANT_ID,
-        "rt-1",
-        "aks-at",
-        "rt-2",
-        super::TENANT_ID,
-        &scope,
-    )
-    .await;
+    let grant = first_renewal(&mut server, "aks-at", &scope).await;
     let info = r#"{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"interactive":false}}"#;
     let run = cli.run_with(
         &[
