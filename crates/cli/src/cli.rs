@@ -21,6 +21,9 @@ const AFTER_HELP: &str = "\
 The cmdlet names work as commands too: msconnect Connect-PartnerCenter, New-PartnerAccessToken,
 Connect-SecMgmtAccount, Connect-Entra, Connect-PSMicrosoftEntraID, and the matching Disconnect-*.
 
+Other tools: `<module> token --output exec-credential` is kubectl's exec plugin; `git-credential` is
+git's credential helper; `az` (or msconnect run as `az`) answers the Azure CLI's token contract.
+
 Exit codes: 0 success, 1 sign-in or request failed, 2 usage error, 130 cancelled.";
 
 /// The whole command tree.
@@ -38,11 +41,14 @@ pub(crate) fn command() -> Command {
                 .long("output")
                 .global(true)
                 .value_name("FORMAT")
-                .value_parser(Format::NAMES)
+                // exec-credential is `token`'s alone: said there, not in every command's list
+                .value_parser(clap::builder::PossibleValuesParser::new(Format::NAMES.map(
+                    |name| clap::builder::PossibleValue::new(name).hide(name == "exec-credential"),
+                )))
                 .ignore_case(true)
                 .default_value("table")
                 .help_heading("Global options")
-                .help("How to print data (exec-credential: `token` as kubectl's exec plugin)"),
+                .help("How to print data"),
         )
         .arg(
             Arg::new("verbose")
