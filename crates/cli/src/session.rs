@@ -47,9 +47,7 @@ pub(crate) fn renewal_credentials(env: &auth_core::EnvVars) -> RenewalCredential
 pub(crate) const SECRET_VARIABLES: [&str; 2] = ["MSCONNECT_CLIENT_SECRET", "MSCONNECT_PASSWORD"];
 
 /// Runs the future on a current-thread runtime built for it; Ctrl-C cancels it.
-pub(crate) fn block_on_cancellable<T>(
-    future: impl Future<Output = Result<T, Failure>>,
-) -> Result<T, Failure> {
+fn block_on_cancellable<T>(future: impl Future<Output = Result<T, Failure>>) -> Result<T, Failure> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
