@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use super::Cli;
-use super::az::{connected, first_renewal, refresh};
+use super::az::{connected, first_renewal};
 use crate::support::https_server::{HttpsServer, Request, Response};
 use crate::support::peers::TestTls;
 
