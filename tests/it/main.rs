@@ -1,7 +1,9 @@
 //! Cross-crate and end-to-end suites: one integration binary, one module a suite.
 
 mod azure_cli;
+mod azure_sdk;
 mod cli;
+mod examples;
 mod interactive;
 mod msal_cache;
 mod msal_cli;

@@ -175,6 +175,29 @@ pub enum Error {
         message: String,
     },
 
+    /// An application's saved connection needs a new token, and the session was given no client secret
+    /// to renew it with ([`crate::RenewalCredentials`]); the handle that connected keeps its own.
+    #[error(
+        "application {client_id} needs a new token for {scopes} ({}) and no client secret was supplied \
+         to renew it: give it in SessionOptions::renewal, or connect again",
+        renewal_reason(*.expired)
+    )]
+    SecretRequired {
+        /// The application.
+        client_id: String,
+        /// The scopes asked for, space-separated.
+        scopes: String,
+        /// Whether a token existed and expired (else none was ever cached for these scopes).
+        expired: bool,
+    },
+
+    /// The connection handle was disconnected ([`crate::Connected::disconnect`]): it gives no token.
+    #[error("the {module} connection was disconnected: connect again to get tokens")]
+    Disconnected {
+        /// The module the connection was made for.
+        module: String,
+    },
+
     /// The shared token cache (Redis) failed. `url` never holds the password.
     #[error("token cache {url}: {reason}")]
     CacheServer {
@@ -186,6 +209,14 @@ pub enum Error {
         /// time): the case `MSCONNECT_CACHE_FALLBACK=file` falls back to the local file on.
         unreachable: bool,
     },
+}
+
+fn renewal_reason(expired: bool) -> &'static str {
+    if expired {
+        "its token has expired"
+    } else {
+        "the token cache holds no token of it for these scopes"
+    }
 }
 
 fn password_hint(given: bool) -> &'static str {
@@ -203,6 +234,11 @@ impl Error {
             parameter: parameter.into(),
             reason: reason.into(),
         }
+    }
+
+    /// Why an [`Error::SecretRequired`] renewal was needed, in words.
+    pub fn renewal_reason(expired: bool) -> &'static str {
+        renewal_reason(expired)
     }
 
     /// The server error, when the authority answered with one.
@@ -267,12 +303,12 @@ impl ServerError {
         Some(error)
     }
 
-    /// Cuts every field shown to the user to [`MAX_SERVER_TEXT`](crate::http::MAX_SERVER_TEXT) bytes,
+    /// Cuts every field shown to the user to [`MAX_SERVER_TEXT`](crate::printable::MAX_SERVER_TEXT) bytes,
     /// with a marker; `claims` is left whole, since it is sent back, not shown.
     pub(crate) fn cap_shown_text(&mut self) {
         let cap = |text: &mut String| {
-            if text.len() > crate::http::MAX_SERVER_TEXT {
-                *text = crate::http::cap_text(text, crate::http::MAX_SERVER_TEXT).into_owned();
+            if text.len() > crate::printable::MAX_SERVER_TEXT {
+                *text = crate::printable::cap_text(text, crate::printable::MAX_SERVER_TEXT).into_owned();
             }
         };
         cap(&mut self.error);

@@ -6,6 +6,8 @@ extern crate self as auth_core;
 
 pub mod authority;
 pub mod azure_cli;
+#[cfg(feature = "azure-core")]
+mod azure_sdk;
 pub mod cache;
 pub mod cert;
 pub mod cloud;
@@ -49,14 +51,17 @@ pub use flows::{
     DeviceCodeFlow, InteractiveBrowser, PortPolicy, RefreshTokenGrant, SystemBrowser, UsernamePassword,
 };
 pub use home::msconnect_home;
-pub use http::{HttpClient, HttpOptions, RetryPolicy};
+pub use http::{
+    HttpClient, HttpOptions, HttpRequest, HttpResponse, HttpTransport, RetryPolicy, RootCertificate,
+    TransportError,
+};
 pub use ids::{ClientId, Tenant};
 pub use interaction::{Interaction, SilentInteraction, StderrInteraction};
 pub use secret::{AccessToken, ClientSecret, Password, RefreshToken, SecretText};
 pub use session::{
     AppCredential, BrowserOptions, CertificateSource, Connected, Connection, Credential,
-    MAX_TOKEN_LIFETIME_SECONDS, SavedCertificate, Session, SessionOptions, SignInMethod, SignInRequest,
-    SignedIn, SignedInTokens, UserMethod, secret_fingerprint, validate_response,
+    MAX_TOKEN_LIFETIME_SECONDS, RenewalCredentials, SavedCertificate, Session, SessionOptions, SignInMethod,
+    SignInRequest, SignedIn, SignedInTokens, UserMethod, secret_fingerprint, validate_response,
 };
 pub use token::TokenResult;
 pub use url::Url;

@@ -4,16 +4,20 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: printing is its job
 
 mod app;
+mod az;
 mod cli;
 mod completions;
 mod connect;
 mod environment;
+mod exec_credential;
 mod exit;
+mod git_credential;
 mod interaction;
 mod modules;
 mod output;
 mod secrets;
 mod session;
+mod which;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -25,6 +29,16 @@ use crate::output::Format;
 
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
+    // run as `az` (or `msconnect az`): the Azure CLI's token contract, its own arguments and exit codes
+    if let Some(rest) = az::invoked(&args) {
+        let app = App {
+            env: EnvVars::from_process(),
+            format: Format::Json,
+            verbose: false,
+        };
+        log_to_stderr(app.verbose);
+        return ExitCode::from(az::main(&app, rest));
+    }
     // What scripts run most, before every API call: recognised without building the command tree, which
     // costs more than the rest of a cached `token`. clap would read it the same way: no options given,
     // each has its default.

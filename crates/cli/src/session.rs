@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use auth_core::time::format_rfc3339;
-use auth_core::{CacheProtection, Session, SessionOptions, TokenCache};
+use auth_core::{
+    AccessToken, CacheProtection, Connection, RenewalCredentials, Session, SessionOptions, TokenCache,
+};
 use clap::ArgMatches;
 use cmdlet::{Bound, Command, Lifecycle, Module};
 use serde_json::{Value, json};
@@ -24,14 +26,23 @@ pub(crate) const CACHE_PROTECTION_VARIABLE: &str = "MSCONNECT_CACHE_PROTECTION";
 /// The session of the command line: the token cache and the contexts in `MSCONNECT_HOME`, the cache file
 /// protected as `MSCONNECT_CACHE_PROTECTION` says, messages and progress on stderr. Building it touches no
 /// file and no network; a required keystore (`keyring`, `kernel`) is looked for.
-fn session(app: &App) -> Result<Session, Failure> {
-    let options = SessionOptions::persistent(app.env.clone())?;
-    let cache = protected(options.cache, app)?;
+pub(crate) fn session(app: &App) -> Result<Session, Failure> {
     Ok(Session::new(SessionOptions {
         interaction: Arc::new(CliInteraction::default()),
-        cache,
-        ..options
+        ..persistent_options(app)?
     }))
+}
+
+/// The options every session of the command line starts from: the files in `MSCONNECT_HOME`, the cache
+/// protected as `MSCONNECT_CACHE_PROTECTION` says, and the secrets a saved connection renews with.
+pub(crate) fn persistent_options(app: &App) -> Result<SessionOptions, Failure> {
+    let options = SessionOptions::persistent(app.env.clone())?;
+    let cache = protected(options.cache, app)?;
+    Ok(SessionOptions {
+        cache,
+        renewal: renewal_credentials(&app.env),
+        ..options
+    })
 }
 
 /// The cache with the protection `MSCONNECT_CACHE_PROTECTION` names; an error when that value is not one
@@ -65,6 +76,25 @@ pub(crate) fn cache_summary(session: &Session) -> Option<(String, String, String
     ))
 }
 
+/// Where a saved application connection's renewal finds its credential in a later run: the client secret
+/// in what `--client-secret` and `--credential APP` read when connecting (the one whose fingerprint is
+/// the connecting secret's is chosen), a PFX file's password in what `--certificate-password` reads.
+pub(crate) fn renewal_credentials(env: &auth_core::EnvVars) -> RenewalCredentials {
+    RenewalCredentials {
+        client_secrets: SECRET_VARIABLES
+            .iter()
+            .filter_map(|variable| env.get(variable))
+            .map(auth_core::ClientSecret::new)
+            .collect(),
+        certificate_password: env
+            .get("MSCONNECT_CERTIFICATE_PASSWORD")
+            .map(auth_core::Password::new),
+    }
+}
+
+/// Where a renewal reads an application's client secret, in order.
+pub(crate) const SECRET_VARIABLES: [&str; 2] = ["MSCONNECT_CLIENT_SECRET", "MSCONNECT_PASSWORD"];
+
 /// Runs the future on a current-thread runtime built for it; Ctrl-C cancels it.
 fn block_on_cancellable<T>(future: impl Future<Output = Result<T, Failure>>) -> Result<T, Failure> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -86,7 +116,7 @@ fn print(format: Format, json: &Value, table: &str) -> Result<(), Failure> {
         // the product crates' lists end without a newline
         Format::Table if !table.ends_with('\n') => output::print(&format!("{table}\n")),
         Format::Table => output::print(table),
-        Format::Json => output::print(&output::json(json)),
+        Format::Json | Format::ExecCredential => output::print(&output::json(json)),
     }
 }
 
@@ -146,46 +176,68 @@ pub(crate) fn context(app: &App, module: &'static Module) -> Result<(), Failure>
     }
 }
 
+/// An access token the way every command that prints one needs it.
+pub(crate) struct Fetched {
+    pub(crate) token: AccessToken,
+    /// Epoch seconds.
+    pub(crate) expires_on: i64,
+    pub(crate) tenant: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) token_type: String,
+}
+
+/// A token for `connection` and `scopes` (none: the connection's): from the cache without a runtime or
+/// TLS when it can, else renewed silently.
+pub(crate) fn fetch(
+    session: &Session,
+    connection: &Connection,
+    scopes: &[String],
+) -> Result<Fetched, Failure> {
+    if let Some(hit) = session.cached_token(connection, scopes)? {
+        return Ok(Fetched {
+            token: hit.access_token,
+            expires_on: hit.expires_on,
+            tenant: hit.realm,
+            scopes: hit.scopes,
+            token_type: hit.token_type,
+        });
+    }
+    tracing::debug!(target: "msconnect", "no cached token: renewing it");
+    let result =
+        block_on_cancellable(async { session.token(connection, scopes).await.map_err(Failure::from) })?;
+    Ok(Fetched {
+        token: result.access_token,
+        expires_on: result.expires_on,
+        tenant: result.tenant_id,
+        scopes: result.scopes,
+        token_type: result.token_type,
+    })
+}
+
 /// `token`: prints an access token for the current context, for `--scopes` (none: the context's). A
-/// cached token is printed without a runtime or TLS; only a renewal builds them.
+/// cached token is printed without a runtime or TLS; only a renewal builds them. `-o exec-credential`
+/// prints kubectl's `ExecCredential`, and never prompts.
 pub(crate) fn token(app: &App, module: &'static Module, scopes: Vec<String>) -> Result<(), Failure> {
     let scopes = auth_core::flows::normalize_scopes(scopes);
-    let session = session(app)?;
+    let session = match app.format {
+        Format::ExecCredential => crate::exec_credential::session(app)?,
+        _ => session(app)?,
+    };
     let Some((connection, _)) = session.load_connection::<Value>(module.name)? else {
         return Err(not_connected(module));
     };
-    let (token, expires_on, tenant, granted, token_type) = match session.cached_token(&connection, &scopes)? {
-        Some(hit) => (
-            hit.access_token,
-            hit.expires_on,
-            hit.realm,
-            hit.scopes,
-            hit.token_type,
-        ),
-        None => {
-            tracing::debug!(target: "msconnect", "no cached token for {}: renewing it", module.name);
-            let result = block_on_cancellable(async {
-                session.token(&connection, &scopes).await.map_err(Failure::from)
-            })?;
-            (
-                result.access_token,
-                result.expires_on,
-                result.tenant_id,
-                result.scopes,
-                result.token_type,
-            )
-        }
-    };
+    let fetched = fetch(&session, &connection, &scopes)?;
     match app.format {
         // the bare token, so `$(msconnect partnercenter token)` is a bearer token
-        Format::Table => output::print(&format!("{}\n", token.secret())),
+        Format::Table => output::print(&format!("{}\n", fetched.token.secret())),
         Format::Json => output::print(&output::json(&json!({
-            "AccessToken": token.secret(),
-            "ExpiresOn": format_rfc3339(expires_on),
-            "TenantId": tenant,
-            "Scopes": granted,
-            "TokenType": token_type,
+            "AccessToken": fetched.token.secret(),
+            "ExpiresOn": format_rfc3339(fetched.expires_on),
+            "TenantId": fetched.tenant,
+            "Scopes": fetched.scopes,
+            "TokenType": fetched.token_type,
         }))),
+        Format::ExecCredential => crate::exec_credential::print(app, &fetched),
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub(crate) mod device_code;
 pub(crate) mod filters;
+pub(crate) mod https_server;
 #[cfg(target_os = "linux")]
 pub(crate) mod keystores;
 pub(crate) mod peers;
