@@ -54,13 +54,15 @@ impl PrivateKeyring {
         let run = self.dir.path().join("run");
         std::fs::create_dir_all(&run).unwrap();
         std::fs::set_permissions(&run, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+        // what the daemon says, for the failure below
+        let log = self.dir.path().join("gnome-keyring.log");
         let mut keyring = self
             .command("gnome-keyring-daemon")
             .args(["--foreground", "--unlock", "--components=secrets"])
             .env("XDG_RUNTIME_DIR", &run)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap_or_else(|e| {
                 panic!("starting gnome-keyring-daemon (Debian's `gnome-keyring`; cargo xtask test installs it): {e}")
@@ -72,10 +74,13 @@ impl PrivateKeyring {
         self.keyring = Some(keyring);
         let deadline = Instant::now() + Duration::from_secs(20);
         while !self.answers() {
-            assert!(
-                Instant::now() < deadline,
-                "gnome-keyring did not come up on the private bus"
-            );
+            if Instant::now() >= deadline {
+                let exited = self.keyring.as_mut().and_then(|k| k.try_wait().ok().flatten());
+                panic!(
+                    "gnome-keyring did not come up on the private bus in 20 s (exited: {exited:?}); it said: {}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
     }
