@@ -186,6 +186,21 @@ pub enum Error {
         module: String,
     },
 
+    /// A tenant wants the person to act before it gives a token silently: multi-factor authentication
+    /// (AADSTS50076, 50079), a conditional access policy (50158), consent, or `interaction_required`,
+    /// perhaps with a claims challenge that the interactive sign-in must carry. The refresh token is kept:
+    /// it still works for every other tenant.
+    #[error("tenant {tenant} needs you to sign in ({server}): sign in again with `connect`")]
+    InteractionRequired {
+        /// The tenant that asks (as the request named it).
+        tenant: String,
+        /// The claims challenge of the answer (JSON), for the interactive sign-in.
+        claims: Option<String>,
+        /// The authority's answer, every field kept.
+        #[source]
+        server: Box<ServerError>,
+    },
+
     /// The shared token cache (Redis) failed. `url` never holds the password.
     #[error("token cache {url}: {reason}")]
     CacheServer {
@@ -232,7 +247,9 @@ impl Error {
     /// The server error, when the authority answered with one.
     pub fn server(&self) -> Option<&ServerError> {
         match self {
-            Self::Server(error) | Self::DeviceCodeFailed { server: error, .. } => Some(error),
+            Self::Server(error)
+            | Self::DeviceCodeFailed { server: error, .. }
+            | Self::InteractionRequired { server: error, .. } => Some(error),
             _ => None,
         }
     }

@@ -8,6 +8,7 @@ pub mod authority;
 pub mod azure_cli;
 pub mod cache;
 pub mod cert;
+pub mod claims;
 pub mod cloud;
 pub mod context;
 pub mod env;
@@ -39,6 +40,7 @@ pub use cache::{CachedAccessToken, SilentRequest, TokenCache, TokenQuery};
 pub use cert::{
     Certificate, CertificateCredential, CertificateStore, SigningAlgorithm, normalize_thumbprint,
 };
+pub use claims::ClaimsChallenge;
 pub use cloud::{Cloud, Environment};
 pub use context::ContextStore;
 pub use env::EnvVars;
@@ -58,7 +60,7 @@ pub use secret::{AccessToken, ClientSecret, Password, RefreshToken, SecretText};
 pub use session::{
     AppCredential, BrowserOptions, CertificateSource, Connected, Connection, Credential,
     MAX_TOKEN_LIFETIME_SECONDS, RenewalCredentials, SavedCertificate, Session, SessionOptions, SignInMethod,
-    SignInRequest, SignedIn, SignedInTokens, UserMethod, secret_fingerprint, validate_response,
+    SignInRequest, SignedIn, SignedInTokens, TokenOptions, UserMethod, secret_fingerprint, validate_response,
 };
 pub use token::TokenResult;
 pub use url::Url;

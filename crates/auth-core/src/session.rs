@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cache::{CachedAccessToken, SilentRequest, TokenCache};
 use crate::cert::{Certificate, CertificateCredential, CertificateStore};
+use crate::claims::ClaimsChallenge;
 use crate::cloud::Cloud;
 use crate::context::ContextStore;
 use crate::flows::{BrowserOpener, DeviceCodeFlow, InteractiveBrowser, PortPolicy, SystemBrowser};
@@ -170,6 +171,12 @@ pub struct SignInRequest {
     pub scopes: Vec<String>,
     /// The flow.
     pub method: SignInMethod,
+    /// The client capabilities to announce (`cp1`: continuous access evaluation), on this sign-in and
+    /// every renewal of its connection.
+    pub client_capabilities: Vec<String>,
+    /// A claims challenge the sign-in must answer (a conditional access demand), for interactive
+    /// sign-ins and redeemed refresh tokens.
+    pub claims: Option<ClaimsChallenge>,
 }
 
 impl SignInRequest {
@@ -188,7 +195,22 @@ impl SignInRequest {
             client_id,
             scopes,
             method,
+            client_capabilities: Vec::new(),
+            claims: None,
         }
+    }
+
+    /// The `claims` parameter of the sign-in: its challenge and its capabilities.
+    fn claims_parameter(&self) -> Option<String> {
+        let capabilities: Vec<&str> = self.client_capabilities.iter().map(String::as_str).collect();
+        crate::claims::claims_parameter(self.claims.as_ref(), &capabilities)
+    }
+
+    /// The scopes the cache keeps its tokens under: its scopes, and the mark of its capabilities.
+    fn cached_scopes(&self) -> Vec<String> {
+        let mut scopes = self.scopes.clone();
+        scopes.extend(crate::flows::silent::capability_scopes(&self.client_capabilities));
+        scopes
     }
 
     /// The authority the request signs in at.
@@ -473,6 +495,8 @@ impl Session {
                 // single-flight across a fleet sharing a Redis cache, and saves the new token.
                 let result = SilentRequest::new(&self.inner.options.cache, &authority, &request.client_id)
                     .scopes(&request.scopes)
+                    .client_capabilities(&request.client_capabilities)
+                    .claims(request.claims.as_ref())
                     .credential(Some(credential))
                     .send(self.http()?)
                     .await?;
@@ -487,6 +511,7 @@ impl Session {
             SignInMethod::RefreshToken { token, credential } => {
                 let result = RefreshTokenGrant::new(&authority, &request.client_id, token)
                     .scopes(&request.scopes)
+                    .claims(request.claims_parameter())
                     .credential(credential.as_ref())
                     .send(self.http()?)
                     .await?;
@@ -500,6 +525,7 @@ impl Session {
                     &credential.password,
                 )
                 .scopes(&request.scopes)
+                .claims(request.claims_parameter())
                 .send(self.http()?)
                 .await?;
                 (result, Some("password"))
@@ -519,7 +545,11 @@ impl Session {
                 (result, None)
             }
             SignInMethod::DeviceCode => {
-                let result = DeviceCodeFlow::new(&authority, &request.client_id)
+                let mut flow = DeviceCodeFlow::new(&authority, &request.client_id);
+                if let Some(claims) = request.claims_parameter() {
+                    flow = flow.claims(claims);
+                }
+                let result = flow
                     .scopes(&request.scopes)
                     .interaction(interaction)
                     .send(self.http()?)
@@ -558,8 +588,15 @@ impl Session {
                 if let Some(hint) = &options.domain_hint {
                     flow = flow.domain_hint(hint.as_str());
                 }
-                if let Some(claims) = &options.claims {
-                    flow = flow.claims(claims.as_str());
+                // a challenge of the options (a library caller's) or of the request, with the capabilities
+                let challenge = match &options.claims {
+                    Some(claims) => Some(ClaimsChallenge::parse(claims)?),
+                    None => request.claims.clone(),
+                };
+                let capabilities: Vec<&str> =
+                    request.client_capabilities.iter().map(String::as_str).collect();
+                if let Some(claims) = crate::claims::claims_parameter(challenge.as_ref(), &capabilities) {
+                    flow = flow.claims(claims);
                 }
                 if let Some(timeout) = self.inner.options.browser_timeout {
                     flow = flow.timeout(timeout);
@@ -627,10 +664,12 @@ impl Session {
         if tokens.saved {
             return Ok(());
         }
-        self.inner
-            .options
-            .cache
-            .save_at(&tokens.result, &request.scopes, tokens.source, self.now())
+        self.inner.options.cache.save_at(
+            &tokens.result,
+            &request.cached_scopes(),
+            tokens.source,
+            self.now(),
+        )
     }
 
     /// Completes a connection once the product crate has checked the sign-in: saves its tokens, then
@@ -891,6 +930,7 @@ impl Session {
         };
         SilentRequest::new(cache, authority, &connection.client_id)
             .account(connection.home_account_id())
+            .client_capabilities(&connection.client_capabilities)
             .credential_fingerprint(fingerprint.as_deref())
             .scopes(if scopes.is_empty() {
                 &connection.scopes
@@ -906,12 +946,25 @@ impl Session {
         connection: &Connection,
         scopes: &[String],
     ) -> Result<Option<CachedAccessToken>> {
-        let authority = self.authority_of(connection)?;
+        self.cached_token_with(connection, scopes, &TokenOptions::default())
+    }
+
+    /// [`cached_token`](Self::cached_token) as [`TokenOptions`] ask: in their tenant, none when forced
+    /// or challenged, none with less than their minimum validity left.
+    pub fn cached_token_with(
+        &self,
+        connection: &Connection,
+        scopes: &[String],
+        options: &TokenOptions,
+    ) -> Result<Option<CachedAccessToken>> {
+        let connection = options.connection(connection)?;
+        let authority = self.authority_of(&connection)?;
         if let SignedIn::AccessToken { scope, .. } = &connection.signed_in {
             other_scope(scope, scopes)?;
         }
-        let cache = self.cache_of(connection)?;
-        self.silent(&cache, connection, &authority, scopes)
+        let cache = self.cache_of(&connection)?;
+        options
+            .apply(self.silent(&cache, &connection, &authority, scopes))
             .cached(self.now())
     }
 
@@ -919,22 +972,44 @@ impl Session {
     /// or the application's credential (apps: the certificate found again, or one of the client secrets
     /// of [`SessionOptions::renewal`], the one with the fingerprint of the secret that connected first).
     pub async fn token(&self, connection: &Connection, scopes: &[String]) -> Result<TokenResult> {
-        self.token_with(connection, scopes, None).await
+        self.token_full(connection, scopes, None, &TokenOptions::default())
+            .await
     }
 
-    /// [`token`](Self::token), an application's renewal made with `credential` when given (the one a
-    /// [`Connected`] handle keeps) instead of what [`SessionOptions::renewal`] supplies.
-    pub(crate) async fn token_with(
+    /// [`token`](Self::token) as [`TokenOptions`] ask: for another tenant (a user's refresh token
+    /// redeemed there, an application signed in there), renewed even though cached (`force_refresh`) or
+    /// when less than `min_validity` is left, or answering a claims challenge.
+    pub async fn token_with(
+        &self,
+        connection: &Connection,
+        scopes: &[String],
+        options: &TokenOptions,
+    ) -> Result<TokenResult> {
+        self.token_full(connection, scopes, None, options).await
+    }
+
+    /// [`token_with`](Self::token_with), an application's renewal made with `credential` when given (the
+    /// one a [`Connected`] handle keeps) instead of what [`SessionOptions::renewal`] supplies.
+    pub(crate) async fn token_full(
         &self,
         connection: &Connection,
         scopes: &[String],
         credential: Option<&ClientCredential>,
+        options: &TokenOptions,
     ) -> Result<TokenResult> {
+        let connection = &*options.connection(connection)?;
         let authority = self.authority_of(connection)?;
         let cache = self.cache_of(connection)?;
-        let silent = self.silent(&cache, connection, &authority, scopes);
+        let silent = options.apply(self.silent(&cache, connection, &authority, scopes));
         if let SignedIn::AccessToken { scope, .. } = &connection.signed_in {
             other_scope(scope, scopes)?;
+            if options.force_refresh || options.claims.is_some() {
+                return Err(Error::SignInRequired(
+                    "this connection holds one access token, brought as it is: nothing renews it; connect again \
+                     with a new one"
+                        .into(),
+                ));
+            }
             if silent.cached(self.now())?.is_none() {
                 // the token it holds is still good, for its own scope only: say that, not "expired"
                 let held = self
@@ -958,12 +1033,12 @@ impl Session {
         }
         if let SignedIn::ManagedIdentity { id } = &connection.signed_in {
             return self
-                .managed_identity_token(connection, &authority, id, scopes)
+                .managed_identity_token(connection, &authority, id, scopes, options)
                 .await;
         }
         let credential = match (credential, &connection.signed_in) {
             (Some(kept), SignedIn::App { .. }) => Some(kept.clone()),
-            _ => self.renewal_credential(connection, &authority, scopes)?,
+            _ => self.renewal_credential(connection, &authority, scopes, options)?,
         };
         silent.credential(credential.as_ref()).send(self.http()?).await
     }
@@ -976,6 +1051,7 @@ impl Session {
         authority: &Authority,
         id: &crate::flows::ManagedIdentityId,
         scopes: &[String],
+        options: &TokenOptions,
     ) -> Result<TokenResult> {
         let scopes = if scopes.is_empty() {
             &connection.scopes
@@ -983,7 +1059,7 @@ impl Session {
             scopes
         };
         let cache = self.cache_of(connection)?;
-        let silent = self.silent(&cache, connection, authority, scopes);
+        let silent = options.apply(self.silent(&cache, connection, authority, scopes));
         if silent.cached(self.now())?.is_some() {
             return silent.send(self.http()?).await;
         }
@@ -1012,6 +1088,7 @@ impl Session {
         connection: &Connection,
         authority: &Authority,
         scopes: &[String],
+        options: &TokenOptions,
     ) -> Result<Option<ClientCredential>> {
         let SignedIn::App { credential } = &connection.signed_in else {
             return Ok(None);
@@ -1026,13 +1103,13 @@ impl Session {
                 // that expired since connecting is replaced by the current one
                 return match saved.reload(self.env()) {
                     Ok(source) => Ok(Some(ClientCredential::assertion(source))),
-                    Err(error) => self.cached_or(connection, authority, scopes, error),
+                    Err(error) => self.cached_or(connection, authority, scopes, options, error),
                 };
             }
             AppCredential::Environment { method, .. } => {
                 return match self.environment_credential(connection, method) {
                     Ok(credential) => Ok(Some(credential)),
-                    Err(error) => self.cached_or(connection, authority, scopes, error),
+                    Err(error) => self.cached_or(connection, authority, scopes, options, error),
                 };
             }
             AppCredential::Secret { fingerprint } => fingerprint.clone(),
@@ -1050,7 +1127,7 @@ impl Session {
             return Ok(Some(ClientCredential::Secret(secret.clone())));
         }
         let silent = self.silent(&self.inner.options.cache, connection, authority, scopes);
-        if silent.cached(self.now())?.is_some() {
+        if options.apply(silent.clone()).cached(self.now())?.is_some() {
             return Ok(None);
         }
         // A token that existed but expired is still found when asked "as of the epoch".
@@ -1105,10 +1182,12 @@ impl Session {
         connection: &Connection,
         authority: &Authority,
         scopes: &[String],
+        options: &TokenOptions,
         error: Error,
     ) -> Result<Option<ClientCredential>> {
-        if self
-            .silent(&self.cache_of(connection)?, connection, authority, scopes)
+        let cache = self.cache_of(connection)?;
+        if options
+            .apply(self.silent(&cache, connection, authority, scopes))
             .cached(self.now())?
             .is_some()
         {
@@ -1345,7 +1424,22 @@ impl Connected {
         let credential = self.credential()?;
         let scopes = crate::flows::normalize_scopes(scopes);
         self.session
-            .token_with(&self.connection, &scopes, credential.as_ref())
+            .token_full(
+                &self.connection,
+                &scopes,
+                credential.as_ref(),
+                &TokenOptions::default(),
+            )
+            .await
+    }
+
+    /// [`token`](Self::token) as `options` ask: in another tenant, renewed even though cached or when
+    /// less than a minimum validity is left, answering a claims challenge (see [`TokenOptions`]).
+    pub async fn token_with(&self, scopes: &[&str], options: &TokenOptions) -> Result<TokenResult> {
+        let credential = self.credential()?;
+        let scopes = crate::flows::normalize_scopes(scopes);
+        self.session
+            .token_full(&self.connection, &scopes, credential.as_ref(), options)
             .await
     }
 
@@ -1384,6 +1478,62 @@ impl Connected {
 
 fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// How [`Connected::token_with`] (and [`Session::token_with`]) get a token; the default is
+/// [`Connected::token`]'s: the connection's tenant, a cached token when one is good for five more
+/// minutes.
+#[derive(Debug, Clone, Default)]
+pub struct TokenOptions {
+    /// A token in this tenant instead of the connection's: a user's refresh token is redeemed at that
+    /// tenant's authority, an application signs in there with its credential (it must be multi-tenant
+    /// and consented there). Tokens are cached per tenant. A managed identity or an access token the
+    /// caller brought cannot: that is an error naming `tenant`.
+    pub tenant: Option<Tenant>,
+    /// Renew even though a cached token is still good.
+    pub force_refresh: bool,
+    /// Renew when less than this is left of the cached token.
+    pub min_validity: Option<Duration>,
+    /// A claims challenge (a 401's `WWW-Authenticate` `claims`): no cached token answers it, the refresh
+    /// token (or the application's credential) is redeemed with it. When the person must act, the error
+    /// is [`Error::InteractionRequired`].
+    pub claims: Option<ClaimsChallenge>,
+}
+
+impl TokenOptions {
+    /// The connection the token is for: `connection`, or the same sign-in in [`Self::tenant`].
+    fn connection<'a>(&self, connection: &'a Connection) -> Result<std::borrow::Cow<'a, Connection>> {
+        let Some(tenant) = &self.tenant else {
+            return Ok(std::borrow::Cow::Borrowed(connection));
+        };
+        let refuse = |what: &str| {
+            Err(Error::invalid(
+                "tenant",
+                format!(
+                    "{what} gives tokens for its own tenant ({}) only",
+                    connection.tenant
+                ),
+            ))
+        };
+        match &connection.signed_in {
+            SignedIn::ManagedIdentity { .. } => return refuse("a managed identity"),
+            SignedIn::AccessToken { .. } => {
+                return refuse("an access token connection (one token, brought as it is)");
+            }
+            _ => {}
+        }
+        let mut other = connection.clone();
+        other.tenant = tenant.clone();
+        Ok(std::borrow::Cow::Owned(other))
+    }
+
+    /// The silent request with these options.
+    fn apply<'a>(&'a self, silent: SilentRequest<'a>) -> SilentRequest<'a> {
+        silent
+            .force_refresh(self.force_refresh)
+            .min_validity(self.min_validity)
+            .claims(self.claims.as_ref())
+    }
 }
 
 /// Fetches an issuer's OpenID Connect discovery document and checks it names that issuer.

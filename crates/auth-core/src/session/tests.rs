@@ -22,6 +22,8 @@ fn request(server: &mockito::Server, tenant: &str, method: SignInMethod) -> Sign
         client_id: ClientId::parse(CLIENT).unwrap(),
         scopes: vec![SCOPE.into()],
         method,
+        client_capabilities: Vec::new(),
+        claims: None,
     }
 }
 
@@ -334,6 +336,8 @@ async fn a_cached_app_token_is_served_only_to_the_credential_that_earned_it() {
         client_id: ClientId::parse(CLIENT).unwrap(),
         scopes: vec![SCOPE.into()],
         method: SignInMethod::Application(ClientCredential::secret(value)),
+        client_capabilities: Vec::new(),
+        claims: None,
     };
     let (session, _) = session_in(home.path(), EnvVars::default());
     assert_eq!(
@@ -598,6 +602,8 @@ async fn a_generic_oidc_issuer_is_discovered_once_and_its_endpoints_kept_in_the_
         client_id: ClientId::parse(CLIENT).unwrap(),
         scopes: vec!["api".into()],
         method: SignInMethod::Application(ClientCredential::secret("s")),
+        client_capabilities: Vec::new(),
+        claims: None,
     };
     let result = session.sign_in(&request).await.unwrap();
     let connection = Connection::new(&request, &result).unwrap();
