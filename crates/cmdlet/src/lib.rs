@@ -18,4 +18,5 @@ pub use environments::EnvironmentNames;
 pub use error::{Error, Result};
 pub use lifecycle::{
     Command, Connect, ContextOf, Done, Lifecycle, Module, Outcome, Planned, Request, Run, Runs, SignIn,
+    SignInExtras,
 };

@@ -13,9 +13,12 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::bind::{Argument, Bound};
+use auth_core::ClaimsChallenge;
+
+use crate::bind::{Argument, Bound, named};
 use crate::declare::Cmdlet;
 use crate::error::Result;
+use crate::sets::{CAE, CLAIMS_CHALLENGE};
 
 /// A cmdlet's typed request, built from its bound parameters.
 pub trait Request: Sized {
@@ -74,6 +77,13 @@ pub type ContextOf<R> = <<R as SignIn>::Plan as Planned>::Context;
 pub trait Run: Request {
     /// Runs the request and says what to print.
     fn run(self, session: &Session) -> impl Future<Output = Result<Outcome>>;
+
+    /// [`run`](Self::run) with what every connect takes besides its set; a request that does not
+    /// connect ignores them.
+    fn run_with(self, session: &Session, extras: SignInExtras) -> impl Future<Output = Result<Outcome>> {
+        let _ = extras;
+        self.run(session)
+    }
 }
 
 /// A module's connection: connecting, its current context, and disconnecting, under one saved name.
@@ -109,8 +119,21 @@ impl<C: Serialize + DeserializeOwned> Lifecycle<C> {
         session: &Session,
         request: R,
     ) -> Result<(C, Connected, AccessToken)> {
+        self.connect_with(session, request, &SignInExtras::default())
+            .await
+    }
+
+    /// [`connect_with_token`](Self::connect_with_token) with what every connect takes besides its set:
+    /// continuous access evaluation (`-Cae`), a claims challenge (`-ClaimsChallenge`).
+    pub async fn connect_with<R: SignIn<Plan: Planned<Context = C>>>(
+        &self,
+        session: &Session,
+        request: R,
+        extras: &SignInExtras,
+    ) -> Result<(C, Connected, AccessToken)> {
         let environment = session.resolve_environment(request.environment()).await?;
-        let (sign_in, plan) = request.plan(session, environment)?;
+        let (mut sign_in, plan) = request.plan(session, environment)?;
+        extras.apply(&mut sign_in);
         // a connection that could not be saved is not signed in for: nothing is sent yet
         session.check_can_save_connection()?;
         // signed in and checked, but nothing saved until the context is built
@@ -135,6 +158,42 @@ impl<C: Serialize + DeserializeOwned> Lifecycle<C> {
     /// Forgets the connection and removes exactly the tokens it acquired; `false` when there was none.
     pub fn disconnect(&self, session: &Session) -> Result<bool> {
         Ok(session.disconnect(self.module)?)
+    }
+}
+
+/// What every connect takes besides its parameter set: `-Cae` (the connection announces the `cp1`
+/// client capability on every request, renewals included) and `-ClaimsChallenge` (a claims challenge
+/// the interactive sign-in answers).
+#[derive(Debug, Clone, Default)]
+pub struct SignInExtras {
+    /// `-Cae`: continuous access evaluation.
+    pub cae: bool,
+    /// `-ClaimsChallenge`, read from base64 or JSON.
+    pub claims_challenge: Option<ClaimsChallenge>,
+}
+
+impl SignInExtras {
+    /// What the bound parameters say; a challenge that is neither base64 nor JSON is an error naming
+    /// `-ClaimsChallenge`.
+    pub fn from_bound(bound: &Bound) -> Result<Self> {
+        let claims_challenge = match bound.text(CLAIMS_CHALLENGE)? {
+            Some(text) => Some(named(CLAIMS_CHALLENGE, ClaimsChallenge::parse(&text))?),
+            None => None,
+        };
+        Ok(Self {
+            cae: bound.switch(CAE),
+            claims_challenge,
+        })
+    }
+
+    /// The sign-in with these applied.
+    pub fn apply(&self, request: &mut SignInRequest) {
+        if self.cae {
+            request.client_capabilities = vec![auth_core::claims::CAE_CAPABILITY.to_owned()];
+        }
+        if let Some(challenge) = &self.claims_challenge {
+            request.claims = Some(challenge.clone());
+        }
     }
 }
 
@@ -195,7 +254,11 @@ where
 
     fn run<'a>(&'a self, session: &'a Session, bound: Bound) -> Running<'a> {
         Box::pin(async move {
-            let (context, _) = self.connection.connect(session, R::from_bound(bound)?).await?;
+            let extras = SignInExtras::from_bound(&bound)?;
+            let (context, _, _) = self
+                .connection
+                .connect_with(session, R::from_bound(bound)?, &extras)
+                .await?;
             Outcome::new(&context, (self.table)(&context))
         })
     }
@@ -223,7 +286,10 @@ impl<R: Run> Command for Runs<R> {
     }
 
     fn run<'a>(&'a self, session: &'a Session, bound: Bound) -> Running<'a> {
-        Box::pin(async move { R::from_bound(bound)?.run(session).await })
+        Box::pin(async move {
+            let extras = SignInExtras::from_bound(&bound)?;
+            R::from_bound(bound)?.run_with(session, extras).await
+        })
     }
 }
 

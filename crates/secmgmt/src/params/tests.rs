@@ -41,7 +41,7 @@ fn the_sets_are_the_standard_five_and_msconnect_own_and_the_environment_is_check
 
 #[test]
 fn invalid_combinations_name_the_sets_and_what_each_needs() {
-    insta::assert_snapshot!(connect(vec![("-ApplicationId", Argument::text(APP)), ("-Tenant", Argument::text("contoso.com"))]).unwrap_err(), @"Connect-SecMgmtAccount: parameter set cannot be resolved using the specified named parameters: -ApplicationId -Tenant needs one of: RefreshToken (-RefreshToken), ServicePrincipalCertificate (-CertificateThumbprint), FederatedToken (-FederatedTokenFile), WorkloadIdentity (-WorkloadIdentity), ManagedIdentity (-Identity)");
+    insta::assert_snapshot!(connect(vec![("-ApplicationId", Argument::text(APP)), ("-Tenant", Argument::text("contoso.com"))]).unwrap_err(), @"Connect-SecMgmtAccount: parameter set cannot be resolved using the specified named parameters: -ApplicationId -Tenant needs one of: RefreshToken (-RefreshToken), ServicePrincipalCertificate (-CertificateThumbprint), FederatedToken (-FederatedTokenFile), WorkloadIdentity (-WorkloadIdentity), ManagedIdentity (-Identity), Auto (-Auto)");
     insta::assert_snapshot!(connect(vec![("-AccessToken", Argument::text("at")), ("-Device", Argument::Switch)]).unwrap_err(), @"Connect-SecMgmtAccount: parameter set cannot be resolved using the specified named parameters: -AccessToken -UseDeviceAuthentication cannot be used together; User does not take -AccessToken; AccessToken does not take -UseDeviceAuthentication");
     insta::assert_snapshot!(connect(vec![("-Environment", Argument::text("China"))]).unwrap_err(), @"invalid value for -Environment: 'China' is not one of the accepted values: AzureCloud, AzureChinaCloud, AzureGermanCloud, AzurePPE, AzureUSGovernment");
 }
