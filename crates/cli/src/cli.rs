@@ -12,7 +12,7 @@ use crate::app::App;
 use crate::exit::Failure;
 use crate::modules;
 use crate::output::Format;
-use crate::{completions, connect, environment, session};
+use crate::{completions, connect, environment, session, token_options};
 
 const ABOUT: &str =
     "Sign in to the Microsoft cloud as the PartnerCenter, SecMgmt, Entra and PSMicrosoftEntraID modules do";
@@ -102,7 +102,8 @@ fn module_command(module: &'static Module) -> Command {
                         .action(ArgAction::Append)
                         .value_delimiter(',')
                         .help("Ask for these scopes instead of the context's (comma-separated, or repeated)"),
-                ),
+                )
+                .args(token_options::args()),
         );
     for (name, other) in module.others {
         command = command.subcommand(modules::cmdlet_command(name, other.cmdlet()));
@@ -196,7 +197,8 @@ pub(crate) fn run(app: &App, matches: &ArgMatches) -> Result<(), Failure> {
         Action::Context(module) => session::context(app, module),
         Action::Token(module, m) => {
             let scopes = m.get_many::<String>("Scopes").into_iter().flatten().cloned();
-            session::token(app, module, scopes.collect())
+            let options = token_options::from_matches(m)?;
+            session::token(app, module, scopes.collect(), &options)
         }
         Action::Environment(m) => environment::run(app, m),
         Action::Completions(m) => completions::run(command(), m),

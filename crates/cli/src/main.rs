@@ -14,6 +14,7 @@ mod modules;
 mod output;
 mod secrets;
 mod session;
+mod token_options;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -35,7 +36,10 @@ fn main() -> ExitCode {
             verbose: false,
         };
         log_to_stderr(app.verbose);
-        return exit_code(&app, session::token(&app, module, Vec::new()));
+        return exit_code(
+            &app,
+            session::token(&app, module, Vec::new(), &Default::default()),
+        );
     }
     let matches = cli::command().get_matches_from(args);
     let leaf = cli::leaf(&matches);

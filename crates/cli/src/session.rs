@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use auth_core::time::format_rfc3339;
-use auth_core::{RenewalCredentials, Session, SessionOptions};
+use auth_core::{RenewalCredentials, Session, SessionOptions, TokenOptions};
 use clap::ArgMatches;
 use cmdlet::{Bound, Command, Lifecycle, Module};
 use serde_json::{Value, json};
@@ -16,6 +16,7 @@ use crate::exit::Failure;
 use crate::interaction::CliInteraction;
 use crate::modules;
 use crate::output::{self, Format};
+use crate::token_options;
 
 /// The session of the command line: the token cache and the contexts in `MSCONNECT_HOME`, messages and
 /// progress on stderr. Building it touches no file and no network.
@@ -119,13 +120,21 @@ pub(crate) fn context(app: &App, module: &'static Module) -> Result<(), Failure>
 
 /// `token`: prints an access token for the current context, for `--scopes` (none: the context's). A
 /// cached token is printed without a runtime or TLS; only a renewal builds them.
-pub(crate) fn token(app: &App, module: &'static Module, scopes: Vec<String>) -> Result<(), Failure> {
+pub(crate) fn token(
+    app: &App,
+    module: &'static Module,
+    scopes: Vec<String>,
+    options: &TokenOptions,
+) -> Result<(), Failure> {
     let scopes = auth_core::flows::normalize_scopes(scopes);
     let session = session(app)?;
     let Some((connection, _)) = session.load_connection::<Value>(module.name)? else {
         return Err(not_connected(module));
     };
-    let (token, expires_on, tenant, granted, token_type) = match session.cached_token(&connection, &scopes)? {
+    let cached = session
+        .cached_token_with(&connection, &scopes, options)
+        .map_err(token_options::named)?;
+    let (token, expires_on, tenant, granted, token_type) = match cached {
         Some(hit) => (
             hit.access_token,
             hit.expires_on,
@@ -136,7 +145,10 @@ pub(crate) fn token(app: &App, module: &'static Module, scopes: Vec<String>) -> 
         None => {
             tracing::debug!(target: "msconnect", "no cached token for {}: renewing it", module.name);
             let result = block_on_cancellable(async {
-                session.token(&connection, &scopes).await.map_err(Failure::from)
+                session
+                    .token_with(&connection, &scopes, options)
+                    .await
+                    .map_err(|e| token_options::interaction_required(module, e))
             })?;
             (
                 result.access_token,

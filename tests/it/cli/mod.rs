@@ -2,7 +2,9 @@
 //! `MSCONNECT_HOME` in a temporary folder, and `AZURE_AUTHORITY_HOST` pointing at its own mockito server.
 
 mod aliases;
+mod auto;
 mod bounded;
+mod cae;
 pub(crate) mod connect;
 mod connection;
 mod environment;
@@ -19,6 +21,7 @@ mod read_only_home;
 mod secrets;
 mod state;
 mod terminal;
+mod tokens;
 mod usage;
 mod workload;
 
