@@ -947,3 +947,27 @@ async fn a_connection_from_the_azure_cli_keeps_its_tokens_in_the_azure_clis_cach
 /// Issue 16: connections of the secret-free sign-ins, renewed from their source.
 mod handle;
 mod workload;
+
+/// `TokenOptions::tenant` for a managed identity: its host gives tokens for its own tenant only, so the
+/// request is refused, naming `tenant`, before anything is asked of anyone.
+#[tokio::test]
+async fn a_managed_identity_cannot_get_a_token_for_another_tenant() {
+    let home = tempfile::tempdir().unwrap();
+    let (session, _) = session_in(home.path(), EnvVars::default());
+    let connection = Connection::from_parts(
+        Environment::default(),
+        Tenant::parse(TID).unwrap(),
+        ClientId::parse(CLIENT).unwrap(),
+        vec![SCOPE.into()],
+        SignedIn::ManagedIdentity {
+            id: crate::flows::ManagedIdentityId::SystemAssigned,
+        },
+    );
+    let options = TokenOptions {
+        tenant: Some(Tenant::parse("contoso.com").unwrap()),
+        ..TokenOptions::default()
+    };
+    let error = session.token_with(&connection, &[], &options).await.unwrap_err();
+    insta::assert_snapshot!(error, @"invalid value for tenant: a managed identity gives tokens for its own tenant (7a0b9c1d-0000-4000-8000-00000000a001) only");
+    assert!(session.cached_token_with(&connection, &[], &options).is_err());
+}
