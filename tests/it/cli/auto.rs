@@ -222,20 +222,31 @@ async fn azure_token_credentials_narrows_the_chain_and_a_bad_value_is_named() {
             .contains("answered by ManagedIdentityCredential (IMDS)"),
         "{run:?}"
     );
-    // `prod` leaves out the Azure CLI, which is all there is here
-    let only_cli = Cli::new()
+    // `prod` leaves out the Azure CLI: a listening IMDS (held by this test) answers instead
+    let imds = TcpListener::bind("127.0.0.1:0").unwrap();
+    let prod = Cli::new()
         .env("AZURE_CONFIG_DIR", azure.path().to_str().unwrap())
-        .env("AZURE_POD_IDENTITY_AUTHORITY_HOST", &closed_imds())
+        .env(
+            "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+            &format!("http://{}", imds.local_addr().unwrap()),
+        )
         .env("AZURE_TOKEN_CREDENTIALS", "prod");
-    let run = only_cli.run(&["partnercenter", "connect", "--auto"]);
-    assert_eq!(run.code, 1, "{run:?}");
+    let run = prod.run(&["partnercenter", "connect", "--auto", "--what-if"]);
     assert!(
-        run.stderr
-            .contains("(AZURE_TOKEN_CREDENTIALS=prod narrowed the chain)"),
-        "{}",
-        run.stderr
+        run.stdout
+            .contains("answered by ManagedIdentityCredential (IMDS)"),
+        "{run:?}"
     );
-    assert!(!run.stderr.contains("AzureCliCredential"), "{}", run.stderr);
+    let run = prod.run_with(
+        &["partnercenter", "connect", "--auto", "--what-if"],
+        "",
+        &[("AZURE_TOKEN_CREDENTIALS", "dev")],
+    );
+    assert!(
+        run.stdout
+            .contains("answered by AzureCliCredential (alice@contoso.com)"),
+        "{run:?}"
+    );
 
     let run = what_if("laptop");
     assert_eq!(run.code, 2, "{run:?}");
