@@ -40,7 +40,7 @@ pub use cert::{
     Certificate, CertificateCredential, CertificateStore, SigningAlgorithm, normalize_thumbprint,
 };
 pub use cloud::{Cloud, Environment};
-pub use context::ContextStore;
+pub use context::{ContextKey, ContextStore};
 pub use env::EnvVars;
 pub use error::{Error, Result, ServerError};
 pub use flows::{

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::cache::{CachedAccessToken, SilentRequest, TokenCache};
 use crate::cert::{Certificate, CertificateCredential, CertificateStore};
 use crate::cloud::Cloud;
-use crate::context::ContextStore;
+use crate::context::{ContextKey, ContextStore};
 use crate::flows::{BrowserOpener, DeviceCodeFlow, InteractiveBrowser, PortPolicy, SystemBrowser};
 use crate::interaction::{Interaction, StderrInteraction};
 use crate::secret::ClientSecret;
@@ -220,7 +220,7 @@ pub struct SessionOptions {
     pub http: HttpOptions,
     /// Where tokens are kept (in memory unless told otherwise).
     pub cache: TokenCache,
-    /// Where each module's current connection is saved; `None` saves nothing.
+    /// Where each module's connections are saved; `None` saves nothing.
     pub contexts: Option<ContextStore>,
     /// How flows talk to the person (device code message, progress, browser notices).
     pub interaction: Arc<dyn Interaction>,
@@ -577,32 +577,28 @@ impl Session {
     }
 
     /// Completes a connection once the product crate has checked the sign-in: saves its tokens, then
-    /// the module's connection and context, and returns the handle that gives tokens for it.
-    pub fn complete<C: Serialize>(
+    /// the connection and context under `key` (a module alone: its connection named `default`), and
+    /// returns the handle that gives tokens for it. Which connection is the module's current one is the
+    /// caller's choice ([`ContextStore::set_current`]).
+    pub fn complete<'k, C: Serialize>(
         &self,
-        module: &str,
+        key: impl Into<ContextKey<'k>>,
         request: &SignInRequest,
         tokens: &SignedInTokens,
         context: &C,
     ) -> Result<Connected> {
+        let key = key.into();
         let mut connection = Connection::new(request, &tokens.result)?;
         connection.token_cache = tokens.token_cache.clone();
         self.keep_tokens(request, tokens)?;
-        self.save_connection(module, &connection, context)?;
-        Ok(Connected {
-            session: self.clone(),
-            connection,
-            module: module.to_owned(),
-        })
+        self.save_connection(key, &connection, context)?;
+        Ok(Connected::new(self.clone(), connection, key))
     }
 
-    /// The handle of `module`'s saved connection, when it is connected.
-    pub fn connected(&self, module: &str) -> Result<Connected> {
-        Ok(Connected {
-            session: self.clone(),
-            connection: self.connection(module)?,
-            module: module.to_owned(),
-        })
+    /// The handle of the connection saved under `key`, when it is connected.
+    pub fn connected<'k>(&self, key: impl Into<ContextKey<'k>>) -> Result<Connected> {
+        let key = key.into();
+        Ok(Connected::new(self.clone(), self.connection(key)?, key))
     }
 
     /// Whether a connection could be saved now ([`ContextStore::check_writable`]): a connect calls it
@@ -614,17 +610,22 @@ impl Session {
         }
     }
 
-    /// Saves `module`'s current connection and its context (no secrets in either). Without a context
-    /// store nothing is saved.
-    pub fn save_connection<C: Serialize>(
+    /// Where the connections are saved; `None` when nothing is.
+    pub fn contexts(&self) -> Option<&ContextStore> {
+        self.inner.options.contexts.as_ref()
+    }
+
+    /// Saves a connection and its context under `key` (no secrets in either). Without a context store
+    /// nothing is saved.
+    pub fn save_connection<'k, C: Serialize>(
         &self,
-        module: &str,
+        key: impl Into<ContextKey<'k>>,
         connection: &Connection,
         context: &C,
     ) -> Result<()> {
         match &self.inner.options.contexts {
             Some(store) => store.save(
-                module,
+                key,
                 &SavedContext {
                     connection: connection.clone(),
                     context,
@@ -634,46 +635,50 @@ impl Session {
         }
     }
 
-    /// `module`'s current connection and context, when it is connected.
-    pub fn load_connection<C: DeserializeOwned>(&self, module: &str) -> Result<Option<(Connection, C)>> {
+    /// The connection and context saved under `key`, when there is one.
+    pub fn load_connection<'k, C: DeserializeOwned>(
+        &self,
+        key: impl Into<ContextKey<'k>>,
+    ) -> Result<Option<(Connection, C)>> {
         let Some(store) = &self.inner.options.contexts else {
             return Ok(None);
         };
-        Ok(store.load::<SavedContext<C>>(module)?.map(|mut saved| {
+        Ok(store.load::<SavedContext<C>>(key)?.map(|mut saved| {
             // the built-in cloud is not saved: it is found again by name
             saved.connection.environment.cloud = Cloud::find(&saved.connection.environment.name);
             (saved.connection, saved.context)
         }))
     }
 
-    /// Forgets `module`'s connection and removes the tokens it acquired, but none that another module's
-    /// saved connection still uses: see [`disconnect`](Self::disconnect)'s rules in auth-core's README.
-    /// Returns whether the module was connected.
-    pub fn disconnect(&self, module: &str) -> Result<bool> {
+    /// Forgets the connection saved under `key` and removes the tokens it acquired, but none that another
+    /// saved connection (of any module, under any name) still uses: see [`disconnect`](Self::disconnect)'s
+    /// rules in auth-core's README. Returns whether there was such a connection.
+    pub fn disconnect<'k>(&self, key: impl Into<ContextKey<'k>>) -> Result<bool> {
+        let key = key.into();
         let Some(store) = &self.inner.options.contexts else {
             return Ok(false);
         };
-        let Some(saved) = store.load::<SavedContext<serde_json::Value>>(module)? else {
+        let Some(saved) = store.load::<SavedContext<serde_json::Value>>(key)? else {
             return Ok(false);
         };
         let connection = saved.connection;
         if connection.azure_cli_dir().is_some() {
             // the tokens are the Azure CLI's: forgetting the connection leaves them to `az logout`
-            return store.remove(module);
+            return store.remove(key);
         }
-        let others: Vec<Connection> = store
-            .modules()?
-            .iter()
-            .filter(|other| other.as_str() != module)
-            .filter_map(|other| {
+        let mut others: Vec<Connection> = Vec::new();
+        for module in store.modules()? {
+            for name in store.names(&module)? {
+                let other = ContextKey::new(&module, &name);
+                if other == key {
+                    continue;
+                }
                 // a context that cannot be read protects nothing, and must not block a disconnect
-                store
-                    .load::<SavedContext<serde_json::Value>>(other)
-                    .ok()
-                    .flatten()
-                    .map(|saved| saved.connection)
-            })
-            .collect();
+                if let Ok(Some(saved)) = store.load::<SavedContext<serde_json::Value>>(other) {
+                    others.push(saved.connection);
+                }
+            }
+        }
         let authority = connection.authority(self.env())?;
         let environment = authority.environment();
         let same_place = |other: &Connection| {
@@ -734,14 +739,15 @@ impl Session {
                 }
             }
         }
-        store.remove(module)
+        store.remove(key)
     }
 
-    /// `module`'s saved connection, or an error saying it is not connected.
-    pub fn connection(&self, module: &str) -> Result<Connection> {
-        self.load_connection::<serde_json::Value>(module)?
+    /// The connection saved under `key`, or an error saying it is not connected.
+    pub fn connection<'k>(&self, key: impl Into<ContextKey<'k>>) -> Result<Connection> {
+        let key = key.into();
+        self.load_connection::<serde_json::Value>(key)?
             .map(|(connection, _)| connection)
-            .ok_or_else(|| Error::SignInRequired(format!("not connected to {module}: connect first")))
+            .ok_or_else(|| Error::SignInRequired(format!("not connected: no {key} is saved; connect first")))
     }
 
     /// The cache a connection's tokens live in: the session's, or the Azure CLI's for a connection made
@@ -800,11 +806,34 @@ impl Session {
     /// `MSCONNECT_CLIENT_SECRET` or `MSCONNECT_PASSWORD`, whichever has the fingerprint of the secret
     /// that connected).
     pub async fn token(&self, connection: &Connection, scopes: &[String]) -> Result<TokenResult> {
+        self.token_renewed_if(connection, scopes, false).await
+    }
+
+    /// [`token`](Self::token), but never the cached access token: a new one from the authority (or the
+    /// host, for a managed identity), which proves the connection can still be renewed. A connection made
+    /// with an access token cannot be, and says so.
+    pub async fn renewed_token(&self, connection: &Connection, scopes: &[String]) -> Result<TokenResult> {
+        self.token_renewed_if(connection, scopes, true).await
+    }
+
+    async fn token_renewed_if(
+        &self,
+        connection: &Connection,
+        scopes: &[String],
+        force: bool,
+    ) -> Result<TokenResult> {
         let authority = connection.authority(self.env())?;
         let cache = self.cache_of(connection)?;
-        let silent = self.silent(&cache, connection, &authority, scopes);
+        let silent = self
+            .silent(&cache, connection, &authority, scopes)
+            .force_refresh(force);
         if let SignedIn::AccessToken { scope, .. } = &connection.signed_in {
             other_scope(scope, scopes)?;
+            if force {
+                return Err(Error::SignInRequired(format!(
+                    "this connection holds one access token, for {scope}, which nothing renews: connect again                      with a new one"
+                )));
+            }
             if silent.cached(self.now())?.is_none() {
                 // the token it holds is still good, for its own scope only: say that, not "expired"
                 let held = self
@@ -828,10 +857,10 @@ impl Session {
         }
         if let SignedIn::ManagedIdentity { id } = &connection.signed_in {
             return self
-                .managed_identity_token(connection, &authority, id, scopes)
+                .managed_identity_token(connection, &authority, id, scopes, force)
                 .await;
         }
-        let credential = self.renewal_credential(connection, &authority, scopes)?;
+        let credential = self.renewal_credential(connection, &authority, scopes, force)?;
         silent.credential(credential.as_ref()).send(self.http()?).await
     }
 
@@ -843,6 +872,7 @@ impl Session {
         authority: &Authority,
         id: &crate::flows::ManagedIdentityId,
         scopes: &[String],
+        force: bool,
     ) -> Result<TokenResult> {
         let scopes = if scopes.is_empty() {
             &connection.scopes
@@ -851,7 +881,7 @@ impl Session {
         };
         let cache = self.cache_of(connection)?;
         let silent = self.silent(&cache, connection, authority, scopes);
-        if silent.cached(self.now())?.is_some() {
+        if !force && silent.cached(self.now())?.is_some() {
             return silent.send(self.http()?).await;
         }
         let result = crate::flows::ManagedIdentity::new(self.env())
@@ -872,13 +902,14 @@ impl Session {
     }
 
     /// The credential that renews an application's token; `None` for a user (whose refresh token does),
-    /// or when a cached token will do. When one is needed and none is found, the error says why a
-    /// renewal is needed and where the secret is read from.
+    /// or when a cached token will do (never when `force`d). When one is needed and none is found, the
+    /// error says why a renewal is needed and where the secret is read from.
     fn renewal_credential(
         &self,
         connection: &Connection,
         authority: &Authority,
         scopes: &[String],
+        force: bool,
     ) -> Result<Option<ClientCredential>> {
         let SignedIn::App { credential } = &connection.signed_in else {
             return Ok(None);
@@ -892,12 +923,14 @@ impl Session {
                 // that expired since connecting is replaced by the current one
                 return match saved.reload(self.env()) {
                     Ok(source) => Ok(Some(ClientCredential::assertion(source))),
+                    Err(error) if force => Err(error),
                     Err(error) => self.cached_or(connection, authority, scopes, error),
                 };
             }
             AppCredential::Environment { method, .. } => {
                 return match self.environment_credential(connection, method) {
                     Ok(credential) => Ok(Some(credential)),
+                    Err(error) if force => Err(error),
                     Err(error) => self.cached_or(connection, authority, scopes, error),
                 };
             }
@@ -920,11 +953,13 @@ impl Session {
             return Ok(Some(ClientCredential::Secret(secret.clone())));
         }
         let silent = self.silent(&self.inner.options.cache, connection, authority, scopes);
-        if silent.cached(self.now())?.is_some() {
+        if !force && silent.cached(self.now())?.is_some() {
             return Ok(None);
         }
         // A token that existed but expired is still found when asked "as of the epoch".
-        let why = if silent.cached(std::time::UNIX_EPOCH)?.is_some() {
+        let why = if force {
+            "a renewal was asked for"
+        } else if silent.cached(std::time::UNIX_EPOCH)?.is_some() {
             "its token has expired"
         } else {
             "the token cache holds no token of it for these scopes"
@@ -1141,9 +1176,19 @@ pub struct Connected {
     session: Session,
     connection: Connection,
     module: String,
+    name: String,
 }
 
 impl Connected {
+    fn new(session: Session, connection: Connection, key: ContextKey<'_>) -> Self {
+        Self {
+            session,
+            connection,
+            module: key.module.to_owned(),
+            name: key.name.to_owned(),
+        }
+    }
+
     /// The connection.
     pub fn connection(&self) -> &Connection {
         &self.connection
@@ -1152,6 +1197,11 @@ impl Connected {
     /// The module it is saved under.
     pub fn module(&self) -> &str {
         &self.module
+    }
+
+    /// The name it is saved under (`default` unless one was given).
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// The session.

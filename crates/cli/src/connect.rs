@@ -36,7 +36,8 @@ pub(crate) fn run(
         confirm(cmdlet.operation, &bound.target())?;
     }
     read_secrets(app, &mut bound, &secrets, matches)?;
-    session::connect(app, module, command, bound)
+    let name = modules::context_of(matches).unwrap_or_default();
+    session::connect(app, module, command, bound, &name)
 }
 
 /// Chooses the set from the options given. Values from `MSCONNECT_*` variables count as given, unless

@@ -14,6 +14,7 @@ mod modules;
 mod output;
 mod secrets;
 mod session;
+mod status;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -28,14 +29,24 @@ fn main() -> ExitCode {
     // What scripts run most, before every API call: recognised without building the command tree, which
     // costs more than the rest of a cached `token`. clap would read it the same way: no options given,
     // each has its default.
-    if let Some(module) = cli::plain_token(&args) {
-        let app = App {
-            env: EnvVars::from_process(),
-            format: Format::Table,
-            verbose: false,
+    if let Some((module, typed)) = cli::plain_token(&args) {
+        let env = EnvVars::from_process();
+        // clap reads the name from MSCONNECT_CONTEXT when it is not typed (an empty one is not set); a
+        // value that is no name is left to clap to refuse, naming --context
+        let name = match (typed, env.get(modules::CONTEXT_VARIABLE)) {
+            (Some(name), _) => Some(Ok(name)),
+            (None, Some(value)) if !value.is_empty() => Some(cmdlet::ConnectionName::parse(value)),
+            (None, _) => None,
         };
-        log_to_stderr(app.verbose);
-        return exit_code(&app, session::token(&app, module, Vec::new()));
+        if let Ok(name) = name.transpose() {
+            let app = App {
+                env,
+                format: Format::Table,
+                verbose: false,
+            };
+            log_to_stderr(app.verbose);
+            return exit_code(&app, session::token(&app, module, Vec::new(), name));
+        }
     }
     let matches = cli::command().get_matches_from(args);
     let leaf = cli::leaf(&matches);

@@ -6,7 +6,7 @@
 use clap::builder::PossibleValuesParser;
 use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgGroup, ArgMatches, Command};
-use cmdlet::{Cmdlet, Kind, Module, Parameter};
+use cmdlet::{Cmdlet, ConnectionName, Kind, Module, Parameter};
 
 /// Every module, in the order help lists them.
 pub(crate) static ALL: [&Module; 4] = [
@@ -22,6 +22,34 @@ pub(crate) const WHAT_IF: &str = "WhatIf";
 pub(crate) const CONFIRM: &str = "Confirm";
 /// The option that feeds the password of a credential parameter from stdin.
 pub(crate) const PASSWORD_STDIN: &str = "password-stdin";
+/// `--context NAME`: which named connection.
+pub(crate) const CONTEXT: &str = "context";
+/// What `--context` defaults to when given no value on the command line.
+pub(crate) const CONTEXT_VARIABLE: &str = "MSCONNECT_CONTEXT";
+
+/// `--context NAME` (or `MSCONNECT_CONTEXT`), checked to be a connection name where it enters.
+pub(crate) fn context_arg() -> Arg {
+    Arg::new(CONTEXT)
+        .long("context")
+        .value_name("NAME")
+        .env(CONTEXT_VARIABLE)
+        .value_parser(parse_name)
+        .help("The named connection: `default` when connecting if not given, else the current one")
+}
+
+/// A connection name as clap checks it, so the error names `--context` (or the variable it came from).
+pub(crate) fn parse_name(name: &str) -> Result<ConnectionName, cmdlet::connections::InvalidName> {
+    ConnectionName::parse(name)
+}
+
+/// The `--context` given, if any (commands without the option have none).
+pub(crate) fn context_of(matches: &ArgMatches) -> Option<ConnectionName> {
+    matches
+        .try_get_one::<ConnectionName>(CONTEXT)
+        .ok()
+        .flatten()
+        .cloned()
+}
 
 /// The parameters of `cmdlet` that are command-line options, in the order help lists them.
 pub(crate) fn options(cmdlet: &Cmdlet) -> impl Iterator<Item = &'static Parameter> + use<> {

@@ -1,7 +1,7 @@
 //! The module as the command line runs it.
 
 use auth_core::Session;
-use cmdlet::{Module, Outcome, Result, Run, Runs};
+use cmdlet::{ConnectionName, Module, Outcome, Result, Run, Runs};
 
 use crate::context::PsEntraContext;
 use crate::params::ConnectPsEntra;
@@ -11,9 +11,9 @@ use crate::params::ConnectPsEntra;
 pub static CONNECT_COMMAND: Runs<ConnectPsEntra> = Runs::new();
 
 impl Run for ConnectPsEntra {
-    async fn run(self, session: &Session) -> Result<Outcome> {
+    async fn run(self, session: &Session, name: &ConnectionName) -> Result<Outcome> {
         let pass_thru = self.pass_thru;
-        let (token, _) = crate::connect::connect(session, self).await?;
+        let (token, _) = crate::connect::connect_as(session, name, self).await?;
         if pass_thru {
             Outcome::new(&token, token.to_table())
         } else {

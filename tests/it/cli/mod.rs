@@ -14,6 +14,7 @@ mod help;
 mod home;
 mod interactive;
 mod malformed;
+mod named;
 #[cfg(unix)]
 mod read_only_home;
 mod secrets;

@@ -167,7 +167,7 @@ async fn a_later_session_gets_the_token_from_the_cache_without_a_request() {
         "AT-1"
     );
     never.assert_async().await;
-    let saved = std::fs::read_to_string(home.path().join("contexts/secmgmt.json")).unwrap();
+    let saved = std::fs::read_to_string(home.path().join("contexts/secmgmt/default.json")).unwrap();
     assert!(
         !saved.contains("AT-1") && !saved.contains("RT-1") && !saved.contains("\"pw\""),
         "{saved}"
