@@ -128,10 +128,10 @@ async fn a_user_and_an_application_live_side_by_side_and_switch_chooses_the_curr
     let status = cli.run(&["status"]);
     assert_eq!(status.code, 0, "{}", status.stderr);
     snapshot!(status.stdout, @r"
-    Module  Name  Current Account           Tenant      Cloud      SignIn                     ExpiresIn Status
-    ------  ----  ------- -------           ------      -----      ------                     --------- ------
-    secmgmt alice *       admin@contoso.com [GUID]     AzureCloud User (RefreshToken)        59m       ok
-    secmgmt robot         [GUID]            contoso.com AzureCloud Application (ClientSecret) 59m       ok
+    Module  Name  Current Account                              Tenant                               Cloud      SignIn                     ExpiresIn Status
+    ------  ----  ------- -------                              ------                               -----      ------                     --------- ------
+    secmgmt alice *       admin@contoso.com                    [GUID] AzureCloud User (RefreshToken)        59m       ok
+    secmgmt robot         [GUID] contoso.com                          AzureCloud Application (ClientSecret) 59m       ok
     ");
     let json = cli.run(&["status", "secmgmt", "--context", "robot", "-o", "json"]);
     snapshot!(json.stdout, @r#"
@@ -231,10 +231,10 @@ async fn status_names_a_connection_whose_refresh_token_was_revoked_and_how_to_si
 
     assert_eq!(status.code, 1, "{}", status.stderr);
     snapshot!(status.stdout, @r"
-    Module  Name  Current Account           Tenant      Cloud      SignIn                     ExpiresIn Status
-    ------  ----  ------- -------           ------      -----      ------                     --------- ------
-    secmgmt alice         admin@contoso.com [GUID]     AzureCloud User (RefreshToken)        -         dead
-    secmgmt robot *       [GUID]            contoso.com AzureCloud Application (ClientSecret) 59m       ok
+    Module  Name  Current Account                              Tenant                               Cloud      SignIn                     ExpiresIn Status
+    ------  ----  ------- -------                              ------                               -----      ------                     --------- ------
+    secmgmt alice         admin@contoso.com                    [GUID] AzureCloud User (RefreshToken)        -         dead
+    secmgmt robot *       [GUID] contoso.com                          AzureCloud Application (ClientSecret) 59m       ok
     ");
     assert!(
         status
