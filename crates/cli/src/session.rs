@@ -45,7 +45,7 @@ pub(crate) fn block_on_cancellable<T>(
     })
 }
 
-pub(crate) fn print(format: Format, json: &Value, table: &str) -> Result<(), Failure> {
+fn print(format: Format, json: &Value, table: &str) -> Result<(), Failure> {
     match format {
         // the product crates' lists end without a newline
         Format::Table if !table.ends_with('\n') => output::print(&format!("{table}\n")),
@@ -62,7 +62,7 @@ pub(crate) fn connect(
     bound: Bound,
     name: &ConnectionName,
 ) -> Result<(), Failure> {
-    // the product crate saves the connection under its module name, which is `module.name`
+    // the product crate saves the connection under its module name, which is `module.name`, as `name`
     let session = session(app)?;
     let cmdlet = command.cmdlet();
     let outcome = block_on_cancellable(async {

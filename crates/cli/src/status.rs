@@ -89,12 +89,13 @@ pub(crate) fn run(app: &App, matches: &ArgMatches) -> Result<(), Failure> {
             (None, Some(module)) => format!("no {module} connection is saved"),
             (None, None) => "no connection is saved".to_owned(),
         };
-        eprintln!("{which}: connect with `msconnect <module> connect [--context NAME]`");
-        return match only_name {
-            // a connection asked for by name that does not exist cannot give a token
-            Some(_) => Err(Failure::Failed("nothing to check".into())),
-            None => Ok(()),
-        };
+        let message = format!("{which}: connect with `msconnect <module> connect [--context NAME]`");
+        // a connection asked for by name that does not exist cannot give a token
+        if only_name.is_some() {
+            return Err(Failure::Failed(message));
+        }
+        eprintln!("{message}");
+        return Ok(());
     }
     print(app.format, &statuses)?;
     let dead: Vec<String> = statuses

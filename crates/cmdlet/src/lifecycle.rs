@@ -96,11 +96,6 @@ impl<C: Serialize + DeserializeOwned> Lifecycle<C> {
         }
     }
 
-    /// The module its connections are saved under (`partnercenter`).
-    pub const fn module(&self) -> &'static str {
-        self.module
-    }
-
     /// The connection saved as `name`.
     pub const fn named<'a>(&'a self, name: &'a ConnectionName) -> Named<'a, C> {
         Named {
