@@ -1,7 +1,7 @@
 //! `cargo xtask bench-named [--runs N]`: issue 23's goals for named connections, on a release build: a
 //! cached `partnercenter token --context NAME` against the cached plain `token` (goal: within 10%), and
 //! `msconnect status` over 100 named connections whose tokens are valid (goal: under 100 ms, no request).
-//! The fixture is `bench_fixture`'s 100-account cache with `--named`; the authority host is a loopback
+//! The fixture is `bench_fixture`'s 100-account cache with `--named`; every request would go through a loopback proxy
 //! listener that must see no connection. Writes its section of BENCHMARKS.md, between its own markers in
 //! the hand-written part, so `cargo xtask bench` keeps it.
 
@@ -52,12 +52,12 @@ pub(crate) fn run_bench_named(args: &[String]) -> Result<(), String> {
         "partnercenter",
         "--named",
     ]))?;
-    // any request would reach this listener, which never answers
+    // any request would go through this proxy, which never answers (the tokens are the global cloud's)
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("a loopback listener: {e}"))?;
     listener
         .set_nonblocking(true)
         .map_err(|e| format!("a loopback listener: {e}"))?;
-    let authority = format!(
+    let proxy = format!(
         "http://127.0.0.1:{}",
         listener.local_addr().map_err(|e| e.to_string())?.port()
     );
@@ -67,7 +67,7 @@ pub(crate) fn run_bench_named(args: &[String]) -> Result<(), String> {
             .args(args)
             .env_clear()
             .env("MSCONNECT_HOME", &dir)
-            .env("AZURE_AUTHORITY_HOST", &authority);
+            .env("HTTPS_PROXY", &proxy);
         command
     };
     let named = format!("bench-{}", CONNECTIONS - 1);
@@ -110,7 +110,7 @@ pub(crate) fn run_bench_named(args: &[String]) -> Result<(), String> {
         "{BEGIN}\n## Named connections (issue 23)\n\n\
          Measured {} with `cargo xtask bench-named --runs {runs}` on a release build: a token cache of {CONNECTIONS} \
          users (Microsoft-sized tokens, all valid), a named connection for each (`bench-0` … `bench-{}`) and the \
-         unnamed `default` one for the last; the authority host is a loopback listener, which saw no connection. \
+         unnamed `default` one for the last; `HTTPS_PROXY` is a loopback listener, which saw no connection. \
          Runs alternate, after 3 warm-up rounds; every token printed is checked.\n\n\
          | command | median | min |\n|---|---|---|\n\
          | `msconnect partnercenter token` (cached) | {:.2} ms | {:.2} ms |\n\
