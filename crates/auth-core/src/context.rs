@@ -224,7 +224,7 @@ impl ContextStore {
             .filter_map(|(file, _)| file.strip_suffix(".json").map(str::to_owned))
             .filter(|name| name_problem(name).is_none())
             .collect();
-        if self.legacy_path(module)?.is_file() {
+        if present(&self.legacy_path(module)?) {
             names.push(DEFAULT_NAME.to_owned());
         }
         names.sort();
@@ -251,7 +251,7 @@ impl ContextStore {
                     }),
                 }
             }
-            None if self.path(module.into())?.is_file() || self.legacy_path(module)?.is_file() => {
+            None if present(&self.path(module.into())?) || present(&self.legacy_path(module)?) => {
                 Ok(Some(DEFAULT_NAME.to_owned()))
             }
             None => Ok(None),
@@ -312,6 +312,12 @@ fn check_name(what: &str, name: &str) -> Result<()> {
         None => Ok(()),
         Some(reason) => Err(Error::invalid(what, reason)),
     }
+}
+
+/// Whether something is at `path`: a FIFO or a device in a connection's place is found, and then refused
+/// by the read that follows, rather than passed over as no connection.
+fn present(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
 }
 
 /// A saved file's bytes (bounded, a regular file only), or `None` when there is none.
