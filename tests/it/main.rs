@@ -2,6 +2,7 @@
 
 mod azure_cli;
 mod cli;
+mod examples;
 mod interactive;
 mod msal_cache;
 mod msal_cli;

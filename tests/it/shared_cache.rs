@@ -3,9 +3,12 @@
 //! one mockito authority. Every distinct token is asked for once however many workers want it; a worker
 //! killed while holding a refresh lock delays the others by at most the lock's time to live; Redis
 //! stopped mid-run gives an error naming the URL, or with `MSCONNECT_CACHE_FALLBACK=file` the local file.
+//! A fleet on one cache file (one `MSCONNECT_HOME`) too asks once per distinct token, through a lock per
+//! token beside the file; a worker killed holding it delays no one; writers killed with SIGKILL while
+//! holding msal-extensions' `.lockfile` leave no lock the others must wait out and lose no saved token.
 
 use std::io::{BufRead as _, BufReader, Write as _};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -52,16 +55,24 @@ struct Worker {
     stdin: Option<ChildStdin>,
     lines: mpsc::Receiver<Value>,
     stderr: std::thread::JoinHandle<String>,
-    _home: tempfile::TempDir,
+    home: PathBuf,
+    _own_home: Option<tempfile::TempDir>,
 }
 
 impl Worker {
     fn spawn(authority: &str, env: &[(&str, &str)]) -> Self {
         let home = tempfile::tempdir().unwrap();
+        let mut worker = Self::spawn_in(home.path(), authority, env);
+        worker._own_home = Some(home);
+        worker
+    }
+
+    /// A worker whose `MSCONNECT_HOME` is `home`, which other workers may share.
+    fn spawn_in(home: &Path, authority: &str, env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_cache-worker"))
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("MSCONNECT_HOME", home.path())
+            .env("MSCONNECT_HOME", home)
             .env("AZURE_AUTHORITY_HOST", authority)
             .env("WORKER_CLIENT_ID", CLIENT)
             .env("MSCONNECT_CLIENT_SECRET", SECRET)
@@ -89,12 +100,13 @@ impl Worker {
             child,
             lines,
             stderr,
-            _home: home,
+            home: home.to_path_buf(),
+            _own_home: None,
         }
     }
 
     fn home(&self) -> &Path {
-        self._home.path()
+        &self.home
     }
 
     fn ask(&mut self, tenants: &[String]) {
@@ -132,14 +144,21 @@ impl Worker {
 }
 
 /// Runs `workers` processes at once, each asking for the token of every tenant in order; returns each
-/// worker's answers and how long the whole run took.
+/// worker's answers and how long the whole run took. With `home`, all of them share that
+/// `MSCONNECT_HOME` (and its cache file); else each has its own.
 fn fleet(
     workers: usize,
+    home: Option<&Path>,
     authority: &str,
     env: &[(&str, &str)],
     tenants: &[String],
 ) -> (Vec<Vec<Value>>, Duration) {
-    let mut fleet: Vec<Worker> = (0..workers).map(|_| Worker::spawn(authority, env)).collect();
+    let mut fleet: Vec<Worker> = (0..workers)
+        .map(|_| match home {
+            Some(home) => Worker::spawn_in(home, authority, env),
+            None => Worker::spawn(authority, env),
+        })
+        .collect();
     let started = Instant::now();
     for worker in &mut fleet {
         worker.ask(tenants);
@@ -168,21 +187,29 @@ fn assert_every_worker_got_every_token(answers: &[Vec<Value>], tenants: &[String
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-#[allow(clippy::print_stderr)] // the measurement BENCHMARKS.md quotes (`-- --nocapture` shows it)
-async fn a_fleet_on_one_redis_asks_the_authority_once_per_distinct_token() {
-    let redis = RedisServer::start();
-    let mut authority = Server::new_async().await;
+/// The partner's tenant and `customers` customer tenants, each token endpoint expected to be asked once.
+async fn partner_and_customers(authority: &mut Server, customers: usize) -> (Vec<String>, Vec<Mock>) {
     let tenants: Vec<String> = std::iter::once(PARTNER.to_owned())
-        .chain((1..=CUSTOMERS).map(customer))
+        .chain((1..=customers).map(customer))
         .collect();
     let mut endpoints = Vec::new();
     for tenant in &tenants {
-        endpoints.push(token_endpoint(&mut authority, tenant, 1).await);
+        endpoints.push(token_endpoint(authority, tenant, 1).await);
     }
+    (tenants, endpoints)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[allow(clippy::print_stderr)] // the measurement BENCHMARKS.md quotes (`-- --nocapture` shows it)
+async fn a_fleet_on_one_redis_asks_the_authority_once_per_distinct_token() {
+    let (workers, customers) = fleet_size();
+    let redis = RedisServer::start();
+    let mut authority = Server::new_async().await;
+    let (tenants, endpoints) = partner_and_customers(&mut authority, customers).await;
     let url = redis.url();
     let (answers, elapsed) = fleet(
-        WORKERS,
+        workers,
+        None,
         &authority.url(),
         &[("MSCONNECT_CACHE_URL", &url)],
         &tenants,
@@ -193,11 +220,11 @@ async fn a_fleet_on_one_redis_asks_the_authority_once_per_distinct_token() {
     }
     // BENCHMARKS.md, "Shared cache", quotes this line
     eprintln!(
-        "shared cache: {WORKERS} workers x {} tenants ({} app-only + {CUSTOMERS} customers) = {} token asks; {} requests \
+        "shared cache: {workers} workers x {} tenants ({} app-only + {customers} customers) = {} token asks; {} requests \
          to the authority; {elapsed:.2?}",
         tenants.len(),
         1,
-        WORKERS * tenants.len(),
+        workers * tenants.len(),
         tenants.len(),
     );
 }
@@ -214,7 +241,7 @@ async fn without_a_shared_cache_every_worker_asks_for_every_token() {
     for tenant in &tenants {
         endpoints.push(token_endpoint(&mut authority, tenant, WORKERS).await);
     }
-    let (answers, elapsed) = fleet(WORKERS, &authority.url(), &[], &tenants);
+    let (answers, elapsed) = fleet(WORKERS, None, &authority.url(), &[], &tenants);
     assert_every_worker_got_every_token(&answers, &tenants);
     for endpoint in &endpoints {
         endpoint.assert_async().await;
@@ -475,4 +502,186 @@ async fn a_tampered_or_misplaced_sealed_entry_is_skipped_with_a_warning_naming_i
     assert_eq!(third.answer()["token"], format!("token-of-{moved_onto}"));
     assert_eq!(third.finish(), "");
     renewed.assert_async().await;
+}
+
+/// The size of the fleets on one cache file: `MSCONNECT_BENCH_FLEET=WORKERSxCUSTOMERS` measures a larger
+/// one for BENCHMARKS.md (`64x999`: 64 workers, 1,000 tenants); the suite runs the default.
+fn fleet_size() -> (usize, usize) {
+    std::env::var("MSCONNECT_BENCH_FLEET")
+        .ok()
+        .and_then(|size| {
+            let (workers, customers) = size.split_once('x')?;
+            Some((workers.parse().ok()?, customers.parse().ok()?))
+        })
+        .unwrap_or((WORKERS, CUSTOMERS))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[allow(clippy::print_stderr)] // the measurement BENCHMARKS.md quotes (`-- --nocapture` shows it)
+async fn a_fleet_on_one_cache_file_asks_the_authority_once_per_distinct_token() {
+    let (workers, customers) = fleet_size();
+    let home = tempfile::tempdir().unwrap();
+    let mut authority = Server::new_async().await;
+    let (tenants, endpoints) = partner_and_customers(&mut authority, customers).await;
+    let (answers, elapsed) = fleet(workers, Some(home.path()), &authority.url(), &[], &tenants);
+    assert_every_worker_got_every_token(&answers, &tenants);
+    for endpoint in &endpoints {
+        endpoint.assert_async().await;
+    }
+    // every token's lock file was removed by its holder
+    let locks: Vec<_> = std::fs::read_dir(home.path().join("msal_token_cache.json.locks"))
+        .unwrap()
+        .collect();
+    assert!(locks.is_empty(), "{locks:?}");
+    // BENCHMARKS.md, "Shared cache", quotes this line
+    eprintln!(
+        "one cache file: {workers} workers x {} tenants = {} token asks; {} requests to the authority; \
+         {elapsed:.2?}",
+        tenants.len(),
+        workers * tenants.len(),
+        tenants.len(),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_killed_holding_a_tokens_lock_on_the_cache_file_delays_no_one() {
+    let home = tempfile::tempdir().unwrap();
+    let mut authority = Server::new_async().await;
+    let tenant = customer(7);
+    let endpoint = token_endpoint(&mut authority, &tenant, 1).await;
+    let locks = home.path().join("msal_token_cache.json.locks");
+    let held = || std::fs::read_dir(&locks).map(|d| d.count()).unwrap_or(0) > 0;
+
+    // it takes the token's lock and hangs on an authority that never answers
+    let mut doomed = Worker::spawn_in(home.path(), &black_hole(), &[]);
+    doomed.ask(std::slice::from_ref(&tenant));
+    let deadline = Instant::now() + PATIENCE;
+    while !held() {
+        assert!(Instant::now() < deadline, "the first worker never took the lock");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    doomed.child.kill().unwrap();
+    doomed.child.wait().unwrap();
+    assert!(held(), "its lock file stays behind");
+
+    let mut next = Worker::spawn_in(home.path(), &authority.url(), &[]);
+    next.ask(std::slice::from_ref(&tenant));
+    let answer = next.answer();
+    assert_eq!(answer["token"], format!("token-of-{tenant}"), "{answer}");
+    let waited = answer["ms"].as_i64().unwrap();
+    assert!(
+        waited < 2_000,
+        "the kernel released the dead worker's lock: {waited} ms"
+    );
+    next.finish();
+    endpoint.assert_async().await;
+}
+
+/// Sends `signal` to a worker.
+fn signal(pid: u32, signal: rustix::process::Signal) {
+    let pid = rustix::process::Pid::from_raw(i32::try_from(pid).unwrap()).unwrap();
+    rustix::process::kill_process(pid, signal).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn writers_killed_in_the_write_window_leave_no_lock_behind_and_lose_no_saved_token() {
+    use rustix::process::Signal;
+    const DOOMED: usize = 4;
+    const SURVIVORS: usize = 4;
+    // a doomed worker has more than it will live to ask for, so that it is still writing when caught
+    let each = |worker: usize| if worker < DOOMED { 200 } else { 40 };
+    let home = tempfile::tempdir().unwrap();
+    let mut authority = Server::new_async().await;
+    let tenants: Vec<Vec<String>> = (0..DOOMED + SURVIVORS)
+        .map(|w| (0..each(w)).map(|n| customer(w * 1_000 + n)).collect())
+        .collect();
+    // any tenant's token endpoint: a doomed worker's last tenant may be asked for again by no one, or
+    // its token bought and never saved
+    let _endpoint = authority
+        .mock(
+            "POST",
+            Matcher::Regex(r"^/[0-9a-f-]{36}/oauth2/v2\.0/token$".into()),
+        )
+        .with_body_from_request(|request| {
+            let tenant = request.path().split('/').nth(1).unwrap_or_default();
+            app_token_response(&format!("token-of-{tenant}"))
+                .to_string()
+                .into_bytes()
+        })
+        .create_async()
+        .await;
+    let mut workers: Vec<Worker> = (0..DOOMED + SURVIVORS)
+        .map(|_| Worker::spawn_in(home.path(), &authority.url(), &[]))
+        .collect();
+    for (worker, tenants) in workers.iter_mut().zip(&tenants) {
+        worker.ask(tenants);
+    }
+
+    // catch each doomed worker inside its write window: stopped while the `.lockfile` names it, killed
+    // only if it still does (it held the lock when it stopped)
+    let lockfile = home.path().join("msal_token_cache.json.lockfile");
+    let doomed: Vec<u32> = workers[..DOOMED].iter().map(|w| w.child.id()).collect();
+    let holder = || -> Option<u32> {
+        let text = std::fs::read_to_string(&lockfile).ok()?;
+        text.split_whitespace().next()?.parse().ok()
+    };
+    let mut killed = Vec::new();
+    let deadline = Instant::now() + PATIENCE;
+    while killed.len() < DOOMED {
+        assert!(
+            Instant::now() < deadline,
+            "caught only {} of {DOOMED} workers in their write window",
+            killed.len()
+        );
+        let Some(pid) = holder().filter(|pid| doomed.contains(pid) && !killed.contains(pid)) else {
+            continue;
+        };
+        signal(pid, Signal::STOP);
+        if holder() == Some(pid) {
+            signal(pid, Signal::KILL);
+            killed.push(pid);
+        } else {
+            signal(pid, Signal::CONT);
+        }
+    }
+
+    // the others carry on: each of their tokens, without waiting out the 30 s lock wait
+    let mut reported = Vec::new();
+    for (worker, tenants) in workers[DOOMED..].iter().zip(&tenants[DOOMED..]) {
+        for tenant in tenants {
+            let answer = worker.answer();
+            assert_eq!(answer["token"], format!("token-of-{tenant}"), "{answer}");
+            assert!(answer["ms"].as_i64().unwrap() < 10_000, "{answer}");
+            reported.push(answer["token"].as_str().unwrap().to_owned());
+        }
+    }
+    for mut worker in workers.drain(..DOOMED) {
+        worker.child.wait().unwrap();
+        // what a doomed worker answered before it died was saved before it answered
+        while let Ok(answer) = worker.lines.try_recv() {
+            if let Some(token) = answer["token"].as_str() {
+                reported.push(token.to_owned());
+            }
+        }
+    }
+    for worker in workers {
+        worker.finish();
+    }
+    let file = std::fs::read_to_string(home.path().join("msal_token_cache.json")).unwrap();
+    let lost: Vec<&String> = reported
+        .iter()
+        .filter(|token| !file.contains(token.as_str()))
+        .collect();
+    assert!(lost.is_empty(), "{} saved tokens lost: {lost:?}", lost.len());
+    assert!(reported.len() >= SURVIVORS * 40);
+
+    // whatever lock file the last one killed left is taken over by the next writer at once
+    let mut next = Worker::spawn_in(home.path(), &authority.url(), &[]);
+    let last = customer(999_999);
+    next.ask(std::slice::from_ref(&last));
+    let answer = next.answer();
+    assert_eq!(answer["token"], format!("token-of-{last}"), "{answer}");
+    assert!(answer["ms"].as_i64().unwrap() < 10_000, "{answer}");
+    next.finish();
+    assert!(!lockfile.exists());
 }

@@ -1,5 +1,7 @@
 //! `cargo xtask bench [--runs N] [--module NAME] [--no-criterion]`: measures msconnect against what users
-//! would use instead, and writes BENCHMARKS.md.
+//! would use instead, and writes BENCHMARKS.md. `cargo xtask bench --fleet WORKERSxCUSTOMERS` instead runs
+//! only the fleet tests of one Redis and one cache file at that size (`64x999`: 64 workers, 1,000 tenants)
+//! and prints the lines BENCHMARKS.md's hand-written "Shared cache" section quotes.
 //!
 //! Steps: the criterion benches of auth-core (`benches/token.rs`) and the concurrency bench
 //! (`benches/concurrency.rs`, one JSON line per cache kind); a release build of `msconnect` and of the
@@ -29,10 +31,15 @@ struct Options {
     runs: usize,
     module: String,
     criterion: bool,
+    /// `WORKERSxCUSTOMERS`: only the shared-cache fleets, at this size.
+    fleet: Option<String>,
 }
 
 pub(crate) fn run_bench(args: &[String]) -> Result<(), String> {
     let options = parse(args)?;
+    if let Some(size) = &options.fleet {
+        return fleets(size);
+    }
     let root = project_root();
     let target = crate::target_dir()?;
     if options.criterion {
@@ -94,6 +101,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         runs: 50,
         module: "partnercenter".into(),
         criterion: true,
+        fleet: None,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -107,14 +115,54 @@ fn parse(args: &[String]) -> Result<Options, String> {
             }
             "--module" => options.module = args.next().ok_or("--module takes a module name")?.clone(),
             "--no-criterion" => options.criterion = false,
+            "--fleet" => {
+                let size = args
+                    .next()
+                    .ok_or("--fleet takes WORKERSxCUSTOMERS, such as 64x999")?;
+                let valid = size
+                    .split_once('x')
+                    .is_some_and(|(w, c)| w.parse::<usize>().is_ok() && c.parse::<usize>().is_ok());
+                if !valid {
+                    return Err(format!(
+                        "--fleet takes WORKERSxCUSTOMERS, such as 64x999 (got '{size}')"
+                    ));
+                }
+                options.fleet = Some(size.clone());
+            }
             other => {
                 return Err(format!(
-                    "usage: cargo xtask bench [--runs N] [--module NAME] [--no-criterion] (got '{other}')"
+                    "usage: cargo xtask bench [--runs N] [--module NAME] [--no-criterion] | --fleet WxC (got '{other}')"
                 ));
             }
         }
     }
     Ok(options)
+}
+
+/// The fleets of `tests/it/shared_cache.rs` on one Redis and on one cache file, at `size`; their lines
+/// (requests to the authority, wall time) are printed for BENCHMARKS.md.
+fn fleets(size: &str) -> Result<(), String> {
+    let peers = crate::peers::install()?;
+    crate::run_with_env(
+        "cargo",
+        &[
+            "test",
+            "--locked",
+            "-p",
+            "msconnect-tests",
+            "--test",
+            "it",
+            "shared_cache::a_fleet_on_one",
+            "--",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ],
+        &[
+            ("MSCONNECT_PEERS_DIR", &peers),
+            ("MSCONNECT_BENCH_FLEET", Path::new(size)),
+        ],
+    )
 }
 
 // ---- criterion ----

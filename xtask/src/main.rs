@@ -23,7 +23,7 @@ fn main() -> ExitCode {
         Some("peers") => peers::install().map(|dir| println!("{}", dir.display())),
         Some("help") | Some("--help") | Some("-h") | None => {
             eprintln!(
-                "usage: cargo xtask <test|release|peers|bench>\n\n  test                 fmt, clippy and every test, installing the test peers first\n  release [--dry-run]  the gates, then the release archive, checksums and package checks\n  peers                only install the test peers (into target/peers) and print where they are\n  bench [--runs N] [--module NAME] [--no-criterion]\n                       benchmarks against MSAL Python, written to BENCHMARKS.md\n  bench-named [--runs N]\n                       named connections: token --context and status, written to BENCHMARKS.md"
+                "usage: cargo xtask <test|release|peers|bench>\n\n  test                 fmt, clippy and every test, installing the test peers first\n  release [--dry-run]  the gates, then the release archive, checksums and package checks\n  peers                only install the test peers (into target/peers) and print where they are\n  bench [--runs N] [--module NAME] [--no-criterion]\n                       benchmarks against MSAL Python, written to BENCHMARKS.md\n  bench --fleet WxC    only the shared-cache fleets (Redis, one file) of W workers and C customers\n  bench-named [--runs N]\n                       named connections: token --context and status, written to BENCHMARKS.md"
             );
             Ok(())
         }

@@ -2,7 +2,6 @@
 //! `{host}/{tenant}/oauth2/v2.0/{authorize,token,devicecode}`; a generic OpenID Connect issuer names its
 //! endpoints in its discovery document instead.
 
-use serde::Deserialize;
 use url::Url;
 
 use crate::cloud::{Environment, check_authority_url, parse_authority_host};
@@ -202,24 +201,9 @@ fn host_and_port(url: &Url) -> String {
     }
 }
 
-/// The members of an OpenID Connect discovery document that sign-in needs.
-#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
-pub struct DiscoveryDocument {
-    /// The issuer it describes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub issuer: Option<String>,
-    /// The authorization endpoint.
-    pub authorization_endpoint: String,
-    /// The token endpoint.
-    pub token_endpoint: String,
-    /// The device authorization endpoint (RFC 8628), when offered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_authorization_endpoint: Option<String>,
-    /// Whether the authorization endpoint's answers carry `iss` (RFC 9207), which the browser sign-in
-    /// then requires and checks.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authorization_response_iss_parameter_supported: Option<bool>,
-}
+// An environment describes a generic OIDC issuer with its discovery document, so the type lives with the
+// environments (`cloud`), and is nameable here too.
+pub use crate::cloud::DiscoveryDocument;
 
 #[cfg(test)]
 mod tests {

@@ -193,7 +193,7 @@ pub struct Environment {
     /// [`Session::resolve_environment`](crate::Session::resolve_environment)); kept so a saved connection
     /// can renew tokens without fetching the document again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub oidc_endpoints: Option<crate::authority::DiscoveryDocument>,
+    pub oidc_endpoints: Option<DiscoveryDocument>,
     /// The built-in cloud it came from, if any.
     #[serde(skip)]
     pub cloud: Option<Cloud>,
@@ -237,6 +237,12 @@ impl Environment {
                 other => other,
             })?;
         }
+        Ok(self)
+    }
+
+    /// The environment with its authority at `host` (a scheme and host, https or loopback http).
+    pub fn with_authority_host(mut self, host: &Url) -> Result<Self> {
+        self.authority_host = parse_authority_host(host.as_str())?;
         Ok(self)
     }
 
@@ -303,6 +309,25 @@ pub fn parse_authority_host(text: &str) -> Result<Url> {
     }
     check_authority_url(&url, "authority host")?;
     Ok(url)
+}
+
+/// The members of an OpenID Connect discovery document that sign-in needs.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize, PartialEq, Eq)]
+pub struct DiscoveryDocument {
+    /// The issuer it describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// The authorization endpoint.
+    pub authorization_endpoint: String,
+    /// The token endpoint.
+    pub token_endpoint: String,
+    /// The device authorization endpoint (RFC 8628), when offered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_authorization_endpoint: Option<String>,
+    /// Whether the authorization endpoint's answers carry `iss` (RFC 9207), which the browser sign-in
+    /// then requires and checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_response_iss_parameter_supported: Option<bool>,
 }
 
 #[cfg(test)]

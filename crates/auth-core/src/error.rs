@@ -163,6 +163,29 @@ pub enum Error {
         message: String,
     },
 
+    /// An application's saved connection needs a new token, and the session was given no client secret
+    /// to renew it with ([`crate::RenewalCredentials`]); the handle that connected keeps its own.
+    #[error(
+        "application {client_id} needs a new token for {scopes} ({}) and no client secret was supplied \
+         to renew it: give it in SessionOptions::renewal, or connect again",
+        .reason
+    )]
+    SecretRequired {
+        /// The application.
+        client_id: String,
+        /// The scopes asked for, space-separated.
+        scopes: String,
+        /// Why a new token was needed.
+        reason: RenewalReason,
+    },
+
+    /// The connection handle was disconnected ([`crate::Connected::disconnect`]): it gives no token.
+    #[error("the {module} connection was disconnected: connect again to get tokens")]
+    Disconnected {
+        /// The module the connection was made for.
+        module: String,
+    },
+
     /// The shared token cache (Redis) failed. `url` never holds the password.
     #[error("token cache {url}: {reason}")]
     CacheServer {
@@ -174,6 +197,28 @@ pub enum Error {
         /// time): the case `MSCONNECT_CACHE_FALLBACK=file` falls back to the local file on.
         unreachable: bool,
     },
+}
+
+/// Why an application's connection needed a new token ([`Error::SecretRequired`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RenewalReason {
+    /// A token existed and expired.
+    Expired,
+    /// No token was ever cached for these scopes.
+    NotCached,
+    /// A renewal was asked for (a forced refresh), whatever the cache held.
+    Asked,
+}
+
+impl std::fmt::Display for RenewalReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Expired => "its token has expired",
+            Self::NotCached => "the token cache holds no token of it for these scopes",
+            Self::Asked => "a renewal was asked for",
+        })
+    }
 }
 
 fn password_hint(given: bool) -> &'static str {
@@ -255,12 +300,12 @@ impl ServerError {
         Some(error)
     }
 
-    /// Cuts every field shown to the user to [`MAX_SERVER_TEXT`](crate::http::MAX_SERVER_TEXT) bytes,
+    /// Cuts every field shown to the user to [`MAX_SERVER_TEXT`](crate::printable::MAX_SERVER_TEXT) bytes,
     /// with a marker; `claims` is left whole, since it is sent back, not shown.
     pub(crate) fn cap_shown_text(&mut self) {
         let cap = |text: &mut String| {
-            if text.len() > crate::http::MAX_SERVER_TEXT {
-                *text = crate::http::cap_text(text, crate::http::MAX_SERVER_TEXT).into_owned();
+            if text.len() > crate::printable::MAX_SERVER_TEXT {
+                *text = crate::printable::cap_text(text, crate::printable::MAX_SERVER_TEXT).into_owned();
             }
         };
         cap(&mut self.error);

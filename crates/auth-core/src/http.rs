@@ -1,4 +1,5 @@
-//! The one HTTP client: rustls on ring with the platform's roots plus `SSL_CERT_FILE`, the proxy variables,
+//! The one HTTP client: rustls on ring (given explicitly: no process-wide provider is installed) with the
+//! platform's roots plus `SSL_CERT_FILE` and the caller's extra roots, the proxy variables,
 //! timeouts, no redirects, Microsoft's client headers, and bounded retries on 429, 5xx and dropped
 //! connections that honour `Retry-After`. Retries sleep through the injectable [`Timer`].
 //!
@@ -64,6 +65,41 @@ pub struct HttpOptions {
     pub retry: RetryPolicy,
     /// Extra product name for `User-Agent` (`msconnect/0.1.0 <this>`).
     pub user_agent_suffix: Option<String>,
+    /// Root certificates trusted besides the platform's and `SSL_CERT_FILE`'s: a private CA, a
+    /// TLS-inspecting proxy's.
+    pub root_certificates: Vec<RootCertificate>,
+    /// What carries the requests in place of reqwest (another HTTP stack, a test's closure): the
+    /// retries, timer and `User-Agent` above still apply; TLS and proxies are then its business.
+    pub transport: Option<Arc<dyn HttpTransport>>,
+}
+
+/// A root certificate to trust ([`HttpOptions::root_certificates`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RootCertificate(rustls_pki_types::CertificateDer<'static>);
+
+impl RootCertificate {
+    /// A certificate in DER (checked when the client is built).
+    pub fn from_der(der: impl Into<Vec<u8>>) -> Self {
+        Self(rustls_pki_types::CertificateDer::from(der.into()))
+    }
+
+    /// Every certificate of a PEM bundle; an error when it holds none or cannot be read. `origin` names
+    /// the bundle in messages (a file's path).
+    pub fn from_pem(pem: &[u8], origin: &str) -> Result<Vec<Self>> {
+        use rustls_pki_types::pem::PemObject as _;
+        let invalid = |reason: String| Error::InvalidFile {
+            path: origin.into(),
+            reason,
+        };
+        let certificates = rustls_pki_types::CertificateDer::pem_slice_iter(pem)
+            .map(|certificate| certificate.map(Self))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| invalid(format!("holds no usable PEM certificates: {e}")))?;
+        if certificates.is_empty() {
+            return Err(invalid("holds no PEM certificates".into()));
+        }
+        Ok(certificates)
+    }
 }
 
 impl Default for HttpOptions {
@@ -75,6 +111,8 @@ impl Default for HttpOptions {
             timeout: Duration::from_secs(60),
             retry: RetryPolicy::default(),
             user_agent_suffix: None,
+            root_certificates: Vec::new(),
+            transport: None,
         }
     }
 }
@@ -85,6 +123,8 @@ impl std::fmt::Debug for HttpOptions {
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
+            .field("root_certificates", &self.root_certificates.len())
+            .field("transport", &self.transport.as_ref().map(|_| "injected"))
             .finish_non_exhaustive()
     }
 }
@@ -277,20 +317,19 @@ impl std::fmt::Debug for HttpClient {
 }
 
 impl HttpClient {
-    /// Builds the client. Fails when `SSL_CERT_FILE` or a proxy variable is set to something unusable.
+    /// Builds the client: [`HttpOptions::transport`] when given, else reqwest on rustls. Fails when
+    /// `SSL_CERT_FILE`, a root certificate or a proxy variable is unusable.
     pub fn new(options: HttpOptions) -> Result<Self> {
-        // ring is the one crypto provider in the build; another crate may have installed it already.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        if let Some(transport) = options.transport.clone() {
+            return Ok(Self {
+                transport,
+                user_agent: user_agent_of(&options),
+                retry: options.retry,
+                timer: options.timer,
+            });
+        }
         let user_agent = user_agent_of(&options);
-        let mut builder = reqwest::Client::builder()
-            .user_agent(&user_agent)
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(options.connect_timeout)
-            .timeout(options.timeout)
-            .retry(reqwest::retry::never())
-            // a lookup the request gave up on must not hold the process at exit
-            .dns_resolver(dns::DetachedResolver)
-            .no_proxy();
+        let mut roots = options.root_certificates.clone();
         if let Some(path) = options.env.get("SSL_CERT_FILE") {
             // a bundle of roots: a few hundred KiB for a whole system's
             let pem = crate::read_file::read_existing(
@@ -299,18 +338,26 @@ impl HttpClient {
                 "reading SSL_CERT_FILE",
                 "a bundle of root certificates",
             )?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| Error::InvalidFile {
-                path: path.into(),
-                reason: format!("SSL_CERT_FILE holds no usable PEM certificates: {e}"),
-            })?;
-            if certs.is_empty() {
-                return Err(Error::InvalidFile {
-                    path: path.into(),
-                    reason: "SSL_CERT_FILE holds no PEM certificates".into(),
-                });
-            }
-            builder = builder.tls_certs_merge(certs);
+            roots.extend(
+                RootCertificate::from_pem(&pem, path).map_err(|error| match error {
+                    Error::InvalidFile { path, reason } => Error::InvalidFile {
+                        path,
+                        reason: format!("SSL_CERT_FILE {reason}"),
+                    },
+                    other => other,
+                })?,
+            );
         }
+        let mut builder = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls_config(roots)?)
+            .user_agent(&user_agent)
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.timeout)
+            .retry(reqwest::retry::never())
+            // a lookup the request gave up on must not hold the process at exit
+            .dns_resolver(dns::DetachedResolver)
+            .no_proxy();
         let no_proxy = options
             .env
             .get_any(&["NO_PROXY", "no_proxy"])
@@ -482,6 +529,35 @@ impl HttpClient {
     }
 }
 
+/// The TLS configuration: rustls on ring, named here rather than installed as the process's default
+/// (a program that uses another provider elsewhere keeps it), the platform's verifier with `extra`
+/// roots trusted besides, HTTP/2 and HTTP/1.1 offered.
+fn tls_config(extra: Vec<RootCertificate>) -> Result<rustls::ClientConfig> {
+    let failed = |reason: String| Error::Transport {
+        url: String::new(),
+        reason: format!("could not set up TLS: {reason}"),
+        source: None,
+    };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = if extra.is_empty() {
+        rustls_platform_verifier::Verifier::new(provider.clone())
+    } else {
+        rustls_platform_verifier::Verifier::new_with_extra_roots(
+            extra.into_iter().map(|root| root.0),
+            provider.clone(),
+        )
+    }
+    .map_err(|e| failed(format!("the trusted root certificates cannot be used: {e}")))?;
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| failed(e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
 /// `msconnect/<version>`, and the caller's product when it names one.
 fn user_agent_of(options: &HttpOptions) -> String {
     match &options.user_agent_suffix {
@@ -520,8 +596,8 @@ fn with_form(mut request: HttpRequest, form: &[(&str, &str)]) -> HttpRequest {
 /// a hostile or broken server's 2 GB body once took 4 GB of memory and minutes to refuse.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// The most of a server's text (an `error_description`, an excerpt) shown to the user.
-pub const MAX_SERVER_TEXT: usize = 4 * 1024;
+// what a server says is cut with the rest of the text from outside (`printable`), which errors use too
+pub use crate::printable::{MAX_SERVER_TEXT, cap_text};
 
 /// Reads a body chunk by chunk, stopping as soon as it passes `limit` bytes (`None`): nothing past the
 /// limit is buffered. The client's timeout covers this read, as it covers the whole request.
@@ -557,19 +633,6 @@ fn too_large(url: &Url, status: u16) -> Error {
             MAX_BODY_BYTES / 1024
         ),
     }
-}
-
-/// `text` cut to at most `limit` bytes (on a character boundary), with a marker saying how much was left
-/// out: what a server says reaches the terminal, and a 50 MB `error_description` once did, whole.
-pub fn cap_text(text: &str, limit: usize) -> std::borrow::Cow<'_, str> {
-    if text.len() <= limit {
-        return text.into();
-    }
-    let mut end = limit;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}… [{} more bytes cut]", &text[..end], text.len() - end).into()
 }
 
 fn describe(outcome: &std::result::Result<HttpResponse, TransportError>) -> String {

@@ -42,20 +42,23 @@ pub use cert::{
 pub use cloud::{Cloud, Environment};
 pub use context::{ContextKey, ContextStore};
 pub use env::EnvVars;
-pub use error::{Error, Result, ServerError};
+pub use error::{Error, RenewalReason, Result, ServerError};
 pub use flows::{
     AccessTokenPassthrough, BrowserOpener, ClientCredential, ClientCredentials, DeviceCodeChallenge,
     DeviceCodeFlow, InteractiveBrowser, PortPolicy, RefreshTokenGrant, SystemBrowser, UsernamePassword,
 };
 pub use home::msconnect_home;
-pub use http::{HttpClient, HttpOptions, RetryPolicy};
+pub use http::{
+    HttpClient, HttpOptions, HttpRequest, HttpResponse, HttpTransport, RetryPolicy, RootCertificate,
+    TransportError,
+};
 pub use ids::{ClientId, Tenant};
 pub use interaction::{Interaction, SilentInteraction, StderrInteraction};
 pub use secret::{AccessToken, ClientSecret, Password, RefreshToken, SecretText};
 pub use session::{
     AppCredential, BrowserOptions, CertificateSource, Connected, Connection, Credential,
-    MAX_TOKEN_LIFETIME_SECONDS, SavedCertificate, Session, SessionOptions, SignInMethod, SignInRequest,
-    SignedIn, SignedInTokens, UserMethod, secret_fingerprint, validate_response,
+    MAX_TOKEN_LIFETIME_SECONDS, RenewalCredentials, SavedCertificate, Session, SessionOptions, SignInMethod,
+    SignInRequest, SignedIn, SignedInTokens, UserMethod, secret_fingerprint, validate_response,
 };
 pub use token::TokenResult;
 pub use url::Url;

@@ -81,6 +81,22 @@ pub fn printable_line(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// The most of a server's text (an `error_description`, an excerpt) shown to the user.
+pub const MAX_SERVER_TEXT: usize = 4 * 1024;
+
+/// `text` cut to at most `limit` bytes (on a character boundary), with a marker saying how much was left
+/// out: what a server says reaches the terminal, and a 50 MB `error_description` once did, whole.
+pub fn cap_text(text: &str, limit: usize) -> Cow<'_, str> {
+    if text.len() <= limit {
+        return text.into();
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… [{} more bytes cut]", &text[..end], text.len() - end).into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -216,8 +216,17 @@ struct SavedContext<C> {
 /// Options of [`Session::new`].
 #[derive(Clone)]
 pub struct SessionOptions {
-    /// HTTP settings; `http.env` is also where the session reads its other variables.
+    /// HTTP settings: timeouts, retries, extra trusted root certificates ([`HttpOptions::root_certificates`])
+    /// and the transport ([`HttpOptions::transport`]); `http.env` is also where the session reads the
+    /// Azure variables (`AZURE_AUTHORITY_HOST`, `AZURE_*` credentials, `SSL_CERT_FILE`, proxies).
     pub http: HttpOptions,
+    /// The authority host every sign-in and renewal goes to in place of the cloud's
+    /// (`https://login.microsoftonline.com`): an https URL, or http on loopback. It wins over
+    /// `AZURE_AUTHORITY_HOST`.
+    pub authority_host: Option<url::Url>,
+    /// What renews the application connections this session loads from the saved ones: a handle this
+    /// process connected keeps its own credential and needs none of it.
+    pub renewal: RenewalCredentials,
     /// Where tokens are kept (in memory unless told otherwise).
     pub cache: TokenCache,
     /// Where each module's connections are saved; `None` saves nothing.
@@ -234,6 +243,8 @@ impl Default for SessionOptions {
     fn default() -> Self {
         Self {
             http: HttpOptions::default(),
+            authority_host: None,
+            renewal: RenewalCredentials::default(),
             cache: TokenCache::in_memory(),
             contexts: None,
             interaction: Arc::new(StderrInteraction::default()),
@@ -265,9 +276,34 @@ impl std::fmt::Debug for SessionOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SessionOptions")
             .field("http", &self.http)
+            .field(
+                "authority_host",
+                &self.authority_host.as_ref().map(url::Url::as_str),
+            )
+            .field("renewal", &self.renewal)
             .field("cache", &self.cache.location())
             .field("contexts", &self.contexts.as_ref().map(ContextStore::dir))
             .finish_non_exhaustive()
+    }
+}
+
+/// The credentials a session offers to renew an application's saved connection in a process that did
+/// not connect it (the command line reads them from its variables). Never saved; zeroized when dropped.
+#[derive(Clone, Default)]
+pub struct RenewalCredentials {
+    /// Client secrets to try, in order: the one whose fingerprint is the connecting secret's is
+    /// preferred, else the first (a rotated secret), and the authority is the judge.
+    pub client_secrets: Vec<ClientSecret>,
+    /// The password of the PFX file a saved connection's certificate is read from again.
+    pub certificate_password: Option<Password>,
+}
+
+impl std::fmt::Debug for RenewalCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RenewalCredentials")
+            .field("client_secrets", &self.client_secrets.len())
+            .field("certificate_password", &self.certificate_password.is_some())
+            .finish()
     }
 }
 
@@ -282,6 +318,9 @@ pub struct Session {
 struct SessionInner {
     options: SessionOptions,
     http: OnceLock<HttpClient>,
+    /// The connections of the live [`Connected`] handles, which a disconnect must not take tokens from.
+    live: std::sync::Mutex<Vec<(u64, Connection)>>,
+    next_handle: std::sync::atomic::AtomicU64,
 }
 
 impl Session {
@@ -291,6 +330,8 @@ impl Session {
             inner: Arc::new(SessionInner {
                 options,
                 http: OnceLock::new(),
+                live: std::sync::Mutex::default(),
+                next_handle: std::sync::atomic::AtomicU64::new(0),
             }),
         }
     }
@@ -325,11 +366,26 @@ impl Session {
         if let Some(warning) = environment.retirement() {
             tracing::warn!("{warning}");
         }
-        let mut environment = environment.clone().with_env_overrides(self.env())?;
+        let mut environment = self.with_overrides(environment.clone())?;
         if let (Some(issuer), None) = (&environment.oidc_issuer, &environment.oidc_endpoints) {
             environment.oidc_endpoints = Some(discover(self.http()?, issuer).await?);
         }
         Ok(environment)
+    }
+
+    /// `environment` with `AZURE_AUTHORITY_HOST`, then [`SessionOptions::authority_host`], applied.
+    fn with_overrides(&self, environment: Environment) -> Result<Environment> {
+        let mut environment = environment.with_env_overrides(self.env())?;
+        if let Some(host) = &self.inner.options.authority_host {
+            environment = environment.with_authority_host(host)?;
+        }
+        Ok(environment)
+    }
+
+    /// The authority a saved connection renews at, the session's overrides applied.
+    fn authority_of(&self, connection: &Connection) -> Result<Authority> {
+        let environment = self.with_overrides(connection.environment.clone())?;
+        Authority::for_environment(&environment, &connection.tenant)
     }
 
     /// Loads a certificate from its source (stores searched as [`CertificateStore::new`] describes).
@@ -378,6 +434,7 @@ impl Session {
         if request.scopes.is_empty() {
             return Err(Error::invalid("scopes", "no scope to ask for"));
         }
+        refuse_empty_secret(&request.method)?;
         let interaction = self.inner.options.interaction.as_ref();
         if !matches!(request.method, SignInMethod::AzureCli { .. }) {
             // before any credential is sent: a token that could not be kept must not be bought (a
@@ -592,13 +649,20 @@ impl Session {
         connection.token_cache = tokens.token_cache.clone();
         self.keep_tokens(request, tokens)?;
         self.save_connection(key, &connection, context)?;
-        Ok(Connected::new(self.clone(), connection, key))
+        // an application's credential stays with the handle, to renew every scope in this process
+        let credential = match request.method.effective() {
+            SignInMethod::Application(credential) => Some(credential.clone()),
+            _ => None,
+        };
+        Ok(self.handle(key, connection, credential))
     }
 
     /// The handle of the connection saved under `key`, when it is connected.
+    /// It holds no credential: an application's is renewed with what [`SessionOptions::renewal`] supplies.
     pub fn connected<'k>(&self, key: impl Into<ContextKey<'k>>) -> Result<Connected> {
         let key = key.into();
-        Ok(Connected::new(self.clone(), self.connection(key)?, key))
+        let connection = self.connection(key)?;
+        Ok(self.handle(key, connection, None))
     }
 
     /// Whether a connection could be saved now ([`ContextStore::check_writable`]): a connect calls it
@@ -651,8 +715,9 @@ impl Session {
     }
 
     /// Forgets the connection saved under `key` and removes the tokens it acquired, but none that another
-    /// saved connection (of any module, under any name) still uses: see [`disconnect`](Self::disconnect)'s
-    /// rules in auth-core's README. Returns whether there was such a connection.
+    /// saved connection (of any module, under any name) or a live handle of this session still uses: see
+    /// [`disconnect`](Self::disconnect)'s rules in auth-core's README. Returns whether there was such a
+    /// connection.
     pub fn disconnect<'k>(&self, key: impl Into<ContextKey<'k>>) -> Result<bool> {
         let key = key.into();
         let Some(store) = &self.inner.options.contexts else {
@@ -666,24 +731,92 @@ impl Session {
             // the tokens are the Azure CLI's: forgetting the connection leaves them to `az logout`
             return store.remove(key);
         }
-        let mut others: Vec<Connection> = Vec::new();
+        let mut others = self.saved_connections(Some(key))?;
+        others.extend(self.live_connections());
+        self.forget_tokens(&connection, &others)?;
+        store.remove(key)
+    }
+
+    /// The connections of the handles of this session not disconnected yet.
+    fn live_connections(&self) -> Vec<Connection> {
+        lock(&self.inner.live)
+            .iter()
+            .map(|(_, connection)| connection.clone())
+            .collect()
+    }
+
+    /// A handle of `connection`, counted among the session's live ones until it is disconnected.
+    fn handle(
+        &self,
+        key: ContextKey<'_>,
+        connection: Connection,
+        credential: Option<ClientCredential>,
+    ) -> Connected {
+        let id = self
+            .inner
+            .next_handle
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        lock(&self.inner.live).push((id, connection.clone()));
+        Connected {
+            session: self.clone(),
+            connection,
+            module: key.module.to_owned(),
+            name: key.name.to_owned(),
+            handle: Arc::new(Handle {
+                session: self.clone(),
+                id,
+                state: std::sync::Mutex::new(HandleState::Live { credential }),
+            }),
+        }
+    }
+
+    /// [`Connected::disconnect`]: the saved connection as [`disconnect`](Self::disconnect) does when it is
+    /// still the one saved under the handle's name; else (an in-memory session, or that name connected
+    /// again since) this connection's tokens, but none a saved connection or another live handle still
+    /// uses.
+    fn forget_handle(&self, id: u64, key: ContextKey<'_>, connection: &Connection) -> Result<()> {
+        lock(&self.inner.live).retain(|(other, _)| *other != id);
+        let saved = self.load_connection::<serde_json::Value>(key)?;
+        if saved.is_some_and(|(saved, _)| saved == *connection) {
+            return self.disconnect(key).map(drop);
+        }
+        if connection.azure_cli_dir().is_some() {
+            return Ok(());
+        }
+        let mut others = self.live_connections();
+        others.extend(self.saved_connections(None)?);
+        self.forget_tokens(connection, &others)
+    }
+
+    /// The saved connections of every module and name but `except`: what a disconnect must leave tokens
+    /// to.
+    fn saved_connections(&self, except: Option<ContextKey<'_>>) -> Result<Vec<Connection>> {
+        let Some(store) = &self.inner.options.contexts else {
+            return Ok(Vec::new());
+        };
+        let mut saved = Vec::new();
         for module in store.modules()? {
             for name in store.names(&module)? {
                 let other = ContextKey::new(&module, &name);
-                if other == key {
+                if Some(other) == except {
                     continue;
                 }
                 // a context that cannot be read protects nothing, and must not block a disconnect
-                if let Ok(Some(saved)) = store.load::<SavedContext<serde_json::Value>>(other) {
-                    others.push(saved.connection);
+                if let Ok(Some(context)) = store.load::<SavedContext<serde_json::Value>>(other) {
+                    saved.push(context.connection);
                 }
             }
         }
-        let authority = connection.authority(self.env())?;
+        Ok(saved)
+    }
+
+    /// Removes the tokens `connection` acquired from the session's cache, but none that one of `others`
+    /// still uses.
+    fn forget_tokens(&self, connection: &Connection, others: &[Connection]) -> Result<()> {
+        let authority = self.authority_of(connection)?;
         let environment = authority.environment();
         let same_place = |other: &Connection| {
-            other
-                .authority(self.env())
+            self.authority_of(other)
                 .is_ok_and(|a| a.environment() == environment)
         };
         // the account's tokens of this client, but none its other connections keep
@@ -739,7 +872,7 @@ impl Session {
                 }
             }
         }
-        store.remove(key)
+        Ok(())
     }
 
     /// The connection saved under `key`, or an error saying it is not connected.
@@ -792,7 +925,7 @@ impl Session {
         connection: &Connection,
         scopes: &[String],
     ) -> Result<Option<CachedAccessToken>> {
-        let authority = connection.authority(self.env())?;
+        let authority = self.authority_of(connection)?;
         if let SignedIn::AccessToken { scope, .. } = &connection.signed_in {
             other_scope(scope, scopes)?;
         }
@@ -801,28 +934,31 @@ impl Session {
             .cached(self.now())
     }
 
-    /// An access token for the connection: from the cache, else renewed with the refresh token (users) or
-    /// the application's credential (apps: the certificate found again, or the client secret from
-    /// `MSCONNECT_CLIENT_SECRET` or `MSCONNECT_PASSWORD`, whichever has the fingerprint of the secret
-    /// that connected).
+    /// An access token for a saved connection: from the cache, else renewed with the refresh token (users)
+    /// or the application's credential (apps: the certificate found again, or one of the client secrets
+    /// of [`SessionOptions::renewal`], the one with the fingerprint of the secret that connected first).
     pub async fn token(&self, connection: &Connection, scopes: &[String]) -> Result<TokenResult> {
-        self.token_renewed_if(connection, scopes, false).await
+        self.token_with(connection, scopes, None, false).await
     }
 
     /// [`token`](Self::token), but never the cached access token: a new one from the authority (or the
     /// host, for a managed identity), which proves the connection can still be renewed. A connection made
     /// with an access token cannot be, and says so.
     pub async fn renewed_token(&self, connection: &Connection, scopes: &[String]) -> Result<TokenResult> {
-        self.token_renewed_if(connection, scopes, true).await
+        self.token_with(connection, scopes, None, true).await
     }
 
-    async fn token_renewed_if(
+    /// [`token`](Self::token), an application's renewal made with `credential` when given (the one a
+    /// [`Connected`] handle keeps) instead of what [`SessionOptions::renewal`] supplies; `force`: never
+    /// the cached access token.
+    pub(crate) async fn token_with(
         &self,
         connection: &Connection,
         scopes: &[String],
+        credential: Option<&ClientCredential>,
         force: bool,
     ) -> Result<TokenResult> {
-        let authority = connection.authority(self.env())?;
+        let authority = self.authority_of(connection)?;
         let cache = self.cache_of(connection)?;
         let silent = self
             .silent(&cache, connection, &authority, scopes)
@@ -860,7 +996,10 @@ impl Session {
                 .managed_identity_token(connection, &authority, id, scopes, force)
                 .await;
         }
-        let credential = self.renewal_credential(connection, &authority, scopes, force)?;
+        let credential = match (credential, &connection.signed_in) {
+            (Some(kept), SignedIn::App { .. }) => Some(kept.clone()),
+            _ => self.renewal_credential(connection, &authority, scopes, force)?,
+        };
         silent.credential(credential.as_ref()).send(self.http()?).await
     }
 
@@ -916,7 +1055,8 @@ impl Session {
         };
         let fingerprint = match credential {
             AppCredential::Certificate(saved) => {
-                return self.certificate_credential(&saved.reload(self.env())).map(Some);
+                let password = self.inner.options.renewal.certificate_password.clone();
+                return self.certificate_credential(&saved.reload(password)).map(Some);
             }
             AppCredential::Federated(saved) => {
                 // the file is read, or the CI system asked, when the token request is made: a token
@@ -937,13 +1077,9 @@ impl Session {
             AppCredential::Secret { fingerprint } => fingerprint.clone(),
             _ => None,
         };
-        // The secret that connected is preferred (both variables may be set, for different things);
+        // The secret that connected is preferred (several may be offered, for different things);
         // another one is still tried, as a rotated secret is, and the authority is the judge.
-        let offered: Vec<ClientSecret> = SECRET_VARIABLES
-            .iter()
-            .filter_map(|var| self.env().get(var))
-            .map(ClientSecret::new)
-            .collect();
+        let offered = &self.inner.options.renewal.client_secrets;
         let same = |secret: &&ClientSecret| {
             fingerprint
                 .as_deref()
@@ -957,24 +1093,41 @@ impl Session {
             return Ok(None);
         }
         // A token that existed but expired is still found when asked "as of the epoch".
-        let why = if force {
-            "a renewal was asked for"
+        let reason = if force {
+            crate::error::RenewalReason::Asked
         } else if silent.cached(std::time::UNIX_EPOCH)?.is_some() {
-            "its token has expired"
+            crate::error::RenewalReason::Expired
         } else {
-            "the token cache holds no token of it for these scopes"
+            crate::error::RenewalReason::NotCached
         };
         let wanted = if scopes.is_empty() {
             connection.scopes.join(" ")
         } else {
             scopes.join(" ")
         };
-        Err(Error::SignInRequired(format!(
-            "application {} needs a new token for {wanted} ({why}) and no client secret was supplied to renew \
-             it: set MSCONNECT_CLIENT_SECRET (what --client-secret and --client-secret-credential read) or \
-             MSCONNECT_PASSWORD (what --credential reads), or connect again",
-            connection.client_id
-        )))
+        Err(Error::SecretRequired {
+            client_id: connection.client_id.to_string(),
+            scopes: wanted,
+            reason,
+        })
+    }
+}
+
+/// An empty client secret is refused before anything is sent: the authority would only answer
+/// `invalid_client` after a round trip, and the request would carry an application id for nothing.
+fn refuse_empty_secret(method: &SignInMethod) -> Result<()> {
+    let credential = match method.effective() {
+        SignInMethod::Application(credential) => Some(credential),
+        SignInMethod::RefreshToken { credential, .. } => credential.as_ref(),
+        SignInMethod::Browser(options) => options.credential.as_ref(),
+        _ => None,
+    };
+    match credential {
+        Some(ClientCredential::Secret(secret)) if secret.secret().trim().is_empty() => Err(Error::invalid(
+            "client secret",
+            "is empty: give the application's client secret",
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -1042,10 +1195,6 @@ impl Session {
         }
     }
 }
-
-/// Where a renewal reads an application's client secret, in order: what `--client-secret` and
-/// `--credential APP` read when connecting.
-pub const SECRET_VARIABLES: [&str; 2] = ["MSCONNECT_CLIENT_SECRET", "MSCONNECT_PASSWORD"];
 
 /// A passthrough connection asked for a scope it does not hold.
 fn other_scope(held: &str, asked: &[String]) -> Result<()> {
@@ -1171,24 +1320,55 @@ pub fn validate_response(
 
 /// A module's connection and the session it lives in: what a product crate's `connect` returns, and
 /// what a program holds to get access tokens for any scope, renewed silently.
+///
+/// The handle that connected an application keeps the credential it connected with (a client secret, a
+/// certificate with its key) in memory, zeroized when the last clone is dropped or the handle is
+/// disconnected, and renews every scope with it. A handle of a saved connection that a later process
+/// loads ([`Session::connected`]) has none: it renews with what [`SessionOptions::renewal`] supplies.
+/// Clones share their state: [`disconnect`](Self::disconnect) on one disconnects them all.
 #[derive(Debug, Clone)]
 pub struct Connected {
     session: Session,
     connection: Connection,
     module: String,
     name: String,
+    handle: Arc<Handle>,
+}
+
+/// What the clones of a handle share. While one lives, its connection counts among the session's live
+/// ones ([`SessionInner::live`]), whose tokens another handle's disconnect leaves alone.
+struct Handle {
+    session: Session,
+    id: u64,
+    state: std::sync::Mutex<HandleState>,
+}
+
+/// Whether a handle is connected, and with what.
+enum HandleState {
+    /// Connected; the application's credential when this process connected it.
+    Live { credential: Option<ClientCredential> },
+    /// [`Connected::disconnect`] ran: no token is given any more.
+    Disconnected,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        lock(&self.session.inner.live).retain(|(id, _)| *id != self.id);
+    }
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match &*lock(&self.state) {
+            HandleState::Live { credential: None } => "connected",
+            HandleState::Live { credential: Some(_) } => "connected, with the application's credential",
+            HandleState::Disconnected => "disconnected",
+        };
+        f.write_str(state)
+    }
 }
 
 impl Connected {
-    fn new(session: Session, connection: Connection, key: ContextKey<'_>) -> Self {
-        Self {
-            session,
-            connection,
-            module: key.module.to_owned(),
-            name: key.name.to_owned(),
-        }
-    }
-
     /// The connection.
     pub fn connection(&self) -> &Connection {
         &self.connection
@@ -1210,11 +1390,54 @@ impl Connected {
     }
 
     /// An access token for `scopes` (none: the scopes the connection was made for), from the cache or
-    /// renewed silently.
+    /// renewed silently: a user's with the refresh token, an application's with the credential this
+    /// handle keeps. A disconnected handle refuses ([`Error::Disconnected`]).
     pub async fn token(&self, scopes: &[&str]) -> Result<TokenResult> {
+        let credential = self.credential()?;
         let scopes = crate::flows::normalize_scopes(scopes);
-        self.session.token(&self.connection, &scopes).await
+        self.session
+            .token_with(&self.connection, &scopes, credential.as_ref(), false)
+            .await
     }
+
+    /// The credential kept for renewals, or [`Error::Disconnected`].
+    pub(crate) fn credential(&self) -> Result<Option<ClientCredential>> {
+        match &*lock(&self.handle.state) {
+            HandleState::Live { credential } => Ok(credential.clone()),
+            HandleState::Disconnected => Err(Error::Disconnected {
+                module: self.module.clone(),
+            }),
+        }
+    }
+
+    /// Whether [`disconnect`](Self::disconnect) has not run on this handle or a clone of it.
+    pub fn is_connected(&self) -> bool {
+        matches!(&*lock(&self.handle.state), HandleState::Live { .. })
+    }
+
+    /// Disconnects: forgets the credential kept in memory, removes the tokens this connection acquired
+    /// from the session's cache (but none another live handle or saved connection of the session still
+    /// uses), and, when the session saves connections and this one is the module's current one, the
+    /// saved connection too. Afterwards this handle and its clones refuse to give tokens. Returns
+    /// whether it was connected (`false` the second time).
+    pub fn disconnect(&self) -> Result<bool> {
+        let previous = std::mem::replace(&mut *lock(&self.handle.state), HandleState::Disconnected);
+        if matches!(previous, HandleState::Disconnected) {
+            return Ok(false);
+        }
+        // the credential in `previous` is dropped (and zeroized) here, whatever happens next
+        drop(previous);
+        self.session.forget_handle(
+            self.handle.id,
+            ContextKey::new(&self.module, &self.name),
+            &self.connection,
+        )?;
+        Ok(true)
+    }
+}
+
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Fetches an issuer's OpenID Connect discovery document and checks it names that issuer.

@@ -178,6 +178,10 @@ pub(crate) fn failure(cmdlet: &Cmdlet, error: cmdlet::Error) -> Failure {
             Some(long) => Failure::Failed(format!("--{long}: {reason}")),
             None => Failure::Failed(format!("-{parameter}: {reason}")),
         },
+        cmdlet::Error::Invalid { parameter, reason } => match option(parameter) {
+            Some(long) => usage(format!("--{long}: {reason}")),
+            None => usage(format!("invalid value for -{parameter}: {reason}")),
+        },
         cmdlet::Error::Core(auth_core::Error::InvalidParameter { parameter, reason }) => {
             match option(&parameter) {
                 Some(long) => usage(format!("--{long}: {reason}")),

@@ -75,6 +75,22 @@ impl Failure {
 
 fn report_auth(error: &Error, verbose: bool) -> String {
     let mut out = String::new();
+    if let Error::SecretRequired {
+        client_id,
+        scopes,
+        reason,
+    } = error
+    {
+        // auth-core says what the library caller supplies; here, what the command line reads
+        let _ = writeln!(
+            out,
+            "error: application {client_id} needs a new token for {scopes} ({}) and no client secret was \
+             supplied to renew it: set MSCONNECT_CLIENT_SECRET (what --client-secret and \
+             --client-secret-credential read) or MSCONNECT_PASSWORD (what --credential reads), or connect again",
+            reason
+        );
+        return out;
+    }
     let Some(server) = error.server() else {
         let _ = writeln!(out, "error: {error}");
         if verbose {

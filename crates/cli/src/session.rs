@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use auth_core::time::format_rfc3339;
-use auth_core::{Session, SessionOptions};
+use auth_core::{RenewalCredentials, Session, SessionOptions};
 use clap::ArgMatches;
 use cmdlet::{Bound, Command, ConnectionName, Lifecycle, Module};
 use serde_json::{Value, json};
@@ -23,9 +23,29 @@ use crate::output::{self, Format};
 pub(crate) fn session(app: &App) -> Result<Session, Failure> {
     Ok(Session::new(SessionOptions {
         interaction: Arc::new(CliInteraction::default()),
+        renewal: renewal_credentials(&app.env),
         ..SessionOptions::persistent(app.env.clone())?
     }))
 }
+
+/// Where a saved application connection's renewal finds its credential in a later run: the client secret
+/// in what `--client-secret` and `--credential APP` read when connecting (the one whose fingerprint is
+/// the connecting secret's is chosen), a PFX file's password in what `--certificate-password` reads.
+fn renewal_credentials(env: &auth_core::EnvVars) -> RenewalCredentials {
+    RenewalCredentials {
+        client_secrets: SECRET_VARIABLES
+            .iter()
+            .filter_map(|variable| env.get(variable))
+            .map(auth_core::ClientSecret::new)
+            .collect(),
+        certificate_password: env
+            .get("MSCONNECT_CERTIFICATE_PASSWORD")
+            .map(auth_core::Password::new),
+    }
+}
+
+/// Where a renewal reads an application's client secret, in order.
+pub(crate) const SECRET_VARIABLES: [&str; 2] = ["MSCONNECT_CLIENT_SECRET", "MSCONNECT_PASSWORD"];
 
 /// Runs the future on a current-thread runtime built for it; Ctrl-C cancels it.
 pub(crate) fn block_on_cancellable<T>(

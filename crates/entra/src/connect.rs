@@ -69,17 +69,25 @@ impl SignIn for ConnectEntra {
             EntraSignIn::ServicePrincipalCertificate {
                 tenant,
                 client_id,
-                certificate_thumbprint,
+                certificate,
             } => {
-                thumbprint = Some(auth_core::cert::normalize_thumbprint(&certificate_thumbprint)?);
+                if let CertificateSource::Thumbprint(given) = &certificate {
+                    // a mistyped thumbprint is named before any store is searched
+                    auth_core::cert::normalize_thumbprint(given)?;
+                }
+                let credential = session.certificate_credential(&certificate)?;
+                // the context shows the thumbprint of the certificate used, however it was given
+                thumbprint = match &credential {
+                    ClientCredential::Assertion(source) => {
+                        source.certificate_description().map(|saved| saved.thumbprint)
+                    }
+                    ClientCredential::Secret(_) => None,
+                };
                 (
                     client_id,
                     Some(tenant),
                     vec![default_scope],
-                    SignInMethod::Application(
-                        session
-                            .certificate_credential(&CertificateSource::Thumbprint(certificate_thumbprint))?,
-                    ),
+                    SignInMethod::Application(credential),
                     AuthType::AppOnly,
                     TokenCredentialType::ClientCertificate,
                 )
@@ -93,7 +101,8 @@ impl SignIn for ConnectEntra {
                 TokenCredentialType::UserProvidedAccessToken,
             ),
             EntraSignIn::AppSecretCredential { credential, tenant } => (
-                cmdlet::bind::named("ClientSecretCredential", ClientId::parse(&credential.username))?,
+                ClientId::parse(&credential.username)
+                    .map_err(|error| cmdlet::Error::invalid_field("ClientSecretCredential", error))?,
                 Some(tenant),
                 vec![default_scope],
                 SignInMethod::Application(ClientCredential::Secret(credential.password.into())),

@@ -3,7 +3,7 @@
 //! `-ClientSecretCredential`, `-Environment`), and msconnect's own; every parameter with its aliases,
 //! kind and help; the environment names; and how the bound parameters become the typed request.
 
-use auth_core::{AccessToken, ClientId, Credential, Environment, Tenant};
+use auth_core::{AccessToken, CertificateSource, ClientId, Credential, Environment, Tenant};
 use cmdlet::declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets, common};
 use cmdlet::sets::{self, FROM_AZURE_CLI_SET, SetNames, workload::WorkloadSignIn};
 use cmdlet::{Bound, EnvironmentNames, Request, Result};
@@ -137,14 +137,15 @@ pub enum EntraSignIn {
         /// How the user signs in.
         method: UserMethod,
     },
-    /// An application with a certificate from the store.
+    /// An application with a certificate: from the store by `-CertificateThumbprint`, or (a library
+    /// caller) by path or bytes.
     ServicePrincipalCertificate {
         /// `-TenantId`.
         tenant: Tenant,
         /// `-ClientId` (`-ApplicationId`).
         client_id: ClientId,
         /// `-CertificateThumbprint`.
-        certificate_thumbprint: String,
+        certificate: CertificateSource,
     },
     /// A Microsoft Graph access token the caller has.
     AccessToken {
@@ -202,7 +203,7 @@ impl Request for ConnectEntra {
             "ServicePrincipalCertificate" => EntraSignIn::ServicePrincipalCertificate {
                 tenant: bound.required_tenant("TenantId")?,
                 client_id: bound.required_client_id("ClientId")?,
-                certificate_thumbprint: bound.required_text("CertificateThumbprint")?,
+                certificate: CertificateSource::Thumbprint(bound.required_text("CertificateThumbprint")?),
             },
             "AccessToken" => EntraSignIn::AccessToken {
                 access_token: bound.required_secret("MsAccessToken")?.into(),

@@ -4,8 +4,7 @@
 
 use auth_core::time::format_rfc3339;
 use auth_core::{
-    AccessToken, CertificateSource, ClientCredential, ClientId, RefreshToken, Session, SignInMethod,
-    SignInRequest, TokenResult,
+    AccessToken, ClientCredential, ClientId, RefreshToken, Session, SignInMethod, SignInRequest, TokenResult,
 };
 use cmdlet::format::{collection, list};
 use serde::Serialize;
@@ -157,10 +156,9 @@ pub async fn new_partner_access_token(
                     ClientId::parse(&credential.username).ok(),
                     Some(ClientCredential::Secret(credential.password.into())),
                 ),
-                Some(RefreshTokenCredential::CertificateThumbprint(thumbprint)) => (
-                    None,
-                    Some(session.certificate_credential(&CertificateSource::Thumbprint(thumbprint))?),
-                ),
+                Some(RefreshTokenCredential::Certificate(certificate)) => {
+                    (None, Some(session.certificate_credential(&certificate)?))
+                }
             };
             let client_id = application_id
                 .or(credential_client)
@@ -193,13 +191,12 @@ pub async fn new_partner_access_token(
         }
         NewAccessTokenSet::ServicePrincipalCertificate {
             application_id,
-            certificate_thumbprint,
+            certificate,
             scopes,
             tenant,
             use_authorization_code,
         } => {
-            let credential =
-                session.certificate_credential(&CertificateSource::Thumbprint(certificate_thumbprint))?;
+            let credential = session.certificate_credential(&certificate)?;
             let method = if use_authorization_code {
                 browser(Some(credential), Vec::new())
             } else {

@@ -2,7 +2,7 @@
 //! kinds and help, their parameter sets (each set a variant holding exactly its fields), the environment
 //! names, and how the bound parameters become the typed requests.
 
-use auth_core::{AccessToken, ClientId, Environment, Password, RefreshToken, Tenant};
+use auth_core::{AccessToken, CertificateSource, ClientId, Environment, Password, RefreshToken, Tenant};
 use cmdlet::declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets, common};
 use cmdlet::sets::{self, standard, workload};
 use cmdlet::{Bound, Request, Result};
@@ -243,8 +243,8 @@ pub enum NewAccessTokenSet {
     ServicePrincipalCertificate {
         /// `-ApplicationId`.
         application_id: ClientId,
-        /// `-CertificateThumbprint`.
-        certificate_thumbprint: String,
+        /// `-CertificateThumbprint` (a library caller may give the certificate by path or bytes too).
+        certificate: CertificateSource,
         /// `-Scopes`.
         scopes: Vec<String>,
         /// `-Tenant`.
@@ -320,7 +320,7 @@ impl Request for NewPartnerAccessToken {
             },
             "ServicePrincipalCertificate" => NewAccessTokenSet::ServicePrincipalCertificate {
                 application_id: bound.required_client_id("ApplicationId")?,
-                certificate_thumbprint: bound.required_text("CertificateThumbprint")?,
+                certificate: CertificateSource::Thumbprint(bound.required_text("CertificateThumbprint")?),
                 scopes: scopes(&bound)?,
                 tenant: bound.required_tenant("Tenant")?,
                 use_authorization_code: bound.switch("UseAuthorizationCode"),

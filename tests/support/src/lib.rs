@@ -153,6 +153,7 @@ pub fn http_options(env: EnvVars) -> (HttpOptions, FakeTimer) {
             max_delay: Duration::from_secs(60),
         },
         user_agent_suffix: None,
+        ..HttpOptions::default()
     };
     (options, timer)
 }

@@ -1,21 +1,23 @@
 //! The cache file on disk: private files written whole (temporary file beside the file, fsync, rename; a
 //! symlinked file is written through to its target), two locks around every read-modify-write (our
-//! `.lock` and msal-extensions' `.lockfile`, each waited for a bounded time), re-reading only when the file
+//! `.lock` and msal-extensions' `.lockfile`, each waited for a bounded time, a `.lockfile` left by a
+//! program that died taken over, see `lockfile.rs`), re-reading only when the file
 //! changed, every document Python's `json.loads` accepts read, and only a file that is not JSON at all
 //! moved aside to a named backup instead of being lost.
 
 use std::fs::File;
-use std::io::{ErrorKind, Read as _, Write as _};
+use std::io::{ErrorKind, Read as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::read_file::{open_regular, read_regular};
+use crate::read_file::open_regular;
 use crate::time::epoch_seconds;
 
 use super::index::{Index, Refused};
+use super::lockfile::{self, HeldLockfile};
 use super::schema::{CREDENTIAL_MAPS, Document};
 use crate::private_file::{
     TEMP_MARKER, create_private_dir, private_options, resolve_symlinks, write_private_file,
@@ -74,21 +76,13 @@ pub(super) struct CacheFile {
     lock_wait: Duration,
 }
 
-/// Holds both locks until dropped: the `.lockfile` is removed (after releasing its advisory lock, as
-/// msal-extensions does), then closing the `.lock` file releases that one.
+/// Holds both locks until dropped: the `.lockfile` is removed first (see [`lockfile`](super::lockfile)),
+/// then closing the `.lock` file releases that one.
 #[must_use]
 pub(super) struct LockGuard {
+    // fields drop in order: the `.lockfile` before our `.lock`
+    _lockfile: HeldLockfile,
     _own: File,
-    lockfile: Option<(File, PathBuf)>,
-}
-
-impl Drop for LockGuard {
-    fn drop(&mut self) {
-        if let Some((file, path)) = self.lockfile.take() {
-            let _ = file.unlock();
-            let _ = std::fs::remove_file(&path);
-        }
-    }
 }
 
 impl CacheFile {
@@ -108,6 +102,11 @@ impl CacheFile {
 
     pub(super) fn set_lock_wait(&mut self, wait: Duration) {
         self.lock_wait = wait;
+    }
+
+    /// How long a change waits for another program's lock (and a token's lock is waited for).
+    pub(super) fn lock_wait(&self) -> Duration {
+        self.lock_wait
     }
 
     pub(super) fn path(&self) -> &Path {
@@ -262,7 +261,8 @@ impl CacheFile {
     /// Takes both locks, waiting for other processes (and other handles of this one) to finish: first our
     /// `.lock`, then msal-extensions' `.lockfile`, so that neither msconnect nor an MSAL client (the Azure
     /// CLI, azure-identity) writes the file meanwhile. Each is waited for at most the lock wait (30 s by
-    /// default); then the error names the lock file, which a crashed program may have left behind.
+    /// default); then the error names the lock file. A `.lockfile` a program that died left behind is taken
+    /// over rather than waited for.
     pub(super) fn lock(&self) -> Result<LockGuard> {
         if let Some(dir) = self.path.parent() {
             create_private_dir(dir)?;
@@ -303,77 +303,11 @@ impl CacheFile {
                 }
             }
         }
-        let lockfile = self.take_lockfile(deadline)?;
+        let lockfile = lockfile::take(&self.lockfile_path, &self.path, deadline, self.lock_wait)?;
         Ok(LockGuard {
+            _lockfile: lockfile,
             _own: own,
-            lockfile: Some((lockfile, self.lockfile_path.clone())),
         })
-    }
-
-    /// msal-extensions' protocol: whoever creates `<file>.lockfile` (exclusively) holds the lock and
-    /// writes `{pid} {program}` in it; the portalocker flavour also takes an advisory lock on it, which we
-    /// take too so that it waits for us.
-    fn take_lockfile(&self, deadline: Instant) -> Result<File> {
-        loop {
-            match private_options()
-                .read(true)
-                .write(true)
-                .create_new(true)
-                .open(&self.lockfile_path)
-            {
-                Ok(mut file) => {
-                    let program = std::env::args().next().unwrap_or_else(|| "msconnect".into());
-                    let _ = write!(file, "{} {program}", std::process::id());
-                    // Another process may hold the advisory lock on a file it did not manage to create.
-                    while !matches!(file.try_lock(), Ok(())) {
-                        if Instant::now() >= deadline {
-                            let _ = std::fs::remove_file(&self.lockfile_path);
-                            return Err(self.lockfile_busy());
-                        }
-                        std::thread::sleep(LOCK_POLL);
-                    }
-                    return Ok(file);
-                }
-                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-                    if Instant::now() >= deadline {
-                        return Err(self.lockfile_busy());
-                    }
-                    std::thread::sleep(LOCK_POLL);
-                }
-                Err(source) => {
-                    return Err(Error::Io {
-                        action: "creating the lock file",
-                        path: self.lockfile_path.clone(),
-                        source,
-                    });
-                }
-            }
-        }
-    }
-
-    fn lockfile_busy(&self) -> Error {
-        // `{pid} {program}`, written by another program: shown only as printable text, and short.
-        let holder: String = read_regular(&self.lockfile_path, 4096, "reading", "a lock file")
-            .ok()
-            .flatten()
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(120)
-            .collect();
-        let holder = if holder.trim().is_empty() {
-            String::new()
-        } else {
-            format!(" (held by process {})", holder.trim())
-        };
-        Error::TimedOut(format!(
-            "the token cache {} is in use: the lock file {} has existed for more than {} s{holder}; if no \
-             program is using the cache (a program that crashed leaves it behind), remove that file",
-            self.path.display(),
-            self.lockfile_path.display(),
-            self.lock_wait.as_secs()
-        ))
     }
 
     /// Whether a change could be written now: the locks can be taken and the folder of the file (of its

@@ -32,6 +32,7 @@ mod backend;
 mod file;
 pub use file::DEFAULT_LOCK_WAIT;
 mod index;
+mod lockfile;
 #[cfg(feature = "redis")]
 mod redis_store;
 mod schema;
@@ -41,6 +42,7 @@ pub use schema::file_text_of;
 #[cfg(feature = "redis")]
 mod seal;
 mod search;
+mod token_lock;
 
 /// Silent sign-in is a flow; it is named here too, where it was first.
 pub use crate::flows::SilentRequest;
@@ -93,22 +95,24 @@ impl std::fmt::Debug for TokenCache {
     }
 }
 
-/// The refresh lock of a shared cache, held until dropped.
-#[cfg(feature = "redis")]
-pub(crate) use redis_store::Lease;
-/// Without Redis there is no lock to hold.
-#[cfg(not(feature = "redis"))]
-pub(crate) type Lease = std::convert::Infallible;
+/// The refresh lock of a token, held until dropped: a Redis store's lease, or a cache file's lock for
+/// that token.
+#[must_use]
+// never read: each is held for what its `Drop` releases
+#[allow(dead_code)]
+pub(crate) enum Lease {
+    #[cfg(feature = "redis")]
+    Redis(redis_store::Lease),
+    File(lockfile::HeldLockfile),
+}
 
-/// What trying the refresh lock of a shared cache gave.
+/// What trying the refresh lock of a token gave.
 pub(crate) enum RefreshLock {
-    /// The cache is not shared (or fell back to its file): the turn in this process is enough.
+    /// The cache is only this process's (in memory): the turn in this process is enough.
     Unshared,
     /// This worker holds the lock until the lease is dropped.
-    #[cfg(feature = "redis")]
     Held(Lease),
     /// Another worker holds it: look for its token again after `poll`, for at most `ttl` in all.
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     Busy {
         /// How long to wait before looking again.
         poll: std::time::Duration,
@@ -477,8 +481,8 @@ impl TokenCache {
         flights.entry(key).or_default().clone()
     }
 
-    /// Tries to take the shared cache's lock for renewing the token `query` names, so that one worker of
-    /// the fleet asks the authority while the others wait for its token.
+    /// Tries to take the lock for renewing the token `query` names (in Redis, or beside the cache file), so
+    /// that one worker of the fleet asks the authority while the others wait for its token.
     pub(crate) fn try_refresh_lock(&self, query: &TokenQuery) -> Result<RefreshLock> {
         self.inner.backend.try_refresh_lock(query)
     }

@@ -234,14 +234,9 @@ impl RedisStore {
     }
 
     fn connect(&self) -> Result<redis::Connection> {
-        if matches!(
-            self.client.get_connection_info().addr(),
-            redis::ConnectionAddr::TcpTls { .. }
-        ) {
-            // redis builds its rustls configuration from the process's default provider: make it ring,
-            // the workspace's only provider (an error means one is installed already, which is as good).
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        }
+        // Over TLS, redis builds its rustls configuration from the process's default provider, which rustls
+        // picks from its crate features (ring, the workspace's only one) when the program installed none:
+        // nothing is installed here behind the program's back.
         let connection = self
             .client
             .get_connection_with_timeout(self.options.connect_timeout)

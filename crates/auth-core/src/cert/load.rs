@@ -11,7 +11,7 @@ use x509_parser::public_key::PublicKey;
 use zeroize::Zeroizing;
 
 use super::pfx::{self, Bags};
-use super::{Certificate, KeyFormat, KeyKind, PrivateKey};
+use super::{Certificate, KeyFormat, KeyKind, PrivateKey, problem};
 use crate::error::{Error, Result};
 use crate::read_file::{MAX_CREDENTIAL_FILE_BYTES, read_existing};
 use crate::secret::Password;
@@ -73,11 +73,6 @@ pub(crate) fn read_text(path: &Path) -> Result<Zeroizing<String>> {
             reason: "not a PEM file (it is not text; a binary certificate is a .pfx or DER file)".into(),
         }),
     }
-}
-
-/// An error about a certificate input, prefixed with where it came from.
-pub(crate) fn problem(origin: &str, reason: impl std::fmt::Display) -> Error {
-    Error::Certificate(format!("{origin}: {reason}"))
 }
 
 /// What a certificate input held: the leaf, its issuers, and the private key when there was one.

@@ -179,5 +179,11 @@ pub fn normalize_thumbprint(text: &str) -> Result<String> {
     }
 }
 
+/// An error about a certificate input, prefixed with where it came from (for the loaders, `load` and
+/// `pfx`, which share it through their parent rather than through each other).
+pub(crate) fn problem(origin: &str, reason: impl std::fmt::Display) -> Error {
+    Error::Certificate(format!("{origin}: {reason}"))
+}
+
 #[cfg(test)]
 mod tests;

@@ -13,7 +13,7 @@ use pkcs12::pfx::Pfx;
 use pkcs12::{MacData, SafeBag};
 use zeroize::Zeroizing;
 
-use super::load::problem;
+use super::problem;
 use crate::error::{Error, Result};
 
 /// The certificates and private keys of a PFX file, as stored.

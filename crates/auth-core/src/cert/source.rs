@@ -8,7 +8,6 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::Certificate;
-use crate::env::EnvVars;
 use crate::secret::Password;
 
 /// Where a certificate comes from. Only the source's description (never a password) is saved with a
@@ -36,6 +35,48 @@ pub enum CertificateSource {
     },
     /// A certificate loaded by the caller.
     Loaded(Arc<Certificate>),
+}
+
+impl CertificateSource {
+    /// A certificate found by its thumbprint in the certificate stores.
+    pub fn thumbprint(thumbprint: impl Into<String>) -> Self {
+        Self::Thumbprint(thumbprint.into())
+    }
+
+    /// A PFX/PKCS#12 file, with its password when it has one (read when signing in).
+    pub fn pfx_file(path: impl Into<PathBuf>, password: Option<Password>) -> Self {
+        Self::Pkcs12 {
+            path: path.into(),
+            password,
+        }
+    }
+
+    /// A PEM certificate file and its PEM key file (the same path when the key sits in the certificate
+    /// file), read when signing in.
+    pub fn pem_files(certificate: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        Self::Pem {
+            certificate: certificate.into(),
+            key: key.into(),
+        }
+    }
+
+    /// PFX/PKCS#12 bytes and their password, read now (the password is not kept); `origin` names them in
+    /// errors.
+    pub fn pfx_bytes(der: &[u8], password: Option<&Password>, origin: &str) -> crate::error::Result<Self> {
+        Ok(Self::Loaded(Arc::new(Certificate::from_pkcs12_der(
+            der, password, origin,
+        )?)))
+    }
+
+    /// A PEM certificate and its PEM private key (or both in `certificate`, with `key` empty), read now;
+    /// `origin` names them in errors.
+    pub fn pem(certificate: &str, key: &str, origin: &str) -> crate::error::Result<Self> {
+        Ok(Self::Loaded(Arc::new(Certificate::from_pem(
+            certificate,
+            key,
+            origin,
+        )?)))
+    }
 }
 
 /// A saved pointer to a certificate: enough to find it again, nothing secret.
@@ -77,15 +118,15 @@ impl SavedCertificate {
         }
     }
 
-    /// The source to load the certificate again. A PFX file's password is read from
-    /// `MSCONNECT_CERTIFICATE_PASSWORD`; a certificate loaded by a library caller is found again by its
+    /// The source to load the certificate again: a PFX file opened with `password` (the caller supplies
+    /// it again, it is never saved); a certificate loaded by a library caller is found again by its
     /// thumbprint in the stores.
-    pub(crate) fn reload(&self, env: &EnvVars) -> CertificateSource {
+    pub(crate) fn reload(&self, password: Option<Password>) -> CertificateSource {
         match (self.source.as_str(), &self.path, &self.key_path, &self.subject) {
             ("Subject", _, _, Some(subject)) => CertificateSource::Subject(subject.clone()),
             ("Pkcs12", Some(path), _, _) => CertificateSource::Pkcs12 {
                 path: path.clone(),
-                password: env.get("MSCONNECT_CERTIFICATE_PASSWORD").map(Password::new),
+                password,
             },
             ("Pem", Some(certificate), Some(key), _) => CertificateSource::Pem {
                 certificate: certificate.clone(),

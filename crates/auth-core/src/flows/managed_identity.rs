@@ -287,6 +287,7 @@ impl<'a> ManagedIdentity<'a> {
                 ..RetryPolicy::default()
             },
             user_agent_suffix: None,
+            ..HttpOptions::default()
         })?;
         let response = match &source {
             ManagedIdentitySource::AppService { endpoint, header } => {

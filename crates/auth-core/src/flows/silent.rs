@@ -1,8 +1,9 @@
 //! Silent sign-in: a token from the cache when one is good for five more minutes, else a new one bought
 //! with the cached refresh token (for any tenant: refresh tokens are cross-tenant) or, for an app, with
 //! the client credential the caller supplies again. Concurrent requests for one token make one request:
-//! in one process through a turn per token, and across a fleet sharing a Redis cache through a lock in
-//! Redis, whose holder asks while the others wait for its token.
+//! in one process through a turn per token, and across a fleet sharing a Redis cache or a cache file
+//! through a lock per token (in Redis, or beside the file), whose holder asks while the others wait for
+//! its token.
 
 use std::time::SystemTime;
 
@@ -208,7 +209,6 @@ impl<'a> SilentRequest<'a> {
         loop {
             let (poll, ttl) = match self.cache.try_refresh_lock(query)? {
                 RefreshLock::Unshared => return Ok(SharedTurn::Proceed(None)),
-                #[cfg(feature = "redis")]
                 RefreshLock::Held(lease) => return Ok(SharedTurn::Proceed(Some(lease))),
                 RefreshLock::Busy { poll, ttl } => (poll, ttl),
             };
@@ -315,7 +315,7 @@ impl<'a> SilentRequest<'a> {
         let Some(credential) = self.credential else {
             return Err(Error::SignInRequired(format!(
                 "no app-only token for client {} in {}, and renewing it needs the client secret or certificate, \
-                 which is never stored: supply it again (MSCONNECT_CLIENT_SECRET) or connect again",
+                 which is never stored: supply it again or connect again",
                 self.client_id,
                 self.where_cached()
             )));

@@ -6,9 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::authority::Authority;
 use crate::cloud::Environment;
-use crate::env::EnvVars;
 use crate::error::Result;
 use crate::flows::ClientCredential;
 use crate::ids::{ClientId, Tenant};
@@ -21,7 +19,7 @@ use super::{SavedCertificate, SignInMethod, SignInRequest};
 pub const CONNECTION_VERSION: u32 = 2;
 
 /// What a module remembers of its current connection so a later process can get tokens silently. Never
-/// a secret: a client secret is supplied again (`MSCONNECT_CLIENT_SECRET` or `MSCONNECT_PASSWORD`) and
+/// a secret: a client secret is supplied again ([`super::SessionOptions::renewal`]) and
 /// checked against the fingerprint kept here; a certificate is found again from [`SavedCertificate`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", try_from = "RawConnection")]
@@ -369,11 +367,6 @@ impl Connection {
             Some(CacheLocation::AzureCli { config_dir }) => Some(config_dir),
             None => None,
         }
-    }
-
-    pub(crate) fn authority(&self, env: &EnvVars) -> Result<Authority> {
-        let environment = self.environment.clone().with_env_overrides(env)?;
-        Authority::for_environment(&environment, &self.tenant)
     }
 }
 

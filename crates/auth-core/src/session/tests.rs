@@ -109,10 +109,32 @@ async fn sign_in_with_secret(
 
 /// A token for `connection` in a later session on `home` with `env`, once the first token has under five
 /// minutes left (so it is renewed, not served from the cache).
-async fn token_an_hour_later(home: &std::path::Path, env: EnvVars, connection: &Connection) -> TokenResult {
-    let (later, timer) = session_in(home, env);
+async fn token_an_hour_later(
+    home: &std::path::Path,
+    secrets: &[&str],
+    connection: &Connection,
+) -> TokenResult {
+    let (later, timer) = session_offering(home, secrets);
     timer.advance(Duration::from_secs(3500));
     later.token(connection, &[]).await.unwrap()
+}
+
+/// A later process's session on `home` that offers `secrets` to renew saved application connections (as
+/// the command line offers its variables).
+fn session_offering(home: &std::path::Path, secrets: &[&str]) -> (Session, crate::testing::FakeTimer) {
+    let (http, timer) = crate::testing::http_options(EnvVars::default());
+    let session = Session::new(SessionOptions {
+        http,
+        cache: TokenCache::open(home.join("msal_token_cache.json")),
+        contexts: Some(ContextStore::new(home.join("contexts"))),
+        interaction: Arc::new(crate::interaction::SilentInteraction),
+        renewal: RenewalCredentials {
+            client_secrets: secrets.iter().map(|secret| ClientSecret::new(*secret)).collect(),
+            certificate_password: None,
+        },
+        ..SessionOptions::default()
+    });
+    (session, timer)
 }
 
 async fn connect_user(server: &mut mockito::Server, home: &std::path::Path) -> Connection {
@@ -240,27 +262,22 @@ async fn an_app_only_token_is_renewed_with_the_secret_supplied_again() {
     let (without, timer) = session_in(home.path(), EnvVars::default());
     timer.advance(Duration::from_secs(3500));
     let error = without.token(&connection, &[]).await.unwrap_err();
-    insta::assert_snapshot!(error, @"application 04b07795-8ddb-461a-bbee-02f9e1bf7b46 needs a new token for https://graph.microsoft.com/.default (its token has expired) and no client secret was supplied to renew it: set MSCONNECT_CLIENT_SECRET (what --client-secret and --client-secret-credential read) or MSCONNECT_PASSWORD (what --credential reads), or connect again");
+    insta::assert_snapshot!(error, @"application 04b07795-8ddb-461a-bbee-02f9e1bf7b46 needs a new token for https://graph.microsoft.com/.default (its token has expired) and no client secret was supplied to renew it: give it in SessionOptions::renewal, or connect again");
     // asked for a scope it never had a token for, it says that instead
     let error = without
         .token(&connection, &["https://vault.azure.net/.default".into()])
         .await
         .unwrap_err();
-    insta::assert_snapshot!(error, @"application 04b07795-8ddb-461a-bbee-02f9e1bf7b46 needs a new token for https://vault.azure.net/.default (the token cache holds no token of it for these scopes) and no client secret was supplied to renew it: set MSCONNECT_CLIENT_SECRET (what --client-secret and --client-secret-credential read) or MSCONNECT_PASSWORD (what --credential reads), or connect again");
+    insta::assert_snapshot!(error, @"application 04b07795-8ddb-461a-bbee-02f9e1bf7b46 needs a new token for https://vault.azure.net/.default (the token cache holds no token of it for these scopes) and no client secret was supplied to renew it: give it in SessionOptions::renewal, or connect again");
 
     let renew = secret_endpoint(&mut server, "s2", "APP-2", 1).await;
-    let renewed = token_an_hour_later(
-        home.path(),
-        EnvVars::from_pairs([("MSCONNECT_CLIENT_SECRET", "s2")]),
-        &connection,
-    )
-    .await;
+    let renewed = token_an_hour_later(home.path(), &["s2"], &connection).await;
     assert_eq!(renewed.access_token.secret(), "APP-2");
     renew.assert_async().await;
 }
 
 #[tokio::test]
-async fn a_renewal_reads_the_secret_from_msconnect_password_too_and_prefers_the_one_that_connected() {
+async fn a_renewal_prefers_the_offered_secret_that_connected() {
     let mut server = mockito::Server::new_async().await;
     let home = tempfile::tempdir().unwrap();
     let first = secret_endpoint(&mut server, "s1", "APP-1", 2).await;
@@ -278,13 +295,9 @@ async fn a_renewal_reads_the_secret_from_msconnect_password_too_and_prefers_the_
         fingerprint,
         &secret_fingerprint(&ClientSecret::new("s1"), &connection.client_id)
     );
-    // --credential APP read MSCONNECT_PASSWORD; MSCONNECT_CLIENT_SECRET holds something else
-    let renewed = token_an_hour_later(
-        home.path(),
-        EnvVars::from_pairs([("MSCONNECT_CLIENT_SECRET", "other"), ("MSCONNECT_PASSWORD", "s1")]),
-        &connection,
-    )
-    .await;
+    // two secrets offered (the command line's MSCONNECT_CLIENT_SECRET and MSCONNECT_PASSWORD): the one
+    // that connected is chosen, wherever it stands
+    let renewed = token_an_hour_later(home.path(), &["other", "s1"], &connection).await;
     assert_eq!(renewed.access_token.secret(), "APP-1");
     first.assert_async().await;
 }
@@ -475,7 +488,7 @@ async fn a_certificate_connection_finds_its_certificate_again_to_renew() {
     );
     assert_eq!(saved.thumbprint.len(), 40);
 
-    let renewed = token_an_hour_later(home.path(), EnvVars::default(), &connection).await;
+    let renewed = token_an_hour_later(home.path(), &[], &connection).await;
     assert_eq!(renewed.access_token.secret(), "APP-C");
     signed.assert_async().await;
 }
@@ -938,7 +951,7 @@ async fn a_connection_from_the_azure_cli_keeps_its_tokens_in_the_azure_clis_cach
     renew.assert_async().await;
     let cli_cache = TokenCache::open(az.path().join("msal_token_cache.json"));
     let home_account = connection.home_account_id().unwrap().to_owned();
-    let environment = connection.authority(&env).unwrap().environment();
+    let environment = later.authority_of(&connection).unwrap().environment();
     assert_eq!(
         cli_cache
             .find_refresh_token(&environment, &connection.client_id, &home_account)
@@ -976,4 +989,5 @@ async fn a_connection_from_the_azure_cli_keeps_its_tokens_in_the_azure_clis_cach
 }
 
 /// Issue 16: connections of the secret-free sign-ins, renewed from their source.
+mod handle;
 mod workload;

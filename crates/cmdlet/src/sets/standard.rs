@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::workload::WorkloadSignIn;
 use super::{FROM_AZURE_CLI_SET, SetNames};
-use crate::bind::{Bound, named};
+use crate::bind::Bound;
 use crate::declare::{Kind, Parameter, ParameterSet, common};
 use crate::environments::EnvironmentNames;
 use crate::error::Result;
@@ -117,14 +117,13 @@ pub fn client_secret_for(credential: Credential, application_id: &ClientId) -> R
         .trim()
         .eq_ignore_ascii_case(application_id.as_str())
     {
-        return Err(auth_core::Error::invalid(
-            "-Credential",
-            format!(
+        return Err(crate::Error::Invalid {
+            parameter: "Credential",
+            reason: format!(
                 "its user name '{}' must be the application id, {application_id}",
                 credential.username.trim()
             ),
-        )
-        .into());
+        });
     }
     Ok(ClientCredential::Secret(credential.password.into()))
 }
@@ -134,8 +133,9 @@ pub fn client_secret_for(credential: Credential, application_id: &ClientId) -> R
 pub enum RefreshTokenCredential {
     /// `-Credential`: the application id and its client secret.
     Secret(Credential),
-    /// `-CertificateThumbprint`: a certificate of the application.
-    CertificateThumbprint(String),
+    /// `-CertificateThumbprint`: a certificate of the application (a library caller may give it by path
+    /// or bytes too).
+    Certificate(CertificateSource),
 }
 
 impl RefreshTokenCredential {
@@ -147,7 +147,9 @@ impl RefreshTokenCredential {
         ) {
             (Some(_), Some(_)) => Err(bound.conflict("Credential", "CertificateThumbprint")),
             (Some(credential), None) => Ok(Some(Self::Secret(credential))),
-            (None, Some(thumbprint)) => Ok(Some(Self::CertificateThumbprint(thumbprint))),
+            (None, Some(thumbprint)) => {
+                Ok(Some(Self::Certificate(CertificateSource::Thumbprint(thumbprint))))
+            }
             (None, None) => Ok(None),
         }
     }
@@ -185,8 +187,8 @@ pub enum StandardSignIn {
     ServicePrincipalCertificate {
         /// `-ApplicationId`.
         application_id: ClientId,
-        /// `-CertificateThumbprint`.
-        certificate_thumbprint: String,
+        /// `-CertificateThumbprint` (a library caller may give the certificate by path or bytes too).
+        certificate: CertificateSource,
         /// `-Tenant`.
         tenant: Tenant,
     },
@@ -257,7 +259,7 @@ impl StandardSignIn {
             },
             "ServicePrincipalCertificate" => Self::ServicePrincipalCertificate {
                 application_id: bound.required_client_id("ApplicationId")?,
-                certificate_thumbprint: bound.required_text("CertificateThumbprint")?,
+                certificate: CertificateSource::Thumbprint(bound.required_text("CertificateThumbprint")?),
                 tenant: bound.required_tenant("Tenant")?,
             },
             "ServicePrincipal" => Self::ServicePrincipal {
@@ -334,8 +336,8 @@ impl StandardSignIn {
                     Some(RefreshTokenCredential::Secret(credential)) => {
                         Some(client_secret_for(credential, &application_id)?)
                     }
-                    Some(RefreshTokenCredential::CertificateThumbprint(thumbprint)) => {
-                        Some(session.certificate_credential(&CertificateSource::Thumbprint(thumbprint))?)
+                    Some(RefreshTokenCredential::Certificate(certificate)) => {
+                        Some(session.certificate_credential(&certificate)?)
                     }
                 };
                 plan(
@@ -350,18 +352,17 @@ impl StandardSignIn {
             }
             Self::ServicePrincipalCertificate {
                 application_id,
-                certificate_thumbprint,
+                certificate,
                 tenant,
             } => plan(
                 application_id,
                 Some(tenant),
-                SignInMethod::Application(
-                    session.certificate_credential(&CertificateSource::Thumbprint(certificate_thumbprint))?,
-                ),
+                SignInMethod::Application(session.certificate_credential(&certificate)?),
                 AccountType::Certificate,
             ),
             Self::ServicePrincipal { credential, tenant } => plan(
-                named("Credential", ClientId::parse(&credential.username))?,
+                ClientId::parse(&credential.username)
+                    .map_err(|error| crate::Error::invalid_field("Credential", error))?,
                 Some(tenant),
                 SignInMethod::Application(ClientCredential::Secret(credential.password.into())),
                 AccountType::ServicePrincipal,

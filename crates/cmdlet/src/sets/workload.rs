@@ -224,11 +224,12 @@ impl WorkloadSignIn {
             match client_id {
                 Some(id) => Ok(id),
                 None => federated::env_client_id(env)?.ok_or_else(|| -> crate::Error {
-                    auth_core::Error::invalid(
-                        format!("-{}", names.application_id),
-                        "a federated sign-in needs the application id: give it or set AZURE_CLIENT_ID",
-                    )
-                    .into()
+                    crate::Error::Invalid {
+                        parameter: names.application_id,
+                        reason:
+                            "a federated sign-in needs the application id: give it or set AZURE_CLIENT_ID"
+                                .into(),
+                    }
                 }),
             }
         };
@@ -236,11 +237,10 @@ impl WorkloadSignIn {
             match tenant {
                 Some(tenant) => Ok(tenant),
                 None => federated::env_tenant(env)?.ok_or_else(|| -> crate::Error {
-                    auth_core::Error::invalid(
-                        format!("-{}", names.tenant),
-                        "a federated sign-in needs the tenant: give it or set AZURE_TENANT_ID",
-                    )
-                    .into()
+                    crate::Error::Invalid {
+                        parameter: names.tenant,
+                        reason: "a federated sign-in needs the tenant: give it or set AZURE_TENANT_ID".into(),
+                    }
                 }),
             }
         };
@@ -344,18 +344,11 @@ mod tests {
         let set = || parse(vec![("-FederatedTokenFile", text("/t"))]).unwrap().unwrap();
         let default = || ClientId::from_static(APP);
         let error = set().into_plan(&session(&[]), NAMES, default()).unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            auth_core::Error::invalid(
-                "-ApplicationId",
-                "a federated sign-in needs the application id: give it or set AZURE_CLIENT_ID"
-            )
-            .to_string()
-        );
+        insta::assert_snapshot!(error, @"invalid application_id: a federated sign-in needs the application id: give it or set AZURE_CLIENT_ID");
         let error = set()
             .into_plan(&session(&[("AZURE_CLIENT_ID", APP)]), NAMES, default())
             .unwrap_err();
-        assert!(error.to_string().contains("-Tenant") && error.to_string().contains("AZURE_TENANT_ID"));
+        insta::assert_snapshot!(error, @"invalid tenant: a federated sign-in needs the tenant: give it or set AZURE_TENANT_ID");
         let error = set()
             .into_plan(&session(&[("AZURE_CLIENT_ID", "not-a-guid")]), NAMES, default())
             .unwrap_err();

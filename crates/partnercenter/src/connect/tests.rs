@@ -138,7 +138,7 @@ async fn a_web_app_refresh_token_sends_the_client_secret_and_names_a_mismatched_
     token.assert_async().await;
     profile.assert_async().await;
     let error = refused(&session, request(&idp, false, set("someone-else"))).await;
-    insta::assert_snapshot!(error, @"invalid value for -Credential: its user name 'someone-else' must be the application id, 11111111-2222-3333-4444-555555555555");
+    insta::assert_snapshot!(error, @"invalid credential: its user name 'someone-else' must be the application id, 11111111-2222-3333-4444-555555555555");
 }
 
 #[tokio::test]
@@ -210,7 +210,7 @@ async fn enforce_mfa_refuses_a_token_without_mfa() {
         tenant: None,
     };
     let error = refused(&session().0, request(&idp, true, set)).await;
-    insta::assert_snapshot!(error, @"-EnforceMFA: the sign-in did not use multi-factor authentication (the token's amr claim is [pwd]); sign in again and complete the multi-factor prompt");
+    insta::assert_snapshot!(error, @"enforce_mfa: the sign-in did not use multi-factor authentication (the token's amr claim is [pwd]); sign in again and complete the multi-factor prompt");
 }
 
 #[tokio::test]
@@ -312,7 +312,7 @@ async fn a_service_principal_certificate_is_found_by_thumbprint_in_the_store() {
     let (session, _) = session_with(home.env());
     let set = PartnerCenterSignIn::ServicePrincipalCertificate {
         application_id: ClientId::parse(APP).unwrap(),
-        certificate_thumbprint: home.thumbprint.clone(),
+        certificate: auth_core::CertificateSource::Thumbprint(home.thumbprint.clone()),
         tenant: Tenant::parse("contoso.com").unwrap(),
     };
     let context = connected(&session, request(&idp, false, set)).await;
@@ -321,7 +321,7 @@ async fn a_service_principal_certificate_is_found_by_thumbprint_in_the_store() {
 
     let missing = PartnerCenterSignIn::ServicePrincipalCertificate {
         application_id: ClientId::parse(APP).unwrap(),
-        certificate_thumbprint: "00".repeat(20),
+        certificate: auth_core::CertificateSource::Thumbprint("00".repeat(20)),
         tenant: Tenant::parse("contoso.com").unwrap(),
     };
     let error = refused(&session, request(&idp, false, missing)).await;
@@ -345,7 +345,7 @@ async fn an_environment_without_partner_center_is_refused() {
         use_device_authentication: false,
     };
     let error = refused(&session().0, ConnectPartnerCenter { common, set }).await;
-    insta::assert_snapshot!(error, @"-Environment: MyDoD has no Partner Center endpoint");
+    insta::assert_snapshot!(error, @"environment: MyDoD has no Partner Center endpoint");
 }
 
 /// The README's first example, against a mock authority: connect, then a token for the scope connect
@@ -407,7 +407,7 @@ async fn a_sign_in_refused_by_enforce_mfa_leaves_no_token_and_no_context() {
     assert!(
         error
             .to_string()
-            .starts_with("-EnforceMFA: the sign-in did not use multi-factor"),
+            .starts_with("enforce_mfa: the sign-in did not use multi-factor"),
         "{error}"
     );
     let cache = std::fs::read_to_string(home.path().join("msal_token_cache.json")).unwrap_or_default();

@@ -17,7 +17,7 @@ use super::super::schema::{
     prune_expired_access_tokens, remove_where, string, upsert,
 };
 use super::super::search::{best_access_tokens, indexed_account};
-use super::super::{AccessTokenSearch, FoundRefreshToken, lock};
+use super::super::{AccessTokenSearch, FoundRefreshToken, RefreshLock, TokenQuery, lock, token_lock};
 use super::{AccessTokenLookup, Backend, ConnectionTokens, Entry, RefreshTokenOwner};
 
 /// A cache in memory (no file) or in a file.
@@ -264,6 +264,14 @@ impl Backend for Local {
                     && field_is(e, "home_account_id", home_account_id)
                     && string(e, "secret").is_some_and(|s| s == dead.secret())
             })
+        })
+    }
+
+    /// A file shared by several processes has one lock per token beside it (see `token_lock.rs`).
+    fn try_refresh_lock(&self, query: &TokenQuery) -> Result<RefreshLock> {
+        Ok(match &self.file {
+            Some(file) => token_lock::try_lock(file.path(), query, file.lock_wait()),
+            None => RefreshLock::Unshared,
         })
     }
 

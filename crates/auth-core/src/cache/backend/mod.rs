@@ -100,10 +100,7 @@ pub(super) trait Backend: Send + Sync {
 
     /// Tries to take the lock for renewing the token `query` names; a store that only this process uses
     /// has none to take.
-    fn try_refresh_lock(&self, query: &TokenQuery) -> Result<RefreshLock> {
-        let _ = query;
-        Ok(RefreshLock::Unshared)
-    }
+    fn try_refresh_lock(&self, query: &TokenQuery) -> Result<RefreshLock>;
 
     /// The whole document, for tests that look at what searches do not read.
     #[cfg(test)]

@@ -179,7 +179,7 @@ impl Backend for Shared {
             let key = store.lock_key(query);
             let owner = uuid::Uuid::new_v4().simple().to_string();
             Ok(if store.try_lock(&key, &owner)? {
-                RefreshLock::Held(Lease::new(store.clone(), key, owner))
+                RefreshLock::Held(super::super::Lease::Redis(Lease::new(store.clone(), key, owner)))
             } else {
                 RefreshLock::Busy {
                     poll: store.options().lock_poll,
@@ -187,7 +187,10 @@ impl Backend for Shared {
                 }
             })
         })?;
-        Ok(attempt.unwrap_or(RefreshLock::Unshared))
+        match attempt {
+            Some(lock) => Ok(lock),
+            None => self.fallback.try_refresh_lock(query),
+        }
     }
 
     #[cfg(test)]

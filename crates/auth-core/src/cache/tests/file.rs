@@ -318,13 +318,15 @@ fn a_write_takes_msal_extensions_lockfile_and_removes_it_after() {
     let lockfile = dir.path().join("cache.json.lockfile");
     saved(&TokenCache::open(&path), "first").unwrap();
     assert!(!lockfile.exists(), "released after the write");
-    // held by another program (msal-extensions writes `{pid} {argv0}`): the write waits, then names it
-    std::fs::write(&lockfile, "4242 /usr/bin/az\u{1b}[31m").unwrap();
+    // held by another program that is running (msal-extensions writes `{pid} {argv0}`; this test's
+    // process stands for it): the write waits, then names it
+    let pid = std::process::id();
+    std::fs::write(&lockfile, format!("{pid} /usr/bin/az\u{1b}[31m")).unwrap();
     let cache = TokenCache::open(&path).with_lock_wait(std::time::Duration::from_millis(200));
     let error = saved(&cache, "second").unwrap_err().to_string();
     assert!(error.contains(&lockfile.display().to_string()), "{error}");
     assert!(
-        error.contains("held by process 4242 /usr/bin/az[31m"),
+        error.contains(&format!("held by process {pid} /usr/bin/az[31m")),
         "no control character: {error}"
     );
     assert!(error.contains("remove that file"), "{error}");
@@ -360,6 +362,137 @@ fn a_locked_lockfile_of_portalocker_flavour_is_waited_for() {
     drop(held);
     std::fs::remove_file(&lockfile).unwrap();
     saved(&cache, "x").unwrap();
+}
+
+/// The id of a process that has ended.
+fn dead_pid() -> u32 {
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+fn age(path: &std::path::Path, seconds: u64) {
+    let file = std::fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(SystemTime::now() - std::time::Duration::from_secs(seconds))
+        .unwrap();
+}
+
+#[test]
+fn a_lockfile_left_by_a_process_that_died_is_taken_over_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.json");
+    let lockfile = dir.path().join("cache.json.lockfile");
+    saved(&TokenCache::open(&path), "first").unwrap();
+    // killed in its write window: its file stays, the kernel released its advisory lock
+    std::fs::write(&lockfile, format!("{} /usr/bin/az", dead_pid())).unwrap();
+    let warnings = Warnings::capture();
+    let cache = TokenCache::open(&path);
+    let started = std::time::Instant::now();
+    cache.check_writable().unwrap();
+    saved(&cache, "second").unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "not the 30 s lock wait: {:?}",
+        started.elapsed()
+    );
+    assert!(file_json(&path).to_string().contains("second"));
+    assert!(!lockfile.exists(), "ours, removed after the write");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("lockfile"))
+        .collect();
+    assert_eq!(leftovers, Vec::<String>::new());
+    let text = warnings.text();
+    assert!(
+        text.contains("took over the lock file") && text.contains("its process is no longer running"),
+        "{text}"
+    );
+
+    // killed, and not yet collected by its parent (a zombie): it holds nothing either
+    let mut zombie = std::process::Command::new("true").spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    std::fs::write(&lockfile, format!("{} /usr/bin/az", zombie.id())).unwrap();
+    let started = std::time::Instant::now();
+    saved(&cache, "third").unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    zombie.wait().unwrap();
+}
+
+#[test]
+fn a_lockfile_of_a_running_process_is_waited_for_unless_it_is_older_than_any_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.json");
+    let lockfile = dir.path().join("cache.json.lockfile");
+    let cache = TokenCache::open(&path).with_lock_wait(std::time::Duration::from_millis(300));
+    // a running process that created it a moment ago and has not locked it yet: waited for
+    std::fs::write(&lockfile, format!("{} python3", std::process::id())).unwrap();
+    assert!(
+        saved(&cache, "x")
+            .unwrap_err()
+            .to_string()
+            .contains("cache.json.lockfile")
+    );
+    // an empty one (msal-extensions creates it, closes it, then opens it again to lock it): waited for
+    std::fs::write(&lockfile, "").unwrap();
+    assert!(saved(&cache, "x").is_err());
+    // held (its advisory lock), however old: waited for
+    let held = std::fs::File::open(&lockfile).unwrap();
+    held.lock().unwrap();
+    age(&lockfile, 3600);
+    assert!(saved(&cache, "x").is_err());
+    assert!(lockfile.exists());
+    drop(held);
+    // older than any write with nobody holding it: its id was reused by another process, or it is
+    // another PID namespace's; taken over
+    std::fs::write(&lockfile, format!("{} python3", std::process::id())).unwrap();
+    age(&lockfile, 60);
+    saved(&cache, "x").unwrap();
+    assert!(file_json(&path).to_string().contains("\"x\""));
+    assert!(!lockfile.exists());
+}
+
+#[test]
+fn takers_of_a_stale_lockfile_never_hold_it_together() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache.json");
+    let lockfile = dir.path().join("cache.json.lockfile");
+    let inside = AtomicUsize::new(0);
+    let most = AtomicUsize::new(0);
+    let taken = AtomicUsize::new(0);
+    // each round, six takers race for a lock file left by a process that died
+    for _ in 0..10 {
+        std::fs::write(&lockfile, format!("{} /usr/bin/az", dead_pid())).unwrap();
+        std::thread::scope(|scope| {
+            for _ in 0..6 {
+                scope.spawn(|| {
+                    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+                    let held = super::super::lockfile::take(
+                        &lockfile,
+                        &cache,
+                        deadline,
+                        std::time::Duration::from_secs(20),
+                    )
+                    .unwrap();
+                    let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                    inside.fetch_sub(1, Ordering::SeqCst);
+                    taken.fetch_add(1, Ordering::SeqCst);
+                    drop(held);
+                });
+            }
+        });
+    }
+    assert_eq!(taken.load(Ordering::SeqCst), 10 * 6);
+    assert_eq!(
+        most.load(Ordering::SeqCst),
+        1,
+        "two takers held the lock file at once"
+    );
+    assert!(!lockfile.exists());
 }
 
 #[cfg(unix)]

@@ -1,6 +1,7 @@
 //! The token cache in a real `redis-server` (started per test): the MSAL entries one key each, their
 //! times to live, sealing with `MSCONNECT_CACHE_KEY`, the refresh lock's owner rules, waiting for another
 //! worker's token, and what an unreachable Redis gives (an error naming the URL, or the file fallback).
+//! Also a cache file shared by several processes, whose per-token locks play the part of Redis' lease.
 
 use std::time::{Duration, Instant};
 
@@ -419,21 +420,15 @@ impl Timer for Meanwhile {
     }
 }
 
-#[tokio::test]
-async fn a_waiting_worker_is_served_the_holders_token_without_a_request() {
-    let redis_server = RedisServer::start();
-    let mut server = mockito::Server::new_async().await;
-    let never = server.mock("POST", Matcher::Any).expect(0).create_async().await;
-    let authority = mock_authority_env(&server);
-    let query = TokenQuery {
-        environment: authority.environment(),
-        ..app_query(CUSTOMER)
-    };
-    let holder = shared(&redis_server);
-    let RefreshLock::Held(lease) = holder.try_refresh_lock(&query).unwrap() else {
-        panic!("the holder takes the lock")
-    };
-    let holders_token = app_result(&authority, "holders-token", NOW);
+/// A waiter's silent request for the app token of `authority`, while `holder` holds its lock: on the
+/// waiter's first sleep, the holder saves `holders-token` and lets go. The waiter's result and clock.
+async fn served_while_waiting(
+    holder: TokenCache,
+    lease: Lease,
+    waiter: &TokenCache,
+    authority: &Authority,
+) -> (TokenResult, FakeTimer) {
+    let holders_token = app_result(authority, "holders-token", NOW);
     // the holder presents the same secret, so its token carries that secret's fingerprint (issue 14)
     let fingerprint = crate::session::AppCredential::of(&secret(), &client()).fingerprint();
     let clock = FakeTimer::at_epoch(NOW);
@@ -453,16 +448,125 @@ async fn a_waiting_worker_is_served_the_holders_token_without_a_request() {
     .unwrap();
     let credential = secret();
     let id = client();
-    let waiter = shared(&redis_server);
+    let result = SilentRequest::new(waiter, authority, &id)
+        .scopes([GRAPH])
+        .credential(Some(&credential))
+        .send(&http)
+        .await
+        .unwrap();
+    (result, clock)
+}
+
+#[tokio::test]
+async fn a_waiting_worker_is_served_the_holders_token_without_a_request() {
+    let redis_server = RedisServer::start();
+    let mut server = mockito::Server::new_async().await;
+    let never = server.mock("POST", Matcher::Any).expect(0).create_async().await;
+    let authority = mock_authority_env(&server);
+    let query = TokenQuery {
+        environment: authority.environment(),
+        ..app_query(CUSTOMER)
+    };
+    let holder = shared(&redis_server);
+    let RefreshLock::Held(lease) = holder.try_refresh_lock(&query).unwrap() else {
+        panic!("the holder takes the lock")
+    };
+    let (result, clock) = served_while_waiting(holder, lease, &shared(&redis_server), &authority).await;
+    assert_eq!(result.access_token.secret(), "holders-token");
+    assert_eq!(clock.sleeps(), vec![Duration::from_millis(50)]);
+    never.assert_async().await;
+}
+
+/// Another process's handle on a cache file: its own open files, so its locks are another's to ours.
+fn file_cache(dir: &tempfile::TempDir) -> TokenCache {
+    TokenCache::open(dir.path().join("cache.json"))
+}
+
+fn token_locks(dir: &tempfile::TempDir) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir.path().join("cache.json.locks"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_worker_waiting_on_a_cache_files_token_lock_is_served_the_holders_token() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = mockito::Server::new_async().await;
+    let never = server.mock("POST", Matcher::Any).expect(0).create_async().await;
+    let authority = mock_authority_env(&server);
+    let query = TokenQuery {
+        environment: authority.environment(),
+        ..app_query(CUSTOMER)
+    };
+    let holder = file_cache(&dir);
+    let RefreshLock::Held(lease) = holder.try_refresh_lock(&query).unwrap() else {
+        panic!("the holder takes the token's lock")
+    };
+    let locks = token_locks(&dir);
+    assert_eq!(locks.len(), 1, "one lock file, for this token: {locks:?}");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&locks[0]), 0o600);
+    assert_eq!(mode(&dir.path().join("cache.json.locks")), 0o700);
+    // only this token is locked: another tenant's is free
+    let other_tenant = TokenQuery {
+        environment: authority.environment(),
+        ..app_query(HOME_TENANT)
+    };
+    assert!(matches!(
+        file_cache(&dir).try_refresh_lock(&other_tenant).unwrap(),
+        RefreshLock::Held(_)
+    ));
+
+    let (result, clock) = served_while_waiting(holder, lease, &file_cache(&dir), &authority).await;
+    assert_eq!(result.access_token.secret(), "holders-token");
+    assert_eq!(clock.sleeps(), vec![Duration::from_millis(10)]);
+    never.assert_async().await;
+    assert_eq!(
+        token_locks(&dir),
+        Vec::<std::path::PathBuf>::new(),
+        "removed by its holder"
+    );
+}
+
+#[tokio::test]
+async fn a_live_holder_of_a_cache_files_token_lock_is_waited_for_at_most_the_lock_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = mockito::Server::new_async().await;
+    let token = server
+        .mock("POST", format!("/{CUSTOMER}/oauth2/v2.0/token").as_str())
+        .with_body(crate::testing::app_token_response("waiters-token").to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let authority = mock_authority_env(&server);
+    let query = TokenQuery {
+        environment: authority.environment(),
+        ..app_query(CUSTOMER)
+    };
+    // a holder whose request hangs: it never saves a token nor lets go
+    let RefreshLock::Held(_hung) = file_cache(&dir).try_refresh_lock(&query).unwrap() else {
+        panic!("the holder takes the token's lock")
+    };
+    let (http, timer) = crate::testing::http_client();
+    let credential = secret();
+    let id = client();
+    let waiter = TokenCache::open(dir.path().join("cache.json")).with_lock_wait(Duration::from_secs(2));
     let result = SilentRequest::new(&waiter, &authority, &id)
         .scopes([GRAPH])
         .credential(Some(&credential))
         .send(&http)
         .await
         .unwrap();
-    assert_eq!(result.access_token.secret(), "holders-token");
-    assert_eq!(clock.sleeps(), vec![Duration::from_millis(50)]);
-    never.assert_async().await;
+    assert_eq!(result.access_token.secret(), "waiters-token");
+    let waited: Duration = timer.sleeps().iter().sum();
+    assert_eq!(
+        waited,
+        Duration::from_millis(2_010),
+        "the lock wait and one poll, then on without it"
+    );
+    token.assert_async().await;
 }
 
 #[tokio::test]

@@ -331,7 +331,7 @@ async fn app_only_tokens_come_from_the_cache_without_a_credential_and_are_renewe
 
     timer.advance(std::time::Duration::from_secs(3400));
     let error = request.clone().send(&http).await.unwrap_err();
-    insta::assert_snapshot!(error, @"no app-only token for client 04b07795-8ddb-461a-bbee-02f9e1bf7b46 in the token cache, and renewing it needs the client secret or certificate, which is never stored: supply it again (MSCONNECT_CLIENT_SECRET) or connect again");
+    insta::assert_snapshot!(error, @"no app-only token for client 04b07795-8ddb-461a-bbee-02f9e1bf7b46 in the token cache, and renewing it needs the client secret or certificate, which is never stored: supply it again or connect again");
     let secret = ClientCredential::secret("supplied-again");
     let result = request
         .clone()
