@@ -6,6 +6,8 @@ extern crate self as auth_core;
 
 pub mod authority;
 pub mod azure_cli;
+#[cfg(feature = "azure-core")]
+mod azure_sdk;
 pub mod cache;
 pub mod cert;
 pub mod cloud;

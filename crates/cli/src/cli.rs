@@ -12,7 +12,7 @@ use crate::app::App;
 use crate::exit::Failure;
 use crate::modules;
 use crate::output::Format;
-use crate::{completions, connect, environment, session, status};
+use crate::{completions, connect, environment, git_credential, session, status};
 
 const ABOUT: &str =
     "Sign in to the Microsoft cloud as the PartnerCenter, SecMgmt, Entra and PSMicrosoftEntraID modules do";
@@ -20,6 +20,9 @@ const ABOUT: &str =
 const AFTER_HELP: &str = "\
 The cmdlet names work as commands too: msconnect Connect-PartnerCenter, New-PartnerAccessToken,
 Connect-SecMgmtAccount, Connect-Entra, Connect-PSMicrosoftEntraID, and the matching Disconnect-*.
+
+Other tools: `<module> token --output exec-credential` is kubectl's exec plugin; `git-credential` is
+git's credential helper; `az` (or msconnect run as `az`) answers the Azure CLI's token contract.
 
 Exit codes: 0 success, 1 sign-in or request failed, 2 usage error, 130 cancelled.";
 
@@ -38,7 +41,10 @@ pub(crate) fn command() -> Command {
                 .long("output")
                 .global(true)
                 .value_name("FORMAT")
-                .value_parser(Format::NAMES)
+                // exec-credential is `token`'s alone: said there, not in every command's list
+                .value_parser(clap::builder::PossibleValuesParser::new(Format::NAMES.map(
+                    |name| clap::builder::PossibleValue::new(name).hide(name == "exec-credential"),
+                )))
                 .ignore_case(true)
                 .default_value("table")
                 .help_heading("Global options")
@@ -59,6 +65,8 @@ pub(crate) fn command() -> Command {
     root = root
         .subcommand(status::command())
         .subcommand(environment::command())
+        .subcommand(git_credential::command())
+        .subcommand(az_command())
         .subcommand(completions::command())
         .subcommand(completions::man_command());
     for module in modules::ALL {
@@ -74,6 +82,23 @@ pub(crate) fn command() -> Command {
         ));
     }
     root
+}
+
+/// `msconnect az …`, which `main` runs before this tree is built: here for help, completions and the man
+/// page.
+fn az_command() -> Command {
+    Command::new("az")
+        .about(
+            "The Azure CLI's token contract (account get-access-token, account show, version), as `az` runs",
+        )
+        .disable_help_flag(true)
+        .arg(
+            Arg::new("args")
+                .value_name("ARGS")
+                .num_args(0..)
+                .trailing_var_arg(true)
+                .allow_hyphen_values(true),
+        )
 }
 
 /// A cmdlet-named command: hidden from the command list (the after-help names them all), and also
@@ -157,6 +182,7 @@ enum Action<'m> {
     Token(&'static Module, &'m ArgMatches),
     Status(&'m ArgMatches),
     Environment(&'m ArgMatches),
+    GitCredential(&'m ArgMatches),
     Completions(&'m ArgMatches),
     Man(&'m ArgMatches),
 }
@@ -166,6 +192,7 @@ fn action(matches: &ArgMatches) -> Option<Action<'_>> {
     match name {
         "status" => return Some(Action::Status(sub)),
         "environment" => return Some(Action::Environment(sub)),
+        "git-credential" => return Some(Action::GitCredential(sub)),
         "completions" => return Some(Action::Completions(sub)),
         "man" => return Some(Action::Man(sub)),
         _ => {}
@@ -228,17 +255,28 @@ pub(crate) fn run(app: &App, matches: &ArgMatches) -> Result<(), Failure> {
     let Some(action) = action(matches) else {
         return Err(Failure::Usage("no command given".into()));
     };
+    if app.format == Format::ExecCredential && !matches!(action, Action::Token(..)) {
+        return Err(Failure::Usage(
+            "--output exec-credential is for `token`: kubectl's exec credential plugin".into(),
+        ));
+    }
     match action {
         Action::Connect(module, command, m) => connect::run(app, module, command, m),
         Action::Disconnect(module, m) => session::disconnect(app, module, m),
-        Action::Context(module, m) => session::context(app, module, modules::context_of(m)),
+        Action::Context(module, m) => session::context(
+            app,
+            module,
+            modules::context_for(&app.env, modules::context_of(m), module.name)?,
+        ),
         Action::Switch(module, m) => session::switch(app, module, modules::context_of(m)),
         Action::Token(module, m) => {
             let scopes = m.get_many::<String>("Scopes").into_iter().flatten().cloned();
-            session::token(app, module, scopes.collect(), modules::context_of(m))
+            let name = modules::context_for(&app.env, modules::context_of(m), module.name)?;
+            session::token(app, module, scopes.collect(), name)
         }
         Action::Status(m) => status::run(app, m),
         Action::Environment(m) => environment::run(app, m),
+        Action::GitCredential(m) => git_credential::run(app, m),
         Action::Completions(m) => completions::run(command(), m),
         Action::Man(m) => completions::man(command(), m),
     }

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use auth_core::time::format_rfc3339;
-use auth_core::{RenewalCredentials, Session, SessionOptions};
+use auth_core::{AccessToken, Connection, RenewalCredentials, Session, SessionOptions};
 use clap::ArgMatches;
 use cmdlet::{Bound, Command, ConnectionName, Lifecycle, Module};
 use serde_json::{Value, json};
@@ -31,7 +31,7 @@ pub(crate) fn session(app: &App) -> Result<Session, Failure> {
 /// Where a saved application connection's renewal finds its credential in a later run: the client secret
 /// in what `--client-secret` and `--credential APP` read when connecting (the one whose fingerprint is
 /// the connecting secret's is chosen), a PFX file's password in what `--certificate-password` reads.
-fn renewal_credentials(env: &auth_core::EnvVars) -> RenewalCredentials {
+pub(crate) fn renewal_credentials(env: &auth_core::EnvVars) -> RenewalCredentials {
     RenewalCredentials {
         client_secrets: SECRET_VARIABLES
             .iter()
@@ -70,7 +70,7 @@ fn print(format: Format, json: &Value, table: &str) -> Result<(), Failure> {
         // the product crates' lists end without a newline
         Format::Table if !table.ends_with('\n') => output::print(&format!("{table}\n")),
         Format::Table => output::print(table),
-        Format::Json => output::print(&output::json(json)),
+        Format::Json | Format::ExecCredential => output::print(&output::json(json)),
     }
 }
 
@@ -168,8 +168,47 @@ pub(crate) fn context(
     print(app.format, &context, &table)
 }
 
+/// An access token the way every command that prints one needs it.
+pub(crate) struct Fetched {
+    pub(crate) token: AccessToken,
+    /// Epoch seconds.
+    pub(crate) expires_on: i64,
+    pub(crate) tenant: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) token_type: String,
+}
+
+/// A token for `connection` and `scopes` (none: the connection's): from the cache without a runtime or
+/// TLS when it can, else renewed silently.
+pub(crate) fn fetch(
+    session: &Session,
+    connection: &Connection,
+    scopes: &[String],
+) -> Result<Fetched, Failure> {
+    if let Some(hit) = session.cached_token(connection, scopes)? {
+        return Ok(Fetched {
+            token: hit.access_token,
+            expires_on: hit.expires_on,
+            tenant: hit.realm,
+            scopes: hit.scopes,
+            token_type: hit.token_type,
+        });
+    }
+    tracing::debug!(target: "msconnect", "no cached token: renewing it");
+    let result =
+        block_on_cancellable(async { session.token(connection, scopes).await.map_err(Failure::from) })?;
+    Ok(Fetched {
+        token: result.access_token,
+        expires_on: result.expires_on,
+        tenant: result.tenant_id,
+        scopes: result.scopes,
+        token_type: result.token_type,
+    })
+}
+
 /// `token`: prints an access token for the named connection (none: the current one), for `--scopes`
 /// (none: the context's). A cached token is printed without a runtime or TLS; only a renewal builds them.
+/// `-o exec-credential` prints kubectl's `ExecCredential`, and never prompts.
 pub(crate) fn token(
     app: &App,
     module: &'static Module,
@@ -177,44 +216,27 @@ pub(crate) fn token(
     name: Option<ConnectionName>,
 ) -> Result<(), Failure> {
     let scopes = auth_core::flows::normalize_scopes(scopes);
-    let session = session(app)?;
+    let session = match app.format {
+        Format::ExecCredential => crate::exec_credential::session(app)?,
+        _ => session(app)?,
+    };
     let name = chosen(&session, module, name)?;
     let key = auth_core::ContextKey::new(module.name, name.as_str());
     let Some((connection, _)) = session.load_connection::<Value>(key)? else {
         return Err(not_connected(&session, module, &name));
     };
-    let (token, expires_on, tenant, granted, token_type) = match session.cached_token(&connection, &scopes)? {
-        Some(hit) => (
-            hit.access_token,
-            hit.expires_on,
-            hit.realm,
-            hit.scopes,
-            hit.token_type,
-        ),
-        None => {
-            tracing::debug!(target: "msconnect", "no cached token for {}: renewing it", module.name);
-            let result = block_on_cancellable(async {
-                session.token(&connection, &scopes).await.map_err(Failure::from)
-            })?;
-            (
-                result.access_token,
-                result.expires_on,
-                result.tenant_id,
-                result.scopes,
-                result.token_type,
-            )
-        }
-    };
+    let fetched = fetch(&session, &connection, &scopes)?;
     match app.format {
         // the bare token, so `$(msconnect partnercenter token)` is a bearer token
-        Format::Table => output::print(&format!("{}\n", token.secret())),
+        Format::Table => output::print(&format!("{}\n", fetched.token.secret())),
         Format::Json => output::print(&output::json(&json!({
-            "AccessToken": token.secret(),
-            "ExpiresOn": format_rfc3339(expires_on),
-            "TenantId": tenant,
-            "Scopes": granted,
-            "TokenType": token_type,
+            "AccessToken": fetched.token.secret(),
+            "ExpiresOn": format_rfc3339(fetched.expires_on),
+            "TenantId": fetched.tenant,
+            "Scopes": fetched.scopes,
+            "TokenType": fetched.token_type,
         }))),
+        Format::ExecCredential => crate::exec_credential::print(app, &fetched),
     }
 }
 
@@ -222,7 +244,8 @@ pub(crate) fn token(
 /// cache, but none another saved connection uses.
 pub(crate) fn disconnect(app: &App, module: &'static Module, matches: &ArgMatches) -> Result<(), Failure> {
     let session = session(app)?;
-    let name = match chosen(&session, module, modules::context_of(matches)) {
+    let typed = modules::context_for(&app.env, modules::context_of(matches), module.name)?;
+    let name = match chosen(&session, module, typed) {
         Ok(name) => name,
         Err(_) => {
             eprintln!("Not connected to {}: nothing to forget.", module.title);

@@ -145,7 +145,8 @@ fn reconnect(module: &Module, status: &ConnectionStatus) -> String {
 
 fn print(format: Format, statuses: &[(&'static Module, ConnectionStatus)]) -> Result<(), Failure> {
     match format {
-        Format::Json => {
+        // exec-credential is refused before any command but `token` runs
+        Format::Json | Format::ExecCredential => {
             let items: Vec<Value> = statuses
                 .iter()
                 .map(|(_, status)| serde_json::to_value(status).unwrap_or(Value::Null))

@@ -2,6 +2,7 @@
 //! `MSCONNECT_HOME` in a temporary folder, and `AZURE_AUTHORITY_HOST` pointing at its own mockito server.
 
 mod aliases;
+mod az;
 mod bounded;
 pub(crate) mod connect;
 mod connection;
@@ -9,10 +10,12 @@ mod environment;
 #[cfg(unix)]
 mod files;
 mod from_azure_cli;
+mod git;
 mod help;
 #[cfg(unix)]
 mod home;
 mod interactive;
+mod kubectl;
 mod malformed;
 mod named;
 #[cfg(unix)]
@@ -38,7 +41,7 @@ pub(crate) const APP_ID: &str = "00000000-0000-0000-0000-00000000a11c";
 
 /// The binary, built once per test run. It belongs to another package of the workspace, which cargo
 /// does not build for this one's tests, so this asks cargo (a no-op when it is up to date).
-fn binary() -> &'static Path {
+pub(crate) fn binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
         let test_exe = std::env::current_exe().expect("the test binary's path");

@@ -110,6 +110,44 @@ async fn a_user_and_an_application_live_side_by_side_and_switch_chooses_the_curr
         &[("MSCONNECT_CONTEXT", "alice")],
     );
     assert_eq!(parsed.stdout, "user-at\n", "{}", parsed.stderr);
+    // the variable's other forms, which the `az` stand-in reads too: `MODULE/NAME` chooses this module's
+    // connection, another module's or a module alone leaves this one at its current connection
+    for (value, expected) in [
+        ("secmgmt/alice", "user-at\n"),
+        ("entra/alice", "app-at\n"),
+        ("secmgmt", "app-at\n"),
+    ] {
+        let run = cli.run_with(&["secmgmt", "token"], "", &[("MSCONNECT_CONTEXT", value)]);
+        assert_eq!(run.stdout, expected, "{value}: {}", run.stderr);
+    }
+    let az = cli.run_with(
+        &[
+            "az",
+            "account",
+            "get-access-token",
+            "-o",
+            "tsv",
+            "--query",
+            "accessToken",
+        ],
+        "",
+        &[("MSCONNECT_CONTEXT", "secmgmt/alice")],
+    );
+    assert_eq!(az.stdout, "user-at\n", "{}", az.stderr);
+    let az = cli.run_with(
+        &[
+            "az",
+            "account",
+            "get-access-token",
+            "-o",
+            "tsv",
+            "--query",
+            "accessToken",
+        ],
+        "",
+        &[("MSCONNECT_CONTEXT", "alice")],
+    );
+    assert_eq!(az.stdout, "user-at\n", "{}", az.stderr);
 
     let switched = cli.run(&["secmgmt", "switch", "alice"]);
     assert_eq!(switched.code, 0, "{}", switched.stderr);
@@ -186,7 +224,7 @@ async fn a_name_that_is_not_one_is_a_usage_error_naming_context() {
         assert!(
             from_env
                 .stderr
-                .starts_with("error: invalid value 'a b' for '--context <NAME>'"),
+                .starts_with("error: MSCONNECT_CONTEXT: 'a b' is not a name"),
             "{args:?}: {}",
             from_env.stderr
         );

@@ -368,6 +368,17 @@ impl Connection {
             None => None,
         }
     }
+
+    /// The same sign-in asking for tokens in another tenant: a user's refresh token and an application's
+    /// credential work across tenants, so [`Session::token`](super::Session::token) with the connection
+    /// this returns renews silently in `tenant` (a guest account's other directory, a partner's customer).
+    /// A passthrough token holds one tenant's token only, and gets none for another.
+    pub fn in_tenant(&self, tenant: Tenant) -> Self {
+        Self {
+            tenant,
+            ..self.clone()
+        }
+    }
 }
 
 /// Both forms a saved connection has had: version 2 (`SignedIn`) and the previous release's flat one.
