@@ -1,6 +1,7 @@
 //! Cross-crate and end-to-end suites: one integration binary, one module a suite.
 
 mod azure_cli;
+mod azure_sdk;
 mod cli;
 mod examples;
 mod interactive;

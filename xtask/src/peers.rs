@@ -1,7 +1,8 @@
 //! The test peers of the end-to-end suites, installed into `target/peers/`: the npm packages
 //! (oidc-provider, playwright-core) from `tests/peers/package-lock.json`, a Python venv with MSAL Python
-//! from `tests/peers/requirements.txt`, and Debian's Chromium and curl. Each install leaves a stamp
-//! recording what it pinned; a matching stamp skips it, so a warm run costs milliseconds.
+//! and azure-identity from `tests/peers/requirements.txt`, Debian's Chromium and curl, and Debian's
+//! kubectl and git when the machine has none. Each install leaves a stamp recording what it pinned; a
+//! matching stamp skips it, so a warm run costs milliseconds.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,6 +23,7 @@ pub(crate) fn install() -> Result<PathBuf, String> {
     timed("node peers", || install_node(&sources, &dir.join("node")))?;
     timed("python venv", || install_venv(&sources, &dir.join("venv")))?;
     timed("chromium", install_chromium)?;
+    timed("kubectl and git", install_kubectl_and_git)?;
     Ok(dir)
 }
 
@@ -135,6 +137,43 @@ fn install_chromium() -> Result<Outcome, String> {
     )
     .map_err(|e| format!("{e}\n(the command was `{how}`)"))?;
     Ok(Outcome::Installed(version_of(CHROMIUM, &["--version"])?))
+}
+
+/// kubectl and git, the consumers of `token --output exec-credential` and `git-credential`: the
+/// machine's, else Debian's (`kubernetes-client`, `git`).
+fn install_kubectl_and_git() -> Result<Outcome, String> {
+    let present = |program: &str, args: &[&str]| version_of(program, args).ok();
+    let versions = |kubectl: &str, git: &str| format!("kubectl ({kubectl}), {git}");
+    let kubectl_args = ["version", "--client"];
+    if let (Some(kubectl), Some(git)) = (present("kubectl", &kubectl_args), present("git", &["--version"])) {
+        return Ok(Outcome::Present(versions(&kubectl, &git)));
+    }
+    let how = "apt-get update && apt-get install -y --no-install-recommends kubernetes-client git";
+    if version_of("id", &["-u"])? != "0" {
+        return Err(format!(
+            "kubectl or git is missing and only root can install them: run `sudo sh -c '{how}'`"
+        ));
+    }
+    let lock = ["-o", "DPkg::Lock::Timeout=600"];
+    quiet(Command::new("apt-get").args(lock).args(["update", "-qq"]))?;
+    quiet(
+        Command::new("apt-get")
+            .args(lock)
+            .args([
+                "install",
+                "-y",
+                "-qq",
+                "--no-install-recommends",
+                "kubernetes-client",
+                "git",
+            ])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+    .map_err(|e| format!("{e}\n(the command was `{how}`)"))?;
+    Ok(Outcome::Installed(versions(
+        &version_of("kubectl", &kubectl_args)?,
+        &version_of("git", &["--version"])?,
+    )))
 }
 
 /// `"name version"` lines of the dependencies a `package.json` pins, sorted.

@@ -168,15 +168,15 @@ pub enum Error {
     #[error(
         "application {client_id} needs a new token for {scopes} ({}) and no client secret was supplied \
          to renew it: give it in SessionOptions::renewal, or connect again",
-        renewal_reason(*.expired)
+        .reason
     )]
     SecretRequired {
         /// The application.
         client_id: String,
         /// The scopes asked for, space-separated.
         scopes: String,
-        /// Whether a token existed and expired (else none was ever cached for these scopes).
-        expired: bool,
+        /// Why a new token was needed.
+        reason: RenewalReason,
     },
 
     /// The connection handle was disconnected ([`crate::Connected::disconnect`]): it gives no token.
@@ -214,11 +214,25 @@ pub enum Error {
     },
 }
 
-fn renewal_reason(expired: bool) -> &'static str {
-    if expired {
-        "its token has expired"
-    } else {
-        "the token cache holds no token of it for these scopes"
+/// Why an application's connection needed a new token ([`Error::SecretRequired`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RenewalReason {
+    /// A token existed and expired.
+    Expired,
+    /// No token was ever cached for these scopes.
+    NotCached,
+    /// A renewal was asked for (a forced refresh), whatever the cache held.
+    Asked,
+}
+
+impl std::fmt::Display for RenewalReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Expired => "its token has expired",
+            Self::NotCached => "the token cache holds no token of it for these scopes",
+            Self::Asked => "a renewal was asked for",
+        })
     }
 }
 
@@ -237,11 +251,6 @@ impl Error {
             parameter: parameter.into(),
             reason: reason.into(),
         }
-    }
-
-    /// Why an [`Error::SecretRequired`] renewal was needed, in words.
-    pub fn renewal_reason(expired: bool) -> &'static str {
-        renewal_reason(expired)
     }
 
     /// The server error, when the authority answered with one.

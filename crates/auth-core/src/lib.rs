@@ -6,6 +6,8 @@ extern crate self as auth_core;
 
 pub mod authority;
 pub mod azure_cli;
+#[cfg(feature = "azure-core")]
+mod azure_sdk;
 pub mod cache;
 pub mod cert;
 pub mod claims;
@@ -42,9 +44,9 @@ pub use cert::{
 };
 pub use claims::ClaimsChallenge;
 pub use cloud::{Cloud, Environment};
-pub use context::ContextStore;
+pub use context::{ContextKey, ContextStore};
 pub use env::EnvVars;
-pub use error::{Error, Result, ServerError};
+pub use error::{Error, RenewalReason, Result, ServerError};
 pub use flows::{
     AccessTokenPassthrough, BrowserOpener, ClientCredential, ClientCredentials, DeviceCodeChallenge,
     DeviceCodeFlow, InteractiveBrowser, PortPolicy, RefreshTokenGrant, SystemBrowser, UsernamePassword,

@@ -13,7 +13,7 @@ use crate::cache::{CachedAccessToken, SilentRequest, TokenCache};
 use crate::cert::{Certificate, CertificateCredential, CertificateStore};
 use crate::claims::ClaimsChallenge;
 use crate::cloud::Cloud;
-use crate::context::ContextStore;
+use crate::context::{ContextKey, ContextStore};
 use crate::flows::{BrowserOpener, DeviceCodeFlow, InteractiveBrowser, PortPolicy, SystemBrowser};
 use crate::interaction::{Interaction, StderrInteraction};
 use crate::secret::ClientSecret;
@@ -251,7 +251,7 @@ pub struct SessionOptions {
     pub renewal: RenewalCredentials,
     /// Where tokens are kept (in memory unless told otherwise).
     pub cache: TokenCache,
-    /// Where each module's current connection is saved; `None` saves nothing.
+    /// Where each module's connections are saved; `None` saves nothing.
     pub contexts: Option<ContextStore>,
     /// How flows talk to the person (device code message, progress, browser notices).
     pub interaction: Arc<dyn Interaction>,
@@ -673,31 +673,35 @@ impl Session {
     }
 
     /// Completes a connection once the product crate has checked the sign-in: saves its tokens, then
-    /// the module's connection and context, and returns the handle that gives tokens for it.
-    pub fn complete<C: Serialize>(
+    /// the connection and context under `key` (a module alone: its connection named `default`), and
+    /// returns the handle that gives tokens for it. Which connection is the module's current one is the
+    /// caller's choice ([`ContextStore::set_current`]).
+    pub fn complete<'k, C: Serialize>(
         &self,
-        module: &str,
+        key: impl Into<ContextKey<'k>>,
         request: &SignInRequest,
         tokens: &SignedInTokens,
         context: &C,
     ) -> Result<Connected> {
+        let key = key.into();
         let mut connection = Connection::new(request, &tokens.result)?;
         connection.token_cache = tokens.token_cache.clone();
         self.keep_tokens(request, tokens)?;
-        self.save_connection(module, &connection, context)?;
+        self.save_connection(key, &connection, context)?;
         // an application's credential stays with the handle, to renew every scope in this process
         let credential = match request.method.effective() {
             SignInMethod::Application(credential) => Some(credential.clone()),
             _ => None,
         };
-        Ok(self.handle(module, connection, credential))
+        Ok(self.handle(key, connection, credential))
     }
 
-    /// The handle of `module`'s saved connection, when it is connected.
+    /// The handle of the connection saved under `key`, when it is connected.
     /// It holds no credential: an application's is renewed with what [`SessionOptions::renewal`] supplies.
-    pub fn connected(&self, module: &str) -> Result<Connected> {
-        let connection = self.connection(module)?;
-        Ok(self.handle(module, connection, None))
+    pub fn connected<'k>(&self, key: impl Into<ContextKey<'k>>) -> Result<Connected> {
+        let key = key.into();
+        let connection = self.connection(key)?;
+        Ok(self.handle(key, connection, None))
     }
 
     /// Whether a connection could be saved now ([`ContextStore::check_writable`]): a connect calls it
@@ -709,17 +713,22 @@ impl Session {
         }
     }
 
-    /// Saves `module`'s current connection and its context (no secrets in either). Without a context
-    /// store nothing is saved.
-    pub fn save_connection<C: Serialize>(
+    /// Where the connections are saved; `None` when nothing is.
+    pub fn contexts(&self) -> Option<&ContextStore> {
+        self.inner.options.contexts.as_ref()
+    }
+
+    /// Saves a connection and its context under `key` (no secrets in either). Without a context store
+    /// nothing is saved.
+    pub fn save_connection<'k, C: Serialize>(
         &self,
-        module: &str,
+        key: impl Into<ContextKey<'k>>,
         connection: &Connection,
         context: &C,
     ) -> Result<()> {
         match &self.inner.options.contexts {
             Some(store) => store.save(
-                module,
+                key,
                 &SavedContext {
                     connection: connection.clone(),
                     context,
@@ -729,37 +738,42 @@ impl Session {
         }
     }
 
-    /// `module`'s current connection and context, when it is connected.
-    pub fn load_connection<C: DeserializeOwned>(&self, module: &str) -> Result<Option<(Connection, C)>> {
+    /// The connection and context saved under `key`, when there is one.
+    pub fn load_connection<'k, C: DeserializeOwned>(
+        &self,
+        key: impl Into<ContextKey<'k>>,
+    ) -> Result<Option<(Connection, C)>> {
         let Some(store) = &self.inner.options.contexts else {
             return Ok(None);
         };
-        Ok(store.load::<SavedContext<C>>(module)?.map(|mut saved| {
+        Ok(store.load::<SavedContext<C>>(key)?.map(|mut saved| {
             // the built-in cloud is not saved: it is found again by name
             saved.connection.environment.cloud = Cloud::find(&saved.connection.environment.name);
             (saved.connection, saved.context)
         }))
     }
 
-    /// Forgets `module`'s connection and removes the tokens it acquired, but none that another module's
-    /// saved connection (or a live handle of this session) still uses: see [`disconnect`](Self::disconnect)'s
-    /// rules in auth-core's README. Returns whether the module was connected.
-    pub fn disconnect(&self, module: &str) -> Result<bool> {
+    /// Forgets the connection saved under `key` and removes the tokens it acquired, but none that another
+    /// saved connection (of any module, under any name) or a live handle of this session still uses: see
+    /// [`disconnect`](Self::disconnect)'s rules in auth-core's README. Returns whether there was such a
+    /// connection.
+    pub fn disconnect<'k>(&self, key: impl Into<ContextKey<'k>>) -> Result<bool> {
+        let key = key.into();
         let Some(store) = &self.inner.options.contexts else {
             return Ok(false);
         };
-        let Some(saved) = store.load::<SavedContext<serde_json::Value>>(module)? else {
+        let Some(saved) = store.load::<SavedContext<serde_json::Value>>(key)? else {
             return Ok(false);
         };
         let connection = saved.connection;
         if connection.azure_cli_dir().is_some() {
             // the tokens are the Azure CLI's: forgetting the connection leaves them to `az logout`
-            return store.remove(module);
+            return store.remove(key);
         }
-        let mut others = self.saved_connections(Some(module))?;
+        let mut others = self.saved_connections(Some(key))?;
         others.extend(self.live_connections());
         self.forget_tokens(&connection, &others)?;
-        store.remove(module)
+        store.remove(key)
     }
 
     /// The connections of the handles of this session not disconnected yet.
@@ -773,7 +787,7 @@ impl Session {
     /// A handle of `connection`, counted among the session's live ones until it is disconnected.
     fn handle(
         &self,
-        module: &str,
+        key: ContextKey<'_>,
         connection: Connection,
         credential: Option<ClientCredential>,
     ) -> Connected {
@@ -785,7 +799,8 @@ impl Session {
         Connected {
             session: self.clone(),
             connection,
-            module: module.to_owned(),
+            module: key.module.to_owned(),
+            name: key.name.to_owned(),
             handle: Arc::new(Handle {
                 session: self.clone(),
                 id,
@@ -795,13 +810,14 @@ impl Session {
     }
 
     /// [`Connected::disconnect`]: the saved connection as [`disconnect`](Self::disconnect) does when it is
-    /// the module's current one; else (an in-memory session, or a module connected again since) this
-    /// connection's tokens, but none a saved connection or another live handle still uses.
-    fn forget_handle(&self, id: u64, module: &str, connection: &Connection) -> Result<()> {
+    /// still the one saved under the handle's name; else (an in-memory session, or that name connected
+    /// again since) this connection's tokens, but none a saved connection or another live handle still
+    /// uses.
+    fn forget_handle(&self, id: u64, key: ContextKey<'_>, connection: &Connection) -> Result<()> {
         lock(&self.inner.live).retain(|(other, _)| *other != id);
-        let saved = self.load_connection::<serde_json::Value>(module)?;
+        let saved = self.load_connection::<serde_json::Value>(key)?;
         if saved.is_some_and(|(saved, _)| saved == *connection) {
-            return self.disconnect(module).map(drop);
+            return self.disconnect(key).map(drop);
         }
         if connection.azure_cli_dir().is_some() {
             return Ok(());
@@ -811,24 +827,26 @@ impl Session {
         self.forget_tokens(connection, &others)
     }
 
-    /// The saved connections of every module but `except`: what a disconnect must leave tokens to.
-    fn saved_connections(&self, except: Option<&str>) -> Result<Vec<Connection>> {
+    /// The saved connections of every module and name but `except`: what a disconnect must leave tokens
+    /// to.
+    fn saved_connections(&self, except: Option<ContextKey<'_>>) -> Result<Vec<Connection>> {
         let Some(store) = &self.inner.options.contexts else {
             return Ok(Vec::new());
         };
-        Ok(store
-            .modules()?
-            .iter()
-            .filter(|other| Some(other.as_str()) != except)
-            .filter_map(|other| {
+        let mut saved = Vec::new();
+        for module in store.modules()? {
+            for name in store.names(&module)? {
+                let other = ContextKey::new(&module, &name);
+                if Some(other) == except {
+                    continue;
+                }
                 // a context that cannot be read protects nothing, and must not block a disconnect
-                store
-                    .load::<SavedContext<serde_json::Value>>(other)
-                    .ok()
-                    .flatten()
-                    .map(|saved| saved.connection)
-            })
-            .collect())
+                if let Ok(Some(context)) = store.load::<SavedContext<serde_json::Value>>(other) {
+                    saved.push(context.connection);
+                }
+            }
+        }
+        Ok(saved)
     }
 
     /// Removes the tokens `connection` acquired from the session's cache, but none that one of `others`
@@ -896,11 +914,12 @@ impl Session {
         Ok(())
     }
 
-    /// `module`'s saved connection, or an error saying it is not connected.
-    pub fn connection(&self, module: &str) -> Result<Connection> {
-        self.load_connection::<serde_json::Value>(module)?
+    /// The connection saved under `key`, or an error saying it is not connected.
+    pub fn connection<'k>(&self, key: impl Into<ContextKey<'k>>) -> Result<Connection> {
+        let key = key.into();
+        self.load_connection::<serde_json::Value>(key)?
             .map(|(connection, _)| connection)
-            .ok_or_else(|| Error::SignInRequired(format!("not connected to {module}: connect first")))
+            .ok_or_else(|| Error::SignInRequired(format!("not connected: no {key} is saved; connect first")))
     }
 
     /// The cache a connection's tokens live in: the session's, or the Azure CLI's for a connection made
@@ -976,6 +995,18 @@ impl Session {
             .await
     }
 
+    /// [`token`](Self::token), but never the cached access token: a new one from the authority (or the
+    /// host, for a managed identity), which proves the connection can still be renewed. A connection made
+    /// with an access token cannot be, and says so. The same as [`token_with`](Self::token_with) with
+    /// [`TokenOptions::force_refresh`].
+    pub async fn renewed_token(&self, connection: &Connection, scopes: &[String]) -> Result<TokenResult> {
+        let options = TokenOptions {
+            force_refresh: true,
+            ..TokenOptions::default()
+        };
+        self.token_full(connection, scopes, None, &options).await
+    }
+
     /// [`token`](Self::token) as [`TokenOptions`] ask: for another tenant (a user's refresh token
     /// redeemed there, an application signed in there), renewed even though cached (`force_refresh`) or
     /// when less than `min_validity` is left, or answering a claims challenge.
@@ -1004,11 +1035,10 @@ impl Session {
         if let SignedIn::AccessToken { scope, .. } = &connection.signed_in {
             other_scope(scope, scopes)?;
             if options.force_refresh || options.claims.is_some() {
-                return Err(Error::SignInRequired(
-                    "this connection holds one access token, brought as it is: nothing renews it; connect again \
-                     with a new one"
-                        .into(),
-                ));
+                return Err(Error::SignInRequired(format!(
+                    "this connection holds one access token, for {scope}, brought as it is, which nothing \
+                     renews: connect again with a new one"
+                )));
             }
             if silent.cached(self.now())?.is_none() {
                 // the token it holds is still good, for its own scope only: say that, not "expired"
@@ -1081,8 +1111,8 @@ impl Session {
     }
 
     /// The credential that renews an application's token; `None` for a user (whose refresh token does),
-    /// or when a cached token will do. When one is needed and none is found, the error says why a
-    /// renewal is needed and where the secret is read from.
+    /// or when a cached token will do (never when forced). When one is needed and none is found, the
+    /// error says why a renewal is needed and where the secret is read from.
     fn renewal_credential(
         &self,
         connection: &Connection,
@@ -1131,7 +1161,13 @@ impl Session {
             return Ok(None);
         }
         // A token that existed but expired is still found when asked "as of the epoch".
-        let expired = silent.cached(std::time::UNIX_EPOCH)?.is_some();
+        let reason = if options.force_refresh || options.claims.is_some() {
+            crate::error::RenewalReason::Asked
+        } else if silent.cached(std::time::UNIX_EPOCH)?.is_some() {
+            crate::error::RenewalReason::Expired
+        } else {
+            crate::error::RenewalReason::NotCached
+        };
         let wanted = if scopes.is_empty() {
             connection.scopes.join(" ")
         } else {
@@ -1140,7 +1176,7 @@ impl Session {
         Err(Error::SecretRequired {
             client_id: connection.client_id.to_string(),
             scopes: wanted,
-            expired,
+            reason,
         })
     }
 }
@@ -1365,6 +1401,7 @@ pub struct Connected {
     session: Session,
     connection: Connection,
     module: String,
+    name: String,
     handle: Arc<Handle>,
 }
 
@@ -1410,6 +1447,11 @@ impl Connected {
     /// The module it is saved under.
     pub fn module(&self) -> &str {
         &self.module
+    }
+
+    /// The name it is saved under (`default` unless one was given).
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// The session.
@@ -1470,8 +1512,11 @@ impl Connected {
         }
         // the credential in `previous` is dropped (and zeroized) here, whatever happens next
         drop(previous);
-        self.session
-            .forget_handle(self.handle.id, &self.module, &self.connection)?;
+        self.session.forget_handle(
+            self.handle.id,
+            ContextKey::new(&self.module, &self.name),
+            &self.connection,
+        )?;
         Ok(true)
     }
 }

@@ -25,6 +25,8 @@ pub(crate) fn run(
     matches: &ArgMatches,
 ) -> Result<(), Failure> {
     let cmdlet = command.cmdlet();
+    // the name is checked where it enters, before anything else is read
+    let name = modules::context_for(&app.env, modules::context_of(matches), module.name)?.unwrap_or_default();
     let (set, given) = choose_set(cmdlet, matches)?;
     tracing::debug!(target: "msconnect", "{}: parameter set {}, options given: {:?}", cmdlet.name, set.name,
         given.iter().map(|g| g.parameter.name).collect::<Vec<_>>());
@@ -43,7 +45,7 @@ pub(crate) fn run(
         confirm(cmdlet.operation, &bound.target())?;
     }
     read_secrets(app, &mut bound, &secrets, matches)?;
-    session::connect(app, module, command, bound)
+    session::connect(app, module, command, bound, &name)
 }
 
 /// Chooses the set from the options given. Values from `MSCONNECT_*` variables count as given, unless

@@ -190,7 +190,7 @@ fn show(format: Format, environments: &[(Environment, bool)]) -> Result<(), Fail
                 .collect();
             output::table(&["Name", "Type", "AzureADEndpoint", "GraphEndpoint"], &rows)
         }
-        Format::Json => {
+        Format::Json | Format::ExecCredential => {
             let items: Vec<Value> = environments
                 .iter()
                 .map(|(e, built_in)| {

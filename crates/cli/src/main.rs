@@ -4,17 +4,22 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: printing is its job
 
 mod app;
+mod az;
 mod cli;
 mod completions;
 mod connect;
 mod environment;
+mod exec_credential;
 mod exit;
+mod git_credential;
 mod interaction;
 mod modules;
 mod output;
 mod secrets;
 mod session;
+mod status;
 mod token_options;
+mod which;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -26,20 +31,35 @@ use crate::output::Format;
 
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
-    // What scripts run most, before every API call: recognised without building the command tree, which
-    // costs more than the rest of a cached `token`. clap would read it the same way: no options given,
-    // each has its default.
-    if let Some(module) = cli::plain_token(&args) {
+    // run as `az` (or `msconnect az`): the Azure CLI's token contract, its own arguments and exit codes
+    if let Some(rest) = az::invoked(&args) {
         let app = App {
             env: EnvVars::from_process(),
-            format: Format::Table,
+            format: Format::Json,
             verbose: false,
         };
         log_to_stderr(app.verbose);
-        return exit_code(
-            &app,
-            session::token(&app, module, Vec::new(), &Default::default()),
-        );
+        return ExitCode::from(az::main(&app, rest));
+    }
+    // What scripts run most, before every API call: recognised without building the command tree, which
+    // costs more than the rest of a cached `token`. clap would read it the same way: no options given,
+    // each has its default.
+    if let Some((module, typed)) = cli::plain_token(&args) {
+        let env = EnvVars::from_process();
+        // as the full command line reads it: what is typed, else what MSCONNECT_CONTEXT says of this
+        // module; a value that is no name is left to the full command line to refuse
+        if let Ok(name) = modules::context_for(&env, typed, module.name) {
+            let app = App {
+                env,
+                format: Format::Table,
+                verbose: false,
+            };
+            log_to_stderr(app.verbose);
+            return exit_code(
+                &app,
+                session::token(&app, module, Vec::new(), name, &Default::default()),
+            );
+        }
     }
     let matches = cli::command().get_matches_from(args);
     let leaf = cli::leaf(&matches);

@@ -18,16 +18,20 @@ pub(crate) enum Format {
     Table,
     /// Pretty-printed JSON.
     Json,
+    /// kubectl's `ExecCredential` (`token` only).
+    ExecCredential,
 }
 
 impl Format {
     /// The accepted values of `-o`.
-    pub(crate) const NAMES: [&'static str; 2] = ["table", "json"];
+    pub(crate) const NAMES: [&'static str; 3] = ["table", "json", "exec-credential"];
 
     /// The format named `name` (one of [`Format::NAMES`], which clap has checked).
     pub(crate) fn from_name(name: &str) -> Self {
         if name.eq_ignore_ascii_case("json") {
             Self::Json
+        } else if name.eq_ignore_ascii_case("exec-credential") {
+            Self::ExecCredential
         } else {
             Self::Table
         }

@@ -1,13 +1,14 @@
 //! What happens after the options are bound: the sign-in on a runtime built only now (Ctrl-C cancels it,
-//! exit 130) and the connection saved; `context`, `token` (from the cache without a runtime when it can)
-//! and `disconnect`, all through auth-core's `Session` and the files under `MSCONNECT_HOME`.
+//! exit 130) and the connection saved under its name; `context`, `token` (from the cache without a
+//! runtime when it can), `switch` and `disconnect` of a named connection (by default the current one),
+//! all through auth-core's `Session` and the files under `MSCONNECT_HOME`.
 
 use std::sync::Arc;
 
 use auth_core::time::format_rfc3339;
-use auth_core::{RenewalCredentials, Session, SessionOptions, TokenOptions};
+use auth_core::{AccessToken, Connection, Error, RenewalCredentials, Session, SessionOptions, TokenOptions};
 use clap::ArgMatches;
-use cmdlet::{Bound, Command, Lifecycle, Module};
+use cmdlet::{Bound, Command, ConnectionName, Lifecycle, Module};
 use serde_json::{Value, json};
 
 use crate::app::App;
@@ -20,7 +21,7 @@ use crate::token_options;
 
 /// The session of the command line: the token cache and the contexts in `MSCONNECT_HOME`, messages and
 /// progress on stderr. Building it touches no file and no network.
-fn session(app: &App) -> Result<Session, Failure> {
+pub(crate) fn session(app: &App) -> Result<Session, Failure> {
     Ok(Session::new(SessionOptions {
         interaction: Arc::new(CliInteraction::default()),
         renewal: renewal_credentials(&app.env),
@@ -31,7 +32,7 @@ fn session(app: &App) -> Result<Session, Failure> {
 /// Where a saved application connection's renewal finds its credential in a later run: the client secret
 /// in what `--client-secret` and `--credential APP` read when connecting (the one whose fingerprint is
 /// the connecting secret's is chosen), a PFX file's password in what `--certificate-password` reads.
-fn renewal_credentials(env: &auth_core::EnvVars) -> RenewalCredentials {
+pub(crate) fn renewal_credentials(env: &auth_core::EnvVars) -> RenewalCredentials {
     RenewalCredentials {
         client_secrets: SECRET_VARIABLES
             .iter()
@@ -48,7 +49,9 @@ fn renewal_credentials(env: &auth_core::EnvVars) -> RenewalCredentials {
 pub(crate) const SECRET_VARIABLES: [&str; 2] = ["MSCONNECT_CLIENT_SECRET", "MSCONNECT_PASSWORD"];
 
 /// Runs the future on a current-thread runtime built for it; Ctrl-C cancels it.
-fn block_on_cancellable<T>(future: impl Future<Output = Result<T, Failure>>) -> Result<T, Failure> {
+pub(crate) fn block_on_cancellable<T>(
+    future: impl Future<Output = Result<T, Failure>>,
+) -> Result<T, Failure> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -68,7 +71,7 @@ fn print(format: Format, json: &Value, table: &str) -> Result<(), Failure> {
         // the product crates' lists end without a newline
         Format::Table if !table.ends_with('\n') => output::print(&format!("{table}\n")),
         Format::Table => output::print(table),
-        Format::Json => output::print(&output::json(json)),
+        Format::Json | Format::ExecCredential => output::print(&output::json(json)),
     }
 }
 
@@ -78,36 +81,84 @@ pub(crate) fn connect(
     module: &'static Module,
     command: &'static dyn Command,
     bound: Bound,
+    name: &ConnectionName,
 ) -> Result<(), Failure> {
-    // the product crate saves the connection under its module name, which is `module.name`
+    // the product crate saves the connection under its module name, which is `module.name`, as `name`
     let session = session(app)?;
     let cmdlet = command.cmdlet();
-    let outcome =
-        block_on_cancellable(async { command.run(&session, bound).await.map_err(|e| failure(cmdlet, e)) })?;
+    let outcome = block_on_cancellable(async {
+        command
+            .run(&session, bound, name)
+            .await
+            .map_err(|e| failure(cmdlet, e))
+    })?;
     tracing::debug!(target: "msconnect", "{}: done", module.name);
     print(app.format, &outcome.json, &outcome.table)
 }
 
-/// The module's saved connection, its context read as it was saved.
-fn saved(module: &Module) -> Lifecycle<Value> {
+/// The module's saved connections, their contexts read as they were saved.
+pub(crate) fn saved(module: &Module) -> Lifecycle<Value> {
     Lifecycle::new(module.name)
 }
 
-fn not_connected(module: &Module) -> Failure {
-    Failure::Failed(format!(
-        "not connected to {}: run `msconnect {} connect` first",
-        module.title, module.name
-    ))
+/// The connection a command acts on: the one named by `--context`, else the module's current one.
+fn chosen(
+    session: &Session,
+    module: &Module,
+    given: Option<ConnectionName>,
+) -> Result<ConnectionName, Failure> {
+    if let Some(name) = given {
+        return Ok(name);
+    }
+    saved(module)
+        .current_name(session)
+        .map_err(|e| failure(module.connect.cmdlet(), e))?
+        .ok_or_else(|| not_connected(session, module, &ConnectionName::default_name()))
+}
+
+/// No connection is saved as `name`: the connect command that makes it, and the names that are saved.
+fn not_connected(session: &Session, module: &Module, name: &ConnectionName) -> Failure {
+    let mut message = if *name == ConnectionName::default_name() {
+        format!(
+            "not connected to {}: run `msconnect {} connect` first",
+            module.title, module.name
+        )
+    } else {
+        format!(
+            "not connected to {} as '{name}': run `msconnect {} connect --context {name}` first",
+            module.title, module.name
+        )
+    };
+    let others: Vec<String> = saved(module)
+        .list(session)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|saved| saved.name.to_string())
+        .collect();
+    if !others.is_empty() {
+        message.push_str(&format!(
+            " (saved: {}; choose one with --context or `msconnect {} switch NAME`)",
+            others.join(", "),
+            module.name
+        ));
+    }
+    Failure::Failed(message)
 }
 
 /// `context`: prints the saved context.
-pub(crate) fn context(app: &App, module: &'static Module) -> Result<(), Failure> {
+pub(crate) fn context(
+    app: &App,
+    module: &'static Module,
+    name: Option<ConnectionName>,
+) -> Result<(), Failure> {
     let session = session(app)?;
+    let name = chosen(&session, module, name)?;
     let Some(context) = saved(module)
-        .current_context(&session)
+        .named(&name)
+        .context(&session)
         .map_err(|e| failure(module.connect.cmdlet(), e))?
     else {
-        return Err(not_connected(module));
+        return Err(not_connected(&session, module, &name));
     };
     let table = (module.context_table)(context.clone()).map_err(|e| {
         Failure::Failed(format!(
@@ -118,63 +169,113 @@ pub(crate) fn context(app: &App, module: &'static Module) -> Result<(), Failure>
     print(app.format, &context, &table)
 }
 
-/// `token`: prints an access token for the current context, for `--scopes` (none: the context's). A
-/// cached token is printed without a runtime or TLS; only a renewal builds them.
+/// An access token the way every command that prints one needs it.
+pub(crate) struct Fetched {
+    pub(crate) token: AccessToken,
+    /// Epoch seconds.
+    pub(crate) expires_on: i64,
+    pub(crate) tenant: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) token_type: String,
+}
+
+/// A token for `connection` and `scopes` (none: the connection's) as `options` ask (`--tenant`,
+/// `--force-refresh`, `--min-validity`, `--claims`): from the cache without a runtime or TLS when it can,
+/// else renewed silently. `failure` says what an error of auth-core's becomes for the command.
+pub(crate) fn fetch(
+    session: &Session,
+    connection: &Connection,
+    scopes: &[String],
+    options: &TokenOptions,
+    failure: &dyn Fn(Error) -> Failure,
+) -> Result<Fetched, Failure> {
+    let cached = session
+        .cached_token_with(connection, scopes, options)
+        .map_err(token_options::named)?;
+    if let Some(hit) = cached {
+        return Ok(Fetched {
+            token: hit.access_token,
+            expires_on: hit.expires_on,
+            tenant: hit.realm,
+            scopes: hit.scopes,
+            token_type: hit.token_type,
+        });
+    }
+    tracing::debug!(target: "msconnect", "no cached token: renewing it");
+    let result = block_on_cancellable(async {
+        session
+            .token_with(connection, scopes, options)
+            .await
+            .map_err(failure)
+    })?;
+    Ok(Fetched {
+        token: result.access_token,
+        expires_on: result.expires_on,
+        tenant: result.tenant_id,
+        scopes: result.scopes,
+        token_type: result.token_type,
+    })
+}
+
+/// `token`: prints an access token for the named connection (none: the current one), for `--scopes`
+/// (none: the context's). A cached token is printed without a runtime or TLS; only a renewal builds them.
+/// `-o exec-credential` prints kubectl's `ExecCredential`, and never prompts. `options`: which token and
+/// how fresh (see [`fetch`]).
 pub(crate) fn token(
     app: &App,
     module: &'static Module,
     scopes: Vec<String>,
+    name: Option<ConnectionName>,
     options: &TokenOptions,
 ) -> Result<(), Failure> {
     let scopes = auth_core::flows::normalize_scopes(scopes);
-    let session = session(app)?;
-    let Some((connection, _)) = session.load_connection::<Value>(module.name)? else {
-        return Err(not_connected(module));
+    let session = match app.format {
+        Format::ExecCredential => crate::exec_credential::session(app)?,
+        _ => session(app)?,
     };
-    let cached = session
-        .cached_token_with(&connection, &scopes, options)
-        .map_err(token_options::named)?;
-    let (token, expires_on, tenant, granted, token_type) = match cached {
-        Some(hit) => (
-            hit.access_token,
-            hit.expires_on,
-            hit.realm,
-            hit.scopes,
-            hit.token_type,
-        ),
-        None => {
-            tracing::debug!(target: "msconnect", "no cached token for {}: renewing it", module.name);
-            let result = block_on_cancellable(async {
-                session
-                    .token_with(&connection, &scopes, options)
-                    .await
-                    .map_err(|e| token_options::interaction_required(module, e))
-            })?;
-            (
-                result.access_token,
-                result.expires_on,
-                result.tenant_id,
-                result.scopes,
-                result.token_type,
-            )
-        }
+    let name = chosen(&session, module, name)?;
+    let key = auth_core::ContextKey::new(module.name, name.as_str());
+    let Some((connection, _)) = session.load_connection::<Value>(key)? else {
+        return Err(not_connected(&session, module, &name));
     };
+    let fetched = fetch(&session, &connection, &scopes, options, &|e| {
+        token_options::interaction_required(module, e)
+    })?;
     match app.format {
         // the bare token, so `$(msconnect partnercenter token)` is a bearer token
-        Format::Table => output::print(&format!("{}\n", token.secret())),
+        Format::Table => output::print(&format!("{}\n", fetched.token.secret())),
         Format::Json => output::print(&output::json(&json!({
-            "AccessToken": token.secret(),
-            "ExpiresOn": format_rfc3339(expires_on),
-            "TenantId": tenant,
-            "Scopes": granted,
-            "TokenType": token_type,
+            "AccessToken": fetched.token.secret(),
+            "ExpiresOn": format_rfc3339(fetched.expires_on),
+            "TenantId": fetched.tenant,
+            "Scopes": fetched.scopes,
+            "TokenType": fetched.token_type,
         }))),
+        Format::ExecCredential => crate::exec_credential::print(app, &fetched),
     }
 }
 
-/// `disconnect`: forgets the context and removes its tokens from the cache.
+/// `disconnect`: forgets the named connection (none: the current one) and removes its tokens from the
+/// cache, but none another saved connection uses.
 pub(crate) fn disconnect(app: &App, module: &'static Module, matches: &ArgMatches) -> Result<(), Failure> {
-    let target = format!("{} context", module.title);
+    let session = session(app)?;
+    let typed = modules::context_for(&app.env, modules::context_of(matches), module.name)?;
+    let name = match chosen(&session, module, typed) {
+        Ok(name) => name,
+        Err(_) => {
+            eprintln!("Not connected to {}: nothing to forget.", module.title);
+            return Ok(());
+        }
+    };
+    // the previous release's words for the unnamed connection; a named one says its name
+    let (target, whom) = if name == ConnectionName::default_name() {
+        (format!("{} context", module.title), module.title.to_owned())
+    } else {
+        (
+            format!("{} context '{name}'", module.title),
+            format!("{} as '{name}'", module.title),
+        )
+    };
     if matches.get_flag(modules::WHAT_IF) {
         return output::print(&format!("{}\n", cmdlet::bind::what_if("Disconnect", &target)));
     }
@@ -182,12 +283,40 @@ pub(crate) fn disconnect(app: &App, module: &'static Module, matches: &ArgMatche
         confirm("Disconnect", &target)?;
     }
     if saved(module)
-        .disconnect(&session(app)?)
+        .named(&name)
+        .disconnect(&session)
         .map_err(|e| failure(module.connect.cmdlet(), e))?
     {
-        eprintln!("Disconnected from {}.", module.title);
+        eprintln!("Disconnected from {whom}.");
     } else {
-        eprintln!("Not connected to {}: nothing to forget.", module.title);
+        eprintln!("Not connected to {whom}: nothing to forget.");
     }
+    Ok(())
+}
+
+/// `switch NAME`: makes a saved connection the module's current one.
+pub(crate) fn switch(
+    app: &App,
+    module: &'static Module,
+    name: Option<ConnectionName>,
+) -> Result<(), Failure> {
+    let session = session(app)?;
+    let Some(name) = name else {
+        return Err(crate::exit::usage("switch: the connection's name is missing"));
+    };
+    let lifecycle = saved(module);
+    if lifecycle
+        .named(&name)
+        .context(&session)
+        .map_err(|e| failure(module.connect.cmdlet(), e))?
+        .is_none()
+    {
+        return Err(not_connected(&session, module, &name));
+    }
+    lifecycle
+        .named(&name)
+        .switch(&session)
+        .map_err(|e| failure(module.connect.cmdlet(), e))?;
+    eprintln!("{} now uses the connection '{name}'.", module.title);
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The connect lifecycle every module shares, which each product crate instantiates ([`Lifecycle`])
 //! instead of copying: resolve the environment, plan the sign-in, sign in, build the context (which may
-//! still refuse), save it with the connection, and later read the current context or disconnect. Also
+//! still refuse), save it with the connection under its name ([`Named`]) and make it current, and later
+//! read a context, list, switch, check or disconnect the module's connections. Also
 //! the seam the command line dispatches through: a [`Command`] a cmdlet, a [`Module`] a PowerShell
 //! module.
 
@@ -8,7 +9,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 
-use auth_core::{AccessToken, Connected, Environment, Session, SignInRequest, SignedInTokens};
+use auth_core::{AccessToken, Connected, ContextKey, Environment, Session, SignInRequest, SignedInTokens};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -16,6 +17,7 @@ use serde_json::Value;
 use auth_core::ClaimsChallenge;
 
 use crate::bind::{Argument, Bound, named};
+use crate::connections::{self, ConnectionName, ConnectionStatus, SavedConnection, StatusOptions};
 use crate::declare::Cmdlet;
 use crate::error::Result;
 use crate::sets::{CAE, CLAIMS_CHALLENGE};
@@ -75,18 +77,26 @@ pub type ContextOf<R> = <<R as SignIn>::Plan as Planned>::Context;
 /// A cmdlet whose request runs its own way to what it prints (`New-PartnerAccessToken`, or a connect
 /// that shows more than its context), as a [`Command`] through [`Runs`].
 pub trait Run: Request {
-    /// Runs the request and says what to print.
-    fn run(self, session: &Session) -> impl Future<Output = Result<Outcome>>;
+    /// Runs the request and says what to print; a connect saves its connection as `name`.
+    fn run(self, session: &Session, name: &ConnectionName) -> impl Future<Output = Result<Outcome>>;
 
     /// [`run`](Self::run) with what every connect takes besides its set; a request that does not
     /// connect ignores them.
-    fn run_with(self, session: &Session, extras: SignInExtras) -> impl Future<Output = Result<Outcome>> {
+    fn run_with(
+        self,
+        session: &Session,
+        name: &ConnectionName,
+        extras: SignInExtras,
+    ) -> impl Future<Output = Result<Outcome>> {
         let _ = extras;
-        self.run(session)
+        self.run(session, name)
     }
 }
 
-/// A module's connection: connecting, its current context, and disconnecting, under one saved name.
+/// A module's connections: connecting, listing, switching, checking and disconnecting them. Without a
+/// name a connection is `default` when connecting, and the module's current one otherwise; [`named`](
+/// Self::named) chooses one. Without a context store (`SessionOptions::contexts` is `None`, the library's
+/// default) nothing is saved, and so nothing is listed or current.
 pub struct Lifecycle<C> {
     module: &'static str,
     context: PhantomData<fn() -> C>,
@@ -101,8 +111,114 @@ impl<C: Serialize + DeserializeOwned> Lifecycle<C> {
         }
     }
 
-    /// Connects: resolves the environment, plans, signs in, builds the context and saves it with the
-    /// connection. A sign-in the context refuses leaves nothing behind.
+    /// The connection saved as `name`.
+    pub const fn named<'a>(&'a self, name: &'a ConnectionName) -> Named<'a, C> {
+        Named {
+            lifecycle: self,
+            name,
+        }
+    }
+
+    /// Connects as `default` (see [`Named::connect`]).
+    pub async fn connect<R: SignIn<Plan: Planned<Context = C>>>(
+        &self,
+        session: &Session,
+        request: R,
+    ) -> Result<(C, Connected)> {
+        self.named(&ConnectionName::default_name())
+            .connect(session, request)
+            .await
+    }
+
+    /// Connects as `default` with what every connect takes besides its set (see [`Named::connect_with`]).
+    pub async fn connect_with<R: SignIn<Plan: Planned<Context = C>>>(
+        &self,
+        session: &Session,
+        request: R,
+        extras: &SignInExtras,
+    ) -> Result<(C, Connected, AccessToken)> {
+        self.named(&ConnectionName::default_name())
+            .connect_with(session, request, extras)
+            .await
+    }
+
+    /// The name of the module's current connection: the last connected, or the one chosen with
+    /// [`Named::switch`]. It may name a connection disconnected since.
+    pub fn current_name(&self, session: &Session) -> Result<Option<ConnectionName>> {
+        let Some(store) = session.contexts() else {
+            return Ok(None);
+        };
+        Ok(store
+            .current(self.module)?
+            .map(|name| ConnectionName::parse(&name))
+            .transpose()?)
+    }
+
+    /// The context of the current connection, if any.
+    pub fn current_context(&self, session: &Session) -> Result<Option<C>> {
+        match self.current_name(session)? {
+            Some(name) => self.named(&name).context(session),
+            None => Ok(None),
+        }
+    }
+
+    /// Forgets the current connection and removes exactly the tokens it acquired; `false` when there
+    /// was none. The module then has no current connection until one is connected or switched to.
+    pub fn disconnect(&self, session: &Session) -> Result<bool> {
+        match self.current_name(session)? {
+            Some(name) => self.named(&name).disconnect(session),
+            None => Ok(false),
+        }
+    }
+
+    /// Every saved connection of the module, by name.
+    pub fn list(&self, session: &Session) -> Result<Vec<SavedConnection<C>>> {
+        let Some(store) = session.contexts() else {
+            return Ok(Vec::new());
+        };
+        let current = self.current_name(session)?;
+        let mut saved = Vec::new();
+        for name in store.names(self.module)? {
+            // a connection disconnected by another process since the folder was read is simply gone
+            saved.extend(
+                self.named(&ConnectionName::parse(&name)?)
+                    .saved(session, current.as_ref())?,
+            );
+        }
+        Ok(saved)
+    }
+
+    /// Every saved connection of the module, checked: a cached token good for five more minutes counts
+    /// (no request), else each is renewed silently; [`StatusOptions::force_refresh`] renews every one.
+    /// A connection that cannot give a token has its [`problem`](ConnectionStatus::problem).
+    pub async fn status(&self, session: &Session, options: StatusOptions) -> Result<Vec<ConnectionStatus>> {
+        let mut statuses = Vec::new();
+        for saved in self.list(session)? {
+            statuses.push(connections::check(session, &saved, options).await);
+        }
+        Ok(statuses)
+    }
+}
+
+/// One named connection of a module: [`Lifecycle::named`].
+pub struct Named<'a, C> {
+    lifecycle: &'a Lifecycle<C>,
+    name: &'a ConnectionName,
+}
+
+impl<C: Serialize + DeserializeOwned> Named<'_, C> {
+    fn key(&self) -> ContextKey<'_> {
+        ContextKey::new(self.lifecycle.module, self.name.as_str())
+    }
+
+    /// The name.
+    pub fn name(&self) -> &ConnectionName {
+        self.name
+    }
+
+    /// Connects: resolves the environment, plans, signs in, builds the context, saves it with the
+    /// connection under this name (replacing what was saved there, and no other) and makes it the
+    /// module's current connection. A sign-in the context refuses leaves nothing behind.
     pub async fn connect<R: SignIn<Plan: Planned<Context = C>>>(
         &self,
         session: &Session,
@@ -144,20 +260,89 @@ impl<C: Serialize + DeserializeOwned> Lifecycle<C> {
             tokens: &tokens,
         };
         let context = plan.context(done).await?;
-        let connected = session.complete(self.module, &sign_in, &tokens, &context)?;
+        let connected = session.complete(self.key(), &sign_in, &tokens, &context)?;
+        if let Some(store) = session.contexts() {
+            store.set_current(self.key())?;
+        }
         Ok((context, connected, tokens.result().access_token.clone()))
     }
 
-    /// The context of the saved connection, if any.
-    pub fn current_context(&self, session: &Session) -> Result<Option<C>> {
+    /// The connection saved under this name, if any, as [`Lifecycle::list`] shows it.
+    fn saved(
+        &self,
+        session: &Session,
+        current: Option<&ConnectionName>,
+    ) -> Result<Option<SavedConnection<C>>> {
         Ok(session
-            .load_connection::<C>(self.module)?
+            .load_connection::<C>(self.key())?
+            .map(|(connection, context)| SavedConnection {
+                module: self.lifecycle.module,
+                name: self.name.clone(),
+                current: current == Some(self.name),
+                connection,
+                context,
+            }))
+    }
+
+    /// This connection, checked as [`Lifecycle::status`] checks each; `None` when none is saved under
+    /// this name.
+    pub async fn status(
+        &self,
+        session: &Session,
+        options: StatusOptions,
+    ) -> Result<Option<ConnectionStatus>> {
+        let current = self.lifecycle.current_name(session)?;
+        match self.saved(session, current.as_ref())? {
+            Some(saved) => Ok(Some(connections::check(session, &saved, options).await)),
+            None => Ok(None),
+        }
+    }
+
+    /// The context saved under this name, if any.
+    pub fn context(&self, session: &Session) -> Result<Option<C>> {
+        Ok(session
+            .load_connection::<C>(self.key())?
             .map(|(_, context)| context))
     }
 
-    /// Forgets the connection and removes exactly the tokens it acquired; `false` when there was none.
+    /// The handle that gives this connection's tokens, when it is saved.
+    pub fn connected(&self, session: &Session) -> Result<Connected> {
+        Ok(session.connected(self.key())?)
+    }
+
+    /// Makes this connection the module's current one; an error when none is saved under this name.
+    pub fn switch(&self, session: &Session) -> Result<()> {
+        let Some(store) = session.contexts() else {
+            return Err(
+                auth_core::Error::invalid("context", "connections are not saved in this session").into(),
+            );
+        };
+        if session
+            .load_connection::<serde_json::Value>(self.key())?
+            .is_none()
+        {
+            let saved = store.names(self.lifecycle.module)?;
+            let saved = if saved.is_empty() {
+                "none is saved".to_owned()
+            } else {
+                format!("saved: {}", saved.join(", "))
+            };
+            return Err(auth_core::Error::invalid(
+                "context",
+                format!(
+                    "no {} connection is named '{}' ({saved})",
+                    self.lifecycle.module, self.name
+                ),
+            )
+            .into());
+        }
+        Ok(store.set_current(self.key())?)
+    }
+
+    /// Forgets this connection and removes exactly the tokens it acquired (none that another saved
+    /// connection uses); `false` when there was none.
     pub fn disconnect(&self, session: &Session) -> Result<bool> {
-        Ok(session.disconnect(self.module)?)
+        Ok(session.disconnect(self.key())?)
     }
 }
 
@@ -223,8 +408,8 @@ pub trait Command: Sync {
     /// The declaration.
     fn cmdlet(&self) -> &'static Cmdlet;
 
-    /// Builds the typed request from `bound` and runs it.
-    fn run<'a>(&'a self, session: &'a Session, bound: Bound) -> Running<'a>;
+    /// Builds the typed request from `bound` and runs it; a connect saves its connection as `name`.
+    fn run<'a>(&'a self, session: &'a Session, bound: Bound, name: &'a ConnectionName) -> Running<'a>;
 }
 
 /// A module's connect cmdlet as a [`Command`]: the typed request built from the bound parameters,
@@ -252,12 +437,14 @@ where
         R::CMDLET
     }
 
-    fn run<'a>(&'a self, session: &'a Session, bound: Bound) -> Running<'a> {
+    fn run<'a>(&'a self, session: &'a Session, bound: Bound, name: &'a ConnectionName) -> Running<'a> {
         Box::pin(async move {
             let extras = SignInExtras::from_bound(&bound)?;
+            let request = R::from_bound(bound)?;
             let (context, _, _) = self
                 .connection
-                .connect_with(session, R::from_bound(bound)?, &extras)
+                .named(name)
+                .connect_with(session, request, &extras)
                 .await?;
             Outcome::new(&context, (self.table)(&context))
         })
@@ -285,10 +472,10 @@ impl<R: Run> Command for Runs<R> {
         R::CMDLET
     }
 
-    fn run<'a>(&'a self, session: &'a Session, bound: Bound) -> Running<'a> {
+    fn run<'a>(&'a self, session: &'a Session, bound: Bound, name: &'a ConnectionName) -> Running<'a> {
         Box::pin(async move {
             let extras = SignInExtras::from_bound(&bound)?;
-            R::from_bound(bound)?.run_with(session, extras).await
+            R::from_bound(bound)?.run_with(session, name, extras).await
         })
     }
 }

@@ -196,8 +196,8 @@ pub async fn connect(session: &Session, request: ConnectEntra) -> Result<(EntraC
 /// The name this module's connection is saved under.
 pub const MODULE: &str = "entra";
 
-/// The Entra connection: `connect`, `current_context` (`Get-EntraContext`) and `disconnect`
-/// (`Disconnect-Entra`).
+/// The Entra connections: `connect` (as `default`), `named(&name)` to connect, switch to or disconnect one
+/// by name, `list`, `status`, `current_context` (`Get-EntraContext`) and `disconnect` (`Disconnect-Entra`).
 pub static CONNECTION: Lifecycle<EntraContext> = Lifecycle::new(MODULE);
 
 #[cfg(test)]

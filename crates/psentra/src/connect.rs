@@ -6,7 +6,7 @@ use auth_core::token::decode_jwt_payload;
 use auth_core::{
     BrowserOptions, ClientCredential, Connected, Environment, Session, SignInMethod, SignInRequest,
 };
-use cmdlet::{Done, Lifecycle, Planned, Result, SignIn, SignInExtras};
+use cmdlet::{ConnectionName, Done, Lifecycle, Planned, Result, SignIn, SignInExtras};
 use serde_json::Value;
 
 use crate::context::{EntraToken, PsEntraContext};
@@ -140,7 +140,7 @@ impl Planned for PsEntraPlan {
 /// `Connect-PSMicrosoftEntraID`: signs in with the set's sign-in, builds the module's token object and
 /// saves its context (never the token). Renew tokens with the returned [`Connected`].
 pub async fn connect(session: &Session, request: ConnectPsEntra) -> Result<(EntraToken, Connected)> {
-    connect_with(session, request, &SignInExtras::default()).await
+    connect_as(session, &ConnectionName::default_name(), request).await
 }
 
 /// [`connect`] with continuous access evaluation or a claims challenge ([`SignInExtras`]).
@@ -149,7 +149,29 @@ pub async fn connect_with(
     request: ConnectPsEntra,
     extras: &SignInExtras,
 ) -> Result<(EntraToken, Connected)> {
-    let (context, connected, access_token) = CONNECTION.connect_with(session, request, extras).await?;
+    connect_named(session, &ConnectionName::default_name(), request, extras).await
+}
+
+/// [`connect`], saving the connection as `name` (and making it the current one).
+pub async fn connect_as(
+    session: &Session,
+    name: &ConnectionName,
+    request: ConnectPsEntra,
+) -> Result<(EntraToken, Connected)> {
+    connect_named(session, name, request, &SignInExtras::default()).await
+}
+
+/// [`connect_as`] with [`SignInExtras`]: the one connect the others are.
+pub(crate) async fn connect_named(
+    session: &Session,
+    name: &ConnectionName,
+    request: ConnectPsEntra,
+    extras: &SignInExtras,
+) -> Result<(EntraToken, Connected)> {
+    let (context, connected, access_token) = CONNECTION
+        .named(name)
+        .connect_with(session, request, extras)
+        .await?;
     Ok((
         EntraToken {
             context,
@@ -162,7 +184,8 @@ pub async fn connect_with(
 /// The name the connection is saved under.
 pub const MODULE: &str = "psentra";
 
-/// The connection: `connect`, `current_context` and `disconnect` (`Disconnect-PSMicrosoftEntraID`).
+/// The connections: `connect`, `named`, `list`, `status`, `current_context` and `disconnect`
+/// (`Disconnect-PSMicrosoftEntraID`).
 pub static CONNECTION: Lifecycle<PsEntraContext> = Lifecycle::new(MODULE);
 
 #[cfg(test)]

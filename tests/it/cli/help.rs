@@ -19,6 +19,7 @@ const COMMANDS: &[&[&str]] = &[
     &["psentra"],
     &["psentra", "connect"],
     &["environment"],
+    &["git-credential"],
     &["environment", "list"],
     &["environment", "add"],
     &["environment", "remove"],

@@ -3,6 +3,7 @@
 
 mod aliases;
 mod auto;
+mod az;
 mod bounded;
 mod cae;
 pub(crate) mod connect;
@@ -11,11 +12,14 @@ mod environment;
 #[cfg(unix)]
 mod files;
 mod from_azure_cli;
+mod git;
 mod help;
 #[cfg(unix)]
 mod home;
 mod interactive;
+mod kubectl;
 mod malformed;
+mod named;
 #[cfg(unix)]
 mod read_only_home;
 mod secrets;
@@ -40,7 +44,7 @@ pub(crate) const APP_ID: &str = "00000000-0000-0000-0000-00000000a11c";
 
 /// The binary, built once per test run. It belongs to another package of the workspace, which cargo
 /// does not build for this one's tests, so this asks cargo (a no-op when it is up to date).
-fn binary() -> &'static Path {
+pub(crate) fn binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
         let test_exe = std::env::current_exe().expect("the test binary's path");

@@ -3,4 +3,5 @@
 
 pub(crate) mod device_code;
 pub(crate) mod filters;
+pub(crate) mod https_server;
 pub(crate) mod peers;

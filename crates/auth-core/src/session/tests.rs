@@ -191,7 +191,7 @@ async fn a_later_session_gets_the_token_from_the_cache_without_a_request() {
         "AT-1"
     );
     never.assert_async().await;
-    let saved = std::fs::read_to_string(home.path().join("contexts/secmgmt.json")).unwrap();
+    let saved = std::fs::read_to_string(home.path().join("contexts/secmgmt/default.json")).unwrap();
     assert!(
         !saved.contains("AT-1") && !saved.contains("RT-1") && !saved.contains("\"pw\""),
         "{saved}"
@@ -826,6 +826,56 @@ async fn a_family_refresh_token_stays_while_another_connection_of_the_account_re
     let after = cache();
     assert!(!after.contains("AT-B") && !after.contains("RT-B"), "{after}");
     assert!(!after.contains("admin@contoso.com"), "{after}");
+}
+
+/// Two named connections of one module for one account and client share its tokens: forgetting one
+/// keeps them for the other, forgetting the last removes them.
+#[tokio::test]
+async fn disconnecting_one_named_connection_keeps_the_tokens_another_name_uses() {
+    let mut server = mockito::Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let (session, _) = session_in(home.path(), EnvVars::default());
+    let answer = user_token_response("AT-A", "RT-A", "oid-1", TID, "admin@contoso.com", SCOPE);
+    let mock = token_endpoint(&mut server, "organizations", form(&[]), &answer, 1).await;
+    let request = request(
+        &server,
+        "organizations",
+        SignInMethod::Password(Credential::new("admin@contoso.com", "pw")),
+    );
+    let tokens = session.authenticate(&request).await.unwrap();
+    for name in ["first", "second"] {
+        let key = crate::ContextKey::new("secmgmt", name);
+        let connected = session.complete(key, &request, &tokens, &json!({})).unwrap();
+        assert_eq!((connected.module(), connected.name()), ("secmgmt", name));
+    }
+    mock.assert_async().await;
+    let cache = || std::fs::read_to_string(home.path().join("msal_token_cache.json")).unwrap();
+
+    assert!(
+        session
+            .disconnect(crate::ContextKey::new("secmgmt", "first"))
+            .unwrap()
+    );
+    assert!(
+        cache().contains("AT-A") && cache().contains("RT-A"),
+        "{}",
+        cache()
+    );
+    let second = session
+        .connected(crate::ContextKey::new("secmgmt", "second"))
+        .unwrap();
+    assert_eq!(second.token(&[]).await.unwrap().access_token.secret(), "AT-A");
+
+    assert!(
+        session
+            .disconnect(crate::ContextKey::new("secmgmt", "second"))
+            .unwrap()
+    );
+    assert!(
+        !cache().contains("AT-A") && !cache().contains("RT-A"),
+        "{}",
+        cache()
+    );
 }
 
 /// The Azure CLI's folder with `admin@contoso.com` signed in: its profile, and its cache filled by a
