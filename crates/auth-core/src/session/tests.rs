@@ -866,10 +866,13 @@ async fn disconnecting_one_named_connection_keeps_the_tokens_another_name_uses()
         .unwrap();
     assert_eq!(second.token(&[]).await.unwrap().access_token.secret(), "AT-A");
 
+    // the handle disconnects its saved connection: a live handle of it would keep its tokens
+    assert!(second.disconnect().unwrap());
     assert!(
         session
-            .disconnect(crate::ContextKey::new("secmgmt", "second"))
+            .load_connection::<serde_json::Value>(crate::ContextKey::new("secmgmt", "second"))
             .unwrap()
+            .is_none()
     );
     assert!(
         !cache().contains("AT-A") && !cache().contains("RT-A"),
