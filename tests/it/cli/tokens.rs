@@ -329,3 +329,92 @@ async fn a_passed_through_token_cannot_be_had_in_another_tenant() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.starts_with("error: --tenant: "), "{}", run.stderr);
 }
+
+/// The home tenant answering one refresh token grant of `refresh_token` with `answer`.
+async fn home_refresh(server: &mut Server, refresh_token: &str, answer: Value) -> mockito::Mock {
+    server
+        .mock("POST", HOME_TOKEN_PATH)
+        .match_body(form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ]))
+        .with_body(answer.to_string())
+        .expect(1)
+        .create_async()
+        .await
+}
+
+/// The token options and a named connection together: `token --context work --tenant T --force-refresh`
+/// redeems `work`'s refresh token in T each time, while another connection is the current one, and
+/// the plain `token` still answers for the current one.
+#[tokio::test]
+async fn the_token_options_apply_to_the_named_connection_chosen() {
+    let mut server = Server::new_async().await;
+    let cli = Cli::new().authority(&server.url());
+    let work_sign_in = home_refresh(&mut server, "rt-0", user_answer_in(TENANT_ID, "rt-1")).await;
+    let run = cli.run_with(
+        &[
+            "secmgmt",
+            "connect",
+            "--context",
+            "work",
+            "--application-id",
+            APP_ID,
+        ],
+        "",
+        &[("MSCONNECT_REFRESH_TOKEN", "rt-0")],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // another account connected last, so it is the current one
+    let other = test_support::user_token_response(
+        "other-at",
+        "rt-other",
+        "00000000-0000-4000-8000-0000000000ff",
+        TENANT_ID,
+        "other@contoso.com",
+        "https://graph.microsoft.com/.default",
+    );
+    let other_sign_in = home_refresh(&mut server, "rt-x", other).await;
+    let run = cli.run_with(
+        &[
+            "secmgmt",
+            "connect",
+            "--context",
+            "other",
+            "--application-id",
+            APP_ID,
+        ],
+        "",
+        &[("MSCONNECT_REFRESH_TOKEN", "rt-x")],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    work_sign_in.assert_async().await;
+    other_sign_in.assert_async().await;
+
+    let in_customer = server
+        .mock("POST", token_path(CUSTOMER_A).as_str())
+        .match_body(form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "rt-1"),
+            ("client_id", APP_ID),
+        ]))
+        .with_body(user_answer_in(CUSTOMER_A, "rt-1").to_string())
+        .expect(2)
+        .create_async()
+        .await;
+    for _ in 0..2 {
+        let run = cli.run(&[
+            "secmgmt",
+            "token",
+            "--context",
+            "work",
+            "--tenant",
+            CUSTOMER_A,
+            "--force-refresh",
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(tid_of(&run.stdout), CUSTOMER_A);
+    }
+    in_customer.assert_async().await;
+    assert_eq!(cli.run(&["secmgmt", "token"]).stdout, "other-at\n");
+}
