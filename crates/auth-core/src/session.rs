@@ -765,13 +765,20 @@ impl Session {
         let Some(saved) = store.load::<SavedContext<serde_json::Value>>(key)? else {
             return Ok(false);
         };
-        let connection = saved.connection;
+        let mut connection = saved.connection;
+        // as load_connection finds it, so that it compares equal to its live handles' connection
+        connection.environment.cloud = Cloud::find(&connection.environment.name);
         if connection.azure_cli_dir().is_some() {
             // the tokens are the Azure CLI's: forgetting the connection leaves them to `az logout`
             return store.remove(key);
         }
         let mut others = self.saved_connections(Some(key))?;
-        others.extend(self.live_connections());
+        // a live handle of this very connection does not keep it: it is what is being disconnected
+        others.extend(
+            self.live_connections()
+                .into_iter()
+                .filter(|live| *live != connection),
+        );
         self.forget_tokens(&connection, &others)?;
         store.remove(key)
     }
