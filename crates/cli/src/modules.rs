@@ -35,7 +35,9 @@ pub(crate) fn context_arg() -> Arg {
         .long("context")
         .value_name("NAME")
         .value_parser(parse_name)
-        .help("The named connection: `default` when connecting if not given, else the current one")
+        .help(
+            "The named connection (else MSCONNECT_CONTEXT): `default` when connecting, else the current one",
+        )
 }
 
 /// Which connection of `module` a command is about: `typed` (`--context`) when given, else what
