@@ -70,6 +70,8 @@ async fn run() -> Result<(), String> {
             client_id: client_id.clone(),
             scopes: vec![SCOPE.to_owned()],
             method: SignInMethod::Application(ClientCredential::Secret(ClientSecret::new(secret.as_str()))),
+            client_capabilities: Vec::new(),
+            claims: None,
         };
         let report = match session.sign_in(&request).await {
             Ok(result) => json!({ "tenant": tenant, "token": result.access_token.secret() }),

@@ -76,6 +76,8 @@ async fn azure_cores_bearer_token_policy_gets_its_token_from_a_connection() {
         client_id: ClientId::parse(APP).unwrap(),
         scopes: vec!["https://graph.microsoft.com/.default".to_owned()],
         method: SignInMethod::Application(ClientCredential::Secret(ClientSecret::new(SECRET))),
+        client_capabilities: Vec::new(),
+        claims: None,
     };
     let tokens = session.authenticate(&request).await.unwrap();
     let connected = session

@@ -264,13 +264,13 @@ fn msal_version(python: &Path) -> Result<String, String> {
 }
 
 /// One program's runs: wall times and peak resident memory.
-struct Runs {
-    times: Vec<Duration>,
-    peak_rss_kb: Option<u64>,
+pub(crate) struct Runs {
+    pub(crate) times: Vec<Duration>,
+    pub(crate) peak_rss_kb: Option<u64>,
 }
 
 impl Runs {
-    fn median_ms(&self) -> f64 {
+    pub(crate) fn median_ms(&self) -> f64 {
         let mut times = self.times.clone();
         times.sort();
         let mid = times.len() / 2;
@@ -282,7 +282,7 @@ impl Runs {
         median.as_secs_f64() * 1e3
     }
 
-    fn min_ms(&self) -> f64 {
+    pub(crate) fn min_ms(&self) -> f64 {
         self.times
             .iter()
             .min()
@@ -388,7 +388,7 @@ fn compare_processes(
 }
 
 /// Runs a command to its end, its stdout captured: the wall time, checked to have printed the token.
-fn timed(command: &mut Command, expected: &str, who: &str) -> Result<Duration, String> {
+pub(crate) fn timed(command: &mut Command, expected: &str, who: &str) -> Result<Duration, String> {
     let started = Instant::now();
     let output = command
         .stderr(Stdio::inherit())
@@ -423,7 +423,7 @@ fn output_of_quietly(command: &mut Command) -> Option<String> {
         .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-fn output_of(command: &mut Command) -> Result<String, String> {
+pub(crate) fn output_of(command: &mut Command) -> Result<String, String> {
     let output = command
         .stderr(Stdio::inherit())
         .output()
@@ -839,7 +839,7 @@ fn version_of(program: &str, args: &[&str]) -> String {
 }
 
 /// Now as `2026-05-01 12:34 UTC`.
-fn utc_now() -> String {
+pub(crate) fn utc_now() -> String {
     let seconds = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);

@@ -3,10 +3,12 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: printing is its job
 
 mod bench;
+mod bench_named;
 mod keystores;
 mod peers;
 mod redis;
 mod release;
+mod tenants;
 mod test;
 
 use std::path::{Path, PathBuf};
@@ -18,11 +20,13 @@ fn main() -> ExitCode {
         Some("test") => test::run(&args[1..]),
         Some("release") => release::run_release(&args[1..]),
         Some("bench") => bench::run_bench(&args[1..]),
+        Some("bench-named") => bench_named::run_bench_named(&args[1..]),
         Some("max-rss") => bench::max_rss(&args[1..]),
+        Some("bench-tenants") => tenants::run_bench_tenants(&args[1..]),
         Some("peers") => peers::install().map(|dir| println!("{}", dir.display())),
         Some("help") | Some("--help") | Some("-h") | None => {
             eprintln!(
-                "usage: cargo xtask <test|release|peers|bench>\n\n  test                 fmt, clippy and every test, installing the test peers first\n  release [--dry-run]  the gates, then the release archive, checksums and package checks\n  peers                only install the test peers (into target/peers) and print where they are\n  bench [--runs N] [--module NAME] [--no-criterion]\n                       benchmarks against MSAL Python, written to BENCHMARKS.md\n  bench --fleet WxC    only the shared-cache fleets (Redis, one file) of W workers and C customers"
+                "usage: cargo xtask <test|release|peers|bench>\n\n  test                 fmt, clippy and every test, installing the test peers first\n  release [--dry-run]  the gates, then the release archive, checksums and package checks\n  peers                only install the test peers (into target/peers) and print where they are\n  bench [--runs N] [--module NAME] [--no-criterion]\n                       benchmarks against MSAL Python, written to BENCHMARKS.md\n  bench --fleet WxC    only the shared-cache fleets (Redis, one file) of W workers and C customers\n  bench-named [--runs N]\n                       named connections: token --context and status, written to BENCHMARKS.md\n  bench-tenants [--tenants N] [--debug]\n                       token --tenant for N tenants from one sign-in, twice: the requests counted"
             );
             Ok(())
         }

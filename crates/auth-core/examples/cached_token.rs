@@ -11,7 +11,7 @@ use auth_core::{EnvVars, Session, SessionOptions};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let module = std::env::args().nth(1).ok_or("usage: cached_token MODULE")?;
     let session = Session::new(SessionOptions::persistent(EnvVars::from_process())?);
-    let connection = session.connection(&module)?;
+    let connection = session.connection(module.as_str())?;
     let token = session
         .cached_token(&connection, &[])?
         .ok_or("no cached token: this program does not renew tokens")?;

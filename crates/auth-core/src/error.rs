@@ -180,15 +180,15 @@ pub enum Error {
     #[error(
         "application {client_id} needs a new token for {scopes} ({}) and no client secret was supplied \
          to renew it: give it in SessionOptions::renewal, or connect again",
-        renewal_reason(*.expired)
+        .reason
     )]
     SecretRequired {
         /// The application.
         client_id: String,
         /// The scopes asked for, space-separated.
         scopes: String,
-        /// Whether a token existed and expired (else none was ever cached for these scopes).
-        expired: bool,
+        /// Why a new token was needed.
+        reason: RenewalReason,
     },
 
     /// The connection handle was disconnected ([`crate::Connected::disconnect`]): it gives no token.
@@ -196,6 +196,21 @@ pub enum Error {
     Disconnected {
         /// The module the connection was made for.
         module: String,
+    },
+
+    /// A tenant wants the person to act before it gives a token silently: multi-factor authentication
+    /// (AADSTS50076, 50079), a conditional access policy (50158), consent, or `interaction_required`,
+    /// perhaps with a claims challenge that the interactive sign-in must carry. The refresh token is kept:
+    /// it still works for every other tenant.
+    #[error("tenant {tenant} needs you to sign in ({server}): sign in again with `connect`")]
+    InteractionRequired {
+        /// The tenant that asks (as the request named it).
+        tenant: String,
+        /// The claims challenge of the answer (JSON), for the interactive sign-in.
+        claims: Option<String>,
+        /// The authority's answer, every field kept.
+        #[source]
+        server: Box<ServerError>,
     },
 
     /// The shared token cache (Redis) failed. `url` never holds the password.
@@ -211,11 +226,25 @@ pub enum Error {
     },
 }
 
-fn renewal_reason(expired: bool) -> &'static str {
-    if expired {
-        "its token has expired"
-    } else {
-        "the token cache holds no token of it for these scopes"
+/// Why an application's connection needed a new token ([`Error::SecretRequired`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RenewalReason {
+    /// A token existed and expired.
+    Expired,
+    /// No token was ever cached for these scopes.
+    NotCached,
+    /// A renewal was asked for (a forced refresh), whatever the cache held.
+    Asked,
+}
+
+impl std::fmt::Display for RenewalReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Expired => "its token has expired",
+            Self::NotCached => "the token cache holds no token of it for these scopes",
+            Self::Asked => "a renewal was asked for",
+        })
     }
 }
 
@@ -236,15 +265,12 @@ impl Error {
         }
     }
 
-    /// Why an [`Error::SecretRequired`] renewal was needed, in words.
-    pub fn renewal_reason(expired: bool) -> &'static str {
-        renewal_reason(expired)
-    }
-
     /// The server error, when the authority answered with one.
     pub fn server(&self) -> Option<&ServerError> {
         match self {
-            Self::Server(error) | Self::DeviceCodeFailed { server: error, .. } => Some(error),
+            Self::Server(error)
+            | Self::DeviceCodeFailed { server: error, .. }
+            | Self::InteractionRequired { server: error, .. } => Some(error),
             _ => None,
         }
     }

@@ -152,8 +152,9 @@ mod unix {
                 })?;
                 for entry in entries.flatten() {
                     let file = entry.path();
-                    let wanted = *name != "contexts" || file.extension().is_some_and(|e| e == "json");
-                    if wanted && let Ok(meta) = std::fs::metadata(&file) {
+                    if *name == "contexts" {
+                        guard_contexts(&file, me, private, insecure_ok)?;
+                    } else if let Ok(meta) = std::fs::metadata(&file) {
                         guard(&file, &meta, me, insecure_ok)?;
                         if private {
                             tighten(&file, &meta)?;
@@ -212,6 +213,39 @@ mod unix {
                     ),
                     insecure_ok,
                 )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// An entry of `contexts/`: a module's folder of named connections (each `*.json` and its `current`
+    /// file), or the previous release's `<module>.json`; anything else is not msconnect's and is left alone.
+    fn guard_contexts(path: &Path, me: u32, private: bool, insecure_ok: bool) -> Result<()> {
+        let Ok(meta) = std::fs::metadata(path) else {
+            return Ok(());
+        };
+        let saved = |file: &Path| {
+            file.extension().is_some_and(|e| e == "json") || file.file_name().is_some_and(|n| n == "current")
+        };
+        if meta.is_dir() {
+            guard(path, &meta, me, insecure_ok)?;
+            let entries = std::fs::read_dir(path).map_err(|source| Error::Io {
+                action: "reading",
+                path: path.to_path_buf(),
+                source,
+            })?;
+            for file in entries.flatten().map(|entry| entry.path()).filter(|f| saved(f)) {
+                if let Ok(meta) = std::fs::metadata(&file) {
+                    guard(&file, &meta, me, insecure_ok)?;
+                    if private {
+                        tighten(&file, &meta)?;
+                    }
+                }
+            }
+        } else if saved(path) {
+            guard(path, &meta, me, insecure_ok)?;
+            if private {
+                tighten(path, &meta)?;
             }
         }
         Ok(())
@@ -445,6 +479,8 @@ mod tests {
         fn a_planted_context_or_environments_file_of_another_user_is_refused() {
             for file in [
                 "contexts/partnercenter.json",
+                "contexts/partnercenter/work.json",
+                "contexts/partnercenter/current",
                 "environments.json",
                 "msal_token_cache.json",
             ] {
@@ -540,11 +576,13 @@ mod tests {
         #[test]
         fn a_cache_or_context_others_can_read_is_made_private_at_once() {
             let (_dir, home) = home();
-            std::fs::create_dir(home.join("contexts")).unwrap();
+            std::fs::create_dir_all(home.join("contexts/entra")).unwrap();
             std::fs::create_dir(home.join("certificates")).unwrap();
             let files = [
                 home.join("msal_token_cache.json"),
                 home.join("contexts/entra.json"),
+                home.join("contexts/entra/work.json"),
+                home.join("contexts/entra/current"),
                 home.join("environments.json"),
                 home.join("certificates/app.pfx"),
             ];

@@ -10,6 +10,7 @@ pub mod azure_cli;
 mod azure_sdk;
 pub mod cache;
 pub mod cert;
+pub mod claims;
 pub mod cloud;
 pub mod context;
 pub mod env;
@@ -42,10 +43,11 @@ pub use cache::{CachedAccessToken, SilentRequest, TokenCache, TokenQuery};
 pub use cert::{
     Certificate, CertificateCredential, CertificateStore, SigningAlgorithm, normalize_thumbprint,
 };
+pub use claims::ClaimsChallenge;
 pub use cloud::{Cloud, Environment};
-pub use context::ContextStore;
+pub use context::{ContextKey, ContextStore};
 pub use env::EnvVars;
-pub use error::{Error, Result, ServerError};
+pub use error::{Error, RenewalReason, Result, ServerError};
 pub use flows::{
     AccessTokenPassthrough, BrowserOpener, ClientCredential, ClientCredentials, DeviceCodeChallenge,
     DeviceCodeFlow, InteractiveBrowser, PortPolicy, RefreshTokenGrant, SystemBrowser, UsernamePassword,
@@ -61,7 +63,7 @@ pub use secret::{AccessToken, ClientSecret, Password, RefreshToken, SecretText};
 pub use session::{
     AppCredential, BrowserOptions, CertificateSource, Connected, Connection, Credential,
     MAX_TOKEN_LIFETIME_SECONDS, RenewalCredentials, SavedCertificate, Session, SessionOptions, SignInMethod,
-    SignInRequest, SignedIn, SignedInTokens, UserMethod, secret_fingerprint, validate_response,
+    SignInRequest, SignedIn, SignedInTokens, TokenOptions, UserMethod, secret_fingerprint, validate_response,
 };
 pub use token::TokenResult;
 pub use url::Url;

@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::cache::{CachedAccessToken, SilentRequest, TokenCache};
 use crate::cert::{Certificate, CertificateCredential, CertificateStore};
+use crate::claims::ClaimsChallenge;
 use crate::cloud::Cloud;
-use crate::context::ContextStore;
+use crate::context::{ContextKey, ContextStore};
 use crate::flows::{BrowserOpener, DeviceCodeFlow, InteractiveBrowser, PortPolicy, SystemBrowser};
 use crate::interaction::{Interaction, StderrInteraction};
 use crate::secret::ClientSecret;
@@ -170,6 +171,12 @@ pub struct SignInRequest {
     pub scopes: Vec<String>,
     /// The flow.
     pub method: SignInMethod,
+    /// The client capabilities to announce (`cp1`: continuous access evaluation), on this sign-in and
+    /// every renewal of its connection.
+    pub client_capabilities: Vec<String>,
+    /// A claims challenge the sign-in must answer (a conditional access demand), for interactive
+    /// sign-ins and redeemed refresh tokens.
+    pub claims: Option<ClaimsChallenge>,
 }
 
 impl SignInRequest {
@@ -188,7 +195,22 @@ impl SignInRequest {
             client_id,
             scopes,
             method,
+            client_capabilities: Vec::new(),
+            claims: None,
         }
+    }
+
+    /// The `claims` parameter of the sign-in: its challenge and its capabilities.
+    fn claims_parameter(&self) -> Option<String> {
+        let capabilities: Vec<&str> = self.client_capabilities.iter().map(String::as_str).collect();
+        crate::claims::claims_parameter(self.claims.as_ref(), &capabilities)
+    }
+
+    /// The scopes the cache keeps its tokens under: its scopes, and the mark of its capabilities.
+    fn cached_scopes(&self) -> Vec<String> {
+        let mut scopes = self.scopes.clone();
+        scopes.extend(crate::flows::silent::capability_scopes(&self.client_capabilities));
+        scopes
     }
 
     /// The authority the request signs in at.
@@ -229,7 +251,7 @@ pub struct SessionOptions {
     pub renewal: RenewalCredentials,
     /// Where tokens are kept (in memory unless told otherwise).
     pub cache: TokenCache,
-    /// Where each module's current connection is saved; `None` saves nothing.
+    /// Where each module's connections are saved; `None` saves nothing.
     pub contexts: Option<ContextStore>,
     /// How flows talk to the person (device code message, progress, browser notices).
     pub interaction: Arc<dyn Interaction>,
@@ -473,6 +495,8 @@ impl Session {
                 // single-flight across a fleet sharing a Redis cache, and saves the new token.
                 let result = SilentRequest::new(&self.inner.options.cache, &authority, &request.client_id)
                     .scopes(&request.scopes)
+                    .client_capabilities(&request.client_capabilities)
+                    .claims(request.claims.as_ref())
                     .credential(Some(credential))
                     .send(self.http()?)
                     .await?;
@@ -487,6 +511,7 @@ impl Session {
             SignInMethod::RefreshToken { token, credential } => {
                 let result = RefreshTokenGrant::new(&authority, &request.client_id, token)
                     .scopes(&request.scopes)
+                    .claims(request.claims_parameter())
                     .credential(credential.as_ref())
                     .send(self.http()?)
                     .await?;
@@ -500,6 +525,7 @@ impl Session {
                     &credential.password,
                 )
                 .scopes(&request.scopes)
+                .claims(request.claims_parameter())
                 .send(self.http()?)
                 .await?;
                 (result, Some("password"))
@@ -519,7 +545,11 @@ impl Session {
                 (result, None)
             }
             SignInMethod::DeviceCode => {
-                let result = DeviceCodeFlow::new(&authority, &request.client_id)
+                let mut flow = DeviceCodeFlow::new(&authority, &request.client_id);
+                if let Some(claims) = request.claims_parameter() {
+                    flow = flow.claims(claims);
+                }
+                let result = flow
                     .scopes(&request.scopes)
                     .interaction(interaction)
                     .send(self.http()?)
@@ -558,8 +588,15 @@ impl Session {
                 if let Some(hint) = &options.domain_hint {
                     flow = flow.domain_hint(hint.as_str());
                 }
-                if let Some(claims) = &options.claims {
-                    flow = flow.claims(claims.as_str());
+                // a challenge of the options (a library caller's) or of the request, with the capabilities
+                let challenge = match &options.claims {
+                    Some(claims) => Some(ClaimsChallenge::parse(claims)?),
+                    None => request.claims.clone(),
+                };
+                let capabilities: Vec<&str> =
+                    request.client_capabilities.iter().map(String::as_str).collect();
+                if let Some(claims) = crate::claims::claims_parameter(challenge.as_ref(), &capabilities) {
+                    flow = flow.claims(claims);
                 }
                 if let Some(timeout) = self.inner.options.browser_timeout {
                     flow = flow.timeout(timeout);
@@ -627,38 +664,44 @@ impl Session {
         if tokens.saved {
             return Ok(());
         }
-        self.inner
-            .options
-            .cache
-            .save_at(&tokens.result, &request.scopes, tokens.source, self.now())
+        self.inner.options.cache.save_at(
+            &tokens.result,
+            &request.cached_scopes(),
+            tokens.source,
+            self.now(),
+        )
     }
 
     /// Completes a connection once the product crate has checked the sign-in: saves its tokens, then
-    /// the module's connection and context, and returns the handle that gives tokens for it.
-    pub fn complete<C: Serialize>(
+    /// the connection and context under `key` (a module alone: its connection named `default`), and
+    /// returns the handle that gives tokens for it. Which connection is the module's current one is the
+    /// caller's choice ([`ContextStore::set_current`]).
+    pub fn complete<'k, C: Serialize>(
         &self,
-        module: &str,
+        key: impl Into<ContextKey<'k>>,
         request: &SignInRequest,
         tokens: &SignedInTokens,
         context: &C,
     ) -> Result<Connected> {
+        let key = key.into();
         let mut connection = Connection::new(request, &tokens.result)?;
         connection.token_cache = tokens.token_cache.clone();
         self.keep_tokens(request, tokens)?;
-        self.save_connection(module, &connection, context)?;
+        self.save_connection(key, &connection, context)?;
         // an application's credential stays with the handle, to renew every scope in this process
         let credential = match request.method.effective() {
             SignInMethod::Application(credential) => Some(credential.clone()),
             _ => None,
         };
-        Ok(self.handle(module, connection, credential))
+        Ok(self.handle(key, connection, credential))
     }
 
-    /// The handle of `module`'s saved connection, when it is connected.
+    /// The handle of the connection saved under `key`, when it is connected.
     /// It holds no credential: an application's is renewed with what [`SessionOptions::renewal`] supplies.
-    pub fn connected(&self, module: &str) -> Result<Connected> {
-        let connection = self.connection(module)?;
-        Ok(self.handle(module, connection, None))
+    pub fn connected<'k>(&self, key: impl Into<ContextKey<'k>>) -> Result<Connected> {
+        let key = key.into();
+        let connection = self.connection(key)?;
+        Ok(self.handle(key, connection, None))
     }
 
     /// Whether a connection could be saved now ([`ContextStore::check_writable`]): a connect calls it
@@ -670,17 +713,22 @@ impl Session {
         }
     }
 
-    /// Saves `module`'s current connection and its context (no secrets in either). Without a context
-    /// store nothing is saved.
-    pub fn save_connection<C: Serialize>(
+    /// Where the connections are saved; `None` when nothing is.
+    pub fn contexts(&self) -> Option<&ContextStore> {
+        self.inner.options.contexts.as_ref()
+    }
+
+    /// Saves a connection and its context under `key` (no secrets in either). Without a context store
+    /// nothing is saved.
+    pub fn save_connection<'k, C: Serialize>(
         &self,
-        module: &str,
+        key: impl Into<ContextKey<'k>>,
         connection: &Connection,
         context: &C,
     ) -> Result<()> {
         match &self.inner.options.contexts {
             Some(store) => store.save(
-                module,
+                key,
                 &SavedContext {
                     connection: connection.clone(),
                     context,
@@ -690,37 +738,49 @@ impl Session {
         }
     }
 
-    /// `module`'s current connection and context, when it is connected.
-    pub fn load_connection<C: DeserializeOwned>(&self, module: &str) -> Result<Option<(Connection, C)>> {
+    /// The connection and context saved under `key`, when there is one.
+    pub fn load_connection<'k, C: DeserializeOwned>(
+        &self,
+        key: impl Into<ContextKey<'k>>,
+    ) -> Result<Option<(Connection, C)>> {
         let Some(store) = &self.inner.options.contexts else {
             return Ok(None);
         };
-        Ok(store.load::<SavedContext<C>>(module)?.map(|mut saved| {
+        Ok(store.load::<SavedContext<C>>(key)?.map(|mut saved| {
             // the built-in cloud is not saved: it is found again by name
             saved.connection.environment.cloud = Cloud::find(&saved.connection.environment.name);
             (saved.connection, saved.context)
         }))
     }
 
-    /// Forgets `module`'s connection and removes the tokens it acquired, but none that another module's
-    /// saved connection (or a live handle of this session) still uses: see [`disconnect`](Self::disconnect)'s
-    /// rules in auth-core's README. Returns whether the module was connected.
-    pub fn disconnect(&self, module: &str) -> Result<bool> {
+    /// Forgets the connection saved under `key` and removes the tokens it acquired, but none that another
+    /// saved connection (of any module, under any name) or a live handle of this session still uses: see
+    /// [`disconnect`](Self::disconnect)'s rules in auth-core's README. Returns whether there was such a
+    /// connection.
+    pub fn disconnect<'k>(&self, key: impl Into<ContextKey<'k>>) -> Result<bool> {
+        let key = key.into();
         let Some(store) = &self.inner.options.contexts else {
             return Ok(false);
         };
-        let Some(saved) = store.load::<SavedContext<serde_json::Value>>(module)? else {
+        let Some(saved) = store.load::<SavedContext<serde_json::Value>>(key)? else {
             return Ok(false);
         };
-        let connection = saved.connection;
+        let mut connection = saved.connection;
+        // as load_connection finds it, so that it compares equal to its live handles' connection
+        connection.environment.cloud = Cloud::find(&connection.environment.name);
         if connection.azure_cli_dir().is_some() {
             // the tokens are the Azure CLI's: forgetting the connection leaves them to `az logout`
-            return store.remove(module);
+            return store.remove(key);
         }
-        let mut others = self.saved_connections(Some(module))?;
-        others.extend(self.live_connections());
+        let mut others = self.saved_connections(Some(key))?;
+        // a live handle of this very connection does not keep it: it is what is being disconnected
+        others.extend(
+            self.live_connections()
+                .into_iter()
+                .filter(|live| *live != connection),
+        );
         self.forget_tokens(&connection, &others)?;
-        store.remove(module)
+        store.remove(key)
     }
 
     /// The connections of the handles of this session not disconnected yet.
@@ -734,7 +794,7 @@ impl Session {
     /// A handle of `connection`, counted among the session's live ones until it is disconnected.
     fn handle(
         &self,
-        module: &str,
+        key: ContextKey<'_>,
         connection: Connection,
         credential: Option<ClientCredential>,
     ) -> Connected {
@@ -746,7 +806,8 @@ impl Session {
         Connected {
             session: self.clone(),
             connection,
-            module: module.to_owned(),
+            module: key.module.to_owned(),
+            name: key.name.to_owned(),
             handle: Arc::new(Handle {
                 session: self.clone(),
                 id,
@@ -756,13 +817,14 @@ impl Session {
     }
 
     /// [`Connected::disconnect`]: the saved connection as [`disconnect`](Self::disconnect) does when it is
-    /// the module's current one; else (an in-memory session, or a module connected again since) this
-    /// connection's tokens, but none a saved connection or another live handle still uses.
-    fn forget_handle(&self, id: u64, module: &str, connection: &Connection) -> Result<()> {
+    /// still the one saved under the handle's name; else (an in-memory session, or that name connected
+    /// again since) this connection's tokens, but none a saved connection or another live handle still
+    /// uses.
+    fn forget_handle(&self, id: u64, key: ContextKey<'_>, connection: &Connection) -> Result<()> {
         lock(&self.inner.live).retain(|(other, _)| *other != id);
-        let saved = self.load_connection::<serde_json::Value>(module)?;
+        let saved = self.load_connection::<serde_json::Value>(key)?;
         if saved.is_some_and(|(saved, _)| saved == *connection) {
-            return self.disconnect(module).map(drop);
+            return self.disconnect(key).map(drop);
         }
         if connection.azure_cli_dir().is_some() {
             return Ok(());
@@ -772,24 +834,26 @@ impl Session {
         self.forget_tokens(connection, &others)
     }
 
-    /// The saved connections of every module but `except`: what a disconnect must leave tokens to.
-    fn saved_connections(&self, except: Option<&str>) -> Result<Vec<Connection>> {
+    /// The saved connections of every module and name but `except`: what a disconnect must leave tokens
+    /// to.
+    fn saved_connections(&self, except: Option<ContextKey<'_>>) -> Result<Vec<Connection>> {
         let Some(store) = &self.inner.options.contexts else {
             return Ok(Vec::new());
         };
-        Ok(store
-            .modules()?
-            .iter()
-            .filter(|other| Some(other.as_str()) != except)
-            .filter_map(|other| {
+        let mut saved = Vec::new();
+        for module in store.modules()? {
+            for name in store.names(&module)? {
+                let other = ContextKey::new(&module, &name);
+                if Some(other) == except {
+                    continue;
+                }
                 // a context that cannot be read protects nothing, and must not block a disconnect
-                store
-                    .load::<SavedContext<serde_json::Value>>(other)
-                    .ok()
-                    .flatten()
-                    .map(|saved| saved.connection)
-            })
-            .collect())
+                if let Ok(Some(context)) = store.load::<SavedContext<serde_json::Value>>(other) {
+                    saved.push(context.connection);
+                }
+            }
+        }
+        Ok(saved)
     }
 
     /// Removes the tokens `connection` acquired from the session's cache, but none that one of `others`
@@ -857,11 +921,12 @@ impl Session {
         Ok(())
     }
 
-    /// `module`'s saved connection, or an error saying it is not connected.
-    pub fn connection(&self, module: &str) -> Result<Connection> {
-        self.load_connection::<serde_json::Value>(module)?
+    /// The connection saved under `key`, or an error saying it is not connected.
+    pub fn connection<'k>(&self, key: impl Into<ContextKey<'k>>) -> Result<Connection> {
+        let key = key.into();
+        self.load_connection::<serde_json::Value>(key)?
             .map(|(connection, _)| connection)
-            .ok_or_else(|| Error::SignInRequired(format!("not connected to {module}: connect first")))
+            .ok_or_else(|| Error::SignInRequired(format!("not connected: no {key} is saved; connect first")))
     }
 
     /// The cache a connection's tokens live in: the session's, or the Azure CLI's for a connection made
@@ -891,6 +956,7 @@ impl Session {
         };
         SilentRequest::new(cache, authority, &connection.client_id)
             .account(connection.home_account_id())
+            .client_capabilities(&connection.client_capabilities)
             .credential_fingerprint(fingerprint.as_deref())
             .scopes(if scopes.is_empty() {
                 &connection.scopes
@@ -906,12 +972,25 @@ impl Session {
         connection: &Connection,
         scopes: &[String],
     ) -> Result<Option<CachedAccessToken>> {
-        let authority = self.authority_of(connection)?;
+        self.cached_token_with(connection, scopes, &TokenOptions::default())
+    }
+
+    /// [`cached_token`](Self::cached_token) as [`TokenOptions`] ask: in their tenant, none when forced
+    /// or challenged, none with less than their minimum validity left.
+    pub fn cached_token_with(
+        &self,
+        connection: &Connection,
+        scopes: &[String],
+        options: &TokenOptions,
+    ) -> Result<Option<CachedAccessToken>> {
+        let connection = options.connection(connection)?;
+        let authority = self.authority_of(&connection)?;
         if let SignedIn::AccessToken { scope, .. } = &connection.signed_in {
             other_scope(scope, scopes)?;
         }
-        let cache = self.cache_of(connection)?;
-        self.silent(&cache, connection, &authority, scopes)
+        let cache = self.cache_of(&connection)?;
+        options
+            .apply(self.silent(&cache, &connection, &authority, scopes))
             .cached(self.now())
     }
 
@@ -919,22 +998,55 @@ impl Session {
     /// or the application's credential (apps: the certificate found again, or one of the client secrets
     /// of [`SessionOptions::renewal`], the one with the fingerprint of the secret that connected first).
     pub async fn token(&self, connection: &Connection, scopes: &[String]) -> Result<TokenResult> {
-        self.token_with(connection, scopes, None).await
+        self.token_full(connection, scopes, None, &TokenOptions::default())
+            .await
     }
 
-    /// [`token`](Self::token), an application's renewal made with `credential` when given (the one a
-    /// [`Connected`] handle keeps) instead of what [`SessionOptions::renewal`] supplies.
-    pub(crate) async fn token_with(
+    /// [`token`](Self::token), but never the cached access token: a new one from the authority (or the
+    /// host, for a managed identity), which proves the connection can still be renewed. A connection made
+    /// with an access token cannot be, and says so. The same as [`token_with`](Self::token_with) with
+    /// [`TokenOptions::force_refresh`].
+    pub async fn renewed_token(&self, connection: &Connection, scopes: &[String]) -> Result<TokenResult> {
+        let options = TokenOptions {
+            force_refresh: true,
+            ..TokenOptions::default()
+        };
+        self.token_full(connection, scopes, None, &options).await
+    }
+
+    /// [`token`](Self::token) as [`TokenOptions`] ask: for another tenant (a user's refresh token
+    /// redeemed there, an application signed in there), renewed even though cached (`force_refresh`) or
+    /// when less than `min_validity` is left, or answering a claims challenge.
+    pub async fn token_with(
+        &self,
+        connection: &Connection,
+        scopes: &[String],
+        options: &TokenOptions,
+    ) -> Result<TokenResult> {
+        self.token_full(connection, scopes, None, options).await
+    }
+
+    /// [`token_with`](Self::token_with), an application's renewal made with `credential` when given (the
+    /// one a [`Connected`] handle keeps) instead of what [`SessionOptions::renewal`] supplies.
+    pub(crate) async fn token_full(
         &self,
         connection: &Connection,
         scopes: &[String],
         credential: Option<&ClientCredential>,
+        options: &TokenOptions,
     ) -> Result<TokenResult> {
+        let connection = &*options.connection(connection)?;
         let authority = self.authority_of(connection)?;
         let cache = self.cache_of(connection)?;
-        let silent = self.silent(&cache, connection, &authority, scopes);
+        let silent = options.apply(self.silent(&cache, connection, &authority, scopes));
         if let SignedIn::AccessToken { scope, .. } = &connection.signed_in {
             other_scope(scope, scopes)?;
+            if options.force_refresh || options.claims.is_some() {
+                return Err(Error::SignInRequired(format!(
+                    "this connection holds one access token, for {scope}, brought as it is, which nothing \
+                     renews: connect again with a new one"
+                )));
+            }
             if silent.cached(self.now())?.is_none() {
                 // the token it holds is still good, for its own scope only: say that, not "expired"
                 let held = self
@@ -958,12 +1070,12 @@ impl Session {
         }
         if let SignedIn::ManagedIdentity { id } = &connection.signed_in {
             return self
-                .managed_identity_token(connection, &authority, id, scopes)
+                .managed_identity_token(connection, &authority, id, scopes, options)
                 .await;
         }
         let credential = match (credential, &connection.signed_in) {
             (Some(kept), SignedIn::App { .. }) => Some(kept.clone()),
-            _ => self.renewal_credential(connection, &authority, scopes)?,
+            _ => self.renewal_credential(connection, &authority, scopes, options)?,
         };
         silent.credential(credential.as_ref()).send(self.http()?).await
     }
@@ -976,6 +1088,7 @@ impl Session {
         authority: &Authority,
         id: &crate::flows::ManagedIdentityId,
         scopes: &[String],
+        options: &TokenOptions,
     ) -> Result<TokenResult> {
         let scopes = if scopes.is_empty() {
             &connection.scopes
@@ -983,7 +1096,7 @@ impl Session {
             scopes
         };
         let cache = self.cache_of(connection)?;
-        let silent = self.silent(&cache, connection, authority, scopes);
+        let silent = options.apply(self.silent(&cache, connection, authority, scopes));
         if silent.cached(self.now())?.is_some() {
             return silent.send(self.http()?).await;
         }
@@ -1005,13 +1118,14 @@ impl Session {
     }
 
     /// The credential that renews an application's token; `None` for a user (whose refresh token does),
-    /// or when a cached token will do. When one is needed and none is found, the error says why a
-    /// renewal is needed and where the secret is read from.
+    /// or when a cached token will do (never when forced). When one is needed and none is found, the
+    /// error says why a renewal is needed and where the secret is read from.
     fn renewal_credential(
         &self,
         connection: &Connection,
         authority: &Authority,
         scopes: &[String],
+        options: &TokenOptions,
     ) -> Result<Option<ClientCredential>> {
         let SignedIn::App { credential } = &connection.signed_in else {
             return Ok(None);
@@ -1026,13 +1140,13 @@ impl Session {
                 // that expired since connecting is replaced by the current one
                 return match saved.reload(self.env()) {
                     Ok(source) => Ok(Some(ClientCredential::assertion(source))),
-                    Err(error) => self.cached_or(connection, authority, scopes, error),
+                    Err(error) => self.cached_or(connection, authority, scopes, options, error),
                 };
             }
             AppCredential::Environment { method, .. } => {
                 return match self.environment_credential(connection, method) {
                     Ok(credential) => Ok(Some(credential)),
-                    Err(error) => self.cached_or(connection, authority, scopes, error),
+                    Err(error) => self.cached_or(connection, authority, scopes, options, error),
                 };
             }
             AppCredential::Secret { fingerprint } => fingerprint.clone(),
@@ -1050,11 +1164,17 @@ impl Session {
             return Ok(Some(ClientCredential::Secret(secret.clone())));
         }
         let silent = self.silent(&self.inner.options.cache, connection, authority, scopes);
-        if silent.cached(self.now())?.is_some() {
+        if options.apply(silent.clone()).cached(self.now())?.is_some() {
             return Ok(None);
         }
         // A token that existed but expired is still found when asked "as of the epoch".
-        let expired = silent.cached(std::time::UNIX_EPOCH)?.is_some();
+        let reason = if options.force_refresh || options.claims.is_some() {
+            crate::error::RenewalReason::Asked
+        } else if silent.cached(std::time::UNIX_EPOCH)?.is_some() {
+            crate::error::RenewalReason::Expired
+        } else {
+            crate::error::RenewalReason::NotCached
+        };
         let wanted = if scopes.is_empty() {
             connection.scopes.join(" ")
         } else {
@@ -1063,7 +1183,7 @@ impl Session {
         Err(Error::SecretRequired {
             client_id: connection.client_id.to_string(),
             scopes: wanted,
-            expired,
+            reason,
         })
     }
 }
@@ -1105,10 +1225,12 @@ impl Session {
         connection: &Connection,
         authority: &Authority,
         scopes: &[String],
+        options: &TokenOptions,
         error: Error,
     ) -> Result<Option<ClientCredential>> {
-        if self
-            .silent(&self.cache_of(connection)?, connection, authority, scopes)
+        let cache = self.cache_of(connection)?;
+        if options
+            .apply(self.silent(&cache, connection, authority, scopes))
             .cached(self.now())?
             .is_some()
         {
@@ -1286,6 +1408,7 @@ pub struct Connected {
     session: Session,
     connection: Connection,
     module: String,
+    name: String,
     handle: Arc<Handle>,
 }
 
@@ -1333,6 +1456,11 @@ impl Connected {
         &self.module
     }
 
+    /// The name it is saved under (`default` unless one was given).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// The session.
     pub fn session(&self) -> &Session {
         &self.session
@@ -1345,7 +1473,22 @@ impl Connected {
         let credential = self.credential()?;
         let scopes = crate::flows::normalize_scopes(scopes);
         self.session
-            .token_with(&self.connection, &scopes, credential.as_ref())
+            .token_full(
+                &self.connection,
+                &scopes,
+                credential.as_ref(),
+                &TokenOptions::default(),
+            )
+            .await
+    }
+
+    /// [`token`](Self::token) as `options` ask: in another tenant, renewed even though cached or when
+    /// less than a minimum validity is left, answering a claims challenge (see [`TokenOptions`]).
+    pub async fn token_with(&self, scopes: &[&str], options: &TokenOptions) -> Result<TokenResult> {
+        let credential = self.credential()?;
+        let scopes = crate::flows::normalize_scopes(scopes);
+        self.session
+            .token_full(&self.connection, &scopes, credential.as_ref(), options)
             .await
     }
 
@@ -1376,14 +1519,73 @@ impl Connected {
         }
         // the credential in `previous` is dropped (and zeroized) here, whatever happens next
         drop(previous);
-        self.session
-            .forget_handle(self.handle.id, &self.module, &self.connection)?;
+        self.session.forget_handle(
+            self.handle.id,
+            ContextKey::new(&self.module, &self.name),
+            &self.connection,
+        )?;
         Ok(true)
     }
 }
 
 fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// How [`Connected::token_with`] (and [`Session::token_with`]) get a token; the default is
+/// [`Connected::token`]'s: the connection's tenant, a cached token when one is good for five more
+/// minutes.
+#[derive(Debug, Clone, Default)]
+pub struct TokenOptions {
+    /// A token in this tenant instead of the connection's: a user's refresh token is redeemed at that
+    /// tenant's authority, an application signs in there with its credential (it must be multi-tenant
+    /// and consented there). Tokens are cached per tenant. A managed identity or an access token the
+    /// caller brought cannot: that is an error naming `tenant`.
+    pub tenant: Option<Tenant>,
+    /// Renew even though a cached token is still good.
+    pub force_refresh: bool,
+    /// Renew when less than this is left of the cached token.
+    pub min_validity: Option<Duration>,
+    /// A claims challenge (a 401's `WWW-Authenticate` `claims`): no cached token answers it, the refresh
+    /// token (or the application's credential) is redeemed with it. When the person must act, the error
+    /// is [`Error::InteractionRequired`].
+    pub claims: Option<ClaimsChallenge>,
+}
+
+impl TokenOptions {
+    /// The connection the token is for: `connection`, or the same sign-in in [`Self::tenant`].
+    fn connection<'a>(&self, connection: &'a Connection) -> Result<std::borrow::Cow<'a, Connection>> {
+        let Some(tenant) = &self.tenant else {
+            return Ok(std::borrow::Cow::Borrowed(connection));
+        };
+        let refuse = |what: &str| {
+            Err(Error::invalid(
+                "tenant",
+                format!(
+                    "{what} gives tokens for its own tenant ({}) only",
+                    connection.tenant
+                ),
+            ))
+        };
+        match &connection.signed_in {
+            SignedIn::ManagedIdentity { .. } => return refuse("a managed identity"),
+            SignedIn::AccessToken { .. } => {
+                return refuse("an access token connection (one token, brought as it is)");
+            }
+            _ => {}
+        }
+        let mut other = connection.clone();
+        other.tenant = tenant.clone();
+        Ok(std::borrow::Cow::Owned(other))
+    }
+
+    /// The silent request with these options.
+    fn apply<'a>(&'a self, silent: SilentRequest<'a>) -> SilentRequest<'a> {
+        silent
+            .force_refresh(self.force_refresh)
+            .min_validity(self.min_validity)
+            .claims(self.claims.as_ref())
+    }
 }
 
 /// Fetches an issuer's OpenID Connect discovery document and checks it names that issuer.

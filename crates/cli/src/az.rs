@@ -16,7 +16,7 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use auth_core::{Connection, Error, SignedIn, Tenant};
+use auth_core::{Connection, Error, SignedIn, Tenant, TokenOptions};
 use serde_json::{Map, Value, json};
 
 use crate::app::App;
@@ -198,7 +198,7 @@ fn parse(args: &[String]) -> Result<Request, Failure> {
 fn run(app: &App, request: Request) -> Result<(), Failure> {
     match request {
         Request::Help => output::print(&format!(
-            "{ANSWERS}.\nThe connection that answers: MSCONNECT_CONTEXT (`module` or `module/name`), else the first module connected of partnercenter, secmgmt, entra, psentra.\n"
+            "{ANSWERS}.\nThe connection that answers: MSCONNECT_CONTEXT (`MODULE`, `MODULE/NAME` or `NAME`), else the first module connected of partnercenter, secmgmt, entra, psentra.\n"
         )),
         Request::VersionText => output::print(&format!(
             "azure-cli                         {AZURE_CLI_VERSION}\n\nmsconnect                         {} (the Azure CLI's token contract only)\n",
@@ -227,14 +227,18 @@ fn run(app: &App, request: Request) -> Result<(), Failure> {
                 return Err(not_signed_in(app, None));
             };
             let scopes = scopes(&args, &connection)?;
-            let connection = match &args.tenant {
-                Some(tenant) => connection.in_tenant(
-                    Tenant::parse(tenant)
-                        .map_err(|e| usage(format!("argument --tenant/-t: {}", reason(&e))))?,
-                ),
-                None => connection,
+            let tenant = args
+                .tenant
+                .as_deref()
+                .map(|tenant| {
+                    Tenant::parse(tenant).map_err(|e| usage(format!("argument --tenant/-t: {}", reason(&e))))
+                })
+                .transpose()?;
+            let options = TokenOptions {
+                tenant,
+                ..TokenOptions::default()
             };
-            let fetched = match session::fetch(&session, &connection, &scopes) {
+            let fetched = match session::fetch(&session, &connection, &scopes, &options, &Failure::from) {
                 Ok(fetched) => fetched,
                 Err(Failure::Auth(Error::SignInRequired(why))) => return Err(not_signed_in(app, Some(&why))),
                 Err(other) => return Err(other),

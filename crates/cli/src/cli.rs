@@ -6,13 +6,13 @@
 use std::ffi::OsString;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use cmdlet::Module;
+use cmdlet::{ConnectionName, Module};
 
 use crate::app::App;
 use crate::exit::Failure;
 use crate::modules;
 use crate::output::Format;
-use crate::{completions, connect, environment, git_credential, session};
+use crate::{completions, connect, environment, git_credential, session, status, token_options};
 
 const ABOUT: &str =
     "Sign in to the Microsoft cloud as the PartnerCenter, SecMgmt, Entra and PSMicrosoftEntraID modules do";
@@ -63,13 +63,16 @@ pub(crate) fn command() -> Command {
         root = root.subcommand(module_command(module));
     }
     root = root
+        .subcommand(status::command())
         .subcommand(environment::command())
         .subcommand(git_credential::command())
         .subcommand(az_command())
         .subcommand(completions::command())
         .subcommand(completions::man_command());
     for module in modules::ALL {
-        for command in commands(module) {
+        let connect = module.connect.cmdlet();
+        root = root.subcommand(alias(connect_command(connect.name, module), connect.name));
+        for (_, command) in module.others {
             let cmdlet = command.cmdlet();
             root = root.subcommand(alias(modules::cmdlet_command(cmdlet.name, cmdlet), cmdlet.name));
         }
@@ -114,12 +117,28 @@ fn module_command(module: &'static Module) -> Command {
     let mut command = Command::new(module.name)
         .about(format!("{} ({})", module.title, cmdlets.join(", ")))
         .subcommand_required(true)
-        .subcommand(modules::cmdlet_command("connect", module.connect.cmdlet()))
+        .subcommand(connect_command("connect", module))
         .subcommand(disconnect_command("disconnect", module))
-        .subcommand(Command::new("context").about("Print the current context"))
+        .subcommand(
+            Command::new("context")
+                .about("Print the current context")
+                .arg(modules::context_arg()),
+        )
+        .subcommand(
+            Command::new("switch")
+                .about("Make a saved connection the current one")
+                .arg(
+                    Arg::new(modules::CONTEXT)
+                        .value_name("NAME")
+                        .required(true)
+                        .value_parser(modules::parse_name)
+                        .help("The name it was connected with (`msconnect status` lists them)"),
+                ),
+        )
         .subcommand(
             Command::new("token")
                 .about("Print an access token for the current context, from the cache or renewed silently")
+                .arg(modules::context_arg())
                 .arg(
                     Arg::new("Scopes")
                         .long("scopes")
@@ -127,7 +146,8 @@ fn module_command(module: &'static Module) -> Command {
                         .action(ArgAction::Append)
                         .value_delimiter(',')
                         .help("Ask for these scopes instead of the context's (comma-separated, or repeated)"),
-                ),
+                )
+                .args(token_options::args()),
         );
     for (name, other) in module.others {
         command = command.subcommand(modules::cmdlet_command(name, other.cmdlet()));
@@ -135,8 +155,14 @@ fn module_command(module: &'static Module) -> Command {
     command
 }
 
+/// The module's connect command, which saves its connection under `--context`.
+fn connect_command(name: &'static str, module: &'static Module) -> Command {
+    modules::cmdlet_command(name, module.connect.cmdlet()).arg(modules::context_arg())
+}
+
 fn disconnect_command(name: &'static str, module: &'static Module) -> Command {
     Command::new(name)
+        .arg(modules::context_arg())
         .about(format!(
             "Forget the {} context and remove its tokens from the cache",
             module.title
@@ -152,8 +178,10 @@ fn disconnect_command(name: &'static str, module: &'static Module) -> Command {
 enum Action<'m> {
     Connect(&'static Module, &'static dyn cmdlet::Command, &'m ArgMatches),
     Disconnect(&'static Module, &'m ArgMatches),
-    Context(&'static Module),
+    Context(&'static Module, &'m ArgMatches),
+    Switch(&'static Module, &'m ArgMatches),
     Token(&'static Module, &'m ArgMatches),
+    Status(&'m ArgMatches),
     Environment(&'m ArgMatches),
     GitCredential(&'m ArgMatches),
     Completions(&'m ArgMatches),
@@ -163,6 +191,7 @@ enum Action<'m> {
 fn action(matches: &ArgMatches) -> Option<Action<'_>> {
     let (name, sub) = matches.subcommand()?;
     match name {
+        "status" => return Some(Action::Status(sub)),
         "environment" => return Some(Action::Environment(sub)),
         "git-credential" => return Some(Action::GitCredential(sub)),
         "completions" => return Some(Action::Completions(sub)),
@@ -177,7 +206,8 @@ fn action(matches: &ArgMatches) -> Option<Action<'_>> {
                 ("connect", _) => Action::Connect(module, module.connect, leaf),
                 (_, Some((_, other))) => Action::Connect(module, *other, leaf),
                 ("disconnect", _) => Action::Disconnect(module, leaf),
-                ("context", _) => Action::Context(module),
+                ("context", _) => Action::Context(module, leaf),
+                ("switch", _) => Action::Switch(module, leaf),
                 _ => Action::Token(module, leaf),
             });
         }
@@ -191,16 +221,25 @@ fn action(matches: &ArgMatches) -> Option<Action<'_>> {
     None
 }
 
-/// The module of `msconnect <module> token` typed exactly so, with nothing else: the command clap would
-/// match to [`Action::Token`] with no option given.
-pub(crate) fn plain_token(args: &[OsString]) -> Option<&'static Module> {
-    let [_, module, command] = args else {
-        return None;
+/// The module of `msconnect <module> token` typed exactly so, or with `--context NAME` (or
+/// `--context=NAME`) and nothing else, and the name given: the command clap would match to
+/// [`Action::Token`] with no other option. A name that is not one is left to clap to refuse.
+pub(crate) fn plain_token(args: &[OsString]) -> Option<(&'static Module, Option<ConnectionName>)> {
+    let (module, command, name) = match args {
+        [_, module, command] => (module, command, None),
+        [_, module, command, context] => {
+            let name = context.to_str()?.strip_prefix("--context=")?;
+            (module, command, Some(name))
+        }
+        [_, module, command, option, name] if option == "--context" => (module, command, name.to_str()),
+        _ => return None,
     };
     if command != "token" {
         return None;
     }
-    modules::ALL.iter().copied().find(|m| module == m.name)
+    let name = name.map(ConnectionName::parse).transpose().ok()?;
+    let module = modules::ALL.iter().copied().find(|m| module == m.name)?;
+    Some((module, name))
 }
 
 /// The innermost matches, where the global options' values end up whichever level they were typed at.
@@ -225,11 +264,19 @@ pub(crate) fn run(app: &App, matches: &ArgMatches) -> Result<(), Failure> {
     match action {
         Action::Connect(module, command, m) => connect::run(app, module, command, m),
         Action::Disconnect(module, m) => session::disconnect(app, module, m),
-        Action::Context(module) => session::context(app, module),
+        Action::Context(module, m) => session::context(
+            app,
+            module,
+            modules::context_for(&app.env, modules::context_of(m), module.name)?,
+        ),
+        Action::Switch(module, m) => session::switch(app, module, modules::context_of(m)),
         Action::Token(module, m) => {
             let scopes = m.get_many::<String>("Scopes").into_iter().flatten().cloned();
-            session::token(app, module, scopes.collect())
+            let name = modules::context_for(&app.env, modules::context_of(m), module.name)?;
+            let options = token_options::from_matches(m)?;
+            session::token(app, module, scopes.collect(), name, &options)
         }
+        Action::Status(m) => status::run(app, m),
         Action::Environment(m) => environment::run(app, m),
         Action::GitCredential(m) => git_credential::run(app, m),
         Action::Completions(m) => completions::run(command(), m),

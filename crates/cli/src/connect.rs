@@ -25,18 +25,27 @@ pub(crate) fn run(
     matches: &ArgMatches,
 ) -> Result<(), Failure> {
     let cmdlet = command.cmdlet();
+    // the name is checked where it enters, before anything else is read
+    let name = modules::context_for(&app.env, modules::context_of(matches), module.name)?.unwrap_or_default();
     let (set, given) = choose_set(cmdlet, matches)?;
     tracing::debug!(target: "msconnect", "{}: parameter set {}, options given: {:?}", cmdlet.name, set.name,
         given.iter().map(|g| g.parameter.name).collect::<Vec<_>>());
     let (mut bound, secrets) = bind(app, cmdlet, set, given, matches)?;
     if matches.get_flag(modules::WHAT_IF) {
+        // `--auto` names the credential the environment offers, found without signing in
+        if let Some(found) = cmdlet::sets::workload::WorkloadSignIn::auto_target(&bound, &app.env)
+            .map_err(|e| failure(cmdlet, e))?
+        {
+            let target = format!("{} answered by {found}", bound.target());
+            return output::print(&format!("{}\n", cmdlet::bind::what_if(cmdlet.operation, &target)));
+        }
         return output::print(&format!("{}\n", bound.what_if()));
     }
     if matches.get_flag(modules::CONFIRM) {
         confirm(cmdlet.operation, &bound.target())?;
     }
     read_secrets(app, &mut bound, &secrets, matches)?;
-    session::connect(app, module, command, bound)
+    session::connect(app, module, command, bound, &name)
 }
 
 /// Chooses the set from the options given. Values from `MSCONNECT_*` variables count as given, unless

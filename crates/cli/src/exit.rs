@@ -78,7 +78,7 @@ fn report_auth(error: &Error, verbose: bool) -> String {
     if let Error::SecretRequired {
         client_id,
         scopes,
-        expired,
+        reason,
     } = error
     {
         // auth-core says what the library caller supplies; here, what the command line reads
@@ -87,7 +87,7 @@ fn report_auth(error: &Error, verbose: bool) -> String {
             "error: application {client_id} needs a new token for {scopes} ({}) and no client secret was \
              supplied to renew it: set MSCONNECT_CLIENT_SECRET (what --client-secret and \
              --client-secret-credential read) or MSCONNECT_PASSWORD (what --credential reads), or connect again",
-            Error::renewal_reason(*expired)
+            reason
         );
         return out;
     }

@@ -92,7 +92,13 @@ pub(crate) fn run(app: &App, matches: &ArgMatches) -> Result<(), Failure> {
         eprintln!("{}", auth_core::printable::printable(&which::hint(app)));
         return Ok(());
     };
-    let fetched = session::fetch(&session, &connection, &auth_core::flows::normalize_scopes(scopes))?;
+    let fetched = session::fetch(
+        &session,
+        &connection,
+        &auth_core::flows::normalize_scopes(scopes),
+        &auth_core::TokenOptions::default(),
+        &Failure::from,
+    )?;
     let username = request
         .username
         .as_deref()

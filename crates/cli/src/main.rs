@@ -17,6 +17,8 @@ mod modules;
 mod output;
 mod secrets;
 mod session;
+mod status;
+mod token_options;
 mod which;
 
 use std::ffi::OsString;
@@ -42,14 +44,22 @@ fn main() -> ExitCode {
     // What scripts run most, before every API call: recognised without building the command tree, which
     // costs more than the rest of a cached `token`. clap would read it the same way: no options given,
     // each has its default.
-    if let Some(module) = cli::plain_token(&args) {
-        let app = App {
-            env: EnvVars::from_process(),
-            format: Format::Table,
-            verbose: false,
-        };
-        log_to_stderr(app.verbose);
-        return exit_code(&app, session::token(&app, module, Vec::new()));
+    if let Some((module, typed)) = cli::plain_token(&args) {
+        let env = EnvVars::from_process();
+        // as the full command line reads it: what is typed, else what MSCONNECT_CONTEXT says of this
+        // module; a value that is no name is left to the full command line to refuse
+        if let Ok(name) = modules::context_for(&env, typed, module.name) {
+            let app = App {
+                env,
+                format: Format::Table,
+                verbose: false,
+            };
+            log_to_stderr(app.verbose);
+            return exit_code(
+                &app,
+                session::token(&app, module, Vec::new(), name, &Default::default()),
+            );
+        }
     }
     let matches = cli::command().get_matches_from(args);
     let leaf = cli::leaf(&matches);

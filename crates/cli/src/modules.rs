@@ -6,7 +6,7 @@
 use clap::builder::PossibleValuesParser;
 use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgGroup, ArgMatches, Command};
-use cmdlet::{Cmdlet, Kind, Module, Parameter};
+use cmdlet::{Cmdlet, ConnectionName, Kind, Module, Parameter};
 
 /// Every module, in the order help lists them.
 pub(crate) static ALL: [&Module; 4] = [
@@ -22,6 +22,91 @@ pub(crate) const WHAT_IF: &str = "WhatIf";
 pub(crate) const CONFIRM: &str = "Confirm";
 /// The option that feeds the password of a credential parameter from stdin.
 pub(crate) const PASSWORD_STDIN: &str = "password-stdin";
+/// `--context NAME`: which named connection.
+pub(crate) const CONTEXT: &str = "context";
+/// What `--context` defaults to when given no value on the command line: `NAME`, `MODULE` or
+/// `MODULE/NAME` ([`context_for`]), the forms the other tools' stand-ins (`az`, `git-credential`) read.
+pub(crate) const CONTEXT_VARIABLE: &str = "MSCONNECT_CONTEXT";
+
+/// `--context NAME` (else `MSCONNECT_CONTEXT`, read by [`context_for`]), checked to be a connection name
+/// where it enters.
+pub(crate) fn context_arg() -> Arg {
+    Arg::new(CONTEXT)
+        .long("context")
+        .value_name("NAME")
+        .value_parser(parse_name)
+        .help(
+            "The named connection (else MSCONNECT_CONTEXT): `default` when connecting, else the current one",
+        )
+}
+
+/// Which connection of `module` a command is about: `typed` (`--context`) when given, else what
+/// `MSCONNECT_CONTEXT` says of this module. One variable serves every module and the other tools, so it
+/// reads `NAME` (that name), `MODULE` (a module's current connection) or `MODULE/NAME`; a module's name
+/// alone, or another module's connection, leaves this module at its current one (`None`).
+pub(crate) fn context_for(
+    env: &auth_core::EnvVars,
+    typed: Option<ConnectionName>,
+    module: &str,
+) -> Result<Option<ConnectionName>, crate::exit::Failure> {
+    if typed.is_some() {
+        return Ok(typed);
+    }
+    let Some(value) = env.get(CONTEXT_VARIABLE).map(str::trim) else {
+        return Ok(None);
+    };
+    let (for_module, name) = split_context(value)?;
+    if for_module.is_some_and(|m| m.name != module) {
+        return Ok(None);
+    }
+    name.map(context_name).transpose()
+}
+
+/// `MSCONNECT_CONTEXT` split into its module (when it names one) and its name (when it names one); a
+/// `MODULE/…` that is no module is an error naming the variable.
+pub(crate) fn split_context(
+    value: &str,
+) -> Result<(Option<&'static Module>, Option<&str>), crate::exit::Failure> {
+    let module_named = |name: &str| {
+        ALL.iter()
+            .copied()
+            .find(|m| m.name.eq_ignore_ascii_case(name.trim()))
+    };
+    match value.split_once('/') {
+        Some((module, name)) => match module_named(module) {
+            Some(found) => Ok((Some(found), Some(name.trim()))),
+            None => Err(crate::exit::usage(format!(
+                "{CONTEXT_VARIABLE}: '{}' is not a module; it is `NAME`, `MODULE` or `MODULE/NAME`, the module \
+                 one of {}",
+                auth_core::printable::printable_line(module),
+                ALL.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")
+            ))),
+        },
+        None => match module_named(value) {
+            Some(found) => Ok((Some(found), None)),
+            None => Ok((None, Some(value))),
+        },
+    }
+}
+
+/// A connection name read from `MSCONNECT_CONTEXT`, its error naming the variable.
+pub(crate) fn context_name(name: &str) -> Result<ConnectionName, crate::exit::Failure> {
+    ConnectionName::parse(name).map_err(|e| crate::exit::usage(format!("{CONTEXT_VARIABLE}: {e}")))
+}
+
+/// A connection name as clap checks it, so the error names `--context` (or the variable it came from).
+pub(crate) fn parse_name(name: &str) -> Result<ConnectionName, cmdlet::connections::InvalidName> {
+    ConnectionName::parse(name)
+}
+
+/// The `--context` given, if any (commands without the option have none).
+pub(crate) fn context_of(matches: &ArgMatches) -> Option<ConnectionName> {
+    matches
+        .try_get_one::<ConnectionName>(CONTEXT)
+        .ok()
+        .flatten()
+        .cloned()
+}
 
 /// The parameters of `cmdlet` that are command-line options, in the order help lists them.
 pub(crate) fn options(cmdlet: &Cmdlet) -> impl Iterator<Item = &'static Parameter> + use<> {

@@ -1,15 +1,17 @@
 //! What happens after the options are bound: the sign-in on a runtime built only now (Ctrl-C cancels it,
-//! exit 130) and the connection saved; `context`, `token` (from the cache without a runtime when it can)
-//! and `disconnect`, all through auth-core's `Session` and the files under `MSCONNECT_HOME`.
+//! exit 130) and the connection saved under its name; `context`, `token` (from the cache without a
+//! runtime when it can), `switch` and `disconnect` of a named connection (by default the current one),
+//! all through auth-core's `Session` and the files under `MSCONNECT_HOME`.
 
 use std::sync::Arc;
 
 use auth_core::time::format_rfc3339;
 use auth_core::{
-    AccessToken, CacheProtection, Connection, RenewalCredentials, Session, SessionOptions, TokenCache,
+    AccessToken, CacheProtection, Connection, Error, RenewalCredentials, Session, SessionOptions, TokenCache,
+    TokenOptions,
 };
 use clap::ArgMatches;
-use cmdlet::{Bound, Command, Lifecycle, Module};
+use cmdlet::{Bound, Command, ConnectionName, Lifecycle, Module};
 use serde_json::{Value, json};
 
 use crate::app::App;
@@ -18,6 +20,7 @@ use crate::exit::Failure;
 use crate::interaction::CliInteraction;
 use crate::modules;
 use crate::output::{self, Format};
+use crate::token_options;
 
 /// The variable that says how the token cache file is kept at rest: `auto` (the default), `keyring`,
 /// `kernel` or `none`.
@@ -96,7 +99,9 @@ pub(crate) fn renewal_credentials(env: &auth_core::EnvVars) -> RenewalCredential
 pub(crate) const SECRET_VARIABLES: [&str; 2] = ["MSCONNECT_CLIENT_SECRET", "MSCONNECT_PASSWORD"];
 
 /// Runs the future on a current-thread runtime built for it; Ctrl-C cancels it.
-fn block_on_cancellable<T>(future: impl Future<Output = Result<T, Failure>>) -> Result<T, Failure> {
+pub(crate) fn block_on_cancellable<T>(
+    future: impl Future<Output = Result<T, Failure>>,
+) -> Result<T, Failure> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -126,36 +131,84 @@ pub(crate) fn connect(
     module: &'static Module,
     command: &'static dyn Command,
     bound: Bound,
+    name: &ConnectionName,
 ) -> Result<(), Failure> {
-    // the product crate saves the connection under its module name, which is `module.name`
+    // the product crate saves the connection under its module name, which is `module.name`, as `name`
     let session = session(app)?;
     let cmdlet = command.cmdlet();
-    let outcome =
-        block_on_cancellable(async { command.run(&session, bound).await.map_err(|e| failure(cmdlet, e)) })?;
+    let outcome = block_on_cancellable(async {
+        command
+            .run(&session, bound, name)
+            .await
+            .map_err(|e| failure(cmdlet, e))
+    })?;
     tracing::debug!(target: "msconnect", "{}: done", module.name);
     print(app.format, &outcome.json, &outcome.table)
 }
 
-/// The module's saved connection, its context read as it was saved.
-fn saved(module: &Module) -> Lifecycle<Value> {
+/// The module's saved connections, their contexts read as they were saved.
+pub(crate) fn saved(module: &Module) -> Lifecycle<Value> {
     Lifecycle::new(module.name)
 }
 
-fn not_connected(module: &Module) -> Failure {
-    Failure::Failed(format!(
-        "not connected to {}: run `msconnect {} connect` first",
-        module.title, module.name
-    ))
+/// The connection a command acts on: the one named by `--context`, else the module's current one.
+fn chosen(
+    session: &Session,
+    module: &Module,
+    given: Option<ConnectionName>,
+) -> Result<ConnectionName, Failure> {
+    if let Some(name) = given {
+        return Ok(name);
+    }
+    saved(module)
+        .current_name(session)
+        .map_err(|e| failure(module.connect.cmdlet(), e))?
+        .ok_or_else(|| not_connected(session, module, &ConnectionName::default_name()))
+}
+
+/// No connection is saved as `name`: the connect command that makes it, and the names that are saved.
+fn not_connected(session: &Session, module: &Module, name: &ConnectionName) -> Failure {
+    let mut message = if *name == ConnectionName::default_name() {
+        format!(
+            "not connected to {}: run `msconnect {} connect` first",
+            module.title, module.name
+        )
+    } else {
+        format!(
+            "not connected to {} as '{name}': run `msconnect {} connect --context {name}` first",
+            module.title, module.name
+        )
+    };
+    let others: Vec<String> = saved(module)
+        .list(session)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|saved| saved.name.to_string())
+        .collect();
+    if !others.is_empty() {
+        message.push_str(&format!(
+            " (saved: {}; choose one with --context or `msconnect {} switch NAME`)",
+            others.join(", "),
+            module.name
+        ));
+    }
+    Failure::Failed(message)
 }
 
 /// `context`: prints the saved context.
-pub(crate) fn context(app: &App, module: &'static Module) -> Result<(), Failure> {
+pub(crate) fn context(
+    app: &App,
+    module: &'static Module,
+    name: Option<ConnectionName>,
+) -> Result<(), Failure> {
     let session = session(app)?;
+    let name = chosen(&session, module, name)?;
     let Some(context) = saved(module)
-        .current_context(&session)
+        .named(&name)
+        .context(&session)
         .map_err(|e| failure(module.connect.cmdlet(), e))?
     else {
-        return Err(not_connected(module));
+        return Err(not_connected(&session, module, &name));
     };
     let table = (module.context_table)(context.clone()).map_err(|e| {
         Failure::Failed(format!(
@@ -186,14 +239,20 @@ pub(crate) struct Fetched {
     pub(crate) token_type: String,
 }
 
-/// A token for `connection` and `scopes` (none: the connection's): from the cache without a runtime or
-/// TLS when it can, else renewed silently.
+/// A token for `connection` and `scopes` (none: the connection's) as `options` ask (`--tenant`,
+/// `--force-refresh`, `--min-validity`, `--claims`): from the cache without a runtime or TLS when it can,
+/// else renewed silently. `failure` says what an error of auth-core's becomes for the command.
 pub(crate) fn fetch(
     session: &Session,
     connection: &Connection,
     scopes: &[String],
+    options: &TokenOptions,
+    failure: &dyn Fn(Error) -> Failure,
 ) -> Result<Fetched, Failure> {
-    if let Some(hit) = session.cached_token(connection, scopes)? {
+    let cached = session
+        .cached_token_with(connection, scopes, options)
+        .map_err(token_options::named)?;
+    if let Some(hit) = cached {
         return Ok(Fetched {
             token: hit.access_token,
             expires_on: hit.expires_on,
@@ -203,8 +262,12 @@ pub(crate) fn fetch(
         });
     }
     tracing::debug!(target: "msconnect", "no cached token: renewing it");
-    let result =
-        block_on_cancellable(async { session.token(connection, scopes).await.map_err(Failure::from) })?;
+    let result = block_on_cancellable(async {
+        session
+            .token_with(connection, scopes, options)
+            .await
+            .map_err(failure)
+    })?;
     Ok(Fetched {
         token: result.access_token,
         expires_on: result.expires_on,
@@ -214,19 +277,30 @@ pub(crate) fn fetch(
     })
 }
 
-/// `token`: prints an access token for the current context, for `--scopes` (none: the context's). A
-/// cached token is printed without a runtime or TLS; only a renewal builds them. `-o exec-credential`
-/// prints kubectl's `ExecCredential`, and never prompts.
-pub(crate) fn token(app: &App, module: &'static Module, scopes: Vec<String>) -> Result<(), Failure> {
+/// `token`: prints an access token for the named connection (none: the current one), for `--scopes`
+/// (none: the context's). A cached token is printed without a runtime or TLS; only a renewal builds them.
+/// `-o exec-credential` prints kubectl's `ExecCredential`, and never prompts. `options`: which token and
+/// how fresh (see [`fetch`]).
+pub(crate) fn token(
+    app: &App,
+    module: &'static Module,
+    scopes: Vec<String>,
+    name: Option<ConnectionName>,
+    options: &TokenOptions,
+) -> Result<(), Failure> {
     let scopes = auth_core::flows::normalize_scopes(scopes);
     let session = match app.format {
         Format::ExecCredential => crate::exec_credential::session(app)?,
         _ => session(app)?,
     };
-    let Some((connection, _)) = session.load_connection::<Value>(module.name)? else {
-        return Err(not_connected(module));
+    let name = chosen(&session, module, name)?;
+    let key = auth_core::ContextKey::new(module.name, name.as_str());
+    let Some((connection, _)) = session.load_connection::<Value>(key)? else {
+        return Err(not_connected(&session, module, &name));
     };
-    let fetched = fetch(&session, &connection, &scopes)?;
+    let fetched = fetch(&session, &connection, &scopes, options, &|e| {
+        token_options::interaction_required(module, e)
+    })?;
     match app.format {
         // the bare token, so `$(msconnect partnercenter token)` is a bearer token
         Format::Table => output::print(&format!("{}\n", fetched.token.secret())),
@@ -241,9 +315,27 @@ pub(crate) fn token(app: &App, module: &'static Module, scopes: Vec<String>) -> 
     }
 }
 
-/// `disconnect`: forgets the context and removes its tokens from the cache.
+/// `disconnect`: forgets the named connection (none: the current one) and removes its tokens from the
+/// cache, but none another saved connection uses.
 pub(crate) fn disconnect(app: &App, module: &'static Module, matches: &ArgMatches) -> Result<(), Failure> {
-    let target = format!("{} context", module.title);
+    let session = session(app)?;
+    let typed = modules::context_for(&app.env, modules::context_of(matches), module.name)?;
+    let name = match chosen(&session, module, typed) {
+        Ok(name) => name,
+        Err(_) => {
+            eprintln!("Not connected to {}: nothing to forget.", module.title);
+            return Ok(());
+        }
+    };
+    // the previous release's words for the unnamed connection; a named one says its name
+    let (target, whom) = if name == ConnectionName::default_name() {
+        (format!("{} context", module.title), module.title.to_owned())
+    } else {
+        (
+            format!("{} context '{name}'", module.title),
+            format!("{} as '{name}'", module.title),
+        )
+    };
     if matches.get_flag(modules::WHAT_IF) {
         return output::print(&format!("{}\n", cmdlet::bind::what_if("Disconnect", &target)));
     }
@@ -251,12 +343,40 @@ pub(crate) fn disconnect(app: &App, module: &'static Module, matches: &ArgMatche
         confirm("Disconnect", &target)?;
     }
     if saved(module)
-        .disconnect(&session(app)?)
+        .named(&name)
+        .disconnect(&session)
         .map_err(|e| failure(module.connect.cmdlet(), e))?
     {
-        eprintln!("Disconnected from {}.", module.title);
+        eprintln!("Disconnected from {whom}.");
     } else {
-        eprintln!("Not connected to {}: nothing to forget.", module.title);
+        eprintln!("Not connected to {whom}: nothing to forget.");
     }
+    Ok(())
+}
+
+/// `switch NAME`: makes a saved connection the module's current one.
+pub(crate) fn switch(
+    app: &App,
+    module: &'static Module,
+    name: Option<ConnectionName>,
+) -> Result<(), Failure> {
+    let session = session(app)?;
+    let Some(name) = name else {
+        return Err(crate::exit::usage("switch: the connection's name is missing"));
+    };
+    let lifecycle = saved(module);
+    if lifecycle
+        .named(&name)
+        .context(&session)
+        .map_err(|e| failure(module.connect.cmdlet(), e))?
+        .is_none()
+    {
+        return Err(not_connected(&session, module, &name));
+    }
+    lifecycle
+        .named(&name)
+        .switch(&session)
+        .map_err(|e| failure(module.connect.cmdlet(), e))?;
+    eprintln!("{} now uses the connection '{name}'.", module.title);
     Ok(())
 }

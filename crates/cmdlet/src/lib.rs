@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 pub mod bind;
+pub mod connections;
 pub mod declare;
 pub mod environments;
 pub mod error;
@@ -13,9 +14,11 @@ pub mod sets;
 
 pub use auth_core;
 pub use bind::{Argument, Bound, Problem};
+pub use connections::{ConnectionName, ConnectionStatus, SavedConnection, StatusOptions};
 pub use declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets};
 pub use environments::EnvironmentNames;
 pub use error::{Error, Result};
 pub use lifecycle::{
-    Command, Connect, ContextOf, Done, Lifecycle, Module, Outcome, Planned, Request, Run, Runs, SignIn,
+    Command, Connect, ContextOf, Done, Lifecycle, Module, Named, Outcome, Planned, Request, Run, Runs,
+    SignIn, SignInExtras,
 };

@@ -1,6 +1,7 @@
 //! The connect lifecycle every module shares, which each product crate instantiates ([`Lifecycle`])
 //! instead of copying: resolve the environment, plan the sign-in, sign in, build the context (which may
-//! still refuse), save it with the connection, and later read the current context or disconnect. Also
+//! still refuse), save it with the connection under its name ([`Named`]) and make it current, and later
+//! read a context, list, switch, check or disconnect the module's connections. Also
 //! the seam the command line dispatches through: a [`Command`] a cmdlet, a [`Module`] a PowerShell
 //! module.
 
@@ -8,14 +9,18 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 
-use auth_core::{AccessToken, Connected, Environment, Session, SignInRequest, SignedInTokens};
+use auth_core::{AccessToken, Connected, ContextKey, Environment, Session, SignInRequest, SignedInTokens};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::bind::{Argument, Bound};
+use auth_core::ClaimsChallenge;
+
+use crate::bind::{Argument, Bound, named};
+use crate::connections::{self, ConnectionName, ConnectionStatus, SavedConnection, StatusOptions};
 use crate::declare::Cmdlet;
 use crate::error::Result;
+use crate::sets::{CAE, CLAIMS_CHALLENGE};
 
 /// A cmdlet's typed request, built from its bound parameters.
 pub trait Request: Sized {
@@ -72,11 +77,26 @@ pub type ContextOf<R> = <<R as SignIn>::Plan as Planned>::Context;
 /// A cmdlet whose request runs its own way to what it prints (`New-PartnerAccessToken`, or a connect
 /// that shows more than its context), as a [`Command`] through [`Runs`].
 pub trait Run: Request {
-    /// Runs the request and says what to print.
-    fn run(self, session: &Session) -> impl Future<Output = Result<Outcome>>;
+    /// Runs the request and says what to print; a connect saves its connection as `name`.
+    fn run(self, session: &Session, name: &ConnectionName) -> impl Future<Output = Result<Outcome>>;
+
+    /// [`run`](Self::run) with what every connect takes besides its set; a request that does not
+    /// connect ignores them.
+    fn run_with(
+        self,
+        session: &Session,
+        name: &ConnectionName,
+        extras: SignInExtras,
+    ) -> impl Future<Output = Result<Outcome>> {
+        let _ = extras;
+        self.run(session, name)
+    }
 }
 
-/// A module's connection: connecting, its current context, and disconnecting, under one saved name.
+/// A module's connections: connecting, listing, switching, checking and disconnecting them. Without a
+/// name a connection is `default` when connecting, and the module's current one otherwise; [`named`](
+/// Self::named) chooses one. Without a context store (`SessionOptions::contexts` is `None`, the library's
+/// default) nothing is saved, and so nothing is listed or current.
 pub struct Lifecycle<C> {
     module: &'static str,
     context: PhantomData<fn() -> C>,
@@ -91,8 +111,114 @@ impl<C: Serialize + DeserializeOwned> Lifecycle<C> {
         }
     }
 
-    /// Connects: resolves the environment, plans, signs in, builds the context and saves it with the
-    /// connection. A sign-in the context refuses leaves nothing behind.
+    /// The connection saved as `name`.
+    pub const fn named<'a>(&'a self, name: &'a ConnectionName) -> Named<'a, C> {
+        Named {
+            lifecycle: self,
+            name,
+        }
+    }
+
+    /// Connects as `default` (see [`Named::connect`]).
+    pub async fn connect<R: SignIn<Plan: Planned<Context = C>>>(
+        &self,
+        session: &Session,
+        request: R,
+    ) -> Result<(C, Connected)> {
+        self.named(&ConnectionName::default_name())
+            .connect(session, request)
+            .await
+    }
+
+    /// Connects as `default` with what every connect takes besides its set (see [`Named::connect_with`]).
+    pub async fn connect_with<R: SignIn<Plan: Planned<Context = C>>>(
+        &self,
+        session: &Session,
+        request: R,
+        extras: &SignInExtras,
+    ) -> Result<(C, Connected, AccessToken)> {
+        self.named(&ConnectionName::default_name())
+            .connect_with(session, request, extras)
+            .await
+    }
+
+    /// The name of the module's current connection: the last connected, or the one chosen with
+    /// [`Named::switch`]. It may name a connection disconnected since.
+    pub fn current_name(&self, session: &Session) -> Result<Option<ConnectionName>> {
+        let Some(store) = session.contexts() else {
+            return Ok(None);
+        };
+        Ok(store
+            .current(self.module)?
+            .map(|name| ConnectionName::parse(&name))
+            .transpose()?)
+    }
+
+    /// The context of the current connection, if any.
+    pub fn current_context(&self, session: &Session) -> Result<Option<C>> {
+        match self.current_name(session)? {
+            Some(name) => self.named(&name).context(session),
+            None => Ok(None),
+        }
+    }
+
+    /// Forgets the current connection and removes exactly the tokens it acquired; `false` when there
+    /// was none. The module then has no current connection until one is connected or switched to.
+    pub fn disconnect(&self, session: &Session) -> Result<bool> {
+        match self.current_name(session)? {
+            Some(name) => self.named(&name).disconnect(session),
+            None => Ok(false),
+        }
+    }
+
+    /// Every saved connection of the module, by name.
+    pub fn list(&self, session: &Session) -> Result<Vec<SavedConnection<C>>> {
+        let Some(store) = session.contexts() else {
+            return Ok(Vec::new());
+        };
+        let current = self.current_name(session)?;
+        let mut saved = Vec::new();
+        for name in store.names(self.module)? {
+            // a connection disconnected by another process since the folder was read is simply gone
+            saved.extend(
+                self.named(&ConnectionName::parse(&name)?)
+                    .saved(session, current.as_ref())?,
+            );
+        }
+        Ok(saved)
+    }
+
+    /// Every saved connection of the module, checked: a cached token good for five more minutes counts
+    /// (no request), else each is renewed silently; [`StatusOptions::force_refresh`] renews every one.
+    /// A connection that cannot give a token has its [`problem`](ConnectionStatus::problem).
+    pub async fn status(&self, session: &Session, options: StatusOptions) -> Result<Vec<ConnectionStatus>> {
+        let mut statuses = Vec::new();
+        for saved in self.list(session)? {
+            statuses.push(connections::check(session, &saved, options).await);
+        }
+        Ok(statuses)
+    }
+}
+
+/// One named connection of a module: [`Lifecycle::named`].
+pub struct Named<'a, C> {
+    lifecycle: &'a Lifecycle<C>,
+    name: &'a ConnectionName,
+}
+
+impl<C: Serialize + DeserializeOwned> Named<'_, C> {
+    fn key(&self) -> ContextKey<'_> {
+        ContextKey::new(self.lifecycle.module, self.name.as_str())
+    }
+
+    /// The name.
+    pub fn name(&self) -> &ConnectionName {
+        self.name
+    }
+
+    /// Connects: resolves the environment, plans, signs in, builds the context, saves it with the
+    /// connection under this name (replacing what was saved there, and no other) and makes it the
+    /// module's current connection. A sign-in the context refuses leaves nothing behind.
     pub async fn connect<R: SignIn<Plan: Planned<Context = C>>>(
         &self,
         session: &Session,
@@ -109,8 +235,21 @@ impl<C: Serialize + DeserializeOwned> Lifecycle<C> {
         session: &Session,
         request: R,
     ) -> Result<(C, Connected, AccessToken)> {
+        self.connect_with(session, request, &SignInExtras::default())
+            .await
+    }
+
+    /// [`connect_with_token`](Self::connect_with_token) with what every connect takes besides its set:
+    /// continuous access evaluation (`-Cae`), a claims challenge (`-ClaimsChallenge`).
+    pub async fn connect_with<R: SignIn<Plan: Planned<Context = C>>>(
+        &self,
+        session: &Session,
+        request: R,
+        extras: &SignInExtras,
+    ) -> Result<(C, Connected, AccessToken)> {
         let environment = session.resolve_environment(request.environment()).await?;
-        let (sign_in, plan) = request.plan(session, environment)?;
+        let (mut sign_in, plan) = request.plan(session, environment)?;
+        extras.apply(&mut sign_in);
         // a connection that could not be saved is not signed in for: nothing is sent yet
         session.check_can_save_connection()?;
         // signed in and checked, but nothing saved until the context is built
@@ -121,20 +260,125 @@ impl<C: Serialize + DeserializeOwned> Lifecycle<C> {
             tokens: &tokens,
         };
         let context = plan.context(done).await?;
-        let connected = session.complete(self.module, &sign_in, &tokens, &context)?;
+        let connected = session.complete(self.key(), &sign_in, &tokens, &context)?;
+        if let Some(store) = session.contexts() {
+            store.set_current(self.key())?;
+        }
         Ok((context, connected, tokens.result().access_token.clone()))
     }
 
-    /// The context of the saved connection, if any.
-    pub fn current_context(&self, session: &Session) -> Result<Option<C>> {
+    /// The connection saved under this name, if any, as [`Lifecycle::list`] shows it.
+    fn saved(
+        &self,
+        session: &Session,
+        current: Option<&ConnectionName>,
+    ) -> Result<Option<SavedConnection<C>>> {
         Ok(session
-            .load_connection::<C>(self.module)?
+            .load_connection::<C>(self.key())?
+            .map(|(connection, context)| SavedConnection {
+                module: self.lifecycle.module,
+                name: self.name.clone(),
+                current: current == Some(self.name),
+                connection,
+                context,
+            }))
+    }
+
+    /// This connection, checked as [`Lifecycle::status`] checks each; `None` when none is saved under
+    /// this name.
+    pub async fn status(
+        &self,
+        session: &Session,
+        options: StatusOptions,
+    ) -> Result<Option<ConnectionStatus>> {
+        let current = self.lifecycle.current_name(session)?;
+        match self.saved(session, current.as_ref())? {
+            Some(saved) => Ok(Some(connections::check(session, &saved, options).await)),
+            None => Ok(None),
+        }
+    }
+
+    /// The context saved under this name, if any.
+    pub fn context(&self, session: &Session) -> Result<Option<C>> {
+        Ok(session
+            .load_connection::<C>(self.key())?
             .map(|(_, context)| context))
     }
 
-    /// Forgets the connection and removes exactly the tokens it acquired; `false` when there was none.
+    /// The handle that gives this connection's tokens, when it is saved.
+    pub fn connected(&self, session: &Session) -> Result<Connected> {
+        Ok(session.connected(self.key())?)
+    }
+
+    /// Makes this connection the module's current one; an error when none is saved under this name.
+    pub fn switch(&self, session: &Session) -> Result<()> {
+        let Some(store) = session.contexts() else {
+            return Err(
+                auth_core::Error::invalid("context", "connections are not saved in this session").into(),
+            );
+        };
+        if session
+            .load_connection::<serde_json::Value>(self.key())?
+            .is_none()
+        {
+            let saved = store.names(self.lifecycle.module)?;
+            let saved = if saved.is_empty() {
+                "none is saved".to_owned()
+            } else {
+                format!("saved: {}", saved.join(", "))
+            };
+            return Err(auth_core::Error::invalid(
+                "context",
+                format!(
+                    "no {} connection is named '{}' ({saved})",
+                    self.lifecycle.module, self.name
+                ),
+            )
+            .into());
+        }
+        Ok(store.set_current(self.key())?)
+    }
+
+    /// Forgets this connection and removes exactly the tokens it acquired (none that another saved
+    /// connection uses); `false` when there was none.
     pub fn disconnect(&self, session: &Session) -> Result<bool> {
-        Ok(session.disconnect(self.module)?)
+        Ok(session.disconnect(self.key())?)
+    }
+}
+
+/// What every connect takes besides its parameter set: `-Cae` (the connection announces the `cp1`
+/// client capability on every request, renewals included) and `-ClaimsChallenge` (a claims challenge
+/// the interactive sign-in answers).
+#[derive(Debug, Clone, Default)]
+pub struct SignInExtras {
+    /// `-Cae`: continuous access evaluation.
+    pub cae: bool,
+    /// `-ClaimsChallenge`, read from base64 or JSON.
+    pub claims_challenge: Option<ClaimsChallenge>,
+}
+
+impl SignInExtras {
+    /// What the bound parameters say; a challenge that is neither base64 nor JSON is an error naming
+    /// `-ClaimsChallenge`.
+    pub fn from_bound(bound: &Bound) -> Result<Self> {
+        let claims_challenge = match bound.text(CLAIMS_CHALLENGE)? {
+            Some(text) => Some(named(CLAIMS_CHALLENGE, ClaimsChallenge::parse(&text))?),
+            None => None,
+        };
+        Ok(Self {
+            cae: bound.switch(CAE),
+            claims_challenge,
+        })
+    }
+
+    /// The sign-in with these applied.
+    pub fn apply(&self, request: &mut SignInRequest) {
+        if self.cae {
+            request.client_capabilities = vec![auth_core::claims::CAE_CAPABILITY.to_owned()];
+        }
+        if let Some(challenge) = &self.claims_challenge {
+            request.claims = Some(challenge.clone());
+        }
     }
 }
 
@@ -164,8 +408,8 @@ pub trait Command: Sync {
     /// The declaration.
     fn cmdlet(&self) -> &'static Cmdlet;
 
-    /// Builds the typed request from `bound` and runs it.
-    fn run<'a>(&'a self, session: &'a Session, bound: Bound) -> Running<'a>;
+    /// Builds the typed request from `bound` and runs it; a connect saves its connection as `name`.
+    fn run<'a>(&'a self, session: &'a Session, bound: Bound, name: &'a ConnectionName) -> Running<'a>;
 }
 
 /// A module's connect cmdlet as a [`Command`]: the typed request built from the bound parameters,
@@ -193,9 +437,15 @@ where
         R::CMDLET
     }
 
-    fn run<'a>(&'a self, session: &'a Session, bound: Bound) -> Running<'a> {
+    fn run<'a>(&'a self, session: &'a Session, bound: Bound, name: &'a ConnectionName) -> Running<'a> {
         Box::pin(async move {
-            let (context, _) = self.connection.connect(session, R::from_bound(bound)?).await?;
+            let extras = SignInExtras::from_bound(&bound)?;
+            let request = R::from_bound(bound)?;
+            let (context, _, _) = self
+                .connection
+                .named(name)
+                .connect_with(session, request, &extras)
+                .await?;
             Outcome::new(&context, (self.table)(&context))
         })
     }
@@ -222,8 +472,11 @@ impl<R: Run> Command for Runs<R> {
         R::CMDLET
     }
 
-    fn run<'a>(&'a self, session: &'a Session, bound: Bound) -> Running<'a> {
-        Box::pin(async move { R::from_bound(bound)?.run(session).await })
+    fn run<'a>(&'a self, session: &'a Session, bound: Bound, name: &'a ConnectionName) -> Running<'a> {
+        Box::pin(async move {
+            let extras = SignInExtras::from_bound(&bound)?;
+            R::from_bound(bound)?.run_with(session, name, extras).await
+        })
     }
 }
 

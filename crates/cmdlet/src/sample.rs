@@ -8,7 +8,7 @@ use crate::sets::{self, standard, workload};
 pub(crate) static ENVIRONMENTS: EnvironmentNames = EnvironmentNames(&["AzureCloud", "AzureChinaCloud"]);
 
 /// What every set takes.
-const COMMON: &[&str] = &["Environment", "WhatIf", "Confirm"];
+const COMMON: &[&str] = &["Environment", "WhatIf", "Confirm", "Cae"];
 
 /// `Connect-Sample`: the standard five sets, the workload four and the Azure CLI's.
 pub(crate) static SAMPLE: Cmdlet = Cmdlet {

@@ -120,14 +120,15 @@ impl SignIn for ConnectEntra {
                 TokenCredentialType::AzureCli,
             ),
             EntraSignIn::Workload(workload) => {
-                use cmdlet::sets::workload::WorkloadSignIn;
-                let credential_type = match &workload {
-                    WorkloadSignIn::FederatedToken { .. } => TokenCredentialType::FederatedToken,
-                    WorkloadSignIn::WorkloadIdentity { .. } => TokenCredentialType::WorkloadIdentity,
-                    WorkloadSignIn::ManagedIdentity { .. } => TokenCredentialType::ManagedIdentity,
-                    WorkloadSignIn::EnvironmentVariable => TokenCredentialType::EnvironmentVariable,
-                };
                 let plan = workload.into_plan(session, crate::params::NAMES, default_client())?;
+                // the set whose sign-in ran: for `-Auto`, the one the environment offered
+                let credential_type = match plan.answered {
+                    "FederatedToken" => TokenCredentialType::FederatedToken,
+                    "WorkloadIdentity" => TokenCredentialType::WorkloadIdentity,
+                    "ManagedIdentity" => TokenCredentialType::ManagedIdentity,
+                    cmdlet::sets::FROM_AZURE_CLI_SET => TokenCredentialType::AzureCli,
+                    _ => TokenCredentialType::EnvironmentVariable,
+                };
                 (
                     plan.client_id,
                     plan.tenant,
@@ -195,8 +196,8 @@ pub async fn connect(session: &Session, request: ConnectEntra) -> Result<(EntraC
 /// The name this module's connection is saved under.
 pub const MODULE: &str = "entra";
 
-/// The Entra connection: `connect`, `current_context` (`Get-EntraContext`) and `disconnect`
-/// (`Disconnect-Entra`).
+/// The Entra connections: `connect` (as `default`), `named(&name)` to connect, switch to or disconnect one
+/// by name, `list`, `status`, `current_context` (`Get-EntraContext`) and `disconnect` (`Disconnect-Entra`).
 pub static CONNECTION: Lifecycle<EntraContext> = Lifecycle::new(MODULE);
 
 #[cfg(test)]

@@ -69,7 +69,14 @@ pub static CONNECT: Cmdlet = Cmdlet {
             ParameterSet::new(
                 "UserCredential",
                 &[],
-                &["TenantId", "Credential", "ClientId", "Scopes", "UseDeviceCode"],
+                &[
+                    "TenantId",
+                    "Credential",
+                    "ClientId",
+                    "Scopes",
+                    "UseDeviceCode",
+                    sets::CLAIMS_CHALLENGE,
+                ],
             )
             .also(COMMON)
             .default_set(),
@@ -101,7 +108,7 @@ pub static ENVIRONMENTS: EnvironmentNames =
 pub const NAMES: SetNames = SetNames::new("ClientId", "TenantId");
 
 /// What every set takes.
-const COMMON: &[&str] = &["Environment", "WhatIf", "Confirm"];
+const COMMON: &[&str] = &["Environment", "WhatIf", "Confirm", "Cae"];
 
 /// `Connect-Entra`.
 #[derive(Debug, Clone)]

@@ -2,7 +2,7 @@
 //! module's face.
 
 use auth_core::Session;
-use cmdlet::{Connect, Module, Outcome, Result, Run, Runs};
+use cmdlet::{Connect, ConnectionName, Module, Outcome, Result, Run, Runs};
 
 use crate::access_token::new_partner_access_token;
 use crate::context::PartnerContext;
@@ -16,7 +16,8 @@ pub static CONNECT_COMMAND: Connect<ConnectPartnerCenter> =
 pub static NEW_ACCESS_TOKEN_COMMAND: Runs<NewPartnerAccessToken> = Runs::new();
 
 impl Run for NewPartnerAccessToken {
-    async fn run(self, session: &Session) -> Result<Outcome> {
+    /// Saves no connection: the name is not used.
+    async fn run(self, session: &Session, _: &ConnectionName) -> Result<Outcome> {
         let result = new_partner_access_token(session, self).await?;
         Outcome::new(&result, result.to_table())
     }

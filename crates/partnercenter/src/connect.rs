@@ -140,7 +140,8 @@ pub async fn connect(
 /// The name the connection is saved under.
 pub const MODULE: &str = "partnercenter";
 
-/// The Partner Center connection: `connect`, `current_context` (`Get-PartnerContext`) and `disconnect`
+/// The Partner Center connections: `connect` (as `default`), `named(&name)` to connect, switch to or
+/// disconnect one by name, `list`, `status`, `current_context` (`Get-PartnerContext`) and `disconnect`
 /// (`Disconnect-PartnerCenter`).
 pub static CONNECTION: Lifecycle<PartnerContext> = Lifecycle::new(MODULE);
 

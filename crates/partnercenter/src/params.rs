@@ -19,10 +19,10 @@ const ENFORCE_MFA: Parameter = Parameter {
 };
 
 /// What every set of `Connect-PartnerCenter` takes.
-const COMMON: &[&str] = &["EnforceMFA", "Environment", "WhatIf", "Confirm"];
+const COMMON: &[&str] = &["EnforceMFA", "Environment", "WhatIf", "Confirm", "Cae"];
 /// What every secret-free set takes: `-EnforceMFA` asks a user for multi-factor authentication, and
 /// these sign in applications.
-const WORKLOAD_COMMON: &[&str] = &["Environment", "WhatIf", "Confirm"];
+const WORKLOAD_COMMON: &[&str] = &["Environment", "WhatIf", "Confirm", "Cae"];
 
 /// `Connect-PartnerCenter`. `-CertificateThumbprint` is required in ServicePrincipalCertificate: the help
 /// marks it optional, but the set cannot sign in without it.

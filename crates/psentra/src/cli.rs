@@ -1,7 +1,7 @@
 //! The module as the command line runs it.
 
 use auth_core::Session;
-use cmdlet::{Module, Outcome, Result, Run, Runs};
+use cmdlet::{ConnectionName, Module, Outcome, Result, Run, Runs, SignInExtras};
 
 use crate::context::PsEntraContext;
 use crate::params::ConnectPsEntra;
@@ -11,9 +11,18 @@ use crate::params::ConnectPsEntra;
 pub static CONNECT_COMMAND: Runs<ConnectPsEntra> = Runs::new();
 
 impl Run for ConnectPsEntra {
-    async fn run(self, session: &Session) -> Result<Outcome> {
+    async fn run(self, session: &Session, name: &ConnectionName) -> Result<Outcome> {
+        self.run_with(session, name, SignInExtras::default()).await
+    }
+
+    async fn run_with(
+        self,
+        session: &Session,
+        name: &ConnectionName,
+        extras: SignInExtras,
+    ) -> Result<Outcome> {
         let pass_thru = self.pass_thru;
-        let (token, _) = crate::connect::connect(session, self).await?;
+        let (token, _) = crate::connect::connect_named(session, name, self, &extras).await?;
         if pass_thru {
             Outcome::new(&token, token.to_table())
         } else {

@@ -6,7 +6,7 @@ use auth_core::token::decode_jwt_payload;
 use auth_core::{
     BrowserOptions, ClientCredential, Connected, Environment, Session, SignInMethod, SignInRequest,
 };
-use cmdlet::{Done, Lifecycle, Planned, Result, SignIn};
+use cmdlet::{ConnectionName, Done, Lifecycle, Planned, Result, SignIn, SignInExtras};
 use serde_json::Value;
 
 use crate::context::{EntraToken, PsEntraContext};
@@ -39,8 +39,12 @@ impl SignIn for ConnectPsEntra {
         let (mut client_id, mut tenant) = (client_id, tenant);
         let (method, kind) = match set {
             PsEntraSignIn::Workload(workload) => {
-                let kind = workload.set_name();
                 let plan = workload.into_plan(session, crate::params::NAMES, client_id.clone())?;
+                // the set whose sign-in ran: for `-Auto`, the one the environment offered
+                let kind = match plan.answered {
+                    cmdlet::sets::FROM_AZURE_CLI_SET => "AzureCli",
+                    answered => answered,
+                };
                 if !plan.app_only {
                     // AZURE_USERNAME and AZURE_PASSWORD: a user, with the delegated default scopes
                     scopes = resolve_scopes(&graph, &[], true);
@@ -136,7 +140,38 @@ impl Planned for PsEntraPlan {
 /// `Connect-PSMicrosoftEntraID`: signs in with the set's sign-in, builds the module's token object and
 /// saves its context (never the token). Renew tokens with the returned [`Connected`].
 pub async fn connect(session: &Session, request: ConnectPsEntra) -> Result<(EntraToken, Connected)> {
-    let (context, connected, access_token) = CONNECTION.connect_with_token(session, request).await?;
+    connect_as(session, &ConnectionName::default_name(), request).await
+}
+
+/// [`connect`] with continuous access evaluation or a claims challenge ([`SignInExtras`]).
+pub async fn connect_with(
+    session: &Session,
+    request: ConnectPsEntra,
+    extras: &SignInExtras,
+) -> Result<(EntraToken, Connected)> {
+    connect_named(session, &ConnectionName::default_name(), request, extras).await
+}
+
+/// [`connect`], saving the connection as `name` (and making it the current one).
+pub async fn connect_as(
+    session: &Session,
+    name: &ConnectionName,
+    request: ConnectPsEntra,
+) -> Result<(EntraToken, Connected)> {
+    connect_named(session, name, request, &SignInExtras::default()).await
+}
+
+/// [`connect_as`] with [`SignInExtras`]: the one connect the others are.
+pub(crate) async fn connect_named(
+    session: &Session,
+    name: &ConnectionName,
+    request: ConnectPsEntra,
+    extras: &SignInExtras,
+) -> Result<(EntraToken, Connected)> {
+    let (context, connected, access_token) = CONNECTION
+        .named(name)
+        .connect_with(session, request, extras)
+        .await?;
     Ok((
         EntraToken {
             context,
@@ -149,7 +184,8 @@ pub async fn connect(session: &Session, request: ConnectPsEntra) -> Result<(Entr
 /// The name the connection is saved under.
 pub const MODULE: &str = "psentra";
 
-/// The connection: `connect`, `current_context` and `disconnect` (`Disconnect-PSMicrosoftEntraID`).
+/// The connections: `connect`, `named`, `list`, `status`, `current_context` and `disconnect`
+/// (`Disconnect-PSMicrosoftEntraID`).
 pub static CONNECTION: Lifecycle<PsEntraContext> = Lifecycle::new(MODULE);
 
 #[cfg(test)]

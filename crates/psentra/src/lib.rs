@@ -7,7 +7,7 @@ pub mod context;
 pub mod params;
 
 pub use auth_core;
-pub use cmdlet::{self, Error, Request, Result};
-pub use connect::{CONNECTION, MODULE, connect};
+pub use cmdlet::{self, ConnectionName, ConnectionStatus, Error, Request, Result, StatusOptions};
+pub use connect::{CONNECTION, MODULE, connect, connect_as, connect_with};
 pub use context::{EntraToken, PsEntraContext};
 pub use params::{CONNECT, CertificateSource, ConnectPsEntra, ENVIRONMENTS, PsEntraSignIn};

@@ -17,7 +17,7 @@ pub static ENVIRONMENTS: EnvironmentNames = EnvironmentNames(&["Global", "China"
 pub const NAMES: SetNames = SetNames::new("ClientID", "TenantID");
 
 /// What every set takes.
-const COMMON: &[&str] = &["PassThru", "Environment", "ProgressAction"];
+const COMMON: &[&str] = &["PassThru", "Environment", "ProgressAction", "Cae"];
 
 /// `Connect-PSMicrosoftEntraID`. `-Environment` is taken by every set, as the module's code does (the
 /// help page leaves it out); `-DeviceCode` is mandatory in DeviceCode, as in the code.
@@ -114,11 +114,19 @@ pub static CONNECT: Cmdlet = Cmdlet {
     shared: sets::CONNECT_SHARED,
     sets: Sets::new(|| {
         let mut all = vec![
-            ParameterSet::new("Browser", &["ClientID", "TenantID"], &["Scopes", "Browser"])
-                .also(COMMON)
-                .default_set(),
-            ParameterSet::new("DeviceCode", &["ClientID", "TenantID", "DeviceCode"], &["Scopes"])
-                .also(COMMON),
+            ParameterSet::new(
+                "Browser",
+                &["ClientID", "TenantID"],
+                &["Scopes", "Browser", sets::CLAIMS_CHALLENGE],
+            )
+            .also(COMMON)
+            .default_set(),
+            ParameterSet::new(
+                "DeviceCode",
+                &["ClientID", "TenantID", "DeviceCode"],
+                &["Scopes", sets::CLAIMS_CHALLENGE],
+            )
+            .also(COMMON),
             ParameterSet::new(
                 "AppCertificate",
                 &["ClientID", "TenantID"],

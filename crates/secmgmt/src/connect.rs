@@ -71,7 +71,8 @@ pub async fn connect(session: &Session, request: ConnectSecMgmtAccount) -> Resul
 /// The name the connection is saved under.
 pub const MODULE: &str = "secmgmt";
 
-/// The SecMgmt connection: `connect`, `current_context` and `disconnect` (`Disconnect-SecMgmtAccount`).
+/// The SecMgmt connections: `connect` (as `default`), `named(&name)` to connect, switch to or disconnect
+/// one by name, `list`, `status`, `current_context` and `disconnect` (`Disconnect-SecMgmtAccount`).
 pub static CONNECTION: Lifecycle<MgmtContext> = Lifecycle::new(MODULE);
 
 #[cfg(test)]

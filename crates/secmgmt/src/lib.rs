@@ -7,7 +7,7 @@ pub mod context;
 pub mod params;
 
 pub use auth_core;
-pub use cmdlet::{self, Error, Request, Result};
+pub use cmdlet::{self, ConnectionName, ConnectionStatus, Error, Request, Result, StatusOptions};
 pub use connect::{CONNECTION, MODULE, connect};
 pub use context::{AccountType, MgmtAccount, MgmtContext, MgmtEnvironment};
 pub use params::{CONNECT, ConnectSecMgmtAccount, ENVIRONMENTS, RefreshTokenCredential, SecMgmtSignIn};

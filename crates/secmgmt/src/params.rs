@@ -11,7 +11,7 @@ use cmdlet::{Bound, Request, Result};
 pub use cmdlet::sets::standard::ENVIRONMENTS;
 
 /// What every set takes.
-const COMMON: &[&str] = &["Environment", "WhatIf", "Confirm"];
+const COMMON: &[&str] = &["Environment", "WhatIf", "Confirm", "Cae"];
 
 /// `Connect-SecMgmtAccount`.
 pub static CONNECT: Cmdlet = Cmdlet {

@@ -287,9 +287,13 @@ async fn msconnect_context_chooses_the_module_that_answers() {
         "",
         &[("MSCONNECT_CONTEXT", "secmgmt/work")],
     );
-    assert_eq!(run.code, 2, "{run:?}");
+    // not connected, as the Azure CLI says it (what AzureCliCredential reads), naming the variable
+    assert_eq!(run.code, 1, "{run:?}");
     assert!(
-        run.stderr.contains("secmgmt has no connection named 'work'"),
+        run.stderr.contains("Please run 'az login' to setup account.")
+            && run
+                .stderr
+                .contains("MSCONNECT_CONTEXT=secmgmt/work is not connected: run `msconnect secmgmt connect --context work` first"),
         "{run:?}"
     );
     let run = cli.run_with(

@@ -175,7 +175,7 @@ async fn a_passthrough_token_whose_tid_is_not_a_tenant_id_is_refused_at_connect(
 
     For more information, try '--help'.
     ");
-    assert!(!cli.home().join("contexts/partnercenter.json").exists());
+    assert!(!cli.home().join("contexts/partnercenter/default.json").exists());
     assert_eq!(access_tokens(&cli), []);
 }
 
@@ -204,7 +204,7 @@ async fn token_responses_that_fail_validation_leave_nothing_behind() {
         messages.push(run.stderr);
         assert_eq!(access_tokens(&cli), []);
         assert_eq!(entries(&cli, "RefreshToken"), []);
-        assert!(!cli.home().join("contexts/secmgmt.json").exists());
+        assert!(!cli.home().join("contexts/secmgmt/default.json").exists());
     }
     snapshot!(messages.join(""), @r"
     error: the sign-in was refused because the token response of 127.0.0.1 has an empty access_token; nothing was saved

@@ -165,7 +165,7 @@ async fn a_cache_and_a_context_others_can_read_are_made_private_on_the_next_read
     let run = cli.run(&APP_SIGN_IN);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let cache = cli.home().join("msal_token_cache.json");
-    let context = cli.home().join("contexts/psentra.json");
+    let context = cli.home().join("contexts/psentra/default.json");
     for file in [&cache, &context] {
         assert_eq!(mode(file), 0o600, "{}", file.display());
         chmod(file, 0o644);
@@ -176,7 +176,7 @@ async fn a_cache_and_a_context_others_can_read_are_made_private_on_the_next_read
     assert_eq!(run.code, 0, "{}", run.stderr);
     snapshot!(run.stderr, @r"
     warning: [HOME]/msal_token_cache.json was readable by other users (mode 0644); it is now 0600
-    warning: [HOME]/contexts/psentra.json was readable by other users (mode 0644); it is now 0600
+    warning: [HOME]/contexts/psentra/default.json was readable by other users (mode 0644); it is now 0600
     ");
     assert_eq!(mode(&cache), 0o600);
     assert_eq!(mode(&context), 0o600);

@@ -150,7 +150,7 @@ async fn ctrl_c_cancels_a_device_code_wait_with_exit_code_130() {
     cancelled
     ");
     assert!(
-        !cli.home().join("contexts/partnercenter.json").exists(),
+        !cli.home().join("contexts/partnercenter/default.json").exists(),
         "a cancelled sign-in saved a context"
     );
     device.assert_async().await;

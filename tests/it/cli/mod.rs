@@ -3,8 +3,10 @@
 //! The cache file is plain (`MSCONNECT_CACHE_PROTECTION=none`) unless a test says otherwise.
 
 mod aliases;
+mod auto;
 mod az;
 mod bounded;
+mod cae;
 pub(crate) mod connect;
 mod connection;
 mod environment;
@@ -18,6 +20,7 @@ mod home;
 mod interactive;
 mod kubectl;
 mod malformed;
+mod named;
 #[cfg(target_os = "linux")]
 mod protection;
 #[cfg(unix)]
@@ -25,6 +28,7 @@ mod read_only_home;
 mod secrets;
 mod state;
 mod terminal;
+mod tokens;
 mod usage;
 mod workload;
 

@@ -356,7 +356,7 @@ async fn psentra_pass_thru_adds_the_token_to_the_connection() {
         "{}",
         table.stdout
     );
-    let saved = std::fs::read_to_string(cli.home().join("contexts/psentra.json")).unwrap();
+    let saved = std::fs::read_to_string(cli.home().join("contexts/psentra/default.json")).unwrap();
     assert!(
         !saved.contains("app-token"),
         "the saved context holds the token: {saved}"

@@ -27,6 +27,7 @@ fn options_that_match_no_set_name_what_each_set_needs() {
       FederatedToken needs --federated-token-file
       WorkloadIdentity needs --workload-identity
       ManagedIdentity needs --identity
+      Auto needs --auto
 
     For more information, try '--help'.
     ");
@@ -41,6 +42,7 @@ fn options_that_match_no_set_name_what_each_set_needs() {
       WorkloadIdentity needs --workload-identity
       ManagedIdentity needs --identity
       EnvironmentVariable needs --environment-variable
+      Auto needs --auto
       FromAzureCli needs --from-azure-cli
 
     For more information, try '--help'.

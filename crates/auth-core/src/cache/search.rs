@@ -37,6 +37,21 @@ pub(super) fn access_token_matches(
             .split_whitespace()
             .any(|t| t.eq_ignore_ascii_case(scope))
     };
+    // A token bought announcing client capabilities (continuous access evaluation) is served only to
+    // requests that announce them, which ask for its mark among the scopes: one without them never sees it.
+    let same_capabilities = || {
+        let marked = |scope: &str| {
+            scope
+                .get(..crate::flows::CAPABILITY_SCOPE_PREFIX.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(crate::flows::CAPABILITY_SCOPE_PREFIX))
+        };
+        scopes.iter().any(|s| marked(s))
+            || !index
+                .str(e, Field::Target)
+                .unwrap_or_default()
+                .split_whitespace()
+                .any(marked)
+    };
     home_matches
         && index.field_is(e, Field::ClientId, q.client_id.as_str())
         && q.realm
@@ -48,6 +63,7 @@ pub(super) fn access_token_matches(
             .is_none_or(|t| t.eq_ignore_ascii_case(ACCESS_TOKEN))
         && bearer()
         && scopes.iter().all(carries)
+        && same_capabilities()
 }
 
 /// The best access tokens of `index` for `query` (whose scopes, normalized, are `scopes`): the fresh one

@@ -2,7 +2,7 @@
 
 use crate::authority::Authority;
 use crate::error::{Error, Result};
-use crate::flows::{ClientCredential, TokenRequest, normalize_scopes};
+use crate::flows::{ClientCredential, TokenRequest, normalize_scopes, with_claims};
 use crate::http::HttpClient;
 use crate::ids::ClientId;
 use crate::token::TokenResult;
@@ -14,6 +14,7 @@ pub struct ClientCredentials<'a> {
     client_id: &'a ClientId,
     credential: &'a ClientCredential,
     scopes: Vec<String>,
+    claims: Option<String>,
 }
 
 impl<'a> ClientCredentials<'a> {
@@ -24,12 +25,20 @@ impl<'a> ClientCredentials<'a> {
             client_id,
             credential,
             scopes: Vec::new(),
+            claims: None,
         }
     }
 
     /// The scopes: for app-only tokens, `{resource}/.default`.
     pub fn scopes<S: AsRef<str>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
         self.scopes = normalize_scopes(scopes);
+        self
+    }
+
+    /// The `claims` parameter: a claims challenge and the client capabilities announced, as JSON
+    /// ([`crate::claims::claims_parameter`]).
+    pub fn claims(mut self, claims: Option<String>) -> Self {
+        self.claims = claims;
         self
     }
 
@@ -56,7 +65,7 @@ impl<'a> ClientCredentials<'a> {
             credential: Some(self.credential),
             scopes: &self.scopes,
             scope_param: self.scopes.join(" "),
-            fields: vec![("grant_type", "client_credentials".into())],
+            fields: with_claims(vec![("grant_type", "client_credentials".into())], self.claims),
         }
         .send(http)
         .await

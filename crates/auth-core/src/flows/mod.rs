@@ -17,6 +17,7 @@ use crate::token::{OIDC_SCOPES, TokenResult};
 
 mod access_token;
 pub mod browser;
+pub mod chain;
 mod client_credentials;
 pub mod device_code;
 pub mod environment;
@@ -24,10 +25,11 @@ pub mod federated;
 pub mod managed_identity;
 mod password;
 mod refresh_token;
-mod silent;
+pub(crate) mod silent;
 
 pub use access_token::AccessTokenPassthrough;
 pub use browser::{BrowserOpener, InteractiveBrowser, PortPolicy, SystemBrowser};
+pub use chain::{ChainAnswer, ChainSource, DefaultChain};
 pub use client_credentials::ClientCredentials;
 pub use device_code::{DEVICE_CODE_GRANT_TYPE, DeviceCodeChallenge, DeviceCodeFlow};
 pub use environment::{EnvironmentCredential, EnvironmentMethod};
@@ -38,7 +40,7 @@ pub use federated::{
 pub use managed_identity::{ManagedIdentity, ManagedIdentityId, ManagedIdentitySource};
 pub use password::UsernamePassword;
 pub use refresh_token::RefreshTokenGrant;
-pub use silent::SilentRequest;
+pub use silent::{CAPABILITY_SCOPE_PREFIX, SilentRequest};
 
 /// `client_assertion_type` of a signed JWT.
 pub const JWT_BEARER_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -134,6 +136,17 @@ pub(crate) fn delegated_scope(scopes: &[String]) -> String {
         }
     }
     all.join(" ")
+}
+
+/// A grant's fields with the `claims` parameter added, when there is one.
+pub(crate) fn with_claims(
+    mut fields: Vec<(&'static str, String)>,
+    claims: Option<String>,
+) -> Vec<(&'static str, String)> {
+    if let Some(claims) = claims {
+        fields.push(("claims", claims));
+    }
+    fields
 }
 
 /// One request to the token endpoint: the grant's own fields plus client authentication, then the answer

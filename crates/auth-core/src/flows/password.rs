@@ -3,7 +3,7 @@
 
 use crate::authority::Authority;
 use crate::error::{Error, Result};
-use crate::flows::{ClientCredential, TokenRequest, delegated_scope, normalize_scopes};
+use crate::flows::{ClientCredential, TokenRequest, delegated_scope, normalize_scopes, with_claims};
 use crate::http::HttpClient;
 use crate::ids::ClientId;
 use crate::secret::Password;
@@ -18,6 +18,7 @@ pub struct UsernamePassword<'a> {
     password: &'a Password,
     credential: Option<&'a ClientCredential>,
     scopes: Vec<String>,
+    claims: Option<String>,
 }
 
 impl<'a> UsernamePassword<'a> {
@@ -35,6 +36,7 @@ impl<'a> UsernamePassword<'a> {
             password,
             credential: None,
             scopes: Vec::new(),
+            claims: None,
         }
     }
 
@@ -50,6 +52,12 @@ impl<'a> UsernamePassword<'a> {
         self
     }
 
+    /// The `claims` parameter ([`crate::claims::claims_parameter`]).
+    pub fn claims(mut self, claims: Option<String>) -> Self {
+        self.claims = claims;
+        self
+    }
+
     /// Asks the authority.
     pub async fn send(self, http: &HttpClient) -> Result<TokenResult> {
         if self.username.trim().is_empty() {
@@ -61,11 +69,14 @@ impl<'a> UsernamePassword<'a> {
             credential: self.credential,
             scopes: &self.scopes,
             scope_param: delegated_scope(&self.scopes),
-            fields: vec![
-                ("grant_type", "password".into()),
-                ("username", self.username.trim().to_owned()),
-                ("password", self.password.secret().to_owned()),
-            ],
+            fields: with_claims(
+                vec![
+                    ("grant_type", "password".into()),
+                    ("username", self.username.trim().to_owned()),
+                    ("password", self.password.secret().to_owned()),
+                ],
+                self.claims,
+            ),
         }
         .send(http)
         .await

@@ -4,7 +4,7 @@
 
 use crate::authority::Authority;
 use crate::error::Result;
-use crate::flows::{ClientCredential, TokenRequest, delegated_scope, normalize_scopes};
+use crate::flows::{ClientCredential, TokenRequest, delegated_scope, normalize_scopes, with_claims};
 use crate::http::HttpClient;
 use crate::ids::ClientId;
 use crate::secret::RefreshToken;
@@ -18,6 +18,7 @@ pub struct RefreshTokenGrant<'a> {
     refresh_token: &'a RefreshToken,
     credential: Option<&'a ClientCredential>,
     scopes: Vec<String>,
+    claims: Option<String>,
 }
 
 impl<'a> RefreshTokenGrant<'a> {
@@ -29,6 +30,7 @@ impl<'a> RefreshTokenGrant<'a> {
             refresh_token,
             credential: None,
             scopes: Vec::new(),
+            claims: None,
         }
     }
 
@@ -44,6 +46,13 @@ impl<'a> RefreshTokenGrant<'a> {
         self
     }
 
+    /// The `claims` parameter: a claims challenge and the client capabilities announced, as JSON
+    /// ([`crate::claims::claims_parameter`]).
+    pub fn claims(mut self, claims: Option<String>) -> Self {
+        self.claims = claims;
+        self
+    }
+
     /// Asks the authority. When the answer carries no new refresh token, the result keeps the one that
     /// was redeemed: it is still valid, and callers should never be handed an empty one.
     pub async fn send(self, http: &HttpClient) -> Result<TokenResult> {
@@ -53,10 +62,13 @@ impl<'a> RefreshTokenGrant<'a> {
             credential: self.credential,
             scopes: &self.scopes,
             scope_param: delegated_scope(&self.scopes),
-            fields: vec![
-                ("grant_type", "refresh_token".into()),
-                ("refresh_token", self.refresh_token.secret().to_owned()),
-            ],
+            fields: with_claims(
+                vec![
+                    ("grant_type", "refresh_token".into()),
+                    ("refresh_token", self.refresh_token.secret().to_owned()),
+                ],
+                self.claims,
+            ),
         }
         .send(http)
         .await?;

@@ -8,6 +8,7 @@
 use std::time::SystemTime;
 
 use crate::authority::Authority;
+use crate::claims::ClaimsChallenge;
 use crate::error::{Error, Result};
 use crate::flows::{ClientCredential, ClientCredentials, RefreshTokenGrant, normalize_scopes};
 use crate::http::HttpClient;
@@ -51,7 +52,20 @@ pub struct SilentRequest<'a> {
     /// own assertion): no cached app-only token can be proved to be its, so none is served to it.
     unproved: bool,
     force_refresh: bool,
+    /// A cached token with less than this left is renewed.
+    min_validity: Option<std::time::Duration>,
+    /// A claims challenge to answer: no cached token will do.
+    challenge: Option<&'a ClaimsChallenge>,
+    /// The client capabilities announced (`cp1`): sent with every renewal, and their tokens cached
+    /// apart ([`CAPABILITY_SCOPE_PREFIX`]).
+    capabilities: &'a [String],
 }
+
+/// What marks the tokens of a connection that announces client capabilities in the cache: a scope
+/// `msconnect.capabilities:cp1` in the entry's `target` (never sent to the authority). A request that
+/// announces them looks only for tokens carrying it, one that does not never sees them, and their cache
+/// keys differ, so neither replaces the other. MSAL ignores the extra scope.
+pub const CAPABILITY_SCOPE_PREFIX: &str = "msconnect.capabilities:";
 
 /// The mark no saved token carries: what an [`unproved`](SilentRequest::credential) credential asks for.
 const UNPROVABLE: &str = "\u{0}unprovable";
@@ -70,6 +84,9 @@ impl<'a> SilentRequest<'a> {
             strict: false,
             unproved: false,
             force_refresh: false,
+            min_validity: None,
+            challenge: None,
+            capabilities: &[],
         }
     }
 
@@ -116,16 +133,68 @@ impl<'a> SilentRequest<'a> {
         self
     }
 
+    /// Renews a cached token that has less than `min_validity` left (besides the five minutes of
+    /// [`EXPIRY_MARGIN_SECONDS`](crate::cache::EXPIRY_MARGIN_SECONDS), which always apply).
+    pub fn min_validity(mut self, min_validity: Option<std::time::Duration>) -> Self {
+        self.min_validity = min_validity;
+        self
+    }
+
+    /// A claims challenge (from a 401's `WWW-Authenticate`) to answer: no cached token answers it, so
+    /// the authority is asked, with the challenge in `claims`.
+    pub fn claims(mut self, challenge: Option<&'a ClaimsChallenge>) -> Self {
+        self.challenge = challenge;
+        self
+    }
+
+    /// The client capabilities to announce (`cp1` for continuous access evaluation), merged into the
+    /// `claims` of every renewal; their tokens are cached apart from others.
+    pub fn client_capabilities(mut self, capabilities: &'a [String]) -> Self {
+        self.capabilities = capabilities;
+        self
+    }
+
+    /// Whether the cache is skipped: forced, or a claims challenge to answer.
+    fn skips_cache(&self) -> bool {
+        self.force_refresh || self.challenge.is_some()
+    }
+
+    /// The `claims` parameter of a renewal: the challenge and the capabilities.
+    fn claims_parameter(&self) -> Option<String> {
+        let capabilities: Vec<&str> = self.capabilities.iter().map(String::as_str).collect();
+        crate::claims::claims_parameter(self.challenge, &capabilities)
+    }
+
+    /// The scopes the cache keeps the token under: the scopes, and the capabilities' mark.
+    fn cached_scopes(&self) -> Vec<String> {
+        let mut scopes = self.scopes.clone();
+        scopes.extend(capability_scopes(self.capabilities));
+        scopes
+    }
+
+    /// A cached token that is fresh and has at least the minimum validity asked for.
+    fn good_enough(&self, hit: Option<CachedAccessToken>, now: SystemTime) -> Option<CachedAccessToken> {
+        let hit = hit?;
+        match self.min_validity {
+            Some(min) => {
+                let left = hit.expires_on.saturating_sub(crate::time::epoch_seconds(now));
+                (left >= i64::try_from(min.as_secs()).unwrap_or(i64::MAX)).then_some(hit)
+            }
+            None => Some(hit),
+        }
+    }
+
     /// The cached token that [`send`](Self::send) would return without a request, if there is one: no
     /// network and no async runtime, for the fast path of a command that only prints a token.
     pub fn cached(&self, now: SystemTime) -> Result<Option<CachedAccessToken>> {
-        if self.force_refresh {
+        if self.skips_cache() {
             return Ok(None);
         }
-        Ok(self
+        let fresh = self
             .cache
             .search_access_tokens(&self.query()?, self.filter(), now)?
-            .fresh)
+            .fresh;
+        Ok(self.good_enough(fresh, now))
     }
 
     /// A token from the cache, else a renewed one, which is saved in the cache. A refresh token the
@@ -133,11 +202,12 @@ impl<'a> SilentRequest<'a> {
     /// [`Error::SignInRequired`]: the user must sign in again with `connect`.
     pub async fn send(self, http: &HttpClient) -> Result<TokenResult> {
         let query = self.query()?;
-        if !self.force_refresh
-            && let Some(hit) = self
-                .cache
-                .search_access_tokens(&query, self.filter(), http.timer().now())?
-                .fresh
+        let now = http.timer().now();
+        if !self.skips_cache()
+            && let Some(hit) = self.good_enough(
+                self.cache.search_access_tokens(&query, self.filter(), now)?.fresh,
+                now,
+            )
         {
             return self.cached_result(hit);
         }
@@ -146,7 +216,7 @@ impl<'a> SilentRequest<'a> {
         let _turn = turn.lock().await;
         // Across the fleet: one worker holds the lock and asks, the others wait for its token. The lease
         // lives until this function returns, so the token is saved before the lock is released.
-        let _lease = if self.force_refresh {
+        let _lease = if self.skips_cache() {
             None
         } else {
             match self.shared_turn(http, &query).await? {
@@ -157,8 +227,8 @@ impl<'a> SilentRequest<'a> {
         let now = http.timer().now();
         let AccessTokenSearch { fresh, aging } =
             self.cache.search_access_tokens(&query, self.filter(), now)?;
-        if !self.force_refresh
-            && let Some(hit) = fresh
+        if !self.skips_cache()
+            && let Some(hit) = self.good_enough(fresh, now)
         {
             return self.cached_result(hit);
         }
@@ -180,7 +250,7 @@ impl<'a> SilentRequest<'a> {
                 }
                 if let Err(error) = self.cache.save_with_credential(
                     &result,
-                    &self.scopes,
+                    &self.cached_scopes(),
                     None,
                     self.fingerprint.as_deref(),
                     now,
@@ -191,7 +261,14 @@ impl<'a> SilentRequest<'a> {
                 Ok(result)
             }
             Err(error) => match aging {
-                Some(old) if !self.force_refresh && !matches!(error, Error::SignInRequired(_)) => {
+                Some(old)
+                    if !self.skips_cache()
+                        && self.min_validity.is_none()
+                        && !matches!(
+                            error,
+                            Error::SignInRequired(_) | Error::InteractionRequired { .. }
+                        ) =>
+                {
                     tracing::warn!(target: "msconnect::cache", "renewing the token failed ({error}); using the cached one, which is still valid");
                     self.cached_result(old)
                 }
@@ -218,11 +295,11 @@ impl<'a> SilentRequest<'a> {
                 return Ok(SharedTurn::Proceed(None));
             }
             timer.sleep(poll).await;
-            if let Some(hit) = self
-                .cache
-                .search_access_tokens(query, self.filter(), timer.now())?
-                .fresh
-            {
+            let now = timer.now();
+            if let Some(hit) = self.good_enough(
+                self.cache.search_access_tokens(query, self.filter(), now)?.fresh,
+                now,
+            ) {
                 return Ok(SharedTurn::Served(hit));
             }
         }
@@ -261,7 +338,7 @@ impl<'a> SilentRequest<'a> {
             client_id: self.client_id.clone(),
             realm,
             home_account_id: self.account.map(str::to_owned),
-            scopes: self.scopes.clone(),
+            scopes: self.cached_scopes(),
         })
     }
 
@@ -282,9 +359,14 @@ impl<'a> SilentRequest<'a> {
         let renewed = RefreshTokenGrant::new(self.authority, self.client_id, &found.token)
             .scopes(&self.scopes)
             .credential(self.credential)
+            .claims(self.claims_parameter())
             .send(http)
             .await;
         match renewed {
+            Err(error) if error.is_oauth("interaction_required") => {
+                let server = error.server().cloned().unwrap_or_default();
+                Err(self.needs_the_user(server))
+            }
             Err(error) if error.is_oauth("invalid_grant") => {
                 let server = error.server().cloned().unwrap_or_default();
                 let needs_the_user = server
@@ -293,10 +375,7 @@ impl<'a> SilentRequest<'a> {
                     .is_some_and(|s| NEEDS_THE_USER_SUBERRORS.contains(&s))
                     || server.aadsts().is_some_and(|c| NEEDS_THE_USER_CODES.contains(&c));
                 if needs_the_user {
-                    return Err(Error::SignInRequired(format!(
-                        "tenant {} needs you to sign in ({server}): sign in again with `connect`",
-                        self.authority.tenant()
-                    )));
+                    return Err(self.needs_the_user(server));
                 }
                 if found.owned {
                     self.cache
@@ -311,6 +390,16 @@ impl<'a> SilentRequest<'a> {
         }
     }
 
+    /// The tenant wants the person: the refresh token stays (it still works elsewhere), and the error
+    /// carries the tenant and the claims challenge the interactive sign-in must send.
+    fn needs_the_user(&self, server: crate::error::ServerError) -> Error {
+        Error::InteractionRequired {
+            tenant: self.authority.tenant().to_string(),
+            claims: server.claims.clone().filter(|c| !c.trim().is_empty()),
+            server: Box::new(server),
+        }
+    }
+
     async fn client_credentials(&self, http: &HttpClient) -> Result<TokenResult> {
         let Some(credential) = self.credential else {
             return Err(Error::SignInRequired(format!(
@@ -322,6 +411,7 @@ impl<'a> SilentRequest<'a> {
         };
         ClientCredentials::new(self.authority, self.client_id, credential)
             .scopes(&self.scopes)
+            .claims(self.claims_parameter())
             .send(http)
             .await
     }
@@ -352,7 +442,10 @@ impl<'a> SilentRequest<'a> {
             scopes: hit
                 .scopes
                 .into_iter()
-                .filter(|s| !OIDC_SCOPES.iter().any(|o| o.eq_ignore_ascii_case(s)))
+                .filter(|s| {
+                    !OIDC_SCOPES.iter().any(|o| o.eq_ignore_ascii_case(s))
+                        && !s.starts_with(CAPABILITY_SCOPE_PREFIX)
+                })
                 .collect(),
             granted_scope: None,
             tenant_id: hit.realm,
@@ -369,6 +462,13 @@ enum SharedTurn {
     Served(CachedAccessToken),
     /// Ask the authority, holding the lock when the cache is shared.
     Proceed(Option<Lease>),
+}
+
+/// The marks of `capabilities` among a token's scopes ([`CAPABILITY_SCOPE_PREFIX`]).
+pub(crate) fn capability_scopes(capabilities: &[String]) -> impl Iterator<Item = String> + '_ {
+    capabilities
+        .iter()
+        .map(|capability| format!("{CAPABILITY_SCOPE_PREFIX}{capability}"))
 }
 
 /// `{uid}.{utid}` split back into `client_info`.

@@ -42,6 +42,10 @@ pub struct Connection {
     /// connection made with `--from-azure-cli`, which every later `token` reads and writes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_cache: Option<CacheLocation>,
+    /// The client capabilities the connection announces on every request (`cp1`: continuous access
+    /// evaluation); its tokens are cached apart from others.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub client_capabilities: Vec<String>,
 }
 
 /// A token cache that is not the session's, which a connection keeps using.
@@ -308,6 +312,7 @@ impl Connection {
             scopes: request.scopes.clone(),
             signed_in,
             token_cache: None,
+            client_capabilities: request.client_capabilities.clone(),
         })
     }
 
@@ -327,6 +332,7 @@ impl Connection {
             scopes,
             signed_in,
             token_cache: None,
+            client_capabilities: Vec::new(),
         }
     }
 
@@ -368,17 +374,6 @@ impl Connection {
             None => None,
         }
     }
-
-    /// The same sign-in asking for tokens in another tenant: a user's refresh token and an application's
-    /// credential work across tenants, so [`Session::token`](super::Session::token) with the connection
-    /// this returns renews silently in `tenant` (a guest account's other directory, a partner's customer).
-    /// A passthrough token holds one tenant's token only, and gets none for another.
-    pub fn in_tenant(&self, tenant: Tenant) -> Self {
-        Self {
-            tenant,
-            ..self.clone()
-        }
-    }
 }
 
 /// Both forms a saved connection has had: version 2 (`SignedIn`) and the previous release's flat one.
@@ -405,6 +400,8 @@ struct RawConnection {
     certificate: Option<SavedCertificate>,
     #[serde(default)]
     token_cache: Option<CacheLocation>,
+    #[serde(default)]
+    client_capabilities: Vec<String>,
 }
 
 impl TryFrom<RawConnection> for Connection {
@@ -461,6 +458,7 @@ impl TryFrom<RawConnection> for Connection {
             scopes: raw.scopes,
             signed_in,
             token_cache: raw.token_cache,
+            client_capabilities: raw.client_capabilities,
         })
     }
 }

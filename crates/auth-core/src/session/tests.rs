@@ -22,6 +22,8 @@ fn request(server: &mockito::Server, tenant: &str, method: SignInMethod) -> Sign
         client_id: ClientId::parse(CLIENT).unwrap(),
         scopes: vec![SCOPE.into()],
         method,
+        client_capabilities: Vec::new(),
+        claims: None,
     }
 }
 
@@ -189,7 +191,7 @@ async fn a_later_session_gets_the_token_from_the_cache_without_a_request() {
         "AT-1"
     );
     never.assert_async().await;
-    let saved = std::fs::read_to_string(home.path().join("contexts/secmgmt.json")).unwrap();
+    let saved = std::fs::read_to_string(home.path().join("contexts/secmgmt/default.json")).unwrap();
     assert!(
         !saved.contains("AT-1") && !saved.contains("RT-1") && !saved.contains("\"pw\""),
         "{saved}"
@@ -334,6 +336,8 @@ async fn a_cached_app_token_is_served_only_to_the_credential_that_earned_it() {
         client_id: ClientId::parse(CLIENT).unwrap(),
         scopes: vec![SCOPE.into()],
         method: SignInMethod::Application(ClientCredential::secret(value)),
+        client_capabilities: Vec::new(),
+        claims: None,
     };
     let (session, _) = session_in(home.path(), EnvVars::default());
     assert_eq!(
@@ -598,6 +602,8 @@ async fn a_generic_oidc_issuer_is_discovered_once_and_its_endpoints_kept_in_the_
         client_id: ClientId::parse(CLIENT).unwrap(),
         scopes: vec!["api".into()],
         method: SignInMethod::Application(ClientCredential::secret("s")),
+        client_capabilities: Vec::new(),
+        claims: None,
     };
     let result = session.sign_in(&request).await.unwrap();
     let connection = Connection::new(&request, &result).unwrap();
@@ -822,6 +828,59 @@ async fn a_family_refresh_token_stays_while_another_connection_of_the_account_re
     assert!(!after.contains("admin@contoso.com"), "{after}");
 }
 
+/// Two named connections of one module for one account and client share its tokens: forgetting one
+/// keeps them for the other, forgetting the last removes them.
+#[tokio::test]
+async fn disconnecting_one_named_connection_keeps_the_tokens_another_name_uses() {
+    let mut server = mockito::Server::new_async().await;
+    let home = tempfile::tempdir().unwrap();
+    let (session, _) = session_in(home.path(), EnvVars::default());
+    let answer = user_token_response("AT-A", "RT-A", "oid-1", TID, "admin@contoso.com", SCOPE);
+    let mock = token_endpoint(&mut server, "organizations", form(&[]), &answer, 1).await;
+    let request = request(
+        &server,
+        "organizations",
+        SignInMethod::Password(Credential::new("admin@contoso.com", "pw")),
+    );
+    let tokens = session.authenticate(&request).await.unwrap();
+    for name in ["first", "second"] {
+        let key = crate::ContextKey::new("secmgmt", name);
+        let connected = session.complete(key, &request, &tokens, &json!({})).unwrap();
+        assert_eq!((connected.module(), connected.name()), ("secmgmt", name));
+    }
+    mock.assert_async().await;
+    let cache = || std::fs::read_to_string(home.path().join("msal_token_cache.json")).unwrap();
+
+    assert!(
+        session
+            .disconnect(crate::ContextKey::new("secmgmt", "first"))
+            .unwrap()
+    );
+    assert!(
+        cache().contains("AT-A") && cache().contains("RT-A"),
+        "{}",
+        cache()
+    );
+    let second = session
+        .connected(crate::ContextKey::new("secmgmt", "second"))
+        .unwrap();
+    assert_eq!(second.token(&[]).await.unwrap().access_token.secret(), "AT-A");
+
+    // the handle disconnects its saved connection: a live handle of it would keep its tokens
+    assert!(second.disconnect().unwrap());
+    assert!(
+        session
+            .load_connection::<serde_json::Value>(crate::ContextKey::new("secmgmt", "second"))
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        !cache().contains("AT-A") && !cache().contains("RT-A"),
+        "{}",
+        cache()
+    );
+}
+
 /// The Azure CLI's folder with `admin@contoso.com` signed in: its profile, and its cache filled by a
 /// password sign-in (as `az login` leaves it). Returns the folder's path.
 async fn azure_cli_signed_in(server: &mut mockito::Server, folder: &std::path::Path) {
@@ -941,3 +1000,27 @@ async fn a_connection_from_the_azure_cli_keeps_its_tokens_in_the_azure_clis_cach
 /// Issue 16: connections of the secret-free sign-ins, renewed from their source.
 mod handle;
 mod workload;
+
+/// `TokenOptions::tenant` for a managed identity: its host gives tokens for its own tenant only, so the
+/// request is refused, naming `tenant`, before anything is asked of anyone.
+#[tokio::test]
+async fn a_managed_identity_cannot_get_a_token_for_another_tenant() {
+    let home = tempfile::tempdir().unwrap();
+    let (session, _) = session_in(home.path(), EnvVars::default());
+    let connection = Connection::from_parts(
+        Environment::default(),
+        Tenant::parse(TID).unwrap(),
+        ClientId::parse(CLIENT).unwrap(),
+        vec![SCOPE.into()],
+        SignedIn::ManagedIdentity {
+            id: crate::flows::ManagedIdentityId::SystemAssigned,
+        },
+    );
+    let options = TokenOptions {
+        tenant: Some(Tenant::parse("contoso.com").unwrap()),
+        ..TokenOptions::default()
+    };
+    let error = session.token_with(&connection, &[], &options).await.unwrap_err();
+    insta::assert_snapshot!(error, @"invalid value for tenant: a managed identity gives tokens for its own tenant (7a0b9c1d-0000-4000-8000-00000000a001) only");
+    assert!(session.cached_token_with(&connection, &[], &options).is_err());
+}

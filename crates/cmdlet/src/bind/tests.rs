@@ -48,8 +48,8 @@ fn unambiguous_prefixes_are_accepted_and_ambiguous_ones_named() {
     // every spelling starting "Dev" leads to one parameter
     assert_eq!(name("-Dev"), "UseDeviceAuthentication");
     assert_eq!(name("-Ce"), "CertificateThumbprint");
-    insta::assert_snapshot!(name("-C"), @"Connect-Sample: parameter name 'C' is ambiguous; possible matches include: -ApplicationId -CertificateThumbprint -Confirm -Credential");
-    insta::assert_snapshot!(name("-Bogus"), @"Connect-Sample: a parameter cannot be found that matches parameter name 'Bogus'; the parameters are: -AccessToken -ApplicationId -CertificateThumbprint -Confirm -Credential -Environment -RefreshToken -ServicePrincipal -Tenant -UseDeviceAuthentication -WhatIf -FromAzureCli -Account -FederatedTokenFile -WorkloadIdentity -ServiceConnectionId -Identity -ObjectId -ResourceId -EnvironmentVariable");
+    insta::assert_snapshot!(name("-C"), @"Connect-Sample: parameter name 'C' is ambiguous; possible matches include: -ApplicationId -CertificateThumbprint -Confirm -Credential -Cae -ClaimsChallenge");
+    insta::assert_snapshot!(name("-Bogus"), @"Connect-Sample: a parameter cannot be found that matches parameter name 'Bogus'; the parameters are: -AccessToken -ApplicationId -CertificateThumbprint -Confirm -Credential -Environment -RefreshToken -ServicePrincipal -Tenant -UseDeviceAuthentication -WhatIf -FromAzureCli -Account -FederatedTokenFile -WorkloadIdentity -ServiceConnectionId -Identity -ObjectId -ResourceId -EnvironmentVariable -Auto -Cae -ClaimsChallenge");
 }
 
 #[test]
@@ -77,7 +77,7 @@ fn the_set_follows_the_parameters_given() {
 
 #[test]
 fn incomplete_sets_say_what_each_still_needs() {
-    insta::assert_snapshot!(set(&["ApplicationId"]), @"Connect-Sample: parameter set cannot be resolved using the specified named parameters: -ApplicationId needs one of: RefreshToken (-RefreshToken), ServicePrincipalCertificate (-CertificateThumbprint, -Tenant), FederatedToken (-FederatedTokenFile), WorkloadIdentity (-WorkloadIdentity), ManagedIdentity (-Identity)");
+    insta::assert_snapshot!(set(&["ApplicationId"]), @"Connect-Sample: parameter set cannot be resolved using the specified named parameters: -ApplicationId needs one of: RefreshToken (-RefreshToken), ServicePrincipalCertificate (-CertificateThumbprint, -Tenant), FederatedToken (-FederatedTokenFile), WorkloadIdentity (-WorkloadIdentity), ManagedIdentity (-Identity), Auto (-Auto)");
     insta::assert_snapshot!(on_the_command_line(&["Credential", "Tenant"]), @r"
     --credential and --tenant match no parameter set of Connect-Sample; add what one of them needs:
       RefreshToken needs --application-id and --refresh-token

@@ -58,5 +58,29 @@ pub fn azure_cli_set(names: SetNames, common: &[&'static str]) -> ParameterSet {
     .also(common)
 }
 
-/// The parameters every module's connect shares: the Azure CLI's, then the workload sets'.
-pub const CONNECT_SHARED: &[&[Parameter]] = &[AZURE_CLI_PARAMETERS, workload::PARAMETERS];
+/// `-Cae`: announce continuous access evaluation (every set of every connect takes it).
+pub const CAE: &str = "Cae";
+/// `-ClaimsChallenge`: a claims challenge for an interactive sign-in (the sets where a person signs in).
+pub const CLAIMS_CHALLENGE: &str = "ClaimsChallenge";
+
+/// The parameters of continuous access evaluation and claims challenges.
+pub const CAE_PARAMETERS: &[Parameter] = &[
+    Parameter {
+        name: CAE,
+        aliases: &[],
+        kind: Kind::Switch,
+        help: "Continuous access evaluation: the connection announces the cp1 client capability on every \
+               request, renewals included, and gets long-lived, revocable tokens, cached apart from others",
+    },
+    Parameter {
+        name: CLAIMS_CHALLENGE,
+        aliases: &[],
+        kind: Kind::Text("CHALLENGE"),
+        help: "A claims challenge to satisfy (the base64 or JSON claims of a 401's WWW-Authenticate, or what \
+               `token` printed when a tenant asked for more)",
+    },
+];
+
+/// The parameters every module's connect shares: the Azure CLI's, the workload sets', then continuous
+/// access evaluation's.
+pub const CONNECT_SHARED: &[&[Parameter]] = &[AZURE_CLI_PARAMETERS, workload::PARAMETERS, CAE_PARAMETERS];

@@ -84,9 +84,13 @@ pub const PARAMETERS: &[Parameter] = &[
 /// The five sets, `User` the default; each also takes `common` (`-Environment`, `-WhatIf`…).
 pub fn sets(common: &[&'static str]) -> Vec<ParameterSet> {
     vec![
-        ParameterSet::new("User", &[], &["Tenant", "UseDeviceAuthentication"])
-            .also(common)
-            .default_set(),
+        ParameterSet::new(
+            "User",
+            &[],
+            &["Tenant", "UseDeviceAuthentication", super::CLAIMS_CHALLENGE],
+        )
+        .also(common)
+        .default_set(),
         ParameterSet::new("AccessToken", &["AccessToken"], &["Tenant"]).also(common),
         ParameterSet::new(
             "RefreshToken",
@@ -376,18 +380,16 @@ impl StandardSignIn {
                 AccountType::User,
             ),
             Self::Workload(workload) => {
-                let account_type = match &workload {
-                    WorkloadSignIn::FederatedToken { .. } => AccountType::FederatedToken,
-                    WorkloadSignIn::WorkloadIdentity { .. } => AccountType::WorkloadIdentity,
-                    WorkloadSignIn::ManagedIdentity { .. } => AccountType::ManagedIdentity,
-                    WorkloadSignIn::EnvironmentVariable => AccountType::EnvironmentVariable,
-                };
                 let planned = workload.into_plan(session, NAMES, default_client)?;
-                // AZURE_USERNAME and AZURE_PASSWORD sign a user in: a user's scope, a user's account
-                let account_type = if planned.app_only {
-                    account_type
-                } else {
-                    AccountType::User
+                // the set whose sign-in ran: for `-Auto`, the one the environment offered
+                let account_type = match planned.answered {
+                    // AZURE_USERNAME and AZURE_PASSWORD sign a user in: a user's scope, a user's account;
+                    // so does the Azure CLI's sign-in
+                    _ if !planned.app_only => AccountType::User,
+                    "FederatedToken" => AccountType::FederatedToken,
+                    "WorkloadIdentity" => AccountType::WorkloadIdentity,
+                    "ManagedIdentity" => AccountType::ManagedIdentity,
+                    _ => AccountType::EnvironmentVariable,
                 };
                 plan(planned.client_id, planned.tenant, planned.method, account_type)
             }

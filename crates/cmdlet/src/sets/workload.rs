@@ -1,13 +1,15 @@
 //! The four secret-free sign-ins every module's connect gains for CI runners and cloud hosts, kept once:
 //! a federated token file (`-FederatedTokenFile`), workload identity found in the environment
 //! (`-WorkloadIdentity`), the host's managed identity (`-Identity`), and the `AZURE_*` variables
-//! (`-EnvironmentVariable`). Each module names its application id and tenant parameters its own way
+//! (`-EnvironmentVariable`); and `-Auto`, the first of them (or the Azure CLI's sign-in) that the
+//! environment offers, found as azure-identity's default chain finds it. Each module names its application id and tenant parameters its own way
 //! ([`SetNames`]); the parameters, the sets, their parsing and what they become are the same everywhere.
 
 use std::path::PathBuf;
 
 use auth_core::flows::{
-    EnvironmentCredential, FederatedTokenFile, ManagedIdentityId, WorkloadIdentity, federated,
+    ChainAnswer, DefaultChain, EnvironmentCredential, FederatedTokenFile, ManagedIdentityId,
+    WorkloadIdentity, federated,
 };
 use auth_core::{ClientCredential, ClientId, Session, SignInMethod, Tenant};
 
@@ -30,6 +32,8 @@ pub const OBJECT_ID: &str = "ObjectId";
 pub const RESOURCE_ID: &str = "ResourceId";
 /// `-EnvironmentVariable`.
 pub const ENVIRONMENT_VARIABLE: &str = "EnvironmentVariable";
+/// `-Auto`: the set and its switch.
+pub const AUTO: &str = "Auto";
 
 /// The parameters of the four sets, besides the module's application id and tenant.
 pub const PARAMETERS: &[Parameter] = &[
@@ -82,6 +86,14 @@ pub const PARAMETERS: &[Parameter] = &[
                AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE or \
                AZURE_USERNAME with AZURE_PASSWORD), as azure-identity does",
     },
+    Parameter {
+        name: AUTO,
+        aliases: &[],
+        kind: Kind::Switch,
+        help: "Sign in with the credential the environment offers, in azure-identity's default order: the \
+               AZURE_* variables, workload identity, managed identity (IMDS probed for 1 s), the Azure CLI's \
+               sign-in; AZURE_TOKEN_CREDENTIALS narrows it (dev, prod, or a credential's name)",
+    },
 ];
 
 /// The four sets, with the module's names; each also takes `common` (`-Environment`, `-WhatIf`…).
@@ -102,6 +114,7 @@ pub fn sets(names: SetNames, common: &[&'static str]) -> Vec<ParameterSet> {
         )
         .also(common),
         ParameterSet::new("EnvironmentVariable", &[ENVIRONMENT_VARIABLE], &[]).also(common),
+        ParameterSet::new(AUTO, &[AUTO], &[app, tenant]).also(common),
     ]
 }
 
@@ -143,6 +156,15 @@ pub enum WorkloadSignIn {
     },
     /// The `AZURE_*` variables.
     EnvironmentVariable,
+    /// The first credential the environment offers ([`auth_core::flows::DefaultChain`]): one of the
+    /// others, or the Azure CLI's sign-in. The one that answered is the connection's from then on.
+    Auto {
+        /// The application id option: wins over `AZURE_CLIENT_ID` (workload identity, a user-assigned
+        /// managed identity).
+        client_id: Option<ClientId>,
+        /// The tenant option, else `AZURE_TENANT_ID`, else the source's own.
+        tenant: Option<Tenant>,
+    },
 }
 
 /// What a [`WorkloadSignIn`] becomes.
@@ -156,6 +178,9 @@ pub struct WorkloadPlan {
     pub method: SignInMethod,
     /// Whether an application signs in (a user can, through `AZURE_USERNAME` and `AZURE_PASSWORD`).
     pub app_only: bool,
+    /// The set whose sign-in runs: the one chosen, or for `-Auto` the one that answered
+    /// (`FromAzureCli` for the Azure CLI's sign-in).
+    pub answered: &'static str,
 }
 
 impl WorkloadSignIn {
@@ -195,6 +220,10 @@ impl WorkloadSignIn {
                 }
             }
             "EnvironmentVariable" => Self::EnvironmentVariable,
+            AUTO => Self::Auto {
+                client_id: bound.client_id(names.application_id)?,
+                tenant: bound.tenant(names.tenant)?,
+            },
             _ => return Ok(None),
         }))
     }
@@ -206,6 +235,7 @@ impl WorkloadSignIn {
             Self::WorkloadIdentity { .. } => SET_NAMES[1],
             Self::ManagedIdentity { .. } => SET_NAMES[2],
             Self::EnvironmentVariable => SET_NAMES[3],
+            Self::Auto { .. } => AUTO,
         }
     }
 
@@ -254,6 +284,7 @@ impl WorkloadSignIn {
                 tenant: Some(tenant(given)?),
                 method: SignInMethod::Application(ClientCredential::assertion(FederatedTokenFile::new(path))),
                 app_only: true,
+                answered: SET_NAMES[0],
             },
             Self::WorkloadIdentity {
                 client_id,
@@ -266,6 +297,7 @@ impl WorkloadSignIn {
                     tenant: Some(tenant(given)?),
                     method: SignInMethod::Application(workload.credential()),
                     app_only: true,
+                    answered: SET_NAMES[1],
                 }
             }
             Self::ManagedIdentity { id, tenant } => WorkloadPlan {
@@ -276,6 +308,7 @@ impl WorkloadSignIn {
                 tenant,
                 method: SignInMethod::ManagedIdentity(id),
                 app_only: true,
+                answered: SET_NAMES[2],
             },
             Self::EnvironmentVariable => {
                 let variables = EnvironmentCredential::from_env(env)?;
@@ -285,9 +318,52 @@ impl WorkloadSignIn {
                     client_id: variables.client_id,
                     tenant: Some(variables.tenant),
                     method: SignInMethod::EnvironmentVariable(Box::new(inner)),
+                    answered: SET_NAMES[3],
                 }
             }
+            Self::Auto { client_id, tenant } => {
+                let answer = DefaultChain::new(env).client_id(client_id.clone()).find()?;
+                let resolved = match answer {
+                    ChainAnswer::Environment(_) => Self::EnvironmentVariable,
+                    ChainAnswer::WorkloadIdentity(_) => Self::WorkloadIdentity {
+                        client_id,
+                        tenant,
+                        service_connection_id: None,
+                    },
+                    ChainAnswer::ManagedIdentity { id, .. } => Self::ManagedIdentity { id, tenant },
+                    ChainAnswer::AzureCli(account) => {
+                        // the Azure CLI's refresh token was issued to its own client (a FOCI family
+                        // member): that client gets the token, whatever the module's default
+                        return Ok(WorkloadPlan {
+                            client_id: ClientId::from_static(auth_core::azure_cli::AZURE_CLI_CLIENT_ID),
+                            tenant,
+                            method: SignInMethod::AzureCli {
+                                account: Some(account.username),
+                            },
+                            app_only: false,
+                            answered: crate::sets::FROM_AZURE_CLI_SET,
+                        });
+                    }
+                };
+                resolved.into_plan(session, names, default_client)?
+            }
         })
+    }
+
+    /// What `-WhatIf` names for `-Auto`: the credential the environment offers, found without signing
+    /// in (`ManagedIdentityCredential (IMDS)`); `None` for the other sets. An error when none answers.
+    pub fn auto_target(bound: &Bound, env: &auth_core::EnvVars) -> Result<Option<String>> {
+        if bound.set_name() != AUTO {
+            return Ok(None);
+        }
+        // the set takes the module's application id option first ([`sets`])
+        let client_id = match bound.set().optional.first() {
+            Some(application_id) => bound.client_id(application_id)?,
+            None => None,
+        };
+        Ok(Some(
+            DefaultChain::new(env).client_id(client_id).find()?.describe(),
+        ))
     }
 }
 

@@ -12,6 +12,7 @@ use test_support::{NOW, environment_at, form, jwt, session};
 use super::*;
 use crate::context::AccountType;
 use crate::params::SecMgmtSignIn;
+use cmdlet::ConnectionName;
 
 /// A Connect-SecMgmtAccount in `cloud` whose authority is `idp`.
 fn request(idp: &MockAuthority, cloud: Cloud, set: SecMgmtSignIn) -> ConnectSecMgmtAccount {
@@ -139,4 +140,79 @@ async fn a_service_principal_certificate_is_found_by_thumbprint() {
     let context = connected(&session, request(&idp, Cloud::AzureCloud, set)).await;
     assert_eq!(context.account.r#type, AccountType::Certificate);
     mock.assert_async().await;
+}
+
+/// The library's named connections: two service principals in two tenants side by side, listed,
+/// switched and checked from the cache, each giving its own tenant's token.
+#[tokio::test]
+async fn named_connections_are_listed_switched_and_checked_without_a_request() {
+    let mut idp = MockAuthority::start().await;
+    let home = tempfile::tempdir().unwrap();
+    let (session, _) = test_support::session_in(home.path(), EnvVars::default());
+    let mut mocks = Vec::new();
+    for (tenant, token) in [("contoso.com", "at-contoso"), ("fabrikam.com", "at-fabrikam")] {
+        let body = client_secret_form(APP, "sp-secret", GRAPH_DEFAULT);
+        mocks.push(
+            idp.token(tenant, body, &test_support::app_token_response(token))
+                .await,
+        );
+        let set = SecMgmtSignIn::ServicePrincipal {
+            credential: Credential::new(APP, "sp-secret"),
+            tenant: Tenant::parse(tenant).unwrap(),
+        };
+        let name = ConnectionName::parse(tenant.trim_end_matches(".com")).unwrap();
+        let (_, connected) = CONNECTION
+            .named(&name)
+            .connect(&session, request(&idp, Cloud::AzureCloud, set))
+            .await
+            .unwrap();
+        assert_eq!(connected.name(), name.as_str());
+    }
+    let listed: Vec<(String, bool, String)> = CONNECTION
+        .list(&session)
+        .unwrap()
+        .into_iter()
+        .map(|saved| {
+            (
+                saved.name.to_string(),
+                saved.current,
+                saved.connection.tenant.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("contoso".to_owned(), false, "contoso.com".to_owned()),
+            ("fabrikam".to_owned(), true, "fabrikam.com".to_owned()),
+        ]
+    );
+    let contoso = ConnectionName::parse("contoso").unwrap();
+    CONNECTION.named(&contoso).switch(&session).unwrap();
+    assert_eq!(CONNECTION.current_name(&session).unwrap(), Some(contoso.clone()));
+    let token = CONNECTION
+        .named(&contoso)
+        .connected(&session)
+        .unwrap()
+        .token(&[])
+        .await
+        .unwrap();
+    assert_eq!(token.access_token.secret(), "at-contoso");
+    let statuses = CONNECTION
+        .status(&session, cmdlet::StatusOptions::default())
+        .await
+        .unwrap();
+    assert!(statuses.iter().all(|s| s.is_alive() && s.cached), "{statuses:?}");
+    let unknown = ConnectionName::parse("nobody").unwrap();
+    let error = CONNECTION.named(&unknown).switch(&session).unwrap_err();
+    insta::assert_snapshot!(error, @"invalid value for context: no secmgmt connection is named 'nobody' (saved: contoso, fabrikam)");
+    // a session that saves nothing lists nothing
+    assert!(CONNECTION.list(&session_without_store()).unwrap().is_empty());
+    for mock in mocks {
+        mock.assert_async().await;
+    }
+}
+
+fn session_without_store() -> Session {
+    session().0
 }

@@ -19,7 +19,7 @@ fn every_alias_names_its_parameter() {
     insta::assert_compact_debug_snapshot!(CONNECT.aliases(), @r#"[("ClientId", "ApplicationId"), ("cf", "Confirm"), ("Domain", "Tenant"), ("TenantId", "Tenant"), ("Device", "UseDeviceAuthentication"), ("DeviceAuth", "UseDeviceAuthentication"), ("DeviceCode", "UseDeviceAuthentication"), ("wi", "WhatIf"), ("ManagedIdentity", "Identity")]"#);
     let resolves = |(alias, name): &(&str, &str)| canonical_name(&CONNECT, alias).unwrap().name == *name;
     assert!(CONNECT.aliases().iter().all(resolves));
-    insta::assert_snapshot!(canonical_name(&CONNECT, "-EnforceMFA").unwrap_err(), @"Connect-SecMgmtAccount: a parameter cannot be found that matches parameter name 'EnforceMFA'; the parameters are: -AccessToken -ApplicationId -CertificateThumbprint -Confirm -Credential -Environment -RefreshToken -ServicePrincipal -Tenant -UseDeviceAuthentication -WhatIf -FromAzureCli -Account -FederatedTokenFile -WorkloadIdentity -ServiceConnectionId -Identity -ObjectId -ResourceId -EnvironmentVariable");
+    insta::assert_snapshot!(canonical_name(&CONNECT, "-EnforceMFA").unwrap_err(), @"Connect-SecMgmtAccount: a parameter cannot be found that matches parameter name 'EnforceMFA'; the parameters are: -AccessToken -ApplicationId -CertificateThumbprint -Confirm -Credential -Environment -RefreshToken -ServicePrincipal -Tenant -UseDeviceAuthentication -WhatIf -FromAzureCli -Account -FederatedTokenFile -WorkloadIdentity -ServiceConnectionId -Identity -ObjectId -ResourceId -EnvironmentVariable -Auto -Cae -ClaimsChallenge");
 }
 
 #[test]
@@ -28,7 +28,7 @@ fn the_sets_are_the_standard_five_and_msconnect_own_and_the_environment_is_check
     assert_eq!(
         names.join(" "),
         "User AccessToken RefreshToken ServicePrincipalCertificate ServicePrincipal \
-         FederatedToken WorkloadIdentity ManagedIdentity EnvironmentVariable FromAzureCli"
+         FederatedToken WorkloadIdentity ManagedIdentity EnvironmentVariable Auto FromAzureCli"
     );
     let request = connect(vec![
         ("-Device", Argument::Switch),
@@ -41,7 +41,7 @@ fn the_sets_are_the_standard_five_and_msconnect_own_and_the_environment_is_check
 
 #[test]
 fn invalid_combinations_name_the_sets_and_what_each_needs() {
-    insta::assert_snapshot!(connect(vec![("-ApplicationId", Argument::text(APP)), ("-Tenant", Argument::text("contoso.com"))]).unwrap_err(), @"Connect-SecMgmtAccount: parameter set cannot be resolved using the specified named parameters: -ApplicationId -Tenant needs one of: RefreshToken (-RefreshToken), ServicePrincipalCertificate (-CertificateThumbprint), FederatedToken (-FederatedTokenFile), WorkloadIdentity (-WorkloadIdentity), ManagedIdentity (-Identity)");
+    insta::assert_snapshot!(connect(vec![("-ApplicationId", Argument::text(APP)), ("-Tenant", Argument::text("contoso.com"))]).unwrap_err(), @"Connect-SecMgmtAccount: parameter set cannot be resolved using the specified named parameters: -ApplicationId -Tenant needs one of: RefreshToken (-RefreshToken), ServicePrincipalCertificate (-CertificateThumbprint), FederatedToken (-FederatedTokenFile), WorkloadIdentity (-WorkloadIdentity), ManagedIdentity (-Identity), Auto (-Auto)");
     insta::assert_snapshot!(connect(vec![("-AccessToken", Argument::text("at")), ("-Device", Argument::Switch)]).unwrap_err(), @"Connect-SecMgmtAccount: parameter set cannot be resolved using the specified named parameters: -AccessToken -UseDeviceAuthentication cannot be used together; User does not take -AccessToken; AccessToken does not take -UseDeviceAuthentication");
     insta::assert_snapshot!(connect(vec![("-Environment", Argument::text("China"))]).unwrap_err(), @"invalid value for -Environment: 'China' is not one of the accepted values: AzureCloud, AzureChinaCloud, AzureGermanCloud, AzurePPE, AzureUSGovernment");
 }

@@ -589,6 +589,8 @@ async fn a_second_worker_connecting_as_the_same_app_is_served_the_first_ones_tok
         client_id: client(),
         scopes: vec![GRAPH.into()],
         method: SignInMethod::Application(secret()),
+        client_capabilities: Vec::new(),
+        claims: None,
     };
     for worker in ["first", "second"] {
         let session = Session::new(SessionOptions {

@@ -555,6 +555,8 @@ async fn a_session_signs_in_with_the_managed_identity_and_caches_the_token_like_
         client_id: ClientId::parse(MI_CLIENT).unwrap(),
         scopes: vec![GRAPH.to_owned()],
         method,
+        client_capabilities: Vec::new(),
+        claims: None,
     };
     let token = session.sign_in(&request).await.unwrap();
     mock.assert_async().await;

@@ -25,6 +25,8 @@ fn request(server: &mockito::Server, method: SignInMethod) -> SignInRequest {
         client_id: ClientId::parse(CLIENT).unwrap(),
         scopes: vec![SCOPE.into()],
         method,
+        client_capabilities: Vec::new(),
+        claims: None,
     }
 }
 
