@@ -97,7 +97,14 @@ pub(crate) fn run(app: &App, matches: &ArgMatches) -> Result<(), Failure> {
         eprintln!("{message}");
         return Ok(());
     }
-    print(app.format, &statuses)?;
+    let mut statuses = statuses;
+    let cache = session::cache_summary(&session);
+    if let Some((_, word, _)) = &cache {
+        for (_, status) in &mut statuses {
+            status.protection = Some(word.clone());
+        }
+    }
+    print(app.format, &statuses, cache.as_ref())?;
     let dead: Vec<String> = statuses
         .iter()
         .filter(|(_, status)| !status.is_alive())
@@ -143,7 +150,13 @@ fn reconnect(module: &Module, status: &ConnectionStatus) -> String {
     format!("{command} (a {} sign-in)", status.sign_in)
 }
 
-fn print(format: Format, statuses: &[(&'static Module, ConnectionStatus)]) -> Result<(), Failure> {
+/// The statuses, and under the table the token cache's path and protection at rest (`cache`), as
+/// `context` shows them; JSON has the protection in each connection's `Protection`.
+fn print(
+    format: Format,
+    statuses: &[(&'static Module, ConnectionStatus)],
+    cache: Option<&(String, String, String)>,
+) -> Result<(), Failure> {
     match format {
         // exec-credential is refused before any command but `token` runs
         Format::Json | Format::ExecCredential => {
@@ -167,12 +180,11 @@ fn print(format: Format, statuses: &[(&'static Module, ConnectionStatus)]) -> Re
                         s.cloud.clone(),
                         s.sign_in.clone(),
                         s.lasts(now).map(lasts).unwrap_or_else(|| "-".into()),
-                        // the cache's protection at rest (issue 25) is a column of its own here when known
                         if s.is_alive() { "ok".into() } else { "dead".into() },
                     ]
                 })
                 .collect();
-            output::print(&output::table(
+            let mut text = output::table(
                 &[
                     "Module",
                     "Name",
@@ -185,7 +197,15 @@ fn print(format: Format, statuses: &[(&'static Module, ConnectionStatus)]) -> Re
                     "Status",
                 ],
                 &rows,
-            ))
+            );
+            if let Some((path, _, description)) = cache {
+                text.push_str(&format!(
+                    "\nToken cache: {} ({})\n",
+                    auth_core::printable::printable_line(path),
+                    description
+                ));
+            }
+            output::print(&text)
         }
     }
 }

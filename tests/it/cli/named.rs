@@ -174,6 +174,8 @@ async fn a_user_and_an_application_live_side_by_side_and_switch_chooses_the_curr
     ------  ----  ------- -------                              ------                               -----      ------                     --------- ------
     secmgmt alice *       admin@contoso.com                    [GUID] AzureCloud User (RefreshToken)        59m       ok
     secmgmt robot         [GUID] contoso.com                          AzureCloud Application (ClientSecret) 59m       ok
+
+    Token cache: [HOME]/msal_token_cache.json (plain JSON, mode 0600)
     ");
     let json = cli.run(&["status", "secmgmt", "--context", "robot", "-o", "json"]);
     snapshot!(json.stdout, @r#"
@@ -188,7 +190,8 @@ async fn a_user_and_an_application_live_side_by_side_and_switch_chooses_the_curr
         "SignIn": "Application (ClientSecret)",
         "ExpiresOn": "[TIME]",
         "Cached": true,
-        "Problem": null
+        "Problem": null,
+        "Protection": "none"
       }
     ]
     "#);
@@ -277,6 +280,8 @@ async fn status_names_a_connection_whose_refresh_token_was_revoked_and_how_to_si
     ------  ----  ------- -------                              ------                               -----      ------                     --------- ------
     secmgmt alice         admin@contoso.com                    [GUID] AzureCloud User (RefreshToken)        -         dead
     secmgmt robot *       [GUID] contoso.com                          AzureCloud Application (ClientSecret) 59m       ok
+
+    Token cache: [HOME]/msal_token_cache.json (plain JSON, mode 0600)
     ");
     assert!(
         status
