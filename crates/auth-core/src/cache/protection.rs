@@ -9,7 +9,7 @@
 //! msconnect-sealed-cache 1 aes-256-gcm <keystore> <key id>\n
 //! ```
 //!
-//! `<keystore>` is `secret-service` or `kernel-keyring`, `<key id>` 32 hex digits. The header is the
+//! `<keystore>` is `secret-service`, `kernel-keyring`, `keychain` or `dpapi`, `<key id>` 32 hex digits. The header is the
 //! associated data: a file whose header is changed to name another key does not open. A file that does
 //! not start with the header is read as plain JSON, whatever the protection, so switching it (`none` to
 //! `auto` and back) converts the file at its next write and loses nothing.
@@ -50,12 +50,14 @@ const MAX_HEADER: usize = 160;
 pub enum CacheProtection {
     /// Sealed under a key the Secret Service keeps when a session bus answers within a second, else the
     /// kernel keyring where the system allows it, else plain JSON (mode 0600), said once, when the file
-    /// is created.
+    /// is created. On macOS the Keychain keeps the key, on Windows DPAPI wraps it.
     #[default]
     Auto,
-    /// Sealed under a key the Secret Service keeps; an error when it is not there.
+    /// Sealed under a key the user's keyring keeps (the Secret Service on Linux, the Keychain on macOS,
+    /// DPAPI on Windows); an error when it is not there.
     Keyring,
-    /// Sealed under a key the kernel keyring keeps; an error when the system refuses it.
+    /// Sealed under a key the kernel keyring keeps; an error when the system refuses it (and on every
+    /// system but Linux).
     Kernel,
     /// MSAL's plain JSON, mode 0600: what MSAL Python and the Azure CLI read.
     None,
@@ -68,7 +70,7 @@ impl CacheProtection {
     /// The keystore this protection requires, if it requires one.
     fn required(self) -> Option<KeyStoreKind> {
         match self {
-            Self::Keyring => Some(KeyStoreKind::SecretService),
+            Self::Keyring => Some(KeyStoreKind::USERS_KEYRING),
             Self::Kernel => Some(KeyStoreKind::KernelKeyring),
             Self::Auto | Self::None => None,
         }
@@ -117,8 +119,7 @@ impl ProtectionInForce {
     pub fn word(self) -> &'static str {
         match self {
             Self::Plain => "none",
-            Self::Sealed(KeyStoreKind::SecretService) => "keyring",
-            Self::Sealed(KeyStoreKind::KernelKeyring) => "kernel",
+            Self::Sealed(store) => store.setting_word(),
         }
     }
 }
@@ -294,8 +295,7 @@ impl Protection {
                 return Ok(None);
             }
             CacheProtection::Auto => None,
-            CacheProtection::Keyring => Some(KeyStoreKind::SecretService),
-            CacheProtection::Kernel => Some(KeyStoreKind::KernelKeyring),
+            required => required.required(),
         };
         let keep = current
             .as_ref()
@@ -313,8 +313,13 @@ impl Protection {
             if creating && !self.warned.swap(true, Ordering::Relaxed) {
                 tracing::warn!(
                     target: "msconnect::cache",
-                    "no keystore is available (no Secret Service on a session bus, no kernel keyring): the \
-                     token cache {} is kept as plain JSON, readable only by you (mode 0600)",
+                    "no keystore is available ({}): the token cache {} is kept as plain JSON, readable \
+                     only by you (mode 0600)",
+                    if cfg!(target_os = "linux") {
+                        "no Secret Service on a session bus, no kernel keyring"
+                    } else {
+                        "the system's keystore refused"
+                    },
                     path.display()
                 );
             }
@@ -352,12 +357,14 @@ impl Protection {
         }
         match self.mode {
             CacheProtection::None => ProtectionInForce::Plain,
-            CacheProtection::Auto => [KeyStoreKind::SecretService, KeyStoreKind::KernelKeyring]
-                .into_iter()
+            CacheProtection::Auto => KeyStoreKind::OF_THIS_SYSTEM
+                .iter()
+                .copied()
                 .find(|kind| self.stores.get(*kind).is_ok())
                 .map_or(ProtectionInForce::Plain, ProtectionInForce::Sealed),
-            CacheProtection::Keyring => ProtectionInForce::Sealed(KeyStoreKind::SecretService),
-            CacheProtection::Kernel => ProtectionInForce::Sealed(KeyStoreKind::KernelKeyring),
+            required => required
+                .required()
+                .map_or(ProtectionInForce::Plain, ProtectionInForce::Sealed),
         }
     }
 
@@ -366,10 +373,11 @@ impl Protection {
         Header::parse(first_line).ok().map(|header| header.store)
     }
 
-    /// `auto`'s key: a new one in the Secret Service, else in the kernel keyring; `None` when neither
-    /// takes one (the file stays plain).
+    /// `auto`'s key: a new one in the first keystore of this system that takes one (on Linux the Secret
+    /// Service, else the kernel keyring; the Keychain on macOS; DPAPI on Windows); `None` when none does
+    /// (the file stays plain).
     fn auto_key(&self) -> Option<CurrentKey> {
-        for kind in [KeyStoreKind::SecretService, KeyStoreKind::KernelKeyring] {
+        for &kind in KeyStoreKind::OF_THIS_SYSTEM {
             let made = self.stores.get(kind).and_then(new_key);
             match made {
                 Ok(key) => return Some(key),

@@ -1,19 +1,25 @@
-//! The keystores that keep the data key of an encrypted cache file: the Secret Service (a desktop's
-//! gnome-keyring or KWallet, over D-Bus) and the kernel keyring (a server's), both on Linux. The file
+//! The keystores that keep the data key of an encrypted cache file: on Linux the Secret Service (a
+//! desktop's gnome-keyring or KWallet, over D-Bus) and the kernel keyring (a server's), on macOS the
+//! Keychain, on Windows DPAPI (the key wrapped under the user's logon credentials). The file
 //! names its key by an id; a keystore answers with the key, with "no such key" (a reboot cleared the
 //! kernel keyring, a wiped keyring) or with "not available now" (no session bus, system calls refused),
 //! which are told apart: a lost key makes the file unreadable for good, an absent keystore does not.
 //!
-//! On other systems no keystore is compiled in yet (the macOS Keychain and Windows DPAPI are the
-//! candidates): there `auto` keeps the plain file and `keyring`/`kernel` say they are not available.
+//! Each system compiles only its own: a file sealed under another system's keystore (a home copied from a
+//! Mac to Linux) reads as "not available now". On other systems none is compiled in: there `auto` keeps
+//! the plain file and `keyring`/`kernel` say they are not available.
 
 use std::fmt;
 use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
+#[cfg(windows)]
+mod dpapi;
 #[cfg(target_os = "linux")]
 mod kernel;
+#[cfg(target_os = "macos")]
+mod keychain;
 #[cfg(target_os = "linux")]
 mod secret_service;
 
@@ -25,21 +31,64 @@ pub enum KeyStoreKind {
     SecretService,
     /// The Linux kernel keyring: the user's persistent keyring, else the user keyring.
     KernelKeyring,
+    /// The macOS Keychain: a generic password in the user's default keychain.
+    Keychain,
+    /// Windows' Data Protection API: the key wrapped under the user's logon credentials.
+    Dpapi,
 }
 
 impl KeyStoreKind {
+    /// Every kind, of every system.
+    const ALL: [Self; 4] = [
+        Self::SecretService,
+        Self::KernelKeyring,
+        Self::Keychain,
+        Self::Dpapi,
+    ];
+
+    /// The kinds `auto` tries on this system, in order: the user's keyring of a desktop, then the
+    /// kernel's of a server.
+    pub(in crate::cache) const OF_THIS_SYSTEM: &'static [Self] = if cfg!(target_os = "linux") {
+        &[Self::SecretService, Self::KernelKeyring]
+    } else if cfg!(target_os = "macos") {
+        &[Self::Keychain]
+    } else if cfg!(windows) {
+        &[Self::Dpapi]
+    } else {
+        &[]
+    };
+
+    /// The user's keyring on this system, which the setting `keyring` requires: the Secret Service on
+    /// Linux (and where none is compiled in, for its error), the Keychain on macOS, DPAPI on Windows.
+    pub(in crate::cache) const USERS_KEYRING: Self = if cfg!(target_os = "macos") {
+        Self::Keychain
+    } else if cfg!(windows) {
+        Self::Dpapi
+    } else {
+        Self::SecretService
+    };
+
     /// The word the file's header holds.
     pub(in crate::cache) fn word(self) -> &'static str {
         match self {
             Self::SecretService => "secret-service",
             Self::KernelKeyring => "kernel-keyring",
+            Self::Keychain => "keychain",
+            Self::Dpapi => "dpapi",
         }
     }
 
     pub(in crate::cache) fn from_word(word: &str) -> Option<Self> {
-        [Self::SecretService, Self::KernelKeyring]
-            .into_iter()
-            .find(|kind| kind.word() == word)
+        Self::ALL.into_iter().find(|kind| kind.word() == word)
+    }
+
+    /// The value of the setting that requires this keystore: `kernel` for the kernel keyring, `keyring`
+    /// for the user's keyring of each system.
+    pub(in crate::cache) fn setting_word(self) -> &'static str {
+        match self {
+            Self::KernelKeyring => "kernel",
+            Self::SecretService | Self::Keychain | Self::Dpapi => "keyring",
+        }
     }
 }
 
@@ -48,6 +97,8 @@ impl fmt::Display for KeyStoreKind {
         f.write_str(match self {
             Self::SecretService => "the Secret Service",
             Self::KernelKeyring => "the kernel keyring",
+            Self::Keychain => "the macOS Keychain",
+            Self::Dpapi => "Windows DPAPI",
         })
     }
 }
@@ -98,16 +149,17 @@ pub(in crate::cache) struct SystemKeyStores;
 
 impl KeyStores for SystemKeyStores {
     fn get(&self, kind: KeyStoreKind) -> Result<Arc<dyn KeyStore>, Unavailable> {
-        #[cfg(target_os = "linux")]
-        {
-            match kind {
-                KeyStoreKind::KernelKeyring => Ok(Arc::new(kernel::KernelKeyring::open()?)),
-                KeyStoreKind::SecretService => Ok(Arc::new(secret_service::SecretService::connect()?)),
-            }
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            Err(Unavailable(format!("{kind} is not supported on this system")))
+        match kind {
+            #[cfg(target_os = "linux")]
+            KeyStoreKind::KernelKeyring => Ok(Arc::new(kernel::KernelKeyring::open()?)),
+            #[cfg(target_os = "linux")]
+            KeyStoreKind::SecretService => Ok(Arc::new(secret_service::SecretService::connect()?)),
+            #[cfg(target_os = "macos")]
+            KeyStoreKind::Keychain => Ok(Arc::new(keychain::Keychain::open()?)),
+            #[cfg(windows)]
+            KeyStoreKind::Dpapi => Ok(Arc::new(dpapi::Dpapi::open()?)),
+            #[allow(unreachable_patterns)] // every kind is compiled on none of the systems
+            _ => Err(Unavailable(format!("{kind} is not supported on this system"))),
         }
     }
 }

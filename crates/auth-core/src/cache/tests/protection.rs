@@ -315,8 +315,8 @@ fn a_header_of_another_format_is_an_error_and_the_file_stays() {
             "it is encrypted in a format this msconnect does not read (version 2, aes-256-gcm)",
         ),
         (
-            "msconnect-sealed-cache 1 aes-256-gcm keychain 00000000000000000000000000000000\n....",
-            "its key is kept in a keystore this msconnect does not know (keychain)",
+            "msconnect-sealed-cache 1 aes-256-gcm tpm 00000000000000000000000000000000\n....",
+            "its key is kept in a keystore this msconnect does not know (tpm)",
         ),
     ] {
         write_file(&path, text);
@@ -326,6 +326,44 @@ fn a_header_of_another_format_is_an_error_and_the_file_stays() {
             .to_string();
         assert!(error.contains(reason), "{error}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    }
+}
+
+/// A home copied from a Mac or a Windows machine: the file names a keystore of another system, which is
+/// not here (not a lost key: the file stays for that system to read), even with this system's keystores
+/// all present.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_sealed_by_another_system_says_its_keystore_is_not_available_and_stays() {
+    use crate::cache::keystore::{KeyStoreKind, KeyStores as _, SystemKeyStores};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("msal_token_cache.json");
+    let stores = FakeStores::with(&[SecretService, KernelKeyring]);
+    for (kind, word, named) in [
+        (KeyStoreKind::Keychain, "keychain", "the macOS Keychain"),
+        (KeyStoreKind::Dpapi, "dpapi", "Windows DPAPI"),
+    ] {
+        let text =
+            format!("msconnect-sealed-cache 1 aes-256-gcm {word} 0123456789abcdef0123456789abcdef\n....");
+        write_file(&path, &text);
+        let error = open(&path, CacheProtection::Auto, &stores)
+            .accounts()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains(&format!(
+                "the token cache is encrypted with a key {named} keeps, which is not available now"
+            )) && error.ends_with("the file stays as it is"),
+            "{error}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+        assert!(backups(dir.path()).is_empty());
+        // and the system's own lookup says why, without touching anything
+        let Err(unavailable) = SystemKeyStores.get(kind) else {
+            panic!("{named} answered on Linux");
+        };
+        assert_eq!(unavailable.0, format!("{named} is not supported on this system"));
     }
 }
 
