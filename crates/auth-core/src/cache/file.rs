@@ -17,7 +17,7 @@ use crate::read_file::open_regular;
 use crate::time::epoch_seconds;
 
 use super::index::{Index, Refused};
-use super::lockfile::{self, HeldLockfile};
+use super::lockfile::{self, Backoff, HeldLockfile};
 use super::protection::{Opened, Protection, ProtectionInForce};
 use super::schema::{CREDENTIAL_MAPS, Document};
 use crate::private_file::{
@@ -358,11 +358,12 @@ impl CacheFile {
                 path: self.lock_path.clone(),
                 source,
             })?;
+        let mut backoff = Backoff::new();
         loop {
             match own.try_lock() {
                 Ok(()) => break,
                 Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                    std::thread::sleep(LOCK_POLL);
+                    backoff.sleep(deadline);
                 }
                 Err(std::fs::TryLockError::WouldBlock) => {
                     return Err(Error::TimedOut(format!(
@@ -679,9 +680,6 @@ fn to_text_restoring(doc: &Document) -> Option<Vec<u8>> {
     out.push_str(rest);
     Some(out.into_bytes())
 }
-
-/// How long to sleep between two tries of a lock another program holds.
-const LOCK_POLL: Duration = Duration::from_millis(50);
 
 /// An empty map for a new cache document, with the five maps in MSAL's order.
 pub(super) fn ensure_maps(doc: &mut Document) {

@@ -25,8 +25,38 @@ use crate::read_file::{open_regular, read_regular};
 /// another one that reused the PID, or one in another PID namespace sharing the folder.
 pub(super) const STALE_AFTER: Duration = Duration::from_secs(10);
 
-/// How long to sleep between two tries of the lock file.
-const POLL: Duration = Duration::from_millis(50);
+/// The first pause between two tries of a lock another process holds, and the longest.
+const FIRST_PAUSE: Duration = Duration::from_millis(1);
+const LONGEST_PAUSE: Duration = Duration::from_millis(50);
+
+/// The pauses between two tries of a lock: 1 ms at first, doubling up to 50 ms, each lengthened by up to
+/// half of itself at random. A lock held for the few milliseconds of a cache write is retaken a
+/// millisecond or two after its release (a fixed 50 ms poll cost a fleet of processes on one file most of
+/// its time asleep), a long wait wakes at most twenty times a second, and many waiters do not wake in
+/// step.
+pub(super) struct Backoff {
+    next: Duration,
+}
+
+impl Backoff {
+    pub(super) fn new() -> Self {
+        Self { next: FIRST_PAUSE }
+    }
+
+    /// The next pause, never past `deadline`.
+    fn pause(&mut self, deadline: Instant) -> Duration {
+        let base = self.next;
+        self.next = (base * 2).min(LONGEST_PAUSE);
+        let half = u64::try_from(base.as_micros() / 2).unwrap_or(0);
+        let jitter = Duration::from_micros(uuid::Uuid::new_v4().as_u64_pair().0 % (half + 1));
+        (base + jitter).min(deadline.saturating_duration_since(Instant::now()))
+    }
+
+    /// Sleeps for the next pause.
+    pub(super) fn sleep(&mut self, deadline: Instant) {
+        std::thread::sleep(self.pause(deadline));
+    }
+}
 
 /// The most of a lock file read to learn its holder: `{pid} {program}` is short.
 const MAX_HOLDER_BYTES: u64 = 4096;
@@ -62,6 +92,7 @@ impl Drop for HeldLockfile {
 /// Takes the lock file at `path`, waiting until `deadline` for its holder, taking it over when the holder
 /// is gone (see the module's notes). The error names the file and its holder.
 pub(super) fn take(path: &Path, cache: &Path, deadline: Instant, waited: Duration) -> Result<HeldLockfile> {
+    let mut backoff = Backoff::new();
     loop {
         match private_options()
             .read(true)
@@ -77,7 +108,7 @@ pub(super) fn take(path: &Path, cache: &Path, deadline: Instant, waited: Duratio
                         let _ = std::fs::remove_file(path);
                         return Err(busy(path, cache, waited));
                     }
-                    std::thread::sleep(POLL);
+                    backoff.sleep(deadline);
                 }
                 return Ok(HeldLockfile::new(file, path));
             }
@@ -88,7 +119,7 @@ pub(super) fn take(path: &Path, cache: &Path, deadline: Instant, waited: Duratio
                 if Instant::now() >= deadline {
                     return Err(busy(path, cache, waited));
                 }
-                std::thread::sleep(POLL);
+                backoff.sleep(deadline);
             }
             Err(source) => {
                 return Err(Error::Io {
@@ -280,4 +311,26 @@ fn busy(path: &Path, cache: &Path, waited: Duration) -> Error {
         path.display(),
         waited.as_secs()
     ))
+}
+
+#[cfg(test)]
+mod backoff_tests {
+    use super::*;
+
+    #[test]
+    fn the_pauses_start_at_a_millisecond_double_up_to_fifty_and_never_pass_the_deadline() {
+        let far = Instant::now() + Duration::from_secs(60);
+        let mut backoff = Backoff::new();
+        let pauses: Vec<Duration> = (0..10).map(|_| backoff.pause(far)).collect();
+        for (pause, base) in pauses.iter().zip([1, 2, 4, 8, 16, 32, 50, 50, 50, 50]) {
+            let base = Duration::from_millis(base);
+            assert!(
+                *pause >= base && *pause <= base + base / 2,
+                "{pause:?} for {base:?}"
+            );
+        }
+        let soon = Instant::now() + Duration::from_millis(3);
+        assert!(backoff.pause(soon) <= Duration::from_millis(3));
+        assert_eq!(backoff.pause(Instant::now()), Duration::ZERO);
+    }
 }
