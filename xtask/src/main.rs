@@ -8,8 +8,10 @@ mod keystores;
 mod peers;
 mod redis;
 mod release;
+mod tenant_fleet;
 mod tenants;
 mod test;
+mod windows;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};

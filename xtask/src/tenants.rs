@@ -19,29 +19,13 @@ const HOME_TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const OID: &str = "6f1d8a3c-2f54-4e0b-9a55-0c9a8f0c1d2e";
 
 pub(crate) fn run_bench_tenants(args: &[String]) -> Result<(), String> {
-    let (tenants, debug) = parse(args)?;
-    let profile = if debug {
-        run("cargo", &["build", "--locked", "-p", "msconnect"])?;
-        "debug"
-    } else {
-        run("cargo", &["build", "--release", "--locked", "-p", "msconnect"])?;
-        "release"
-    };
-    let binary = crate::target_dir()?
-        .join(profile)
-        .join(format!("msconnect{}", std::env::consts::EXE_SUFFIX));
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("binding the stand-in: {e}"))?;
-    let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
-    let requests = Arc::new(AtomicUsize::new(0));
-    let counted = requests.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            // one request per connection: msconnect's client keeps none open across processes
-            if answer(stream).is_ok() {
-                counted.fetch_add(1, Ordering::SeqCst);
-            }
-        }
-    });
+    let (tenants, debug, fleet) = parse(args)?;
+    if let Some((workers, name_by)) = fleet {
+        return crate::tenant_fleet::run(workers, tenants, name_by, debug);
+    }
+    let (binary, profile) = msconnect_binary(debug)?;
+    let stand_in = StandIn::start()?;
+    let url = stand_in.url.clone();
     let home = std::env::temp_dir().join(format!("msconnect-bench-tenants-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&home);
     std::fs::create_dir_all(&home).map_err(|e| format!("creating {}: {e}", home.display()))?;
@@ -67,7 +51,7 @@ pub(crate) fn run_bench_tenants(args: &[String]) -> Result<(), String> {
     let names: Vec<String> = (1..=tenants).map(tenant).collect();
     let mut passes = Vec::new();
     for pass in 1..=2 {
-        let before = requests.load(Ordering::SeqCst);
+        let before = stand_in.requests();
         let started = Instant::now();
         for name in &names {
             let printed = msconnect(&["secmgmt", "token", "--tenant", name])?;
@@ -78,7 +62,7 @@ pub(crate) fn run_bench_tenants(args: &[String]) -> Result<(), String> {
                 ));
             }
         }
-        passes.push((requests.load(Ordering::SeqCst) - before, started.elapsed()));
+        passes.push((stand_in.requests() - before, started.elapsed()));
     }
     let _ = std::fs::remove_dir_all(&home);
     let goal = [tenants, 0];
@@ -101,9 +85,14 @@ pub(crate) fn run_bench_tenants(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-fn parse(args: &[String]) -> Result<(usize, bool), String> {
+/// The fleet's workers and how they name their connections, when `--fleet` is given.
+type Fleet = Option<(usize, crate::tenant_fleet::NameBy)>;
+
+fn parse(args: &[String]) -> Result<(usize, bool, Fleet), String> {
     let mut tenants = 1_000;
     let mut debug = false;
+    let mut workers = None;
+    let mut name_by = crate::tenant_fleet::NameBy::Worker;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -114,19 +103,72 @@ fn parse(args: &[String]) -> Result<(usize, bool), String> {
                     .filter(|n| *n > 0)
                     .ok_or("--tenants takes a positive number")?;
             }
+            "--fleet" => {
+                let (w, t) = crate::tenant_fleet::parse_size(args.next().map_or("", String::as_str))?;
+                workers = Some(w);
+                tenants = t;
+            }
+            "--name-by" => {
+                name_by = crate::tenant_fleet::NameBy::parse(args.next().map_or("", String::as_str))?;
+            }
             "--debug" => debug = true,
             other => {
                 return Err(format!(
-                    "bench-tenants takes --tenants N and --debug, got '{other}'"
+                    "bench-tenants takes --tenants N, --fleet WxT, --name-by WORD and --debug, got '{other}'"
                 ));
             }
         }
     }
-    Ok((tenants, debug))
+    Ok((tenants, debug, workers.map(|w| (w, name_by))))
+}
+
+/// Builds msconnect (release, or debug with `--debug`) and returns its path and the profile's name.
+pub(crate) fn msconnect_binary(debug: bool) -> Result<(std::path::PathBuf, &'static str), String> {
+    let profile = if debug {
+        run("cargo", &["build", "--locked", "-p", "msconnect"])?;
+        "debug"
+    } else {
+        run("cargo", &["build", "--release", "--locked", "-p", "msconnect"])?;
+        "release"
+    };
+    let binary = crate::target_dir()?
+        .join(profile)
+        .join(format!("msconnect{}", std::env::consts::EXE_SUFFIX));
+    Ok((binary, profile))
+}
+
+/// The stand-in authority: a loopback port answering every token request (plain HTTP, one thread, one
+/// request a connection), counting them.
+pub(crate) struct StandIn {
+    pub(crate) url: String,
+    requests: Arc<AtomicUsize>,
+}
+
+impl StandIn {
+    pub(crate) fn start() -> Result<Self, String> {
+        let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("binding the stand-in: {e}"))?;
+        let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+        let requests = Arc::new(AtomicUsize::new(0));
+        let counted = requests.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                // one request per connection: msconnect's client keeps none open across processes
+                if answer(stream).is_ok() {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        });
+        Ok(Self { url, requests })
+    }
+
+    /// The token requests answered so far.
+    pub(crate) fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
 }
 
 /// The `n`th customer tenant's id.
-fn tenant(n: usize) -> String {
+pub(crate) fn tenant(n: usize) -> String {
     format!("{n:08x}-0000-4000-8000-{n:012x}")
 }
 
@@ -156,7 +198,11 @@ fn answer(mut stream: TcpStream) -> Result<(), String> {
         Some("organizations") | None => HOME_TENANT.to_owned(),
         Some(tenant) => tenant.to_owned(),
     };
-    let json = token_answer(&tid);
+    let json = if String::from_utf8_lossy(&body).contains("grant_type=client_credentials") {
+        app_token_answer(&tid)
+    } else {
+        token_answer(&tid)
+    };
     let response = format!(
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
         json.len()
@@ -167,14 +213,6 @@ fn answer(mut stream: TcpStream) -> Result<(), String> {
 /// A user's token answer in `tid`: the access token's only claim is the tenant (so the bench can check
 /// it), the ID token names the user in that tenant, `client_info` the home account.
 fn token_answer(tid: &str) -> String {
-    let jwt = |claims: &str| {
-        format!(
-            "{}.{}.{}",
-            b64(br#"{"alg":"none"}"#),
-            b64(claims.as_bytes()),
-            b64(b"s")
-        )
-    };
     let id_token = jwt(&format!(
         r#"{{"oid":"{OID}","tid":"{tid}","sub":"s","preferred_username":"admin@contoso.com","exp":4102444800}}"#
     ));
@@ -190,8 +228,33 @@ fn token_answer(tid: &str) -> String {
     .to_string()
 }
 
+/// An application's token answer in `tid`: the access token only.
+fn app_token_answer(tid: &str) -> String {
+    serde_json::json!({
+        "token_type": "Bearer",
+        "expires_in": 3599,
+        "access_token": jwt(&app_claims(tid)),
+    })
+    .to_string()
+}
+
+/// The claims of an application's access token in `tid`.
+pub(crate) fn app_claims(tid: &str) -> String {
+    format!(r#"{{"tid":"{tid}","exp":4102444800}}"#)
+}
+
+/// An unsigned JWT of `claims`.
+fn jwt(claims: &str) -> String {
+    format!(
+        "{}.{}.{}",
+        b64(br#"{"alg":"none"}"#),
+        b64(claims.as_bytes()),
+        b64(b"s")
+    )
+}
+
 /// Base64url without padding.
-fn b64(bytes: &[u8]) -> String {
+pub(crate) fn b64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
@@ -216,7 +279,10 @@ mod tests {
         assert_eq!(b64(b"ab"), "YWI");
         assert_eq!(tenant(1), "00000001-0000-4000-8000-000000000001");
         assert_eq!(tenant(1000), "000003e8-0000-4000-8000-0000000003e8");
-        assert_eq!(parse(&["--tenants".into(), "5".into()]).unwrap(), (5, false));
+        assert_eq!(
+            parse(&["--tenants".into(), "5".into()]).unwrap(),
+            (5, false, None)
+        );
         assert!(parse(&["--tenants".into(), "0".into()]).is_err());
     }
 }

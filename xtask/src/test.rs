@@ -1,5 +1,5 @@
 //! `cargo xtask test`: formatting, clippy with warnings as errors (the workspace, and the product crates
-//! alone, as a user depending on one of them builds them), the test peers (oidc-provider,
+//! alone, as a user depending on one of them builds them; the workspace for Windows), the test peers (oidc-provider,
 //! Chromium, MSAL Python, Redis, gnome-keyring on D-Bus), then every test of the workspace. Clippy and the tests share the dev
 //! profile, so dependencies are built once.
 
@@ -39,6 +39,7 @@ pub(crate) fn run_all() -> Result<(), String> {
             "warnings",
         ],
     )?;
+    crate::windows::check()?;
     let peers = crate::peers::install()?;
     crate::redis::install()?;
     crate::keystores::install()?;
