@@ -319,7 +319,7 @@ fn nothing_installs_a_process_wide_crypto_provider() {
         }
     }
     assert!(found.is_empty(), "{found:?}");
-    let http = code_of(&root().join("crates/auth-core/src/http.rs"));
+    let http = code_of(&root().join("crates/auth-core/src/http/transport.rs"));
     assert!(http.contains("builder_with_provider") && http.contains("tls_backend_preconfigured"));
 }
 
