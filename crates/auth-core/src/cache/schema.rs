@@ -9,8 +9,6 @@ use serde_json::{Map, Value, json};
 use crate::token::Account;
 use crate::token::{OIDC_SCOPES, TokenResult};
 
-use super::file;
-
 pub(super) const ACCESS_TOKEN: &str = "AccessToken";
 pub(super) const REFRESH_TOKEN: &str = "RefreshToken";
 pub(super) const ID_TOKEN: &str = "IdToken";
@@ -33,7 +31,7 @@ pub fn file_text_of(
     now: i64,
 ) -> Vec<u8> {
     let mut doc = Document::new();
-    file::ensure_maps(&mut doc);
+    ensure_maps(&mut doc);
     for result in results {
         for (map, entry) in entries_for(result, requested_scopes, account_source, now) {
             if let Some(Value::Object(entries)) = doc.get_mut(map) {
@@ -41,7 +39,26 @@ pub fn file_text_of(
             }
         }
     }
-    file::to_text(&doc)
+    to_text(&doc)
+}
+
+/// An empty map for a new cache document, with the five maps in MSAL's order.
+pub(super) fn ensure_maps(doc: &mut Document) {
+    for name in CREDENTIAL_MAPS {
+        if !doc.contains_key(name) {
+            doc.insert(name.to_owned(), Value::Object(Map::new()));
+        }
+    }
+}
+
+/// A cache file's text: JSON indented by four spaces, as MSAL Python writes it.
+pub(super) fn to_text(doc: &Document) -> Vec<u8> {
+    let mut text = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut text, formatter);
+    // A map of JSON values with string keys always serializes; there is no I/O to fail on a Vec.
+    let _ = serde::Serialize::serialize(doc, &mut serializer);
+    text
 }
 
 /// `{a}-{b}-…`, lower-case: how MSAL spells keys (searching never relies on it).
