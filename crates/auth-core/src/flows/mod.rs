@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::authority::Authority;
+use crate::cert::CertificateCredential;
 use crate::error::Result;
 use crate::http::HttpClient;
 use crate::ids::ClientId;
@@ -81,6 +82,19 @@ pub trait AssertionSource: Send + Sync + fmt::Debug {
     /// How to find a federated token source again, for saved connections; `None` for other sources.
     fn federated_description(&self) -> Option<SavedFederatedSource> {
         None
+    }
+}
+
+/// A certificate signs its assertions itself, without a network request.
+impl AssertionSource for CertificateCredential {
+    fn assertion(&self, audience: &str, client_id: &ClientId, now: SystemTime) -> Result<ClientAssertion> {
+        self.assertion_at(audience, client_id, now)
+    }
+}
+
+impl From<CertificateCredential> for ClientCredential {
+    fn from(credential: CertificateCredential) -> Self {
+        Self::assertion(credential)
     }
 }
 
