@@ -32,7 +32,9 @@ pub use access_token::AccessTokenPassthrough;
 pub use browser::{BrowserOpener, InteractiveBrowser, PortPolicy, SystemBrowser};
 pub use chain::{ChainAnswer, ChainSource, DefaultChain};
 pub use client_credentials::ClientCredentials;
-pub use device_code::{DEVICE_CODE_GRANT_TYPE, DeviceCodeChallenge, DeviceCodeFlow};
+pub use device_code::{DEVICE_CODE_GRANT_TYPE, DeviceCodeFlow};
+// what the person is shown is the interaction's; the flow makes it
+pub use crate::interaction::DeviceCodeChallenge;
 pub use environment::{EnvironmentCredential, EnvironmentMethod};
 pub use federated::{
     AzurePipelinesToken, FederatedTokenFile, FederatedTokenSource, GitHubActionsToken, SavedFederatedSource,
