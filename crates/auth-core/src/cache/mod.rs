@@ -40,6 +40,7 @@ mod lockfile;
 #[cfg(feature = "redis")]
 mod redis;
 mod schema;
+pub use schema::CAPABILITY_SCOPE_PREFIX;
 // for the large test caches of msconnect-test-support (tests/support), which builds on the public API
 #[doc(hidden)]
 pub use schema::file_text_of;

@@ -17,6 +17,12 @@ pub(super) const APP_METADATA: &str = "AppMetadata";
 /// The five maps, in the order MSAL writes them.
 pub(super) const CREDENTIAL_MAPS: [&str; 5] = [ACCESS_TOKEN, REFRESH_TOKEN, ID_TOKEN, ACCOUNT, APP_METADATA];
 
+/// What marks the tokens of a connection that announces client capabilities in the cache: a scope
+/// `msconnect.capabilities:cp1` in the entry's `target` (never sent to the authority). A request that
+/// announces them looks only for tokens carrying it, one that does not never sees them, and their cache
+/// keys differ, so neither replaces the other. MSAL ignores the extra scope.
+pub const CAPABILITY_SCOPE_PREFIX: &str = "msconnect.capabilities:";
+
 /// The whole cache file: the five maps and whatever else other libraries put there.
 pub(super) type Document = Map<String, Value>;
 

@@ -43,7 +43,9 @@ pub use federated::{
 pub use managed_identity::{ManagedIdentity, ManagedIdentityId, ManagedIdentitySource};
 pub use password::UsernamePassword;
 pub use refresh_token::RefreshTokenGrant;
-pub use silent::{CAPABILITY_SCOPE_PREFIX, SilentRequest};
+pub use silent::SilentRequest;
+// the cache keeps the mark apart; the silent flow asks for it
+pub use crate::cache::CAPABILITY_SCOPE_PREFIX;
 
 /// `client_assertion_type` of a signed JWT.
 pub const JWT_BEARER_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
