@@ -15,6 +15,7 @@ pub const CACHE_PASSWORD_VARIABLE: &str = "MSCONNECT_CACHE_PASSWORD";
 pub const CACHE_FALLBACK_VARIABLE: &str = "MSCONNECT_CACHE_FALLBACK";
 /// The variable setting the refresh lock's time to live, in seconds.
 pub const CACHE_LOCK_VARIABLE: &str = "MSCONNECT_CACHE_LOCK_SECONDS";
+
 /// Options of [`TokenCache::redis`](crate::cache::TokenCache::redis).
 #[derive(Debug, Clone)]
 pub struct RedisOptions {
