@@ -8,7 +8,6 @@ mod keystores;
 mod peers;
 mod redis;
 mod release;
-mod tenant_fleet;
 mod tenants;
 mod test;
 mod windows;

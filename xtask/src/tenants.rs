@@ -14,14 +14,16 @@ use std::time::Instant;
 
 use crate::run;
 
+mod fleet;
+
 const APP: &str = "00000000-0000-0000-0000-00000000a11c";
 const HOME_TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const OID: &str = "6f1d8a3c-2f54-4e0b-9a55-0c9a8f0c1d2e";
 
 pub(crate) fn run_bench_tenants(args: &[String]) -> Result<(), String> {
-    let (tenants, debug, fleet) = parse(args)?;
-    if let Some((workers, name_by)) = fleet {
-        return crate::tenant_fleet::run(workers, tenants, name_by, debug);
+    let (tenants, debug, workers) = parse(args)?;
+    if let Some((workers, name_by)) = workers {
+        return fleet::run(workers, tenants, name_by, debug);
     }
     let (binary, profile) = msconnect_binary(debug)?;
     let stand_in = StandIn::start()?;
@@ -86,13 +88,13 @@ pub(crate) fn run_bench_tenants(args: &[String]) -> Result<(), String> {
 }
 
 /// The fleet's workers and how they name their connections, when `--fleet` is given.
-type Fleet = Option<(usize, crate::tenant_fleet::NameBy)>;
+type Fleet = Option<(usize, fleet::NameBy)>;
 
 fn parse(args: &[String]) -> Result<(usize, bool, Fleet), String> {
     let mut tenants = 1_000;
     let mut debug = false;
     let mut workers = None;
-    let mut name_by = crate::tenant_fleet::NameBy::Worker;
+    let mut name_by = fleet::NameBy::Worker;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -104,12 +106,12 @@ fn parse(args: &[String]) -> Result<(usize, bool, Fleet), String> {
                     .ok_or("--tenants takes a positive number")?;
             }
             "--fleet" => {
-                let (w, t) = crate::tenant_fleet::parse_size(args.next().map_or("", String::as_str))?;
+                let (w, t) = fleet::parse_size(args.next().map_or("", String::as_str))?;
                 workers = Some(w);
                 tenants = t;
             }
             "--name-by" => {
-                name_by = crate::tenant_fleet::NameBy::parse(args.next().map_or("", String::as_str))?;
+                name_by = fleet::NameBy::parse(args.next().map_or("", String::as_str))?;
             }
             "--debug" => debug = true,
             other => {

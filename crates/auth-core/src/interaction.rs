@@ -7,7 +7,38 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::flows::DeviceCodeChallenge;
+use crate::secret::DeviceCode;
+
+/// What the person must do: open `verification_uri` and type `user_code`. `message` says exactly that,
+/// in the language Microsoft chose.
+#[derive(Clone)]
+pub struct DeviceCodeChallenge {
+    /// The code to type on the verification page.
+    pub user_code: String,
+    /// The page to open (`https://microsoft.com/devicelogin`).
+    pub verification_uri: String,
+    /// Microsoft's instruction for the person, naming the page and the code.
+    pub message: String,
+    /// How long the code can be used.
+    pub expires_in: Duration,
+    /// How long to wait between polls.
+    pub interval: Duration,
+    /// What the polls send: never shown.
+    pub(crate) device_code: DeviceCode,
+}
+
+impl std::fmt::Debug for DeviceCodeChallenge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceCodeChallenge")
+            .field("user_code", &self.user_code)
+            .field("verification_uri", &self.verification_uri)
+            .field("message", &self.message)
+            .field("expires_in", &self.expires_in)
+            .field("interval", &self.interval)
+            .field("device_code", &self.device_code)
+            .finish()
+    }
+}
 
 /// What the interactive flows tell the person signing in. Every method but
 /// [`device_code`](Interaction::device_code) has a default that does nothing.

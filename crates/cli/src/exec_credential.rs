@@ -7,13 +7,13 @@
 use std::sync::Arc;
 
 use auth_core::time::format_rfc3339;
-use auth_core::{Session, SessionOptions, SilentInteraction};
+use auth_core::{AccessToken, Interaction, SilentInteraction};
 use serde_json::{Value, json};
 
 use crate::app::App;
 use crate::exit::Failure;
+use crate::interaction::CliInteraction;
 use crate::output;
-use crate::session::Fetched;
 
 /// The variable kubectl sets for its exec plugins.
 const EXEC_INFO: &str = "KUBERNETES_EXEC_INFO";
@@ -64,34 +64,32 @@ fn exec_info(app: &App) -> Result<ExecInfo, Failure> {
     })
 }
 
-/// The session for an exec plugin: the command line's when kubectl lets it talk to the user (prompts go
-/// to stderr; stdout is kubectl's), else one that can never prompt.
-pub(crate) fn session(app: &App) -> Result<Session, Failure> {
-    if exec_info(app)?.interactive {
-        return crate::session::session(app);
-    }
-    Ok(Session::new(SessionOptions {
-        interaction: Arc::new(SilentInteraction),
-        ..crate::session::persistent_options(app)?
-    }))
+/// How an exec plugin talks to the user: as the command line does when kubectl lets it (prompts go to
+/// stderr; stdout is kubectl's), else never, not even to prompt.
+pub(crate) fn interaction(app: &App) -> Result<Arc<dyn Interaction>, Failure> {
+    Ok(if exec_info(app)?.interactive {
+        Arc::new(CliInteraction::default())
+    } else {
+        Arc::new(SilentInteraction)
+    })
 }
 
-/// The `ExecCredential` of `fetched`.
-fn credential(info: &ExecInfo, fetched: &Fetched) -> Value {
+/// The `ExecCredential` of an access token that expires at `expires_on` (epoch seconds).
+fn credential(info: &ExecInfo, token: &AccessToken, expires_on: i64) -> Value {
     json!({
         "kind": "ExecCredential",
         "apiVersion": info.api_version,
         "spec": { "interactive": info.interactive },
         "status": {
-            "expirationTimestamp": format_rfc3339(fetched.expires_on),
-            "token": fetched.token.secret(),
+            "expirationTimestamp": format_rfc3339(expires_on),
+            "token": token.secret(),
         },
     })
 }
 
 /// Prints the `ExecCredential`.
-pub(crate) fn print(app: &App, fetched: &Fetched) -> Result<(), Failure> {
-    output::print(&output::json(&credential(&exec_info(app)?, fetched)))
+pub(crate) fn print(app: &App, token: &AccessToken, expires_on: i64) -> Result<(), Failure> {
+    output::print(&output::json(&credential(&exec_info(app)?, token, expires_on)))
 }
 
 #[cfg(test)]

@@ -290,7 +290,10 @@ pub(crate) fn token(
 ) -> Result<(), Failure> {
     let scopes = auth_core::flows::normalize_scopes(scopes);
     let session = match app.format {
-        Format::ExecCredential => crate::exec_credential::session(app)?,
+        Format::ExecCredential => Session::new(SessionOptions {
+            interaction: crate::exec_credential::interaction(app)?,
+            ..persistent_options(app)?
+        }),
         _ => session(app)?,
     };
     let name = chosen(&session, module, name)?;
@@ -311,7 +314,7 @@ pub(crate) fn token(
             "Scopes": fetched.scopes,
             "TokenType": fetched.token_type,
         }))),
-        Format::ExecCredential => crate::exec_credential::print(app, &fetched),
+        Format::ExecCredential => crate::exec_credential::print(app, &fetched.token, fetched.expires_on),
     }
 }
 

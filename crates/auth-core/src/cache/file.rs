@@ -10,7 +10,7 @@ use std::io::{ErrorKind, Read as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::read_file::open_regular;
@@ -19,7 +19,7 @@ use crate::time::epoch_seconds;
 use super::index::{Index, Refused};
 use super::lockfile::{self, Backoff, HeldLockfile};
 use super::protection::{Opened, Protection, ProtectionInForce};
-use super::schema::{CREDENTIAL_MAPS, Document};
+use super::schema::{CREDENTIAL_MAPS, Document, to_text};
 use crate::private_file::{
     TEMP_MARKER, create_private_dir, private_options, resolve_symlinks, write_private_file,
 };
@@ -624,16 +624,6 @@ fn parse_lenient(bytes: &[u8], strict: &str) -> std::result::Result<Value, Unrea
     Ok(value)
 }
 
-/// The file's text: JSON indented by four spaces, as MSAL Python writes it.
-pub(super) fn to_text(doc: &Document) -> Vec<u8> {
-    let mut text = Vec::new();
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut serializer = serde_json::Serializer::with_formatter(&mut text, formatter);
-    // A map of JSON values with string keys always serializes; there is no I/O to fail on a Vec.
-    let _ = serde::Serialize::serialize(doc, &mut serializer);
-    text
-}
-
 /// [`to_text`] of a document the lenient reader read: its markers become the text they stood for again.
 /// `None` when a string holds the marker character itself (from a server: it chooses its tokens), which
 /// could not be told from a marker when the file is read again.
@@ -679,13 +669,4 @@ fn to_text_restoring(doc: &Document) -> Option<Vec<u8>> {
     }
     out.push_str(rest);
     Some(out.into_bytes())
-}
-
-/// An empty map for a new cache document, with the five maps in MSAL's order.
-pub(super) fn ensure_maps(doc: &mut Document) {
-    for name in CREDENTIAL_MAPS {
-        if !doc.contains_key(name) {
-            doc.insert(name.to_owned(), Value::Object(Map::new()));
-        }
-    }
 }

@@ -38,8 +38,9 @@ pub use keystore::KeyStoreKind;
 pub use protection::{CacheProtection, ProtectionInForce};
 mod lockfile;
 #[cfg(feature = "redis")]
-mod redis_store;
+mod redis;
 mod schema;
+pub use schema::CAPABILITY_SCOPE_PREFIX;
 // for the large test caches of msconnect-test-support (tests/support), which builds on the public API
 #[doc(hidden)]
 pub use schema::file_text_of;
@@ -51,7 +52,7 @@ mod token_lock;
 /// Silent sign-in is a flow; it is named here too, where it was first.
 pub use crate::flows::SilentRequest;
 #[cfg(feature = "redis")]
-pub use redis_store::{CACHE_FALLBACK_VARIABLE, CACHE_LOCK_VARIABLE, CACHE_PASSWORD_VARIABLE, RedisOptions};
+pub use redis::{CACHE_FALLBACK_VARIABLE, CACHE_LOCK_VARIABLE, CACHE_PASSWORD_VARIABLE, RedisOptions};
 #[cfg(feature = "redis")]
 pub use seal::{CACHE_KEY_VARIABLE, CacheKey};
 
@@ -106,7 +107,7 @@ impl std::fmt::Debug for TokenCache {
 #[allow(dead_code)]
 pub(crate) enum Lease {
     #[cfg(feature = "redis")]
-    Redis(redis_store::Lease),
+    Redis(redis::Lease),
     File(lockfile::HeldLockfile),
 }
 
@@ -319,7 +320,7 @@ impl TokenCache {
     #[cfg(feature = "redis")]
     fn redis_from(url: &str, options: RedisOptions, parameter: &str) -> Result<Self> {
         let fallback = options.fallback.clone().map(file::CacheFile::new);
-        let store = redis_store::RedisStore::new(url, options, parameter)?;
+        let store = redis::RedisStore::new(url, options, parameter)?;
         Ok(Self::with_backend(backend::Shared::new(store, fallback)))
     }
 

@@ -9,8 +9,6 @@ use serde_json::{Map, Value, json};
 use crate::token::Account;
 use crate::token::{OIDC_SCOPES, TokenResult};
 
-use super::file;
-
 pub(super) const ACCESS_TOKEN: &str = "AccessToken";
 pub(super) const REFRESH_TOKEN: &str = "RefreshToken";
 pub(super) const ID_TOKEN: &str = "IdToken";
@@ -18,6 +16,12 @@ pub(super) const ACCOUNT: &str = "Account";
 pub(super) const APP_METADATA: &str = "AppMetadata";
 /// The five maps, in the order MSAL writes them.
 pub(super) const CREDENTIAL_MAPS: [&str; 5] = [ACCESS_TOKEN, REFRESH_TOKEN, ID_TOKEN, ACCOUNT, APP_METADATA];
+
+/// What marks the tokens of a connection that announces client capabilities in the cache: a scope
+/// `msconnect.capabilities:cp1` in the entry's `target` (never sent to the authority). A request that
+/// announces them looks only for tokens carrying it, one that does not never sees them, and their cache
+/// keys differ, so neither replaces the other. MSAL ignores the extra scope.
+pub const CAPABILITY_SCOPE_PREFIX: &str = "msconnect.capabilities:";
 
 /// The whole cache file: the five maps and whatever else other libraries put there.
 pub(super) type Document = Map<String, Value>;
@@ -33,7 +37,7 @@ pub fn file_text_of(
     now: i64,
 ) -> Vec<u8> {
     let mut doc = Document::new();
-    file::ensure_maps(&mut doc);
+    ensure_maps(&mut doc);
     for result in results {
         for (map, entry) in entries_for(result, requested_scopes, account_source, now) {
             if let Some(Value::Object(entries)) = doc.get_mut(map) {
@@ -41,7 +45,26 @@ pub fn file_text_of(
             }
         }
     }
-    file::to_text(&doc)
+    to_text(&doc)
+}
+
+/// An empty map for a new cache document, with the five maps in MSAL's order.
+pub(super) fn ensure_maps(doc: &mut Document) {
+    for name in CREDENTIAL_MAPS {
+        if !doc.contains_key(name) {
+            doc.insert(name.to_owned(), Value::Object(Map::new()));
+        }
+    }
+}
+
+/// A cache file's text: JSON indented by four spaces, as MSAL Python writes it.
+pub(super) fn to_text(doc: &Document) -> Vec<u8> {
+    let mut text = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut text, formatter);
+    // A map of JSON values with string keys always serializes; there is no I/O to fail on a Vec.
+    let _ = serde::Serialize::serialize(doc, &mut serializer);
+    text
 }
 
 /// `{a}-{b}-…`, lower-case: how MSAL spells keys (searching never relies on it).

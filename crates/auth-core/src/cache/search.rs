@@ -42,8 +42,8 @@ pub(super) fn access_token_matches(
     let same_capabilities = || {
         let marked = |scope: &str| {
             scope
-                .get(..crate::flows::CAPABILITY_SCOPE_PREFIX.len())
-                .is_some_and(|p| p.eq_ignore_ascii_case(crate::flows::CAPABILITY_SCOPE_PREFIX))
+                .get(..super::schema::CAPABILITY_SCOPE_PREFIX.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(super::schema::CAPABILITY_SCOPE_PREFIX))
         };
         scopes.iter().any(|s| marked(s))
             || !index

@@ -12,7 +12,6 @@ use serde_json::{Value, json};
 
 use super::{Certificate, KeyFormat, KeyKind};
 use crate::error::{Error, Result};
-use crate::flows::{AssertionSource, ClientCredential};
 use crate::ids::ClientId;
 use crate::secret::ClientAssertion;
 use crate::time::epoch_seconds;
@@ -221,8 +220,16 @@ impl CertificateCredential {
     }
 }
 
-impl AssertionSource for CertificateCredential {
-    fn assertion(&self, audience: &str, client_id: &ClientId, now: SystemTime) -> Result<ClientAssertion> {
+impl CertificateCredential {
+    /// A client assertion for `client_id`, addressed to `audience`, valid at `now`: the last one signed
+    /// while it is still good for a minute and more (unless reuse is off), else a new one. The flows take
+    /// it as their `AssertionSource`.
+    pub(crate) fn assertion_at(
+        &self,
+        audience: &str,
+        client_id: &ClientId,
+        now: SystemTime,
+    ) -> Result<ClientAssertion> {
         if !self.reuse {
             return self.sign(audience, client_id, now);
         }
@@ -258,12 +265,6 @@ impl fmt::Debug for CertificateCredential {
             .field("send_x5c", &self.send_x5c)
             .field("reuse", &self.reuse)
             .finish_non_exhaustive()
-    }
-}
-
-impl From<CertificateCredential> for ClientCredential {
-    fn from(credential: CertificateCredential) -> Self {
-        Self::assertion(credential)
     }
 }
 

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::flows::{TokenRequest, delegated_scope, normalize_scopes};
 use crate::http::{HttpClient, MAX_SERVER_TEXT, cap_text};
 use crate::ids::ClientId;
-use crate::interaction::{DEFAULT_INTERACTION, FinishOnDrop, Interaction};
+use crate::interaction::{DEFAULT_INTERACTION, DeviceCodeChallenge, FinishOnDrop, Interaction};
 use crate::secret::DeviceCode;
 use crate::token::{TokenResult, number};
 
@@ -29,36 +29,6 @@ const DEFAULT_EXPIRES_IN: Duration = Duration::from_secs(900);
 
 /// The longest `expires_in` and `interval` believed: one day.
 const MAX_EXPIRES_IN: Duration = Duration::from_secs(86_400);
-
-/// What the person must do: open `verification_uri` and type `user_code`. `message` says exactly that,
-/// in the language Microsoft chose.
-#[derive(Clone)]
-pub struct DeviceCodeChallenge {
-    /// The code to type on the verification page.
-    pub user_code: String,
-    /// The page to open (`https://microsoft.com/devicelogin`).
-    pub verification_uri: String,
-    /// Microsoft's instruction for the person, naming the page and the code.
-    pub message: String,
-    /// How long the code can be used.
-    pub expires_in: Duration,
-    /// How long to wait between polls.
-    pub interval: Duration,
-    device_code: DeviceCode,
-}
-
-impl std::fmt::Debug for DeviceCodeChallenge {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeviceCodeChallenge")
-            .field("user_code", &self.user_code)
-            .field("verification_uri", &self.verification_uri)
-            .field("message", &self.message)
-            .field("expires_in", &self.expires_in)
-            .field("interval", &self.interval)
-            .field("device_code", &self.device_code)
-            .finish()
-    }
-}
 
 impl DeviceCodeChallenge {
     /// Reads the `/devicecode` answer. `verification_url` (the v1 spelling) is accepted too, and a missing

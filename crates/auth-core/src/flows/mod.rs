@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::authority::Authority;
+use crate::cert::CertificateCredential;
 use crate::error::Result;
 use crate::http::HttpClient;
 use crate::ids::ClientId;
@@ -31,7 +32,9 @@ pub use access_token::AccessTokenPassthrough;
 pub use browser::{BrowserOpener, InteractiveBrowser, PortPolicy, SystemBrowser};
 pub use chain::{ChainAnswer, ChainSource, DefaultChain};
 pub use client_credentials::ClientCredentials;
-pub use device_code::{DEVICE_CODE_GRANT_TYPE, DeviceCodeChallenge, DeviceCodeFlow};
+pub use device_code::{DEVICE_CODE_GRANT_TYPE, DeviceCodeFlow};
+// what the person is shown is the interaction's; the flow makes it
+pub use crate::interaction::DeviceCodeChallenge;
 pub use environment::{EnvironmentCredential, EnvironmentMethod};
 pub use federated::{
     AzurePipelinesToken, FederatedTokenFile, FederatedTokenSource, GitHubActionsToken, SavedFederatedSource,
@@ -40,7 +43,9 @@ pub use federated::{
 pub use managed_identity::{ManagedIdentity, ManagedIdentityId, ManagedIdentitySource};
 pub use password::UsernamePassword;
 pub use refresh_token::RefreshTokenGrant;
-pub use silent::{CAPABILITY_SCOPE_PREFIX, SilentRequest};
+pub use silent::SilentRequest;
+// the cache keeps the mark apart; the silent flow asks for it
+pub use crate::cache::CAPABILITY_SCOPE_PREFIX;
 
 /// `client_assertion_type` of a signed JWT.
 pub const JWT_BEARER_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -81,6 +86,19 @@ pub trait AssertionSource: Send + Sync + fmt::Debug {
     /// How to find a federated token source again, for saved connections; `None` for other sources.
     fn federated_description(&self) -> Option<SavedFederatedSource> {
         None
+    }
+}
+
+/// A certificate signs its assertions itself, without a network request.
+impl AssertionSource for CertificateCredential {
+    fn assertion(&self, audience: &str, client_id: &ClientId, now: SystemTime) -> Result<ClientAssertion> {
+        self.assertion_at(audience, client_id, now)
+    }
+}
+
+impl From<CertificateCredential> for ClientCredential {
+    fn from(credential: CertificateCredential) -> Self {
+        Self::assertion(credential)
     }
 }
 

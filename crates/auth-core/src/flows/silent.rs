@@ -16,8 +16,8 @@ use crate::ids::ClientId;
 use crate::token::{ClientInfo, OIDC_SCOPES, TokenResult};
 
 use crate::cache::{
-    AccessTokenSearch, CachedAccessToken, CredentialFilter, Lease, RefreshLock, TokenCache, TokenQuery,
-    normalized_scopes,
+    AccessTokenSearch, CAPABILITY_SCOPE_PREFIX, CachedAccessToken, CredentialFilter, Lease, RefreshLock,
+    TokenCache, TokenQuery, normalized_scopes,
 };
 
 /// AAD answers `invalid_grant` both when the refresh token is dead and when this tenant or resource wants
@@ -60,12 +60,6 @@ pub struct SilentRequest<'a> {
     /// apart ([`CAPABILITY_SCOPE_PREFIX`]).
     capabilities: &'a [String],
 }
-
-/// What marks the tokens of a connection that announces client capabilities in the cache: a scope
-/// `msconnect.capabilities:cp1` in the entry's `target` (never sent to the authority). A request that
-/// announces them looks only for tokens carrying it, one that does not never sees them, and their cache
-/// keys differ, so neither replaces the other. MSAL ignores the extra scope.
-pub const CAPABILITY_SCOPE_PREFIX: &str = "msconnect.capabilities:";
 
 /// The mark no saved token carries: what an [`unproved`](SilentRequest::credential) credential asks for.
 const UNPROVABLE: &str = "\u{0}unprovable";

@@ -4,8 +4,10 @@
 use std::time::Duration;
 
 use mockito::Matcher;
+use url::Url;
 
 use super::*;
+use crate::error::Error;
 use crate::testing::{NOW, http_client, http_client_with};
 use crate::time::from_epoch_seconds;
 

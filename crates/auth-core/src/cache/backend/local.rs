@@ -10,10 +10,10 @@ use crate::ids::ClientId;
 use crate::secret::RefreshToken;
 use crate::token::Account;
 
-use super::super::file::{self, CacheFile, Loaded};
+use super::super::file::{CacheFile, Loaded};
 use super::super::index::{self, Field, Index};
 use super::super::schema::{
-    ACCESS_TOKEN, ACCOUNT, Document, ID_TOKEN, REFRESH_TOKEN, entries, field_is, is_app_only,
+    ACCESS_TOKEN, ACCOUNT, Document, ID_TOKEN, REFRESH_TOKEN, ensure_maps, entries, field_is, is_app_only,
     prune_expired_access_tokens, remove_where, string, upsert,
 };
 use super::super::search::{best_access_tokens, indexed_account};
@@ -48,7 +48,7 @@ impl Local {
     fn modify(&self, f: impl FnOnce(&mut Document) -> bool) -> Result<()> {
         let mut loaded = lock(&self.loaded);
         let Some(file) = &self.file else {
-            file::ensure_maps(&mut loaded.doc);
+            ensure_maps(&mut loaded.doc);
             if f(&mut loaded.doc) {
                 loaded.index = Index::of_document(&loaded.doc);
             }
@@ -56,7 +56,7 @@ impl Local {
         };
         let _lock = file.lock()?;
         file.reload_locked(&mut loaded)?;
-        file::ensure_maps(&mut loaded.doc);
+        ensure_maps(&mut loaded.doc);
         let changed = f(&mut loaded.doc);
         let written = if changed {
             file.write_locked(&mut loaded)

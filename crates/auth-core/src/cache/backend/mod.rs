@@ -108,7 +108,7 @@ pub(super) trait Backend: Send + Sync {
 
     /// The Redis store, for tests that look at its keys.
     #[cfg(all(test, feature = "redis"))]
-    fn store(&self) -> Option<&std::sync::Arc<super::redis_store::RedisStore>> {
+    fn store(&self) -> Option<&std::sync::Arc<super::redis::RedisStore>> {
         None
     }
 }

@@ -11,7 +11,7 @@ use crate::token::Account;
 
 use super::super::file::CacheFile;
 use super::super::index::Index;
-use super::super::redis_store::{CACHE_FALLBACK_VARIABLE, Lease, RedisStore};
+use super::super::redis::{CACHE_FALLBACK_VARIABLE, Lease, RedisStore};
 use super::super::schema::ACCESS_TOKEN;
 #[cfg(test)]
 use super::super::schema::Document;

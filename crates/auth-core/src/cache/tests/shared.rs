@@ -34,7 +34,7 @@ fn sealed_with(byte: u8) -> RedisOptions {
 }
 
 fn stored_keys(server: &RedisServer) -> Vec<String> {
-    let mut keys: Vec<String> = redis::cmd("KEYS")
+    let mut keys: Vec<String> = ::redis::cmd("KEYS")
         .arg("*")
         .query(&mut server.connection())
         .unwrap();
@@ -43,7 +43,7 @@ fn stored_keys(server: &RedisServer) -> Vec<String> {
 }
 
 fn stored(server: &RedisServer, key: &str) -> Value {
-    let raw: String = redis::cmd("GET")
+    let raw: String = ::redis::cmd("GET")
         .arg(key)
         .query(&mut server.connection())
         .unwrap();
@@ -51,7 +51,7 @@ fn stored(server: &RedisServer, key: &str) -> Value {
 }
 
 fn pttl(server: &RedisServer, key: &str) -> i64 {
-    redis::cmd("PTTL")
+    ::redis::cmd("PTTL")
         .arg(key)
         .query(&mut server.connection())
         .unwrap()
@@ -179,7 +179,7 @@ fn secrets_are_sealed_with_the_key_and_an_entry_it_does_not_open_is_skipped() {
     let server = RedisServer::start();
     fill(&shared_with(&server, sealed_with(7)));
     for key in stored_keys(&server) {
-        let raw: String = redis::cmd("GET")
+        let raw: String = ::redis::cmd("GET")
             .arg(&key)
             .query(&mut server.connection())
             .unwrap_or_default();
@@ -262,7 +262,7 @@ fn the_refresh_lock_is_released_by_its_owner_only() {
         panic!("the first worker takes the lock")
     };
     let lock_key = "msconnect:login.microsoftonline.com:04b07795-8ddb-461a-bbee-02f9e1bf7b46:cccccccc-0000-0000-0000-00000000000c:app:lock:https://graph.microsoft.com/.default";
-    let owner: String = redis::cmd("GET")
+    let owner: String = ::redis::cmd("GET")
         .arg(lock_key)
         .query(&mut server.connection())
         .unwrap();
@@ -288,13 +288,13 @@ fn the_refresh_lock_is_released_by_its_owner_only() {
     let RefreshLock::Held(late) = worker.try_refresh_lock(&query).unwrap() else {
         panic!("free again")
     };
-    redis::cmd("SET")
+    ::redis::cmd("SET")
         .arg(lock_key)
         .arg("next-owner")
         .query::<()>(&mut server.connection())
         .unwrap();
     drop(late);
-    let holder: String = redis::cmd("GET")
+    let holder: String = ::redis::cmd("GET")
         .arg(lock_key)
         .query(&mut server.connection())
         .unwrap();
@@ -366,7 +366,7 @@ async fn a_dead_holder_delays_a_worker_by_at_most_the_locks_time_to_live() {
         ..app_query(CUSTOMER)
     };
     let lock_key = cache.inner.backend.store().unwrap().lock_key(&query);
-    redis::cmd("SET")
+    ::redis::cmd("SET")
         .arg(&lock_key)
         .arg("dead-worker")
         .arg("PX")
@@ -846,7 +846,7 @@ fn an_entry_with_an_impossible_expiry_is_expired_or_clamped_not_a_crash_of_every
     ] {
         let mut entry = stored(&server, APP_AT_KEY);
         entry["expires_on"] = Value::from(expires_on.clone());
-        let _: () = redis::cmd("SET")
+        let _: () = ::redis::cmd("SET")
             .arg(APP_AT_KEY)
             .arg(entry.to_string())
             .arg("KEEPTTL")

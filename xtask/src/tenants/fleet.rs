@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use crate::tenants::{StandIn, app_claims, b64, msconnect_binary, tenant};
+use super::{StandIn, app_claims, b64, msconnect_binary, tenant};
 
 const APP: &str = "00000000-0000-0000-0000-00000000f1ee";
 

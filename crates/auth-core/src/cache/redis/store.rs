@@ -1,145 +1,45 @@
-//! The token cache in Redis, shared by a fleet of workers: one key per MSAL entry, partitioned by
-//! environment, client, tenant and account so a worker reads only the partition it needs, each key
-//! expiring with its token; a set per partition indexing its access tokens and one per account indexing
-//! everything of that account; the refresh lock (`SET NX PX` with a random owner, extended and released by its owner
-//! only); and the optional sealing of each entry's secret. Commands go over one blocking connection with
-//! bounded connect and command timeouts, so nothing waits on an unreachable server for long.
+//! The Redis server holding the token cache: the connection (made on first use, replaced once when a
+//! kept one broke), entries written with their times to live and indexed in one transaction, read back
+//! (opened when sealed), searched by partition, and forgotten by account, client or tenant.
 
-use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::schema::{
+use super::keys::{APP, Keys, glob_escape};
+use super::options::RedisOptions;
+use crate::cache::schema::{
     ACCESS_TOKEN, ACCOUNT, APP_METADATA, ID_TOKEN, REFRESH_TOKEN, account_of, normalized_scopes, number,
     string,
 };
-use super::seal::{CACHE_KEY_VARIABLE, CacheKey, SEALED_PREFIX};
-use super::{FoundRefreshToken, TokenQuery, lock};
-use crate::env::EnvVars;
+use crate::cache::seal::{CACHE_KEY_VARIABLE, SEALED_PREFIX};
+use crate::cache::{FoundRefreshToken, TokenQuery, lock};
 use crate::error::{Error, Result};
 use crate::ids::ClientId;
-use crate::secret::{Password, RefreshToken};
+use crate::secret::RefreshToken;
 use crate::token::Account;
-
-/// The variable holding the password when the URL has none.
-pub const CACHE_PASSWORD_VARIABLE: &str = "MSCONNECT_CACHE_PASSWORD";
-/// The variable that, set to `file`, makes an unreachable Redis fall back to the local file cache.
-pub const CACHE_FALLBACK_VARIABLE: &str = "MSCONNECT_CACHE_FALLBACK";
-/// The variable setting the refresh lock's time to live, in seconds.
-pub const CACHE_LOCK_VARIABLE: &str = "MSCONNECT_CACHE_LOCK_SECONDS";
-
-/// The owner segment of app-only (client credentials) entries, in place of a home account id.
-const APP: &str = "app";
 
 /// Deletes `KEYS[1]` only if it still holds `ARGV[1]`: the lock's release by its owner, and the removal of
 /// a refused refresh token that no other worker has replaced meanwhile.
 const DELETE_IF_EQUAL: &str =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
-/// Makes `KEYS[1]` live `ARGV[2]` ms more only if it still holds `ARGV[1]`: the lock's owner extending it.
-const EXTEND_IF_EQUAL: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
 /// Adds `ARGV[1]` to the set `KEYS[1]` and makes the set live at least `ARGV[2]` ms (works on Redis 6,
 /// which has no `PEXPIRE … GT`).
 const INDEX_ADD: &str = "redis.call('SADD', KEYS[1], ARGV[1]) \
     if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 1";
 
-/// Options of [`TokenCache::redis`](super::TokenCache::redis).
-#[derive(Debug, Clone)]
-pub struct RedisOptions {
-    /// The password, used when the URL has none (`MSCONNECT_CACHE_PASSWORD`).
-    pub password: Option<Password>,
-    /// Seals each entry's secret with AES-256-GCM (`MSCONNECT_CACHE_KEY`); `None` stores secrets in clear,
-    /// as MSAL's own caches do.
-    pub key: Option<CacheKey>,
-    /// A token cache file to use instead, with a warning, once Redis cannot be reached
-    /// (`MSCONNECT_CACHE_FALLBACK=file` names `$MSCONNECT_HOME/msal_token_cache.json`); `None` makes an
-    /// unreachable Redis an error.
-    pub fallback: Option<PathBuf>,
-    /// What every key starts with, so several fleets can share one Redis.
-    pub key_prefix: String,
-    /// Time allowed to connect (TCP, TLS and the handshake).
-    pub connect_timeout: Duration,
-    /// Time allowed for the answer to one command.
-    pub command_timeout: Duration,
-    /// How long the refresh lock lives (`MSCONNECT_CACHE_LOCK_SECONDS`): the longest a worker that dies
-    /// holding it delays the others.
-    pub lock_ttl: Duration,
-    /// How often a worker waiting for another's renewal looks for the new token.
-    pub lock_poll: Duration,
-    /// Time to live of refresh tokens, ID tokens, accounts and app metadata, which carry no expiry of
-    /// their own; each write starts it again.
-    pub refresh_token_ttl: Duration,
-}
-
-impl Default for RedisOptions {
-    fn default() -> Self {
-        Self {
-            password: None,
-            key: None,
-            fallback: None,
-            key_prefix: "msconnect".into(),
-            connect_timeout: Duration::from_secs(3),
-            command_timeout: Duration::from_secs(3),
-            lock_ttl: Duration::from_secs(15),
-            lock_poll: Duration::from_millis(50),
-            refresh_token_ttl: Duration::from_secs(90 * 24 * 3600),
-        }
-    }
-}
-
-impl RedisOptions {
-    /// The options the environment sets: `MSCONNECT_CACHE_PASSWORD`, `MSCONNECT_CACHE_KEY`,
-    /// `MSCONNECT_CACHE_FALLBACK` (`file`) and `MSCONNECT_CACHE_LOCK_SECONDS`.
-    pub fn from_env(env: &EnvVars) -> Result<Self> {
-        let mut options = Self {
-            password: env.get(CACHE_PASSWORD_VARIABLE).map(Password::new),
-            key: env
-                .get(CACHE_KEY_VARIABLE)
-                .map(CacheKey::from_base64)
-                .transpose()?,
-            ..Self::default()
-        };
-        match env.get(CACHE_FALLBACK_VARIABLE) {
-            None => {}
-            Some(value) if value.eq_ignore_ascii_case("file") => {
-                options.fallback = Some(crate::home::msconnect_home(env)?.join(super::CACHE_FILE_NAME));
-            }
-            Some(other) => {
-                return Err(Error::invalid(
-                    CACHE_FALLBACK_VARIABLE,
-                    format!("'{other}' is not a fallback: the only one is `file`"),
-                ));
-            }
-        }
-        if let Some(seconds) = env.get(CACHE_LOCK_VARIABLE) {
-            options.lock_ttl = seconds
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|s| *s >= 0.1 && *s <= 3600.0)
-                .map(Duration::from_secs_f64)
-                .ok_or_else(|| {
-                    Error::invalid(
-                        CACHE_LOCK_VARIABLE,
-                        format!("'{seconds}' is not a number of seconds between 0.1 and 3600"),
-                    )
-                })?;
-        }
-        Ok(options)
-    }
-}
-
 /// An entry as read: the raw value (for compare-and-delete) and the decoded entry.
 type Stored = (String, Map<String, Value>);
 
 /// A Redis server holding the token cache.
-pub(super) struct RedisStore {
+pub(in crate::cache) struct RedisStore {
     client: redis::Client,
     /// The URL without its password: what messages show.
     url: String,
     options: RedisOptions,
+    keys: Keys,
     connection: Mutex<Option<redis::Connection>>,
     fallen_back: AtomicBool,
 }
@@ -164,7 +64,7 @@ fn redacted(url: &url::Url) -> String {
 
 impl RedisStore {
     /// Checks the URL (`parameter` names where it came from); connects on first use.
-    pub(super) fn new(url: &str, options: RedisOptions, parameter: &str) -> Result<Self> {
+    pub(in crate::cache) fn new(url: &str, options: RedisOptions, parameter: &str) -> Result<Self> {
         let parsed = url::Url::parse(url.trim()).map_err(|_| {
             Error::invalid(
                 parameter,
@@ -193,27 +93,33 @@ impl RedisStore {
         Ok(Self {
             client,
             url: shown,
+            keys: Keys::new(options.key_prefix.clone()),
             options,
             connection: Mutex::new(None),
             fallen_back: AtomicBool::new(false),
         })
     }
 
-    pub(super) fn url(&self) -> &str {
+    pub(in crate::cache) fn url(&self) -> &str {
         &self.url
     }
 
-    pub(super) fn options(&self) -> &RedisOptions {
+    pub(in crate::cache) fn options(&self) -> &RedisOptions {
         &self.options
     }
 
+    /// How this store names its keys.
+    pub(super) fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
     /// Whether this process gave up on Redis for the file fallback.
-    pub(super) fn fallen_back(&self) -> bool {
+    pub(in crate::cache) fn fallen_back(&self) -> bool {
         self.fallen_back.load(Ordering::Relaxed)
     }
 
     /// Gives up on Redis for the rest of this cache's life; true for the first caller only.
-    pub(super) fn fall_back(&self) -> bool {
+    pub(in crate::cache) fn fall_back(&self) -> bool {
         !self.fallen_back.swap(true, Ordering::Relaxed)
     }
 
@@ -250,7 +156,7 @@ impl RedisStore {
 
     /// Runs commands on the connection, connecting first when there is none. A kept connection that
     /// turns out broken (the server restarted, an idle timeout closed it) is replaced once.
-    fn run<R>(&self, f: impl Fn(&mut redis::Connection) -> redis::RedisResult<R>) -> Result<R> {
+    pub(super) fn run<R>(&self, f: impl Fn(&mut redis::Connection) -> redis::RedisResult<R>) -> Result<R> {
         let mut slot = lock(&self.connection);
         let mut reused = slot.is_some();
         loop {
@@ -277,57 +183,6 @@ impl RedisStore {
                 }
             }
         }
-    }
-
-    /// `{prefix}:{part}:{part}…`, the parts lower-case (ids and hosts are case-insensitive).
-    fn key(&self, parts: &[&str]) -> String {
-        let mut key = self.options.key_prefix.clone();
-        for part in parts {
-            key.push(':');
-            key.push_str(&part.to_lowercase());
-        }
-        key
-    }
-
-    fn access_token_key(&self, env: &str, client: &str, realm: &str, owner: &str, target: &str) -> String {
-        self.key(&[env, client, realm, owner, "accesstoken", target])
-    }
-
-    fn access_token_index(&self, env: &str, client: &str, realm: &str, owner: &str) -> String {
-        self.key(&[env, client, realm, owner, "accesstokens"])
-    }
-
-    fn refresh_token_key(&self, env: &str, home: &str, client: &str) -> String {
-        self.key(&[env, home, "refreshtoken", client])
-    }
-
-    fn family_refresh_token_key(&self, env: &str, home: &str, family: &str) -> String {
-        self.key(&[env, home, "familyrefreshtoken", family])
-    }
-
-    fn account_key(&self, env: &str, home: &str, realm: &str) -> String {
-        self.key(&[env, home, "account", realm])
-    }
-
-    /// The set of every key written for an account, so it can be forgotten without a scan.
-    fn account_index(&self, env: &str, home: &str) -> String {
-        self.key(&[env, home, "keys"])
-    }
-
-    fn app_metadata_key(&self, env: &str, client: &str) -> String {
-        self.key(&[env, "appmetadata", client])
-    }
-
-    /// The refresh lock of the token a query asks for.
-    pub(super) fn lock_key(&self, query: &TokenQuery) -> String {
-        self.key(&[
-            &query.environment,
-            query.client_id.as_str(),
-            query.realm.as_deref().unwrap_or("any"),
-            query.home_account_id.as_deref().unwrap_or(APP),
-            "lock",
-            &normalized_scopes(&query.scopes).join(" "),
-        ])
     }
 
     /// An entry as stored: its JSON, the secret sealed under the key when there is one.
@@ -387,7 +242,11 @@ impl RedisStore {
 
     /// Writes the entries of one token response in one transaction: each entry under its own key with
     /// its time to live, and its key in the indexes of its partition and account.
-    pub(super) fn save(&self, entries: &[(&'static str, Map<String, Value>)], now: i64) -> Result<()> {
+    pub(in crate::cache) fn save(
+        &self,
+        entries: &[(&'static str, Map<String, Value>)],
+        now: i64,
+    ) -> Result<()> {
         let long = millis(self.options.refresh_token_ttl);
         let mut pipe = redis::pipe();
         pipe.atomic();
@@ -416,7 +275,7 @@ impl RedisStore {
                 }
                 command.ignore();
                 if let Some(home) = &home {
-                    index(pipe, &self.account_index(&env, home), key, long);
+                    index(pipe, &self.keys.account_index(&env, home), key, long);
                 }
                 Ok(())
             };
@@ -430,11 +289,11 @@ impl RedisStore {
                     };
                     let owner = home.as_deref().unwrap_or(APP);
                     let target = normalized_scopes(string(entry, "target")).join(" ");
-                    let key = self.access_token_key(&env, &client, &realm, owner, &target);
+                    let key = self.keys.access_token_key(&env, &client, &realm, owner, &target);
                     put(&mut pipe, &key, ttl, false)?;
                     index(
                         &mut pipe,
-                        &self.access_token_index(&env, &client, &realm, owner),
+                        &self.keys.access_token_index(&env, &client, &realm, owner),
                         &key,
                         ttl,
                     );
@@ -443,14 +302,14 @@ impl RedisStore {
                     let Some(home) = &home else { continue };
                     put(
                         &mut pipe,
-                        &self.refresh_token_key(&env, home, &client),
+                        &self.keys.refresh_token_key(&env, home, &client),
                         long,
                         false,
                     )?;
                     if let Some(family) = string(entry, "family_id").filter(|f| !f.is_empty()) {
                         put(
                             &mut pipe,
-                            &self.family_refresh_token_key(&env, home, &family),
+                            &self.keys.family_refresh_token_key(&env, home, &family),
                             long,
                             false,
                         )?;
@@ -460,19 +319,24 @@ impl RedisStore {
                     let Some(home) = &home else { continue };
                     put(
                         &mut pipe,
-                        &self.key(&[&env, &client, &realm, home, "idtoken"]),
+                        &self.keys.key(&[&env, &client, &realm, home, "idtoken"]),
                         long,
                         false,
                     )?;
                 }
                 ACCOUNT => {
                     let Some(home) = &home else { continue };
-                    put(&mut pipe, &self.account_key(&env, home, &realm), long, false)?;
+                    put(&mut pipe, &self.keys.account_key(&env, home, &realm), long, false)?;
                 }
                 APP_METADATA => {
                     // metadata naming a family is news; metadata without one must not erase a known family
                     let family = entry.contains_key("family_id");
-                    put(&mut pipe, &self.app_metadata_key(&env, &client), long, !family)?;
+                    put(
+                        &mut pipe,
+                        &self.keys.app_metadata_key(&env, &client),
+                        long,
+                        !family,
+                    )?;
                 }
                 _ => {}
             }
@@ -532,12 +396,12 @@ impl RedisStore {
 
     /// The access tokens of the partition a query names (every tenant's partition of the client when
     /// the query names no tenant). Index members whose token expired are dropped from the index.
-    pub(super) fn access_tokens(&self, query: &TokenQuery) -> Result<Vec<Map<String, Value>>> {
+    pub(in crate::cache) fn access_tokens(&self, query: &TokenQuery) -> Result<Vec<Map<String, Value>>> {
         let env = &query.environment;
         let client = query.client_id.as_str();
         let owner = query.home_account_id.as_deref().unwrap_or(APP);
         let indexes = match &query.realm {
-            Some(realm) => vec![self.access_token_index(env, client, realm, owner)],
+            Some(realm) => vec![self.keys.access_token_index(env, client, realm, owner)],
             None => {
                 let part = |text: &str| glob_escape(&text.to_lowercase());
                 self.scan(&format!(
@@ -569,7 +433,7 @@ impl RedisStore {
 
     /// The refresh token of an account for a client: its own, else its family's by MSAL's rule (the family
     /// its metadata names; family `1` when the client was never seen; none when it is in no family).
-    pub(super) fn refresh_token(
+    pub(in crate::cache) fn refresh_token(
         &self,
         env: &str,
         client_id: &ClientId,
@@ -581,10 +445,10 @@ impl RedisStore {
                 .filter(|s| !s.is_empty())
                 .map(RefreshToken::new)
         };
-        if let Some(token) = secret(self.get(&self.refresh_token_key(env, home, client_id.as_str()))?) {
+        if let Some(token) = secret(self.get(&self.keys.refresh_token_key(env, home, client_id.as_str()))?) {
             return Ok(Some(FoundRefreshToken { token, owned: true }));
         }
-        let (family, owned) = match self.get(&self.app_metadata_key(env, client_id.as_str()))? {
+        let (family, owned) = match self.get(&self.keys.app_metadata_key(env, client_id.as_str()))? {
             Some((_, metadata)) => match string(&metadata, "family_id").filter(|f| !f.is_empty()) {
                 Some(family) => (family, true),
                 None => return Ok(None),
@@ -592,14 +456,14 @@ impl RedisStore {
             None => ("1".to_owned(), false),
         };
         Ok(
-            secret(self.get(&self.family_refresh_token_key(env, home, &family))?)
+            secret(self.get(&self.keys.family_refresh_token_key(env, home, &family))?)
                 .map(|token| FoundRefreshToken { token, owned }),
         )
     }
 
     /// Removes a refused refresh token from the client's key and its family's, where it is still the one
     /// stored (compare-and-delete: a worker may have stored a newer one meanwhile).
-    pub(super) fn remove_refresh_token(
+    pub(in crate::cache) fn remove_refresh_token(
         &self,
         env: &str,
         client_id: &ClientId,
@@ -607,13 +471,13 @@ impl RedisStore {
         dead: &RefreshToken,
     ) -> Result<()> {
         let family = self
-            .get(&self.app_metadata_key(env, client_id.as_str()))?
+            .get(&self.keys.app_metadata_key(env, client_id.as_str()))?
             .and_then(|(_, metadata)| string(&metadata, "family_id"))
             .filter(|f| !f.is_empty())
             .unwrap_or_else(|| "1".into());
         for key in [
-            self.refresh_token_key(env, home, client_id.as_str()),
-            self.family_refresh_token_key(env, home, &family),
+            self.keys.refresh_token_key(env, home, client_id.as_str()),
+            self.keys.family_refresh_token_key(env, home, &family),
         ] {
             if let Some((raw, entry)) = self.get(&key)?
                 && string(&entry, "secret").is_some_and(|s| s == dead.secret())
@@ -624,7 +488,7 @@ impl RedisStore {
         Ok(())
     }
 
-    fn delete_if_equal(&self, key: &str, value: &str) -> Result<bool> {
+    pub(super) fn delete_if_equal(&self, key: &str, value: &str) -> Result<bool> {
         let deleted: i64 = self.run(|c| {
             redis::cmd("EVAL")
                 .arg(DELETE_IF_EQUAL)
@@ -637,7 +501,7 @@ impl RedisStore {
     }
 
     /// Every account, in key order.
-    pub(super) fn accounts(&self) -> Result<Vec<Account>> {
+    pub(in crate::cache) fn accounts(&self) -> Result<Vec<Account>> {
         let keys = self.scan(&format!("{}:*:account:*", glob_escape(&self.options.key_prefix)))?;
         Ok(self
             .get_many(&keys)?
@@ -648,13 +512,13 @@ impl RedisStore {
     }
 
     /// The account entry of `home` in `realm`, else in any tenant.
-    pub(super) fn account(&self, env: &str, home: &str, realm: &str) -> Result<Option<Account>> {
-        if let Some((_, entry)) = self.get(&self.account_key(env, home, realm))? {
+    pub(in crate::cache) fn account(&self, env: &str, home: &str, realm: &str) -> Result<Option<Account>> {
+        if let Some((_, entry)) = self.get(&self.keys.account_key(env, home, realm))? {
             return Ok(account_of(&entry));
         }
-        let prefix = self.key(&[env, home, "account", ""]);
+        let prefix = self.keys.key(&[env, home, "account", ""]);
         let keys: Vec<String> = self
-            .members(&self.account_index(env, home))?
+            .members(&self.keys.account_index(env, home))?
             .into_iter()
             .filter(|k| k.starts_with(&prefix))
             .collect();
@@ -666,8 +530,8 @@ impl RedisStore {
     }
 
     /// Forgets everything of an account: every key its index names, and the index.
-    pub(super) fn remove_account(&self, env: &str, home: &str) -> Result<()> {
-        let index = self.account_index(env, home);
+    pub(in crate::cache) fn remove_account(&self, env: &str, home: &str) -> Result<()> {
+        let index = self.keys.account_index(env, home);
         let mut keys = self.members(&index)?;
         keys.push(index);
         self.run(|c| redis::cmd("DEL").arg(&keys).query::<()>(c))
@@ -677,7 +541,7 @@ impl RedisStore {
     /// client's access and ID tokens, its own refresh token, and the family refresh token it wrote unless
     /// one of `clients_kept` (the account's other connections) has no refresh token of its own and lives
     /// on it. Nothing when a kept connection uses this very client.
-    pub(super) fn remove_client_tokens(
+    pub(in crate::cache) fn remove_client_tokens(
         &self,
         env: &str,
         home: &str,
@@ -687,11 +551,11 @@ impl RedisStore {
         if clients_kept.contains(client_id) {
             return Ok(());
         }
-        let index = self.account_index(env, home);
+        let index = self.keys.account_index(env, home);
         let keys = self.members(&index)?;
         // access and ID tokens are keyed `{p}:{env}:{client}:…`, the refresh token `…:refreshtoken:{client}`
-        let of_client = format!("{}:", self.key(&[env, client_id.as_str()]));
-        let own_refresh = self.refresh_token_key(env, home, client_id.as_str());
+        let of_client = format!("{}:", self.keys.key(&[env, client_id.as_str()]));
+        let own_refresh = self.keys.refresh_token_key(env, home, client_id.as_str());
         let mut doomed: Vec<String> = keys
             .iter()
             .filter(|key| key.starts_with(&of_client) || **key == own_refresh)
@@ -699,9 +563,9 @@ impl RedisStore {
             .collect();
         let others_have_their_own = clients_kept
             .iter()
-            .all(|c| keys.contains(&self.refresh_token_key(env, home, c.as_str())));
+            .all(|c| keys.contains(&self.keys.refresh_token_key(env, home, c.as_str())));
         if others_have_their_own {
-            let families = format!("{}:", self.key(&[env, home, "familyrefreshtoken"]));
+            let families = format!("{}:", self.keys.key(&[env, home, "familyrefreshtoken"]));
             let family_keys: Vec<String> = keys
                 .iter()
                 .filter(|k| k.starts_with(&families))
@@ -737,121 +601,19 @@ impl RedisStore {
     }
 
     /// Forgets a client's app-only access tokens in a tenant.
-    pub(super) fn remove_app_tokens(&self, env: &str, client_id: &ClientId, realm: &str) -> Result<()> {
-        let index = self.access_token_index(env, client_id.as_str(), realm, APP);
+    pub(in crate::cache) fn remove_app_tokens(
+        &self,
+        env: &str,
+        client_id: &ClientId,
+        realm: &str,
+    ) -> Result<()> {
+        let index = self.keys.access_token_index(env, client_id.as_str(), realm, APP);
         let mut keys = self.members(&index)?;
         keys.push(index);
         self.run(|c| redis::cmd("DEL").arg(&keys).query::<()>(c))
     }
-
-    /// `SET key owner NX PX ttl`: whether this worker now holds the lock.
-    pub(super) fn try_lock(&self, key: &str, owner: &str) -> Result<bool> {
-        let ttl = millis(self.options.lock_ttl);
-        let set: Option<String> = self.run(|c| {
-            redis::cmd("SET")
-                .arg(key)
-                .arg(owner)
-                .arg("NX")
-                .arg("PX")
-                .arg(ttl)
-                .query(c)
-        })?;
-        Ok(set.is_some())
-    }
-
-    /// Releases the lock if `owner` still holds it; says whether it did.
-    pub(super) fn unlock(&self, key: &str, owner: &str) -> Result<bool> {
-        self.delete_if_equal(key, owner)
-    }
-
-    /// Gives the lock its whole time to live again if `owner` still holds it; says whether it did.
-    pub(super) fn extend_lock(&self, key: &str, owner: &str) -> Result<bool> {
-        let extended: i64 = self.run(|c| {
-            redis::cmd("EVAL")
-                .arg(EXTEND_IF_EQUAL)
-                .arg(1)
-                .arg(key)
-                .arg(owner)
-                .arg(millis(self.options.lock_ttl))
-                .query(c)
-        })?;
-        Ok(extended == 1)
-    }
 }
 
-fn millis(duration: Duration) -> i64 {
+pub(super) fn millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX).max(1)
-}
-
-/// A key segment with the glob characters of `SCAN MATCH` escaped.
-fn glob_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// The refresh lock of one token, held by this worker until dropped: dropping releases it, if this
-/// worker still owns it. While held, a thread gives the lock its whole time to live again every third of
-/// it, so a renewal slower than the time to live (an authority answering slowly, retries backing off)
-/// keeps the others waiting instead of letting them ask too; a worker that dies stops extending it, and
-/// the others wait at most one time to live.
-#[must_use]
-pub(crate) struct Lease {
-    store: std::sync::Arc<RedisStore>,
-    key: String,
-    owner: String,
-    // Dropped (closed) to stop the extending thread, which is then joined.
-    stop: Option<std::sync::mpsc::Sender<()>>,
-    extender: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Lease {
-    pub(super) fn new(store: std::sync::Arc<RedisStore>, key: String, owner: String) -> Self {
-        let (stop, stopped) = std::sync::mpsc::channel::<()>();
-        let every = store.options.lock_ttl / 3;
-        let (thread_store, thread_key, thread_owner) = (store.clone(), key.clone(), owner.clone());
-        let extender = std::thread::Builder::new()
-            .name("msconnect-lock".into())
-            .spawn(move || {
-                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
-                    match thread_store.extend_lock(&thread_key, &thread_owner) {
-                        Ok(true) => {}
-                        // expired and taken by another worker: nothing more to extend
-                        Ok(false) => break,
-                        Err(error) => {
-                            tracing::warn!(target: "msconnect::cache", "extending the refresh lock {thread_key}: {error}");
-                            break;
-                        }
-                    }
-                }
-            })
-            // without a thread the lock still works: it only expires after its time to live
-            .map_err(|error| tracing::warn!(target: "msconnect::cache", "no thread to extend the refresh lock: {error}"))
-            .ok();
-        Self {
-            store,
-            key,
-            owner,
-            stop: Some(stop),
-            extender,
-        }
-    }
-}
-
-impl Drop for Lease {
-    fn drop(&mut self) {
-        drop(self.stop.take());
-        if let Some(extender) = self.extender.take() {
-            let _ = extender.join();
-        }
-        if let Err(error) = self.store.unlock(&self.key, &self.owner) {
-            // it expires by itself: the others wait at most its time to live
-            tracing::warn!(target: "msconnect::cache", "releasing the refresh lock {}: {error}", self.key);
-        }
-    }
 }
