@@ -335,4 +335,22 @@ fn these_import_circles_stay_cut() {
         let code = code_of(&src.join(file));
         assert!(!code.contains(must_not_use), "{file} uses {must_not_use} again");
     }
+    // cmdlet's layers, lowest first: choice, environments, declare, problem, error, bind; and the CLI's
+    // session, which no longer uses connect (its error mapping is exit's, its question interaction's)
+    for (file, must_not_use) in [
+        ("crates/cmdlet/src/choice.rs", "crate::"),
+        ("crates/cmdlet/src/environments.rs", "crate::bind"),
+        ("crates/cmdlet/src/environments.rs", "crate::declare"),
+        ("crates/cmdlet/src/environments.rs", "crate::error"),
+        ("crates/cmdlet/src/declare.rs", "crate::bind"),
+        ("crates/cmdlet/src/declare.rs", "crate::problem"),
+        ("crates/cmdlet/src/declare.rs", "crate::error"),
+        ("crates/cmdlet/src/problem.rs", "crate::bind"),
+        ("crates/cmdlet/src/problem.rs", "crate::error"),
+        ("crates/cmdlet/src/error.rs", "crate::bind"),
+        ("crates/cli/src/session.rs", "crate::connect"),
+    ] {
+        let code = code_of(&root().join(file));
+        assert!(!code.contains(must_not_use), "{file} uses {must_not_use} again");
+    }
 }

@@ -15,9 +15,8 @@ use cmdlet::{Bound, Command, ConnectionName, Lifecycle, Module};
 use serde_json::{Value, json};
 
 use crate::app::App;
-use crate::connect::{confirm, failure};
-use crate::exit::Failure;
-use crate::interaction::CliInteraction;
+use crate::exit::{Failure, failure};
+use crate::interaction::{CliInteraction, confirm};
 use crate::modules;
 use crate::output::{self, Format};
 use crate::token_options;
