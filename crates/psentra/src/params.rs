@@ -156,19 +156,10 @@ pub static CONNECT: Cmdlet = Cmdlet {
                 &[&SCOPES, &CLAIMS_CHALLENGE],
             )
             .also(COMMON),
-            ParameterSet::new(
-                "AppCertificate",
-                &[&CLIENT_ID, &TENANT_ID],
-                &[
-                    &SCOPES,
-                    &CERTIFICATE,
-                    &CERTIFICATE_THUMBPRINT,
-                    &CERTIFICATE_NAME,
-                    &CERTIFICATE_PATH,
-                    &CERTIFICATE_PASSWORD,
-                ],
-            )
-            .also(COMMON),
+            ParameterSet::new("AppCertificate", &[&CLIENT_ID, &TENANT_ID], &[&SCOPES])
+                .also(&CERTIFICATE_PARAMETERS)
+                .also(&[&CERTIFICATE_PASSWORD])
+                .also(COMMON),
             ParameterSet::new("AppSecret", &[&CLIENT_ID, &TENANT_ID, &CLIENT_SECRET], &[&SCOPES])
                 .also(COMMON),
             ParameterSet::new(
