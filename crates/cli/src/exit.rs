@@ -166,10 +166,12 @@ pub(crate) fn failure(cmdlet: &Cmdlet, error: cmdlet::Error) -> Failure {
             Some(long) => Failure::Failed(format!("--{long}: {reason}")),
             None => Failure::Failed(format!("-{}: {reason}", parameter.name)),
         },
-        cmdlet::Error::Invalid { parameter, reason } => match option(parameter) {
-            Some(long) => usage(format!("--{long}: {reason}")),
-            None => usage(format!("invalid value for -{}: {reason}", parameter.name)),
-        },
+        cmdlet::Error::Invalid { parameter, reason } | cmdlet::Error::Value { parameter, reason } => {
+            match option(parameter) {
+                Some(long) => usage(format!("--{long}: {reason}")),
+                None => usage(format!("invalid value for -{}: {reason}", parameter.name)),
+            }
+        }
         // auth-core names a value in its words (`access token`); the declaration knows which option
         // gave it
         cmdlet::Error::Core(auth_core::Error::InvalidParameter { parameter, reason }) => {

@@ -113,14 +113,13 @@ pub fn resolve<'c>(
     })
 }
 
-/// Renames the parameter of an [`auth_core::Error::InvalidParameter`] to `-{parameter}`, so a value
-/// checked by a general parser (a tenant, a client id) is blamed on the parameter the user typed.
-pub fn named<T>(parameter: &Parameter, result: auth_core::Result<T>) -> auth_core::Result<T> {
+/// Blames a value a general parser refused (a tenant, a client id: auth-core's
+/// [`auth_core::Error::InvalidParameter`]) on the declared parameter the user gave it to, as an
+/// [`Error::Value`]; any other error is kept.
+pub fn named<T>(parameter: &'static Parameter, result: auth_core::Result<T>) -> Result<T> {
     result.map_err(|error| match error {
-        auth_core::Error::InvalidParameter { reason, .. } => {
-            auth_core::Error::invalid(format!("-{}", parameter.name), reason)
-        }
-        other => other,
+        auth_core::Error::InvalidParameter { reason, .. } => Error::Value { parameter, reason },
+        other => Error::Core(other),
     })
 }
 
@@ -175,8 +174,8 @@ impl Argument {
     /// single text a list of one, a secret typed as text wrapped as a secret (so `Debug` never shows
     /// it). Checked once, here, where the value enters; a value of another kind is refused, naming the
     /// parameter.
-    fn checked(self, cmdlet: &Cmdlet, parameter: &Parameter) -> auth_core::Result<Self> {
-        let wrong = |expected: &str, got: &Self| Bound::wrong(parameter.name, expected, got);
+    fn checked(self, cmdlet: &Cmdlet, parameter: &'static Parameter) -> Result<Self> {
+        let wrong = |expected: &str, got: &Self| Bound::wrong(parameter, expected, got);
         Ok(match (parameter.kind, self) {
             (Kind::Switch | Kind::ShouldProcess, Self::Switch) => Self::Switch,
             (Kind::Switch | Kind::ShouldProcess, other) => return Err(wrong("a switch", &other)),
@@ -194,7 +193,7 @@ impl Argument {
             (Kind::Credential { .. }, Self::Credential(credential)) => Self::Credential(credential),
             (Kind::Credential { .. }, other) => return Err(wrong("a credential", &other)),
             (Kind::Environment, Self::Text(text)) => {
-                Self::Environment(Box::new(cmdlet.environments.parse(&text)?))
+                Self::Environment(Box::new(named(parameter, cmdlet.environments.parse(&text))?))
             }
             (Kind::Environment, Self::Environment(environment)) => Self::Environment(environment),
             (Kind::Environment, other) => return Err(wrong("an environment name", &other)),
@@ -319,7 +318,7 @@ impl Bound {
     }
 
     /// Whether the parameter was given.
-    pub fn has(&self, parameter: &Parameter) -> bool {
+    pub fn has(&self, parameter: &'static Parameter) -> bool {
         self.get(parameter).is_some()
     }
 
@@ -331,11 +330,11 @@ impl Bound {
             .map(|(_, v)| v)
     }
 
-    fn wrong(name: &str, expected: &str, got: &Argument) -> auth_core::Error {
-        auth_core::Error::invalid(
-            format!("-{name}"),
-            format!("expects {expected}, got {}", got.kind()),
-        )
+    fn wrong(parameter: &'static Parameter, expected: &str, got: &Argument) -> Error {
+        Error::Value {
+            parameter,
+            reason: format!("expects {expected}, got {}", got.kind()),
+        }
     }
 
     /// An error naming a parameter the chosen set needs and that is missing.
@@ -367,16 +366,16 @@ impl Bound {
     }
 
     /// Whether a switch is present.
-    pub fn switch(&self, parameter: &Parameter) -> bool {
+    pub fn switch(&self, parameter: &'static Parameter) -> bool {
         matches!(self.get(parameter), Some(Argument::Switch))
     }
 
     /// A text value.
-    pub fn text(&self, parameter: &Parameter) -> Result<Option<String>> {
+    pub fn text(&self, parameter: &'static Parameter) -> Result<Option<String>> {
         match self.get(parameter) {
             None => Ok(None),
             Some(Argument::Text(text)) => Ok(Some(text.clone())),
-            Some(other) => Err(Self::wrong(parameter.name, "a text value", other).into()),
+            Some(other) => Err(Self::wrong(parameter, "a text value", other)),
         }
     }
 
@@ -386,11 +385,11 @@ impl Bound {
     }
 
     /// A tenant, checked when it was bound.
-    pub fn tenant(&self, parameter: &Parameter) -> Result<Option<Tenant>> {
+    pub fn tenant(&self, parameter: &'static Parameter) -> Result<Option<Tenant>> {
         match self.get(parameter) {
             None => Ok(None),
             Some(Argument::Tenant(tenant)) => Ok(Some(tenant.clone())),
-            Some(other) => Err(Self::wrong(parameter.name, "a tenant", other).into()),
+            Some(other) => Err(Self::wrong(parameter, "a tenant", other)),
         }
     }
 
@@ -400,11 +399,10 @@ impl Bound {
     }
 
     /// An application (client) id, validated.
-    pub fn client_id(&self, parameter: &Parameter) -> Result<Option<ClientId>> {
-        Ok(self
-            .text(parameter)?
+    pub fn client_id(&self, parameter: &'static Parameter) -> Result<Option<ClientId>> {
+        self.text(parameter)?
             .map(|text| named(parameter, ClientId::parse(&text)))
-            .transpose()?)
+            .transpose()
     }
 
     /// An application id the chosen set requires.
@@ -419,11 +417,11 @@ impl Bound {
     }
 
     /// Takes a secret value out.
-    pub fn secret(&mut self, parameter: &Parameter) -> Result<Option<SecretText>> {
+    pub fn secret(&mut self, parameter: &'static Parameter) -> Result<Option<SecretText>> {
         match self.take(parameter) {
             None => Ok(None),
             Some(Argument::Secret(secret)) => Ok(Some(secret)),
-            Some(other) => Err(Self::wrong(parameter.name, "a secret", &other).into()),
+            Some(other) => Err(Self::wrong(parameter, "a secret", &other)),
         }
     }
 
@@ -433,20 +431,20 @@ impl Bound {
     }
 
     /// A list of values.
-    pub fn list(&self, parameter: &Parameter) -> Result<Option<Vec<String>>> {
+    pub fn list(&self, parameter: &'static Parameter) -> Result<Option<Vec<String>>> {
         match self.get(parameter) {
             None => Ok(None),
             Some(Argument::List(items)) => Ok(Some(items.clone())),
-            Some(other) => Err(Self::wrong(parameter.name, "a list of values", other).into()),
+            Some(other) => Err(Self::wrong(parameter, "a list of values", other)),
         }
     }
 
     /// Takes a credential out.
-    pub fn credential(&mut self, parameter: &Parameter) -> Result<Option<Credential>> {
+    pub fn credential(&mut self, parameter: &'static Parameter) -> Result<Option<Credential>> {
         match self.take(parameter) {
             None => Ok(None),
             Some(Argument::Credential(credential)) => Ok(Some(credential)),
-            Some(other) => Err(Self::wrong(parameter.name, "a credential", &other).into()),
+            Some(other) => Err(Self::wrong(parameter, "a credential", &other)),
         }
     }
 
@@ -456,11 +454,11 @@ impl Bound {
     }
 
     /// Takes a loaded client credential (a certificate object) out.
-    pub fn client_credential(&mut self, parameter: &Parameter) -> Result<Option<ClientCredential>> {
+    pub fn client_credential(&mut self, parameter: &'static Parameter) -> Result<Option<ClientCredential>> {
         match self.take(parameter) {
             None => Ok(None),
             Some(Argument::ClientCredential(credential)) => Ok(Some(credential)),
-            Some(other) => Err(Self::wrong(parameter.name, "a certificate", &other).into()),
+            Some(other) => Err(Self::wrong(parameter, "a certificate", &other)),
         }
     }
 

@@ -40,6 +40,17 @@ pub enum Error {
         reason: String,
     },
 
+    /// A value given to a parameter is refused where it enters (a tenant that is no tenant, a name not
+    /// in the list, a value of the wrong kind), in the words auth-core's own check uses: the command line
+    /// names the declared parameter's option.
+    #[error("invalid value for -{}: {reason}", parameter.name)]
+    Value {
+        /// The declared parameter the value was given to (`Tenant`).
+        parameter: &'static Parameter,
+        /// Why.
+        reason: String,
+    },
+
     /// A value of the typed request cannot be used, found before anything is sent (a credential whose
     /// user name is not the application id). The message names the request's field (`credential`); the
     /// command line names the option.

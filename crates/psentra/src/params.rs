@@ -187,12 +187,12 @@ pub const AZURE_CLIENT_ID: &str = "1950a258-227b-4e31-a9cf-717495945fc2";
 
 /// A `-ClientID`: a GUID, or `Graph` or `Azure` for the first-party applications of Connect-MgGraph and
 /// Connect-AzAccount.
-pub fn parse_client_id(value: &str) -> auth_core::Result<ClientId> {
+pub fn parse_client_id(value: &str) -> Result<ClientId> {
     match value.trim() {
         v if v.eq_ignore_ascii_case("Graph") => Ok(ClientId::from_static(GRAPH_CLIENT_ID)),
         v if v.eq_ignore_ascii_case("Azure") => Ok(ClientId::from_static(AZURE_CLIENT_ID)),
         v => named(&CLIENT_ID, ClientId::parse(v)).map_err(|e| match e {
-            auth_core::Error::InvalidParameter { parameter, reason } => auth_core::Error::InvalidParameter {
+            cmdlet::Error::Value { parameter, reason } => cmdlet::Error::Value {
                 parameter,
                 reason: format!("{reason}, or Graph or Azure"),
             },
