@@ -12,7 +12,7 @@ use crate::app::App;
 use crate::exit::Failure;
 use crate::modules;
 use crate::output::Format;
-use crate::{completions, connect, environment, git_credential, session, status, token_options};
+use crate::{completions, connect, environment, git_credential, session, status, token, token_options};
 
 const ABOUT: &str =
     "Sign in to the Microsoft cloud as the PartnerCenter, SecMgmt, Entra and PSMicrosoftEntraID modules do";
@@ -274,7 +274,7 @@ pub(crate) fn run(app: &App, matches: &ArgMatches) -> Result<(), Failure> {
             let scopes = m.get_many::<String>("Scopes").into_iter().flatten().cloned();
             let name = modules::context_for(&app.env, modules::context_of(m), module.name)?;
             let options = token_options::from_matches(m)?;
-            session::token(app, module, scopes.collect(), name, &options)
+            token::token(app, module, scopes.collect(), name, &options)
         }
         Action::Status(m) => status::run(app, m),
         Action::Environment(m) => environment::run(app, m),

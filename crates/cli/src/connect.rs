@@ -2,16 +2,16 @@
 //! checked once as the product crate declared them, `--what-if` and `--confirm` honoured, the secrets
 //! read only then, and the command run.
 
-use std::io::{BufRead, IsTerminal};
-
 use auth_core::Credential;
 use clap::ArgMatches;
 use cmdlet::bind::resolve;
+use cmdlet::sets::shared::SharedSignIn;
 use cmdlet::{Argument, Bound, Cmdlet, Command, Kind, Module, Parameter, ParameterSet};
 
 use crate::app::App;
 use crate::environment;
-use crate::exit::{Failure, usage};
+use crate::exit::{Failure, failure, usage};
+use crate::interaction::confirm;
 use crate::modules::{self, Given, Source};
 use crate::output;
 use crate::secrets::SecretReader;
@@ -33,9 +33,7 @@ pub(crate) fn run(
     let (mut bound, secrets) = bind(app, cmdlet, set, given, matches)?;
     if matches.get_flag(modules::WHAT_IF) {
         // `--auto` names the credential the environment offers, found without signing in
-        if let Some(found) = cmdlet::sets::workload::WorkloadSignIn::auto_target(&bound, &app.env)
-            .map_err(|e| failure(cmdlet, e))?
-        {
+        if let Some(found) = SharedSignIn::auto_target(&bound, &app.env).map_err(|e| failure(cmdlet, e))? {
             let target = format!("{} answered by {found}", bound.target());
             return output::print(&format!("{}\n", cmdlet::bind::what_if(cmdlet.operation, &target)));
         }
@@ -57,7 +55,7 @@ fn choose_set(
     matches: &ArgMatches,
 ) -> Result<(&'static ParameterSet, Vec<Given>), Failure> {
     let all = modules::given(cmdlet, matches);
-    let names = |given: &[Given]| -> Vec<&'static str> { given.iter().map(|g| g.parameter.name).collect() };
+    let names = |given: &[Given]| -> Vec<&'static Parameter> { given.iter().map(|g| g.parameter).collect() };
     let first = match resolve(cmdlet.sets(), &names(&all)) {
         Ok(set) => return Ok((set, all)),
         Err(problem) => problem.for_command_line(cmdlet),
@@ -72,7 +70,7 @@ fn choose_set(
     {
         let (kept, ignored): (Vec<Given>, Vec<Given>) = all
             .into_iter()
-            .partition(|g| g.source == Source::CommandLine || set.accepts(g.parameter.name));
+            .partition(|g| g.source == Source::CommandLine || set.accepts(g.parameter));
         for g in ignored {
             if let Source::Environment(var) = g.source {
                 tracing::debug!(target: "msconnect", "ignoring {var}: parameter set {} does not take --{}", set.name, g.parameter.option());
@@ -172,54 +170,4 @@ fn read_secrets(
             .map_err(|e| failure(cmdlet, e))?;
     }
     Ok(())
-}
-
-/// A product crate's error as the command line reports it: what the user typed wrong is a usage error
-/// in option names; a refused value names its option; the rest keeps its structure (the AADSTS code and
-/// the hint).
-pub(crate) fn failure(cmdlet: &Cmdlet, error: cmdlet::Error) -> Failure {
-    // auth-core names a value in its words (`access token`); the declaration knows which option gave it
-    let option = |name: &str| cmdlet.find(name).filter(|p| p.is_option()).map(Parameter::option);
-    match error {
-        cmdlet::Error::Binding { problem, .. } => usage(problem.for_command_line(cmdlet)),
-        cmdlet::Error::Refused { parameter, reason } => match option(parameter) {
-            Some(long) => Failure::Failed(format!("--{long}: {reason}")),
-            None => Failure::Failed(format!("-{parameter}: {reason}")),
-        },
-        cmdlet::Error::Invalid { parameter, reason } => match option(parameter) {
-            Some(long) => usage(format!("--{long}: {reason}")),
-            None => usage(format!("invalid value for -{parameter}: {reason}")),
-        },
-        cmdlet::Error::Core(auth_core::Error::InvalidParameter { parameter, reason }) => {
-            match option(&parameter) {
-                Some(long) => usage(format!("--{long}: {reason}")),
-                None => usage(format!("invalid value for {parameter}: {reason}")),
-            }
-        }
-        cmdlet::Error::Core(other) => Failure::Auth(other),
-        other => Failure::Failed(other.to_string()),
-    }
-}
-
-/// `--confirm`: asks on the terminal; anything but yes cancels.
-pub(crate) fn confirm(operation: &str, target: &str) -> Result<(), Failure> {
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        return Err(usage(
-            "--confirm asks on a terminal, and stdin is not one; leave --confirm out in scripts",
-        ));
-    }
-    eprint!(
-        "Confirm\nAre you sure you want to perform this action?\n\
-         Performing the operation \"{operation}\" on target \"{target}\".\n[Y] Yes  [N] No  (default is \"N\"): "
-    );
-    let mut answer = String::new();
-    stdin
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|e| Failure::Failed(format!("reading the answer: {e}")))?;
-    match answer.trim().to_ascii_lowercase().as_str() {
-        "y" | "yes" => Ok(()),
-        _ => Err(Failure::Cancelled("cancelled: nothing was done".into())),
-    }
 }

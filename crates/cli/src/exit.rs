@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use auth_core::Error;
+use cmdlet::{Cmdlet, Parameter};
 
 /// The run succeeded.
 pub(crate) const SUCCESS: u8 = 0;
@@ -151,6 +152,37 @@ fn report_auth(error: &Error, verbose: bool) -> String {
         }
     }
     out
+}
+
+/// A product crate's error as the command line reports it: what the user typed wrong is a usage error
+/// in option names; a refused value names its option; the rest keeps its structure (the AADSTS code and
+/// the hint).
+pub(crate) fn failure(cmdlet: &Cmdlet, error: cmdlet::Error) -> Failure {
+    // a refused value's parameter is its declaration, which names its option
+    let option = |parameter: &Parameter| parameter.is_option().then(|| parameter.option());
+    match error {
+        cmdlet::Error::Binding { problem, .. } => usage(problem.for_command_line(cmdlet)),
+        cmdlet::Error::Refused { parameter, reason } => match option(parameter) {
+            Some(long) => Failure::Failed(format!("--{long}: {reason}")),
+            None => Failure::Failed(format!("-{}: {reason}", parameter.name)),
+        },
+        cmdlet::Error::Invalid { parameter, reason } | cmdlet::Error::Value { parameter, reason } => {
+            match option(parameter) {
+                Some(long) => usage(format!("--{long}: {reason}")),
+                None => usage(format!("invalid value for -{}: {reason}", parameter.name)),
+            }
+        }
+        // auth-core names a value in its words (`access token`); the declaration knows which option
+        // gave it
+        cmdlet::Error::Core(auth_core::Error::InvalidParameter { parameter, reason }) => {
+            match cmdlet.find(&parameter).and_then(option) {
+                Some(long) => usage(format!("--{long}: {reason}")),
+                None => usage(format!("invalid value for {parameter}: {reason}")),
+            }
+        }
+        cmdlet::Error::Core(other) => Failure::Auth(other),
+        other => Failure::Failed(other.to_string()),
+    }
 }
 
 #[cfg(test)]

@@ -1,12 +1,15 @@
 //! How the interactive sign-ins talk to the person at the terminal: auth-core's stderr messages and
 //! progress indicator, plus what a command line owes its user when no progress line is drawn (stderr is
-//! a pipe or a log): where the sign-in is awaited, for how long, and that Ctrl-C cancels it.
+//! a pipe or a log): where the sign-in is awaited, for how long, and that Ctrl-C cancels it; and
+//! `--confirm`'s question.
 
-use std::io::IsTerminal;
+use std::io::{BufRead, IsTerminal};
 use std::time::Duration;
 
 use auth_core::flows::DeviceCodeChallenge;
 use auth_core::{Interaction, StderrInteraction, Url};
+
+use crate::exit::{Failure, usage};
 
 /// auth-core's [`StderrInteraction`], with a "how to cancel" line where no progress line says it.
 #[derive(Debug, Default)]
@@ -66,6 +69,29 @@ fn browser_waiting(url: &str) -> String {
     match redirect {
         Some(redirect) => format!("waiting for the sign-in on {redirect}; Ctrl-C cancels"),
         None => "waiting for the sign-in; Ctrl-C cancels".to_owned(),
+    }
+}
+
+/// `--confirm`: asks on the terminal; anything but yes cancels.
+pub(crate) fn confirm(operation: &str, target: &str) -> Result<(), Failure> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(usage(
+            "--confirm asks on a terminal, and stdin is not one; leave --confirm out in scripts",
+        ));
+    }
+    eprint!(
+        "Confirm\nAre you sure you want to perform this action?\n\
+         Performing the operation \"{operation}\" on target \"{target}\".\n[Y] Yes  [N] No  (default is \"N\"): "
+    );
+    let mut answer = String::new();
+    stdin
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Failure::Failed(format!("reading the answer: {e}")))?;
+    match answer.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => Ok(()),
+        _ => Err(Failure::Cancelled("cancelled: nothing was done".into())),
     }
 }
 

@@ -18,6 +18,7 @@ mod output;
 mod secrets;
 mod session;
 mod status;
+mod token;
 mod token_options;
 mod which;
 
@@ -57,7 +58,7 @@ fn main() -> ExitCode {
             log_to_stderr(app.verbose);
             return exit_code(
                 &app,
-                session::token(&app, module, Vec::new(), name, &Default::default()),
+                token::token(&app, module, Vec::new(), name, &Default::default()),
             );
         }
     }

@@ -6,6 +6,7 @@
 use clap::builder::PossibleValuesParser;
 use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgGroup, ArgMatches, Command};
+use cmdlet::declare::common;
 use cmdlet::{Cmdlet, ConnectionName, Kind, Module, Parameter};
 
 /// Every module, in the order help lists them.
@@ -16,10 +17,11 @@ pub(crate) static ALL: [&Module; 4] = [
     &psentra::cli::POWERSHELL_MODULE,
 ];
 
-/// The `--what-if` and `--confirm` options every connect and disconnect has.
-pub(crate) const WHAT_IF: &str = "WhatIf";
+/// The `--what-if` and `--confirm` options every connect and disconnect has, by their clap ids: the
+/// declarations' names.
+pub(crate) const WHAT_IF: &str = common::WHAT_IF.name;
 /// See [`WHAT_IF`].
-pub(crate) const CONFIRM: &str = "Confirm";
+pub(crate) const CONFIRM: &str = common::CONFIRM.name;
 /// The option that feeds the password of a credential parameter from stdin.
 pub(crate) const PASSWORD_STDIN: &str = "password-stdin";
 /// `--context NAME`: which named connection.
@@ -146,20 +148,18 @@ pub(crate) fn cmdlet_command(name: &'static str, cmdlet: &'static Cmdlet) -> Com
     command.args(should_process_args())
 }
 
-/// `--what-if` (alias `--wi`) and `--confirm` (alias `--cf`).
+/// `--what-if` (alias `--wi`) and `--confirm` (alias `--cf`), as cmdlet declares them.
 pub(crate) fn should_process_args() -> [Arg; 2] {
+    let switch = |parameter: &'static Parameter| {
+        Arg::new(parameter.name)
+            .long(parameter.option())
+            .visible_aliases(parameter.option_aliases())
+            .action(ArgAction::SetTrue)
+            .help(parameter.help)
+    };
     [
-        Arg::new(WHAT_IF)
-            .long("what-if")
-            .visible_alias("wi")
-            .action(ArgAction::SetTrue)
-            .help("Say what would be done, and do nothing: no request, no file written"),
-        Arg::new(CONFIRM)
-            .long("confirm")
-            .visible_alias("cf")
-            .action(ArgAction::SetTrue)
-            .conflicts_with(WHAT_IF)
-            .help("Ask before acting (needs a terminal)"),
+        switch(&common::WHAT_IF),
+        switch(&common::CONFIRM).conflicts_with(WHAT_IF),
     ]
 }
 
@@ -253,12 +253,18 @@ mod tests {
                 cmdlet.name
             );
             for set in cmdlet.sets() {
-                for name in set.mandatory.iter().chain(&set.optional) {
-                    assert!(cmdlet.parameter(name).is_some(), "{} -{name}", cmdlet.name);
+                for parameter in set.mandatory.iter().chain(&set.optional) {
+                    assert_eq!(
+                        cmdlet.parameter(parameter.name),
+                        Some(*parameter),
+                        "{} -{}",
+                        cmdlet.name,
+                        parameter.name
+                    );
                 }
             }
             for parameter in cmdlet.parameters() {
-                let used = cmdlet.sets().iter().any(|s| s.accepts(parameter.name));
+                let used = cmdlet.sets().iter().any(|s| s.accepts(parameter));
                 assert!(used, "{} -{} is in no set", cmdlet.name, parameter.name);
             }
         }
@@ -281,11 +287,9 @@ mod tests {
         }
     }
 
-    /// The set `names` resolve to.
-    fn set_of(cmdlet: &'static Cmdlet, names: &[&'static str]) -> Option<&'static str> {
-        let arguments = names
-            .iter()
-            .map(|name| (*name, value(cmdlet.parameter(name).unwrap())));
+    /// The set `parameters` resolve to.
+    fn set_of(cmdlet: &'static Cmdlet, parameters: &[&'static Parameter]) -> Option<&'static str> {
+        let arguments = parameters.iter().map(|p| (p.name, value(p)));
         cmdlet.bind(arguments).ok().map(|bound| bound.set_name())
     }
 

@@ -1,11 +1,11 @@
 //! What happens after the options are bound: the sign-in on a runtime built only now (Ctrl-C cancels it,
-//! exit 130) and the connection saved under its name; `context`, `token` (from the cache without a
-//! runtime when it can), `switch` and `disconnect` of a named connection (by default the current one),
-//! all through auth-core's `Session` and the files under `MSCONNECT_HOME`.
+//! exit 130) and the connection saved under its name; `context`, a token from the cache without a
+//! runtime when it can ([`fetch`], for `token` and the other tools), `switch` and `disconnect` of a named
+//! connection (by default the current one), all through auth-core's `Session` and the files under
+//! `MSCONNECT_HOME`.
 
 use std::sync::Arc;
 
-use auth_core::time::format_rfc3339;
 use auth_core::{
     AccessToken, CacheProtection, Connection, Error, RenewalCredentials, Session, SessionOptions, TokenCache,
     TokenOptions,
@@ -15,9 +15,8 @@ use cmdlet::{Bound, Command, ConnectionName, Lifecycle, Module};
 use serde_json::{Value, json};
 
 use crate::app::App;
-use crate::connect::{confirm, failure};
-use crate::exit::Failure;
-use crate::interaction::CliInteraction;
+use crate::exit::{Failure, failure};
+use crate::interaction::{CliInteraction, confirm};
 use crate::modules;
 use crate::output::{self, Format};
 use crate::token_options;
@@ -152,7 +151,7 @@ pub(crate) fn saved(module: &Module) -> Lifecycle<Value> {
 }
 
 /// The connection a command acts on: the one named by `--context`, else the module's current one.
-fn chosen(
+pub(crate) fn chosen(
     session: &Session,
     module: &Module,
     given: Option<ConnectionName>,
@@ -167,7 +166,7 @@ fn chosen(
 }
 
 /// No connection is saved as `name`: the connect command that makes it, and the names that are saved.
-fn not_connected(session: &Session, module: &Module, name: &ConnectionName) -> Failure {
+pub(crate) fn not_connected(session: &Session, module: &Module, name: &ConnectionName) -> Failure {
     let mut message = if *name == ConnectionName::default_name() {
         format!(
             "not connected to {}: run `msconnect {} connect` first",
@@ -275,47 +274,6 @@ pub(crate) fn fetch(
         scopes: result.scopes,
         token_type: result.token_type,
     })
-}
-
-/// `token`: prints an access token for the named connection (none: the current one), for `--scopes`
-/// (none: the context's). A cached token is printed without a runtime or TLS; only a renewal builds them.
-/// `-o exec-credential` prints kubectl's `ExecCredential`, and never prompts. `options`: which token and
-/// how fresh (see [`fetch`]).
-pub(crate) fn token(
-    app: &App,
-    module: &'static Module,
-    scopes: Vec<String>,
-    name: Option<ConnectionName>,
-    options: &TokenOptions,
-) -> Result<(), Failure> {
-    let scopes = auth_core::flows::normalize_scopes(scopes);
-    let session = match app.format {
-        Format::ExecCredential => Session::new(SessionOptions {
-            interaction: crate::exec_credential::interaction(app)?,
-            ..persistent_options(app)?
-        }),
-        _ => session(app)?,
-    };
-    let name = chosen(&session, module, name)?;
-    let key = auth_core::ContextKey::new(module.name, name.as_str());
-    let Some((connection, _)) = session.load_connection::<Value>(key)? else {
-        return Err(not_connected(&session, module, &name));
-    };
-    let fetched = fetch(&session, &connection, &scopes, options, &|e| {
-        token_options::interaction_required(module, e)
-    })?;
-    match app.format {
-        // the bare token, so `$(msconnect partnercenter token)` is a bearer token
-        Format::Table => output::print(&format!("{}\n", fetched.token.secret())),
-        Format::Json => output::print(&output::json(&json!({
-            "AccessToken": fetched.token.secret(),
-            "ExpiresOn": format_rfc3339(fetched.expires_on),
-            "TenantId": fetched.tenant,
-            "Scopes": fetched.scopes,
-            "TokenType": fetched.token_type,
-        }))),
-        Format::ExecCredential => crate::exec_credential::print(app, &fetched.token, fetched.expires_on),
-    }
 }
 
 /// `disconnect`: forgets the named connection (none: the current one) and removes its tokens from the

@@ -12,8 +12,7 @@ use cmdlet::{ConnectionName, ConnectionStatus, Module, StatusOptions};
 use serde_json::Value;
 
 use crate::app::App;
-use crate::connect::failure;
-use crate::exit::Failure;
+use crate::exit::{Failure, failure};
 use crate::modules;
 use crate::output::{self, Format};
 use crate::session;

@@ -49,7 +49,7 @@ fn named(
         Some(name) => modules::context_name(name)?,
         None => match crate::session::saved(module)
             .current_name(session)
-            .map_err(|e| crate::connect::failure(module.connect.cmdlet(), e))?
+            .map_err(|e| crate::exit::failure(module.connect.cmdlet(), e))?
         {
             Some(name) => name,
             None => return Ok(None),

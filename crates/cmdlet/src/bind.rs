@@ -8,272 +8,12 @@ use std::fmt;
 
 use auth_core::{ClientCredential, ClientId, Credential, Environment, SecretText, Tenant};
 
-use crate::declare::{Cmdlet, Kind, Parameter, ParameterSet};
+use crate::declare::{Cmdlet, Kind, Parameter, ParameterSet, fold};
 use crate::error::{Error, Result};
-
-/// Folds a name as typed (`-TenantId`, `--tenant-id`, `tenantid`) to compare it: leading dashes, inner
-/// dashes and underscores dropped, lower case.
-pub(crate) fn fold(name: &str) -> String {
-    name.trim()
-        .trim_start_matches('-')
-        .chars()
-        .filter(|c| *c != '-' && *c != '_')
-        .flat_map(char::to_lowercase)
-        .collect()
-}
+use crate::problem::Problem;
 
 fn as_typed(name: &str) -> String {
     name.trim().trim_start_matches('-').to_owned()
-}
-
-/// What is wrong with the parameters of one invocation, by parameter name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Problem {
-    /// No parameter has that name, alias or prefix.
-    Unknown {
-        /// The name as typed.
-        typed: String,
-        /// Every parameter of the cmdlet.
-        known: Vec<&'static str>,
-    },
-    /// A prefix that several parameters start with.
-    Ambiguous {
-        /// The name as typed.
-        typed: String,
-        /// The parameters it could be.
-        matches: Vec<&'static str>,
-    },
-    /// One parameter given twice, under two spellings.
-    Repeated {
-        /// The parameter.
-        name: &'static str,
-        /// How it was first typed.
-        first: String,
-        /// How it was typed again.
-        second: String,
-    },
-    /// The parameters complete several sets, none the default.
-    SeveralSets {
-        /// The parameters given.
-        given: Vec<&'static str>,
-        /// The sets they complete.
-        sets: Vec<&'static str>,
-    },
-    /// No set takes all the parameters given.
-    Together {
-        /// The parameters given.
-        given: Vec<&'static str>,
-        /// For each set that takes any of them, those it does not take.
-        refusals: Vec<(&'static str, Vec<&'static str>)>,
-    },
-    /// Sets take the parameters given, but each needs more.
-    Incomplete {
-        /// The parameters given.
-        given: Vec<&'static str>,
-        /// For each set that takes them, the mandatory parameters missing.
-        needs: Vec<(&'static str, Vec<&'static str>)>,
-    },
-    /// The chosen set needs a parameter that is missing.
-    Missing {
-        /// The set.
-        set: &'static str,
-        /// The parameter.
-        name: &'static str,
-    },
-    /// The chosen set does not take these parameters.
-    NotInSet {
-        /// The set.
-        set: &'static str,
-        /// The parameters it does not take.
-        names: Vec<&'static str>,
-    },
-    /// The chosen set needs one of several parameters, and none was given.
-    OneOf {
-        /// The set.
-        set: &'static str,
-        /// The parameters, any one of which will do.
-        names: Vec<&'static str>,
-    },
-    /// A parameter that only goes with another, given without it.
-    Requires {
-        /// The parameter given.
-        name: &'static str,
-        /// The one it goes with.
-        with: &'static str,
-    },
-    /// Two parameters of the chosen set cannot be used together.
-    Conflict {
-        /// The set.
-        set: &'static str,
-        /// One parameter.
-        first: &'static str,
-        /// The other.
-        second: &'static str,
-    },
-}
-
-/// How a [`Problem`] names parameters.
-trait Words {
-    fn name(&self, parameter: &str) -> String;
-
-    /// `-a -b` in PowerShell words, `--a, --b and --c` on the command line.
-    fn names(&self, parameters: &[&str]) -> String;
-}
-
-struct PowerShell;
-
-impl Words for PowerShell {
-    fn name(&self, parameter: &str) -> String {
-        format!("-{parameter}")
-    }
-
-    fn names(&self, parameters: &[&str]) -> String {
-        let dashed: Vec<String> = parameters.iter().map(|p| self.name(p)).collect();
-        dashed.join(" ")
-    }
-}
-
-struct CommandLine<'c>(&'c Cmdlet);
-
-impl Words for CommandLine<'_> {
-    fn name(&self, parameter: &str) -> String {
-        let option = self
-            .0
-            .parameter(parameter)
-            .map_or_else(|| parameter.to_owned(), |p| p.option());
-        format!("--{option}")
-    }
-
-    fn names(&self, parameters: &[&str]) -> String {
-        let dashed: Vec<String> = parameters.iter().map(|p| self.name(p)).collect();
-        match dashed.as_slice() {
-            [] => String::new(),
-            [one] => one.clone(),
-            [init @ .., last] => format!("{} and {last}", init.join(", ")),
-        }
-    }
-}
-
-impl Problem {
-    /// The problem in command-line words (`--application-id`), as `msconnect` reports it for `cmdlet`.
-    pub fn for_command_line(&self, cmdlet: &Cmdlet) -> String {
-        let words = CommandLine(cmdlet);
-        match self {
-            Self::SeveralSets { given, sets } => format!(
-                "{} fit several parameter sets of {} ({}); add an option only one of them takes",
-                words.names(given),
-                cmdlet.name,
-                sets.join(", ")
-            ),
-            Self::Together { given, refusals } => {
-                let lines: Vec<String> = refusals
-                    .iter()
-                    .map(|(set, refused)| format!("  {set} does not take {}", words.names(refused)))
-                    .collect();
-                format!(
-                    "{} cannot be used together with {}:\n{}",
-                    words.names(given),
-                    cmdlet.name,
-                    lines.join("\n")
-                )
-            }
-            Self::Incomplete { given, needs } => {
-                let subject = if given.is_empty() {
-                    "no options".to_owned()
-                } else {
-                    words.names(given)
-                };
-                let lines: Vec<String> = needs
-                    .iter()
-                    .map(|(set, missing)| format!("  {set} needs {}", words.names(missing)))
-                    .collect();
-                format!(
-                    "{subject} match no parameter set of {}; add what one of them needs:\n{}",
-                    cmdlet.name,
-                    lines.join("\n")
-                )
-            }
-            other => other.explain(&words),
-        }
-    }
-
-    fn explain(&self, words: &dyn Words) -> String {
-        const UNRESOLVED: &str = "parameter set cannot be resolved using the specified named parameters";
-        match self {
-            Self::Unknown { typed, known } => format!(
-                "a parameter cannot be found that matches parameter name '{typed}'; the parameters are: {}",
-                words.names(known)
-            ),
-            Self::Ambiguous { typed, matches } => format!(
-                "parameter name '{typed}' is ambiguous; possible matches include: {}",
-                words.names(matches)
-            ),
-            Self::Repeated { name, first, second } => format!(
-                "{} was given more than once (as -{first} and -{second})",
-                words.name(name)
-            ),
-            Self::SeveralSets { given, sets } => format!(
-                "{UNRESOLVED}: {} fit several sets ({}); add a parameter that only one of them takes",
-                words.names(given),
-                sets.join(", ")
-            ),
-            Self::Together { given, refusals } => {
-                let lines: Vec<String> = refusals
-                    .iter()
-                    .map(|(set, refused)| format!("{set} does not take {}", words.names(refused)))
-                    .collect();
-                format!(
-                    "{UNRESOLVED}: {} cannot be used together; {}",
-                    words.names(given),
-                    lines.join("; ")
-                )
-            }
-            Self::Incomplete { given, needs } => {
-                let wanting: Vec<String> = needs
-                    .iter()
-                    .map(|(set, missing)| {
-                        if missing.is_empty() {
-                            format!("{set} (nothing more)")
-                        } else {
-                            let list: Vec<String> = missing.iter().map(|m| words.name(m)).collect();
-                            format!("{set} ({})", list.join(", "))
-                        }
-                    })
-                    .collect();
-                let subject = if given.is_empty() {
-                    "no parameters given".to_owned()
-                } else {
-                    words.names(given)
-                };
-                format!("{UNRESOLVED}: {subject} needs one of: {}", wanting.join(", "))
-            }
-            Self::Missing { set, name } => format!("parameter set {set} needs {}", words.name(name)),
-            Self::NotInSet { set, names } => {
-                format!("parameter set {set} does not take {}", words.names(names))
-            }
-            Self::OneOf { set, names } => {
-                let list: Vec<String> = names.iter().map(|n| words.name(n)).collect();
-                format!("parameter set {set} needs one of {}", list.join(", "))
-            }
-            Self::Requires { name, with } => format!(
-                "{} is used only together with {}",
-                words.name(name),
-                words.name(with)
-            ),
-            Self::Conflict { set, first, second } => format!(
-                "{} and {} cannot be used together (parameter set {set})",
-                words.name(first),
-                words.name(second)
-            ),
-        }
-    }
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.explain(&PowerShell))
-    }
 }
 
 /// The parameter of `cmdlet` a name as typed stands for: an exact name or alias in any case (with or
@@ -289,7 +29,7 @@ pub fn canonical_name(cmdlet: &Cmdlet, typed: &str) -> Result<&'static Parameter
                 .map(move |s| (s, *p))
         })
         .collect();
-    if let Some(parameter) = spelled(cmdlet, &wanted) {
+    if let Some(parameter) = cmdlet.spelled(&wanted) {
         return Ok(parameter);
     }
     let mut matches: Vec<&'static Parameter> = Vec::new();
@@ -306,32 +46,26 @@ pub fn canonical_name(cmdlet: &Cmdlet, typed: &str) -> Result<&'static Parameter
             cmdlet,
             Problem::Unknown {
                 typed: as_typed(typed),
-                known: parameters.iter().map(|p| p.name).collect(),
+                known: parameters.clone(),
             },
         )),
         several => Err(Error::binding(
             cmdlet,
             Problem::Ambiguous {
                 typed: as_typed(typed),
-                matches: several.iter().map(|p| p.name).collect(),
+                matches: several.to_vec(),
             },
         )),
     }
 }
 
-/// The parameter whose name or an alias folds to `wanted` (see [`fold`]): no prefixes.
-pub(crate) fn spelled(cmdlet: &Cmdlet, wanted: &str) -> Option<&'static Parameter> {
-    cmdlet.parameters().into_iter().find(|p| {
-        std::iter::once(p.name)
-            .chain(p.aliases.iter().copied())
-            .any(|spelling| fold(spelling) == wanted)
-    })
-}
-
-/// Chooses the parameter set for the parameters `given` (by name), as PowerShell does: the sets that
+/// Chooses the parameter set for the parameters `given`, as PowerShell does: the sets that
 /// take every given parameter, then among them those whose mandatory parameters are all given; exactly
 /// one wins, or the default set when it is among several.
-pub fn resolve<'c>(sets: &'c [ParameterSet], given: &[&'static str]) -> Result<&'c ParameterSet, Problem> {
+pub fn resolve<'c>(
+    sets: &'c [ParameterSet],
+    given: &[&'static Parameter],
+) -> Result<&'c ParameterSet, Problem> {
     let candidates: Vec<&ParameterSet> = sets
         .iter()
         .filter(|set| given.iter().all(|g| set.accepts(g)))
@@ -379,34 +113,13 @@ pub fn resolve<'c>(sets: &'c [ParameterSet], given: &[&'static str]) -> Result<&
     })
 }
 
-/// Picks a value from a fixed list (PowerShell's `ValidateSet`), ignoring case; anything else is refused
-/// with the list of accepted values.
-pub fn choose<T: Copy>(parameter: &str, value: &str, accepted: &[(&'static str, T)]) -> auth_core::Result<T> {
-    let value = value.trim();
-    accepted
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case(value))
-        .map(|(_, v)| *v)
-        .ok_or_else(|| {
-            let names: Vec<&str> = accepted.iter().map(|(n, _)| *n).collect();
-            auth_core::Error::invalid(
-                format!("-{parameter}"),
-                format!(
-                    "'{value}' is not one of the accepted values: {}",
-                    names.join(", ")
-                ),
-            )
-        })
-}
-
-/// Renames the parameter of an [`auth_core::Error::InvalidParameter`] to `-{parameter}`, so a value
-/// checked by a general parser (a tenant, a client id) is blamed on the parameter the user typed.
-pub fn named<T>(parameter: &str, result: auth_core::Result<T>) -> auth_core::Result<T> {
+/// Blames a value a general parser refused (a tenant, a client id: auth-core's
+/// [`auth_core::Error::InvalidParameter`]) on the declared parameter the user gave it to, as an
+/// [`Error::Value`]; any other error is kept.
+pub fn named<T>(parameter: &'static Parameter, result: auth_core::Result<T>) -> Result<T> {
     result.map_err(|error| match error {
-        auth_core::Error::InvalidParameter { reason, .. } => {
-            auth_core::Error::invalid(format!("-{parameter}"), reason)
-        }
-        other => other,
+        auth_core::Error::InvalidParameter { reason, .. } => Error::Value { parameter, reason },
+        other => Error::Core(other),
     })
 }
 
@@ -461,14 +174,14 @@ impl Argument {
     /// single text a list of one, a secret typed as text wrapped as a secret (so `Debug` never shows
     /// it). Checked once, here, where the value enters; a value of another kind is refused, naming the
     /// parameter.
-    fn checked(self, cmdlet: &Cmdlet, parameter: &Parameter) -> auth_core::Result<Self> {
-        let wrong = |expected: &str, got: &Self| Bound::wrong(parameter.name, expected, got);
+    fn checked(self, cmdlet: &Cmdlet, parameter: &'static Parameter) -> Result<Self> {
+        let wrong = |expected: &str, got: &Self| Bound::wrong(parameter, expected, got);
         Ok(match (parameter.kind, self) {
             (Kind::Switch | Kind::ShouldProcess, Self::Switch) => Self::Switch,
             (Kind::Switch | Kind::ShouldProcess, other) => return Err(wrong("a switch", &other)),
             (Kind::Text(_) | Kind::Choice(_), Self::Text(text)) => Self::Text(text),
             (Kind::Text(_) | Kind::Choice(_), other) => return Err(wrong("a text value", &other)),
-            (Kind::Tenant, Self::Text(text)) => Self::Tenant(named(parameter.name, Tenant::parse(&text))?),
+            (Kind::Tenant, Self::Text(text)) => Self::Tenant(named(parameter, Tenant::parse(&text))?),
             (Kind::Tenant, Self::Tenant(tenant)) => Self::Tenant(tenant),
             (Kind::Tenant, other) => return Err(wrong("a tenant", &other)),
             (Kind::List(_), Self::Text(text)) => Self::List(vec![text]),
@@ -480,7 +193,7 @@ impl Argument {
             (Kind::Credential { .. }, Self::Credential(credential)) => Self::Credential(credential),
             (Kind::Credential { .. }, other) => return Err(wrong("a credential", &other)),
             (Kind::Environment, Self::Text(text)) => {
-                Self::Environment(Box::new(cmdlet.environments.parse(&text)?))
+                Self::Environment(Box::new(named(parameter, cmdlet.environments.parse(&text))?))
             }
             (Kind::Environment, Self::Environment(environment)) => Self::Environment(environment),
             (Kind::Environment, other) => return Err(wrong("an environment name", &other)),
@@ -530,7 +243,7 @@ impl Cmdlet {
                 return Err(Error::binding(
                     self,
                     Problem::Repeated {
-                        name: parameter.name,
+                        name: parameter,
                         first: typed_as[index].clone(),
                         second: as_typed(typed),
                     },
@@ -539,7 +252,7 @@ impl Cmdlet {
             typed_as.push(as_typed(typed));
             named.push((parameter, value));
         }
-        let given: Vec<&'static str> = named.iter().map(|(p, _)| p.name).collect();
+        let given: Vec<&'static Parameter> = named.iter().map(|(p, _)| *p).collect();
         let set = resolve(self.sets(), &given).map_err(|problem| Error::binding(self, problem))?;
         Bound::new(self, set, named)
     }
@@ -554,10 +267,10 @@ impl Bound {
         set: &'static ParameterSet,
         arguments: Vec<(&'static Parameter, Argument)>,
     ) -> Result<Self> {
-        let refused: Vec<&'static str> = arguments
+        let refused: Vec<&'static Parameter> = arguments
             .iter()
-            .map(|(p, _)| p.name)
-            .filter(|name| !set.accepts(name))
+            .map(|(p, _)| *p)
+            .filter(|p| !set.accepts(p))
             .collect();
         if !refused.is_empty() {
             let problem = Problem::NotInSet {
@@ -576,10 +289,10 @@ impl Bound {
     /// Adds a value read after the set was chosen (a secret, which `-WhatIf` never needs); a parameter
     /// the set does not take is refused.
     pub fn supply(&mut self, parameter: &'static Parameter, value: Argument) -> Result<()> {
-        if !self.set.accepts(parameter.name) {
+        if !self.set.accepts(parameter) {
             let problem = Problem::NotInSet {
                 set: self.set.name,
-                names: vec![parameter.name],
+                names: vec![parameter],
             };
             return Err(Error::binding(self.cmdlet, problem));
         }
@@ -605,23 +318,27 @@ impl Bound {
     }
 
     /// Whether the parameter was given.
-    pub fn has(&self, name: &str) -> bool {
-        self.get(name).is_some()
+    pub fn has(&self, parameter: &'static Parameter) -> bool {
+        self.get(parameter).is_some()
     }
 
-    fn get(&self, name: &str) -> Option<&Argument> {
-        self.values.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    /// The value bound to `parameter` (by its name: a cmdlet's parameters have one each).
+    fn get(&self, parameter: &Parameter) -> Option<&Argument> {
+        self.values
+            .iter()
+            .find(|(n, _)| *n == parameter.name)
+            .map(|(_, v)| v)
     }
 
-    fn wrong(name: &str, expected: &str, got: &Argument) -> auth_core::Error {
-        auth_core::Error::invalid(
-            format!("-{name}"),
-            format!("expects {expected}, got {}", got.kind()),
-        )
+    fn wrong(parameter: &'static Parameter, expected: &str, got: &Argument) -> Error {
+        Error::Value {
+            parameter,
+            reason: format!("expects {expected}, got {}", got.kind()),
+        }
     }
 
     /// An error naming a parameter the chosen set needs and that is missing.
-    pub fn missing(&self, name: &'static str) -> Error {
+    pub fn missing(&self, name: &'static Parameter) -> Error {
         Error::binding(
             self.cmdlet,
             Problem::Missing {
@@ -632,7 +349,7 @@ impl Bound {
     }
 
     /// An error saying that two parameters of the chosen set cannot be used together.
-    pub fn conflict(&self, first: &'static str, second: &'static str) -> Error {
+    pub fn conflict(&self, first: &'static Parameter, second: &'static Parameter) -> Error {
         Error::binding(
             self.cmdlet,
             Problem::Conflict {
@@ -649,100 +366,99 @@ impl Bound {
     }
 
     /// Whether a switch is present.
-    pub fn switch(&self, name: &str) -> bool {
-        matches!(self.get(name), Some(Argument::Switch))
+    pub fn switch(&self, parameter: &'static Parameter) -> bool {
+        matches!(self.get(parameter), Some(Argument::Switch))
     }
 
     /// A text value.
-    pub fn text(&self, name: &str) -> Result<Option<String>> {
-        match self.get(name) {
+    pub fn text(&self, parameter: &'static Parameter) -> Result<Option<String>> {
+        match self.get(parameter) {
             None => Ok(None),
             Some(Argument::Text(text)) => Ok(Some(text.clone())),
-            Some(other) => Err(Self::wrong(name, "a text value", other).into()),
+            Some(other) => Err(Self::wrong(parameter, "a text value", other)),
         }
     }
 
     /// A text value the chosen set requires.
-    pub fn required_text(&self, name: &'static str) -> Result<String> {
-        self.text(name)?.ok_or_else(|| self.missing(name))
+    pub fn required_text(&self, parameter: &'static Parameter) -> Result<String> {
+        self.text(parameter)?.ok_or_else(|| self.missing(parameter))
     }
 
     /// A tenant, checked when it was bound.
-    pub fn tenant(&self, name: &str) -> Result<Option<Tenant>> {
-        match self.get(name) {
+    pub fn tenant(&self, parameter: &'static Parameter) -> Result<Option<Tenant>> {
+        match self.get(parameter) {
             None => Ok(None),
             Some(Argument::Tenant(tenant)) => Ok(Some(tenant.clone())),
-            Some(other) => Err(Self::wrong(name, "a tenant", other).into()),
+            Some(other) => Err(Self::wrong(parameter, "a tenant", other)),
         }
     }
 
     /// A tenant the chosen set requires.
-    pub fn required_tenant(&self, name: &'static str) -> Result<Tenant> {
-        self.tenant(name)?.ok_or_else(|| self.missing(name))
+    pub fn required_tenant(&self, parameter: &'static Parameter) -> Result<Tenant> {
+        self.tenant(parameter)?.ok_or_else(|| self.missing(parameter))
     }
 
     /// An application (client) id, validated.
-    pub fn client_id(&self, name: &str) -> Result<Option<ClientId>> {
-        Ok(self
-            .text(name)?
-            .map(|text| named(name, ClientId::parse(&text)))
-            .transpose()?)
+    pub fn client_id(&self, parameter: &'static Parameter) -> Result<Option<ClientId>> {
+        self.text(parameter)?
+            .map(|text| named(parameter, ClientId::parse(&text)))
+            .transpose()
     }
 
     /// An application id the chosen set requires.
-    pub fn required_client_id(&self, name: &'static str) -> Result<ClientId> {
-        self.client_id(name)?.ok_or_else(|| self.missing(name))
+    pub fn required_client_id(&self, parameter: &'static Parameter) -> Result<ClientId> {
+        self.client_id(parameter)?.ok_or_else(|| self.missing(parameter))
     }
 
     /// Takes the value out: a secret or a credential moves on to the request, never copied.
-    fn take(&mut self, name: &str) -> Option<Argument> {
-        let index = self.values.iter().position(|(n, _)| *n == name)?;
+    fn take(&mut self, parameter: &Parameter) -> Option<Argument> {
+        let index = self.values.iter().position(|(n, _)| *n == parameter.name)?;
         Some(self.values.remove(index).1)
     }
 
     /// Takes a secret value out.
-    pub fn secret(&mut self, name: &str) -> Result<Option<SecretText>> {
-        match self.take(name) {
+    pub fn secret(&mut self, parameter: &'static Parameter) -> Result<Option<SecretText>> {
+        match self.take(parameter) {
             None => Ok(None),
             Some(Argument::Secret(secret)) => Ok(Some(secret)),
-            Some(other) => Err(Self::wrong(name, "a secret", &other).into()),
+            Some(other) => Err(Self::wrong(parameter, "a secret", &other)),
         }
     }
 
     /// Takes out a secret value the chosen set requires.
-    pub fn required_secret(&mut self, name: &'static str) -> Result<SecretText> {
-        self.secret(name)?.ok_or_else(|| self.missing(name))
+    pub fn required_secret(&mut self, parameter: &'static Parameter) -> Result<SecretText> {
+        self.secret(parameter)?.ok_or_else(|| self.missing(parameter))
     }
 
     /// A list of values.
-    pub fn list(&self, name: &str) -> Result<Option<Vec<String>>> {
-        match self.get(name) {
+    pub fn list(&self, parameter: &'static Parameter) -> Result<Option<Vec<String>>> {
+        match self.get(parameter) {
             None => Ok(None),
             Some(Argument::List(items)) => Ok(Some(items.clone())),
-            Some(other) => Err(Self::wrong(name, "a list of values", other).into()),
+            Some(other) => Err(Self::wrong(parameter, "a list of values", other)),
         }
     }
 
     /// Takes a credential out.
-    pub fn credential(&mut self, name: &str) -> Result<Option<Credential>> {
-        match self.take(name) {
+    pub fn credential(&mut self, parameter: &'static Parameter) -> Result<Option<Credential>> {
+        match self.take(parameter) {
             None => Ok(None),
             Some(Argument::Credential(credential)) => Ok(Some(credential)),
-            Some(other) => Err(Self::wrong(name, "a credential", &other).into()),
+            Some(other) => Err(Self::wrong(parameter, "a credential", &other)),
         }
     }
 
     /// Takes out a credential the chosen set requires.
-    pub fn required_credential(&mut self, name: &'static str) -> Result<Credential> {
-        self.credential(name)?.ok_or_else(|| self.missing(name))
+    pub fn required_credential(&mut self, parameter: &'static Parameter) -> Result<Credential> {
+        self.credential(parameter)?.ok_or_else(|| self.missing(parameter))
     }
 
     /// Takes a loaded client credential (a certificate object) out.
-    pub fn client_credential(&mut self, name: &str) -> Result<Option<ClientCredential>> {
-        match self.take(name) {
+    pub fn client_credential(&mut self, parameter: &'static Parameter) -> Result<Option<ClientCredential>> {
+        match self.take(parameter) {
             None => Ok(None),
             Some(Argument::ClientCredential(credential)) => Ok(Some(credential)),
-            Some(other) => Err(Self::wrong(name, "a certificate", &other).into()),
+            Some(other) => Err(Self::wrong(parameter, "a certificate", &other)),
         }
     }
 
@@ -752,7 +468,7 @@ impl Bound {
             .cmdlet
             .parameters()
             .into_iter()
-            .find_map(|p| match self.get(p.name) {
+            .find_map(|p| match self.get(p) {
                 Some(Argument::Environment(environment)) if p.kind == Kind::Environment => {
                     Some(environment.as_ref().clone())
                 }
@@ -767,7 +483,7 @@ impl Bound {
         let tenant = self
             .cmdlet
             .tenant_parameter()
-            .and_then(|p| match self.get(p.name) {
+            .and_then(|p| match self.get(p) {
                 Some(Argument::Tenant(tenant)) => Some(tenant.to_string()),
                 _ => None,
             })

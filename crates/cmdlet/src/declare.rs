@@ -46,8 +46,9 @@ pub enum Kind {
     Object,
 }
 
-/// One parameter of a cmdlet.
-#[derive(Debug, Clone, Copy)]
+/// One parameter of a cmdlet, declared once as a constant (`TENANT`) that the cmdlet's parameter
+/// groups, its sets and the code reading its bound value all name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Parameter {
     /// The PowerShell name (`ApplicationId`). The command-line option is its kebab case
     /// (`--application-id`).
@@ -93,22 +94,37 @@ pub fn kebab(name: &str) -> String {
     out
 }
 
+/// Folds a name as typed (`-TenantId`, `--tenant-id`, `tenantid`) to compare it: leading dashes, inner
+/// dashes and underscores dropped, lower case.
+pub(crate) fn fold(name: &str) -> String {
+    name.trim()
+        .trim_start_matches('-')
+        .chars()
+        .filter(|c| *c != '-' && *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// One parameter set: its name, the parameters it requires and those it also takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParameterSet {
     /// The set's name (`ServicePrincipal`).
     pub name: &'static str,
-    /// Parameters the set requires, by name.
-    pub mandatory: Vec<&'static str>,
+    /// Parameters the set requires.
+    pub mandatory: Vec<&'static Parameter>,
     /// Parameters the set also takes.
-    pub optional: Vec<&'static str>,
+    pub optional: Vec<&'static Parameter>,
     /// Whether this is the cmdlet's default set, chosen when several sets fit.
     pub default: bool,
 }
 
 impl ParameterSet {
     /// A set that requires `mandatory` and also takes `optional`.
-    pub fn new(name: &'static str, mandatory: &[&'static str], optional: &[&'static str]) -> Self {
+    pub fn new(
+        name: &'static str,
+        mandatory: &[&'static Parameter],
+        optional: &[&'static Parameter],
+    ) -> Self {
         Self {
             name,
             mandatory: mandatory.to_vec(),
@@ -127,24 +143,24 @@ impl ParameterSet {
     /// The same set, also taking `parameters` (what every set of a cmdlet takes: `-Environment`,
     /// `-WhatIf`…).
     #[must_use]
-    pub fn also(mut self, parameters: &[&'static str]) -> Self {
+    pub fn also(mut self, parameters: &[&'static Parameter]) -> Self {
         self.optional.extend_from_slice(parameters);
         self
     }
 
-    /// Whether the set takes `parameter` (by name, any case).
-    pub fn accepts(&self, parameter: &str) -> bool {
+    /// Whether the set takes `parameter` (a parameter of the cmdlet's, by its name).
+    pub fn accepts(&self, parameter: &Parameter) -> bool {
         self.mandatory
             .iter()
             .chain(&self.optional)
-            .any(|p| p.eq_ignore_ascii_case(parameter))
+            .any(|p| p.name == parameter.name)
     }
 
     /// The mandatory parameters missing from `given`.
-    pub fn missing(&self, given: &[&str]) -> Vec<&'static str> {
+    pub fn missing(&self, given: &[&Parameter]) -> Vec<&'static Parameter> {
         self.mandatory
             .iter()
-            .filter(|p| !given.iter().any(|g| g.eq_ignore_ascii_case(p)))
+            .filter(|p| !given.iter().any(|g| g.name == p.name))
             .copied()
             .collect()
     }
@@ -215,7 +231,16 @@ impl Cmdlet {
     /// an alias of `-MsAccessToken`). No prefixes: for naming the parameter an error is about.
     pub fn find(&self, spelling: &str) -> Option<&'static Parameter> {
         // the binder's comparison, with auth-core's spaces read as the dashes of kebab case
-        crate::bind::spelled(self, &crate::bind::fold(&spelling.replace(' ', "-")))
+        self.spelled(&fold(&spelling.replace(' ', "-")))
+    }
+
+    /// The parameter whose name or an alias folds to `wanted` (see [`fold`]): no prefixes.
+    pub(crate) fn spelled(&self, wanted: &str) -> Option<&'static Parameter> {
+        self.parameters().into_iter().find(|p| {
+            std::iter::once(p.name)
+                .chain(p.aliases.iter().copied())
+                .any(|spelling| fold(spelling) == wanted)
+        })
     }
 
     /// The parameter of this name (exact).
@@ -274,21 +299,23 @@ pub mod common {
         kind: Kind::List("SCOPE"),
         help: "The scopes of the access token (comma-separated, or the option repeated)",
     };
-    /// `-WhatIf` (alias `wi`) and `-Confirm` (alias `cf`), PowerShell's should-process parameters.
-    pub const SHOULD_PROCESS: [Parameter; 2] = [
-        Parameter {
-            name: "WhatIf",
-            aliases: &["wi"],
-            kind: Kind::ShouldProcess,
-            help: "Say what would be done, and do nothing",
-        },
-        Parameter {
-            name: "Confirm",
-            aliases: &["cf"],
-            kind: Kind::ShouldProcess,
-            help: "Ask before acting",
-        },
-    ];
+    /// `-WhatIf` (alias `wi`): say what would be done, and do nothing. Every cmdlet and the command
+    /// line's `disconnect` take it.
+    pub const WHAT_IF: Parameter = Parameter {
+        name: "WhatIf",
+        aliases: &["wi"],
+        kind: Kind::ShouldProcess,
+        help: "Say what would be done, and do nothing: no request, no file written",
+    };
+    /// `-Confirm` (alias `cf`): ask before acting.
+    pub const CONFIRM: Parameter = Parameter {
+        name: "Confirm",
+        aliases: &["cf"],
+        kind: Kind::ShouldProcess,
+        help: "Ask before acting (needs a terminal)",
+    };
+    /// [`WHAT_IF`] and [`CONFIRM`], PowerShell's should-process parameters.
+    pub const SHOULD_PROCESS: &[Parameter] = &[WHAT_IF, CONFIRM];
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use auth_core::{Cloud, Environment};
 
-use crate::bind::choose;
+use crate::choice::choose;
 
 /// The names a module's `-Environment` takes, in its help page's order; the first is the default.
 #[derive(Debug)]

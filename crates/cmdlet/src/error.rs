@@ -1,8 +1,8 @@
 //! The error of binding and connecting: auth-core's, a binding problem named in parameters, or a
 //! product's refusal of a parameter's value. Every product crate returns it as its own `Error`.
 
-use crate::bind::Problem;
-use crate::declare::Cmdlet;
+use crate::declare::{Cmdlet, Parameter};
+use crate::problem::Problem;
 
 /// A `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -32,10 +32,21 @@ pub enum Error {
     /// The sign-in went through, but what it gave fails what a parameter asked for (`enforce_mfa`), or the
     /// parameter's value cannot serve this product (an environment with no endpoint for it). The message
     /// names the request's field; the command line names the option.
-    #[error("{}: {reason}", field(parameter))]
+    #[error("{}: {reason}", field(parameter.name))]
     Refused {
-        /// The declared parameter (`EnforceMFA`).
-        parameter: &'static str,
+        /// The declared parameter (`EnforceMFA`), from which the command line names its option.
+        parameter: &'static Parameter,
+        /// Why.
+        reason: String,
+    },
+
+    /// A value given to a parameter is refused where it enters (a tenant that is no tenant, a name not
+    /// in the list, a value of the wrong kind), in the words auth-core's own check uses: the command line
+    /// names the declared parameter's option.
+    #[error("invalid value for -{}: {reason}", parameter.name)]
+    Value {
+        /// The declared parameter the value was given to (`Tenant`).
+        parameter: &'static Parameter,
         /// Why.
         reason: String,
     },
@@ -43,10 +54,11 @@ pub enum Error {
     /// A value of the typed request cannot be used, found before anything is sent (a credential whose
     /// user name is not the application id). The message names the request's field (`credential`); the
     /// command line names the option.
-    #[error("invalid {}: {reason}", field(parameter))]
+    #[error("invalid {}: {reason}", field(parameter.name))]
     Invalid {
-        /// The declared parameter the field stands for (`Credential`).
-        parameter: &'static str,
+        /// The declared parameter the field stands for (`Credential`), from which the command line
+        /// names its option.
+        parameter: &'static Parameter,
         /// Why.
         reason: String,
     },
@@ -77,7 +89,7 @@ pub fn field(parameter: &str) -> String {
 impl Error {
     /// An [`Error::Invalid`] of `parameter`, from auth-core's check of its value (a client id, a tenant):
     /// its reason kept, the field named.
-    pub fn invalid_field(parameter: &'static str, error: auth_core::Error) -> Self {
+    pub fn invalid_field(parameter: &'static Parameter, error: auth_core::Error) -> Self {
         match error {
             auth_core::Error::InvalidParameter { reason, .. } => Self::Invalid { parameter, reason },
             other => Self::Core(other),
@@ -121,8 +133,14 @@ mod tests {
                 "tenant"
             ]
         );
+        const ENFORCE_MFA: Parameter = Parameter {
+            name: "EnforceMFA",
+            aliases: &[],
+            kind: crate::Kind::Switch,
+            help: "",
+        };
         let refused = Error::Refused {
-            parameter: "EnforceMFA",
+            parameter: &ENFORCE_MFA,
             reason: "no mfa".into(),
         };
         insta::assert_snapshot!(refused, @"enforce_mfa: no mfa");

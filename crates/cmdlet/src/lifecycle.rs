@@ -361,12 +361,12 @@ impl SignInExtras {
     /// What the bound parameters say; a challenge that is neither base64 nor JSON is an error naming
     /// `-ClaimsChallenge`.
     pub fn from_bound(bound: &Bound) -> Result<Self> {
-        let claims_challenge = match bound.text(CLAIMS_CHALLENGE)? {
-            Some(text) => Some(named(CLAIMS_CHALLENGE, ClaimsChallenge::parse(&text))?),
+        let claims_challenge = match bound.text(&CLAIMS_CHALLENGE)? {
+            Some(text) => Some(named(&CLAIMS_CHALLENGE, ClaimsChallenge::parse(&text))?),
             None => None,
         };
         Ok(Self {
-            cae: bound.switch(CAE),
+            cae: bound.switch(&CAE),
             claims_challenge,
         })
     }

@@ -101,32 +101,23 @@ impl SignIn for ConnectEntra {
                 TokenCredentialType::UserProvidedAccessToken,
             ),
             EntraSignIn::AppSecretCredential { credential, tenant } => (
-                ClientId::parse(&credential.username)
-                    .map_err(|error| cmdlet::Error::invalid_field("ClientSecretCredential", error))?,
+                ClientId::parse(&credential.username).map_err(|error| {
+                    cmdlet::Error::invalid_field(&crate::params::CLIENT_SECRET_CREDENTIAL, error)
+                })?,
                 Some(tenant),
                 vec![default_scope],
                 SignInMethod::Application(ClientCredential::Secret(credential.password.into())),
                 AuthType::AppOnly,
                 TokenCredentialType::ClientSecret,
             ),
-            // the Azure CLI's refresh token serves its own client (a FOCI family member), which may not be
-            // true of Microsoft Graph PowerShell's: the token is the Azure CLI's client's
-            EntraSignIn::FromAzureCli { account, tenant } => (
-                ClientId::from_static(auth_core::azure_cli::AZURE_CLI_CLIENT_ID),
-                tenant,
-                vec![default_scope],
-                SignInMethod::AzureCli { account },
-                AuthType::Delegated,
-                TokenCredentialType::AzureCli,
-            ),
-            EntraSignIn::Workload(workload) => {
-                let plan = workload.into_plan(session, crate::params::NAMES, default_client())?;
+            EntraSignIn::Shared(shared) => {
+                let plan = shared.into_plan(session, crate::params::NAMES, default_client())?;
                 // the set whose sign-in ran: for `-Auto`, the one the environment offered
                 let credential_type = match plan.answered {
                     "FederatedToken" => TokenCredentialType::FederatedToken,
                     "WorkloadIdentity" => TokenCredentialType::WorkloadIdentity,
                     "ManagedIdentity" => TokenCredentialType::ManagedIdentity,
-                    cmdlet::sets::FROM_AZURE_CLI_SET => TokenCredentialType::AzureCli,
+                    cmdlet::sets::shared::FROM_AZURE_CLI_SET => TokenCredentialType::AzureCli,
                     _ => TokenCredentialType::EnvironmentVariable,
                 };
                 (

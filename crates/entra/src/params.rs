@@ -4,9 +4,58 @@
 //! kind and help; the environment names; and how the bound parameters become the typed request.
 
 use auth_core::{AccessToken, CertificateSource, ClientId, Credential, Environment, Tenant};
-use cmdlet::declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets, common};
-use cmdlet::sets::{self, FROM_AZURE_CLI_SET, SetNames, workload::WorkloadSignIn};
+use cmdlet::declare::common::{self, CERTIFICATE_THUMBPRINT, CONFIRM, CREDENTIAL, ENVIRONMENT, WHAT_IF};
+use cmdlet::declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets};
+use cmdlet::sets::shared::{self, SharedSignIn};
+use cmdlet::sets::{self, CAE, CLAIMS_CHALLENGE, SetNames};
 use cmdlet::{Bound, EnvironmentNames, Request, Result};
+
+/// `-ClientId` (aliases `-ApplicationId`, `-AppId`).
+pub const CLIENT_ID: Parameter = Parameter {
+    name: "ClientId",
+    aliases: &["ApplicationId", "AppId"],
+    kind: Kind::Text("ID"),
+    help: "The application (client) id [default: Microsoft Graph PowerShell's]",
+};
+/// `-ClientSecretCredential`.
+pub const CLIENT_SECRET_CREDENTIAL: Parameter = Parameter {
+    name: "ClientSecretCredential",
+    aliases: &[],
+    kind: Kind::Credential {
+        env: "MSCONNECT_CLIENT_SECRET",
+    },
+    help: "The application id of a service principal; its client secret comes from \
+           --password-stdin, MSCONNECT_CLIENT_SECRET or a prompt",
+};
+/// `-MsAccessToken` (alias `-AccessToken`).
+pub const MS_ACCESS_TOKEN: Parameter = Parameter {
+    name: "MsAccessToken",
+    aliases: &["AccessToken"],
+    kind: Kind::Secret {
+        value_name: "TOKEN",
+        env: "MSCONNECT_ACCESS_TOKEN",
+    },
+    help: "A Microsoft Graph access token to use as it is (`-` reads it from stdin)",
+};
+/// `-Scopes`.
+pub const SCOPES: Parameter = Parameter {
+    help: "The delegated permissions to ask for [default: https://graph.microsoft.com/.default]",
+    ..common::SCOPES
+};
+/// `-TenantId` (aliases `-Domain`, `-TenantDomain`, `-Tenant`).
+pub const TENANT_ID: Parameter = Parameter {
+    name: "TenantId",
+    aliases: &["Domain", "TenantDomain", "Tenant"],
+    kind: Kind::Tenant,
+    help: "The tenant: its id (GUID) or a domain name [default: organizations]",
+};
+/// `-UseDeviceCode` (aliases `-UseDeviceAuthentication`, `-DeviceCode`, `-DeviceAuth`, `-Device`).
+pub const USE_DEVICE_CODE: Parameter = Parameter {
+    name: "UseDeviceCode",
+    aliases: &["UseDeviceAuthentication", "DeviceCode", "DeviceAuth", "Device"],
+    kind: Kind::Switch,
+    help: "Sign in with a device code (on another device's browser) instead of this machine's browser",
+};
 
 /// `Connect-Entra`. `-MsAccessToken` is mandatory in AccessToken (the help marks it optional, which only
 /// ever makes the default set win) and `-TenantId` in AppSecretCredential (client credentials need a
@@ -17,51 +66,17 @@ pub static CONNECT: Cmdlet = Cmdlet {
     operation: "Connect",
     parameters: &[
         &[
-            common::CERTIFICATE_THUMBPRINT,
-            Parameter {
-                name: "ClientId",
-                aliases: &["ApplicationId", "AppId"],
-                kind: Kind::Text("ID"),
-                help: "The application (client) id [default: Microsoft Graph PowerShell's]",
-            },
-            Parameter {
-                name: "ClientSecretCredential",
-                aliases: &[],
-                kind: Kind::Credential {
-                    env: "MSCONNECT_CLIENT_SECRET",
-                },
-                help: "The application id of a service principal; its client secret comes from \
-                       --password-stdin, MSCONNECT_CLIENT_SECRET or a prompt",
-            },
-            common::CREDENTIAL,
-            common::ENVIRONMENT,
-            Parameter {
-                name: "MsAccessToken",
-                aliases: &["AccessToken"],
-                kind: Kind::Secret {
-                    value_name: "TOKEN",
-                    env: "MSCONNECT_ACCESS_TOKEN",
-                },
-                help: "A Microsoft Graph access token to use as it is (`-` reads it from stdin)",
-            },
-            Parameter {
-                help: "The delegated permissions to ask for [default: https://graph.microsoft.com/.default]",
-                ..common::SCOPES
-            },
-            Parameter {
-                name: "TenantId",
-                aliases: &["Domain", "TenantDomain", "Tenant"],
-                kind: Kind::Tenant,
-                help: "The tenant: its id (GUID) or a domain name [default: organizations]",
-            },
-            Parameter {
-                name: "UseDeviceCode",
-                aliases: &["UseDeviceAuthentication", "DeviceCode", "DeviceAuth", "Device"],
-                kind: Kind::Switch,
-                help: "Sign in with a device code (on another device's browser) instead of this machine's browser",
-            },
+            CERTIFICATE_THUMBPRINT,
+            CLIENT_ID,
+            CLIENT_SECRET_CREDENTIAL,
+            CREDENTIAL,
+            ENVIRONMENT,
+            MS_ACCESS_TOKEN,
+            SCOPES,
+            TENANT_ID,
+            USE_DEVICE_CODE,
         ],
-        &common::SHOULD_PROCESS,
+        common::SHOULD_PROCESS,
     ],
     shared: sets::CONNECT_SHARED,
     sets: Sets::new(|| {
@@ -70,30 +85,29 @@ pub static CONNECT: Cmdlet = Cmdlet {
                 "UserCredential",
                 &[],
                 &[
-                    "TenantId",
-                    "Credential",
-                    "ClientId",
-                    "Scopes",
-                    "UseDeviceCode",
-                    sets::CLAIMS_CHALLENGE,
+                    &TENANT_ID,
+                    &CREDENTIAL,
+                    &CLIENT_ID,
+                    &SCOPES,
+                    &USE_DEVICE_CODE,
+                    &CLAIMS_CHALLENGE,
                 ],
             )
             .also(COMMON)
             .default_set(),
             ParameterSet::new(
                 "ServicePrincipalCertificate",
-                &["TenantId", "ClientId", "CertificateThumbprint"],
+                &[&TENANT_ID, &CLIENT_ID, &CERTIFICATE_THUMBPRINT],
                 COMMON,
             ),
-            ParameterSet::new("AccessToken", &["MsAccessToken"], &["TenantId"]).also(COMMON),
+            ParameterSet::new("AccessToken", &[&MS_ACCESS_TOKEN], &[&TENANT_ID]).also(COMMON),
             ParameterSet::new(
                 "AppSecretCredential",
-                &["ClientSecretCredential", "TenantId"],
+                &[&CLIENT_SECRET_CREDENTIAL, &TENANT_ID],
                 COMMON,
             ),
-            sets::azure_cli_set(NAMES, COMMON),
         ];
-        all.extend(sets::workload::sets(NAMES, COMMON));
+        all.extend(shared::sets(NAMES, COMMON, COMMON));
         all
     }),
     environments: &ENVIRONMENTS,
@@ -105,10 +119,10 @@ pub static ENVIRONMENTS: EnvironmentNames =
     EnvironmentNames(&["Global", "China", "USGov", "USGovDoD", "Germany"]);
 
 /// How Connect-Entra names the application id and the tenant.
-pub const NAMES: SetNames = SetNames::new("ClientId", "TenantId");
+pub const NAMES: SetNames = SetNames::new(&CLIENT_ID, &TENANT_ID);
 
 /// What every set takes.
-const COMMON: &[&str] = &["Environment", "WhatIf", "Confirm", "Cae"];
+const COMMON: &[&Parameter] = &[&ENVIRONMENT, &WHAT_IF, &CONFIRM, &CAE];
 
 /// `Connect-Entra`.
 #[derive(Debug, Clone)]
@@ -168,17 +182,10 @@ pub enum EntraSignIn {
         /// `-TenantId`.
         tenant: Tenant,
     },
-    /// A user the Azure CLI signed in (`--from-azure-cli`): its refresh token, silently, with the Azure
-    /// CLI's client; the connection keeps its tokens in the Azure CLI's cache.
-    FromAzureCli {
-        /// `-Account`: the sign-in name, when the Azure CLI has several accounts.
-        account: Option<String>,
-        /// `-TenantId`; the account's tenant in the Azure CLI when absent.
-        tenant: Option<Tenant>,
-    },
-    /// A secret-free sign-in: `-FederatedTokenFile`, `-WorkloadIdentity`, `-Identity` or
-    /// `-EnvironmentVariable` (issue 16).
-    Workload(WorkloadSignIn),
+    /// msconnect's own sign-ins: the Azure CLI's (`--from-azure-cli`, with the Azure CLI's client), and
+    /// the secret-free ones (`-FederatedTokenFile`, `-WorkloadIdentity`, `-Identity`,
+    /// `-EnvironmentVariable`, `-Auto`).
+    Shared(SharedSignIn),
 }
 
 impl EntraSignIn {
@@ -189,8 +196,7 @@ impl EntraSignIn {
             Self::ServicePrincipalCertificate { .. } => "ServicePrincipalCertificate",
             Self::AccessToken { .. } => "AccessToken",
             Self::AppSecretCredential { .. } => "AppSecretCredential",
-            Self::FromAzureCli { .. } => FROM_AZURE_CLI_SET,
-            Self::Workload(workload) => workload.set_name(),
+            Self::Shared(shared) => shared.set_name(),
         }
     }
 }
@@ -199,8 +205,8 @@ impl Request for ConnectEntra {
     const CMDLET: &'static Cmdlet = &CONNECT;
 
     fn from_bound(mut bound: Bound) -> Result<Self> {
-        if let Some(workload) = WorkloadSignIn::from_bound(&bound, NAMES)? {
-            let set = EntraSignIn::Workload(workload);
+        if let Some(shared) = SharedSignIn::from_bound(&bound, NAMES)? {
+            let set = EntraSignIn::Shared(shared);
             return Ok(Self {
                 environment: bound.environment(),
                 set,
@@ -208,28 +214,24 @@ impl Request for ConnectEntra {
         }
         let set = match bound.set_name() {
             "ServicePrincipalCertificate" => EntraSignIn::ServicePrincipalCertificate {
-                tenant: bound.required_tenant("TenantId")?,
-                client_id: bound.required_client_id("ClientId")?,
-                certificate: CertificateSource::Thumbprint(bound.required_text("CertificateThumbprint")?),
+                tenant: bound.required_tenant(&TENANT_ID)?,
+                client_id: bound.required_client_id(&CLIENT_ID)?,
+                certificate: CertificateSource::Thumbprint(bound.required_text(&CERTIFICATE_THUMBPRINT)?),
             },
             "AccessToken" => EntraSignIn::AccessToken {
-                access_token: bound.required_secret("MsAccessToken")?.into(),
-                tenant: bound.tenant("TenantId")?,
+                access_token: bound.required_secret(&MS_ACCESS_TOKEN)?.into(),
+                tenant: bound.tenant(&TENANT_ID)?,
             },
             "AppSecretCredential" => EntraSignIn::AppSecretCredential {
-                credential: bound.required_credential("ClientSecretCredential")?,
-                tenant: bound.required_tenant("TenantId")?,
-            },
-            FROM_AZURE_CLI_SET => EntraSignIn::FromAzureCli {
-                account: bound.text("Account")?,
-                tenant: bound.tenant("TenantId")?,
+                credential: bound.required_credential(&CLIENT_SECRET_CREDENTIAL)?,
+                tenant: bound.required_tenant(&TENANT_ID)?,
             },
             _ => EntraSignIn::UserCredential {
-                tenant: bound.tenant("TenantId")?,
-                client_id: bound.client_id("ClientId")?,
-                scopes: auth_core::flows::normalize_scopes(bound.list("Scopes")?.unwrap_or_default()),
-                method: match (bound.credential("Credential")?, bound.switch("UseDeviceCode")) {
-                    (Some(_), true) => return Err(bound.conflict("Credential", "UseDeviceCode")),
+                tenant: bound.tenant(&TENANT_ID)?,
+                client_id: bound.client_id(&CLIENT_ID)?,
+                scopes: auth_core::flows::normalize_scopes(bound.list(&SCOPES)?.unwrap_or_default()),
+                method: match (bound.credential(&CREDENTIAL)?, bound.switch(&USE_DEVICE_CODE)) {
+                    (Some(_), true) => return Err(bound.conflict(&CREDENTIAL, &USE_DEVICE_CODE)),
                     (Some(credential), false) => UserMethod::Credential(credential),
                     (None, true) => UserMethod::DeviceCode,
                     (None, false) => UserMethod::Browser,

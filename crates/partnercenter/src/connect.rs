@@ -27,7 +27,7 @@ pub(crate) fn partner_center_endpoint(environment: &Environment) -> Result<Strin
         .as_ref()
         .map(endpoint)
         .ok_or_else(|| Error::Refused {
-            parameter: "Environment",
+            parameter: &cmdlet::declare::common::ENVIRONMENT,
             reason: format!("{} has no Partner Center endpoint", environment.name),
         })
 }
@@ -169,7 +169,7 @@ pub(crate) fn check_mfa(result: &TokenResult) -> Result<()> {
         Ok(())
     } else {
         Err(Error::Refused {
-            parameter: "EnforceMFA",
+            parameter: &crate::params::ENFORCE_MFA,
             reason: format!(
                 "the sign-in did not use multi-factor authentication (the token's amr claim is [{}]); \
                  sign in again and complete the multi-factor prompt",

@@ -11,8 +11,8 @@ use auth_core::Environment;
 use serde::{Deserialize, Serialize};
 
 use cmdlet::format::endpoint;
-use cmdlet::sets::standard::account_table;
-pub use cmdlet::sets::standard::{AccountType, ContextAccount as PartnerAccount};
+use cmdlet::sets::partner_sdk::account_table;
+pub use cmdlet::sets::partner_sdk::{AccountType, ContextAccount as PartnerAccount};
 
 /// The context of a Partner Center connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,15 +3,20 @@
 //! names, and how the bound parameters become the typed requests.
 
 use auth_core::{AccessToken, CertificateSource, ClientId, Environment, Password, RefreshToken, Tenant};
-use cmdlet::declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets, common};
-use cmdlet::sets::{self, standard, workload};
+use cmdlet::declare::common::{self, CONFIRM, ENVIRONMENT, WHAT_IF};
+use cmdlet::declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets};
+use cmdlet::sets::partner_sdk::{
+    self, ACCESS_TOKEN, APPLICATION_ID, CERTIFICATE_THUMBPRINT, CREDENTIAL, REFRESH_TOKEN, SERVICE_PRINCIPAL,
+    TENANT, USE_DEVICE_AUTHENTICATION,
+};
+use cmdlet::sets::{self, CAE};
 use cmdlet::{Bound, Request, Result};
 
 /// The names `-Environment` takes: the Partner Center SDK's `EnvironmentName`, AzureCloud the default.
-pub use cmdlet::sets::standard::ENVIRONMENTS;
+pub use cmdlet::sets::partner_sdk::ENVIRONMENTS;
 
 /// `-EnforceMFA`.
-const ENFORCE_MFA: Parameter = Parameter {
+pub const ENFORCE_MFA: Parameter = Parameter {
     name: "EnforceMFA",
     aliases: &[],
     kind: Kind::Switch,
@@ -19,10 +24,10 @@ const ENFORCE_MFA: Parameter = Parameter {
 };
 
 /// What every set of `Connect-PartnerCenter` takes.
-const COMMON: &[&str] = &["EnforceMFA", "Environment", "WhatIf", "Confirm", "Cae"];
+const COMMON: &[&Parameter] = &[&ENFORCE_MFA, &ENVIRONMENT, &WHAT_IF, &CONFIRM, &CAE];
 /// What every secret-free set takes: `-EnforceMFA` asks a user for multi-factor authentication, and
 /// these sign in applications.
-const WORKLOAD_COMMON: &[&str] = &["Environment", "WhatIf", "Confirm", "Cae"];
+const WORKLOAD_COMMON: &[&Parameter] = &[&ENVIRONMENT, &WHAT_IF, &CONFIRM, &CAE];
 
 /// `Connect-PartnerCenter`. `-CertificateThumbprint` is required in ServicePrincipalCertificate: the help
 /// marks it optional, but the set cannot sign in without it.
@@ -31,17 +36,12 @@ pub static CONNECT: Cmdlet = Cmdlet {
     about: "Sign in to Partner Center and print the new context",
     operation: "Connect",
     parameters: &[
-        standard::PARAMETERS,
-        &[common::ENVIRONMENT, ENFORCE_MFA],
-        &common::SHOULD_PROCESS,
+        partner_sdk::PARAMETERS,
+        &[ENVIRONMENT, ENFORCE_MFA],
+        common::SHOULD_PROCESS,
     ],
     shared: sets::CONNECT_SHARED,
-    sets: Sets::new(|| {
-        let mut all = standard::sets(COMMON);
-        all.extend(workload::sets(standard::NAMES, WORKLOAD_COMMON));
-        all.push(sets::azure_cli_set(standard::NAMES, COMMON));
-        all
-    }),
+    sets: Sets::new(|| partner_sdk::sets(COMMON, WORKLOAD_COMMON)),
     environments: &ENVIRONMENTS,
 };
 
@@ -65,7 +65,7 @@ pub struct ConnectPartnerCenter {
 }
 
 /// The sets of `Connect-PartnerCenter`: the standard five and msconnect's own.
-pub use cmdlet::sets::standard::{RefreshTokenCredential, StandardSignIn as PartnerCenterSignIn};
+pub use cmdlet::sets::partner_sdk::{PartnerSdkSignIn as PartnerCenterSignIn, RefreshTokenCredential};
 
 impl Request for ConnectPartnerCenter {
     const CMDLET: &'static Cmdlet = &CONNECT;
@@ -74,7 +74,7 @@ impl Request for ConnectPartnerCenter {
         Ok(Self {
             common: CommonOptions {
                 environment: bound.environment(),
-                enforce_mfa: bound.switch("EnforceMFA"),
+                enforce_mfa: bound.switch(&ENFORCE_MFA),
             },
             set: PartnerCenterSignIn::from_bound(&mut bound)?,
         })
@@ -84,7 +84,23 @@ impl Request for ConnectPartnerCenter {
 /// New-PartnerAccessToken's `-Environment`, which also answers to `-EnvironmentName`.
 const ENVIRONMENT_NAME: Parameter = Parameter {
     aliases: &["EnvironmentName"],
-    ..common::ENVIRONMENT
+    ..ENVIRONMENT
+};
+/// `-Module` (alias `-ModuleName`).
+const MODULE: Parameter = Parameter {
+    name: "Module",
+    aliases: &["ModuleName"],
+    kind: Kind::Choice(&["ExchangeOnline"]),
+    help: "The module to get a token for, with its own application and scope",
+};
+/// `-Scopes`.
+const SCOPES: Parameter = common::SCOPES;
+/// `-UseAuthorizationCode` (alias `-AuthCode`).
+const USE_AUTHORIZATION_CODE: Parameter = Parameter {
+    name: "UseAuthorizationCode",
+    aliases: &["AuthCode"],
+    kind: Kind::Switch,
+    help: "Sign in with the browser (authorization code flow)",
 };
 
 /// `New-PartnerAccessToken`.
@@ -93,70 +109,60 @@ pub static NEW_ACCESS_TOKEN: Cmdlet = Cmdlet {
     about: "Get an access token from the Microsoft identity platform and print the AuthResult",
     operation: "New access token",
     parameters: &[
-        standard::PARAMETERS,
-        &[
-            ENVIRONMENT_NAME,
-            Parameter {
-                name: "Module",
-                aliases: &["ModuleName"],
-                kind: Kind::Choice(&["ExchangeOnline"]),
-                help: "The module to get a token for, with its own application and scope",
-            },
-            common::SCOPES,
-            Parameter {
-                name: "UseAuthorizationCode",
-                aliases: &["AuthCode"],
-                kind: Kind::Switch,
-                help: "Sign in with the browser (authorization code flow)",
-            },
-        ],
+        partner_sdk::PARAMETERS,
+        &[ENVIRONMENT_NAME, MODULE, SCOPES, USE_AUTHORIZATION_CODE],
     ],
     shared: &[],
     sets: Sets::new(|| {
         vec![
             ParameterSet::new(
                 "AccessToken",
-                &["AccessToken", "ApplicationId", "Scopes"],
-                &["Credential", "Environment", "Tenant"],
+                &[&ACCESS_TOKEN, &APPLICATION_ID, &SCOPES],
+                &[&CREDENTIAL, &ENVIRONMENT_NAME, &TENANT],
             ),
             ParameterSet::new(
                 "RefreshToken",
-                &["RefreshToken", "Scopes"],
+                &[&REFRESH_TOKEN, &SCOPES],
                 &[
-                    "ApplicationId",
-                    "CertificateThumbprint",
-                    "Credential",
-                    "Environment",
-                    "Module",
-                    "ServicePrincipal",
-                    "Tenant",
+                    &APPLICATION_ID,
+                    &CERTIFICATE_THUMBPRINT,
+                    &CREDENTIAL,
+                    &ENVIRONMENT_NAME,
+                    &MODULE,
+                    &SERVICE_PRINCIPAL,
+                    &TENANT,
                 ],
             ),
             ParameterSet::new(
                 "ServicePrincipal",
-                &["ApplicationId", "Credential", "Scopes", "Tenant"],
-                &["Environment", "ServicePrincipal", "UseAuthorizationCode"],
+                &[&APPLICATION_ID, &CREDENTIAL, &SCOPES, &TENANT],
+                &[&ENVIRONMENT_NAME, &SERVICE_PRINCIPAL, &USE_AUTHORIZATION_CODE],
             ),
             ParameterSet::new(
                 "ServicePrincipalCertificate",
-                &["ApplicationId", "CertificateThumbprint", "Scopes", "Tenant"],
-                &["Environment", "ServicePrincipal", "UseAuthorizationCode"],
+                &[&APPLICATION_ID, &CERTIFICATE_THUMBPRINT, &SCOPES, &TENANT],
+                &[&ENVIRONMENT_NAME, &SERVICE_PRINCIPAL, &USE_AUTHORIZATION_CODE],
             ),
             ParameterSet::new(
                 "User",
-                &["ApplicationId", "Scopes"],
+                &[&APPLICATION_ID, &SCOPES],
                 &[
-                    "Environment",
-                    "Tenant",
-                    "UseAuthorizationCode",
-                    "UseDeviceAuthentication",
+                    &ENVIRONMENT_NAME,
+                    &TENANT,
+                    &USE_AUTHORIZATION_CODE,
+                    &USE_DEVICE_AUTHENTICATION,
                 ],
             )
             .default_set(),
             ParameterSet::new(
                 "ByModule",
-                &["Module"],
-                &["Environment", "RefreshToken", "Tenant", "UseAuthorizationCode"],
+                &[&MODULE],
+                &[
+                    &ENVIRONMENT_NAME,
+                    &REFRESH_TOKEN,
+                    &TENANT,
+                    &USE_AUTHORIZATION_CODE,
+                ],
             ),
         ]
     }),
@@ -173,7 +179,7 @@ pub enum ModuleName {
 impl ModuleName {
     /// Reads a module name, ignoring case.
     pub fn parse(name: &str) -> auth_core::Result<Self> {
-        cmdlet::bind::choose("Module", name, &[("ExchangeOnline", Self::ExchangeOnline)])
+        cmdlet::choice::choose(MODULE.name, name, &[("ExchangeOnline", Self::ExchangeOnline)])
     }
 }
 
@@ -282,65 +288,65 @@ impl Request for NewPartnerAccessToken {
     fn from_bound(mut bound: Bound) -> Result<Self> {
         let environment = bound.environment();
         let scopes = |bound: &Bound| -> Result<Vec<String>> {
-            let scopes = auth_core::flows::normalize_scopes(bound.list("Scopes")?.unwrap_or_default());
+            let scopes = auth_core::flows::normalize_scopes(bound.list(&SCOPES)?.unwrap_or_default());
             if scopes.is_empty() {
                 return Err(auth_core::Error::invalid("-Scopes", "no scope given").into());
             }
             Ok(scopes)
         };
         let module = |bound: &Bound| -> Result<Option<ModuleName>> {
-            Ok(bound.text("Module")?.map(|m| ModuleName::parse(&m)).transpose()?)
+            Ok(bound.text(&MODULE)?.map(|m| ModuleName::parse(&m)).transpose()?)
         };
         let set = match bound.set_name() {
             "AccessToken" => {
-                if bound.has("Credential") {
+                if bound.has(&CREDENTIAL) {
                     tracing::warn!("-Credential has no effect with -AccessToken: the token is used as given");
                 }
                 NewAccessTokenSet::AccessToken {
-                    access_token: bound.required_secret("AccessToken")?.into(),
-                    application_id: bound.required_client_id("ApplicationId")?,
+                    access_token: bound.required_secret(&ACCESS_TOKEN)?.into(),
+                    application_id: bound.required_client_id(&APPLICATION_ID)?,
                     scopes: scopes(&bound)?,
-                    tenant: bound.tenant("Tenant")?,
+                    tenant: bound.tenant(&TENANT)?,
                 }
             }
             "RefreshToken" => NewAccessTokenSet::RefreshToken {
-                refresh_token: bound.required_secret("RefreshToken")?.into(),
+                refresh_token: bound.required_secret(&REFRESH_TOKEN)?.into(),
                 scopes: scopes(&bound)?,
-                application_id: bound.client_id("ApplicationId")?,
+                application_id: bound.client_id(&APPLICATION_ID)?,
                 credential: RefreshTokenCredential::from_bound(&mut bound)?,
                 module: module(&bound)?,
-                tenant: bound.tenant("Tenant")?,
+                tenant: bound.tenant(&TENANT)?,
             },
             "ServicePrincipal" => NewAccessTokenSet::ServicePrincipal {
-                application_id: bound.required_client_id("ApplicationId")?,
-                secret: bound.required_credential("Credential")?.password,
+                application_id: bound.required_client_id(&APPLICATION_ID)?,
+                secret: bound.required_credential(&CREDENTIAL)?.password,
                 scopes: scopes(&bound)?,
-                tenant: bound.required_tenant("Tenant")?,
-                use_authorization_code: bound.switch("UseAuthorizationCode"),
+                tenant: bound.required_tenant(&TENANT)?,
+                use_authorization_code: bound.switch(&USE_AUTHORIZATION_CODE),
             },
             "ServicePrincipalCertificate" => NewAccessTokenSet::ServicePrincipalCertificate {
-                application_id: bound.required_client_id("ApplicationId")?,
-                certificate: CertificateSource::Thumbprint(bound.required_text("CertificateThumbprint")?),
+                application_id: bound.required_client_id(&APPLICATION_ID)?,
+                certificate: CertificateSource::Thumbprint(bound.required_text(&CERTIFICATE_THUMBPRINT)?),
                 scopes: scopes(&bound)?,
-                tenant: bound.required_tenant("Tenant")?,
-                use_authorization_code: bound.switch("UseAuthorizationCode"),
+                tenant: bound.required_tenant(&TENANT)?,
+                use_authorization_code: bound.switch(&USE_AUTHORIZATION_CODE),
             },
             "ByModule" => NewAccessTokenSet::ByModule {
-                module: module(&bound)?.ok_or_else(|| bound.missing("Module"))?,
-                refresh_token: bound.secret("RefreshToken")?.map(RefreshToken::from),
-                tenant: bound.tenant("Tenant")?,
-                use_authorization_code: bound.switch("UseAuthorizationCode"),
+                module: module(&bound)?.ok_or_else(|| bound.missing(&MODULE))?,
+                refresh_token: bound.secret(&REFRESH_TOKEN)?.map(RefreshToken::from),
+                tenant: bound.tenant(&TENANT)?,
+                use_authorization_code: bound.switch(&USE_AUTHORIZATION_CODE),
             },
             _ => NewAccessTokenSet::User {
-                application_id: bound.required_client_id("ApplicationId")?,
+                application_id: bound.required_client_id(&APPLICATION_ID)?,
                 scopes: scopes(&bound)?,
-                tenant: bound.tenant("Tenant")?,
+                tenant: bound.tenant(&TENANT)?,
                 flow: match (
-                    bound.switch("UseAuthorizationCode"),
-                    bound.switch("UseDeviceAuthentication"),
+                    bound.switch(&USE_AUTHORIZATION_CODE),
+                    bound.switch(&USE_DEVICE_AUTHENTICATION),
                 ) {
                     (true, true) => {
-                        return Err(bound.conflict("UseAuthorizationCode", "UseDeviceAuthentication"));
+                        return Err(bound.conflict(&USE_AUTHORIZATION_CODE, &USE_DEVICE_AUTHENTICATION));
                     }
                     (false, true) => UserFlow::DeviceCode,
                     _ => UserFlow::AuthorizationCode,

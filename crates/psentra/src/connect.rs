@@ -35,19 +35,22 @@ impl SignIn for ConnectPsEntra {
             ..
         } = self;
         let graph = environment.graph.as_str().trim_end_matches('/').to_owned();
-        let mut scopes = resolve_scopes(&graph, &scopes, set.is_delegated());
+        let given = scopes;
+        let mut scopes = resolve_scopes(&graph, &given, set.is_delegated());
         let (mut client_id, mut tenant) = (client_id, tenant);
         let (method, kind) = match set {
-            PsEntraSignIn::Workload(workload) => {
-                let plan = workload.into_plan(session, crate::params::NAMES, client_id.clone())?;
+            PsEntraSignIn::Shared(shared) => {
+                let plan = shared.into_plan(session, crate::params::NAMES, client_id.clone())?;
                 // the set whose sign-in ran: for `-Auto`, the one the environment offered
                 let kind = match plan.answered {
-                    cmdlet::sets::FROM_AZURE_CLI_SET => "AzureCli",
+                    cmdlet::sets::shared::FROM_AZURE_CLI_SET => "AzureCli",
                     answered => answered,
                 };
                 if !plan.app_only {
-                    // AZURE_USERNAME and AZURE_PASSWORD: a user, with the delegated default scopes
-                    scopes = resolve_scopes(&graph, &[], true);
+                    // a user (the Azure CLI's, or AZURE_USERNAME and AZURE_PASSWORD), with the
+                    // delegated scopes: those given (only the Azure CLI's set takes -Scopes), else the
+                    // default
+                    scopes = resolve_scopes(&graph, &given, true);
                 }
                 client_id = plan.client_id;
                 tenant = plan.tenant.unwrap_or_default();
@@ -76,7 +79,6 @@ impl SignIn for ConnectPsEntra {
             PsEntraSignIn::UsernamePassword(credential) => {
                 (SignInMethod::Password(credential), "UsernamePassword")
             }
-            PsEntraSignIn::FromAzureCli { account } => (SignInMethod::AzureCli { account }, "AzureCli"),
         };
         let request = SignInRequest::new(environment, Some(tenant), client_id, scopes, method);
         Ok((request, PsEntraPlan { kind, graph }))

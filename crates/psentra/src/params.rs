@@ -5,19 +5,117 @@ use std::path::PathBuf;
 
 use auth_core::token::OIDC_SCOPES;
 use auth_core::{ClientCredential, ClientId, ClientSecret, Credential, Environment, Password, Tenant};
-use cmdlet::bind::{Problem, named};
-use cmdlet::declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets, common};
-use cmdlet::sets::{self, FROM_AZURE_CLI_SET, SetNames, workload::WorkloadSignIn};
-use cmdlet::{Bound, EnvironmentNames, Request, Result};
+use cmdlet::bind::named;
+use cmdlet::declare::common::{self, CERTIFICATE_THUMBPRINT, ENVIRONMENT};
+use cmdlet::declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets};
+use cmdlet::sets::shared::{self, SharedSignIn};
+use cmdlet::sets::{self, CAE, CLAIMS_CHALLENGE, SetNames};
+use cmdlet::{Bound, EnvironmentNames, Problem, Request, Result};
 
 /// The names `-Environment` takes (the module's), Global the default.
 pub static ENVIRONMENTS: EnvironmentNames = EnvironmentNames(&["Global", "China", "USGov", "USGovDOD"]);
 
+/// `-Browser`.
+pub const BROWSER: Parameter = Parameter {
+    name: "Browser",
+    aliases: &[],
+    kind: Kind::Switch,
+    help: "Sign in with the default browser (the default)",
+};
+/// `-Certificate`: a .NET certificate object, which only PowerShell gives.
+pub const CERTIFICATE: Parameter = Parameter {
+    name: "Certificate",
+    aliases: &[],
+    kind: Kind::Object,
+    help: "A certificate object with its private key",
+};
+/// `-CertificateName`.
+pub const CERTIFICATE_NAME: Parameter = Parameter {
+    name: "CertificateName",
+    aliases: &[],
+    kind: Kind::Text("SUBJECT"),
+    help: "The subject of a certificate in the user's or machine's store; the newest one with a \
+           private key is used",
+};
+/// `-CertificatePassword`.
+pub const CERTIFICATE_PASSWORD: Parameter = Parameter {
+    name: "CertificatePassword",
+    aliases: &[],
+    kind: Kind::Secret {
+        value_name: "PASSWORD",
+        env: "MSCONNECT_CERTIFICATE_PASSWORD",
+    },
+    help: "The password of the --certificate-path file (`-` reads it from stdin)",
+};
+/// `-CertificatePath`.
+pub const CERTIFICATE_PATH: Parameter = Parameter {
+    name: "CertificatePath",
+    aliases: &[],
+    kind: Kind::Text("PATH"),
+    help: "A PFX (PKCS#12) file holding the certificate and its key",
+};
+/// `-ClientID`.
+pub const CLIENT_ID: Parameter = Parameter {
+    name: "ClientID",
+    aliases: &[],
+    kind: Kind::Text("ID"),
+    help: "The application (client) id; `Graph` and `Azure` name well-known ones",
+};
+/// `-ClientSecret`.
+pub const CLIENT_SECRET: Parameter = Parameter {
+    name: "ClientSecret",
+    aliases: &[],
+    kind: Kind::Secret {
+        value_name: "SECRET",
+        env: "MSCONNECT_CLIENT_SECRET",
+    },
+    help: "The application's client secret (`-` reads it from stdin)",
+};
+/// `-Credential`: a user's name and password.
+pub const CREDENTIAL: Parameter = Parameter {
+    help: "The user name for a password sign-in; the password comes from --password-stdin, \
+           MSCONNECT_PASSWORD or a prompt",
+    ..common::CREDENTIAL
+};
+/// `-DeviceCode`.
+pub const DEVICE_CODE: Parameter = Parameter {
+    name: "DeviceCode",
+    aliases: &[],
+    kind: Kind::Switch,
+    help: "Sign in with a device code, on another device's browser",
+};
+/// `-PassThru`.
+pub const PASS_THRU: Parameter = Parameter {
+    name: "PassThru",
+    aliases: &[],
+    kind: Kind::Switch,
+    help: "Print the token received, not only the connection",
+};
+/// `-ProgressAction` (alias `-proga`): PowerShell's, taken and ignored.
+pub const PROGRESS_ACTION: Parameter = Parameter {
+    name: "ProgressAction",
+    aliases: &["proga"],
+    kind: Kind::Object,
+    help: "PowerShell's progress preference",
+};
+/// `-Scopes`.
+pub const SCOPES: Parameter = Parameter {
+    help: "Scopes of a delegated sign-in; a bare name is a Microsoft Graph permission",
+    ..common::SCOPES
+};
+/// `-TenantID`.
+pub const TENANT_ID: Parameter = Parameter {
+    name: "TenantID",
+    aliases: &[],
+    kind: Kind::Tenant,
+    help: "The tenant: its id (GUID) or a domain name",
+};
+
 /// How Connect-PSMicrosoftEntraID names the application id and the tenant.
-pub const NAMES: SetNames = SetNames::new("ClientID", "TenantID");
+pub const NAMES: SetNames = SetNames::new(&CLIENT_ID, &TENANT_ID);
 
 /// What every set takes.
-const COMMON: &[&str] = &["PassThru", "Environment", "ProgressAction", "Cae"];
+const COMMON: &[&Parameter] = &[&PASS_THRU, &ENVIRONMENT, &PROGRESS_ACTION, &CAE];
 
 /// `Connect-PSMicrosoftEntraID`. `-Environment` is taken by every set, as the module's code does (the
 /// help page leaves it out); `-DeviceCode` is mandatory in DeviceCode, as in the code.
@@ -26,137 +124,56 @@ pub static CONNECT: Cmdlet = Cmdlet {
     about: "Sign in to an Entra service (Microsoft Graph) and print the new connection",
     operation: "Connect",
     parameters: &[&[
-        Parameter {
-            name: "Browser",
-            aliases: &[],
-            kind: Kind::Switch,
-            help: "Sign in with the default browser (the default)",
-        },
-        Parameter {
-            name: "Certificate",
-            aliases: &[],
-            kind: Kind::Object,
-            help: "A certificate object with its private key",
-        },
-        Parameter {
-            name: "CertificateName",
-            aliases: &[],
-            kind: Kind::Text("SUBJECT"),
-            help: "The subject of a certificate in the user's or machine's store; the newest one with a \
-                   private key is used",
-        },
-        Parameter {
-            name: "CertificatePassword",
-            aliases: &[],
-            kind: Kind::Secret {
-                value_name: "PASSWORD",
-                env: "MSCONNECT_CERTIFICATE_PASSWORD",
-            },
-            help: "The password of the --certificate-path file (`-` reads it from stdin)",
-        },
-        Parameter {
-            name: "CertificatePath",
-            aliases: &[],
-            kind: Kind::Text("PATH"),
-            help: "A PFX (PKCS#12) file holding the certificate and its key",
-        },
-        common::CERTIFICATE_THUMBPRINT,
-        Parameter {
-            name: "ClientID",
-            aliases: &[],
-            kind: Kind::Text("ID"),
-            help: "The application (client) id; `Graph` and `Azure` name well-known ones",
-        },
-        Parameter {
-            name: "ClientSecret",
-            aliases: &[],
-            kind: Kind::Secret {
-                value_name: "SECRET",
-                env: "MSCONNECT_CLIENT_SECRET",
-            },
-            help: "The application's client secret (`-` reads it from stdin)",
-        },
-        Parameter {
-            help: "The user name for a password sign-in; the password comes from --password-stdin, \
-                   MSCONNECT_PASSWORD or a prompt",
-            ..common::CREDENTIAL
-        },
-        Parameter {
-            name: "DeviceCode",
-            aliases: &[],
-            kind: Kind::Switch,
-            help: "Sign in with a device code, on another device's browser",
-        },
-        common::ENVIRONMENT,
-        Parameter {
-            name: "PassThru",
-            aliases: &[],
-            kind: Kind::Switch,
-            help: "Print the token received, not only the connection",
-        },
-        Parameter {
-            name: "ProgressAction",
-            aliases: &["proga"],
-            kind: Kind::Object,
-            help: "PowerShell's progress preference",
-        },
-        Parameter {
-            help: "Scopes of a delegated sign-in; a bare name is a Microsoft Graph permission",
-            ..common::SCOPES
-        },
-        Parameter {
-            name: "TenantID",
-            aliases: &[],
-            kind: Kind::Tenant,
-            help: "The tenant: its id (GUID) or a domain name",
-        },
+        BROWSER,
+        CERTIFICATE,
+        CERTIFICATE_NAME,
+        CERTIFICATE_PASSWORD,
+        CERTIFICATE_PATH,
+        CERTIFICATE_THUMBPRINT,
+        CLIENT_ID,
+        CLIENT_SECRET,
+        CREDENTIAL,
+        DEVICE_CODE,
+        ENVIRONMENT,
+        PASS_THRU,
+        PROGRESS_ACTION,
+        SCOPES,
+        TENANT_ID,
     ]],
     shared: sets::CONNECT_SHARED,
     sets: Sets::new(|| {
         let mut all = vec![
             ParameterSet::new(
                 "Browser",
-                &["ClientID", "TenantID"],
-                &["Scopes", "Browser", sets::CLAIMS_CHALLENGE],
+                &[&CLIENT_ID, &TENANT_ID],
+                &[&SCOPES, &BROWSER, &CLAIMS_CHALLENGE],
             )
             .also(COMMON)
             .default_set(),
             ParameterSet::new(
                 "DeviceCode",
-                &["ClientID", "TenantID", "DeviceCode"],
-                &["Scopes", sets::CLAIMS_CHALLENGE],
+                &[&CLIENT_ID, &TENANT_ID, &DEVICE_CODE],
+                &[&SCOPES, &CLAIMS_CHALLENGE],
             )
             .also(COMMON),
-            ParameterSet::new(
-                "AppCertificate",
-                &["ClientID", "TenantID"],
-                &[
-                    "Scopes",
-                    "Certificate",
-                    "CertificateThumbprint",
-                    "CertificateName",
-                    "CertificatePath",
-                    "CertificatePassword",
-                ],
-            )
-            .also(COMMON),
-            ParameterSet::new(
-                "AppSecret",
-                &["ClientID", "TenantID", "ClientSecret"],
-                &["Scopes"],
-            )
-            .also(COMMON),
+            ParameterSet::new("AppCertificate", &[&CLIENT_ID, &TENANT_ID], &[&SCOPES])
+                .also(&CERTIFICATE_PARAMETERS)
+                .also(&[&CERTIFICATE_PASSWORD])
+                .also(COMMON),
+            ParameterSet::new("AppSecret", &[&CLIENT_ID, &TENANT_ID, &CLIENT_SECRET], &[&SCOPES])
+                .also(COMMON),
             ParameterSet::new(
                 "UsernamePassword",
-                &["ClientID", "TenantID", "Credential"],
-                &["Scopes"],
+                &[&CLIENT_ID, &TENANT_ID, &CREDENTIAL],
+                &[&SCOPES],
             )
             .also(COMMON),
         ];
-        all.extend(sets::workload::sets(NAMES, COMMON));
-        all.push(sets::azure_cli_set(
+        // the Azure CLI's sign-in is a user's: it takes -Scopes, and the module's -PassThru
+        all.extend(shared::sets(
             NAMES,
-            &["Scopes", "PassThru", "Environment", "ProgressAction"],
+            COMMON,
+            &[&SCOPES, &PASS_THRU, &ENVIRONMENT, &PROGRESS_ACTION],
         ));
         all
     }),
@@ -170,12 +187,12 @@ pub const AZURE_CLIENT_ID: &str = "1950a258-227b-4e31-a9cf-717495945fc2";
 
 /// A `-ClientID`: a GUID, or `Graph` or `Azure` for the first-party applications of Connect-MgGraph and
 /// Connect-AzAccount.
-pub fn parse_client_id(value: &str) -> auth_core::Result<ClientId> {
+pub fn parse_client_id(value: &str) -> Result<ClientId> {
     match value.trim() {
         v if v.eq_ignore_ascii_case("Graph") => Ok(ClientId::from_static(GRAPH_CLIENT_ID)),
         v if v.eq_ignore_ascii_case("Azure") => Ok(ClientId::from_static(AZURE_CLIENT_ID)),
-        v => named("ClientID", ClientId::parse(v)).map_err(|e| match e {
-            auth_core::Error::InvalidParameter { parameter, reason } => auth_core::Error::InvalidParameter {
+        v => named(&CLIENT_ID, ClientId::parse(v)).map_err(|e| match e {
+            cmdlet::Error::Value { parameter, reason } => cmdlet::Error::Value {
                 parameter,
                 reason: format!("{reason}, or Graph or Azure"),
             },
@@ -243,17 +260,12 @@ pub enum PsEntraSignIn {
     AppSecret(ClientSecret),
     /// A user name and password.
     UsernamePassword(Credential),
-    /// A user the Azure CLI signed in (`--from-azure-cli`): its refresh token, silently, with the Azure
-    /// CLI's client; the connection keeps its tokens in the Azure CLI's cache. `-TenantID` (else the
-    /// account's tenant in the Azure CLI) and `-Scopes` as for a user.
-    FromAzureCli {
-        /// `-Account`: the sign-in name, when the Azure CLI has several accounts.
-        account: Option<String>,
-    },
-    /// A secret-free sign-in: `-FederatedTokenFile`, `-WorkloadIdentity`, `-Identity` or
-    /// `-EnvironmentVariable` (issue 16). It holds its own `-ClientID` and `-TenantID`, which these sets
-    /// may leave to `AZURE_CLIENT_ID` and `AZURE_TENANT_ID`.
-    Workload(WorkloadSignIn),
+    /// msconnect's own sign-ins: the Azure CLI's (`--from-azure-cli`: a user, with the Azure CLI's
+    /// client, `-TenantID` else the account's tenant in the Azure CLI, and `-Scopes` as for a user), and
+    /// the secret-free ones (`-FederatedTokenFile`, `-WorkloadIdentity`, `-Identity`,
+    /// `-EnvironmentVariable`, `-Auto`). It holds its own `-ClientID` and `-TenantID`, which the
+    /// secret-free sets may leave to `AZURE_CLIENT_ID` and `AZURE_TENANT_ID`.
+    Shared(SharedSignIn),
 }
 
 impl PsEntraSignIn {
@@ -265,8 +277,7 @@ impl PsEntraSignIn {
             Self::AppCertificate(_) => "AppCertificate",
             Self::AppSecret(_) => "AppSecret",
             Self::UsernamePassword(_) => "UsernamePassword",
-            Self::FromAzureCli { .. } => FROM_AZURE_CLI_SET,
-            Self::Workload(workload) => workload.set_name(),
+            Self::Shared(shared) => shared.set_name(),
         }
     }
 
@@ -274,7 +285,10 @@ impl PsEntraSignIn {
     pub fn is_delegated(&self) -> bool {
         matches!(
             self,
-            Self::Browser | Self::DeviceCode | Self::UsernamePassword(_) | Self::FromAzureCli { .. }
+            Self::Browser
+                | Self::DeviceCode
+                | Self::UsernamePassword(_)
+                | Self::Shared(SharedSignIn::AzureCli { .. })
         )
     }
 }
@@ -301,92 +315,90 @@ impl Request for ConnectPsEntra {
 
     fn from_bound(mut bound: Bound) -> Result<Self> {
         let environment = bound.environment();
-        if let Some(workload) = WorkloadSignIn::from_bound(&bound, NAMES)? {
+        let scopes = auth_core::flows::normalize_scopes(bound.list(&SCOPES)?.unwrap_or_default());
+        if let Some(shared) = SharedSignIn::from_bound(&bound, NAMES)? {
             // the sign-in takes its application and tenant from the set (or AZURE_*): these two are
-            // what was given, for -WhatIf, else Graph's client and `organizations`
+            // what was given, for -WhatIf, else Graph's client (the Azure CLI's, whose refresh token
+            // serves its own client) and `organizations`
+            let client_id = match (&shared, bound.text(&CLIENT_ID)?) {
+                (SharedSignIn::AzureCli { .. }, _) => {
+                    ClientId::from_static(auth_core::azure_cli::AZURE_CLI_CLIENT_ID)
+                }
+                (_, Some(id)) => parse_client_id(&id)?,
+                (_, None) => ClientId::from_static(GRAPH_CLIENT_ID),
+            };
             return Ok(Self {
-                client_id: match bound.text("ClientID")? {
-                    Some(id) => parse_client_id(&id)?,
-                    None => ClientId::from_static(GRAPH_CLIENT_ID),
-                },
-                tenant: bound.tenant("TenantID")?.unwrap_or_default(),
-                scopes: Vec::new(),
+                client_id,
+                tenant: bound.tenant(&TENANT_ID)?.unwrap_or_default(),
+                scopes,
                 environment,
-                pass_thru: bound.switch("PassThru"),
-                set: PsEntraSignIn::Workload(workload),
+                pass_thru: bound.switch(&PASS_THRU),
+                set: PsEntraSignIn::Shared(shared),
             });
         }
         let set = match bound.set_name() {
             "DeviceCode" => PsEntraSignIn::DeviceCode,
             "AppCertificate" => PsEntraSignIn::AppCertificate(certificate_source(&mut bound)?),
-            "AppSecret" => PsEntraSignIn::AppSecret(bound.required_secret("ClientSecret")?.into()),
-            "UsernamePassword" => PsEntraSignIn::UsernamePassword(bound.required_credential("Credential")?),
-            FROM_AZURE_CLI_SET => PsEntraSignIn::FromAzureCli {
-                account: bound.text("Account")?,
-            },
+            "AppSecret" => PsEntraSignIn::AppSecret(bound.required_secret(&CLIENT_SECRET)?.into()),
+            "UsernamePassword" => PsEntraSignIn::UsernamePassword(bound.required_credential(&CREDENTIAL)?),
             _ => PsEntraSignIn::Browser,
         };
-        let (client_id, tenant) = match set {
-            // the Azure CLI's refresh token serves its own client; no tenant: the account's
-            PsEntraSignIn::FromAzureCli { .. } => (
-                ClientId::from_static(auth_core::azure_cli::AZURE_CLI_CLIENT_ID),
-                bound.tenant("TenantID")?.unwrap_or_default(),
-            ),
-            _ => (
-                parse_client_id(&bound.required_text("ClientID")?)?,
-                bound.required_tenant("TenantID")?,
-            ),
-        };
         Ok(Self {
-            client_id,
-            tenant,
-            scopes: auth_core::flows::normalize_scopes(bound.list("Scopes")?.unwrap_or_default()),
+            client_id: parse_client_id(&bound.required_text(&CLIENT_ID)?)?,
+            tenant: bound.required_tenant(&TENANT_ID)?,
+            scopes,
             environment,
-            pass_thru: bound.switch("PassThru"),
+            pass_thru: bound.switch(&PASS_THRU),
             set,
         })
     }
 }
 
-const CERTIFICATE_PARAMETERS: [&str; 4] = [
-    "Certificate",
-    "CertificateThumbprint",
-    "CertificateName",
-    "CertificatePath",
+/// The parameters that give AppCertificate its certificate, one of which it needs.
+const CERTIFICATE_PARAMETERS: [&Parameter; 4] = [
+    &CERTIFICATE,
+    &CERTIFICATE_THUMBPRINT,
+    &CERTIFICATE_NAME,
+    &CERTIFICATE_PATH,
 ];
 
 fn certificate_source(bound: &mut Bound) -> Result<CertificateSource> {
-    let given: Vec<&'static str> = CERTIFICATE_PARAMETERS
+    let given: Vec<&'static Parameter> = CERTIFICATE_PARAMETERS
         .into_iter()
         .filter(|p| bound.has(p))
         .collect();
-    if bound.has("CertificatePassword") && given != ["CertificatePath"] {
+    if bound.has(&CERTIFICATE_PASSWORD) && given != [&CERTIFICATE_PATH] {
         return Err(bound.problem(Problem::Requires {
-            name: "CertificatePassword",
-            with: "CertificatePath",
+            name: &CERTIFICATE_PASSWORD,
+            with: &CERTIFICATE_PATH,
         }));
     }
-    match given.as_slice() {
-        ["Certificate"] => Ok(CertificateSource::Certificate(
+    let source = match given.as_slice() {
+        [] => {
+            return Err(bound.problem(Problem::OneOf {
+                set: bound.set_name(),
+                names: CERTIFICATE_PARAMETERS.to_vec(),
+            }));
+        }
+        [first, second, ..] => return Err(bound.conflict(first, second)),
+        [only] => *only,
+    };
+    Ok(if *source == CERTIFICATE {
+        CertificateSource::Certificate(
             bound
-                .client_credential("Certificate")?
-                .ok_or_else(|| bound.missing("Certificate"))?,
-        )),
-        ["CertificateThumbprint"] => Ok(CertificateSource::Thumbprint(
-            bound.required_text("CertificateThumbprint")?,
-        )),
-        ["CertificateName"] => Ok(CertificateSource::Name(bound.required_text("CertificateName")?)),
-        ["CertificatePath"] => Ok(CertificateSource::Path {
-            path: PathBuf::from(bound.required_text("CertificatePath")?),
-            password: bound.secret("CertificatePassword")?.map(Password::from),
-        }),
-        [] => Err(bound.problem(Problem::OneOf {
-            set: bound.set_name(),
-            names: CERTIFICATE_PARAMETERS.to_vec(),
-        })),
-        [first, second, ..] => Err(bound.conflict(first, second)),
-        [other] => Err(bound.missing(other)),
-    }
+                .client_credential(&CERTIFICATE)?
+                .ok_or_else(|| bound.missing(&CERTIFICATE))?,
+        )
+    } else if *source == CERTIFICATE_THUMBPRINT {
+        CertificateSource::Thumbprint(bound.required_text(&CERTIFICATE_THUMBPRINT)?)
+    } else if *source == CERTIFICATE_NAME {
+        CertificateSource::Name(bound.required_text(&CERTIFICATE_NAME)?)
+    } else {
+        CertificateSource::Path {
+            path: PathBuf::from(bound.required_text(&CERTIFICATE_PATH)?),
+            password: bound.secret(&CERTIFICATE_PASSWORD)?.map(Password::from),
+        }
+    })
 }
 
 #[cfg(test)]

@@ -11,8 +11,8 @@ use auth_core::Environment;
 use serde::{Deserialize, Serialize};
 
 use cmdlet::format::endpoint;
-use cmdlet::sets::standard::account_table;
-pub use cmdlet::sets::standard::{AccountType, ContextAccount as MgmtAccount};
+use cmdlet::sets::partner_sdk::account_table;
+pub use cmdlet::sets::partner_sdk::{AccountType, ContextAccount as MgmtAccount};
 
 /// The context of a SecMgmt connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

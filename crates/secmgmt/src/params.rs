@@ -3,33 +3,25 @@
 //! msconnect's own), the environment names, and how the bound parameters become the typed request.
 
 use auth_core::Environment;
-use cmdlet::declare::{Cmdlet, Sets, common};
-use cmdlet::sets::{self, standard, workload};
+use cmdlet::declare::common::{self, CONFIRM, ENVIRONMENT, WHAT_IF};
+use cmdlet::declare::{Cmdlet, Parameter, Sets};
+use cmdlet::sets::{self, CAE, partner_sdk};
 use cmdlet::{Bound, Request, Result};
 
 /// The names `-Environment` takes: the Partner Center SDK's `EnvironmentName`, AzureCloud the default.
-pub use cmdlet::sets::standard::ENVIRONMENTS;
+pub use cmdlet::sets::partner_sdk::ENVIRONMENTS;
 
 /// What every set takes.
-const COMMON: &[&str] = &["Environment", "WhatIf", "Confirm", "Cae"];
+const COMMON: &[&Parameter] = &[&ENVIRONMENT, &WHAT_IF, &CONFIRM, &CAE];
 
 /// `Connect-SecMgmtAccount`.
 pub static CONNECT: Cmdlet = Cmdlet {
     name: "Connect-SecMgmtAccount",
     about: "Sign in to the Microsoft cloud for the SecMgmt cmdlets and print the new context",
     operation: "Connect",
-    parameters: &[
-        standard::PARAMETERS,
-        &[common::ENVIRONMENT],
-        &common::SHOULD_PROCESS,
-    ],
+    parameters: &[partner_sdk::PARAMETERS, &[ENVIRONMENT], common::SHOULD_PROCESS],
     shared: sets::CONNECT_SHARED,
-    sets: Sets::new(|| {
-        let mut all = standard::sets(COMMON);
-        all.extend(workload::sets(standard::NAMES, COMMON));
-        all.push(sets::azure_cli_set(standard::NAMES, COMMON));
-        all
-    }),
+    sets: Sets::new(|| partner_sdk::sets(COMMON, COMMON)),
     environments: &ENVIRONMENTS,
 };
 
@@ -43,7 +35,7 @@ pub struct ConnectSecMgmtAccount {
 }
 
 /// The sets of `Connect-SecMgmtAccount`: the standard five and msconnect's own.
-pub use cmdlet::sets::standard::{RefreshTokenCredential, StandardSignIn as SecMgmtSignIn};
+pub use cmdlet::sets::partner_sdk::{PartnerSdkSignIn as SecMgmtSignIn, RefreshTokenCredential};
 
 impl Request for ConnectSecMgmtAccount {
     const CMDLET: &'static Cmdlet = &CONNECT;

@@ -7,6 +7,15 @@ use auth_core::SecretText;
 use super::*;
 use crate::declare::ParameterSet;
 use crate::sample::SAMPLE;
+use crate::sets::partner_sdk::{
+    APPLICATION_ID, REFRESH_TOKEN, SERVICE_PRINCIPAL, TENANT, USE_DEVICE_AUTHENTICATION,
+};
+use crate::sets::shared::ACCOUNT;
+
+/// The parameters of `SAMPLE` named.
+fn parameters(names: &[&str]) -> Vec<&'static Parameter> {
+    names.iter().map(|name| SAMPLE.parameter(name).unwrap()).collect()
+}
 
 fn name(typed: &str) -> String {
     match canonical_name(&SAMPLE, typed) {
@@ -15,15 +24,15 @@ fn name(typed: &str) -> String {
     }
 }
 
-fn set(given: &[&'static str]) -> String {
-    match resolve(SAMPLE.sets(), given) {
+fn set(given: &[&str]) -> String {
+    match resolve(SAMPLE.sets(), &parameters(given)) {
         Ok(set) => set.name.to_owned(),
         Err(problem) => Error::binding(&SAMPLE, problem).to_string(),
     }
 }
 
-fn on_the_command_line(given: &[&'static str]) -> String {
-    resolve(SAMPLE.sets(), given)
+fn on_the_command_line(given: &[&str]) -> String {
+    resolve(SAMPLE.sets(), &parameters(given))
         .unwrap_err()
         .for_command_line(&SAMPLE)
 }
@@ -98,10 +107,10 @@ fn parameters_of_different_sets_are_refused_together() {
 #[test]
 fn several_complete_sets_without_the_default_are_ambiguous() {
     let two = [
-        ParameterSet::new("A", &["Tenant"], &[]),
-        ParameterSet::new("B", &["Tenant"], &["Account"]),
+        ParameterSet::new("A", &[&TENANT], &[]),
+        ParameterSet::new("B", &[&TENANT], &[&ACCOUNT]),
     ];
-    let problem = resolve(&two, &["Tenant"]).unwrap_err();
+    let problem = resolve(&two, &[&TENANT]).unwrap_err();
     insta::assert_snapshot!(Error::binding(&SAMPLE, problem.clone()), @"Connect-Sample: parameter set cannot be resolved using the specified named parameters: -Tenant fit several sets (A, B); add a parameter that only one of them takes");
     insta::assert_snapshot!(problem.for_command_line(&SAMPLE), @"--tenant fit several parameter sets of Connect-Sample (A, B); add an option only one of them takes");
 }
@@ -117,11 +126,11 @@ fn binding_canonicalises_checks_values_once_and_refuses_repeats() {
         ])
         .unwrap();
     assert_eq!(bound.set_name(), "RefreshToken");
-    assert_eq!(bound.required_text("ApplicationId").unwrap(), "app");
-    assert_eq!(bound.required_secret("RefreshToken").unwrap().secret(), "rt");
-    assert_eq!(bound.tenant("Tenant").unwrap().unwrap().as_str(), "contoso.com");
+    assert_eq!(bound.required_text(&APPLICATION_ID).unwrap(), "app");
+    assert_eq!(bound.required_secret(&REFRESH_TOKEN).unwrap().secret(), "rt");
+    assert_eq!(bound.tenant(&TENANT).unwrap().unwrap().as_str(), "contoso.com");
     assert_eq!(bound.environment().name, "AzureChinaCloud");
-    assert!(!bound.switch("ServicePrincipal"));
+    assert!(!bound.switch(&SERVICE_PRINCIPAL));
     assert!(!format!("{bound:?}").contains("\"rt\""));
     insta::assert_snapshot!(bound.what_if(), @r#"What if: Performing the operation "Connect" on target "tenant contoso.com in AzureChinaCloud (RefreshToken)""#);
 
@@ -178,20 +187,13 @@ fn problems_of_the_chosen_set_name_parameters_in_either_words() {
     let bound = SAMPLE
         .bind([("-UseDeviceAuthentication", Argument::Switch)])
         .unwrap();
-    let conflict = bound.conflict("UseDeviceAuthentication", "Tenant");
+    let conflict = bound.conflict(&USE_DEVICE_AUTHENTICATION, &TENANT);
     insta::assert_snapshot!(conflict, @"Connect-Sample: -UseDeviceAuthentication and -Tenant cannot be used together (parameter set User)");
     let Error::Binding { problem, .. } = conflict else {
         panic!("not a binding problem")
     };
     insta::assert_snapshot!(problem.for_command_line(&SAMPLE), @"--use-device-authentication and --tenant cannot be used together (parameter set User)");
-    insta::assert_snapshot!(bound.missing("Tenant"), @"Connect-Sample: parameter set User needs -Tenant");
-}
-
-#[test]
-fn validate_set_values_ignore_case_and_list_the_accepted_ones() {
-    let accepted = [("AzureCloud", 1), ("AzureChinaCloud", 2)];
-    assert_eq!(choose("Environment", "azurechinacloud", &accepted).unwrap(), 2);
-    insta::assert_snapshot!(choose("Environment", "Mars", &accepted).unwrap_err(), @"invalid value for -Environment: 'Mars' is not one of the accepted values: AzureCloud, AzureChinaCloud");
+    insta::assert_snapshot!(bound.missing(&TENANT), @"Connect-Sample: parameter set User needs -Tenant");
 }
 
 #[test]

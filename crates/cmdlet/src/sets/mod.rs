@@ -1,25 +1,26 @@
 //! Parameter sets that several modules' cmdlets share, written once with each module's parameter names:
 //! msconnect's own sign-ins every connect gains (the Azure CLI's sign-in, and the four secret-free ones
-//! of [`workload`]), and the five sets of the cmdlets on the Partner Center SDK's sign-in
-//! ([`standard`]).
+//! of [`shared`]), and the five sets of the cmdlets on the Partner Center SDK's sign-in
+//! ([`partner_sdk`]).
 
-use crate::declare::{Kind, Parameter, ParameterSet};
+use crate::declare::{Kind, Parameter};
 
-pub mod standard;
-pub mod workload;
+pub mod partner_sdk;
+pub mod shared;
 
-/// How a module spells its application id and tenant parameters.
+/// How a module names its application id and tenant parameters (`-ApplicationId`, `-ClientId` or
+/// `-ClientID`; `-Tenant`, `-TenantId` or `-TenantID`): its own declarations.
 #[derive(Debug, Clone, Copy)]
 pub struct SetNames {
-    /// `ApplicationId`, `ClientId` or `ClientID`.
-    pub application_id: &'static str,
-    /// `Tenant`, `TenantId` or `TenantID`.
-    pub tenant: &'static str,
+    /// The application id parameter.
+    pub application_id: &'static Parameter,
+    /// The tenant parameter.
+    pub tenant: &'static Parameter,
 }
 
 impl SetNames {
-    /// A module that names them `application_id` and `tenant`.
-    pub const fn new(application_id: &'static str, tenant: &'static str) -> Self {
+    /// A module whose application id and tenant parameters are these.
+    pub const fn new(application_id: &'static Parameter, tenant: &'static Parameter) -> Self {
         Self {
             application_id,
             tenant,
@@ -27,60 +28,30 @@ impl SetNames {
     }
 }
 
-/// The name of the set of `-FromAzureCli` (its switch has the same name).
-pub const FROM_AZURE_CLI_SET: &str = "FromAzureCli";
-
-/// The parameters of the Azure CLI's sign-in: `-FromAzureCli` and `-Account`.
-pub const AZURE_CLI_PARAMETERS: &[Parameter] = &[
-    Parameter {
-        name: FROM_AZURE_CLI_SET,
-        aliases: &[],
-        kind: Kind::Switch,
-        help: "Use the Azure CLI's sign-in (az login): its refresh token and its token cache, shared from \
-               now on; no browser, no device code",
-    },
-    Parameter {
-        name: "Account",
-        aliases: &[],
-        kind: Kind::Text("UPN"),
-        help: "With --from-azure-cli: the Azure CLI's account to use, when it has several",
-    },
-];
-
-/// The set of the Azure CLI's sign-in: `-FromAzureCli`, with `-Account` and the module's tenant, and
-/// `common` (`-Environment`, `-WhatIf`…).
-pub fn azure_cli_set(names: SetNames, common: &[&'static str]) -> ParameterSet {
-    ParameterSet::new(
-        FROM_AZURE_CLI_SET,
-        &[FROM_AZURE_CLI_SET],
-        &["Account", names.tenant],
-    )
-    .also(common)
-}
-
 /// `-Cae`: announce continuous access evaluation (every set of every connect takes it).
-pub const CAE: &str = "Cae";
+pub const CAE: Parameter = Parameter {
+    name: "Cae",
+    aliases: &[],
+    kind: Kind::Switch,
+    help: "Continuous access evaluation: the connection announces the cp1 client capability on every \
+           request, renewals included, and gets long-lived, revocable tokens, cached apart from others",
+};
 /// `-ClaimsChallenge`: a claims challenge for an interactive sign-in (the sets where a person signs in).
-pub const CLAIMS_CHALLENGE: &str = "ClaimsChallenge";
+pub const CLAIMS_CHALLENGE: Parameter = Parameter {
+    name: "ClaimsChallenge",
+    aliases: &[],
+    kind: Kind::Text("CHALLENGE"),
+    help: "A claims challenge to satisfy (the base64 or JSON claims of a 401's WWW-Authenticate, or what \
+           `token` printed when a tenant asked for more)",
+};
 
 /// The parameters of continuous access evaluation and claims challenges.
-pub const CAE_PARAMETERS: &[Parameter] = &[
-    Parameter {
-        name: CAE,
-        aliases: &[],
-        kind: Kind::Switch,
-        help: "Continuous access evaluation: the connection announces the cp1 client capability on every \
-               request, renewals included, and gets long-lived, revocable tokens, cached apart from others",
-    },
-    Parameter {
-        name: CLAIMS_CHALLENGE,
-        aliases: &[],
-        kind: Kind::Text("CHALLENGE"),
-        help: "A claims challenge to satisfy (the base64 or JSON claims of a 401's WWW-Authenticate, or what \
-               `token` printed when a tenant asked for more)",
-    },
-];
+pub const CAE_PARAMETERS: &[Parameter] = &[CAE, CLAIMS_CHALLENGE];
 
-/// The parameters every module's connect shares: the Azure CLI's, the workload sets', then continuous
+/// The parameters every module's connect shares: the Azure CLI's, the secret-free sets', then continuous
 /// access evaluation's.
-pub const CONNECT_SHARED: &[&[Parameter]] = &[AZURE_CLI_PARAMETERS, workload::PARAMETERS, CAE_PARAMETERS];
+pub const CONNECT_SHARED: &[&[Parameter]] = &[
+    shared::AZURE_CLI_PARAMETERS,
+    shared::WORKLOAD_PARAMETERS,
+    CAE_PARAMETERS,
+];

@@ -130,7 +130,7 @@ fn from_azure_cli_is_a_set_of_its_own_with_account_and_tenant() {
     ])
     .unwrap();
     match &request.set {
-        EntraSignIn::FromAzureCli { account, tenant } => {
+        EntraSignIn::Shared(SharedSignIn::AzureCli { account, tenant }) => {
             assert_eq!(account.as_deref(), Some("alice@contoso.com"));
             assert_eq!(tenant.as_ref().map(|t| t.as_str()), Some(TENANT));
         }

@@ -5,6 +5,7 @@ use auth_core::Credential;
 use cmdlet::bind::canonical_name;
 
 use cmdlet::Argument;
+use cmdlet::sets::shared::SharedSignIn;
 
 use super::*;
 
@@ -299,7 +300,7 @@ fn from_azure_cli_is_a_set_of_its_own_with_account_and_tenant() {
     ])
     .unwrap();
     match &request.set {
-        PartnerCenterSignIn::FromAzureCli { account, tenant } => {
+        PartnerCenterSignIn::Shared(SharedSignIn::AzureCli { account, tenant }) => {
             assert_eq!(account.as_deref(), Some("alice@contoso.com"));
             assert_eq!(tenant.as_ref().map(|t| t.as_str()), Some("contoso.com"));
         }
@@ -308,10 +309,10 @@ fn from_azure_cli_is_a_set_of_its_own_with_account_and_tenant() {
     let alone = connect(vec![("-FromAzureCli", Argument::Switch)]).unwrap();
     assert!(matches!(
         alone.set,
-        PartnerCenterSignIn::FromAzureCli {
+        PartnerCenterSignIn::Shared(SharedSignIn::AzureCli {
             account: None,
             tenant: None
-        }
+        })
     ));
     let error = connect(vec![
         ("-FromAzureCli", Argument::Switch),

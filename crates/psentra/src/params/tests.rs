@@ -159,7 +159,7 @@ fn from_azure_cli_needs_no_client_and_takes_the_accounts_tenant_unless_given() {
     .unwrap();
     assert!(matches!(
         &request.set,
-        PsEntraSignIn::FromAzureCli { account: Some(a) } if a == "alice@contoso.com"
+        PsEntraSignIn::Shared(SharedSignIn::AzureCli { account: Some(a), .. }) if a == "alice@contoso.com"
     ));
     assert_eq!(
         request.client_id.as_str(),

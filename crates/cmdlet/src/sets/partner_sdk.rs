@@ -14,8 +14,8 @@ use auth_core::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::workload::WorkloadSignIn;
-use super::{FROM_AZURE_CLI_SET, SetNames};
+use super::shared::{self, SharedSignIn};
+use super::{CLAIMS_CHALLENGE, SetNames};
 use crate::bind::Bound;
 use crate::declare::{Kind, Parameter, ParameterSet, common};
 use crate::environments::EnvironmentNames;
@@ -30,87 +30,108 @@ pub static ENVIRONMENTS: EnvironmentNames = EnvironmentNames(&[
     "AzureUSGovernment",
 ]);
 
+/// `-AccessToken`.
+pub const ACCESS_TOKEN: Parameter = Parameter {
+    name: "AccessToken",
+    aliases: &[],
+    kind: Kind::Secret {
+        value_name: "TOKEN",
+        env: "MSCONNECT_ACCESS_TOKEN",
+    },
+    help: "An access token to use as it is, no request made (`-` reads it from stdin)",
+};
+/// `-ApplicationId` (alias `-ClientId`).
+pub const APPLICATION_ID: Parameter = Parameter {
+    name: "ApplicationId",
+    aliases: &["ClientId"],
+    kind: Kind::Text("ID"),
+    help: "The application (client) id to sign in with",
+};
+/// `-CertificateThumbprint`.
+pub const CERTIFICATE_THUMBPRINT: Parameter = common::CERTIFICATE_THUMBPRINT;
+/// `-Credential`.
+pub const CREDENTIAL: Parameter = common::CREDENTIAL;
+/// `-RefreshToken`.
+pub const REFRESH_TOKEN: Parameter = Parameter {
+    name: "RefreshToken",
+    aliases: &[],
+    kind: Kind::Secret {
+        value_name: "TOKEN",
+        env: "MSCONNECT_REFRESH_TOKEN",
+    },
+    help: "A refresh token to redeem (`-` reads it from stdin)",
+};
+/// `-ServicePrincipal`.
+pub const SERVICE_PRINCIPAL: Parameter = Parameter {
+    name: "ServicePrincipal",
+    aliases: &[],
+    kind: Kind::Switch,
+    help: "Sign in as a service principal (an application), not a user",
+};
+/// `-Tenant` (aliases `-Domain`, `-TenantId`).
+pub const TENANT: Parameter = Parameter {
+    name: "Tenant",
+    aliases: &["Domain", "TenantId"],
+    kind: Kind::Tenant,
+    help: "The tenant: its id (GUID) or a domain name [default: organizations]",
+};
+/// `-UseDeviceAuthentication` (aliases `-Device`, `-DeviceAuth`, `-DeviceCode`).
+pub const USE_DEVICE_AUTHENTICATION: Parameter = Parameter {
+    name: "UseDeviceAuthentication",
+    aliases: &["Device", "DeviceAuth", "DeviceCode"],
+    kind: Kind::Switch,
+    help: "Sign in with a device code (on another device's browser) instead of this machine's browser",
+};
+
 /// How these cmdlets name the application id and the tenant.
-pub const NAMES: SetNames = SetNames::new("ApplicationId", "Tenant");
+pub const NAMES: SetNames = SetNames::new(&APPLICATION_ID, &TENANT);
 
 /// The parameters of the five sets, but `-Environment` (which some cmdlets give an alias).
 pub const PARAMETERS: &[Parameter] = &[
-    Parameter {
-        name: "AccessToken",
-        aliases: &[],
-        kind: Kind::Secret {
-            value_name: "TOKEN",
-            env: "MSCONNECT_ACCESS_TOKEN",
-        },
-        help: "An access token to use as it is, no request made (`-` reads it from stdin)",
-    },
-    Parameter {
-        name: "ApplicationId",
-        aliases: &["ClientId"],
-        kind: Kind::Text("ID"),
-        help: "The application (client) id to sign in with",
-    },
-    common::CERTIFICATE_THUMBPRINT,
-    common::CREDENTIAL,
-    Parameter {
-        name: "RefreshToken",
-        aliases: &[],
-        kind: Kind::Secret {
-            value_name: "TOKEN",
-            env: "MSCONNECT_REFRESH_TOKEN",
-        },
-        help: "A refresh token to redeem (`-` reads it from stdin)",
-    },
-    Parameter {
-        name: "ServicePrincipal",
-        aliases: &[],
-        kind: Kind::Switch,
-        help: "Sign in as a service principal (an application), not a user",
-    },
-    Parameter {
-        name: "Tenant",
-        aliases: &["Domain", "TenantId"],
-        kind: Kind::Tenant,
-        help: "The tenant: its id (GUID) or a domain name [default: organizations]",
-    },
-    Parameter {
-        name: "UseDeviceAuthentication",
-        aliases: &["Device", "DeviceAuth", "DeviceCode"],
-        kind: Kind::Switch,
-        help: "Sign in with a device code (on another device's browser) instead of this machine's browser",
-    },
+    ACCESS_TOKEN,
+    APPLICATION_ID,
+    CERTIFICATE_THUMBPRINT,
+    CREDENTIAL,
+    REFRESH_TOKEN,
+    SERVICE_PRINCIPAL,
+    TENANT,
+    USE_DEVICE_AUTHENTICATION,
 ];
 
-/// The five sets, `User` the default; each also takes `common` (`-Environment`, `-WhatIf`…).
-pub fn sets(common: &[&'static str]) -> Vec<ParameterSet> {
-    vec![
+/// The five sets, `User` the default, each also taking `common` (`-Environment`, `-WhatIf`…); then
+/// msconnect's own ([`shared::sets`]), the secret-free ones taking `workload_common` and the Azure
+/// CLI's `common`.
+pub fn sets(common: &[&'static Parameter], workload_common: &[&'static Parameter]) -> Vec<ParameterSet> {
+    let mut all = vec![
         ParameterSet::new(
             "User",
             &[],
-            &["Tenant", "UseDeviceAuthentication", super::CLAIMS_CHALLENGE],
+            &[&TENANT, &USE_DEVICE_AUTHENTICATION, &CLAIMS_CHALLENGE],
         )
         .also(common)
         .default_set(),
-        ParameterSet::new("AccessToken", &["AccessToken"], &["Tenant"]).also(common),
+        ParameterSet::new("AccessToken", &[&ACCESS_TOKEN], &[&TENANT]).also(common),
         ParameterSet::new(
             "RefreshToken",
-            &["ApplicationId", "RefreshToken"],
-            &["CertificateThumbprint", "Credential", "Tenant"],
+            &[&APPLICATION_ID, &REFRESH_TOKEN],
+            &[&CERTIFICATE_THUMBPRINT, &CREDENTIAL, &TENANT],
         )
         .also(common),
         ParameterSet::new(
             "ServicePrincipalCertificate",
-            &["ApplicationId", "CertificateThumbprint", "Tenant"],
-            &["ServicePrincipal"],
+            &[&APPLICATION_ID, &CERTIFICATE_THUMBPRINT, &TENANT],
+            &[&SERVICE_PRINCIPAL],
         )
         .also(common),
         ParameterSet::new(
             "ServicePrincipal",
-            &["Credential", "ServicePrincipal", "Tenant"],
+            &[&CREDENTIAL, &SERVICE_PRINCIPAL, &TENANT],
             &[],
         )
         .also(common),
-    ]
+    ];
+    all.extend(shared::sets(NAMES, workload_common, common));
+    all
 }
 
 /// The client secret of a `-Credential` that names an application: its user name must be the
@@ -122,7 +143,7 @@ pub fn client_secret_for(credential: Credential, application_id: &ClientId) -> R
         .eq_ignore_ascii_case(application_id.as_str())
     {
         return Err(crate::Error::Invalid {
-            parameter: "Credential",
+            parameter: &CREDENTIAL,
             reason: format!(
                 "its user name '{}' must be the application id, {application_id}",
                 credential.username.trim()
@@ -146,10 +167,10 @@ impl RefreshTokenCredential {
     /// `-Credential` or `-CertificateThumbprint` when one was given; both is a conflict.
     pub fn from_bound(bound: &mut Bound) -> Result<Option<Self>> {
         match (
-            bound.credential("Credential")?,
-            bound.text("CertificateThumbprint")?,
+            bound.credential(&CREDENTIAL)?,
+            bound.text(&CERTIFICATE_THUMBPRINT)?,
         ) {
-            (Some(_), Some(_)) => Err(bound.conflict("Credential", "CertificateThumbprint")),
+            (Some(_), Some(_)) => Err(bound.conflict(&CREDENTIAL, &CERTIFICATE_THUMBPRINT)),
             (Some(credential), None) => Ok(Some(Self::Secret(credential))),
             (None, Some(thumbprint)) => {
                 Ok(Some(Self::Certificate(CertificateSource::Thumbprint(thumbprint))))
@@ -161,7 +182,7 @@ impl RefreshTokenCredential {
 
 /// The sets, each holding exactly its fields.
 #[derive(Debug, Clone)]
-pub enum StandardSignIn {
+pub enum PartnerSdkSignIn {
     /// A user in the browser (ports 8400-8999), or with a device code.
     User {
         /// `-Tenant`; `organizations` when absent.
@@ -203,23 +224,16 @@ pub enum StandardSignIn {
         /// `-Tenant`.
         tenant: Tenant,
     },
-    /// A user the Azure CLI signed in (`--from-azure-cli`): its refresh token, silently, with the Azure
-    /// CLI's own client; the connection keeps its tokens in the Azure CLI's cache.
-    FromAzureCli {
-        /// `-Account`: the sign-in name, when the Azure CLI has several accounts.
-        account: Option<String>,
-        /// `-Tenant`; the account's tenant in the Azure CLI when absent.
-        tenant: Option<Tenant>,
-    },
-    /// A secret-free sign-in for CI runners and cloud hosts: a federated token file, workload identity,
-    /// the host's managed identity, or the `AZURE_*` variables (issue 16).
-    Workload(WorkloadSignIn),
+    /// msconnect's own sign-ins: the Azure CLI's (`--from-azure-cli`), and the secret-free ones for CI
+    /// runners and cloud hosts (a federated token file, workload identity, the host's managed identity,
+    /// the `AZURE_*` variables, or the first the environment offers).
+    Shared(SharedSignIn),
 }
 
-/// What a [`StandardSignIn`] becomes: the client, tenant and auth-core sign-in, and the account type the
+/// What a [`PartnerSdkSignIn`] becomes: the client, tenant and auth-core sign-in, and the account type the
 /// context records.
 #[derive(Debug)]
-pub struct StandardPlan {
+pub struct PartnerSdkPlan {
     /// The application signing in.
     pub client_id: ClientId,
     /// The tenant given, if any.
@@ -230,7 +244,7 @@ pub struct StandardPlan {
     pub account_type: AccountType,
 }
 
-impl StandardPlan {
+impl PartnerSdkPlan {
     /// The sign-in request for `environment` and `scopes`, and the account type the context records.
     pub fn into_request(
         self,
@@ -243,40 +257,36 @@ impl StandardPlan {
     }
 }
 
-impl StandardSignIn {
+impl PartnerSdkSignIn {
     /// Builds the set the binder resolved (`bound.set_name()`), reading exactly that set's parameters.
     /// Any set name other than the four below is the default set, `User`.
     pub fn from_bound(bound: &mut Bound) -> Result<Self> {
-        if let Some(workload) = WorkloadSignIn::from_bound(bound, NAMES)? {
-            return Ok(Self::Workload(workload));
+        if let Some(shared) = SharedSignIn::from_bound(bound, NAMES)? {
+            return Ok(Self::Shared(shared));
         }
         Ok(match bound.set_name() {
             "AccessToken" => Self::AccessToken {
-                access_token: bound.required_secret("AccessToken")?.into(),
-                tenant: bound.tenant("Tenant")?,
+                access_token: bound.required_secret(&ACCESS_TOKEN)?.into(),
+                tenant: bound.tenant(&TENANT)?,
             },
             "RefreshToken" => Self::RefreshToken {
-                application_id: bound.required_client_id("ApplicationId")?,
-                refresh_token: bound.required_secret("RefreshToken")?.into(),
+                application_id: bound.required_client_id(&APPLICATION_ID)?,
+                refresh_token: bound.required_secret(&REFRESH_TOKEN)?.into(),
                 credential: RefreshTokenCredential::from_bound(bound)?,
-                tenant: bound.tenant("Tenant")?,
+                tenant: bound.tenant(&TENANT)?,
             },
             "ServicePrincipalCertificate" => Self::ServicePrincipalCertificate {
-                application_id: bound.required_client_id("ApplicationId")?,
-                certificate: CertificateSource::Thumbprint(bound.required_text("CertificateThumbprint")?),
-                tenant: bound.required_tenant("Tenant")?,
+                application_id: bound.required_client_id(&APPLICATION_ID)?,
+                certificate: CertificateSource::Thumbprint(bound.required_text(&CERTIFICATE_THUMBPRINT)?),
+                tenant: bound.required_tenant(&TENANT)?,
             },
             "ServicePrincipal" => Self::ServicePrincipal {
-                credential: bound.required_credential("Credential")?,
-                tenant: bound.required_tenant("Tenant")?,
-            },
-            FROM_AZURE_CLI_SET => Self::FromAzureCli {
-                account: bound.text("Account")?,
-                tenant: bound.tenant("Tenant")?,
+                credential: bound.required_credential(&CREDENTIAL)?,
+                tenant: bound.required_tenant(&TENANT)?,
             },
             _ => Self::User {
-                tenant: bound.tenant("Tenant")?,
-                use_device_authentication: bound.switch("UseDeviceAuthentication"),
+                tenant: bound.tenant(&TENANT)?,
+                use_device_authentication: bound.switch(&USE_DEVICE_AUTHENTICATION),
             },
         })
     }
@@ -289,8 +299,7 @@ impl StandardSignIn {
             Self::RefreshToken { .. } => "RefreshToken",
             Self::ServicePrincipalCertificate { .. } => "ServicePrincipalCertificate",
             Self::ServicePrincipal { .. } => "ServicePrincipal",
-            Self::FromAzureCli { .. } => FROM_AZURE_CLI_SET,
-            Self::Workload(workload) => workload.set_name(),
+            Self::Shared(shared) => shared.set_name(),
         }
     }
 
@@ -302,8 +311,8 @@ impl StandardSignIn {
         session: &Session,
         default_client: ClientId,
         browser: BrowserOptions,
-    ) -> Result<StandardPlan> {
-        let plan = |client_id, tenant, method, account_type| StandardPlan {
+    ) -> Result<PartnerSdkPlan> {
+        let plan = |client_id, tenant, method, account_type| PartnerSdkPlan {
             client_id,
             tenant,
             method,
@@ -366,21 +375,13 @@ impl StandardSignIn {
             ),
             Self::ServicePrincipal { credential, tenant } => plan(
                 ClientId::parse(&credential.username)
-                    .map_err(|error| crate::Error::invalid_field("Credential", error))?,
+                    .map_err(|error| crate::Error::invalid_field(&CREDENTIAL, error))?,
                 Some(tenant),
                 SignInMethod::Application(ClientCredential::Secret(credential.password.into())),
                 AccountType::ServicePrincipal,
             ),
-            // the Azure CLI's refresh token was issued to its own client (a FOCI family member): that
-            // client gets the token, whatever the module's default
-            Self::FromAzureCli { account, tenant } => plan(
-                ClientId::from_static(auth_core::azure_cli::AZURE_CLI_CLIENT_ID),
-                tenant,
-                SignInMethod::AzureCli { account },
-                AccountType::User,
-            ),
-            Self::Workload(workload) => {
-                let planned = workload.into_plan(session, NAMES, default_client)?;
+            Self::Shared(shared) => {
+                let planned = shared.into_plan(session, NAMES, default_client)?;
                 // the set whose sign-in ran: for `-Auto`, the one the environment offered
                 let account_type = match planned.answered {
                     // AZURE_USERNAME and AZURE_PASSWORD sign a user in: a user's scope, a user's account;

@@ -1,9 +1,10 @@
-//! The four secret-free sign-ins every module's connect gains for CI runners and cloud hosts, kept once:
-//! a federated token file (`-FederatedTokenFile`), workload identity found in the environment
-//! (`-WorkloadIdentity`), the host's managed identity (`-Identity`), and the `AZURE_*` variables
-//! (`-EnvironmentVariable`); and `-Auto`, the first of them (or the Azure CLI's sign-in) that the
-//! environment offers, found as azure-identity's default chain finds it. Each module names its application id and tenant parameters its own way
-//! ([`SetNames`]); the parameters, the sets, their parsing and what they become are the same everywhere.
+//! msconnect's own sign-ins, which every module's connect gains, kept once: the Azure CLI's sign-in
+//! (`-FromAzureCli`), and four secret-free ones for CI runners and cloud hosts: a federated token file
+//! (`-FederatedTokenFile`), workload identity found in the environment (`-WorkloadIdentity`), the host's
+//! managed identity (`-Identity`), and the `AZURE_*` variables (`-EnvironmentVariable`); and `-Auto`, the
+//! first of them (or the Azure CLI's sign-in) that the environment offers, found as azure-identity's
+//! default chain finds it. Each module names its application id and tenant parameters its own way
+//! ([`SetNames`]); the parameters, the sets, their reading and what they become are the same everywhere.
 
 use std::path::PathBuf;
 
@@ -18,107 +19,111 @@ use crate::bind::{Bound, named};
 use crate::declare::{Kind, Parameter, ParameterSet};
 use crate::error::Result;
 
-/// `-FederatedTokenFile PATH`.
-pub const FEDERATED_TOKEN_FILE: &str = "FederatedTokenFile";
-/// `-WorkloadIdentity`.
-pub const WORKLOAD_IDENTITY: &str = "WorkloadIdentity";
-/// `-ServiceConnectionId`: the Azure Pipelines service connection of `-WorkloadIdentity`.
-pub const SERVICE_CONNECTION_ID: &str = "ServiceConnectionId";
-/// `-Identity`.
-pub const IDENTITY: &str = "Identity";
-/// `-ObjectId`: a user-assigned managed identity by object id.
-pub const OBJECT_ID: &str = "ObjectId";
-/// `-ResourceId`: a user-assigned managed identity by resource id.
-pub const RESOURCE_ID: &str = "ResourceId";
-/// `-EnvironmentVariable`.
-pub const ENVIRONMENT_VARIABLE: &str = "EnvironmentVariable";
-/// `-Auto`: the set and its switch.
-pub const AUTO: &str = "Auto";
+/// The name of the set of `-FromAzureCli` (its switch has the same name).
+pub const FROM_AZURE_CLI_SET: &str = "FromAzureCli";
 
-/// The parameters of the four sets, besides the module's application id and tenant.
-pub const PARAMETERS: &[Parameter] = &[
-    Parameter {
-        name: FEDERATED_TOKEN_FILE,
-        aliases: &[],
-        kind: Kind::Text("PATH"),
-        help: "Sign in as the application with the federated token (a JWT) in this file, read again for \
-               every new token (Kubernetes rotates it); the application id and tenant come from their options \
-               or AZURE_CLIENT_ID and AZURE_TENANT_ID",
-    },
-    Parameter {
-        name: WORKLOAD_IDENTITY,
-        aliases: &[],
-        kind: Kind::Switch,
-        help: "Sign in as the application with the federated token the environment offers: \
-               AZURE_FEDERATED_TOKEN_FILE, GitHub Actions' OIDC token, or Azure Pipelines'",
-    },
-    Parameter {
-        name: SERVICE_CONNECTION_ID,
-        aliases: &[],
-        kind: Kind::Text("ID"),
-        help: "The Azure Pipelines service connection of --workload-identity \
-               [default: AZURESUBSCRIPTION_SERVICE_CONNECTION_ID]",
-    },
-    Parameter {
-        name: IDENTITY,
-        aliases: &["ManagedIdentity"],
-        kind: Kind::Switch,
-        help: "Sign in with the host's managed identity: system-assigned, or user-assigned with the \
-               application id option, --object-id or --resource-id",
-    },
-    Parameter {
-        name: OBJECT_ID,
-        aliases: &[],
-        kind: Kind::Text("ID"),
-        help: "The object (principal) id of the user-assigned managed identity of --identity",
-    },
-    Parameter {
-        name: RESOURCE_ID,
-        aliases: &[],
-        kind: Kind::Text("ID"),
-        help: "The Azure resource id of the user-assigned managed identity of --identity",
-    },
-    Parameter {
-        name: ENVIRONMENT_VARIABLE,
-        aliases: &[],
-        kind: Kind::Switch,
-        help: "Sign in as the AZURE_* variables say (AZURE_CLIENT_ID, AZURE_TENANT_ID and \
-               AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE or \
-               AZURE_USERNAME with AZURE_PASSWORD), as azure-identity does",
-    },
-    Parameter {
-        name: AUTO,
-        aliases: &[],
-        kind: Kind::Switch,
-        help: "Sign in with the credential the environment offers, in azure-identity's default order: the \
-               AZURE_* variables, workload identity, managed identity (IMDS probed for 1 s), the Azure CLI's \
-               sign-in; AZURE_TOKEN_CREDENTIALS narrows it (dev, prod, or a credential's name)",
-    },
+/// `-FromAzureCli`.
+pub const FROM_AZURE_CLI: Parameter = Parameter {
+    name: FROM_AZURE_CLI_SET,
+    aliases: &[],
+    kind: Kind::Switch,
+    help: "Use the Azure CLI's sign-in (az login): its refresh token and its token cache, shared from \
+           now on; no browser, no device code",
+};
+/// `-Account`: the Azure CLI's account, when it has several.
+pub const ACCOUNT: Parameter = Parameter {
+    name: "Account",
+    aliases: &[],
+    kind: Kind::Text("UPN"),
+    help: "With --from-azure-cli: the Azure CLI's account to use, when it has several",
+};
+
+/// The parameters of the Azure CLI's sign-in: `-FromAzureCli` and `-Account`.
+pub const AZURE_CLI_PARAMETERS: &[Parameter] = &[FROM_AZURE_CLI, ACCOUNT];
+
+/// `-FederatedTokenFile PATH`.
+pub const FEDERATED_TOKEN_FILE: Parameter = Parameter {
+    name: "FederatedTokenFile",
+    aliases: &[],
+    kind: Kind::Text("PATH"),
+    help: "Sign in as the application with the federated token (a JWT) in this file, read again for \
+           every new token (Kubernetes rotates it); the application id and tenant come from their options \
+           or AZURE_CLIENT_ID and AZURE_TENANT_ID",
+};
+/// `-WorkloadIdentity`.
+pub const WORKLOAD_IDENTITY: Parameter = Parameter {
+    name: "WorkloadIdentity",
+    aliases: &[],
+    kind: Kind::Switch,
+    help: "Sign in as the application with the federated token the environment offers: \
+           AZURE_FEDERATED_TOKEN_FILE, GitHub Actions' OIDC token, or Azure Pipelines'",
+};
+/// `-ServiceConnectionId`: the Azure Pipelines service connection of `-WorkloadIdentity`.
+pub const SERVICE_CONNECTION_ID: Parameter = Parameter {
+    name: "ServiceConnectionId",
+    aliases: &[],
+    kind: Kind::Text("ID"),
+    help: "The Azure Pipelines service connection of --workload-identity \
+           [default: AZURESUBSCRIPTION_SERVICE_CONNECTION_ID]",
+};
+/// `-Identity`.
+pub const IDENTITY: Parameter = Parameter {
+    name: "Identity",
+    aliases: &["ManagedIdentity"],
+    kind: Kind::Switch,
+    help: "Sign in with the host's managed identity: system-assigned, or user-assigned with the \
+           application id option, --object-id or --resource-id",
+};
+/// `-ObjectId`: a user-assigned managed identity by object id.
+pub const OBJECT_ID: Parameter = Parameter {
+    name: "ObjectId",
+    aliases: &[],
+    kind: Kind::Text("ID"),
+    help: "The object (principal) id of the user-assigned managed identity of --identity",
+};
+/// `-ResourceId`: a user-assigned managed identity by resource id.
+pub const RESOURCE_ID: Parameter = Parameter {
+    name: "ResourceId",
+    aliases: &[],
+    kind: Kind::Text("ID"),
+    help: "The Azure resource id of the user-assigned managed identity of --identity",
+};
+/// `-EnvironmentVariable`.
+pub const ENVIRONMENT_VARIABLE: Parameter = Parameter {
+    name: "EnvironmentVariable",
+    aliases: &[],
+    kind: Kind::Switch,
+    help: "Sign in as the AZURE_* variables say (AZURE_CLIENT_ID, AZURE_TENANT_ID and \
+           AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE or \
+           AZURE_USERNAME with AZURE_PASSWORD), as azure-identity does",
+};
+/// `-Auto`: the set and its switch.
+pub const AUTO: Parameter = Parameter {
+    name: AUTO_SET,
+    aliases: &[],
+    kind: Kind::Switch,
+    help: "Sign in with the credential the environment offers, in azure-identity's default order: the \
+           AZURE_* variables, workload identity, managed identity (IMDS probed for 1 s), the Azure CLI's \
+           sign-in; AZURE_TOKEN_CREDENTIALS narrows it (dev, prod, or a credential's name)",
+};
+
+/// The parameters of the four secret-free sets and `-Auto`, besides the module's application id and
+/// tenant.
+pub const WORKLOAD_PARAMETERS: &[Parameter] = &[
+    FEDERATED_TOKEN_FILE,
+    WORKLOAD_IDENTITY,
+    SERVICE_CONNECTION_ID,
+    IDENTITY,
+    OBJECT_ID,
+    RESOURCE_ID,
+    ENVIRONMENT_VARIABLE,
+    AUTO,
 ];
 
-/// The four sets, with the module's names; each also takes `common` (`-Environment`, `-WhatIf`…).
-pub fn sets(names: SetNames, common: &[&'static str]) -> Vec<ParameterSet> {
-    let (app, tenant) = (names.application_id, names.tenant);
-    vec![
-        ParameterSet::new("FederatedToken", &[FEDERATED_TOKEN_FILE], &[app, tenant]).also(common),
-        ParameterSet::new(
-            "WorkloadIdentity",
-            &[WORKLOAD_IDENTITY],
-            &[app, tenant, SERVICE_CONNECTION_ID],
-        )
-        .also(common),
-        ParameterSet::new(
-            "ManagedIdentity",
-            &[IDENTITY],
-            &[app, OBJECT_ID, RESOURCE_ID, tenant],
-        )
-        .also(common),
-        ParameterSet::new("EnvironmentVariable", &[ENVIRONMENT_VARIABLE], &[]).also(common),
-        ParameterSet::new(AUTO, &[AUTO], &[app, tenant]).also(common),
-    ]
-}
+/// The name of `-Auto`'s set (its switch has the same name).
+pub const AUTO_SET: &str = "Auto";
 
-/// The set names, which are also the types the contexts show.
+/// The names of the four secret-free sets, which are also the types the contexts show.
 pub const SET_NAMES: [&str; 4] = [
     "FederatedToken",
     "WorkloadIdentity",
@@ -126,9 +131,46 @@ pub const SET_NAMES: [&str; 4] = [
     "EnvironmentVariable",
 ];
 
-/// One of the four sets, holding exactly its parameters.
+/// The sets, with the module's names: the four secret-free ones and `-Auto`, each also taking
+/// `workload_common` (`-Environment`, `-WhatIf`…), then the Azure CLI's, which takes `-Account`, the
+/// module's tenant and `azure_cli_common`.
+pub fn sets(
+    names: SetNames,
+    workload_common: &[&'static Parameter],
+    azure_cli_common: &[&'static Parameter],
+) -> Vec<ParameterSet> {
+    let (app, tenant) = (names.application_id, names.tenant);
+    vec![
+        ParameterSet::new(SET_NAMES[0], &[&FEDERATED_TOKEN_FILE], &[app, tenant]).also(workload_common),
+        ParameterSet::new(
+            SET_NAMES[1],
+            &[&WORKLOAD_IDENTITY],
+            &[app, tenant, &SERVICE_CONNECTION_ID],
+        )
+        .also(workload_common),
+        ParameterSet::new(
+            SET_NAMES[2],
+            &[&IDENTITY],
+            &[app, &OBJECT_ID, &RESOURCE_ID, tenant],
+        )
+        .also(workload_common),
+        ParameterSet::new(SET_NAMES[3], &[&ENVIRONMENT_VARIABLE], &[]).also(workload_common),
+        ParameterSet::new(AUTO_SET, &[&AUTO], &[app, tenant]).also(workload_common),
+        ParameterSet::new(FROM_AZURE_CLI_SET, &[&FROM_AZURE_CLI], &[&ACCOUNT, tenant]).also(azure_cli_common),
+    ]
+}
+
+/// One of these sets, holding exactly its parameters.
 #[derive(Debug, Clone)]
-pub enum WorkloadSignIn {
+pub enum SharedSignIn {
+    /// A user the Azure CLI signed in (`-FromAzureCli`): its refresh token, silently, with the Azure
+    /// CLI's own client; the connection keeps its tokens in the Azure CLI's cache.
+    AzureCli {
+        /// `-Account`: the sign-in name, when the Azure CLI has several accounts.
+        account: Option<String>,
+        /// The tenant option; the account's tenant in the Azure CLI when absent.
+        tenant: Option<Tenant>,
+    },
     /// A federated token in a file, read again for every token.
     FederatedToken {
         /// The file.
@@ -167,9 +209,9 @@ pub enum WorkloadSignIn {
     },
 }
 
-/// What a [`WorkloadSignIn`] becomes.
+/// What a [`SharedSignIn`] becomes.
 #[derive(Debug)]
-pub struct WorkloadPlan {
+pub struct SharedPlan {
     /// The application.
     pub client_id: ClientId,
     /// The tenant.
@@ -183,36 +225,40 @@ pub struct WorkloadPlan {
     pub answered: &'static str,
 }
 
-impl WorkloadSignIn {
-    /// The set the binder resolved, when it is one of these four.
+impl SharedSignIn {
+    /// The set the binder resolved, when it is one of these.
     pub fn from_bound(bound: &Bound, names: SetNames) -> Result<Option<Self>> {
         Ok(Some(match bound.set_name() {
+            FROM_AZURE_CLI_SET => Self::AzureCli {
+                account: bound.text(&ACCOUNT)?,
+                tenant: bound.tenant(names.tenant)?,
+            },
             "FederatedToken" => Self::FederatedToken {
-                path: PathBuf::from(bound.required_text(FEDERATED_TOKEN_FILE)?),
+                path: PathBuf::from(bound.required_text(&FEDERATED_TOKEN_FILE)?),
                 client_id: bound.client_id(names.application_id)?,
                 tenant: bound.tenant(names.tenant)?,
             },
             "WorkloadIdentity" => Self::WorkloadIdentity {
                 client_id: bound.client_id(names.application_id)?,
                 tenant: bound.tenant(names.tenant)?,
-                service_connection_id: bound.text(SERVICE_CONNECTION_ID)?,
+                service_connection_id: bound.text(&SERVICE_CONNECTION_ID)?,
             },
             "ManagedIdentity" => {
                 let client_id = bound.client_id(names.application_id)?;
-                let object_id = bound.text(OBJECT_ID)?;
-                let resource_id = bound.text(RESOURCE_ID)?;
+                let object_id = bound.text(&OBJECT_ID)?;
+                let resource_id = bound.text(&RESOURCE_ID)?;
                 let id = match (client_id, object_id, resource_id) {
                     (None, None, None) => ManagedIdentityId::SystemAssigned,
                     (Some(client_id), None, None) => ManagedIdentityId::ClientId(client_id),
                     (None, Some(object_id), None) => {
-                        named(OBJECT_ID, ManagedIdentityId::object_id(&object_id))?
+                        named(&OBJECT_ID, ManagedIdentityId::object_id(&object_id))?
                     }
                     (None, None, Some(resource_id)) => {
-                        named(RESOURCE_ID, ManagedIdentityId::resource_id(&resource_id))?
+                        named(&RESOURCE_ID, ManagedIdentityId::resource_id(&resource_id))?
                     }
-                    (Some(_), Some(_), _) => return Err(bound.conflict(names.application_id, OBJECT_ID)),
-                    (Some(_), _, Some(_)) => return Err(bound.conflict(names.application_id, RESOURCE_ID)),
-                    (None, Some(_), Some(_)) => return Err(bound.conflict(OBJECT_ID, RESOURCE_ID)),
+                    (Some(_), Some(_), _) => return Err(bound.conflict(names.application_id, &OBJECT_ID)),
+                    (Some(_), _, Some(_)) => return Err(bound.conflict(names.application_id, &RESOURCE_ID)),
+                    (None, Some(_), Some(_)) => return Err(bound.conflict(&OBJECT_ID, &RESOURCE_ID)),
                 };
                 Self::ManagedIdentity {
                     id,
@@ -220,7 +266,7 @@ impl WorkloadSignIn {
                 }
             }
             "EnvironmentVariable" => Self::EnvironmentVariable,
-            AUTO => Self::Auto {
+            AUTO_SET => Self::Auto {
                 client_id: bound.client_id(names.application_id)?,
                 tenant: bound.tenant(names.tenant)?,
             },
@@ -231,15 +277,17 @@ impl WorkloadSignIn {
     /// The parameter set's name.
     pub fn set_name(&self) -> &'static str {
         match self {
+            Self::AzureCli { .. } => FROM_AZURE_CLI_SET,
             Self::FederatedToken { .. } => SET_NAMES[0],
             Self::WorkloadIdentity { .. } => SET_NAMES[1],
             Self::ManagedIdentity { .. } => SET_NAMES[2],
             Self::EnvironmentVariable => SET_NAMES[3],
-            Self::Auto { .. } => AUTO,
+            Self::Auto { .. } => AUTO_SET,
         }
     }
 
-    /// The sign-in. The application id and tenant come from the module's options, else from
+    /// The sign-in. The Azure CLI's is its own client's. The application id and tenant come from the
+    /// module's options, else from
     /// `AZURE_CLIENT_ID` and `AZURE_TENANT_ID`; a federated sign-in needs both, and the error names the
     /// option and the variable. A managed identity's application is the identity itself: `default_client`
     /// stands in until the host's token names it.
@@ -248,7 +296,7 @@ impl WorkloadSignIn {
         session: &Session,
         names: SetNames,
         default_client: ClientId,
-    ) -> Result<WorkloadPlan> {
+    ) -> Result<SharedPlan> {
         let env = session.env();
         let app = |client_id: Option<ClientId>| -> Result<ClientId> {
             match client_id {
@@ -275,11 +323,20 @@ impl WorkloadSignIn {
             }
         };
         Ok(match self {
+            // the Azure CLI's refresh token was issued to its own client (a FOCI family member): that
+            // client gets the token, whatever the module's default
+            Self::AzureCli { account, tenant } => SharedPlan {
+                client_id: ClientId::from_static(auth_core::azure_cli::AZURE_CLI_CLIENT_ID),
+                tenant,
+                method: SignInMethod::AzureCli { account },
+                app_only: false,
+                answered: FROM_AZURE_CLI_SET,
+            },
             Self::FederatedToken {
                 path,
                 client_id,
                 tenant: given,
-            } => WorkloadPlan {
+            } => SharedPlan {
                 client_id: app(client_id)?,
                 tenant: Some(tenant(given)?),
                 method: SignInMethod::Application(ClientCredential::assertion(FederatedTokenFile::new(path))),
@@ -292,7 +349,7 @@ impl WorkloadSignIn {
                 service_connection_id,
             } => {
                 let workload = WorkloadIdentity::from_env_with(env, service_connection_id.as_deref())?;
-                WorkloadPlan {
+                SharedPlan {
                     client_id: app(client_id)?,
                     tenant: Some(tenant(given)?),
                     method: SignInMethod::Application(workload.credential()),
@@ -300,7 +357,7 @@ impl WorkloadSignIn {
                     answered: SET_NAMES[1],
                 }
             }
-            Self::ManagedIdentity { id, tenant } => WorkloadPlan {
+            Self::ManagedIdentity { id, tenant } => SharedPlan {
                 client_id: match &id {
                     ManagedIdentityId::ClientId(client_id) => client_id.clone(),
                     _ => default_client,
@@ -313,7 +370,7 @@ impl WorkloadSignIn {
             Self::EnvironmentVariable => {
                 let variables = EnvironmentCredential::from_env(env)?;
                 let inner = variables.sign_in_method(session)?;
-                WorkloadPlan {
+                SharedPlan {
                     app_only: matches!(inner, SignInMethod::Application(_)),
                     client_id: variables.client_id,
                     tenant: Some(variables.tenant),
@@ -331,19 +388,10 @@ impl WorkloadSignIn {
                         service_connection_id: None,
                     },
                     ChainAnswer::ManagedIdentity { id, .. } => Self::ManagedIdentity { id, tenant },
-                    ChainAnswer::AzureCli(account) => {
-                        // the Azure CLI's refresh token was issued to its own client (a FOCI family
-                        // member): that client gets the token, whatever the module's default
-                        return Ok(WorkloadPlan {
-                            client_id: ClientId::from_static(auth_core::azure_cli::AZURE_CLI_CLIENT_ID),
-                            tenant,
-                            method: SignInMethod::AzureCli {
-                                account: Some(account.username),
-                            },
-                            app_only: false,
-                            answered: crate::sets::FROM_AZURE_CLI_SET,
-                        });
-                    }
+                    ChainAnswer::AzureCli(account) => Self::AzureCli {
+                        account: Some(account.username),
+                        tenant,
+                    },
                 };
                 resolved.into_plan(session, names, default_client)?
             }
@@ -353,7 +401,7 @@ impl WorkloadSignIn {
     /// What `-WhatIf` names for `-Auto`: the credential the environment offers, found without signing
     /// in (`ManagedIdentityCredential (IMDS)`); `None` for the other sets. An error when none answers.
     pub fn auto_target(bound: &Bound, env: &auth_core::EnvVars) -> Result<Option<String>> {
-        if bound.set_name() != AUTO {
+        if bound.set_name() != AUTO_SET {
             return Ok(None);
         }
         // the set takes the module's application id option first ([`sets`])
@@ -372,14 +420,14 @@ mod tests {
     use super::*;
     use crate::bind::Argument;
     use crate::sample::SAMPLE;
-    use crate::sets::standard::NAMES;
+    use crate::sets::partner_sdk::NAMES;
 
     const APP: &str = "0c7a1f00-0000-4000-8000-00000000f00d";
     const TID: &str = "7a0b9c1d-0000-4000-8000-00000000a001";
 
-    fn parse(arguments: Vec<(&str, Argument)>) -> Result<Option<WorkloadSignIn>> {
+    fn parse(arguments: Vec<(&str, Argument)>) -> Result<Option<SharedSignIn>> {
         let bound = SAMPLE.bind(arguments)?;
-        WorkloadSignIn::from_bound(&bound, NAMES)
+        SharedSignIn::from_bound(&bound, NAMES)
     }
 
     fn text(value: &str) -> Argument {
@@ -434,7 +482,7 @@ mod tests {
     #[test]
     fn a_managed_identity_is_system_assigned_or_named_by_one_id() {
         let id = |arguments| match parse(arguments).unwrap().unwrap() {
-            WorkloadSignIn::ManagedIdentity { id, .. } => id,
+            SharedSignIn::ManagedIdentity { id, .. } => id,
             other => panic!("{other:?}"),
         };
         assert_eq!(
