@@ -160,7 +160,7 @@ fn alter(cache: &Path) {
 
 #[tokio::test]
 async fn with_gnome_keyring_on_a_private_bus_auto_keeps_the_key_there() {
-    let keyring = PrivateKeyring::start();
+    let mut keyring = PrivateKeyring::start();
     let mut server = Server::new_async().await;
     let cli = Cli::new()
         .authority(&server.url())
@@ -192,9 +192,20 @@ async fn with_gnome_keyring_on_a_private_bus_auto_keeps_the_key_there() {
         "{}",
         token.stderr
     );
-    // (A Secret Service that is out of reach is an error and the file stays: the unit tests hold that.
-    // Stopping gnome-keyring here does not make it out of reach: the bus activates another one, on
-    // another keyring file, which answers that it has no such key.)
+    // A Secret Service out of reach (gnome-keyring stopped; the private bus starts no other) is an
+    // error naming it, and the file stays as it is.
+    let before = std::fs::read(&cache).unwrap();
+    keyring.stop_keyring();
+    let token = cli.run(&["secmgmt", "token"]);
+    assert_eq!(token.code, 1, "{}", token.stdout);
+    assert!(
+        token
+            .stderr
+            .contains("encrypted with a key the Secret Service keeps, which is not available now"),
+        "{}",
+        token.stderr
+    );
+    assert_eq!(std::fs::read(&cache).unwrap(), before);
     connect.assert_async().await;
 }
 

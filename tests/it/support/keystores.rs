@@ -9,6 +9,22 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+/// A session bus's configuration that starts no service on demand: only what is running answers. Its
+/// `<listen/>` is replaced by the socket's address.
+const BUS_CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen/>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#;
+
 /// A `dbus-daemon` of the test's own and a gnome-keyring on it whose login keyring is unlocked, both in
 /// a temporary folder (the keyring file too): nothing of the user's session is touched. Both are killed
 /// when it is dropped.
@@ -23,9 +39,16 @@ impl PrivateKeyring {
     pub(crate) fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let socket = dir.path().join("bus");
+        // A session bus without service activation: with the system's session configuration, the first
+        // call to the Secret Service's name can start a second gnome-keyring (from gnome-keyring's
+        // activation file) before ours has claimed the name, and ours then exits ("another secret service
+        // is running"), which a loaded machine made happen.
+        let config = dir.path().join("bus.conf");
+        let listen = format!("<listen>unix:path={}</listen>", socket.display());
+        std::fs::write(&config, BUS_CONFIG.replace("<listen/>", &listen)).unwrap();
         let mut bus = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
-            .arg(format!("--address=unix:path={}", socket.display()))
+            .args(["--nofork", "--print-address=1"])
+            .arg(format!("--config-file={}", config.display()))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -126,7 +149,7 @@ impl PrivateKeyring {
         output.stdout
     }
 
-    /// Stops gnome-keyring (the bus stays): the Secret Service is gone.
+    /// Stops gnome-keyring (the bus stays, and starts no other): the Secret Service is gone.
     pub(crate) fn stop_keyring(&mut self) {
         if let Some(mut keyring) = self.keyring.take() {
             let _ = keyring.kill();
