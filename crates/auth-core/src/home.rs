@@ -67,7 +67,8 @@ fn locate(env: &EnvVars) -> Result<PathBuf> {
 /// The files and folders in msconnect's folder that hold secrets or decide where they are sent.
 const GUARDED: &[&str] = &[
     crate::cache::CACHE_FILE_NAME,
-    crate::environments::ENVIRONMENTS_FILE_NAME,
+    // cmdlet's store of user-defined environments (`cmdlet::environment_store`)
+    "environments.json",
     "contexts",
     "certificates",
 ];

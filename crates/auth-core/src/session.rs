@@ -1,19 +1,15 @@
 //! A sign-in session: what the product crates call. It holds the environment variables, the one HTTP
 //! client (built on first use, so work that never touches the network never sets up TLS), the token
-//! cache, the saved connections, and how to talk to the person; it runs a [`SignInRequest`] with whichever
-//! flow its [`SignInMethod`] names, and later serves tokens for the saved connection silently.
+//! cache, the store of saved connections the layer above gives it ([`SavedConnections`]), and how to talk
+//! to the person; it runs a [`SignInRequest`] with whichever flow its [`SignInMethod`] names, and later
+//! serves tokens for a connection silently.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-
 use crate::cache::{CachedAccessToken, SilentRequest, TokenCache};
 use crate::cert::{Certificate, CertificateCredential, CertificateStore};
 use crate::claims::ClaimsChallenge;
-use crate::cloud::Cloud;
-use crate::context::{ContextKey, ContextStore};
 use crate::flows::{BrowserOpener, DeviceCodeFlow, InteractiveBrowser, PortPolicy, SystemBrowser};
 use crate::interaction::{Interaction, StderrInteraction};
 use crate::secret::ClientSecret;
@@ -228,12 +224,8 @@ pub use connection::{
     AppCredential, CONNECTION_VERSION, CacheLocation, Connection, SignedIn, UserMethod, secret_fingerprint,
 };
 
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct SavedContext<C> {
-    connection: Connection,
-    context: C,
-}
+mod saved;
+pub use saved::SavedConnections;
 
 /// Options of [`Session::new`].
 #[derive(Clone)]
@@ -251,14 +243,19 @@ pub struct SessionOptions {
     pub renewal: RenewalCredentials,
     /// Where tokens are kept (in memory unless told otherwise).
     pub cache: TokenCache,
-    /// Where each module's connections are saved; `None` saves nothing.
-    pub contexts: Option<ContextStore>,
+    /// Where the layer above saves its connections, which a disconnect leaves their tokens to; `None`
+    /// when nothing is saved (only this session's live handles then keep tokens).
+    pub saved: Option<Arc<dyn SavedConnections>>,
     /// How flows talk to the person (device code message, progress, browser notices).
     pub interaction: Arc<dyn Interaction>,
     /// How the browser is opened; `None` uses `$BROWSER`, then the platform's opener.
     pub opener: Option<Arc<dyn BrowserOpener>>,
     /// How long browser sign-in waits for the person.
     pub browser_timeout: Option<Duration>,
+    /// The variables holding the caller's own secrets (the command line's `MSCONNECT_PASSWORD`…): a
+    /// browser started for a sign-in gets an environment without them, nor the Azure ecosystem's
+    /// ([`crate::env::SECRET_VARIABLES`]).
+    pub secret_variables: Vec<String>,
 }
 
 impl Default for SessionOptions {
@@ -268,29 +265,12 @@ impl Default for SessionOptions {
             authority_host: None,
             renewal: RenewalCredentials::default(),
             cache: TokenCache::in_memory(),
-            contexts: None,
+            saved: None,
             interaction: Arc::new(StderrInteraction::default()),
             opener: None,
             browser_timeout: None,
+            secret_variables: Vec::new(),
         }
-    }
-}
-
-impl SessionOptions {
-    /// What the command line uses: the token cache and contexts under `MSCONNECT_HOME`, or the token
-    /// cache in Redis when `MSCONNECT_CACHE_URL` names one ([`TokenCache::from_env`]).
-    pub fn persistent(env: EnvVars) -> Result<Self> {
-        // one look-up and one check of MSCONNECT_HOME (a walk of its files) for the cache and the contexts
-        let home = crate::home::msconnect_home(&env)?;
-        Ok(Self {
-            cache: TokenCache::from_env_with_home(&env, || Ok(home.clone()))?,
-            contexts: Some(ContextStore::in_home(&home)),
-            http: HttpOptions {
-                env,
-                ..HttpOptions::default()
-            },
-            ..Self::default()
-        })
     }
 }
 
@@ -304,7 +284,7 @@ impl std::fmt::Debug for SessionOptions {
             )
             .field("renewal", &self.renewal)
             .field("cache", &self.cache.location())
-            .field("contexts", &self.contexts.as_ref().map(ContextStore::dir))
+            .field("saved", &self.saved)
             .finish_non_exhaustive()
     }
 }
@@ -567,7 +547,8 @@ impl Session {
                 let opener: &dyn BrowserOpener = match &self.inner.options.opener {
                     Some(opener) => opener.as_ref(),
                     None => {
-                        system = SystemBrowser::new(self.env().clone());
+                        system = SystemBrowser::new(self.env().clone())
+                            .hiding(self.inner.options.secret_variables.iter().cloned());
                         &system
                     }
                 };
@@ -672,107 +653,54 @@ impl Session {
         )
     }
 
-    /// Completes a connection once the product crate has checked the sign-in: saves its tokens, then
-    /// the connection and context under `key` (a module alone: its connection named `default`), and
-    /// returns the handle that gives tokens for it. Which connection is the module's current one is the
-    /// caller's choice ([`ContextStore::set_current`]).
-    pub fn complete<'k, C: Serialize>(
+    /// Completes a connection once the product crate has checked the sign-in: keeps its tokens in the
+    /// cache and returns the handle, `name` of `module`, that gives tokens for it. Saving the connection
+    /// (and which one is the module's current one) is the layer above's, which keeps the store.
+    pub fn complete_unsaved(
         &self,
-        key: impl Into<ContextKey<'k>>,
+        module: &str,
+        name: &str,
         request: &SignInRequest,
         tokens: &SignedInTokens,
-        context: &C,
     ) -> Result<Connected> {
-        let key = key.into();
         let mut connection = Connection::new(request, &tokens.result)?;
         connection.token_cache = tokens.token_cache.clone();
         self.keep_tokens(request, tokens)?;
-        self.save_connection(key, &connection, context)?;
         // an application's credential stays with the handle, to renew every scope in this process
         let credential = match request.method.effective() {
             SignInMethod::Application(credential) => Some(credential.clone()),
             _ => None,
         };
-        Ok(self.handle(key, connection, credential))
+        Ok(self.handle(module, name, connection, credential))
     }
 
-    /// The handle of the connection saved under `key`, when it is connected.
+    /// The handle of `connection`, saved as `name` of `module` and loaded again by the layer above.
     /// It holds no credential: an application's is renewed with what [`SessionOptions::renewal`] supplies.
-    pub fn connected<'k>(&self, key: impl Into<ContextKey<'k>>) -> Result<Connected> {
-        let key = key.into();
-        let connection = self.connection(key)?;
-        Ok(self.handle(key, connection, None))
+    pub fn handle_of(&self, module: &str, name: &str, connection: Connection) -> Connected {
+        self.handle(module, name, connection, None)
     }
 
-    /// Whether a connection could be saved now ([`ContextStore::check_writable`]): a connect calls it
-    /// before the sign-in sends anything. Without a context store there is nothing to check.
-    pub fn check_can_save_connection(&self) -> Result<()> {
-        match &self.inner.options.contexts {
-            Some(store) => store.check_writable(),
-            None => Ok(()),
-        }
+    /// Where the layer above saves its connections; `None` when nothing is.
+    pub fn saved(&self) -> Option<&Arc<dyn SavedConnections>> {
+        self.inner.options.saved.as_ref()
     }
 
-    /// Where the connections are saved; `None` when nothing is.
-    pub fn contexts(&self) -> Option<&ContextStore> {
-        self.inner.options.contexts.as_ref()
-    }
-
-    /// Saves a connection and its context under `key` (no secrets in either). Without a context store
-    /// nothing is saved.
-    pub fn save_connection<'k, C: Serialize>(
-        &self,
-        key: impl Into<ContextKey<'k>>,
-        connection: &Connection,
-        context: &C,
-    ) -> Result<()> {
-        match &self.inner.options.contexts {
-            Some(store) => store.save(
-                key,
-                &SavedContext {
-                    connection: connection.clone(),
-                    context,
-                },
-            ),
-            None => Ok(()),
-        }
-    }
-
-    /// The connection and context saved under `key`, when there is one.
-    pub fn load_connection<'k, C: DeserializeOwned>(
-        &self,
-        key: impl Into<ContextKey<'k>>,
-    ) -> Result<Option<(Connection, C)>> {
-        let Some(store) = &self.inner.options.contexts else {
-            return Ok(None);
-        };
-        Ok(store.load::<SavedContext<C>>(key)?.map(|mut saved| {
-            // the built-in cloud is not saved: it is found again by name
-            saved.connection.environment.cloud = Cloud::find(&saved.connection.environment.name);
-            (saved.connection, saved.context)
-        }))
-    }
-
-    /// Forgets the connection saved under `key` and removes the tokens it acquired, but none that another
-    /// saved connection (of any module, under any name) or a live handle of this session still uses: see
-    /// [`disconnect`](Self::disconnect)'s rules in auth-core's README. Returns whether there was such a
+    /// Forgets the connection saved as `name` of `module` and removes the tokens it acquired, but none
+    /// that another saved connection (of any module, under any name) or a live handle of this session
+    /// still uses: see the rules of a disconnect in auth-core's README. Returns whether there was such a
     /// connection.
-    pub fn disconnect<'k>(&self, key: impl Into<ContextKey<'k>>) -> Result<bool> {
-        let key = key.into();
-        let Some(store) = &self.inner.options.contexts else {
+    pub fn disconnect_saved(&self, module: &str, name: &str) -> Result<bool> {
+        let Some(store) = &self.inner.options.saved else {
             return Ok(false);
         };
-        let Some(saved) = store.load::<SavedContext<serde_json::Value>>(key)? else {
+        let Some(connection) = store.connection(module, name)? else {
             return Ok(false);
         };
-        let mut connection = saved.connection;
-        // as load_connection finds it, so that it compares equal to its live handles' connection
-        connection.environment.cloud = Cloud::find(&connection.environment.name);
         if connection.azure_cli_dir().is_some() {
             // the tokens are the Azure CLI's: forgetting the connection leaves them to `az logout`
-            return store.remove(key);
+            return store.forget(module, name);
         }
-        let mut others = self.saved_connections(Some(key))?;
+        let mut others = self.saved_connections(Some((module, name)))?;
         // a live handle of this very connection does not keep it: it is what is being disconnected
         others.extend(
             self.live_connections()
@@ -780,7 +708,7 @@ impl Session {
                 .filter(|live| *live != connection),
         );
         self.forget_tokens(&connection, &others)?;
-        store.remove(key)
+        store.forget(module, name)
     }
 
     /// The connections of the handles of this session not disconnected yet.
@@ -794,7 +722,8 @@ impl Session {
     /// A handle of `connection`, counted among the session's live ones until it is disconnected.
     fn handle(
         &self,
-        key: ContextKey<'_>,
+        module: &str,
+        name: &str,
         connection: Connection,
         credential: Option<ClientCredential>,
     ) -> Connected {
@@ -806,8 +735,8 @@ impl Session {
         Connected {
             session: self.clone(),
             connection,
-            module: key.module.to_owned(),
-            name: key.name.to_owned(),
+            module: module.to_owned(),
+            name: name.to_owned(),
             handle: Arc::new(Handle {
                 session: self.clone(),
                 id,
@@ -820,11 +749,14 @@ impl Session {
     /// still the one saved under the handle's name; else (an in-memory session, or that name connected
     /// again since) this connection's tokens, but none a saved connection or another live handle still
     /// uses.
-    fn forget_handle(&self, id: u64, key: ContextKey<'_>, connection: &Connection) -> Result<()> {
+    fn forget_handle(&self, id: u64, module: &str, name: &str, connection: &Connection) -> Result<()> {
         lock(&self.inner.live).retain(|(other, _)| *other != id);
-        let saved = self.load_connection::<serde_json::Value>(key)?;
-        if saved.is_some_and(|(saved, _)| saved == *connection) {
-            return self.disconnect(key).map(drop);
+        let saved = match &self.inner.options.saved {
+            Some(store) => store.connection(module, name)?,
+            None => None,
+        };
+        if saved.is_some_and(|saved| saved == *connection) {
+            return self.disconnect_saved(module, name).map(drop);
         }
         if connection.azure_cli_dir().is_some() {
             return Ok(());
@@ -836,24 +768,16 @@ impl Session {
 
     /// The saved connections of every module and name but `except`: what a disconnect must leave tokens
     /// to.
-    fn saved_connections(&self, except: Option<ContextKey<'_>>) -> Result<Vec<Connection>> {
-        let Some(store) = &self.inner.options.contexts else {
+    fn saved_connections(&self, except: Option<(&str, &str)>) -> Result<Vec<Connection>> {
+        let Some(store) = &self.inner.options.saved else {
             return Ok(Vec::new());
         };
-        let mut saved = Vec::new();
-        for module in store.modules()? {
-            for name in store.names(&module)? {
-                let other = ContextKey::new(&module, &name);
-                if Some(other) == except {
-                    continue;
-                }
-                // a context that cannot be read protects nothing, and must not block a disconnect
-                if let Ok(Some(context)) = store.load::<SavedContext<serde_json::Value>>(other) {
-                    saved.push(context.connection);
-                }
-            }
-        }
-        Ok(saved)
+        Ok(store
+            .connections()?
+            .into_iter()
+            .filter(|(module, name, _)| Some((module.as_str(), name.as_str())) != except)
+            .map(|(_, _, connection)| connection)
+            .collect())
     }
 
     /// Removes the tokens `connection` acquired from the session's cache, but none that one of `others`
@@ -919,14 +843,6 @@ impl Session {
             }
         }
         Ok(())
-    }
-
-    /// The connection saved under `key`, or an error saying it is not connected.
-    pub fn connection<'k>(&self, key: impl Into<ContextKey<'k>>) -> Result<Connection> {
-        let key = key.into();
-        self.load_connection::<serde_json::Value>(key)?
-            .map(|(connection, _)| connection)
-            .ok_or_else(|| Error::SignInRequired(format!("not connected: no {key} is saved; connect first")))
     }
 
     /// The cache a connection's tokens live in: the session's, or the Azure CLI's for a connection made
@@ -1401,7 +1317,7 @@ pub fn validate_response(
 /// The handle that connected an application keeps the credential it connected with (a client secret, a
 /// certificate with its key) in memory, zeroized when the last clone is dropped or the handle is
 /// disconnected, and renews every scope with it. A handle of a saved connection that a later process
-/// loads ([`Session::connected`]) has none: it renews with what [`SessionOptions::renewal`] supplies.
+/// loads ([`Session::handle_of`]) has none: it renews with what [`SessionOptions::renewal`] supplies.
 /// Clones share their state: [`disconnect`](Self::disconnect) on one disconnects them all.
 #[derive(Debug, Clone)]
 pub struct Connected {
@@ -1519,11 +1435,8 @@ impl Connected {
         }
         // the credential in `previous` is dropped (and zeroized) here, whatever happens next
         drop(previous);
-        self.session.forget_handle(
-            self.handle.id,
-            ContextKey::new(&self.module, &self.name),
-            &self.connection,
-        )?;
+        self.session
+            .forget_handle(self.handle.id, &self.module, &self.name, &self.connection)?;
         Ok(true)
     }
 }

@@ -11,7 +11,7 @@ use auth_core::{
     TokenOptions,
 };
 use clap::ArgMatches;
-use cmdlet::{Bound, Command, ConnectionName, Lifecycle, Module};
+use cmdlet::{Bound, Command, ConnectionName, Lifecycle, Module, SaveConnections as _};
 use serde_json::{Value, json};
 
 use crate::app::App;
@@ -39,7 +39,7 @@ pub(crate) fn session(app: &App) -> Result<Session, Failure> {
 /// The options every session of the command line starts from: the files in `MSCONNECT_HOME`, the cache
 /// protected as `MSCONNECT_CACHE_PROTECTION` says, and the secrets a saved connection renews with.
 pub(crate) fn persistent_options(app: &App) -> Result<SessionOptions, Failure> {
-    let options = SessionOptions::persistent(app.env.clone())?;
+    let options = cmdlet::persistent_options(app.env.clone())?;
     let cache = protected(options.cache, app)?;
     Ok(SessionOptions {
         cache,
@@ -294,7 +294,7 @@ pub(crate) fn token(
         _ => session(app)?,
     };
     let name = chosen(&session, module, name)?;
-    let key = auth_core::ContextKey::new(module.name, name.as_str());
+    let key = cmdlet::ContextKey::new(module.name, name.as_str());
     let Some((connection, _)) = session.load_connection::<Value>(key)? else {
         return Err(not_connected(&session, module, &name));
     };

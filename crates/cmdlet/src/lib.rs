@@ -4,13 +4,16 @@
 pub mod bind;
 pub mod connections;
 pub mod declare;
+pub mod environment_store;
 pub mod environments;
 pub mod error;
 pub mod format;
 pub mod lifecycle;
 #[cfg(test)]
 mod sample;
+pub mod saved;
 pub mod sets;
+pub mod variables;
 
 pub use auth_core;
 pub use bind::{Argument, Bound, Problem};
@@ -22,3 +25,5 @@ pub use lifecycle::{
     Command, Connect, ContextOf, Done, Lifecycle, Module, Named, Outcome, Planned, Request, Run, Runs,
     SignIn, SignInExtras,
 };
+pub use saved::{ContextKey, ContextStore, SaveConnections, SavedContext};
+pub use variables::persistent_options;

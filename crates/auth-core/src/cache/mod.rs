@@ -287,7 +287,7 @@ impl TokenCache {
 
     /// [`from_env`](Self::from_env), with msconnect's folder from `home` when the file is the cache (a
     /// caller that found and checked it already need not look again).
-    pub(crate) fn from_env_with_home(
+    pub fn from_env_with_home(
         env: &EnvVars,
         home: impl FnOnce() -> Result<std::path::PathBuf>,
     ) -> Result<Self> {
