@@ -19,7 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let env = EnvVars::from_process();
     let session = Session::new(SessionOptions {
-        cache: TokenCache::from_env_with_home(&env, || Ok(home.clone()))?,
+        cache: TokenCache::from_env(&env, || Ok(home.clone()))?,
         saved: Some(TestStore::shared(home.join("contexts"))),
         http: HttpOptions {
             env,

@@ -67,7 +67,7 @@ fn locate(env: &EnvVars) -> Result<PathBuf> {
 /// The files and folders in msconnect's folder that hold secrets or decide where they are sent.
 const GUARDED: &[&str] = &[
     crate::cache::CACHE_FILE_NAME,
-    // cmdlet's store of user-defined environments (`cmdlet::environment_store`)
+    // the user-defined environments, which the layer above keeps here
     "environments.json",
     "contexts",
     "certificates",

@@ -50,7 +50,7 @@ pub use cert::{
 pub use claims::ClaimsChallenge;
 pub use cloud::{Cloud, Environment};
 pub use env::EnvVars;
-pub use error::{Error, RenewalReason, Result, ServerError};
+pub use error::{AzureCliProblem, Error, RenewalReason, Result, ServerError};
 pub use flows::{
     AccessTokenPassthrough, BrowserOpener, ClientCredential, ClientCredentials, DeviceCodeChallenge,
     DeviceCodeFlow, InteractiveBrowser, PortPolicy, RefreshTokenGrant, SystemBrowser, UsernamePassword,

@@ -265,6 +265,9 @@ pub struct SessionOptions {
     /// browser started for a sign-in gets an environment without them, nor the Azure ecosystem's
     /// ([`crate::env::SECRET_VARIABLES`]).
     pub secret_variables: Vec<String>,
+    /// The current user's folder of certificates searched by thumbprint or subject after .NET's store
+    /// (the command line's `$MSCONNECT_HOME/certificates`); `None` searches .NET's and the machine's only.
+    pub certificates: Option<std::path::PathBuf>,
 }
 
 impl Default for SessionOptions {
@@ -279,6 +282,7 @@ impl Default for SessionOptions {
             opener: None,
             browser_timeout: None,
             secret_variables: Vec::new(),
+            certificates: None,
         }
     }
 }
@@ -399,15 +403,13 @@ impl Session {
         Authority::for_environment(&environment, &connection.tenant)
     }
 
-    /// Loads a certificate from its source (stores searched as [`CertificateStore::new`] describes).
+    /// Loads a certificate from its source (stores searched as [`CertificateStore::new`] describes, with
+    /// [`SessionOptions::certificates`]).
     pub fn certificate(&self, source: &CertificateSource) -> Result<Arc<Certificate>> {
+        let stores = || CertificateStore::new(self.env(), self.inner.options.certificates.as_deref());
         let certificate = match source {
-            CertificateSource::Thumbprint(thumbprint) => {
-                CertificateStore::new(self.env()).find_by_thumbprint(thumbprint)?
-            }
-            CertificateSource::Subject(subject) => {
-                CertificateStore::new(self.env()).find_by_subject(subject, self.now())?
-            }
+            CertificateSource::Thumbprint(thumbprint) => stores().find_by_thumbprint(thumbprint)?,
+            CertificateSource::Subject(subject) => stores().find_by_subject(subject, self.now())?,
             CertificateSource::Pkcs12 { path, password } => {
                 Certificate::from_pkcs12_file(path, password.as_ref())?
             }

@@ -22,16 +22,18 @@ pub const SECRET_VARIABLES: [&str; 8] = [
     "MSCONNECT_CACHE_URL",
 ];
 
-/// What the command line's sessions start from: the token cache and the contexts under `MSCONNECT_HOME`,
+/// What the command line's sessions start from: the token cache, the contexts and the certificates under
+/// `MSCONNECT_HOME`,
 /// or the token cache in Redis when `MSCONNECT_CACHE_URL` names one ([`TokenCache::from_env`]), and
 /// msconnect's secret variables kept out of a browser's environment.
 pub fn persistent_options(env: EnvVars) -> Result<SessionOptions> {
     // one look-up and one check of MSCONNECT_HOME (a walk of its files) for the cache and the contexts
     let home = msconnect_home(&env)?;
     Ok(SessionOptions {
-        cache: TokenCache::from_env_with_home(&env, || Ok(home.clone()))?,
+        cache: TokenCache::from_env(&env, || Ok(home.clone()))?,
         saved: Some(Arc::new(ContextStore::in_home(&home))),
         secret_variables: SECRET_VARIABLES.map(str::to_owned).to_vec(),
+        certificates: Some(home.join("certificates")),
         http: HttpOptions {
             env,
             ..HttpOptions::default()

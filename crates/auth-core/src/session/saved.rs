@@ -1,5 +1,5 @@
 //! The seam through which a session sees the connections the layer above saves between processes (for
-//! msconnect, cmdlet's `ContextStore`): a disconnect forgets the saved connection it stands for, and
+//! msconnect, the `ContextStore` of its product-free layer): a disconnect forgets the saved connection it stands for, and
 //! leaves alone the tokens every other saved connection still uses. How and where they are saved, and
 //! what is saved beside them, is the layer above's.
 
