@@ -164,11 +164,16 @@ pub fn session() -> (Session, FakeTimer) {
     session_with(EnvVars::default())
 }
 
-/// [`session`] with the given environment variables.
+/// [`session`] with the given environment variables; with `MSCONNECT_HOME` among them, its
+/// `certificates/` is searched for certificates, as the command line maps it ([`mock::CertificateHome`]).
 pub fn session_with(env: EnvVars) -> (Session, FakeTimer) {
+    let certificates = env
+        .get("MSCONNECT_HOME")
+        .map(|home| std::path::PathBuf::from(home).join("certificates"));
     let (http, timer) = http_options(env);
     let options = SessionOptions {
         http,
+        certificates,
         interaction: std::sync::Arc::new(auth_core::interaction::SilentInteraction),
         ..SessionOptions::default()
     };
