@@ -8,6 +8,7 @@ pub mod environment_store;
 pub mod environments;
 pub mod error;
 pub mod format;
+pub mod home;
 pub mod lifecycle;
 #[cfg(test)]
 mod sample;
@@ -21,6 +22,7 @@ pub use connections::{ConnectionName, ConnectionStatus, SavedConnection, StatusO
 pub use declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets};
 pub use environments::EnvironmentNames;
 pub use error::{Error, Result};
+pub use home::msconnect_home;
 pub use lifecycle::{
     Command, Connect, ContextOf, Done, Lifecycle, Module, Named, Outcome, Planned, Request, Run, Runs,
     SignIn, SignInExtras,

@@ -19,7 +19,6 @@ use auth_core::env::EnvVars;
 use auth_core::files::{
     MAX_SAVED_FILE_BYTES, TEMP_MARKER, create_private_dir, private_options, read_regular, write_private_file,
 };
-use auth_core::msconnect_home;
 use auth_core::secret::SECRET_FIELDS;
 use auth_core::{
     Cloud, Connected, Connection, Error, Result, SavedConnections, Session, SignInRequest, SignedInTokens,
@@ -27,6 +26,8 @@ use auth_core::{
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::home::msconnect_home;
 
 /// Members that would make a context hold a secret, besides the token and credential fields.
 const MORE_SECRET_FIELDS: &[&str] = &[

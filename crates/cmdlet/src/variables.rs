@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use auth_core::env::EnvVars;
-use auth_core::{HttpOptions, Result, SessionOptions, TokenCache, msconnect_home};
+use auth_core::{HttpOptions, Result, SessionOptions, TokenCache};
 
+use crate::home::msconnect_home;
 use crate::saved::ContextStore;
 
 /// The variables that hold msconnect's secrets: a browser started for a sign-in gets an environment
