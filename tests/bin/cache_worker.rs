@@ -1,5 +1,5 @@
 //! One worker of a fleet, for the shared-cache suite: it builds its session as the command line does
-//! (`SessionOptions::persistent`, so `MSCONNECT_HOME` and `MSCONNECT_CACHE_*` decide the token cache, and
+//! (`cmdlet::persistent_options`, so `MSCONNECT_HOME` and `MSCONNECT_CACHE_*` decide the token cache, and
 //! `MSCONNECT_CACHE_PROTECTION` how its file is kept at rest),
 //! then connects as an application (`WORKER_CLIENT_ID`, `MSCONNECT_CLIENT_SECRET`) to each tenant read
 //! from standard input, one a line, printing one JSON line per tenant: its token or its error, and how
@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use auth_core::{
     CacheProtection, ClientCredential, ClientId, ClientSecret, Cloud, EnvVars, Environment, Session,
-    SessionOptions, SignInMethod, SignInRequest, Tenant,
+    SignInMethod, SignInRequest, Tenant,
 };
 use serde_json::json;
 
@@ -43,7 +43,7 @@ async fn run() -> Result<(), String> {
     };
     let client_id = ClientId::parse(&variable("WORKER_CLIENT_ID")?).map_err(|e| e.to_string())?;
     let secret = variable("MSCONNECT_CLIENT_SECRET")?;
-    let mut options = SessionOptions::persistent(env.clone()).map_err(|e| e.to_string())?;
+    let mut options = cmdlet::persistent_options(env.clone()).map_err(|e| e.to_string())?;
     // the file at rest as the command line keeps it (`none` unless set, as in the other suites)
     if let Some(protection) = env.get("MSCONNECT_CACHE_PROTECTION") {
         let protection = protection.parse::<CacheProtection>()?;

@@ -81,7 +81,7 @@ async fn azure_cores_bearer_token_policy_gets_its_token_from_a_connection() {
     };
     let tokens = session.authenticate(&request).await.unwrap();
     let connected = session
-        .complete("secmgmt", &request, &tokens, &serde_json::json!({}))
+        .complete_unsaved("secmgmt", "default", &request, &tokens)
         .unwrap();
     connect.assert_async().await;
 

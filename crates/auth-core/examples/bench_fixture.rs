@@ -14,9 +14,10 @@ use std::time::SystemTime;
 
 use auth_core::time::epoch_seconds;
 use auth_core::{
-    CacheProtection, ClientId, Cloud, Connection, ContextKey, EnvVars, Environment, SignedIn, Tenant,
-    TokenCache, UserMethod, cache::CACHE_FILE_NAME,
+    CacheProtection, ClientId, Cloud, Connection, EnvVars, Environment, SignedIn, Tenant, TokenCache,
+    UserMethod, cache::CACHE_FILE_NAME,
 };
+use test_support::saved::Saves as _;
 use test_support::{
     LARGE_CACHE_CLIENT_ID, LARGE_CACHE_SCOPE, LARGE_CACHE_TENANT, large_cache, large_cache_sign_in,
     session_in,
@@ -46,7 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for index in 0..accounts {
             let (connection, context, _) = saved_connection(index, now)?;
             let name = format!("bench-{index}");
-            session.save_connection(ContextKey::new(&module, &name), &connection, &context)?;
+            session.save_connection((module.as_str(), name.as_str()), &connection, &context)?;
         }
     }
     let user = large_cache_sign_in(accounts - 1, now);

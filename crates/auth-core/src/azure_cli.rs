@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::authority::Authority;
 use crate::cache::{SilentRequest, TokenCache};
 use crate::env::EnvVars;
-use crate::error::{Error, Result};
+use crate::error::{AzureCliProblem, Error, Result};
 use crate::http::HttpClient;
 use crate::ids::{ClientId, Tenant};
 use crate::read_file::read_regular;
@@ -220,17 +220,15 @@ impl AzureCli {
         };
         match &chosen.kind {
             AzureCliAccountKind::User => Ok(chosen.clone()),
-            AzureCliAccountKind::ServicePrincipal => Err(Error::Rejected(format!(
-                "the Azure CLI uses a service principal ({}), whose secret msconnect cannot read: use \
-                 --service-principal with its secret or certificate instead of --from-azure-cli",
-                printable(&chosen.username)
-            ))),
-            AzureCliAccountKind::Other(kind) => Err(Error::Rejected(format!(
-                "the Azure CLI is signed in as {} of type '{}', which has no refresh token to share: use \
-                 --managed-identity or --service-principal instead of --from-azure-cli",
-                printable(&chosen.username),
-                printable(kind)
-            ))),
+            AzureCliAccountKind::ServicePrincipal => {
+                Err(Error::AzureCliUnusable(AzureCliProblem::ServicePrincipal {
+                    username: printable(&chosen.username),
+                }))
+            }
+            AzureCliAccountKind::Other(kind) => Err(Error::AzureCliUnusable(AzureCliProblem::OtherAccount {
+                username: printable(&chosen.username),
+                kind: printable(kind),
+            })),
         }
     }
 
@@ -243,12 +241,9 @@ impl AzureCli {
         }
         let encrypted = self.config_dir.join(AZURE_CLI_ENCRYPTED_CACHE_FILE);
         if encrypted.exists() {
-            return Err(Error::Rejected(format!(
-                "the Azure CLI keeps its token cache encrypted ({}), which msconnect cannot read: run \
-                 `az config set core.encrypt_token_cache=false` and az login again, or connect without \
-                 --from-azure-cli",
-                encrypted.display()
-            )));
+            return Err(Error::AzureCliUnusable(AzureCliProblem::EncryptedCache {
+                path: encrypted,
+            }));
         }
         Err(Error::SignInRequired(format!(
             "the Azure CLI has no signed-in account (no {} in {}); run az login",

@@ -4,20 +4,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Every environment variable that holds a secret msconnect reads, or that another tool reads to hand
-/// one over (the Azure SDKs' `AZURE_*`, GitHub's and Azure Pipelines' OIDC and access tokens, the managed
-/// identity header). The one list: children msconnect starts (the browser) get an environment without
-/// them, since a child's environment is readable by the child and whatever it starts in turn.
-pub const SECRET_VARIABLES: [&str; 15] = [
-    "MSCONNECT_PASSWORD",
-    "MSCONNECT_CLIENT_SECRET",
-    "MSCONNECT_REFRESH_TOKEN",
-    "MSCONNECT_ACCESS_TOKEN",
-    "MSCONNECT_CERTIFICATE_PASSWORD",
-    "MSCONNECT_CACHE_KEY",
-    "MSCONNECT_CACHE_PASSWORD",
-    // its URL may carry the Redis password (`rediss://:password@host`)
-    "MSCONNECT_CACHE_URL",
+/// Every variable of the Azure ecosystem that holds a secret auth-core reads, or that another tool reads
+/// to hand one over (the Azure SDKs' `AZURE_*`, GitHub's and Azure Pipelines' OIDC and access tokens, the
+/// managed identity header). Children auth-core starts (the browser) get an environment without them, nor
+/// the layer above's own secret variables ([`crate::SessionOptions::secret_variables`]), since a child's
+/// environment is readable by the child and whatever it starts in turn.
+pub const SECRET_VARIABLES: [&str; 7] = [
     "AZURE_CLIENT_SECRET",
     "AZURE_PASSWORD",
     "AZURE_CLIENT_CERTIFICATE_PASSWORD",
@@ -27,10 +19,17 @@ pub const SECRET_VARIABLES: [&str; 15] = [
     "MSI_SECRET",
 ];
 
-/// Removes every [`SECRET_VARIABLES`] entry from the environment `command` will start with (it inherits
-/// the rest). On Windows, where names ignore case, `env_remove` does too.
-pub fn remove_secret_variables(command: &mut std::process::Command) -> &mut std::process::Command {
-    for name in SECRET_VARIABLES {
+/// Removes every [`SECRET_VARIABLES`] entry, and each of `more`, from the environment `command` will
+/// start with (it inherits the rest). On Windows, where names ignore case, `env_remove` does too.
+pub fn remove_secret_variables<'a>(
+    command: &'a mut std::process::Command,
+    more: &[String],
+) -> &'a mut std::process::Command {
+    for name in SECRET_VARIABLES
+        .iter()
+        .copied()
+        .chain(more.iter().map(String::as_str))
+    {
         command.env_remove(name);
     }
     command

@@ -123,6 +123,11 @@ pub enum Error {
     #[error("{0}")]
     Rejected(String),
 
+    /// The Azure CLI's sign-in cannot be shared: its account has no refresh token msconnect can use, or
+    /// its token cache is encrypted. (The command line names its options instead of the ways to sign in.)
+    #[error("{0}")]
+    AzureCliUnusable(AzureCliProblem),
+
     /// Device code sign-in ended without a token: the person declined, or the authority refused the
     /// code. (An expired code is [`Error::TimedOut`].)
     #[error("{message}")]
@@ -224,6 +229,53 @@ pub enum Error {
         /// time): the case `MSCONNECT_CACHE_FALLBACK=file` falls back to the local file on.
         unreachable: bool,
     },
+}
+
+/// Why the Azure CLI's sign-in cannot be shared ([`Error::AzureCliUnusable`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AzureCliProblem {
+    /// The CLI is signed in as a service principal, whose secret is not in its cache.
+    ServicePrincipal {
+        /// Its application id, as the CLI names it.
+        username: String,
+    },
+    /// The CLI is signed in as an account of another type (a managed identity), with no refresh token.
+    OtherAccount {
+        /// The account's name, as the CLI shows it.
+        username: String,
+        /// The CLI's type of the account.
+        kind: String,
+    },
+    /// The CLI keeps its token cache encrypted (`msal_token_cache.bin`).
+    EncryptedCache {
+        /// The encrypted file.
+        path: PathBuf,
+    },
+}
+
+impl fmt::Display for AzureCliProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ServicePrincipal { username } => write!(
+                f,
+                "the Azure CLI uses a service principal ({username}), whose secret msconnect cannot read: \
+                 sign in as the service principal with its secret or certificate instead of from the Azure CLI"
+            ),
+            Self::OtherAccount { username, kind } => write!(
+                f,
+                "the Azure CLI is signed in as {username} of type '{kind}', which has no refresh token to \
+                 share: sign in with a managed identity or a service principal instead of from the Azure CLI"
+            ),
+            Self::EncryptedCache { path } => write!(
+                f,
+                "the Azure CLI keeps its token cache encrypted ({}), which msconnect cannot read: run `az \
+                 config set core.encrypt_token_cache=false` and az login again, or sign in without the \
+                 Azure CLI",
+                path.display()
+            ),
+        }
+    }
 }
 
 /// Why an application's connection needed a new token ([`Error::SecretRequired`]).

@@ -1,7 +1,8 @@
-//! Where msconnect keeps its state: `MSCONNECT_HOME`, else the platform's config folder
-//! (`$XDG_CONFIG_HOME/msconnect`, else `~/.config/msconnect`). The token cache and the contexts live there.
+//! The checks of a folder that holds secrets, as ssh checks `~/.ssh`: msconnect's own (which the layer
+//! above finds, `MSCONNECT_HOME`, and checks through [`check_folder`]) and another tool's whose secrets
+//! are read (the Azure CLI's, [`check_other_tools_folder`]).
 //!
-//! Whoever can write to that folder decides where the next sign-in sends its secrets (a planted context
+//! Whoever can write to msconnect's folder decides where the next sign-in sends its secrets (a planted context
 //! or environment names their authority), so, as ssh does with `~/.ssh`, the folder and the files in it
 //! must belong to the user (or root) and be writable by no one else, and no folder above it may be
 //! writable by its group or others (whoever may write to one can swap msconnect's folder in the middle
@@ -9,85 +10,16 @@
 //! file others can read is made private at once. `MSCONNECT_INSECURE_HOME=1` accepts a shared folder
 //! with a warning.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::env::EnvVars;
-use crate::error::{Error, Result};
-
-/// The variable that names msconnect's folder.
-pub const MSCONNECT_HOME: &str = "MSCONNECT_HOME";
+use crate::error::Result;
 
 /// The variable that accepts, with a warning, a folder (or file in it) that another user owns or may
 /// write to: for a home shared on purpose, by people who trust each other.
 pub const MSCONNECT_INSECURE_HOME: &str = "MSCONNECT_INSECURE_HOME";
 
-/// msconnect's folder: `MSCONNECT_HOME`, else `XDG_CONFIG_HOME/msconnect`, else `$HOME/.config/msconnect`
-/// (on Windows, where there is no `HOME`, `%APPDATA%\msconnect`).
-///
-/// `MSCONNECT_HOME` must be an absolute path: a relative one would name a different folder in every working
-/// directory. A relative `XDG_CONFIG_HOME` is ignored, as the XDG specification says. The folder is not
-/// created here; it is created (mode 0700) when something is first written to it.
-///
-/// A folder that exists is checked (see [`check_home`]) before it is returned.
-pub fn msconnect_home(env: &EnvVars) -> Result<PathBuf> {
-    let home = locate(env)?;
-    check_home(&home, env)?;
-    Ok(home)
-}
-
-fn locate(env: &EnvVars) -> Result<PathBuf> {
-    if let Some(home) = env.get(MSCONNECT_HOME) {
-        let path = PathBuf::from(home);
-        if !path.is_absolute() {
-            return Err(Error::invalid(
-                MSCONNECT_HOME,
-                format!("'{home}' is a relative path: give an absolute one"),
-            ));
-        }
-        return Ok(path);
-    }
-    if let Some(config) = env.get("XDG_CONFIG_HOME").map(PathBuf::from)
-        && config.is_absolute()
-    {
-        return Ok(config.join("msconnect"));
-    }
-    if let Some(home) = env.get("HOME") {
-        return Ok(PathBuf::from(home).join(".config").join("msconnect"));
-    }
-    if let Some(appdata) = env.get("APPDATA") {
-        return Ok(PathBuf::from(appdata).join("msconnect"));
-    }
-    Err(Error::invalid(
-        MSCONNECT_HOME,
-        "it is not set, and neither are XDG_CONFIG_HOME nor HOME: set MSCONNECT_HOME to the folder where \
-         msconnect may keep its token cache and contexts",
-    ))
-}
-
-/// The files and folders in msconnect's folder that hold secrets or decide where they are sent.
-const GUARDED: &[&str] = &[
-    crate::cache::CACHE_FILE_NAME,
-    crate::environments::ENVIRONMENTS_FILE_NAME,
-    "contexts",
-    "certificates",
-];
-
-/// Checks msconnect's folder `home` (when it exists) as ssh checks `~/.ssh`: the folder, and the token
-/// cache, `environments.json`, `contexts/` with each context, and `certificates/` with each file in it
-/// (private keys), must be owned by this user or root and writable by no one else; no folder above it,
-/// along the path as given and the path its links lead to, may be writable by its group or others,
-/// except a sticky folder of root's (`/tmp`), as ssh's `StrictModes` has it (checked even before the
-/// folder exists). Anything else is an
-/// error naming the path and what to do, or with `MSCONNECT_INSECURE_HOME=1` a warning. A cache, context
-/// or environments file others can read is made 0600 at once, with a warning, rather than at its next
-/// write; so is a certificate file.
-///
-/// On platforms without Unix permissions this checks nothing: the folder's ACLs are the OS's business.
-pub fn check_home(home: &Path, env: &EnvVars) -> Result<()> {
-    check_folder(home, GUARDED, true, env)
-}
-
-/// [`check_home`]'s rules for another tool's folder whose files msconnect reads secrets from or writes
+/// [`check_folder`]'s rules for another tool's folder whose files msconnect reads secrets from or writes
 /// them to (the Azure CLI's `~/.azure`): the folder and the `files` named must be this user's (or root's)
 /// and writable by no one else, else whoever can write them could plant an account and a refresh token
 /// of their own. Unlike msconnect's own files, they are not made private: they are the other tool's.
@@ -95,7 +27,17 @@ pub fn check_other_tools_folder(dir: &Path, files: &[&str], env: &EnvVars) -> Re
     check_folder(dir, files, false, env)
 }
 
-fn check_folder(dir: &Path, guarded: &[&str], tighten: bool, env: &EnvVars) -> Result<()> {
+/// Checks the folder `dir` (when it exists) as ssh checks `~/.ssh`: the folder, and each of the files
+/// and folders `guarded` names (with each file in a folder; for `contexts`, each module's folder of saved
+/// connections), must be owned by this user or root and writable by no one else; no folder above it,
+/// along the path as given and the path its links lead to, may be writable by its group or others,
+/// except a sticky folder of root's (`/tmp`), as ssh's `StrictModes` has it (checked even before the
+/// folder exists). Anything else is an error naming the path and what to do, or with
+/// `MSCONNECT_INSECURE_HOME=1` a warning. With `tighten`, a guarded file others can read is made 0600 at
+/// once, with a warning, rather than at its next write.
+///
+/// On platforms without Unix permissions this checks nothing: the folder's ACLs are the OS's business.
+pub fn check_folder(dir: &Path, guarded: &[&str], tighten: bool, env: &EnvVars) -> Result<()> {
     #[cfg(unix)]
     {
         let insecure_ok = env.get(MSCONNECT_INSECURE_HOME).is_some_and(|v| v != "0");
@@ -346,45 +288,6 @@ mod unix {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    fn home(pairs: &[(&str, &str)]) -> Result<PathBuf> {
-        msconnect_home(&EnvVars::from_pairs(pairs.iter().copied()))
-    }
-
-    #[test]
-    fn msconnect_home_wins_over_the_config_folders() {
-        let found = home(&[
-            ("MSCONNECT_HOME", "/srv/msc"),
-            ("XDG_CONFIG_HOME", "/x"),
-            ("HOME", "/home/u"),
-        ]);
-        assert_eq!(found.unwrap(), PathBuf::from("/srv/msc"));
-    }
-
-    #[test]
-    fn the_xdg_config_folder_comes_next_then_home() {
-        assert_eq!(
-            home(&[("XDG_CONFIG_HOME", "/x"), ("HOME", "/home/u")]).unwrap(),
-            PathBuf::from("/x/msconnect")
-        );
-        assert_eq!(
-            home(&[("HOME", "/home/u")]).unwrap(),
-            PathBuf::from("/home/u/.config/msconnect")
-        );
-        // empty counts as unset, and a relative XDG_CONFIG_HOME is ignored (XDG base directory spec)
-        assert_eq!(
-            home(&[("MSCONNECT_HOME", ""), ("XDG_CONFIG_HOME", "rel"), ("HOME", "/h")]).unwrap(),
-            PathBuf::from("/h/.config/msconnect")
-        );
-    }
-
-    #[test]
-    fn a_relative_or_missing_home_is_a_clear_error() {
-        insta::assert_snapshot!(home(&[("MSCONNECT_HOME", "state")]).unwrap_err(), @"invalid value for MSCONNECT_HOME: 'state' is a relative path: give an absolute one");
-        insta::assert_snapshot!(home(&[]).unwrap_err(), @"invalid value for MSCONNECT_HOME: it is not set, and neither are XDG_CONFIG_HOME nor HOME: set MSCONNECT_HOME to the folder where msconnect may keep its token cache and contexts");
-    }
-
     #[cfg(unix)]
     #[allow(clippy::print_stdout)] // a case that cannot run says why: never skipped silently
     mod permissions {
@@ -396,8 +299,16 @@ mod tests {
         /// `nobody`, whom the tests make the owner of a folder.
         const OTHER_UID: u32 = 65534;
 
+        /// What msconnect's folder guards (the layer above's list).
+        const GUARDED: &[&str] = &[
+            "msal_token_cache.json",
+            "environments.json",
+            "contexts",
+            "certificates",
+        ];
+
         fn check(home: &Path, pairs: &[(&str, &str)]) -> Result<()> {
-            check_home(home, &EnvVars::from_pairs(pairs.iter().copied()))
+            check_folder(home, GUARDED, true, &EnvVars::from_pairs(pairs.iter().copied()))
         }
 
         fn mode(path: &Path) -> u32 {
@@ -470,9 +381,8 @@ mod tests {
             );
             check(&home, &[("MSCONNECT_INSECURE_HOME", "1")]).unwrap();
             assert!(check(&home, &[("MSCONNECT_INSECURE_HOME", "0")]).is_err());
-            // msconnect_home itself refuses it
-            let env = EnvVars::from_pairs([("MSCONNECT_HOME", home.to_str().unwrap())]);
-            assert!(msconnect_home(&env).is_err());
+            // the check of another tool's folder refuses it too (msconnect's own: cmdlet's home tests)
+            assert!(check_other_tools_folder(&home, &[], &EnvVars::default()).is_err());
         }
 
         #[test]

@@ -12,10 +12,14 @@ pub mod cache;
 pub mod cert;
 pub mod claims;
 pub mod cloud;
-pub mod context;
 pub mod env;
-pub mod environments;
 pub mod error;
+/// The files a layer above keeps beside the token cache (saved connections, its own settings): read through
+/// the bounded reader (a regular file only, at most a bound), written whole and private (mode 0600).
+pub mod files {
+    pub use crate::private_file::{TEMP_MARKER, create_private_dir, private_options, write_private_file};
+    pub use crate::read_file::{MAX_SAVED_FILE_BYTES, read_regular};
+}
 pub mod flows;
 pub mod home;
 pub mod http;
@@ -45,14 +49,12 @@ pub use cert::{
 };
 pub use claims::ClaimsChallenge;
 pub use cloud::{Cloud, Environment};
-pub use context::{ContextKey, ContextStore};
 pub use env::EnvVars;
-pub use error::{Error, RenewalReason, Result, ServerError};
+pub use error::{AzureCliProblem, Error, RenewalReason, Result, ServerError};
 pub use flows::{
     AccessTokenPassthrough, BrowserOpener, ClientCredential, ClientCredentials, DeviceCodeChallenge,
     DeviceCodeFlow, InteractiveBrowser, PortPolicy, RefreshTokenGrant, SystemBrowser, UsernamePassword,
 };
-pub use home::msconnect_home;
 pub use http::{
     HttpClient, HttpOptions, HttpRequest, HttpResponse, HttpTransport, RetryPolicy, RootCertificate,
     TransportError,
@@ -62,8 +64,9 @@ pub use interaction::{Interaction, SilentInteraction, StderrInteraction};
 pub use secret::{AccessToken, ClientSecret, Password, RefreshToken, SecretText};
 pub use session::{
     AppCredential, BrowserOptions, CertificateSource, Connected, Connection, Credential,
-    MAX_TOKEN_LIFETIME_SECONDS, RenewalCredentials, SavedCertificate, Session, SessionOptions, SignInMethod,
-    SignInRequest, SignedIn, SignedInTokens, TokenOptions, UserMethod, secret_fingerprint, validate_response,
+    MAX_TOKEN_LIFETIME_SECONDS, RenewalCredentials, SavedCertificate, SavedConnections, Session,
+    SessionOptions, SignInMethod, SignInRequest, SignedIn, SignedInTokens, TokenOptions, UserMethod,
+    secret_fingerprint, validate_response,
 };
 pub use token::TokenResult;
 pub use url::Url;

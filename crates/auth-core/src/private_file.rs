@@ -34,9 +34,10 @@ pub(crate) fn resolve_symlinks(path: &Path) -> PathBuf {
 }
 
 /// Marks the temporary files of an interrupted write: `<name>.tmp-<random>`.
-pub(crate) const TEMP_MARKER: &str = ".tmp-";
+pub const TEMP_MARKER: &str = ".tmp-";
 
-pub(crate) fn private_options() -> OpenOptions {
+/// Options that create a file readable by its owner only (mode 0600 on Unix).
+pub fn private_options() -> OpenOptions {
     #[allow(unused_mut)]
     let mut options = OpenOptions::new();
     #[cfg(unix)]
@@ -45,7 +46,7 @@ pub(crate) fn private_options() -> OpenOptions {
 }
 
 /// Creates a folder (and its parents) readable by the owner only.
-pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
+pub fn create_private_dir(dir: &Path) -> Result<()> {
     if dir.as_os_str().is_empty() || dir.is_dir() {
         return Ok(());
     }
@@ -65,7 +66,7 @@ pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
 /// rename survives a crash). When `path` is a symlink, its target is replaced the same way (the new file
 /// beside the target): the link stays, and whoever shares the file through it keeps sharing it. Returns
 /// the new file's metadata.
-pub(crate) fn write_private_file(path: &Path, bytes: &[u8]) -> Result<std::fs::Metadata> {
+pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<std::fs::Metadata> {
     let resolved = resolve_symlinks(path);
     let path = resolved.as_path();
     let io = |action: &'static str, path: &Path, source: std::io::Error| Error::Io {

@@ -21,7 +21,7 @@ pub(crate) const MAX_CREDENTIAL_FILE_BYTES: usize = 1024 * 1024;
 
 /// The most one of msconnect's small saved files may hold (a context, `environments.json`): a few KiB
 /// each in practice.
-pub(crate) const MAX_SAVED_FILE_BYTES: usize = 1024 * 1024;
+pub const MAX_SAVED_FILE_BYTES: usize = 1024 * 1024;
 
 /// Opens `path` for reading if it is a regular file (after its symlinks), with its metadata from the
 /// open handle; `None` when there is no such file. A FIFO, a device, a socket or a folder is an error
@@ -58,7 +58,7 @@ pub(crate) fn open_regular(path: &Path, action: &'static str) -> Result<Option<(
 /// A larger file is an error naming it and `what` it should have held (`a certificate`), with nothing
 /// past the limit read; a failing read says it was `action` (`reading SSL_CERT_FILE`). The bytes are
 /// wiped from memory when dropped: they may be a key or a token.
-pub(crate) fn read_regular(
+pub fn read_regular(
     path: &Path,
     limit: usize,
     action: &'static str,

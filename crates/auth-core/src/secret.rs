@@ -133,7 +133,7 @@ secret_becomes!(SecretText => AccessToken, RefreshToken, ClientSecret, Password)
 secret_becomes!(Password => ClientSecret, SecretText);
 
 /// Names of form fields and JSON members whose values are secrets, for redacting traces.
-pub(crate) const SECRET_FIELDS: &[&str] = &[
+pub const SECRET_FIELDS: &[&str] = &[
     "access_token",
     "refresh_token",
     "id_token",

@@ -22,6 +22,6 @@ pub(crate) struct App {
 impl App {
     /// msconnect's folder (auth-core's rule: `MSCONNECT_HOME`, else the platform's config folder).
     pub(crate) fn home(&self) -> Result<PathBuf, Failure> {
-        Ok(auth_core::msconnect_home(&self.env)?)
+        Ok(cmdlet::msconnect_home(&self.env)?)
     }
 }

@@ -3,11 +3,11 @@
 //! valid ones).
 
 use auth_core::cloud::parse_authority_host;
-use auth_core::environments::EnvironmentStore;
 use auth_core::printable::printable_line;
 use auth_core::{Cloud, Environment, Url};
 use clap::{Arg, ArgMatches, Command};
 use cmdlet::Cmdlet;
+use cmdlet::environment_store::EnvironmentStore;
 use serde_json::{Value, json};
 
 use crate::app::App;
@@ -147,7 +147,7 @@ fn from_options(matches: &ArgMatches) -> Result<Environment, Failure> {
     let graph = url("graph", "graph-endpoint")?.ok_or_else(|| usage("--graph-endpoint is required"))?;
     let name = text(matches, "name").unwrap_or_default().trim();
     // here too, not only in the store: the error names the argument as the help spells it
-    auth_core::environments::check_name(name).map_err(|e| usage(format!("NAME: {}", reason(&e))))?;
+    cmdlet::environment_store::check_name(name).map_err(|e| usage(format!("NAME: {}", reason(&e))))?;
     Ok(Environment {
         name: name.to_owned(),
         authority_host,

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use auth_core::Error;
+use auth_core::{AzureCliProblem, Error};
 use cmdlet::{Cmdlet, Parameter};
 
 /// The run succeeded.
@@ -74,6 +74,26 @@ impl Failure {
     }
 }
 
+/// Why the Azure CLI's sign-in cannot be shared, in the command line's options.
+fn azure_cli_problem(problem: &AzureCliProblem) -> String {
+    match problem {
+        AzureCliProblem::ServicePrincipal { username } => format!(
+            "the Azure CLI uses a service principal ({username}), whose secret msconnect cannot read: use \
+             --service-principal with its secret or certificate instead of --from-azure-cli"
+        ),
+        AzureCliProblem::OtherAccount { username, kind } => format!(
+            "the Azure CLI is signed in as {username} of type '{kind}', which has no refresh token to share: \
+             use --managed-identity or --service-principal instead of --from-azure-cli"
+        ),
+        AzureCliProblem::EncryptedCache { path } => format!(
+            "the Azure CLI keeps its token cache encrypted ({}), which msconnect cannot read: run `az config \
+             set core.encrypt_token_cache=false` and az login again, or connect without --from-azure-cli",
+            path.display()
+        ),
+        other => other.to_string(),
+    }
+}
+
 fn report_auth(error: &Error, verbose: bool) -> String {
     let mut out = String::new();
     if let Error::SecretRequired {
@@ -90,6 +110,11 @@ fn report_auth(error: &Error, verbose: bool) -> String {
              --client-secret-credential read) or MSCONNECT_PASSWORD (what --credential reads), or connect again",
             reason
         );
+        return out;
+    }
+    if let Error::AzureCliUnusable(problem) = error {
+        // auth-core says which way to sign in instead; here, which option
+        let _ = writeln!(out, "error: {}", azure_cli_problem(problem));
         return out;
     }
     let Some(server) = error.server() else {
@@ -189,6 +214,31 @@ pub(crate) fn failure(cmdlet: &Cmdlet, error: cmdlet::Error) -> Failure {
 mod tests {
     use super::*;
     use auth_core::ServerError;
+
+    #[test]
+    fn the_azure_clis_refusals_name_the_command_lines_options() {
+        let report = |problem| Failure::Auth(Error::AzureCliUnusable(problem)).report(false);
+        let principal = report(AzureCliProblem::ServicePrincipal {
+            username: "app".into(),
+        });
+        assert_eq!(
+            principal,
+            "error: the Azure CLI uses a service principal (app), whose secret msconnect cannot read: use \
+             --service-principal with its secret or certificate instead of --from-azure-cli\n"
+        );
+        let other = report(AzureCliProblem::OtherAccount {
+            username: "mi".into(),
+            kind: "managedIdentity".into(),
+        });
+        assert!(other.contains("use --managed-identity or --service-principal instead of --from-azure-cli"));
+        let encrypted = report(AzureCliProblem::EncryptedCache {
+            path: "/h/.azure/msal_token_cache.bin".into(),
+        });
+        assert!(
+            encrypted.ends_with("or connect without --from-azure-cli\n"),
+            "{encrypted}"
+        );
+    }
 
     fn expired() -> Failure {
         let body = r#"{"error":"invalid_grant","error_description":"AADSTS70008: The provided authorization code or refresh token has expired due to inactivity.\r\nTrace ID: 0a1b\r\nCorrelation ID: 5e6f\r\nTimestamp: 2026-11-22 10:00:00Z","error_codes":[70008],"timestamp":"2026-11-22 10:00:00Z","trace_id":"0a1b","correlation_id":"5e6f"}"#;

@@ -38,7 +38,7 @@ pub(crate) fn session(app: &App) -> Result<Session, Failure> {
 /// The options every session of the command line starts from: the files in `MSCONNECT_HOME`, the cache
 /// protected as `MSCONNECT_CACHE_PROTECTION` says, and the secrets a saved connection renews with.
 pub(crate) fn persistent_options(app: &App) -> Result<SessionOptions, Failure> {
-    let options = SessionOptions::persistent(app.env.clone())?;
+    let options = cmdlet::persistent_options(app.env.clone())?;
     let cache = protected(options.cache, app)?;
     Ok(SessionOptions {
         cache,

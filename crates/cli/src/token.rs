@@ -2,7 +2,7 @@
 //! bare (for `$(…)`), as JSON, or as kubectl's `ExecCredential`.
 
 use auth_core::time::format_rfc3339;
-use cmdlet::{ConnectionName, Module};
+use cmdlet::{ConnectionName, Module, SaveConnections as _};
 use serde_json::{Value, json};
 
 use crate::app::App;
@@ -32,7 +32,7 @@ pub(crate) fn token(
         _ => session::session(app)?,
     };
     let name = session::chosen(&session, module, name)?;
-    let key = auth_core::ContextKey::new(module.name, name.as_str());
+    let key = cmdlet::ContextKey::new(module.name, name.as_str());
     let Some((connection, _)) = session.load_connection::<Value>(key)? else {
         return Err(session::not_connected(&session, module, &name));
     };

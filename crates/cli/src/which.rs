@@ -3,8 +3,9 @@
 //! `MSCONNECT_CONTEXT` names (`MODULE`, `MODULE/NAME` or `NAME`), else the first module connected in the order
 //! `msconnect --help` lists them: partnercenter, secmgmt, entra, psentra.
 
-use auth_core::{Connection, ContextKey, Session};
+use auth_core::{Connection, Session};
 use cmdlet::Module;
+use cmdlet::{ContextKey, SaveConnections as _};
 use serde_json::Value;
 
 use crate::app::App;

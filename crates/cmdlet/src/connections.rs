@@ -3,15 +3,16 @@
 //! ([`SavedConnection`]) and checked ([`ConnectionStatus`]): can it still give a token?
 //!
 //! Processes that name their connections never share one: each reads and writes only its own file, and
-//! the current-connection pointer is a file of its own, replaced whole (see auth-core's `ContextStore`).
+//! the current-connection pointer is a file of its own, replaced whole (see [`crate::ContextStore`]).
 //! The unnamed current connection, on the other hand, is shared by every process using the same
 //! `MSCONNECT_HOME`: a fleet names a connection per worker or per tenant.
 
 use std::time::{Duration, SystemTime};
 
-use auth_core::context::{DEFAULT_NAME, name_problem};
 use auth_core::{Session, SignedIn};
 use serde::Serialize;
+
+use crate::saved::{DEFAULT_NAME, name_problem};
 
 /// The name a connection is saved under: letters, digits, `-`, `_` and `.` (not first), at most 64, so
 /// that it is a safe file name (`contoso`, `customer-42`, `ci.worker-3`).

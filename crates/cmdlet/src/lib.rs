@@ -5,14 +5,18 @@ pub mod bind;
 pub mod choice;
 pub mod connections;
 pub mod declare;
+pub mod environment_store;
 pub mod environments;
 pub mod error;
 pub mod format;
+pub mod home;
 pub mod lifecycle;
 pub mod problem;
 #[cfg(test)]
 mod sample;
+pub mod saved;
 pub mod sets;
+pub mod variables;
 
 pub use auth_core;
 pub use bind::{Argument, Bound};
@@ -20,8 +24,11 @@ pub use connections::{ConnectionName, ConnectionStatus, SavedConnection, StatusO
 pub use declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets};
 pub use environments::EnvironmentNames;
 pub use error::{Error, Result};
+pub use home::msconnect_home;
 pub use lifecycle::{
     Command, Connect, ContextOf, Done, Lifecycle, Module, Named, Outcome, Planned, Request, Run, Runs,
     SignIn, SignInExtras,
 };
 pub use problem::Problem;
+pub use saved::{ContextKey, ContextStore, SaveConnections, SavedContext};
+pub use variables::persistent_options;

@@ -9,7 +9,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 
-use auth_core::{AccessToken, Connected, ContextKey, Environment, Session, SignInRequest, SignedInTokens};
+use auth_core::{AccessToken, Connected, Environment, Session, SignInRequest, SignedInTokens};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -20,6 +20,7 @@ use crate::bind::{Argument, Bound, named};
 use crate::connections::{self, ConnectionName, ConnectionStatus, SavedConnection, StatusOptions};
 use crate::declare::Cmdlet;
 use crate::error::Result;
+use crate::saved::{ContextKey, SaveConnections as _};
 use crate::sets::{CAE, CLAIMS_CHALLENGE};
 
 /// A cmdlet's typed request, built from its bound parameters.

@@ -19,6 +19,7 @@ use auth_core::http::{HttpClient, HttpOptions, RetryPolicy};
 use auth_core::session::{Session, SessionOptions};
 
 pub mod mock;
+pub mod saved;
 
 /// The fake clock's start: 2026-11-22T10:00:00Z.
 pub const NOW: i64 = 1_795_341_600;
@@ -163,11 +164,16 @@ pub fn session() -> (Session, FakeTimer) {
     session_with(EnvVars::default())
 }
 
-/// [`session`] with the given environment variables.
+/// [`session`] with the given environment variables; with `MSCONNECT_HOME` among them, its
+/// `certificates/` is searched for certificates, as the command line maps it ([`mock::CertificateHome`]).
 pub fn session_with(env: EnvVars) -> (Session, FakeTimer) {
+    let certificates = env
+        .get("MSCONNECT_HOME")
+        .map(|home| std::path::PathBuf::from(home).join("certificates"));
     let (http, timer) = http_options(env);
     let options = SessionOptions {
         http,
+        certificates,
         interaction: std::sync::Arc::new(auth_core::interaction::SilentInteraction),
         ..SessionOptions::default()
     };
@@ -181,7 +187,7 @@ pub fn session_in(home: &std::path::Path, env: EnvVars) -> (Session, FakeTimer) 
     let options = SessionOptions {
         http,
         cache: auth_core::cache::TokenCache::open(home.join("msal_token_cache.json")),
-        contexts: Some(auth_core::context::ContextStore::new(home.join("contexts"))),
+        saved: Some(saved::TestStore::shared(home.join("contexts"))),
         interaction: std::sync::Arc::new(auth_core::interaction::SilentInteraction),
         ..SessionOptions::default()
     };
@@ -358,7 +364,7 @@ pub fn session_with_browser(home: &std::path::Path, env: EnvVars, browser: Signe
     Session::new(SessionOptions {
         http,
         cache: auth_core::cache::TokenCache::open(home.join("msal_token_cache.json")),
-        contexts: Some(auth_core::context::ContextStore::new(home.join("contexts"))),
+        saved: Some(saved::TestStore::shared(home.join("contexts"))),
         interaction: Arc::new(auth_core::interaction::SilentInteraction),
         opener: Some(Arc::new(browser)),
         ..SessionOptions::default()

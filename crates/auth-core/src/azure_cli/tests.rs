@@ -111,9 +111,19 @@ fn no_profile_or_no_subscription_means_run_az_login() {
 #[test]
 fn a_service_principal_is_refused_with_what_to_use_instead() {
     let (_dir, cli) = folder(vec![subscription(AZ_CLIENT, "servicePrincipal", TENANT, true)]);
-    let error = cli.choose(None).unwrap_err().to_string();
+    let error = cli.choose(None).unwrap_err();
+    assert!(
+        matches!(&error, Error::AzureCliUnusable(AzureCliProblem::ServicePrincipal { username }) if username == AZ_CLIENT),
+        "{error:?}"
+    );
+    // in the library's words: the command line names its options (issue 22)
+    let error = error.to_string();
     assert!(error.contains("uses a service principal"), "{error}");
-    assert!(error.contains("use --service-principal"), "{error}");
+    assert!(
+        error.contains("sign in as the service principal with its secret or certificate")
+            && !error.contains("--"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -15,7 +15,6 @@ use std::time::SystemTime;
 
 use crate::env::EnvVars;
 use crate::error::{Error, Result};
-use crate::home::msconnect_home;
 use crate::ids::ClientId;
 use crate::secret::{AccessToken, RefreshToken};
 use crate::time::epoch_seconds;
@@ -273,35 +272,22 @@ impl TokenCache {
         self.inner.backend.check_writable()
     }
 
-    /// The cache of msconnect: `$MSCONNECT_HOME/msal_token_cache.json`.
-    pub fn default_for(env: &EnvVars) -> Result<Self> {
-        Ok(Self::open(msconnect_home(env)?.join(CACHE_FILE_NAME)))
-    }
-
     /// The cache the environment names: Redis when `MSCONNECT_CACHE_URL` is set (`redis://` or
     /// `rediss://`, with `MSCONNECT_CACHE_PASSWORD`, `MSCONNECT_CACHE_KEY`, `MSCONNECT_CACHE_FALLBACK` and
-    /// `MSCONNECT_CACHE_LOCK_SECONDS`, see `RedisOptions::from_env` of the `redis` feature), else the file of
-    /// [`default_for`](Self::default_for). Nothing is connected until the cache is first used.
-    pub fn from_env(env: &EnvVars) -> Result<Self> {
-        Self::from_env_with_home(env, || msconnect_home(env))
-    }
-
-    /// [`from_env`](Self::from_env), with msconnect's folder from `home` when the file is the cache (a
-    /// caller that found and checked it already need not look again).
-    pub(crate) fn from_env_with_home(
-        env: &EnvVars,
-        home: impl FnOnce() -> Result<std::path::PathBuf>,
-    ) -> Result<Self> {
+    /// `MSCONNECT_CACHE_LOCK_SECONDS`, see `RedisOptions::from_env` of the `redis` feature), else the file
+    /// `msal_token_cache.json` in the folder `home` gives (msconnect's, which the caller found and
+    /// checked). Nothing is connected until the cache is first used.
+    pub fn from_env(env: &EnvVars, home: impl FnOnce() -> Result<std::path::PathBuf>) -> Result<Self> {
         let Some(url) = env.get(CACHE_URL_VARIABLE) else {
             return Ok(Self::open(home()?.join(CACHE_FILE_NAME)));
         };
         #[cfg(feature = "redis")]
         {
-            Self::redis_from(url, RedisOptions::from_env(env)?, CACHE_URL_VARIABLE)
+            Self::redis_from(url, RedisOptions::from_env(env, home)?, CACHE_URL_VARIABLE)
         }
         #[cfg(not(feature = "redis"))]
         {
-            let _ = url;
+            let _ = (url, home);
             Err(Error::invalid(
                 CACHE_URL_VARIABLE,
                 "this build has no Redis token cache: enable auth-core's `redis` feature, or unset it",

@@ -29,12 +29,13 @@ impl CertificateStore {
     /// The current user's stores, then the machine's:
     ///
     /// 1. `CurrentUser\My (.NET)`: `$HOME/.dotnet/corefx/cryptography/x509stores/my`;
-    /// 2. `CurrentUser (msconnect)`: `$MSCONNECT_HOME/certificates` (see [`crate::home::msconnect_home`]);
+    /// 2. `CurrentUser (msconnect)`: `user_folder`, when the caller keeps one (the command line's
+    ///    `$MSCONNECT_HOME/certificates`, [`crate::SessionOptions::certificates`]);
     /// 3. `LocalMachine (msconnect)`: `/etc/msconnect/certificates` (`%ProgramData%\msconnect\certificates`
     ///    on Windows).
     ///
     /// A directory whose base variable is unset is left out.
-    pub fn new(env: &EnvVars) -> Self {
+    pub fn new(env: &EnvVars, user_folder: Option<&Path>) -> Self {
         let home = env
             .get("HOME")
             .or_else(|| env.get("USERPROFILE"))
@@ -43,8 +44,8 @@ impl CertificateStore {
         if let Some(home) = &home {
             dirs.push(("CurrentUser\\My (.NET)".to_owned(), home.join(DOTNET_MY_STORE)));
         }
-        if let Ok(config) = crate::home::msconnect_home(env) {
-            dirs.push(("CurrentUser (msconnect)".to_owned(), config.join("certificates")));
+        if let Some(folder) = user_folder {
+            dirs.push(("CurrentUser (msconnect)".to_owned(), folder.to_path_buf()));
         }
         let machine = if cfg!(windows) {
             env.get("ProgramData")

@@ -641,8 +641,8 @@ fn env_with_home(home: &Path) -> EnvVars {
 #[cfg(all(unix, not(target_os = "macos")))]
 #[test]
 fn the_default_stores_are_the_dotnet_store_then_ours_then_the_machines() {
-    let env = EnvVars::from_pairs([("HOME", "/home/u"), ("MSCONNECT_HOME", "/srv/msconnect")]);
-    let dirs: Vec<String> = CertificateStore::new(&env)
+    let env = EnvVars::from_pairs([("HOME", "/home/u")]);
+    let dirs: Vec<String> = CertificateStore::new(&env, Some(Path::new("/srv/msconnect/certificates")))
         .dirs()
         .iter()
         .map(|(label, dir)| format!("{label}: {}", dir.display()))
@@ -652,17 +652,10 @@ fn the_default_stores_are_the_dotnet_store_then_ours_then_the_machines() {
     CurrentUser (msconnect): /srv/msconnect/certificates
     LocalMachine (msconnect): /etc/msconnect/certificates
     ");
-    let default = CertificateStore::new(&EnvVars::from_pairs([("HOME", "/home/u")]));
-    assert_eq!(
-        default.dirs()[1].1,
-        Path::new("/home/u/.config/msconnect/certificates")
-    );
-    let xdg = CertificateStore::new(&EnvVars::from_pairs([
-        ("HOME", "/home/u"),
-        ("XDG_CONFIG_HOME", "/x"),
-    ]));
-    assert_eq!(xdg.dirs()[1].1, Path::new("/x/msconnect/certificates"));
-    let homeless = CertificateStore::new(&EnvVars::default());
+    // without a folder of the caller's, the .NET store and the machine's
+    let without = CertificateStore::new(&env, None);
+    assert_eq!(without.dirs().len(), 2, "{without:?}");
+    let homeless = CertificateStore::new(&EnvVars::default(), None);
     assert_eq!(homeless.dirs().len(), 1, "only the machine's store: {homeless:?}");
 }
 
@@ -679,7 +672,7 @@ fn a_thumbprint_is_found_in_the_dotnet_store_layout_in_any_spelling() {
     let my = home.path().join(".dotnet/corefx/cryptography/x509stores/my");
     write(&my, &format!("{}.pfx", other.thumbprint()), dotnet_pfx(&other));
     write(&my, &format!("{}.pfx", app.thumbprint()), dotnet_pfx(&app));
-    let store = CertificateStore::new(&env_with_home(home.path()));
+    let store = CertificateStore::new(&env_with_home(home.path()), None);
     let typed = app
         .thumbprint()
         .to_lowercase()
@@ -758,16 +751,14 @@ fn the_current_users_stores_come_before_the_machines() {
 #[test]
 fn a_thumbprint_not_found_names_it_and_every_store_searched() {
     let home = tempfile::tempdir().unwrap();
-    let env = EnvVars::from_pairs([
-        ("HOME", home.path().display().to_string()),
-        ("MSCONNECT_HOME", home.path().join("ms").display().to_string()),
-    ]);
-    let error = CertificateStore::new(&env)
+    let env = EnvVars::from_pairs([("HOME", home.path().display().to_string())]);
+    let ours = home.path().join("ms").join("certificates");
+    let error = CertificateStore::new(&env, Some(&ours))
         .find_by_thumbprint("00112233445566778899aabbccddeeff00112233")
         .unwrap_err();
     assert!(matches!(error, Error::CertificateNotFound { ref searched, .. } if searched.len() == 3));
     insta::assert_snapshot!(tidy(&error, home.path()), @r"no certificate with thumbprint 00112233445566778899AABBCCDDEEFF00112233 in CurrentUser\My (.NET) ([tmp]/.dotnet/corefx/cryptography/x509stores/my); CurrentUser (msconnect) ([tmp]/ms/certificates); LocalMachine (msconnect) (/etc/msconnect/certificates)");
-    let error = CertificateStore::new(&env)
+    let error = CertificateStore::new(&env, None)
         .find_by_thumbprint("not-one")
         .unwrap_err();
     assert!(matches!(error, Error::InvalidParameter { .. }));
@@ -1147,7 +1138,7 @@ async fn client_credentials_with_a_certificate_found_by_thumbprint_in_the_dotnet
         &format!("{}.pfx", app.thumbprint()),
         dotnet_pfx(&app),
     );
-    let store = CertificateStore::new(&env_with_home(home.path()));
+    let store = CertificateStore::new(&env_with_home(home.path()), None);
     let certificate = store
         .find_by_thumbprint(&app.thumbprint().to_lowercase())
         .unwrap();

@@ -9,6 +9,8 @@ use mockito::Matcher;
 use serde_json::json;
 
 use super::*;
+use crate::cloud::Cloud;
+use crate::testing::saved::{Saves as _, TestStore};
 use crate::testing::{app_token_response, environment_at, session_in, user_token_response};
 
 const CLIENT: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
@@ -128,7 +130,7 @@ fn session_offering(home: &std::path::Path, secrets: &[&str]) -> (Session, crate
     let session = Session::new(SessionOptions {
         http,
         cache: TokenCache::open(home.join("msal_token_cache.json")),
-        contexts: Some(ContextStore::new(home.join("contexts"))),
+        saved: Some(TestStore::shared(home.join("contexts"))),
         interaction: Arc::new(crate::interaction::SilentInteraction),
         renewal: RenewalCredentials {
             client_secrets: secrets.iter().map(|secret| ClientSecret::new(*secret)).collect(),
@@ -844,33 +846,27 @@ async fn disconnecting_one_named_connection_keeps_the_tokens_another_name_uses()
     );
     let tokens = session.authenticate(&request).await.unwrap();
     for name in ["first", "second"] {
-        let key = crate::ContextKey::new("secmgmt", name);
+        let key = ("secmgmt", name);
         let connected = session.complete(key, &request, &tokens, &json!({})).unwrap();
         assert_eq!((connected.module(), connected.name()), ("secmgmt", name));
     }
     mock.assert_async().await;
     let cache = || std::fs::read_to_string(home.path().join("msal_token_cache.json")).unwrap();
 
-    assert!(
-        session
-            .disconnect(crate::ContextKey::new("secmgmt", "first"))
-            .unwrap()
-    );
+    assert!(session.disconnect(("secmgmt", "first")).unwrap());
     assert!(
         cache().contains("AT-A") && cache().contains("RT-A"),
         "{}",
         cache()
     );
-    let second = session
-        .connected(crate::ContextKey::new("secmgmt", "second"))
-        .unwrap();
+    let second = session.connected(("secmgmt", "second")).unwrap();
     assert_eq!(second.token(&[]).await.unwrap().access_token.secret(), "AT-A");
 
     // the handle disconnects its saved connection: a live handle of it would keep its tokens
     assert!(second.disconnect().unwrap());
     assert!(
         session
-            .load_connection::<serde_json::Value>(crate::ContextKey::new("secmgmt", "second"))
+            .load_connection::<serde_json::Value>(("secmgmt", "second"))
             .unwrap()
             .is_none()
     );

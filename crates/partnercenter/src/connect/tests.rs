@@ -2,6 +2,7 @@
 //! users see (JSON and table), the organization profile, and -EnforceMFA.
 
 use auth_core::{AccessToken, Cloud, Credential, EnvVars, RefreshToken, Tenant, Url};
+use cmdlet::SaveConnections as _;
 use serde_json::json;
 use test_support::mock::{
     APP_ID as APP, CertificateHome, GRAPH_DEFAULT, MockAuthority, TENANT_ID as TENANT, USER_OID as OID,

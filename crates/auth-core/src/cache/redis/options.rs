@@ -62,8 +62,9 @@ impl Default for RedisOptions {
 
 impl RedisOptions {
     /// The options the environment sets: `MSCONNECT_CACHE_PASSWORD`, `MSCONNECT_CACHE_KEY`,
-    /// `MSCONNECT_CACHE_FALLBACK` (`file`) and `MSCONNECT_CACHE_LOCK_SECONDS`.
-    pub fn from_env(env: &EnvVars) -> Result<Self> {
+    /// `MSCONNECT_CACHE_FALLBACK` (`file`: `msal_token_cache.json` in the folder `home` gives) and
+    /// `MSCONNECT_CACHE_LOCK_SECONDS`.
+    pub fn from_env(env: &EnvVars, home: impl FnOnce() -> Result<std::path::PathBuf>) -> Result<Self> {
         let mut options = Self {
             password: env.get(CACHE_PASSWORD_VARIABLE).map(Password::new),
             key: env
@@ -75,8 +76,7 @@ impl RedisOptions {
         match env.get(CACHE_FALLBACK_VARIABLE) {
             None => {}
             Some(value) if value.eq_ignore_ascii_case("file") => {
-                options.fallback =
-                    Some(crate::home::msconnect_home(env)?.join(crate::cache::CACHE_FILE_NAME));
+                options.fallback = Some(home()?.join(crate::cache::CACHE_FILE_NAME));
             }
             Some(other) => {
                 return Err(Error::invalid(

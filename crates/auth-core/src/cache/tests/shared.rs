@@ -759,11 +759,11 @@ fn the_environment_chooses_redis_and_its_options() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().to_str().unwrap();
     let env = |pairs: &[(&str, &str)]| {
-        let mut vars = crate::env::EnvVars::from_pairs([("MSCONNECT_HOME", home)]);
+        let mut vars = crate::env::EnvVars::default();
         for (k, v) in pairs {
             vars.set(*k, *v);
         }
-        TokenCache::from_env(&vars)
+        TokenCache::from_env(&vars, || Ok(std::path::PathBuf::from(home)))
     };
     let file = env(&[]).unwrap();
     assert_eq!(
@@ -824,11 +824,13 @@ fn the_environment_chooses_redis_and_its_options() {
     insta::assert_snapshot!(refused(&[("MSCONNECT_CACHE_URL", &url), ("MSCONNECT_CACHE_LOCK_SECONDS", "soon")]), @"invalid value for MSCONNECT_CACHE_LOCK_SECONDS: 'soon' is not a number of seconds between 0.1 and 3600");
     insta::assert_snapshot!(refused(&[("MSCONNECT_CACHE_URL", &url), ("MSCONNECT_CACHE_KEY", "dG9vIHNob3J0")]), @"invalid value for MSCONNECT_CACHE_KEY: it holds 9 bytes, an AES-256 key has 32: give 32 random bytes in base64 (`openssl rand -base64 32`)");
 
-    let options = RedisOptions::from_env(&crate::env::EnvVars::from_pairs([
-        ("MSCONNECT_HOME", home),
-        ("MSCONNECT_CACHE_FALLBACK", "file"),
-        ("MSCONNECT_CACHE_LOCK_SECONDS", "2.5"),
-    ]))
+    let options = RedisOptions::from_env(
+        &crate::env::EnvVars::from_pairs([
+            ("MSCONNECT_CACHE_FALLBACK", "file"),
+            ("MSCONNECT_CACHE_LOCK_SECONDS", "2.5"),
+        ]),
+        || Ok(std::path::PathBuf::from(home)),
+    )
     .unwrap();
     assert_eq!(options.fallback, Some(dir.path().join("msal_token_cache.json")));
     assert_eq!(options.lock_ttl, Duration::from_millis(2_500));

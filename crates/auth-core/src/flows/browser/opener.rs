@@ -29,6 +29,8 @@ const LAUNCH_GRACE: Duration = Duration::from_millis(1500);
 #[derive(Debug, Clone)]
 pub struct SystemBrowser {
     env: EnvVars,
+    /// The caller's secret variables, kept out of the browser's environment with the Azure ecosystem's.
+    hidden: Vec<String>,
     grace: Duration,
 }
 
@@ -52,8 +54,16 @@ impl SystemBrowser {
     pub fn new(env: EnvVars) -> Self {
         Self {
             env,
+            hidden: Vec::new(),
             grace: LAUNCH_GRACE,
         }
+    }
+
+    /// Keeps the variables `names` (secrets of the caller's own, such as the command line's) out of the
+    /// browser's environment too, besides the Azure ecosystem's ([`crate::env::SECRET_VARIABLES`]).
+    pub fn hiding(mut self, names: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.hidden.extend(names.into_iter().map(Into::into));
+        self
     }
 
     /// The commands to try in order, and why the platform opener was skipped when it was.
@@ -115,7 +125,7 @@ impl BrowserOpener for SystemBrowser {
         let (launches, skipped) = self.launches(url);
         let mut failures: Vec<String> = Vec::new();
         for launch in &launches {
-            match run(launch, self.grace) {
+            match run(launch, &self.hidden, self.grace) {
                 Ok(()) => return Ok(()),
                 Err(reason) => failures.push(format!("{}: {reason}", launch.program)),
             }
@@ -131,11 +141,11 @@ impl BrowserOpener for SystemBrowser {
 /// Starts a launcher and watches it for `grace`: exiting with an error there means it failed; exiting
 /// cleanly, or still running (a browser started directly), means the URL is open. A launcher still
 /// running when `grace` ends is left to run: the browser is the person's now.
-fn run(launch: &Launch, grace: Duration) -> Result<(), String> {
+fn run(launch: &Launch, hidden: &[String], grace: Duration) -> Result<(), String> {
     let mut command = Command::new(&launch.program);
     command.args(&launch.args);
     // the browser, and all it starts, gets no secret from our environment
-    remove_secret_variables(&mut command);
+    remove_secret_variables(&mut command, hidden);
     if launch.inherit_stdio {
         command.stdin(Stdio::inherit());
     } else {
@@ -243,11 +253,19 @@ mod tests {
         let out = dir.path().join("env");
         let mut command = Command::new("sh");
         command.args(["-c", &format!("env > '{}'", out.display())]);
-        for name in crate::env::SECRET_VARIABLES {
+        let callers = vec![
+            "MSCONNECT_PASSWORD".to_owned(),
+            "MSCONNECT_CLIENT_SECRET".to_owned(),
+        ];
+        for name in crate::env::SECRET_VARIABLES
+            .iter()
+            .copied()
+            .chain(callers.iter().map(String::as_str))
+        {
             command.env(name, "s3cret-value");
         }
         command.env("MSCONNECT_BROWSER_LOGIN", "kept");
-        remove_secret_variables(&mut command);
+        remove_secret_variables(&mut command, &callers);
         assert!(command.status().unwrap().success());
         let env = std::fs::read_to_string(&out).unwrap();
         assert!(!env.contains("s3cret-value"), "{env}");

@@ -8,8 +8,10 @@ use std::time::Duration;
 use mockito::Matcher;
 use serde_json::json;
 
+use crate::cloud::Cloud;
 use crate::http::{HttpOptions, HttpRequest, HttpResponse, TransportError};
 use crate::session::*;
+use crate::testing::saved::Saves as _;
 use crate::testing::{app_token_response, environment_at, form, http_options, session_with};
 
 const CLIENT: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";

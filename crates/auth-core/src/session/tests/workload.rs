@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use crate::cloud::Cloud;
 use crate::flows::{FederatedTokenFile, ManagedIdentityId, SavedFederatedSource};
 use crate::session::*;
 use crate::testing::{NOW, app_token_response, environment_at, form, jwt, session_in};

@@ -8,19 +8,26 @@
 //! processes connecting different names at once never overwrite each other's connection, and a reader
 //! never sees half a file. The previous release kept one connection a module in `contexts/<module>.json`:
 //! it is read as the connection named [`DEFAULT_NAME`], and current when no `current` file says otherwise.
+//!
+//! Each file holds the connection (auth-core's [`Connection`]) and the module's context
+//! ([`SavedContext`]). The store is what a [`Session`] is given as its [`SavedConnections`], and
+//! [`SaveConnections`] is how the layers above save, load and disconnect through a session.
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use auth_core::env::EnvVars;
+use auth_core::files::{
+    MAX_SAVED_FILE_BYTES, TEMP_MARKER, create_private_dir, private_options, read_regular, write_private_file,
+};
+use auth_core::secret::SECRET_FIELDS;
+use auth_core::{
+    Cloud, Connected, Connection, Error, Result, SavedConnections, Session, SignInRequest, SignedInTokens,
+};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::env::EnvVars;
-use crate::error::{Error, Result};
 use crate::home::msconnect_home;
-use crate::private_file::{TEMP_MARKER, create_private_dir, private_options, write_private_file};
-use crate::read_file::{MAX_SAVED_FILE_BYTES, read_regular};
-use crate::secret::SECRET_FIELDS;
 
 /// Members that would make a context hold a secret, besides the token and credential fields.
 const MORE_SECRET_FIELDS: &[&str] = &[
@@ -105,7 +112,7 @@ impl ContextStore {
     }
 
     /// The contexts of msconnect's folder `home`, already found: `home/contexts`.
-    pub(crate) fn in_home(home: &Path) -> Self {
+    pub fn in_home(home: &Path) -> Self {
         Self::new(home.join("contexts"))
     }
 
@@ -282,6 +289,176 @@ impl ContextStore {
     fn legacy_path(&self, module: &str) -> Result<PathBuf> {
         check_name("module", module)?;
         Ok(self.dir.join(format!("{module}.json")))
+    }
+}
+
+/// What a saved connection's file holds: the connection (never a secret) and the module's context.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SavedContext<C> {
+    /// How to renew the connection's tokens.
+    pub connection: Connection,
+    /// The module's context (`PartnerContext`…).
+    pub context: C,
+}
+
+impl ContextStore {
+    /// Saves a connection and its context under `key` (no secrets in either).
+    pub fn save_connection<'a, C: Serialize>(
+        &self,
+        key: impl Into<ContextKey<'a>>,
+        connection: &Connection,
+        context: &C,
+    ) -> Result<()> {
+        self.save(
+            key,
+            &SavedContext {
+                connection: connection.clone(),
+                context,
+            },
+        )
+    }
+
+    /// The connection and context saved under `key`, when there is one.
+    pub fn load_connection<'a, C: DeserializeOwned>(
+        &self,
+        key: impl Into<ContextKey<'a>>,
+    ) -> Result<Option<(Connection, C)>> {
+        Ok(self.load::<SavedContext<C>>(key)?.map(|mut saved| {
+            // the built-in cloud is not saved: it is found again by name
+            saved.connection.environment.cloud = Cloud::find(&saved.connection.environment.name);
+            (saved.connection, saved.context)
+        }))
+    }
+}
+
+impl SavedConnections for ContextStore {
+    fn connection(&self, module: &str, name: &str) -> Result<Option<Connection>> {
+        Ok(self
+            .load_connection::<Value>(ContextKey::new(module, name))?
+            .map(|(connection, _)| connection))
+    }
+
+    fn connections(&self) -> Result<Vec<(String, String, Connection)>> {
+        let mut saved = Vec::new();
+        for module in self.modules()? {
+            for name in self.names(&module)? {
+                // a context that cannot be read protects nothing, and must not block a disconnect
+                if let Ok(Some(context)) = self.load::<SavedContext<Value>>(ContextKey::new(&module, &name)) {
+                    saved.push((module.clone(), name, context.connection));
+                }
+            }
+        }
+        Ok(saved)
+    }
+
+    fn forget(&self, module: &str, name: &str) -> Result<bool> {
+        self.remove(ContextKey::new(module, name))
+    }
+
+    fn folder(&self) -> Option<&Path> {
+        Some(&self.dir)
+    }
+}
+
+/// A session's saved connections, kept in the folder of its [`SavedConnections`] as a [`ContextStore`]
+/// keeps them: save, load, connect and disconnect a module's connection by its [`ContextKey`]. A session
+/// without one saves nothing and finds nothing saved.
+pub trait SaveConnections {
+    /// The context store, when the session saves its connections in a folder.
+    fn contexts(&self) -> Option<ContextStore>;
+
+    /// Whether a connection could be saved now ([`ContextStore::check_writable`]): a connect calls it
+    /// before the sign-in sends anything. Without a context store there is nothing to check.
+    fn check_can_save_connection(&self) -> Result<()> {
+        match self.contexts() {
+            Some(store) => store.check_writable(),
+            None => Ok(()),
+        }
+    }
+
+    /// Saves a connection and its context under `key` (no secrets in either). Without a context store
+    /// nothing is saved.
+    fn save_connection<'k, C: Serialize>(
+        &self,
+        key: impl Into<ContextKey<'k>>,
+        connection: &Connection,
+        context: &C,
+    ) -> Result<()> {
+        match self.contexts() {
+            Some(store) => store.save_connection(key, connection, context),
+            None => Ok(()),
+        }
+    }
+
+    /// The connection and context saved under `key`, when there is one.
+    fn load_connection<'k, C: DeserializeOwned>(
+        &self,
+        key: impl Into<ContextKey<'k>>,
+    ) -> Result<Option<(Connection, C)>> {
+        match self.contexts() {
+            Some(store) => store.load_connection(key),
+            None => Ok(None),
+        }
+    }
+
+    /// The connection saved under `key`, or an error saying it is not connected.
+    fn connection<'k>(&self, key: impl Into<ContextKey<'k>>) -> Result<Connection> {
+        let key = key.into();
+        self.load_connection::<Value>(key)?
+            .map(|(connection, _)| connection)
+            .ok_or_else(|| Error::SignInRequired(format!("not connected: no {key} is saved; connect first")))
+    }
+
+    /// Completes a connection once the product crate has checked the sign-in: keeps its tokens
+    /// ([`Session::complete_unsaved`]), saves the connection and context under `key` (a module alone: its
+    /// connection named `default`), and returns the handle that gives tokens for it. Which connection is
+    /// the module's current one is the caller's choice ([`ContextStore::set_current`]).
+    fn complete<'k, C: Serialize>(
+        &self,
+        key: impl Into<ContextKey<'k>>,
+        request: &SignInRequest,
+        tokens: &SignedInTokens,
+        context: &C,
+    ) -> Result<Connected>;
+
+    /// The handle of the connection saved under `key`, when it is connected. It holds no credential: an
+    /// application's is renewed with what [`SessionOptions::renewal`] supplies.
+    fn connected<'k>(&self, key: impl Into<ContextKey<'k>>) -> Result<Connected>;
+
+    /// Forgets the connection saved under `key` and removes the tokens it acquired, but none another
+    /// saved connection or a live handle still uses ([`Session::disconnect_saved`]).
+    fn disconnect<'k>(&self, key: impl Into<ContextKey<'k>>) -> Result<bool>;
+}
+
+impl SaveConnections for Session {
+    fn contexts(&self) -> Option<ContextStore> {
+        let dir = self.saved()?.folder()?;
+        Some(ContextStore::new(dir.to_path_buf()))
+    }
+
+    fn complete<'k, C: Serialize>(
+        &self,
+        key: impl Into<ContextKey<'k>>,
+        request: &SignInRequest,
+        tokens: &SignedInTokens,
+        context: &C,
+    ) -> Result<Connected> {
+        let key = key.into();
+        let connected = Session::complete_unsaved(self, key.module, key.name, request, tokens)?;
+        self.save_connection(key, connected.connection(), context)?;
+        Ok(connected)
+    }
+
+    fn connected<'k>(&self, key: impl Into<ContextKey<'k>>) -> Result<Connected> {
+        let key = key.into();
+        let connection = self.connection(key)?;
+        Ok(self.handle_of(key.module, key.name, connection))
+    }
+
+    fn disconnect<'k>(&self, key: impl Into<ContextKey<'k>>) -> Result<bool> {
+        let key = key.into();
+        self.disconnect_saved(key.module, key.name)
     }
 }
 

@@ -6,10 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cloud::{Cloud, Environment};
-use crate::error::{Error, Result};
-use crate::private_file::write_private_file;
-use crate::read_file::{MAX_SAVED_FILE_BYTES, read_regular};
+use auth_core::files::{MAX_SAVED_FILE_BYTES, read_regular, write_private_file};
+use auth_core::{Cloud, Environment, Error, Result};
 
 /// The file name inside msconnect's folder.
 pub const ENVIRONMENTS_FILE_NAME: &str = "environments.json";
@@ -28,7 +26,7 @@ pub fn check_name(name: &str) -> Result<()> {
             format!("it is {length} characters long; the limit is {MAX_NAME_CHARS}"),
         ));
     }
-    if crate::printable::printable_line(name) != name {
+    if auth_core::printable::printable_line(name) != name {
         return Err(Error::invalid(
             "environment name",
             "it holds control characters (line breaks, tabs, escape sequences or direction overrides): \
@@ -146,7 +144,7 @@ impl EnvironmentStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use url::Url;
+    use auth_core::Url;
 
     fn sovereign(name: &str) -> Environment {
         Environment {
