@@ -1,5 +1,5 @@
 //! `cargo xtask test`: formatting, clippy with warnings as errors (the workspace, and the product crates
-//! alone, as a user depending on one of them builds them; the workspace for Windows), the test peers (oidc-provider,
+//! alone, as a user depending on one of them builds them; the workspace for Windows; the docs, links checked), the test peers (oidc-provider,
 //! Chromium, MSAL Python, Redis, gnome-keyring on D-Bus), then every test of the workspace. Clippy and the tests share the dev
 //! profile, so dependencies are built once.
 
@@ -38,6 +38,12 @@ pub(crate) fn run_all() -> Result<(), String> {
             "-D",
             "warnings",
         ],
+    )?;
+    // The library crates' docs are their READMEs: a link a move broke fails here, not on docs.rs.
+    crate::run_with_env(
+        "cargo",
+        &["doc", "--no-deps", "--workspace", "--locked"],
+        &[("RUSTDOCFLAGS", std::path::Path::new("-D warnings"))],
     )?;
     crate::windows::check()?;
     let peers = crate::peers::install()?;

@@ -6,7 +6,7 @@
 //! What it answers: `account get-access-token` (`--resource`, `--resource-type`, `--scope`, `--tenant`,
 //! `--subscription`), `account show`, `version` and `--version`, with `--output json|jsonc|tsv|none` and a
 //! `--query` of one field, printed as Azure CLI 2.x prints them. The connection that answers is the one
-//! [`which`](crate::which) chooses. Nothing connected: exit 1 with the Azure CLI's "Please run 'az login'
+//! [`which`] chooses. Nothing connected: exit 1 with the Azure CLI's "Please run 'az login'
 //! to setup account.", which the SDKs' credential chains take as "try the next credential". Any other
 //! command: exit 2, saying what this stand-in answers.
 //!

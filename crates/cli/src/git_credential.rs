@@ -6,7 +6,7 @@
 //! Answered: https only, and only Azure Repos (`dev.azure.com`, `*.visualstudio.com`) and the hosts named
 //! with `--host HOST[:PORT]` (the port must match: `HOST` alone is port 443). The password is an access
 //! token for Azure DevOps (`--scopes`, else `499b84ac-1321-427f-aa17-267ca6975798/.default`) from the
-//! connection [`which`](crate::which) chooses, with `password_expiry_utc` so git does not keep it past its
+//! connection [`which`] chooses, with `password_expiry_utc` so git does not keep it past its
 //! life. `store` and `erase` change nothing: the token cache keeps the tokens. The request is read with
 //! bounds (size and lines), and nothing printed holds a control character.
 

@@ -1,5 +1,5 @@
 //! Named connections: a module keeps any number, each saved under a [`ConnectionName`], and one of them
-//! is its current one (the last connected, or the one chosen with [`Named::switch`]); each is listed
+//! is its current one (the last connected, or the one chosen with `switch`); each is listed
 //! ([`SavedConnection`]) and checked ([`ConnectionStatus`]): can it still give a token?
 //!
 //! Processes that name their connections never share one: each reads and writes only its own file, and

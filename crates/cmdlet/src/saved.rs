@@ -423,7 +423,7 @@ pub trait SaveConnections {
     ) -> Result<Connected>;
 
     /// The handle of the connection saved under `key`, when it is connected. It holds no credential: an
-    /// application's is renewed with what [`SessionOptions::renewal`] supplies.
+    /// application's is renewed with what [`SessionOptions::renewal`](auth_core::SessionOptions::renewal) supplies.
     fn connected<'k>(&self, key: impl Into<ContextKey<'k>>) -> Result<Connected>;
 
     /// Forgets the connection saved under `key` and removes the tokens it acquired, but none another
