@@ -1,7 +1,8 @@
-//! `cargo xtask test`: formatting, clippy with warnings as errors (the workspace, and the product crates
-//! alone, as a user depending on one of them builds them; the workspace for Windows; the docs, links checked), the test peers (oidc-provider,
-//! Chromium, MSAL Python, Redis, gnome-keyring on D-Bus), then every test of the workspace. Clippy and the tests share the dev
-//! profile, so dependencies are built once.
+//! `cargo xtask test`: formatting, clippy with warnings as errors (the workspace; the product crates
+//! alone, as a user depending on one of them builds them; the workspace for Windows), the docs with their
+//! links checked, the test peers (oidc-provider, Chromium, MSAL Python, Redis, gnome-keyring on D-Bus),
+//! then every test of the workspace. Clippy and the tests share the dev profile, so dependencies are
+//! built once.
 
 use crate::run as sh;
 
