@@ -112,7 +112,7 @@ impl SignIn for ConnectEntra {
             ),
             EntraSignIn::Shared(shared) => {
                 let plan = shared.into_plan(session, crate::params::NAMES, default_client())?;
-                // the set whose sign-in ran: for `-Auto`, the one the environment offered
+                // the set whose sign-in ran: for `-Auto`, the one the host offered
                 let credential_type = match plan.answered {
                     "FederatedToken" => TokenCredentialType::FederatedToken,
                     "WorkloadIdentity" => TokenCredentialType::WorkloadIdentity,

@@ -41,7 +41,7 @@ impl SignIn for ConnectPsEntra {
         let (method, kind) = match set {
             PsEntraSignIn::Shared(shared) => {
                 let plan = shared.into_plan(session, crate::params::NAMES, client_id.clone())?;
-                // the set whose sign-in ran: for `-Auto`, the one the environment offered
+                // the set whose sign-in ran: for `-Auto`, the one the host offered
                 let kind = match plan.answered {
                     cmdlet::sets::shared::FROM_AZURE_CLI_SET => "AzureCli",
                     answered => answered,
