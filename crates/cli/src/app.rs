@@ -1,4 +1,4 @@
-//! What every command shares: the environment variables (read once, through auth-core's `EnvVars`), the
+//! What every command shares: the process's variables (read once, through auth-core's `EnvVars`), the
 //! output format, `-v`, and where msconnect keeps its files.
 
 use std::path::PathBuf;
@@ -11,7 +11,7 @@ use crate::output::Format;
 /// One run's settings.
 #[derive(Debug)]
 pub(crate) struct App {
-    /// The process's environment variables.
+    /// The process's variables.
     pub(crate) env: EnvVars,
     /// `-o`.
     pub(crate) format: Format,

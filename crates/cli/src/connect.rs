@@ -32,7 +32,7 @@ pub(crate) fn run(
         given.iter().map(|g| g.parameter.name).collect::<Vec<_>>());
     let (mut bound, secrets) = bind(app, cmdlet, set, given, matches)?;
     if matches.get_flag(modules::WHAT_IF) {
-        // `--auto` names the credential the environment offers, found without signing in
+        // `--auto` names the credential the host offers, found without signing in
         if let Some(found) = SharedSignIn::auto_target(&bound, &app.env).map_err(|e| failure(cmdlet, e))? {
             let target = format!("{} answered by {found}", bound.target());
             return output::print(&format!("{}\n", cmdlet::bind::what_if(cmdlet.operation, &target)));

@@ -16,7 +16,7 @@ type Prompt<'a> = Box<dyn FnMut(&str) -> std::io::Result<String> + 'a>;
 /// The most stdin may hold for a secret.
 const MAX_STDIN_SECRET_BYTES: u64 = 1024 * 1024;
 
-/// Reads secrets from stdin, the environment or a prompt.
+/// Reads secrets from stdin, a variable or a prompt.
 pub(crate) struct SecretReader<'a> {
     env: &'a EnvVars,
     stdin_is_terminal: bool,
@@ -161,7 +161,7 @@ mod tests {
     }
 
     #[test]
-    fn the_password_comes_from_stdin_then_the_environment_then_a_prompt() {
+    fn the_password_comes_from_stdin_then_its_variable_then_a_prompt() {
         let env = EnvVars::from_pairs([(PASSWORD_VAR, "from-env")]);
         let none = EnvVars::default();
         let from = |reader: &mut SecretReader<'_>, stdin| {

@@ -26,8 +26,8 @@ pub use environments::EnvironmentNames;
 pub use error::{Error, Result};
 pub use home::msconnect_home;
 pub use lifecycle::{
-    Command, Connect, ContextOf, Done, Lifecycle, Module, Named, Outcome, Planned, Request, Run, Runs,
-    SignIn, SignInExtras,
+    Command, ConnectCommand, ContextOf, ContextPlan, Lifecycle, Module, Named, Outcome, Request, RunCommand,
+    Runnable, SignIn, SignInExtras, SignedIn,
 };
 pub use problem::Problem;
 pub use saved::{ContextKey, ContextStore, SaveConnections, SavedContext};

@@ -43,7 +43,7 @@ pub trait Request: Sized {
 /// the plan of the sign-in.
 pub trait SignIn: Sized {
     /// What the module keeps from planning, to build the context once signed in.
-    type Plan: Planned;
+    type Plan: ContextPlan;
 
     /// The environment asked for (the session applies its overrides and discovery).
     fn environment(&self) -> &Environment;
@@ -53,17 +53,17 @@ pub trait SignIn: Sized {
 }
 
 /// A planned sign-in's second half: the context, once the sign-in went through.
-pub trait Planned: Sized {
+pub trait ContextPlan: Sized {
     /// What is saved and shown once connected (`PartnerContext`).
     type Context: Serialize + 'static;
 
-    /// The context of `done`; an error here (a failed `-EnforceMFA`) saves nothing.
-    fn context(self, done: Done<'_>) -> impl Future<Output = Result<Self::Context>>;
+    /// The context of `signed_in`; an error here (a failed `-EnforceMFA`) saves nothing.
+    fn context(self, signed_in: SignedIn<'_>) -> impl Future<Output = Result<Self::Context>>;
 }
 
 /// A sign-in that went through, not yet saved.
 #[derive(Clone, Copy)]
-pub struct Done<'a> {
+pub struct SignedIn<'a> {
     /// The session it went through.
     pub session: &'a Session,
     /// What was asked.
@@ -73,11 +73,11 @@ pub struct Done<'a> {
 }
 
 /// The context a request's connection saves.
-pub type ContextOf<R> = <<R as SignIn>::Plan as Planned>::Context;
+pub type ContextOf<R> = <<R as SignIn>::Plan as ContextPlan>::Context;
 
 /// A cmdlet whose request runs its own way to what it prints (`New-PartnerAccessToken`, or a connect
-/// that shows more than its context), as a [`Command`] through [`Runs`].
-pub trait Run: Request {
+/// that shows more than its context), as a [`Command`] through [`RunCommand`].
+pub trait Runnable: Request {
     /// Runs the request and says what to print; a connect saves its connection as `name`.
     fn run(self, session: &Session, name: &ConnectionName) -> impl Future<Output = Result<Outcome>>;
 
@@ -121,7 +121,7 @@ impl<C: Serialize + DeserializeOwned> Lifecycle<C> {
     }
 
     /// Connects as `default` (see [`Named::connect`]).
-    pub async fn connect<R: SignIn<Plan: Planned<Context = C>>>(
+    pub async fn connect<R: SignIn<Plan: ContextPlan<Context = C>>>(
         &self,
         session: &Session,
         request: R,
@@ -132,7 +132,7 @@ impl<C: Serialize + DeserializeOwned> Lifecycle<C> {
     }
 
     /// Connects as `default` with what every connect takes besides its set (see [`Named::connect_with`]).
-    pub async fn connect_with<R: SignIn<Plan: Planned<Context = C>>>(
+    pub async fn connect_with<R: SignIn<Plan: ContextPlan<Context = C>>>(
         &self,
         session: &Session,
         request: R,
@@ -220,7 +220,7 @@ impl<C: Serialize + DeserializeOwned> Named<'_, C> {
     /// Connects: resolves the environment, plans, signs in, builds the context, saves it with the
     /// connection under this name (replacing what was saved there, and no other) and makes it the
     /// module's current connection. A sign-in the context refuses leaves nothing behind.
-    pub async fn connect<R: SignIn<Plan: Planned<Context = C>>>(
+    pub async fn connect<R: SignIn<Plan: ContextPlan<Context = C>>>(
         &self,
         session: &Session,
         request: R,
@@ -231,7 +231,7 @@ impl<C: Serialize + DeserializeOwned> Named<'_, C> {
 
     /// [`connect`](Self::connect), also returning the access token of the sign-in, for a module whose
     /// connect shows it (`Connect-PSMicrosoftEntraID -PassThru`). The saved context never holds it.
-    pub async fn connect_with_token<R: SignIn<Plan: Planned<Context = C>>>(
+    pub async fn connect_with_token<R: SignIn<Plan: ContextPlan<Context = C>>>(
         &self,
         session: &Session,
         request: R,
@@ -242,7 +242,7 @@ impl<C: Serialize + DeserializeOwned> Named<'_, C> {
 
     /// [`connect_with_token`](Self::connect_with_token) with what every connect takes besides its set:
     /// continuous access evaluation (`-Cae`), a claims challenge (`-ClaimsChallenge`).
-    pub async fn connect_with<R: SignIn<Plan: Planned<Context = C>>>(
+    pub async fn connect_with<R: SignIn<Plan: ContextPlan<Context = C>>>(
         &self,
         session: &Session,
         request: R,
@@ -255,12 +255,12 @@ impl<C: Serialize + DeserializeOwned> Named<'_, C> {
         session.check_can_save_connection()?;
         // signed in and checked, but nothing saved until the context is built
         let tokens = session.authenticate(&sign_in).await?;
-        let done = Done {
+        let signed_in = SignedIn {
             session,
             request: &sign_in,
             tokens: &tokens,
         };
-        let context = plan.context(done).await?;
+        let context = plan.context(signed_in).await?;
         let connected = session.complete(self.key(), &sign_in, &tokens, &context)?;
         if let Some(store) = session.contexts() {
             store.set_current(self.key())?;
@@ -401,7 +401,7 @@ impl Outcome {
 }
 
 /// A future of a [`Command`].
-pub type Running<'a> = Pin<Box<dyn Future<Output = Result<Outcome>> + 'a>>;
+pub type CommandFuture<'a> = Pin<Box<dyn Future<Output = Result<Outcome>> + 'a>>;
 
 /// A cmdlet as the command line runs it: its declaration, and its bound parameters made into the typed
 /// request and run.
@@ -410,27 +410,27 @@ pub trait Command: Sync {
     fn cmdlet(&self) -> &'static Cmdlet;
 
     /// Builds the typed request from `bound` and runs it; a connect saves its connection as `name`.
-    fn run<'a>(&'a self, session: &'a Session, bound: Bound, name: &'a ConnectionName) -> Running<'a>;
+    fn run<'a>(&'a self, session: &'a Session, bound: Bound, name: &'a ConnectionName) -> CommandFuture<'a>;
 }
 
 /// A module's connect cmdlet as a [`Command`]: the typed request built from the bound parameters,
 /// connected, and its context shown as `table` shows it.
-pub struct Connect<R: SignIn> {
-    connection: &'static Lifecycle<ContextOf<R>>,
+pub struct ConnectCommand<R: SignIn> {
+    lifecycle: &'static Lifecycle<ContextOf<R>>,
     table: fn(&ContextOf<R>) -> String,
 }
 
-impl<R: SignIn> Connect<R> {
-    /// The command of the request `R`, saved as `connection` and its context shown by `table`.
+impl<R: SignIn> ConnectCommand<R> {
+    /// The command of the request `R`, saved through `lifecycle` and its context shown by `table`.
     pub const fn new(
-        connection: &'static Lifecycle<ContextOf<R>>,
+        lifecycle: &'static Lifecycle<ContextOf<R>>,
         table: fn(&ContextOf<R>) -> String,
     ) -> Self {
-        Self { connection, table }
+        Self { lifecycle, table }
     }
 }
 
-impl<R: Request + SignIn> Command for Connect<R>
+impl<R: Request + SignIn> Command for ConnectCommand<R>
 where
     ContextOf<R>: DeserializeOwned,
 {
@@ -438,12 +438,12 @@ where
         R::CMDLET
     }
 
-    fn run<'a>(&'a self, session: &'a Session, bound: Bound, name: &'a ConnectionName) -> Running<'a> {
+    fn run<'a>(&'a self, session: &'a Session, bound: Bound, name: &'a ConnectionName) -> CommandFuture<'a> {
         Box::pin(async move {
             let extras = SignInExtras::from_bound(&bound)?;
             let request = R::from_bound(bound)?;
             let (context, _, _) = self
-                .connection
+                .lifecycle
                 .named(name)
                 .connect_with(session, request, &extras)
                 .await?;
@@ -452,28 +452,28 @@ where
     }
 }
 
-/// The [`Command`] of a [`Run`] request.
-pub struct Runs<R>(PhantomData<fn() -> R>);
+/// The [`Command`] of a [`Runnable`] request.
+pub struct RunCommand<R>(PhantomData<fn() -> R>);
 
-impl<R> Runs<R> {
+impl<R> RunCommand<R> {
     /// The command of `R`.
     pub const fn new() -> Self {
         Self(PhantomData)
     }
 }
 
-impl<R> Default for Runs<R> {
+impl<R> Default for RunCommand<R> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<R: Run> Command for Runs<R> {
+impl<R: Runnable> Command for RunCommand<R> {
     fn cmdlet(&self) -> &'static Cmdlet {
         R::CMDLET
     }
 
-    fn run<'a>(&'a self, session: &'a Session, bound: Bound, name: &'a ConnectionName) -> Running<'a> {
+    fn run<'a>(&'a self, session: &'a Session, bound: Bound, name: &'a ConnectionName) -> CommandFuture<'a> {
         Box::pin(async move {
             let extras = SignInExtras::from_bound(&bound)?;
             R::from_bound(bound)?.run_with(session, name, extras).await

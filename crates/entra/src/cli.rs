@@ -1,12 +1,13 @@
 //! The module as the command line runs it.
 
-use cmdlet::{Connect, Module};
+use cmdlet::{ConnectCommand, Module};
 
 use crate::context::EntraContext;
 use crate::params::ConnectEntra;
 
 /// `Connect-Entra`, printing the new context.
-pub static CONNECT_COMMAND: Connect<ConnectEntra> = Connect::new(&crate::CONNECTION, EntraContext::to_table);
+pub static CONNECT_COMMAND: ConnectCommand<ConnectEntra> =
+    ConnectCommand::new(&crate::LIFECYCLE, EntraContext::to_table);
 
 /// The Microsoft Entra module: `connect` and its saved context's table.
 pub static POWERSHELL_MODULE: Module = Module {

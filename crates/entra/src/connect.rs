@@ -5,7 +5,7 @@ use auth_core::{
     BrowserOptions, CertificateSource, ClientCredential, ClientId, Connected, Environment, Session,
     SignInMethod, SignInRequest,
 };
-use cmdlet::{Done, Lifecycle, Planned, Result, SignIn};
+use cmdlet::{ContextPlan, Lifecycle, Result, SignIn, SignedIn};
 
 use crate::context::{AuthType, EntraContext, GRAPH_POWERSHELL_APP_NAME, TokenCredentialType};
 use crate::params::{ConnectEntra, EntraSignIn, UserMethod};
@@ -112,7 +112,7 @@ impl SignIn for ConnectEntra {
             ),
             EntraSignIn::Shared(shared) => {
                 let plan = shared.into_plan(session, crate::params::NAMES, default_client())?;
-                // the set whose sign-in ran: for `-Auto`, the one the environment offered
+                // the set whose sign-in ran: for `-Auto`, the one the host offered
                 let credential_type = match plan.answered {
                     "FederatedToken" => TokenCredentialType::FederatedToken,
                     "WorkloadIdentity" => TokenCredentialType::WorkloadIdentity,
@@ -146,16 +146,16 @@ impl SignIn for ConnectEntra {
     }
 }
 
-impl Planned for EntraPlan {
+impl ContextPlan for EntraPlan {
     type Context = EntraContext;
 
-    async fn context(self, done: Done<'_>) -> Result<EntraContext> {
+    async fn context(self, signed_in: SignedIn<'_>) -> Result<EntraContext> {
         let EntraPlan {
             auth_type,
             credential_type,
             thumbprint,
         } = self;
-        let (request, result) = (done.request, done.tokens.result());
+        let (request, result) = (signed_in.request, signed_in.tokens.result());
         // A passthrough token names its own application (appid/azp); report that one.
         let client_id = result.client_id.to_string();
         let context = EntraContext {
@@ -181,7 +181,7 @@ impl Planned for EntraPlan {
 /// `Connect-Entra`: signs in with the set's sign-in and Microsoft Graph PowerShell's defaults, builds
 /// the [`EntraContext`] and saves it. Renew tokens with the returned [`Connected`].
 pub async fn connect(session: &Session, request: ConnectEntra) -> Result<(EntraContext, Connected)> {
-    CONNECTION.connect(session, request).await
+    LIFECYCLE.connect(session, request).await
 }
 
 /// The name this module's connection is saved under.
@@ -189,7 +189,7 @@ pub const MODULE: &str = "entra";
 
 /// The Entra connections: `connect` (as `default`), `named(&name)` to connect, switch to or disconnect one
 /// by name, `list`, `status`, `current_context` (`Get-EntraContext`) and `disconnect` (`Disconnect-Entra`).
-pub static CONNECTION: Lifecycle<EntraContext> = Lifecycle::new(MODULE);
+pub static LIFECYCLE: Lifecycle<EntraContext> = Lifecycle::new(MODULE);
 
 #[cfg(test)]
 mod tests;

@@ -40,7 +40,7 @@ pub enum TokenCredentialType {
     AzureCli,
     /// An application with a federated token file (`-FederatedTokenFile`).
     FederatedToken,
-    /// An application with the federated token the environment offers (`-WorkloadIdentity`).
+    /// An application with the federated token the host offers (`-WorkloadIdentity`).
     WorkloadIdentity,
     /// The host's managed identity (`-Identity`).
     ManagedIdentity,

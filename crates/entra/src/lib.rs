@@ -8,6 +8,6 @@ pub mod params;
 
 pub use auth_core;
 pub use cmdlet::{self, ConnectionName, ConnectionStatus, Error, Request, Result, StatusOptions};
-pub use connect::{CONNECTION, MODULE, connect};
+pub use connect::{LIFECYCLE, MODULE, connect};
 pub use context::{AuthType, EntraContext, TokenCredentialType};
-pub use params::{CONNECT, ConnectEntra, ENVIRONMENTS, EntraSignIn, UserMethod};
+pub use params::{CONNECT_CMDLET, ConnectEntra, ENVIRONMENTS, EntraSignIn, UserMethod};

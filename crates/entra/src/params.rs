@@ -60,7 +60,7 @@ pub const USE_DEVICE_CODE: Parameter = Parameter {
 /// `Connect-Entra`. `-MsAccessToken` is mandatory in AccessToken (the help marks it optional, which only
 /// ever makes the default set win) and `-TenantId` in AppSecretCredential (client credentials need a
 /// tenant).
-pub static CONNECT: Cmdlet = Cmdlet {
+pub static CONNECT_CMDLET: Cmdlet = Cmdlet {
     name: "Connect-Entra",
     about: "Sign in to Microsoft Entra ID (Microsoft Graph) and print the new context",
     operation: "Connect",
@@ -202,7 +202,7 @@ impl EntraSignIn {
 }
 
 impl Request for ConnectEntra {
-    const CMDLET: &'static Cmdlet = &CONNECT;
+    const CMDLET: &'static Cmdlet = &CONNECT_CMDLET;
 
     fn from_bound(mut bound: Bound) -> Result<Self> {
         if let Some(shared) = SharedSignIn::from_bound(&bound, NAMES)? {

@@ -2,20 +2,20 @@
 //! module's face.
 
 use auth_core::Session;
-use cmdlet::{Connect, ConnectionName, Module, Outcome, Result, Run, Runs};
+use cmdlet::{ConnectCommand, ConnectionName, Module, Outcome, Result, RunCommand, Runnable};
 
 use crate::access_token::new_partner_access_token;
 use crate::context::PartnerContext;
 use crate::params::{ConnectPartnerCenter, NewPartnerAccessToken};
 
 /// `Connect-PartnerCenter`, printing the new context.
-pub static CONNECT_COMMAND: Connect<ConnectPartnerCenter> =
-    Connect::new(&crate::CONNECTION, PartnerContext::to_table);
+pub static CONNECT_COMMAND: ConnectCommand<ConnectPartnerCenter> =
+    ConnectCommand::new(&crate::LIFECYCLE, PartnerContext::to_table);
 
 /// `New-PartnerAccessToken`, printing the AuthResult (the token included: it is what was asked for).
-pub static NEW_ACCESS_TOKEN_COMMAND: Runs<NewPartnerAccessToken> = Runs::new();
+pub static NEW_ACCESS_TOKEN_COMMAND: RunCommand<NewPartnerAccessToken> = RunCommand::new();
 
-impl Run for NewPartnerAccessToken {
+impl Runnable for NewPartnerAccessToken {
     /// Saves no connection: the name is not used.
     async fn run(self, session: &Session, _: &ConnectionName) -> Result<Outcome> {
         let result = new_partner_access_token(session, self).await?;

@@ -11,7 +11,7 @@ use auth_core::{
     SignInRequest, TokenResult, Url,
 };
 use cmdlet::format::endpoint;
-use cmdlet::{Done, Error, Lifecycle, Planned, Result, SignIn};
+use cmdlet::{ContextPlan, Error, Lifecycle, Result, SignIn, SignedIn};
 use serde_json::Value;
 
 use crate::context::{AccountType, ENFORCE_MFA, PartnerAccount, PartnerContext, PartnerEnvironment};
@@ -91,11 +91,11 @@ impl SignIn for ConnectPartnerCenter {
     }
 }
 
-impl Planned for PartnerPlan {
+impl ContextPlan for PartnerPlan {
     type Context = PartnerContext;
 
-    async fn context(self, done: Done<'_>) -> Result<PartnerContext> {
-        let (session, request, result) = (done.session, done.request, done.tokens.result());
+    async fn context(self, signed_in: SignedIn<'_>) -> Result<PartnerContext> {
+        let (session, request, result) = (signed_in.session, signed_in.request, signed_in.tokens.result());
         if self.enforce_mfa {
             check_mfa(result)?;
         }
@@ -134,7 +134,7 @@ pub async fn connect(
     session: &Session,
     request: ConnectPartnerCenter,
 ) -> Result<(PartnerContext, Connected)> {
-    CONNECTION.connect(session, request).await
+    LIFECYCLE.connect(session, request).await
 }
 
 /// The name the connection is saved under.
@@ -143,7 +143,7 @@ pub const MODULE: &str = "partnercenter";
 /// The Partner Center connections: `connect` (as `default`), `named(&name)` to connect, switch to or
 /// disconnect one by name, `list`, `status`, `current_context` (`Get-PartnerContext`) and `disconnect`
 /// (`Disconnect-PartnerCenter`).
-pub static CONNECTION: Lifecycle<PartnerContext> = Lifecycle::new(MODULE);
+pub static LIFECYCLE: Lifecycle<PartnerContext> = Lifecycle::new(MODULE);
 
 /// Refuses a user's token whose `amr` claim lacks `mfa`. Application tokens carry no `amr`: they are not
 /// checked, as no application can do MFA.

@@ -10,9 +10,9 @@ pub mod params;
 pub use access_token::{AuthResult, new_partner_access_token};
 pub use auth_core;
 pub use cmdlet::{self, ConnectionName, ConnectionStatus, Error, Request, Result, StatusOptions};
-pub use connect::{CONNECTION, MODULE, connect};
+pub use connect::{LIFECYCLE, MODULE, connect};
 pub use context::{AccountType, PartnerAccount, PartnerContext, PartnerEnvironment};
 pub use params::{
-    CONNECT, CommonOptions, ConnectPartnerCenter, ENVIRONMENTS, NEW_ACCESS_TOKEN, NewAccessTokenSet,
-    NewPartnerAccessToken, PartnerCenterSignIn, RefreshTokenCredential,
+    CONNECT_CMDLET, CommonOptions, ConnectPartnerCenter, ENVIRONMENTS, NEW_ACCESS_TOKEN_CMDLET,
+    NewAccessTokenSet, NewPartnerAccessToken, PartnerCenterSignIn, RefreshTokenCredential,
 };

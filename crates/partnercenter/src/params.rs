@@ -31,7 +31,7 @@ const WORKLOAD_COMMON: &[&Parameter] = &[&ENVIRONMENT, &WHAT_IF, &CONFIRM, &CAE]
 
 /// `Connect-PartnerCenter`. `-CertificateThumbprint` is required in ServicePrincipalCertificate: the help
 /// marks it optional, but the set cannot sign in without it.
-pub static CONNECT: Cmdlet = Cmdlet {
+pub static CONNECT_CMDLET: Cmdlet = Cmdlet {
     name: "Connect-PartnerCenter",
     about: "Sign in to Partner Center and print the new context",
     operation: "Connect",
@@ -68,7 +68,7 @@ pub struct ConnectPartnerCenter {
 pub use cmdlet::sets::partner_sdk::{PartnerSdkSignIn as PartnerCenterSignIn, RefreshTokenCredential};
 
 impl Request for ConnectPartnerCenter {
-    const CMDLET: &'static Cmdlet = &CONNECT;
+    const CMDLET: &'static Cmdlet = &CONNECT_CMDLET;
 
     fn from_bound(mut bound: Bound) -> Result<Self> {
         Ok(Self {
@@ -104,7 +104,7 @@ const USE_AUTHORIZATION_CODE: Parameter = Parameter {
 };
 
 /// `New-PartnerAccessToken`.
-pub static NEW_ACCESS_TOKEN: Cmdlet = Cmdlet {
+pub static NEW_ACCESS_TOKEN_CMDLET: Cmdlet = Cmdlet {
     name: "New-PartnerAccessToken",
     about: "Get an access token from the Microsoft identity platform and print the AuthResult",
     operation: "New access token",
@@ -283,7 +283,7 @@ pub enum NewAccessTokenSet {
 }
 
 impl Request for NewPartnerAccessToken {
-    const CMDLET: &'static Cmdlet = &NEW_ACCESS_TOKEN;
+    const CMDLET: &'static Cmdlet = &NEW_ACCESS_TOKEN_CMDLET;
 
     fn from_bound(mut bound: Bound) -> Result<Self> {
         let environment = bound.environment();

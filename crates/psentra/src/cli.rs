@@ -1,16 +1,16 @@
 //! The module as the command line runs it.
 
 use auth_core::Session;
-use cmdlet::{ConnectionName, Module, Outcome, Result, Run, Runs, SignInExtras};
+use cmdlet::{ConnectionName, Module, Outcome, Result, RunCommand, Runnable, SignInExtras};
 
 use crate::context::PsEntraContext;
 use crate::params::ConnectPsEntra;
 
 /// `Connect-PSMicrosoftEntraID`, printing the connection, or with `-PassThru` the token object, token
 /// included (the saved context never has it).
-pub static CONNECT_COMMAND: Runs<ConnectPsEntra> = Runs::new();
+pub static CONNECT_COMMAND: RunCommand<ConnectPsEntra> = RunCommand::new();
 
-impl Run for ConnectPsEntra {
+impl Runnable for ConnectPsEntra {
     async fn run(self, session: &Session, name: &ConnectionName) -> Result<Outcome> {
         self.run_with(session, name, SignInExtras::default()).await
     }

@@ -6,7 +6,7 @@ use auth_core::token::decode_jwt_payload;
 use auth_core::{
     BrowserOptions, ClientCredential, Connected, Environment, Session, SignInMethod, SignInRequest,
 };
-use cmdlet::{ConnectionName, Done, Lifecycle, Planned, Result, SignIn, SignInExtras};
+use cmdlet::{ConnectionName, ContextPlan, Lifecycle, Result, SignIn, SignInExtras, SignedIn};
 use serde_json::Value;
 
 use crate::context::{EntraToken, PsEntraContext};
@@ -41,7 +41,7 @@ impl SignIn for ConnectPsEntra {
         let (method, kind) = match set {
             PsEntraSignIn::Shared(shared) => {
                 let plan = shared.into_plan(session, crate::params::NAMES, client_id.clone())?;
-                // the set whose sign-in ran: for `-Auto`, the one the environment offered
+                // the set whose sign-in ran: for `-Auto`, the one the host offered
                 let kind = match plan.answered {
                     cmdlet::sets::shared::FROM_AZURE_CLI_SET => "AzureCli",
                     answered => answered,
@@ -85,12 +85,12 @@ impl SignIn for ConnectPsEntra {
     }
 }
 
-impl Planned for PsEntraPlan {
+impl ContextPlan for PsEntraPlan {
     type Context = PsEntraContext;
 
-    async fn context(self, done: Done<'_>) -> Result<PsEntraContext> {
+    async fn context(self, signed_in: SignedIn<'_>) -> Result<PsEntraContext> {
         let PsEntraPlan { kind, graph } = self;
-        let (session, request, result) = (done.session, done.request, done.tokens.result());
+        let (session, request, result) = (signed_in.session, signed_in.request, signed_in.tokens.result());
         let claims = decode_jwt_payload(result.access_token.secret(), "access token").ok();
         let claim = |name: &str| claims.as_ref().and_then(|c| c.get(name));
         let text = |name: &str| claim(name).and_then(Value::as_str).map(str::to_owned);
@@ -170,7 +170,7 @@ pub(crate) async fn connect_named(
     request: ConnectPsEntra,
     extras: &SignInExtras,
 ) -> Result<(EntraToken, Connected)> {
-    let (context, connected, access_token) = CONNECTION
+    let (context, connected, access_token) = LIFECYCLE
         .named(name)
         .connect_with(session, request, extras)
         .await?;
@@ -188,7 +188,7 @@ pub const MODULE: &str = "psentra";
 
 /// The connections: `connect`, `named`, `list`, `status`, `current_context` and `disconnect`
 /// (`Disconnect-PSMicrosoftEntraID`).
-pub static CONNECTION: Lifecycle<PsEntraContext> = Lifecycle::new(MODULE);
+pub static LIFECYCLE: Lifecycle<PsEntraContext> = Lifecycle::new(MODULE);
 
 #[cfg(test)]
 mod tests;

@@ -8,6 +8,6 @@ pub mod params;
 
 pub use auth_core;
 pub use cmdlet::{self, ConnectionName, ConnectionStatus, Error, Request, Result, StatusOptions};
-pub use connect::{CONNECTION, MODULE, connect, connect_as, connect_with};
+pub use connect::{LIFECYCLE, MODULE, connect, connect_as, connect_with};
 pub use context::{EntraToken, PsEntraContext};
-pub use params::{CONNECT, CertificateSource, ConnectPsEntra, ENVIRONMENTS, PsEntraSignIn};
+pub use params::{CONNECT_CMDLET, CertificateSource, ConnectPsEntra, ENVIRONMENTS, PsEntraSignIn};

@@ -119,7 +119,7 @@ const COMMON: &[&Parameter] = &[&PASS_THRU, &ENVIRONMENT, &PROGRESS_ACTION, &CAE
 
 /// `Connect-PSMicrosoftEntraID`. `-Environment` is taken by every set, as the module's code does (the
 /// help page leaves it out); `-DeviceCode` is mandatory in DeviceCode, as in the code.
-pub static CONNECT: Cmdlet = Cmdlet {
+pub static CONNECT_CMDLET: Cmdlet = Cmdlet {
     name: "Connect-PSMicrosoftEntraID",
     about: "Sign in to an Entra service (Microsoft Graph) and print the new connection",
     operation: "Connect",
@@ -311,7 +311,7 @@ pub struct ConnectPsEntra {
 }
 
 impl Request for ConnectPsEntra {
-    const CMDLET: &'static Cmdlet = &CONNECT;
+    const CMDLET: &'static Cmdlet = &CONNECT_CMDLET;
 
     fn from_bound(mut bound: Bound) -> Result<Self> {
         let environment = bound.environment();

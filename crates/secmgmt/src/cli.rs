@@ -1,13 +1,13 @@
 //! The module as the command line runs it.
 
-use cmdlet::{Connect, Module};
+use cmdlet::{ConnectCommand, Module};
 
 use crate::context::MgmtContext;
 use crate::params::ConnectSecMgmtAccount;
 
 /// `Connect-SecMgmtAccount`, printing the new context.
-pub static CONNECT_COMMAND: Connect<ConnectSecMgmtAccount> =
-    Connect::new(&crate::CONNECTION, MgmtContext::to_table);
+pub static CONNECT_COMMAND: ConnectCommand<ConnectSecMgmtAccount> =
+    ConnectCommand::new(&crate::LIFECYCLE, MgmtContext::to_table);
 
 /// The SecMgmt module: `connect` and its saved context's table.
 pub static POWERSHELL_MODULE: Module = Module {

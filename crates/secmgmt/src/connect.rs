@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use auth_core::flows::PortPolicy;
 use auth_core::{BrowserOptions, ClientId, Connected, Environment, Session, SignInRequest};
-use cmdlet::{Done, Lifecycle, Planned, Result, SignIn};
+use cmdlet::{ContextPlan, Lifecycle, Result, SignIn, SignedIn};
 
 use cmdlet::format::endpoint;
 
@@ -42,12 +42,12 @@ impl SignIn for ConnectSecMgmtAccount {
     }
 }
 
-impl Planned for MgmtPlan {
+impl ContextPlan for MgmtPlan {
     type Context = MgmtContext;
 
-    async fn context(self, done: Done<'_>) -> Result<MgmtContext> {
+    async fn context(self, signed_in: SignedIn<'_>) -> Result<MgmtContext> {
         let MgmtPlan(account_type) = self;
-        let (request, tokens) = (done.request, done.tokens);
+        let (request, tokens) = (signed_in.request, signed_in.tokens);
         Ok(MgmtContext {
             account: MgmtAccount::new(
                 &request.client_id,
@@ -65,7 +65,7 @@ impl Planned for MgmtPlan {
 /// for users and applications alike), builds the [`MgmtContext`] and saves it. Renew tokens with the
 /// returned [`Connected`].
 pub async fn connect(session: &Session, request: ConnectSecMgmtAccount) -> Result<(MgmtContext, Connected)> {
-    CONNECTION.connect(session, request).await
+    LIFECYCLE.connect(session, request).await
 }
 
 /// The name the connection is saved under.
@@ -73,7 +73,7 @@ pub const MODULE: &str = "secmgmt";
 
 /// The SecMgmt connections: `connect` (as `default`), `named(&name)` to connect, switch to or disconnect
 /// one by name, `list`, `status`, `current_context` and `disconnect` (`Disconnect-SecMgmtAccount`).
-pub static CONNECTION: Lifecycle<MgmtContext> = Lifecycle::new(MODULE);
+pub static LIFECYCLE: Lifecycle<MgmtContext> = Lifecycle::new(MODULE);
 
 #[cfg(test)]
 mod tests;

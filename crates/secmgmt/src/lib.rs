@@ -8,6 +8,8 @@ pub mod params;
 
 pub use auth_core;
 pub use cmdlet::{self, ConnectionName, ConnectionStatus, Error, Request, Result, StatusOptions};
-pub use connect::{CONNECTION, MODULE, connect};
+pub use connect::{LIFECYCLE, MODULE, connect};
 pub use context::{AccountType, MgmtAccount, MgmtContext, MgmtEnvironment};
-pub use params::{CONNECT, ConnectSecMgmtAccount, ENVIRONMENTS, RefreshTokenCredential, SecMgmtSignIn};
+pub use params::{
+    CONNECT_CMDLET, ConnectSecMgmtAccount, ENVIRONMENTS, RefreshTokenCredential, SecMgmtSignIn,
+};

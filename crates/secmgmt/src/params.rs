@@ -15,7 +15,7 @@ pub use cmdlet::sets::partner_sdk::ENVIRONMENTS;
 const COMMON: &[&Parameter] = &[&ENVIRONMENT, &WHAT_IF, &CONFIRM, &CAE];
 
 /// `Connect-SecMgmtAccount`.
-pub static CONNECT: Cmdlet = Cmdlet {
+pub static CONNECT_CMDLET: Cmdlet = Cmdlet {
     name: "Connect-SecMgmtAccount",
     about: "Sign in to the Microsoft cloud for the SecMgmt cmdlets and print the new context",
     operation: "Connect",
@@ -38,7 +38,7 @@ pub struct ConnectSecMgmtAccount {
 pub use cmdlet::sets::partner_sdk::{PartnerSdkSignIn as SecMgmtSignIn, RefreshTokenCredential};
 
 impl Request for ConnectSecMgmtAccount {
-    const CMDLET: &'static Cmdlet = &CONNECT;
+    const CMDLET: &'static Cmdlet = &CONNECT_CMDLET;
 
     fn from_bound(mut bound: Bound) -> Result<Self> {
         Ok(Self {

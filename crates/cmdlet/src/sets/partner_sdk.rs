@@ -226,7 +226,7 @@ pub enum PartnerSdkSignIn {
     },
     /// msconnect's own sign-ins: the Azure CLI's (`--from-azure-cli`), and the secret-free ones for CI
     /// runners and cloud hosts (a federated token file, workload identity, the host's managed identity,
-    /// the `AZURE_*` variables, or the first the environment offers).
+    /// the `AZURE_*` variables, or the first the host offers).
     Shared(SharedSignIn),
 }
 
@@ -382,7 +382,7 @@ impl PartnerSdkSignIn {
             ),
             Self::Shared(shared) => {
                 let planned = shared.into_plan(session, NAMES, default_client)?;
-                // the set whose sign-in ran: for `-Auto`, the one the environment offered
+                // the set whose sign-in ran: for `-Auto`, the one the host offered
                 let account_type = match planned.answered {
                     // AZURE_USERNAME and AZURE_PASSWORD sign a user in: a user's scope, a user's account;
                     // so does the Azure CLI's sign-in
@@ -411,7 +411,7 @@ pub enum AccountType {
     User,
     /// An application with a federated token file (`--federated-token-file`).
     FederatedToken,
-    /// An application with the federated token the environment offers (`--workload-identity`).
+    /// An application with the federated token the host offers (`--workload-identity`).
     WorkloadIdentity,
     /// The host's managed identity (`--identity`).
     ManagedIdentity,

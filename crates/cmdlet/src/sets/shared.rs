@@ -1,8 +1,8 @@
 //! msconnect's own sign-ins, which every module's connect gains, kept once: the Azure CLI's sign-in
 //! (`-FromAzureCli`), and four secret-free ones for CI runners and cloud hosts: a federated token file
-//! (`-FederatedTokenFile`), workload identity found in the environment (`-WorkloadIdentity`), the host's
+//! (`-FederatedTokenFile`), workload identity found in the host's variables (`-WorkloadIdentity`), the host's
 //! managed identity (`-Identity`), and the `AZURE_*` variables (`-EnvironmentVariable`); and `-Auto`, the
-//! first of them (or the Azure CLI's sign-in) that the environment offers, found as azure-identity's
+//! first of them (or the Azure CLI's sign-in) that the host offers, found as azure-identity's
 //! default chain finds it. Each module names its application id and tenant parameters its own way
 //! ([`SetNames`]); the parameters, the sets, their reading and what they become are the same everywhere.
 
@@ -180,7 +180,7 @@ pub enum SharedSignIn {
         /// The tenant option, else `AZURE_TENANT_ID`.
         tenant: Option<Tenant>,
     },
-    /// The federated token source the environment offers.
+    /// The federated token source the host offers.
     WorkloadIdentity {
         /// The application id option, else `AZURE_CLIENT_ID`.
         client_id: Option<ClientId>,
@@ -197,8 +197,8 @@ pub enum SharedSignIn {
         tenant: Option<Tenant>,
     },
     /// The `AZURE_*` variables.
-    EnvironmentVariable,
-    /// The first credential the environment offers ([`auth_core::flows::DefaultChain`]): one of the
+    AzureVariables,
+    /// The first credential the host offers ([`auth_core::flows::DefaultChain`]): one of the
     /// others, or the Azure CLI's sign-in. The one that answered is the connection's from then on.
     Auto {
         /// The application id option: wins over `AZURE_CLIENT_ID` (workload identity, a user-assigned
@@ -265,7 +265,7 @@ impl SharedSignIn {
                     tenant: bound.tenant(names.tenant)?,
                 }
             }
-            "EnvironmentVariable" => Self::EnvironmentVariable,
+            "EnvironmentVariable" => Self::AzureVariables,
             AUTO_SET => Self::Auto {
                 client_id: bound.client_id(names.application_id)?,
                 tenant: bound.tenant(names.tenant)?,
@@ -281,7 +281,7 @@ impl SharedSignIn {
             Self::FederatedToken { .. } => SET_NAMES[0],
             Self::WorkloadIdentity { .. } => SET_NAMES[1],
             Self::ManagedIdentity { .. } => SET_NAMES[2],
-            Self::EnvironmentVariable => SET_NAMES[3],
+            Self::AzureVariables => SET_NAMES[3],
             Self::Auto { .. } => AUTO_SET,
         }
     }
@@ -367,7 +367,7 @@ impl SharedSignIn {
                 app_only: true,
                 answered: SET_NAMES[2],
             },
-            Self::EnvironmentVariable => {
+            Self::AzureVariables => {
                 let variables = EnvironmentCredential::from_env(env)?;
                 let inner = variables.sign_in_method(session)?;
                 SharedPlan {
@@ -381,7 +381,7 @@ impl SharedSignIn {
             Self::Auto { client_id, tenant } => {
                 let answer = DefaultChain::new(env).client_id(client_id.clone()).find()?;
                 let resolved = match answer {
-                    ChainAnswer::Environment(_) => Self::EnvironmentVariable,
+                    ChainAnswer::Environment(_) => Self::AzureVariables,
                     ChainAnswer::WorkloadIdentity(_) => Self::WorkloadIdentity {
                         client_id,
                         tenant,
@@ -398,7 +398,7 @@ impl SharedSignIn {
         })
     }
 
-    /// What `-WhatIf` names for `-Auto`: the credential the environment offers, found without signing
+    /// What `-WhatIf` names for `-Auto`: the credential the host offers, found without signing
     /// in (`ManagedIdentityCredential (IMDS)`); `None` for the other sets. An error when none answers.
     pub fn auto_target(bound: &Bound, env: &auth_core::EnvVars) -> Result<Option<String>> {
         if bound.set_name() != AUTO_SET {

@@ -206,6 +206,6 @@ async fn a_user_without_a_credential_signs_in_in_the_browser_and_the_context_is_
     );
     assert_eq!(context.account.as_deref(), Some(ADMIN));
     token.assert_async().await;
-    assert_eq!(CONNECTION.current_context(&session).unwrap(), Some(context));
-    assert!(CONNECTION.disconnect(&session).unwrap());
+    assert_eq!(LIFECYCLE.current_context(&session).unwrap(), Some(context));
+    assert!(LIFECYCLE.disconnect(&session).unwrap());
 }

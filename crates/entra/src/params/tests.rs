@@ -18,9 +18,10 @@ fn connect(arguments: Vec<(&str, Argument)>) -> Result<ConnectEntra, String> {
 #[test]
 fn every_alias_names_its_parameter() {
     // the help page's aliases (and msconnect's own), and each resolves
-    insta::assert_compact_debug_snapshot!(CONNECT.aliases(), @r#"[("ApplicationId", "ClientId"), ("AppId", "ClientId"), ("cf", "Confirm"), ("AccessToken", "MsAccessToken"), ("Domain", "TenantId"), ("TenantDomain", "TenantId"), ("Tenant", "TenantId"), ("UseDeviceAuthentication", "UseDeviceCode"), ("DeviceCode", "UseDeviceCode"), ("DeviceAuth", "UseDeviceCode"), ("Device", "UseDeviceCode"), ("wi", "WhatIf"), ("ManagedIdentity", "Identity")]"#);
-    let resolves = |(alias, name): &(&str, &str)| canonical_name(&CONNECT, alias).unwrap().name == *name;
-    assert!(CONNECT.aliases().iter().all(resolves));
+    insta::assert_compact_debug_snapshot!(CONNECT_CMDLET.aliases(), @r#"[("ApplicationId", "ClientId"), ("AppId", "ClientId"), ("cf", "Confirm"), ("AccessToken", "MsAccessToken"), ("Domain", "TenantId"), ("TenantDomain", "TenantId"), ("Tenant", "TenantId"), ("UseDeviceAuthentication", "UseDeviceCode"), ("DeviceCode", "UseDeviceCode"), ("DeviceAuth", "UseDeviceCode"), ("Device", "UseDeviceCode"), ("wi", "WhatIf"), ("ManagedIdentity", "Identity")]"#);
+    let resolves =
+        |(alias, name): &(&str, &str)| canonical_name(&CONNECT_CMDLET, alias).unwrap().name == *name;
+    assert!(CONNECT_CMDLET.aliases().iter().all(resolves));
 }
 
 #[test]
@@ -118,7 +119,7 @@ fn invalid_combinations_name_the_sets_and_what_each_needs() {
 
 #[test]
 fn what_if_names_the_target() {
-    insta::assert_snapshot!(CONNECT.bind(vec![("-TenantId", Argument::text(TENANT)), ("-WhatIf", Argument::Switch)]).unwrap().what_if(), @r#"What if: Performing the operation "Connect" on target "tenant d5aec55f-2d12-4442-8d2f-ccca95d4390e in Global (UserCredential)""#);
+    insta::assert_snapshot!(CONNECT_CMDLET.bind(vec![("-TenantId", Argument::text(TENANT)), ("-WhatIf", Argument::Switch)]).unwrap().what_if(), @r#"What if: Performing the operation "Connect" on target "tenant d5aec55f-2d12-4442-8d2f-ccca95d4390e in Global (UserCredential)""#);
 }
 
 #[test]

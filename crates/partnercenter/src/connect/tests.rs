@@ -282,7 +282,7 @@ async fn a_user_with_a_device_code_is_connected_and_the_connection_survives_the_
     }
 
     let (later, _) = test_support::session_in(home.path(), EnvVars::default());
-    let saved = CONNECTION.current_context(&later).unwrap().unwrap();
+    let saved = LIFECYCLE.current_context(&later).unwrap().unwrap();
     assert_eq!(json_of(&saved, &idp), json_of(&context, &idp));
     let connection = later.connection(MODULE).unwrap();
     assert_eq!(
@@ -294,8 +294,8 @@ async fn a_user_with_a_device_code_is_connected_and_the_connection_survives_the_
             .secret(),
         "user-at"
     );
-    assert!(CONNECTION.disconnect(&later).unwrap());
-    assert!(CONNECTION.current_context(&later).unwrap().is_none());
+    assert!(LIFECYCLE.disconnect(&later).unwrap());
+    assert!(LIFECYCLE.current_context(&later).unwrap().is_none());
     assert!(later.cached_token(&connection, &[]).unwrap().is_none());
 }
 
@@ -413,7 +413,7 @@ async fn a_sign_in_refused_by_enforce_mfa_leaves_no_token_and_no_context() {
     );
     let cache = std::fs::read_to_string(home.path().join("msal_token_cache.json")).unwrap_or_default();
     assert!(!cache.contains("user-at") && !cache.contains("new-rt"), "{cache}");
-    assert!(CONNECTION.current_context(&session).unwrap().is_none());
+    assert!(LIFECYCLE.current_context(&session).unwrap().is_none());
 }
 
 #[tokio::test]

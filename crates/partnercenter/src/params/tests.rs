@@ -49,18 +49,20 @@ const NEW_ACCESS_TOKEN_ALIASES: [(&str, &str); 9] = [
 fn every_alias_of_the_help_pages_names_its_parameter() {
     for (alias, canonical) in CONNECT_ALIASES {
         assert_eq!(
-            canonical_name(&CONNECT, alias).unwrap().name,
+            canonical_name(&CONNECT_CMDLET, alias).unwrap().name,
             canonical,
             "{alias}"
         );
         assert_eq!(
-            canonical_name(&CONNECT, &alias.to_uppercase()).unwrap().name,
+            canonical_name(&CONNECT_CMDLET, &alias.to_uppercase())
+                .unwrap()
+                .name,
             canonical
         );
     }
     for (alias, canonical) in NEW_ACCESS_TOKEN_ALIASES {
         assert_eq!(
-            canonical_name(&NEW_ACCESS_TOKEN, alias).unwrap().name,
+            canonical_name(&NEW_ACCESS_TOKEN_CMDLET, alias).unwrap().name,
             canonical,
             "{alias}"
         );
@@ -174,7 +176,7 @@ fn invalid_connect_combinations_name_the_sets_and_what_each_needs() {
 
 #[test]
 fn what_if_names_the_tenant_environment_and_set() {
-    let bound = CONNECT
+    let bound = CONNECT_CMDLET
         .bind(vec![
             ("-Tenant", Argument::text("contoso.com")),
             ("-WhatIf", Argument::Switch),

@@ -175,10 +175,10 @@ async fn the_browser_asks_for_the_resolved_scopes_and_the_connection_is_saved() 
     );
     token.assert_async().await;
     assert_eq!(
-        CONNECTION.current_context(&session).unwrap(),
+        LIFECYCLE.current_context(&session).unwrap(),
         Some(token_object.context.clone())
     );
-    assert!(CONNECTION.disconnect(&session).unwrap());
+    assert!(LIFECYCLE.disconnect(&session).unwrap());
 }
 
 #[tokio::test]

@@ -33,8 +33,14 @@ impl AssertionSource for Fixed {
 #[test]
 fn every_alias_names_its_parameter() {
     // the help page's one alias
-    assert_eq!(canonical_name(&CONNECT, "proga").unwrap().name, "ProgressAction");
-    assert_eq!(canonical_name(&CONNECT, "-clientid").unwrap().name, "ClientID");
+    assert_eq!(
+        canonical_name(&CONNECT_CMDLET, "proga").unwrap().name,
+        "ProgressAction"
+    );
+    assert_eq!(
+        canonical_name(&CONNECT_CMDLET, "-clientid").unwrap().name,
+        "ClientID"
+    );
 }
 
 #[test]

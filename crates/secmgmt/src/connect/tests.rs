@@ -113,7 +113,7 @@ async fn a_user_signs_in_in_the_browser_on_a_port_from_8400_and_can_disconnect()
     assert!((8400..=8999).contains(&port), "{port}");
     token.assert_async().await;
     assert_eq!(
-        CONNECTION
+        LIFECYCLE
             .current_context(&session)
             .unwrap()
             .unwrap()
@@ -121,8 +121,8 @@ async fn a_user_signs_in_in_the_browser_on_a_port_from_8400_and_can_disconnect()
             .object_id,
         OID
     );
-    assert!(CONNECTION.disconnect(&session).unwrap());
-    assert!(CONNECTION.current_context(&session).unwrap().is_none());
+    assert!(LIFECYCLE.disconnect(&session).unwrap());
+    assert!(LIFECYCLE.current_context(&session).unwrap().is_none());
 }
 
 #[tokio::test]
@@ -161,14 +161,14 @@ async fn named_connections_are_listed_switched_and_checked_without_a_request() {
             tenant: Tenant::parse(tenant).unwrap(),
         };
         let name = ConnectionName::parse(tenant.trim_end_matches(".com")).unwrap();
-        let (_, connected) = CONNECTION
+        let (_, connected) = LIFECYCLE
             .named(&name)
             .connect(&session, request(&idp, Cloud::AzureCloud, set))
             .await
             .unwrap();
         assert_eq!(connected.name(), name.as_str());
     }
-    let listed: Vec<(String, bool, String)> = CONNECTION
+    let listed: Vec<(String, bool, String)> = LIFECYCLE
         .list(&session)
         .unwrap()
         .into_iter()
@@ -188,9 +188,9 @@ async fn named_connections_are_listed_switched_and_checked_without_a_request() {
         ]
     );
     let contoso = ConnectionName::parse("contoso").unwrap();
-    CONNECTION.named(&contoso).switch(&session).unwrap();
-    assert_eq!(CONNECTION.current_name(&session).unwrap(), Some(contoso.clone()));
-    let token = CONNECTION
+    LIFECYCLE.named(&contoso).switch(&session).unwrap();
+    assert_eq!(LIFECYCLE.current_name(&session).unwrap(), Some(contoso.clone()));
+    let token = LIFECYCLE
         .named(&contoso)
         .connected(&session)
         .unwrap()
@@ -198,16 +198,16 @@ async fn named_connections_are_listed_switched_and_checked_without_a_request() {
         .await
         .unwrap();
     assert_eq!(token.access_token.secret(), "at-contoso");
-    let statuses = CONNECTION
+    let statuses = LIFECYCLE
         .status(&session, cmdlet::StatusOptions::default())
         .await
         .unwrap();
     assert!(statuses.iter().all(|s| s.is_alive() && s.cached), "{statuses:?}");
     let unknown = ConnectionName::parse("nobody").unwrap();
-    let error = CONNECTION.named(&unknown).switch(&session).unwrap_err();
+    let error = LIFECYCLE.named(&unknown).switch(&session).unwrap_err();
     insta::assert_snapshot!(error, @"invalid value for context: no secmgmt connection is named 'nobody' (saved: contoso, fabrikam)");
     // a session that saves nothing lists nothing
-    assert!(CONNECTION.list(&session_without_store()).unwrap().is_empty());
+    assert!(LIFECYCLE.list(&session_without_store()).unwrap().is_empty());
     for mock in mocks {
         mock.assert_async().await;
     }

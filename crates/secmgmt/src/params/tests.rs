@@ -16,15 +16,16 @@ fn connect(arguments: Vec<(&str, Argument)>) -> Result<ConnectSecMgmtAccount, St
 #[test]
 fn every_alias_names_its_parameter() {
     // the help page's aliases (and msconnect's own), and each resolves
-    insta::assert_compact_debug_snapshot!(CONNECT.aliases(), @r#"[("ClientId", "ApplicationId"), ("cf", "Confirm"), ("Domain", "Tenant"), ("TenantId", "Tenant"), ("Device", "UseDeviceAuthentication"), ("DeviceAuth", "UseDeviceAuthentication"), ("DeviceCode", "UseDeviceAuthentication"), ("wi", "WhatIf"), ("ManagedIdentity", "Identity")]"#);
-    let resolves = |(alias, name): &(&str, &str)| canonical_name(&CONNECT, alias).unwrap().name == *name;
-    assert!(CONNECT.aliases().iter().all(resolves));
-    insta::assert_snapshot!(canonical_name(&CONNECT, "-EnforceMFA").unwrap_err(), @"Connect-SecMgmtAccount: a parameter cannot be found that matches parameter name 'EnforceMFA'; the parameters are: -AccessToken -ApplicationId -CertificateThumbprint -Confirm -Credential -Environment -RefreshToken -ServicePrincipal -Tenant -UseDeviceAuthentication -WhatIf -FromAzureCli -Account -FederatedTokenFile -WorkloadIdentity -ServiceConnectionId -Identity -ObjectId -ResourceId -EnvironmentVariable -Auto -Cae -ClaimsChallenge");
+    insta::assert_compact_debug_snapshot!(CONNECT_CMDLET.aliases(), @r#"[("ClientId", "ApplicationId"), ("cf", "Confirm"), ("Domain", "Tenant"), ("TenantId", "Tenant"), ("Device", "UseDeviceAuthentication"), ("DeviceAuth", "UseDeviceAuthentication"), ("DeviceCode", "UseDeviceAuthentication"), ("wi", "WhatIf"), ("ManagedIdentity", "Identity")]"#);
+    let resolves =
+        |(alias, name): &(&str, &str)| canonical_name(&CONNECT_CMDLET, alias).unwrap().name == *name;
+    assert!(CONNECT_CMDLET.aliases().iter().all(resolves));
+    insta::assert_snapshot!(canonical_name(&CONNECT_CMDLET, "-EnforceMFA").unwrap_err(), @"Connect-SecMgmtAccount: a parameter cannot be found that matches parameter name 'EnforceMFA'; the parameters are: -AccessToken -ApplicationId -CertificateThumbprint -Confirm -Credential -Environment -RefreshToken -ServicePrincipal -Tenant -UseDeviceAuthentication -WhatIf -FromAzureCli -Account -FederatedTokenFile -WorkloadIdentity -ServiceConnectionId -Identity -ObjectId -ResourceId -EnvironmentVariable -Auto -Cae -ClaimsChallenge");
 }
 
 #[test]
 fn the_sets_are_the_standard_five_and_msconnect_own_and_the_environment_is_checked() {
-    let names: Vec<&str> = CONNECT.sets().iter().map(|s| s.name).collect();
+    let names: Vec<&str> = CONNECT_CMDLET.sets().iter().map(|s| s.name).collect();
     assert_eq!(
         names.join(" "),
         "User AccessToken RefreshToken ServicePrincipalCertificate ServicePrincipal \
