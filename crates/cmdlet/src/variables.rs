@@ -8,7 +8,7 @@ use auth_core::cache::CACHE_FILE_NAME;
 use auth_core::env::EnvVars;
 use auth_core::{HttpOptions, Result, SessionOptions, TokenCache};
 
-use crate::home::msconnect_home;
+use crate::home::{msconnect_home, shared_folders};
 use crate::saved::ContextStore;
 
 /// The variables that hold msconnect's secrets: a browser started for a sign-in gets an environment
@@ -37,6 +37,7 @@ pub fn persistent_options(env: EnvVars) -> Result<SessionOptions> {
         saved: Some(Arc::new(ContextStore::in_home(&home))),
         secret_variables: SECRET_VARIABLES.map(str::to_owned).to_vec(),
         certificates: Some(home.join("certificates")),
+        shared_folders: shared_folders(&env),
         http: HttpOptions {
             env,
             ..HttpOptions::default()
