@@ -264,19 +264,15 @@ fn auth_core_depends_on_no_workspace_crate() {
     assert_eq!(workspace_dependencies("auth-core", false), Vec::<String>::new());
 }
 
-/// ARCHITECTURE.md (target): auth-core reads none of msconnect's variables. The files below still name
-/// some: msconnect's folder (`home.rs`) and the cache's selection from variables (`cache/`) move up to
-/// cmdlet (issue 22, item 2); the list may only shrink. The saved connections and the user-defined
-/// environments live in cmdlet, the browser's opener and the certificate store take the caller's secret
-/// variables and folder as options, and the session's sign-in and renewal and the flows name none.
+/// ARCHITECTURE.md: auth-core reads none of msconnect's variables and names none in its messages: the
+/// saved connections, the user-defined environments, msconnect's folder, the token cache's selection
+/// (`MSCONNECT_CACHE_*`) and the folder checks' opt-in (`MSCONNECT_INSECURE_HOME`) live in cmdlet, which
+/// maps the variables onto auth-core's typed options.
 #[test]
-fn auth_core_names_msconnect_variables_only_in_the_files_not_moved_yet() {
-    const NOT_MOVED_YET: [&str; 2] = ["cache/", "home.rs"];
+fn auth_core_names_no_msconnect_variable() {
     let found: Vec<String> = library_files(&root().join("crates/auth-core/src"))
         .into_iter()
-        .filter(|(name, file)| {
-            code_of(file).contains("\"MSCONNECT_") && !NOT_MOVED_YET.iter().any(|kept| name.starts_with(kept))
-        })
+        .filter(|(_, file)| code_of(file).contains("MSCONNECT_"))
         .map(|(name, _)| name)
         .collect();
     assert!(

@@ -13,6 +13,7 @@ use crate::authority::Authority;
 use crate::cache::{SilentRequest, TokenCache};
 use crate::env::EnvVars;
 use crate::error::{AzureCliProblem, Error, Result};
+use crate::home::SharedFolders;
 use crate::http::HttpClient;
 use crate::ids::{ClientId, Tenant};
 use crate::read_file::read_regular;
@@ -69,8 +70,9 @@ pub struct AzureCli {
 }
 
 impl AzureCli {
-    /// The Azure CLI's folder: `AZURE_CONFIG_DIR`, else `~/.azure` (`%USERPROFILE%\.azure` on Windows).
-    pub fn locate(env: &EnvVars) -> Result<Self> {
+    /// The Azure CLI's folder: `AZURE_CONFIG_DIR`, else `~/.azure` (`%USERPROFILE%\.azure` on Windows),
+    /// checked as `shared` says ([`crate::home::check_other_tools_folder`]).
+    pub fn locate(env: &EnvVars, shared: &SharedFolders) -> Result<Self> {
         if let Some(dir) = env.get(AZURE_CONFIG_DIR).filter(|d| !d.is_empty()) {
             let path = PathBuf::from(dir);
             if !path.is_absolute() {
@@ -79,10 +81,10 @@ impl AzureCli {
                     format!("'{}' is a relative path: give an absolute one", printable(dir)),
                 ));
             }
-            return Self::checked(path, env);
+            return Self::checked(path, shared);
         }
         match env.get_any(&["HOME", "USERPROFILE"]) {
-            Some(home) => Self::checked(PathBuf::from(home).join(".azure"), env),
+            Some(home) => Self::checked(PathBuf::from(home).join(".azure"), shared),
             None => Err(Error::invalid(
                 AZURE_CONFIG_DIR,
                 "it is not set, and neither is HOME: set AZURE_CONFIG_DIR to the Azure CLI's folder",
@@ -92,8 +94,12 @@ impl AzureCli {
 
     /// The folder, once it is known that no one else could have planted its account or refresh token
     /// ([`crate::home::check_other_tools_folder`]).
-    fn checked(config_dir: PathBuf, env: &EnvVars) -> Result<Self> {
-        crate::home::check_other_tools_folder(&config_dir, &[AZURE_PROFILE_FILE, AZURE_CLI_CACHE_FILE], env)?;
+    fn checked(config_dir: PathBuf, shared: &SharedFolders) -> Result<Self> {
+        crate::home::check_other_tools_folder(
+            &config_dir,
+            &[AZURE_PROFILE_FILE, AZURE_CLI_CACHE_FILE],
+            shared,
+        )?;
         Ok(Self::at(config_dir))
     }
 

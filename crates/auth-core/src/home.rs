@@ -1,30 +1,39 @@
-//! The checks of a folder that holds secrets, as ssh checks `~/.ssh`: msconnect's own (which the layer
-//! above finds, `MSCONNECT_HOME`, and checks through [`check_folder`]) and another tool's whose secrets
-//! are read (the Azure CLI's, [`check_other_tools_folder`]).
+//! The checks of a folder that holds secrets, as ssh checks `~/.ssh`: an application's own (which the
+//! layer above finds and checks through [`check_folder`]) and another tool's whose secrets are read (the
+//! Azure CLI's, [`check_other_tools_folder`]).
 //!
-//! Whoever can write to msconnect's folder decides where the next sign-in sends its secrets (a planted context
-//! or environment names their authority), so, as ssh does with `~/.ssh`, the folder and the files in it
-//! must belong to the user (or root) and be writable by no one else, and no folder above it may be
-//! writable by its group or others (whoever may write to one can swap msconnect's folder in the middle
-//! of a run); a cache or context
-//! file others can read is made private at once. `MSCONNECT_INSECURE_HOME=1` accepts a shared folder
-//! with a warning.
+//! Whoever can write to the application's folder decides where the next sign-in sends its secrets (a
+//! planted context or environment names their authority), so, as ssh does with `~/.ssh`, the folder and
+//! the files in it must belong to the user (or root) and be writable by no one else, and no folder above
+//! it may be writable by its group or others (whoever may write to one can swap the folder in the middle
+//! of a run); a cache or context file others can read is made private at once. [`SharedFolders`] accepts
+//! a shared folder with a warning, and names the settings the messages advise.
 
 use std::path::Path;
 
-use crate::env::EnvVars;
 use crate::error::Result;
 
-/// The variable that accepts, with a warning, a folder (or file in it) that another user owns or may
-/// write to: for a home shared on purpose, by people who trust each other.
-pub const MSCONNECT_INSECURE_HOME: &str = "MSCONNECT_INSECURE_HOME";
+/// How the folder checks treat a folder (or file in it) that another user owns or may write to, and which
+/// settings their messages name (the command line names its variables).
+#[derive(Debug, Clone, Default)]
+pub struct SharedFolders {
+    /// Accept such a folder with a warning: for a folder shared on purpose, by people who trust each
+    /// other. Refused unless set.
+    pub accepted: bool,
+    /// The setting that chooses another folder, which messages advise (`set <it>`); `None` advises a
+    /// folder elsewhere without naming a setting.
+    pub folder_setting: Option<String>,
+    /// The setting that accepts a shared folder, which refusals advise (`set <it>=1`) and warnings name
+    /// (`<it> is set`); `None` names none.
+    pub accept_setting: Option<String>,
+}
 
-/// [`check_folder`]'s rules for another tool's folder whose files msconnect reads secrets from or writes
-/// them to (the Azure CLI's `~/.azure`): the folder and the `files` named must be this user's (or root's)
+/// [`check_folder`]'s rules for another tool's folder whose files are read for secrets or written
+/// with them (the Azure CLI's `~/.azure`): the folder and the `files` named must be this user's (or root's)
 /// and writable by no one else, else whoever can write them could plant an account and a refresh token
-/// of their own. Unlike msconnect's own files, they are not made private: they are the other tool's.
-pub fn check_other_tools_folder(dir: &Path, files: &[&str], env: &EnvVars) -> Result<()> {
-    check_folder(dir, files, false, env)
+/// of their own. Unlike the application's own files, they are not made private: they are the other tool's.
+pub fn check_other_tools_folder(dir: &Path, files: &[&str], shared: &SharedFolders) -> Result<()> {
+    check_folder(dir, files, false, shared)
 }
 
 /// Checks the folder `dir` (when it exists) as ssh checks `~/.ssh`: the folder, and each of the files
@@ -32,20 +41,19 @@ pub fn check_other_tools_folder(dir: &Path, files: &[&str], env: &EnvVars) -> Re
 /// connections), must be owned by this user or root and writable by no one else; no folder above it,
 /// along the path as given and the path its links lead to, may be writable by its group or others,
 /// except a sticky folder of root's (`/tmp`), as ssh's `StrictModes` has it (checked even before the
-/// folder exists). Anything else is an error naming the path and what to do, or with
-/// `MSCONNECT_INSECURE_HOME=1` a warning. With `tighten`, a guarded file others can read is made 0600 at
+/// folder exists). Anything else is an error naming the path and what to do, or when
+/// [`SharedFolders::accepted`] a warning. With `tighten`, a guarded file others can read is made 0600 at
 /// once, with a warning, rather than at its next write.
 ///
 /// On platforms without Unix permissions this checks nothing: the folder's ACLs are the OS's business.
-pub fn check_folder(dir: &Path, guarded: &[&str], tighten: bool, env: &EnvVars) -> Result<()> {
+pub fn check_folder(dir: &Path, guarded: &[&str], tighten: bool, shared: &SharedFolders) -> Result<()> {
     #[cfg(unix)]
     {
-        let insecure_ok = env.get(MSCONNECT_INSECURE_HOME).is_some_and(|v| v != "0");
-        unix::check(dir, guarded, tighten, insecure_ok)
+        unix::check(dir, guarded, tighten, shared)
     }
     #[cfg(not(unix))]
     {
-        let _ = (dir, guarded, tighten, env);
+        let _ = (dir, guarded, tighten, shared);
         Ok(())
     }
 }
@@ -57,7 +65,7 @@ mod unix {
     use std::path::Path;
     use std::sync::Mutex;
 
-    use super::MSCONNECT_INSECURE_HOME;
+    use super::SharedFolders;
     use crate::error::{Error, Result};
 
     /// Writable by the group or by others.
@@ -69,21 +77,21 @@ mod unix {
     /// The sticky bit: only a file's owner may rename or remove it (`/tmp`).
     const STICKY: u32 = 0o1000;
 
-    pub(super) fn check(home: &Path, guarded: &[&str], private: bool, insecure_ok: bool) -> Result<()> {
+    pub(super) fn check(home: &Path, guarded: &[&str], private: bool, shared: &SharedFolders) -> Result<()> {
         let me = rustix::process::geteuid().as_raw();
         // the folders above come first, and even for a folder not made yet: it will be made in them
-        check_above(home, me, insecure_ok)?;
+        check_above(home, me, shared)?;
         let Ok(meta) = std::fs::metadata(home) else {
             // not created yet: it is created 0700, by this user, on the first write
             return Ok(());
         };
-        guard(home, &meta, me, insecure_ok)?;
+        guard(home, &meta, me, shared)?;
         for name in guarded {
             let path = home.join(name);
             let Ok(meta) = std::fs::metadata(&path) else {
                 continue;
             };
-            guard(&path, &meta, me, insecure_ok)?;
+            guard(&path, &meta, me, shared)?;
             if meta.is_dir() {
                 // the contexts (which say where secrets go) and the certificates (private keys, which
                 // ssh would call unprotected when others can read them)
@@ -95,9 +103,9 @@ mod unix {
                 for entry in entries.flatten() {
                     let file = entry.path();
                     if *name == "contexts" {
-                        guard_contexts(&file, me, private, insecure_ok)?;
+                        guard_contexts(&file, me, private, shared)?;
                     } else if let Ok(meta) = std::fs::metadata(&file) {
-                        guard(&file, &meta, me, insecure_ok)?;
+                        guard(&file, &meta, me, shared)?;
                         if private {
                             tighten(&file, &meta)?;
                         }
@@ -119,7 +127,7 @@ mod unix {
     /// Unlike ssh, the owner of a folder above is not checked, so that a container whose `$HOME` belongs
     /// to another uid (a CI runner's mounted home) keeps working; that owner can replace msconnect's
     /// folder, as SECURITY.md says.
-    fn check_above(home: &Path, me: u32, insecure_ok: bool) -> Result<()> {
+    fn check_above(home: &Path, me: u32, shared: &SharedFolders) -> Result<()> {
         let resolved = resolve(home);
         let mut seen = BTreeSet::new();
         // the real path first, so an error names the real folder; then the path as given, whose links
@@ -148,12 +156,15 @@ mod unix {
                     above,
                     format!(
                         "{who} may write to this folder above msconnect's (mode {:04o}), and so \
-                         replace msconnect's folder with one of their own; run `chmod go-w {}`, or set \
-                         MSCONNECT_HOME to a folder elsewhere",
+                         replace msconnect's folder with one of their own; run `chmod go-w {}`, or {}",
                         mode & 0o7777,
                         above.display(),
+                        match &shared.folder_setting {
+                            Some(setting) => format!("set {setting} to a folder elsewhere"),
+                            None => "use a folder elsewhere".to_owned(),
+                        },
                     ),
-                    insecure_ok,
+                    shared,
                 )?;
             }
         }
@@ -162,7 +173,7 @@ mod unix {
 
     /// An entry of `contexts/`: a module's folder of named connections (each `*.json` and its `current`
     /// file), or the previous release's `<module>.json`; anything else is not msconnect's and is left alone.
-    fn guard_contexts(path: &Path, me: u32, private: bool, insecure_ok: bool) -> Result<()> {
+    fn guard_contexts(path: &Path, me: u32, private: bool, shared: &SharedFolders) -> Result<()> {
         let Ok(meta) = std::fs::metadata(path) else {
             return Ok(());
         };
@@ -170,7 +181,7 @@ mod unix {
             file.extension().is_some_and(|e| e == "json") || file.file_name().is_some_and(|n| n == "current")
         };
         if meta.is_dir() {
-            guard(path, &meta, me, insecure_ok)?;
+            guard(path, &meta, me, shared)?;
             let entries = std::fs::read_dir(path).map_err(|source| Error::Io {
                 action: "reading",
                 path: path.to_path_buf(),
@@ -178,14 +189,14 @@ mod unix {
             })?;
             for file in entries.flatten().map(|entry| entry.path()).filter(|f| saved(f)) {
                 if let Ok(meta) = std::fs::metadata(&file) {
-                    guard(&file, &meta, me, insecure_ok)?;
+                    guard(&file, &meta, me, shared)?;
                     if private {
                         tighten(&file, &meta)?;
                     }
                 }
             }
         } else if saved(path) {
-            guard(path, &meta, me, insecure_ok)?;
+            guard(path, &meta, me, shared)?;
             if private {
                 tighten(path, &meta)?;
             }
@@ -206,18 +217,22 @@ mod unix {
 
     /// Refuses (or warns about) `path` when someone but this user or root owns it, or when the group or
     /// others may write to it.
-    fn guard(path: &Path, meta: &std::fs::Metadata, me: u32, insecure_ok: bool) -> Result<()> {
+    fn guard(path: &Path, meta: &std::fs::Metadata, me: u32, shared: &SharedFolders) -> Result<()> {
         let owner = meta.uid();
         if owner != me && owner != 0 {
             refuse(
                 path,
                 format!(
                     "it belongs to another user (uid {owner}; you are uid {me}), who could make msconnect send \
-                     your secrets to an authority of their choosing; use a folder of your own (set \
-                     MSCONNECT_HOME), or `chown -R {me} {}` if it is yours",
+                     your secrets to an authority of their choosing; use a folder of your own{}, or \
+                     `chown -R {me} {}` if it is yours",
+                    match &shared.folder_setting {
+                        Some(setting) => format!(" (set {setting})"),
+                        None => String::new(),
+                    },
                     path.display()
                 ),
-                insecure_ok,
+                shared,
             )?;
         }
         let mode = meta.permissions().mode();
@@ -230,7 +245,7 @@ mod unix {
                     mode & 0o7777,
                     path.display()
                 ),
-                insecure_ok,
+                shared,
             )?;
         }
         Ok(())
@@ -257,19 +272,22 @@ mod unix {
         Ok(())
     }
 
-    fn refuse(path: &Path, reason: String, insecure_ok: bool) -> Result<()> {
-        if insecure_ok {
-            warn_once(format!(
-                "{}: {reason} (accepted: {MSCONNECT_INSECURE_HOME} is set)",
-                path.display()
-            ));
+    fn refuse(path: &Path, reason: String, shared: &SharedFolders) -> Result<()> {
+        if shared.accepted {
+            let why = match &shared.accept_setting {
+                Some(setting) => format!("{setting} is set"),
+                None => "shared folders are accepted".to_owned(),
+            };
+            warn_once(format!("{}: {reason} (accepted: {why})", path.display()));
             return Ok(());
         }
+        let advice = match &shared.accept_setting {
+            Some(setting) => format!("; or set {setting}=1 to accept it in a folder shared on purpose"),
+            None => String::new(),
+        };
         Err(Error::InvalidFile {
             path: path.to_path_buf(),
-            reason: format!(
-                "{reason}; or set {MSCONNECT_INSECURE_HOME}=1 to accept it in a folder shared on purpose"
-            ),
+            reason: format!("{reason}{advice}"),
         })
     }
 
@@ -295,6 +313,18 @@ mod tests {
         use std::path::Path;
 
         use super::super::*;
+        use crate::env::EnvVars;
+
+        /// The command line's options: `MSCONNECT_INSECURE_HOME` (not `0`) accepts a shared folder, and
+        /// messages name it and `MSCONNECT_HOME` (cmdlet's `home::shared_folders`).
+        pub(crate) fn command_line(pairs: &[(&str, &str)]) -> SharedFolders {
+            let env = EnvVars::from_pairs(pairs.iter().copied());
+            SharedFolders {
+                accepted: env.get("MSCONNECT_INSECURE_HOME").is_some_and(|v| v != "0"),
+                folder_setting: Some("MSCONNECT_HOME".into()),
+                accept_setting: Some("MSCONNECT_INSECURE_HOME".into()),
+            }
+        }
 
         /// `nobody`, whom the tests make the owner of a folder.
         const OTHER_UID: u32 = 65534;
@@ -307,8 +337,10 @@ mod tests {
             "certificates",
         ];
 
+        /// The check as the command line makes it: `MSCONNECT_INSECURE_HOME` (not `0`) accepts a shared
+        /// folder, and messages name it and `MSCONNECT_HOME`.
         fn check(home: &Path, pairs: &[(&str, &str)]) -> Result<()> {
-            check_folder(home, GUARDED, true, &EnvVars::from_pairs(pairs.iter().copied()))
+            check_folder(home, GUARDED, true, &command_line(pairs))
         }
 
         fn mode(path: &Path) -> u32 {
@@ -382,7 +414,7 @@ mod tests {
             check(&home, &[("MSCONNECT_INSECURE_HOME", "1")]).unwrap();
             assert!(check(&home, &[("MSCONNECT_INSECURE_HOME", "0")]).is_err());
             // the check of another tool's folder refuses it too (msconnect's own: cmdlet's home tests)
-            assert!(check_other_tools_folder(&home, &[], &EnvVars::default()).is_err());
+            assert!(check_other_tools_folder(&home, &[], &SharedFolders::default()).is_err());
         }
 
         #[test]

@@ -41,7 +41,7 @@ pub mod token;
 pub use authority::Authority;
 pub use azure_cli::{AzureCli, AzureCliAccount, AzureCliAccountKind, AzureCliSignIn, FromAzureCli};
 #[cfg(feature = "redis")]
-pub use cache::{CacheKey, RedisOptions};
+pub use cache::{CacheKey, RedisOptions, RedisSettingNames};
 pub use cache::{CacheProtection, KeyStoreKind, ProtectionInForce};
 pub use cache::{CachedAccessToken, SilentRequest, TokenCache, TokenQuery};
 pub use cert::{

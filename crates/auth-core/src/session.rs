@@ -268,6 +268,9 @@ pub struct SessionOptions {
     /// The current user's folder of certificates searched by thumbprint or subject after .NET's store
     /// (the command line's `$MSCONNECT_HOME/certificates`); `None` searches .NET's and the machine's only.
     pub certificates: Option<std::path::PathBuf>,
+    /// How the Azure CLI's folder is checked when another user owns it or may write to it (refused
+    /// unless accepted; the command line accepts it with `MSCONNECT_INSECURE_HOME=1`).
+    pub shared_folders: crate::home::SharedFolders,
 }
 
 impl Default for SessionOptions {
@@ -283,6 +286,7 @@ impl Default for SessionOptions {
             browser_timeout: None,
             secret_variables: Vec::new(),
             certificates: None,
+            shared_folders: crate::home::SharedFolders::default(),
         }
     }
 }

@@ -6,11 +6,26 @@
 use std::path::{Path, PathBuf};
 
 use auth_core::env::EnvVars;
-use auth_core::home::check_folder;
+use auth_core::home::{SharedFolders, check_folder};
 use auth_core::{Error, Result};
 
 /// The variable that names msconnect's folder.
 pub const MSCONNECT_HOME: &str = "MSCONNECT_HOME";
+
+/// The variable that accepts, with a warning, a folder (or file in it) that another user owns or may
+/// write to: for a home shared on purpose, by people who trust each other.
+pub const MSCONNECT_INSECURE_HOME: &str = "MSCONNECT_INSECURE_HOME";
+
+/// How msconnect's folder and the Azure CLI's are checked when shared: accepted when
+/// `MSCONNECT_INSECURE_HOME` is set (to anything but `0`), and messages advise `MSCONNECT_HOME` and
+/// `MSCONNECT_INSECURE_HOME=1`.
+pub fn shared_folders(env: &EnvVars) -> SharedFolders {
+    SharedFolders {
+        accepted: env.get(MSCONNECT_INSECURE_HOME).is_some_and(|v| v != "0"),
+        folder_setting: Some(MSCONNECT_HOME.into()),
+        accept_setting: Some(MSCONNECT_INSECURE_HOME.into()),
+    }
+}
 
 /// msconnect's folder: `MSCONNECT_HOME`, else `XDG_CONFIG_HOME/msconnect`, else `$HOME/.config/msconnect`
 /// (on Windows, where there is no `HOME`, `%APPDATA%\msconnect`).
@@ -75,7 +90,7 @@ const GUARDED: &[&str] = &[
 ///
 /// On platforms without Unix permissions this checks nothing: the folder's ACLs are the OS's business.
 pub fn check_home(home: &Path, env: &EnvVars) -> Result<()> {
-    check_folder(home, GUARDED, true, env)
+    check_folder(home, GUARDED, true, &shared_folders(env))
 }
 
 #[cfg(test)]

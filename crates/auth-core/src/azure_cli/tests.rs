@@ -37,14 +37,23 @@ fn folder(subscriptions: Vec<Value>) -> (tempfile::TempDir, AzureCli) {
 #[test]
 fn the_folder_is_azure_config_dir_else_dot_azure_in_home() {
     let env = EnvVars::from_pairs([("AZURE_CONFIG_DIR", "/srv/az"), ("HOME", "/home/u")]);
-    assert_eq!(AzureCli::locate(&env).unwrap().config_dir(), Path::new("/srv/az"));
+    assert_eq!(
+        AzureCli::locate(&env, &SharedFolders::default())
+            .unwrap()
+            .config_dir(),
+        Path::new("/srv/az")
+    );
     let env = EnvVars::from_pairs([("HOME", "/home/u")]);
     assert_eq!(
-        AzureCli::locate(&env).unwrap().config_dir(),
+        AzureCli::locate(&env, &SharedFolders::default())
+            .unwrap()
+            .config_dir(),
         Path::new("/home/u/.azure")
     );
     let env = EnvVars::from_pairs([("AZURE_CONFIG_DIR", "az")]);
-    let error = AzureCli::locate(&env).unwrap_err().to_string();
+    let error = AzureCli::locate(&env, &SharedFolders::default())
+        .unwrap_err()
+        .to_string();
     assert!(
         error.contains("AZURE_CONFIG_DIR") && error.contains("relative"),
         "{error}"
@@ -260,9 +269,11 @@ fn a_folder_or_profile_others_could_write_is_refused() {
     let env = |dir: &Path| EnvVars::from_pairs([("AZURE_CONFIG_DIR", dir.to_str().unwrap())]);
     let profile = dir.path().join(AZURE_PROFILE_FILE);
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
-    assert!(AzureCli::locate(&env(dir.path())).is_ok());
+    assert!(AzureCli::locate(&env(dir.path()), &SharedFolders::default()).is_ok());
     std::fs::set_permissions(&profile, std::fs::Permissions::from_mode(0o666)).unwrap();
-    let error = AzureCli::locate(&env(dir.path())).unwrap_err().to_string();
+    let error = AzureCli::locate(&env(dir.path()), &SharedFolders::default())
+        .unwrap_err()
+        .to_string();
     assert!(
         error.contains(&profile.display().to_string()) && error.contains("chmod go-w"),
         "{error}"
@@ -278,11 +289,13 @@ fn a_folder_or_profile_others_could_write_is_refused() {
         return;
     }
     std::os::unix::fs::chown(&profile, Some(65534), None).unwrap();
-    let error = AzureCli::locate(&env(dir.path())).unwrap_err().to_string();
+    let error = AzureCli::locate(&env(dir.path()), &SharedFolders::default())
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("belongs to another user (uid 65534"), "{error}");
-    let accepted = EnvVars::from_pairs([
-        ("AZURE_CONFIG_DIR", dir.path().to_str().unwrap()),
-        ("MSCONNECT_INSECURE_HOME", "1"),
-    ]);
-    assert!(AzureCli::locate(&accepted).is_ok());
+    let accepted = SharedFolders {
+        accepted: true,
+        ..SharedFolders::default()
+    };
+    assert!(AzureCli::locate(&env(dir.path()), &accepted).is_ok());
 }

@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use crate::env::EnvVars;
 use crate::error::{Error, Result};
 use crate::ids::ClientId;
 use crate::secret::{AccessToken, RefreshToken};
@@ -51,15 +50,11 @@ mod token_lock;
 /// Silent sign-in is a flow; it is named here too, where it was first.
 pub use crate::flows::SilentRequest;
 #[cfg(feature = "redis")]
-pub use redis::{CACHE_FALLBACK_VARIABLE, CACHE_LOCK_VARIABLE, CACHE_PASSWORD_VARIABLE, RedisOptions};
+pub use redis::{RedisOptions, RedisSettingNames};
 #[cfg(feature = "redis")]
-pub use seal::{CACHE_KEY_VARIABLE, CacheKey};
+pub use seal::CacheKey;
 
-/// The variable naming a shared token cache: `redis://[user[:password]@]host[:port][/db]`, or
-/// `rediss://…` for TLS (feature `redis`).
-pub const CACHE_URL_VARIABLE: &str = "MSCONNECT_CACHE_URL";
-
-/// The file name of the cache inside `MSCONNECT_HOME` (the Azure CLI's name for the same schema).
+/// The file name of the cache inside msconnect's folder (the Azure CLI's name for the same schema).
 pub const CACHE_FILE_NAME: &str = "msal_token_cache.json";
 
 /// An access token with this many seconds left, or fewer, counts as expired (MSAL's margin).
@@ -272,41 +267,14 @@ impl TokenCache {
         self.inner.backend.check_writable()
     }
 
-    /// The cache the environment names: Redis when `MSCONNECT_CACHE_URL` is set (`redis://` or
-    /// `rediss://`, with `MSCONNECT_CACHE_PASSWORD`, `MSCONNECT_CACHE_KEY`, `MSCONNECT_CACHE_FALLBACK` and
-    /// `MSCONNECT_CACHE_LOCK_SECONDS`, see `RedisOptions::from_env` of the `redis` feature), else the file
-    /// `msal_token_cache.json` in the folder `home` gives (msconnect's, which the caller found and
-    /// checked). Nothing is connected until the cache is first used.
-    pub fn from_env(env: &EnvVars, home: impl FnOnce() -> Result<std::path::PathBuf>) -> Result<Self> {
-        let Some(url) = env.get(CACHE_URL_VARIABLE) else {
-            return Ok(Self::open(home()?.join(CACHE_FILE_NAME)));
-        };
-        #[cfg(feature = "redis")]
-        {
-            Self::redis_from(url, RedisOptions::from_env(env, home)?, CACHE_URL_VARIABLE)
-        }
-        #[cfg(not(feature = "redis"))]
-        {
-            let _ = (url, home);
-            Err(Error::invalid(
-                CACHE_URL_VARIABLE,
-                "this build has no Redis token cache: enable auth-core's `redis` feature, or unset it",
-            ))
-        }
-    }
-
     /// A cache in Redis at `url` (`redis://[user[:password]@]host[:port][/db]`, or `rediss://…` for TLS),
     /// shared by every worker that names the same server and key prefix. The URL is checked now; the
-    /// connection is made on first use.
+    /// connection is made on first use. Errors name the URL as [`RedisSettingNames::url`] says.
     #[cfg(feature = "redis")]
     pub fn redis(url: &str, options: RedisOptions) -> Result<Self> {
-        Self::redis_from(url, options, "url")
-    }
-
-    #[cfg(feature = "redis")]
-    fn redis_from(url: &str, options: RedisOptions, parameter: &str) -> Result<Self> {
         let fallback = options.fallback.clone().map(file::CacheFile::new);
-        let store = redis::RedisStore::new(url, options, parameter)?;
+        let url_setting = options.names.url.clone();
+        let store = redis::RedisStore::new(url, options, &url_setting)?;
         Ok(Self::with_backend(backend::Shared::new(store, fallback)))
     }
 

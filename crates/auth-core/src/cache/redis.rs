@@ -6,7 +6,7 @@
 //! connection with bounded connect and command timeouts, so nothing waits on an unreachable server for
 //! long.
 //!
-//! By job: `options` (what a fleet sets, and from which variables), `keys` (how entries and indexes are
+//! By job: `options` (what a fleet sets, and how messages name it), `keys` (how entries and indexes are
 //! named), `store` (the connection, reading and writing entries) and `lease` (the refresh lock and the
 //! worker holding it).
 
@@ -16,7 +16,5 @@ mod options;
 mod store;
 
 pub(in crate::cache) use self::lease::Lease;
-pub use self::options::{
-    CACHE_FALLBACK_VARIABLE, CACHE_LOCK_VARIABLE, CACHE_PASSWORD_VARIABLE, RedisOptions,
-};
+pub use self::options::{RedisOptions, RedisSettingNames};
 pub(in crate::cache) use self::store::RedisStore;

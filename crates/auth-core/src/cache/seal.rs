@@ -1,5 +1,5 @@
 //! Encryption at rest for the shared token cache: each entry's `secret` sealed with AES-256-GCM under a
-//! key the fleet shares (`MSCONNECT_CACHE_KEY`, base64 of 32 bytes), a random nonce per value, and the
+//! key the fleet shares (base64 of 32 bytes on the command line), a random nonce per value, and the
 //! entry's Redis key as associated data, so a sealed value copied under another key does not open.
 
 use base64::Engine as _;
@@ -8,9 +8,6 @@ use ring::rand::{SecureRandom as _, SystemRandom};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-
-/// The variable that holds the key.
-pub const CACHE_KEY_VARIABLE: &str = "MSCONNECT_CACHE_KEY";
 
 /// What a sealed secret starts with: the scheme, so a value written without a key is told apart.
 pub(super) const SEALED_PREFIX: &str = "msconnect-aes256gcm:";
@@ -27,9 +24,9 @@ impl CacheKey {
         Self(Zeroizing::new(bytes))
     }
 
-    /// A key from base64 (standard or URL-safe, padded or not), as `MSCONNECT_CACHE_KEY` holds it
-    /// (`openssl rand -base64 32` makes one). The error names `MSCONNECT_CACHE_KEY` and never the value.
-    pub fn from_base64(text: &str) -> Result<Self> {
+    /// A key from base64 (standard or URL-safe, padded or not), as the setting `setting` holds it
+    /// (`openssl rand -base64 32` makes one). The error names `setting` and never the value.
+    pub fn from_base64(text: &str, setting: &str) -> Result<Self> {
         use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
         let text = text.trim();
         let bytes = [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
@@ -38,13 +35,13 @@ impl CacheKey {
             .map(Zeroizing::new)
             .ok_or_else(|| {
                 Error::invalid(
-                    CACHE_KEY_VARIABLE,
+                    setting,
                     "it is not base64: give 32 random bytes in base64 (`openssl rand -base64 32`)",
                 )
             })?;
         let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
             Error::invalid(
-                CACHE_KEY_VARIABLE,
+                setting,
                 format!(
                     "it holds {} bytes, an AES-256 key has 32: give 32 random bytes in base64 (`openssl rand -base64 32`)",
                     bytes.len()
@@ -138,10 +135,10 @@ mod tests {
 
     #[test]
     fn a_malformed_key_names_the_variable_but_not_the_value() {
-        insta::assert_snapshot!(CacheKey::from_base64("not base64!").unwrap_err(), @"invalid value for MSCONNECT_CACHE_KEY: it is not base64: give 32 random bytes in base64 (`openssl rand -base64 32`)");
-        insta::assert_snapshot!(CacheKey::from_base64("c2hvcnQta2V5").unwrap_err(), @"invalid value for MSCONNECT_CACHE_KEY: it holds 9 bytes, an AES-256 key has 32: give 32 random bytes in base64 (`openssl rand -base64 32`)");
+        insta::assert_snapshot!(CacheKey::from_base64("not base64!", "MSCONNECT_CACHE_KEY").unwrap_err(), @"invalid value for MSCONNECT_CACHE_KEY: it is not base64: give 32 random bytes in base64 (`openssl rand -base64 32`)");
+        insta::assert_snapshot!(CacheKey::from_base64("c2hvcnQta2V5", "MSCONNECT_CACHE_KEY").unwrap_err(), @"invalid value for MSCONNECT_CACHE_KEY: it holds 9 bytes, an AES-256 key has 32: give 32 random bytes in base64 (`openssl rand -base64 32`)");
         let good = base64::engine::general_purpose::STANDARD.encode([3u8; 32]);
-        let parsed = CacheKey::from_base64(&good).unwrap();
+        let parsed = CacheKey::from_base64(&good, "key").unwrap();
         assert_eq!(format!("{parsed:?}"), "CacheKey([redacted])");
         let sealed = parsed.seal("x", "c").unwrap();
         assert_eq!(key(3).open(&sealed, "c").unwrap().as_str(), "x");

@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::flows::environment::EnvironmentCredential;
 use crate::flows::federated::WorkloadIdentity;
 use crate::flows::managed_identity::{ManagedIdentityId, ManagedIdentitySource};
+use crate::home::SharedFolders;
 use crate::ids::ClientId;
 
 /// The variable that narrows the chain.
@@ -173,6 +174,7 @@ pub struct DefaultChain<'a> {
     env: &'a EnvVars,
     client_id: Option<ClientId>,
     imds_probe: Duration,
+    shared_folders: SharedFolders,
 }
 
 impl<'a> DefaultChain<'a> {
@@ -182,6 +184,7 @@ impl<'a> DefaultChain<'a> {
             env,
             client_id: None,
             imds_probe: IMDS_PROBE_TIMEOUT,
+            shared_folders: SharedFolders::default(),
         }
     }
 
@@ -189,6 +192,12 @@ impl<'a> DefaultChain<'a> {
     /// names a user-assigned managed identity.
     pub fn client_id(mut self, client_id: Option<ClientId>) -> Self {
         self.client_id = client_id;
+        self
+    }
+
+    /// How the Azure CLI's folder is checked when it is shared with others (refused unless set).
+    pub fn shared_folders(mut self, shared: SharedFolders) -> Self {
+        self.shared_folders = shared;
         self
     }
 
@@ -278,7 +287,7 @@ impl<'a> DefaultChain<'a> {
                 Ok(ChainAnswer::ManagedIdentity { source, id })
             }
             ChainSource::AzureCli => {
-                let cli = AzureCli::locate(env).map_err(|e| e.to_string())?;
+                let cli = AzureCli::locate(env, &self.shared_folders).map_err(|e| e.to_string())?;
                 cli.choose(None)
                     .map(ChainAnswer::AzureCli)
                     .map_err(|e| e.to_string())

@@ -198,7 +198,7 @@ impl Session {
         authority: &Authority,
         account: Option<&str>,
     ) -> Result<SignedInTokens> {
-        let cli = crate::azure_cli::AzureCli::locate(self.env())?;
+        let cli = crate::azure_cli::AzureCli::locate(self.env(), &self.inner.options.shared_folders)?;
         let tenant = request.tenant.is_specific().then_some(&request.tenant);
         let signed = cli
             .sign_in(

@@ -379,7 +379,10 @@ impl SharedSignIn {
                 }
             }
             Self::Auto { client_id, tenant } => {
-                let answer = DefaultChain::new(env).client_id(client_id.clone()).find()?;
+                let answer = DefaultChain::new(env)
+                    .client_id(client_id.clone())
+                    .shared_folders(crate::home::shared_folders(env))
+                    .find()?;
                 let resolved = match answer {
                     ChainAnswer::Environment(_) => Self::AzureVariables,
                     ChainAnswer::WorkloadIdentity(_) => Self::WorkloadIdentity {
@@ -410,7 +413,11 @@ impl SharedSignIn {
             None => None,
         };
         Ok(Some(
-            DefaultChain::new(env).client_id(client_id).find()?.describe(),
+            DefaultChain::new(env)
+                .client_id(client_id)
+                .shared_folders(crate::home::shared_folders(env))
+                .find()?
+                .describe(),
         ))
     }
 }

@@ -11,7 +11,7 @@ use crate::token::Account;
 
 use super::super::file::CacheFile;
 use super::super::index::Index;
-use super::super::redis::{CACHE_FALLBACK_VARIABLE, Lease, RedisStore};
+use super::super::redis::{Lease, RedisStore};
 use super::super::schema::ACCESS_TOKEN;
 #[cfg(test)]
 use super::super::schema::Document;
@@ -49,7 +49,7 @@ impl Shared {
             ) => match self.fallback.file() {
                 Some(file) => {
                     if self.store.fall_back() {
-                        tracing::warn!(target: "msconnect::cache", "{error}; using the local token cache {} instead ({}=file)", file.path().display(), CACHE_FALLBACK_VARIABLE);
+                        tracing::warn!(target: "msconnect::cache", "{error}; using the local token cache {} instead ({}=file)", file.path().display(), self.store.options().names.fallback);
                     }
                     Ok(None)
                 }

@@ -1,31 +1,21 @@
-//! What a fleet of workers sets for the Redis cache ([`RedisOptions`]), and the variables it may read them
-//! from.
+//! What a fleet of workers sets for the Redis cache ([`RedisOptions`]), and how the caller names those
+//! settings in messages ([`RedisSettingNames`]): the command line reads them from its variables.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cache::seal::{CACHE_KEY_VARIABLE, CacheKey};
-use crate::env::EnvVars;
-use crate::error::{Error, Result};
+use crate::cache::seal::CacheKey;
 use crate::secret::Password;
-
-/// The variable holding the password when the URL has none.
-pub const CACHE_PASSWORD_VARIABLE: &str = "MSCONNECT_CACHE_PASSWORD";
-/// The variable that, set to `file`, makes an unreachable Redis fall back to the local file cache.
-pub const CACHE_FALLBACK_VARIABLE: &str = "MSCONNECT_CACHE_FALLBACK";
-/// The variable setting the refresh lock's time to live, in seconds.
-pub const CACHE_LOCK_VARIABLE: &str = "MSCONNECT_CACHE_LOCK_SECONDS";
 
 /// Options of [`TokenCache::redis`](crate::cache::TokenCache::redis).
 #[derive(Debug, Clone)]
 pub struct RedisOptions {
-    /// The password, used when the URL has none (`MSCONNECT_CACHE_PASSWORD`).
+    /// The password, used when the URL has none.
     pub password: Option<Password>,
-    /// Seals each entry's secret with AES-256-GCM (`MSCONNECT_CACHE_KEY`); `None` stores secrets in clear,
+    /// Seals each entry's secret with AES-256-GCM; `None` stores secrets in clear,
     /// as MSAL's own caches do.
     pub key: Option<CacheKey>,
-    /// A token cache file to use instead, with a warning, once Redis cannot be reached
-    /// (`MSCONNECT_CACHE_FALLBACK=file` names `$MSCONNECT_HOME/msal_token_cache.json`); `None` makes an
+    /// A token cache file to use instead, with a warning, once Redis cannot be reached; `None` makes an
     /// unreachable Redis an error.
     pub fallback: Option<PathBuf>,
     /// What every key starts with, so several fleets can share one Redis.
@@ -34,7 +24,7 @@ pub struct RedisOptions {
     pub connect_timeout: Duration,
     /// Time allowed for the answer to one command.
     pub command_timeout: Duration,
-    /// How long the refresh lock lives (`MSCONNECT_CACHE_LOCK_SECONDS`): the longest a worker that dies
+    /// How long the refresh lock lives: the longest a worker that dies
     /// holding it delays the others.
     pub lock_ttl: Duration,
     /// How often a worker waiting for another's renewal looks for the new token.
@@ -42,6 +32,30 @@ pub struct RedisOptions {
     /// Time to live of refresh tokens, ID tokens, accounts and app metadata, which carry no expiry of
     /// their own; each write starts it again.
     pub refresh_token_ttl: Duration,
+    /// How errors and warnings name the URL, the key and the fallback.
+    pub names: RedisSettingNames,
+}
+
+/// How errors and warnings name the settings of a Redis cache: the command line names its variables.
+#[derive(Debug, Clone)]
+pub struct RedisSettingNames {
+    /// The URL's (`url` unless set).
+    pub url: String,
+    /// The key's ([`RedisOptions::key`]; `key` unless set).
+    pub key: String,
+    /// The fallback's, which messages show as `<name>=file` ([`RedisOptions::fallback`]; `fallback`
+    /// unless set).
+    pub fallback: String,
+}
+
+impl Default for RedisSettingNames {
+    fn default() -> Self {
+        Self {
+            url: "url".into(),
+            key: "key".into(),
+            fallback: "fallback".into(),
+        }
+    }
 }
 
 impl Default for RedisOptions {
@@ -56,49 +70,7 @@ impl Default for RedisOptions {
             lock_ttl: Duration::from_secs(15),
             lock_poll: Duration::from_millis(50),
             refresh_token_ttl: Duration::from_secs(90 * 24 * 3600),
+            names: RedisSettingNames::default(),
         }
-    }
-}
-
-impl RedisOptions {
-    /// The options the environment sets: `MSCONNECT_CACHE_PASSWORD`, `MSCONNECT_CACHE_KEY`,
-    /// `MSCONNECT_CACHE_FALLBACK` (`file`: `msal_token_cache.json` in the folder `home` gives) and
-    /// `MSCONNECT_CACHE_LOCK_SECONDS`.
-    pub fn from_env(env: &EnvVars, home: impl FnOnce() -> Result<std::path::PathBuf>) -> Result<Self> {
-        let mut options = Self {
-            password: env.get(CACHE_PASSWORD_VARIABLE).map(Password::new),
-            key: env
-                .get(CACHE_KEY_VARIABLE)
-                .map(CacheKey::from_base64)
-                .transpose()?,
-            ..Self::default()
-        };
-        match env.get(CACHE_FALLBACK_VARIABLE) {
-            None => {}
-            Some(value) if value.eq_ignore_ascii_case("file") => {
-                options.fallback = Some(home()?.join(crate::cache::CACHE_FILE_NAME));
-            }
-            Some(other) => {
-                return Err(Error::invalid(
-                    CACHE_FALLBACK_VARIABLE,
-                    format!("'{other}' is not a fallback: the only one is `file`"),
-                ));
-            }
-        }
-        if let Some(seconds) = env.get(CACHE_LOCK_VARIABLE) {
-            options.lock_ttl = seconds
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|s| *s >= 0.1 && *s <= 3600.0)
-                .map(Duration::from_secs_f64)
-                .ok_or_else(|| {
-                    Error::invalid(
-                        CACHE_LOCK_VARIABLE,
-                        format!("'{seconds}' is not a number of seconds between 0.1 and 3600"),
-                    )
-                })?;
-        }
-        Ok(options)
     }
 }

@@ -14,7 +14,7 @@ use crate::cache::schema::{
     ACCESS_TOKEN, ACCOUNT, APP_METADATA, ID_TOKEN, REFRESH_TOKEN, account_of, normalized_scopes, number,
     string,
 };
-use crate::cache::seal::{CACHE_KEY_VARIABLE, SEALED_PREFIX};
+use crate::cache::seal::SEALED_PREFIX;
 use crate::cache::{FoundRefreshToken, TokenQuery, lock};
 use crate::error::{Error, Result};
 use crate::ids::ClientId;
@@ -200,7 +200,7 @@ impl RedisStore {
     /// does not open (tampered with, copied under another key, or sealed with another key): one bad entry
     /// must not stop every worker, and the token it held is renewed and written over it. The warning
     /// names the entry's key, never its value. Sealed entries with no key set are an error naming
-    /// `MSCONNECT_CACHE_KEY`: that is a worker's configuration, not an entry, at fault.
+    /// the key's setting: that is a worker's configuration, not an entry, at fault.
     fn decode(&self, key: &str, raw: &str) -> Result<Option<Map<String, Value>>> {
         let Ok(Value::Object(mut entry)) = serde_json::from_str::<Value>(raw) else {
             tracing::warn!(target: "msconnect::cache", "skipping {key} in the token cache {}: not a JSON object", self.url);
@@ -210,25 +210,26 @@ impl RedisStore {
             return Ok(Some(entry));
         };
         let sealed = secret.starts_with(SEALED_PREFIX);
+        let key_setting = &self.options.names.key;
         match (&self.options.key, sealed) {
             (None, false) => Ok(Some(entry)),
             (None, true) => Err(Error::invalid(
-                CACHE_KEY_VARIABLE,
+                key_setting,
                 format!(
                     "the token cache {} holds encrypted tokens: set it to the key they were written with",
                     self.url
                 ),
             )),
             (Some(_), false) => {
-                tracing::warn!(target: "msconnect::cache", "skipping {key} in the token cache {}: it is not encrypted, and {CACHE_KEY_VARIABLE} is set", self.url);
+                tracing::warn!(target: "msconnect::cache", "skipping {key} in the token cache {}: it is not encrypted, and {key_setting} is set", self.url);
                 Ok(None)
             }
             (Some(opener), true) => {
                 let Some(plain) = opener.open(secret, key) else {
                     tracing::warn!(
                         target: "msconnect::cache",
-                        "skipping {key} in the token cache {}: {CACHE_KEY_VARIABLE} does not decrypt it (it was \
-                         altered, copied from another key, or sealed with another {CACHE_KEY_VARIABLE}); a new \
+                        "skipping {key} in the token cache {}: {key_setting} does not decrypt it (it was \
+                         altered, copied from another key, or sealed with another {key_setting}); a new \
                          token will replace it",
                         self.url
                     );

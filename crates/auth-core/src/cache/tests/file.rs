@@ -15,7 +15,7 @@ fn the_file_the_lock_and_the_folder_are_private() {
     use std::os::unix::fs::PermissionsExt as _;
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("new-home");
-    let cache = TokenCache::from_env(&EnvVars::default(), || Ok(home.clone())).unwrap();
+    let cache = TokenCache::open(home.join(CACHE_FILE_NAME));
     assert_eq!(cache.path(), Some(home.join("msal_token_cache.json").as_path()));
     cache
         .save_at(&app_result(&microsoft(CUSTOMER), "AT", NOW), &[], None, at(NOW))

@@ -26,9 +26,14 @@ fn shared_with(server: &RedisServer, options: RedisOptions) -> TokenCache {
     TokenCache::redis(&server.url_with_password(), options).unwrap()
 }
 
+/// Sealed with a key named as the command line names it, in messages.
 fn sealed_with(byte: u8) -> RedisOptions {
     RedisOptions {
         key: Some(CacheKey::new([byte; 32])),
+        names: RedisSettingNames {
+            key: "MSCONNECT_CACHE_KEY".into(),
+            ..RedisSettingNames::default()
+        },
         ..RedisOptions::default()
     }
 }
@@ -228,7 +233,12 @@ fn secrets_are_sealed_with_the_key_and_an_entry_it_does_not_open_is_skipped() {
         !warnings.text().contains(&sealed),
         "the warning holds the sealed value"
     );
-    let none = shared(&server)
+    // no key, its setting named as the command line names it
+    let unsealed = RedisOptions {
+        key: None,
+        ..sealed_with(0)
+    };
+    let none = shared_with(&server, unsealed)
         .find_access_token(&app_query(CUSTOMER), at(NOW))
         .unwrap_err();
     insta::assert_snapshot!(without_port(&none.to_string(), &server), @"invalid value for MSCONNECT_CACHE_KEY: the token cache redis://127.0.0.1:PORT holds encrypted tokens: set it to the key they were written with");
@@ -710,6 +720,10 @@ fn with_the_file_fallback_an_unreachable_redis_gives_way_to_the_file_with_one_wa
         &server,
         RedisOptions {
             fallback: Some(file.clone()),
+            names: RedisSettingNames {
+                fallback: "MSCONNECT_CACHE_FALLBACK".into(),
+                ..RedisSettingNames::default()
+            },
             ..RedisOptions::default()
         },
     );
@@ -751,89 +765,6 @@ fn with_the_file_fallback_an_unreachable_redis_gives_way_to_the_file_with_one_wa
         )),
         "{text}"
     );
-}
-
-#[test]
-fn the_environment_chooses_redis_and_its_options() {
-    let server = RedisServer::with_password("env-pass");
-    let dir = tempfile::tempdir().unwrap();
-    let home = dir.path().to_str().unwrap();
-    let env = |pairs: &[(&str, &str)]| {
-        let mut vars = crate::env::EnvVars::default();
-        for (k, v) in pairs {
-            vars.set(*k, *v);
-        }
-        TokenCache::from_env(&vars, || Ok(std::path::PathBuf::from(home)))
-    };
-    let file = env(&[]).unwrap();
-    assert_eq!(
-        file.path(),
-        Some(dir.path().join("msal_token_cache.json").as_path())
-    );
-    assert_eq!(file.url(), None);
-
-    let url = server.url();
-    let cache = env(&[
-        ("MSCONNECT_CACHE_URL", &url),
-        ("MSCONNECT_CACHE_PASSWORD", "env-pass"),
-    ])
-    .unwrap();
-    assert_eq!(cache.url(), Some(url.as_str()));
-    assert_eq!(cache.path(), None);
-    fill(&cache);
-    assert_eq!(
-        stored(&server, APP_AT_KEY)["secret"],
-        "app-at",
-        "the password from the environment let it in"
-    );
-
-    let in_url = env(&[("MSCONNECT_CACHE_URL", &server.url_with_password())]).unwrap();
-    assert!(!format!("{in_url:?}").contains("env-pass"), "{in_url:?}");
-    assert!(
-        in_url
-            .find_access_token(&app_query(CUSTOMER), at(NOW))
-            .unwrap()
-            .is_some()
-    );
-
-    let wrong = env(&[
-        ("MSCONNECT_CACHE_URL", &url),
-        ("MSCONNECT_CACHE_PASSWORD", "not-it"),
-    ])
-    .unwrap();
-    let error = wrong
-        .find_access_token(&app_query(CUSTOMER), at(NOW))
-        .unwrap_err();
-    assert!(
-        matches!(
-            error,
-            Error::CacheServer {
-                unreachable: false,
-                ..
-            }
-        ),
-        "a refused password is no outage: {error}"
-    );
-    assert!(!error.to_string().contains("not-it"));
-
-    let refused = |pairs: &[(&str, &str)]| env(pairs).unwrap_err().to_string();
-    insta::assert_snapshot!(refused(&[("MSCONNECT_CACHE_URL", "https://:pw@cache.example")]), @"invalid value for MSCONNECT_CACHE_URL: 'https://cache.example/' is not a Redis URL: it must start with redis:// or rediss:// (TLS)");
-    insta::assert_snapshot!(refused(&[("MSCONNECT_CACHE_URL", "cache.example:6379")]), @"invalid value for MSCONNECT_CACHE_URL: 'cache.example:6379' is not a Redis URL: it must start with redis:// or rediss:// (TLS)");
-    insta::assert_snapshot!(refused(&[("MSCONNECT_CACHE_URL", "redis://:pw@cache.example/x")]), @"invalid value for MSCONNECT_CACHE_URL: 'redis://cache.example/x': Invalid database number - InvalidClientConfig");
-    insta::assert_snapshot!(refused(&[("MSCONNECT_CACHE_URL", &url), ("MSCONNECT_CACHE_FALLBACK", "memory")]), @"invalid value for MSCONNECT_CACHE_FALLBACK: 'memory' is not a fallback: the only one is `file`");
-    insta::assert_snapshot!(refused(&[("MSCONNECT_CACHE_URL", &url), ("MSCONNECT_CACHE_LOCK_SECONDS", "soon")]), @"invalid value for MSCONNECT_CACHE_LOCK_SECONDS: 'soon' is not a number of seconds between 0.1 and 3600");
-    insta::assert_snapshot!(refused(&[("MSCONNECT_CACHE_URL", &url), ("MSCONNECT_CACHE_KEY", "dG9vIHNob3J0")]), @"invalid value for MSCONNECT_CACHE_KEY: it holds 9 bytes, an AES-256 key has 32: give 32 random bytes in base64 (`openssl rand -base64 32`)");
-
-    let options = RedisOptions::from_env(
-        &crate::env::EnvVars::from_pairs([
-            ("MSCONNECT_CACHE_FALLBACK", "file"),
-            ("MSCONNECT_CACHE_LOCK_SECONDS", "2.5"),
-        ]),
-        || Ok(std::path::PathBuf::from(home)),
-    )
-    .unwrap();
-    assert_eq!(options.fallback, Some(dir.path().join("msal_token_cache.json")));
-    assert_eq!(options.lock_ttl, Duration::from_millis(2_500));
 }
 
 #[test]
