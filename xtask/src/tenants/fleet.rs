@@ -75,29 +75,21 @@ pub(crate) fn run(workers: usize, tenants: usize, name_by: NameBy, debug: bool) 
                         .env("AZURE_AUTHORITY_HOST", url)
                         .env("MSCONNECT_PASSWORD", "fleet-secret")
                         .output();
-                    match output {
+                    let failure = match output {
                         Ok(output) if output.status.success() => {
-                            Some(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+                            return Some(String::from_utf8_lossy(&output.stdout).trim().to_owned());
                         }
-                        Ok(output) => {
-                            counts.failed.fetch_add(1, Ordering::Relaxed);
-                            let mut first = first_error.lock().unwrap_or_else(|e| e.into_inner());
-                            first.get_or_insert_with(|| {
-                                format!(
-                                    "msconnect {}: {}",
-                                    args.join(" "),
-                                    String::from_utf8_lossy(&output.stderr).trim()
-                                )
-                            });
-                            None
-                        }
-                        Err(e) => {
-                            counts.failed.fetch_add(1, Ordering::Relaxed);
-                            let mut first = first_error.lock().unwrap_or_else(|e| e.into_inner());
-                            first.get_or_insert_with(|| format!("starting {}: {e}", binary.display()));
-                            None
-                        }
-                    }
+                        Ok(output) => format!(
+                            "msconnect {}: {}",
+                            args.join(" "),
+                            String::from_utf8_lossy(&output.stderr).trim()
+                        ),
+                        Err(e) => format!("starting {}: {e}", binary.display()),
+                    };
+                    counts.failed.fetch_add(1, Ordering::Relaxed);
+                    let mut first = first_error.lock().unwrap_or_else(|e| e.into_inner());
+                    first.get_or_insert(failure);
+                    None
                 };
                 let offset = worker * tenants / workers;
                 for i in 0..tenants {
