@@ -282,17 +282,15 @@ fn auth_core_names_no_msconnect_variable() {
     );
 }
 
-/// ARCHITECTURE.md (target): a flow takes what it needs as values and never reaches up into the session.
-/// The two files below still do; the list may only shrink.
+/// ARCHITECTURE.md: a flow takes what it needs as values and never reaches up into the session (issue 22,
+/// item 6).
 #[test]
 fn flows_never_reach_up_into_the_session() {
-    const STILL_REACHING: [&str; 2] = ["silent.rs", "environment.rs"];
     let found: Vec<String> = library_files(&root().join("crates/auth-core/src/flows"))
         .into_iter()
-        .filter(|(name, file)| {
+        .filter(|(_, file)| {
             let code = code_of(file);
-            (code.contains("crate::session") || code.contains("Session"))
-                && !STILL_REACHING.contains(&name.as_str())
+            code.contains("crate::session") || code.contains("Session")
         })
         .map(|(name, _)| name)
         .collect();
@@ -318,15 +316,9 @@ fn nothing_installs_a_process_wide_crypto_provider() {
 
 /// ARCHITECTURE.md: no import circles between the modules of a crate (issue 22, item 6). Every crate's
 /// modules and the uses between them are read from its source (see `import_circles`); a circle is modules
-/// that use each other, directly or around. The uses below still close circles and are being cut, each
-/// for the reason given; the list may only shrink, and a use that no longer closes a circle must leave it.
+/// that use each other, directly or around. None is left, and none may come back.
 #[test]
 fn no_import_circles_between_modules() {
-    // `crate: module → the module it uses: why that use stays for now`
-    const PINNED: [&str; 2] = [
-        "auth-core: cache → flows: `cache::SilentRequest`, imported by session.rs, goes with item 7",
-        "auth-core: flows → session: flows::silent and flows::environment still reach into the session",
-    ];
     let mut crates: Vec<(String, PathBuf)> = std::fs::read_dir(root().join("crates"))
         .unwrap()
         .map(|entry| entry.unwrap().path())
@@ -342,27 +334,8 @@ fn no_import_circles_between_modules() {
     crates.sort();
     assert!(crates.len() >= 8, "{crates:?}");
     let mut circles = Vec::new();
-    let mut no_longer = Vec::new();
     for (krate, src) in &crates {
-        let mut uses = import_circles::uses_in(src);
-        let pinned: Vec<(&str, &str)> = PINNED
-            .iter()
-            .filter_map(|pinned| pinned.strip_prefix(krate.as_str())?.strip_prefix(": "))
-            .map(|pinned| {
-                let (from, rest) = pinned.split_once(" → ").unwrap();
-                (from, rest.split_once(": ").unwrap().0)
-            })
-            .collect();
-        for (from, to) in &pinned {
-            if !uses.get_mut(*from).is_some_and(|used| used.remove(*to)) {
-                no_longer.push(format!("{krate}: {from} → {to} (no such use)"));
-            }
-        }
-        for (from, to) in &pinned {
-            if !import_circles::reaches(&uses, to, from) {
-                no_longer.push(format!("{krate}: {from} → {to} (no circle)"));
-            }
-        }
+        let uses = import_circles::uses_in(src);
         circles.extend(
             import_circles::circles(&uses)
                 .into_iter()
@@ -374,8 +347,58 @@ fn no_import_circles_between_modules() {
         "modules that use each other, directly or around: {circles:#?}; move what they share into the \
          module that owns it, or into a child both use (a child may use its parent's items)"
     );
+}
+
+/// Issue 22, item 10: the heavy parts are features, on by default. A program depending on a product
+/// crate with `default-features = false` (a client secret is all it needs) builds no certificate parser;
+/// with the defaults, it does. Read from `cargo tree`, offline: the lock file already names every crate.
+#[test]
+fn without_default_features_a_product_crate_builds_no_certificate_parser() {
+    // the crates only reading certificates needs (auth-core's `certificates`)
+    const CERTIFICATE_CRATES: [&str; 4] = ["x509-parser", "p12-keystore", "pkcs12", "pkcs5"];
+    let crates_of = |extra: &[&str]| -> Vec<String> {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let output = std::process::Command::new(cargo)
+            .args([
+                "tree",
+                "--offline",
+                "--locked",
+                "--edges",
+                "normal",
+                "--prefix",
+                "none",
+            ])
+            .args(["--format", "{p}", "--package", "msconnect-partnercenter"])
+            .args(extra)
+            .current_dir(root())
+            .output()
+            .expect("running cargo tree");
+        assert!(
+            output.status.success(),
+            "cargo tree {extra:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| line.split_whitespace().next())
+            .map(str::to_owned)
+            .collect()
+    };
+    let with_defaults = crates_of(&[]);
+    let without = crates_of(&["--no-default-features"]);
     assert!(
-        no_longer.is_empty(),
-        "cut, so take them off PINNED: {no_longer:#?}"
+        with_defaults.iter().any(|name| name == "msconnect-auth-core")
+            && without.iter().any(|name| name == "msconnect-auth-core"),
+        "{with_defaults:?}"
     );
+    for krate in CERTIFICATE_CRATES {
+        assert!(
+            with_defaults.iter().any(|name| name == krate),
+            "{krate} is not built with the default features: {with_defaults:?}"
+        );
+        assert!(
+            !without.iter().any(|name| name == krate),
+            "{krate} is built without the default features: {without:?}"
+        );
+    }
 }

@@ -3,18 +3,18 @@
 //! writes it), and its MSAL token cache `msal_token_cache.json`, which msconnect then reads and writes in
 //! place, so both tools stay in step: a token either renews serves the other, and `az logout` signs
 //! msconnect out of that account too. No browser and no device code: the account's (family) refresh
-//! token buys the token.
+//! token buys the token, in the flow `AzureCli::sign_in` (`flows/from_azure_cli.rs`, so that this module,
+//! which the default chain reads, uses no flow).
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use crate::authority::Authority;
-use crate::cache::{SilentRequest, TokenCache};
+use crate::cache::TokenCache;
 use crate::env::EnvVars;
 use crate::error::{AzureCliProblem, Error, Result};
 use crate::home::SharedFolders;
-use crate::http::HttpClient;
 use crate::ids::{ClientId, Tenant};
 use crate::read_file::read_regular;
 use crate::token::{Account, TokenResult};
@@ -324,40 +324,6 @@ impl AzureCli {
             .find_map(|(client, _)| ClientId::parse(client).ok())
             .unwrap_or_else(|| preferred.clone())
     }
-
-    /// Signs in silently with the Azure CLI's sign-in: chooses the account (`username`, else the only
-    /// one), opens the CLI's cache, and gets a token for `scopes` in `tenant` (else the account's tenant
-    /// in the CLI) from `authority` for `client_id`, from the cache or bought with the account's (family)
-    /// refresh token. Returns the token, the account and the cache, which the connection keeps using.
-    pub async fn sign_in(&self, http: &HttpClient, request: FromAzureCli<'_>) -> Result<AzureCliSignIn> {
-        let chosen = self.choose(request.username)?;
-        let cache = self.token_cache()?;
-        let tenant = match request.tenant {
-            Some(tenant) => tenant.clone(),
-            None => Tenant::parse(&chosen.tenant_id).map_err(|_| Error::InvalidFile {
-                path: self.profile_path(),
-                reason: format!("the tenant of {} is not a tenant id", printable(&chosen.username)),
-            })?,
-        };
-        let authority = request.authority.with_tenant(&tenant)?;
-        cache.check_writable()?;
-        let account = self.cached_account(&cache, &chosen, &authority.environment())?;
-        let client_id = self.client_for(&account, request.client_id);
-        let token = SilentRequest::new(&cache, &authority, &client_id)
-            .account(Some(&account.home_account_id))
-            .scopes(request.scopes)
-            .send(http)
-            .await
-            .map_err(|error| match error {
-                Error::SignInRequired(_) => signed_out(&chosen.username),
-                other => other,
-            })?;
-        Ok(AzureCliSignIn {
-            token,
-            account,
-            cache,
-        })
-    }
 }
 
 /// What to sign in to with the Azure CLI's sign-in.
@@ -396,7 +362,7 @@ pub fn signed_out(username: &str) -> Error {
 }
 
 /// Text from another program's file, fit for a message: no control characters, at most 200 of them.
-fn printable(text: &str) -> String {
+pub(crate) fn printable(text: &str) -> String {
     text.chars().filter(|c| !c.is_control()).take(200).collect()
 }
 

@@ -99,6 +99,16 @@ pub enum Error {
     #[error("{0}")]
     Certificate(String),
 
+    /// What was asked needs a part of auth-core that this build leaves out: a Cargo feature, on by
+    /// default (`certificates`, `browser`), that the program turned off.
+    #[error("{needs} needs msconnect-auth-core's `{feature}` feature, which this build leaves out")]
+    FeatureOff {
+        /// What could not be done (`reading a certificate`).
+        needs: &'static str,
+        /// The feature that does it.
+        feature: &'static str,
+    },
+
     /// No certificate matched in any of the stores searched.
     #[error("no certificate {wanted} in {}{detail}", .searched.join("; "))]
     CertificateNotFound {

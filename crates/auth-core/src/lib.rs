@@ -43,7 +43,7 @@ pub use azure_cli::{AzureCli, AzureCliAccount, AzureCliAccountKind, AzureCliSign
 #[cfg(feature = "redis")]
 pub use cache::{CacheKey, RedisOptions, RedisSettingNames};
 pub use cache::{CacheProtection, KeyStoreKind, ProtectionInForce};
-pub use cache::{CachedAccessToken, SilentRequest, TokenCache, TokenQuery};
+pub use cache::{CachedAccessToken, TokenCache, TokenQuery};
 pub use cert::{
     Certificate, CertificateCredential, CertificateStore, SigningAlgorithm, normalize_thumbprint,
 };
@@ -53,8 +53,10 @@ pub use env::EnvVars;
 pub use error::{AzureCliProblem, Error, RenewalReason, Result, ServerError};
 pub use flows::{
     AccessTokenPassthrough, BrowserOpener, ClientCredential, ClientCredentials, DeviceCodeChallenge,
-    DeviceCodeFlow, InteractiveBrowser, PortPolicy, RefreshTokenGrant, SystemBrowser, UsernamePassword,
+    DeviceCodeFlow, PortPolicy, RefreshTokenGrant, SilentRequest, UsernamePassword,
 };
+#[cfg(feature = "browser")]
+pub use flows::{InteractiveBrowser, SystemBrowser};
 pub use http::{
     HttpClient, HttpOptions, HttpRequest, HttpResponse, HttpTransport, RetryPolicy, RootCertificate,
     TransportError,

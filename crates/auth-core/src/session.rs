@@ -7,10 +7,12 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use crate::cache::{CachedAccessToken, SilentRequest, TokenCache};
+use crate::cache::{CachedAccessToken, TokenCache};
 use crate::cert::{Certificate, CertificateCredential, CertificateStore};
 use crate::claims::ClaimsChallenge;
-use crate::flows::{BrowserOpener, DeviceCodeFlow, InteractiveBrowser, PortPolicy, SystemBrowser};
+use crate::flows::{BrowserOpener, DeviceCodeFlow, PortPolicy};
+#[cfg(feature = "browser")]
+use crate::flows::{InteractiveBrowser, SystemBrowser};
 use crate::interaction::{Interaction, StderrInteraction};
 use crate::secret::ClientSecret;
 
@@ -19,40 +21,16 @@ use crate::cloud::Environment;
 use crate::env::EnvVars;
 use crate::error::{Error, Result};
 use crate::flows::federated::FetchedAssertion;
-use crate::flows::{AccessTokenPassthrough, ClientCredential, RefreshTokenGrant, UsernamePassword};
+use crate::flows::{
+    AccessTokenPassthrough, ClientCredential, RefreshTokenGrant, SilentRequest, UsernamePassword,
+};
 use crate::http::{HttpClient, HttpOptions};
 use crate::ids::{ClientId, Tenant};
 use crate::secret::{AccessToken, Password, RefreshToken};
 use crate::token::TokenResult;
 
-/// A user name and its password (for the resource owner password grant), or an application id and its
-/// client secret.
-#[derive(Clone)]
-pub struct Credential {
-    /// The user name, or the application id of a service principal.
-    pub username: String,
-    /// The password or client secret.
-    pub password: Password,
-}
-
-impl Credential {
-    /// A credential.
-    pub fn new(username: impl Into<String>, password: impl Into<Password>) -> Self {
-        Self {
-            username: username.into(),
-            password: password.into(),
-        }
-    }
-}
-
-impl std::fmt::Debug for Credential {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credential")
-            .field("username", &self.username)
-            .field("password", &self.password)
-            .finish()
-    }
-}
+// the password grant's credential is the grant's; it stays nameable here
+pub use crate::flows::Credential;
 
 /// How to sign in.
 #[derive(Debug, Clone)]
@@ -220,9 +198,9 @@ impl SignInRequest {
 pub use crate::cert::{CertificateSource, SavedCertificate};
 
 mod connection;
-pub use connection::{
-    AppCredential, CONNECTION_VERSION, CacheLocation, Connection, SignedIn, UserMethod, secret_fingerprint,
-};
+pub use connection::{AppCredential, CONNECTION_VERSION, CacheLocation, Connection, SignedIn, UserMethod};
+// a credential's fingerprint is the credential's; it stays nameable here
+pub use crate::flows::secret_fingerprint;
 
 mod handle;
 mod renewal;
@@ -233,8 +211,9 @@ pub use handle::Connected;
 pub use renewal::TokenOptions;
 pub use saved::SavedConnections;
 pub use sign_in::SignedInTokens;
-pub(crate) use validate::answer_problem;
-pub use validate::{MAX_TOKEN_LIFETIME_SECONDS, validate_response};
+pub use validate::validate_response;
+// what every token answer must have is the token's own check; it stays nameable here
+pub use crate::token::MAX_TOKEN_LIFETIME_SECONDS;
 
 /// Options of [`Session::new`].
 #[derive(Clone)]
@@ -432,6 +411,29 @@ impl Session {
             credential: CertificateCredential::new((*certificate).clone()),
             saved,
         }))
+    }
+}
+
+// The session turns the `AZURE_*` variables into its sign-in method, so the flow that reads them needs
+// no session.
+impl crate::flows::EnvironmentCredential {
+    /// The sign-in method for [`Session::sign_in`]: the certificate is loaded now (so a wrong password
+    /// or an unreadable file is reported before any request), through the session so the saved
+    /// connection remembers where it is.
+    pub fn sign_in_method(&self, session: &Session) -> Result<SignInMethod> {
+        use crate::flows::EnvironmentMethod;
+        Ok(match &self.method {
+            EnvironmentMethod::ClientSecret(secret) => {
+                SignInMethod::Application(ClientCredential::Secret(secret.clone()))
+            }
+            EnvironmentMethod::Certificate(source) => {
+                SignInMethod::Application(session.certificate_credential(source)?)
+            }
+            EnvironmentMethod::FederatedTokenFile(file) => {
+                SignInMethod::Application(ClientCredential::assertion(file.clone()))
+            }
+            EnvironmentMethod::UsernamePassword(credential) => SignInMethod::Password(credential.clone()),
+        })
     }
 }
 

@@ -16,6 +16,31 @@ use crate::time::{clamp_epoch, epoch_after, epoch_seconds};
 /// Scopes MSAL adds to every delegated request and leaves out of the cache's `target`.
 pub const OIDC_SCOPES: [&str; 3] = ["openid", "profile", "offline_access"];
 
+/// The largest `expires_in` accepted: a day longer than the longest lifetime Entra ID issues (24 hours
+/// for configurable lifetimes), so that a hostile or broken answer cannot pin a token for years.
+pub const MAX_TOKEN_LIFETIME_SECONDS: i64 = 2 * 24 * 3600;
+
+/// What is wrong with a token answer of the authority, whatever asked for it (a sign-in, a renewal):
+/// an empty access token, or a lifetime of zero or less, or over [`MAX_TOKEN_LIFETIME_SECONDS`]. Such an
+/// answer is never saved: one hostile answer must not pin a token in the cache for years.
+pub(crate) fn answer_problem(result: &TokenResult, now: SystemTime) -> Option<String> {
+    if result.access_token.secret().trim().is_empty() {
+        return Some("has an empty access_token".into());
+    }
+    let lifetime = result.expires_on.saturating_sub(epoch_seconds(now));
+    if lifetime <= 0 {
+        return Some(format!(
+            "gives a token that is already expired (expires_in {lifetime})"
+        ));
+    }
+    if lifetime > MAX_TOKEN_LIFETIME_SECONDS {
+        return Some(format!(
+            "gives a token valid for {lifetime} seconds, more than the {MAX_TOKEN_LIFETIME_SECONDS} accepted"
+        ));
+    }
+    None
+}
+
 /// `client_info`: the home account's object and tenant ids, sent when a request has `client_info=1`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientInfo {

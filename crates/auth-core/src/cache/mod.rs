@@ -47,8 +47,6 @@ mod seal;
 mod search;
 mod token_lock;
 
-/// Silent sign-in is a flow; it is named here too, where it was first.
-pub use crate::flows::SilentRequest;
 #[cfg(feature = "redis")]
 pub use redis::{RedisOptions, RedisSettingNames};
 #[cfg(feature = "redis")]

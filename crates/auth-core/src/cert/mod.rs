@@ -2,6 +2,9 @@
 //! or a certificate store, and the signed client assertion (PROTOCOL section 3) it makes for confidential
 //! clients.
 //!
+//! Reading certificates (X.509, PEM, PFX/PKCS#12) needs the default feature `certificates`; without it
+//! the loading calls return [`Error::FeatureOff`] and nothing else changes.
+//!
 //! The private key is a secret: it is kept as zeroized DER, parsed only for the moment of signing, and
 //! printed as `[redacted]`.
 
@@ -15,7 +18,15 @@ use crate::secret::REDACTED;
 
 mod assertion;
 mod load;
+// the X.509 and PKCS#12 parsers, or in a build without them the same calls refusing by name
+#[cfg(feature = "certificates")]
+mod parse;
+#[cfg(feature = "certificates")]
 mod pfx;
+#[cfg(not(feature = "certificates"))]
+mod without_parsers;
+#[cfg(not(feature = "certificates"))]
+use without_parsers as parse;
 mod source;
 mod store;
 
@@ -114,6 +125,7 @@ impl fmt::Debug for Certificate {
 }
 
 /// The kind of private key, which decides the signature algorithm.
+#[cfg_attr(not(feature = "certificates"), allow(dead_code))] // made only by the parsers
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum KeyKind {
     /// RSA, with its modulus size in bits: PS256 or RS256.
@@ -132,6 +144,7 @@ impl fmt::Display for KeyKind {
 }
 
 /// How the private key's DER is wrapped.
+#[cfg_attr(not(feature = "certificates"), allow(dead_code))] // made only by the parsers
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum KeyFormat {
     /// PKCS#8 `PrivateKeyInfo` (PFX files, `BEGIN PRIVATE KEY`).
@@ -141,6 +154,7 @@ pub(crate) enum KeyFormat {
 }
 
 /// A private key: its DER, wiped from memory on drop, and what it is.
+#[cfg_attr(not(feature = "certificates"), allow(dead_code))] // made only by the parsers
 #[derive(Clone)]
 pub(crate) struct PrivateKey {
     der: Zeroizing<Vec<u8>>,
@@ -181,6 +195,7 @@ pub fn normalize_thumbprint(text: &str) -> Result<String> {
 
 /// An error about a certificate input, prefixed with where it came from (for the loaders, `load` and
 /// `pfx`, which share it through their parent rather than through each other).
+#[cfg(feature = "certificates")]
 pub(crate) fn problem(origin: &str, reason: impl std::fmt::Display) -> Error {
     Error::Certificate(format!("{origin}: {reason}"))
 }

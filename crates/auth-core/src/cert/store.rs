@@ -10,7 +10,8 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use super::load::{Loaded, read_file, read_text, subject_query};
+use super::load::{read_file, read_text, subject_query};
+use super::parse::{self, Loaded};
 use super::{Certificate, normalize_thumbprint};
 use crate::env::EnvVars;
 use crate::error::{Error, Result};
@@ -74,6 +75,7 @@ impl CertificateStore {
     /// An expired certificate is returned all the same: the authority decides.
     pub fn find_by_thumbprint(&self, thumbprint: &str) -> Result<Certificate> {
         let thumbprint = normalize_thumbprint(thumbprint)?;
+        parse::available()?;
         for (_, dir) in &self.dirs {
             for path in files(dir) {
                 let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
@@ -122,6 +124,7 @@ impl CertificateStore {
                 "give a subject such as CN=app or a distinguished name",
             ));
         }
+        parse::available()?;
         let mut best: Option<Certificate> = None;
         let (mut outside_validity, mut without_key) = (0, 0);
         for (_, dir) in &self.dirs {

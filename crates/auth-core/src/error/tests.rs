@@ -170,3 +170,24 @@ fn errors_can_cross_threads() {
     assert_bounds::<Error>();
     assert_bounds::<ServerError>();
 }
+
+/// Issue 22, item 10: what a build without a default feature answers names the feature to turn on.
+#[test]
+fn a_left_out_feature_is_named() {
+    let certificates = Error::FeatureOff {
+        needs: "reading a certificate",
+        feature: "certificates",
+    };
+    assert_eq!(
+        certificates.to_string(),
+        "reading a certificate needs msconnect-auth-core's `certificates` feature, which this build leaves out"
+    );
+    let browser = Error::FeatureOff {
+        needs: "signing in in a browser",
+        feature: "browser",
+    };
+    assert_eq!(
+        browser.to_string(),
+        "signing in in a browser needs msconnect-auth-core's `browser` feature, which this build leaves out"
+    );
+}

@@ -12,7 +12,6 @@
 //! them, or their answer without the cookie, ends the sign-in with an error. SECURITY.md compares the
 //! alternatives.
 
-use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -33,20 +32,11 @@ use crate::token::TokenResult;
 mod listener;
 mod opener;
 
-pub use opener::{BrowserOpener, SystemBrowser};
+pub use opener::SystemBrowser;
+// what the session's options name is compiled without the feature too
+pub use crate::flows::browser_options::{BrowserOpener, PortPolicy};
 
 use listener::{Expected, LoopbackListener, StartAddress};
-
-/// Which loopback ports the listener may take.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PortPolicy {
-    /// The first free port of the range, tried in order (for apps registered with a fixed
-    /// `http://localhost:PORT`).
-    Range(RangeInclusive<u16>),
-    /// Any free port the system picks (for apps registered with `http://localhost`, which matches any
-    /// port).
-    Any,
-}
 
 /// The default of [`InteractiveBrowser::timeout`].
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);

@@ -1,5 +1,6 @@
 //! `AZURE_*` variables, as azure-identity's `EnvironmentCredential` reads them: which sign-in they
-//! describe, for the caller to turn into its own.
+//! describe, for the caller to turn into its own (the session turns them into its sign-in method, loading
+//! a certificate then: `EnvironmentCredential::sign_in_method`, in `session.rs`).
 
 use std::io::Read as _;
 use std::path::PathBuf;
@@ -7,12 +8,11 @@ use std::path::PathBuf;
 use crate::cert::CertificateSource;
 use crate::env::EnvVars;
 use crate::error::{Error, Result};
-use crate::flows::ClientCredential;
 use crate::flows::federated::{FederatedTokenFile, env_client_id, env_tenant};
+use crate::flows::password::Credential;
 use crate::ids::{ClientId, Tenant};
 use crate::read_file::open_regular;
 use crate::secret::{ClientSecret, Password};
-use crate::session::{Credential, Session, SignInMethod};
 
 /// The sign-in the variables describe.
 #[derive(Clone)]
@@ -117,24 +117,6 @@ impl EnvironmentCredential {
             client_id,
             tenant,
             method,
-        })
-    }
-
-    /// The sign-in method for [`Session::sign_in`]: the certificate is loaded now (so a wrong password
-    /// or an unreadable file is reported before any request), through the session so the saved
-    /// connection remembers where it is.
-    pub fn sign_in_method(&self, session: &Session) -> Result<SignInMethod> {
-        Ok(match &self.method {
-            EnvironmentMethod::ClientSecret(secret) => {
-                SignInMethod::Application(ClientCredential::Secret(secret.clone()))
-            }
-            EnvironmentMethod::Certificate(source) => {
-                SignInMethod::Application(session.certificate_credential(source)?)
-            }
-            EnvironmentMethod::FederatedTokenFile(file) => {
-                SignInMethod::Application(ClientCredential::assertion(file.clone()))
-            }
-            EnvironmentMethod::UsernamePassword(credential) => SignInMethod::Password(credential.clone()),
         })
     }
 

@@ -17,19 +17,27 @@ use crate::secret::{ClientAssertion, ClientSecret};
 use crate::token::{OIDC_SCOPES, TokenResult};
 
 mod access_token;
+#[cfg(feature = "browser")]
 pub mod browser;
+mod browser_options;
 pub mod chain;
 mod client_credentials;
 pub mod device_code;
 pub mod environment;
 pub mod federated;
+pub(crate) mod fingerprint;
+mod from_azure_cli;
 pub mod managed_identity;
-mod password;
+pub(crate) mod password;
 mod refresh_token;
 pub(crate) mod silent;
 
 pub use access_token::AccessTokenPassthrough;
-pub use browser::{BrowserOpener, InteractiveBrowser, PortPolicy, SystemBrowser};
+#[cfg(feature = "browser")]
+pub use browser::{InteractiveBrowser, SystemBrowser};
+#[cfg(not(feature = "browser"))]
+pub(crate) use browser_options::needs_browser;
+pub use browser_options::{BrowserOpener, PortPolicy};
 pub use chain::{ChainAnswer, ChainSource, DefaultChain};
 pub use client_credentials::ClientCredentials;
 pub use device_code::{DEVICE_CODE_GRANT_TYPE, DeviceCodeFlow};
@@ -40,8 +48,9 @@ pub use federated::{
     AzurePipelinesToken, FederatedTokenFile, FederatedTokenSource, GitHubActionsToken, SavedFederatedSource,
     WorkloadIdentity,
 };
+pub use fingerprint::secret_fingerprint;
 pub use managed_identity::{ManagedIdentity, ManagedIdentityId, ManagedIdentitySource};
-pub use password::UsernamePassword;
+pub use password::{Credential, UsernamePassword};
 pub use refresh_token::RefreshTokenGrant;
 pub use silent::SilentRequest;
 // the cache keeps the mark apart; the silent flow asks for it

@@ -9,6 +9,35 @@ use crate::ids::ClientId;
 use crate::secret::Password;
 use crate::token::TokenResult;
 
+/// A user name and its password (for the resource owner password grant), or an application id and its
+/// client secret.
+#[derive(Clone)]
+pub struct Credential {
+    /// The user name, or the application id of a service principal.
+    pub username: String,
+    /// The password or client secret.
+    pub password: Password,
+}
+
+impl Credential {
+    /// A credential.
+    pub fn new(username: impl Into<String>, password: impl Into<Password>) -> Self {
+        Self {
+            username: username.into(),
+            password: password.into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential")
+            .field("username", &self.username)
+            .field("password", &self.password)
+            .finish()
+    }
+}
+
 /// `grant_type=password`.
 #[derive(Debug, Clone)]
 pub struct UsernamePassword<'a> {

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::flows::{ClientCredential, ClientCredentials, RefreshTokenGrant, normalize_scopes};
 use crate::http::HttpClient;
 use crate::ids::ClientId;
-use crate::token::{ClientInfo, OIDC_SCOPES, TokenResult};
+use crate::token::{ClientInfo, OIDC_SCOPES, TokenResult, answer_problem};
 
 use crate::cache::{
     AccessTokenSearch, CAPABILITY_SCOPE_PREFIX, CachedAccessToken, CredentialFilter, Lease, RefreshLock,
@@ -103,7 +103,7 @@ impl<'a> SilentRequest<'a> {
     pub fn credential(mut self, credential: Option<&'a ClientCredential>) -> Self {
         self.credential = credential;
         if let Some(credential) = credential {
-            self.fingerprint = crate::session::AppCredential::of(credential, self.client_id).fingerprint();
+            self.fingerprint = credential.fingerprint(self.client_id);
             self.strict = true;
             self.unproved = self.fingerprint.is_none();
         }
@@ -232,7 +232,7 @@ impl<'a> SilentRequest<'a> {
         };
         match renewed {
             Ok(mut result) => {
-                if let Some(reason) = crate::session::answer_problem(&result, now) {
+                if let Some(reason) = answer_problem(&result, now) {
                     return Err(Error::SignInRequired(format!(
                         "the token was not renewed because the answer of {} {reason}; nothing was saved",
                         result.environment

@@ -128,6 +128,9 @@ impl Session {
                     "the AZURE_* variables describe one sign-in, not another set of variables",
                 ));
             }
+            #[cfg(not(feature = "browser"))]
+            SignInMethod::Browser(_) => return Err(crate::flows::needs_browser()),
+            #[cfg(feature = "browser")]
             SignInMethod::Browser(options) => {
                 let system;
                 let opener: &dyn BrowserOpener = match &self.inner.options.opener {

@@ -1,36 +1,8 @@
-//! Validation of a token answer before anything is kept: what every answer must have
-//! ([`answer_problem`]), and what a sign-in's must ([`validate_response`]).
+//! Validation of a sign-in's token answer before anything is kept ([`validate_response`]): what every
+//! answer must have is the token's own check ([`answer_problem`]), and a sign-in's must have more.
 
 use super::*;
-
-/// The largest `expires_in` accepted: a day longer than the longest lifetime Entra ID issues (24 hours
-/// for configurable lifetimes), so that a hostile or broken answer cannot pin a token for years.
-pub const MAX_TOKEN_LIFETIME_SECONDS: i64 = 2 * 24 * 3600;
-
-/// Checks a token response before anything is saved: a non-empty access token, a lifetime that is
-/// positive and bounded, for a user's sign-in the ID token that says who signed in, and the tenant: a
-/// token from another tenant than the GUID asked for is logged as a warning naming both. One small
-/// function, so the time arithmetic lives in one place.
-/// What is wrong with a token answer of the authority, whatever asked for it (a sign-in, a renewal):
-/// an empty access token, or a lifetime of zero or less, or over [`MAX_TOKEN_LIFETIME_SECONDS`]. Such an
-/// answer is never saved: one hostile answer must not pin a token in the cache for years.
-pub(crate) fn answer_problem(result: &TokenResult, now: std::time::SystemTime) -> Option<String> {
-    if result.access_token.secret().trim().is_empty() {
-        return Some("has an empty access_token".into());
-    }
-    let lifetime = result.expires_on.saturating_sub(crate::time::epoch_seconds(now));
-    if lifetime <= 0 {
-        return Some(format!(
-            "gives a token that is already expired (expires_in {lifetime})"
-        ));
-    }
-    if lifetime > MAX_TOKEN_LIFETIME_SECONDS {
-        return Some(format!(
-            "gives a token valid for {lifetime} seconds, more than the {MAX_TOKEN_LIFETIME_SECONDS} accepted"
-        ));
-    }
-    None
-}
+use crate::token::answer_problem;
 
 /// Checks a sign-in's token answer before anything is saved: what every answer must have (a non-empty
 /// access token, a lifetime above zero and at most [`MAX_TOKEN_LIFETIME_SECONDS`]; a passthrough token's

@@ -9,7 +9,7 @@ use mockito::Matcher;
 
 use super::*;
 use crate::cloud::Cloud;
-use crate::flows::ClientCredential;
+use crate::flows::{ClientCredential, SilentRequest};
 use crate::http::HttpOptions;
 use crate::secret::ClientSecret;
 use crate::session::{Session, SessionOptions, SignInMethod, SignInRequest};

@@ -6,7 +6,7 @@ use mockito::Matcher;
 use serde_json::json;
 
 use super::*;
-use crate::flows::ClientCredential;
+use crate::flows::{ClientCredential, SilentRequest};
 use crate::http::fake::{FakeServer, assert_posted_form, fake_authority};
 use crate::testing::http_client;
 use crate::time::Timer as _;

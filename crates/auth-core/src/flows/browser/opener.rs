@@ -13,13 +13,8 @@ use std::io;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::BrowserOpener;
 use crate::env::{EnvVars, remove_secret_variables};
-
-/// Opens a URL in a browser.
-pub trait BrowserOpener: Send + Sync {
-    /// Opens `url`; an error says why no browser could.
-    fn open(&self, url: &str) -> io::Result<()>;
-}
 
 /// How long a launcher may take to fail before it counts as having opened the browser. Launchers
 /// (`xdg-open`, `open`) hand the URL over and exit; a browser started directly keeps running.
