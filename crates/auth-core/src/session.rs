@@ -7,10 +7,10 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use crate::cache::{CachedAccessToken, SilentRequest, TokenCache};
+use crate::cache::{CachedAccessToken, TokenCache};
 use crate::cert::{Certificate, CertificateCredential, CertificateStore};
 use crate::claims::ClaimsChallenge;
-use crate::flows::{BrowserOpener, DeviceCodeFlow, InteractiveBrowser, PortPolicy, SystemBrowser};
+use crate::flows::{BrowserOpener, DeviceCodeFlow, InteractiveBrowser, PortPolicy, SilentRequest, SystemBrowser};
 use crate::interaction::{Interaction, StderrInteraction};
 use crate::secret::ClientSecret;
 

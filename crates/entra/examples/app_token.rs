@@ -8,7 +8,7 @@
 
 use std::process::ExitCode;
 
-use entra::auth_core::{Credential, Session, SessionOptions, Tenant, Url};
+use entra::{Credential, Session, SessionOptions, Tenant, Url};
 use entra::{ConnectEntra, EntraSignIn, connect};
 
 const HELP: &str = "\

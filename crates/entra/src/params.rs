@@ -229,7 +229,7 @@ impl Request for ConnectEntra {
             _ => EntraSignIn::UserCredential {
                 tenant: bound.tenant(&TENANT_ID)?,
                 client_id: bound.client_id(&CLIENT_ID)?,
-                scopes: auth_core::flows::normalize_scopes(bound.list(&SCOPES)?.unwrap_or_default()),
+                scopes: auth_core::normalize_scopes(bound.list(&SCOPES)?.unwrap_or_default()),
                 method: match (bound.credential(&CREDENTIAL)?, bound.switch(&USE_DEVICE_CODE)) {
                     (Some(_), true) => return Err(bound.conflict(&CREDENTIAL, &USE_DEVICE_CODE)),
                     (Some(credential), false) => UserMethod::Credential(credential),

@@ -8,7 +8,7 @@
 
 use std::process::ExitCode;
 
-use partnercenter::auth_core::{Credential, Session, SessionOptions, Tenant, Url};
+use partnercenter::{Credential, Session, SessionOptions, Tenant, Url};
 use partnercenter::{CommonOptions, ConnectPartnerCenter, PartnerCenterSignIn, connect};
 
 const HELP: &str = "\

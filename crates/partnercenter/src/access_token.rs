@@ -2,7 +2,7 @@
 //! that always carries the refresh token exactly as the token endpoint sent it (the original's empty
 //! refresh token was its most reported bug).
 
-use auth_core::time::format_rfc3339;
+use auth_core::format_rfc3339;
 use auth_core::{
     AccessToken, ClientCredential, ClientId, RefreshToken, Session, SignInMethod, SignInRequest, TokenResult,
 };

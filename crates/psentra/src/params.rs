@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use auth_core::token::OIDC_SCOPES;
+use auth_core::OIDC_SCOPES;
 use auth_core::{ClientCredential, ClientId, ClientSecret, Credential, Environment, Password, Tenant};
 use cmdlet::bind::named;
 use cmdlet::declare::common::{self, CERTIFICATE_THUMBPRINT, ENVIRONMENT};
@@ -315,14 +315,14 @@ impl Request for ConnectPsEntra {
 
     fn from_bound(mut bound: Bound) -> Result<Self> {
         let environment = bound.environment();
-        let scopes = auth_core::flows::normalize_scopes(bound.list(&SCOPES)?.unwrap_or_default());
+        let scopes = auth_core::normalize_scopes(bound.list(&SCOPES)?.unwrap_or_default());
         if let Some(shared) = SharedSignIn::from_bound(&bound, NAMES)? {
             // the sign-in takes its application and tenant from the set (or AZURE_*): these two are
             // what was given, for -WhatIf, else Graph's client (the Azure CLI's, whose refresh token
             // serves its own client) and `organizations`
             let client_id = match (&shared, bound.text(&CLIENT_ID)?) {
                 (SharedSignIn::AzureCli { .. }, _) => {
-                    ClientId::from_static(auth_core::azure_cli::AZURE_CLI_CLIENT_ID)
+                    ClientId::from_static(auth_core::AZURE_CLI_CLIENT_ID)
                 }
                 (_, Some(id)) => parse_client_id(&id)?,
                 (_, None) => ClientId::from_static(GRAPH_CLIENT_ID),

@@ -8,7 +8,7 @@
 
 use std::process::ExitCode;
 
-use secmgmt::auth_core::{Credential, Session, SessionOptions, Tenant, Url};
+use secmgmt::{Credential, Session, SessionOptions, Tenant, Url};
 use secmgmt::{ConnectSecMgmtAccount, SecMgmtSignIn, connect};
 
 const HELP: &str = "\

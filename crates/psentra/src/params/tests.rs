@@ -4,8 +4,8 @@
 use std::time::SystemTime;
 
 use auth_core::SecretText;
-use auth_core::flows::AssertionSource;
-use auth_core::secret::ClientAssertion;
+use auth_core::AssertionSource;
+use auth_core::ClientAssertion;
 use cmdlet::bind::canonical_name;
 
 use cmdlet::Argument;
@@ -169,7 +169,7 @@ fn from_azure_cli_needs_no_client_and_takes_the_accounts_tenant_unless_given() {
     ));
     assert_eq!(
         request.client_id.as_str(),
-        auth_core::azure_cli::AZURE_CLI_CLIENT_ID
+        auth_core::AZURE_CLI_CLIENT_ID
     );
     assert!(
         !request.tenant.is_specific(),
