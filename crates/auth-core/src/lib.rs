@@ -49,7 +49,7 @@ pub use claims::{CAE_CAPABILITY, ClaimsChallenge};
 pub use ids::{ClientId, Tenant};
 pub use interaction::{DeviceCodeChallenge, Interaction, SilentInteraction, StderrInteraction};
 pub use session::{
-    AppCredential, BrowserOptions, Connected, Connection, Credential, MAX_TOKEN_LIFETIME_SECONDS,
+    AppCredential, BrowserOptions, CacheLocation, Connected, Connection, Credential, MAX_TOKEN_LIFETIME_SECONDS,
     RenewalCredentials, SavedConnections, Session, SessionOptions, SignInMethod, SignInRequest, SignedIn,
     SignedInTokens, TokenOptions, UserMethod, secret_fingerprint, validate_response,
 };
@@ -57,10 +57,11 @@ pub use token::{OIDC_SCOPES, TokenResult, decode_jwt_payload};
 
 // Flows: one builder per grant, and the credentials a host offers.
 pub use flows::{
-    AccessTokenPassthrough, AssertionSource, BrowserOpener, ChainAnswer, ClientCredential, ClientCredentials,
-    DefaultChain, DeviceCodeFlow, EnvironmentCredential, EnvironmentMethod, FederatedTokenFile,
-    InteractiveBrowser, ManagedIdentity, ManagedIdentityId, PortPolicy, RefreshTokenGrant, SystemBrowser,
-    UsernamePassword, WorkloadIdentity, normalize_scopes,
+    AccessTokenPassthrough, AssertionFuture, AssertionSource, AzurePipelinesToken, BrowserOpener, ChainAnswer,
+    ChainSource, ClientCredential, ClientCredentials, DefaultChain, DeviceCodeFlow, EnvironmentCredential,
+    EnvironmentMethod, FederatedTokenFile, FederatedTokenSource, GitHubActionsToken, InteractiveBrowser,
+    ManagedIdentity, ManagedIdentityId, ManagedIdentitySource, PortPolicy, RefreshTokenGrant,
+    SavedFederatedSource, SystemBrowser, UsernamePassword, WorkloadIdentity, normalize_scopes,
 };
 /// The `AZURE_CLIENT_ID` and `AZURE_TENANT_ID` a federated sign-in defaults to, read and checked.
 pub use flows::federated::{env_client_id as azure_client_id, env_tenant as azure_tenant_id};
@@ -83,14 +84,17 @@ pub use cert::{
 };
 
 // Secrets: newtypes that print `[redacted]`.
-pub use secret::{AccessToken, ClientAssertion, ClientSecret, Password, RefreshToken, SECRET_FIELDS, SecretText};
+pub use secret::{
+    AccessToken, AuthorizationCode, ClientAssertion, ClientSecret, CodeVerifier, DeviceCode, FederatedToken,
+    IdToken, IdentityHeader, Password, RefreshToken, RequestToken, SECRET_FIELDS, SecretText,
+};
 
 // HTTP: the client and its transport seam.
 pub use http::{
-    HttpClient, HttpOptions, HttpRequest, HttpResponse, HttpTransport, RetryPolicy, RootCertificate,
-    TransportError,
+    HttpClient, HttpMethod, HttpOptions, HttpRequest, HttpResponse, HttpTransport, MAX_BODY_BYTES, RetryPolicy,
+    RootCertificate, TransportError, TransportFuture,
 };
-pub use time::{Sleep, Timer};
+pub use time::{SharedTimer, Sleep, SystemTimer, Timer};
 
 // Errors.
 pub use error::{AzureCliProblem, Error, RenewalReason, Result, ServerError};
