@@ -21,7 +21,7 @@ pub const SECRET_VARIABLES: [&str; 7] = [
 
 /// Removes every [`SECRET_VARIABLES`] entry, and each of `more`, from the environment `command` will
 /// start with (it inherits the rest). On Windows, where names ignore case, `env_remove` does too.
-pub fn remove_secret_variables<'a>(
+pub(crate) fn remove_secret_variables<'a>(
     command: &'a mut std::process::Command,
     more: &[String],
 ) -> &'a mut std::process::Command {

@@ -217,11 +217,11 @@ impl SignInRequest {
 
 // The certificate's source and its saved description live with the certificates (`cert/source.rs`), so
 // that the flows need not reach into the session; they stay nameable here.
-pub use crate::cert::{CertificateSource, SavedCertificate};
+pub(crate) use crate::cert::{CertificateSource, SavedCertificate};
 
 mod connection;
 pub use connection::{
-    AppCredential, CONNECTION_VERSION, CacheLocation, Connection, SignedIn, UserMethod, secret_fingerprint,
+    AppCredential, CacheLocation, Connection, SignedIn, UserMethod, secret_fingerprint,
 };
 
 mod handle;
@@ -436,7 +436,7 @@ impl Session {
 }
 
 /// Fetches an issuer's OpenID Connect discovery document and checks it names that issuer.
-pub async fn discover(http: &HttpClient, issuer: &url::Url) -> Result<crate::authority::DiscoveryDocument> {
+pub(crate) async fn discover(http: &HttpClient, issuer: &url::Url) -> Result<crate::authority::DiscoveryDocument> {
     let url = url::Url::parse(&format!(
         "{}/.well-known/openid-configuration",
         issuer.as_str().trim_end_matches('/')

@@ -49,7 +49,7 @@ pub enum PortPolicy {
 }
 
 /// The default of [`InteractiveBrowser::timeout`].
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// `prompt` values the Microsoft identity platform accepts.
 const PROMPTS: [&str; 5] = ["login", "none", "consent", "select_account", "create"];

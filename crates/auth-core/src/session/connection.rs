@@ -16,7 +16,7 @@ use crate::token::TokenResult;
 use super::{SavedCertificate, SignInMethod, SignInRequest};
 
 /// The version written in new connections; version 1 is the previous release's flat form.
-pub const CONNECTION_VERSION: u32 = 2;
+pub(crate) const CONNECTION_VERSION: u32 = 2;
 
 /// What a module remembers of its current connection so a later process can get tokens silently. Never
 /// a secret: a client secret is supplied again ([`super::SessionOptions::renewal`]) and
