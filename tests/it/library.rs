@@ -18,10 +18,10 @@ fn recording() -> (partnercenter::SessionOptions, Arc<Mutex<Vec<String>>>) {
     options.http.transport = Some(Arc::new(move |request: partnercenter::HttpRequest| {
         seen.lock().unwrap().push(request.url.to_string());
         async {
-            Err::<partnercenter::HttpResponse, _>(partnercenter::TransportError::Failed {
-                transient: false,
-                reason: "the test sends nothing".into(),
-            })
+            Err::<partnercenter::HttpResponse, _>(partnercenter::TransportError::failed(
+                "the test sends nothing",
+                false,
+            ))
         }
     }));
     (options, sent)
@@ -29,7 +29,13 @@ fn recording() -> (partnercenter::SessionOptions, Arc<Mutex<Vec<String>>>) {
 
 /// The words a library caller must not meet: PowerShell's parameters and the command line's options.
 fn names_no_parameter_or_option(message: &str) {
-    for word in ["-Credential", "-ClientSecret", "-ApplicationId", "--client-secret", "--credential"] {
+    for word in [
+        "-Credential",
+        "-ClientSecret",
+        "-ApplicationId",
+        "--client-secret",
+        "--credential",
+    ] {
         assert!(!message.contains(word), "{message:?} names {word}");
     }
 }
@@ -145,6 +151,6 @@ fn auth_cores_error_turns_into_the_crates_error_saying_the_same() {
     let error = tenant("not a tenant!").unwrap_err();
     assert!(matches!(error, partnercenter::Error::Core(_)));
     assert_eq!(error.to_string(), core.to_string());
-    insta::assert_snapshot!(error, @"");
+    insta::assert_snapshot!(error, @"invalid value for tenant: 'not a tenant!' is not a tenant: give a tenant id (GUID), a domain name such as contoso.onmicrosoft.com, or common, organizations or consumers");
     names_no_parameter_or_option(&error.to_string());
 }

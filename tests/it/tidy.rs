@@ -277,7 +277,10 @@ fn public_surfaces_are_curated() {
         let Some(rest) = line.trim_start().strip_prefix("pub mod ") else {
             continue;
         };
-        let attributes = lines[..at].iter().rev().take_while(|l| l.trim_start().starts_with("#["));
+        let attributes = lines[..at]
+            .iter()
+            .rev()
+            .take_while(|l| l.trim_start().starts_with("#["));
         if attributes.clone().any(|l| l.trim() == "#[cfg(test)]") {
             continue;
         }
@@ -301,10 +304,16 @@ fn public_surfaces_are_curated() {
         "auth-core's lib.rs makes modules public: {public_modules:?}; keep the module private and name its \
          items in the crate's one `pub use` list"
     );
-    assert!(lib.contains("pub use session::{"), "auth-core's list is gone from its lib.rs");
+    assert!(
+        lib.contains("pub use session::{"),
+        "auth-core's list is gone from its lib.rs"
+    );
 
     let mut whole = Vec::new();
-    for krate in ["cmdlet"].into_iter().chain(PRODUCT_CRATES.map(|(krate, _)| krate)) {
+    for krate in ["cmdlet"]
+        .into_iter()
+        .chain(PRODUCT_CRATES.map(|(krate, _)| krate))
+    {
         let code = code_of(&root().join("crates").join(krate).join("src/lib.rs"));
         for dependency in ["auth_core", "cmdlet"] {
             let re_exports = [
@@ -313,7 +322,10 @@ fn public_surfaces_are_curated() {
                 format!("pub use {dependency}::{{self"),
                 format!("pub use {dependency}::*"),
             ];
-            if re_exports.iter().any(|re_export| code.contains(re_export.as_str())) {
+            if re_exports
+                .iter()
+                .any(|re_export| code.contains(re_export.as_str()))
+            {
                 whole.push(format!("{krate} re-exports {dependency}"));
             }
         }

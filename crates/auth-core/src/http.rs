@@ -23,7 +23,7 @@ pub(crate) use client::excerpt;
 pub use client::{HttpClient, RetryPolicy};
 pub(crate) use transport::strip_query;
 pub use transport::{
-    HttpMethod, HttpRequest, HttpResponse, HttpTransport, MAX_BODY_BYTES, RootCertificate,
+    HttpMethod, HttpRequest, HttpResponse, HttpTransport, MAX_BODY_BYTES, ReqwestTransport, RootCertificate,
     TransportError, TransportFuture,
 };
 

@@ -49,38 +49,39 @@ pub use claims::{CAE_CAPABILITY, ClaimsChallenge};
 pub use ids::{ClientId, Tenant};
 pub use interaction::{DeviceCodeChallenge, Interaction, SilentInteraction, StderrInteraction};
 pub use session::{
-    AppCredential, BrowserOptions, CacheLocation, Connected, Connection, Credential, MAX_TOKEN_LIFETIME_SECONDS,
-    RenewalCredentials, SavedConnections, Session, SessionOptions, SignInMethod, SignInRequest, SignedIn,
-    SignedInTokens, TokenOptions, UserMethod, secret_fingerprint, validate_response,
+    AppCredential, BrowserOptions, CacheLocation, Connected, Connection, Credential,
+    MAX_TOKEN_LIFETIME_SECONDS, RenewalCredentials, SavedConnections, Session, SessionOptions, SignInMethod,
+    SignInRequest, SignedIn, SignedInTokens, TokenOptions, UserMethod, secret_fingerprint, validate_response,
 };
 pub use token::{OIDC_SCOPES, TokenResult, decode_jwt_payload};
 
 // Flows: one builder per grant, and the credentials a host offers.
-pub use flows::{
-    AccessTokenPassthrough, AssertionFuture, AssertionSource, AzurePipelinesToken, BrowserOpener, ChainAnswer,
-    ChainSource, ClientCredential, ClientCredentials, DefaultChain, DeviceCodeFlow, EnvironmentCredential,
-    EnvironmentMethod, FederatedTokenFile, FederatedTokenSource, GitHubActionsToken, InteractiveBrowser,
-    ManagedIdentity, ManagedIdentityId, ManagedIdentitySource, PortPolicy, RefreshTokenGrant,
-    SavedFederatedSource, SystemBrowser, UsernamePassword, WorkloadIdentity, normalize_scopes,
-};
 /// The `AZURE_CLIENT_ID` and `AZURE_TENANT_ID` a federated sign-in defaults to, read and checked.
 pub use flows::federated::{env_client_id as azure_client_id, env_tenant as azure_tenant_id};
+pub use flows::{
+    AccessTokenPassthrough, AssertionFuture, AssertionSource, AzurePipelinesToken, BrowserOpener,
+    ChainAnswer, ChainSource, ClientCredential, ClientCredentials, DefaultChain, DeviceCodeFlow,
+    EnvironmentCredential, EnvironmentMethod, FederatedTokenFile, FederatedTokenSource, GitHubActionsToken,
+    InteractiveBrowser, ManagedIdentity, ManagedIdentityId, ManagedIdentitySource, PortPolicy,
+    RefreshTokenGrant, SavedFederatedSource, SystemBrowser, UsernamePassword, WorkloadIdentity,
+    normalize_scopes,
+};
 
 // The token cache.
-#[cfg(feature = "redis")]
-pub use cache::{CacheKey, RedisOptions, RedisSettingNames};
 pub use cache::{
     CACHE_FILE_NAME, CacheProtection, CachedAccessToken, KeyStoreKind, ProtectionInForce, SilentRequest,
     TokenCache, TokenQuery,
 };
+#[cfg(feature = "redis")]
+pub use cache::{CacheKey, RedisOptions, RedisSettingNames};
 // for the large test caches of msconnect-test-support (tests/support), which builds on the public API
 #[doc(hidden)]
 pub use cache::file_text_of;
 
 // Certificates.
 pub use cert::{
-    Certificate, CertificateCredential, CertificateSource, CertificateStore, SavedCertificate, SigningAlgorithm,
-    normalize_thumbprint,
+    Certificate, CertificateCredential, CertificateSource, CertificateStore, SavedCertificate,
+    SigningAlgorithm, normalize_thumbprint,
 };
 
 // Secrets: newtypes that print `[redacted]`.
@@ -91,8 +92,8 @@ pub use secret::{
 
 // HTTP: the client and its transport seam.
 pub use http::{
-    HttpClient, HttpMethod, HttpOptions, HttpRequest, HttpResponse, HttpTransport, MAX_BODY_BYTES, RetryPolicy,
-    RootCertificate, TransportError, TransportFuture,
+    HttpClient, HttpMethod, HttpOptions, HttpRequest, HttpResponse, HttpTransport, MAX_BODY_BYTES,
+    ReqwestTransport, RetryPolicy, RootCertificate, TransportError, TransportFuture,
 };
 pub use time::{SharedTimer, Sleep, SystemTimer, Timer};
 

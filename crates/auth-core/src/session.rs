@@ -10,7 +10,9 @@ use std::time::Duration;
 use crate::cache::{CachedAccessToken, TokenCache};
 use crate::cert::{Certificate, CertificateCredential, CertificateStore};
 use crate::claims::ClaimsChallenge;
-use crate::flows::{BrowserOpener, DeviceCodeFlow, InteractiveBrowser, PortPolicy, SilentRequest, SystemBrowser};
+use crate::flows::{
+    BrowserOpener, DeviceCodeFlow, InteractiveBrowser, PortPolicy, SilentRequest, SystemBrowser,
+};
 use crate::interaction::{Interaction, StderrInteraction};
 use crate::secret::ClientSecret;
 
@@ -220,9 +222,7 @@ impl SignInRequest {
 pub(crate) use crate::cert::{CertificateSource, SavedCertificate};
 
 mod connection;
-pub use connection::{
-    AppCredential, CacheLocation, Connection, SignedIn, UserMethod, secret_fingerprint,
-};
+pub use connection::{AppCredential, CacheLocation, Connection, SignedIn, UserMethod, secret_fingerprint};
 
 mod handle;
 mod renewal;
@@ -436,7 +436,10 @@ impl Session {
 }
 
 /// Fetches an issuer's OpenID Connect discovery document and checks it names that issuer.
-pub(crate) async fn discover(http: &HttpClient, issuer: &url::Url) -> Result<crate::authority::DiscoveryDocument> {
+pub(crate) async fn discover(
+    http: &HttpClient,
+    issuer: &url::Url,
+) -> Result<crate::authority::DiscoveryDocument> {
     let url = url::Url::parse(&format!(
         "{}/.well-known/openid-configuration",
         issuer.as_str().trim_end_matches('/')

@@ -115,8 +115,9 @@ fn account(connection: &auth_core::Connection) -> String {
         SignedIn::ManagedIdentity { id } => match id {
             auth_core::ManagedIdentityId::SystemAssigned => "system-assigned identity".into(),
             auth_core::ManagedIdentityId::ClientId(id) => id.to_string(),
-            auth_core::ManagedIdentityId::ObjectId(id)
-            | auth_core::ManagedIdentityId::ResourceId(id) => id.clone(),
+            auth_core::ManagedIdentityId::ObjectId(id) | auth_core::ManagedIdentityId::ResourceId(id) => {
+                id.clone()
+            }
         },
         _ => connection.client_id.to_string(),
     }

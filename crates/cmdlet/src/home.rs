@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use auth_core::EnvVars;
-use auth_core::{SharedFolders, check_folder};
 use auth_core::{Error, Result};
+use auth_core::{SharedFolders, check_folder};
 
 /// The variable that names msconnect's folder.
 pub const MSCONNECT_HOME: &str = "MSCONNECT_HOME";

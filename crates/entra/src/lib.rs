@@ -9,7 +9,7 @@ mod params;
 
 // This module's face: connect, the typed request and its sets, the context, the lifecycle, and the
 // declarations the command line is built from.
-pub use connect::{LIFECYCLE, MODULE, connect};
+pub use connect::{DEFAULT_CLIENT_ID, LIFECYCLE, MODULE, connect};
 pub use context::{AuthType, EntraContext, TokenCredentialType};
 pub use params::{CONNECT_CMDLET, ConnectEntra, ENVIRONMENTS, EntraSignIn, UserMethod};
 
@@ -25,6 +25,6 @@ pub use auth_core::{
     Url,
 };
 pub use cmdlet::{
-    Argument, Bound, ConnectionName, ConnectionStatus, Error, Request, Result, SaveConnections, SavedConnection,
-    SignInExtras, StatusOptions, persistent_options,
+    Argument, Bound, ConnectionName, ConnectionStatus, Error, Request, Result, SaveConnections,
+    SavedConnection, SignInExtras, StatusOptions, persistent_options,
 };

@@ -11,7 +11,7 @@ mod params;
 // This module's face: connect, the typed request and its sets, the context, the lifecycle, and the
 // declarations the command line is built from.
 pub use access_token::{AuthResult, new_partner_access_token};
-pub use connect::{LIFECYCLE, MODULE, connect};
+pub use connect::{DEFAULT_CLIENT_ID, LIFECYCLE, MODULE, PROFILE_TIMEOUT, connect};
 pub use context::{AccountType, PartnerAccount, PartnerContext, PartnerEnvironment};
 pub use params::{
     CONNECT_CMDLET, CommonOptions, ConnectPartnerCenter, ENVIRONMENTS, NEW_ACCESS_TOKEN_CMDLET,
@@ -30,6 +30,6 @@ pub use auth_core::{
     Url,
 };
 pub use cmdlet::{
-    Argument, Bound, ConnectionName, ConnectionStatus, Error, Request, Result, SaveConnections, SavedConnection,
-    SignInExtras, StatusOptions, persistent_options,
+    Argument, Bound, ConnectionName, ConnectionStatus, Error, Request, Result, SaveConnections,
+    SavedConnection, SignInExtras, StatusOptions, persistent_options,
 };

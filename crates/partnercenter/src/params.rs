@@ -16,7 +16,7 @@ use cmdlet::{Bound, Request, Result};
 pub use cmdlet::sets::partner_sdk::ENVIRONMENTS;
 
 /// `-EnforceMFA`.
-pub const ENFORCE_MFA: Parameter = Parameter {
+pub(crate) const ENFORCE_MFA: Parameter = Parameter {
     name: "EnforceMFA",
     aliases: &[],
     kind: Kind::Switch,

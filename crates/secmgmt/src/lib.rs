@@ -9,7 +9,7 @@ mod params;
 
 // This module's face: connect, the typed request and its sets, the context, the lifecycle, and the
 // declarations the command line is built from.
-pub use connect::{LIFECYCLE, MODULE, connect};
+pub use connect::{DEFAULT_CLIENT_ID, LIFECYCLE, MODULE, connect};
 pub use context::{AccountType, MgmtAccount, MgmtContext, MgmtEnvironment};
 pub use params::{
     CONNECT_CMDLET, ConnectSecMgmtAccount, ENVIRONMENTS, RefreshTokenCredential, SecMgmtSignIn,
@@ -27,6 +27,6 @@ pub use auth_core::{
     Url,
 };
 pub use cmdlet::{
-    Argument, Bound, ConnectionName, ConnectionStatus, Error, Request, Result, SaveConnections, SavedConnection,
-    SignInExtras, StatusOptions, persistent_options,
+    Argument, Bound, ConnectionName, ConnectionStatus, Error, Request, Result, SaveConnections,
+    SavedConnection, SignInExtras, StatusOptions, persistent_options,
 };

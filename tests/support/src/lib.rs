@@ -12,9 +12,9 @@ use std::time::Duration;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
+use auth_core::EnvVars;
 use auth_core::Url;
 use auth_core::{Cloud, Environment};
-use auth_core::EnvVars;
 use auth_core::{HttpClient, HttpOptions, RetryPolicy};
 use auth_core::{Session, SessionOptions};
 
@@ -213,9 +213,8 @@ pub const TEST_KEY_PEM: &str =
 /// Puts the TEST-ONLY certificate with its key in `store_dir` as `<THUMBPRINT>.pem` (the layout of
 /// msconnect's own store, `$MSCONNECT_HOME/certificates`), and returns the thumbprint.
 pub fn install_test_certificate(store_dir: &std::path::Path) -> String {
-    let certificate =
-        auth_core::Certificate::from_pem(TEST_CERTIFICATE_PEM, TEST_KEY_PEM, "test fixture")
-            .unwrap_or_else(|e| panic!("the test certificate: {e}"));
+    let certificate = auth_core::Certificate::from_pem(TEST_CERTIFICATE_PEM, TEST_KEY_PEM, "test fixture")
+        .unwrap_or_else(|e| panic!("the test certificate: {e}"));
     let thumbprint = certificate.thumbprint();
     std::fs::create_dir_all(store_dir).unwrap_or_else(|e| panic!("creating {}: {e}", store_dir.display()));
     let path = store_dir.join(format!("{thumbprint}.pem"));

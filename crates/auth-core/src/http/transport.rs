@@ -179,7 +179,7 @@ where
 
 /// The default transport: reqwest with rustls, set up by [`HttpClient::new`](super::HttpClient::new) from [`HttpOptions`].
 #[derive(Clone)]
-pub(crate) struct ReqwestTransport {
+pub struct ReqwestTransport {
     client: reqwest::Client,
 }
 
