@@ -71,7 +71,7 @@ pub struct AzureCli {
 
 impl AzureCli {
     /// The Azure CLI's folder: `AZURE_CONFIG_DIR`, else `~/.azure` (`%USERPROFILE%\.azure` on Windows),
-    /// checked as `shared` says ([`crate::home::check_other_tools_folder`]).
+    /// checked as `shared` says (`check_other_tools_folder`).
     pub fn locate(env: &EnvVars, shared: &SharedFolders) -> Result<Self> {
         if let Some(dir) = env.get(AZURE_CONFIG_DIR).filter(|d| !d.is_empty()) {
             let path = PathBuf::from(dir);

@@ -41,7 +41,7 @@ pub type SharedTimer = Arc<dyn Timer>;
 pub(crate) const MAX_EPOCH_SECONDS: i64 = 253_402_300_799;
 
 /// Seconds since the Unix epoch (what tokens and the MSAL cache count in), clamped to
-/// ±[`MAX_EPOCH_SECONDS`].
+/// ±`MAX_EPOCH_SECONDS`.
 pub fn epoch_seconds(time: SystemTime) -> i64 {
     let seconds = match time.duration_since(UNIX_EPOCH) {
         Ok(since) => i64::try_from(since.as_secs()).unwrap_or(i64::MAX),
@@ -61,7 +61,7 @@ pub(crate) fn epoch_after(now: i64, seconds: i64) -> i64 {
     clamp_epoch(now.saturating_add(seconds))
 }
 
-/// The time `seconds` after the Unix epoch, clamped to ±[`MAX_EPOCH_SECONDS`] (a `SystemTime` cannot
+/// The time `seconds` after the Unix epoch, clamped to ±`MAX_EPOCH_SECONDS` (a `SystemTime` cannot
 /// hold every `i64`: adding one would panic).
 pub fn from_epoch_seconds(seconds: i64) -> SystemTime {
     let seconds = clamp_epoch(seconds);

@@ -330,7 +330,7 @@ impl TokenCache {
     }
 
     /// [`save_at`](Self::save_at), an app-only access token marked with the fingerprint of the credential
-    /// that earned it ([`CREDENTIAL_MEMBER`]).
+    /// that earned it (`CREDENTIAL_MEMBER`).
     pub fn save_with_credential(
         &self,
         result: &TokenResult,

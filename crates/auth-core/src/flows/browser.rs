@@ -157,7 +157,7 @@ impl<'a> InteractiveBrowser<'a> {
         self
     }
 
-    /// How long to wait for the browser's answer ([`DEFAULT_TIMEOUT`] by default).
+    /// How long to wait for the browser's answer (`DEFAULT_TIMEOUT` by default).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self

@@ -45,7 +45,7 @@ impl FederatedTokenFile {
         &self.path
     }
 
-    /// Reads the token now: trimmed, at most [`MAX_FEDERATED_TOKEN_BYTES`], and shaped like a JWT.
+    /// Reads the token now: trimmed, at most `MAX_FEDERATED_TOKEN_BYTES`, and shaped like a JWT.
     pub fn read(&self) -> Result<FederatedToken> {
         // a FIFO or a device in its place is refused rather than waited on or read without end
         let bytes = read_existing(

@@ -236,7 +236,7 @@ impl<'a> ManagedIdentity<'a> {
         self
     }
 
-    /// The only folder an Azure Arc challenge may point into ([`ARC_KEY_DIRECTORY`] by default).
+    /// The only folder an Azure Arc challenge may point into (`ARC_KEY_DIRECTORY` by default).
     pub fn arc_key_directory(mut self, directory: impl Into<PathBuf>) -> Self {
         self.arc_key_directory = directory.into();
         self

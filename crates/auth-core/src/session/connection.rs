@@ -25,7 +25,7 @@ pub(crate) const CONNECTION_VERSION: u32 = 2;
 #[serde(rename_all = "PascalCase", try_from = "RawConnection")]
 #[non_exhaustive]
 pub struct Connection {
-    /// The form of the saved connection ([`CONNECTION_VERSION`]).
+    /// The form of the saved connection (`CONNECTION_VERSION`).
     pub version: u32,
     /// The environment, with its endpoints as they were when connecting.
     pub environment: Environment,
