@@ -12,11 +12,11 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use auth_core::authority::DiscoveryDocument;
-use auth_core::azure_cli::{AzureCli, FromAzureCli};
+use auth_core::DiscoveryDocument;
 use auth_core::{
     Authority, ClientId, EnvVars, Error, HttpClient, HttpOptions, SilentRequest, TokenCache, TokenResult,
 };
+use auth_core::{AzureCli, FromAzureCli};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 

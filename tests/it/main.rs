@@ -5,6 +5,7 @@ mod azure_sdk;
 mod cli;
 mod examples;
 mod interactive;
+mod library;
 mod msal_cache;
 mod msal_cli;
 mod oidc_cli;

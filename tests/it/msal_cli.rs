@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::SystemTime;
 
-use auth_core::time::epoch_seconds;
+use auth_core::epoch_seconds;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 

@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use auth_core::authority::DiscoveryDocument;
+use auth_core::DiscoveryDocument;
 use auth_core::{Authority, EnvVars, Error, HttpClient, HttpOptions};
 
 use crate::support::peers::{

@@ -264,6 +264,78 @@ fn auth_core_depends_on_no_workspace_crate() {
     assert_eq!(workspace_dependencies("auth-core", false), Vec::<String>::new());
 }
 
+/// ARCHITECTURE.md: a crate's surface is chosen (issue 22, item 7). auth-core's modules are private and
+/// its root is one `pub use` list, so each item has one path: its lib.rs declares no `pub mod` but a
+/// namespace made only of `pub use`s (`auth_core::files`), or the unit tests' support. No crate above it
+/// re-exports a whole crate: a product crate exports its own face and the few types that face needs.
+#[test]
+fn public_surfaces_are_curated() {
+    let lib = std::fs::read_to_string(root().join("crates/auth-core/src/lib.rs")).unwrap();
+    let lines: Vec<&str> = lib.lines().collect();
+    let mut public_modules = Vec::new();
+    for (at, line) in lines.iter().enumerate() {
+        let Some(rest) = line.trim_start().strip_prefix("pub mod ") else {
+            continue;
+        };
+        let attributes = lines[..at]
+            .iter()
+            .rev()
+            .take_while(|l| l.trim_start().starts_with("#["));
+        if attributes.clone().any(|l| l.trim() == "#[cfg(test)]") {
+            continue;
+        }
+        if rest.trim_end().ends_with('{') {
+            let body: String = lines[at + 1..]
+                .iter()
+                .take_while(|l| l.trim() != "}")
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let statements: Vec<&str> = body.split(';').map(str::trim).filter(|s| !s.is_empty()).collect();
+            if !statements.is_empty() && statements.iter().all(|s| s.starts_with("pub use ")) {
+                continue;
+            }
+        }
+        public_modules.push(line.trim().to_owned());
+    }
+    assert!(
+        public_modules.is_empty(),
+        "auth-core's lib.rs makes modules public: {public_modules:?}; keep the module private and name its \
+         items in the crate's one `pub use` list"
+    );
+    assert!(
+        lib.contains("pub use session::{"),
+        "auth-core's list is gone from its lib.rs"
+    );
+
+    let mut whole = Vec::new();
+    for krate in ["cmdlet"]
+        .into_iter()
+        .chain(PRODUCT_CRATES.map(|(krate, _)| krate))
+    {
+        let code = code_of(&root().join("crates").join(krate).join("src/lib.rs"));
+        for dependency in ["auth_core", "cmdlet"] {
+            let re_exports = [
+                format!("pub use {dependency};"),
+                format!("pub use {dependency} as "),
+                format!("pub use {dependency}::{{self"),
+                format!("pub use {dependency}::*"),
+            ];
+            if re_exports
+                .iter()
+                .any(|re_export| code.contains(re_export.as_str()))
+            {
+                whole.push(format!("{krate} re-exports {dependency}"));
+            }
+        }
+    }
+    assert!(
+        whole.is_empty(),
+        "{whole:?}: export the crate's own face and the few types it needs, by name"
+    );
+}
+
 /// ARCHITECTURE.md: auth-core reads none of msconnect's variables and names none in its messages: the
 /// saved connections, the user-defined environments, msconnect's folder, the token cache's selection
 /// (`MSCONNECT_CACHE_*`) and the folder checks' opt-in (`MSCONNECT_INSECURE_HOME`) live in cmdlet, which

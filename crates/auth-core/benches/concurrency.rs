@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use auth_core::time::from_epoch_seconds;
+use auth_core::from_epoch_seconds;
 use auth_core::{Authority, ClientId, SilentRequest, Tenant, TokenCache, Url};
 use test_support::{
     LARGE_CACHE_CLIENT_ID, LARGE_CACHE_SCOPE, LARGE_CACHE_TENANT, NOW, client_info, http_client,

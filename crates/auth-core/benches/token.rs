@@ -6,7 +6,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use auth_core::time::from_epoch_seconds;
+use auth_core::from_epoch_seconds;
 use auth_core::{
     Authority, Certificate, CertificateCredential, ClientId, Cloud, Connection, EnvVars, Environment,
     SignedIn, SigningAlgorithm, SilentRequest, Tenant, TokenCache, TokenQuery, Url, UserMethod,

@@ -12,10 +12,10 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use auth_core::time::epoch_seconds;
+use auth_core::epoch_seconds;
 use auth_core::{
-    CacheProtection, ClientId, Cloud, Connection, EnvVars, Environment, SignedIn, Tenant, TokenCache,
-    UserMethod, cache::CACHE_FILE_NAME,
+    CACHE_FILE_NAME, CacheProtection, ClientId, Cloud, Connection, EnvVars, Environment, SignedIn, Tenant,
+    TokenCache, UserMethod,
 };
 use test_support::saved::Saves as _;
 use test_support::{

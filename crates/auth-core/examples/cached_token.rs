@@ -20,7 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let env = EnvVars::from_process();
     let session = Session::new(SessionOptions {
         // the file the command line uses when no Redis cache is named
-        cache: TokenCache::open(home.join(auth_core::cache::CACHE_FILE_NAME)),
+        cache: TokenCache::open(home.join(auth_core::CACHE_FILE_NAME)),
         saved: Some(TestStore::shared(home.join("contexts"))),
         http: HttpOptions {
             env,

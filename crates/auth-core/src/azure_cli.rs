@@ -20,13 +20,13 @@ use crate::read_file::read_regular;
 use crate::token::{Account, TokenResult};
 
 /// The variable naming the Azure CLI's config folder (the CLI's own).
-pub const AZURE_CONFIG_DIR: &str = "AZURE_CONFIG_DIR";
+pub(crate) const AZURE_CONFIG_DIR: &str = "AZURE_CONFIG_DIR";
 /// The Azure CLI's list of subscriptions and the accounts that see them.
-pub const AZURE_PROFILE_FILE: &str = "azureProfile.json";
+pub(crate) const AZURE_PROFILE_FILE: &str = "azureProfile.json";
 /// The Azure CLI's MSAL token cache when it is kept in plain text (Linux, macOS).
-pub const AZURE_CLI_CACHE_FILE: &str = "msal_token_cache.json";
+pub(crate) const AZURE_CLI_CACHE_FILE: &str = "msal_token_cache.json";
 /// The Azure CLI's MSAL token cache when it is encrypted (Windows, or `core.encrypt_token_cache=true`).
-pub const AZURE_CLI_ENCRYPTED_CACHE_FILE: &str = "msal_token_cache.bin";
+pub(crate) const AZURE_CLI_ENCRYPTED_CACHE_FILE: &str = "msal_token_cache.bin";
 
 /// The Azure CLI's own application id: the client its refresh tokens are issued to (a member of
 /// Microsoft's family of client ids, FOCI).
@@ -71,7 +71,7 @@ pub struct AzureCli {
 
 impl AzureCli {
     /// The Azure CLI's folder: `AZURE_CONFIG_DIR`, else `~/.azure` (`%USERPROFILE%\.azure` on Windows),
-    /// checked as `shared` says ([`crate::home::check_other_tools_folder`]).
+    /// checked as `shared` says (`check_other_tools_folder`).
     pub fn locate(env: &EnvVars, shared: &SharedFolders) -> Result<Self> {
         if let Some(dir) = env.get(AZURE_CONFIG_DIR).filter(|d| !d.is_empty()) {
             let path = PathBuf::from(dir);
@@ -354,7 +354,7 @@ pub struct AzureCliSignIn {
 }
 
 /// The error once `az logout` (or MSAL's `remove_account`) took the account's tokens away.
-pub fn signed_out(username: &str) -> Error {
+pub(crate) fn signed_out(username: &str) -> Error {
     Error::SignInRequired(format!(
         "{} is signed out in the Azure CLI; run az login or connect again",
         printable(username)

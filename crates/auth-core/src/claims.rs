@@ -79,7 +79,7 @@ impl std::fmt::Display for ClaimsChallenge {
 /// The `claims` parameter of a request: the challenge, if any, with the client capabilities announced
 /// (`{"access_token":{"xms_cc":{"values":["cp1"]}}}` merged in, as MSAL merges them); `None` when there
 /// is neither.
-pub fn claims_parameter(challenge: Option<&ClaimsChallenge>, capabilities: &[&str]) -> Option<String> {
+pub(crate) fn claims_parameter(challenge: Option<&ClaimsChallenge>, capabilities: &[&str]) -> Option<String> {
     if capabilities.is_empty() {
         return challenge.map(|c| c.0.clone());
     }

@@ -20,8 +20,10 @@ pub const SECRET_VARIABLES: [&str; 7] = [
 ];
 
 /// Removes every [`SECRET_VARIABLES`] entry, and each of `more`, from the environment `command` will
-/// start with (it inherits the rest). On Windows, where names ignore case, `env_remove` does too.
-pub fn remove_secret_variables<'a>(
+/// start with (it inherits the rest). On Windows, where names ignore case, `env_remove` does too. The
+/// browser's opener is its one user, so it is compiled with the `browser` feature.
+#[cfg(feature = "browser")]
+pub(crate) fn remove_secret_variables<'a>(
     command: &'a mut std::process::Command,
     more: &[String],
 ) -> &'a mut std::process::Command {

@@ -441,7 +441,7 @@ impl ServerError {
 }
 
 /// The hint of PROTOCOL section 4 for an AADSTS code.
-pub fn hint_for(code: i64) -> Option<&'static str> {
+pub(crate) fn hint_for(code: i64) -> Option<&'static str> {
     Some(match code {
         50011 => {
             "register http://localhost:8400 (or the port used) as a redirect URI of the mobile and desktop \

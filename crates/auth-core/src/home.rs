@@ -32,7 +32,7 @@ pub struct SharedFolders {
 /// with them (the Azure CLI's `~/.azure`): the folder and the `files` named must be this user's (or root's)
 /// and writable by no one else, else whoever can write them could plant an account and a refresh token
 /// of their own. Unlike the application's own files, they are not made private: they are the other tool's.
-pub fn check_other_tools_folder(dir: &Path, files: &[&str], shared: &SharedFolders) -> Result<()> {
+pub(crate) fn check_other_tools_folder(dir: &Path, files: &[&str], shared: &SharedFolders) -> Result<()> {
     check_folder(dir, files, false, shared)
 }
 

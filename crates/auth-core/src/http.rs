@@ -20,7 +20,7 @@ mod client;
 mod transport;
 
 pub(crate) use client::excerpt;
-pub use client::{CLIENT_SKU, HttpClient, RetryPolicy, VERSION};
+pub use client::{HttpClient, RetryPolicy};
 pub(crate) use transport::strip_query;
 pub use transport::{
     HttpMethod, HttpRequest, HttpResponse, HttpTransport, MAX_BODY_BYTES, ReqwestTransport, RootCertificate,
@@ -78,7 +78,7 @@ impl std::fmt::Debug for HttpOptions {
 }
 
 // what a server says is cut with the rest of the text from outside (`printable`), which errors use too
-pub use crate::printable::{MAX_SERVER_TEXT, cap_text};
+pub(crate) use crate::printable::{MAX_SERVER_TEXT, cap_text};
 
 #[cfg(test)]
 pub(crate) mod fake;

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use crate::error::{Error, Result};
 
 /// Whether `value` is a GUID in its usual 8-4-4-4-12 hexadecimal form.
-pub fn is_guid(value: &str) -> bool {
+pub(crate) fn is_guid(value: &str) -> bool {
     let groups: Vec<&str> = value.split('-').collect();
     groups.len() == 5
         && groups

@@ -7,7 +7,7 @@ use std::fmt;
 use zeroize::Zeroizing;
 
 /// The text every secret prints instead of its value.
-pub const REDACTED: &str = "[redacted]";
+pub(crate) const REDACTED: &str = "[redacted]";
 
 macro_rules! secret_type {
     ($(#[$meta:meta])* $name:ident) => {

@@ -195,10 +195,10 @@ impl SignInRequest {
 
 // The certificate's source and its saved description live with the certificates (`cert/source.rs`), so
 // that the flows need not reach into the session; they stay nameable here.
-pub use crate::cert::{CertificateSource, SavedCertificate};
+pub(crate) use crate::cert::{CertificateSource, SavedCertificate};
 
 mod connection;
-pub use connection::{AppCredential, CONNECTION_VERSION, CacheLocation, Connection, SignedIn, UserMethod};
+pub use connection::{AppCredential, CacheLocation, Connection, SignedIn, UserMethod};
 // a credential's fingerprint is the credential's; it stays nameable here
 pub use crate::flows::secret_fingerprint;
 
@@ -438,7 +438,10 @@ impl crate::flows::EnvironmentCredential {
 }
 
 /// Fetches an issuer's OpenID Connect discovery document and checks it names that issuer.
-pub async fn discover(http: &HttpClient, issuer: &url::Url) -> Result<crate::authority::DiscoveryDocument> {
+pub(crate) async fn discover(
+    http: &HttpClient,
+    issuer: &url::Url,
+) -> Result<crate::authority::DiscoveryDocument> {
     let url = url::Url::parse(&format!(
         "{}/.well-known/openid-configuration",
         issuer.as_str().trim_end_matches('/')

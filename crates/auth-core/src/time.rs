@@ -38,10 +38,10 @@ pub type SharedTimer = Arc<dyn Timer>;
 /// Times from servers and files are clamped to `-MAX_EPOCH_SECONDS..=MAX_EPOCH_SECONDS`, so that no
 /// arithmetic on them can overflow (an `expires_on` of `i64::MIN` once made every later `token` panic)
 /// and every platform's `SystemTime` can hold them.
-pub const MAX_EPOCH_SECONDS: i64 = 253_402_300_799;
+pub(crate) const MAX_EPOCH_SECONDS: i64 = 253_402_300_799;
 
 /// Seconds since the Unix epoch (what tokens and the MSAL cache count in), clamped to
-/// ±[`MAX_EPOCH_SECONDS`].
+/// ±`MAX_EPOCH_SECONDS`.
 pub fn epoch_seconds(time: SystemTime) -> i64 {
     let seconds = match time.duration_since(UNIX_EPOCH) {
         Ok(since) => i64::try_from(since.as_secs()).unwrap_or(i64::MAX),
@@ -51,17 +51,17 @@ pub fn epoch_seconds(time: SystemTime) -> i64 {
 }
 
 /// `seconds` limited to the times msconnect believes in (±[`MAX_EPOCH_SECONDS`]).
-pub fn clamp_epoch(seconds: i64) -> i64 {
+pub(crate) fn clamp_epoch(seconds: i64) -> i64 {
     seconds.clamp(-MAX_EPOCH_SECONDS, MAX_EPOCH_SECONDS)
 }
 
 /// The epoch second `seconds` after `now`, for a lifetime a server gave (`expires_in`, `refresh_in`):
 /// saturating, then clamped, so that no value a server sends can overflow.
-pub fn epoch_after(now: i64, seconds: i64) -> i64 {
+pub(crate) fn epoch_after(now: i64, seconds: i64) -> i64 {
     clamp_epoch(now.saturating_add(seconds))
 }
 
-/// The time `seconds` after the Unix epoch, clamped to ±[`MAX_EPOCH_SECONDS`] (a `SystemTime` cannot
+/// The time `seconds` after the Unix epoch, clamped to ±`MAX_EPOCH_SECONDS` (a `SystemTime` cannot
 /// hold every `i64`: adding one would panic).
 pub fn from_epoch_seconds(seconds: i64) -> SystemTime {
     let seconds = clamp_epoch(seconds);

@@ -280,7 +280,7 @@ pub(crate) fn number(json: &Value, field: &str) -> Option<i64> {
 }
 
 /// Base64url with or without padding (some issuers pad).
-pub fn decode_base64url(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_base64url(text: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(text.trim_end_matches('='))
         .ok()

@@ -115,7 +115,7 @@ async fn traces_of_every_flow_hold_no_secret() {
 #[tokio::test]
 async fn traces_of_federated_and_managed_identity_sign_ins_hold_no_secret() {
     use auth_core::EnvVars;
-    use auth_core::flows::{ManagedIdentity, WorkloadIdentity};
+    use auth_core::{ManagedIdentity, WorkloadIdentity};
 
     const REQUEST_TOKEN: &str = "gh-request-token-VALUE";
     const IDENTITY_HEADER: &str = "identity-header-VALUE";

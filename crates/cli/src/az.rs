@@ -67,7 +67,7 @@ pub(crate) fn main(app: &App, args: &[OsString]) -> u8 {
                 Failure::Usage(message) => format!("ERROR: {message}\n{ANSWERS}.\n"),
                 other => other.report(app.verbose).replacen("error: ", "ERROR: ", 1),
             };
-            eprint!("{}", auth_core::printable::printable(&text));
+            eprint!("{}", auth_core::printable(&text));
             failure.code()
         }
     }
@@ -325,7 +325,7 @@ fn account(connection: &Connection) -> Map<String, Value> {
         ),
         SignedIn::ManagedIdentity { id } => (
             match id {
-                auth_core::flows::ManagedIdentityId::SystemAssigned => "systemAssignedIdentity",
+                auth_core::ManagedIdentityId::SystemAssigned => "systemAssignedIdentity",
                 _ => "userAssignedIdentity",
             }
             .to_owned(),

@@ -122,7 +122,7 @@ fn bind(
             }
             Kind::List(_) => {
                 let values = matches.get_many::<String>(parameter.name).into_iter().flatten();
-                Argument::List(auth_core::flows::normalize_scopes(values))
+                Argument::List(auth_core::normalize_scopes(values))
             }
             Kind::Text(_) | Kind::Tenant | Kind::Choice(_) => Argument::Text(text(parameter)),
             Kind::ShouldProcess | Kind::Object => continue,

@@ -2,8 +2,8 @@
 //! choosing the cloud a cmdlet's `--environment` names (an unknown name is a usage error listing the
 //! valid ones).
 
-use auth_core::cloud::parse_authority_host;
-use auth_core::printable::printable_line;
+use auth_core::parse_authority_host;
+use auth_core::printable_line;
 use auth_core::{Cloud, Environment, Url};
 use clap::{Arg, ArgMatches, Command};
 use cmdlet::Cmdlet;

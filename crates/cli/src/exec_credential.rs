@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use auth_core::time::format_rfc3339;
+use auth_core::format_rfc3339;
 use auth_core::{AccessToken, Interaction, SilentInteraction};
 use serde_json::{Value, json};
 
@@ -53,7 +53,7 @@ fn exec_info(app: &App) -> Result<ExecInfo, Failure> {
         .ok_or_else(|| {
             bad(&format!(
                 "apiVersion '{}' is not one msconnect speaks ({})",
-                auth_core::printable::printable_line(asked),
+                auth_core::printable_line(asked),
                 API_VERSIONS.join(", ")
             ))
         })?;

@@ -59,7 +59,7 @@ impl Failure {
     /// What to print on stderr: one or two lines, more with `verbose`; never an escape sequence or a
     /// control character, whatever a server put in its error or a file in its values.
     pub(crate) fn report(&self, verbose: bool) -> String {
-        auth_core::printable::printable(&self.unfiltered_report(verbose)).into_owned()
+        auth_core::printable(&self.unfiltered_report(verbose)).into_owned()
     }
 
     fn unfiltered_report(&self, verbose: bool) -> String {
@@ -165,7 +165,7 @@ fn report_auth(error: &Error, verbose: bool) -> String {
         for (name, value) in optional {
             if let Some(value) = value {
                 // `claims` is kept whole to be sent back, and only shown cut
-                let shown = auth_core::http::cap_text(value, auth_core::http::MAX_SERVER_TEXT);
+                let shown = auth_core::cap_text(value, auth_core::MAX_SERVER_TEXT);
                 let _ = writeln!(out, "  {name}: {shown}");
             }
         }

@@ -89,13 +89,13 @@ pub(crate) fn run(app: &App, matches: &ArgMatches) -> Result<(), Failure> {
     let session = session::session(app)?;
     let Some(connection) = which::chosen(app, &session)? else {
         // git shows a helper's stderr; nothing on stdout lets it ask elsewhere
-        eprintln!("{}", auth_core::printable::printable(&which::hint(app)));
+        eprintln!("{}", auth_core::printable(&which::hint(app)));
         return Ok(());
     };
     let fetched = session::fetch(
         &session,
         &connection,
-        &auth_core::flows::normalize_scopes(scopes),
+        &auth_core::normalize_scopes(scopes),
         &auth_core::TokenOptions::default(),
         &Failure::from,
     )?;
@@ -107,7 +107,7 @@ pub(crate) fn run(app: &App, matches: &ArgMatches) -> Result<(), Failure> {
     // `output::print` drops any control character a value could carry into git's line protocol
     output::print(&format!(
         "username={}\npassword={}\npassword_expiry_utc={}\n",
-        auth_core::printable::printable_line(username),
+        auth_core::printable_line(username),
         fetched.token.secret(),
         fetched.expires_on
     ))

@@ -6,7 +6,7 @@
 use std::io::{BufRead, IsTerminal};
 use std::time::Duration;
 
-use auth_core::flows::DeviceCodeChallenge;
+use auth_core::DeviceCodeChallenge;
 use auth_core::{Interaction, StderrInteraction, Url};
 
 use crate::exit::{Failure, usage};

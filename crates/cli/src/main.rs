@@ -113,7 +113,7 @@ struct PrintableStderr;
 impl std::io::Write for PrintableStderr {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         let text = String::from_utf8_lossy(bytes);
-        std::io::stderr().write_all(auth_core::printable::printable(&text).as_bytes())?;
+        std::io::stderr().write_all(auth_core::printable(&text).as_bytes())?;
         Ok(bytes.len())
     }
 
@@ -148,6 +148,6 @@ where
             tracing_subscriber::fmt::format::Writer::new(&mut message),
             event,
         )?;
-        writeln!(writer, "{level}: {}", auth_core::printable::printable(&message))
+        writeln!(writer, "{level}: {}", auth_core::printable(&message))
     }
 }

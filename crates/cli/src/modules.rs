@@ -80,7 +80,7 @@ pub(crate) fn split_context(
             None => Err(crate::exit::usage(format!(
                 "{CONTEXT_VARIABLE}: '{}' is not a module; it is `NAME`, `MODULE` or `MODULE/NAME`, the module \
                  one of {}",
-                auth_core::printable::printable_line(module),
+                auth_core::printable_line(module),
                 ALL.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")
             ))),
         },

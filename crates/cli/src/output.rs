@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use auth_core::printable::{printable, printable_line};
+use auth_core::{printable, printable_line};
 use serde_json::Value;
 
 use crate::exit::Failure;

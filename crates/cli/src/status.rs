@@ -200,7 +200,7 @@ fn print(
             if let Some((path, _, description)) = cache {
                 text.push_str(&format!(
                     "\nToken cache: {} ({})\n",
-                    auth_core::printable::printable_line(path),
+                    auth_core::printable_line(path),
                     description
                 ));
             }

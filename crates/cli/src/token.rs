@@ -1,7 +1,7 @@
 //! `token`: an access token of a saved connection, from the cache without a runtime when it can, printed
 //! bare (for `$(…)`), as JSON, or as kubectl's `ExecCredential`.
 
-use auth_core::time::format_rfc3339;
+use auth_core::format_rfc3339;
 use cmdlet::{ConnectionName, Module, SaveConnections as _};
 use serde_json::{Value, json};
 
@@ -23,7 +23,7 @@ pub(crate) fn token(
     name: Option<ConnectionName>,
     options: &auth_core::TokenOptions,
 ) -> Result<(), Failure> {
-    let scopes = auth_core::flows::normalize_scopes(scopes);
+    let scopes = auth_core::normalize_scopes(scopes);
     let session = match app.format {
         Format::ExecCredential => auth_core::Session::new(auth_core::SessionOptions {
             interaction: exec_credential::interaction(app)?,

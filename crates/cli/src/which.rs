@@ -72,18 +72,18 @@ pub(crate) fn hint(app: &App) -> String {
         Ok((Some(module), Some(name))) => format!(
             "msconnect {} connect --context {}",
             module.name,
-            auth_core::printable::printable_line(name)
+            auth_core::printable_line(name)
         ),
         Ok((Some(module), None)) => format!("msconnect {} connect", module.name),
         Ok((None, Some(name))) => format!(
             "msconnect <module> connect --context {}",
-            auth_core::printable::printable_line(name)
+            auth_core::printable_line(name)
         ),
         _ => "msconnect <module> connect".to_owned(),
     };
     format!(
         "msconnect: {CONTEXT_VARIABLE}={} is not connected: run `{connect}` first",
-        auth_core::printable::printable_line(value)
+        auth_core::printable_line(value)
     )
 }
 

@@ -113,10 +113,11 @@ fn account(connection: &auth_core::Connection) -> String {
         } => username.clone(),
         SignedIn::User { home_account_id, .. } => home_account_id.clone(),
         SignedIn::ManagedIdentity { id } => match id {
-            auth_core::flows::ManagedIdentityId::SystemAssigned => "system-assigned identity".into(),
-            auth_core::flows::ManagedIdentityId::ClientId(id) => id.to_string(),
-            auth_core::flows::ManagedIdentityId::ObjectId(id)
-            | auth_core::flows::ManagedIdentityId::ResourceId(id) => id.clone(),
+            auth_core::ManagedIdentityId::SystemAssigned => "system-assigned identity".into(),
+            auth_core::ManagedIdentityId::ClientId(id) => id.to_string(),
+            auth_core::ManagedIdentityId::ObjectId(id) | auth_core::ManagedIdentityId::ResourceId(id) => {
+                id.clone()
+            }
         },
         _ => connection.client_id.to_string(),
     }
@@ -177,7 +178,7 @@ impl ConnectionStatus {
 
     /// How long its token lasts from `now`, when it has one.
     pub fn lasts(&self, now: SystemTime) -> Option<Duration> {
-        let now = auth_core::time::epoch_seconds(now);
+        let now = auth_core::epoch_seconds(now);
         self.expires_on
             .map(|expires| Duration::from_secs(expires.saturating_sub(now).max(0).unsigned_abs()))
     }
@@ -189,7 +190,7 @@ mod rfc3339_option {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         match value {
-            Some(time) => serializer.serialize_str(&auth_core::time::format_rfc3339(*time)),
+            Some(time) => serializer.serialize_str(&auth_core::format_rfc3339(*time)),
             None => serializer.serialize_none(),
         }
     }

@@ -26,7 +26,7 @@ pub fn check_name(name: &str) -> Result<()> {
             format!("it is {length} characters long; the limit is {MAX_NAME_CHARS}"),
         ));
     }
-    if auth_core::printable::printable_line(name) != name {
+    if auth_core::printable_line(name) != name {
         return Err(Error::invalid(
             "environment name",
             "it holds control characters (line breaks, tabs, escape sequences or direction overrides): \

@@ -3,7 +3,7 @@
 //! four properties and no format file). Values come from tokens and servers: each is made one printable
 //! line first (tabs and line breaks become spaces, other controls go), so none can add rows or columns.
 
-use auth_core::printable::printable_line;
+use auth_core::printable_line;
 
 /// A URL as the modules' contexts show it: no trailing slash.
 pub fn endpoint(url: &auth_core::Url) -> String {

@@ -5,9 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use auth_core::env::EnvVars;
-use auth_core::home::{SharedFolders, check_folder};
+use auth_core::EnvVars;
 use auth_core::{Error, Result};
+use auth_core::{SharedFolders, check_folder};
 
 /// The variable that names msconnect's folder.
 pub const MSCONNECT_HOME: &str = "MSCONNECT_HOME";
@@ -72,7 +72,7 @@ fn locate(env: &EnvVars) -> Result<PathBuf> {
 
 /// The files and folders in msconnect's folder that hold secrets or decide where they are sent.
 const GUARDED: &[&str] = &[
-    auth_core::cache::CACHE_FILE_NAME,
+    auth_core::CACHE_FILE_NAME,
     crate::environment_store::ENVIRONMENTS_FILE_NAME,
     "contexts",
     "certificates",

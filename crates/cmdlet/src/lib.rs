@@ -18,7 +18,6 @@ pub mod saved;
 pub mod sets;
 pub mod variables;
 
-pub use auth_core;
 pub use bind::{Argument, Bound};
 pub use connections::{ConnectionName, ConnectionStatus, SavedConnection, StatusOptions};
 pub use declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets};

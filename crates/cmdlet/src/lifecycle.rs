@@ -375,7 +375,7 @@ impl SignInExtras {
     /// The sign-in with these applied.
     pub fn apply(&self, request: &mut SignInRequest) {
         if self.cae {
-            request.client_capabilities = vec![auth_core::claims::CAE_CAPABILITY.to_owned()];
+            request.client_capabilities = vec![auth_core::CAE_CAPABILITY.to_owned()];
         }
         if let Some(challenge) = &self.claims_challenge {
             request.claims = Some(challenge.clone());

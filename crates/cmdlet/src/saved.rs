@@ -15,11 +15,11 @@
 
 use std::path::{Path, PathBuf};
 
-use auth_core::env::EnvVars;
+use auth_core::EnvVars;
+use auth_core::SECRET_FIELDS;
 use auth_core::files::{
     MAX_SAVED_FILE_BYTES, TEMP_MARKER, create_private_dir, private_options, read_regular, write_private_file,
 };
-use auth_core::secret::SECRET_FIELDS;
 use auth_core::{
     Cloud, Connected, Connection, Error, Result, SavedConnections, Session, SignInRequest, SignedInTokens,
 };

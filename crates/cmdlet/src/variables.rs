@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use auth_core::cache::CACHE_FILE_NAME;
-use auth_core::env::EnvVars;
+use auth_core::CACHE_FILE_NAME;
+use auth_core::EnvVars;
 use auth_core::{HttpOptions, Result, SessionOptions, TokenCache};
 
 use crate::home::{msconnect_home, shared_folders};
@@ -85,7 +85,7 @@ pub fn token_cache(env: &EnvVars, home: &Path) -> Result<TokenCache> {
 /// `MSCONNECT_CACHE_LOCK_SECONDS`; messages name these variables.
 #[cfg(feature = "redis")]
 pub fn redis_options(env: &EnvVars, home: &Path) -> Result<auth_core::RedisOptions> {
-    use auth_core::secret::Password;
+    use auth_core::Password;
     use auth_core::{CacheKey, Error, RedisOptions, RedisSettingNames};
     let mut options = RedisOptions {
         password: env.get(CACHE_PASSWORD_VARIABLE).map(Password::new),

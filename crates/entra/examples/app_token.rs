@@ -8,8 +8,8 @@
 
 use std::process::ExitCode;
 
-use entra::auth_core::{Credential, Session, SessionOptions, Tenant, Url};
 use entra::{ConnectEntra, EntraSignIn, connect};
+use entra::{Credential, Session, SessionOptions, Tenant, Url};
 
 const HELP: &str = "\
 app_token: prints an application's access token for each SCOPE, one a line

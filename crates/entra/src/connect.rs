@@ -73,7 +73,7 @@ impl SignIn for ConnectEntra {
             } => {
                 if let CertificateSource::Thumbprint(given) = &certificate {
                     // a mistyped thumbprint is named before any store is searched
-                    auth_core::cert::normalize_thumbprint(given)?;
+                    auth_core::normalize_thumbprint(given)?;
                 }
                 let credential = session.certificate_credential(&certificate)?;
                 // the context shows the thumbprint of the certificate used, however it was given

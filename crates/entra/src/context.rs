@@ -8,7 +8,7 @@ use cmdlet::format::{collection, list};
 use serde::{Deserialize, Serialize};
 
 /// The name Microsoft Graph PowerShell's own application goes by.
-pub const GRAPH_POWERSHELL_APP_NAME: &str = "Microsoft Graph Command Line Tools";
+pub(crate) const GRAPH_POWERSHELL_APP_NAME: &str = "Microsoft Graph Command Line Tools";
 
 /// Whether the context acts for a user or as an application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,14 +11,14 @@ use cmdlet::sets::{self, CAE, CLAIMS_CHALLENGE, SetNames};
 use cmdlet::{Bound, EnvironmentNames, Request, Result};
 
 /// `-ClientId` (aliases `-ApplicationId`, `-AppId`).
-pub const CLIENT_ID: Parameter = Parameter {
+pub(crate) const CLIENT_ID: Parameter = Parameter {
     name: "ClientId",
     aliases: &["ApplicationId", "AppId"],
     kind: Kind::Text("ID"),
     help: "The application (client) id [default: Microsoft Graph PowerShell's]",
 };
 /// `-ClientSecretCredential`.
-pub const CLIENT_SECRET_CREDENTIAL: Parameter = Parameter {
+pub(crate) const CLIENT_SECRET_CREDENTIAL: Parameter = Parameter {
     name: "ClientSecretCredential",
     aliases: &[],
     kind: Kind::Credential {
@@ -28,7 +28,7 @@ pub const CLIENT_SECRET_CREDENTIAL: Parameter = Parameter {
            --password-stdin, MSCONNECT_CLIENT_SECRET or a prompt",
 };
 /// `-MsAccessToken` (alias `-AccessToken`).
-pub const MS_ACCESS_TOKEN: Parameter = Parameter {
+pub(crate) const MS_ACCESS_TOKEN: Parameter = Parameter {
     name: "MsAccessToken",
     aliases: &["AccessToken"],
     kind: Kind::Secret {
@@ -38,19 +38,19 @@ pub const MS_ACCESS_TOKEN: Parameter = Parameter {
     help: "A Microsoft Graph access token to use as it is (`-` reads it from stdin)",
 };
 /// `-Scopes`.
-pub const SCOPES: Parameter = Parameter {
+pub(crate) const SCOPES: Parameter = Parameter {
     help: "The delegated permissions to ask for [default: https://graph.microsoft.com/.default]",
     ..common::SCOPES
 };
 /// `-TenantId` (aliases `-Domain`, `-TenantDomain`, `-Tenant`).
-pub const TENANT_ID: Parameter = Parameter {
+pub(crate) const TENANT_ID: Parameter = Parameter {
     name: "TenantId",
     aliases: &["Domain", "TenantDomain", "Tenant"],
     kind: Kind::Tenant,
     help: "The tenant: its id (GUID) or a domain name [default: organizations]",
 };
 /// `-UseDeviceCode` (aliases `-UseDeviceAuthentication`, `-DeviceCode`, `-DeviceAuth`, `-Device`).
-pub const USE_DEVICE_CODE: Parameter = Parameter {
+pub(crate) const USE_DEVICE_CODE: Parameter = Parameter {
     name: "UseDeviceCode",
     aliases: &["UseDeviceAuthentication", "DeviceCode", "DeviceAuth", "Device"],
     kind: Kind::Switch,
@@ -119,7 +119,7 @@ pub static ENVIRONMENTS: EnvironmentNames =
     EnvironmentNames(&["Global", "China", "USGov", "USGovDoD", "Germany"]);
 
 /// How Connect-Entra names the application id and the tenant.
-pub const NAMES: SetNames = SetNames::new(&CLIENT_ID, &TENANT_ID);
+pub(crate) const NAMES: SetNames = SetNames::new(&CLIENT_ID, &TENANT_ID);
 
 /// What every set takes.
 const COMMON: &[&Parameter] = &[&ENVIRONMENT, &WHAT_IF, &CONFIRM, &CAE];
@@ -229,7 +229,7 @@ impl Request for ConnectEntra {
             _ => EntraSignIn::UserCredential {
                 tenant: bound.tenant(&TENANT_ID)?,
                 client_id: bound.client_id(&CLIENT_ID)?,
-                scopes: auth_core::flows::normalize_scopes(bound.list(&SCOPES)?.unwrap_or_default()),
+                scopes: auth_core::normalize_scopes(bound.list(&SCOPES)?.unwrap_or_default()),
                 method: match (bound.credential(&CREDENTIAL)?, bound.switch(&USE_DEVICE_CODE)) {
                     (Some(_), true) => return Err(bound.conflict(&CREDENTIAL, &USE_DEVICE_CODE)),
                     (Some(credential), false) => UserMethod::Credential(credential),

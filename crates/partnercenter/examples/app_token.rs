@@ -8,8 +8,8 @@
 
 use std::process::ExitCode;
 
-use partnercenter::auth_core::{Credential, Session, SessionOptions, Tenant, Url};
 use partnercenter::{CommonOptions, ConnectPartnerCenter, PartnerCenterSignIn, connect};
+use partnercenter::{Credential, Session, SessionOptions, Tenant, Url};
 
 const HELP: &str = "\
 app_token: prints an application's access token for each SCOPE, one a line

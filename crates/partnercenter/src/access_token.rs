@@ -2,7 +2,7 @@
 //! that always carries the refresh token exactly as the token endpoint sent it (the original's empty
 //! refresh token was its most reported bug).
 
-use auth_core::time::format_rfc3339;
+use auth_core::format_rfc3339;
 use auth_core::{
     AccessToken, ClientCredential, ClientId, RefreshToken, Session, SignInMethod, SignInRequest, TokenResult,
 };
@@ -14,9 +14,9 @@ use crate::params::{ModuleName, NewAccessTokenSet, NewPartnerAccessToken, Refres
 use cmdlet::Result;
 
 /// The public client Exchange Online PowerShell signs in with.
-pub const EXCHANGE_ONLINE_CLIENT_ID: &str = "a0c73c16-a7e3-4564-9a95-2bdf47383716";
+pub(crate) const EXCHANGE_ONLINE_CLIENT_ID: &str = "a0c73c16-a7e3-4564-9a95-2bdf47383716";
 /// The scope of an Exchange Online token.
-pub const EXCHANGE_ONLINE_SCOPE: &str = "https://outlook.office365.com/.default";
+pub(crate) const EXCHANGE_ONLINE_SCOPE: &str = "https://outlook.office365.com/.default";
 
 impl ModuleName {
     /// The module's client and scope.

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use auth_core::flows::PortPolicy;
-use auth_core::token::decode_jwt_payload;
+use auth_core::PortPolicy;
+use auth_core::decode_jwt_payload;
 use auth_core::{
     AccessToken, BrowserOptions, ClientCredential, ClientId, Connected, Environment, Session, SignInMethod,
     SignInRequest, TokenResult, Url,

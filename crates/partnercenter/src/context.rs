@@ -59,7 +59,7 @@ impl From<&Environment> for PartnerEnvironment {
 }
 
 /// The extended property that records `-EnforceMFA`.
-pub const ENFORCE_MFA: &str = "EnforceMFA";
+pub(crate) const ENFORCE_MFA: &str = "EnforceMFA";
 
 impl PartnerContext {
     /// Whether the connection enforces multi-factor authentication.

@@ -1,18 +1,35 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
-pub mod access_token;
+mod access_token;
+/// The module as the `msconnect` command line runs it.
 pub mod cli;
-pub mod connect;
-pub mod context;
-pub mod params;
+mod connect;
+mod context;
+mod params;
 
+// This module's face: connect, the typed request and its sets, the context, the lifecycle, and the
+// declarations the command line is built from.
 pub use access_token::{AuthResult, new_partner_access_token};
-pub use auth_core;
-pub use cmdlet::{self, ConnectionName, ConnectionStatus, Error, Request, Result, StatusOptions};
-pub use connect::{LIFECYCLE, MODULE, connect};
+pub use connect::{DEFAULT_CLIENT_ID, LIFECYCLE, MODULE, PROFILE_TIMEOUT, connect};
 pub use context::{AccountType, PartnerAccount, PartnerContext, PartnerEnvironment};
 pub use params::{
     CONNECT_CMDLET, CommonOptions, ConnectPartnerCenter, ENVIRONMENTS, NEW_ACCESS_TOKEN_CMDLET,
     NewAccessTokenSet, NewPartnerAccessToken, PartnerCenterSignIn, RefreshTokenCredential,
+};
+
+// What a program needs beside this face, so that it depends on this crate alone. From auth-core: the
+// session and its options (the HTTP transport seam included), the sign-in's values and secrets, and the
+// connection handle with its token and options. From cmdlet: binding PowerShell-style arguments, the named
+// and saved connections, and this face's error. The handle's and the session's own calls return
+// auth-core's error, named here `CoreError`; `?` turns it into [`Error`] (as `Error::Core`).
+pub use auth_core::{
+    AccessToken, CertificateSource, ClaimsChallenge, ClientId, ClientSecret, Cloud, Connected, Credential,
+    EnvVars, Environment, Error as CoreError, HttpOptions, HttpRequest, HttpResponse, Password, RefreshToken,
+    RootCertificate, SecretText, Session, SessionOptions, Tenant, TokenOptions, TokenResult, TransportError,
+    Url,
+};
+pub use cmdlet::{
+    Argument, Bound, ConnectionName, ConnectionStatus, Error, Request, Result, SaveConnections,
+    SavedConnection, SignInExtras, StatusOptions, persistent_options,
 };

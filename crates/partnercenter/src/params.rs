@@ -16,7 +16,7 @@ use cmdlet::{Bound, Request, Result};
 pub use cmdlet::sets::partner_sdk::ENVIRONMENTS;
 
 /// `-EnforceMFA`.
-pub const ENFORCE_MFA: Parameter = Parameter {
+pub(crate) const ENFORCE_MFA: Parameter = Parameter {
     name: "EnforceMFA",
     aliases: &[],
     kind: Kind::Switch,
@@ -288,7 +288,7 @@ impl Request for NewPartnerAccessToken {
     fn from_bound(mut bound: Bound) -> Result<Self> {
         let environment = bound.environment();
         let scopes = |bound: &Bound| -> Result<Vec<String>> {
-            let scopes = auth_core::flows::normalize_scopes(bound.list(&SCOPES)?.unwrap_or_default());
+            let scopes = auth_core::normalize_scopes(bound.list(&SCOPES)?.unwrap_or_default());
             if scopes.is_empty() {
                 return Err(auth_core::Error::invalid("-Scopes", "no scope given").into());
             }

@@ -8,7 +8,7 @@
 
 use std::process::ExitCode;
 
-use psentra::auth_core::{ClientId, ClientSecret, Session, SessionOptions, Tenant, Url};
+use psentra::{ClientId, ClientSecret, Session, SessionOptions, Tenant, Url};
 use psentra::{ConnectPsEntra, PsEntraSignIn, connect};
 
 const HELP: &str = "\

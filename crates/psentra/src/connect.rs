@@ -1,11 +1,11 @@
 //! `Connect-PSMicrosoftEntraID`: each set becomes an auth-core sign-in (client secrets and certificates on
 //! the v2 endpoint with `{Graph}/.default`), and the token becomes the module's token object.
 
-use auth_core::time::{epoch_seconds, format_rfc3339};
-use auth_core::token::decode_jwt_payload;
+use auth_core::decode_jwt_payload;
 use auth_core::{
     BrowserOptions, ClientCredential, Connected, Environment, Session, SignInMethod, SignInRequest,
 };
+use auth_core::{epoch_seconds, format_rfc3339};
 use cmdlet::{ConnectionName, ContextPlan, Lifecycle, Result, SignIn, SignInExtras, SignedIn};
 use serde_json::Value;
 

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use auth_core::token::OIDC_SCOPES;
+use auth_core::OIDC_SCOPES;
 use auth_core::{ClientCredential, ClientId, ClientSecret, Credential, Environment, Password, Tenant};
 use cmdlet::bind::named;
 use cmdlet::declare::common::{self, CERTIFICATE_THUMBPRINT, ENVIRONMENT};
@@ -16,21 +16,21 @@ use cmdlet::{Bound, EnvironmentNames, Problem, Request, Result};
 pub static ENVIRONMENTS: EnvironmentNames = EnvironmentNames(&["Global", "China", "USGov", "USGovDOD"]);
 
 /// `-Browser`.
-pub const BROWSER: Parameter = Parameter {
+pub(crate) const BROWSER: Parameter = Parameter {
     name: "Browser",
     aliases: &[],
     kind: Kind::Switch,
     help: "Sign in with the default browser (the default)",
 };
 /// `-Certificate`: a .NET certificate object, which only PowerShell gives.
-pub const CERTIFICATE: Parameter = Parameter {
+pub(crate) const CERTIFICATE: Parameter = Parameter {
     name: "Certificate",
     aliases: &[],
     kind: Kind::Object,
     help: "A certificate object with its private key",
 };
 /// `-CertificateName`.
-pub const CERTIFICATE_NAME: Parameter = Parameter {
+pub(crate) const CERTIFICATE_NAME: Parameter = Parameter {
     name: "CertificateName",
     aliases: &[],
     kind: Kind::Text("SUBJECT"),
@@ -38,7 +38,7 @@ pub const CERTIFICATE_NAME: Parameter = Parameter {
            private key is used",
 };
 /// `-CertificatePassword`.
-pub const CERTIFICATE_PASSWORD: Parameter = Parameter {
+pub(crate) const CERTIFICATE_PASSWORD: Parameter = Parameter {
     name: "CertificatePassword",
     aliases: &[],
     kind: Kind::Secret {
@@ -48,21 +48,21 @@ pub const CERTIFICATE_PASSWORD: Parameter = Parameter {
     help: "The password of the --certificate-path file (`-` reads it from stdin)",
 };
 /// `-CertificatePath`.
-pub const CERTIFICATE_PATH: Parameter = Parameter {
+pub(crate) const CERTIFICATE_PATH: Parameter = Parameter {
     name: "CertificatePath",
     aliases: &[],
     kind: Kind::Text("PATH"),
     help: "A PFX (PKCS#12) file holding the certificate and its key",
 };
 /// `-ClientID`.
-pub const CLIENT_ID: Parameter = Parameter {
+pub(crate) const CLIENT_ID: Parameter = Parameter {
     name: "ClientID",
     aliases: &[],
     kind: Kind::Text("ID"),
     help: "The application (client) id; `Graph` and `Azure` name well-known ones",
 };
 /// `-ClientSecret`.
-pub const CLIENT_SECRET: Parameter = Parameter {
+pub(crate) const CLIENT_SECRET: Parameter = Parameter {
     name: "ClientSecret",
     aliases: &[],
     kind: Kind::Secret {
@@ -72,39 +72,39 @@ pub const CLIENT_SECRET: Parameter = Parameter {
     help: "The application's client secret (`-` reads it from stdin)",
 };
 /// `-Credential`: a user's name and password.
-pub const CREDENTIAL: Parameter = Parameter {
+pub(crate) const CREDENTIAL: Parameter = Parameter {
     help: "The user name for a password sign-in; the password comes from --password-stdin, \
            MSCONNECT_PASSWORD or a prompt",
     ..common::CREDENTIAL
 };
 /// `-DeviceCode`.
-pub const DEVICE_CODE: Parameter = Parameter {
+pub(crate) const DEVICE_CODE: Parameter = Parameter {
     name: "DeviceCode",
     aliases: &[],
     kind: Kind::Switch,
     help: "Sign in with a device code, on another device's browser",
 };
 /// `-PassThru`.
-pub const PASS_THRU: Parameter = Parameter {
+pub(crate) const PASS_THRU: Parameter = Parameter {
     name: "PassThru",
     aliases: &[],
     kind: Kind::Switch,
     help: "Print the token received, not only the connection",
 };
 /// `-ProgressAction` (alias `-proga`): PowerShell's, taken and ignored.
-pub const PROGRESS_ACTION: Parameter = Parameter {
+pub(crate) const PROGRESS_ACTION: Parameter = Parameter {
     name: "ProgressAction",
     aliases: &["proga"],
     kind: Kind::Object,
     help: "PowerShell's progress preference",
 };
 /// `-Scopes`.
-pub const SCOPES: Parameter = Parameter {
+pub(crate) const SCOPES: Parameter = Parameter {
     help: "Scopes of a delegated sign-in; a bare name is a Microsoft Graph permission",
     ..common::SCOPES
 };
 /// `-TenantID`.
-pub const TENANT_ID: Parameter = Parameter {
+pub(crate) const TENANT_ID: Parameter = Parameter {
     name: "TenantID",
     aliases: &[],
     kind: Kind::Tenant,
@@ -112,7 +112,7 @@ pub const TENANT_ID: Parameter = Parameter {
 };
 
 /// How Connect-PSMicrosoftEntraID names the application id and the tenant.
-pub const NAMES: SetNames = SetNames::new(&CLIENT_ID, &TENANT_ID);
+pub(crate) const NAMES: SetNames = SetNames::new(&CLIENT_ID, &TENANT_ID);
 
 /// What every set takes.
 const COMMON: &[&Parameter] = &[&PASS_THRU, &ENVIRONMENT, &PROGRESS_ACTION, &CAE];
@@ -181,13 +181,13 @@ pub static CONNECT_CMDLET: Cmdlet = Cmdlet {
 };
 
 /// The client id of Microsoft Graph PowerShell (Connect-MgGraph), which `-ClientID Graph` names.
-pub const GRAPH_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
+pub(crate) const GRAPH_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
 /// The client id of Azure PowerShell (Connect-AzAccount), which `-ClientID Azure` names.
-pub const AZURE_CLIENT_ID: &str = "1950a258-227b-4e31-a9cf-717495945fc2";
+pub(crate) const AZURE_CLIENT_ID: &str = "1950a258-227b-4e31-a9cf-717495945fc2";
 
 /// A `-ClientID`: a GUID, or `Graph` or `Azure` for the first-party applications of Connect-MgGraph and
 /// Connect-AzAccount.
-pub fn parse_client_id(value: &str) -> Result<ClientId> {
+pub(crate) fn parse_client_id(value: &str) -> Result<ClientId> {
     match value.trim() {
         v if v.eq_ignore_ascii_case("Graph") => Ok(ClientId::from_static(GRAPH_CLIENT_ID)),
         v if v.eq_ignore_ascii_case("Azure") => Ok(ClientId::from_static(AZURE_CLIENT_ID)),
@@ -315,15 +315,13 @@ impl Request for ConnectPsEntra {
 
     fn from_bound(mut bound: Bound) -> Result<Self> {
         let environment = bound.environment();
-        let scopes = auth_core::flows::normalize_scopes(bound.list(&SCOPES)?.unwrap_or_default());
+        let scopes = auth_core::normalize_scopes(bound.list(&SCOPES)?.unwrap_or_default());
         if let Some(shared) = SharedSignIn::from_bound(&bound, NAMES)? {
             // the sign-in takes its application and tenant from the set (or AZURE_*): these two are
             // what was given, for -WhatIf, else Graph's client (the Azure CLI's, whose refresh token
             // serves its own client) and `organizations`
             let client_id = match (&shared, bound.text(&CLIENT_ID)?) {
-                (SharedSignIn::AzureCli { .. }, _) => {
-                    ClientId::from_static(auth_core::azure_cli::AZURE_CLI_CLIENT_ID)
-                }
+                (SharedSignIn::AzureCli { .. }, _) => ClientId::from_static(auth_core::AZURE_CLI_CLIENT_ID),
                 (_, Some(id)) => parse_client_id(&id)?,
                 (_, None) => ClientId::from_static(GRAPH_CLIENT_ID),
             };

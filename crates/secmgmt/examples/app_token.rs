@@ -8,8 +8,8 @@
 
 use std::process::ExitCode;
 
-use secmgmt::auth_core::{Credential, Session, SessionOptions, Tenant, Url};
 use secmgmt::{ConnectSecMgmtAccount, SecMgmtSignIn, connect};
+use secmgmt::{Credential, Session, SessionOptions, Tenant, Url};
 
 const HELP: &str = "\
 app_token: prints an application's access token for each SCOPE, one a line

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use auth_core::flows::PortPolicy;
+use auth_core::PortPolicy;
 use auth_core::{BrowserOptions, ClientId, Connected, Environment, Session, SignInRequest};
 use cmdlet::{ContextPlan, Lifecycle, Result, SignIn, SignedIn};
 

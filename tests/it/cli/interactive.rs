@@ -223,7 +223,7 @@ async fn the_browser_gets_only_a_start_address_and_no_secret_variable() {
         .env("BROWSER", &recording_browser(seen.path()))
         .env("TMPDIR", tmp.path().to_str().unwrap())
         .env("MSCONNECT_NOT_A_SECRET", "kept");
-    for name in auth_core::env::SECRET_VARIABLES {
+    for name in auth_core::SECRET_VARIABLES {
         cli = match name {
             // a URL the cache can parse; it is never reached (the file is the fallback)
             "MSCONNECT_CACHE_URL" => cli
@@ -268,7 +268,7 @@ async fn the_browser_gets_only_a_start_address_and_no_secret_variable() {
     );
     let env = read("env");
     assert!(!env.contains("secret-of-"), "{env}");
-    for name in auth_core::env::SECRET_VARIABLES {
+    for name in auth_core::SECRET_VARIABLES {
         assert!(!env.contains(&format!("{name}=")), "{name}: {env}");
     }
     assert!(env.contains("MSCONNECT_NOT_A_SECRET=kept"), "{env}");

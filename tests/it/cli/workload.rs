@@ -453,7 +453,7 @@ async fn every_module_signs_in_with_a_managed_identity_and_asks_the_host_again_t
         let run = cli.run(&[module.name, "token", "-v"]);
         assert_succeeded(&run, module.name, &[IDENTITY_HEADER]);
         assert!(
-            auth_core::token::decode_jwt_payload(run.stdout.trim(), "token").unwrap()["n"] == json!(2),
+            auth_core::decode_jwt_payload(run.stdout.trim(), "token").unwrap()["n"] == json!(2),
             "{}: the renewed token is the host's second: {}",
             module.name,
             run.stdout

@@ -12,11 +12,11 @@ use std::time::Duration;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
+use auth_core::EnvVars;
 use auth_core::Url;
-use auth_core::cloud::{Cloud, Environment};
-use auth_core::env::EnvVars;
-use auth_core::http::{HttpClient, HttpOptions, RetryPolicy};
-use auth_core::session::{Session, SessionOptions};
+use auth_core::{Cloud, Environment};
+use auth_core::{HttpClient, HttpOptions, RetryPolicy};
+use auth_core::{Session, SessionOptions};
 
 pub mod mock;
 pub mod saved;
@@ -40,7 +40,7 @@ impl FakeTimer {
 
     /// A fake clock standing at the given epoch second.
     pub fn at_epoch(seconds: i64) -> Self {
-        Self::at(auth_core::time::from_epoch_seconds(seconds))
+        Self::at(auth_core::from_epoch_seconds(seconds))
     }
 
     /// Every sleep asked for so far, in order.
@@ -58,12 +58,12 @@ impl FakeTimer {
     }
 }
 
-impl auth_core::time::Timer for FakeTimer {
+impl auth_core::Timer for FakeTimer {
     fn now(&self) -> std::time::SystemTime {
         self.lock().0
     }
 
-    fn sleep(&self, duration: Duration) -> auth_core::time::Sleep {
+    fn sleep(&self, duration: Duration) -> auth_core::Sleep {
         let mut state = self.lock();
         state.0 += duration;
         state.1.push(duration);
@@ -174,7 +174,7 @@ pub fn session_with(env: EnvVars) -> (Session, FakeTimer) {
     let options = SessionOptions {
         http,
         certificates,
-        interaction: std::sync::Arc::new(auth_core::interaction::SilentInteraction),
+        interaction: std::sync::Arc::new(auth_core::SilentInteraction),
         ..SessionOptions::default()
     };
     (Session::new(options), timer)
@@ -186,9 +186,9 @@ pub fn session_in(home: &std::path::Path, env: EnvVars) -> (Session, FakeTimer) 
     let (http, timer) = http_options(env);
     let options = SessionOptions {
         http,
-        cache: auth_core::cache::TokenCache::open(home.join("msal_token_cache.json")),
+        cache: auth_core::TokenCache::open(home.join("msal_token_cache.json")),
         saved: Some(saved::TestStore::shared(home.join("contexts"))),
-        interaction: std::sync::Arc::new(auth_core::interaction::SilentInteraction),
+        interaction: std::sync::Arc::new(auth_core::SilentInteraction),
         ..SessionOptions::default()
     };
     (Session::new(options), timer)
@@ -213,9 +213,8 @@ pub const TEST_KEY_PEM: &str =
 /// Puts the TEST-ONLY certificate with its key in `store_dir` as `<THUMBPRINT>.pem` (the layout of
 /// msconnect's own store, `$MSCONNECT_HOME/certificates`), and returns the thumbprint.
 pub fn install_test_certificate(store_dir: &std::path::Path) -> String {
-    let certificate =
-        auth_core::cert::Certificate::from_pem(TEST_CERTIFICATE_PEM, TEST_KEY_PEM, "test fixture")
-            .unwrap_or_else(|e| panic!("the test certificate: {e}"));
+    let certificate = auth_core::Certificate::from_pem(TEST_CERTIFICATE_PEM, TEST_KEY_PEM, "test fixture")
+        .unwrap_or_else(|e| panic!("the test certificate: {e}"));
     let thumbprint = certificate.thumbprint();
     std::fs::create_dir_all(store_dir).unwrap_or_else(|e| panic!("creating {}: {e}", store_dir.display()));
     let path = store_dir.join(format!("{thumbprint}.pem"));
@@ -250,7 +249,7 @@ impl SignedInBrowser {
             let id_token = answer
                 .get("id_token")
                 .and_then(Value::as_str)
-                .and_then(|t| auth_core::token::decode_jwt_payload(t, "ID token").ok());
+                .and_then(|t| auth_core::decode_jwt_payload(t, "ID token").ok());
             let mut claims = id_token.unwrap_or_else(|| json!({}));
             claims["nonce"] = json!(nonce);
             answer["id_token"] = json!(jwt(&claims));
@@ -284,7 +283,7 @@ impl SignedInBrowser {
     }
 }
 
-impl auth_core::flows::BrowserOpener for SignedInBrowser {
+impl auth_core::BrowserOpener for SignedInBrowser {
     fn open(&self, url: &str) -> std::io::Result<()> {
         let start = url::Url::parse(url).map_err(std::io::Error::other)?;
         let port = start
@@ -347,12 +346,12 @@ fn http_get(port: u16, path: &str, cookie: Option<&str>) -> String {
 #[derive(Debug, Clone, Copy)]
 pub struct HeldTimer;
 
-impl auth_core::time::Timer for HeldTimer {
+impl auth_core::Timer for HeldTimer {
     fn now(&self) -> std::time::SystemTime {
-        auth_core::time::from_epoch_seconds(NOW)
+        auth_core::from_epoch_seconds(NOW)
     }
 
-    fn sleep(&self, _: Duration) -> auth_core::time::Sleep {
+    fn sleep(&self, _: Duration) -> auth_core::Sleep {
         Box::pin(std::future::pending())
     }
 }
@@ -363,9 +362,9 @@ pub fn session_with_browser(home: &std::path::Path, env: EnvVars, browser: Signe
     http.timer = Arc::new(HeldTimer);
     Session::new(SessionOptions {
         http,
-        cache: auth_core::cache::TokenCache::open(home.join("msal_token_cache.json")),
+        cache: auth_core::TokenCache::open(home.join("msal_token_cache.json")),
         saved: Some(saved::TestStore::shared(home.join("contexts"))),
-        interaction: Arc::new(auth_core::interaction::SilentInteraction),
+        interaction: Arc::new(auth_core::SilentInteraction),
         opener: Some(Arc::new(browser)),
         ..SessionOptions::default()
     })
@@ -610,7 +609,7 @@ pub fn large_cache_sign_in(index: usize, now: i64) -> auth_core::TokenResult {
         &authority,
         &client_id,
         &[LARGE_CACHE_SCOPE.to_owned()],
-        auth_core::time::from_epoch_seconds(now),
+        auth_core::from_epoch_seconds(now),
     )
     .unwrap_or_else(|e| panic!("the sign-in of user {index}: {e}"))
 }
@@ -620,7 +619,7 @@ pub fn large_cache_sign_in(index: usize, now: i64) -> auth_core::TokenResult {
 /// with the `authorization_code` grant: for benchmarks and tests of large caches.
 pub fn large_cache(accounts: usize, now: i64) -> Vec<u8> {
     let sign_ins: Vec<_> = (0..accounts).map(|i| large_cache_sign_in(i, now)).collect();
-    auth_core::cache::file_text_of(
+    auth_core::file_text_of(
         &sign_ins,
         &[LARGE_CACHE_SCOPE.to_owned()],
         Some("authorization_code"),

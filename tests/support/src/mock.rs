@@ -5,7 +5,7 @@
 use mockito::{Matcher, Mock, Server, ServerGuard};
 use serde_json::{Value, json};
 
-use auth_core::env::EnvVars;
+use auth_core::EnvVars;
 
 /// The application (client) id the tests sign in as.
 pub const APP_ID: &str = "11111111-2222-3333-4444-555555555555";

@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use auth_core::cloud::Cloud;
-use auth_core::error::{Error, Result};
-use auth_core::session::{Connected, Connection, SavedConnections, Session, SignInRequest, SignedInTokens};
+use auth_core::Cloud;
+use auth_core::{Connected, Connection, SavedConnections, Session, SignInRequest, SignedInTokens};
+use auth_core::{Error, Result};
 
 /// The name of a connection saved without one.
 const DEFAULT_NAME: &str = "default";

@@ -63,7 +63,7 @@ pub(super) struct Loaded {
 }
 
 /// How long a change waits for another program's lock before it gives up, naming the lock file.
-pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(30);
 
 /// A cache file and its lock files.
 #[derive(Debug)]

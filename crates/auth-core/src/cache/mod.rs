@@ -28,7 +28,6 @@ use self::schema::*;
 
 mod backend;
 mod file;
-pub use file::DEFAULT_LOCK_WAIT;
 mod index;
 mod keystore;
 mod protection;
@@ -38,7 +37,7 @@ mod lockfile;
 #[cfg(feature = "redis")]
 mod redis;
 mod schema;
-pub use schema::CAPABILITY_SCOPE_PREFIX;
+pub(crate) use schema::CAPABILITY_SCOPE_PREFIX;
 // for the large test caches of msconnect-test-support (tests/support), which builds on the public API
 #[doc(hidden)]
 pub use schema::file_text_of;
@@ -56,7 +55,7 @@ pub use seal::CacheKey;
 pub const CACHE_FILE_NAME: &str = "msal_token_cache.json";
 
 /// An access token with this many seconds left, or fewer, counts as expired (MSAL's margin).
-pub const EXPIRY_MARGIN_SECONDS: i64 = 300;
+pub(crate) const EXPIRY_MARGIN_SECONDS: i64 = 300;
 
 /// The token cache. Cheap to clone: clones share one in-memory copy, one lock and one set of in-flight
 /// requests.
@@ -122,7 +121,7 @@ pub(crate) enum RefreshLock {
 /// certificate's thumbprint (`x5t:…`) or a client secret's keyed hash (`s1:…`, never the secret). MSAL
 /// keeps or drops unknown members; a dropped one costs one more request, never a wrong token, because an
 /// app-only token is served only to the credential whose fingerprint it carries.
-pub const CREDENTIAL_MEMBER: &str = "msconnect_credential";
+pub(crate) const CREDENTIAL_MEMBER: &str = "msconnect_credential";
 
 /// Which app-only tokens a credential may be served ([`CREDENTIAL_MEMBER`]).
 #[derive(Debug, Clone, Copy)]
@@ -329,7 +328,7 @@ impl TokenCache {
     }
 
     /// [`save_at`](Self::save_at), an app-only access token marked with the fingerprint of the credential
-    /// that earned it ([`CREDENTIAL_MEMBER`]).
+    /// that earned it (`CREDENTIAL_MEMBER`).
     pub fn save_with_credential(
         &self,
         result: &TokenResult,

@@ -21,7 +21,7 @@ pub(super) const CREDENTIAL_MAPS: [&str; 5] = [ACCESS_TOKEN, REFRESH_TOKEN, ID_T
 /// `msconnect.capabilities:cp1` in the entry's `target` (never sent to the authority). A request that
 /// announces them looks only for tokens carrying it, one that does not never sees them, and their cache
 /// keys differ, so neither replaces the other. MSAL ignores the extra scope.
-pub const CAPABILITY_SCOPE_PREFIX: &str = "msconnect.capabilities:";
+pub(crate) const CAPABILITY_SCOPE_PREFIX: &str = "msconnect.capabilities:";
 
 /// The whole cache file: the five maps and whatever else other libraries put there.
 pub(super) type Document = Map<String, Value>;

@@ -34,12 +34,12 @@ mod opener;
 
 pub use opener::SystemBrowser;
 // what the session's options name is compiled without the feature too
-pub use crate::flows::browser_options::{BrowserOpener, PortPolicy};
+use crate::flows::browser_options::{BrowserOpener, PortPolicy};
 
 use listener::{Expected, LoopbackListener, StartAddress};
 
 /// The default of [`InteractiveBrowser::timeout`].
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// `prompt` values the Microsoft identity platform accepts.
 const PROMPTS: [&str; 5] = ["login", "none", "consent", "select_account", "create"];
@@ -147,7 +147,7 @@ impl<'a> InteractiveBrowser<'a> {
         self
     }
 
-    /// How long to wait for the browser's answer ([`DEFAULT_TIMEOUT`] by default).
+    /// How long to wait for the browser's answer (`DEFAULT_TIMEOUT` by default).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self

@@ -21,10 +21,10 @@ use crate::home::SharedFolders;
 use crate::ids::ClientId;
 
 /// The variable that narrows the chain.
-pub const TOKEN_CREDENTIALS_VARIABLE: &str = "AZURE_TOKEN_CREDENTIALS";
+pub(crate) const TOKEN_CREDENTIALS_VARIABLE: &str = "AZURE_TOKEN_CREDENTIALS";
 
 /// How long the IMDS probe waits for a connection: off Azure the address does not answer at all.
-pub const IMDS_PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+pub(crate) const IMDS_PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Every value of `AZURE_TOKEN_CREDENTIALS` azure-identity accepts (lower case, as it compares them),
 /// in the order its error lists them.
@@ -76,7 +76,7 @@ impl ChainSource {
 
 /// Which sources `AZURE_TOKEN_CREDENTIALS` leaves in the chain, and whether it named one credential
 /// (then a managed identity is not probed: it was asked for).
-pub fn selected_sources(env: &EnvVars) -> Result<(Vec<ChainSource>, bool)> {
+pub(crate) fn selected_sources(env: &EnvVars) -> Result<(Vec<ChainSource>, bool)> {
     let Some(raw) = env.get(TOKEN_CREDENTIALS_VARIABLE) else {
         return Ok((ChainSource::ALL.to_vec(), false));
     };

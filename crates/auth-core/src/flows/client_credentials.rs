@@ -36,7 +36,7 @@ impl<'a> ClientCredentials<'a> {
     }
 
     /// The `claims` parameter: a claims challenge and the client capabilities announced, as JSON
-    /// ([`crate::claims::claims_parameter`]).
+    /// (`claims_parameter`).
     pub fn claims(mut self, claims: Option<String>) -> Self {
         self.claims = claims;
         self

@@ -16,13 +16,13 @@ use crate::secret::DeviceCode;
 use crate::token::{TokenResult, number};
 
 /// `grant_type` of the polling requests.
-pub const DEVICE_CODE_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+pub(crate) const DEVICE_CODE_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 /// How long to wait between polls when the authority does not say (RFC 8628 section 3.2).
-pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
+pub(crate) const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 
 /// What `slow_down` adds to the interval (RFC 8628 section 3.5).
-pub const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
+pub(crate) const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
 
 /// How long a code lives when the authority does not say (Microsoft's codes last 15 minutes).
 const DEFAULT_EXPIRES_IN: Duration = Duration::from_secs(900);

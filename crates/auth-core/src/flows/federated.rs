@@ -21,9 +21,9 @@ use crate::read_file::read_existing;
 use crate::secret::{ClientAssertion, FederatedToken, RequestToken};
 
 /// The audience Microsoft Entra accepts federated tokens for.
-pub const TOKEN_EXCHANGE_AUDIENCE: &str = "api://AzureADTokenExchange";
+pub(crate) const TOKEN_EXCHANGE_AUDIENCE: &str = "api://AzureADTokenExchange";
 /// The largest federated token accepted: real ones are 1 to 4 KiB.
-pub const MAX_FEDERATED_TOKEN_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_FEDERATED_TOKEN_BYTES: usize = 64 * 1024;
 /// The Azure DevOps REST API version of the OIDC token request.
 const PIPELINES_API_VERSION: &str = "7.1";
 
@@ -45,7 +45,7 @@ impl FederatedTokenFile {
         &self.path
     }
 
-    /// Reads the token now: trimmed, at most [`MAX_FEDERATED_TOKEN_BYTES`], and shaped like a JWT.
+    /// Reads the token now: trimmed, at most `MAX_FEDERATED_TOKEN_BYTES`, and shaped like a JWT.
     pub fn read(&self) -> Result<FederatedToken> {
         // a FIFO or a device in its place is refused rather than waited on or read without end
         let bytes = read_existing(

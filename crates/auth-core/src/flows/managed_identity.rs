@@ -19,17 +19,17 @@ use crate::time::epoch_seconds;
 use crate::token::{TokenResult, decode_jwt_payload, number};
 
 /// IMDS' address, used unless `AZURE_POD_IDENTITY_AUTHORITY_HOST` names another.
-pub const IMDS_HOST: &str = "http://169.254.169.254";
+pub(crate) const IMDS_HOST: &str = "http://169.254.169.254";
 const IMDS_PATH: &str = "/metadata/identity/oauth2/token";
 const IMDS_API_VERSION: &str = "2018-02-01";
 const APP_SERVICE_API_VERSION: &str = "2019-08-01";
 const ARC_API_VERSION: &str = "2019-11-01";
 /// Where the Azure Arc agent writes its challenge files on Linux.
-pub const ARC_KEY_DIRECTORY: &str = "/var/opt/azcmagent/tokens";
+pub(crate) const ARC_KEY_DIRECTORY: &str = "/var/opt/azcmagent/tokens";
 /// The largest Azure Arc challenge file read (the agent's are 32 bytes or so).
 const ARC_KEY_MAX_BYTES: u64 = 4096;
 /// IMDS answers, or its absence shows, within this: off Azure the address does not answer at all.
-pub const IMDS_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+pub(crate) const IMDS_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// Retries after the first attempt on 404, 408, 429 and 5xx (waiting 1, 2, then 4 seconds).
 const MAX_RETRIES: u32 = 3;
 /// IMDS answers 410 while it updates, for up to 70 seconds: ask again every 10 seconds for that long.
@@ -236,7 +236,7 @@ impl<'a> ManagedIdentity<'a> {
         self
     }
 
-    /// The only folder an Azure Arc challenge may point into ([`ARC_KEY_DIRECTORY`] by default).
+    /// The only folder an Azure Arc challenge may point into (`ARC_KEY_DIRECTORY` by default).
     pub fn arc_key_directory(mut self, directory: impl Into<PathBuf>) -> Self {
         self.arc_key_directory = directory.into();
         self

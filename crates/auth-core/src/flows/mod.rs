@@ -18,16 +18,16 @@ use crate::token::{OIDC_SCOPES, TokenResult};
 
 mod access_token;
 #[cfg(feature = "browser")]
-pub mod browser;
+pub(crate) mod browser;
 mod browser_options;
-pub mod chain;
+pub(crate) mod chain;
 mod client_credentials;
-pub mod device_code;
-pub mod environment;
-pub mod federated;
+pub(crate) mod device_code;
+pub(crate) mod environment;
+pub(crate) mod federated;
 pub(crate) mod fingerprint;
 mod from_azure_cli;
-pub mod managed_identity;
+pub(crate) mod managed_identity;
 pub(crate) mod password;
 mod refresh_token;
 pub(crate) mod silent;
@@ -40,9 +40,8 @@ pub(crate) use browser_options::needs_browser;
 pub use browser_options::{BrowserOpener, PortPolicy};
 pub use chain::{ChainAnswer, ChainSource, DefaultChain};
 pub use client_credentials::ClientCredentials;
-pub use device_code::{DEVICE_CODE_GRANT_TYPE, DeviceCodeFlow};
-// what the person is shown is the interaction's; the flow makes it
-pub use crate::interaction::DeviceCodeChallenge;
+pub(crate) use device_code::DEVICE_CODE_GRANT_TYPE;
+pub use device_code::DeviceCodeFlow;
 pub use environment::{EnvironmentCredential, EnvironmentMethod};
 pub use federated::{
     AzurePipelinesToken, FederatedTokenFile, FederatedTokenSource, GitHubActionsToken, SavedFederatedSource,
@@ -53,11 +52,9 @@ pub use managed_identity::{ManagedIdentity, ManagedIdentityId, ManagedIdentitySo
 pub use password::{Credential, UsernamePassword};
 pub use refresh_token::RefreshTokenGrant;
 pub use silent::SilentRequest;
-// the cache keeps the mark apart; the silent flow asks for it
-pub use crate::cache::CAPABILITY_SCOPE_PREFIX;
 
 /// `client_assertion_type` of a signed JWT.
-pub const JWT_BEARER_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+pub(crate) const JWT_BEARER_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// The future of [`AssertionSource::fetch_assertion`].
 pub type AssertionFuture<'a> = Pin<Box<dyn Future<Output = Result<ClientAssertion>> + Send + 'a>>;

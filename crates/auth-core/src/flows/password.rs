@@ -81,7 +81,7 @@ impl<'a> UsernamePassword<'a> {
         self
     }
 
-    /// The `claims` parameter ([`crate::claims::claims_parameter`]).
+    /// The `claims` parameter (`claims_parameter`).
     pub fn claims(mut self, claims: Option<String>) -> Self {
         self.claims = claims;
         self

@@ -47,7 +47,7 @@ impl<'a> RefreshTokenGrant<'a> {
     }
 
     /// The `claims` parameter: a claims challenge and the client capabilities announced, as JSON
-    /// ([`crate::claims::claims_parameter`]).
+    /// (`claims_parameter`).
     pub fn claims(mut self, claims: Option<String>) -> Self {
         self.claims = claims;
         self

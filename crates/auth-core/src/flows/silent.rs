@@ -111,7 +111,7 @@ impl<'a> SilentRequest<'a> {
     }
 
     /// The fingerprint of the credential an app-only token must have been earned with
-    /// ([`CREDENTIAL_MEMBER`](crate::cache::CREDENTIAL_MEMBER)), when the caller knows it without the credential
+    /// (`CREDENTIAL_MEMBER`), when the caller knows it without the credential
     /// (a saved connection). [`credential`](Self::credential) sets it from the credential.
     pub fn credential_fingerprint(mut self, fingerprint: Option<&str>) -> Self {
         if let Some(fingerprint) = fingerprint {
@@ -128,7 +128,7 @@ impl<'a> SilentRequest<'a> {
     }
 
     /// Renews a cached token that has less than `min_validity` left (besides the five minutes of
-    /// [`EXPIRY_MARGIN_SECONDS`](crate::cache::EXPIRY_MARGIN_SECONDS), which always apply).
+    /// `EXPIRY_MARGIN_SECONDS`, which always apply).
     pub fn min_validity(mut self, min_validity: Option<std::time::Duration>) -> Self {
         self.min_validity = min_validity;
         self

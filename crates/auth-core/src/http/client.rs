@@ -20,9 +20,9 @@ use crate::secret::{redact_form, redact_json, redact_text};
 use crate::time::{SharedTimer, Timer, epoch_seconds};
 
 /// The version sent in `x-client-ver` and `User-Agent`.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The SKU sent in `x-client-sku`.
-pub const CLIENT_SKU: &str = "msconnect.rust";
+pub(crate) const CLIENT_SKU: &str = "msconnect.rust";
 
 /// How many times, and how patiently, failed requests are tried again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

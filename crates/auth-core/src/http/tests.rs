@@ -8,6 +8,7 @@ use url::Url;
 
 use super::*;
 use crate::error::Error;
+use crate::http::client::VERSION;
 use crate::testing::{NOW, http_client, http_client_with};
 use crate::time::from_epoch_seconds;
 

@@ -16,7 +16,7 @@ use crate::token::TokenResult;
 use super::{SavedCertificate, SignInMethod, SignInRequest};
 
 /// The version written in new connections; version 1 is the previous release's flat form.
-pub const CONNECTION_VERSION: u32 = 2;
+pub(crate) const CONNECTION_VERSION: u32 = 2;
 
 /// What a module remembers of its current connection so a later process can get tokens silently. Never
 /// a secret: a client secret is supplied again ([`super::SessionOptions::renewal`]) and
@@ -25,7 +25,7 @@ pub const CONNECTION_VERSION: u32 = 2;
 #[serde(rename_all = "PascalCase", try_from = "RawConnection")]
 #[non_exhaustive]
 pub struct Connection {
-    /// The form of the saved connection ([`CONNECTION_VERSION`]).
+    /// The form of the saved connection (`CONNECTION_VERSION`).
     pub version: u32,
     /// The environment, with its endpoints as they were when connecting.
     pub environment: Environment,

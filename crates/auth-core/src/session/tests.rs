@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::*;
 use crate::cloud::Cloud;
+use crate::session::connection::CONNECTION_VERSION;
 use crate::testing::saved::{Saves as _, TestStore};
 use crate::testing::{app_token_response, environment_at, session_in, user_token_response};
 

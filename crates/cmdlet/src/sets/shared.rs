@@ -8,11 +8,10 @@
 
 use std::path::PathBuf;
 
-use auth_core::flows::{
-    ChainAnswer, DefaultChain, EnvironmentCredential, FederatedTokenFile, ManagedIdentityId,
-    WorkloadIdentity, federated,
+use auth_core::{
+    ChainAnswer, ClientCredential, ClientId, DefaultChain, EnvironmentCredential, FederatedTokenFile,
+    ManagedIdentityId, Session, SignInMethod, Tenant, WorkloadIdentity, azure_client_id, azure_tenant_id,
 };
-use auth_core::{ClientCredential, ClientId, Session, SignInMethod, Tenant};
 
 use super::SetNames;
 use crate::bind::{Bound, named};
@@ -198,7 +197,7 @@ pub enum SharedSignIn {
     },
     /// The `AZURE_*` variables.
     AzureVariables,
-    /// The first credential the host offers ([`auth_core::flows::DefaultChain`]): one of the
+    /// The first credential the host offers ([`auth_core::DefaultChain`]): one of the
     /// others, or the Azure CLI's sign-in. The one that answered is the connection's from then on.
     Auto {
         /// The application id option: wins over `AZURE_CLIENT_ID` (workload identity, a user-assigned
@@ -301,7 +300,7 @@ impl SharedSignIn {
         let app = |client_id: Option<ClientId>| -> Result<ClientId> {
             match client_id {
                 Some(id) => Ok(id),
-                None => federated::env_client_id(env)?.ok_or_else(|| -> crate::Error {
+                None => azure_client_id(env)?.ok_or_else(|| -> crate::Error {
                     crate::Error::Invalid {
                         parameter: names.application_id,
                         reason:
@@ -314,7 +313,7 @@ impl SharedSignIn {
         let tenant = |tenant: Option<Tenant>| -> Result<Tenant> {
             match tenant {
                 Some(tenant) => Ok(tenant),
-                None => federated::env_tenant(env)?.ok_or_else(|| -> crate::Error {
+                None => azure_tenant_id(env)?.ok_or_else(|| -> crate::Error {
                     crate::Error::Invalid {
                         parameter: names.tenant,
                         reason: "a federated sign-in needs the tenant: give it or set AZURE_TENANT_ID".into(),
@@ -326,7 +325,7 @@ impl SharedSignIn {
             // the Azure CLI's refresh token was issued to its own client (a FOCI family member): that
             // client gets the token, whatever the module's default
             Self::AzureCli { account, tenant } => SharedPlan {
-                client_id: ClientId::from_static(auth_core::azure_cli::AZURE_CLI_CLIENT_ID),
+                client_id: ClientId::from_static(auth_core::AZURE_CLI_CLIENT_ID),
                 tenant,
                 method: SignInMethod::AzureCli { account },
                 app_only: false,

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use auth_core::env::EnvVars;
+use auth_core::EnvVars;
 use auth_core::{ClientId, Error, TokenCache, TokenQuery};
 use test_support::{
     LARGE_CACHE_CLIENT_ID, LARGE_CACHE_SCOPE, LARGE_CACHE_TENANT, RedisServer, large_cache_sign_in,
@@ -15,7 +15,7 @@ use super::{redis_options, token_cache};
 const NOW: i64 = 1_700_000_000;
 
 fn at(seconds: i64) -> SystemTime {
-    auth_core::time::from_epoch_seconds(seconds)
+    auth_core::from_epoch_seconds(seconds)
 }
 
 /// A user signed in, as `connect` leaves them.

@@ -3,8 +3,8 @@
 
 use std::time::SystemTime;
 
-use auth_core::flows::AssertionSource;
-use auth_core::secret::ClientAssertion;
+use auth_core::AssertionSource;
+use auth_core::ClientAssertion;
 use auth_core::{ClientCredential, ClientId, ClientSecret, Cloud, Credential, Tenant};
 use serde_json::{Value, json};
 use test_support::mock::{

@@ -3,9 +3,9 @@
 
 use std::time::SystemTime;
 
+use auth_core::AssertionSource;
+use auth_core::ClientAssertion;
 use auth_core::SecretText;
-use auth_core::flows::AssertionSource;
-use auth_core::secret::ClientAssertion;
 use cmdlet::bind::canonical_name;
 
 use cmdlet::Argument;
@@ -167,10 +167,7 @@ fn from_azure_cli_needs_no_client_and_takes_the_accounts_tenant_unless_given() {
         &request.set,
         PsEntraSignIn::Shared(SharedSignIn::AzureCli { account: Some(a), .. }) if a == "alice@contoso.com"
     ));
-    assert_eq!(
-        request.client_id.as_str(),
-        auth_core::azure_cli::AZURE_CLI_CLIENT_ID
-    );
+    assert_eq!(request.client_id.as_str(), auth_core::AZURE_CLI_CLIENT_ID);
     assert!(
         !request.tenant.is_specific(),
         "the account's tenant: {}",
