@@ -311,25 +311,35 @@ async fn a_service_principal_certificate_is_found_by_thumbprint_in_the_store() {
     ]);
     let mock = idp.app_token("contoso.com", body).await;
     let (session, _) = session_with(home.env());
+    // a library caller loads the certificate itself, before connecting
+    let certificate = session
+        .certificate_credential(&auth_core::CertificateSource::Thumbprint(home.thumbprint.clone()))
+        .unwrap();
     let set = PartnerCenterSignIn::ServicePrincipalCertificate {
         application_id: ClientId::parse(APP).unwrap(),
-        certificate: auth_core::CertificateSource::Thumbprint(home.thumbprint.clone()),
+        certificate,
         tenant: Tenant::parse("contoso.com").unwrap(),
     };
     let context = connected(&session, request(&idp, false, set)).await;
     assert_eq!(context.account.r#type, AccountType::Certificate);
     mock.assert_async().await;
+}
 
-    let missing = PartnerCenterSignIn::ServicePrincipalCertificate {
-        application_id: ClientId::parse(APP).unwrap(),
-        certificate: auth_core::CertificateSource::Thumbprint("00".repeat(20)),
-        tenant: Tenant::parse("contoso.com").unwrap(),
-    };
-    let error = refused(&session, request(&idp, false, missing)).await;
-    assert!(
-        error.contains("0000000000000000000000000000000000000000"),
-        "{error}"
-    );
+#[test]
+fn a_certificate_not_in_the_store_is_refused_when_binding_before_anything_is_sent() {
+    let home = CertificateHome::new();
+    let (session, _) = session_with(home.env());
+    let missing = "00".repeat(20);
+    let mut bound = crate::CONNECT_CMDLET
+        .bind([
+            ("-ApplicationId", cmdlet::Argument::text(APP)),
+            ("-CertificateThumbprint", cmdlet::Argument::text(&missing)),
+            ("-Tenant", cmdlet::Argument::text("contoso.com")),
+        ])
+        .unwrap();
+    bound.load_with(&session);
+    let error = ConnectPartnerCenter::from_bound(bound).unwrap_err().to_string();
+    assert!(error.contains(&missing), "{error}");
     assert!(error.contains(&home.store().display().to_string()), "{error}");
 }
 
