@@ -7,8 +7,8 @@
 use std::fmt;
 
 use auth_core::{
-    CertificateSource, ClientCredential, ClientId, Credential, Environment, SecretText, Session, SessionOptions,
-    Tenant,
+    CertificateSource, ClientCredential, ClientId, Credential, Environment, SecretText, Session,
+    SessionOptions, Tenant,
 };
 
 use crate::declare::{Cmdlet, Kind, Parameter, ParameterSet, fold};

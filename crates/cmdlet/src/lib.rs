@@ -30,5 +30,5 @@ pub use lifecycle::{
     Runnable, SignInExtras, SignedIn, context_table, print_context,
 };
 pub use problem::Problem;
-pub use saved::{ContextKey, ContextStore, SaveConnections, ConnectionFile};
+pub use saved::{ConnectionFile, ContextKey, ContextStore, SaveConnections};
 pub use variables::persistent_options;

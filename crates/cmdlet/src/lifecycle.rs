@@ -457,7 +457,12 @@ impl<R: Connect> Command for ConnectCommand<R> {
         R::CMDLET
     }
 
-    fn run<'a>(&'a self, session: &'a Session, mut bound: Bound, name: &'a ConnectionName) -> CommandFuture<'a> {
+    fn run<'a>(
+        &'a self,
+        session: &'a Session,
+        mut bound: Bound,
+        name: &'a ConnectionName,
+    ) -> CommandFuture<'a> {
         Box::pin(async move {
             let extras = SignInExtras::from_bound(&bound)?;
             bound.load_with(session);
@@ -494,7 +499,12 @@ impl<R: Runnable> Command for RunCommand<R> {
         R::CMDLET
     }
 
-    fn run<'a>(&'a self, session: &'a Session, mut bound: Bound, name: &'a ConnectionName) -> CommandFuture<'a> {
+    fn run<'a>(
+        &'a self,
+        session: &'a Session,
+        mut bound: Bound,
+        name: &'a ConnectionName,
+    ) -> CommandFuture<'a> {
         Box::pin(async move {
             bound.load_with(session);
             R::from_bound(bound)?.run(session, name).await

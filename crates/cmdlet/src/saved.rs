@@ -344,7 +344,8 @@ impl SavedConnections for ContextStore {
         for module in self.modules()? {
             for name in self.names(&module)? {
                 // a context that cannot be read protects nothing, and must not block a disconnect
-                if let Ok(Some(context)) = self.load::<ConnectionFile<Value>>(ContextKey::new(&module, &name)) {
+                if let Ok(Some(context)) = self.load::<ConnectionFile<Value>>(ContextKey::new(&module, &name))
+                {
                     saved.push((module.clone(), name, context.connection));
                 }
             }

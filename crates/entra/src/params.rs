@@ -7,8 +7,6 @@ use auth_core::{AccessToken, ClientCredential, ClientId, Credential, Environment
 use cmdlet::declare::common::{self, CERTIFICATE_THUMBPRINT, CONFIRM, CREDENTIAL, ENVIRONMENT, WHAT_IF};
 use cmdlet::declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets};
 use cmdlet::sets::shared::{self, ResolvedSignIn};
-#[cfg(doc)]
-use cmdlet::sets::shared::SharedSignIn;
 use cmdlet::sets::{self, CAE, CLAIMS_CHALLENGE, SetNames};
 use cmdlet::{EnvironmentNames, Result};
 
@@ -187,7 +185,7 @@ pub enum EntraSignIn {
     },
     /// msconnect's own sign-ins: the Azure CLI's (`--from-azure-cli`, with the Azure CLI's client), and
     /// the secret-free ones (`-FederatedTokenFile`, `-WorkloadIdentity`, `-Identity`,
-    /// `-EnvironmentVariable`, `-Auto`), resolved ([`SharedSignIn::resolve`]).
+    /// `-EnvironmentVariable`, `-Auto`), resolved ([`SharedSignIn::resolve`](shared::SharedSignIn::resolve)).
     Shared(ResolvedSignIn),
 }
 

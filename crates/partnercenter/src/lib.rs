@@ -9,7 +9,9 @@ pub mod params;
 
 pub use access_token::{AuthResult, new_partner_access_token};
 pub use auth_core;
-pub use cmdlet::{self, Connect, ConnectionName, ConnectionStatus, Context, Error, Request, Result, StatusOptions};
+pub use cmdlet::{
+    self, Connect, ConnectionName, ConnectionStatus, Context, Error, Request, Result, StatusOptions,
+};
 pub use connect::{LIFECYCLE, MODULE, connect};
 pub use context::{AccountType, PartnerAccount, PartnerContext, PartnerEnvironment};
 pub use params::{

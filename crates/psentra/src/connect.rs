@@ -10,8 +10,7 @@ use auth_core::{
 use cmdlet::declare::Cmdlet;
 use cmdlet::sets::shared::SharedSignIn;
 use cmdlet::{
-    Bound, Connect, ConnectionName, Lifecycle, Outcome, Print, Result, SignInExtras, SignedIn,
-    print_context,
+    Bound, Connect, ConnectionName, Lifecycle, Outcome, Print, Result, SignInExtras, SignedIn, print_context,
 };
 use serde_json::Value;
 

@@ -272,10 +272,10 @@ impl PsEntraSignIn {
     pub fn is_delegated(&self) -> bool {
         matches!(
             self,
-            Self::Browser | Self::DeviceCode | Self::UsernamePassword(_) | Self::Shared(ResolvedSignIn {
-                app_only: false,
-                ..
-            })
+            Self::Browser
+                | Self::DeviceCode
+                | Self::UsernamePassword(_)
+                | Self::Shared(ResolvedSignIn { app_only: false, .. })
         )
     }
 }

@@ -7,7 +7,9 @@ pub mod context;
 pub mod params;
 
 pub use auth_core;
-pub use cmdlet::{self, Connect, ConnectionName, ConnectionStatus, Context, Error, Request, Result, StatusOptions};
+pub use cmdlet::{
+    self, Connect, ConnectionName, ConnectionStatus, Context, Error, Request, Result, StatusOptions,
+};
 pub use connect::{LIFECYCLE, MODULE, connect};
 pub use context::{AccountType, MgmtAccount, MgmtContext, MgmtEnvironment};
 pub use params::{

@@ -101,7 +101,10 @@ fn the_help_pages_examples_and_the_mg_graph_additions_reach_their_sets() {
     ];
     for (arguments, set) in cases {
         let built = connect(arguments.clone());
-        let built = built.as_ref().map(|request| request.set.set_name()).map_err(String::clone);
+        let built = built
+            .as_ref()
+            .map(|request| request.set.set_name())
+            .map_err(String::clone);
         assert_set(&CONNECT_CMDLET, arguments, set, built);
     }
     let request = connect(vec![

@@ -325,6 +325,40 @@ async fn a_service_principal_certificate_is_found_by_thumbprint_in_the_store() {
     mock.assert_async().await;
 }
 
+#[tokio::test]
+async fn planning_reads_nothing_a_loaded_certificate_connects_with_its_store_gone() {
+    let mut idp = MockAuthority::start().await;
+    let home = CertificateHome::new();
+    let certificate = session_with(home.env())
+        .0
+        .certificate_credential(&auth_core::CertificateSource::Thumbprint(home.thumbprint.clone()))
+        .unwrap();
+    // the store's folder is gone: neither planning nor signing in may read it again
+    drop(home);
+    let set = PartnerCenterSignIn::ServicePrincipalCertificate {
+        application_id: ClientId::parse(APP).unwrap(),
+        certificate,
+        tenant: Tenant::parse("contoso.com").unwrap(),
+    };
+    // planning takes no session
+    let (sign_in, plan) = request(&idp, false, set.clone())
+        .plan(mock_environment(&idp))
+        .unwrap();
+    let scope = format!("{}/.default", idp.url());
+    assert_eq!(sign_in.scopes, [scope.as_str()]);
+    assert_eq!(sign_in.client_id.as_str(), APP);
+    assert_eq!(plan.account_type, AccountType::Certificate);
+    let body = assertion_form(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", APP),
+        ("scope", &scope),
+    ]);
+    let mock = idp.app_token("contoso.com", body).await;
+    let context = connected(&session().0, request(&idp, false, set)).await;
+    assert_eq!(context.account.r#type, AccountType::Certificate);
+    mock.assert_async().await;
+}
+
 #[test]
 fn a_certificate_not_in_the_store_is_refused_when_binding_before_anything_is_sent() {
     let home = CertificateHome::new();

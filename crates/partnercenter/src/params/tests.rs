@@ -4,8 +4,8 @@
 use auth_core::Credential;
 use cmdlet::bind::canonical_name;
 
-use cmdlet::Argument;
 use auth_core::SignInMethod;
+use cmdlet::Argument;
 use cmdlet::sets::shared::ResolvedSignIn;
 
 use super::*;
@@ -126,7 +126,10 @@ fn every_connect_set_is_reached_with_its_documented_parameters() {
         (
             vec![
                 ("-ApplicationId", Argument::text(APP)),
-                ("-CertificateThumbprint", Argument::text("F8813914053FBFB5D84F1EFA9EDB3205621C1126")),
+                (
+                    "-CertificateThumbprint",
+                    Argument::text("F8813914053FBFB5D84F1EFA9EDB3205621C1126"),
+                ),
                 ("-TenantId", Argument::text("contoso.com")),
                 ("-ServicePrincipal", Argument::Switch),
             ],
@@ -143,7 +146,10 @@ fn every_connect_set_is_reached_with_its_documented_parameters() {
     ];
     for (arguments, set) in cases {
         let built = connect(arguments.clone());
-        let built = built.as_ref().map(|request| request.set.set_name()).map_err(String::clone);
+        let built = built
+            .as_ref()
+            .map(|request| request.set.set_name())
+            .map_err(String::clone);
         assert_set(&CONNECT_CMDLET, arguments, set, built);
     }
 }
@@ -246,7 +252,10 @@ fn every_new_access_token_set_is_reached_with_its_documented_parameters() {
         (
             vec![
                 ("-ApplicationId", Argument::text(APP)),
-                ("-CertificateThumbprint", Argument::text("F8813914053FBFB5D84F1EFA9EDB3205621C1126")),
+                (
+                    "-CertificateThumbprint",
+                    Argument::text("F8813914053FBFB5D84F1EFA9EDB3205621C1126"),
+                ),
                 ("-Scopes", Argument::text("s")),
                 ("-Tenant", Argument::text("contoso.com")),
             ],
@@ -283,7 +292,12 @@ fn every_new_access_token_set_is_reached_with_its_documented_parameters() {
             let variant = format!("{:?}", request.set);
             variant[..variant.find(' ').unwrap_or(variant.len())].to_owned()
         });
-        assert_set(&NEW_ACCESS_TOKEN_CMDLET, arguments, set, built.as_deref().map_err(String::clone));
+        assert_set(
+            &NEW_ACCESS_TOKEN_CMDLET,
+            arguments,
+            set,
+            built.as_deref().map_err(String::clone),
+        );
     }
     let request = new_token(vec![
         ("-ApplicationId", Argument::text(APP)),

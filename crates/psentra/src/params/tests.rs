@@ -88,7 +88,10 @@ fn every_set_is_reached_with_its_documented_parameters() {
             "AppCertificate",
         ),
         (
-            vec![("-CertificateThumbprint", Argument::text("F8813914053FBFB5D84F1EFA9EDB3205621C1126"))],
+            vec![(
+                "-CertificateThumbprint",
+                Argument::text("F8813914053FBFB5D84F1EFA9EDB3205621C1126"),
+            )],
             "AppCertificate",
         ),
         (
@@ -119,7 +122,10 @@ fn every_set_is_reached_with_its_documented_parameters() {
     ];
     for (mut arguments, set) in cases {
         let built = connect(arguments.clone());
-        let built = built.as_ref().map(|request| request.set.set_name()).map_err(String::clone);
+        let built = built
+            .as_ref()
+            .map(|request| request.set.set_name())
+            .map_err(String::clone);
         arguments.insert(0, ("-ClientID", Argument::text(APP)));
         arguments.insert(1, ("-TenantID", Argument::text(TENANT)));
         assert_set(&CONNECT_CMDLET, arguments, set, built);
