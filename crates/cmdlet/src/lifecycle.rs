@@ -128,7 +128,7 @@ pub struct Lifecycle<C> {
     context: PhantomData<fn() -> C>,
 }
 
-impl<C: Context> Lifecycle<C> {
+impl<C: Serialize + DeserializeOwned> Lifecycle<C> {
     /// The connection saved under `module` (`partnercenter`).
     pub const fn new(module: &'static str) -> Self {
         Self {
@@ -232,7 +232,7 @@ pub struct Named<'a, C> {
     name: &'a ConnectionName,
 }
 
-impl<C: Context> Named<'_, C> {
+impl<C: Serialize + DeserializeOwned> Named<'_, C> {
     fn key(&self) -> ContextKey<'_> {
         ContextKey::new(self.lifecycle.module, self.name.as_str())
     }

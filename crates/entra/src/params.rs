@@ -8,7 +8,7 @@ use cmdlet::declare::common::{self, CERTIFICATE_THUMBPRINT, CONFIRM, CREDENTIAL,
 use cmdlet::declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets};
 use cmdlet::sets::shared::{self, ResolvedSignIn};
 use cmdlet::sets::{self, CAE, CLAIMS_CHALLENGE, SetNames};
-use cmdlet::{EnvironmentNames, Result};
+use cmdlet::EnvironmentNames;
 
 /// `-ClientId` (aliases `-ApplicationId`, `-AppId`).
 pub const CLIENT_ID: Parameter = Parameter {

@@ -9,6 +9,8 @@ use test_support::mock::{
 };
 use test_support::{NOW, form, jwt, session_with, user_token_response};
 
+use cmdlet::Context as _;
+
 use super::*;
 use crate::params::ENVIRONMENTS;
 

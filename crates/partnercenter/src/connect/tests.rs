@@ -13,6 +13,8 @@ use test_support::{
     NOW, client_info, environment_at, form, id_token_claims, jwt, session, session_with, user_token_response,
 };
 
+use cmdlet::Context as _;
+
 use super::*;
 use crate::context::AccountType;
 use crate::params::{CommonOptions, PartnerCenterSignIn, RefreshTokenCredential};

@@ -13,6 +13,8 @@ use test_support::mock::{
 };
 use test_support::{NOW, environment_at, form, jwt, session};
 
+use cmdlet::Context as _;
+
 use super::*;
 
 fn request(idp: &MockAuthority, scopes: &[&str], set: PsEntraSignIn) -> ConnectPsEntra {

@@ -12,6 +12,8 @@ use auth_core::SignInMethod;
 use cmdlet::Argument;
 use cmdlet::sets::shared::ResolvedSignIn;
 
+use cmdlet::Request;
+
 use super::*;
 
 const APP: &str = "11111111-2222-3333-4444-555555555555";

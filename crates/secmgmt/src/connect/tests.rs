@@ -9,6 +9,8 @@ use test_support::mock::{
 };
 use test_support::{NOW, environment_at, form, jwt, session};
 
+use cmdlet::Context as _;
+
 use super::*;
 use crate::context::AccountType;
 use crate::params::SecMgmtSignIn;
