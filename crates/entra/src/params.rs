@@ -4,11 +4,11 @@
 //! kind and help; the environment names; and the typed request the bound parameters become.
 
 use auth_core::{AccessToken, ClientCredential, ClientId, Credential, Environment, Tenant};
+use cmdlet::EnvironmentNames;
 use cmdlet::declare::common::{self, CERTIFICATE_THUMBPRINT, CONFIRM, CREDENTIAL, ENVIRONMENT, WHAT_IF};
 use cmdlet::declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets};
 use cmdlet::sets::shared::{self, ResolvedSignIn};
 use cmdlet::sets::{self, CAE, CLAIMS_CHALLENGE, SetNames};
-use cmdlet::EnvironmentNames;
 
 /// `-ClientId` (aliases `-ApplicationId`, `-AppId`).
 pub const CLIENT_ID: Parameter = Parameter {
