@@ -6,7 +6,10 @@
 
 use std::fmt;
 
-use auth_core::{ClientCredential, ClientId, Credential, Environment, SecretText, Tenant};
+use auth_core::{
+    CertificateSource, ClientCredential, ClientId, Credential, Environment, SecretText, Session,
+    SessionOptions, Tenant,
+};
 
 use crate::declare::{Cmdlet, Kind, Parameter, ParameterSet, fold};
 use crate::error::{Error, Result};
@@ -208,11 +211,15 @@ pub fn what_if(operation: &str, target: &str) -> String {
     format!("What if: Performing the operation \"{operation}\" on target \"{target}\"")
 }
 
-/// The parameters of one invocation after binding: each by name, checked, and the set they resolved to.
+/// The parameters of one invocation after binding: each by name, checked, and the set they resolved to;
+/// and the session that loads what they name ([`load_with`](Self::load_with)): a certificate by
+/// thumbprint, subject or file, the `AZURE_*` variables of the secret-free sets. Building the typed
+/// request from it is the one step of a connect that reads files before signing in: planning reads none.
 pub struct Bound {
     cmdlet: &'static Cmdlet,
     set: &'static ParameterSet,
     values: Vec<(&'static str, Argument)>,
+    session: Option<Session>,
 }
 
 impl fmt::Debug for Bound {
@@ -283,7 +290,36 @@ impl Bound {
         for (parameter, value) in arguments {
             values.push((parameter.name, value.checked(cmdlet, parameter)?));
         }
-        Ok(Self { cmdlet, set, values })
+        Ok(Self {
+            cmdlet,
+            set,
+            values,
+            session: None,
+        })
+    }
+
+    /// Loads what the parameters name (certificates, the `AZURE_*` variables) through `session`: its
+    /// folder of certificates, its variables. A command binds with the session it connects through.
+    pub fn load_with(&mut self, session: &Session) {
+        self.session = Some(session.clone());
+    }
+
+    /// The session that loads what the parameters name: the one given to [`load_with`](Self::load_with),
+    /// else one with default options (the process's variables, no folder of certificates of its own).
+    pub fn session(&mut self) -> &Session {
+        self.session
+            .get_or_insert_with(|| Session::new(SessionOptions::default()))
+    }
+
+    /// The certificate `source` names, loaded now into a signing credential (the connection saved with
+    /// it remembers how to find it again): a certificate that cannot be found or read is refused here,
+    /// before anything is sent, in auth-core's words, which name the certificate.
+    pub fn certificate(&mut self, source: &CertificateSource) -> Result<ClientCredential> {
+        if let CertificateSource::Thumbprint(given) = source {
+            // a mistyped thumbprint is named before any store is searched
+            auth_core::normalize_thumbprint(given)?;
+        }
+        Ok(self.session().certificate_credential(source)?)
     }
 
     /// Adds a value read after the set was chosen (a secret, which `-WhatIf` never needs); a parameter

@@ -25,9 +25,9 @@ pub use environments::EnvironmentNames;
 pub use error::{Error, Result};
 pub use home::msconnect_home;
 pub use lifecycle::{
-    Command, ConnectCommand, ContextOf, ContextPlan, Lifecycle, Module, Named, Outcome, Request, RunCommand,
-    Runnable, SignIn, SignInExtras, SignedIn,
+    Command, Connect, ConnectCommand, Context, Lifecycle, Module, Named, Outcome, Print, Request, RunCommand,
+    Runnable, SignInExtras, SignedIn, context_table, print_context,
 };
 pub use problem::Problem;
-pub use saved::{ContextKey, ContextStore, SaveConnections, SavedContext};
+pub use saved::{ConnectionFile, ContextKey, ContextStore, SaveConnections};
 pub use variables::persistent_options;

@@ -1,9 +1,9 @@
 //! The connect lifecycle every module shares, which each product crate instantiates ([`Lifecycle`])
-//! instead of copying: resolve the environment, plan the sign-in, sign in, build the context (which may
-//! still refuse), save it with the connection under its name ([`Named`]) and make it current, and later
-//! read a context, list, switch, check or disconnect the module's connections. Also
-//! the seam the command line dispatches through: a [`Command`] a cmdlet, a [`Module`] a PowerShell
-//! module.
+//! instead of copying, over the one impl of its connect cmdlet ([`Connect`]): resolve the environment,
+//! plan the sign-in (reading nothing), sign in, build the context (which may still refuse), save it with
+//! the connection under its name ([`Named`]) and make it current, and later read a context, list,
+//! switch, check or disconnect the module's connections. Also the seam the command line dispatches
+//! through: a [`Command`] a cmdlet, a [`Module`] a PowerShell module.
 
 use std::future::Future;
 use std::marker::PhantomData;
@@ -23,42 +23,82 @@ use crate::error::Result;
 use crate::saved::{ContextKey, SaveConnections as _};
 use crate::sets::{CAE, CLAIMS_CHALLENGE};
 
-/// A cmdlet's typed request, built from its bound parameters.
+/// A cmdlet's typed request, built from its bound parameters. Every [`Connect`] is one; a cmdlet that
+/// is no connect ([`Runnable`]) implements it itself.
 pub trait Request: Sized {
     /// The cmdlet's declaration.
     const CMDLET: &'static Cmdlet;
 
     /// The request of the set `bound` resolved to, reading exactly that set's parameters (its secrets
-    /// moved into the request).
+    /// moved into the request, its certificates loaded).
     fn from_bound(bound: Bound) -> Result<Self>;
 
     /// Binds arguments as PowerShell would (names by alias, case and prefix) and builds the request of
-    /// the set they resolve to. `-WhatIf` and `-Confirm` are accepted and left to the caller.
+    /// the set they resolve to. `-WhatIf` and `-Confirm` are accepted and left to the caller. What the
+    /// arguments name is loaded with default session options ([`Bound::session`]).
     fn from_arguments<S: AsRef<str>>(arguments: impl IntoIterator<Item = (S, Argument)>) -> Result<Self> {
         Self::from_bound(Self::CMDLET.bind(arguments)?)
     }
 }
 
-/// A module's typed connect request, and what the shared lifecycle asks of it: the environment, and
-/// the plan of the sign-in.
-pub trait SignIn: Sized {
-    /// What the module keeps from planning, to build the context once signed in.
-    type Plan: ContextPlan;
+impl<T: Connect> Request for T {
+    const CMDLET: &'static Cmdlet = <T as Connect>::CMDLET;
+
+    fn from_bound(bound: Bound) -> Result<Self> {
+        <T as Connect>::from_bound(bound)
+    }
+}
+
+/// What a connection saves and the command line prints: the JSON of its `Serialize` (PowerShell's
+/// property names), read back by its `Deserialize`, and its table, said here once.
+pub trait Context: Serialize + DeserializeOwned + 'static {
+    /// The table (or list) of the module's format file.
+    fn to_table(&self) -> String;
+}
+
+/// What a connect prints: by default its context ([`print_context`]), or what the request chose
+/// before connecting ([`Connect::printed`]) from the context and the sign-in's access token.
+pub type Print<C> = fn(C, AccessToken) -> Result<Outcome>;
+
+/// A connect's default [`Print`]: the context, as its table shows it; the token is not printed.
+pub fn print_context<C: Context>(context: C, _: AccessToken) -> Result<Outcome> {
+    Outcome::new(&context, context.to_table())
+}
+
+/// A module's connect cmdlet, in one impl: its declaration, its typed request (built from the bound
+/// parameters, or written by a library caller), the plan of its sign-in, and its context. The
+/// [`Lifecycle`] runs one pass: the environment resolved, [`plan`](Self::plan) (which reads nothing:
+/// certificates were loaded when binding), the sign-in through auth-core, [`context`](Self::context),
+/// and the connection saved.
+pub trait Connect: Sized {
+    /// The cmdlet's declaration.
+    const CMDLET: &'static Cmdlet;
+
+    /// What is saved and shown once connected (`PartnerContext`).
+    type Context: Context;
+
+    /// What planning keeps to build the context once signed in: plain data.
+    type Plan;
+
+    /// The request of the set `bound` resolved to, reading exactly that set's parameters (its secrets
+    /// moved into the request, its certificates loaded through [`Bound::certificate`]).
+    fn from_bound(bound: Bound) -> Result<Self>;
 
     /// The environment asked for (the session applies its overrides and discovery).
     fn environment(&self) -> &Environment;
 
     /// The sign-in, for the resolved environment, with the module's defaults (client, scopes, ports).
-    fn plan(self, session: &Session, environment: Environment) -> Result<(SignInRequest, Self::Plan)>;
-}
-
-/// A planned sign-in's second half: the context, once the sign-in went through.
-pub trait ContextPlan: Sized {
-    /// What is saved and shown once connected (`PartnerContext`).
-    type Context: Serialize + 'static;
+    /// It reads no file, no variable and nothing on the network.
+    fn plan(self, environment: Environment) -> Result<(SignInRequest, Self::Plan)>;
 
     /// The context of `signed_in`; an error here (a failed `-EnforceMFA`) saves nothing.
-    fn context(self, signed_in: SignedIn<'_>) -> impl Future<Output = Result<Self::Context>>;
+    fn context(plan: Self::Plan, signed_in: SignedIn<'_>) -> impl Future<Output = Result<Self::Context>>;
+
+    /// What the command line prints once connected, chosen before the request is planned away: the
+    /// context by default (`Connect-PSMicrosoftEntraID -PassThru` prints its token object).
+    fn printed(&self) -> Print<Self::Context> {
+        print_context
+    }
 }
 
 /// A sign-in that went through, not yet saved.
@@ -72,26 +112,11 @@ pub struct SignedIn<'a> {
     pub tokens: &'a SignedInTokens,
 }
 
-/// The context a request's connection saves.
-pub type ContextOf<R> = <<R as SignIn>::Plan as ContextPlan>::Context;
-
-/// A cmdlet whose request runs its own way to what it prints (`New-PartnerAccessToken`, or a connect
-/// that shows more than its context), as a [`Command`] through [`RunCommand`].
+/// A cmdlet that is no connect and runs its own way to what it prints (`New-PartnerAccessToken`), as a
+/// [`Command`] through [`RunCommand`].
 pub trait Runnable: Request {
-    /// Runs the request and says what to print; a connect saves its connection as `name`.
+    /// Runs the request and says what to print; `name` is the connection the command line names.
     fn run(self, session: &Session, name: &ConnectionName) -> impl Future<Output = Result<Outcome>>;
-
-    /// [`run`](Self::run) with what every connect takes besides its set; a request that does not
-    /// connect ignores them.
-    fn run_with(
-        self,
-        session: &Session,
-        name: &ConnectionName,
-        extras: SignInExtras,
-    ) -> impl Future<Output = Result<Outcome>> {
-        let _ = extras;
-        self.run(session, name)
-    }
 }
 
 /// A module's connections: connecting, listing, switching, checking and disconnecting them. Without a
@@ -121,7 +146,7 @@ impl<C: Serialize + DeserializeOwned> Lifecycle<C> {
     }
 
     /// Connects as `default` (see [`Named::connect`]).
-    pub async fn connect<R: SignIn<Plan: ContextPlan<Context = C>>>(
+    pub async fn connect<R: Connect<Context = C>>(
         &self,
         session: &Session,
         request: R,
@@ -132,7 +157,7 @@ impl<C: Serialize + DeserializeOwned> Lifecycle<C> {
     }
 
     /// Connects as `default` with what every connect takes besides its set (see [`Named::connect_with`]).
-    pub async fn connect_with<R: SignIn<Plan: ContextPlan<Context = C>>>(
+    pub async fn connect_with<R: Connect<Context = C>>(
         &self,
         session: &Session,
         request: R,
@@ -220,7 +245,7 @@ impl<C: Serialize + DeserializeOwned> Named<'_, C> {
     /// Connects: resolves the environment, plans, signs in, builds the context, saves it with the
     /// connection under this name (replacing what was saved there, and no other) and makes it the
     /// module's current connection. A sign-in the context refuses leaves nothing behind.
-    pub async fn connect<R: SignIn<Plan: ContextPlan<Context = C>>>(
+    pub async fn connect<R: Connect<Context = C>>(
         &self,
         session: &Session,
         request: R,
@@ -231,7 +256,7 @@ impl<C: Serialize + DeserializeOwned> Named<'_, C> {
 
     /// [`connect`](Self::connect), also returning the access token of the sign-in, for a module whose
     /// connect shows it (`Connect-PSMicrosoftEntraID -PassThru`). The saved context never holds it.
-    pub async fn connect_with_token<R: SignIn<Plan: ContextPlan<Context = C>>>(
+    pub async fn connect_with_token<R: Connect<Context = C>>(
         &self,
         session: &Session,
         request: R,
@@ -242,14 +267,14 @@ impl<C: Serialize + DeserializeOwned> Named<'_, C> {
 
     /// [`connect_with_token`](Self::connect_with_token) with what every connect takes besides its set:
     /// continuous access evaluation (`-Cae`), a claims challenge (`-ClaimsChallenge`).
-    pub async fn connect_with<R: SignIn<Plan: ContextPlan<Context = C>>>(
+    pub async fn connect_with<R: Connect<Context = C>>(
         &self,
         session: &Session,
         request: R,
         extras: &SignInExtras,
     ) -> Result<(C, Connected, AccessToken)> {
         let environment = session.resolve_environment(request.environment()).await?;
-        let (mut sign_in, plan) = request.plan(session, environment)?;
+        let (mut sign_in, plan) = request.plan(environment)?;
         extras.apply(&mut sign_in);
         // a connection that could not be saved is not signed in for: nothing is sent yet
         session.check_can_save_connection()?;
@@ -260,7 +285,7 @@ impl<C: Serialize + DeserializeOwned> Named<'_, C> {
             request: &sign_in,
             tokens: &tokens,
         };
-        let context = plan.context(signed_in).await?;
+        let context = R::context(plan, signed_in).await?;
         let connected = session.complete(self.key(), &sign_in, &tokens, &context)?;
         if let Some(store) = session.contexts() {
             store.set_current(self.key())?;
@@ -413,41 +438,42 @@ pub trait Command: Sync {
     fn run<'a>(&'a self, session: &'a Session, bound: Bound, name: &'a ConnectionName) -> CommandFuture<'a>;
 }
 
-/// A module's connect cmdlet as a [`Command`]: the typed request built from the bound parameters,
-/// connected, and its context shown as `table` shows it.
-pub struct ConnectCommand<R: SignIn> {
-    lifecycle: &'static Lifecycle<ContextOf<R>>,
-    table: fn(&ContextOf<R>) -> String,
+/// A module's connect cmdlet as a [`Command`]: the typed request built from the bound parameters (what
+/// they name loaded through the session), connected as the module's [`Lifecycle`] connects, and what
+/// the request chose printed ([`Connect::printed`]).
+pub struct ConnectCommand<R: Connect> {
+    lifecycle: &'static Lifecycle<R::Context>,
 }
 
-impl<R: SignIn> ConnectCommand<R> {
-    /// The command of the request `R`, saved through `lifecycle` and its context shown by `table`.
-    pub const fn new(
-        lifecycle: &'static Lifecycle<ContextOf<R>>,
-        table: fn(&ContextOf<R>) -> String,
-    ) -> Self {
-        Self { lifecycle, table }
+impl<R: Connect> ConnectCommand<R> {
+    /// The command of the request `R`, saved through `lifecycle`.
+    pub const fn new(lifecycle: &'static Lifecycle<R::Context>) -> Self {
+        Self { lifecycle }
     }
 }
 
-impl<R: Request + SignIn> Command for ConnectCommand<R>
-where
-    ContextOf<R>: DeserializeOwned,
-{
+impl<R: Connect> Command for ConnectCommand<R> {
     fn cmdlet(&self) -> &'static Cmdlet {
         R::CMDLET
     }
 
-    fn run<'a>(&'a self, session: &'a Session, bound: Bound, name: &'a ConnectionName) -> CommandFuture<'a> {
+    fn run<'a>(
+        &'a self,
+        session: &'a Session,
+        mut bound: Bound,
+        name: &'a ConnectionName,
+    ) -> CommandFuture<'a> {
         Box::pin(async move {
             let extras = SignInExtras::from_bound(&bound)?;
+            bound.load_with(session);
             let request = R::from_bound(bound)?;
-            let (context, _, _) = self
+            let printed = request.printed();
+            let (context, _, access_token) = self
                 .lifecycle
                 .named(name)
                 .connect_with(session, request, &extras)
                 .await?;
-            Outcome::new(&context, (self.table)(&context))
+            printed(context, access_token)
         })
     }
 }
@@ -473,10 +499,15 @@ impl<R: Runnable> Command for RunCommand<R> {
         R::CMDLET
     }
 
-    fn run<'a>(&'a self, session: &'a Session, bound: Bound, name: &'a ConnectionName) -> CommandFuture<'a> {
+    fn run<'a>(
+        &'a self,
+        session: &'a Session,
+        mut bound: Bound,
+        name: &'a ConnectionName,
+    ) -> CommandFuture<'a> {
         Box::pin(async move {
-            let extras = SignInExtras::from_bound(&bound)?;
-            R::from_bound(bound)?.run_with(session, name, extras).await
+            bound.load_with(session);
+            R::from_bound(bound)?.run(session, name).await
         })
     }
 }
@@ -493,16 +524,13 @@ pub struct Module {
     pub others: &'static [(&'static str, &'static dyn Command)],
     /// The Disconnect-* cmdlet's name.
     pub disconnect: &'static str,
-    /// The table of a saved context, as the module's format file shows it.
+    /// The table of a saved context, as the module's format file shows it: [`context_table`] of the
+    /// module's context.
     pub context_table: fn(Value) -> std::result::Result<String, serde_json::Error>,
 }
 
-impl Module {
-    /// The table of a saved context read as `C`.
-    pub fn table_of<C: DeserializeOwned>(
-        saved: Value,
-        table: fn(&C) -> String,
-    ) -> std::result::Result<String, serde_json::Error> {
-        serde_json::from_value::<C>(saved).map(|context| table(&context))
-    }
+/// The table of a saved context read as `C`: what [`Module::context_table`] is for a module whose
+/// context is `C`.
+pub fn context_table<C: Context>(saved: Value) -> std::result::Result<String, serde_json::Error> {
+    serde_json::from_value::<C>(saved).map(|context| context.to_table())
 }

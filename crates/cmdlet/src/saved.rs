@@ -10,7 +10,7 @@
 //! it is read as the connection named [`DEFAULT_NAME`], and current when no `current` file says otherwise.
 //!
 //! Each file holds the connection (auth-core's [`Connection`]) and the module's context
-//! ([`SavedContext`]). The store is what a [`Session`] is given as its [`SavedConnections`], and
+//! ([`ConnectionFile`]). The store is what a [`Session`] is given as its [`SavedConnections`], and
 //! [`SaveConnections`] is how the layers above save, load and disconnect through a session.
 
 use std::path::{Path, PathBuf};
@@ -295,7 +295,7 @@ impl ContextStore {
 /// What a saved connection's file holds: the connection (never a secret) and the module's context.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct SavedContext<C> {
+pub struct ConnectionFile<C> {
     /// How to renew the connection's tokens.
     pub connection: Connection,
     /// The module's context (`PartnerContext`…).
@@ -312,7 +312,7 @@ impl ContextStore {
     ) -> Result<()> {
         self.save(
             key,
-            &SavedContext {
+            &ConnectionFile {
                 connection: connection.clone(),
                 context,
             },
@@ -324,7 +324,7 @@ impl ContextStore {
         &self,
         key: impl Into<ContextKey<'a>>,
     ) -> Result<Option<(Connection, C)>> {
-        Ok(self.load::<SavedContext<C>>(key)?.map(|mut saved| {
+        Ok(self.load::<ConnectionFile<C>>(key)?.map(|mut saved| {
             // the built-in cloud is not saved: it is found again by name
             saved.connection.environment.cloud = Cloud::find(&saved.connection.environment.name);
             (saved.connection, saved.context)
@@ -344,7 +344,8 @@ impl SavedConnections for ContextStore {
         for module in self.modules()? {
             for name in self.names(&module)? {
                 // a context that cannot be read protects nothing, and must not block a disconnect
-                if let Ok(Some(context)) = self.load::<SavedContext<Value>>(ContextKey::new(&module, &name)) {
+                if let Ok(Some(context)) = self.load::<ConnectionFile<Value>>(ContextKey::new(&module, &name))
+                {
                     saved.push((module.clone(), name, context.connection));
                 }
             }

@@ -1,13 +1,12 @@
 //! The module as the command line runs it.
 
-use cmdlet::{ConnectCommand, Module};
+use cmdlet::{ConnectCommand, Module, context_table};
 
 use crate::context::EntraContext;
 use crate::params::ConnectEntra;
 
 /// `Connect-Entra`, printing the new context.
-pub static CONNECT_COMMAND: ConnectCommand<ConnectEntra> =
-    ConnectCommand::new(&crate::LIFECYCLE, EntraContext::to_table);
+pub static CONNECT_COMMAND: ConnectCommand<ConnectEntra> = ConnectCommand::new(&crate::LIFECYCLE);
 
 /// The Microsoft Entra module: `connect` and its saved context's table.
 pub static POWERSHELL_MODULE: Module = Module {
@@ -16,5 +15,5 @@ pub static POWERSHELL_MODULE: Module = Module {
     connect: &CONNECT_COMMAND,
     others: &[],
     disconnect: "Disconnect-Entra",
-    context_table: |saved| Module::table_of(saved, EntraContext::to_table),
+    context_table: context_table::<EntraContext>,
 };

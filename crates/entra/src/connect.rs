@@ -5,10 +5,16 @@ use auth_core::{
     BrowserOptions, CertificateSource, ClientCredential, ClientId, Connected, Environment, Session,
     SignInMethod, SignInRequest,
 };
-use cmdlet::{ContextPlan, Lifecycle, Result, SignIn, SignedIn};
+use cmdlet::declare::Cmdlet;
+use cmdlet::declare::common::{CERTIFICATE_THUMBPRINT, CREDENTIAL};
+use cmdlet::sets::shared::SharedSignIn;
+use cmdlet::{Bound, Connect, Lifecycle, Result, SignedIn};
 
 use crate::context::{AuthType, EntraContext, GRAPH_POWERSHELL_APP_NAME, TokenCredentialType};
-use crate::params::{ConnectEntra, EntraSignIn, UserMethod};
+use crate::params::{
+    CLIENT_ID, CLIENT_SECRET_CREDENTIAL, CONNECT_CMDLET, ConnectEntra, EntraSignIn, MS_ACCESS_TOKEN, NAMES,
+    SCOPES, TENANT_ID, USE_DEVICE_CODE, UserMethod,
+};
 
 /// Microsoft Graph PowerShell's client ("Microsoft Graph Command Line Tools").
 pub const DEFAULT_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
@@ -21,14 +27,59 @@ pub struct EntraPlan {
     thumbprint: Option<String>,
 }
 
-impl SignIn for ConnectEntra {
+impl Connect for ConnectEntra {
+    const CMDLET: &'static Cmdlet = &CONNECT_CMDLET;
+    type Context = EntraContext;
     type Plan = EntraPlan;
+
+    fn from_bound(mut bound: Bound) -> Result<Self> {
+        if let Some(shared) = SharedSignIn::from_bound(&bound, NAMES)? {
+            let set = EntraSignIn::Shared(shared.resolve(bound.session(), NAMES)?);
+            return Ok(Self {
+                environment: bound.environment(),
+                set,
+            });
+        }
+        let set = match bound.set_name() {
+            "ServicePrincipalCertificate" => EntraSignIn::ServicePrincipalCertificate {
+                tenant: bound.required_tenant(&TENANT_ID)?,
+                client_id: bound.required_client_id(&CLIENT_ID)?,
+                certificate: {
+                    let thumbprint = bound.required_text(&CERTIFICATE_THUMBPRINT)?;
+                    bound.certificate(&CertificateSource::Thumbprint(thumbprint))?
+                },
+            },
+            "AccessToken" => EntraSignIn::AccessToken {
+                access_token: bound.required_secret(&MS_ACCESS_TOKEN)?.into(),
+                tenant: bound.tenant(&TENANT_ID)?,
+            },
+            "AppSecretCredential" => EntraSignIn::AppSecretCredential {
+                credential: bound.required_credential(&CLIENT_SECRET_CREDENTIAL)?,
+                tenant: bound.required_tenant(&TENANT_ID)?,
+            },
+            _ => EntraSignIn::UserCredential {
+                tenant: bound.tenant(&TENANT_ID)?,
+                client_id: bound.client_id(&CLIENT_ID)?,
+                scopes: auth_core::normalize_scopes(bound.list(&SCOPES)?.unwrap_or_default()),
+                method: match (bound.credential(&CREDENTIAL)?, bound.switch(&USE_DEVICE_CODE)) {
+                    (Some(_), true) => return Err(bound.conflict(&CREDENTIAL, &USE_DEVICE_CODE)),
+                    (Some(credential), false) => UserMethod::Credential(credential),
+                    (None, true) => UserMethod::DeviceCode,
+                    (None, false) => UserMethod::Browser,
+                },
+            },
+        };
+        Ok(Self {
+            environment: bound.environment(),
+            set,
+        })
+    }
 
     fn environment(&self) -> &Environment {
         &self.environment
     }
 
-    fn plan(self, session: &Session, environment: Environment) -> Result<(SignInRequest, EntraPlan)> {
+    fn plan(self, environment: Environment) -> Result<(SignInRequest, EntraPlan)> {
         let set = self.set;
         let default_scope = format!("{}/.default", environment.graph.as_str().trim_end_matches('/'));
         let mut thumbprint = None;
@@ -71,11 +122,7 @@ impl SignIn for ConnectEntra {
                 client_id,
                 certificate,
             } => {
-                if let CertificateSource::Thumbprint(given) = &certificate {
-                    // a mistyped thumbprint is named before any store is searched
-                    auth_core::normalize_thumbprint(given)?;
-                }
-                let credential = session.certificate_credential(&certificate)?;
+                let credential = certificate;
                 // the context shows the thumbprint of the certificate used, however it was given
                 thumbprint = match &credential {
                     ClientCredential::Assertion(source) => {
@@ -110,8 +157,7 @@ impl SignIn for ConnectEntra {
                 AuthType::AppOnly,
                 TokenCredentialType::ClientSecret,
             ),
-            EntraSignIn::Shared(shared) => {
-                let plan = shared.into_plan(session, crate::params::NAMES, default_client())?;
+            EntraSignIn::Shared(plan) => {
                 // the set whose sign-in ran: for `-Auto`, the one the host offered
                 let credential_type = match plan.answered {
                     "FederatedToken" => TokenCredentialType::FederatedToken,
@@ -121,7 +167,7 @@ impl SignIn for ConnectEntra {
                     _ => TokenCredentialType::EnvironmentVariable,
                 };
                 (
-                    plan.client_id,
+                    plan.client_id.unwrap_or_else(default_client),
                     plan.tenant,
                     vec![default_scope],
                     plan.method,
@@ -144,17 +190,13 @@ impl SignIn for ConnectEntra {
             },
         ))
     }
-}
 
-impl ContextPlan for EntraPlan {
-    type Context = EntraContext;
-
-    async fn context(self, signed_in: SignedIn<'_>) -> Result<EntraContext> {
+    async fn context(plan: EntraPlan, signed_in: SignedIn<'_>) -> Result<EntraContext> {
         let EntraPlan {
             auth_type,
             credential_type,
             thumbprint,
-        } = self;
+        } = plan;
         let (request, result) = (signed_in.request, signed_in.tokens.result());
         // A passthrough token names its own application (appid/azp); report that one.
         let client_id = result.client_id.to_string();

@@ -74,9 +74,9 @@ pub struct EntraContext {
     pub environment: String,
 }
 
-impl EntraContext {
+impl cmdlet::Context for EntraContext {
     /// What PowerShell prints for the context: a list, one property a line.
-    pub fn to_table(&self) -> String {
+    fn to_table(&self) -> String {
         let text = |value: &Option<String>| value.clone().unwrap_or_default();
         list(&[
             ("ClientId", self.client_id.clone()),

@@ -1,14 +1,14 @@
 //! `Connect-Entra` declared once: the three sets its help page documents, plus what the shipped module
 //! accepts since it forwards to Connect-MgGraph (`-Scopes`, `-ClientId`, `-UseDeviceCode`,
 //! `-ClientSecretCredential`, `-Environment`), and msconnect's own; every parameter with its aliases,
-//! kind and help; the environment names; and how the bound parameters become the typed request.
+//! kind and help; the environment names; and the typed request the bound parameters become.
 
-use auth_core::{AccessToken, CertificateSource, ClientId, Credential, Environment, Tenant};
+use auth_core::{AccessToken, ClientCredential, ClientId, Credential, Environment, Tenant};
+use cmdlet::EnvironmentNames;
 use cmdlet::declare::common::{self, CERTIFICATE_THUMBPRINT, CONFIRM, CREDENTIAL, ENVIRONMENT, WHAT_IF};
 use cmdlet::declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets};
-use cmdlet::sets::shared::{self, SharedSignIn};
+use cmdlet::sets::shared::{self, ResolvedSignIn};
 use cmdlet::sets::{self, CAE, CLAIMS_CHALLENGE, SetNames};
-use cmdlet::{Bound, EnvironmentNames, Request, Result};
 
 /// `-ClientId` (aliases `-ApplicationId`, `-AppId`).
 pub(crate) const CLIENT_ID: Parameter = Parameter {
@@ -159,14 +159,15 @@ pub enum EntraSignIn {
         method: UserMethod,
     },
     /// An application with a certificate: from the store by `-CertificateThumbprint`, or (a library
-    /// caller) by path or bytes.
+    /// caller) by path or bytes, loaded before connecting.
     ServicePrincipalCertificate {
         /// `-TenantId`.
         tenant: Tenant,
         /// `-ClientId` (`-ApplicationId`).
         client_id: ClientId,
-        /// `-CertificateThumbprint`.
-        certificate: CertificateSource,
+        /// `-CertificateThumbprint`, loaded when binding (a library caller loads the certificate from a
+        /// thumbprint, a file or bytes with `Session::certificate_credential`).
+        certificate: ClientCredential,
     },
     /// A Microsoft Graph access token the caller has.
     AccessToken {
@@ -184,8 +185,8 @@ pub enum EntraSignIn {
     },
     /// msconnect's own sign-ins: the Azure CLI's (`--from-azure-cli`, with the Azure CLI's client), and
     /// the secret-free ones (`-FederatedTokenFile`, `-WorkloadIdentity`, `-Identity`,
-    /// `-EnvironmentVariable`, `-Auto`).
-    Shared(SharedSignIn),
+    /// `-EnvironmentVariable`, `-Auto`), resolved ([`SharedSignIn::resolve`](shared::SharedSignIn::resolve)).
+    Shared(ResolvedSignIn),
 }
 
 impl EntraSignIn {
@@ -196,52 +197,8 @@ impl EntraSignIn {
             Self::ServicePrincipalCertificate { .. } => "ServicePrincipalCertificate",
             Self::AccessToken { .. } => "AccessToken",
             Self::AppSecretCredential { .. } => "AppSecretCredential",
-            Self::Shared(shared) => shared.set_name(),
+            Self::Shared(shared) => shared.set,
         }
-    }
-}
-
-impl Request for ConnectEntra {
-    const CMDLET: &'static Cmdlet = &CONNECT_CMDLET;
-
-    fn from_bound(mut bound: Bound) -> Result<Self> {
-        if let Some(shared) = SharedSignIn::from_bound(&bound, NAMES)? {
-            let set = EntraSignIn::Shared(shared);
-            return Ok(Self {
-                environment: bound.environment(),
-                set,
-            });
-        }
-        let set = match bound.set_name() {
-            "ServicePrincipalCertificate" => EntraSignIn::ServicePrincipalCertificate {
-                tenant: bound.required_tenant(&TENANT_ID)?,
-                client_id: bound.required_client_id(&CLIENT_ID)?,
-                certificate: CertificateSource::Thumbprint(bound.required_text(&CERTIFICATE_THUMBPRINT)?),
-            },
-            "AccessToken" => EntraSignIn::AccessToken {
-                access_token: bound.required_secret(&MS_ACCESS_TOKEN)?.into(),
-                tenant: bound.tenant(&TENANT_ID)?,
-            },
-            "AppSecretCredential" => EntraSignIn::AppSecretCredential {
-                credential: bound.required_credential(&CLIENT_SECRET_CREDENTIAL)?,
-                tenant: bound.required_tenant(&TENANT_ID)?,
-            },
-            _ => EntraSignIn::UserCredential {
-                tenant: bound.tenant(&TENANT_ID)?,
-                client_id: bound.client_id(&CLIENT_ID)?,
-                scopes: auth_core::normalize_scopes(bound.list(&SCOPES)?.unwrap_or_default()),
-                method: match (bound.credential(&CREDENTIAL)?, bound.switch(&USE_DEVICE_CODE)) {
-                    (Some(_), true) => return Err(bound.conflict(&CREDENTIAL, &USE_DEVICE_CODE)),
-                    (Some(credential), false) => UserMethod::Credential(credential),
-                    (None, true) => UserMethod::DeviceCode,
-                    (None, false) => UserMethod::Browser,
-                },
-            },
-        };
-        Ok(Self {
-            environment: bound.environment(),
-            set,
-        })
     }
 }
 

@@ -156,9 +156,7 @@ pub async fn new_partner_access_token(
                     ClientId::parse(&credential.username).ok(),
                     Some(ClientCredential::Secret(credential.password.into())),
                 ),
-                Some(RefreshTokenCredential::Certificate(certificate)) => {
-                    (None, Some(session.certificate_credential(&certificate)?))
-                }
+                Some(RefreshTokenCredential::Certificate(certificate)) => (None, Some(certificate)),
             };
             let client_id = application_id
                 .or(credential_client)
@@ -196,7 +194,7 @@ pub async fn new_partner_access_token(
             tenant,
             use_authorization_code,
         } => {
-            let credential = session.certificate_credential(&certificate)?;
+            let credential = certificate;
             let method = if use_authorization_code {
                 browser(Some(credential), Vec::new())
             } else {

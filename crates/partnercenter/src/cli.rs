@@ -2,15 +2,14 @@
 //! module's face.
 
 use auth_core::Session;
-use cmdlet::{ConnectCommand, ConnectionName, Module, Outcome, Result, RunCommand, Runnable};
+use cmdlet::{ConnectCommand, ConnectionName, Module, Outcome, Result, RunCommand, Runnable, context_table};
 
 use crate::access_token::new_partner_access_token;
 use crate::context::PartnerContext;
 use crate::params::{ConnectPartnerCenter, NewPartnerAccessToken};
 
 /// `Connect-PartnerCenter`, printing the new context.
-pub static CONNECT_COMMAND: ConnectCommand<ConnectPartnerCenter> =
-    ConnectCommand::new(&crate::LIFECYCLE, PartnerContext::to_table);
+pub static CONNECT_COMMAND: ConnectCommand<ConnectPartnerCenter> = ConnectCommand::new(&crate::LIFECYCLE);
 
 /// `New-PartnerAccessToken`, printing the AuthResult (the token included: it is what was asked for).
 pub static NEW_ACCESS_TOKEN_COMMAND: RunCommand<NewPartnerAccessToken> = RunCommand::new();
@@ -30,5 +29,5 @@ pub static POWERSHELL_MODULE: Module = Module {
     connect: &CONNECT_COMMAND,
     others: &[("new-access-token", &NEW_ACCESS_TOKEN_COMMAND)],
     disconnect: "Disconnect-PartnerCenter",
-    context_table: |saved| Module::table_of(saved, PartnerContext::to_table),
+    context_table: context_table::<PartnerContext>,
 };

@@ -10,12 +10,13 @@ use auth_core::{
     AccessToken, BrowserOptions, ClientCredential, ClientId, Connected, Environment, Session, SignInMethod,
     SignInRequest, TokenResult, Url,
 };
+use cmdlet::declare::Cmdlet;
 use cmdlet::format::endpoint;
-use cmdlet::{ContextPlan, Error, Lifecycle, Result, SignIn, SignedIn};
+use cmdlet::{Bound, Connect, Error, Lifecycle, Result, SignedIn};
 use serde_json::Value;
 
 use crate::context::{AccountType, ENFORCE_MFA, PartnerAccount, PartnerContext, PartnerEnvironment};
-use crate::params::ConnectPartnerCenter;
+use crate::params::{CONNECT_CMDLET, CommonOptions, ConnectPartnerCenter, PartnerCenterSignIn};
 
 /// The client the PartnerCenter module signs users in with when no application is given.
 pub const DEFAULT_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
@@ -56,14 +57,26 @@ pub struct PartnerPlan {
     enforce_mfa: bool,
 }
 
-impl SignIn for ConnectPartnerCenter {
+impl Connect for ConnectPartnerCenter {
+    const CMDLET: &'static Cmdlet = &CONNECT_CMDLET;
+    type Context = PartnerContext;
     type Plan = PartnerPlan;
+
+    fn from_bound(mut bound: Bound) -> Result<Self> {
+        Ok(Self {
+            common: CommonOptions {
+                environment: bound.environment(),
+                enforce_mfa: bound.switch(&crate::params::ENFORCE_MFA),
+            },
+            set: PartnerCenterSignIn::from_bound(&mut bound)?,
+        })
+    }
 
     fn environment(&self) -> &Environment {
         &self.common.environment
     }
 
-    fn plan(self, session: &Session, environment: Environment) -> Result<(SignInRequest, PartnerPlan)> {
+    fn plan(self, environment: Environment) -> Result<(SignInRequest, PartnerPlan)> {
         let ConnectPartnerCenter { common, set } = self;
         let partner_center = partner_center_endpoint(&environment)?;
         let amr_values = if common.enforce_mfa {
@@ -72,7 +85,6 @@ impl SignIn for ConnectPartnerCenter {
             Vec::new()
         };
         let plan = set.into_plan(
-            session,
             ClientId::from_static(DEFAULT_CLIENT_ID),
             browser_options(None, amr_values),
         )?;
@@ -89,31 +101,27 @@ impl SignIn for ConnectPartnerCenter {
         };
         Ok((request, kept))
     }
-}
 
-impl ContextPlan for PartnerPlan {
-    type Context = PartnerContext;
-
-    async fn context(self, signed_in: SignedIn<'_>) -> Result<PartnerContext> {
+    async fn context(plan: PartnerPlan, signed_in: SignedIn<'_>) -> Result<PartnerContext> {
         let (session, request, result) = (signed_in.session, signed_in.request, signed_in.tokens.result());
-        if self.enforce_mfa {
+        if plan.enforce_mfa {
             check_mfa(result)?;
         }
         let mut context = PartnerContext {
-            account: PartnerAccount::new(&request.client_id, &request.scopes[0], result, self.account_type),
+            account: PartnerAccount::new(&request.client_id, &request.scopes[0], result, plan.account_type),
             environment: PartnerEnvironment::from(&request.environment),
             country_code: None,
             locale: None,
             extended_properties: BTreeMap::new(),
         };
-        if self.enforce_mfa {
+        if plan.enforce_mfa {
             context
                 .extended_properties
                 .insert(ENFORCE_MFA.to_owned(), "True".to_owned());
         }
-        if !self.account_type.is_application() {
+        if !plan.account_type.is_application() {
             // The original set these on a context it then replaced, so they were always empty.
-            match organization_profile(session, &self.partner_center, &result.access_token, &context).await {
+            match organization_profile(session, &plan.partner_center, &result.access_token, &context).await {
                 Ok((country, culture)) => {
                     context.country_code = country;
                     context.locale = culture;

@@ -78,9 +78,11 @@ impl PartnerContext {
             Vec::new()
         }
     }
+}
 
+impl cmdlet::Context for PartnerContext {
     /// The table PowerShell shows: Account, Environment, TenantId.
-    pub fn to_table(&self) -> String {
+    fn to_table(&self) -> String {
         account_table(
             &self.account.identifier,
             &self.environment.environment_name,

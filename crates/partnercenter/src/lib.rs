@@ -24,12 +24,12 @@ pub use params::{
 // and saved connections, and this face's error. The handle's and the session's own calls return
 // auth-core's error, named here `CoreError`; `?` turns it into [`Error`] (as `Error::Core`).
 pub use auth_core::{
-    AccessToken, CertificateSource, ClaimsChallenge, ClientId, ClientSecret, Cloud, Connected, Credential,
-    EnvVars, Environment, Error as CoreError, HttpOptions, HttpRequest, HttpResponse, Password, RefreshToken,
-    RootCertificate, SecretText, Session, SessionOptions, Tenant, TokenOptions, TokenResult, TransportError,
-    Url,
+    AccessToken, CertificateSource, ClaimsChallenge, ClientCredential, ClientId, ClientSecret, Cloud,
+    Connected, Credential, EnvVars, Environment, Error as CoreError, HttpOptions, HttpRequest, HttpResponse,
+    Password, RefreshToken, RootCertificate, SecretText, Session, SessionOptions, Tenant, TokenOptions,
+    TokenResult, TransportError, Url,
 };
 pub use cmdlet::{
-    Argument, Bound, ConnectionName, ConnectionStatus, Error, Request, Result, SaveConnections,
-    SavedConnection, SignInExtras, StatusOptions, persistent_options,
+    Argument, Bound, Connect, ConnectionName, ConnectionStatus, Context, Error, Request, Result,
+    SaveConnections, SavedConnection, SignInExtras, StatusOptions, persistent_options,
 };

@@ -2,7 +2,9 @@
 //! kinds and help, their parameter sets (each set a variant holding exactly its fields), the environment
 //! names, and how the bound parameters become the typed requests.
 
-use auth_core::{AccessToken, CertificateSource, ClientId, Environment, Password, RefreshToken, Tenant};
+use auth_core::{
+    AccessToken, CertificateSource, ClientCredential, ClientId, Environment, Password, RefreshToken, Tenant,
+};
 use cmdlet::declare::common::{self, CONFIRM, ENVIRONMENT, WHAT_IF};
 use cmdlet::declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets};
 use cmdlet::sets::partner_sdk::{
@@ -66,20 +68,6 @@ pub struct ConnectPartnerCenter {
 
 /// The sets of `Connect-PartnerCenter`: the standard five and msconnect's own.
 pub use cmdlet::sets::partner_sdk::{PartnerSdkSignIn as PartnerCenterSignIn, RefreshTokenCredential};
-
-impl Request for ConnectPartnerCenter {
-    const CMDLET: &'static Cmdlet = &CONNECT_CMDLET;
-
-    fn from_bound(mut bound: Bound) -> Result<Self> {
-        Ok(Self {
-            common: CommonOptions {
-                environment: bound.environment(),
-                enforce_mfa: bound.switch(&ENFORCE_MFA),
-            },
-            set: PartnerCenterSignIn::from_bound(&mut bound)?,
-        })
-    }
-}
 
 /// New-PartnerAccessToken's `-Environment`, which also answers to `-EnvironmentName`.
 const ENVIRONMENT_NAME: Parameter = Parameter {
@@ -249,8 +237,9 @@ pub enum NewAccessTokenSet {
     ServicePrincipalCertificate {
         /// `-ApplicationId`.
         application_id: ClientId,
-        /// `-CertificateThumbprint` (a library caller may give the certificate by path or bytes too).
-        certificate: CertificateSource,
+        /// `-CertificateThumbprint`, loaded when binding (a library caller loads the certificate from a
+        /// thumbprint, a file or bytes with `Session::certificate_credential`).
+        certificate: ClientCredential,
         /// `-Scopes`.
         scopes: Vec<String>,
         /// `-Tenant`.
@@ -326,7 +315,10 @@ impl Request for NewPartnerAccessToken {
             },
             "ServicePrincipalCertificate" => NewAccessTokenSet::ServicePrincipalCertificate {
                 application_id: bound.required_client_id(&APPLICATION_ID)?,
-                certificate: CertificateSource::Thumbprint(bound.required_text(&CERTIFICATE_THUMBPRINT)?),
+                certificate: {
+                    let thumbprint = bound.required_text(&CERTIFICATE_THUMBPRINT)?;
+                    bound.certificate(&CertificateSource::Thumbprint(thumbprint))?
+                },
                 scopes: scopes(&bound)?,
                 tenant: bound.required_tenant(&TENANT)?,
                 use_authorization_code: bound.switch(&USE_AUTHORIZATION_CODE),

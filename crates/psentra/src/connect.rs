@@ -1,16 +1,23 @@
 //! `Connect-PSMicrosoftEntraID`: each set becomes an auth-core sign-in (client secrets and certificates on
 //! the v2 endpoint with `{Graph}/.default`), and the token becomes the module's token object.
 
-use auth_core::decode_jwt_payload;
 use auth_core::{
-    BrowserOptions, ClientCredential, Connected, Environment, Session, SignInMethod, SignInRequest,
+    AccessToken, BrowserOptions, ClientCredential, ClientId, Connected, Environment, Session, SignInMethod,
+    SignInRequest,
 };
-use auth_core::{epoch_seconds, format_rfc3339};
-use cmdlet::{ConnectionName, ContextPlan, Lifecycle, Result, SignIn, SignInExtras, SignedIn};
+use auth_core::{decode_jwt_payload, epoch_seconds, format_rfc3339};
+use cmdlet::declare::Cmdlet;
+use cmdlet::sets::shared::SharedSignIn;
+use cmdlet::{
+    Bound, Connect, ConnectionName, Lifecycle, Outcome, Print, Result, SignInExtras, SignedIn, print_context,
+};
 use serde_json::Value;
 
 use crate::context::{EntraToken, PsEntraContext};
-use crate::params::{CertificateSource, ConnectPsEntra, PsEntraSignIn, resolve_scopes};
+use crate::params::{
+    CLIENT_ID, CLIENT_SECRET, CONNECT_CMDLET, CREDENTIAL, ConnectPsEntra, GRAPH_CLIENT_ID, NAMES, PASS_THRU,
+    PsEntraSignIn, SCOPES, TENANT_ID, certificate, parse_client_id, resolve_scopes,
+};
 
 /// What planning keeps for the context: the set's type name and Microsoft Graph's address.
 #[derive(Debug)]
@@ -19,14 +26,54 @@ pub struct PsEntraPlan {
     graph: String,
 }
 
-impl SignIn for ConnectPsEntra {
+impl Connect for ConnectPsEntra {
+    const CMDLET: &'static Cmdlet = &CONNECT_CMDLET;
+    type Context = PsEntraContext;
     type Plan = PsEntraPlan;
+
+    fn from_bound(mut bound: Bound) -> Result<Self> {
+        let environment = bound.environment();
+        let scopes = auth_core::normalize_scopes(bound.list(&SCOPES)?.unwrap_or_default());
+        if let Some(shared) = SharedSignIn::from_bound(&bound, NAMES)? {
+            // the sign-in takes its application and tenant from the set (or AZURE_*): these two are
+            // what was given, for -WhatIf, else Graph's client (the Azure CLI's, whose refresh token
+            // serves its own client) and `organizations`
+            let client_id = match (&shared, bound.text(&CLIENT_ID)?) {
+                (SharedSignIn::AzureCli { .. }, _) => ClientId::from_static(auth_core::AZURE_CLI_CLIENT_ID),
+                (_, Some(id)) => parse_client_id(&id)?,
+                (_, None) => ClientId::from_static(GRAPH_CLIENT_ID),
+            };
+            return Ok(Self {
+                client_id,
+                tenant: bound.tenant(&TENANT_ID)?.unwrap_or_default(),
+                scopes,
+                environment,
+                pass_thru: bound.switch(&PASS_THRU),
+                set: PsEntraSignIn::Shared(shared.resolve(bound.session(), NAMES)?),
+            });
+        }
+        let set = match bound.set_name() {
+            "DeviceCode" => PsEntraSignIn::DeviceCode,
+            "AppCertificate" => PsEntraSignIn::AppCertificate(certificate(&mut bound)?),
+            "AppSecret" => PsEntraSignIn::AppSecret(bound.required_secret(&CLIENT_SECRET)?.into()),
+            "UsernamePassword" => PsEntraSignIn::UsernamePassword(bound.required_credential(&CREDENTIAL)?),
+            _ => PsEntraSignIn::Browser,
+        };
+        Ok(Self {
+            client_id: parse_client_id(&bound.required_text(&CLIENT_ID)?)?,
+            tenant: bound.required_tenant(&TENANT_ID)?,
+            scopes,
+            environment,
+            pass_thru: bound.switch(&PASS_THRU),
+            set,
+        })
+    }
 
     fn environment(&self) -> &Environment {
         &self.environment
     }
 
-    fn plan(self, session: &Session, environment: Environment) -> Result<(SignInRequest, PsEntraPlan)> {
+    fn plan(self, environment: Environment) -> Result<(SignInRequest, PsEntraPlan)> {
         let ConnectPsEntra {
             client_id,
             tenant,
@@ -35,41 +82,25 @@ impl SignIn for ConnectPsEntra {
             ..
         } = self;
         let graph = environment.graph.as_str().trim_end_matches('/').to_owned();
-        let given = scopes;
-        let mut scopes = resolve_scopes(&graph, &given, set.is_delegated());
+        // a user (for msconnect's own sets, the Azure CLI's, or AZURE_USERNAME and AZURE_PASSWORD) gets
+        // the delegated scopes: those given (of those sets only the Azure CLI's takes -Scopes), else
+        // the default
+        let scopes = resolve_scopes(&graph, &scopes, set.is_delegated());
         let (mut client_id, mut tenant) = (client_id, tenant);
         let (method, kind) = match set {
-            PsEntraSignIn::Shared(shared) => {
-                let plan = shared.into_plan(session, crate::params::NAMES, client_id.clone())?;
+            PsEntraSignIn::Shared(plan) => {
                 // the set whose sign-in ran: for `-Auto`, the one the host offered
                 let kind = match plan.answered {
                     cmdlet::sets::shared::FROM_AZURE_CLI_SET => "AzureCli",
                     answered => answered,
                 };
-                if !plan.app_only {
-                    // a user (the Azure CLI's, or AZURE_USERNAME and AZURE_PASSWORD), with the
-                    // delegated scopes: those given (only the Azure CLI's set takes -Scopes), else the
-                    // default
-                    scopes = resolve_scopes(&graph, &given, true);
-                }
-                client_id = plan.client_id;
+                client_id = plan.client_id.unwrap_or(client_id);
                 tenant = plan.tenant.unwrap_or_default();
                 (plan.method, kind)
             }
             PsEntraSignIn::Browser => (SignInMethod::Browser(BrowserOptions::default()), "Browser"),
             PsEntraSignIn::DeviceCode => (SignInMethod::DeviceCode, "DeviceCode"),
-            PsEntraSignIn::AppCertificate(source) => {
-                let found = |source| session.certificate_credential(&source);
-                let credential = match source {
-                    CertificateSource::Certificate(credential) => credential,
-                    CertificateSource::Thumbprint(thumbprint) => {
-                        found(auth_core::CertificateSource::Thumbprint(thumbprint))?
-                    }
-                    CertificateSource::Name(name) => found(auth_core::CertificateSource::Subject(name))?,
-                    CertificateSource::Path { path, password } => {
-                        found(auth_core::CertificateSource::Pkcs12 { path, password })?
-                    }
-                };
+            PsEntraSignIn::AppCertificate(credential) => {
                 (SignInMethod::Application(credential), "Certificate")
             }
             PsEntraSignIn::AppSecret(secret) => (
@@ -83,13 +114,9 @@ impl SignIn for ConnectPsEntra {
         let request = SignInRequest::new(environment, Some(tenant), client_id, scopes, method);
         Ok((request, PsEntraPlan { kind, graph }))
     }
-}
 
-impl ContextPlan for PsEntraPlan {
-    type Context = PsEntraContext;
-
-    async fn context(self, signed_in: SignedIn<'_>) -> Result<PsEntraContext> {
-        let PsEntraPlan { kind, graph } = self;
+    async fn context(plan: PsEntraPlan, signed_in: SignedIn<'_>) -> Result<PsEntraContext> {
+        let PsEntraPlan { kind, graph } = plan;
         let (session, request, result) = (signed_in.session, signed_in.request, signed_in.tokens.result());
         let claims = decode_jwt_payload(result.access_token.secret(), "access token").ok();
         let claim = |name: &str| claims.as_ref().and_then(|c| c.get(name));
@@ -137,6 +164,21 @@ impl ContextPlan for PsEntraPlan {
         };
         Ok(context)
     }
+
+    /// `-PassThru` prints the token object, token included (the saved context never has it).
+    fn printed(&self) -> Print<PsEntraContext> {
+        if self.pass_thru {
+            |context, access_token: AccessToken| {
+                let token = EntraToken {
+                    context,
+                    access_token,
+                };
+                Outcome::new(&token, token.to_table())
+            }
+        } else {
+            print_context
+        }
+    }
 }
 
 /// `Connect-PSMicrosoftEntraID`: signs in with the set's sign-in, builds the module's token object and
@@ -164,7 +206,7 @@ pub async fn connect_as(
 }
 
 /// [`connect_as`] with [`SignInExtras`]: the one connect the others are.
-pub(crate) async fn connect_named(
+async fn connect_named(
     session: &Session,
     name: &ConnectionName,
     request: ConnectPsEntra,

@@ -46,12 +46,14 @@ pub struct PsEntraContext {
     pub valid_until: String,
 }
 
-impl PsEntraContext {
+impl cmdlet::Context for PsEntraContext {
     /// What PowerShell prints for the token object: a list.
-    pub fn to_table(&self) -> String {
+    fn to_table(&self) -> String {
         list(&self.properties())
     }
+}
 
+impl PsEntraContext {
     fn properties(&self) -> Vec<(&'static str, String)> {
         let text = |value: &Option<String>| value.clone().unwrap_or_default();
         vec![
@@ -74,7 +76,7 @@ impl PsEntraContext {
 ///
 /// `Debug` redacts the token. Its JSON includes `AccessToken`, because `-PassThru` is how the user asks
 /// for it; [`EntraToken::to_table`] shows it too, as PowerShell's list of the `-PassThru` object does
-/// ([`PsEntraContext::to_table`] is the list without it).
+/// (the context's [`to_table`](cmdlet::Context::to_table) is the list without it).
 #[derive(Clone)]
 pub struct EntraToken {
     /// The non-secret properties.

@@ -11,9 +11,7 @@ mod params;
 // declarations the command line is built from.
 pub use connect::{LIFECYCLE, MODULE, connect, connect_as, connect_with};
 pub use context::{EntraToken, PsEntraContext};
-pub use params::{
-    CONNECT_CMDLET, CertificateSource, ConnectPsEntra, ENVIRONMENTS, PsEntraSignIn, resolve_scopes,
-};
+pub use params::{CONNECT_CMDLET, ConnectPsEntra, ENVIRONMENTS, PsEntraSignIn, resolve_scopes};
 
 // What a program needs beside this face, so that it depends on this crate alone. From auth-core: the
 // session and its options (the HTTP transport seam included), the sign-in's values and secrets, and the
@@ -21,12 +19,12 @@ pub use params::{
 // and saved connections, and this face's error. The handle's and the session's own calls return
 // auth-core's error, named here `CoreError`; `?` turns it into [`Error`] (as `Error::Core`).
 pub use auth_core::{
-    AccessToken, CertificateSource as CoreCertificateSource, ClaimsChallenge, ClientCredential, ClientId,
-    ClientSecret, Cloud, Connected, Credential, EnvVars, Environment, Error as CoreError, HttpOptions,
-    HttpRequest, HttpResponse, Password, RefreshToken, RootCertificate, SecretText, Session, SessionOptions,
-    Tenant, TokenOptions, TokenResult, TransportError, Url,
+    AccessToken, CertificateSource, ClaimsChallenge, ClientCredential, ClientId, ClientSecret, Cloud,
+    Connected, Credential, EnvVars, Environment, Error as CoreError, HttpOptions, HttpRequest, HttpResponse,
+    Password, RefreshToken, RootCertificate, SecretText, Session, SessionOptions, Tenant, TokenOptions,
+    TokenResult, TransportError, Url,
 };
 pub use cmdlet::{
-    Argument, Bound, ConnectionName, ConnectionStatus, Error, Request, Result, SaveConnections,
-    SavedConnection, SignInExtras, StatusOptions, persistent_options,
+    Argument, Bound, Connect, ConnectionName, ConnectionStatus, Context, Error, Request, Result,
+    SaveConnections, SavedConnection, SignInExtras, StatusOptions, persistent_options,
 };

@@ -4,13 +4,15 @@
 use std::path::PathBuf;
 
 use auth_core::OIDC_SCOPES;
-use auth_core::{ClientCredential, ClientId, ClientSecret, Credential, Environment, Password, Tenant};
+use auth_core::{
+    CertificateSource, ClientCredential, ClientId, ClientSecret, Credential, Environment, Password, Tenant,
+};
 use cmdlet::bind::named;
 use cmdlet::declare::common::{self, CERTIFICATE_THUMBPRINT, ENVIRONMENT};
 use cmdlet::declare::{Cmdlet, Kind, Parameter, ParameterSet, Sets};
-use cmdlet::sets::shared::{self, SharedSignIn};
+use cmdlet::sets::shared::{self, ResolvedSignIn};
 use cmdlet::sets::{self, CAE, CLAIMS_CHALLENGE, SetNames};
-use cmdlet::{Bound, EnvironmentNames, Problem, Request, Result};
+use cmdlet::{Bound, EnvironmentNames, Problem, Result};
 
 /// The names `-Environment` takes (the module's), Global the default.
 pub static ENVIRONMENTS: EnvironmentNames = EnvironmentNames(&["Global", "China", "USGov", "USGovDOD"]);
@@ -229,24 +231,6 @@ pub fn resolve_scopes(graph: &str, scopes: &[String], delegated: bool) -> Vec<St
     resolved
 }
 
-/// Where an application's certificate comes from.
-#[derive(Debug, Clone)]
-pub enum CertificateSource {
-    /// `-Certificate`: a certificate already loaded (by auth-core) into a signing credential.
-    Certificate(ClientCredential),
-    /// `-CertificateThumbprint`: looked up in the user's, then the machine's store.
-    Thumbprint(String),
-    /// `-CertificateName`: the newest certificate with a private key whose subject matches.
-    Name(String),
-    /// `-CertificatePath` with `-CertificatePassword`: a PFX file.
-    Path {
-        /// The file.
-        path: PathBuf,
-        /// Its password.
-        password: Option<Password>,
-    },
-}
-
 /// The sets of `Connect-PSMicrosoftEntraID`.
 #[derive(Debug, Clone)]
 pub enum PsEntraSignIn {
@@ -254,8 +238,10 @@ pub enum PsEntraSignIn {
     Browser,
     /// A device code.
     DeviceCode,
-    /// An application with a certificate.
-    AppCertificate(CertificateSource),
+    /// An application with a certificate, loaded: `-Certificate`, or by `-CertificateThumbprint`,
+    /// `-CertificateName` or `-CertificatePath` with `-CertificatePassword` when binding (a library
+    /// caller loads it with `Session::certificate_credential`).
+    AppCertificate(ClientCredential),
     /// An application with a client secret.
     AppSecret(ClientSecret),
     /// A user name and password.
@@ -265,7 +251,7 @@ pub enum PsEntraSignIn {
     /// the secret-free ones (`-FederatedTokenFile`, `-WorkloadIdentity`, `-Identity`,
     /// `-EnvironmentVariable`, `-Auto`). It holds its own `-ClientID` and `-TenantID`, which the
     /// secret-free sets may leave to `AZURE_CLIENT_ID` and `AZURE_TENANT_ID`.
-    Shared(SharedSignIn),
+    Shared(ResolvedSignIn),
 }
 
 impl PsEntraSignIn {
@@ -277,18 +263,19 @@ impl PsEntraSignIn {
             Self::AppCertificate(_) => "AppCertificate",
             Self::AppSecret(_) => "AppSecret",
             Self::UsernamePassword(_) => "UsernamePassword",
-            Self::Shared(shared) => shared.set_name(),
+            Self::Shared(shared) => shared.set,
         }
     }
 
-    /// Whether the set signs a user in (and so uses `-Scopes`).
+    /// Whether the set signs a user in (and so uses `-Scopes`): for msconnect's own sets, the Azure
+    /// CLI's sign-in, or `AZURE_USERNAME` and `AZURE_PASSWORD`.
     pub fn is_delegated(&self) -> bool {
         matches!(
             self,
             Self::Browser
                 | Self::DeviceCode
                 | Self::UsernamePassword(_)
-                | Self::Shared(SharedSignIn::AzureCli { .. })
+                | Self::Shared(ResolvedSignIn { app_only: false, .. })
         )
     }
 }
@@ -310,48 +297,6 @@ pub struct ConnectPsEntra {
     pub set: PsEntraSignIn,
 }
 
-impl Request for ConnectPsEntra {
-    const CMDLET: &'static Cmdlet = &CONNECT_CMDLET;
-
-    fn from_bound(mut bound: Bound) -> Result<Self> {
-        let environment = bound.environment();
-        let scopes = auth_core::normalize_scopes(bound.list(&SCOPES)?.unwrap_or_default());
-        if let Some(shared) = SharedSignIn::from_bound(&bound, NAMES)? {
-            // the sign-in takes its application and tenant from the set (or AZURE_*): these two are
-            // what was given, for -WhatIf, else Graph's client (the Azure CLI's, whose refresh token
-            // serves its own client) and `organizations`
-            let client_id = match (&shared, bound.text(&CLIENT_ID)?) {
-                (SharedSignIn::AzureCli { .. }, _) => ClientId::from_static(auth_core::AZURE_CLI_CLIENT_ID),
-                (_, Some(id)) => parse_client_id(&id)?,
-                (_, None) => ClientId::from_static(GRAPH_CLIENT_ID),
-            };
-            return Ok(Self {
-                client_id,
-                tenant: bound.tenant(&TENANT_ID)?.unwrap_or_default(),
-                scopes,
-                environment,
-                pass_thru: bound.switch(&PASS_THRU),
-                set: PsEntraSignIn::Shared(shared),
-            });
-        }
-        let set = match bound.set_name() {
-            "DeviceCode" => PsEntraSignIn::DeviceCode,
-            "AppCertificate" => PsEntraSignIn::AppCertificate(certificate_source(&mut bound)?),
-            "AppSecret" => PsEntraSignIn::AppSecret(bound.required_secret(&CLIENT_SECRET)?.into()),
-            "UsernamePassword" => PsEntraSignIn::UsernamePassword(bound.required_credential(&CREDENTIAL)?),
-            _ => PsEntraSignIn::Browser,
-        };
-        Ok(Self {
-            client_id: parse_client_id(&bound.required_text(&CLIENT_ID)?)?,
-            tenant: bound.required_tenant(&TENANT_ID)?,
-            scopes,
-            environment,
-            pass_thru: bound.switch(&PASS_THRU),
-            set,
-        })
-    }
-}
-
 /// The parameters that give AppCertificate its certificate, one of which it needs.
 const CERTIFICATE_PARAMETERS: [&Parameter; 4] = [
     &CERTIFICATE,
@@ -360,7 +305,8 @@ const CERTIFICATE_PARAMETERS: [&Parameter; 4] = [
     &CERTIFICATE_PATH,
 ];
 
-fn certificate_source(bound: &mut Bound) -> Result<CertificateSource> {
+/// The certificate the AppCertificate parameters name, loaded (before anything is sent).
+pub(crate) fn certificate(bound: &mut Bound) -> Result<ClientCredential> {
     let given: Vec<&'static Parameter> = CERTIFICATE_PARAMETERS
         .into_iter()
         .filter(|p| bound.has(p))
@@ -381,22 +327,22 @@ fn certificate_source(bound: &mut Bound) -> Result<CertificateSource> {
         [first, second, ..] => return Err(bound.conflict(first, second)),
         [only] => *only,
     };
-    Ok(if *source == CERTIFICATE {
-        CertificateSource::Certificate(
-            bound
-                .client_credential(&CERTIFICATE)?
-                .ok_or_else(|| bound.missing(&CERTIFICATE))?,
-        )
+    let source = if *source == CERTIFICATE {
+        // a certificate object is loaded already
+        return bound
+            .client_credential(&CERTIFICATE)?
+            .ok_or_else(|| bound.missing(&CERTIFICATE));
     } else if *source == CERTIFICATE_THUMBPRINT {
         CertificateSource::Thumbprint(bound.required_text(&CERTIFICATE_THUMBPRINT)?)
     } else if *source == CERTIFICATE_NAME {
-        CertificateSource::Name(bound.required_text(&CERTIFICATE_NAME)?)
+        CertificateSource::Subject(bound.required_text(&CERTIFICATE_NAME)?)
     } else {
-        CertificateSource::Path {
+        CertificateSource::Pkcs12 {
             path: PathBuf::from(bound.required_text(&CERTIFICATE_PATH)?),
             password: bound.secret(&CERTIFICATE_PASSWORD)?.map(Password::from),
         }
-    })
+    };
+    bound.certificate(&source)
 }
 
 #[cfg(test)]

@@ -1,13 +1,12 @@
 //! The module as the command line runs it.
 
-use cmdlet::{ConnectCommand, Module};
+use cmdlet::{ConnectCommand, Module, context_table};
 
 use crate::context::MgmtContext;
 use crate::params::ConnectSecMgmtAccount;
 
 /// `Connect-SecMgmtAccount`, printing the new context.
-pub static CONNECT_COMMAND: ConnectCommand<ConnectSecMgmtAccount> =
-    ConnectCommand::new(&crate::LIFECYCLE, MgmtContext::to_table);
+pub static CONNECT_COMMAND: ConnectCommand<ConnectSecMgmtAccount> = ConnectCommand::new(&crate::LIFECYCLE);
 
 /// The SecMgmt module: `connect` and its saved context's table.
 pub static POWERSHELL_MODULE: Module = Module {
@@ -16,5 +15,5 @@ pub static POWERSHELL_MODULE: Module = Module {
     connect: &CONNECT_COMMAND,
     others: &[],
     disconnect: "Disconnect-SecMgmtAccount",
-    context_table: |saved| Module::table_of(saved, MgmtContext::to_table),
+    context_table: context_table::<MgmtContext>,
 };

@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 
 use auth_core::PortPolicy;
 use auth_core::{BrowserOptions, ClientId, Connected, Environment, Session, SignInRequest};
-use cmdlet::{ContextPlan, Lifecycle, Result, SignIn, SignedIn};
-
+use cmdlet::declare::Cmdlet;
 use cmdlet::format::endpoint;
+use cmdlet::{Bound, Connect, Lifecycle, Result, SignedIn};
 
 use crate::context::{AccountType, MgmtAccount, MgmtContext, MgmtEnvironment};
-use crate::params::ConnectSecMgmtAccount;
+use crate::params::{CONNECT_CMDLET, ConnectSecMgmtAccount, SecMgmtSignIn};
 
 /// The client the SecMgmt module signs users in with when no application is given.
 pub const DEFAULT_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
@@ -19,17 +19,25 @@ pub const DEFAULT_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 #[derive(Debug)]
 pub struct MgmtPlan(AccountType);
 
-impl SignIn for ConnectSecMgmtAccount {
+impl Connect for ConnectSecMgmtAccount {
+    const CMDLET: &'static Cmdlet = &CONNECT_CMDLET;
+    type Context = MgmtContext;
     type Plan = MgmtPlan;
+
+    fn from_bound(mut bound: Bound) -> Result<Self> {
+        Ok(Self {
+            environment: bound.environment(),
+            set: SecMgmtSignIn::from_bound(&mut bound)?,
+        })
+    }
 
     fn environment(&self) -> &Environment {
         &self.environment
     }
 
-    fn plan(self, session: &Session, environment: Environment) -> Result<(SignInRequest, MgmtPlan)> {
+    fn plan(self, environment: Environment) -> Result<(SignInRequest, MgmtPlan)> {
         let scope = format!("{}/.default", endpoint(&environment.graph));
         let plan = self.set.into_plan(
-            session,
             ClientId::from_static(DEFAULT_CLIENT_ID),
             // as PartnerCenter: apps are registered with http://localhost:8400
             BrowserOptions {
@@ -40,13 +48,9 @@ impl SignIn for ConnectSecMgmtAccount {
         let (request, account_type) = plan.into_request(environment, vec![scope]);
         Ok((request, MgmtPlan(account_type)))
     }
-}
 
-impl ContextPlan for MgmtPlan {
-    type Context = MgmtContext;
-
-    async fn context(self, signed_in: SignedIn<'_>) -> Result<MgmtContext> {
-        let MgmtPlan(account_type) = self;
+    async fn context(plan: MgmtPlan, signed_in: SignedIn<'_>) -> Result<MgmtContext> {
+        let MgmtPlan(account_type) = plan;
         let (request, tokens) = (signed_in.request, signed_in.tokens);
         Ok(MgmtContext {
             account: MgmtAccount::new(

@@ -54,9 +54,9 @@ impl From<&Environment> for MgmtEnvironment {
     }
 }
 
-impl MgmtContext {
+impl cmdlet::Context for MgmtContext {
     /// The table of the module's format file: Account (the object id, 40 wide), Environment, TenantId.
-    pub fn to_table(&self) -> String {
+    fn to_table(&self) -> String {
         account_table(
             &self.account.object_id,
             &self.environment.environment_name,

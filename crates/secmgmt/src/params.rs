@@ -1,12 +1,11 @@
 //! `Connect-SecMgmtAccount` declared once: its parameters with aliases, kinds and help, its parameter
 //! sets (the standard five of the Partner Center SDK's sign-in, which SecMgmt was forked from, and
-//! msconnect's own), the environment names, and how the bound parameters become the typed request.
+//! msconnect's own), the environment names, and the typed request the bound parameters become.
 
 use auth_core::Environment;
 use cmdlet::declare::common::{self, CONFIRM, ENVIRONMENT, WHAT_IF};
 use cmdlet::declare::{Cmdlet, Parameter, Sets};
 use cmdlet::sets::{self, CAE, partner_sdk};
-use cmdlet::{Bound, Request, Result};
 
 /// The names `-Environment` takes: the Partner Center SDK's `EnvironmentName`, AzureCloud the default.
 pub use cmdlet::sets::partner_sdk::ENVIRONMENTS;
@@ -36,17 +35,6 @@ pub struct ConnectSecMgmtAccount {
 
 /// The sets of `Connect-SecMgmtAccount`: the standard five and msconnect's own.
 pub use cmdlet::sets::partner_sdk::{PartnerSdkSignIn as SecMgmtSignIn, RefreshTokenCredential};
-
-impl Request for ConnectSecMgmtAccount {
-    const CMDLET: &'static Cmdlet = &CONNECT_CMDLET;
-
-    fn from_bound(mut bound: Bound) -> Result<Self> {
-        Ok(Self {
-            environment: bound.environment(),
-            set: SecMgmtSignIn::from_bound(&mut bound)?,
-        })
-    }
-}
 
 #[cfg(test)]
 mod tests;

@@ -10,11 +10,11 @@ use std::collections::BTreeMap;
 
 use auth_core::{
     AccessToken, BrowserOptions, CertificateSource, ClientCredential, ClientId, Credential, RefreshToken,
-    Session, SignInMethod, Tenant, TokenResult,
+    SignInMethod, Tenant, TokenResult,
 };
 use serde::{Deserialize, Serialize};
 
-use super::shared::{self, SharedSignIn};
+use super::shared::{self, ResolvedSignIn, SharedSignIn};
 use super::{CLAIMS_CHALLENGE, SetNames};
 use crate::bind::Bound;
 use crate::declare::{Kind, Parameter, ParameterSet, common};
@@ -158,13 +158,14 @@ pub fn client_secret_for(credential: Credential, application_id: &ClientId) -> R
 pub enum RefreshTokenCredential {
     /// `-Credential`: the application id and its client secret.
     Secret(Credential),
-    /// `-CertificateThumbprint`: a certificate of the application (a library caller may give it by path
-    /// or bytes too).
-    Certificate(CertificateSource),
+    /// `-CertificateThumbprint`: a certificate of the application, loaded (a library caller loads it
+    /// from a thumbprint, a file or bytes with `Session::certificate_credential`).
+    Certificate(ClientCredential),
 }
 
 impl RefreshTokenCredential {
-    /// `-Credential` or `-CertificateThumbprint` when one was given; both is a conflict.
+    /// `-Credential` or `-CertificateThumbprint` when one was given, the certificate loaded; both is a
+    /// conflict.
     pub fn from_bound(bound: &mut Bound) -> Result<Option<Self>> {
         match (
             bound.credential(&CREDENTIAL)?,
@@ -172,9 +173,9 @@ impl RefreshTokenCredential {
         ) {
             (Some(_), Some(_)) => Err(bound.conflict(&CREDENTIAL, &CERTIFICATE_THUMBPRINT)),
             (Some(credential), None) => Ok(Some(Self::Secret(credential))),
-            (None, Some(thumbprint)) => {
-                Ok(Some(Self::Certificate(CertificateSource::Thumbprint(thumbprint))))
-            }
+            (None, Some(thumbprint)) => Ok(Some(Self::Certificate(
+                bound.certificate(&CertificateSource::Thumbprint(thumbprint))?,
+            ))),
             (None, None) => Ok(None),
         }
     }
@@ -212,8 +213,9 @@ pub enum PartnerSdkSignIn {
     ServicePrincipalCertificate {
         /// `-ApplicationId`.
         application_id: ClientId,
-        /// `-CertificateThumbprint` (a library caller may give the certificate by path or bytes too).
-        certificate: CertificateSource,
+        /// `-CertificateThumbprint`, loaded (a library caller loads the certificate from a thumbprint, a
+        /// file or bytes with `Session::certificate_credential`).
+        certificate: ClientCredential,
         /// `-Tenant`.
         tenant: Tenant,
     },
@@ -226,8 +228,8 @@ pub enum PartnerSdkSignIn {
     },
     /// msconnect's own sign-ins: the Azure CLI's (`--from-azure-cli`), and the secret-free ones for CI
     /// runners and cloud hosts (a federated token file, workload identity, the host's managed identity,
-    /// the `AZURE_*` variables, or the first the host offers).
-    Shared(SharedSignIn),
+    /// the `AZURE_*` variables, or the first the host offers), resolved ([`SharedSignIn::resolve`]).
+    Shared(ResolvedSignIn),
 }
 
 /// What a [`PartnerSdkSignIn`] becomes: the client, tenant and auth-core sign-in, and the account type the
@@ -258,11 +260,12 @@ impl PartnerSdkPlan {
 }
 
 impl PartnerSdkSignIn {
-    /// Builds the set the binder resolved (`bound.set_name()`), reading exactly that set's parameters.
+    /// Builds the set the binder resolved (`bound.set_name()`), reading exactly that set's parameters,
+    /// loading the certificate it names and resolving msconnect's own sets through the bound's session.
     /// Any set name other than the four below is the default set, `User`.
     pub fn from_bound(bound: &mut Bound) -> Result<Self> {
         if let Some(shared) = SharedSignIn::from_bound(bound, NAMES)? {
-            return Ok(Self::Shared(shared));
+            return Ok(Self::Shared(shared.resolve(bound.session(), NAMES)?));
         }
         Ok(match bound.set_name() {
             "AccessToken" => Self::AccessToken {
@@ -277,7 +280,10 @@ impl PartnerSdkSignIn {
             },
             "ServicePrincipalCertificate" => Self::ServicePrincipalCertificate {
                 application_id: bound.required_client_id(&APPLICATION_ID)?,
-                certificate: CertificateSource::Thumbprint(bound.required_text(&CERTIFICATE_THUMBPRINT)?),
+                certificate: {
+                    let thumbprint = bound.required_text(&CERTIFICATE_THUMBPRINT)?;
+                    bound.certificate(&CertificateSource::Thumbprint(thumbprint))?
+                },
                 tenant: bound.required_tenant(&TENANT)?,
             },
             "ServicePrincipal" => Self::ServicePrincipal {
@@ -299,19 +305,15 @@ impl PartnerSdkSignIn {
             Self::RefreshToken { .. } => "RefreshToken",
             Self::ServicePrincipalCertificate { .. } => "ServicePrincipalCertificate",
             Self::ServicePrincipal { .. } => "ServicePrincipal",
-            Self::Shared(shared) => shared.set_name(),
+            Self::Shared(shared) => shared.set,
         }
     }
 
     /// Turns the set into an auth-core sign-in: users sign in with `default_client` unless a refresh
     /// token names its application, in the browser with `browser` unless `-UseDeviceAuthentication`;
-    /// certificates come from the session's store; `-Credential`'s user name must be an application id.
-    pub fn into_plan(
-        self,
-        session: &Session,
-        default_client: ClientId,
-        browser: BrowserOptions,
-    ) -> Result<PartnerSdkPlan> {
+    /// `-Credential`'s user name must be an application id. It reads nothing: the certificates were
+    /// loaded when binding.
+    pub fn into_plan(self, default_client: ClientId, browser: BrowserOptions) -> Result<PartnerSdkPlan> {
         let plan = |client_id, tenant, method, account_type| PartnerSdkPlan {
             client_id,
             tenant,
@@ -349,9 +351,7 @@ impl PartnerSdkSignIn {
                     Some(RefreshTokenCredential::Secret(credential)) => {
                         Some(client_secret_for(credential, &application_id)?)
                     }
-                    Some(RefreshTokenCredential::Certificate(certificate)) => {
-                        Some(session.certificate_credential(&certificate)?)
-                    }
+                    Some(RefreshTokenCredential::Certificate(certificate)) => Some(certificate),
                 };
                 plan(
                     application_id,
@@ -370,7 +370,7 @@ impl PartnerSdkSignIn {
             } => plan(
                 application_id,
                 Some(tenant),
-                SignInMethod::Application(session.certificate_credential(&certificate)?),
+                SignInMethod::Application(certificate),
                 AccountType::Certificate,
             ),
             Self::ServicePrincipal { credential, tenant } => plan(
@@ -380,8 +380,7 @@ impl PartnerSdkSignIn {
                 SignInMethod::Application(ClientCredential::Secret(credential.password.into())),
                 AccountType::ServicePrincipal,
             ),
-            Self::Shared(shared) => {
-                let planned = shared.into_plan(session, NAMES, default_client)?;
+            Self::Shared(planned) => {
                 // the set whose sign-in ran: for `-Auto`, the one the host offered
                 let account_type = match planned.answered {
                     // AZURE_USERNAME and AZURE_PASSWORD sign a user in: a user's scope, a user's account;
@@ -392,7 +391,12 @@ impl PartnerSdkSignIn {
                     "ManagedIdentity" => AccountType::ManagedIdentity,
                     _ => AccountType::EnvironmentVariable,
                 };
-                plan(planned.client_id, planned.tenant, planned.method, account_type)
+                plan(
+                    planned.client_id.unwrap_or(default_client),
+                    planned.tenant,
+                    planned.method,
+                    account_type,
+                )
             }
         })
     }

@@ -208,11 +208,13 @@ pub enum SharedSignIn {
     },
 }
 
-/// What a [`SharedSignIn`] becomes.
-#[derive(Debug)]
-pub struct SharedPlan {
-    /// The application.
-    pub client_id: ClientId,
+/// A [`SharedSignIn`] resolved ([`SharedSignIn::resolve`]): what the typed request holds, so that
+/// planning reads nothing. The variables are read and the files loaded when resolving.
+#[derive(Debug, Clone)]
+pub struct ResolvedSignIn {
+    /// The application; `None` for a managed identity known by no client id, whose token names its
+    /// application (the module's default client stands in until then).
+    pub client_id: Option<ClientId>,
     /// The tenant.
     pub tenant: Option<Tenant>,
     /// How auth-core signs in.
@@ -222,6 +224,8 @@ pub struct SharedPlan {
     /// The set whose sign-in runs: the one chosen, or for `-Auto` the one that answered
     /// (`FromAzureCli` for the Azure CLI's sign-in).
     pub answered: &'static str,
+    /// The set chosen (`Auto` for `-Auto`).
+    pub set: &'static str,
 }
 
 impl SharedSignIn {
@@ -285,17 +289,14 @@ impl SharedSignIn {
         }
     }
 
-    /// The sign-in. The Azure CLI's is its own client's. The application id and tenant come from the
-    /// module's options, else from
-    /// `AZURE_CLIENT_ID` and `AZURE_TENANT_ID`; a federated sign-in needs both, and the error names the
-    /// option and the variable. A managed identity's application is the identity itself: `default_client`
-    /// stands in until the host's token names it.
-    pub fn into_plan(
-        self,
-        session: &Session,
-        names: SetNames,
-        default_client: ClientId,
-    ) -> Result<SharedPlan> {
+    /// The sign-in, resolved with `session`'s variables (and, for `-EnvironmentVariable` with a
+    /// certificate, its file loaded; for `-Auto`, the host's credential found): binding does this, so
+    /// that planning reads nothing. The Azure CLI's is its own client's. The application id and tenant
+    /// come from the module's options, else from `AZURE_CLIENT_ID` and `AZURE_TENANT_ID`; a federated
+    /// sign-in needs both, and the error names the option and the variable. A managed identity's
+    /// application is the identity itself ([`ResolvedSignIn::client_id`]).
+    pub fn resolve(self, session: &Session, names: SetNames) -> Result<ResolvedSignIn> {
+        let set = self.set_name();
         let env = session.env();
         let app = |client_id: Option<ClientId>| -> Result<ClientId> {
             match client_id {
@@ -324,23 +325,25 @@ impl SharedSignIn {
         Ok(match self {
             // the Azure CLI's refresh token was issued to its own client (a FOCI family member): that
             // client gets the token, whatever the module's default
-            Self::AzureCli { account, tenant } => SharedPlan {
-                client_id: ClientId::from_static(auth_core::AZURE_CLI_CLIENT_ID),
+            Self::AzureCli { account, tenant } => ResolvedSignIn {
+                client_id: Some(ClientId::from_static(auth_core::AZURE_CLI_CLIENT_ID)),
                 tenant,
                 method: SignInMethod::AzureCli { account },
                 app_only: false,
                 answered: FROM_AZURE_CLI_SET,
+                set,
             },
             Self::FederatedToken {
                 path,
                 client_id,
                 tenant: given,
-            } => SharedPlan {
-                client_id: app(client_id)?,
+            } => ResolvedSignIn {
+                client_id: Some(app(client_id)?),
                 tenant: Some(tenant(given)?),
                 method: SignInMethod::Application(ClientCredential::assertion(FederatedTokenFile::new(path))),
                 app_only: true,
                 answered: SET_NAMES[0],
+                set,
             },
             Self::WorkloadIdentity {
                 client_id,
@@ -348,33 +351,36 @@ impl SharedSignIn {
                 service_connection_id,
             } => {
                 let workload = WorkloadIdentity::from_env_with(env, service_connection_id.as_deref())?;
-                SharedPlan {
-                    client_id: app(client_id)?,
+                ResolvedSignIn {
+                    client_id: Some(app(client_id)?),
                     tenant: Some(tenant(given)?),
                     method: SignInMethod::Application(workload.credential()),
                     app_only: true,
                     answered: SET_NAMES[1],
+                    set,
                 }
             }
-            Self::ManagedIdentity { id, tenant } => SharedPlan {
+            Self::ManagedIdentity { id, tenant } => ResolvedSignIn {
                 client_id: match &id {
-                    ManagedIdentityId::ClientId(client_id) => client_id.clone(),
-                    _ => default_client,
+                    ManagedIdentityId::ClientId(client_id) => Some(client_id.clone()),
+                    _ => None,
                 },
                 tenant,
                 method: SignInMethod::ManagedIdentity(id),
                 app_only: true,
                 answered: SET_NAMES[2],
+                set,
             },
             Self::AzureVariables => {
                 let variables = EnvironmentCredential::from_env(env)?;
                 let inner = variables.sign_in_method(session)?;
-                SharedPlan {
+                ResolvedSignIn {
                     app_only: matches!(inner, SignInMethod::Application(_)),
-                    client_id: variables.client_id,
+                    client_id: Some(variables.client_id),
                     tenant: Some(variables.tenant),
                     method: SignInMethod::EnvironmentVariable(Box::new(inner)),
                     answered: SET_NAMES[3],
+                    set,
                 }
             }
             Self::Auto { client_id, tenant } => {
@@ -395,7 +401,10 @@ impl SharedSignIn {
                         tenant,
                     },
                 };
-                resolved.into_plan(session, names, default_client)?
+                ResolvedSignIn {
+                    set,
+                    ..resolved.resolve(session, names)?
+                }
             }
         })
     }
@@ -454,16 +463,15 @@ mod tests {
         .unwrap();
         assert_eq!(set.set_name(), "FederatedToken");
         let plan = set
-            .into_plan(
+            .resolve(
                 &session(&[
                     ("AZURE_CLIENT_ID", "11111111-1111-4111-8111-111111111111"),
                     ("AZURE_TENANT_ID", TID),
                 ]),
                 NAMES,
-                ClientId::from_static(APP),
             )
             .unwrap();
-        assert_eq!(plan.client_id.as_str(), APP);
+        assert_eq!(plan.client_id.unwrap().as_str(), APP);
         assert_eq!(plan.tenant.unwrap().as_str(), TID);
         assert_eq!(plan.method.name(), "FederatedTokenFile");
         assert!(plan.app_only);
@@ -472,15 +480,14 @@ mod tests {
     #[test]
     fn a_federated_sign_in_without_application_or_tenant_names_the_option_and_the_variable() {
         let set = || parse(vec![("-FederatedTokenFile", text("/t"))]).unwrap().unwrap();
-        let default = || ClientId::from_static(APP);
-        let error = set().into_plan(&session(&[]), NAMES, default()).unwrap_err();
+        let error = set().resolve(&session(&[]), NAMES).unwrap_err();
         insta::assert_snapshot!(error, @"invalid application_id: a federated sign-in needs the application id: give it or set AZURE_CLIENT_ID");
         let error = set()
-            .into_plan(&session(&[("AZURE_CLIENT_ID", APP)]), NAMES, default())
+            .resolve(&session(&[("AZURE_CLIENT_ID", APP)]), NAMES)
             .unwrap_err();
         insta::assert_snapshot!(error, @"invalid tenant: a federated sign-in needs the tenant: give it or set AZURE_TENANT_ID");
         let error = set()
-            .into_plan(&session(&[("AZURE_CLIENT_ID", "not-a-guid")]), NAMES, default())
+            .resolve(&session(&[("AZURE_CLIENT_ID", "not-a-guid")]), NAMES)
             .unwrap_err();
         assert!(error.to_string().contains("AZURE_CLIENT_ID"), "{error}");
     }
@@ -525,10 +532,9 @@ mod tests {
             .unwrap()
             .unwrap();
         let error = set
-            .into_plan(
+            .resolve(
                 &session(&[("AZURE_CLIENT_SECRET", "s"), ("AZURE_TENANT_ID", TID)]),
                 NAMES,
-                ClientId::from_static(APP),
             )
             .unwrap_err();
         assert!(error.to_string().contains("AZURE_CLIENT_ID"), "{error}");
@@ -537,14 +543,13 @@ mod tests {
             .unwrap()
             .unwrap();
         let plan = set
-            .into_plan(
+            .resolve(
                 &session(&[
                     ("AZURE_USERNAME", "a@contoso.com"),
                     ("AZURE_PASSWORD", "pw"),
                     ("AZURE_CLIENT_ID", APP),
                 ]),
                 NAMES,
-                ClientId::from_static(APP),
             )
             .unwrap();
         assert!(!plan.app_only, "a user name and password sign a user in");

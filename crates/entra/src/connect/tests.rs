@@ -9,6 +9,8 @@ use test_support::mock::{
 };
 use test_support::{NOW, form, jwt, session_with, user_token_response};
 
+use cmdlet::Context as _;
+
 use super::*;
 use crate::params::ENVIRONMENTS;
 
@@ -167,7 +169,9 @@ async fn the_service_principal_certificate_set_signs_with_the_certificate_of_the
     let set = EntraSignIn::ServicePrincipalCertificate {
         tenant: Tenant::parse(TENANT).unwrap(),
         client_id: ClientId::parse(APP).unwrap(),
-        certificate: auth_core::CertificateSource::Thumbprint(spaced),
+        certificate: session
+            .certificate_credential(&auth_core::CertificateSource::Thumbprint(spaced))
+            .unwrap(),
     };
     let context = connected(&session, global(set)).await;
     assert_eq!(

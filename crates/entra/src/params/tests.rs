@@ -4,7 +4,11 @@
 use auth_core::{Credential, SecretText};
 use cmdlet::bind::canonical_name;
 
+use auth_core::SignInMethod;
 use cmdlet::Argument;
+use cmdlet::sets::shared::ResolvedSignIn;
+
+use cmdlet::Request;
 
 use super::*;
 
@@ -13,6 +17,26 @@ const TENANT: &str = "d5aec55f-2d12-4442-8d2f-ccca95d4390e";
 
 fn connect(arguments: Vec<(&str, Argument)>) -> Result<ConnectEntra, String> {
     ConnectEntra::from_arguments(arguments).map_err(|e| e.to_string())
+}
+
+/// Asserts the set `arguments` resolve to, and that the typed request is that set's; a certificate named
+/// by thumbprint, subject or file (none of which exists here) is refused when binding, naming it.
+fn assert_set(
+    cmdlet: &'static cmdlet::Cmdlet,
+    arguments: Vec<(&str, Argument)>,
+    set: &str,
+    built: Result<&str, String>,
+) {
+    assert_eq!(cmdlet.bind(arguments.clone()).unwrap().set_name(), set);
+    let named = arguments.iter().find_map(|(name, value)| match value {
+        Argument::Text(text) if name.starts_with("-Certificate") => Some(text.clone()),
+        _ => None,
+    });
+    match (named, built) {
+        (None, Ok(built)) => assert_eq!(built, set),
+        (Some(certificate), Err(error)) => assert!(error.contains(&certificate), "{error}"),
+        (named, built) => panic!("{named:?}: {built:?}"),
+    }
 }
 
 #[test]
@@ -78,7 +102,12 @@ fn the_help_pages_examples_and_the_mg_graph_additions_reach_their_sets() {
         ),
     ];
     for (arguments, set) in cases {
-        assert_eq!(connect(arguments).unwrap().set.set_name(), set);
+        let built = connect(arguments.clone());
+        let built = built
+            .as_ref()
+            .map(|request| request.set.set_name())
+            .map_err(String::clone);
+        assert_set(&CONNECT_CMDLET, arguments, set, built);
     }
     let request = connect(vec![
         ("-Scopes", Argument::text("User.Read.All,Group.Read.All")),
@@ -131,7 +160,11 @@ fn from_azure_cli_is_a_set_of_its_own_with_account_and_tenant() {
     ])
     .unwrap();
     match &request.set {
-        EntraSignIn::Shared(SharedSignIn::AzureCli { account, tenant }) => {
+        EntraSignIn::Shared(ResolvedSignIn {
+            method: SignInMethod::AzureCli { account },
+            tenant,
+            ..
+        }) => {
             assert_eq!(account.as_deref(), Some("alice@contoso.com"));
             assert_eq!(tenant.as_ref().map(|t| t.as_str()), Some(TENANT));
         }

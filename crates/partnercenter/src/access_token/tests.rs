@@ -163,7 +163,11 @@ async fn a_service_principal_certificate_found_by_thumbprint_signs_an_assertion(
     let (session, _) = test_support::session_with(home.env());
     let set = NewAccessTokenSet::ServicePrincipalCertificate {
         application_id: auth_core::ClientId::parse(APP).unwrap(),
-        certificate: auth_core::CertificateSource::Thumbprint(home.thumbprint.to_lowercase()),
+        certificate: session
+            .certificate_credential(&auth_core::CertificateSource::Thumbprint(
+                home.thumbprint.to_lowercase(),
+            ))
+            .unwrap(),
         scopes: vec![GRAPH_DEFAULT.into()],
         tenant: Tenant::parse(TENANT).unwrap(),
         use_authorization_code: false,

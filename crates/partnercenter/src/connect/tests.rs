@@ -13,6 +13,8 @@ use test_support::{
     NOW, client_info, environment_at, form, id_token_claims, jwt, session, session_with, user_token_response,
 };
 
+use cmdlet::Context as _;
+
 use super::*;
 use crate::context::AccountType;
 use crate::params::{CommonOptions, PartnerCenterSignIn, RefreshTokenCredential};
@@ -311,25 +313,69 @@ async fn a_service_principal_certificate_is_found_by_thumbprint_in_the_store() {
     ]);
     let mock = idp.app_token("contoso.com", body).await;
     let (session, _) = session_with(home.env());
+    // a library caller loads the certificate itself, before connecting
+    let certificate = session
+        .certificate_credential(&auth_core::CertificateSource::Thumbprint(home.thumbprint.clone()))
+        .unwrap();
     let set = PartnerCenterSignIn::ServicePrincipalCertificate {
         application_id: ClientId::parse(APP).unwrap(),
-        certificate: auth_core::CertificateSource::Thumbprint(home.thumbprint.clone()),
+        certificate,
         tenant: Tenant::parse("contoso.com").unwrap(),
     };
     let context = connected(&session, request(&idp, false, set)).await;
     assert_eq!(context.account.r#type, AccountType::Certificate);
     mock.assert_async().await;
+}
 
-    let missing = PartnerCenterSignIn::ServicePrincipalCertificate {
+#[tokio::test]
+async fn planning_reads_nothing_a_loaded_certificate_connects_with_its_store_gone() {
+    let mut idp = MockAuthority::start().await;
+    let home = CertificateHome::new();
+    let certificate = session_with(home.env())
+        .0
+        .certificate_credential(&auth_core::CertificateSource::Thumbprint(home.thumbprint.clone()))
+        .unwrap();
+    // the store's folder is gone: neither planning nor signing in may read it again
+    drop(home);
+    let set = PartnerCenterSignIn::ServicePrincipalCertificate {
         application_id: ClientId::parse(APP).unwrap(),
-        certificate: auth_core::CertificateSource::Thumbprint("00".repeat(20)),
+        certificate,
         tenant: Tenant::parse("contoso.com").unwrap(),
     };
-    let error = refused(&session, request(&idp, false, missing)).await;
-    assert!(
-        error.contains("0000000000000000000000000000000000000000"),
-        "{error}"
-    );
+    // planning takes no session
+    let (sign_in, plan) = request(&idp, false, set.clone())
+        .plan(mock_environment(&idp))
+        .unwrap();
+    let scope = format!("{}/.default", idp.url());
+    assert_eq!(sign_in.scopes, [scope.as_str()]);
+    assert_eq!(sign_in.client_id.as_str(), APP);
+    assert_eq!(plan.account_type, AccountType::Certificate);
+    let body = assertion_form(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", APP),
+        ("scope", &scope),
+    ]);
+    let mock = idp.app_token("contoso.com", body).await;
+    let context = connected(&session().0, request(&idp, false, set)).await;
+    assert_eq!(context.account.r#type, AccountType::Certificate);
+    mock.assert_async().await;
+}
+
+#[test]
+fn a_certificate_not_in_the_store_is_refused_when_binding_before_anything_is_sent() {
+    let home = CertificateHome::new();
+    let (session, _) = session_with(home.env());
+    let missing = "00".repeat(20);
+    let mut bound = crate::CONNECT_CMDLET
+        .bind([
+            ("-ApplicationId", cmdlet::Argument::text(APP)),
+            ("-CertificateThumbprint", cmdlet::Argument::text(&missing)),
+            ("-Tenant", cmdlet::Argument::text("contoso.com")),
+        ])
+        .unwrap();
+    bound.load_with(&session);
+    let error = ConnectPartnerCenter::from_bound(bound).unwrap_err().to_string();
+    assert!(error.contains(&missing), "{error}");
     assert!(error.contains(&home.store().display().to_string()), "{error}");
 }
 

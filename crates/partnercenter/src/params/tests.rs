@@ -4,8 +4,9 @@
 use auth_core::Credential;
 use cmdlet::bind::canonical_name;
 
+use auth_core::SignInMethod;
 use cmdlet::Argument;
-use cmdlet::sets::shared::SharedSignIn;
+use cmdlet::sets::shared::ResolvedSignIn;
 
 use super::*;
 
@@ -17,6 +18,26 @@ fn credential() -> Argument {
 
 fn connect(arguments: Vec<(&str, Argument)>) -> Result<ConnectPartnerCenter, String> {
     ConnectPartnerCenter::from_arguments(arguments).map_err(|e| e.to_string())
+}
+
+/// Asserts the set `arguments` resolve to, and that the typed request is that set's; a certificate named
+/// by thumbprint, subject or file (none of which exists here) is refused when binding, naming it.
+fn assert_set(
+    cmdlet: &'static cmdlet::Cmdlet,
+    arguments: Vec<(&str, Argument)>,
+    set: &str,
+    built: Result<&str, String>,
+) {
+    assert_eq!(cmdlet.bind(arguments.clone()).unwrap().set_name(), set);
+    let named = arguments.iter().find_map(|(name, value)| match value {
+        Argument::Text(text) if name.starts_with("-Certificate") => Some(text.clone()),
+        _ => None,
+    });
+    match (named, built) {
+        (None, Ok(built)) => assert_eq!(built, set),
+        (Some(certificate), Err(error)) => assert!(error.contains(&certificate), "{error}"),
+        (named, built) => panic!("{named:?}: {built:?}"),
+    }
 }
 
 fn new_token(arguments: Vec<(&str, Argument)>) -> Result<NewPartnerAccessToken, String> {
@@ -105,7 +126,10 @@ fn every_connect_set_is_reached_with_its_documented_parameters() {
         (
             vec![
                 ("-ApplicationId", Argument::text(APP)),
-                ("-CertificateThumbprint", Argument::text("AB12")),
+                (
+                    "-CertificateThumbprint",
+                    Argument::text("F8813914053FBFB5D84F1EFA9EDB3205621C1126"),
+                ),
                 ("-TenantId", Argument::text("contoso.com")),
                 ("-ServicePrincipal", Argument::Switch),
             ],
@@ -121,8 +145,12 @@ fn every_connect_set_is_reached_with_its_documented_parameters() {
         ),
     ];
     for (arguments, set) in cases {
-        let request = connect(arguments).unwrap();
-        assert_eq!(request.set.set_name(), set);
+        let built = connect(arguments.clone());
+        let built = built
+            .as_ref()
+            .map(|request| request.set.set_name())
+            .map_err(String::clone);
+        assert_set(&CONNECT_CMDLET, arguments, set, built);
     }
 }
 
@@ -170,7 +198,7 @@ fn invalid_connect_combinations_name_the_sets_and_what_each_needs() {
         ("-ApplicationId", Argument::text(APP)),
         ("-RefreshToken", Argument::secret("rt")),
         ("-Credential", credential()),
-        ("-CertificateThumbprint", Argument::text("AB12")),
+        ("-CertificateThumbprint", Argument::text("F8813914053FBFB5D84F1EFA9EDB3205621C1126")),
     ]).unwrap_err(), @"Connect-PartnerCenter: -Credential and -CertificateThumbprint cannot be used together (parameter set RefreshToken)");
 }
 
@@ -224,7 +252,10 @@ fn every_new_access_token_set_is_reached_with_its_documented_parameters() {
         (
             vec![
                 ("-ApplicationId", Argument::text(APP)),
-                ("-CertificateThumbprint", Argument::text("AB12")),
+                (
+                    "-CertificateThumbprint",
+                    Argument::text("F8813914053FBFB5D84F1EFA9EDB3205621C1126"),
+                ),
                 ("-Scopes", Argument::text("s")),
                 ("-Tenant", Argument::text("contoso.com")),
             ],
@@ -257,10 +288,15 @@ fn every_new_access_token_set_is_reached_with_its_documented_parameters() {
     ];
     for (arguments, set) in cases {
         // each set is the variant of its name
-        let request = new_token(arguments).unwrap();
-        assert!(
-            format!("{:?}", request.set).starts_with(&format!("{set} ")),
-            "{set}"
+        let built = new_token(arguments.clone()).map(|request| {
+            let variant = format!("{:?}", request.set);
+            variant[..variant.find(' ').unwrap_or(variant.len())].to_owned()
+        });
+        assert_set(
+            &NEW_ACCESS_TOKEN_CMDLET,
+            arguments,
+            set,
+            built.as_deref().map_err(String::clone),
         );
     }
     let request = new_token(vec![
@@ -302,7 +338,11 @@ fn from_azure_cli_is_a_set_of_its_own_with_account_and_tenant() {
     ])
     .unwrap();
     match &request.set {
-        PartnerCenterSignIn::Shared(SharedSignIn::AzureCli { account, tenant }) => {
+        PartnerCenterSignIn::Shared(ResolvedSignIn {
+            method: SignInMethod::AzureCli { account },
+            tenant,
+            ..
+        }) => {
             assert_eq!(account.as_deref(), Some("alice@contoso.com"));
             assert_eq!(tenant.as_ref().map(|t| t.as_str()), Some("contoso.com"));
         }
@@ -311,9 +351,10 @@ fn from_azure_cli_is_a_set_of_its_own_with_account_and_tenant() {
     let alone = connect(vec![("-FromAzureCli", Argument::Switch)]).unwrap();
     assert!(matches!(
         alone.set,
-        PartnerCenterSignIn::Shared(SharedSignIn::AzureCli {
-            account: None,
-            tenant: None
+        PartnerCenterSignIn::Shared(ResolvedSignIn {
+            method: SignInMethod::AzureCli { account: None },
+            tenant: None,
+            ..
         })
     ));
     let error = connect(vec![

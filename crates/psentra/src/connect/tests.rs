@@ -13,6 +13,8 @@ use test_support::mock::{
 };
 use test_support::{NOW, environment_at, form, jwt, session};
 
+use cmdlet::Context as _;
+
 use super::*;
 
 fn request(idp: &MockAuthority, scopes: &[&str], set: PsEntraSignIn) -> ConnectPsEntra {
@@ -122,8 +124,7 @@ async fn a_loaded_certificate_signs_a_client_assertion() {
         ("scope", GRAPH_DEFAULT),
     ]);
     let mock = idp.token(TENANT, body, &app_answer(&app_token())).await;
-    let certificate = CertificateSource::Certificate(ClientCredential::assertion(Fixed));
-    let set = PsEntraSignIn::AppCertificate(certificate);
+    let set = PsEntraSignIn::AppCertificate(ClientCredential::assertion(Fixed));
     let result = connected(&session().0, request(&idp, &[], set)).await;
     mock.assert_async().await;
     assert_eq!(result.context.r#type, "Certificate");
@@ -190,19 +191,28 @@ async fn certificates_are_found_by_thumbprint_and_by_name_in_the_stores() {
     let body = assertion_form(&[("scope", GRAPH_DEFAULT)]);
     let mock = idp.token(TENANT, body, &app_answer(&app_token())).await;
     let (session, _) = test_support::session_with(home.env());
-    for source in [
-        CertificateSource::Thumbprint(home.thumbprint.clone()),
-        CertificateSource::Name("msconnect-test-app".into()),
+    // as the command line binds: the certificate is loaded from the session's stores then
+    let bind = |parameter: &str, value: &str| {
+        let mut bound = CONNECT_CMDLET
+            .bind([
+                ("-ClientID", cmdlet::Argument::text(APP)),
+                ("-TenantID", cmdlet::Argument::text(TENANT)),
+                (parameter, cmdlet::Argument::text(value)),
+            ])
+            .unwrap();
+        bound.load_with(&session);
+        ConnectPsEntra::from_bound(bound)
+    };
+    for (parameter, value) in [
+        ("-CertificateThumbprint", home.thumbprint.as_str()),
+        ("-CertificateName", "msconnect-test-app"),
     ] {
-        let set = PsEntraSignIn::AppCertificate(source);
+        let set = bind(parameter, value).unwrap().set;
         let token_object = connected(&session, request(&idp, &[], set)).await;
         assert_eq!(token_object.context.r#type, "Certificate");
     }
     mock.assert_async().await;
-    let missing = PsEntraSignIn::AppCertificate(CertificateSource::Name("no-such-app".into()));
-    let error = connect(&session, request(&idp, &[], missing))
-        .await
-        .unwrap_err()
-        .to_string();
+    // a certificate that cannot be found is refused when binding: no request is planned, none sent
+    let error = bind("-CertificateName", "no-such-app").unwrap_err().to_string();
     assert!(error.contains("no-such-app"), "{error}");
 }

@@ -8,7 +8,11 @@ use auth_core::ClientAssertion;
 use auth_core::SecretText;
 use cmdlet::bind::canonical_name;
 
+use auth_core::SignInMethod;
 use cmdlet::Argument;
+use cmdlet::sets::shared::ResolvedSignIn;
+
+use cmdlet::Request;
 
 use super::*;
 
@@ -19,6 +23,26 @@ fn connect(mut arguments: Vec<(&str, Argument)>) -> Result<ConnectPsEntra, Strin
     arguments.insert(0, ("-ClientID", Argument::text(APP)));
     arguments.insert(1, ("-TenantID", Argument::text(TENANT)));
     ConnectPsEntra::from_arguments(arguments).map_err(|e| e.to_string())
+}
+
+/// Asserts the set `arguments` resolve to, and that the typed request is that set's; a certificate named
+/// by thumbprint, subject or file (none of which exists here) is refused when binding, naming it.
+fn assert_set(
+    cmdlet: &'static cmdlet::Cmdlet,
+    arguments: Vec<(&str, Argument)>,
+    set: &str,
+    built: Result<&str, String>,
+) {
+    assert_eq!(cmdlet.bind(arguments.clone()).unwrap().set_name(), set);
+    let named = arguments.iter().find_map(|(name, value)| match value {
+        Argument::Text(text) if name.starts_with("-Certificate") => Some(text.clone()),
+        _ => None,
+    });
+    match (named, built) {
+        (None, Ok(built)) => assert_eq!(built, set),
+        (Some(certificate), Err(error)) => assert!(error.contains(&certificate), "{error}"),
+        (named, built) => panic!("{named:?}: {built:?}"),
+    }
 }
 
 #[derive(Debug)]
@@ -66,7 +90,10 @@ fn every_set_is_reached_with_its_documented_parameters() {
             "AppCertificate",
         ),
         (
-            vec![("-CertificateThumbprint", Argument::text("AB12"))],
+            vec![(
+                "-CertificateThumbprint",
+                Argument::text("F8813914053FBFB5D84F1EFA9EDB3205621C1126"),
+            )],
             "AppCertificate",
         ),
         (
@@ -95,8 +122,15 @@ fn every_set_is_reached_with_its_documented_parameters() {
             "UsernamePassword",
         ),
     ];
-    for (arguments, set) in cases {
-        assert_eq!(connect(arguments).unwrap().set.set_name(), set);
+    for (mut arguments, set) in cases {
+        let built = connect(arguments.clone());
+        let built = built
+            .as_ref()
+            .map(|request| request.set.set_name())
+            .map_err(String::clone);
+        arguments.insert(0, ("-ClientID", Argument::text(APP)));
+        arguments.insert(1, ("-TenantID", Argument::text(TENANT)));
+        assert_set(&CONNECT_CMDLET, arguments, set, built);
     }
     let request = connect(vec![
         ("-Environment", Argument::text("usgovdod")),
@@ -165,7 +199,7 @@ fn from_azure_cli_needs_no_client_and_takes_the_accounts_tenant_unless_given() {
     .unwrap();
     assert!(matches!(
         &request.set,
-        PsEntraSignIn::Shared(SharedSignIn::AzureCli { account: Some(a), .. }) if a == "alice@contoso.com"
+        PsEntraSignIn::Shared(ResolvedSignIn { method: SignInMethod::AzureCli { account: Some(a) }, .. }) if a == "alice@contoso.com"
     ));
     assert_eq!(request.client_id.as_str(), auth_core::AZURE_CLI_CLIENT_ID);
     assert!(

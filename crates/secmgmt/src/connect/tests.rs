@@ -9,6 +9,8 @@ use test_support::mock::{
 };
 use test_support::{NOW, environment_at, form, jwt, session};
 
+use cmdlet::Context as _;
+
 use super::*;
 use crate::context::AccountType;
 use crate::params::SecMgmtSignIn;
@@ -134,7 +136,9 @@ async fn a_service_principal_certificate_is_found_by_thumbprint() {
     let (session, _) = test_support::session_with(home.env());
     let set = SecMgmtSignIn::ServicePrincipalCertificate {
         application_id: ClientId::parse(APP).unwrap(),
-        certificate: auth_core::CertificateSource::Thumbprint(home.thumbprint.clone()),
+        certificate: session
+            .certificate_credential(&auth_core::CertificateSource::Thumbprint(home.thumbprint.clone()))
+            .unwrap(),
         tenant: Tenant::parse(TENANT).unwrap(),
     };
     let context = connected(&session, request(&idp, Cloud::AzureCloud, set)).await;

@@ -5,6 +5,8 @@ use cmdlet::bind::canonical_name;
 
 use cmdlet::Argument;
 
+use cmdlet::Request;
+
 use super::*;
 
 const APP: &str = "11111111-2222-3333-4444-555555555555";
