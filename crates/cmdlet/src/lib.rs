@@ -25,8 +25,8 @@ pub use environments::EnvironmentNames;
 pub use error::{Error, Result};
 pub use home::msconnect_home;
 pub use lifecycle::{
-    Command, Connect, ConnectCommand, Context, Lifecycle, Module, Named, Outcome, Print, Request, RunCommand,
-    Runnable, SignInExtras, SignedIn, context_table, print_context,
+    Authenticated, Command, Connect, ConnectCommand, Context, Lifecycle, Module, Named, Outcome, Print,
+    Request, RunCommand, Runnable, SignInExtras, context_table, print_context,
 };
 pub use problem::Problem;
 pub use saved::{ConnectionFile, ContextKey, ContextStore, SaveConnections};

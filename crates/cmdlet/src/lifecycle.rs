@@ -92,7 +92,8 @@ pub trait Connect: Sized {
     fn plan(self, environment: Environment) -> Result<(SignInRequest, Self::Plan)>;
 
     /// The context of `signed_in`; an error here (a failed `-EnforceMFA`) saves nothing.
-    fn context(plan: Self::Plan, signed_in: SignedIn<'_>) -> impl Future<Output = Result<Self::Context>>;
+    fn context(plan: Self::Plan, signed_in: Authenticated<'_>)
+    -> impl Future<Output = Result<Self::Context>>;
 
     /// What the command line prints once connected, chosen before the request is planned away: the
     /// context by default (`Connect-PSMicrosoftEntraID -PassThru` prints its token object).
@@ -101,9 +102,10 @@ pub trait Connect: Sized {
     }
 }
 
-/// A sign-in that went through, not yet saved.
+/// A sign-in that went through, not yet saved: what [`Connect::context`] builds the context from. (The
+/// saved connection's record of who signed in is auth-core's `SignedIn`.)
 #[derive(Clone, Copy)]
-pub struct SignedIn<'a> {
+pub struct Authenticated<'a> {
     /// The session it went through.
     pub session: &'a Session,
     /// What was asked.
@@ -280,7 +282,7 @@ impl<C: Serialize + DeserializeOwned> Named<'_, C> {
         session.check_can_save_connection()?;
         // signed in and checked, but nothing saved until the context is built
         let tokens = session.authenticate(&sign_in).await?;
-        let signed_in = SignedIn {
+        let signed_in = Authenticated {
             session,
             request: &sign_in,
             tokens: &tokens,

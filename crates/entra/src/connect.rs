@@ -8,7 +8,7 @@ use auth_core::{
 use cmdlet::declare::Cmdlet;
 use cmdlet::declare::common::{CERTIFICATE_THUMBPRINT, CREDENTIAL};
 use cmdlet::sets::shared::SharedSignIn;
-use cmdlet::{Bound, Connect, Lifecycle, Result, SignedIn};
+use cmdlet::{Authenticated, Bound, Connect, Lifecycle, Result};
 
 use crate::context::{AuthType, EntraContext, GRAPH_POWERSHELL_APP_NAME, TokenCredentialType};
 use crate::params::{
@@ -191,7 +191,7 @@ impl Connect for ConnectEntra {
         ))
     }
 
-    async fn context(plan: EntraPlan, signed_in: SignedIn<'_>) -> Result<EntraContext> {
+    async fn context(plan: EntraPlan, signed_in: Authenticated<'_>) -> Result<EntraContext> {
         let EntraPlan {
             auth_type,
             credential_type,

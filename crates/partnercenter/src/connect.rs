@@ -12,7 +12,7 @@ use auth_core::{
 };
 use cmdlet::declare::Cmdlet;
 use cmdlet::format::endpoint;
-use cmdlet::{Bound, Connect, Error, Lifecycle, Result, SignedIn};
+use cmdlet::{Authenticated, Bound, Connect, Error, Lifecycle, Result};
 use serde_json::Value;
 
 use crate::context::{AccountType, ENFORCE_MFA, PartnerAccount, PartnerContext, PartnerEnvironment};
@@ -102,7 +102,7 @@ impl Connect for ConnectPartnerCenter {
         Ok((request, kept))
     }
 
-    async fn context(plan: PartnerPlan, signed_in: SignedIn<'_>) -> Result<PartnerContext> {
+    async fn context(plan: PartnerPlan, signed_in: Authenticated<'_>) -> Result<PartnerContext> {
         let (session, request, result) = (signed_in.session, signed_in.request, signed_in.tokens.result());
         if plan.enforce_mfa {
             check_mfa(result)?;

@@ -9,7 +9,8 @@ use auth_core::{decode_jwt_payload, epoch_seconds, format_rfc3339};
 use cmdlet::declare::Cmdlet;
 use cmdlet::sets::shared::SharedSignIn;
 use cmdlet::{
-    Bound, Connect, ConnectionName, Lifecycle, Outcome, Print, Result, SignInExtras, SignedIn, print_context,
+    Authenticated, Bound, Connect, ConnectionName, Lifecycle, Outcome, Print, Result, SignInExtras,
+    print_context,
 };
 use serde_json::Value;
 
@@ -115,7 +116,7 @@ impl Connect for ConnectPsEntra {
         Ok((request, PsEntraPlan { kind, graph }))
     }
 
-    async fn context(plan: PsEntraPlan, signed_in: SignedIn<'_>) -> Result<PsEntraContext> {
+    async fn context(plan: PsEntraPlan, signed_in: Authenticated<'_>) -> Result<PsEntraContext> {
         let PsEntraPlan { kind, graph } = plan;
         let (session, request, result) = (signed_in.session, signed_in.request, signed_in.tokens.result());
         let claims = decode_jwt_payload(result.access_token.secret(), "access token").ok();

@@ -7,7 +7,7 @@ use auth_core::PortPolicy;
 use auth_core::{BrowserOptions, ClientId, Connected, Environment, Session, SignInRequest};
 use cmdlet::declare::Cmdlet;
 use cmdlet::format::endpoint;
-use cmdlet::{Bound, Connect, Lifecycle, Result, SignedIn};
+use cmdlet::{Authenticated, Bound, Connect, Lifecycle, Result};
 
 use crate::context::{AccountType, MgmtAccount, MgmtContext, MgmtEnvironment};
 use crate::params::{CONNECT_CMDLET, ConnectSecMgmtAccount, SecMgmtSignIn};
@@ -49,7 +49,7 @@ impl Connect for ConnectSecMgmtAccount {
         Ok((request, MgmtPlan(account_type)))
     }
 
-    async fn context(plan: MgmtPlan, signed_in: SignedIn<'_>) -> Result<MgmtContext> {
+    async fn context(plan: MgmtPlan, signed_in: Authenticated<'_>) -> Result<MgmtContext> {
         let MgmtPlan(account_type) = plan;
         let (request, tokens) = (signed_in.request, signed_in.tokens);
         Ok(MgmtContext {
