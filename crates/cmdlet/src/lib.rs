@@ -31,3 +31,27 @@ pub use lifecycle::{
 pub use problem::Problem;
 pub use saved::{ConnectionFile, ContextKey, ContextStore, SaveConnections};
 pub use variables::persistent_options;
+
+/// What a program needs beside a product crate's own face, so that it depends on that one crate: each
+/// product crate re-exports this list whole (`pub use cmdlet::library::*`), which is written here once.
+/// From auth-core: the session and its options (the HTTP transport seam included), the sign-in's values,
+/// secrets and certificates, and the connection handle with its token and options. From cmdlet: binding
+/// PowerShell-style arguments, the traits a request and a context implement, the shared sets (the Azure
+/// CLI's, `AZURE_*`, `-Auto`), the named and saved connections, and the face's error. The handle's and the
+/// session's own calls return auth-core's error, named here `CoreError`; `?` turns it into [`Error`] (as
+/// `Error::Core`).
+pub mod library {
+    pub use auth_core::{
+        AccessToken, CertificateSource, ClaimsChallenge, ClientCredential, ClientId, ClientSecret, Cloud,
+        Connected, Credential, EnvVars, Environment, Error as CoreError, HttpOptions, HttpRequest,
+        HttpResponse, Password, RefreshToken, RootCertificate, SecretText, Session, SessionOptions, Tenant,
+        TokenOptions, TokenResult, TransportError, Url,
+    };
+
+    pub use crate::sets::SetNames;
+    pub use crate::sets::shared::{ResolvedSignIn, SharedSignIn};
+    pub use crate::{
+        Argument, Bound, Connect, ConnectionName, ConnectionStatus, Context, Error, Request, Result,
+        SaveConnections, SavedConnection, SignInExtras, StatusOptions, persistent_options,
+    };
+}

@@ -35,9 +35,15 @@ pub trait Request: Sized {
 
     /// Binds arguments as PowerShell would (names by alias, case and prefix) and builds the request of
     /// the set they resolve to. `-WhatIf` and `-Confirm` are accepted and left to the caller. What the
-    /// arguments name is loaded with default session options ([`Bound::session`]).
-    fn from_arguments<S: AsRef<str>>(arguments: impl IntoIterator<Item = (S, Argument)>) -> Result<Self> {
-        Self::from_bound(Self::CMDLET.bind(arguments)?)
+    /// arguments name (a certificate, the `AZURE_*` variables) is loaded through `session`, the one the
+    /// request will connect through: its folder of certificates, its variables.
+    fn from_arguments<S: AsRef<str>>(
+        session: &Session,
+        arguments: impl IntoIterator<Item = (S, Argument)>,
+    ) -> Result<Self> {
+        let mut bound = Self::CMDLET.bind(arguments)?;
+        bound.load_with(session);
+        Self::from_bound(bound)
     }
 }
 

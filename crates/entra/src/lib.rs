@@ -11,20 +11,11 @@ mod params;
 // declarations the command line is built from.
 pub use connect::{DEFAULT_CLIENT_ID, LIFECYCLE, MODULE, connect};
 pub use context::{AuthType, EntraContext, TokenCredentialType};
-pub use params::{CONNECT_CMDLET, ConnectEntra, ENVIRONMENTS, EntraSignIn, UserMethod};
+pub use params::{
+    CONNECT_CMDLET, ConnectEntra, ENVIRONMENTS, EntraSignIn, NAMES as SHARED_SET_NAMES, UserMethod,
+};
 
-// What a program needs beside this face, so that it depends on this crate alone. From auth-core: the
-// session and its options (the HTTP transport seam included), the sign-in's values and secrets, and the
-// connection handle with its token and options. From cmdlet: binding PowerShell-style arguments, the named
-// and saved connections, and this face's error. The handle's and the session's own calls return
-// auth-core's error, named here `CoreError`; `?` turns it into [`Error`] (as `Error::Core`).
-pub use auth_core::{
-    AccessToken, CertificateSource, ClaimsChallenge, ClientCredential, ClientId, ClientSecret, Cloud,
-    Connected, Credential, EnvVars, Environment, Error as CoreError, HttpOptions, HttpRequest, HttpResponse,
-    Password, RefreshToken, RootCertificate, SecretText, Session, SessionOptions, Tenant, TokenOptions,
-    TokenResult, TransportError, Url,
-};
-pub use cmdlet::{
-    Argument, Bound, Connect, ConnectionName, ConnectionStatus, Context, Error, Request, Result,
-    SaveConnections, SavedConnection, SignInExtras, StatusOptions, persistent_options,
-};
+// What a program needs beside this face, so that it depends on this crate alone: the session, the
+// sign-in's values and secrets, the handle, the traits, the shared sets and the error (one list for the
+// four product crates, `cmdlet::library`).
+pub use cmdlet::library::*;

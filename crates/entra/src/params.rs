@@ -118,8 +118,9 @@ pub static CONNECT_CMDLET: Cmdlet = Cmdlet {
 pub static ENVIRONMENTS: EnvironmentNames =
     EnvironmentNames(&["Global", "China", "USGov", "USGovDoD", "Germany"]);
 
-/// How Connect-Entra names the application id and the tenant.
-pub(crate) const NAMES: SetNames = SetNames::new(&CLIENT_ID, &TENANT_ID);
+/// How Connect-Entra names the application id and the tenant: what [`SharedSignIn::resolve`](cmdlet::sets::shared::SharedSignIn::resolve)
+/// names in its errors.
+pub const NAMES: SetNames = SetNames::new(&CLIENT_ID, &TENANT_ID);
 
 /// What every set takes.
 const COMMON: &[&Parameter] = &[&ENVIRONMENT, &WHAT_IF, &CONFIRM, &CAE];

@@ -113,8 +113,9 @@ pub(crate) const TENANT_ID: Parameter = Parameter {
     help: "The tenant: its id (GUID) or a domain name",
 };
 
-/// How Connect-PSMicrosoftEntraID names the application id and the tenant.
-pub(crate) const NAMES: SetNames = SetNames::new(&CLIENT_ID, &TENANT_ID);
+/// How Connect-PSMicrosoftEntraID names the application id and the tenant: what [`SharedSignIn::resolve`](cmdlet::sets::shared::SharedSignIn::resolve)
+/// names in its errors.
+pub const NAMES: SetNames = SetNames::new(&CLIENT_ID, &TENANT_ID);
 
 /// What every set takes.
 const COMMON: &[&Parameter] = &[&PASS_THRU, &ENVIRONMENT, &PROGRESS_ACTION, &CAE];

@@ -16,7 +16,8 @@ const APP: &str = "11111111-2222-3333-4444-555555555555";
 const TENANT: &str = "d5aec55f-2d12-4442-8d2f-ccca95d4390e";
 
 fn connect(arguments: Vec<(&str, Argument)>) -> Result<ConnectEntra, String> {
-    ConnectEntra::from_arguments(arguments).map_err(|e| e.to_string())
+    ConnectEntra::from_arguments(&auth_core::Session::new(Default::default()), arguments)
+        .map_err(|e| e.to_string())
 }
 
 /// Asserts the set `arguments` resolve to, and that the typed request is that set's; a certificate named

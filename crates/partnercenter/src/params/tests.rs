@@ -17,7 +17,8 @@ fn credential() -> Argument {
 }
 
 fn connect(arguments: Vec<(&str, Argument)>) -> Result<ConnectPartnerCenter, String> {
-    ConnectPartnerCenter::from_arguments(arguments).map_err(|e| e.to_string())
+    ConnectPartnerCenter::from_arguments(&auth_core::Session::new(Default::default()), arguments)
+        .map_err(|e| e.to_string())
 }
 
 /// Asserts the set `arguments` resolve to, and that the typed request is that set's; a certificate named
@@ -41,7 +42,8 @@ fn assert_set(
 }
 
 fn new_token(arguments: Vec<(&str, Argument)>) -> Result<NewPartnerAccessToken, String> {
-    NewPartnerAccessToken::from_arguments(arguments).map_err(|e| e.to_string())
+    NewPartnerAccessToken::from_arguments(&auth_core::Session::new(Default::default()), arguments)
+        .map_err(|e| e.to_string())
 }
 
 /// The aliases of the cmdlets' help pages: `(alias, parameter)`.

@@ -22,7 +22,8 @@ const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 fn connect(mut arguments: Vec<(&str, Argument)>) -> Result<ConnectPsEntra, String> {
     arguments.insert(0, ("-ClientID", Argument::text(APP)));
     arguments.insert(1, ("-TenantID", Argument::text(TENANT)));
-    ConnectPsEntra::from_arguments(arguments).map_err(|e| e.to_string())
+    ConnectPsEntra::from_arguments(&auth_core::Session::new(Default::default()), arguments)
+        .map_err(|e| e.to_string())
 }
 
 /// Asserts the set `arguments` resolve to, and that the typed request is that set's; a certificate named
@@ -182,7 +183,11 @@ fn scopes_follow_the_module_rules() {
 
 #[test]
 fn invalid_combinations_name_the_sets_and_what_each_needs() {
-    let error = ConnectPsEntra::from_arguments([("-TenantID", Argument::text(TENANT))]).unwrap_err();
+    let error = ConnectPsEntra::from_arguments(
+        &auth_core::Session::new(Default::default()),
+        [("-TenantID", Argument::text(TENANT))],
+    )
+    .unwrap_err();
     insta::assert_snapshot!(error, @"Connect-PSMicrosoftEntraID: parameter set cannot be resolved using the specified named parameters: -TenantID needs one of: Browser (-ClientID), DeviceCode (-ClientID, -DeviceCode), AppCertificate (-ClientID), AppSecret (-ClientID, -ClientSecret), UsernamePassword (-ClientID, -Credential), FederatedToken (-FederatedTokenFile), WorkloadIdentity (-WorkloadIdentity), ManagedIdentity (-Identity), Auto (-Auto), FromAzureCli (-FromAzureCli)");
     insta::assert_snapshot!(connect(vec![("-DeviceCode", Argument::Switch), ("-ClientSecret", Argument::text("s"))]).unwrap_err(), @"Connect-PSMicrosoftEntraID: parameter set cannot be resolved using the specified named parameters: -ClientID -TenantID -DeviceCode -ClientSecret cannot be used together; Browser does not take -DeviceCode -ClientSecret; DeviceCode does not take -ClientSecret; AppCertificate does not take -DeviceCode -ClientSecret; AppSecret does not take -DeviceCode; UsernamePassword does not take -DeviceCode -ClientSecret; FederatedToken does not take -DeviceCode -ClientSecret; WorkloadIdentity does not take -DeviceCode -ClientSecret; ManagedIdentity does not take -DeviceCode -ClientSecret; Auto does not take -DeviceCode -ClientSecret; FromAzureCli does not take -ClientID -DeviceCode -ClientSecret");
     insta::assert_snapshot!(connect(vec![("-CertificateThumbprint", Argument::text("AB")), ("-CertificateName", Argument::text("CN=x"))]).unwrap_err(), @"Connect-PSMicrosoftEntraID: -CertificateThumbprint and -CertificateName cannot be used together (parameter set AppCertificate)");
@@ -192,10 +197,13 @@ fn invalid_combinations_name_the_sets_and_what_each_needs() {
 
 #[test]
 fn from_azure_cli_needs_no_client_and_takes_the_accounts_tenant_unless_given() {
-    let request = ConnectPsEntra::from_arguments([
-        ("-FromAzureCli", Argument::Switch),
-        ("-Account", Argument::text("alice@contoso.com")),
-    ])
+    let request = ConnectPsEntra::from_arguments(
+        &auth_core::Session::new(Default::default()),
+        [
+            ("-FromAzureCli", Argument::Switch),
+            ("-Account", Argument::text("alice@contoso.com")),
+        ],
+    )
     .unwrap();
     assert!(matches!(
         &request.set,
@@ -208,10 +216,13 @@ fn from_azure_cli_needs_no_client_and_takes_the_accounts_tenant_unless_given() {
         request.tenant
     );
     assert!(request.set.is_delegated());
-    let given = ConnectPsEntra::from_arguments([
-        ("-FromAzureCli", Argument::Switch),
-        ("-TenantID", Argument::text(TENANT)),
-    ])
+    let given = ConnectPsEntra::from_arguments(
+        &auth_core::Session::new(Default::default()),
+        [
+            ("-FromAzureCli", Argument::Switch),
+            ("-TenantID", Argument::text(TENANT)),
+        ],
+    )
     .unwrap();
     assert_eq!(given.tenant.as_str(), TENANT);
 }

@@ -12,7 +12,8 @@ use super::*;
 const APP: &str = "11111111-2222-3333-4444-555555555555";
 
 fn connect(arguments: Vec<(&str, Argument)>) -> Result<ConnectSecMgmtAccount, String> {
-    ConnectSecMgmtAccount::from_arguments(arguments).map_err(|e| e.to_string())
+    ConnectSecMgmtAccount::from_arguments(&auth_core::Session::new(Default::default()), arguments)
+        .map_err(|e| e.to_string())
 }
 
 #[test]
