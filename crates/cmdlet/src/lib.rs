@@ -16,6 +16,8 @@ pub mod problem;
 mod sample;
 pub mod saved;
 pub mod sets;
+#[doc(hidden)]
+pub mod testing;
 pub mod variables;
 
 pub use bind::{Argument, Bound};
