@@ -16,8 +16,6 @@ pub mod problem;
 mod sample;
 pub mod saved;
 pub mod sets;
-#[doc(hidden)]
-pub mod testing;
 pub mod variables;
 
 pub use bind::{Argument, Bound};
