@@ -10,6 +10,10 @@ use cmdlet::sets::shared::ResolvedSignIn;
 
 use super::*;
 
+#[path = "../../../../tests/support/cmdlet/assert_set.rs"]
+mod assert_set;
+use assert_set::assert_set;
+
 const APP: &str = "11111111-2222-3333-4444-555555555555";
 
 fn credential() -> Argument {
@@ -19,26 +23,6 @@ fn credential() -> Argument {
 fn connect(arguments: Vec<(&str, Argument)>) -> Result<ConnectPartnerCenter, String> {
     ConnectPartnerCenter::from_arguments(&auth_core::Session::new(Default::default()), arguments)
         .map_err(|e| e.to_string())
-}
-
-/// Asserts the set `arguments` resolve to, and that the typed request is that set's; a certificate named
-/// by thumbprint, subject or file (none of which exists here) is refused when binding, naming it.
-fn assert_set(
-    cmdlet: &'static cmdlet::Cmdlet,
-    arguments: Vec<(&str, Argument)>,
-    set: &str,
-    built: Result<&str, String>,
-) {
-    assert_eq!(cmdlet.bind(arguments.clone()).unwrap().set_name(), set);
-    let named = arguments.iter().find_map(|(name, value)| match value {
-        Argument::Text(text) if name.starts_with("-Certificate") => Some(text.clone()),
-        _ => None,
-    });
-    match (named, built) {
-        (None, Ok(built)) => assert_eq!(built, set),
-        (Some(certificate), Err(error)) => assert!(error.contains(&certificate), "{error}"),
-        (named, built) => panic!("{named:?}: {built:?}"),
-    }
 }
 
 fn new_token(arguments: Vec<(&str, Argument)>) -> Result<NewPartnerAccessToken, String> {
